@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
+import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
+import {Offer} from "./interfaces/ILicenceTerms.sol";
+import {PullPayments} from "./base/PullPayments.sol";
+import {MarketFees} from "./base/MarketFees.sol";
+
+/// @title ComputeMarket
+/// @notice Compute-to-data: providers register nodes; buyers escrow a job's data fee plus the provider's
+/// fee for its maximum minutes; the assigned provider settles with a signed result, or the buyer takes the
+/// escrow back after the deadline or before the provider accepts.
+/// @dev A job is stored as one word: the keccak256 of its {Job} with the low byte replaced by its status.
+/// The full Job is emitted in {JobRequested} and passed back to every later call, which keeps requesting
+/// and settling cheap while no field can be altered.
+contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
+    using SafeERC20 for IERC20;
+
+    /// @notice Kind of hardware an environment offers.
+    enum ResourceKind {
+        Cpu,
+        Gpu
+    }
+
+    /// @notice A compute environment a provider offers, with its price.
+    struct Environment {
+        ResourceKind kind;
+        uint16 cpus;
+        uint32 memoryMb;
+        uint16 gpus;
+        string gpuModel;
+        uint128 pricePerMinute;
+    }
+
+    /// @notice A registered provider. `signer` is the node's key: it signs results and decrypts data.
+    struct Provider {
+        address owner;
+        address signer;
+        bool active;
+        string endpoint;
+        Environment[] environments;
+    }
+
+    /// @notice A job as requested; fixed for its life.
+    struct Job {
+        uint256 datasetId;
+        uint256 providerId;
+        address buyer;
+        address currency;
+        bytes32 algorithmHash;
+        uint128 dataFee;
+        uint128 pricePerMinute;
+        uint32 maxMinutes;
+        uint16 feeBps;
+        uint8 environment;
+        bool aiTraining;
+        uint64 deadline;
+    }
+
+    /// @notice Where a job is in its life.
+    enum JobStatus {
+        None,
+        Requested,
+        Accepted,
+        Settled,
+        Refunded,
+        Cancelled
+    }
+
+    /// @notice How a settled job's escrow was credited.
+    struct Settlement {
+        address owner;
+        uint256 ownerAmount;
+        uint256 providerAmount;
+        uint256 marketFee;
+        uint256 buyerRefund;
+    }
+
+    struct Access {
+        uint64 activeJobs;
+        uint64 until;
+    }
+
+    bytes32 private constant JOB_RESULT_TYPEHASH =
+        keccak256("JobResult(uint256 jobId,bytes32 resultHash,uint32 minutesUsed)");
+    /// @notice Longest settlement window an admin can set.
+    uint64 public constant MAX_SETTLEMENT_WINDOW = 7 days;
+
+    /// @notice The registry of datasets and terms.
+    IDatasetRegistry public immutable registry;
+    /// @notice Time a provider has after a job's maximum run time to settle it.
+    uint64 public settlementWindow = 1 hours;
+
+    uint256 private _nextProviderId = 1;
+    uint256 private _nextJobId = 1;
+    mapping(uint256 providerId => Provider) private _providers;
+    /// @notice The provider whose node key is `signer`, or 0.
+    mapping(address signer => uint256 providerId) public providerIdOf;
+    mapping(uint256 jobId => uint256 state) private _jobs;
+    mapping(uint256 datasetId => mapping(uint256 providerId => Access)) private _access;
+
+    /// @notice `owner` registered provider `providerId` with node key `signer`.
+    event ProviderRegistered(uint256 indexed providerId, address indexed owner, address indexed signer, string endpoint, Environment[] environments);
+    /// @notice Provider `providerId` changed its node key, endpoint or environments.
+    event ProviderUpdated(uint256 indexed providerId, address indexed signer, string endpoint, Environment[] environments);
+    /// @notice Provider `providerId` retired: it takes no new jobs.
+    event ProviderRetired(uint256 indexed providerId);
+    /// @notice The settlement window is now `window` seconds.
+    event SettlementWindowChanged(uint64 window);
+    /// @notice A buyer escrowed `escrow` for `job`.
+    event JobRequested(uint256 indexed jobId, uint256 indexed datasetId, uint256 indexed providerId, Job job, uint256 escrow);
+    /// @notice The provider accepted `jobId`: it can no longer be cancelled.
+    event JobAccepted(uint256 indexed jobId);
+    /// @notice `jobId` settled with `resultHash` after `minutesUsed`; `split` lists what each party was credited.
+    event JobSettled(uint256 indexed jobId, bytes32 resultHash, uint32 minutesUsed, Settlement split);
+    /// @notice The buyer cancelled `jobId` before acceptance and was credited `amount`.
+    event JobCancelled(uint256 indexed jobId, uint256 amount);
+    /// @notice The buyer reclaimed `amount` of `jobId` after its deadline.
+    event JobRefunded(uint256 indexed jobId, uint256 amount);
+
+    /// @notice No provider has id `providerId`.
+    error UnknownProvider(uint256 providerId);
+    /// @notice `account` is neither the owner nor the node of `providerId`.
+    error NotProvider(uint256 providerId, address account);
+    /// @notice `account` does not own `providerId`.
+    error NotProviderOwner(uint256 providerId, address account);
+    /// @notice Provider `providerId` is retired.
+    error ProviderNotActive(uint256 providerId);
+    /// @notice `signer` is already the node key of provider `providerId`.
+    error SignerInUse(address signer, uint256 providerId);
+    /// @notice A provider must offer at least one environment.
+    error NoEnvironments();
+    /// @notice Provider `providerId` has no environment `environment`.
+    error UnknownEnvironment(uint256 providerId, uint8 environment);
+    /// @notice The settlement window `window` is above {MAX_SETTLEMENT_WINDOW}.
+    error SettlementWindowTooLong(uint64 window);
+    /// @notice `datasetId` is delisted.
+    error DatasetNotListed(uint256 datasetId);
+    /// @notice The terms of `datasetId` do not allow compute jobs.
+    error ComputeNotAllowed(uint256 datasetId);
+    /// @notice The job declares AI training and the terms of `datasetId` forbid it.
+    error AiTrainingNotAllowed(uint256 datasetId);
+    /// @notice A job needs at least one minute.
+    error ZeroMinutes();
+    /// @notice The job's escrow `escrow` is above the buyer's limit `maxPayment`.
+    error PaymentAboveMax(uint256 escrow, uint256 maxPayment);
+    /// @notice The Job passed for `jobId` is not the one requested, or no such job exists.
+    error JobMismatch(uint256 jobId);
+    /// @notice `jobId` is `status`, which does not allow this call.
+    error InvalidJobStatus(uint256 jobId, JobStatus status);
+    /// @notice Only the buyer of `jobId` may do this.
+    error NotBuyer(uint256 jobId, address account);
+    /// @notice `jobId`'s deadline has passed.
+    error DeadlinePassed(uint256 jobId, uint64 deadline);
+    /// @notice `jobId`'s deadline has not passed yet.
+    error DeadlineNotReached(uint256 jobId, uint64 deadline);
+    /// @notice `minutesUsed` is above the job's `maxMinutes`.
+    error TooManyMinutes(uint32 minutesUsed, uint32 maxMinutes);
+    /// @notice The result was not signed by the provider's node key.
+    error InvalidReceiptSignature(uint256 jobId);
+
+    constructor(IDatasetRegistry registry_, address admin, address treasury_, uint16 feeBps_)
+        MarketFees(admin, treasury_, feeBps_)
+        EIP712("Datagora ComputeMarket", "1")
+    {
+        if (address(registry_) == address(0)) revert ZeroAddress();
+        registry = registry_;
+    }
+
+    // ----------------------------------------------------------------------------------------- providers
+
+    /// @notice Registers the caller as a provider whose node holds the key of `signer`.
+    /// @param endpoint The node's public URL.
+    /// @param signer Address of the node's key; signs results and is the account that may decrypt.
+    /// @param environments What the node offers and the price per minute of each.
+    /// @return providerId The new provider's id.
+    function registerProvider(string calldata endpoint, address signer, Environment[] calldata environments)
+        external
+        returns (uint256 providerId)
+    {
+        providerId = _nextProviderId++;
+        Provider storage provider = _providers[providerId];
+        provider.owner = msg.sender;
+        provider.active = true;
+        _setNode(providerId, provider, endpoint, signer, environments);
+        emit ProviderRegistered(providerId, msg.sender, signer, endpoint, environments);
+    }
+
+    /// @notice Replaces a provider's endpoint, node key and environments. Jobs already requested keep their price.
+    /// @param providerId The provider; the caller must own it.
+    /// @param endpoint The node's public URL.
+    /// @param signer Address of the node's key.
+    /// @param environments What the node offers and the price per minute of each.
+    function updateProvider(
+        uint256 providerId,
+        string calldata endpoint,
+        address signer,
+        Environment[] calldata environments
+    ) external {
+        Provider storage provider = _ownedProvider(providerId);
+        delete providerIdOf[provider.signer];
+        delete provider.environments;
+        _setNode(providerId, provider, endpoint, signer, environments);
+        emit ProviderUpdated(providerId, signer, endpoint, environments);
+    }
+
+    /// @notice Retires a provider: no new jobs. Its open jobs can still be settled or refunded.
+    /// @param providerId The provider; the caller must own it.
+    function retireProvider(uint256 providerId) external {
+        Provider storage provider = _ownedProvider(providerId);
+        if (!provider.active) revert ProviderNotActive(providerId);
+        provider.active = false;
+        emit ProviderRetired(providerId);
+    }
+
+    /// @notice The provider `providerId`; reverts for an unknown id.
+    function getProvider(uint256 providerId) external view returns (Provider memory) {
+        Provider storage provider = _providers[providerId];
+        if (provider.owner == address(0)) revert UnknownProvider(providerId);
+        return provider;
+    }
+
+    /// @notice Number of providers ever registered.
+    function providerCount() external view returns (uint256) {
+        return _nextProviderId - 1;
+    }
+
+    /// @notice Sets how long providers have after a job's maximum run time to settle it.
+    /// @param window Seconds, at most {MAX_SETTLEMENT_WINDOW}.
+    function setSettlementWindow(uint64 window) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (window > MAX_SETTLEMENT_WINDOW) revert SettlementWindowTooLong(window);
+        settlementWindow = window;
+        emit SettlementWindowChanged(window);
+    }
+
+    // ---------------------------------------------------------------------------------------------- jobs
+
+    /// @notice Requests a compute job and escrows its data fee plus `maxMinutes` of the environment's price.
+    /// @param datasetId The dataset to compute on; its terms must allow compute.
+    /// @param providerId An active provider.
+    /// @param environment Index of one of the provider's environments.
+    /// @param algorithmHash Hash of the algorithm the node must run, committed now and checked by the node.
+    /// @param aiTraining Whether the job trains an AI model; the terms must then allow AI training.
+    /// @param maxMinutes Longest run time paid for.
+    /// @param maxPayment Highest escrow the buyer accepts.
+    /// @return jobId The job's id.
+    function requestJob(
+        uint256 datasetId,
+        uint256 providerId,
+        uint8 environment,
+        bytes32 algorithmHash,
+        bool aiTraining,
+        uint32 maxMinutes,
+        uint256 maxPayment
+    ) external nonReentrant returns (uint256 jobId) {
+        Offer memory offer = registry.getOffer(datasetId);
+        if (!offer.listed) revert DatasetNotListed(datasetId);
+        if (!offer.computeOnly && offer.computePrice == 0) revert ComputeNotAllowed(datasetId);
+        if (aiTraining && !offer.aiTrainingAllowed) revert AiTrainingNotAllowed(datasetId);
+        if (maxMinutes == 0) revert ZeroMinutes();
+        Provider storage provider = _providers[providerId];
+        if (provider.owner == address(0)) revert UnknownProvider(providerId);
+        if (!provider.active) revert ProviderNotActive(providerId);
+        if (environment >= provider.environments.length) revert UnknownEnvironment(providerId, environment);
+
+        Job memory job = Job({
+            datasetId: datasetId,
+            providerId: providerId,
+            buyer: msg.sender,
+            currency: offer.currency,
+            algorithmHash: algorithmHash,
+            dataFee: offer.computePrice,
+            pricePerMinute: provider.environments[environment].pricePerMinute,
+            maxMinutes: maxMinutes,
+            feeBps: feeBps,
+            environment: environment,
+            aiTraining: aiTraining,
+            deadline: uint64(block.timestamp) + uint64(maxMinutes) * 60 + settlementWindow
+        });
+        uint256 escrow = _escrowOf(job);
+        if (escrow > maxPayment) revert PaymentAboveMax(escrow, maxPayment);
+
+        jobId = _nextJobId++;
+        _store(jobId, job, JobStatus.Requested);
+        Access storage access = _access[datasetId][providerId];
+        access.activeJobs += 1;
+        if (job.deadline > access.until) access.until = job.deadline;
+        emit JobRequested(jobId, datasetId, providerId, job, escrow);
+
+        if (escrow != 0) IERC20(job.currency).safeTransferFrom(msg.sender, address(this), escrow);
+    }
+
+    /// @notice The provider takes `jobId`; from now on only settlement or the deadline refund end it.
+    /// @param jobId The job.
+    /// @param job The job as emitted in {JobRequested}.
+    function acceptJob(uint256 jobId, Job calldata job) external {
+        _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Requested);
+        _requireProvider(job.providerId);
+        if (block.timestamp > job.deadline) revert DeadlinePassed(jobId, job.deadline);
+        _setStatus(jobId, JobStatus.Accepted);
+        emit JobAccepted(jobId);
+    }
+
+    /// @notice The buyer withdraws a job the provider has not accepted; the whole escrow is credited back.
+    /// @param jobId The job.
+    /// @param job The job as emitted in {JobRequested}.
+    function cancelJob(uint256 jobId, Job calldata job) external {
+        _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Requested);
+        if (msg.sender != job.buyer) revert NotBuyer(jobId, msg.sender);
+        uint256 amount = _close(jobId, job, JobStatus.Cancelled);
+        _credit(job.currency, job.buyer, amount);
+        emit JobCancelled(jobId, amount);
+    }
+
+    /// @notice Settles a job with its result, signed by the provider's node key (EIP-712 `JobResult`).
+    /// Credits the data fee to the dataset's owner, `minutesUsed` of compute to the provider, the market fee
+    /// on both to the treasury, and the rest of the escrow to the buyer.
+    /// @param jobId The job.
+    /// @param job The job as emitted in {JobRequested}.
+    /// @param resultHash Hash of the job's signed receipt and outputs.
+    /// @param minutesUsed Minutes billed; at most the job's maxMinutes.
+    /// @param receiptSignature The node key's signature of JobResult(jobId, resultHash, minutesUsed).
+    function submitResult(
+        uint256 jobId,
+        Job calldata job,
+        bytes32 resultHash,
+        uint32 minutesUsed,
+        bytes calldata receiptSignature
+    ) external {
+        _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Accepted);
+        address signer = _requireProvider(job.providerId);
+        if (block.timestamp > job.deadline) revert DeadlinePassed(jobId, job.deadline);
+        if (minutesUsed > job.maxMinutes) revert TooManyMinutes(minutesUsed, job.maxMinutes);
+        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(JOB_RESULT_TYPEHASH, jobId, resultHash, minutesUsed)));
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, receiptSignature);
+        if (error != ECDSA.RecoverError.NoError || recovered != signer) revert InvalidReceiptSignature(jobId);
+
+        uint256 escrow = _close(jobId, job, JobStatus.Settled);
+        _settle(jobId, job, escrow, resultHash, minutesUsed);
+    }
+
+    /// @notice The buyer takes back the whole escrow of a job still unsettled after its deadline.
+    /// @param jobId The job.
+    /// @param job The job as emitted in {JobRequested}.
+    function refund(uint256 jobId, Job calldata job) external {
+        _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Accepted);
+        if (msg.sender != job.buyer) revert NotBuyer(jobId, msg.sender);
+        if (block.timestamp <= job.deadline) revert DeadlineNotReached(jobId, job.deadline);
+        uint256 amount = _close(jobId, job, JobStatus.Refunded);
+        _credit(job.currency, job.buyer, amount);
+        emit JobRefunded(jobId, amount);
+    }
+
+    /// @notice Status of `jobId` (None if it does not exist).
+    function jobStatus(uint256 jobId) external view returns (JobStatus) {
+        return JobStatus(uint8(_jobs[jobId]));
+    }
+
+    /// @notice True if `job` is exactly the job requested as `jobId`.
+    function isJob(uint256 jobId, Job calldata job) external view returns (bool) {
+        uint256 state = _jobs[jobId];
+        return state != 0 && state >> 8 == uint256(keccak256(abi.encode(job))) >> 8;
+    }
+
+    /// @notice Escrow held for `job`: its data fee plus maxMinutes at its price per minute.
+    function escrowOf(Job calldata job) external pure returns (uint256) {
+        return _escrowOf(job);
+    }
+
+    /// @notice Number of jobs ever requested.
+    function jobCount() external view returns (uint256) {
+        return _nextJobId - 1;
+    }
+
+    /// @inheritdoc IComputeMarket
+    function hasActiveJob(uint256 datasetId, address account) external view returns (bool) {
+        uint256 providerId = providerIdOf[account];
+        if (providerId == 0) return false;
+        Access memory access = _access[datasetId][providerId];
+        return access.activeJobs != 0 && block.timestamp <= access.until;
+    }
+
+    /// @notice The EIP-712 digest a node key signs to settle `jobId`.
+    function resultDigest(uint256 jobId, bytes32 resultHash, uint32 minutesUsed) external view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(JOB_RESULT_TYPEHASH, jobId, resultHash, minutesUsed)));
+    }
+
+    // ------------------------------------------------------------------------------------------ internal
+
+    function _setNode(
+        uint256 providerId,
+        Provider storage provider,
+        string calldata endpoint,
+        address signer,
+        Environment[] calldata environments
+    ) private {
+        if (signer == address(0)) revert ZeroAddress();
+        if (environments.length == 0) revert NoEnvironments();
+        uint256 holder = providerIdOf[signer];
+        if (holder != 0) revert SignerInUse(signer, holder);
+        providerIdOf[signer] = providerId;
+        provider.signer = signer;
+        provider.endpoint = endpoint;
+        for (uint256 i = 0; i < environments.length; ++i) {
+            provider.environments.push(environments[i]);
+        }
+    }
+
+    function _ownedProvider(uint256 providerId) private view returns (Provider storage provider) {
+        provider = _providers[providerId];
+        if (provider.owner == address(0)) revert UnknownProvider(providerId);
+        if (provider.owner != msg.sender) revert NotProviderOwner(providerId, msg.sender);
+    }
+
+    /// @dev Reverts unless the caller is the owner or node of `providerId`; returns the node key.
+    function _requireProvider(uint256 providerId) private view returns (address signer) {
+        Provider storage provider = _providers[providerId];
+        signer = provider.signer;
+        if (msg.sender != signer && msg.sender != provider.owner) revert NotProvider(providerId, msg.sender);
+    }
+
+    /// @dev Checks that `job` is the one stored as `jobId` and that its status is `a` or `b`.
+    function _requireStatus(uint256 jobId, Job calldata job, JobStatus a, JobStatus b) private view {
+        uint256 state = _jobs[jobId];
+        if (state == 0 || state >> 8 != uint256(keccak256(abi.encode(job))) >> 8) revert JobMismatch(jobId);
+        JobStatus status = JobStatus(uint8(state));
+        if (status != a && status != b) revert InvalidJobStatus(jobId, status);
+    }
+
+    function _store(uint256 jobId, Job memory job, JobStatus status) private {
+        _jobs[jobId] = ((uint256(keccak256(abi.encode(job))) >> 8) << 8) | uint256(status);
+    }
+
+    function _setStatus(uint256 jobId, JobStatus status) private {
+        _jobs[jobId] = ((_jobs[jobId] >> 8) << 8) | uint256(status);
+    }
+
+    /// @dev Ends an open job with a final `status` and returns its escrow.
+    function _close(uint256 jobId, Job calldata job, JobStatus status) private returns (uint256 escrow) {
+        _setStatus(jobId, status);
+        _access[job.datasetId][job.providerId].activeJobs -= 1;
+        return _escrowOf(job);
+    }
+
+    /// @dev Splits a settled job's escrow: data fee to the dataset's owner, minutes used to the provider,
+    /// the market fee on both to the treasury, the rest back to the buyer.
+    function _settle(uint256 jobId, Job calldata job, uint256 escrow, bytes32 resultHash, uint32 minutesUsed) private {
+        Settlement memory split;
+        uint256 providerFee = uint256(minutesUsed) * job.pricePerMinute;
+        uint256 dataFeeCut = _feeOn(job.dataFee, job.feeBps);
+        uint256 providerFeeCut = _feeOn(providerFee, job.feeBps);
+        split.owner = registry.datasetOwner(job.datasetId);
+        split.ownerAmount = job.dataFee - dataFeeCut;
+        split.providerAmount = providerFee - providerFeeCut;
+        split.marketFee = dataFeeCut + providerFeeCut;
+        split.buyerRefund = escrow - job.dataFee - providerFee;
+        _credit(job.currency, split.owner, split.ownerAmount);
+        _credit(job.currency, _providers[job.providerId].owner, split.providerAmount);
+        _credit(job.currency, treasury, split.marketFee);
+        _credit(job.currency, job.buyer, split.buyerRefund);
+        emit JobSettled(jobId, resultHash, minutesUsed, split);
+    }
+
+    function _escrowOf(Job memory job) private pure returns (uint256) {
+        return uint256(job.dataFee) + uint256(job.maxMinutes) * job.pricePerMinute;
+    }
+}

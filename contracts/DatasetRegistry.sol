@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
+import {LicenceTerms, Offer} from "./interfaces/ILicenceTerms.sol";
+
+/// @title DatasetRegistry
+/// @notice One ERC-721 "data NFT" per dataset. The NFT's holder owns the dataset: it changes metadata, terms
+/// and listing, and earns its future revenue. Licence terms are registered once and shared by id.
+/// @dev A metadata pointer is a CIDv1 with a sha2-256 multihash, stored as its codec and digest
+/// (e.g. 0x0129 dag-json, 0x85 dag-jose); clients rebuild the CID from the two.
+contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
+    /// @notice Role allowed to add and remove payment currencies.
+    bytes32 public constant CURRENCY_ADMIN_ROLE = keccak256("CURRENCY_ADMIN_ROLE");
+    uint16 private constant BPS = 10_000;
+
+    /// @notice A CIDv1 (sha2-256) split into its codec and digest.
+    struct MetadataPointer {
+        uint32 codec;
+        bytes32 digest;
+    }
+
+    /// @notice A dataset's record beside its NFT.
+    struct Dataset {
+        uint64 termsId;
+        uint32 version;
+        uint32 metadataCodec;
+        bool listed;
+        uint40 publishedAt;
+        uint40 updatedAt;
+        bytes32 metadataDigest;
+    }
+
+    uint256 private _nextDatasetId = 1;
+    uint256 private _nextTermsId = 1;
+    mapping(uint256 datasetId => Dataset) private _datasets;
+    mapping(uint256 termsId => LicenceTerms) private _terms;
+    mapping(bytes32 termsHash => uint256 termsId) private _termsIdByHash;
+    /// @notice Whether `currency` may be used in licence terms.
+    mapping(address currency => bool) public isCurrencyAllowed;
+
+    /// @notice New terms were registered under `termsId`.
+    event TermsRegistered(uint256 indexed termsId, LicenceTerms terms);
+    /// @notice `owner` published `datasetId` under `termsId` with its first metadata version.
+    event DatasetPublished(uint256 indexed datasetId, address indexed owner, uint256 indexed termsId, MetadataPointer metadata);
+    /// @notice `datasetId` moved to metadata `version`, replacing `previous`.
+    event MetadataUpdated(uint256 indexed datasetId, uint32 version, MetadataPointer metadata, MetadataPointer previous);
+    /// @notice `datasetId` is now sold under `termsId` instead of `previousTermsId`.
+    event TermsChanged(uint256 indexed datasetId, uint256 indexed previousTermsId, uint256 indexed termsId);
+    /// @notice `datasetId` was delisted (`listed` false: no new sales) or listed again.
+    event ListingChanged(uint256 indexed datasetId, bool listed);
+    /// @notice `currency` was allowed or disallowed for new terms.
+    event CurrencyAllowed(address indexed currency, bool allowed);
+
+    /// @notice No dataset has id `datasetId`.
+    error UnknownDataset(uint256 datasetId);
+    /// @notice No terms have id `termsId`.
+    error UnknownTerms(uint256 termsId);
+    /// @notice `account` does not own `datasetId`.
+    error NotDatasetOwner(uint256 datasetId, address account);
+    /// @notice The metadata pointer has a zero digest or codec.
+    error InvalidMetadataPointer();
+    /// @notice `currency` is not an allowed payment currency.
+    error CurrencyNotAllowed(address currency);
+    /// @notice `currency` has no contract code.
+    error CurrencyNotAContract(address currency);
+    /// @notice A revenue share of `bps` is over 100%.
+    error RevShareTooHigh(uint16 bps);
+    /// @notice Commercial attribution or revenue share was set without commercial use.
+    error CommercialTermsWithoutCommercialUse();
+    /// @notice Derivative attribution was required while derivatives are not allowed.
+    error DerivativesAttributionWithoutDerivatives();
+    /// @notice Reciprocal derivatives were required while derivatives are not allowed.
+    error ReciprocalWithoutDerivatives();
+    /// @notice Compute-only terms never release raw data, so they cannot carry a download price.
+    error DownloadPriceOnComputeOnly();
+    /// @notice Compute-only terms were marked transferable; there is no download licence to transfer.
+    error TransferableComputeOnly();
+    /// @notice `datasetId` is already in the requested listing state.
+    error ListingUnchanged(uint256 datasetId, bool listed);
+
+    modifier onlyDatasetOwner(uint256 datasetId) {
+        address owner = _requireOwned(datasetId);
+        if (owner != msg.sender) revert NotDatasetOwner(datasetId, msg.sender);
+        _;
+    }
+
+    constructor(address admin) ERC721("Datagora Dataset", "DATA") {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(CURRENCY_ADMIN_ROLE, admin);
+    }
+
+    /// @notice Allows or disallows an ERC-20 as the currency of new terms. Terms already registered keep theirs.
+    /// @param currency The ERC-20 contract.
+    /// @param allowed Whether new terms may use it.
+    function setCurrencyAllowed(address currency, bool allowed) external onlyRole(CURRENCY_ADMIN_ROLE) {
+        if (allowed && currency.code.length == 0) revert CurrencyNotAContract(currency);
+        isCurrencyAllowed[currency] = allowed;
+        emit CurrencyAllowed(currency, allowed);
+    }
+
+    /// @notice Registers licence terms, or returns the id of identical terms registered before.
+    /// @param terms The terms; inconsistent combinations revert with a named error.
+    /// @return termsId The id to publish under.
+    function registerTerms(LicenceTerms calldata terms) external returns (uint256 termsId) {
+        return _registerTerms(terms);
+    }
+
+    /// @notice Publishes a dataset under registered terms and mints its data NFT to the caller.
+    /// @param metadata CID of the signed metadata document.
+    /// @param termsId Id from {registerTerms}.
+    /// @return datasetId The new dataset's id (also the NFT's token id).
+    function publish(MetadataPointer calldata metadata, uint256 termsId) external returns (uint256 datasetId) {
+        if (termsId == 0 || termsId >= _nextTermsId) revert UnknownTerms(termsId);
+        return _publish(metadata, termsId);
+    }
+
+    /// @notice Registers the terms (or reuses identical ones) and publishes in one transaction.
+    /// @param metadata CID of the signed metadata document.
+    /// @param terms The licence terms.
+    /// @return datasetId The new dataset's id.
+    function publishWithTerms(MetadataPointer calldata metadata, LicenceTerms calldata terms)
+        external
+        returns (uint256 datasetId)
+    {
+        return _publish(metadata, _registerTerms(terms));
+    }
+
+    /// @notice Anchors a new metadata version of an owned dataset.
+    /// @param datasetId The dataset.
+    /// @param metadata CID of the new signed metadata document.
+    /// @return version The new version number (the first is 1).
+    function updateMetadata(uint256 datasetId, MetadataPointer calldata metadata)
+        external
+        onlyDatasetOwner(datasetId)
+        returns (uint32 version)
+    {
+        _checkPointer(metadata);
+        Dataset storage dataset = _datasets[datasetId];
+        MetadataPointer memory previous = MetadataPointer(dataset.metadataCodec, dataset.metadataDigest);
+        version = dataset.version + 1;
+        dataset.version = version;
+        dataset.metadataCodec = metadata.codec;
+        dataset.metadataDigest = metadata.digest;
+        dataset.updatedAt = uint40(block.timestamp);
+        emit MetadataUpdated(datasetId, version, metadata, previous);
+    }
+
+    /// @notice Sells an owned dataset under other registered terms from now on. Licences sold keep theirs.
+    /// @param datasetId The dataset.
+    /// @param termsId Id from {registerTerms}.
+    function setTerms(uint256 datasetId, uint256 termsId) external onlyDatasetOwner(datasetId) {
+        if (termsId == 0 || termsId >= _nextTermsId) revert UnknownTerms(termsId);
+        _switchTerms(datasetId, termsId);
+    }
+
+    /// @notice Changes an owned dataset's prices, keeping every other term.
+    /// @param datasetId The dataset.
+    /// @param downloadPrice New download licence price (0 on compute-only terms).
+    /// @param computePrice New data fee per compute job.
+    /// @return termsId The id of the terms now in force.
+    function setPrices(uint256 datasetId, uint128 downloadPrice, uint128 computePrice)
+        external
+        onlyDatasetOwner(datasetId)
+        returns (uint256 termsId)
+    {
+        LicenceTerms memory terms = _terms[_datasets[datasetId].termsId];
+        terms.downloadPrice = downloadPrice;
+        terms.computePrice = computePrice;
+        termsId = _registerTerms(terms);
+        _switchTerms(datasetId, termsId);
+    }
+
+    /// @notice Stops new sales of an owned dataset. Licences already sold stay valid.
+    /// @param datasetId The dataset.
+    function delist(uint256 datasetId) external onlyDatasetOwner(datasetId) {
+        _setListed(datasetId, false);
+    }
+
+    /// @notice Puts a delisted dataset back on sale.
+    /// @param datasetId The dataset.
+    function relist(uint256 datasetId) external onlyDatasetOwner(datasetId) {
+        _setListed(datasetId, true);
+    }
+
+    /// @notice The record of `datasetId`; reverts for an unknown dataset.
+    function getDataset(uint256 datasetId) external view returns (Dataset memory) {
+        _requireOwned(datasetId);
+        return _datasets[datasetId];
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function getTerms(uint256 termsId) external view returns (LicenceTerms memory) {
+        if (termsId == 0 || termsId >= _nextTermsId) revert UnknownTerms(termsId);
+        return _terms[termsId];
+    }
+
+    /// @notice The id identical terms were registered under, or 0 if they never were.
+    function termsIdOf(LicenceTerms calldata terms) external view returns (uint256) {
+        return _termsIdByHash[keccak256(abi.encode(terms))];
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function getOffer(uint256 datasetId) external view returns (Offer memory offer) {
+        offer.owner = _ownerOf(datasetId);
+        if (offer.owner == address(0)) revert UnknownDataset(datasetId);
+        Dataset storage dataset = _datasets[datasetId];
+        LicenceTerms storage terms = _terms[dataset.termsId];
+        offer.listed = dataset.listed;
+        offer.termsId = dataset.termsId;
+        offer.currency = terms.currency;
+        offer.accessDuration = terms.accessDuration;
+        offer.computeOnly = terms.computeOnly;
+        offer.aiTrainingAllowed = terms.aiTrainingAllowed;
+        offer.downloadPrice = terms.downloadPrice;
+        offer.computePrice = terms.computePrice;
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function datasetOwner(uint256 datasetId) external view returns (address) {
+        return _ownerOf(datasetId);
+    }
+
+    /// @notice Number of datasets ever published.
+    function datasetCount() external view returns (uint256) {
+        return _nextDatasetId - 1;
+    }
+
+    /// @notice Number of distinct terms ever registered.
+    function termsCount() external view returns (uint256) {
+        return _nextTermsId - 1;
+    }
+
+    /// @inheritdoc ERC721
+    function supportsInterface(bytes4 interfaceId) public view override(ERC721, AccessControl) returns (bool) {
+        return super.supportsInterface(interfaceId);
+    }
+
+    function _publish(MetadataPointer calldata metadata, uint256 termsId) private returns (uint256 datasetId) {
+        _checkPointer(metadata);
+        datasetId = _nextDatasetId++;
+        _datasets[datasetId] = Dataset({
+            termsId: uint64(termsId),
+            version: 1,
+            metadataCodec: metadata.codec,
+            listed: true,
+            publishedAt: uint40(block.timestamp),
+            updatedAt: uint40(block.timestamp),
+            metadataDigest: metadata.digest
+        });
+        emit DatasetPublished(datasetId, msg.sender, termsId, metadata);
+        _mint(msg.sender, datasetId);
+    }
+
+    function _registerTerms(LicenceTerms memory terms) private returns (uint256 termsId) {
+        bytes32 termsHash = keccak256(abi.encode(terms));
+        termsId = _termsIdByHash[termsHash];
+        if (termsId != 0) return termsId;
+        _validate(terms);
+        termsId = _nextTermsId++;
+        _termsIdByHash[termsHash] = termsId;
+        _terms[termsId] = terms;
+        emit TermsRegistered(termsId, terms);
+    }
+
+    function _switchTerms(uint256 datasetId, uint256 termsId) private {
+        Dataset storage dataset = _datasets[datasetId];
+        uint256 previous = dataset.termsId;
+        dataset.termsId = uint64(termsId);
+        emit TermsChanged(datasetId, previous, termsId);
+    }
+
+    function _setListed(uint256 datasetId, bool listed) private {
+        Dataset storage dataset = _datasets[datasetId];
+        if (dataset.listed == listed) revert ListingUnchanged(datasetId, listed);
+        dataset.listed = listed;
+        emit ListingChanged(datasetId, listed);
+    }
+
+    function _validate(LicenceTerms memory terms) private view {
+        if (!isCurrencyAllowed[terms.currency]) revert CurrencyNotAllowed(terms.currency);
+        if (terms.commercialRevShare > BPS) revert RevShareTooHigh(terms.commercialRevShare);
+        if (!terms.commercialUse && (terms.commercialAttribution || terms.commercialRevShare != 0)) {
+            revert CommercialTermsWithoutCommercialUse();
+        }
+        if (!terms.derivativesAllowed) {
+            if (terms.derivativesAttribution) revert DerivativesAttributionWithoutDerivatives();
+            if (terms.derivativesReciprocal) revert ReciprocalWithoutDerivatives();
+        }
+        if (terms.computeOnly) {
+            if (terms.downloadPrice != 0) revert DownloadPriceOnComputeOnly();
+            if (terms.transferable) revert TransferableComputeOnly();
+        }
+    }
+
+    function _checkPointer(MetadataPointer calldata metadata) private pure {
+        if (metadata.digest == bytes32(0) || metadata.codec == 0) revert InvalidMetadataPointer();
+    }
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
+import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
+import {Offer} from "./interfaces/ILicenceTerms.sol";
+import {PullPayments} from "./base/PullPayments.sol";
+import {MarketFees} from "./base/MarketFees.sol";
+
+/// @title Marketplace
+/// @notice Sells download licences for datasets in the currency of their terms and answers {canDecrypt},
+/// the on-chain condition the key network checks before it releases a dataset's key.
+contract Marketplace is MarketFees, PullPayments {
+    using SafeERC20 for IERC20;
+
+    /// @notice A download licence: the terms it was bought under and when it ends.
+    struct Licence {
+        uint64 termsId;
+        uint64 expiresAt;
+    }
+
+    uint64 private constant PERPETUAL = type(uint64).max;
+
+    /// @notice The registry of datasets and terms.
+    IDatasetRegistry public immutable registry;
+    /// @notice The compute market whose active jobs may decrypt; zero until the admin sets it.
+    IComputeMarket public computeMarket;
+
+    mapping(uint256 datasetId => mapping(address account => Licence)) private _licences;
+
+    /// @notice `buyer` paid `price` for a licence to `datasetId` under `termsId`, valid until `expiresAt`;
+    /// `owner` was credited `price - fee` and the treasury `fee`.
+    event LicencePurchased(
+        uint256 indexed datasetId,
+        address indexed buyer,
+        address indexed owner,
+        uint256 termsId,
+        address currency,
+        uint256 price,
+        uint256 fee,
+        uint64 expiresAt
+    );
+    /// @notice The licence to `datasetId` moved from `from` to `to`.
+    event LicenceTransferred(uint256 indexed datasetId, address indexed from, address indexed to, uint64 expiresAt);
+    /// @notice {canDecrypt} now consults `computeMarket`.
+    event ComputeMarketSet(address indexed computeMarket);
+
+    /// @notice `datasetId` is delisted.
+    error DatasetNotListed(uint256 datasetId);
+    /// @notice `datasetId` is compute-only: no download licences are sold.
+    error ComputeOnlyDataset(uint256 datasetId);
+    /// @notice The price `price` is above the buyer's limit `maxPrice`.
+    error PriceAboveMax(uint256 price, uint256 maxPrice);
+    /// @notice The buyer already holds a perpetual licence to `datasetId`.
+    error AlreadyLicensedForever(uint256 datasetId);
+    /// @notice `account` holds no valid licence to `datasetId`.
+    error NoLicence(uint256 datasetId, address account);
+    /// @notice The licence's terms forbid transfer.
+    error LicenceNotTransferable(uint256 datasetId);
+    /// @notice `to` already holds a valid licence to `datasetId`.
+    error RecipientAlreadyLicensed(uint256 datasetId, address to);
+
+    constructor(IDatasetRegistry registry_, address admin, address treasury_, uint16 feeBps_)
+        MarketFees(admin, treasury_, feeBps_)
+    {
+        if (address(registry_) == address(0)) revert ZeroAddress();
+        registry = registry_;
+    }
+
+    /// @notice Sets the compute market consulted by {canDecrypt}.
+    /// @param computeMarket_ The ComputeMarket contract.
+    function setComputeMarket(IComputeMarket computeMarket_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (address(computeMarket_) == address(0)) revert ZeroAddress();
+        computeMarket = computeMarket_;
+        emit ComputeMarketSet(address(computeMarket_));
+    }
+
+    /// @notice Buys (or extends) a download licence to `datasetId`, paying its terms' currency from an allowance.
+    /// @param datasetId The dataset.
+    /// @param maxPrice Highest price the buyer accepts, guarding against a price change in flight.
+    /// @return expiresAt When the licence ends (type(uint64).max for perpetual).
+    function buyLicence(uint256 datasetId, uint256 maxPrice) external nonReentrant returns (uint64 expiresAt) {
+        return _buy(datasetId, maxPrice);
+    }
+
+    /// @notice {buyLicence} with an EIP-2612 permit instead of a prior approval.
+    /// @dev A permit already used (e.g. front-run) is ignored; the allowance then decides.
+    /// @param datasetId The dataset.
+    /// @param maxPrice Highest price accepted; also the permitted amount.
+    /// @param deadline The permit's deadline.
+    /// @param v Permit signature v.
+    /// @param r Permit signature r.
+    /// @param s Permit signature s.
+    /// @return expiresAt When the licence ends.
+    function buyLicenceWithPermit(uint256 datasetId, uint256 maxPrice, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        nonReentrant
+        returns (uint64 expiresAt)
+    {
+        address currency = registry.getOffer(datasetId).currency;
+        try IERC20Permit(currency).permit(msg.sender, address(this), maxPrice, deadline, v, r, s) {} catch {}
+        return _buy(datasetId, maxPrice);
+    }
+
+    /// @notice Moves the caller's valid licence to `datasetId` to `to`, if its terms allow transfer.
+    /// @param datasetId The dataset.
+    /// @param to The new holder; must not hold a valid licence already.
+    function transferLicence(uint256 datasetId, address to) external {
+        if (to == address(0)) revert ZeroAddress();
+        Licence memory licence = _licences[datasetId][msg.sender];
+        if (licence.expiresAt <= block.timestamp) revert NoLicence(datasetId, msg.sender);
+        if (!registry.getTerms(licence.termsId).transferable) revert LicenceNotTransferable(datasetId);
+        if (_licences[datasetId][to].expiresAt > block.timestamp) revert RecipientAlreadyLicensed(datasetId, to);
+        delete _licences[datasetId][msg.sender];
+        _licences[datasetId][to] = licence;
+        emit LicenceTransferred(datasetId, msg.sender, to, licence.expiresAt);
+    }
+
+    /// @notice The licence `account` holds to `datasetId` (zeroes if none was ever bought).
+    function licenceOf(uint256 datasetId, address account) external view returns (Licence memory) {
+        return _licences[datasetId][account];
+    }
+
+    /// @notice True if `account` holds an unexpired download licence to `datasetId`.
+    function hasLicence(uint256 datasetId, address account) public view returns (bool) {
+        return _licences[datasetId][account].expiresAt > block.timestamp;
+    }
+
+    /// @notice True if `account` may obtain the key of `datasetId`: its owner, the holder of an unexpired
+    /// licence, or the node of a provider assigned to an active, paid compute job on it.
+    /// @dev Never reverts, so the key network reads a plain false for unknown datasets.
+    function canDecrypt(uint256 datasetId, address account) external view returns (bool) {
+        address owner = registry.datasetOwner(datasetId);
+        if (owner == address(0)) return false;
+        if (account == owner || hasLicence(datasetId, account)) return true;
+        IComputeMarket compute = computeMarket;
+        return address(compute) != address(0) && compute.hasActiveJob(datasetId, account);
+    }
+
+    function _buy(uint256 datasetId, uint256 maxPrice) private returns (uint64 expiresAt) {
+        Offer memory offer = registry.getOffer(datasetId);
+        if (!offer.listed) revert DatasetNotListed(datasetId);
+        if (offer.computeOnly) revert ComputeOnlyDataset(datasetId);
+        uint256 price = offer.downloadPrice;
+        if (price > maxPrice) revert PriceAboveMax(price, maxPrice);
+
+        Licence storage licence = _licences[datasetId][msg.sender];
+        uint64 current = licence.expiresAt;
+        if (current == PERPETUAL) revert AlreadyLicensedForever(datasetId);
+        if (offer.accessDuration == 0) {
+            expiresAt = PERPETUAL;
+        } else {
+            uint256 from = current > block.timestamp ? current : block.timestamp;
+            uint256 end = from + offer.accessDuration;
+            expiresAt = end >= PERPETUAL ? PERPETUAL : uint64(end);
+        }
+        licence.termsId = offer.termsId;
+        licence.expiresAt = expiresAt;
+
+        uint256 fee = _feeOn(price, feeBps);
+        _credit(offer.currency, offer.owner, price - fee);
+        _credit(offer.currency, treasury, fee);
+        emit LicencePurchased(datasetId, msg.sender, offer.owner, offer.termsId, offer.currency, price, fee, expiresAt);
+
+        if (price != 0) IERC20(offer.currency).safeTransferFrom(msg.sender, address(this), price);
+    }
+}

@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @notice The part of ComputeMarket the Marketplace calls for {Marketplace-canDecrypt}.
+interface IComputeMarket {
+    /// @notice True while `account` is the node key of a provider with an active, paid job on `datasetId`.
+    function hasActiveJob(uint256 datasetId, address account) external view returns (bool);
+}

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {LicenceTerms, Offer} from "./ILicenceTerms.sol";
+
+/// @notice The part of DatasetRegistry the marketplaces call.
+interface IDatasetRegistry {
+    /// @notice Owner, listing state, terms and prices of `datasetId`; reverts for an unknown dataset.
+    function getOffer(uint256 datasetId) external view returns (Offer memory);
+
+    /// @notice Current owner of `datasetId`, or the zero address if it does not exist.
+    function datasetOwner(uint256 datasetId) external view returns (address);
+
+    /// @notice Terms registered under `termsId`; reverts for an unknown id.
+    function getTerms(uint256 termsId) external view returns (LicenceTerms memory);
+}

@@ -1,0 +1,30 @@
+/**
+ * The chain subsystem: an EVM node (embedded anvil or any RPC), the market's deployments on it, and clients.
+ */
+import type { ChainConfig } from '../config';
+import { AnvilChain } from './anvil';
+import { RpcChain } from './rpc';
+
+/** A chain the market runs on. */
+export interface ChainAdapter {
+  readonly kind: 'anvil' | 'rpc';
+  readonly rpcUrl: string;
+  /** Starts what runs locally (anvil) or checks the remote endpoint answers. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The adapter the configuration selects. */
+export function createChain(config: ChainConfig, onLog?: (line: string) => void): ChainAdapter {
+  return config.adapter === 'anvil'
+    ? new AnvilChain({ host: config.host, port: config.port, stateDir: config.stateDir, onLog })
+    : new RpcChain(config.rpcUrl);
+}
+
+export { AnvilChain } from './anvil';
+export { RpcChain } from './rpc';
+export * from './clients';
+export * from './deploy';
+export * from './deployments';
+export * from './dev';
+export * from './errors';

@@ -1,0 +1,2 @@
+/** Typed ABIs and bytecode of the market's contracts, generated from contracts/ by `npm run contracts`. */
+export * from './generated';

@@ -1,0 +1,80 @@
+/**
+ * Health of the running market: one entry per component, each with its own status and details.
+ * Components report in parallel; the market is "ok" only when every component is.
+ */
+import { connectPublic, readDeployments } from '../chain';
+import type { Config } from '../config';
+
+export type Status = 'ok' | 'error';
+
+export interface ComponentHealth {
+  status: Status;
+  /** What the component reports about itself (chain id, block, addresses…) or the error. */
+  details: Record<string, unknown>;
+}
+
+export interface Health {
+  status: Status;
+  components: Record<string, ComponentHealth>;
+}
+
+async function probe(check: () => Promise<Record<string, unknown>>): Promise<ComponentHealth> {
+  try {
+    return { status: 'ok', details: await check() };
+  } catch (error) {
+    return { status: 'error', details: { error: error instanceof Error ? error.message : String(error) } };
+  }
+}
+
+/** The chain answers, with the id and block height it reports. */
+function chainHealth(config: Config): Promise<ComponentHealth> {
+  return probe(async () => {
+    const client = await connectPublic(config.chain.rpcUrl);
+    const block = await client.getBlock();
+    return {
+      adapter: config.chain.adapter,
+      rpcUrl: config.chain.rpcUrl,
+      chainId: client.chain.id,
+      blockNumber: Number(block.number),
+      blockTimestamp: new Date(Number(block.timestamp) * 1000).toISOString(),
+    };
+  });
+}
+
+/** The deployments file is valid, matches the chain, and every contract has code. */
+function contractsHealth(config: Config): Promise<ComponentHealth> {
+  return probe(async () => {
+    const deployments = readDeployments(config.deploymentsFile);
+    const client = await connectPublic(config.chain.rpcUrl, deployments.chainId);
+    const addresses = { ...deployments.contracts, stablecoin: deployments.stablecoin.address };
+    const missing: string[] = [];
+    await Promise.all(
+      Object.entries(addresses).map(async ([name, address]) => {
+        const code = await client.getCode({ address });
+        if (!code || code === '0x') missing.push(name);
+      }),
+    );
+    if (missing.length > 0) throw new Error(`no contract code for ${missing.join(', ')} on chain ${deployments.chainId}`);
+    return {
+      chainId: deployments.chainId,
+      addresses,
+      stablecoin: deployments.stablecoin.symbol,
+      feeBps: deployments.feeBps,
+      startBlock: deployments.startBlock,
+    };
+  });
+}
+
+/** Checks every component of the market as configured. `extra` adds components the caller knows of. */
+export async function checkHealth(config: Config, extra: Record<string, () => Promise<ComponentHealth>> = {}): Promise<Health> {
+  const checks: Record<string, Promise<ComponentHealth>> = {
+    chain: chainHealth(config),
+    contracts: contractsHealth(config),
+    ...Object.fromEntries(Object.entries(extra).map(([name, check]) => [name, check()])),
+  };
+  const entries = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await check] as const));
+  const components = Object.fromEntries(entries);
+  const status: Status = entries.every(([, health]) => health.status === 'ok') ? 'ok' : 'error';
+  return { status, components };
+}
+
