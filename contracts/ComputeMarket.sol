@@ -81,6 +81,9 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
         uint256 buyerRefund;
     }
 
+    /// @dev Decryption access of a provider's node to a dataset: its open jobs on it, and the latest deadline
+    /// of the jobs opened since the count was last zero. Closing the last open job resets `until`, so the
+    /// deadline of a closed job never extends access granted by a later, shorter one.
     struct Access {
         uint64 activeJobs;
         uint64 until;
@@ -105,22 +108,47 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
     mapping(uint256 datasetId => mapping(uint256 providerId => Access)) private _access;
 
     /// @notice `owner` registered provider `providerId` with node key `signer`.
+    /// @param providerId The new provider.
+    /// @param owner The account that registered it and may update or retire it.
+    /// @param signer Address of the node's key.
+    /// @param endpoint The node's public URL.
+    /// @param environments What the node offers and the price per minute of each.
     event ProviderRegistered(uint256 indexed providerId, address indexed owner, address indexed signer, string endpoint, Environment[] environments);
     /// @notice Provider `providerId` changed its node key, endpoint or environments.
+    /// @param providerId The provider.
+    /// @param signer Address of the node's key from now on.
+    /// @param endpoint The node's public URL.
+    /// @param environments What the node offers from now on.
     event ProviderUpdated(uint256 indexed providerId, address indexed signer, string endpoint, Environment[] environments);
     /// @notice Provider `providerId` retired: it takes no new jobs.
+    /// @param providerId The provider.
     event ProviderRetired(uint256 indexed providerId);
     /// @notice The settlement window is now `window` seconds.
+    /// @param window Seconds a provider has after a job's maximum run time to settle it.
     event SettlementWindowChanged(uint64 window);
     /// @notice A buyer escrowed `escrow` for `job`.
+    /// @param jobId The new job.
+    /// @param datasetId The dataset it computes on.
+    /// @param providerId The provider assigned to it.
+    /// @param job The full job, to pass back to every later call.
+    /// @param escrow Amount taken from the buyer: the data fee plus maxMinutes at the price per minute.
     event JobRequested(uint256 indexed jobId, uint256 indexed datasetId, uint256 indexed providerId, Job job, uint256 escrow);
     /// @notice The provider accepted `jobId`: it can no longer be cancelled.
+    /// @param jobId The job.
     event JobAccepted(uint256 indexed jobId);
     /// @notice `jobId` settled with `resultHash` after `minutesUsed`; `split` lists what each party was credited.
+    /// @param jobId The job.
+    /// @param resultHash Hash of the job's signed receipt and outputs.
+    /// @param minutesUsed Minutes billed.
+    /// @param split The amounts credited to the owner, the provider, the treasury and the buyer.
     event JobSettled(uint256 indexed jobId, bytes32 resultHash, uint32 minutesUsed, Settlement split);
     /// @notice The buyer cancelled `jobId` before acceptance and was credited `amount`.
+    /// @param jobId The job.
+    /// @param amount The whole escrow.
     event JobCancelled(uint256 indexed jobId, uint256 amount);
     /// @notice The buyer reclaimed `amount` of `jobId` after its deadline.
+    /// @param jobId The job.
+    /// @param amount The whole escrow.
     event JobRefunded(uint256 indexed jobId, uint256 amount);
 
     /// @notice No provider has id `providerId`.
@@ -219,6 +247,7 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
     }
 
     /// @notice The provider `providerId`; reverts for an unknown id.
+    /// @param providerId The provider.
     function getProvider(uint256 providerId) external view returns (Provider memory) {
         Provider storage provider = _providers[providerId];
         if (provider.owner == address(0)) revert UnknownProvider(providerId);
@@ -357,17 +386,21 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
     }
 
     /// @notice Status of `jobId` (None if it does not exist).
+    /// @param jobId The job.
     function jobStatus(uint256 jobId) external view returns (JobStatus) {
         return JobStatus(uint8(_jobs[jobId]));
     }
 
     /// @notice True if `job` is exactly the job requested as `jobId`.
+    /// @param jobId The job.
+    /// @param job The job as emitted in {JobRequested}.
     function isJob(uint256 jobId, Job calldata job) external view returns (bool) {
         uint256 state = _jobs[jobId];
         return state != 0 && state >> 8 == uint256(keccak256(abi.encode(job))) >> 8;
     }
 
     /// @notice Escrow held for `job`: its data fee plus maxMinutes at its price per minute.
+    /// @param job The job as emitted in {JobRequested}.
     function escrowOf(Job calldata job) external pure returns (uint256) {
         return _escrowOf(job);
     }
@@ -386,6 +419,9 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
     }
 
     /// @notice The EIP-712 digest a node key signs to settle `jobId`.
+    /// @param jobId The job.
+    /// @param resultHash Hash of the job's signed receipt and outputs.
+    /// @param minutesUsed Minutes billed.
     function resultDigest(uint256 jobId, bytes32 resultHash, uint32 minutesUsed) external view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(JOB_RESULT_TYPEHASH, jobId, resultHash, minutesUsed)));
     }
@@ -443,7 +479,10 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
     /// @dev Ends an open job with a final `status` and returns its escrow.
     function _close(uint256 jobId, Job calldata job, JobStatus status) private returns (uint256 escrow) {
         _setStatus(jobId, status);
-        _access[job.datasetId][job.providerId].activeJobs -= 1;
+        Access storage access = _access[job.datasetId][job.providerId];
+        uint64 remaining = access.activeJobs - 1;
+        access.activeJobs = remaining;
+        if (remaining == 0) access.until = 0;
         return _escrowOf(job);
     }
 

@@ -82,7 +82,7 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     error ListingUnchanged(uint256 datasetId, bool listed);
 
     modifier onlyDatasetOwner(uint256 datasetId) {
-        address owner = _requireOwned(datasetId);
+        address owner = _requireDataset(datasetId);
         if (owner != msg.sender) revert NotDatasetOwner(datasetId, msg.sender);
         _;
     }
@@ -187,7 +187,7 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
 
     /// @notice The record of `datasetId`; reverts for an unknown dataset.
     function getDataset(uint256 datasetId) external view returns (Dataset memory) {
-        _requireOwned(datasetId);
+        _requireDataset(datasetId);
         return _datasets[datasetId];
     }
 
@@ -204,8 +204,7 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
 
     /// @inheritdoc IDatasetRegistry
     function getOffer(uint256 datasetId) external view returns (Offer memory offer) {
-        offer.owner = _ownerOf(datasetId);
-        if (offer.owner == address(0)) revert UnknownDataset(datasetId);
+        offer.owner = _requireDataset(datasetId);
         Dataset storage dataset = _datasets[datasetId];
         LicenceTerms storage terms = _terms[dataset.termsId];
         offer.listed = dataset.listed;
@@ -293,6 +292,13 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
             if (terms.downloadPrice != 0) revert DownloadPriceOnComputeOnly();
             if (terms.transferable) revert TransferableComputeOnly();
         }
+    }
+
+    /// @dev The owner of `datasetId`; reverts with {UnknownDataset} (not ERC-721's error) so every dataset
+    /// function reports a missing dataset the same way.
+    function _requireDataset(uint256 datasetId) private view returns (address owner) {
+        owner = _ownerOf(datasetId);
+        if (owner == address(0)) revert UnknownDataset(datasetId);
     }
 
     function _checkPointer(MetadataPointer calldata metadata) private pure {

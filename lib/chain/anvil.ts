@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { foundry } from 'viem/chains';
+import { assertPortFree } from '../net/ports';
 import { ChainStartError } from './errors';
 import { fetchChainId } from './clients';
 import type { ChainAdapter } from './index';
@@ -14,6 +15,10 @@ export interface AnvilOptions {
   stateDir?: string;
   /** Receives each line anvil prints. */
   onLog?: (line: string) => void;
+  /** Configuration variable that moves the port, named when the port is taken. */
+  portVariable?: string;
+  /** Chain id to serve; default 31337 (viem's `foundry`). */
+  chainId?: number;
 }
 
 const ARCH: Partial<Record<string, string>> = { x64: 'amd64', arm64: 'arm64' };
@@ -31,7 +36,8 @@ export class AnvilChain implements ChainAdapter {
   readonly kind = 'anvil';
   readonly rpcUrl: string;
   private child?: ChildProcess;
-  private exited?: Promise<void>;
+  /** Settles when the anvil process has exited, for whatever reason. */
+  exited?: Promise<void>;
 
   constructor(private readonly options: AnvilOptions) {
     this.rpcUrl = `http://${options.host}:${options.port}`;
@@ -43,7 +49,9 @@ export class AnvilChain implements ChainAdapter {
   }
 
   async start(): Promise<void> {
-    const args = ['--host', this.options.host, '--port', String(this.options.port), '--chain-id', String(foundry.id)];
+    // Without this, a node already listening there would answer the readiness probe in anvil's place.
+    await assertPortFree(this.options.host, this.options.port, this.options.portVariable ?? 'the anvil port', 'embedded chain');
+    const args = ['--host', this.options.host, '--port', String(this.options.port), '--chain-id', String(this.options.chainId ?? foundry.id)];
     if (this.stateFile) {
       mkdirSync(this.options.stateDir!, { recursive: true });
       // Dumped on exit and every few seconds, so even a killed tree loses at most a few seconds.

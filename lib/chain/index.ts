@@ -12,12 +12,14 @@ export interface ChainAdapter {
   /** Starts what runs locally (anvil) or checks the remote endpoint answers. */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** For a local process: settles when it exits. */
+  readonly exited?: Promise<void>;
 }
 
 /** The adapter the configuration selects. */
 export function createChain(config: ChainConfig, onLog?: (line: string) => void): ChainAdapter {
   return config.adapter === 'anvil'
-    ? new AnvilChain({ host: config.host, port: config.port, stateDir: config.stateDir, onLog })
+    ? new AnvilChain({ host: config.host, port: config.port, stateDir: config.stateDir, onLog, portVariable: 'DATAGORA_ANVIL_PORT' })
     : new RpcChain(config.rpcUrl);
 }
 

@@ -1,2 +1,3 @@
 /** Typed ABIs and bytecode of the market's contracts, generated from contracts/ by `npm run contracts`. */
 export * from './generated';
+export type * from './types';

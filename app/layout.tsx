@@ -1,0 +1,30 @@
+import type { Metadata } from 'next';
+import type { ReactNode } from 'react';
+import { SiteFooter } from '@/components/layout/site-footer';
+import { SiteHeader } from '@/components/layout/site-header';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: 'Datagora',
+  description: 'A decentralized data marketplace: encrypted datasets, on-chain licences and compute-to-data.',
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="flex min-h-dvh flex-col font-sans antialiased">
+        <a
+          href="#content"
+          className="sr-only rounded-md bg-brand px-4 py-2 text-brand-ink focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-10"
+        >
+          Skip to content
+        </a>
+        <SiteHeader />
+        <main id="content" className="flex-1">
+          {children}
+        </main>
+        <SiteFooter />
+      </body>
+    </html>
+  );
+}

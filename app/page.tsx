@@ -1,0 +1,36 @@
+import { Audiences } from '@/components/market/audiences';
+import { MarketFacts } from '@/components/market/market-facts';
+import { MarketIntro } from '@/components/market/market-intro';
+import { MarketUnavailable } from '@/components/market/market-unavailable';
+import { readMarket } from '@/components/market/read-market';
+
+// Every visit reads the chain: the numbers are live, never prerendered.
+export const dynamic = 'force-dynamic';
+
+export default async function HomePage() {
+  const snapshot = await readMarket();
+  return (
+    <>
+      <MarketIntro snapshot={snapshot} />
+      <div className="mx-auto max-w-6xl space-y-20 px-4 pt-16 sm:px-6">
+        <section id="market" aria-labelledby="market-title" className="scroll-mt-8">
+          <h2 id="market-title" className="text-2xl font-semibold tracking-tight">
+            The market right now
+          </h2>
+          <p className="mt-2 mb-6 text-muted">Read from the chain for this page view.</p>
+          {snapshot.available ? <MarketFacts facts={snapshot} /> : <MarketUnavailable status={snapshot} />}
+        </section>
+        <section id="audiences" aria-labelledby="audiences-title" className="scroll-mt-8">
+          <h2 id="audiences-title" className="text-2xl font-semibold tracking-tight">
+            What Datagora offers
+          </h2>
+          <p className="mt-2 mb-6 max-w-2xl text-muted">
+            One market, three ways in: publish data and keep control of it, use data with rights you can prove, or
+            follow the market as it grows.
+          </p>
+          <Audiences />
+        </section>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,139 @@
+/**
+ * Gas used by the market's main transactions on the embedded chain. Each figure is a transaction's
+ * gasUsed; "first" means the payee's balance slots start empty, "steady" that they already hold funds,
+ * the usual case in a running market.
+ */
+import { keccak256, maxUint256, parseEventLogs, toHex, type Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { AnvilChain, connectPublic, deployMarket, devAccount, fundDevAccounts, walletFor } from '../lib/chain';
+import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi, type LicenceTerms } from '../lib/contracts';
+
+export interface GasFigure {
+  name: string;
+  gas: number;
+  /** Target from the issue tracker, where one is set. */
+  target?: number;
+  note?: string;
+}
+
+const DAG_JSON = 0x0129;
+const pointer = (seed: string) => ({ codec: DAG_JSON, digest: keccak256(toHex(seed)) });
+
+export async function measureGas(port: number): Promise<GasFigure[]> {
+  const chain = new AnvilChain({ host: '127.0.0.1', port });
+  await chain.start();
+  try {
+    const publicClient = await connectPublic(chain.rpcUrl);
+    const wallet = (i: number) => walletFor(publicClient, devAccount(i));
+    const d = await deployMarket({ publicClient, wallet: wallet(0) }, { feeBps: 250, stablecoin: { mock: true } });
+    await fundDevAccounts(publicClient, wallet(0), d);
+    const { datasetRegistry: registry, marketplace, computeMarket } = d.contracts;
+    const usd = d.stablecoin.address;
+    const figures: GasFigure[] = [];
+    const gasOf = async (hash: Hex) => {
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== 'success') throw new Error(`benchmark transaction ${hash} reverted`);
+      return receipt;
+    };
+    const record = async (name: string, hash: Hex, target?: number, note?: string) => {
+      const receipt = await gasOf(hash);
+      figures.push({ name, gas: Number(receipt.gasUsed), target, note });
+      return receipt;
+    };
+
+    const owner = wallet(1);
+    const buyers = [wallet(2), wallet(3), wallet(4)];
+    const providerOwner = wallet(5);
+    const node = privateKeyToAccount(generatePrivateKey());
+    const terms = (overrides: Partial<LicenceTerms>): LicenceTerms => ({
+      currency: usd,
+      accessDuration: 30n * 86_400n,
+      commercialRevShare: 0,
+      computeOnly: false,
+      aiTrainingAllowed: true,
+      transferable: false,
+      commercialUse: true,
+      commercialAttribution: true,
+      derivativesAllowed: false,
+      derivativesAttribution: false,
+      derivativesReciprocal: false,
+      downloadPrice: 10_000_000n,
+      computePrice: 2_000_000n,
+      uri: 'ipfs://bafkreilicence',
+      ...overrides,
+    });
+
+    await record('registerTerms', await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'registerTerms', args: [terms({})] }));
+    const computeTermsReceipt = await record(
+      'publishWithTerms (new terms)',
+      await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'publishWithTerms', args: [pointer('c'), terms({ computeOnly: true, downloadPrice: 0n })] }),
+    );
+    const computeDataset = parseEventLogs({ abi: datasetRegistryAbi, logs: computeTermsReceipt.logs, eventName: 'DatasetPublished' })[0]!.args.datasetId;
+    const publish = (seed: string) =>
+      owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [pointer(seed), 1n] });
+    const published = await record('publish', await publish('a'), 150_000, 'registered terms, owner already holds a data NFT');
+    const datasetId = parseEventLogs({ abi: datasetRegistryAbi, logs: published.logs, eventName: 'DatasetPublished' })[0]!.args.datasetId;
+    await record('updateMetadata', await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'updateMetadata', args: [datasetId, pointer('a2')] }));
+
+    for (const buyer of [...buyers, wallet(0)]) {
+      await gasOf(await buyer.writeContract({ address: usd, abi: mockStablecoinAbi, functionName: 'approve', args: [marketplace, maxUint256] }));
+      await gasOf(await buyer.writeContract({ address: usd, abi: mockStablecoinAbi, functionName: 'approve', args: [computeMarket, maxUint256] }));
+    }
+    // Unlimited approvals, the usual wallet flow: OpenZeppelin's ERC-20 then skips the allowance update.
+    const buy = (i: number) =>
+      buyers[i]!.writeContract({ address: marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [datasetId, 10_000_000n] });
+    await record('buyLicence (first sale)', await buy(0), undefined, "owner's and treasury's balances start empty");
+    await record('buyLicence', await buy(1), 90_000, 'owner and treasury already credited');
+    await record('buyLicence (renewal)', await buy(1), undefined, 'extends an existing licence');
+
+    await gasOf(
+      await providerOwner.writeContract({
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'registerProvider',
+        args: ['http://127.0.0.1:8800', node.address, [{ kind: 0, cpus: 2, memoryMb: 4096, gpus: 0, gpuModel: '', pricePerMinute: 10_000n }]],
+      }),
+    );
+    const request = async (buyerIndex: number, name?: string, target?: number, note?: string) => {
+      const hash = await buyers[buyerIndex]!.writeContract({
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'requestJob',
+        args: [computeDataset, 1n, 0, keccak256(toHex('algorithm')), true, 30, 10_000_000n],
+      });
+      const receipt = name ? await record(name, hash, target, note) : await gasOf(hash);
+      const event = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'JobRequested' })[0]!;
+      return { jobId: event.args.jobId, job: event.args.job };
+    };
+    const submit = async (jobId: bigint, job: Awaited<ReturnType<typeof request>>['job'], name: string, target?: number, note?: string) => {
+      const resultHash = keccak256(toHex(`result ${jobId}`));
+      const signature = await node.signTypedData({
+        domain: { name: 'Datagora ComputeMarket', version: '1', chainId: d.chainId, verifyingContract: computeMarket },
+        types: { JobResult: [{ name: 'jobId', type: 'uint256' }, { name: 'resultHash', type: 'bytes32' }, { name: 'minutesUsed', type: 'uint32' }] },
+        primaryType: 'JobResult',
+        message: { jobId, resultHash, minutesUsed: 12 },
+      });
+      await record(name, await providerOwner.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'submitResult', args: [jobId, job, resultHash, 12, signature] }), target, note);
+    };
+
+    const first = await request(0, 'requestJob (first for dataset and provider)');
+    await submit(first.jobId, first.job, 'submitResult (first settlement)', undefined, 'every payee balance starts empty');
+    const second = await request(0, 'requestJob', 120_000, 'dataset and provider have had jobs before');
+    await record('acceptJob', await providerOwner.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'acceptJob', args: [second.jobId, second.job] }));
+    await submit(second.jobId, second.job, 'submitResult', 80_000, 'all four payees already hold a balance');
+    const third = await request(1);
+    await submit(third.jobId, third.job, "submitResult (buyer's first refund)", undefined, "the buyer's balance starts empty");
+    const cancelled = await request(2);
+    await record('cancelJob', await buyers[2]!.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }));
+    const late = await request(2);
+    const testRpc = (method: string, params: unknown[]) =>
+      fetch(chain.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+    await testRpc('evm_increaseTime', [Number(late.job.deadline) + 1 - Math.floor(Date.now() / 1000) + 7200]);
+    await testRpc('evm_mine', []);
+    await record('refund', await buyers[2]!.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'refund', args: [late.jobId, late.job] }));
+    await record('withdraw', await owner.writeContract({ address: marketplace, abi: marketplaceAbi, functionName: 'withdraw', args: [usd] }), undefined, "the owner's licence revenue");
+    return figures;
+  } finally {
+    await chain.stop();
+  }
+}

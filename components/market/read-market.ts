@@ -1,0 +1,115 @@
+/**
+ * The live facts the landing page shows, read through lib/ in one pass. Never throws: a chain that is down,
+ * a missing deployments file or contracts without code come back as a `MarketUnavailable` the page can explain.
+ */
+import 'server-only';
+import { BaseError, type Address, type Chain, type PublicClient, type Transport } from 'viem';
+import { connectPublic, readDeployments, WrongChainError, type Deployments } from '@/lib/chain';
+import { loadConfig, type Config } from '@/lib/config';
+import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi } from '@/lib/contracts';
+import { DatagoraError } from '@/lib/errors';
+
+export interface MarketFacts {
+  available: true;
+  rpcUrl: string;
+  chainId: number;
+  chainName: string;
+  blockNumber: bigint;
+  contracts: Deployments['contracts'];
+  stablecoin: { address: Address; symbol: string; mock: boolean };
+  datasets: bigint;
+  licenceTerms: bigint;
+  providers: bigint;
+  computeJobs: bigint;
+  /** Fees in basis points taken on licence sales (Marketplace) and compute jobs (ComputeMarket). */
+  licenceFeeBps: number;
+  computeFeeBps: number;
+  readAt: Date;
+}
+
+/** The step that failed decides what the page tells the visitor. */
+export type MarketProblem = 'config' | 'deployments' | 'chain' | 'contracts';
+
+export interface MarketUnavailable {
+  available: false;
+  problem: MarketProblem;
+  rpcUrl?: string;
+  message: string;
+  /** What an operator can do about it. */
+  hint: string;
+}
+
+export type MarketSnapshot = MarketFacts | MarketUnavailable;
+
+/** Hints for failures that do not carry their own (viem's errors, plain errors). */
+const FALLBACK_HINTS: Record<MarketProblem, string> = {
+  config: 'fix the environment variables named above (see the README table)',
+  deployments: 'run `datagora deploy` (or `npm start` for the local chain) to write the deployments file',
+  chain: 'start the chain (npm start) or fix DATAGORA_RPC_URL',
+  contracts: 'redeploy the market (`datagora deploy`) or point DATAGORA_DEPLOYMENTS at the file written for this chain',
+};
+
+function unavailable(problem: MarketProblem, error: unknown, rpcUrl?: string): MarketUnavailable {
+  if (error instanceof DatagoraError) return { available: false, problem, rpcUrl, message: error.message, hint: error.hint };
+  // viem's full messages span many lines of request details; the short one is what a visitor needs.
+  const message = error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
+  return { available: false, problem, rpcUrl, message, hint: FALLBACK_HINTS[problem] };
+}
+
+/** Reads chain, deployments and the market's counters; each failure names the step that failed. */
+export async function readMarket(): Promise<MarketSnapshot> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    return unavailable('config', error);
+  }
+  const { rpcUrl } = config.chain;
+
+  let deployments: Deployments;
+  try {
+    deployments = readDeployments(config.deploymentsFile);
+  } catch (error) {
+    return unavailable('deployments', error, rpcUrl);
+  }
+
+  let client: PublicClient<Transport, Chain>;
+  let blockNumber: bigint;
+  try {
+    client = await connectPublic(rpcUrl, deployments.chainId);
+    blockNumber = await client.getBlockNumber();
+  } catch (error) {
+    // A chain that answers with another id is up: the deployments belong elsewhere.
+    return unavailable(error instanceof WrongChainError ? 'contracts' : 'chain', error, rpcUrl);
+  }
+
+  const { datasetRegistry, marketplace, computeMarket } = deployments.contracts;
+  try {
+    const [datasets, licenceTerms, providers, computeJobs, licenceFeeBps, computeFeeBps] = await Promise.all([
+      client.readContract({ address: datasetRegistry, abi: datasetRegistryAbi, functionName: 'datasetCount' }),
+      client.readContract({ address: datasetRegistry, abi: datasetRegistryAbi, functionName: 'termsCount' }),
+      client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'providerCount' }),
+      client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobCount' }),
+      client.readContract({ address: marketplace, abi: marketplaceAbi, functionName: 'feeBps' }),
+      client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'feeBps' }),
+    ]);
+    return {
+      available: true,
+      rpcUrl,
+      chainId: client.chain.id,
+      chainName: client.chain.name,
+      blockNumber,
+      contracts: deployments.contracts,
+      stablecoin: { address: deployments.stablecoin.address, symbol: deployments.stablecoin.symbol, mock: deployments.stablecoin.mock },
+      datasets,
+      licenceTerms,
+      providers,
+      computeJobs,
+      licenceFeeBps,
+      computeFeeBps,
+      readAt: new Date(),
+    };
+  } catch (error) {
+    return unavailable('contracts', error, rpcUrl);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The Next.js app as a child process: a production build made on first start (and again when sources
+ * change), then `next start`; or `next dev` for hot reload.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DatagoraError } from '../errors';
+import { pipeLines, type Logger } from './log';
+
+/** What a production build depends on; a change in any of these triggers a rebuild. */
+const BUILD_INPUTS = ['app', 'components', 'lib', 'next.config.js', 'postcss.config.mjs', 'package-lock.json', 'tsconfig.json'];
+const BUILD_STAMP = 'datagora-build.json';
+
+export class WebBuildError extends DatagoraError {
+  constructor(code: number | null) {
+    super(`next build failed (exit ${code})`, 'read the [web] lines above; `npm run build` reproduces it');
+  }
+}
+
+function nextBin(root: string): string {
+  return require.resolve('next/dist/bin/next', { paths: [root] });
+}
+
+function listFiles(entry: string): string[] {
+  if (!existsSync(entry)) return [];
+  if (!statSync(entry).isDirectory()) return [entry];
+  return readdirSync(entry)
+    .sort()
+    .flatMap((name) => listFiles(path.join(entry, name)));
+}
+
+/** Hash of every build input's path and content. */
+export function sourceFingerprint(root: string): string {
+  const hash = createHash('sha256');
+  for (const file of BUILD_INPUTS.flatMap((input) => listFiles(path.join(root, input)))) {
+    hash.update(path.relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+function runChild(args: string[], root: string, env: NodeJS.ProcessEnv, log: Logger): ChildProcess {
+  // Own process group, so stopping the tree reaches every worker Next starts.
+  const child = spawn(process.execPath, [nextBin(root), ...args], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  pipeLines(child.stdout!, log);
+  pipeLines(child.stderr!, log);
+  return child;
+}
+
+/** Builds the app unless a build of the same sources exists. */
+export async function ensureProductionBuild(root: string, env: NodeJS.ProcessEnv, log: Logger): Promise<void> {
+  const fingerprint = sourceFingerprint(root);
+  const stampFile = path.join(root, '.next', BUILD_STAMP);
+  if (existsSync(path.join(root, '.next', 'BUILD_ID')) && existsSync(stampFile)) {
+    if (readFileSync(stampFile, 'utf8') === fingerprint) {
+      log('production build is up to date');
+      return;
+    }
+  }
+  log('building the app (first start or sources changed)…');
+  const started = Date.now();
+  const child = runChild(['build'], root, { ...env, NEXT_TELEMETRY_DISABLED: '1' }, log);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new WebBuildError(code);
+  writeFileSync(stampFile, fingerprint);
+  log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Starts `next start` (or `next dev`) on host:port; returns the child. */
+export function startWeb(
+  root: string,
+  options: { host: string; port: number; dev: boolean },
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+): ChildProcess {
+  const args = [options.dev ? 'dev' : 'start', '--hostname', options.host, '--port', String(options.port)];
+  return runChild(args, root, { ...env, NEXT_TELEMETRY_DISABLED: '1' }, log);
+}
+
+/** Signals the child's whole process group; SIGKILL follows after `graceMs`. */
+export async function stopProcessGroup(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // the group is already gone
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+  signal('SIGKILL'); // stragglers that ignored SIGTERM after the leader exited
+}

@@ -1,0 +1,1002 @@
+/**
+ * ComputeMarket against a real anvil chain: providers, jobs and their hash commitments, settlement to the
+ * last unit, refunds, and the decryption access a node key gets while a job is open. Every test starts from
+ * the same snapshot: datasets published, one provider registered, the buyers' allowances given.
+ */
+import {
+  hashTypedData,
+  keccak256,
+  maxUint256,
+  parseEther,
+  toHex,
+  zeroAddress,
+  zeroHash,
+  type Address,
+  type Hex,
+  type TransactionReceipt,
+} from 'viem';
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
+import { walletFor } from '@/lib/chain';
+import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { startTestMarket, type TestMarket } from '../helpers/market';
+import { expectRevert } from '../helpers/expect';
+import { metadataPointer, termsFor } from '../helpers/terms';
+import {
+  JobStatus,
+  cpuEnvironment,
+  escrowOf,
+  expectedSplit,
+  feeOn,
+  gpuEnvironment,
+  jobResultTypes,
+  mined,
+  onlyEvent,
+  resultDomain,
+  signResult,
+  type Environment,
+  type Job,
+} from '../helpers/compute';
+
+const ADMIN = 0; // also the treasury
+const OWNER = 1;
+const NEW_OWNER = 2;
+const BUYER = 4;
+const STRANGER = 5;
+const PROVIDER = 7;
+const OTHER_PROVIDER = 8;
+
+const CPU_PRICE = 1_234_567n;
+const GPU_PRICE = 9_876_543n;
+const FEE_BPS = 250;
+const HOUR = 3600n;
+const ALGORITHM = keccak256(toHex('algorithm: train-model.py'));
+const RESULT = keccak256(toHex('result: outputs.tar'));
+
+let market: TestMarket;
+let computeMarket: Address;
+let marketplace: Address;
+let registry: Address;
+let token: Address;
+let chainId: number;
+let node: PrivateKeyAccount;
+let providerId: bigint;
+/** Compute-only, 3.333333 dUSD per job, AI training allowed. */
+let computeOnlyDataset: bigint;
+/** Downloadable, 2.000001 dUSD per job, AI training forbidden. */
+let downloadDataset: bigint;
+/** Downloadable with compute price 0: compute not allowed. */
+let noComputeDataset: bigint;
+/** Compute-only and free. */
+let freeDataset: bigint;
+let delistedDataset: bigint;
+let snapshot: Hex;
+
+const address = (index: number): Address => market.wallet(index).account.address;
+
+async function send(hash: Promise<Hex>): Promise<TransactionReceipt> {
+  return mined(market.publicClient, hash);
+}
+
+async function blockTime(receipt?: TransactionReceipt): Promise<bigint> {
+  const block = await market.publicClient.getBlock(receipt ? { blockNumber: receipt.blockNumber } : {});
+  return block.timestamp;
+}
+
+async function travelPast(deadline: bigint): Promise<void> {
+  const now = await blockTime();
+  await market.testClient.increaseTime({ seconds: Number(deadline - now) + 1 });
+  await market.testClient.mine({ blocks: 1 });
+}
+
+async function newNode(): Promise<PrivateKeyAccount> {
+  const account = privateKeyToAccount(generatePrivateKey());
+  await market.testClient.setBalance({ address: account.address, value: parseEther('10') });
+  return account;
+}
+
+const nodeWallet = (account: PrivateKeyAccount) => walletFor(market.publicClient, account);
+
+async function publish(overrides: Parameters<typeof termsFor>[0], seed: string, owner = OWNER): Promise<bigint> {
+  const receipt = await send(
+    market.wallet(owner).writeContract({
+      address: registry,
+      abi: datasetRegistryAbi,
+      functionName: 'publishWithTerms',
+      args: [metadataPointer(seed), termsFor(overrides)],
+    }),
+  );
+  return onlyEvent(datasetRegistryAbi, receipt.logs, 'DatasetPublished').datasetId;
+}
+
+async function registerProvider(owner: number, signer: Address, environments: readonly Environment[]): Promise<bigint> {
+  const receipt = await send(
+    market.wallet(owner).writeContract({
+      address: computeMarket,
+      abi: computeMarketAbi,
+      functionName: 'registerProvider',
+      args: ['https://node.example', signer, environments],
+    }),
+  );
+  return onlyEvent(computeMarketAbi, receipt.logs, 'ProviderRegistered').providerId;
+}
+
+interface RequestOptions {
+  datasetId?: bigint;
+  provider?: bigint;
+  environment?: number;
+  aiTraining?: boolean;
+  maxMinutes?: number;
+  maxPayment?: bigint;
+  buyer?: number;
+}
+
+function requestArgs(options: RequestOptions) {
+  return [
+    options.datasetId ?? downloadDataset,
+    options.provider ?? providerId,
+    options.environment ?? 0,
+    ALGORITHM,
+    options.aiTraining ?? false,
+    options.maxMinutes ?? 30,
+    options.maxPayment ?? maxUint256,
+  ] as const;
+}
+
+function requestJob(options: RequestOptions = {}): Promise<Hex> {
+  return market.wallet(options.buyer ?? BUYER).writeContract({
+    address: computeMarket,
+    abi: computeMarketAbi,
+    functionName: 'requestJob',
+    args: requestArgs(options),
+  });
+}
+
+interface Requested {
+  jobId: bigint;
+  job: Job;
+  escrow: bigint;
+  receipt: TransactionReceipt;
+}
+
+async function request(options: RequestOptions = {}): Promise<Requested> {
+  const receipt = await send(requestJob(options));
+  const args = onlyEvent(computeMarketAbi, receipt.logs, 'JobRequested');
+  return { jobId: args.jobId, job: args.job, escrow: args.escrow, receipt };
+}
+
+function accept(jobId: bigint, job: Job, by: number | PrivateKeyAccount = node): Promise<Hex> {
+  const wallet = typeof by === 'number' ? market.wallet(by) : nodeWallet(by);
+  return wallet.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'acceptJob', args: [jobId, job] });
+}
+
+function cancel(jobId: bigint, job: Job, by = BUYER): Promise<Hex> {
+  return market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'cancelJob', args: [jobId, job] });
+}
+
+function refund(jobId: bigint, job: Job, by = BUYER): Promise<Hex> {
+  return market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'refund', args: [jobId, job] });
+}
+
+function sign(jobId: bigint, minutesUsed: number, signer: PrivateKeyAccount = node, resultHash: Hex = RESULT): Promise<Hex> {
+  return signResult(signer, { chainId, computeMarket }, { jobId, resultHash, minutesUsed });
+}
+
+async function submit(
+  jobId: bigint,
+  job: Job,
+  minutesUsed: number,
+  options: { by?: number | PrivateKeyAccount; signature?: Hex } = {},
+): Promise<Hex> {
+  const by = options.by ?? node;
+  const wallet = typeof by === 'number' ? market.wallet(by) : nodeWallet(by);
+  const signature = options.signature ?? (await sign(jobId, minutesUsed));
+  return wallet.writeContract({
+    address: computeMarket,
+    abi: computeMarketAbi,
+    functionName: 'submitResult',
+    args: [jobId, job, RESULT, minutesUsed, signature],
+  });
+}
+
+const read = {
+  status: (jobId: bigint) =>
+    market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] }),
+  isJob: (jobId: bigint, job: Job) =>
+    market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'isJob', args: [jobId, job] }),
+  withdrawable: (account: Address) =>
+    market.publicClient.readContract({
+      address: computeMarket,
+      abi: computeMarketAbi,
+      functionName: 'withdrawable',
+      args: [token, account],
+    }),
+  balance: (account: Address) =>
+    market.publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [account] }),
+  hasActiveJob: (datasetId: bigint, account: Address) =>
+    market.publicClient.readContract({
+      address: computeMarket,
+      abi: computeMarketAbi,
+      functionName: 'hasActiveJob',
+      args: [datasetId, account],
+    }),
+  canDecrypt: (datasetId: bigint, account: Address) =>
+    market.publicClient.readContract({
+      address: marketplace,
+      abi: marketplaceAbi,
+      functionName: 'canDecrypt',
+      args: [datasetId, account],
+    }),
+  provider: (id: bigint) =>
+    market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [id] }),
+  providerIdOf: (signer: Address) =>
+    market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'providerIdOf', args: [signer] }),
+};
+
+/** Balances of `accounts` in the compute market's withdrawable ledger. */
+async function withdrawables(accounts: readonly Address[]): Promise<bigint[]> {
+  return Promise.all(accounts.map((account) => read.withdrawable(account)));
+}
+
+beforeAll(async () => {
+  market = await startTestMarket();
+  ({ computeMarket, marketplace, datasetRegistry: registry } = market.deployments.contracts);
+  token = market.deployments.stablecoin.address;
+  chainId = market.deployments.chainId;
+  const currency = token;
+
+  computeOnlyDataset = await publish(
+    { currency, computeOnly: true, downloadPrice: 0n, computePrice: 3_333_333n, aiTrainingAllowed: true },
+    'compute-only',
+  );
+  downloadDataset = await publish({ currency, computePrice: 2_000_001n }, 'download');
+  noComputeDataset = await publish({ currency, computePrice: 0n }, 'no-compute');
+  freeDataset = await publish({ currency, computeOnly: true, downloadPrice: 0n, computePrice: 0n, aiTrainingAllowed: true }, 'free');
+  delistedDataset = await publish({ currency, computePrice: 1_000_000n }, 'delisted');
+  await send(market.wallet(OWNER).writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'delist', args: [delistedDataset] }));
+
+  for (const account of [BUYER, STRANGER]) {
+    await send(
+      market.wallet(account).writeContract({
+        address: token,
+        abi: mockStablecoinAbi,
+        functionName: 'approve',
+        args: [computeMarket, maxUint256],
+      }),
+    );
+  }
+  node = await newNode();
+  providerId = await registerProvider(PROVIDER, node.address, [cpuEnvironment(CPU_PRICE), gpuEnvironment(GPU_PRICE)]);
+  snapshot = await market.testClient.snapshot();
+});
+
+afterAll(async () => {
+  await market?.stop();
+});
+
+beforeEach(async () => {
+  await market.testClient.revert({ id: snapshot });
+  snapshot = await market.testClient.snapshot();
+});
+
+describe('providers', () => {
+  it('registers a provider with its node key and environments', async () => {
+    const signer = (await newNode()).address;
+    const environments = [gpuEnvironment(42n)];
+    const receipt = await send(
+      market.wallet(OTHER_PROVIDER).writeContract({
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'registerProvider',
+        args: ['https://gpu.example', signer, environments],
+      }),
+    );
+    const args = onlyEvent(computeMarketAbi, receipt.logs, 'ProviderRegistered');
+    expect(args).toEqual({ providerId: 2n, owner: address(OTHER_PROVIDER), signer, endpoint: 'https://gpu.example', environments });
+
+    expect(await read.provider(2n)).toEqual({
+      owner: address(OTHER_PROVIDER),
+      signer,
+      active: true,
+      endpoint: 'https://gpu.example',
+      environments,
+    });
+    expect(await read.providerIdOf(signer)).toBe(2n);
+    expect(await read.providerIdOf(node.address)).toBe(providerId);
+    expect(
+      await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'providerCount' }),
+    ).toBe(2n);
+  });
+
+  it('rejects a zero node key, no environments and a node key already in use', async () => {
+    const register = (signer: Address, environments: readonly Environment[]) =>
+      market.wallet(OTHER_PROVIDER).writeContract({
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'registerProvider',
+        args: ['https://x.example', signer, environments],
+      });
+    await expectRevert(register(zeroAddress, [cpuEnvironment(1n)]), 'ZeroAddress');
+    await expectRevert(register(address(OTHER_PROVIDER), []), 'NoEnvironments');
+    await expectRevert(register(node.address, [cpuEnvironment(1n)]), 'SignerInUse', [node.address, providerId]);
+  });
+
+  it('reverts getProvider for an unknown id', async () => {
+    await expectRevert(read.provider(0n), 'UnknownProvider', [0n]);
+    await expectRevert(read.provider(2n), 'UnknownProvider', [2n]);
+  });
+
+  it('updates the node key, endpoint and environments, freeing the old key', async () => {
+    const next = await newNode();
+    const environments = [cpuEnvironment(7n), cpuEnvironment(8n), gpuEnvironment(9n)];
+    const receipt = await send(
+      market.wallet(PROVIDER).writeContract({
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'updateProvider',
+        args: [providerId, 'https://moved.example', next.address, environments],
+      }),
+    );
+    expect(onlyEvent(computeMarketAbi, receipt.logs, 'ProviderUpdated')).toEqual({
+      providerId,
+      signer: next.address,
+      endpoint: 'https://moved.example',
+      environments,
+    });
+    expect(await read.provider(providerId)).toEqual({
+      owner: address(PROVIDER),
+      signer: next.address,
+      active: true,
+      endpoint: 'https://moved.example',
+      environments,
+    });
+    expect(await read.providerIdOf(next.address)).toBe(providerId);
+    expect(await read.providerIdOf(node.address)).toBe(0n);
+
+    // The freed key can be registered by somebody else.
+    expect(await registerProvider(OTHER_PROVIDER, node.address, [cpuEnvironment(1n)])).toBe(2n);
+    expect(await read.providerIdOf(node.address)).toBe(2n);
+  });
+
+  it('keeps the same node key on an update that only changes environments', async () => {
+    await send(
+      market.wallet(PROVIDER).writeContract({
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'updateProvider',
+        args: [providerId, 'https://node.example', node.address, [cpuEnvironment(5n)]],
+      }),
+    );
+    expect(await read.providerIdOf(node.address)).toBe(providerId);
+    expect((await read.provider(providerId)).environments).toEqual([cpuEnvironment(5n)]);
+  });
+
+  it('rejects updates by others, of unknown providers, and with invalid nodes', async () => {
+    const otherNode = await newNode();
+    const otherId = await registerProvider(OTHER_PROVIDER, otherNode.address, [cpuEnvironment(1n)]);
+    const update = (by: number, id: bigint, signer: Address, environments: readonly Environment[]) =>
+      market.wallet(by).writeContract({
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'updateProvider',
+        args: [id, 'https://x.example', signer, environments],
+      });
+    await expectRevert(update(PROVIDER, 99n, node.address, [cpuEnvironment(1n)]), 'UnknownProvider', [99n]);
+    await expectRevert(update(STRANGER, providerId, node.address, [cpuEnvironment(1n)]), 'NotProviderOwner', [providerId, address(STRANGER)]);
+    await expectRevert(
+      nodeWallet(node).writeContract({
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'updateProvider',
+        args: [providerId, 'https://x.example', node.address, [cpuEnvironment(1n)]],
+      }),
+      'NotProviderOwner',
+      [providerId, node.address],
+    );
+    await expectRevert(update(PROVIDER, providerId, otherNode.address, [cpuEnvironment(1n)]), 'SignerInUse', [otherNode.address, otherId]);
+    await expectRevert(update(PROVIDER, providerId, node.address, []), 'NoEnvironments');
+    await expectRevert(update(PROVIDER, providerId, zeroAddress, [cpuEnvironment(1n)]), 'ZeroAddress');
+    // Nothing changed.
+    expect(await read.providerIdOf(node.address)).toBe(providerId);
+    expect((await read.provider(providerId)).environments).toEqual([cpuEnvironment(CPU_PRICE), gpuEnvironment(GPU_PRICE)]);
+  });
+
+  it('retires a provider: no new jobs, open jobs still settle', async () => {
+    const open = await request();
+    const retire = (by: number, id = providerId) =>
+      market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'retireProvider', args: [id] });
+    await expectRevert(retire(STRANGER), 'NotProviderOwner', [providerId, address(STRANGER)]);
+    await expectRevert(retire(PROVIDER, 5n), 'UnknownProvider', [5n]);
+
+    const receipt = await send(retire(PROVIDER));
+    expect(onlyEvent(computeMarketAbi, receipt.logs, 'ProviderRetired')).toEqual({ providerId });
+    expect((await read.provider(providerId)).active).toBe(false);
+    await expectRevert(retire(PROVIDER), 'ProviderNotActive', [providerId]);
+    await expectRevert(requestJob(), 'ProviderNotActive', [providerId]);
+
+    await send(accept(open.jobId, open.job));
+    await send(submit(open.jobId, open.job, 3));
+    expect(await read.status(open.jobId)).toBe(JobStatus.Settled);
+  });
+});
+
+describe('admin', () => {
+  const DEFAULT_ADMIN_ROLE = zeroHash;
+  const FEE_ADMIN_ROLE = keccak256(toHex('FEE_ADMIN_ROLE'));
+
+  it('sets the settlement window up to seven days, and only for the admin', async () => {
+    const setWindow = (by: number, window: bigint) =>
+      market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setSettlementWindow', args: [window] });
+    const sevenDays = 7n * 24n * HOUR;
+    await expectRevert(setWindow(ADMIN, sevenDays + 1n), 'SettlementWindowTooLong', [sevenDays + 1n]);
+    await expectRevert(setWindow(STRANGER, HOUR), 'AccessControlUnauthorizedAccount', [address(STRANGER), DEFAULT_ADMIN_ROLE]);
+
+    const receipt = await send(setWindow(ADMIN, sevenDays));
+    expect(onlyEvent(computeMarketAbi, receipt.logs, 'SettlementWindowChanged')).toEqual({ window: sevenDays });
+    expect(
+      await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'settlementWindow' }),
+    ).toBe(sevenDays);
+
+    const { job, receipt: requested } = await request({ maxMinutes: 10 });
+    expect(job.deadline).toBe((await blockTime(requested)) + 600n + sevenDays);
+  });
+
+  it('sets the fee and the treasury, only for the fee admin', async () => {
+    const setFee = (by: number, bps: number) =>
+      market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setFee', args: [bps] });
+    const setTreasury = (by: number, treasury: Address) =>
+      market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setTreasury', args: [treasury] });
+    await expectRevert(setFee(ADMIN, 1001), 'FeeTooHigh', [1001, 1000]);
+    await expectRevert(setFee(STRANGER, 10), 'AccessControlUnauthorizedAccount', [address(STRANGER), FEE_ADMIN_ROLE]);
+    await expectRevert(setTreasury(ADMIN, zeroAddress), 'ZeroAddress');
+    await expectRevert(setTreasury(STRANGER, address(STRANGER)), 'AccessControlUnauthorizedAccount', [address(STRANGER), FEE_ADMIN_ROLE]);
+
+    const feeReceipt = await send(setFee(ADMIN, 1000));
+    expect(onlyEvent(computeMarketAbi, feeReceipt.logs, 'FeeChanged')).toEqual({ previousBps: FEE_BPS, feeBps: 1000 });
+    const treasuryReceipt = await send(setTreasury(ADMIN, address(NEW_OWNER)));
+    expect(onlyEvent(computeMarketAbi, treasuryReceipt.logs, 'TreasuryChanged')).toEqual({
+      previousTreasury: address(ADMIN),
+      treasury: address(NEW_OWNER),
+    });
+
+    // The next settlement pays the 10% fee to the new treasury.
+    const { jobId, job } = await request({ maxMinutes: 4 });
+    expect(job.feeBps).toBe(1000);
+    await send(submit(jobId, job, 4));
+    const expectedFee = feeOn(job.dataFee, 1000) + feeOn(4n * CPU_PRICE, 1000);
+    expect(await read.withdrawable(address(NEW_OWNER))).toBe(expectedFee);
+    expect(await read.withdrawable(address(ADMIN))).toBe(0n);
+  });
+});
+
+describe('requestJob', () => {
+  it('escrows the data fee plus maxMinutes at the price per minute and commits the job', async () => {
+    const maxMinutes = 45;
+    const [buyerBefore, marketBefore] = await Promise.all([read.balance(address(BUYER)), read.balance(computeMarket)]);
+    const { jobId, job, escrow, receipt } = await request({ datasetId: downloadDataset, environment: 1, maxMinutes });
+
+    const expectedEscrow = 2_000_001n + 45n * GPU_PRICE;
+    const requestedAt = await blockTime(receipt);
+    const expectedJob: Job = {
+      datasetId: downloadDataset,
+      providerId,
+      buyer: address(BUYER),
+      currency: token,
+      algorithmHash: ALGORITHM,
+      dataFee: 2_000_001n,
+      pricePerMinute: GPU_PRICE,
+      maxMinutes,
+      feeBps: FEE_BPS,
+      environment: 1,
+      aiTraining: false,
+      deadline: requestedAt + 45n * 60n + HOUR,
+    };
+    expect(jobId).toBe(1n);
+    expect(job).toEqual(expectedJob);
+    expect(escrow).toBe(expectedEscrow);
+    const event = onlyEvent(computeMarketAbi, receipt.logs, 'JobRequested');
+    expect(event.datasetId).toBe(downloadDataset);
+    expect(event.providerId).toBe(providerId);
+
+    expect(await read.balance(address(BUYER))).toBe(buyerBefore - expectedEscrow);
+    expect(await read.balance(computeMarket)).toBe(marketBefore + expectedEscrow);
+    expect(await read.status(jobId)).toBe(JobStatus.Requested);
+    expect(await read.isJob(jobId, expectedJob)).toBe(true);
+    expect(
+      await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'escrowOf', args: [expectedJob] }),
+    ).toBe(expectedEscrow);
+    expect(await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobCount' })).toBe(1n);
+
+    const second = await request({ datasetId: computeOnlyDataset, aiTraining: true, maxMinutes: 1 });
+    expect(second.jobId).toBe(2n);
+    expect(second.escrow).toBe(3_333_333n + CPU_PRICE);
+    expect(await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobCount' })).toBe(2n);
+  });
+
+  it('accepts exactly the escrow as maxPayment and rejects one unit less', async () => {
+    const escrow = 2_000_001n + 30n * CPU_PRICE;
+    await expectRevert(requestJob({ maxPayment: escrow - 1n }), 'PaymentAboveMax', [escrow, escrow - 1n]);
+    expect((await request({ maxPayment: escrow })).escrow).toBe(escrow);
+  });
+
+  it('runs a free job on a free compute-only dataset without moving tokens', async () => {
+    const freeNode = await newNode();
+    const freeProvider = await registerProvider(OTHER_PROVIDER, freeNode.address, [cpuEnvironment(0n)]);
+    const before = await read.balance(computeMarket);
+    const { jobId, job, escrow } = await request({ datasetId: freeDataset, provider: freeProvider, maxMinutes: 5, maxPayment: 0n });
+    expect(escrow).toBe(0n);
+    expect(await read.balance(computeMarket)).toBe(before);
+    await send(submit(jobId, job, 5, { by: freeNode, signature: await sign(jobId, 5, freeNode) }));
+    expect(await read.status(jobId)).toBe(JobStatus.Settled);
+  });
+
+  it('reverts for datasets that cannot be computed on', async () => {
+    await expectRevert(requestJob({ datasetId: delistedDataset }), 'DatasetNotListed', [delistedDataset]);
+    await expectRevert(requestJob({ datasetId: noComputeDataset }), 'ComputeNotAllowed', [noComputeDataset]);
+    await expectRevert(requestJob({ datasetId: downloadDataset, aiTraining: true }), 'AiTrainingNotAllowed', [downloadDataset]);
+    await expectRevert(requestJob({ datasetId: 999n }), 'UnknownDataset', [999n]);
+  });
+
+  it('reverts for invalid minutes, providers and environments', async () => {
+    await expectRevert(requestJob({ maxMinutes: 0 }), 'ZeroMinutes');
+    await expectRevert(requestJob({ provider: 0n }), 'UnknownProvider', [0n]);
+    await expectRevert(requestJob({ provider: 2n }), 'UnknownProvider', [2n]);
+    await expectRevert(requestJob({ environment: 2 }), 'UnknownEnvironment', [providerId, 2]);
+    await send(market.wallet(PROVIDER).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'retireProvider', args: [providerId] }));
+    await expectRevert(requestJob(), 'ProviderNotActive', [providerId]);
+    expect(await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobCount' })).toBe(0n);
+  });
+
+  it('reverts when the buyer has not approved the escrow', async () => {
+    await expectRevert(requestJob({ buyer: NEW_OWNER }), 'ERC20InsufficientAllowance');
+  });
+});
+
+describe('acceptJob', () => {
+  it('lets the node key or the provider owner accept a requested job', async () => {
+    const first = await request();
+    const receipt = await send(accept(first.jobId, first.job, node));
+    expect(onlyEvent(computeMarketAbi, receipt.logs, 'JobAccepted')).toEqual({ jobId: first.jobId });
+    expect(await read.status(first.jobId)).toBe(JobStatus.Accepted);
+    expect(await read.isJob(first.jobId, first.job)).toBe(true);
+
+    const second = await request();
+    await send(accept(second.jobId, second.job, PROVIDER));
+    expect(await read.status(second.jobId)).toBe(JobStatus.Accepted);
+  });
+
+  it('rejects a tampered job and an unknown job id', async () => {
+    const { jobId, job } = await request();
+    const tampered: Job[] = [
+      { ...job, dataFee: job.dataFee - 1n },
+      { ...job, pricePerMinute: 1n },
+      { ...job, maxMinutes: job.maxMinutes + 1 },
+      { ...job, feeBps: 0 },
+      { ...job, buyer: address(STRANGER) },
+      { ...job, deadline: job.deadline + 1000n },
+      { ...job, providerId: 2n },
+      { ...job, algorithmHash: RESULT },
+      { ...job, aiTraining: true },
+    ];
+    for (const fake of tampered) {
+      await expectRevert(accept(jobId, fake), 'JobMismatch', [jobId]);
+      expect(await read.isJob(jobId, fake)).toBe(false);
+    }
+    await expectRevert(accept(jobId + 1n, job), 'JobMismatch', [jobId + 1n]);
+    expect(await read.isJob(jobId + 1n, job)).toBe(false);
+    expect(await read.status(jobId + 1n)).toBe(JobStatus.None);
+    expect(await read.status(jobId)).toBe(JobStatus.Requested);
+  });
+
+  it('rejects callers other than the provider, a second accept and a passed deadline', async () => {
+    const { jobId, job } = await request();
+    await expectRevert(accept(jobId, job, BUYER), 'NotProvider', [providerId, address(BUYER)]);
+    await expectRevert(accept(jobId, job, OTHER_PROVIDER), 'NotProvider', [providerId, address(OTHER_PROVIDER)]);
+    await send(accept(jobId, job));
+    await expectRevert(accept(jobId, job), 'InvalidJobStatus', [jobId, JobStatus.Accepted]);
+
+    const late = await request();
+    await travelPast(late.job.deadline);
+    await expectRevert(accept(late.jobId, late.job), 'DeadlinePassed', [late.jobId, late.job.deadline]);
+  });
+
+  it('accepts at the deadline itself and not one second later', async () => {
+    const first = await request();
+    await market.testClient.setNextBlockTimestamp({ timestamp: first.job.deadline });
+    const receipt = await send(accept(first.jobId, first.job));
+    expect(await blockTime(receipt)).toBe(first.job.deadline);
+
+    const second = await request({ maxMinutes: 1 });
+    await market.testClient.setNextBlockTimestamp({ timestamp: second.job.deadline + 1n });
+    await market.testClient.mine({ blocks: 1 });
+    await expectRevert(accept(second.jobId, second.job), 'DeadlinePassed', [second.jobId, second.job.deadline]);
+  });
+});
+
+describe('cancelJob', () => {
+  it('credits the buyer the whole escrow before acceptance', async () => {
+    const { jobId, job, escrow } = await request({ environment: 1, maxMinutes: 17 });
+    const before = await read.balance(computeMarket);
+    const receipt = await send(cancel(jobId, job));
+    expect(onlyEvent(computeMarketAbi, receipt.logs, 'JobCancelled')).toEqual({ jobId, amount: escrow });
+    expect(escrow).toBe(2_000_001n + 17n * GPU_PRICE);
+    expect(await read.status(jobId)).toBe(JobStatus.Cancelled);
+    expect(await read.withdrawable(address(BUYER))).toBe(escrow);
+    expect(await read.balance(computeMarket)).toBe(before); // credited, not pushed
+    await expectRevert(cancel(jobId, job), 'InvalidJobStatus', [jobId, JobStatus.Cancelled]);
+    await expectRevert(accept(jobId, job), 'InvalidJobStatus', [jobId, JobStatus.Cancelled]);
+  });
+
+  it('lets only the buyer cancel, and only before the provider accepts', async () => {
+    const { jobId, job } = await request();
+    await expectRevert(cancel(jobId, job, STRANGER), 'NotBuyer', [jobId, address(STRANGER)]);
+    await expectRevert(cancel(jobId, job, PROVIDER), 'NotBuyer', [jobId, address(PROVIDER)]);
+    await expectRevert(cancel(jobId, { ...job, buyer: address(STRANGER) }, STRANGER), 'JobMismatch', [jobId]);
+    await send(accept(jobId, job));
+    await expectRevert(cancel(jobId, job), 'InvalidJobStatus', [jobId, JobStatus.Accepted]);
+    expect(await read.withdrawable(address(BUYER))).toBe(0n);
+  });
+});
+
+describe('submitResult', () => {
+  async function expectSettlement(
+    requested: Requested,
+    minutesUsed: number,
+    expected: { owner: bigint; provider: bigint; fee: bigint; buyer: bigint },
+    options: { by?: number | PrivateKeyAccount; owner?: Address } = {},
+  ): Promise<void> {
+    const owner = options.owner ?? address(OWNER);
+    const accounts = [owner, address(PROVIDER), address(ADMIN), address(BUYER)];
+    const before = await withdrawables(accounts);
+    const tokenBefore = await read.balance(computeMarket);
+    const receipt = await send(submit(requested.jobId, requested.job, minutesUsed, { by: options.by }));
+    const settled = onlyEvent(computeMarketAbi, receipt.logs, 'JobSettled');
+    expect(settled).toEqual({
+      jobId: requested.jobId,
+      resultHash: RESULT,
+      minutesUsed,
+      split: { owner, ownerAmount: expected.owner, providerAmount: expected.provider, marketFee: expected.fee, buyerRefund: expected.buyer },
+    });
+    const after = await withdrawables(accounts);
+    expect(after.map((value, i) => value - (before[i] ?? 0n))).toEqual([expected.owner, expected.provider, expected.fee, expected.buyer]);
+    expect(expected.owner + expected.provider + expected.fee + expected.buyer).toBe(requested.escrow);
+    expect(await read.balance(computeMarket)).toBe(tokenBefore);
+    expect(await read.status(requested.jobId)).toBe(JobStatus.Settled);
+  }
+
+  it('splits the escrow to the last unit', async () => {
+    // GPU at 9.876543/min for up to 50 min, 2.000001 data fee, 2.5% fee; 37 minutes used.
+    const requested = await request({ environment: 1, maxMinutes: 50 });
+    await send(accept(requested.jobId, requested.job));
+    const providerFee = 37n * 9_876_543n; // 365_432_091
+    const dataCut = (2_000_001n * 250n) / 10_000n; // 50_000 (50_000.025 rounded down)
+    const providerCut = (providerFee * 250n) / 10_000n; // 9_135_802 (…802.275 rounded down)
+    expect([dataCut, providerCut]).toEqual([50_000n, 9_135_802n]);
+    await expectSettlement(requested, 37, {
+      owner: 2_000_001n - 50_000n,
+      provider: providerFee - 9_135_802n,
+      fee: 50_000n + 9_135_802n,
+      buyer: 13n * 9_876_543n,
+    });
+  });
+
+  it.each([0, 1, 29, 30])('settles %i of 30 minutes with the split computed independently', async (minutesUsed) => {
+    const requested = await request({ datasetId: computeOnlyDataset, maxMinutes: 30 });
+    const split = expectedSplit(requested.job, minutesUsed);
+    await expectSettlement(requested, minutesUsed, {
+      owner: split.ownerAmount,
+      provider: split.providerAmount,
+      fee: split.marketFee,
+      buyer: split.buyerRefund,
+    });
+  });
+
+  it('settles a job that was never accepted, sent by the provider owner', async () => {
+    const requested = await request({ maxMinutes: 3 });
+    const split = expectedSplit(requested.job, 2);
+    await expectSettlement(
+      requested,
+      2,
+      { owner: split.ownerAmount, provider: split.providerAmount, fee: split.marketFee, buyer: split.buyerRefund },
+      { by: PROVIDER },
+    );
+  });
+
+  it('uses the fee snapshotted at request even after the admin changes it', async () => {
+    const old = await request({ maxMinutes: 10 });
+    await send(market.wallet(ADMIN).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setFee', args: [1000] }));
+    const fresh = await request({ maxMinutes: 10 });
+    expect(old.job.feeBps).toBe(250);
+    expect(fresh.job.feeBps).toBe(1000);
+
+    await expectSettlement(old, 10, {
+      owner: 2_000_001n - 50_000n,
+      provider: 10n * CPU_PRICE - (10n * CPU_PRICE * 250n) / 10_000n,
+      fee: 50_000n + (10n * CPU_PRICE * 250n) / 10_000n,
+      buyer: 0n,
+    });
+    await expectSettlement(fresh, 10, {
+      owner: 2_000_001n - 200_000n,
+      provider: 10n * CPU_PRICE - (10n * CPU_PRICE * 1000n) / 10_000n,
+      fee: 200_000n + (10n * CPU_PRICE * 1000n) / 10_000n,
+      buyer: 0n,
+    });
+  });
+
+  it('pays the data fee to the current NFT owner after a transfer', async () => {
+    const requested = await request({ maxMinutes: 6 });
+    await send(
+      market.wallet(OWNER).writeContract({
+        address: registry,
+        abi: datasetRegistryAbi,
+        functionName: 'transferFrom',
+        args: [address(OWNER), address(NEW_OWNER), downloadDataset],
+      }),
+    );
+    const split = expectedSplit(requested.job, 4);
+    await expectSettlement(
+      requested,
+      4,
+      { owner: split.ownerAmount, provider: split.providerAmount, fee: split.marketFee, buyer: split.buyerRefund },
+      { owner: address(NEW_OWNER) },
+    );
+    expect(await read.withdrawable(address(OWNER))).toBe(0n);
+  });
+
+  it('signs the digest the contract exposes', async () => {
+    const digest = hashTypedData({
+      domain: resultDomain(chainId, computeMarket),
+      types: jobResultTypes,
+      primaryType: 'JobResult',
+      message: { jobId: 7n, resultHash: RESULT, minutesUsed: 12 },
+    });
+    expect(
+      await market.publicClient.readContract({
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'resultDigest',
+        args: [7n, RESULT, 12],
+      }),
+    ).toBe(digest);
+    expect(await node.sign({ hash: digest })).toBe(await sign(7n, 12));
+  });
+
+  it('rejects signatures that are not the node key over these exact values', async () => {
+    const { jobId, job } = await request({ maxMinutes: 10 });
+    const stranger = privateKeyToAccount(generatePrivateKey());
+    const providerOwner = market.wallet(PROVIDER).account;
+    const bad: Hex[] = [
+      await sign(jobId, 5, stranger),
+      await signResult(providerOwner, { chainId, computeMarket }, { jobId, resultHash: RESULT, minutesUsed: 5 }),
+      await sign(jobId, 4), // other minutes
+      await sign(jobId + 1n, 5), // other job
+      await sign(jobId, 5, node, keccak256(toHex('other result'))),
+      await signResult(node, { chainId: chainId + 1, computeMarket }, { jobId, resultHash: RESULT, minutesUsed: 5 }),
+      await signResult(node, { chainId, computeMarket: marketplace }, { jobId, resultHash: RESULT, minutesUsed: 5 }),
+      '0x',
+      '0x1234',
+      `0x${'ab'.repeat(65)}`,
+    ];
+    for (const signature of bad) {
+      await expectRevert(submit(jobId, job, 5, { signature }), 'InvalidReceiptSignature', [jobId]);
+    }
+    expect(await read.status(jobId)).toBe(JobStatus.Requested);
+  });
+
+  it('accepts only the new node key after a rotation', async () => {
+    const { jobId, job } = await request({ maxMinutes: 10 });
+    const next = await newNode();
+    await send(
+      market.wallet(PROVIDER).writeContract({
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'updateProvider',
+        args: [providerId, 'https://node.example', next.address, [cpuEnvironment(1n)]],
+      }),
+    );
+    await expectRevert(submit(jobId, job, 5, { by: node }), 'NotProvider', [providerId, node.address]);
+    await expectRevert(submit(jobId, job, 5, { by: PROVIDER }), 'InvalidReceiptSignature', [jobId]);
+    // The job keeps the price it was requested at, not the updated environment's.
+    await send(submit(jobId, job, 5, { by: next, signature: await sign(jobId, 5, next) }));
+    expect(await read.withdrawable(address(PROVIDER))).toBe(5n * CPU_PRICE - feeOn(5n * CPU_PRICE, FEE_BPS));
+  });
+
+  it('rejects too many minutes, other senders, a passed deadline and a second settlement', async () => {
+    const { jobId, job } = await request({ maxMinutes: 10 });
+    await expectRevert(submit(jobId, job, 11), 'TooManyMinutes', [11, 10]);
+    await expectRevert(submit(jobId, job, 5, { by: BUYER }), 'NotProvider', [providerId, address(BUYER)]);
+    await expectRevert(submit(jobId, { ...job, maxMinutes: 11 }, 11), 'JobMismatch', [jobId]);
+    await send(submit(jobId, job, 5));
+    await expectRevert(submit(jobId, job, 5), 'InvalidJobStatus', [jobId, JobStatus.Settled]);
+    await expectRevert(cancel(jobId, job), 'InvalidJobStatus', [jobId, JobStatus.Settled]);
+    await expectRevert(refund(jobId, job), 'InvalidJobStatus', [jobId, JobStatus.Settled]);
+
+    const late = await request({ maxMinutes: 1 });
+    await send(accept(late.jobId, late.job));
+    await travelPast(late.job.deadline);
+    await expectRevert(submit(late.jobId, late.job, 1), 'DeadlinePassed', [late.jobId, late.job.deadline]);
+
+    const cancelled = await request({ maxMinutes: 1 });
+    await send(cancel(cancelled.jobId, cancelled.job));
+    await expectRevert(submit(cancelled.jobId, cancelled.job, 1), 'InvalidJobStatus', [cancelled.jobId, JobStatus.Cancelled]);
+  });
+});
+
+describe('refund', () => {
+  it('refuses before the deadline, then refunds a requested job to its buyer only', async () => {
+    const { jobId, job, escrow } = await request({ maxMinutes: 20 });
+    await expectRevert(refund(jobId, job), 'DeadlineNotReached', [jobId, job.deadline]);
+    await travelPast(job.deadline);
+
+    await expectRevert(refund(jobId, job, STRANGER), 'NotBuyer', [jobId, address(STRANGER)]);
+    const receipt = await send(refund(jobId, job));
+    expect(onlyEvent(computeMarketAbi, receipt.logs, 'JobRefunded')).toEqual({ jobId, amount: escrow });
+    expect(await read.status(jobId)).toBe(JobStatus.Refunded);
+    expect(await read.withdrawable(address(BUYER))).toBe(escrow);
+    await expectRevert(refund(jobId, job), 'InvalidJobStatus', [jobId, JobStatus.Refunded]);
+    await expectRevert(submit(jobId, job, 1), 'InvalidJobStatus', [jobId, JobStatus.Refunded]);
+  });
+
+  it('refuses a refund in the block at the deadline', async () => {
+    const { jobId, job } = await request({ maxMinutes: 2 });
+    await market.testClient.setNextBlockTimestamp({ timestamp: job.deadline });
+    // An explicit gas limit skips the estimate, so the call is mined in the block at the deadline.
+    const hash = await market.wallet(BUYER).writeContract({
+      address: computeMarket,
+      abi: computeMarketAbi,
+      functionName: 'refund',
+      args: [jobId, job],
+      gas: 200_000n,
+    });
+    const receipt = await market.publicClient.waitForTransactionReceipt({ hash });
+    expect(receipt.status).toBe('reverted');
+    expect(await blockTime(receipt)).toBe(job.deadline);
+    await expectRevert(
+      market.publicClient.simulateContract({
+        account: address(BUYER),
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'refund',
+        args: [jobId, job],
+        blockNumber: receipt.blockNumber,
+      }),
+      'DeadlineNotReached',
+      [jobId, job.deadline],
+    );
+    expect(await read.status(jobId)).toBe(JobStatus.Requested);
+  });
+
+  it('refunds an accepted job the provider never settled', async () => {
+    const { jobId, job, escrow } = await request({ environment: 1, maxMinutes: 90 });
+    await send(accept(jobId, job));
+    await market.testClient.increaseTime({ seconds: 90 * 60 });
+    await market.testClient.mine({ blocks: 1 });
+    await expectRevert(refund(jobId, job), 'DeadlineNotReached', [jobId, job.deadline]);
+    await travelPast(job.deadline);
+    await send(refund(jobId, job));
+    expect(await read.status(jobId)).toBe(JobStatus.Refunded);
+    expect(await read.withdrawable(address(BUYER))).toBe(escrow);
+  });
+
+  it('refunds a tampered job to nobody', async () => {
+    const { jobId, job } = await request({ maxMinutes: 1 });
+    await travelPast(job.deadline);
+    await expectRevert(refund(jobId, { ...job, buyer: address(STRANGER) }, STRANGER), 'JobMismatch', [jobId]);
+    await expectRevert(refund(jobId, { ...job, dataFee: job.dataFee * 2n }), 'JobMismatch', [jobId]);
+  });
+});
+
+describe('decryption access of the node key', () => {
+  async function access(datasetId: bigint, account: Address): Promise<[boolean, boolean]> {
+    return Promise.all([read.hasActiveJob(datasetId, account), read.canDecrypt(datasetId, account)]);
+  }
+
+  it('holds while a job is requested or accepted, for the node key and that dataset only', async () => {
+    expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
+    const { jobId, job } = await request({ datasetId: computeOnlyDataset, maxMinutes: 10 });
+    expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
+    await send(accept(jobId, job));
+    expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
+
+    expect(await access(downloadDataset, node.address)).toEqual([false, false]);
+    expect(await access(computeOnlyDataset, address(PROVIDER))).toEqual([false, false]);
+    expect(await access(computeOnlyDataset, address(BUYER))).toEqual([false, false]);
+    expect(await access(computeOnlyDataset, address(STRANGER))).toEqual([false, false]);
+    expect(await access(computeOnlyDataset, zeroAddress)).toEqual([false, false]);
+    // The owner decrypts through the marketplace, not through a job.
+    expect(await access(computeOnlyDataset, address(OWNER))).toEqual([false, true]);
+    expect(await read.canDecrypt(999n, node.address)).toBe(false);
+
+    await send(submit(jobId, job, 3));
+    expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
+  });
+
+  it('ends on cancel and on refund', async () => {
+    const cancelled = await request({ datasetId: computeOnlyDataset });
+    expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
+    await send(cancel(cancelled.jobId, cancelled.job));
+    expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
+
+    const refunded = await request({ datasetId: computeOnlyDataset, maxMinutes: 1 });
+    await send(accept(refunded.jobId, refunded.job));
+    await travelPast(refunded.job.deadline);
+    await send(refund(refunded.jobId, refunded.job));
+    expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
+  });
+
+  it('ends when the deadline passes even though the job is still open', async () => {
+    const { jobId, job } = await request({ datasetId: computeOnlyDataset, maxMinutes: 1 });
+    await send(accept(jobId, job));
+    await market.testClient.setNextBlockTimestamp({ timestamp: job.deadline });
+    await market.testClient.mine({ blocks: 1 });
+    expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
+    await market.testClient.setNextBlockTimestamp({ timestamp: job.deadline + 1n });
+    await market.testClient.mine({ blocks: 1 });
+    expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
+    expect(await read.status(jobId)).toBe(JobStatus.Accepted);
+  });
+
+  it('ends at the open job’s deadline, not at that of a longer job closed earlier', async () => {
+    const long = await request({ datasetId: computeOnlyDataset, maxMinutes: 600 });
+    await send(cancel(long.jobId, long.job));
+    const short = await request({ datasetId: computeOnlyDataset, maxMinutes: 1 });
+    expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
+    await travelPast(short.job.deadline);
+    expect(await blockTime()).toBeLessThan(long.job.deadline);
+    expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
+  });
+
+  it('holds while any of several jobs is open', async () => {
+    const first = await request({ datasetId: computeOnlyDataset });
+    const second = await request({ datasetId: computeOnlyDataset, buyer: STRANGER });
+    await send(cancel(first.jobId, first.job));
+    expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
+    await send(submit(second.jobId, second.job, 1));
+    expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
+  });
+
+  it('moves from the old node key to the new one on rotation', async () => {
+    await request({ datasetId: computeOnlyDataset });
+    const next = await newNode();
+    await send(
+      market.wallet(PROVIDER).writeContract({
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'updateProvider',
+        args: [providerId, 'https://node.example', next.address, [cpuEnvironment(1n)]],
+      }),
+    );
+    expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
+    expect(await access(computeOnlyDataset, next.address)).toEqual([true, true]);
+  });
+});
+
+describe('withdraw', () => {
+  it('moves exactly the credited amounts to every party after a settlement', async () => {
+    const requested = await request({ datasetId: computeOnlyDataset, environment: 1, maxMinutes: 25 });
+    await send(accept(requested.jobId, requested.job));
+    await send(submit(requested.jobId, requested.job, 19));
+    const split = expectedSplit(requested.job, 19);
+    const credited = [split.ownerAmount, split.providerAmount, split.marketFee, split.buyerRefund];
+    const accounts = [OWNER, PROVIDER, ADMIN, BUYER];
+    expect(credited.every((amount) => amount > 0n)).toBe(true);
+
+    const marketBefore = await read.balance(computeMarket);
+    for (const [i, account] of accounts.entries()) {
+      const before = await read.balance(address(account));
+      const receipt = await send(
+        market.wallet(account).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'withdraw', args: [token] }),
+      );
+      expect(onlyEvent(computeMarketAbi, receipt.logs, 'Withdrawn')).toEqual({ token, account: address(account), amount: credited[i] });
+      expect(await read.balance(address(account))).toBe(before + (credited[i] ?? 0n));
+      expect(await read.withdrawable(address(account))).toBe(0n);
+      await expectRevert(
+        market.wallet(account).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'withdraw', args: [token] }),
+        'NothingToWithdraw',
+        [token, address(account)],
+      );
+    }
+    expect(await read.balance(computeMarket)).toBe(marketBefore - requested.escrow);
+    expect(await read.balance(computeMarket)).toBe(0n);
+    expect(credited.reduce((sum, amount) => sum + amount, 0n)).toBe(escrowOf(requested.job));
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * `datagora start` (what `npm start` runs) as a user runs it: the whole market comes up with a green
+ * /api/health, keeps its chain across restarts, names a taken port and its variable, and leaves no
+ * process behind after SIGINT.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { datasetRegistryAbi } from '@/lib/contracts';
+import { connectPublic, devAccount, readDeployments, walletFor } from '@/lib/chain';
+import { processesWithEnv, runCli, type CliRun } from '../helpers/processes';
+import { workerPort } from '../helpers/market';
+
+const BUILD_AND_START_MS = 300_000;
+jest.setTimeout(600_000);
+
+describe('datagora start', () => {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'datagora-stack-'));
+  const anvilPort = workerPort(8620);
+  const webPort = workerPort(3200);
+  const env = {
+    DATAGORA_HOME: home,
+    DATAGORA_ANVIL_PORT: String(anvilPort),
+    DATAGORA_PORT: String(webPort),
+  };
+  const url = `http://127.0.0.1:${webPort}`;
+  let stack: CliRun | undefined;
+
+  afterAll(async () => {
+    if (stack && stack.child.exitCode === null) {
+      stack.child.kill('SIGINT');
+      await stack.exit;
+    }
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function startStack(): Promise<CliRun> {
+    const run = runCli(['start'], env);
+    await run.waitFor(/Datagora is running on/, BUILD_AND_START_MS);
+    return run;
+  }
+
+  async function stopStack(run: CliRun): Promise<void> {
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+    expect(run.output()).toMatch(/\[stack\]\s+stopped/);
+    expect(processesWithEnv(`DATAGORA_HOME=${home}`)).toEqual([]);
+  }
+
+  it('starts the market with a green health report, prefixed logs and the app', async () => {
+    stack = await startStack();
+    const output = stack.output();
+    expect(output).toMatch(/\[chain\]\s+starting anvil/);
+    expect(output).toMatch(/\[deploy\]\s+fresh chain: deploying the market/);
+    expect(output).toMatch(/\[web\]/);
+
+    const response = await fetch(`${url}/api/health`);
+    expect(response.status).toBe(200);
+    const health = (await response.json()) as {
+      status: string;
+      components: Record<string, { status: string; details: Record<string, unknown> }>;
+    };
+    const deployments = readDeployments(path.join(home, 'deployments.json'));
+    expect(health.status).toBe('ok');
+    expect(Object.keys(health.components).sort()).toEqual(['chain', 'contracts', 'web']);
+    expect(health.components.chain!.status).toBe('ok');
+    expect(health.components.chain!.details.chainId).toBe(31337);
+    expect(health.components.chain!.details.blockNumber).toBeGreaterThan(0);
+    expect(health.components.contracts!.status).toBe('ok');
+    expect(health.components.contracts!.details.addresses).toEqual({
+      ...deployments.contracts,
+      stablecoin: deployments.stablecoin.address,
+    });
+    expect(health.components.web!.status).toBe('ok');
+
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Datagora');
+  });
+
+  it('names the taken port and the variable that moves it', async () => {
+    const webTaken = runCli(['start'], { ...env, DATAGORA_HOME: `${home}-other` });
+    expect(await webTaken.exit).toBe(2);
+    expect(webTaken.output()).toContain(`port ${webPort}`);
+    expect(webTaken.output()).toContain('DATAGORA_PORT');
+
+    const chainTaken = runCli(['start'], { ...env, DATAGORA_HOME: `${home}-other`, DATAGORA_PORT: String(webPort + 50) });
+    expect(await chainTaken.exit).toBe(2);
+    expect(chainTaken.output()).toContain(`port ${anvilPort}`);
+    expect(chainTaken.output()).toContain('DATAGORA_ANVIL_PORT');
+    rmSync(`${home}-other`, { recursive: true, force: true });
+  });
+
+  it('keeps the chain across a restart and leaves no process behind', async () => {
+    const deploymentsFile = path.join(home, 'deployments.json');
+    const before = readFileSync(deploymentsFile, 'utf8');
+    const deployments = readDeployments(deploymentsFile);
+    const client = await connectPublic(`http://127.0.0.1:${anvilPort}`, deployments.chainId);
+    const owner = walletFor(client, devAccount(1));
+    const hash = await owner.writeContract({
+      address: deployments.contracts.datasetRegistry,
+      abi: datasetRegistryAbi,
+      functionName: 'registerTerms',
+      args: [
+        {
+          currency: deployments.stablecoin.address,
+          accessDuration: 0n,
+          commercialRevShare: 0,
+          computeOnly: false,
+          aiTrainingAllowed: false,
+          transferable: false,
+          commercialUse: false,
+          commercialAttribution: false,
+          derivativesAllowed: false,
+          derivativesAttribution: false,
+          derivativesReciprocal: false,
+          downloadPrice: 1_000_000n,
+          computePrice: 0n,
+          uri: 'ipfs://terms',
+        },
+      ],
+    });
+    await client.waitForTransactionReceipt({ hash });
+    const blockBefore = await client.getBlockNumber();
+
+    await stopStack(stack!);
+    stack = await startStack();
+    expect(stack.output()).toMatch(/\[deploy\]\s+contracts found on chain 31337/);
+    expect(stack.output()).toMatch(/\[web\]\s+production build is up to date/);
+    expect(readFileSync(deploymentsFile, 'utf8')).toBe(before);
+
+    const restarted = await connectPublic(`http://127.0.0.1:${anvilPort}`, deployments.chainId);
+    expect(await restarted.getBlockNumber()).toBeGreaterThanOrEqual(blockBefore);
+    expect(
+      await restarted.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'termsCount' }),
+    ).toBe(1n);
+    const health = await fetch(`${url}/api/health`);
+    expect(health.status).toBe(200);
+
+    await stopStack(stack);
+  });
+});

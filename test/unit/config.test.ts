@@ -1,0 +1,36 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '@/lib/config';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded chain and local ports', () => {
+    const config = loadConfig({});
+    expect(config.chain).toEqual({
+      adapter: 'anvil',
+      host: '127.0.0.1',
+      port: 8545,
+      rpcUrl: 'http://127.0.0.1:8545',
+      stateDir: path.resolve('.datagora', 'chain'),
+    });
+    expect(config.web).toEqual({ host: '127.0.0.1', port: 3000, url: 'http://127.0.0.1:3000' });
+    expect(config.deploymentsFile).toBe(path.resolve('.datagora', 'deployments.json'));
+    expect(config.feeBps).toBe(250);
+  });
+
+  it('selects the RPC adapter by configuration', () => {
+    const config = loadConfig({ DATAGORA_CHAIN: 'rpc', DATAGORA_RPC_URL: 'https://sepolia.base.org', DATAGORA_DEPLOYMENTS: 'deploy/base.json' });
+    expect(config.chain).toEqual({ adapter: 'rpc', rpcUrl: 'https://sepolia.base.org' });
+    expect(config.deploymentsFile).toBe(path.resolve('deploy/base.json'));
+  });
+
+  it.each([
+    [{ DATAGORA_CHAIN: 'rpc' }, 'DATAGORA_RPC_URL: required when DATAGORA_CHAIN=rpc'],
+    [{ DATAGORA_CHAIN: 'ganache' }, 'DATAGORA_CHAIN'],
+    [{ DATAGORA_PORT: '70000' }, 'DATAGORA_PORT'],
+    [{ DATAGORA_ANVIL_PORT: 'abc' }, 'DATAGORA_ANVIL_PORT'],
+    [{ DATAGORA_CHAIN: 'rpc', DATAGORA_RPC_URL: 'not a url' }, 'DATAGORA_RPC_URL'],
+    [{ DATAGORA_FEE_BPS: '-1' }, 'DATAGORA_FEE_BPS'],
+  ])('rejects %j with a ConfigError naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
