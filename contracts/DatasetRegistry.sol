@@ -42,16 +42,33 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     mapping(address currency => bool) public isCurrencyAllowed;
 
     /// @notice New terms were registered under `termsId`.
+    /// @param termsId The new id.
+    /// @param terms The terms registered.
     event TermsRegistered(uint256 indexed termsId, LicenceTerms terms);
     /// @notice `owner` published `datasetId` under `termsId` with its first metadata version.
+    /// @param datasetId The new dataset (and data NFT) id.
+    /// @param owner The publisher, holder of the NFT.
+    /// @param termsId The terms it is sold under.
+    /// @param metadata The first metadata version.
     event DatasetPublished(uint256 indexed datasetId, address indexed owner, uint256 indexed termsId, MetadataPointer metadata);
     /// @notice `datasetId` moved to metadata `version`, replacing `previous`.
+    /// @param datasetId The dataset.
+    /// @param version The new version number.
+    /// @param metadata The new metadata pointer.
+    /// @param previous The pointer it replaces.
     event MetadataUpdated(uint256 indexed datasetId, uint32 version, MetadataPointer metadata, MetadataPointer previous);
     /// @notice `datasetId` is now sold under `termsId` instead of `previousTermsId`.
+    /// @param datasetId The dataset.
+    /// @param previousTermsId The terms it was sold under.
+    /// @param termsId The terms it is sold under now.
     event TermsChanged(uint256 indexed datasetId, uint256 indexed previousTermsId, uint256 indexed termsId);
     /// @notice `datasetId` was delisted (`listed` false: no new sales) or listed again.
+    /// @param datasetId The dataset.
+    /// @param listed Whether it is on sale.
     event ListingChanged(uint256 indexed datasetId, bool listed);
     /// @notice `currency` was allowed or disallowed for new terms.
+    /// @param currency The ERC-20.
+    /// @param allowed Whether new terms may use it.
     event CurrencyAllowed(address indexed currency, bool allowed);
 
     /// @notice No dataset has id `datasetId`.
@@ -186,6 +203,7 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     }
 
     /// @notice The record of `datasetId`; reverts for an unknown dataset.
+    /// @param datasetId The dataset.
     function getDataset(uint256 datasetId) external view returns (Dataset memory) {
         _requireDataset(datasetId);
         return _datasets[datasetId];
@@ -198,6 +216,7 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     }
 
     /// @notice The id identical terms were registered under, or 0 if they never were.
+    /// @param terms The terms to look up.
     function termsIdOf(LicenceTerms calldata terms) external view returns (uint256) {
         return _termsIdByHash[keccak256(abi.encode(terms))];
     }

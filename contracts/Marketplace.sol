@@ -33,6 +33,14 @@ contract Marketplace is MarketFees, PullPayments {
 
     /// @notice `buyer` paid `price` for a licence to `datasetId` under `termsId`, valid until `expiresAt`;
     /// `owner` was credited `price - fee` and the treasury `fee`.
+    /// @param datasetId The dataset.
+    /// @param buyer The account that paid and holds the licence.
+    /// @param owner The dataset owner credited with the price less the fee.
+    /// @param termsId The terms the licence was bought under.
+    /// @param currency The ERC-20 paid.
+    /// @param price The amount paid.
+    /// @param fee The market fee credited to the treasury.
+    /// @param expiresAt When the licence ends (type(uint64).max for perpetual).
     event LicencePurchased(
         uint256 indexed datasetId,
         address indexed buyer,
@@ -44,8 +52,13 @@ contract Marketplace is MarketFees, PullPayments {
         uint64 expiresAt
     );
     /// @notice The licence to `datasetId` moved from `from` to `to`.
+    /// @param datasetId The dataset.
+    /// @param from The previous holder.
+    /// @param to The new holder.
+    /// @param expiresAt When the licence ends.
     event LicenceTransferred(uint256 indexed datasetId, address indexed from, address indexed to, uint64 expiresAt);
     /// @notice {canDecrypt} now consults `computeMarket`.
+    /// @param computeMarket The ComputeMarket contract.
     event ComputeMarketSet(address indexed computeMarket);
 
     /// @notice `datasetId` is delisted.
@@ -120,11 +133,15 @@ contract Marketplace is MarketFees, PullPayments {
     }
 
     /// @notice The licence `account` holds to `datasetId` (zeroes if none was ever bought).
+    /// @param datasetId The dataset.
+    /// @param account The holder.
     function licenceOf(uint256 datasetId, address account) external view returns (Licence memory) {
         return _licences[datasetId][account];
     }
 
     /// @notice True if `account` holds an unexpired download licence to `datasetId`.
+    /// @param datasetId The dataset.
+    /// @param account The account to check.
     function hasLicence(uint256 datasetId, address account) public view returns (bool) {
         return _licences[datasetId][account].expiresAt > block.timestamp;
     }
@@ -132,6 +149,8 @@ contract Marketplace is MarketFees, PullPayments {
     /// @notice True if `account` may obtain the key of `datasetId`: its owner, the holder of an unexpired
     /// licence, or the node of a provider assigned to an active, paid compute job on it.
     /// @dev Never reverts, so the key network reads a plain false for unknown datasets.
+    /// @param datasetId The dataset.
+    /// @param account The account asking for the key (the SIWE signer).
     function canDecrypt(uint256 datasetId, address account) external view returns (bool) {
         address owner = registry.datasetOwner(datasetId);
         if (owner == address(0)) return false;

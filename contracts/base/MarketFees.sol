@@ -19,8 +19,12 @@ abstract contract MarketFees is AccessControl {
     uint16 public feeBps;
 
     /// @notice The fee changed from `previousBps` to `feeBps`.
+    /// @param previousBps The fee before, in basis points.
+    /// @param feeBps The fee now, in basis points.
     event FeeChanged(uint16 previousBps, uint16 feeBps);
     /// @notice Market fees now go to `treasury`.
+    /// @param previousTreasury The account fees went to before.
+    /// @param treasury The account fees go to now.
     event TreasuryChanged(address indexed previousTreasury, address indexed treasury);
 
     /// @notice `bps` is above the cap `maxBps`.

@@ -14,12 +14,17 @@ abstract contract PullPayments is ReentrancyGuardTransient {
     mapping(address token => mapping(address account => uint256 amount)) private _withdrawable;
 
     /// @notice `account` withdrew `amount` of `token`.
+    /// @param token The ERC-20.
+    /// @param account The payee.
+    /// @param amount The amount sent.
     event Withdrawn(address indexed token, address indexed account, uint256 amount);
 
     /// @notice `account` has no balance of `token` to withdraw.
     error NothingToWithdraw(address token, address account);
 
     /// @notice Amount of `token` that `account` can withdraw now.
+    /// @param token The ERC-20.
+    /// @param account The payee.
     function withdrawable(address token, address account) external view returns (uint256) {
         return _withdrawable[token][account];
     }

@@ -3,14 +3,18 @@ pragma solidity ^0.8.28;
 
 import {LicenceTerms, Offer} from "./ILicenceTerms.sol";
 
+/// @title IDatasetRegistry
 /// @notice The part of DatasetRegistry the marketplaces call.
 interface IDatasetRegistry {
     /// @notice Owner, listing state, terms and prices of `datasetId`; reverts for an unknown dataset.
+    /// @param datasetId The dataset.
     function getOffer(uint256 datasetId) external view returns (Offer memory);
 
     /// @notice Current owner of `datasetId`, or the zero address if it does not exist.
+    /// @param datasetId The dataset.
     function datasetOwner(uint256 datasetId) external view returns (address);
 
     /// @notice Terms registered under `termsId`; reverts for an unknown id.
+    /// @param termsId The terms id.
     function getTerms(uint256 termsId) external view returns (LicenceTerms memory);
 }

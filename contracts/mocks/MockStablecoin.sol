@@ -17,6 +17,8 @@ contract MockStablecoin is ERC20, ERC20Permit, Ownable {
     }
 
     /// @notice Mints `amount` (6 decimals) to `to`.
+    /// @param to The recipient.
+    /// @param amount Amount in 6-decimal units.
     function mint(address to, uint256 amount) external onlyOwner {
         _mint(to, amount);
     }

@@ -40,7 +40,9 @@ export async function fetchChainId(rpcUrl: string): Promise<number> {
 export async function connectPublic(rpcUrl: string, expectedChainId?: number): Promise<PublicClient<Transport, Chain>> {
   const chainId = await fetchChainId(rpcUrl);
   if (expectedChainId !== undefined && chainId !== expectedChainId) throw new WrongChainError(expectedChainId, chainId);
-  return createPublicClient({ chain: chainFor(chainId, rpcUrl), transport: http(rpcUrl) });
+  // The embedded chain mines instantly: poll receipts every 50 ms instead of viem's 4 s default.
+  const pollingInterval = chainId === foundry.id ? 50 : undefined;
+  return createPublicClient({ chain: chainFor(chainId, rpcUrl), transport: http(rpcUrl), pollingInterval });
 }
 
 /** A wallet client sending as `account` through `publicClient`'s chain and RPC. */

@@ -12,9 +12,16 @@ export const DEV_ACCOUNT_COUNT = 10;
 /** Stablecoin each dev account gets on a fresh local chain (whole dollars). */
 export const DEV_FUNDING = '1000000';
 
-/** The `index`-th dev account (0 deploys the contracts and is the market's admin). */
+const derived = new Map<number, HDAccount>();
+
+/** The `index`-th dev account (0 deploys the contracts and is the market's admin). Derived once (~20 ms). */
 export function devAccount(index: number): HDAccount {
-  return mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index });
+  let account = derived.get(index);
+  if (!account) {
+    account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index });
+    derived.set(index, account);
+  }
+  return account;
 }
 
 /** Mints {@link DEV_FUNDING} of the mock stablecoin to every dev account. */

@@ -56,7 +56,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
-  const home = path.resolve(e.DATAGORA_HOME);
+  // Paths come from the environment at run time: tell Next's file tracer not to follow them.
+  const home = path.resolve(/*turbopackIgnore: true*/ e.DATAGORA_HOME);
   const host = e.DATAGORA_HOST;
   const chain: ChainConfig =
     e.DATAGORA_CHAIN === 'anvil'
@@ -65,13 +66,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           host,
           port: e.DATAGORA_ANVIL_PORT,
           rpcUrl: `http://${host}:${e.DATAGORA_ANVIL_PORT}`,
-          stateDir: path.join(home, 'chain'),
+          stateDir: path.join(/*turbopackIgnore: true*/ home, 'chain'),
         }
       : { adapter: 'rpc', rpcUrl: e.DATAGORA_RPC_URL! };
   return {
     home,
     chain,
-    deploymentsFile: path.resolve(e.DATAGORA_DEPLOYMENTS ?? path.join(home, 'deployments.json')),
+    deploymentsFile: path.resolve(/*turbopackIgnore: true*/ e.DATAGORA_DEPLOYMENTS ?? path.join(home, 'deployments.json')),
     web: { host, port: e.DATAGORA_PORT, url: `http://${host}:${e.DATAGORA_PORT}` },
     feeBps: e.DATAGORA_FEE_BPS,
   };
