@@ -6,6 +6,7 @@
 import { keccak256, maxUint256, parseEventLogs, toHex, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { AnvilChain, connectPublic, deployMarket, devAccount, fundDevAccounts, walletFor } from '../lib/chain';
+import { licenceTerms } from '../lib/licence';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi, type LicenceTerms } from '../lib/contracts';
 
 export interface GasFigure {
@@ -45,23 +46,7 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     const buyers = [wallet(2), wallet(3), wallet(4)];
     const providerOwner = wallet(5);
     const node = privateKeyToAccount(generatePrivateKey());
-    const terms = (overrides: Partial<LicenceTerms>): LicenceTerms => ({
-      currency: usd,
-      accessDuration: 30n * 86_400n,
-      commercialRevShare: 0,
-      computeOnly: false,
-      aiTrainingAllowed: true,
-      transferable: false,
-      commercialUse: true,
-      commercialAttribution: true,
-      derivativesAllowed: false,
-      derivativesAttribution: false,
-      derivativesReciprocal: false,
-      downloadPrice: 10_000_000n,
-      computePrice: 2_000_000n,
-      uri: 'ipfs://bafkreilicence',
-      ...overrides,
-    });
+    const terms = (overrides: Partial<LicenceTerms>) => licenceTerms({ currency: usd, aiTrainingAllowed: true, uri: 'ipfs://bafkreilicence', ...overrides });
 
     await record('registerTerms', await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'registerTerms', args: [terms({})] }));
     const computeTermsReceipt = await record(
