@@ -2,10 +2,8 @@
  * One market per test file, reset between tests with anvil snapshots, and typed handles on its contracts
  * for any dev account.
  */
-import { createServer } from 'node:net';
 import { getContract, parseSignature, publicActions, type Address, type Hash, type TransactionReceipt } from 'viem';
 import { datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
-import { PortInUseError } from '@/lib/net/ports';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 
 export type Fixture = ReturnType<typeof fixtureFor>;
@@ -104,31 +102,6 @@ function fixtureFor(market: TestMarket) {
   };
 }
 
-/** A port the OS reports free on 127.0.0.1 right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * {@link startTestMarket} on the worker's port, or on any free port when another jest run on this machine
- * (a second checkout, a watcher) holds it.
- */
-async function startMarket(options: { feeBps?: number }): Promise<TestMarket> {
-  try {
-    return await startTestMarket(options);
-  } catch (error) {
-    if (!(error instanceof PortInUseError)) throw error;
-    return startTestMarket({ ...options, port: await freePort() });
-  }
-}
-
 /**
  * Starts one market for the calling file (`beforeAll`) and reverts the chain to a snapshot after every test,
  * so each test starts from the freshly deployed and funded market. Returns a getter for the fixture.
@@ -137,7 +110,7 @@ export function useMarketFixture(options: { feeBps?: number } = {}): () => Fixtu
   let fixture: Fixture | undefined;
   let snapshot: Hash | undefined;
   beforeAll(async () => {
-    fixture = fixtureFor(await startMarket(options));
+    fixture = fixtureFor(await startTestMarket(options));
   });
   afterAll(async () => {
     await fixture?.market.stop();
