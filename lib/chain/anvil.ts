@@ -51,7 +51,8 @@ export class AnvilChain implements ChainAdapter {
   async start(): Promise<void> {
     // Without this, a node already listening there would answer the readiness probe in anvil's place.
     await assertPortFree(this.options.host, this.options.port, this.options.portVariable ?? 'the anvil port', 'embedded chain');
-    const args = ['--host', this.options.host, '--port', String(this.options.port), '--chain-id', String(this.options.chainId ?? foundry.id)];
+    // Silent: anvil would otherwise print every RPC method and its dev private keys; errors still reach stderr.
+    const args = ['--silent', '--host', this.options.host, '--port', String(this.options.port), '--chain-id', String(this.options.chainId ?? foundry.id)];
     if (this.stateFile) {
       mkdirSync(this.options.stateDir!, { recursive: true });
       // Dumped on exit and every few seconds, so even a killed tree loses at most a few seconds.
@@ -82,7 +83,8 @@ export class AnvilChain implements ChainAdapter {
     while (Date.now() < deadline) {
       if (exitCode !== undefined) throw new ChainStartError(`exited with code ${exitCode}: ${recent.slice(-5).join(' | ')}`);
       try {
-        await fetchChainId(this.rpcUrl);
+        const chainId = await fetchChainId(this.rpcUrl);
+        this.options.onLog?.(`anvil listening on ${this.rpcUrl}, chain ${chainId}${this.stateFile ? `, state kept in ${this.stateFile}` : ''}`);
         return;
       } catch {
         await new Promise((r) => setTimeout(r, 100));

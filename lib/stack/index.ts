@@ -7,6 +7,8 @@ import path from 'node:path';
 import {
   connectPublic,
   createChain,
+  DEV_ACCOUNT_COUNT,
+  DEV_FUNDING,
   deployMarket,
   devAccount,
   fundDevAccounts,
@@ -78,7 +80,8 @@ async function ensureDeployments(config: Config, log: (line: string) => void): P
   );
   await fundDevAccounts(publicClient, admin, deployments);
   writeDeployments(config.deploymentsFile, deployments);
-  log(`dev accounts funded with ${deployments.stablecoin.symbol}; deployments written to ${config.deploymentsFile}`);
+  log(`${DEV_ACCOUNT_COUNT} dev accounts (anvil's public test mnemonic, local chain only) funded with ${DEV_FUNDING} ${deployments.stablecoin.symbol} each`);
+  log(`deployments written to ${config.deploymentsFile}`);
   return deployments;
 }
 
