@@ -82,8 +82,9 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
     }
 
     /// @dev Decryption access of a provider's node to a dataset: its open jobs on it, and the latest deadline
-    /// of the jobs opened since the count was last zero. Closing the last open job resets `until`, so the
-    /// deadline of a closed job never extends access granted by a later, shorter one.
+    /// of the jobs opened since the count was last zero. A request that finds no open job replaces `until`, so
+    /// the deadline of a closed job never extends access granted by a later, shorter one; leaving the stale
+    /// value in place keeps the slot non-zero, which makes the next request's write cheap.
     struct Access {
         uint64 activeJobs;
         uint64 until;
@@ -311,14 +312,15 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
             aiTraining: aiTraining,
             deadline: uint64(block.timestamp) + uint64(maxMinutes) * 60 + settlementWindow
         });
-        uint256 escrow = _escrowOf(job);
+        uint256 escrow = _escrow(job.dataFee, job.maxMinutes, job.pricePerMinute);
         if (escrow > maxPayment) revert PaymentAboveMax(escrow, maxPayment);
 
         jobId = _nextJobId++;
         _store(jobId, job, JobStatus.Requested);
         Access storage access = _access[datasetId][providerId];
+        // A stale `until` left by jobs closed earlier is replaced, never extended.
+        if (access.activeJobs == 0 || job.deadline > access.until) access.until = job.deadline;
         access.activeJobs += 1;
-        if (job.deadline > access.until) access.until = job.deadline;
         emit JobRequested(jobId, datasetId, providerId, job, escrow);
 
         if (escrow != 0) IERC20(job.currency).safeTransferFrom(msg.sender, address(this), escrow);
@@ -402,7 +404,7 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
     /// @notice Escrow held for `job`: its data fee plus maxMinutes at its price per minute.
     /// @param job The job as emitted in {JobRequested}.
     function escrowOf(Job calldata job) external pure returns (uint256) {
-        return _escrowOf(job);
+        return _escrow(job.dataFee, job.maxMinutes, job.pricePerMinute);
     }
 
     /// @notice Number of jobs ever requested.
@@ -479,11 +481,8 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
     /// @dev Ends an open job with a final `status` and returns its escrow.
     function _close(uint256 jobId, Job calldata job, JobStatus status) private returns (uint256 escrow) {
         _setStatus(jobId, status);
-        Access storage access = _access[job.datasetId][job.providerId];
-        uint64 remaining = access.activeJobs - 1;
-        access.activeJobs = remaining;
-        if (remaining == 0) access.until = 0;
-        return _escrowOf(job);
+        _access[job.datasetId][job.providerId].activeJobs -= 1;
+        return _escrow(job.dataFee, job.maxMinutes, job.pricePerMinute);
     }
 
     /// @dev Splits a settled job's escrow: data fee to the dataset's owner, minutes used to the provider,
@@ -505,7 +504,8 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
         emit JobSettled(jobId, resultHash, minutesUsed, split);
     }
 
-    function _escrowOf(Job memory job) private pure returns (uint256) {
-        return uint256(job.dataFee) + uint256(job.maxMinutes) * job.pricePerMinute;
+    /// @dev Fields rather than a Job, so calldata jobs are not copied to memory just for this.
+    function _escrow(uint128 dataFee, uint32 maxMinutes, uint128 pricePerMinute) private pure returns (uint256) {
+        return uint256(dataFee) + uint256(maxMinutes) * pricePerMinute;
     }
 }
