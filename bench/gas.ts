@@ -48,14 +48,22 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     const node = privateKeyToAccount(generatePrivateKey());
     const terms = (overrides: Partial<LicenceTerms>) => licenceTerms({ currency: usd, aiTrainingAllowed: true, uri: 'ipfs://bafkreilicence', ...overrides });
 
+    // A publisher prepares its metadata for the id the registry gives next and states it in the transaction.
+    const nextDatasetId = () => publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
+
     await record('registerTerms', await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'registerTerms', args: [terms({})] }));
     const computeTermsReceipt = await record(
       'publishWithTerms (new terms)',
-      await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'publishWithTerms', args: [pointer('c'), terms({ computeOnly: true, downloadPrice: 0n })] }),
+      await owner.writeContract({
+        address: registry,
+        abi: datasetRegistryAbi,
+        functionName: 'publishWithTerms',
+        args: [pointer('c'), terms({ computeOnly: true, downloadPrice: 0n }), await nextDatasetId()],
+      }),
     );
     const computeDataset = parseEventLogs({ abi: datasetRegistryAbi, logs: computeTermsReceipt.logs, eventName: 'DatasetPublished' })[0]!.args.datasetId;
-    const publish = (seed: string) =>
-      owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [pointer(seed), 1n] });
+    const publish = async (seed: string) =>
+      owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [pointer(seed), 1n, await nextDatasetId()] });
     const published = await record('publish', await publish('a'), 150_000, 'registered terms, owner already holds a data NFT');
     const datasetId = parseEventLogs({ abi: datasetRegistryAbi, logs: published.logs, eventName: 'DatasetPublished' })[0]!.args.datasetId;
     await record('updateMetadata', await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'updateMetadata', args: [datasetId, pointer('a2')] }));

@@ -75,6 +75,9 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     error UnknownDataset(uint256 datasetId);
     /// @notice No terms have id `termsId`.
     error UnknownTerms(uint256 termsId);
+    /// @notice The id the caller prepared its key envelope for is not the next id (usually a concurrent publisher
+    /// took it); prepare for `next` and publish again.
+    error DatasetIdTaken(uint256 expected, uint256 next);
     /// @notice `account` does not own `datasetId`.
     error NotDatasetOwner(uint256 datasetId, address account);
     /// @notice The metadata pointer has a zero digest or codec.
@@ -126,23 +129,30 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     }
 
     /// @notice Publishes a dataset under registered terms and mints its data NFT to the caller.
+    /// @dev The metadata's key envelope names the dataset id in its access conditions, so the caller states the
+    /// id it prepared for ({nextDatasetId}); a concurrent publisher taking it first makes this revert.
     /// @param metadata CID of the signed metadata document.
     /// @param termsId Id from {registerTerms}.
+    /// @param expectedId The id the metadata was prepared for.
     /// @return datasetId The new dataset's id (also the NFT's token id).
-    function publish(MetadataPointer calldata metadata, uint256 termsId) external returns (uint256 datasetId) {
+    function publish(MetadataPointer calldata metadata, uint256 termsId, uint256 expectedId)
+        external
+        returns (uint256 datasetId)
+    {
         if (termsId == 0 || termsId >= _nextTermsId) revert UnknownTerms(termsId);
-        return _publish(metadata, termsId);
+        return _publish(metadata, termsId, expectedId);
     }
 
     /// @notice Registers the terms (or reuses identical ones) and publishes in one transaction.
     /// @param metadata CID of the signed metadata document.
     /// @param terms The licence terms.
+    /// @param expectedId The id the metadata was prepared for ({nextDatasetId}).
     /// @return datasetId The new dataset's id.
-    function publishWithTerms(MetadataPointer calldata metadata, LicenceTerms calldata terms)
+    function publishWithTerms(MetadataPointer calldata metadata, LicenceTerms calldata terms, uint256 expectedId)
         external
         returns (uint256 datasetId)
     {
-        return _publish(metadata, _registerTerms(terms));
+        return _publish(metadata, _registerTerms(terms), expectedId);
     }
 
     /// @notice Anchors a new metadata version of an owned dataset.
@@ -246,6 +256,11 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         return _nextDatasetId - 1;
     }
 
+    /// @notice The id the next published dataset will get.
+    function nextDatasetId() external view returns (uint256) {
+        return _nextDatasetId;
+    }
+
     /// @notice Number of distinct terms ever registered.
     function termsCount() external view returns (uint256) {
         return _nextTermsId - 1;
@@ -256,9 +271,14 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         return super.supportsInterface(interfaceId);
     }
 
-    function _publish(MetadataPointer calldata metadata, uint256 termsId) private returns (uint256 datasetId) {
+    function _publish(MetadataPointer calldata metadata, uint256 termsId, uint256 expectedId)
+        private
+        returns (uint256 datasetId)
+    {
         _checkPointer(metadata);
-        datasetId = _nextDatasetId++;
+        datasetId = _nextDatasetId;
+        if (expectedId != datasetId) revert DatasetIdTaken(expectedId, datasetId);
+        _nextDatasetId = datasetId + 1;
         _datasets[datasetId] = Dataset({
             termsId: uint64(termsId),
             version: 1,

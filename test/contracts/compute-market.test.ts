@@ -97,12 +97,13 @@ async function newNode(): Promise<PrivateKeyAccount> {
 const nodeWallet = (account: PrivateKeyAccount) => walletFor(market.publicClient, account);
 
 async function publish(overrides: Parameters<typeof termsFor>[0], seed: string, owner = OWNER): Promise<bigint> {
+  const expectedId = await market.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
   const receipt = await send(
     market.wallet(owner).writeContract({
       address: registry,
       abi: datasetRegistryAbi,
       functionName: 'publishWithTerms',
-      args: [metadataPointer(seed), termsFor(overrides)],
+      args: [metadataPointer(seed), termsFor(overrides), expectedId],
     }),
   );
   return onlyEvent(datasetRegistryAbi, receipt.logs, 'DatasetPublished').datasetId;

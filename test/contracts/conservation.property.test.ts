@@ -669,9 +669,10 @@ async function publish(action: Extract<Action, { kind: 'publish' }>): Promise<vo
     aiTrainingAllowed: action.aiTraining,
     accessDuration: action.perpetual ? 0n : 24n * 3600n,
   });
+  // Every publish succeeds and datasets are never removed, so the model's next id is one past its datasets.
   const id = BigInt(model.datasets.length + 1);
   const receipt = await attempt('publish', null, () =>
-    send(owner, { address: registry, abi: datasetRegistryAbi, functionName: 'publishWithTerms', args: [metadataPointer(`${id}`), terms] }),
+    send(owner, { address: registry, abi: datasetRegistryAbi, functionName: 'publishWithTerms', args: [metadataPointer(`${id}`), terms, id] }),
   );
   expect(onlyEvent(datasetRegistryAbi, receipt!.logs, 'DatasetPublished').datasetId).toBe(id);
   model.datasets.push({

@@ -55,6 +55,8 @@ function fixtureFor(market: TestMarket) {
     marketplace: (account = 0) => marketplace(account),
     /** The mock stablecoin as seen by dev account `account`. */
     stablecoin: (account = 0) => stablecoin(account),
+    /** The id the registry gives the next dataset: what a publisher prepares its metadata for. */
+    nextDatasetId: (): Promise<bigint> => registry(0).read.nextDatasetId(),
     /** Waits for the transaction `hash` resolves to and asserts it succeeded. */
     async mined(hash: Promise<Hash> | Hash): Promise<TransactionReceipt> {
       // anvil mines at once, but under load the receipt can lag the hash; viem's default 4 s poll would stall.

@@ -47,7 +47,8 @@ let published = 0;
 
 async function publish(overrides: Partial<Terms> = {}, owner = SELLER): Promise<{ datasetId: bigint; termsId: bigint }> {
   const metadata = metadataPointer(`dataset-${++published}`);
-  const receipt = await fixture().mined(fixture().registry(owner).write.publishWithTerms([metadata, terms(overrides)]));
+  const expectedId = await fixture().nextDatasetId();
+  const receipt = await fixture().mined(fixture().registry(owner).write.publishWithTerms([metadata, terms(overrides), expectedId]));
   const [event] = eventsOf(datasetRegistryAbi, receipt.logs, 'DatasetPublished');
   if (!event) throw new Error('publishWithTerms emitted no DatasetPublished');
   return { datasetId: event.args.datasetId, termsId: event.args.termsId };

@@ -1,6 +1,6 @@
 /**
- * DatasetRegistry against a real anvil: terms registration and validation, publishing, metadata versions,
- * prices, terms and listing changes, data NFT ownership, currencies and roles.
+ * DatasetRegistry against a real anvil: terms registration and validation, publishing for an expected dataset
+ * id, metadata versions, prices, terms and listing changes, data NFT ownership, currencies and roles.
  */
 import {
   keccak256,
@@ -41,7 +41,10 @@ async function register(terms: Terms, account = OWNER): Promise<bigint> {
 
 let published = 0;
 
-/** Publishes as `account` under fresh default terms (or `terms`) and returns the dataset and terms ids. */
+/**
+ * Publishes as `account` under fresh default terms (or `terms`) for the id the registry gives next, as a client
+ * does, and returns the dataset and terms ids.
+ */
 async function publish(
   options: { account?: number; terms?: Terms; metadata?: MetadataPointer } = {},
 ): Promise<{ datasetId: bigint; termsId: bigint; receipt: TransactionReceipt }> {
@@ -49,8 +52,10 @@ async function publish(
   const termsId = await register(options.terms ?? defaultTerms(), account);
   const registry = fixture().registry(account);
   const metadata = options.metadata ?? metadataPointer(`dataset-${++published}`);
-  const { result: datasetId } = await registry.simulate.publish([metadata, termsId]);
-  const receipt = await fixture().mined(registry.write.publish([metadata, termsId]));
+  const expectedId = await fixture().nextDatasetId();
+  const { result: datasetId } = await registry.simulate.publish([metadata, termsId, expectedId]);
+  expect(datasetId).toBe(expectedId);
+  const receipt = await fixture().mined(registry.write.publish([metadata, termsId, expectedId]));
   return { datasetId, termsId, receipt };
 }
 
@@ -60,6 +65,7 @@ describe('deployment', () => {
     expect(await registry.read.name()).toBe('Datagora Dataset');
     expect(await registry.read.symbol()).toBe('DATA');
     expect(await registry.read.datasetCount()).toBe(0n);
+    expect(await registry.read.nextDatasetId()).toBe(1n);
     expect(await registry.read.termsCount()).toBe(0n);
   });
 
@@ -159,7 +165,7 @@ describe('setCurrencyAllowed', () => {
     const termsId = await register(defaultTerms());
     await fixture().mined(fixture().registry(0).write.setCurrencyAllowed([currency, false]));
 
-    await fixture().mined(fixture().registry(OWNER).write.publish([metadataPointer('after-disallow'), termsId]));
+    await fixture().mined(fixture().registry(OWNER).write.publish([metadataPointer('after-disallow'), termsId, 1n]));
     // Identical terms resolve to their existing id without being validated again.
     expect(await register(defaultTerms())).toBe(termsId);
     await expectRevert(fixture().registry(OWNER).write.registerTerms([defaultTerms({ uri: 'ipfs://new' })]), 'CurrencyNotAllowed', [
@@ -288,7 +294,7 @@ describe('registerTerms', () => {
     const terms = defaultTerms(overrides());
     const registry = fixture().registry(OWNER);
     await expectRevert(registry.write.registerTerms([terms]), error, args(terms));
-    await expectRevert(registry.write.publishWithTerms([metadataPointer('bad-terms'), terms]), error, args(terms));
+    await expectRevert(registry.write.publishWithTerms([metadataPointer('bad-terms'), terms, 1n]), error, args(terms));
     expect(await registry.read.termsCount()).toBe(0n);
   });
 });
@@ -323,32 +329,35 @@ describe('publish', () => {
   it('assigns consecutive ids across publishers, several datasets may share terms', async () => {
     const termsId = await register(defaultTerms());
     for (const [i, account] of [OWNER, STRANGER, OWNER].entries()) {
-      const receipt = await fixture().mined(fixture().registry(account).write.publish([metadataPointer(i), termsId]));
+      const expectedId = BigInt(i + 1);
+      expect(await fixture().nextDatasetId()).toBe(expectedId);
+      const receipt = await fixture().mined(fixture().registry(account).write.publish([metadataPointer(i), termsId, expectedId]));
       const [event] = registryEvents(receipt, 'DatasetPublished');
-      expect(event?.args.datasetId).toBe(BigInt(i + 1));
+      expect(event?.args.datasetId).toBe(expectedId);
       expect(event?.args.owner).toBe(fixture().address(account));
       expect(event?.args.termsId).toBe(termsId);
     }
     expect(await fixture().registry().read.balanceOf([fixture().address(OWNER)])).toBe(2n);
     expect(await fixture().registry().read.datasetCount()).toBe(3n);
+    expect(await fixture().nextDatasetId()).toBe(4n);
   });
 
   it('rejects terms id 0 and ids not yet registered (UnknownTerms)', async () => {
     const registry = fixture().registry(OWNER);
-    await expectRevert(registry.write.publish([metadataPointer('x'), 0n]), 'UnknownTerms', [0n]);
-    await expectRevert(registry.write.publish([metadataPointer('x'), 1n]), 'UnknownTerms', [1n]);
+    await expectRevert(registry.write.publish([metadataPointer('x'), 0n, 1n]), 'UnknownTerms', [0n]);
+    await expectRevert(registry.write.publish([metadataPointer('x'), 1n, 1n]), 'UnknownTerms', [1n]);
     const termsId = await register(defaultTerms());
-    await expectRevert(registry.write.publish([metadataPointer('x'), termsId + 1n]), 'UnknownTerms', [termsId + 1n]);
+    await expectRevert(registry.write.publish([metadataPointer('x'), termsId + 1n, 1n]), 'UnknownTerms', [termsId + 1n]);
   });
 
   it('rejects a metadata pointer with a zero digest or a zero codec (InvalidMetadataPointer)', async () => {
     const termsId = await register(defaultTerms());
     const registry = fixture().registry(OWNER);
     const valid = metadataPointer('valid');
-    await expectRevert(registry.write.publish([{ ...valid, digest: zeroHash }, termsId]), 'InvalidMetadataPointer', []);
-    await expectRevert(registry.write.publish([{ ...valid, codec: 0 }, termsId]), 'InvalidMetadataPointer', []);
-    await expectRevert(registry.write.publishWithTerms([{ ...valid, digest: zeroHash }, defaultTerms()]), 'InvalidMetadataPointer', []);
-    await expectRevert(registry.write.publishWithTerms([{ ...valid, codec: 0 }, defaultTerms()]), 'InvalidMetadataPointer', []);
+    await expectRevert(registry.write.publish([{ ...valid, digest: zeroHash }, termsId, 1n]), 'InvalidMetadataPointer', []);
+    await expectRevert(registry.write.publish([{ ...valid, codec: 0 }, termsId, 1n]), 'InvalidMetadataPointer', []);
+    await expectRevert(registry.write.publishWithTerms([{ ...valid, digest: zeroHash }, defaultTerms(), 1n]), 'InvalidMetadataPointer', []);
+    await expectRevert(registry.write.publishWithTerms([{ ...valid, codec: 0 }, defaultTerms(), 1n]), 'InvalidMetadataPointer', []);
   });
 });
 
@@ -358,8 +367,8 @@ describe('publishWithTerms', () => {
     const terms = defaultTerms({ uri: 'ipfs://with-terms' });
     const metadata = metadataPointer('with-terms');
     const registry = fixture().registry(OWNER);
-    expect((await registry.simulate.publishWithTerms([metadata, terms])).result).toBe(1n);
-    const receipt = await fixture().mined(registry.write.publishWithTerms([metadata, terms]));
+    expect((await registry.simulate.publishWithTerms([metadata, terms, 1n])).result).toBe(1n);
+    const receipt = await fixture().mined(registry.write.publishWithTerms([metadata, terms, 1n]));
 
     expect(registryEvents(receipt, 'TermsRegistered').map((e) => e.args)).toEqual([{ termsId: 1n, terms }]);
     expect(registryEvents(receipt, 'DatasetPublished').map((e) => e.args)).toEqual([{ datasetId: 1n, owner, termsId: 1n, metadata }]);
@@ -370,10 +379,73 @@ describe('publishWithTerms', () => {
   it('reuses identical terms without registering them again', async () => {
     const terms = defaultTerms();
     const termsId = await register(terms, STRANGER);
-    const receipt = await fixture().mined(fixture().registry(OWNER).write.publishWithTerms([metadataPointer('reuse'), terms]));
+    const receipt = await fixture().mined(fixture().registry(OWNER).write.publishWithTerms([metadataPointer('reuse'), terms, 1n]));
     expect(registryEvents(receipt, 'TermsRegistered')).toHaveLength(0);
     expect(registryEvents(receipt, 'DatasetPublished')[0]?.args.termsId).toBe(termsId);
     expect(await fixture().registry().read.termsCount()).toBe(1n);
+  });
+});
+
+describe('nextDatasetId and DatasetIdTaken', () => {
+  it('advance nextDatasetId by one per dataset; registering terms and a reverted publish leave it alone', async () => {
+    expect(await fixture().nextDatasetId()).toBe(1n);
+    const termsId = await register(defaultTerms());
+    expect(await fixture().nextDatasetId()).toBe(1n);
+    const registry = fixture().registry(OWNER);
+    await expectRevert(registry.write.publish([{ ...metadataPointer('x'), codec: 0 }, termsId, 1n]), 'InvalidMetadataPointer', []);
+    expect(await fixture().nextDatasetId()).toBe(1n);
+
+    await fixture().mined(registry.write.publish([metadataPointer('first'), termsId, 1n]));
+    expect(await fixture().nextDatasetId()).toBe(2n);
+    await fixture().mined(registry.write.publishWithTerms([metadataPointer('second'), defaultTerms({ uri: 'ipfs://second' }), 2n]));
+    expect(await fixture().nextDatasetId()).toBe(3n);
+    expect(await registry.read.datasetCount()).toBe(2n);
+  });
+
+  it('revert a publish prepared for an id another publisher took first with DatasetIdTaken(expected, next), changing nothing', async () => {
+    const termsId = await register(defaultTerms());
+    const [owner, rival] = [fixture().registry(OWNER), fixture().registry(STRANGER)];
+    // Both publishers prepare their metadata for the same id; the owner's dry run still succeeds.
+    const prepared = await fixture().nextDatasetId();
+    const metadata = metadataPointer('prepared for 1');
+    expect((await owner.simulate.publish([metadata, termsId, prepared])).result).toBe(prepared);
+
+    await fixture().mined(rival.write.publish([metadataPointer('rival'), termsId, prepared]));
+    await expectRevert(owner.write.publish([metadata, termsId, prepared]), 'DatasetIdTaken', [prepared, prepared + 1n]);
+    // Terms registered in the same transaction are rolled back with it.
+    const newTerms = defaultTerms({ uri: 'ipfs://never-registered' });
+    await expectRevert(owner.write.publishWithTerms([metadata, newTerms, prepared]), 'DatasetIdTaken', [prepared, prepared + 1n]);
+    expect(await owner.read.termsIdOf([newTerms])).toBe(0n);
+    expect(await owner.read.termsCount()).toBe(1n);
+    expect(await owner.read.datasetCount()).toBe(1n);
+    expect(await owner.read.balanceOf([fixture().address(OWNER)])).toBe(0n);
+    expect(await owner.read.ownerOf([prepared])).toBe(fixture().address(STRANGER));
+  });
+
+  it('revert a publish for an id not reached yet, so no publisher can claim an id ahead', async () => {
+    const termsId = await register(defaultTerms());
+    const registry = fixture().registry(OWNER);
+    await expectRevert(registry.write.publish([metadataPointer('ahead'), termsId, 2n]), 'DatasetIdTaken', [2n, 1n]);
+    await expectRevert(registry.write.publishWithTerms([metadataPointer('ahead'), defaultTerms(), 0n]), 'DatasetIdTaken', [0n, 1n]);
+    expect(await fixture().nextDatasetId()).toBe(1n);
+  });
+
+  it('let the publisher that lost the id prepare for the next one and publish', async () => {
+    const termsId = await register(defaultTerms());
+    const stale = await fixture().nextDatasetId();
+    await fixture().mined(fixture().registry(STRANGER).write.publish([metadataPointer('rival'), termsId, stale]));
+    await expectRevert(fixture().registry(OWNER).write.publish([metadataPointer('for 1'), termsId, stale]), 'DatasetIdTaken');
+
+    const retried = await fixture().nextDatasetId();
+    expect(retried).toBe(stale + 1n);
+    const metadata = metadataPointer('re-prepared for 2');
+    const receipt = await fixture().mined(fixture().registry(OWNER).write.publish([metadata, termsId, retried]));
+    expect(registryEvents(receipt, 'DatasetPublished').map((e) => e.args)).toEqual([
+      { datasetId: retried, owner: fixture().address(OWNER), termsId, metadata },
+    ]);
+    expect(await fixture().registry().read.getDataset([retried])).toMatchObject({ metadataCodec: metadata.codec, metadataDigest: metadata.digest });
+    expect(await fixture().registry().read.ownerOf([retried])).toBe(fixture().address(OWNER));
+    expect(await fixture().nextDatasetId()).toBe(retried + 1n);
   });
 });
 
