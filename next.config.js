@@ -6,6 +6,20 @@ const nextConfig = {
   // Pin the root so Next does not guess it from a lockfile in a parent directory.
   turbopack: { root: __dirname },
   outputFileTracingRoot: __dirname,
+  // Loaded by Node at run time instead of bundled: native addons, wasm and ESM-only IPFS packages.
+  serverExternalPackages: [
+    '@chainsafe/blst',
+    '@lit-protocol/crypto',
+    '@lit-protocol/lit-node-client',
+    '@lit-protocol/access-control-conditions',
+    '@lit-protocol/access-control-conditions-schemas',
+    'helia',
+    '@helia/unixfs',
+    'blockstore-fs',
+    'datastore-fs',
+    'kubo-rpc-client',
+    '@ipld/dag-json',
+  ],
 };
 
 module.exports = nextConfig;

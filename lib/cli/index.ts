@@ -4,13 +4,17 @@
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { isAddress, type Hex } from 'viem';
+import { BaseError, isAddress, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { connectPublic, deployMarket, walletFor, writeDeployments } from '../chain';
+import { connectPublic, deployMarket, readDeployments, walletFor, writeDeployments } from '../chain';
 import { loadConfig } from '../config';
 import { DatagoraError } from '../errors';
 import { checkHealth } from '../health';
+import { startKeyNode } from '../access/node';
 import { startStack } from '../stack';
+import { startStorageNode } from '../storage/node';
+import * as market from './market';
+import { UsageError } from './usage';
 
 const HELP = `datagora — the decentralized data market
 
@@ -19,17 +23,31 @@ Usage:
   datagora deploy --rpc-url URL --private-key-env VAR [--out FILE] [--fee-bps N]
                   [--treasury ADDRESS] [--stablecoin ADDRESS | --mock-stablecoin]
                                           deploy the contracts to any EVM chain
-  datagora health [--json]               health of the configured chain and contracts
+  datagora health [--json]               health of every component of the market
+
+Market (connect to the running \`npm start\` stack, or --rpc-url URL; act as --account N, a dev account
+of the local chain (default 1), or --private-key-env VAR; --json for machine output):
+  datagora publish <file> --title T [--description D] [--tags a,b] --licence PRESET --price USDC
+                  [--compute-price USDC] [--access-days N] [--rev-share-bps N] [--preview-rows N]
+                                          encrypt, store and list a dataset; prints its id
+                  PRESET: non-commercial | commercial | commercial-remix | ai-training | compute-only
+  datagora datasets                      every dataset on the market
+  datagora show <id>                     one dataset: licence, price, versions, your access
+  datagora buy <id> [--max-price USDC]   buy a download licence
+  datagora download <id> --out PATH      decrypt to PATH (a file or directory), SHA-256 verified
+  datagora update <id> [--title T] [--description D] [--tags a,b] [--price USDC] [--compute-price USDC]
+  datagora delist <id> | relist <id>     stop or resume sales (licences sold stay valid)
+  datagora withdraw                      collect your sales revenue
+  datagora balance                       stablecoin, revenue to withdraw, gas
+
+Services (each also part of \`npm start\`):
+  datagora keynode --index I             one key node of the local threshold network
+  datagora ipfs                          the embedded IPFS (Helia) node with its Kubo RPC API
   datagora help
 
 Configuration comes from DATAGORA_* environment variables (see README).`;
 
-/** Bad command-line usage. */
-export class UsageError extends DatagoraError {
-  constructor(message: string) {
-    super(message, 'run `datagora help` for usage');
-  }
-}
+export { UsageError };
 
 async function start(args: string[], root: string): Promise<number> {
   const { values } = parseArgs({ args, options: { dev: { type: 'boolean', default: false } } });
@@ -98,6 +116,49 @@ async function health(args: string[]): Promise<number> {
   return result.status === 'ok' ? 0 : 1;
 }
 
+/** Resolves on the first SIGINT / SIGTERM / SIGHUP. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve(signal));
+  });
+}
+
+async function ipfs(args: string[]): Promise<number> {
+  parseArgs({ args, options: {} });
+  const config = loadConfig();
+  if (config.storage.adapter !== 'helia') throw new UsageError('DATAGORA_STORAGE=kubo uses an external IPFS node: there is no embedded one to run');
+  const node = await startStorageNode({ host: config.storage.host, port: config.storage.port, dir: config.storage.dir }, (line) => console.log(line));
+  console.log(`Helia node serving the Kubo RPC API on ${node.url} (blocks in ${config.storage.dir})`);
+  await untilSignal();
+  await node.stop();
+  return 0;
+}
+
+async function keynode(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { index: { type: 'string' } } });
+  const config = loadConfig();
+  const network = config.keyNetwork;
+  if (network.adapter !== 'local') throw new UsageError('DATAGORA_KEY_NETWORK=lit uses the Lit network: there is no local key node to run');
+  const index = Number(values.index);
+  if (values.index === undefined || !Number.isInteger(index) || index < 0 || index >= network.nodes) {
+    throw new UsageError(`keynode needs --index from 0 to ${network.nodes - 1} (DATAGORA_KEYNODES=${network.nodes})`);
+  }
+  const deployments = readDeployments(config.deploymentsFile);
+  const node = await startKeyNode({
+    index,
+    dir: network.dir,
+    host: network.host,
+    port: network.basePort + index,
+    rpcUrl: config.chain.rpcUrl,
+    chainId: deployments.chainId,
+    siweDomain: config.siweDomain,
+    log: (line) => console.log(line),
+  });
+  await untilSignal();
+  await node.stop();
+  return 0;
+}
+
 /** Runs the command in `argv` and resolves with the process exit code. */
 export async function main(argv: string[], root: string): Promise<number> {
   const [command, ...args] = argv;
@@ -109,6 +170,30 @@ export async function main(argv: string[], root: string): Promise<number> {
         return await deploy(args);
       case 'health':
         return await health(args);
+      case 'publish':
+        return await market.publish(args);
+      case 'datasets':
+        return await market.datasets(args);
+      case 'show':
+        return await market.show(args);
+      case 'buy':
+        return await market.buy(args);
+      case 'download':
+        return await market.download(args);
+      case 'update':
+        return await market.update(args);
+      case 'delist':
+        return await market.delist(args);
+      case 'relist':
+        return await market.delist(args, true);
+      case 'withdraw':
+        return await market.withdraw(args);
+      case 'balance':
+        return await market.balance(args);
+      case 'keynode':
+        return await keynode(args);
+      case 'ipfs':
+        return await ipfs(args);
       case undefined:
       case 'help':
       case '--help':
@@ -127,6 +212,9 @@ export async function main(argv: string[], root: string): Promise<number> {
       console.error(`UsageError: ${error.message}\n  → run \`datagora help\` for usage`);
       return 2;
     }
-    throw error;
+    // Anything else is unexpected: one line by default, the whole story with DATAGORA_DEBUG=1.
+    if (process.env.DATAGORA_DEBUG) console.error(error);
+    else console.error(`Error: ${error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message.split('\n')[0] : String(error)}\n  → rerun with DATAGORA_DEBUG=1 for details`);
+    return 1;
   }
 }

@@ -20,16 +20,45 @@ export const envSchema = z
     DATAGORA_HOST: z.string().min(1).default('127.0.0.1'),
     DATAGORA_PORT: port.default(3000),
     DATAGORA_FEE_BPS: bps.default(250),
+    DATAGORA_STORAGE: z.enum(['helia', 'kubo']).default('helia'),
+    DATAGORA_IPFS_PORT: port.default(5001),
+    DATAGORA_IPFS_API: z.url().optional(),
+    DATAGORA_KEY_NETWORK: z.enum(['local', 'lit']).default('local'),
+    DATAGORA_KEYNODES: z.coerce.number().int().min(2).max(16).default(3),
+    DATAGORA_KEYNODE_THRESHOLD: z.coerce.number().int().min(2).max(16).default(2),
+    DATAGORA_KEYNODE_PORT: port.default(7470),
+    DATAGORA_LIT_NETWORK: z.enum(['datil-dev', 'datil-test', 'datil']).default('datil-dev'),
+    DATAGORA_SIWE_DOMAIN: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.DATAGORA_CHAIN === 'rpc' && !env.DATAGORA_RPC_URL) {
       ctx.addIssue({ code: 'custom', path: ['DATAGORA_RPC_URL'], message: 'required when DATAGORA_CHAIN=rpc' });
+    }
+    if (env.DATAGORA_STORAGE === 'kubo' && !env.DATAGORA_IPFS_API) {
+      ctx.addIssue({ code: 'custom', path: ['DATAGORA_IPFS_API'], message: 'required when DATAGORA_STORAGE=kubo' });
+    }
+    if (env.DATAGORA_KEYNODE_THRESHOLD > env.DATAGORA_KEYNODES) {
+      ctx.addIssue({ code: 'custom', path: ['DATAGORA_KEYNODE_THRESHOLD'], message: 'must not exceed DATAGORA_KEYNODES' });
     }
   });
 
 export type ChainConfig =
   | { adapter: 'anvil'; host: string; port: number; rpcUrl: string; stateDir: string }
   | { adapter: 'rpc'; rpcUrl: string };
+
+/**
+ * Content storage. `helia`: the embedded Helia node (started by `npm start`, blocks under `dir`) serves the
+ * Kubo RPC API on `apiUrl`; `kubo`: a Kubo node or pinning service at `apiUrl`. Clients always speak Kubo RPC.
+ */
+export type StorageConfig = { adapter: 'helia'; apiUrl: string; host: string; port: number; dir: string } | { adapter: 'kubo'; apiUrl: string };
+
+/**
+ * The key network guarding data keys. `local`: n Lit-compatible threshold nodes on consecutive ports from
+ * `basePort` (node i listens on basePort + i), shares under `dir`; `lit`: the real Lit network.
+ */
+export type KeyNetworkConfig =
+  | { adapter: 'local'; nodes: number; threshold: number; host: string; basePort: number; urls: string[]; dir: string }
+  | { adapter: 'lit'; network: 'datil-dev' | 'datil-test' | 'datil' };
 
 export interface Config {
   /** Directory for local state (chain state, deployments, caches); gitignored. */
@@ -40,6 +69,10 @@ export interface Config {
   web: { host: string; port: number; url: string };
   /** Market fee in basis points used when deploying. */
   feeBps: number;
+  storage: StorageConfig;
+  keyNetwork: KeyNetworkConfig;
+  /** Domain that SIWE messages to the key network must name (default: the web app's host:port). */
+  siweDomain: string;
 }
 
 /** A configuration variable is missing or malformed. */
@@ -75,5 +108,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     deploymentsFile: path.resolve(/*turbopackIgnore: true*/ e.DATAGORA_DEPLOYMENTS ?? path.join(home, 'deployments.json')),
     web: { host, port: e.DATAGORA_PORT, url: `http://${host}:${e.DATAGORA_PORT}` },
     feeBps: e.DATAGORA_FEE_BPS,
+    storage:
+      e.DATAGORA_STORAGE === 'helia'
+        ? {
+            adapter: 'helia',
+            host,
+            port: e.DATAGORA_IPFS_PORT,
+            apiUrl: e.DATAGORA_IPFS_API ?? `http://${host}:${e.DATAGORA_IPFS_PORT}`,
+            dir: path.join(/*turbopackIgnore: true*/ home, 'ipfs'),
+          }
+        : { adapter: 'kubo', apiUrl: e.DATAGORA_IPFS_API! },
+    keyNetwork:
+      e.DATAGORA_KEY_NETWORK === 'local'
+        ? {
+            adapter: 'local',
+            nodes: e.DATAGORA_KEYNODES,
+            threshold: e.DATAGORA_KEYNODE_THRESHOLD,
+            host,
+            basePort: e.DATAGORA_KEYNODE_PORT,
+            urls: Array.from({ length: e.DATAGORA_KEYNODES }, (_, i) => `http://${host}:${e.DATAGORA_KEYNODE_PORT + i}`),
+            dir: path.join(/*turbopackIgnore: true*/ home, 'keynodes'),
+          }
+        : { adapter: 'lit', network: e.DATAGORA_LIT_NETWORK },
+    siweDomain: e.DATAGORA_SIWE_DOMAIN ?? `${host}:${e.DATAGORA_PORT}`,
   };
 }

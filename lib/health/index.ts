@@ -2,8 +2,10 @@
  * Health of the running market: one entry per component, each with its own status and details.
  * Components report in parallel; the market is "ok" only when every component is.
  */
+import { openKeyNetwork } from '../access';
 import { connectPublic, readDeployments } from '../chain';
 import type { Config } from '../config';
+import { openStore } from '../storage';
 
 export type Status = 'ok' | 'error';
 
@@ -65,11 +67,53 @@ function contractsHealth(config: Config): Promise<ComponentHealth> {
   });
 }
 
+/** The IPFS node (embedded Helia or Kubo) answers its RPC API. */
+function storageHealth(config: Config): Promise<ComponentHealth> {
+  return probe(async () => {
+    const store = await openStore(config.storage);
+    try {
+      return { adapter: config.storage.adapter, ...(await store.health()) };
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+/** One local key node answers and serves the configured chain. */
+function keyNodeHealth(url: string): Promise<ComponentHealth> {
+  return probe(async () => {
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3_000) });
+    if (!response.ok) throw new Error(`${url}/health answered ${response.status}`);
+    return { url, ...((await response.json()) as Record<string, unknown>) };
+  });
+}
+
+/** The real Lit network can be reached. */
+function litHealth(config: Config): Promise<ComponentHealth> {
+  return probe(async () => {
+    const keys = await openKeyNetwork(config, readDeployments(config.deploymentsFile));
+    try {
+      return await keys.health();
+    } finally {
+      await keys.close();
+    }
+  });
+}
+
+/** Health checks of the key network: one per local node, or one for the Lit network. */
+function keyNetworkChecks(config: Config): Record<string, Promise<ComponentHealth>> {
+  const network = config.keyNetwork;
+  if (network.adapter === 'lit') return { keynetwork: litHealth(config) };
+  return Object.fromEntries(network.urls.map((url, i) => [`keynode${i}`, keyNodeHealth(url)]));
+}
+
 /** Checks every component of the market as configured. `extra` adds components the caller knows of. */
 export async function checkHealth(config: Config, extra: Record<string, () => Promise<ComponentHealth>> = {}): Promise<Health> {
   const checks: Record<string, Promise<ComponentHealth>> = {
     chain: chainHealth(config),
     contracts: contractsHealth(config),
+    storage: storageHealth(config),
+    ...keyNetworkChecks(config),
     ...Object.fromEntries(Object.entries(extra).map(([name, check]) => [name, check()])),
   };
   const entries = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await check] as const));

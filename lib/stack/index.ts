@@ -1,6 +1,7 @@
 /**
  * The whole market in one process tree: the chain (embedded anvil or a remote RPC), the contracts on it,
- * and the web app. Every child's log lines carry its prefix; stopping the stack stops every child.
+ * the embedded IPFS node, the key nodes, demo data on a fresh chain, and the web app. Every child's log
+ * lines carry its prefix; stopping the stack stops every child.
  */
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -22,7 +23,10 @@ import type { Config } from '../config';
 import { DatagoraError } from '../errors';
 import { prefixedLogger } from './log';
 import { assertPortFree } from '../net/ports';
-import { ensureProductionBuild, startWeb, stopProcessGroup } from './web';
+import { ensureKeyNetwork } from '../access/ceremony';
+import { seedDemoMarket } from '../demo';
+import { spawnNode, stopProcessGroup, waitUntilReady } from './process';
+import { ensureProductionBuild, startWeb } from './web';
 
 export { PortInUseError } from '../net/ports';
 
@@ -37,12 +41,15 @@ export interface Stack {
   chain: ChainAdapter;
   deployments: Deployments;
   web: ChildProcess;
+  /** The IPFS node and key nodes, when the configuration embeds them. */
+  services: ChildProcess[];
   /** Resolves when the stack has stopped, with the reason. */
   stopped: Promise<string>;
   stop(reason: string): Promise<void>;
 }
 
 const WEB_READY_TIMEOUT_MS = 120_000;
+const SERVICE_READY_TIMEOUT_MS = 60_000;
 
 /** Contracts are missing on a remote chain. */
 export class NotDeployedError extends DatagoraError {
@@ -57,14 +64,17 @@ async function hasCode(rpcUrl: string, deployments: Deployments): Promise<boolea
   return code !== undefined && code !== '0x';
 }
 
-/** Reuses the deployments on a kept chain; on a fresh embedded chain deploys and funds the dev accounts. */
-async function ensureDeployments(config: Config, log: (line: string) => void): Promise<Deployments> {
+/**
+ * Reuses the deployments on a kept chain; on a fresh embedded chain deploys and funds the dev accounts.
+ * `fresh` tells whether it deployed.
+ */
+async function ensureDeployments(config: Config, log: (line: string) => void): Promise<{ deployments: Deployments; fresh: boolean }> {
   let existing: Deployments | undefined;
   try {
     existing = readDeployments(config.deploymentsFile);
     if (await hasCode(config.chain.rpcUrl, existing)) {
       log(`contracts found on chain ${existing.chainId} (deployments: ${path.relative(process.cwd(), config.deploymentsFile)})`);
-      return existing;
+      return { deployments: existing, fresh: false };
     }
   } catch (error) {
     if (config.chain.adapter === 'rpc') throw new NotDeployedError(config.deploymentsFile, error);
@@ -82,7 +92,7 @@ async function ensureDeployments(config: Config, log: (line: string) => void): P
   writeDeployments(config.deploymentsFile, deployments);
   log(`${DEV_ACCOUNT_COUNT} dev accounts (anvil's public test mnemonic, local chain only) funded with ${DEV_FUNDING} ${deployments.stablecoin.symbol} each`);
   log(`deployments written to ${config.deploymentsFile}`);
-  return deployments;
+  return { deployments, fresh: true };
 }
 
 async function waitForWeb(url: string, web: ChildProcess): Promise<void> {
@@ -100,8 +110,8 @@ async function waitForWeb(url: string, web: ChildProcess): Promise<void> {
   throw new DatagoraError(`the web app did not answer on ${url} within ${WEB_READY_TIMEOUT_MS / 1000} s`, 'read the [web] lines above');
 }
 
-/** Environment the web app's process reads its configuration from: the same values, made absolute. */
-function webEnv(config: Config): NodeJS.ProcessEnv {
+/** Environment the children read their configuration from: the same values, made absolute. */
+function childEnv(config: Config): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATAGORA_HOME: config.home,
@@ -109,32 +119,78 @@ function webEnv(config: Config): NodeJS.ProcessEnv {
     DATAGORA_CHAIN: config.chain.adapter,
     DATAGORA_HOST: config.web.host,
     DATAGORA_PORT: String(config.web.port),
+    DATAGORA_SIWE_DOMAIN: config.siweDomain,
   };
   if (config.chain.adapter === 'anvil') env.DATAGORA_ANVIL_PORT = String(config.chain.port);
   else env.DATAGORA_RPC_URL = config.chain.rpcUrl;
   return env;
 }
 
-/** Starts the chain, ensures the contracts, builds and starts the web app. */
+/** Ports the embedded services will listen on, checked before anything starts. */
+async function assertServicePortsFree(config: Config): Promise<void> {
+  await assertPortFree(config.web.host, config.web.port, 'DATAGORA_PORT', 'web app');
+  if (config.storage.adapter === 'helia') await assertPortFree(config.storage.host, config.storage.port, 'DATAGORA_IPFS_PORT', 'IPFS node');
+  if (config.keyNetwork.adapter === 'local') {
+    const { host, basePort, nodes } = config.keyNetwork;
+    for (let i = 0; i < nodes; i++) await assertPortFree(host, basePort + i, 'DATAGORA_KEYNODE_PORT', `key node ${i}`);
+  }
+}
+
+async function answers(url: string, init?: RequestInit): Promise<boolean> {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(2_000) });
+  return response.ok;
+}
+
+/** Starts the embedded IPFS node and key nodes the configuration asks for, as children of the stack. */
+async function startServices(config: Config, root: string, env: NodeJS.ProcessEnv, started: ChildProcess[]): Promise<void> {
+  const cli = path.join(root, 'bin', 'datagora');
+  const waits: Promise<void>[] = [];
+  if (config.storage.adapter === 'helia') {
+    const child = spawnNode(cli, ['ipfs'], root, env, prefixedLogger('ipfs'));
+    started.push(child);
+    const api = config.storage.apiUrl;
+    waits.push(waitUntilReady('ipfs', child, () => answers(`${api}/api/v0/version`, { method: 'POST' }), SERVICE_READY_TIMEOUT_MS));
+  }
+  if (config.keyNetwork.adapter === 'local') {
+    const network = config.keyNetwork;
+    await ensureKeyNetwork(network.dir, network.nodes, network.threshold, prefixedLogger('keys'));
+    for (const [i, url] of network.urls.entries()) {
+      const child = spawnNode(cli, ['keynode', '--index', String(i)], root, env, prefixedLogger(`key${i}`));
+      started.push(child);
+      waits.push(waitUntilReady(`key${i}`, child, () => answers(`${url}/health`), SERVICE_READY_TIMEOUT_MS));
+    }
+  }
+  await Promise.all(waits);
+}
+
+/** Starts the chain, ensures the contracts, starts the services, seeds a fresh market, starts the web app. */
 export async function startStack(config: Config, options: StackOptions): Promise<Stack> {
   const stackLog = prefixedLogger('stack');
   const chainLog = prefixedLogger('chain');
   const webLog = prefixedLogger('web');
 
-  // The chain checks its own port when it starts; the web port is checked first so nothing starts in vain.
-  await assertPortFree(config.web.host, config.web.port, 'DATAGORA_PORT', 'web app');
+  // The chain checks its own port when it starts; the others are checked first so nothing starts in vain.
+  await assertServicePortsFree(config);
 
   const chain = createChain(config.chain, chainLog);
   chainLog(config.chain.adapter === 'anvil' ? `starting anvil on ${config.chain.rpcUrl}` : `using ${config.chain.rpcUrl}`);
   await chain.start();
   let web: ChildProcess | undefined;
+  const services: ChildProcess[] = [];
   const stopAll = async () => {
     if (web) await stopProcessGroup(web);
+    await Promise.all(services.map((child) => stopProcessGroup(child)));
     await chain.stop();
   };
   try {
-    const deployments = await ensureDeployments(config, prefixedLogger('deploy'));
-    const env = webEnv(config);
+    const { deployments, fresh } = await ensureDeployments(config, prefixedLogger('deploy'));
+    const env = childEnv(config);
+    await startServices(config, options.root, env, services);
+    if (fresh && config.chain.adapter === 'anvil') {
+      const demoLog = prefixedLogger('demo');
+      demoLog('publishing the demo datasets…');
+      await seedDemoMarket(config, demoLog);
+    }
     if (!options.dev) await ensureProductionBuild(options.root, env, webLog);
     web = startWeb(options.root, { host: config.web.host, port: config.web.port, dev: options.dev ?? false }, env, webLog);
     await waitForWeb(config.web.url, web);
@@ -154,12 +210,17 @@ export async function startStack(config: Config, options: StackOptions): Promise
     void chain.exited?.then(() => {
       if (!stopping) void stop('the chain exited');
     });
+    for (const child of services) {
+      child.once('exit', (code, signal) => {
+        if (!stopping) void stop(`a service exited (${signal ?? code})`);
+      });
+    }
     const running = web;
     running.once('exit', (code, signal) => {
       if (!stopping) void stop(`web app exited (${signal ?? code})`);
     });
     stackLog(`Datagora is running on ${config.web.url} (health: ${config.web.url}/api/health)`);
-    return { chain, deployments, web: running, stopped, stop };
+    return { chain, deployments, web: running, services, stopped, stop };
   } catch (error) {
     await stopAll();
     throw error;

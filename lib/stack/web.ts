@@ -2,12 +2,13 @@
  * The Next.js app as a child process: a production build made on first start (and again when sources
  * change), then `next start`; or `next dev` for hot reload.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DatagoraError } from '../errors';
-import { pipeLines, type Logger } from './log';
+import type { Logger } from './log';
+import { spawnNode } from './process';
 
 /** What a production build depends on; a change in any of these triggers a rebuild. */
 const BUILD_INPUTS = ['app', 'components', 'lib', 'next.config.js', 'postcss.config.mjs', 'package-lock.json', 'tsconfig.json'];
@@ -41,11 +42,7 @@ export function sourceFingerprint(root: string): string {
 }
 
 function runChild(args: string[], root: string, env: NodeJS.ProcessEnv, log: Logger): ChildProcess {
-  // Own process group, so stopping the tree reaches every worker Next starts.
-  const child = spawn(process.execPath, [nextBin(root), ...args], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  pipeLines(child.stdout!, log);
-  pipeLines(child.stderr!, log);
-  return child;
+  return spawnNode(nextBin(root), args, root, env, log);
 }
 
 /** Builds the app unless a build of the same sources exists. */
@@ -76,22 +73,4 @@ export function startWeb(
 ): ChildProcess {
   const args = [options.dev ? 'dev' : 'start', '--hostname', options.host, '--port', String(options.port)];
   return runChild(args, root, { ...env, NEXT_TELEMETRY_DISABLED: '1' }, log);
-}
-
-/** Signals the child's whole process group; SIGKILL follows after `graceMs`. */
-export async function stopProcessGroup(child: ChildProcess, graceMs = 5_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, sig);
-    } catch {
-      // the group is already gone
-    }
-  };
-  signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-  signal('SIGKILL'); // stragglers that ignored SIGTERM after the leader exited
 }

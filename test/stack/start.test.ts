@@ -1,9 +1,9 @@
 /**
  * `datagora start` (what `npm start` runs) as a user runs it: the whole market comes up with a green
- * /api/health, keeps its chain across restarts, names a taken port and its variable, and leaves no
- * process behind after SIGINT.
+ * /api/health and the demo datasets, the CLI publishes, sells and downloads through it, it keeps its state
+ * across restarts, names a taken port and its variable, and leaves no process behind after SIGINT.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { datasetRegistryAbi } from '@/lib/contracts';
@@ -18,10 +18,14 @@ describe('datagora start', () => {
   const home = mkdtempSync(path.join(os.tmpdir(), 'datagora-stack-'));
   const anvilPort = workerPort(8620);
   const webPort = workerPort(3200);
+  const ipfsPort = workerPort(5200);
+  const keyPort = 7600 + 10 * Number(process.env.JEST_WORKER_ID ?? '1');
   const env = {
     DATAGORA_HOME: home,
     DATAGORA_ANVIL_PORT: String(anvilPort),
     DATAGORA_PORT: String(webPort),
+    DATAGORA_IPFS_PORT: String(ipfsPort),
+    DATAGORA_KEYNODE_PORT: String(keyPort),
   };
   const url = `http://127.0.0.1:${webPort}`;
   let stack: CliRun | undefined;
@@ -52,6 +56,9 @@ describe('datagora start', () => {
     const output = stack.output();
     expect(output).toMatch(/\[chain\]\s+starting anvil/);
     expect(output).toMatch(/\[deploy\]\s+fresh chain: deploying the market/);
+    expect(output).toMatch(/\[ipfs\]/);
+    expect(output).toMatch(/\[key0\]/);
+    expect(output).toMatch(/\[demo\]\s+demo dataset 6:/);
     expect(output).toMatch(/\[web\]/);
 
     const response = await fetch(`${url}/api/health`);
@@ -62,7 +69,10 @@ describe('datagora start', () => {
     };
     const deployments = readDeployments(path.join(home, 'deployments.json'));
     expect(health.status).toBe('ok');
-    expect(Object.keys(health.components).sort()).toEqual(['chain', 'contracts', 'web']);
+    expect(Object.keys(health.components).sort()).toEqual(['chain', 'contracts', 'keynode0', 'keynode1', 'keynode2', 'storage', 'web']);
+    for (const component of Object.values(health.components)) expect(component.status).toBe('ok');
+    expect(health.components.storage!.details.adapter).toBe('helia');
+    expect(health.components.keynode0!.details).toMatchObject({ index: 0, threshold: 2, nodes: 3, chainId: 31337 });
     expect(health.components.chain!.status).toBe('ok');
     expect(health.components.chain!.details.chainId).toBe(31337);
     expect(health.components.chain!.details.blockNumber).toBeGreaterThan(0);
@@ -78,13 +88,48 @@ describe('datagora start', () => {
     expect(await page.text()).toContain('Datagora');
   });
 
+  it('lets the CLI publish as account 1, sell to account 2 who downloads identical bytes, and refuse account 3', async () => {
+    const cli = async (args: string[]) => {
+      const run = runCli(args, env);
+      return { code: await run.exit, output: run.output() };
+    };
+    const demo = await cli(['datasets', '--json']);
+    expect(demo.code).toBe(0);
+    expect((JSON.parse(demo.output) as unknown[]).length).toBe(6);
+
+    const source = path.join(home, 'tides.csv');
+    writeFileSync(source, 'station,height_m\nbrest,6.1\ncalais,7.2\n');
+    const published = await cli(['publish', source, '--title', 'Tides', '--licence', 'commercial', '--price', '9.99', '--account', '1']);
+    expect(published.code).toBe(0);
+    const id = published.output.trim().split('\n').pop()!;
+    expect(id).toBe('7');
+    expect((await cli(['buy', id, '--account', '2'])).code).toBe(0);
+    const out = path.join(home, 'tides-bought.csv');
+    expect((await cli(['download', id, '--out', out, '--account', '2'])).code).toBe(0);
+    expect(readFileSync(out)).toEqual(readFileSync(source));
+    const refused = await cli(['download', id, '--out', path.join(home, 'tides-stolen.csv'), '--account', '3']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toMatch(/^AccessDeniedError: .*may not decrypt/);
+  });
+
   it('names the taken port and the variable that moves it', async () => {
     const webTaken = runCli(['start'], { ...env, DATAGORA_HOME: `${home}-other` });
     expect(await webTaken.exit).toBe(2);
     expect(webTaken.output()).toContain(`port ${webPort}`);
     expect(webTaken.output()).toContain('DATAGORA_PORT');
 
-    const chainTaken = runCli(['start'], { ...env, DATAGORA_HOME: `${home}-other`, DATAGORA_PORT: String(webPort + 50) });
+    const ipfsTaken = runCli(['start'], { ...env, DATAGORA_HOME: `${home}-other`, DATAGORA_PORT: String(webPort + 50) });
+    expect(await ipfsTaken.exit).toBe(2);
+    expect(ipfsTaken.output()).toContain(`port ${ipfsPort}`);
+    expect(ipfsTaken.output()).toContain('DATAGORA_IPFS_PORT');
+
+    const chainTaken = runCli(['start'], {
+      ...env,
+      DATAGORA_HOME: `${home}-other`,
+      DATAGORA_PORT: String(webPort + 50),
+      DATAGORA_IPFS_PORT: String(ipfsPort + 50),
+      DATAGORA_KEYNODE_PORT: String(keyPort + 500),
+    });
     expect(await chainTaken.exit).toBe(2);
     expect(chainTaken.output()).toContain(`port ${anvilPort}`);
     expect(chainTaken.output()).toContain('DATAGORA_ANVIL_PORT');
@@ -122,6 +167,7 @@ describe('datagora start', () => {
     });
     await client.waitForTransactionReceipt({ hash });
     const blockBefore = await client.getBlockNumber();
+    const termsBefore = await client.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'termsCount' });
 
     await stopStack(stack!);
     stack = await startStack();
@@ -133,9 +179,13 @@ describe('datagora start', () => {
     expect(await restarted.getBlockNumber()).toBeGreaterThanOrEqual(blockBefore);
     expect(
       await restarted.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'termsCount' }),
-    ).toBe(1n);
+    ).toBe(termsBefore);
     const health = await fetch(`${url}/api/health`);
     expect(health.status).toBe(200);
+    // Blocks and key shares survive too: a buyer from before the restart still downloads.
+    const again = runCli(['download', '7', '--out', path.join(home, 'after-restart.csv'), '--account', '2'], env);
+    expect(await again.exit).toBe(0);
+    expect(readFileSync(path.join(home, 'after-restart.csv'), 'utf8')).toContain('brest,6.1');
 
     await stopStack(stack);
   });

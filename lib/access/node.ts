@@ -1,0 +1,149 @@
+/**
+ * A key node of the local network: an HTTP service holding one Shamir share of the network's BLS key. It
+ * releases a signature share of a key's identity only to a requester who signed in with SIWE and for whom
+ * the node itself finds the access conditions true on its chain. Signing uses blst (well under a
+ * millisecond), so concurrent requests never queue behind crypto.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { connectPublic } from '../chain/clients';
+import { assertPortFree } from '../net/ports';
+import { signShare } from './bls';
+import { readNetworkInfo, readNodeShare, nodeDir } from './ceremony';
+import { accessIdentity, conditionChains, litChainKey, parseConditions } from './conditions';
+import { KeyRequestRejected } from './errors';
+import { evaluateConditions } from './evaluate';
+import { NonceStore } from './nonces';
+import { ENCRYPTION_SIGN_PATH, HEALTH_PATH, shareRequestSchema, type ShareResponse } from './protocol';
+import { verifyAuthSig } from './siwe';
+
+export interface KeyNodeOptions {
+  /** Which share this node holds (0..n − 1). */
+  index: number;
+  /** The key network's directory (config.keyNetwork.dir). */
+  dir: string;
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** The chain the node evaluates conditions on, and its id. */
+  rpcUrl: string;
+  chainId: number;
+  /** The domain sign-in messages must name. */
+  siweDomain: string;
+  log?: (line: string) => void;
+}
+
+export interface KeyNode {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Request bodies are a few kilobytes; anything larger is refused unread. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new KeyRequestRejected(400, 'too-large', `the request exceeds ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new KeyRequestRejected(400, 'malformed-json', 'the request body is not JSON');
+  }
+}
+
+/** Starts key node `options.index`; resolves once it listens. */
+export async function startKeyNode(options: KeyNodeOptions): Promise<KeyNode> {
+  const { index, dir, siweDomain, chainId } = options;
+  const info = readNetworkInfo(dir);
+  const share = readNodeShare(dir, index);
+  const chainKey = litChainKey(chainId);
+  const client = await connectPublic(options.rpcUrl, chainId);
+  await assertPortFree(options.host, options.port, 'DATAGORA_KEYNODE_PORT', `key node ${index}`);
+  const nonces = new NonceStore(path.join(nodeDir(dir, index), 'nonces.log'));
+  const log = options.log ?? (() => undefined);
+
+  async function releaseShare(body: unknown): Promise<ShareResponse> {
+    const parsed = shareRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      throw new KeyRequestRejected(400, 'malformed-request', parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+    }
+    const request = parsed.data;
+    const checked = parseConditions(request.evmContractConditions);
+    if ('problems' in checked) throw new KeyRequestRejected(400, 'invalid-conditions', `the conditions fail Lit's schema: ${checked.problems}`);
+    for (const chain of new Set([request.chain, ...conditionChains(checked.conditions)])) {
+      if (chain !== chainKey) throw new KeyRequestRejected(400, 'unsupported-chain', `this key network evaluates conditions on ${chainKey} (chain ${chainId}) only, not ${chain}`);
+    }
+    const signIn = await verifyAuthSig(request.authSig, { domain: siweDomain, chainId });
+    if (!nonces.claim(`${signIn.address}:${signIn.nonce}`, signIn.expiresAt)) {
+      throw new KeyRequestRejected(403, 'siwe-replayed', `this sign-in (nonce ${signIn.nonce}) was already used: sign a fresh one`);
+    }
+    const evaluation = await evaluateConditions(checked.conditions, { client, userAddress: signIn.address });
+    if (!evaluation.granted) throw new KeyRequestRejected(403, 'conditions-not-met', `${signIn.address} may not decrypt: ${evaluation.reason}`);
+    const identity = await accessIdentity(checked.conditions, request.dataToEncryptHash);
+    return {
+      signatureShare: signShare(share.secretKey, share.x, new TextEncoder().encode(identity)),
+      shareIndex: index,
+      curveType: 'BLS',
+      dataSigned: identity,
+    };
+  }
+
+  async function health(): Promise<{ status: number; body: Record<string, unknown> }> {
+    const body = { index, threshold: info.threshold, nodes: info.nodes, publicKey: info.publicKey, chainId, chain: chainKey };
+    try {
+      return { status: 200, body: { ok: true, ...body, blockNumber: Number(await client.getBlockNumber()) } };
+    } catch (error) {
+      return { status: 503, body: { ok: false, ...body, blockNumber: null, error: error instanceof Error ? error.message : String(error) } };
+    }
+  }
+
+  const server = createServer((request, response) => {
+    const route = `${request.method} ${request.url}`;
+    const handle = async () => {
+      if (route === `GET ${HEALTH_PATH}`) {
+        const { status, body } = await health();
+        return send(response, status, body);
+      }
+      if (route !== `POST ${ENCRYPTION_SIGN_PATH}`) return send(response, 404, { error: 'not-found', reason: `no route ${route}` });
+      send(response, 200, await releaseShare(await readJson(request)));
+    };
+    handle().catch((error: unknown) => {
+      if (error instanceof KeyRequestRejected) {
+        if (error.status !== 400) log(`refused (${error.code}): ${error.message}`);
+        return send(response, error.status, { error: error.code, reason: error.message });
+      }
+      log(`error on ${route}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      send(response, 500, { error: 'internal', reason: 'the key node failed on this request; see its log' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: options.host, port: options.port }, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host}:${port}`;
+  log(`key node ${index} (${info.threshold}-of-${info.nodes}) on ${url}, conditions on ${chainKey} → chain ${chainId} at ${options.rpcUrl}`);
+
+  return {
+    url,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      nonces.close();
+    },
+  };
+}

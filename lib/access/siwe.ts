@@ -1,0 +1,92 @@
+/**
+ * Sign-In with Ethereum for the key network, in Lit's `authSig` shape: the requester proves its address with
+ * a short-lived, single-use SIWE message; key nodes check every field before they evaluate any condition.
+ */
+import { getAddress, isAddress, isAddressEqual, isHex, recoverMessageAddress, type Address, type Hex, type LocalAccount } from 'viem';
+import { createSiweMessage, generateSiweNonce, parseSiweMessage } from 'viem/siwe';
+import { z } from 'zod';
+import { KeyRequestRejected } from './errors';
+
+/** Lit's bare auth signature: a SIWE message and the EOA signature over it. */
+export const authSigSchema = z.object({
+  sig: z.custom<Hex>((value) => typeof value === 'string' && isHex(value), 'a hex signature'),
+  signedMessage: z.string().min(1).max(4_096),
+  address: z.custom<Address>((value) => typeof value === 'string' && isAddress(value, { strict: false }), 'an address'),
+  derivedVia: z.string(),
+});
+export type AuthSig = z.infer<typeof authSigSchema>;
+
+/** How long a client's sign-in stays valid. */
+export const SIGN_IN_LIFETIME_MS = 5 * 60_000;
+/** Key nodes refuse sign-ins that stay valid longer than this: a leaked message must die soon. */
+export const MAX_SIGN_IN_LIFETIME_MS = 15 * 60_000;
+/** Clock difference tolerated between requester and node. */
+export const CLOCK_SKEW_MS = 60_000;
+
+export interface SignInOptions {
+  /** The domain key nodes expect (config.siweDomain). */
+  domain: string;
+  /** The app's URI, for the wallet's display. */
+  uri: string;
+  chainId: number;
+  /** Defaults to now; an earlier time makes a message that is already expired (for tests of the nodes). */
+  issuedAt?: Date;
+  /** Defaults to {@link SIGN_IN_LIFETIME_MS}. */
+  lifetimeMs?: number;
+}
+
+/** Signs a fresh SIWE message (random nonce) with `account` and returns it as Lit's authSig. */
+export async function createAuthSig(account: LocalAccount, options: SignInOptions): Promise<AuthSig> {
+  const issuedAt = options.issuedAt ?? new Date();
+  const signedMessage = createSiweMessage({
+    domain: options.domain,
+    address: account.address,
+    statement: 'Release my key shares for the data I may decrypt.',
+    uri: options.uri,
+    version: '1',
+    chainId: options.chainId,
+    nonce: generateSiweNonce(),
+    issuedAt,
+    expirationTime: new Date(issuedAt.getTime() + (options.lifetimeMs ?? SIGN_IN_LIFETIME_MS)),
+  });
+  const sig = await account.signMessage({ message: signedMessage });
+  return { sig, signedMessage, address: account.address, derivedVia: 'web3.eth.personal.sign' };
+}
+
+/** A sign-in a key node accepted: who, and the nonce it must never accept again before `expiresAt`. */
+export interface VerifiedSignIn {
+  address: Address;
+  nonce: string;
+  expiresAt: number;
+}
+
+const refuse = (code: string, reason: string) => new KeyRequestRejected(403, code, reason);
+
+/**
+ * Checks an authSig the way a key node must: domain and chain are this network's, the message expires within
+ * {@link MAX_SIGN_IN_LIFETIME_MS} and is valid now, and `address` signed it. Throws KeyRequestRejected (403,
+ * or 400 when the message is no SIWE message). Replays are the caller's to check, with the returned nonce.
+ */
+export async function verifyAuthSig(authSig: AuthSig, expected: { domain: string; chainId: number }): Promise<VerifiedSignIn> {
+  const message = parseSiweMessage(authSig.signedMessage);
+  const { address, domain, chainId, nonce, expirationTime, issuedAt, notBefore } = message;
+  if (!address || !domain || chainId === undefined || !nonce || !/^[A-Za-z0-9]{8,}$/.test(nonce) || message.version !== '1' || !message.uri) {
+    throw new KeyRequestRejected(400, 'siwe-malformed', 'authSig.signedMessage is not an EIP-4361 (SIWE) message with domain, address, URI, version, chain id and nonce');
+  }
+  if (domain !== expected.domain) throw refuse('siwe-wrong-domain', `the sign-in is for ${domain}, but this key network serves ${expected.domain}`);
+  if (chainId !== expected.chainId) throw refuse('siwe-wrong-chain', `the sign-in is for chain ${chainId}, but this key network serves chain ${expected.chainId}`);
+  const now = Date.now();
+  if (!expirationTime) throw refuse('siwe-no-expiry', 'the sign-in has no expiration time');
+  if (expirationTime.getTime() <= now) throw refuse('siwe-expired', `the sign-in expired at ${expirationTime.toISOString()}`);
+  if (expirationTime.getTime() > now + MAX_SIGN_IN_LIFETIME_MS + CLOCK_SKEW_MS) {
+    throw refuse('siwe-expiry-too-far', `the sign-in stays valid until ${expirationTime.toISOString()}: at most ${MAX_SIGN_IN_LIFETIME_MS / 60_000} minutes are accepted`);
+  }
+  if (!issuedAt || issuedAt.getTime() > now + CLOCK_SKEW_MS) throw refuse('siwe-issued-in-future', 'the sign-in has no issue time or one in the future');
+  if (notBefore && notBefore.getTime() > now + CLOCK_SKEW_MS) throw refuse('siwe-not-yet-valid', `the sign-in is valid from ${notBefore.toISOString()} only`);
+  // The costly check last: recovering the signer takes a few milliseconds.
+  const signer = await recoverMessageAddress({ message: authSig.signedMessage, signature: authSig.sig }).catch(() => undefined);
+  if (!signer || !isAddressEqual(signer, address) || !isAddressEqual(signer, authSig.address)) {
+    throw refuse('siwe-bad-signature', `the sign-in for ${getAddress(address)} was not signed by that address`);
+  }
+  return { address: signer, nonce, expiresAt: expirationTime.getTime() };
+}

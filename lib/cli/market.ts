@@ -1,0 +1,277 @@
+/**
+ * The market commands of the CLI: publish, browse, buy, download, update, delist, withdraw, balance. They
+ * connect to the running `npm start` stack by default (DATAGORA_* configuration), or to `--rpc-url`.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { fetchChainId, readDeployments, WrongChainError } from '../chain';
+import { loadConfig, type Config } from '../config';
+import { parsePreset, parsePrice } from '../licence/presets';
+import { Market, resolveAccount, type AccountChoice, type DatasetSummary } from '../market';
+import { progressBar } from './progress';
+import { UsageError } from './usage';
+
+const COMMON = {
+  account: { type: 'string' },
+  'private-key-env': { type: 'string' },
+  'rpc-url': { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+/** The dev account used when neither --account nor --private-key-env is given (0 is the market's admin). */
+const DEFAULT_DEV_ACCOUNT = 1;
+
+type Common = { account?: string; 'private-key-env'?: string; 'rpc-url'?: string; json: boolean };
+
+function configFor(values: Common): Config {
+  const url = values['rpc-url'];
+  return loadConfig(url ? { ...process.env, DATAGORA_CHAIN: 'rpc', DATAGORA_RPC_URL: url } : process.env);
+}
+
+function accountChoice(values: Common): AccountChoice {
+  if (values.account !== undefined && values['private-key-env'] !== undefined) throw new UsageError('give either --account or --private-key-env, not both');
+  if (values['private-key-env'] !== undefined) return { privateKeyEnv: values['private-key-env'] };
+  const index = values.account === undefined ? DEFAULT_DEV_ACCOUNT : Number(values.account);
+  if (!/^\d+$/.test(values.account ?? '1')) throw new UsageError(`--account must be a dev account number, not "${values.account}"`);
+  return { devIndex: index };
+}
+
+async function withMarket<T>(values: Common, run: (market: Market) => Promise<T>): Promise<T> {
+  const config = configFor(values);
+  const { chainId } = readDeployments(config.deploymentsFile);
+  // The chain is checked before the account: a dev account is only refused for being on the wrong chain.
+  const served = await fetchChainId(config.chain.rpcUrl);
+  if (served !== chainId) throw new WrongChainError(chainId, served);
+  const account = resolveAccount(accountChoice(values), chainId);
+  const market = await Market.open(config, { account });
+  try {
+    return await run(market);
+  } finally {
+    await market.close();
+  }
+}
+
+function datasetId(value: string | undefined): bigint {
+  if (value === undefined || !/^\d+$/.test(value) || BigInt(value) === 0n) throw new UsageError(`expected a dataset id (a positive integer), got "${value ?? ''}"`);
+  return BigInt(value);
+}
+
+/** JSON with bigints as decimal strings. */
+function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+}
+
+function licenceName(summary: DatasetSummary): string {
+  const t = summary.terms;
+  if (t.computeOnly) return 'compute-only';
+  if (t.aiTrainingAllowed) return 'ai-training';
+  if (!t.commercialUse) return 'non-commercial';
+  return t.derivativesAllowed ? 'commercial-remix' : 'commercial';
+}
+
+function parse<O extends ParseArgsConfig['options']>(args: string[], options: O) {
+  return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true });
+}
+
+export async function publish(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    title: { type: 'string' },
+    description: { type: 'string' },
+    tags: { type: 'string' },
+    licence: { type: 'string' },
+    price: { type: 'string' },
+    'compute-price': { type: 'string' },
+    'access-days': { type: 'string' },
+    'rev-share-bps': { type: 'string' },
+    'preview-rows': { type: 'string' },
+  });
+  const [file, extra] = positionals;
+  if (!file || extra) throw new UsageError('publish takes one file: datagora publish <file> --title T --licence PRESET --price USDC');
+  if (!values.title) throw new UsageError('publish needs --title');
+  if (!values.licence) throw new UsageError('publish needs --licence (non-commercial, commercial, commercial-remix, ai-training, compute-only)');
+  const preset = parsePreset(values.licence);
+  const wholeNumber = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} must be a whole number`);
+    return Number(value);
+  };
+  const accessDays = wholeNumber('access-days', values['access-days']);
+  const revShareBps = wholeNumber('rev-share-bps', values['rev-share-bps']);
+  const previewRows = wholeNumber('preview-rows', values['preview-rows']);
+  if (preset !== 'compute-only' && values.price === undefined) throw new UsageError('publish needs --price (the download price, e.g. 12.50)');
+  const bar = progressBar('encrypt+upload', !values.json && process.stderr.isTTY === true);
+  const result = await withMarket(values, async (market) => {
+    const decimals = market.deployments.stablecoin.decimals;
+    const prices = {
+      download: values.price === undefined ? 0n : parsePrice(values.price, decimals),
+      compute: values['compute-price'] === undefined ? 0n : parsePrice(values['compute-price'], decimals),
+    };
+    const tags = values.tags ? values.tags.split(',').map((t) => t.trim()).filter(Boolean) : [];
+    try {
+      return await market.publish(file, { title: values.title!, description: values.description, tags, previewRows }, { preset, accessDays, revShareBps }, prices, (p) => bar.update(p.bytes, p.total));
+    } finally {
+      bar.done();
+    }
+  });
+  if (values.json) printJson(result);
+  else {
+    if (result.resumed) console.error(`reused the ciphertext stored by an earlier attempt (${result.contentCid})`);
+    console.error(`published dataset ${result.datasetId}: metadata ${result.metadataCid}, content ${result.contentCid}, tx ${result.txHash}`);
+    console.log(result.datasetId.toString());
+  }
+  return 0;
+}
+
+export async function datasets(args: string[]): Promise<number> {
+  const { values } = parse(args, {});
+  await withMarket(values, async (market) => {
+    const list = await market.listDatasets();
+    if (values.json) {
+      printJson(list.map((d) => ({ id: d.id, title: d.document.title, owner: d.owner, listed: d.listed, version: d.version, licence: licenceName(d), downloadPrice: d.terms.downloadPrice, computePrice: d.terms.computePrice, size: d.document.size, tags: d.document.tags, metadataCid: d.metadataCid })));
+      return;
+    }
+    if (list.length === 0) {
+      console.log('no datasets yet: publish one with `datagora publish <file> --title … --licence … --price …`');
+      return;
+    }
+    console.table(
+      list.map((d) => ({
+        id: Number(d.id),
+        title: d.document.title.slice(0, 40),
+        licence: licenceName(d),
+        price: d.terms.computeOnly ? `${market.formatAmount(d.terms.computePrice)}/job` : market.formatAmount(d.terms.downloadPrice),
+        size: `${(d.document.size / 1e6).toFixed(2)} MB`,
+        status: d.listed ? 'listed' : 'delisted',
+        owner: `${d.owner.slice(0, 8)}…`,
+      })),
+    );
+  });
+  return 0;
+}
+
+export async function show(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  const id = datasetId(positionals[0]);
+  await withMarket(values, async (market) => {
+    const d = await market.getDataset(id);
+    if (values.json) {
+      printJson(d);
+      return;
+    }
+    const doc = d.document;
+    const lines = [
+      `#${d.id} ${doc.title}${d.listed ? '' : '  (delisted)'}`,
+      doc.description ?? '',
+      `owner      ${d.owner}`,
+      `licence    ${licenceName(d)} (terms ${d.termsId}; ${d.terms.accessDuration === 0n ? 'perpetual' : `${d.terms.accessDuration / 86_400n} days`}; AI training ${d.terms.aiTrainingAllowed ? 'allowed' : 'not allowed'}; text ${d.terms.uri})`,
+      `price      ${d.terms.computeOnly ? 'compute only' : market.formatAmount(d.terms.downloadPrice)}${d.terms.computePrice > 0n ? `, ${market.formatAmount(d.terms.computePrice)} per compute job` : ''}`,
+      `data       ${doc.format}, ${doc.size.toLocaleString('en-US')} bytes${doc.rowCount !== undefined ? `, ${doc.rowCount.toLocaleString('en-US')} rows` : ''}, sha256 ${doc.plaintextSha256}`,
+      `tags       ${doc.tags.join(', ') || '—'}`,
+      `content    ${doc.content.cid} (${doc.content.encryption})`,
+      `versions   ${d.history.map((v) => `v${v.version} ${v.metadataCid}`).join('\n           ')}`,
+      `you        ${d.canDecrypt ? 'can decrypt' : 'cannot decrypt'}${d.licence ? ` — licence ${d.licence.valid ? 'valid' : 'expired'}${d.licence.expiresAt ? ` until ${d.licence.expiresAt.toISOString()}` : ' (perpetual)'}` : ''}`,
+    ];
+    if (doc.columns) lines.push(`columns    ${doc.columns.map((c) => `${c.name}:${c.type}`).join(', ')}`);
+    if (doc.preview) lines.push('preview', ...doc.preview.content.trimEnd().split('\n').map((l) => `  ${l}`));
+    console.log(lines.filter((l) => l !== '').join('\n'));
+  });
+  return 0;
+}
+
+export async function buy(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { 'max-price': { type: 'string' } });
+  const id = datasetId(positionals[0]);
+  await withMarket(values, async (market) => {
+    const maxPrice = values['max-price'] === undefined ? undefined : parsePrice(values['max-price'], market.deployments.stablecoin.decimals);
+    const result = await market.buyLicence(id, { maxPrice });
+    if (values.json) printJson(result);
+    else console.log(`bought a licence for dataset ${id} for ${market.formatAmount(result.price)}, ${result.expiresAt ? `valid until ${result.expiresAt.toISOString()}` : 'perpetual'} (tx ${result.txHash})`);
+  });
+  return 0;
+}
+
+export async function download(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { out: { type: 'string' } });
+  const id = datasetId(positionals[0]);
+  if (!values.out) throw new UsageError('download needs --out <path>');
+  const bar = progressBar('download+decrypt', !values.json && process.stderr.isTTY === true);
+  await withMarket(values, async (market) => {
+    try {
+      const result = await market.download(id, values.out!, (p) => bar.update(p.bytes, p.total));
+      bar.done();
+      if (values.json) printJson(result);
+      else console.log(`wrote ${result.path} (${result.bytes.toLocaleString('en-US')} bytes, sha256 ${result.sha256} verified)`);
+    } finally {
+      bar.done();
+    }
+  });
+  return 0;
+}
+
+export async function update(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    title: { type: 'string' },
+    description: { type: 'string' },
+    tags: { type: 'string' },
+    price: { type: 'string' },
+    'compute-price': { type: 'string' },
+  });
+  const id = datasetId(positionals[0]);
+  const metadataChanges = {
+    ...(values.title !== undefined ? { title: values.title } : {}),
+    ...(values.description !== undefined ? { description: values.description } : {}),
+    ...(values.tags !== undefined ? { tags: values.tags.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
+  };
+  const pricing = values.price !== undefined || values['compute-price'] !== undefined;
+  if (Object.keys(metadataChanges).length === 0 && !pricing) throw new UsageError('update needs at least one of --title, --description, --tags, --price, --compute-price');
+  await withMarket(values, async (market) => {
+    const out: Record<string, unknown> = {};
+    if (pricing) {
+      const current = (await market.getDataset(id)).terms;
+      const decimals = market.deployments.stablecoin.decimals;
+      const prices = {
+        download: values.price === undefined ? current.downloadPrice : parsePrice(values.price, decimals),
+        compute: values['compute-price'] === undefined ? current.computePrice : parsePrice(values['compute-price'], decimals),
+      };
+      out.pricesTx = await market.setPrices(id, prices);
+      if (!values.json) console.log(`dataset ${id} now costs ${market.formatAmount(prices.download)} to download, ${market.formatAmount(prices.compute)} per compute job`);
+    }
+    if (Object.keys(metadataChanges).length > 0) {
+      const result = await market.updateMetadata(id, metadataChanges);
+      Object.assign(out, result);
+      if (!values.json) console.log(`dataset ${id} is at metadata version ${result.version} (${result.metadataCid})`);
+    }
+    if (values.json) printJson(out);
+  });
+  return 0;
+}
+
+export async function delist(args: string[], relist = false): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  const id = datasetId(positionals[0]);
+  await withMarket(values, async (market) => {
+    const txHash = relist ? await market.relist(id) : await market.delist(id);
+    if (values.json) printJson({ datasetId: id, listed: relist, txHash });
+    else console.log(relist ? `dataset ${id} is listed again` : `dataset ${id} is delisted: no new sales; licences already sold stay valid`);
+  });
+  return 0;
+}
+
+export async function withdraw(args: string[]): Promise<number> {
+  const { values } = parse(args, {});
+  await withMarket(values, async (market) => {
+    const result = await market.withdraw();
+    if (values.json) printJson(result);
+    else console.log(result.amount === 0n ? 'nothing to withdraw' : `withdrew ${market.formatAmount(result.amount)}`);
+  });
+  return 0;
+}
+
+export async function balance(args: string[]): Promise<number> {
+  const { values } = parse(args, {});
+  await withMarket(values, async (market) => {
+    const b = await market.balance();
+    if (values.json) printJson(b);
+    else console.log(`${b.address}\n  ${market.formatAmount(b.stablecoin)} in wallet\n  ${market.formatAmount(b.withdrawable)} to withdraw\n  ${(Number(b.ether) / 1e18).toFixed(4)} ETH for gas`);
+  });
+  return 0;
+}

@@ -1,0 +1,46 @@
+/**
+ * Seeds a fresh local market: six demo datasets under different licences, published by dev accounts, with
+ * a few purchases between them, all through the market SDK like a user would.
+ */
+import path from 'node:path';
+import { devAccount } from '../chain';
+import type { Config } from '../config';
+import { parsePrice } from '../licence/presets';
+import { Market } from '../market';
+import { DEMO_DATASETS, writeDemoFile } from './datasets';
+
+export { DEMO_DATASETS } from './datasets';
+
+/** Publishes the demo datasets and their purchases; `log` gets one line per step. */
+export async function seedDemoMarket(config: Config, log: (line: string) => void): Promise<void> {
+  const dir = path.join(config.home, 'demo');
+  const markets = new Map<number, Market>();
+  const marketOf = async (index: number) => {
+    let market = markets.get(index);
+    if (!market) {
+      market = await Market.open(config, { account: devAccount(index) });
+      markets.set(index, market);
+    }
+    return market;
+  };
+  try {
+    for (const [i, dataset] of DEMO_DATASETS.entries()) {
+      const file = await writeDemoFile(dir, dataset, 1000 + i);
+      const owner = await marketOf(dataset.owner);
+      const decimals = owner.deployments.stablecoin.decimals;
+      const { datasetId } = await owner.publish(
+        file,
+        { title: dataset.title, description: dataset.description, tags: dataset.tags },
+        { preset: dataset.licence },
+        { download: parsePrice(dataset.price, decimals), compute: parsePrice(dataset.computePrice ?? '0', decimals) },
+      );
+      log(`demo dataset ${datasetId}: "${dataset.title}" (${dataset.licence}) by account ${dataset.owner}`);
+      for (const buyer of dataset.buyers) {
+        await (await marketOf(buyer)).buyLicence(datasetId);
+        log(`  account ${buyer} bought a licence`);
+      }
+    }
+  } finally {
+    await Promise.all([...markets.values()].map((m) => m.close()));
+  }
+}

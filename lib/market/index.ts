@@ -1,0 +1,536 @@
+/**
+ * The market SDK: publish a dataset (encrypt → IPFS → key envelope → signed metadata → listing), browse it,
+ * buy a licence, download and verify the exact bytes, update, delist and collect revenue. The CLI, the demo
+ * seeder and the tests all go through here.
+ */
+import { accessSync, constants, createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { formatUnits, parseEventLogs, type Account, type Address, type Chain, type Hex, type LocalAccount, type PublicClient, type Transport, type WalletClient } from 'viem';
+import { openKeyNetwork, parseEnvelope, type KeyNetwork } from '../access';
+import { connectPublic, readDeployments, walletFor, type Deployments } from '../chain';
+import type { Config } from '../config';
+import { datasetRegistryAbi, marketplaceAbi, computeMarketAbi, mockStablecoinAbi, type LicenceTerms } from '../contracts';
+import { createSha256, decryptStream, DEFAULT_CHUNK_SIZE, encryptStream, ENCRYPTION_SCHEME, generateDataKey } from '../crypto';
+import { DEFAULT_ACCESS_DURATION, presetTerms, presetText, type LicencePreset } from '../licence/presets';
+import { AnchorMismatchError, cidFromPointer, IpfsMetadataStore, metadataPointer, verifyAnchored, type DatasetDocument } from '../metadata';
+import { openStore, type ContentStore } from '../storage';
+import { ComputeOnlyError, DatasetNotFoundError, explainFailure, FileError, InsufficientFundsError, IntegrityError, TransactionRejectedError } from './errors';
+import { FileProfiler, formatOf } from './files';
+import { UploadJournal } from './journal';
+
+export * from './errors';
+export { resolveAccount, type AccountChoice } from './account';
+
+/** Progress of long work, in bytes of plaintext. */
+export interface Progress {
+  phase: 'upload' | 'download';
+  bytes: number;
+  total: number;
+}
+export type OnProgress = (progress: Progress) => void;
+
+/** What the owner says about a dataset. */
+export interface DatasetInfo {
+  title: string;
+  description?: string;
+  tags?: string[];
+  /** Data rows shown publicly (CSV / JSON lines); 0 for none. Default 5. */
+  previewRows?: number;
+}
+
+export interface LicenceChoice {
+  preset: LicencePreset;
+  /** Days a download licence lasts; 0 = perpetual. Default 365. */
+  accessDays?: number;
+  revShareBps?: number;
+}
+
+/** Prices in the currency's base units (6 decimals for the stablecoin). */
+export interface Prices {
+  download: bigint;
+  compute: bigint;
+}
+
+export interface PublishResult {
+  datasetId: bigint;
+  metadataCid: string;
+  contentCid: string;
+  termsId: bigint;
+  txHash: Hex;
+  /** True when the ciphertext of an earlier, unfinished publish of the same file was reused. */
+  resumed: boolean;
+}
+
+export interface DatasetVersion {
+  version: number;
+  metadataCid: string;
+  blockNumber: bigint;
+  txHash: Hex;
+}
+
+export interface DatasetSummary {
+  id: bigint;
+  owner: Address;
+  listed: boolean;
+  version: number;
+  metadataCid: string;
+  terms: LicenceTerms;
+  termsId: bigint;
+  document: DatasetDocument;
+  publishedAt: Date;
+  updatedAt: Date;
+  /** The current owner signed this version (false after the data NFT changed hands, until they update it). */
+  signedByOwner: boolean;
+}
+
+export interface DatasetDetails extends DatasetSummary {
+  history: DatasetVersion[];
+  /** The acting account's licence, if it holds one. */
+  licence?: { expiresAt: Date | null; valid: boolean };
+  canDecrypt: boolean;
+}
+
+export interface MarketOptions {
+  /** The account actions are taken as; reads work without one. */
+  account?: LocalAccount;
+}
+
+const MAX_PUBLISH_ATTEMPTS = 5;
+
+/** A connection to the market: chain, storage, key network and metadata, acting as one account. */
+export class Market {
+  private keysPromise?: Promise<KeyNetwork>;
+  private readonly metadata: IpfsMetadataStore;
+  private readonly wallet?: WalletClient<Transport, Chain, Account>;
+
+  private constructor(
+    readonly config: Config,
+    readonly deployments: Deployments,
+    readonly publicClient: PublicClient<Transport, Chain>,
+    readonly store: ContentStore,
+    readonly account?: LocalAccount,
+  ) {
+    this.metadata = new IpfsMetadataStore(store);
+    if (account) this.wallet = walletFor(publicClient, account);
+  }
+
+  /** Connects to the configured chain (checked against the deployments) and storage. */
+  static async open(config: Config, options: MarketOptions = {}): Promise<Market> {
+    const deployments = readDeployments(config.deploymentsFile);
+    const publicClient = await connectPublic(config.chain.rpcUrl, deployments.chainId);
+    const store = await openStore(config.storage);
+    return new Market(config, deployments, publicClient, store, options.account);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.store.close(), this.keysPromise?.then((keys) => keys.close())]);
+  }
+
+  private keys(): Promise<KeyNetwork> {
+    this.keysPromise ??= openKeyNetwork(this.config, this.deployments);
+    return this.keysPromise;
+  }
+
+  private actor(): { account: LocalAccount; wallet: WalletClient<Transport, Chain, Account> } {
+    if (!this.account || !this.wallet) throw new TransactionRejectedError('NoAccount', 'this action needs an account', 'pass --account N or --private-key-env VAR');
+    return { account: this.account, wallet: this.wallet };
+  }
+
+  private get domain() {
+    return { chainId: this.deployments.chainId, registry: this.deployments.contracts.datasetRegistry };
+  }
+
+  /** Simulates, sends and waits for a contract write; reverts come back as typed, readable errors. */
+  private async send(action: string, request: Parameters<PublicClient<Transport, Chain>['simulateContract']>[0]): Promise<{ hash: Hex; logs: readonly { data: Hex; topics: readonly Hex[] }[] }> {
+    const { wallet, account } = this.actor();
+    try {
+      const { request: prepared } = await this.publicClient.simulateContract({ ...request, account } as Parameters<PublicClient<Transport, Chain>['simulateContract']>[0]);
+      const hash = await wallet.writeContract(prepared as Parameters<typeof wallet.writeContract>[0]);
+      const receipt = await this.publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== 'success') {
+        // The state changed between simulation and inclusion (e.g. a concurrent publisher): replaying the
+        // call on the new state tells why, as the same typed error a simulation would give.
+        await this.publicClient.simulateContract({ ...request, account } as Parameters<PublicClient<Transport, Chain>['simulateContract']>[0]);
+        throw new TransactionRejectedError('reverted', `cannot ${action}: the transaction ${hash} reverted`, 'retry; if it persists, report it');
+      }
+      return { hash, logs: receipt.logs as { data: Hex; topics: readonly Hex[] }[] };
+    } catch (error) {
+      throw explainFailure(error, action);
+    }
+  }
+
+  // ---------------------------------------------------------------- publish
+
+  /**
+   * Publishes `file`: streams it through encryption into IPFS (pinned) in constant memory, wraps its data
+   * key for the dataset's access conditions, signs and stores the metadata, then lists it on-chain. Nothing
+   * is listed before the ciphertext is stored; a failed listing can be retried without uploading again.
+   */
+  async publish(file: string, info: DatasetInfo, licence: LicenceChoice, prices: Prices, onProgress?: OnProgress): Promise<PublishResult> {
+    const { account } = this.actor();
+    const size = fileSize(file);
+    const currency = this.deployments.stablecoin.address;
+    // Check the terms before any upload, so a bad licence costs nothing.
+    const termsFor = (uri: string) =>
+      presetTerms(licence.preset, {
+        currency,
+        downloadPrice: prices.download,
+        computePrice: prices.compute,
+        accessDuration: licence.accessDays === undefined ? DEFAULT_ACCESS_DURATION : BigInt(licence.accessDays) * 86_400n,
+        uri,
+        revShareBps: licence.revShareBps,
+      });
+    termsFor('ipfs://check');
+    await this.assertGas(`publish ${path.basename(file)}`);
+
+    const journal = new UploadJournal(path.join(this.config.home, 'pending'), `${this.deployments.chainId}:${account.address}`);
+    let upload = journal.find(file);
+    const resumed = upload !== undefined && (await this.isStored(upload.contentCid));
+    if (!resumed || !upload) {
+      upload = await this.upload(file, size, info.previewRows ?? 5, onProgress);
+      journal.save(file, upload);
+    } else {
+      onProgress?.({ phase: 'upload', bytes: size, total: size });
+    }
+
+    const legal = await this.store.add(new TextEncoder().encode(presetText(licence.preset, licence.revShareBps ?? 0)));
+    const terms = termsFor(`ipfs://${legal.cid}`);
+    const termsId = await this.ensureTerms(terms);
+
+    for (let attempt = 1; ; attempt++) {
+      const datasetId = await this.publicClient.readContract({ address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
+      const envelope = await (await this.keys()).encryptKey(upload.dataKey, datasetId);
+      const now = new Date().toISOString();
+      const document: DatasetDocument = {
+        datasetId: datasetId.toString(),
+        version: 1,
+        previous: null,
+        publisher: account.address,
+        title: info.title,
+        ...(info.description ? { description: info.description } : {}),
+        tags: info.tags ?? [],
+        format: upload.profile.format,
+        ...(upload.profile.columns ? { columns: upload.profile.columns } : {}),
+        ...(upload.profile.rowCount !== undefined ? { rowCount: upload.profile.rowCount } : {}),
+        ...(upload.profile.preview ? { preview: upload.profile.preview } : {}),
+        size: upload.size,
+        termsId: termsId.toString(),
+        content: { cid: upload.contentCid, size: upload.contentSize, chunkSize: upload.chunkSize, encryption: ENCRYPTION_SCHEME },
+        plaintextSha256: upload.plaintextSha256,
+        key: envelope,
+        createdAt: now,
+        updatedAt: now,
+      };
+      const { cid } = await this.metadata.put(document, account, this.domain);
+      try {
+        const { hash } = await this.send(`publish ${path.basename(file)}`, {
+          address: this.deployments.contracts.datasetRegistry,
+          abi: datasetRegistryAbi,
+          functionName: 'publish',
+          args: [metadataPointer(cid), termsId, datasetId],
+        });
+        journal.remove(file);
+        return { datasetId, metadataCid: cid, contentCid: upload.contentCid, termsId, txHash: hash, resumed };
+      } catch (error) {
+        // Another publisher took the id the envelope names: wrap the key for the next id and try again.
+        if (error instanceof TransactionRejectedError && error.errorName === 'DatasetIdTaken' && attempt < MAX_PUBLISH_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async isStored(cid: string): Promise<boolean> {
+    try {
+      return (await this.store.stat(cid)).pinned;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Encrypts the file into IPFS while hashing and profiling the plaintext. */
+  private async upload(file: string, size: number, previewRows: number, onProgress?: OnProgress) {
+    const dataKey = generateDataKey();
+    const hash = createSha256();
+    const profiler = new FileProfiler(formatOf(file), previewRows);
+    let bytes = 0;
+    async function* plaintext(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+        const view = chunk as Buffer;
+        hash.update(view);
+        profiler.observe(view);
+        bytes += view.length;
+        onProgress?.({ phase: 'upload', bytes, total: size });
+        yield view;
+      }
+    }
+    const added = await this.store.add(encryptStream(dataKey, plaintext(), { chunkSize: DEFAULT_CHUNK_SIZE }));
+    const stat = await this.store.stat(added.cid);
+    return {
+      contentCid: added.cid,
+      contentSize: stat.size,
+      chunkSize: DEFAULT_CHUNK_SIZE,
+      plaintextSha256: Buffer.from(hash.digest()).toString('hex'),
+      size: bytes,
+      dataKey,
+      profile: profiler.profile(),
+    };
+  }
+
+  /** The id of identical terms, registering them first if they are new. */
+  private async ensureTerms(terms: LicenceTerms): Promise<bigint> {
+    const registry = this.deployments.contracts.datasetRegistry;
+    const existing = await this.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'termsIdOf', args: [terms] });
+    if (existing !== 0n) return existing;
+    // Registering is idempotent: a concurrent publisher may have registered the same terms first.
+    await this.send('register the licence terms', { address: registry, abi: datasetRegistryAbi, functionName: 'registerTerms', args: [terms] });
+    return this.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'termsIdOf', args: [terms] });
+  }
+
+  private async assertGas(action: string): Promise<void> {
+    const { account } = this.actor();
+    const balance = await this.publicClient.getBalance({ address: account.address });
+    if (balance === 0n) throw new InsufficientFundsError(`cannot ${action}: ${account.address} has no ether for gas`, 'fund the account with the chain’s native currency');
+  }
+
+  // ---------------------------------------------------------------- read
+
+  /** Every dataset on the registry, newest first, with its verified metadata. */
+  async listDatasets(): Promise<DatasetSummary[]> {
+    const count = await this.publicClient.readContract({ address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'datasetCount' });
+    const ids = Array.from({ length: Number(count) }, (_, i) => count - BigInt(i));
+    const results: DatasetSummary[] = [];
+    // A few at a time: each reads the chain and one IPFS block.
+    for (let i = 0; i < ids.length; i += 8) {
+      results.push(...(await Promise.all(ids.slice(i, i + 8).map((id) => this.summary(id)))));
+    }
+    return results;
+  }
+
+  private async summary(id: bigint): Promise<DatasetSummary> {
+    const registry = this.deployments.contracts.datasetRegistry;
+    const count = await this.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'datasetCount' });
+    if (id < 1n || id > count) throw new DatasetNotFoundError(id);
+    const [dataset, owner] = await Promise.all([
+      this.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'getDataset', args: [id] }),
+      this.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'datasetOwner', args: [id] }),
+    ]);
+    const terms = await this.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'getTerms', args: [dataset.termsId] });
+    const pointer = { codec: dataset.metadataCodec, digest: dataset.metadataDigest };
+    const metadataCid = cidFromPointer(pointer);
+    const signed = await this.metadata.get(metadataCid, this.domain);
+    // The document must be the one the registry anchors, for this dataset and version. Its signer is the
+    // owner who anchored it; after the data NFT changes hands that is no longer the current owner.
+    let signedByOwner = true;
+    try {
+      verifyAnchored({ datasetId: id, pointer, version: dataset.version, owner }, { cid: metadataCid, signed });
+    } catch (error) {
+      if (!(error instanceof AnchorMismatchError && error.reason === 'publisher')) throw error;
+      signedByOwner = false;
+    }
+    return {
+      signedByOwner,
+      id,
+      owner,
+      listed: dataset.listed,
+      version: dataset.version,
+      metadataCid,
+      terms,
+      termsId: dataset.termsId,
+      document: signed.document,
+      publishedAt: new Date(dataset.publishedAt * 1000),
+      updatedAt: new Date(dataset.updatedAt * 1000),
+    };
+  }
+
+  /** One dataset with its version history and the acting account's access. */
+  async getDataset(id: bigint): Promise<DatasetDetails> {
+    const summary = await this.summary(id);
+    const registry = this.deployments.contracts.datasetRegistry;
+    const fromBlock = BigInt(this.deployments.startBlock);
+    const [published, updated] = await Promise.all([
+      this.publicClient.getContractEvents({ address: registry, abi: datasetRegistryAbi, eventName: 'DatasetPublished', args: { datasetId: id }, fromBlock }),
+      this.publicClient.getContractEvents({ address: registry, abi: datasetRegistryAbi, eventName: 'MetadataUpdated', args: { datasetId: id }, fromBlock }),
+    ]);
+    const history: DatasetVersion[] = [
+      ...published.map((e) => ({ version: 1, metadataCid: cidFromPointer(e.args.metadata!), blockNumber: e.blockNumber, txHash: e.transactionHash })),
+      ...updated.map((e) => ({ version: e.args.version!, metadataCid: cidFromPointer(e.args.metadata!), blockNumber: e.blockNumber, txHash: e.transactionHash })),
+    ].sort((a, b) => a.version - b.version);
+    const details: DatasetDetails = { ...summary, history, canDecrypt: false };
+    if (this.account) {
+      const marketplace = this.deployments.contracts.marketplace;
+      const [licence, valid, canDecrypt] = await Promise.all([
+        this.publicClient.readContract({ address: marketplace, abi: marketplaceAbi, functionName: 'licenceOf', args: [id, this.account.address] }),
+        this.publicClient.readContract({ address: marketplace, abi: marketplaceAbi, functionName: 'hasLicence', args: [id, this.account.address] }),
+        this.publicClient.readContract({ address: marketplace, abi: marketplaceAbi, functionName: 'canDecrypt', args: [id, this.account.address] }),
+      ]);
+      if (licence.termsId !== 0n) details.licence = { expiresAt: licence.expiresAt === 0n ? null : new Date(Number(licence.expiresAt) * 1000), valid };
+      details.canDecrypt = canDecrypt;
+    }
+    return details;
+  }
+
+  // ---------------------------------------------------------------- buy and download
+
+  /** Buys a download licence at the current price (or fails if it is above `maxPrice`). */
+  async buyLicence(id: bigint, options: { maxPrice?: bigint } = {}): Promise<{ txHash: Hex; price: bigint; expiresAt: Date | null }> {
+    const { account } = this.actor();
+    const offer = await this.publicClient.readContract({ address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'getOffer', args: [id] });
+    if (offer.owner === '0x0000000000000000000000000000000000000000') throw new DatasetNotFoundError(id);
+    if (offer.computeOnly) throw new ComputeOnlyError(id);
+    const price = offer.downloadPrice;
+    const action = `buy a licence for dataset ${id}`;
+    const balance = await this.publicClient.readContract({ address: offer.currency, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [account.address] });
+    if (balance < price) {
+      throw new InsufficientFundsError(
+        `cannot ${action}: it costs ${this.formatAmount(price)} but ${account.address} holds ${this.formatAmount(balance)}`,
+        'fund the account with the market stablecoin',
+      );
+    }
+    await this.assertGas(action);
+    const marketplace = this.deployments.contracts.marketplace;
+    const allowance = await this.publicClient.readContract({ address: offer.currency, abi: mockStablecoinAbi, functionName: 'allowance', args: [account.address, marketplace] });
+    if (allowance < price) {
+      await this.send(`approve the marketplace to take ${this.formatAmount(price)}`, { address: offer.currency, abi: mockStablecoinAbi, functionName: 'approve', args: [marketplace, price] });
+    }
+    const { hash, logs } = await this.send(action, { address: marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [id, options.maxPrice ?? price] });
+    const [event] = parseEventLogs({ abi: marketplaceAbi, eventName: 'LicencePurchased', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
+    const expiresAt = event && event.args.expiresAt !== 0n ? new Date(Number(event.args.expiresAt) * 1000) : null;
+    return { txHash: hash, price, expiresAt };
+  }
+
+  /**
+   * Downloads and decrypts a dataset to `destination` (a file, or a directory to put it in), streaming in
+   * constant memory and checking the SHA-256 the owner signed. The file appears only once verified.
+   */
+  async download(id: bigint, destination: string, onProgress?: OnProgress): Promise<{ path: string; bytes: number; sha256: string }> {
+    const { account } = this.actor();
+    const dataset = await this.summary(id);
+    const { document } = dataset;
+    if (dataset.terms.computeOnly && dataset.owner !== account.address) throw new ComputeOnlyError(id);
+    const keys = await this.keys();
+    const dataKey = await keys.decryptKey(parseEnvelope(document.key, keys.kind), account);
+
+    const target = existsSync(destination) && statSync(destination).isDirectory() ? path.join(destination, fileNameFor(id, document)) : destination;
+    await mkdir(path.dirname(path.resolve(target)), { recursive: true });
+    const partial = `${target}.partial`;
+    const hash = createSha256();
+    let bytes = 0;
+    const total = document.size;
+    async function* verified(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        onProgress?.({ phase: 'download', bytes, total });
+        yield chunk;
+      }
+    }
+    try {
+      await pipeline(verified(decryptStream(dataKey, this.store.cat(document.content.cid))), createWriteStream(partial));
+      const sha256 = Buffer.from(hash.digest()).toString('hex');
+      if (sha256 !== document.plaintextSha256 || bytes !== document.size) {
+        throw new IntegrityError(`dataset ${id} decrypted to ${bytes} bytes with SHA-256 ${sha256}, but its owner signed ${document.size} bytes with ${document.plaintextSha256}`, 'the stored content does not match its metadata; report it to the owner');
+      }
+      renameSync(partial, target);
+      return { path: target, bytes, sha256 };
+    } catch (error) {
+      rmSync(partial, { force: true });
+      throw error;
+    }
+  }
+
+  // ---------------------------------------------------------------- owner actions
+
+  /** Publishes a new metadata version (same content and key) with the given changes. */
+  async updateMetadata(id: bigint, changes: Partial<Pick<DatasetDocument, 'title' | 'description' | 'tags' | 'preview'>>): Promise<{ version: number; metadataCid: string; txHash: Hex }> {
+    const { account } = this.actor();
+    const current = await this.summary(id);
+    if (current.owner !== account.address) throw new TransactionRejectedError('NotDatasetOwner', `cannot update dataset ${id}: ${account.address} does not own it`, 'act as the dataset owner (--account / --private-key-env)');
+    const document: DatasetDocument = {
+      ...current.document,
+      ...changes,
+      version: current.version + 1,
+      previous: current.metadataCid,
+      publisher: account.address,
+      updatedAt: new Date().toISOString(),
+    };
+    const { cid } = await this.metadata.put(document, account, this.domain);
+    const { hash } = await this.send(`update dataset ${id}`, { address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'updateMetadata', args: [id, metadataPointer(cid)] });
+    return { version: document.version, metadataCid: cid, txHash: hash };
+  }
+
+  /** Changes the download and compute prices. */
+  async setPrices(id: bigint, prices: Prices): Promise<Hex> {
+    const { hash } = await this.send(`change the prices of dataset ${id}`, { address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'setPrices', args: [id, prices.download, prices.compute] });
+    return hash;
+  }
+
+  /** Stops new sales; licences already sold stay valid. */
+  async delist(id: bigint): Promise<Hex> {
+    const { hash } = await this.send(`delist dataset ${id}`, { address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'delist', args: [id] });
+    return hash;
+  }
+
+  /** Resumes sales. */
+  async relist(id: bigint): Promise<Hex> {
+    const { hash } = await this.send(`relist dataset ${id}`, { address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'relist', args: [id] });
+    return hash;
+  }
+
+  /** Withdraws everything credited to the account in the market stablecoin (sales and compute). */
+  async withdraw(): Promise<{ amount: bigint; txHashes: Hex[] }> {
+    const { account } = this.actor();
+    const token = this.deployments.stablecoin.address;
+    const txHashes: Hex[] = [];
+    let amount = 0n;
+    for (const [name, address, abi] of [
+      ['marketplace', this.deployments.contracts.marketplace, marketplaceAbi],
+      ['compute market', this.deployments.contracts.computeMarket, computeMarketAbi],
+    ] as const) {
+      const owed = await this.publicClient.readContract({ address, abi, functionName: 'withdrawable', args: [token, account.address] });
+      if (owed === 0n) continue;
+      const { hash } = await this.send(`withdraw from the ${name}`, { address, abi, functionName: 'withdraw', args: [token] });
+      txHashes.push(hash);
+      amount += owed;
+    }
+    return { amount, txHashes };
+  }
+
+  /** The account's stablecoin and ether, and what it can withdraw. */
+  async balance(address: Address = this.actor().account.address): Promise<{ address: Address; stablecoin: bigint; ether: bigint; withdrawable: bigint }> {
+    const token = this.deployments.stablecoin.address;
+    const [stablecoin, ether, fromSales, fromCompute] = await Promise.all([
+      this.publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [address] }),
+      this.publicClient.getBalance({ address }),
+      this.publicClient.readContract({ address: this.deployments.contracts.marketplace, abi: marketplaceAbi, functionName: 'withdrawable', args: [token, address] }),
+      this.publicClient.readContract({ address: this.deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'withdrawable', args: [token, address] }),
+    ]);
+    return { address, stablecoin, ether, withdrawable: fromSales + fromCompute };
+  }
+
+  /** An amount of the market stablecoin for people ("12.50 dUSD"). */
+  formatAmount(amount: bigint): string {
+    return `${formatUnits(amount, this.deployments.stablecoin.decimals)} ${this.deployments.stablecoin.symbol}`;
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new FileError(`${file} is not a file`, 'give the path of a regular file');
+    accessSync(file, constants.R_OK);
+    return stat.size;
+  } catch (error) {
+    if (error instanceof FileError) throw error;
+    throw new FileError(`cannot read ${file}: ${(error as Error).message}`, 'check the path and its permissions', { cause: error });
+  }
+}
+
+const EXTENSIONS: Record<string, string> = { csv: 'csv', tsv: 'tsv', jsonl: 'jsonl', json: 'json', parquet: 'parquet', text: 'txt', zip: 'zip', gzip: 'gz' };
+
+/** A file name for a download into a directory: the title as a slug plus the format's extension. */
+function fileNameFor(id: bigint, document: DatasetDocument): string {
+  const slug = document.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || `dataset-${id}`;
+  return `${slug}.${EXTENSIONS[document.format] ?? 'bin'}`;
+}

@@ -1,0 +1,53 @@
+import { DatagoraError } from '../errors';
+
+/** A CID or on-chain metadata pointer that cannot name a metadata document. */
+export class MetadataCidError extends DatagoraError {
+  constructor(value: string, problem: string) {
+    super(`invalid metadata CID or pointer ${value}: ${problem}`, 'metadata documents are CIDv1 (dag-json, sha2-256) in base32, like bagu…; check the value you passed or read');
+  }
+}
+
+/** A document the caller wants to publish breaks the dataset document schema. */
+export class InvalidDocumentError extends DatagoraError {
+  constructor(problems: string) {
+    super(`invalid dataset document: ${problems}`, 'fix the fields named above before signing and storing the document');
+  }
+}
+
+/** A stored block is not a well-formed signed dataset document. */
+export class MalformedMetadataError extends DatagoraError {
+  constructor(cid: string, problem: string, cause?: unknown) {
+    super(`metadata ${cid} is malformed: ${problem}`, 'this CID does not hold a Datagora dataset document; check the CID, or ask the owner to publish a valid version', {
+      cause,
+    });
+  }
+}
+
+/** A document's signature is invalid, by someone other than its publisher, or for another chain or registry. */
+export class MetadataSignatureError extends DatagoraError {
+  constructor(cid: string, problem: string, cause?: unknown) {
+    super(`metadata ${cid} fails verification: ${problem}`, 'do not trust this document: it was altered or not signed by its publisher for this registry', { cause });
+  }
+}
+
+/** The block store could not store or return a metadata block, or answered with the wrong CID. */
+export class MetadataStoreError extends DatagoraError {
+  constructor(problem: string, cause?: unknown) {
+    super(
+      problem,
+      // The storage layer's own advice (e.g. how to start the node) is the most useful when there is some.
+      cause instanceof DatagoraError ? cause.hint : 'check that the storage node is running and holds the CID (datagora status)',
+      { cause },
+    );
+  }
+}
+
+/** What the registry anchors for a dataset disagrees with the loaded document. */
+export class AnchorMismatchError extends DatagoraError {
+  constructor(
+    readonly reason: 'pointer' | 'dataset' | 'version' | 'publisher',
+    problem: string,
+  ) {
+    super(problem, 'do not trust this document for this dataset: reload it from the pointer the registry holds now');
+  }
+}

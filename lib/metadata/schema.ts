@@ -1,0 +1,148 @@
+/**
+ * The dataset document: what an owner says about a dataset, where its ciphertext lives and the envelope of its
+ * key. Schemas validate without transforming, so a parsed document hashes exactly like the one that was signed.
+ */
+import { isAddress, type Address, type Hex } from 'viem';
+import { z } from 'zod';
+import { ciphertextSize, ENCRYPTION_SCHEME, isChunkSize } from '../crypto';
+import { isCid, isMetadataCid } from './cid';
+
+const MAX_UINT256 = 2n ** 256n - 1n;
+const MAX_UINT32 = 2 ** 32 - 1;
+
+/** A uint256 as a decimal string (JSON has no 256-bit integers). */
+const uint256Decimal = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,77})$/, 'must be a decimal integer without leading zeros')
+  .refine((value) => BigInt(value) <= MAX_UINT256, 'must fit in a uint256');
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 as 64 lower-case hex characters');
+const address = z.custom<Address>((value) => typeof value === 'string' && isAddress(value), 'must be an EVM address (checksummed or lower-case)');
+const timestamp = z.iso.datetime({ message: 'must be an ISO 8601 UTC timestamp like 2026-11-23T12:00:00.000Z' });
+const byteCount = z.number().int().nonnegative();
+const notBlank = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/\S/, 'must not be blank');
+
+/** A short format name ('csv', 'parquet') or a media type ('application/vnd.apache.parquet'). */
+const format = z
+  .string()
+  .max(100)
+  .regex(/^[a-z0-9][a-z0-9.+-]*(\/[a-z0-9][a-z0-9.+-]*)?$/, 'must be a lower-case short name like csv or a media type like text/csv');
+
+/** The data key, wrapped by the key network so that only licence holders can have it released. */
+export const keyEnvelopeSchema = z.strictObject({
+  network: z.enum(['local', 'lit']),
+  ciphertext: z.string().min(1).max(65_536),
+  dataToEncryptHash: sha256Hex,
+  chain: z.string().min(1).max(64),
+  // Kept generic (the key network owns their shape), but they must be plain JSON to be signed and stored.
+  evmContractConditions: z
+    .array(z.unknown())
+    .min(1)
+    .max(32)
+    .refine((conditions) => z.json().safeParse(conditions).success, 'must be plain JSON values'),
+});
+
+export const datasetColumnSchema = z.strictObject({
+  name: notBlank(128),
+  /** The column's type as the file states or the profiler infers it ('number', 'int64', 'timestamp[ms]', …). */
+  type: z.string().min(1).max(64),
+  description: z.string().max(500).optional(),
+});
+
+/** Sample rows the owner chooses to show publicly. */
+export const datasetPreviewSchema = z.strictObject({
+  format: z.enum(['csv', 'jsonl', 'text']),
+  content: z.string().max(16 * 1024, 'must be at most 16 Ki characters'),
+});
+
+export const datasetContentSchema = z.strictObject({
+  /** The encrypted file on IPFS. */
+  cid: z.string().refine(isCid, 'must be a CIDv0 (Qm…) or a base32 CIDv1'),
+  /** Ciphertext bytes. */
+  size: byteCount,
+  /** Plaintext bytes per encrypted chunk. */
+  chunkSize: z.number().refine(isChunkSize, 'must be a power of two from 4096 to 16777216'),
+  encryption: z.literal(ENCRYPTION_SCHEME),
+});
+
+export const datasetDocumentSchema = z
+  .strictObject({
+    /** The registry's id for the dataset (its data NFT's token id). */
+    datasetId: uint256Decimal,
+    /** 1 for the first document; each anchored update adds one. */
+    version: z.number().int().min(1).max(MAX_UINT32),
+    /** CID of the version this one replaces; null for version 1. */
+    previous: z.string().refine(isMetadataCid, 'must be a metadata CID (base32 CIDv1, dag-json, sha2-256)').nullable(),
+    /** The account that signs this version: the dataset's owner. */
+    publisher: address,
+    title: notBlank(200),
+    description: z.string().max(10_000).optional(),
+    tags: z
+      .array(notBlank(40))
+      .max(20)
+      .refine((tags) => new Set(tags).size === tags.length, 'must not repeat a tag'),
+    format,
+    columns: z.array(datasetColumnSchema).max(500).optional(),
+    /** Plaintext bytes. */
+    size: byteCount,
+    rowCount: byteCount.optional(),
+    preview: datasetPreviewSchema.optional(),
+    /** The licence terms' id in the registry. */
+    termsId: uint256Decimal,
+    content: datasetContentSchema,
+    /** SHA-256 of the plaintext, checked after every download. */
+    plaintextSha256: sha256Hex,
+    key: keyEnvelopeSchema,
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .superRefine((document, ctx) => {
+    if ((document.version === 1) !== (document.previous === null)) {
+      ctx.addIssue({ code: 'custom', path: ['previous'], message: 'must be null for version 1 and the replaced version’s CID after' });
+    }
+    if (Date.parse(document.updatedAt) < Date.parse(document.createdAt)) {
+      ctx.addIssue({ code: 'custom', path: ['updatedAt'], message: 'must not be before createdAt' });
+    }
+    // Refinements run even when fields failed, so only compare sizes that are valid on their own.
+    const { size, content } = document;
+    if (!Number.isSafeInteger(size) || size < 0 || !isChunkSize(content.chunkSize)) return;
+    const expected = ciphertextSize(size, content.chunkSize);
+    if (content.size !== expected) {
+      ctx.addIssue({ code: 'custom', path: ['content', 'size'], message: `must be ${expected}: the ciphertext size of ${size} bytes in ${content.chunkSize}-byte chunks` });
+    }
+  });
+
+/** Format tag of the stored block, naming the layout below. */
+export const SIGNED_DATASET_FORMAT = 'datagora/signed-dataset/v1';
+
+/** The stored block: a document, the EIP-712 domain it was signed for, its signer and signature. */
+export const signedDatasetSchema = z.strictObject({
+  /** Names this layout, so a reader knows how to verify it. */
+  format: z.literal(SIGNED_DATASET_FORMAT),
+  document: datasetDocumentSchema,
+  domain: z.strictObject({
+    name: z.literal('Datagora'),
+    version: z.literal('1'),
+    chainId: z.number().int().positive(),
+    verifyingContract: address,
+  }),
+  signer: address,
+  signature: z.custom<Hex>((value) => typeof value === 'string' && /^0x[0-9a-fA-F]{130}$/.test(value), 'must be a 65-byte hex signature'),
+});
+
+export type KeyEnvelope = z.infer<typeof keyEnvelopeSchema>;
+export type DatasetColumn = z.infer<typeof datasetColumnSchema>;
+export type DatasetPreview = z.infer<typeof datasetPreviewSchema>;
+export type DatasetContent = z.infer<typeof datasetContentSchema>;
+export type DatasetDocument = z.infer<typeof datasetDocumentSchema>;
+export type SignedDataset = z.infer<typeof signedDatasetSchema>;
+
+/** zod issues as one readable line: `path: message; …`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'document'}: ${issue.message}`).join('; ');
+}

@@ -1,0 +1,127 @@
+/**
+ * The market's off-chain services for integration tests, in process and on free ports: a test chain with
+ * the contracts, the embedded IPFS node, a key ceremony and n key nodes — the real components `npm start`
+ * runs, plus the Config that points the SDK at them.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { LocalAccount } from 'viem';
+import { ensureKeyNetwork } from '@/lib/access/ceremony';
+import { startKeyNode } from '@/lib/access/node';
+import { devAccount, writeDeployments } from '@/lib/chain';
+import { loadConfig, type Config } from '@/lib/config';
+import { Market } from '@/lib/market';
+import { startStorageNode } from '@/lib/storage/node';
+import { startTestMarket, type TestMarket } from './market';
+
+export interface TestServices {
+  chain: TestMarket;
+  config: Config;
+  home: string;
+  /** A market SDK acting as dev account `index` (closed by stop()). */
+  market(index: number): Promise<Market>;
+  account(index: number): LocalAccount;
+  stopKeyNode(index: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host: '127.0.0.1', port }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** `count` consecutive free ports (key nodes listen on basePort + i). */
+async function freePorts(count: number): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let free = true;
+    for (let i = 0; i < count && free; i++) free = await portFree(base + i);
+    if (free) return base;
+  }
+}
+
+/** Environment that points the `datagora` CLI at these services. */
+export function cliEnv(config: Config): Record<string, string> {
+  return {
+    DATAGORA_HOME: config.home,
+    DATAGORA_CHAIN: 'rpc',
+    DATAGORA_RPC_URL: config.chain.rpcUrl,
+    DATAGORA_IPFS_PORT: new URL(config.storage.apiUrl).port,
+    DATAGORA_KEYNODE_PORT: config.keyNetwork.adapter === 'local' ? String(config.keyNetwork.basePort) : '',
+    DATAGORA_SIWE_DOMAIN: config.siweDomain,
+  };
+}
+
+/** Starts everything a market flow needs; `stop()` tears it all down and deletes the state. */
+export async function startTestServices(options: { keyNodes?: number; threshold?: number } = {}): Promise<TestServices> {
+  const nodes = options.keyNodes ?? 3;
+  const threshold = options.threshold ?? 2;
+  const home = mkdtempSync(path.join(os.tmpdir(), 'datagora-services-'));
+  const chain = await startTestMarket();
+  const stops: (() => Promise<void>)[] = [() => chain.stop()];
+  const markets: Market[] = [];
+  const keyNodeStops = new Map<number, () => Promise<void>>();
+  try {
+    const ipfsPort = await freePorts(1);
+    const keyBase = await freePorts(nodes);
+    const config = loadConfig({
+      DATAGORA_HOME: home,
+      DATAGORA_CHAIN: 'rpc',
+      DATAGORA_RPC_URL: chain.chain.rpcUrl,
+      DATAGORA_IPFS_PORT: String(ipfsPort),
+      DATAGORA_KEYNODES: String(nodes),
+      DATAGORA_KEYNODE_THRESHOLD: String(threshold),
+      DATAGORA_KEYNODE_PORT: String(keyBase),
+    });
+    writeDeployments(config.deploymentsFile, chain.deployments);
+    if (config.storage.adapter !== 'helia' || config.keyNetwork.adapter !== 'local') throw new Error('test services need the embedded adapters');
+    const storage = await startStorageNode({ host: config.storage.host, port: config.storage.port, dir: config.storage.dir });
+    stops.push(() => storage.stop());
+    const network = config.keyNetwork;
+    await ensureKeyNetwork(network.dir, network.nodes, network.threshold);
+    for (let i = 0; i < nodes; i++) {
+      const node = await startKeyNode({
+        index: i,
+        dir: network.dir,
+        host: network.host,
+        port: network.basePort + i,
+        rpcUrl: chain.chain.rpcUrl,
+        chainId: chain.deployments.chainId,
+        siweDomain: config.siweDomain,
+      });
+      keyNodeStops.set(i, () => node.stop());
+    }
+    const stopKeyNode = async (index: number) => {
+      await keyNodeStops.get(index)?.();
+      keyNodeStops.delete(index);
+    };
+    return {
+      chain,
+      config,
+      home,
+      account: devAccount,
+      async market(index) {
+        const market = await Market.open(config, { account: devAccount(index) });
+        markets.push(market);
+        return market;
+      },
+      stopKeyNode,
+      async stop() {
+        await Promise.all(markets.map((m) => m.close()));
+        await Promise.all([...keyNodeStops.keys()].map(stopKeyNode));
+        for (const stop of stops.reverse()) await stop();
+        rmSync(home, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await Promise.all([...keyNodeStops.values()].map((stop) => stop()));
+    for (const stop of stops.reverse()) await stop();
+    rmSync(home, { recursive: true, force: true });
+    throw error;
+  }
+}

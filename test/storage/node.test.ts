@@ -1,0 +1,195 @@
+/**
+ * The storage node over HTTP, through KuboStore (kubo-rpc-client): the path every client takes. CIDs
+ * match the in-process Helia node's; errors arrive typed; the wire speaks Kubo's RPC dialect.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { PortInUseError } from '@/lib/net/ports';
+import {
+  ContentNotFoundError,
+  InvalidBlockError,
+  InvalidCidError,
+  KuboStore,
+  openStore,
+  StorageUnavailableError,
+  UploadAbortedError,
+  type ContentStore,
+} from '@/lib/storage';
+import { HeliaNode } from '@/lib/storage/helia';
+import { startStorageNode, type StorageNode } from '@/lib/storage/node';
+import { ABSENT_CID, collect, HELLO, HELLO_CID_V1, inPieces, KUBO_VECTORS, LINKING_BLOCK, LINKING_BLOCK_CID, patternBytes, tempDir } from './fixtures';
+
+let temp: ReturnType<typeof tempDir>;
+let node: StorageNode;
+let store: ContentStore;
+
+beforeAll(async () => {
+  temp = tempDir('storage-node');
+  node = await startStorageNode({ host: '127.0.0.1', port: 0, dir: temp.dir });
+  store = await openStore({ adapter: 'helia', apiUrl: node.url, host: '127.0.0.1', port: 0, dir: temp.dir });
+});
+
+afterAll(async () => {
+  await store.close();
+  await node.stop();
+  temp.remove();
+});
+
+function listening(): Promise<Server> {
+  const server = createServer();
+  return new Promise((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve(server)));
+}
+
+function portOf(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
+/** A port nothing listens on (just released by the OS). */
+async function closedPort(): Promise<number> {
+  const server = await listening();
+  const port = portOf(server);
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A raw Kubo RPC call, to check the wire format itself. */
+function rpc(command: string, init: RequestInit = { method: 'POST' }): Promise<Response> {
+  return fetch(`${node.url}/api/v0/${command}`, init);
+}
+
+describe('CIDs through the node equal the in-process Helia node’s and Kubo’s', () => {
+  it.each(KUBO_VECTORS.filter((v) => v.size <= 3_000_000))('$size bytes', async ({ size, cid }) => {
+    expect(await store.add(inPieces(patternBytes(size), 65_536))).toEqual({ cid, size });
+  });
+
+  it('a few MB of random bytes', async () => {
+    const bytes = randomBytes(4_000_000);
+    const local = tempDir('storage-node-local');
+    const helia = await HeliaNode.open(local.dir);
+    try {
+      expect((await store.add(bytes)).cid).toBe((await helia.add(bytes)).cid);
+    } finally {
+      await helia.close();
+      local.remove();
+    }
+  });
+});
+
+describe('through KuboStore', () => {
+  const file = randomBytes(1_500_000);
+  let cid: string;
+  const progress: number[] = [];
+  beforeAll(async () => {
+    cid = (await store.add(inPieces(file, 100_000), { onProgress: (bytes) => progress.push(bytes) })).cid;
+  });
+
+  it('add reports progress up to the file size', () => {
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.at(-1)).toBe(file.byteLength);
+  });
+
+  it('cat, whole and with offset and length', async () => {
+    expect((await collect(store.cat(cid))).equals(file)).toBe(true);
+    expect((await collect(store.cat(cid, { offset: 262_000, length: 1_000 }))).equals(file.subarray(262_000, 263_000))).toBe(true);
+  });
+
+  it('stat, unpin, pin', async () => {
+    expect(await store.stat(cid)).toEqual({ cid, size: file.byteLength, pinned: true });
+    await store.unpin(cid);
+    await store.unpin(cid);
+    expect((await store.stat(cid)).pinned).toBe(false);
+    await store.pin(cid);
+    await store.pin(cid);
+    expect((await store.stat(cid)).pinned).toBe(true);
+  });
+
+  it('putBlock and getBlock round-trip a DAG-JSON block', async () => {
+    await store.add(HELLO);
+    expect(await store.putBlock(LINKING_BLOCK, 'dag-json')).toBe(LINKING_BLOCK_CID);
+    expect(Buffer.from(await store.getBlock(LINKING_BLOCK_CID)).equals(LINKING_BLOCK)).toBe(true);
+    expect(await store.stat(LINKING_BLOCK_CID)).toEqual({ cid: LINKING_BLOCK_CID, size: LINKING_BLOCK.byteLength, pinned: true });
+  });
+
+  it('health names the adapter, the API, the version and the peer id', async () => {
+    expect(await store.health()).toMatchObject({ adapter: 'helia', apiUrl: node.url, peerId: expect.stringMatching(/^12D3KooW/), version: expect.any(String) });
+  });
+});
+
+describe('errors', () => {
+  it('a CID the node does not have: ContentNotFoundError, at once', async () => {
+    const started = Date.now();
+    await expect(collect(store.cat(ABSENT_CID))).rejects.toBeInstanceOf(ContentNotFoundError);
+    await expect(store.stat(ABSENT_CID)).rejects.toBeInstanceOf(ContentNotFoundError);
+    await expect(store.getBlock(ABSENT_CID)).rejects.toBeInstanceOf(ContentNotFoundError);
+    await expect(store.pin(ABSENT_CID)).rejects.toBeInstanceOf(ContentNotFoundError);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('bad input is refused before anything is sent', async () => {
+    await expect(store.stat('not-a-cid')).rejects.toBeInstanceOf(InvalidCidError);
+    await expect(store.putBlock(new TextEncoder().encode('{"a":'), 'dag-json')).rejects.toBeInstanceOf(InvalidBlockError);
+  });
+
+  it('an aborted upload: UploadAbortedError, and the node goes on serving', async () => {
+    const controller = new AbortController();
+    const upload = store.add(inPieces(randomBytes(3_000_000), 65_536), {
+      signal: controller.signal,
+      onProgress: (bytes) => bytes > 500_000 && controller.abort(new Error('user cancelled')),
+    });
+    await expect(upload).rejects.toBeInstanceOf(UploadAbortedError);
+    expect((await store.add(HELLO)).cid).toBe(HELLO_CID_V1);
+  });
+
+  it('nothing listening: StorageUnavailableError naming the URL, at once', async () => {
+    const port = await closedPort();
+    const closed = await KuboStore.connect(`http://127.0.0.1:${port}`, { adapter: 'kubo' });
+    const started = Date.now();
+    await expect(closed.health()).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(closed.add(HELLO)).rejects.toThrow(`no IPFS node answers at http://127.0.0.1:${port}`);
+    await expect(closed.stat(HELLO_CID_V1)).rejects.toBeInstanceOf(StorageUnavailableError);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('a taken port: PortInUseError naming DATAGORA_IPFS_PORT', async () => {
+    const blocker = await listening();
+    try {
+      const attempt = startStorageNode({ host: '127.0.0.1', port: portOf(blocker), dir: temp.dir });
+      await expect(attempt).rejects.toBeInstanceOf(PortInUseError);
+      await expect(attempt).rejects.toMatchObject({ variable: 'DATAGORA_IPFS_PORT' });
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('the Kubo RPC wire format', () => {
+  it('add answers Kubo’s JSON, Size being the DAG size', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([patternBytes(262_145)]), 'data.bin');
+    const response = await rpc('add?cid-version=1', { method: 'POST', body: form });
+    expect(response.status).toBe(200);
+    const vector = KUBO_VECTORS.find((v) => v.size === 262_145);
+    expect(await response.json()).toEqual({ Name: 'data.bin', Hash: vector?.cid, Size: String(vector?.dagSize) });
+  });
+
+  it('errors are {Message, Code, Type} with 400, 404 and 405', async () => {
+    const missing = await rpc(`cat?arg=${ABSENT_CID}`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ Message: expect.stringContaining(ABSENT_CID), Code: 1, Type: 'error' });
+    const bad = await rpc('cat?arg=nope');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ Code: 1, Type: 'error' });
+    const unsupported = await rpc('add?trickle=true', { method: 'POST', body: new FormData() });
+    expect(unsupported.status).toBe(400);
+    expect((await rpc('version', { method: 'GET' })).status).toBe(405);
+    expect((await rpc('swarm/peers')).status).toBe(404);
+  });
+
+  it('pin/ls answers about one CID, or lists the pins', async () => {
+    const { cid } = await store.add(HELLO);
+    expect(await (await rpc(`pin/ls?arg=${cid}`)).json()).toEqual({ Keys: { [cid]: { Type: 'recursive' } } });
+    const listed = await (await rpc('pin/ls?stream=true')).text();
+    expect(listed.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toContainEqual({ Cid: cid, Type: 'recursive' });
+  });
+});
