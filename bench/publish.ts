@@ -8,12 +8,13 @@ import { createReadStream, createWriteStream, readFileSync, rmSync, statSync } f
 import path from 'node:path';
 import { cliEnv, startTestServices } from '../test/helpers/services';
 
-export interface BenchRow {
+export interface PublishFigure {
   name: string;
   value: number;
   unit: string;
-  target?: string;
-  verdict?: 'within' | 'OVER';
+  /** Bound from the issue tracker: an upper bound unless `atLeast`. */
+  target?: number;
+  atLeast?: boolean;
   note?: string;
 }
 
@@ -74,34 +75,33 @@ function cliPeakRss(args: string[], env: Record<string, string>): Promise<{ peak
  * `throughputMb`: size of the ratio file; `largeSizesMb`: files to measure peak memory on (1 GB and 5 GB by
  * default; DATAGORA_BENCH_LARGE=1000 picks only the first).
  */
-export async function measurePublish(options: { throughputMb: number; largeSizesMb: number[] }): Promise<BenchRow[]> {
-  const services = await startTestServices();
-  const rows: BenchRow[] = [];
+export async function measurePublish(options: { throughputMb: number; largeSizesMb: number[] }): Promise<PublishFigure[]> {
+  const services = await startTestServices({ storageProcess: true });
+  const rows: PublishFigure[] = [];
   try {
     const owner = await services.market(1);
-    const file = path.join(services.home, 'throughput.bin');
-    await randomFile(file, options.throughputMb * MB);
-    const size = statSync(file).size;
-
-    // Alternate plain and encrypted runs so both see the same machine state; keep the best of each.
+    // Each round adds fresh random bytes twice: plainly, then through publish (whose ciphertext differs), so
+    // neither run finds its blocks already stored. Both see the same machine state; the best of each counts.
     let plain = 0;
     let encrypted = 0;
     for (let round = 0; round < 3; round++) {
+      const file = path.join(services.home, `throughput-${round}.bin`);
+      await randomFile(file, options.throughputMb * MB);
+      const size = statSync(file).size;
       let started = performance.now();
-      const stream = createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
-      await owner.store.add(stream);
+      await owner.store.add(createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>);
       plain = Math.max(plain, size / MB / ((performance.now() - started) / 1000));
       started = performance.now();
       await owner.publish(file, { title: `Throughput ${round}` }, { preset: 'commercial' }, { download: 1_000_000n, compute: 0n });
       encrypted = Math.max(encrypted, size / MB / ((performance.now() - started) / 1000));
+      rmSync(file);
     }
     const ratio = encrypted / plain;
     rows.push(
       { name: `plain IPFS add, ${options.throughputMb} MB`, value: Number(plain.toFixed(1)), unit: 'MB/s', note: 'Kubo RPC add into the embedded Helia node' },
       { name: `encrypted publish, ${options.throughputMb} MB`, value: Number(encrypted.toFixed(1)), unit: 'MB/s', note: 'encrypt + add + key envelope + signed metadata + listing tx' },
-      { name: 'encrypted publish / plain add', value: Number(ratio.toFixed(3)), unit: 'ratio', target: '≥ 0.9', verdict: ratio >= 0.9 ? 'within' : 'OVER' },
+      { name: 'encrypted publish / plain add', value: Number(ratio.toFixed(3)), unit: 'ratio', target: 0.9, atLeast: true },
     );
-    rmSync(file);
 
     const env = cliEnv(services.config);
     for (const mb of options.largeSizesMb) {
@@ -114,8 +114,8 @@ export async function measurePublish(options: { throughputMb: number; largeSizes
       const downloaded = await cliPeakRss(['download', id, '--out', out, '--account', '2'], env);
       if ((await sha256(out)) !== (await sha256(big))) throw new Error(`the ${mb} MB download differs from the original`);
       rows.push(
-        { name: `peak RSS, publish ${mb / 1000} GB`, value: Math.round(published.peakMb), unit: 'MB', target: '≤ 350', verdict: published.peakMb <= 350 ? 'within' : 'OVER', note: `${((mb / published.seconds)).toFixed(0)} MB/s end to end` },
-        { name: `peak RSS, download ${mb / 1000} GB`, value: Math.round(downloaded.peakMb), unit: 'MB', target: '≤ 350', verdict: downloaded.peakMb <= 350 ? 'within' : 'OVER', note: `${((mb / downloaded.seconds)).toFixed(0)} MB/s, SHA-256 verified` },
+        { name: `peak RSS, publish ${mb / 1000} GB`, value: Math.round(published.peakMb), unit: 'MB', target: 350, note: `${((mb / published.seconds)).toFixed(0)} MB/s end to end` },
+        { name: `peak RSS, download ${mb / 1000} GB`, value: Math.round(downloaded.peakMb), unit: 'MB', target: 350, note: `${((mb / downloaded.seconds)).toFixed(0)} MB/s, SHA-256 verified` },
       );
       rmSync(big);
       rmSync(out);

@@ -8,7 +8,6 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
 import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
 import {Offer} from "./interfaces/ILicenceTerms.sol";
-import {PullPayments} from "./base/PullPayments.sol";
 import {MarketFees} from "./base/MarketFees.sol";
 
 /// @title ComputeMarket
@@ -18,7 +17,7 @@ import {MarketFees} from "./base/MarketFees.sol";
 /// @dev A job is stored as one word: the keccak256 of its {Job} with the low byte replaced by its status.
 /// The full Job is emitted in {JobRequested} and passed back to every later call, which keeps requesting
 /// and settling cheap while no field can be altered.
-contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
+contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     using SafeERC20 for IERC20;
 
     /// @notice Kind of hardware an environment offers.
@@ -367,8 +366,8 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
         address signer = _requireProvider(job.providerId);
         if (block.timestamp > job.deadline) revert DeadlinePassed(jobId, job.deadline);
         if (minutesUsed > job.maxMinutes) revert TooManyMinutes(minutesUsed, job.maxMinutes);
-        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(JOB_RESULT_TYPEHASH, jobId, resultHash, minutesUsed)));
-        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, receiptSignature);
+        (address recovered, ECDSA.RecoverError error,) =
+            ECDSA.tryRecoverCalldata(_resultDigest(jobId, resultHash, minutesUsed), receiptSignature);
         if (error != ECDSA.RecoverError.NoError || recovered != signer) revert InvalidReceiptSignature(jobId);
 
         uint256 escrow = _close(jobId, job, JobStatus.Settled);
@@ -398,7 +397,7 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
     /// @param job The job as emitted in {JobRequested}.
     function isJob(uint256 jobId, Job calldata job) external view returns (bool) {
         uint256 state = _jobs[jobId];
-        return state != 0 && state >> 8 == uint256(keccak256(abi.encode(job))) >> 8;
+        return state != 0 && state >> 8 == _jobHash(job) >> 8;
     }
 
     /// @notice Escrow held for `job`: its data fee plus maxMinutes at its price per minute.
@@ -425,7 +424,7 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
     /// @param resultHash Hash of the job's signed receipt and outputs.
     /// @param minutesUsed Minutes billed.
     function resultDigest(uint256 jobId, bytes32 resultHash, uint32 minutesUsed) external view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(JOB_RESULT_TYPEHASH, jobId, resultHash, minutesUsed)));
+        return _resultDigest(jobId, resultHash, minutesUsed);
     }
 
     // ------------------------------------------------------------------------------------------ internal
@@ -465,9 +464,26 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
     /// @dev Checks that `job` is the one stored as `jobId` and that its status is `a` or `b`.
     function _requireStatus(uint256 jobId, Job calldata job, JobStatus a, JobStatus b) private view {
         uint256 state = _jobs[jobId];
-        if (state == 0 || state >> 8 != uint256(keccak256(abi.encode(job))) >> 8) revert JobMismatch(jobId);
+        if (state == 0 || state >> 8 != _jobHash(job) >> 8) revert JobMismatch(jobId);
         JobStatus status = JobStatus(uint8(state));
         if (status != a && status != b) revert InvalidJobStatus(jobId, status);
+    }
+
+    /// @dev keccak256(abi.encode(job)) without the encoder's copy and range checks: a Job is static, so its
+    /// encoding is its calldata image. A job sent with dirty padding hashes differently, so it is refused as a
+    /// mismatch (re-encoding it would revert instead).
+    function _jobHash(Job calldata job) private pure returns (uint256 hash) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let image := mload(0x40)
+            calldatacopy(image, job, 0x180)
+            hash := keccak256(image, 0x180)
+        }
+    }
+
+    /// @dev The EIP-712 digest of JobResult(jobId, resultHash, minutesUsed), which the node key signs.
+    function _resultDigest(uint256 jobId, bytes32 resultHash, uint32 minutesUsed) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(JOB_RESULT_TYPEHASH, jobId, resultHash, minutesUsed)));
     }
 
     function _store(uint256 jobId, Job memory job, JobStatus status) private {
@@ -488,19 +504,26 @@ contract ComputeMarket is MarketFees, PullPayments, EIP712, IComputeMarket {
     /// @dev Splits a settled job's escrow: data fee to the dataset's owner, minutes used to the provider,
     /// the market fee on both to the treasury, the rest back to the buyer.
     function _settle(uint256 jobId, Job calldata job, uint256 escrow, bytes32 resultHash, uint32 minutesUsed) private {
-        Settlement memory split;
+        address currency = job.currency;
+        uint256 dataFee = job.dataFee;
+        uint16 bps = job.feeBps;
         uint256 providerFee = uint256(minutesUsed) * job.pricePerMinute;
-        uint256 dataFeeCut = _feeOn(job.dataFee, job.feeBps);
-        uint256 providerFeeCut = _feeOn(providerFee, job.feeBps);
+        uint256 dataFeeCut = _feeOn(dataFee, bps);
+        uint256 providerFeeCut = _feeOn(providerFee, bps);
+        Settlement memory split;
         split.owner = registry.datasetOwner(job.datasetId);
-        split.ownerAmount = job.dataFee - dataFeeCut;
-        split.providerAmount = providerFee - providerFeeCut;
-        split.marketFee = dataFeeCut + providerFeeCut;
-        split.buyerRefund = escrow - job.dataFee - providerFee;
-        _credit(job.currency, split.owner, split.ownerAmount);
-        _credit(job.currency, _providers[job.providerId].owner, split.providerAmount);
-        _credit(job.currency, treasury, split.marketFee);
-        _credit(job.currency, job.buyer, split.buyerRefund);
+        // Unchecked: a cut never exceeds its amount (bps <= 10,000), and minutesUsed <= maxMinutes makes the
+        // data fee plus the provider's fee at most the escrow.
+        unchecked {
+            split.ownerAmount = dataFee - dataFeeCut;
+            split.providerAmount = providerFee - providerFeeCut;
+            split.marketFee = dataFeeCut + providerFeeCut;
+            split.buyerRefund = escrow - dataFee - providerFee;
+        }
+        _credit(currency, split.owner, split.ownerAmount);
+        _credit(currency, _providers[job.providerId].owner, split.providerAmount);
+        _creditFee(currency, split.marketFee);
+        _credit(currency, job.buyer, split.buyerRefund);
         emit JobSettled(jobId, resultHash, minutesUsed, split);
     }
 

@@ -33,10 +33,30 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         bytes32 metadataDigest;
     }
 
+    /// @dev {LicenceTerms} as stored. The ABI's field order puts six flags between the fields a sale reads and
+    /// the prices, which spreads those over three slots; here currency to aiTrainingAllowed fill slot 0 and both
+    /// prices slot 1, so {getOffer} reads two slots of terms.
+    struct StoredTerms {
+        address currency;
+        uint64 accessDuration;
+        uint16 commercialRevShare;
+        bool computeOnly;
+        bool aiTrainingAllowed;
+        uint128 downloadPrice;
+        uint128 computePrice;
+        bool transferable;
+        bool commercialUse;
+        bool commercialAttribution;
+        bool derivativesAllowed;
+        bool derivativesAttribution;
+        bool derivativesReciprocal;
+        string uri;
+    }
+
     uint256 private _nextDatasetId = 1;
     uint256 private _nextTermsId = 1;
     mapping(uint256 datasetId => Dataset) private _datasets;
-    mapping(uint256 termsId => LicenceTerms) private _terms;
+    mapping(uint256 termsId => StoredTerms) private _terms;
     mapping(bytes32 termsHash => uint256 termsId) private _termsIdByHash;
     /// @notice Whether `currency` may be used in licence terms.
     mapping(address currency => bool) public isCurrencyAllowed;
@@ -193,7 +213,7 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         onlyDatasetOwner(datasetId)
         returns (uint256 termsId)
     {
-        LicenceTerms memory terms = _terms[_datasets[datasetId].termsId];
+        LicenceTerms memory terms = _loadTerms(_datasets[datasetId].termsId);
         terms.downloadPrice = downloadPrice;
         terms.computePrice = computePrice;
         termsId = _registerTerms(terms);
@@ -222,7 +242,7 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     /// @inheritdoc IDatasetRegistry
     function getTerms(uint256 termsId) external view returns (LicenceTerms memory) {
         if (termsId == 0 || termsId >= _nextTermsId) revert UnknownTerms(termsId);
-        return _terms[termsId];
+        return _loadTerms(termsId);
     }
 
     /// @notice The id identical terms were registered under, or 0 if they never were.
@@ -235,7 +255,7 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     function getOffer(uint256 datasetId) external view returns (Offer memory offer) {
         offer.owner = _requireDataset(datasetId);
         Dataset storage dataset = _datasets[datasetId];
-        LicenceTerms storage terms = _terms[dataset.termsId];
+        StoredTerms storage terms = _terms[dataset.termsId];
         offer.listed = dataset.listed;
         offer.termsId = dataset.termsId;
         offer.currency = terms.currency;
@@ -299,8 +319,44 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         _validate(terms);
         termsId = _nextTermsId++;
         _termsIdByHash[termsHash] = termsId;
-        _terms[termsId] = terms;
+        _terms[termsId] = StoredTerms({
+            currency: terms.currency,
+            accessDuration: terms.accessDuration,
+            commercialRevShare: terms.commercialRevShare,
+            computeOnly: terms.computeOnly,
+            aiTrainingAllowed: terms.aiTrainingAllowed,
+            downloadPrice: terms.downloadPrice,
+            computePrice: terms.computePrice,
+            transferable: terms.transferable,
+            commercialUse: terms.commercialUse,
+            commercialAttribution: terms.commercialAttribution,
+            derivativesAllowed: terms.derivativesAllowed,
+            derivativesAttribution: terms.derivativesAttribution,
+            derivativesReciprocal: terms.derivativesReciprocal,
+            uri: terms.uri
+        });
         emit TermsRegistered(termsId, terms);
+    }
+
+    /// @dev The terms stored under `termsId`, in the ABI's field order.
+    function _loadTerms(uint256 termsId) private view returns (LicenceTerms memory) {
+        StoredTerms storage terms = _terms[termsId];
+        return LicenceTerms({
+            currency: terms.currency,
+            accessDuration: terms.accessDuration,
+            commercialRevShare: terms.commercialRevShare,
+            computeOnly: terms.computeOnly,
+            aiTrainingAllowed: terms.aiTrainingAllowed,
+            transferable: terms.transferable,
+            commercialUse: terms.commercialUse,
+            commercialAttribution: terms.commercialAttribution,
+            derivativesAllowed: terms.derivativesAllowed,
+            derivativesAttribution: terms.derivativesAttribution,
+            derivativesReciprocal: terms.derivativesReciprocal,
+            downloadPrice: terms.downloadPrice,
+            computePrice: terms.computePrice,
+            uri: terms.uri
+        });
     }
 
     function _switchTerms(uint256 datasetId, uint256 termsId) private {

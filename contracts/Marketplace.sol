@@ -6,14 +6,12 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
 import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
-import {Offer} from "./interfaces/ILicenceTerms.sol";
-import {PullPayments} from "./base/PullPayments.sol";
 import {MarketFees} from "./base/MarketFees.sol";
 
 /// @title Marketplace
 /// @notice Sells download licences for datasets in the currency of their terms and answers {canDecrypt},
 /// the on-chain condition the key network checks before it releases a dataset's key.
-contract Marketplace is MarketFees, PullPayments {
+contract Marketplace is MarketFees {
     using SafeERC20 for IERC20;
 
     /// @notice A download licence: the terms it was bought under and when it ends.
@@ -96,7 +94,8 @@ contract Marketplace is MarketFees, PullPayments {
     /// @param maxPrice Highest price the buyer accepts, guarding against a price change in flight.
     /// @return expiresAt When the licence ends (type(uint64).max for perpetual).
     function buyLicence(uint256 datasetId, uint256 maxPrice) external nonReentrant returns (uint64 expiresAt) {
-        return _buy(datasetId, maxPrice);
+        (address owner, uint64 termsId, address currency, uint64 accessDuration, uint256 price) = _sale(datasetId);
+        return _buy(datasetId, maxPrice, owner, termsId, currency, accessDuration, price);
     }
 
     /// @notice {buyLicence} with an EIP-2612 permit instead of a prior approval.
@@ -113,9 +112,9 @@ contract Marketplace is MarketFees, PullPayments {
         nonReentrant
         returns (uint64 expiresAt)
     {
-        address currency = registry.getOffer(datasetId).currency;
+        (address owner, uint64 termsId, address currency, uint64 accessDuration, uint256 price) = _sale(datasetId);
         try IERC20Permit(currency).permit(msg.sender, address(this), maxPrice, deadline, v, r, s) {} catch {}
-        return _buy(datasetId, maxPrice);
+        return _buy(datasetId, maxPrice, owner, termsId, currency, accessDuration, price);
     }
 
     /// @notice Moves the caller's valid licence to `datasetId` to `to`, if its terms allow transfer.
@@ -159,31 +158,72 @@ contract Marketplace is MarketFees, PullPayments {
         return address(compute) != address(0) && compute.hasActiveJob(datasetId, account);
     }
 
-    function _buy(uint256 datasetId, uint256 maxPrice) private returns (uint64 expiresAt) {
-        Offer memory offer = registry.getOffer(datasetId);
-        if (!offer.listed) revert DatasetNotListed(datasetId);
-        if (offer.computeOnly) revert ComputeOnlyDataset(datasetId);
-        uint256 price = offer.downloadPrice;
+    function _buy(
+        uint256 datasetId,
+        uint256 maxPrice,
+        address owner,
+        uint64 termsId,
+        address currency,
+        uint64 accessDuration,
+        uint256 price
+    ) private returns (uint64 expiresAt) {
         if (price > maxPrice) revert PriceAboveMax(price, maxPrice);
 
         Licence storage licence = _licences[datasetId][msg.sender];
         uint64 current = licence.expiresAt;
         if (current == PERPETUAL) revert AlreadyLicensedForever(datasetId);
-        if (offer.accessDuration == 0) {
+        if (accessDuration == 0) {
             expiresAt = PERPETUAL;
         } else {
             uint256 from = current > block.timestamp ? current : block.timestamp;
-            uint256 end = from + offer.accessDuration;
+            uint256 end = from + accessDuration;
             expiresAt = end >= PERPETUAL ? PERPETUAL : uint64(end);
         }
-        licence.termsId = offer.termsId;
+        licence.termsId = termsId;
         licence.expiresAt = expiresAt;
 
-        uint256 fee = _feeOn(price, feeBps);
-        _credit(offer.currency, offer.owner, price - fee);
-        _credit(offer.currency, treasury, fee);
-        emit LicencePurchased(datasetId, msg.sender, offer.owner, offer.termsId, offer.currency, price, fee, expiresAt);
+        uint256 fee = _chargeFee(currency, price);
+        _credit(currency, owner, price - fee);
+        emit LicencePurchased(datasetId, msg.sender, owner, termsId, currency, price, fee, expiresAt);
 
-        if (price != 0) IERC20(offer.currency).safeTransferFrom(msg.sender, address(this), price);
+        if (price != 0) IERC20(currency).safeTransferFrom(msg.sender, address(this), price);
+    }
+
+    /// @dev What a sale needs from `registry.getOffer(datasetId)`, read from the return data without the ABI
+    /// decoder: the registry is immutable and ours and encodes clean values, so the decoder's copy and range
+    /// checks are pure cost. Reverts with the registry's error for an unknown dataset, and with
+    /// {DatasetNotListed} or {ComputeOnlyDataset} when no download licence is on sale.
+    function _sale(uint256 datasetId)
+        private
+        view
+        returns (address owner, uint64 termsId, address currency, uint64 accessDuration, uint256 price)
+    {
+        IDatasetRegistry registry_ = registry;
+        bytes4 selector = IDatasetRegistry.getOffer.selector;
+        bool listed;
+        bool computeOnly;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // The return data goes past the free memory pointer: read here, never kept.
+            let offer := mload(0x40)
+            mstore(0x00, selector)
+            mstore(0x04, datasetId)
+            if iszero(staticcall(gas(), registry_, 0x00, 0x24, offer, 0x120)) {
+                returndatacopy(offer, 0x00, returndatasize())
+                revert(offer, returndatasize())
+            }
+            // An Offer is 9 words; its fields in order: owner, listed, termsId, currency, accessDuration,
+            // computeOnly, aiTrainingAllowed, downloadPrice, computePrice.
+            if lt(returndatasize(), 0x120) { revert(0x00, 0x00) }
+            owner := mload(offer)
+            listed := mload(add(offer, 0x20))
+            termsId := mload(add(offer, 0x40))
+            currency := mload(add(offer, 0x60))
+            accessDuration := mload(add(offer, 0x80))
+            computeOnly := mload(add(offer, 0xa0))
+            price := mload(add(offer, 0xe0))
+        }
+        if (!listed) revert DatasetNotListed(datasetId);
+        if (computeOnly) revert ComputeOnlyDataset(datasetId);
     }
 }

@@ -2,8 +2,8 @@
 pragma solidity ^0.8.28;
 
 /// @notice PIL-style licence terms. Stored once and referenced by id: the same terms always get the same id.
-/// @dev Field order packs the fields a sale reads (currency to aiTrainingAllowed, then the prices) into two
-/// storage slots.
+/// @dev This field order is the ABI's. The registry stores terms in another order (its `StoredTerms`), which packs
+/// the fields a sale reads (currency to aiTrainingAllowed, then both prices) into two storage slots.
 struct LicenceTerms {
     /// ERC-20 the prices are paid in; must be allowed by the registry.
     address currency;

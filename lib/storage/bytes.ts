@@ -17,3 +17,10 @@ export async function* countBytes(
     yield chunk;
   }
 }
+
+/** Everything `source` yields, as one Uint8Array (no copy when it is a single chunk, as a block usually is). */
+export async function concatBytes(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of source) chunks.push(chunk);
+  return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks);
+}

@@ -4,16 +4,17 @@
  * Kubo RPC API. Helia and its stores are ESM-only, hence the dynamic imports.
  */
 import '../polyfills';
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import type { Helia, Pin } from 'helia';
 import type { UnixFS } from '@helia/unixfs';
 import type { FsBlockstore } from 'blockstore-fs';
 import type { FsDatastore } from 'datastore-fs';
 import type { ContentStat, ContentStore } from './index';
-import { ContentNotFoundError, describeFailure, InvalidBlockError, InvalidRangeError, UploadAbortedError } from './errors';
-import { countBytes } from './bytes';
-import { dagJsonBlockCid, isUnixFs, parseCid } from './ipld';
-import type { CID } from './ipld';
+import { ContentNotFoundError, describeFailure, InvalidRangeError, UploadAbortedError } from './errors';
+import { concatBytes, countBytes } from './bytes';
+import { dagJsonBlockCid, isUnixFs, KUBO_CHUNK_SIZE, parseCid, type CID } from './ipld';
+import { leafSkippingWalker } from './walker';
 
 /** How a node imports a file: Kubo's `--cid-version=1` settings unless a Kubo RPC caller asks for CIDv0. */
 export interface ImportFormat {
@@ -22,7 +23,7 @@ export interface ImportFormat {
   rawLeaves: boolean;
 }
 
-export const KUBO_CIDV1: ImportFormat = { cidVersion: 1, rawLeaves: true };
+const KUBO_CIDV1: ImportFormat = { cidVersion: 1, rawLeaves: true };
 
 export interface AddOptions {
   onProgress?: (bytes: number) => void;
@@ -50,8 +51,10 @@ export interface NodeIdentity {
 }
 
 const SELF_KEY = 'self';
+/** Bytes of a file read per exporter call (16 chunks): the most a slow reader makes the node hold. */
+const READ_WINDOW = 16 * KUBO_CHUNK_SIZE;
 /** Names of the errors Helia and its stores throw for a block this offline node does not have. */
-const NOT_FOUND = new Set(['BlockNotFoundWhileOfflineError', 'NotFoundError', 'NoBlockBrokersError']);
+const NOT_FOUND = new Set(['BlockNotFoundWhileOfflineError', 'NotFoundError']);
 
 function isNotFound(error: unknown): boolean {
   return NOT_FOUND.has(describeFailure(error).name);
@@ -150,20 +153,40 @@ export class HeliaNode implements Omit<ContentStore, 'apiUrl'> {
     return { cid, size, dagSize: Number(imported.size) };
   }
 
-  /** Reads a file, or `length` bytes of it from `offset`. */
+  /**
+   * Reads a file, or `length` bytes of it from `offset`, a window at a time: the exporter reads a whole
+   * requested range into a queue regardless of how fast it is consumed, so asking for one bounded window
+   * after another is what keeps memory flat when the reader is slow (a download over a slow network).
+   */
   async *cat(cid: string, options: { offset?: number; length?: number; signal?: AbortSignal } = {}): AsyncIterable<Uint8Array> {
     const parsed = await parseCid(cid);
-    const { offset, length } = options;
+    const { offset = 0, length } = options;
     for (const [name, value] of [['offset', offset], ['length', length]] as const) {
       if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw new InvalidRangeError(cid, `${name} ${value} is not a non-negative integer`);
     }
-    try {
-      yield* this.fs.cat(exporterCid(parsed), { offset, length, signal: options.signal, offline: true });
-    } catch (error) {
-      // The exporter's way of saying the offset is past the end of the file.
-      const { name, message } = describeFailure(error);
-      if (name === 'InvalidParametersError') throw new InvalidRangeError(cid, message, error);
-      notFoundAs(cid, error);
+    // The exporter listens on the signal once per block in flight, often more than Node's default warning
+    // threshold of 10: give it a signal of its own with no such limit.
+    const signal = options.signal && AbortSignal.any([options.signal]);
+    if (signal) setMaxListeners(0, signal);
+    let position = offset;
+    let remaining = length ?? Infinity;
+    while (remaining > 0) {
+      const wanted = Math.min(READ_WINDOW, remaining);
+      let read = 0;
+      try {
+        for await (const chunk of this.fs.cat(exporterCid(parsed), { offset: position, length: wanted, signal, offline: true })) {
+          read += chunk.byteLength;
+          yield chunk;
+        }
+      } catch (error) {
+        // The exporter's way of saying the offset is past the end of the file.
+        const { name, message } = describeFailure(error);
+        if (name === 'InvalidParametersError') throw new InvalidRangeError(cid, message, error);
+        notFoundAs(cid, error);
+      }
+      if (read < wanted) return;
+      position += read;
+      remaining -= read;
     }
   }
 
@@ -184,11 +207,8 @@ export class HeliaNode implements Omit<ContentStore, 'apiUrl'> {
   async pin(cid: string, options: { recursive?: boolean } = {}): Promise<void> {
     const parsed = await parseCid(cid);
     if (await this.pinType(cid)) return;
-    // The pin walker fetches through Helia, which fails with an unhandled rejection when a block is missing:
-    // make sure the root is here first (content only arrives whole, through add and putBlock).
-    if (!(await this.helia.blockstore.has(parsed))) throw new ContentNotFoundError(cid);
     try {
-      for await (const _block of this.helia.pins.add(parsed, { depth: options.recursive === false ? 0 : Infinity })) {
+      for await (const _block of this.helia.pins.add(parsed, { depth: options.recursive === false ? 0 : Infinity, walker: leafSkippingWalker })) {
         // the generator pins as it walks: drain it
       }
     } catch (error) {
@@ -200,7 +220,7 @@ export class HeliaNode implements Omit<ContentStore, 'apiUrl'> {
   async unpin(cid: string): Promise<void> {
     const parsed = await parseCid(cid);
     if (!(await this.rootPin(parsed))) return;
-    for await (const _block of this.helia.pins.rm(parsed)) {
+    for await (const _block of this.helia.pins.rm(parsed, { walker: leafSkippingWalker })) {
       // the generator unpins as it walks: drain it
     }
   }
@@ -219,8 +239,7 @@ export class HeliaNode implements Omit<ContentStore, 'apiUrl'> {
   }
 
   /** Stores one DAG-JSON block and pins it (the block itself: the content it links to has pins of its own). */
-  async putBlock(bytes: Uint8Array, codec: 'dag-json', options: { pin?: boolean } = {}): Promise<string> {
-    if (codec !== 'dag-json') throw new InvalidBlockError(`codec ${String(codec)} is not supported (only dag-json)`);
+  async putBlock(bytes: Uint8Array, _codec: 'dag-json', options: { pin?: boolean } = {}): Promise<string> {
     const cid = await dagJsonBlockCid(bytes);
     await this.helia.blockstore.put(cid, bytes);
     if (options.pin !== false) await this.pin(cid.toString(), { recursive: false });
@@ -257,10 +276,8 @@ export class HeliaNode implements Omit<ContentStore, 'apiUrl'> {
     }
   }
 
-  private async readBlock(cid: CID): Promise<Uint8Array> {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of this.helia.blockstore.get(cid, { offline: true })) chunks.push(chunk);
-    return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks);
+  private readBlock(cid: CID): Promise<Uint8Array> {
+    return concatBytes(this.helia.blockstore.get(cid, { offline: true }));
   }
 }
 

@@ -14,7 +14,7 @@ export type CID = Pin['cid'];
  * are interchangeable at run time (both libraries accept any CID-shaped object); only the typings differ,
  * in Uint8Array's type parameter. With a single multiformats 14 in the tree this becomes a no-op.
  */
-function asCid(cid: OwnCid): CID {
+export function asCid(cid: OwnCid): CID {
   return cid as unknown as CID;
 }
 

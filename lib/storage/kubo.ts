@@ -1,6 +1,6 @@
 /**
  * The one ContentStore implementation: a Kubo RPC API client. It talks to the embedded Helia node
- * (`node.ts`) by default and to any Kubo node when DATAGORA_IPFS_API points elsewhere. kubo-rpc-client is
+ * (./node) by default and to any Kubo node when DATAGORA_IPFS_API points elsewhere. kubo-rpc-client is
  * ESM-only, hence the dynamic import.
  */
 import type { KuboRPCClient } from 'kubo-rpc-client';
@@ -8,9 +8,9 @@ import type { StorageConfig } from '../config';
 import { DatagoraError } from '../errors';
 import type { ContentStat, ContentStore } from './index';
 import { countBytes } from './bytes';
-import { ContentNotFoundError, describeFailure, StorageRequestError, StorageUnavailableError, UploadAbortedError } from './errors';
-import { dagJsonBlockCid, isUnixFs, KUBO_CHUNK_SIZE, parseCid } from './ipld';
-import type { CID } from './ipld';
+import { streamAdd } from './upload';
+import { ContentNotFoundError, describeFailure, StorageRequestError, StorageUnavailableError } from './errors';
+import { dagJsonBlockCid, isUnixFs, parseCid, type CID } from './ipld';
 
 export interface KuboStoreOptions {
   /** Which configuration this API belongs to, for health. */
@@ -50,24 +50,15 @@ export class KuboStore implements ContentStore {
     options: { onProgress?: (bytes: number) => void; signal?: AbortSignal } = {},
   ): Promise<{ cid: string; size: number }> {
     let size = 0;
-    const content = countBytes(source, (total) => (size = total), options.signal);
     const { onProgress } = options;
-    try {
-      const result = await this.client.add(content, {
-        // Kubo's `ipfs add --cid-version=1`: raw leaves, 262144-byte chunks, balanced DAG of 174 links.
-        cidVersion: 1,
-        rawLeaves: true,
-        chunker: `size-${KUBO_CHUNK_SIZE}`,
-        pin: true,
-        progress: onProgress && ((bytes) => onProgress(bytes)),
-        signal: options.signal,
-      });
-      return { cid: result.cid.toString(), size };
-    } catch (error) {
-      // kubo-rpc-client aborts the request when the source throws; either way nothing was pinned.
-      if (options.signal?.aborted || describeFailure(error).name === 'AbortError') throw new UploadAbortedError(options.signal?.reason ?? error);
-      throw this.failure(error, 'add');
-    }
+    const content = countBytes(source, (total) => {
+      size = total;
+      onProgress?.(total);
+    }, options.signal);
+    // Streamed with node:http rather than kubo-rpc-client's fetch, which buffers whole uploads (upload.ts).
+    const written = await streamAdd(this.apiUrl, content, options.signal);
+    // Nodes may answer in another base (js-ipfs: base58btc); the market names CIDv1 in base32 like Kubo.
+    return { cid: (await parseCid(written)).toString(), size };
   }
 
   async *cat(cid: string, options: { offset?: number; length?: number; signal?: AbortSignal } = {}): AsyncIterable<Uint8Array> {

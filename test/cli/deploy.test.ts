@@ -51,12 +51,15 @@ describe('datagora deploy', () => {
   });
 
   it('lets the app and CLI use those deployments through the rpc adapter', async () => {
-    const run = runCli(['health', '--json'], { DATAGORA_CHAIN: 'rpc', DATAGORA_RPC_URL: chain.rpcUrl, DATAGORA_DEPLOYMENTS: out });
-    expect(await run.exit).toBe(0);
+    // No IPFS node or key nodes run beside this chain: health says so per component, naming where it looked.
+    const run = runCli(['health', '--json'], { DATAGORA_CHAIN: 'rpc', DATAGORA_RPC_URL: chain.rpcUrl, DATAGORA_DEPLOYMENTS: out, DATAGORA_IPFS_PORT: '9', DATAGORA_KEYNODE_PORT: '9' });
+    expect(await run.exit).toBe(1);
     const health = JSON.parse(run.output()) as { status: string; components: Record<string, { status: string; details: Record<string, unknown> }> };
-    expect(health.status).toBe('ok');
+    expect(health.status).toBe('error');
     expect(health.components.chain!.details).toMatchObject({ adapter: 'rpc', chainId: 1337 });
     expect(health.components.contracts!.status).toBe('ok');
+    expect(health.components.storage).toMatchObject({ status: 'error', details: { error: expect.stringContaining('127.0.0.1:9') } });
+    expect(health.components.keynode0).toMatchObject({ status: 'error', details: { error: expect.stringContaining('127.0.0.1:9') } });
   });
 
   it('reports the wrong chain when the RPC serves another chain than the deployments', async () => {

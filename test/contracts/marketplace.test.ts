@@ -666,6 +666,30 @@ describe('withdraw', () => {
     expect(await withdrawable(address(SELLER))).toBe(price - feeOn(price, 250n));
   });
 
+  it('pays each treasury the fees earned while it held the role, before and after its own withdrawals', async () => {
+    const price = 1_000_000n;
+    const fee = feeOn(price, 250n);
+    const { datasetId } = await publish({ downloadPrice: price });
+    await buy(BUYER, datasetId, price);
+    await fixture().mined(fixture().marketplace(ADMIN).write.withdraw([token()]));
+    expect(await withdrawable(address(ADMIN))).toBe(0n);
+    await expectRevert(fixture().marketplace(ADMIN).write.withdraw([token()]), 'NothingToWithdraw', [token(), address(ADMIN)]);
+
+    await buy(OTHER, datasetId, price);
+    await fixture().mined(fixture().marketplace(ADMIN).write.setTreasury([address(STRANGER)]));
+    await buy(BUYER, datasetId, price);
+    expect(await withdrawable(address(ADMIN))).toBe(fee);
+    expect(await withdrawable(address(STRANGER))).toBe(fee);
+
+    for (const account of [ADMIN, STRANGER]) {
+      const receipt = await fixture().mined(fixture().marketplace(account).write.withdraw([token()]));
+      expect(marketplaceEvents(receipt, 'Withdrawn').map((e) => e.args)).toEqual([{ token: token(), account: address(account), amount: fee }]);
+      expect(await withdrawable(address(account))).toBe(0n);
+    }
+    expect(await balanceOf(marketplaceAddress())).toBe(3n * (price - fee));
+    expect(await withdrawable(address(SELLER))).toBe(3n * (price - fee));
+  });
+
   it('reverts NothingToWithdraw for an account never credited and for a token never paid in', async () => {
     await expectRevert(fixture().marketplace(STRANGER).write.withdraw([token()]), 'NothingToWithdraw', [token(), address(STRANGER)]);
     const other = fixture().deployments.contracts.datasetRegistry;

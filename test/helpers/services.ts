@@ -3,6 +3,7 @@
  * the contracts, the embedded IPFS node, a key ceremony and n key nodes — the real components `npm start`
  * runs, plus the Config that points the SDK at them.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -15,6 +16,7 @@ import { loadConfig, type Config } from '@/lib/config';
 import { Market } from '@/lib/market';
 import { startStorageNode } from '@/lib/storage/node';
 import { startTestMarket, type TestMarket } from './market';
+import { CLI } from './processes';
 
 export interface TestServices {
   chain: TestMarket;
@@ -57,8 +59,32 @@ export function cliEnv(config: Config): Record<string, string> {
   };
 }
 
-/** Starts everything a market flow needs; `stop()` tears it all down and deletes the state. */
-export async function startTestServices(options: { keyNodes?: number; threshold?: number } = {}): Promise<TestServices> {
+/** The embedded IPFS node as its own `datagora ipfs` process, as `npm start` runs it. */
+async function spawnStorageNode(config: Config): Promise<{ stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [CLI, 'ipfs'], { env: { ...process.env, ...cliEnv(config) }, stdio: 'ignore' });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`datagora ipfs exited with ${child.exitCode}`);
+    const ok = await fetch(`${config.storage.apiUrl}/api/v0/version`, { method: 'POST' }).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error('datagora ipfs did not start within 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/**
+ * Starts everything a market flow needs; `stop()` tears it all down and deletes the state. The IPFS node
+ * runs in this process unless `storageProcess` (benchmarks: the node must not share the client's thread).
+ */
+export async function startTestServices(options: { keyNodes?: number; threshold?: number; storageProcess?: boolean } = {}): Promise<TestServices> {
   const nodes = options.keyNodes ?? 3;
   const threshold = options.threshold ?? 2;
   const home = mkdtempSync(path.join(os.tmpdir(), 'datagora-services-'));
@@ -80,7 +106,9 @@ export async function startTestServices(options: { keyNodes?: number; threshold?
     });
     writeDeployments(config.deploymentsFile, chain.deployments);
     if (config.storage.adapter !== 'helia' || config.keyNetwork.adapter !== 'local') throw new Error('test services need the embedded adapters');
-    const storage = await startStorageNode({ host: config.storage.host, port: config.storage.port, dir: config.storage.dir });
+    const storage = options.storageProcess
+      ? await spawnStorageNode(config)
+      : await startStorageNode({ host: config.storage.host, port: config.storage.port, dir: config.storage.dir });
     stops.push(() => storage.stop());
     const network = config.keyNetwork;
     await ensureKeyNetwork(network.dir, network.nodes, network.threshold);

@@ -173,6 +173,15 @@ describe('the Kubo RPC wire format', () => {
     expect(await response.json()).toEqual({ Name: 'data.bin', Hash: vector?.cid, Size: String(vector?.dagSize) });
   });
 
+  it('one file per add: a request with two is refused', async () => {
+    const form = new FormData();
+    form.append('file', new Blob(['first']), 'a.txt');
+    form.append('file-1', new Blob(['second']), 'b.txt');
+    const response = await rpc('add?cid-version=1', { method: 'POST', body: form });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ Message: expect.stringContaining('one file per request'), Type: 'error' });
+  });
+
   it('errors are {Message, Code, Type} with 400, 404 and 405', async () => {
     const missing = await rpc(`cat?arg=${ABSENT_CID}`);
     expect(missing.status).toBe(404);
