@@ -1,3 +1,5 @@
+import { Catalogue } from '@/components/datasets/catalogue';
+import { readCatalogue } from '@/components/datasets/read-catalogue';
 import { Audiences } from '@/components/market/audiences';
 import { MarketFacts } from '@/components/market/market-facts';
 import { MarketIntro } from '@/components/market/market-intro';
@@ -8,7 +10,7 @@ import { readMarket } from '@/components/market/read-market';
 export const dynamic = 'force-dynamic';
 
 export default async function HomePage() {
-  const snapshot = await readMarket();
+  const [snapshot, catalogue] = await Promise.all([readMarket(), readCatalogue()]);
   return (
     <>
       <MarketIntro snapshot={snapshot} />
@@ -19,6 +21,13 @@ export default async function HomePage() {
           </h2>
           <p className="mt-2 mb-6 text-muted">Read from the chain for this page view.</p>
           {snapshot.available ? <MarketFacts facts={snapshot} /> : <MarketUnavailable status={snapshot} />}
+        </section>
+        <section id="datasets" aria-labelledby="datasets-title" className="scroll-mt-8">
+          <h2 id="datasets-title" className="text-2xl font-semibold tracking-tight">
+            Datasets
+          </h2>
+          <p className="mt-2 mb-6 text-muted">Encrypted on IPFS; each description signed by its owner and anchored on-chain.</p>
+          <Catalogue catalogue={catalogue} />
         </section>
         <section id="audiences" aria-labelledby="audiences-title" className="scroll-mt-8">
           <h2 id="audiences-title" className="text-2xl font-semibold tracking-tight">

@@ -5,7 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { fetchChainId, readDeployments, WrongChainError } from '../chain';
 import { loadConfig, type Config } from '../config';
-import { parsePreset, parsePrice } from '../licence/presets';
+import { parsePreset, parsePrice, presetOf } from '../licence/presets';
 import { Market, resolveAccount, type AccountChoice, type DatasetSummary } from '../market';
 import { progressBar } from './progress';
 import { UsageError } from './usage';
@@ -60,13 +60,7 @@ function printJson(value: unknown): void {
   console.log(JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
 }
 
-function licenceName(summary: DatasetSummary): string {
-  const t = summary.terms;
-  if (t.computeOnly) return 'compute-only';
-  if (t.aiTrainingAllowed) return 'ai-training';
-  if (!t.commercialUse) return 'non-commercial';
-  return t.derivativesAllowed ? 'commercial-remix' : 'commercial';
-}
+const licenceName = (summary: DatasetSummary) => presetOf(summary.terms);
 
 function parse<O extends ParseArgsConfig['options']>(args: string[], options: O) {
   return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true });

@@ -178,3 +178,11 @@ export function presetTerms(preset: LicencePreset, options: PresetOptions): Lice
 
 /** Default access period of a download licence. */
 export const DEFAULT_ACCESS_DURATION = 365n * DAY;
+
+/** The preset a set of terms reads as (terms from other tools map to the closest flavour). */
+export function presetOf(terms: Pick<LicenceTerms, 'computeOnly' | 'aiTrainingAllowed' | 'commercialUse' | 'derivativesAllowed'>): LicencePreset {
+  if (terms.computeOnly) return 'compute-only';
+  if (terms.aiTrainingAllowed) return 'ai-training';
+  if (!terms.commercialUse) return 'non-commercial';
+  return terms.derivativesAllowed ? 'commercial-remix' : 'commercial';
+}

@@ -234,8 +234,10 @@ export class Market {
         journal.remove(file);
         return { datasetId, metadataCid: cid, contentCid: upload.contentCid, termsId, txHash: hash, resumed };
       } catch (error) {
-        // Another publisher took the id the envelope names: wrap the key for the next id and try again.
-        if (error instanceof TransactionRejectedError && error.errorName === 'DatasetIdTaken' && attempt < MAX_PUBLISH_ATTEMPTS) continue;
+        // Another publisher took the id the envelope names (the revert may come back undecoded from gas
+        // estimation): wrap the key for the next id and try again.
+        const next = await this.publicClient.readContract({ address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
+        if (error instanceof TransactionRejectedError && next !== datasetId && attempt < MAX_PUBLISH_ATTEMPTS) continue;
         throw error;
       }
     }

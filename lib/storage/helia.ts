@@ -15,6 +15,7 @@ import { ContentNotFoundError, describeFailure, InvalidRangeError, UploadAborted
 import { concatBytes, countBytes } from './bytes';
 import { dagJsonBlockCid, isUnixFs, KUBO_CHUNK_SIZE, parseCid, type CID } from './ipld';
 import { leafSkippingWalker } from './walker';
+import { loadEsm } from '../esm';
 
 /** How a node imports a file: Kubo's `--cid-version=1` settings unless a Kubo RPC caller asks for CIDv0. */
 export interface ImportFormat {
@@ -86,12 +87,11 @@ export class HeliaNode implements Omit<ContentStore, 'apiUrl'> {
 
   /** Opens (creating if needed) the node whose blocks and pins live under `dir`. */
   static async open(dir: string): Promise<HeliaNode> {
-    // One import at a time: jest's ESM loader fails on concurrent imports sharing a module graph.
-    const { createHeliaLight } = await import('helia');
-    const { unixfs } = await import('@helia/unixfs');
-    const { FsBlockstore } = await import('blockstore-fs');
-    const { FsDatastore } = await import('datastore-fs');
-    const dagJson = await import('@ipld/dag-json');
+    const { createHeliaLight } = await loadEsm('helia', () => import('helia'));
+    const { unixfs } = await loadEsm('@helia/unixfs', () => import('@helia/unixfs'));
+    const { FsBlockstore } = await loadEsm('blockstore-fs', () => import('blockstore-fs'));
+    const { FsDatastore } = await loadEsm('datastore-fs', () => import('datastore-fs'));
+    const dagJson = await loadEsm('@ipld/dag-json', () => import('@ipld/dag-json'));
     const blockstore = new FsBlockstore(path.join(dir, 'blocks'));
     const datastore = new FsDatastore(path.join(dir, 'datastore'));
     await blockstore.open();

@@ -20,7 +20,7 @@ export interface ContentStore {
   /**
    * Adds a byte stream as a UnixFS file with Kubo's CIDv1 import settings (cidVersion 1, rawLeaves true,
    * fixed 262144-byte chunks, balanced layout, 174 children) and pins it. Constant memory for any size.
-   * `size` is the file size in bytes; `onProgress` receives the bytes imported so far.
+   * `size` is the file size in bytes; `onProgress` receives the bytes uploaded so far.
    */
   add(
     source: AsyncIterable<Uint8Array> | Uint8Array,

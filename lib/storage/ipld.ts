@@ -5,6 +5,7 @@
 import type { Pin } from 'helia';
 import type { CID as OwnCid } from 'multiformats/cid';
 import { InvalidBlockError, InvalidCidError } from './errors';
+import { loadEsm } from '../esm';
 
 /** A CID as Helia and kubo-rpc-client are typed against (multiformats 14). */
 export type CID = Pin['cid'];
@@ -29,7 +30,7 @@ export const CODEC = { raw: 0x55, dagPb: 0x70, dagJson: 0x0129 } as const;
 
 /** Parses a CID string (CIDv0 Qm…, CIDv1 in base32 or base58btc); throws InvalidCidError otherwise. */
 export async function parseCid(value: string): Promise<CID> {
-  const { CID } = await import('multiformats/cid');
+  const { CID } = await loadEsm('multiformats/cid', () => import('multiformats/cid'));
   try {
     return asCid(CID.parse(value));
   } catch (cause) {
@@ -50,10 +51,9 @@ export async function dagJsonBlockCid(bytes: Uint8Array): Promise<CID> {
   if (bytes.byteLength > MAX_BLOCK_SIZE) {
     throw new InvalidBlockError(`${bytes.byteLength} bytes is over the ${MAX_BLOCK_SIZE}-byte block limit`);
   }
-  // Sequential imports: jest's ESM loader fails on concurrent ones sharing a module graph.
-  const dagJson = await import('@ipld/dag-json');
-  const { sha256 } = await import('multiformats/hashes/sha2');
-  const { CID } = await import('multiformats/cid');
+  const dagJson = await loadEsm('@ipld/dag-json', () => import('@ipld/dag-json'));
+  const { sha256 } = await loadEsm('multiformats/hashes/sha2', () => import('multiformats/hashes/sha2'));
+  const { CID } = await loadEsm('multiformats/cid', () => import('multiformats/cid'));
   try {
     dagJson.decode(bytes);
   } catch (cause) {

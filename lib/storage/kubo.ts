@@ -11,6 +11,7 @@ import { countBytes } from './bytes';
 import { streamAdd } from './upload';
 import { ContentNotFoundError, describeFailure, StorageRequestError, StorageUnavailableError } from './errors';
 import { dagJsonBlockCid, isUnixFs, parseCid, type CID } from './ipld';
+import { loadEsm } from '../esm';
 
 export interface KuboStoreOptions {
   /** Which configuration this API belongs to, for health. */
@@ -41,7 +42,7 @@ export class KuboStore implements ContentStore {
 
   /** A client for the API at `apiUrl`; nothing is sent until the first call. */
   static async connect(apiUrl: string, options: KuboStoreOptions): Promise<KuboStore> {
-    const { create } = await import('kubo-rpc-client');
+    const { create } = await loadEsm('kubo-rpc-client', () => import('kubo-rpc-client'));
     return new KuboStore(apiUrl, create({ url: apiUrl }), options);
   }
 

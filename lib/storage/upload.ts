@@ -32,7 +32,10 @@ function parseAnswer(apiUrl: string, status: number, text: string): string {
 /** Streams `content` into the node at `apiUrl` as one pinned UnixFS file; resolves with its CID as the node wrote it. */
 export async function streamAdd(apiUrl: string, content: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<string> {
   const boundary = `datagora-${randomBytes(12).toString('hex')}`;
-  const url = new URL(`/api/v0/add?${ADD_QUERY}`, apiUrl);
+  // Appended to the API URL's own path: a gateway may serve the RPC API under a prefix.
+  const url = new URL(apiUrl);
+  url.pathname = `${url.pathname.replace(/\/$/, '')}/api/v0/add`;
+  url.search = ADD_QUERY;
   const request = (url.protocol === 'https:' ? https : http).request(url, {
     method: 'POST',
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },

@@ -11,6 +11,7 @@ import type { CID as OwnCid, Version } from 'multiformats/cid';
 import { concatBytes } from './bytes';
 import { ContentNotFoundError } from './errors';
 import { asCid, CODEC, type CID } from './ipld';
+import { loadEsm } from '../esm';
 
 const NO_BYTES = new Uint8Array(0);
 
@@ -32,9 +33,9 @@ function readBlock(components: GraphWalkerComponents, cid: OwnCid, options: Walk
 export function leafSkippingWalker(components: GraphWalkerComponents): GraphWalker {
   return {
     async *walk<T>(root: CID, options: WalkOptions<T> = {}): AsyncGenerator<GraphNode<T>> {
-      const { CID } = await import('multiformats/cid');
-      const { createUnsafe } = await import('multiformats/block');
-      const raw = await import('multiformats/codecs/raw');
+      const { CID } = await loadEsm('multiformats/cid', () => import('multiformats/cid'));
+      const { createUnsafe } = await loadEsm('multiformats/block', () => import('multiformats/block'));
+      const raw = await loadEsm('multiformats/codecs/raw', () => import('multiformats/codecs/raw'));
       const start = CID.asCID(root);
       if (!start) throw new TypeError(`not a CID: ${String(root)}`);
       const maxDepth = options.depth ?? Infinity;

@@ -85,7 +85,9 @@ describe('datagora start', () => {
 
     const page = await fetch(url);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('Datagora');
+    const html = await page.text();
+    expect(html).toContain('Datagora');
+    expect(html).toContain('Hourly weather readings, 12 European stations (2026 H1)');
   });
 
   it('lets the CLI publish as account 1, sell to account 2 who downloads identical bytes, and refuse account 3', async () => {
@@ -110,6 +112,19 @@ describe('datagora start', () => {
     const refused = await cli(['download', id, '--out', path.join(home, 'tides-stolen.csv'), '--account', '3']);
     expect(refused.code).not.toBe(0);
     expect(refused.output).toMatch(/^AccessDeniedError: .*may not decrypt/);
+
+    // The gateway serves the (public) ciphertext with ranges and the CID as ETag — never the plaintext.
+    const shown = await cli(['show', id, '--json']);
+    const { cid, size } = (JSON.parse(shown.output) as { document: { content: { cid: string; size: number } } }).document.content;
+    const whole = await fetch(`${url}/ipfs/${cid}`);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('etag')).toBe(`"${cid}"`);
+    const ciphertext = Buffer.from(await whole.arrayBuffer());
+    expect(ciphertext.length).toBe(size);
+    expect(ciphertext.includes(Buffer.from('brest'))).toBe(false);
+    const part = await fetch(`${url}/ipfs/${cid}`, { headers: { range: 'bytes=4-11' } });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(ciphertext.subarray(4, 12));
   });
 
   it('names the taken port and the variable that moves it', async () => {

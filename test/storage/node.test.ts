@@ -173,6 +173,18 @@ describe('the Kubo RPC wire format', () => {
     expect(await response.json()).toEqual({ Name: 'data.bin', Hash: vector?.cid, Size: String(vector?.dagSize) });
   });
 
+  it('add?progress=true streams Kubo’s progress lines before the result', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([patternBytes(600_000)]), 'data.bin');
+    const response = await rpc('add?cid-version=1&progress=true', { method: 'POST', body: form });
+    const lines = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as { Bytes?: number; Hash?: string });
+    const progress = lines.slice(0, -1).map((line) => line.Bytes ?? 0);
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.at(-1)).toBe(600_000);
+    expect(lines.at(-1)).toMatchObject({ Name: 'data.bin', Hash: expect.stringMatching(/^bafy/) });
+  });
+
   it('one file per add: a request with two is refused', async () => {
     const form = new FormData();
     form.append('file', new Blob(['first']), 'a.txt');
