@@ -82,7 +82,9 @@ function storageHealth(config: Config): Promise<ComponentHealth> {
 /** One local key node answers and serves the configured chain. */
 function keyNodeHealth(url: string): Promise<ComponentHealth> {
   return probe(async () => {
-    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3_000) });
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3_000) }).catch((cause: unknown) => {
+      throw new Error(`no key node answers at ${url}`, { cause });
+    });
     if (!response.ok) throw new Error(`${url}/health answered ${response.status}`);
     return { url, ...((await response.json()) as Record<string, unknown>) };
   });
