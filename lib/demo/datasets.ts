@@ -6,18 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { LicencePreset } from '../licence/presets';
-
-/** mulberry32: small, fast, good enough for synthetic data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './random';
 
 /** A normally distributed sample (Box–Muller). */
 function gaussian(rand: () => number, mean: number, sd: number): number {
@@ -199,7 +188,7 @@ export async function writeDemoFile(dir: string, dataset: DemoDataset, seed: num
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, dataset.file);
   const out = createWriteStream(file);
-  const rand = random(seed);
+  const rand = mulberry32(seed);
   let buffer = '';
   for (const row of dataset.rows(rand)) {
     buffer += `${row}\n`;

@@ -1,5 +1,6 @@
 /** Byte-stream helpers for the crypto tests. */
 import { randomBytes } from 'node:crypto';
+import { mulberry32 } from '@/lib/demo/random';
 
 /** All of `source` in one array. */
 export async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
@@ -8,17 +9,8 @@ export async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8A
   return Buffer.concat(parts);
 }
 
-/** A small deterministic PRNG (mulberry32), so a failing piece layout can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** A small deterministic PRNG, so a failing piece layout can be replayed from its seed. */
+export const prng = mulberry32;
 
 /** `bytes` as an async stream of pieces of random sizes from 0 to `maxPiece` (empty pieces included). */
 export async function* randomPieces(bytes: Uint8Array, seed: number, maxPiece = 300_000): AsyncGenerator<Uint8Array> {
