@@ -19,7 +19,8 @@ import { UsageError } from './usage';
 const HELP = `datagora — the decentralized data market
 
 Usage:
-  datagora start [--dev]                 the whole market: chain, contracts, web app (npm start)
+  datagora start [--dev]                 the whole market: chain, contracts, IPFS node, key nodes, demo
+                                          data on a fresh chain, web app (npm start)
   datagora deploy --rpc-url URL --private-key-env VAR [--out FILE] [--fee-bps N]
                   [--treasury ADDRESS] [--stablecoin ADDRESS | --mock-stablecoin]
                                           deploy the contracts to any EVM chain
