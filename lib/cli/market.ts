@@ -189,14 +189,14 @@ export async function download(args: string[]): Promise<number> {
   if (!values.out) throw new UsageError('download needs --out <path>');
   const bar = progressBar('download+decrypt', !values.json && process.stderr.isTTY === true);
   await withMarket(values, async (market) => {
+    let result;
     try {
-      const result = await market.download(id, values.out!, (p) => bar.update(p.bytes, p.total));
-      bar.done();
-      if (values.json) printJson(result);
-      else console.log(`wrote ${result.path} (${result.bytes.toLocaleString('en-US')} bytes, sha256 ${result.sha256} verified)`);
+      result = await market.download(id, values.out!, (p) => bar.update(p.bytes, p.total));
     } finally {
       bar.done();
     }
+    if (values.json) printJson(result);
+    else console.log(`wrote ${result.path} (${result.bytes.toLocaleString('en-US')} bytes, sha256 ${result.sha256} verified)`);
   });
   return 0;
 }

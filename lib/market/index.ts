@@ -268,10 +268,9 @@ export class Market {
       }
     }
     const added = await this.store.add(encryptStream(dataKey, plaintext(), { chunkSize: DEFAULT_CHUNK_SIZE }));
-    const stat = await this.store.stat(added.cid);
     return {
       contentCid: added.cid,
-      contentSize: stat.size,
+      contentSize: added.size,
       chunkSize: DEFAULT_CHUNK_SIZE,
       plaintextSha256: Buffer.from(hash.digest()).toString('hex'),
       size: bytes,
@@ -305,15 +304,21 @@ export class Market {
     const results: DatasetSummary[] = [];
     // A few at a time: each reads the chain and one IPFS block.
     for (let i = 0; i < ids.length; i += 8) {
-      results.push(...(await Promise.all(ids.slice(i, i + 8).map((id) => this.summary(id)))));
+      results.push(...(await Promise.all(ids.slice(i, i + 8).map((id) => this.readSummary(id)))));
     }
     return results;
   }
 
+  /** One dataset's summary; DatasetNotFoundError for an id the registry never gave out. */
   private async summary(id: bigint): Promise<DatasetSummary> {
-    const registry = this.deployments.contracts.datasetRegistry;
-    const count = await this.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'datasetCount' });
+    const count = await this.publicClient.readContract({ address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'datasetCount' });
     if (id < 1n || id > count) throw new DatasetNotFoundError(id);
+    return this.readSummary(id);
+  }
+
+  /** The summary of a dataset known to exist (listDatasets has already read the count). */
+  private async readSummary(id: bigint): Promise<DatasetSummary> {
+    const registry = this.deployments.contracts.datasetRegistry;
     const [dataset, owner] = await Promise.all([
       this.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'getDataset', args: [id] }),
       this.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'datasetOwner', args: [id] }),

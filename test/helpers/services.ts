@@ -3,7 +3,6 @@
  * the contracts, the embedded IPFS node, a key ceremony and n key nodes — the real components `npm start`
  * runs, plus the Config that points the SDK at them.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -14,9 +13,10 @@ import { startKeyNode } from '@/lib/access/node';
 import { devAccount, writeDeployments } from '@/lib/chain';
 import { loadConfig, type Config } from '@/lib/config';
 import { Market } from '@/lib/market';
+import { spawnNode, stopProcessGroup, waitUntilReady } from '@/lib/stack/process';
 import { startStorageNode } from '@/lib/storage/node';
 import { startTestMarket, type TestMarket } from './market';
-import { CLI } from './processes';
+import { CLI, ROOT } from './processes';
 
 export interface TestServices {
   chain: TestMarket;
@@ -61,23 +61,10 @@ export function cliEnv(config: Config): Record<string, string> {
 
 /** The embedded IPFS node as its own `datagora ipfs` process, as `npm start` runs it. */
 async function spawnStorageNode(config: Config): Promise<{ stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'ipfs'], { env: { ...process.env, ...cliEnv(config) }, stdio: 'ignore' });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`datagora ipfs exited with ${child.exitCode}`);
-    const ok = await fetch(`${config.storage.apiUrl}/api/v0/version`, { method: 'POST' }).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error('datagora ipfs did not start within 30 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  const child = spawnNode(CLI, ['ipfs'], ROOT, { ...process.env, ...cliEnv(config) }, () => undefined);
+  const api = `${config.storage.apiUrl}/api/v0/version`;
+  await waitUntilReady('ipfs', child, () => fetch(api, { method: 'POST' }).then((r) => r.ok), 30_000);
+  return { stop: () => stopProcessGroup(child) };
 }
 
 /**
