@@ -6,6 +6,7 @@
 import { keccak256, maxUint256, parseEventLogs, toHex, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { AnvilChain, connectPublic, deployMarket, devAccount, fundDevAccounts, walletFor } from '../lib/chain';
+import { signJobResult } from '../lib/compute/result';
 import { licenceTerms } from '../lib/licence';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi, type LicenceTerms } from '../lib/contracts';
 
@@ -98,15 +99,22 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
       const event = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'JobRequested' })[0]!;
       return { jobId: event.args.jobId, job: event.args.job };
     };
-    const submit = async (jobId: bigint, job: Awaited<ReturnType<typeof request>>['job'], name: string, target?: number, note?: string) => {
+    const submit = async (
+      jobId: bigint,
+      job: Awaited<ReturnType<typeof request>>['job'],
+      name: string,
+      target?: number,
+      note?: string,
+      delivered = true,
+    ) => {
       const resultHash = keccak256(toHex(`result ${jobId}`));
-      const signature = await node.signTypedData({
-        domain: { name: 'Datagora ComputeMarket', version: '1', chainId: d.chainId, verifyingContract: computeMarket },
-        types: { JobResult: [{ name: 'jobId', type: 'uint256' }, { name: 'resultHash', type: 'bytes32' }, { name: 'minutesUsed', type: 'uint32' }] },
-        primaryType: 'JobResult',
-        message: { jobId, resultHash, minutesUsed: 12 },
-      });
-      await record(name, await providerOwner.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'submitResult', args: [jobId, job, resultHash, 12, signature] }), target, note);
+      const signature = await signJobResult(node, { chainId: d.chainId, computeMarket }, { jobId, resultHash, minutesUsed: 12, delivered });
+      await record(
+        name,
+        await providerOwner.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'submitResult', args: [jobId, job, resultHash, 12, delivered, signature] }),
+        target,
+        note,
+      );
     };
 
     const first = await request(0, 'requestJob (first for dataset and provider)');
@@ -116,6 +124,8 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     await submit(second.jobId, second.job, 'submitResult', 80_000, 'all four payees already hold a balance');
     const third = await request(1);
     await submit(third.jobId, third.job, "submitResult (buyer's first refund)", undefined, "the buyer's balance starts empty");
+    const undelivered = await request(0);
+    await submit(undelivered.jobId, undelivered.job, 'submitResult (not delivered)', undefined, 'data fee back to the buyer; payees already hold a balance', false);
     const cancelled = await request(2);
     await record('cancelJob', await buyers[2]!.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }));
     const late = await request(2);
@@ -124,6 +134,12 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     await testRpc('evm_increaseTime', [Number(late.job.deadline) + 1 - Math.floor(Date.now() / 1000) + 7200]);
     await testRpc('evm_mine', []);
     await record('refund', await buyers[2]!.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'refund', args: [late.jobId, late.job] }));
+    await record(
+      'setAlgorithmApproval',
+      await owner.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setAlgorithmApproval', args: [computeDataset, keccak256(toHex('algorithm')), true] }),
+      undefined,
+      'first approval of an algorithm on the dataset',
+    );
     await record('withdraw', await owner.writeContract({ address: marketplace, abi: marketplaceAbi, functionName: 'withdraw', args: [usd] }), undefined, "the owner's licence revenue");
     return figures;
   } finally {

@@ -13,7 +13,8 @@ import {MarketFees} from "./base/MarketFees.sol";
 /// @title ComputeMarket
 /// @notice Compute-to-data: providers register nodes; buyers escrow a job's data fee plus the provider's
 /// fee for its maximum minutes; the assigned provider settles with a signed result, or the buyer takes the
-/// escrow back after the deadline or before the provider accepts.
+/// escrow back after the deadline or before the provider accepts. The data fee is paid only when the job's
+/// results were delivered to the buyer. Dataset owners approve algorithms per dataset for the nodes to check.
 /// @dev A job is stored as one word: the keccak256 of its {Job} with the low byte replaced by its status.
 /// The full Job is emitted in {JobRequested} and passed back to every later call, which keeps requesting
 /// and settling cheap while no field can be altered.
@@ -71,7 +72,8 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         Cancelled
     }
 
-    /// @notice How a settled job's escrow was credited.
+    /// @notice How a settled job's escrow was credited. `owner` is the dataset's owner when the results were
+    /// delivered, and the zero address when they were not: nobody is then paid the data fee.
     struct Settlement {
         address owner;
         uint256 ownerAmount;
@@ -90,7 +92,7 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     }
 
     bytes32 private constant JOB_RESULT_TYPEHASH =
-        keccak256("JobResult(uint256 jobId,bytes32 resultHash,uint32 minutesUsed)");
+        keccak256("JobResult(uint256 jobId,bytes32 resultHash,uint32 minutesUsed,bool delivered)");
     /// @notice Longest settlement window an admin can set.
     uint64 public constant MAX_SETTLEMENT_WINDOW = 7 days;
 
@@ -106,6 +108,7 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     mapping(address signer => uint256 providerId) public providerIdOf;
     mapping(uint256 jobId => uint256 state) private _jobs;
     mapping(uint256 datasetId => mapping(uint256 providerId => Access)) private _access;
+    mapping(uint256 datasetId => mapping(bytes32 algorithmHash => bool approved)) private _approvedAlgorithms;
 
     /// @notice `owner` registered provider `providerId` with node key `signer`.
     /// @param providerId The new provider.
@@ -140,8 +143,9 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @param jobId The job.
     /// @param resultHash Hash of the job's signed receipt and outputs.
     /// @param minutesUsed Minutes billed.
+    /// @param delivered Whether the results were released to the buyer; if not, the data fee went back to the buyer.
     /// @param split The amounts credited to the owner, the provider, the treasury and the buyer.
-    event JobSettled(uint256 indexed jobId, bytes32 resultHash, uint32 minutesUsed, Settlement split);
+    event JobSettled(uint256 indexed jobId, bytes32 resultHash, uint32 minutesUsed, bool delivered, Settlement split);
     /// @notice The buyer cancelled `jobId` before acceptance and was credited `amount`.
     /// @param jobId The job.
     /// @param amount The whole escrow.
@@ -150,6 +154,12 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @param jobId The job.
     /// @param amount The whole escrow.
     event JobRefunded(uint256 indexed jobId, uint256 amount);
+    /// @notice The owner of `datasetId` approved (or withdrew approval of) the algorithm `algorithmHash` on it.
+    /// Emitted on every call, also when the approval was already as set.
+    /// @param datasetId The dataset.
+    /// @param algorithmHash Hash of the algorithm, as buyers commit it in {requestJob}.
+    /// @param approved Whether the algorithm is approved from now on.
+    event AlgorithmApprovalSet(uint256 indexed datasetId, bytes32 indexed algorithmHash, bool approved);
 
     /// @notice No provider has id `providerId`.
     error UnknownProvider(uint256 providerId);
@@ -191,6 +201,8 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     error TooManyMinutes(uint32 minutesUsed, uint32 maxMinutes);
     /// @notice The result was not signed by the provider's node key.
     error InvalidReceiptSignature(uint256 jobId);
+    /// @notice `account` is not the current owner of `datasetId` (or the dataset does not exist).
+    error NotDatasetOwner(uint256 datasetId, address account);
 
     constructor(IDatasetRegistry registry_, address admin, address treasury_, uint16 feeBps_)
         MarketFees(admin, treasury_, feeBps_)
@@ -348,18 +360,22 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     }
 
     /// @notice Settles a job with its result, signed by the provider's node key (EIP-712 `JobResult`).
-    /// Credits the data fee to the dataset's owner, `minutesUsed` of compute to the provider, the market fee
-    /// on both to the treasury, and the rest of the escrow to the buyer.
+    /// Credits `minutesUsed` of compute to the provider and the market fee on it to the treasury. If the results
+    /// were delivered, the data fee goes to the dataset's owner, less the market fee; if not (the job failed or
+    /// its outputs were withheld), the whole data fee goes back to the buyer, with no fee taken on it. The rest
+    /// of the escrow goes back to the buyer.
     /// @param jobId The job.
     /// @param job The job as emitted in {JobRequested}.
     /// @param resultHash Hash of the job's signed receipt and outputs.
     /// @param minutesUsed Minutes billed; at most the job's maxMinutes.
-    /// @param receiptSignature The node key's signature of JobResult(jobId, resultHash, minutesUsed).
+    /// @param delivered Whether the job's results were released to the buyer.
+    /// @param receiptSignature The node key's signature of JobResult(jobId, resultHash, minutesUsed, delivered).
     function submitResult(
         uint256 jobId,
         Job calldata job,
         bytes32 resultHash,
         uint32 minutesUsed,
+        bool delivered,
         bytes calldata receiptSignature
     ) external {
         _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Accepted);
@@ -367,11 +383,11 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         if (block.timestamp > job.deadline) revert DeadlinePassed(jobId, job.deadline);
         if (minutesUsed > job.maxMinutes) revert TooManyMinutes(minutesUsed, job.maxMinutes);
         (address recovered, ECDSA.RecoverError error,) =
-            ECDSA.tryRecoverCalldata(_resultDigest(jobId, resultHash, minutesUsed), receiptSignature);
+            ECDSA.tryRecoverCalldata(_resultDigest(jobId, resultHash, minutesUsed, delivered), receiptSignature);
         if (error != ECDSA.RecoverError.NoError || recovered != signer) revert InvalidReceiptSignature(jobId);
 
         uint256 escrow = _close(jobId, job, JobStatus.Settled);
-        _settle(jobId, job, escrow, resultHash, minutesUsed);
+        _settle(jobId, job, escrow, resultHash, minutesUsed, delivered);
     }
 
     /// @notice The buyer takes back the whole escrow of a job still unsettled after its deadline.
@@ -423,8 +439,35 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @param jobId The job.
     /// @param resultHash Hash of the job's signed receipt and outputs.
     /// @param minutesUsed Minutes billed.
-    function resultDigest(uint256 jobId, bytes32 resultHash, uint32 minutesUsed) external view returns (bytes32) {
-        return _resultDigest(jobId, resultHash, minutesUsed);
+    /// @param delivered Whether the results were released to the buyer.
+    function resultDigest(uint256 jobId, bytes32 resultHash, uint32 minutesUsed, bool delivered)
+        external
+        view
+        returns (bytes32)
+    {
+        return _resultDigest(jobId, resultHash, minutesUsed, delivered);
+    }
+
+    // ---------------------------------------------------------------------------------------- algorithms
+
+    /// @notice Approves, or withdraws approval of, an algorithm on a dataset. Provider nodes read approvals to
+    /// enforce a dataset's "approved algorithms only" policy; the market itself does not restrict requests.
+    /// Approvals belong to the dataset: they stay when its data NFT changes hands, and only the current owner
+    /// may change them. Setting an approval to the value it has succeeds and emits again, so retries are safe.
+    /// @param datasetId The dataset; the caller must be its current owner.
+    /// @param algorithmHash Hash of the algorithm, as buyers commit it in {requestJob}.
+    /// @param approved Whether to approve it.
+    function setAlgorithmApproval(uint256 datasetId, bytes32 algorithmHash, bool approved) external {
+        if (registry.datasetOwner(datasetId) != msg.sender) revert NotDatasetOwner(datasetId, msg.sender);
+        _approvedAlgorithms[datasetId][algorithmHash] = approved;
+        emit AlgorithmApprovalSet(datasetId, algorithmHash, approved);
+    }
+
+    /// @notice Whether the owner of `datasetId` approved the algorithm `algorithmHash` on it.
+    /// @param datasetId The dataset.
+    /// @param algorithmHash Hash of the algorithm.
+    function isAlgorithmApproved(uint256 datasetId, bytes32 algorithmHash) external view returns (bool) {
+        return _approvedAlgorithms[datasetId][algorithmHash];
     }
 
     // ------------------------------------------------------------------------------------------ internal
@@ -481,9 +524,13 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         }
     }
 
-    /// @dev The EIP-712 digest of JobResult(jobId, resultHash, minutesUsed), which the node key signs.
-    function _resultDigest(uint256 jobId, bytes32 resultHash, uint32 minutesUsed) private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(JOB_RESULT_TYPEHASH, jobId, resultHash, minutesUsed)));
+    /// @dev The EIP-712 digest of JobResult(jobId, resultHash, minutesUsed, delivered), which the node key signs.
+    function _resultDigest(uint256 jobId, bytes32 resultHash, uint32 minutesUsed, bool delivered)
+        private
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(keccak256(abi.encode(JOB_RESULT_TYPEHASH, jobId, resultHash, minutesUsed, delivered)));
     }
 
     function _store(uint256 jobId, Job memory job, JobStatus status) private {
@@ -501,17 +548,27 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         return _escrow(job.dataFee, job.maxMinutes, job.pricePerMinute);
     }
 
-    /// @dev Splits a settled job's escrow: data fee to the dataset's owner, minutes used to the provider,
-    /// the market fee on both to the treasury, the rest back to the buyer.
-    function _settle(uint256 jobId, Job calldata job, uint256 escrow, bytes32 resultHash, uint32 minutesUsed) private {
+    /// @dev Splits a settled job's escrow: the data fee to the dataset's owner if the results were delivered,
+    /// minutes used to the provider, the market fee on what they are paid to the treasury, the rest back to the
+    /// buyer.
+    function _settle(
+        uint256 jobId,
+        Job calldata job,
+        uint256 escrow,
+        bytes32 resultHash,
+        uint32 minutesUsed,
+        bool delivered
+    ) private {
         address currency = job.currency;
-        uint256 dataFee = job.dataFee;
+        // Undelivered results earn no data fee: it stays in the buyer's refund and bears no market fee. The
+        // owner is then not looked up, which saves the registry call.
+        uint256 dataFee = delivered ? job.dataFee : 0;
         uint16 bps = job.feeBps;
         uint256 providerFee = uint256(minutesUsed) * job.pricePerMinute;
         uint256 dataFeeCut = _feeOn(dataFee, bps);
         uint256 providerFeeCut = _feeOn(providerFee, bps);
         Settlement memory split;
-        split.owner = registry.datasetOwner(job.datasetId);
+        if (delivered) split.owner = registry.datasetOwner(job.datasetId);
         // Unchecked: a cut never exceeds its amount (bps <= 10,000), and minutesUsed <= maxMinutes makes the
         // data fee plus the provider's fee at most the escrow.
         unchecked {
@@ -524,7 +581,7 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         _credit(currency, _providers[job.providerId].owner, split.providerAmount);
         _creditFee(currency, split.marketFee);
         _credit(currency, job.buyer, split.buyerRefund);
-        emit JobSettled(jobId, resultHash, minutesUsed, split);
+        emit JobSettled(jobId, resultHash, minutesUsed, delivered, split);
     }
 
     /// @dev Fields rather than a Job, so calldata jobs are not copied to memory just for this.

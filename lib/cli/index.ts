@@ -13,6 +13,7 @@ import { checkHealth } from '../health';
 import { startKeyNode } from '../access/node';
 import { startStack } from '../stack';
 import { startStorageNode } from '../storage/node';
+import * as compute from './compute';
 import * as market from './market';
 import { UsageError } from './usage';
 
@@ -30,6 +31,7 @@ Market (connect to the running \`npm start\` stack, or --rpc-url URL; act as --a
 of the local chain (default 1), or --private-key-env VAR; --json for machine output):
   datagora publish <file> --title T [--description D] [--tags a,b] --licence PRESET --price USDC
                   [--compute-price USDC] [--access-days N] [--rev-share-bps N] [--preview-rows N]
+                  [--algorithms any|approved] [--max-output-mb N] [--min-group-size K]
                                           encrypt, store and list a dataset; prints its id
                   PRESET: non-commercial | commercial | commercial-remix | ai-training | compute-only
   datagora datasets                      every dataset on the market
@@ -41,9 +43,27 @@ of the local chain (default 1), or --private-key-env VAR; --json for machine out
   datagora withdraw                      collect your sales revenue
   datagora balance                       stablecoin, revenue to withdraw, gas
 
+Compute-to-data:
+  datagora compute <datasetId> --algorithm FILE [--params JSON] [--provider ID] [--environment I]
+                  [--max-minutes N] [--ai-training] [--wait] [--out DIR]
+                                          pay a job into escrow and run FILE (.py / .js) next to the data;
+                                          prints the job id, or with --wait follows it and fetches the
+                                          results and receipt into DIR
+  datagora job <id> [--wait] [--out DIR] [--cancel | --refund]
+                                          a job's status; fetch its results; cancel it before it starts;
+                                          take the escrow back after its deadline
+  datagora receipt verify <receipt.json> [--results DIR]
+                                          check a receipt's signature, its on-chain settlement and files
+  datagora algorithms approve|revoke <datasetId> <sha256 | FILE>
+  datagora algorithms pending <datasetId> | hash <FILE>
+                                          (owners) the algorithms allowed on a dataset and the queue
+  datagora providers                     registered compute providers and their prices
+
 Services (each also part of \`npm start\`):
   datagora keynode --index I             one key node of the local threshold network
   datagora ipfs                          the embedded IPFS (Helia) node with its Kubo RPC API
+  datagora provider [--account N | --private-key-env VAR]
+                                          a compute provider node (bubblewrap sandbox), run by that operator
   datagora help
 
 Configuration comes from DATAGORA_* environment variables (see README).`;
@@ -191,6 +211,18 @@ export async function main(argv: string[], root: string): Promise<number> {
         return await market.withdraw(args);
       case 'balance':
         return await market.balance(args);
+      case 'compute':
+        return await compute.compute(args);
+      case 'job':
+        return await compute.job(args);
+      case 'receipt':
+        return await compute.receipt(args);
+      case 'algorithms':
+        return await compute.algorithms(args);
+      case 'providers':
+        return await compute.providers(args);
+      case 'provider':
+        return await compute.provider(args);
       case 'keynode':
         return await keynode(args);
       case 'ipfs':

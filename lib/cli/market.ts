@@ -7,6 +7,8 @@ import { fetchChainId, readDeployments, WrongChainError } from '../chain';
 import { loadConfig, type Config } from '../config';
 import { parsePreset, parsePrice, presetOf } from '../licence/presets';
 import { Market, resolveAccount, type AccountChoice, type DatasetSummary } from '../market';
+import { DEFAULT_GUARD_POLICY } from '../compute/guard';
+import type { ComputePolicy } from '../metadata';
 import { progressBar } from './progress';
 import { UsageError } from './usage';
 
@@ -35,7 +37,7 @@ function accountChoice(values: Common): AccountChoice {
   return { devIndex: index };
 }
 
-async function withMarket<T>(values: Common, run: (market: Market) => Promise<T>): Promise<T> {
+export async function withMarket<T>(values: Common, run: (market: Market) => Promise<T>): Promise<T> {
   const config = configFor(values);
   const { chainId } = readDeployments(config.deploymentsFile);
   // The chain is checked before the account: a dev account is only refused for being on the wrong chain.
@@ -50,19 +52,19 @@ async function withMarket<T>(values: Common, run: (market: Market) => Promise<T>
   }
 }
 
-function datasetId(value: string | undefined): bigint {
+export function datasetId(value: string | undefined): bigint {
   if (value === undefined || !/^\d+$/.test(value) || BigInt(value) === 0n) throw new UsageError(`expected a dataset id (a positive integer), got "${value ?? ''}"`);
   return BigInt(value);
 }
 
 /** JSON with bigints as decimal strings. */
-function printJson(value: unknown): void {
+export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
 }
 
 const licenceName = (summary: DatasetSummary) => presetOf(summary.terms);
 
-function parse<O extends ParseArgsConfig['options']>(args: string[], options: O) {
+export function parse<O extends ParseArgsConfig['options']>(args: string[], options: O) {
   return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true });
 }
 
@@ -77,6 +79,9 @@ export async function publish(args: string[]): Promise<number> {
     'access-days': { type: 'string' },
     'rev-share-bps': { type: 'string' },
     'preview-rows': { type: 'string' },
+    algorithms: { type: 'string' },
+    'max-output-mb': { type: 'string' },
+    'min-group-size': { type: 'string' },
   });
   const [file, extra] = positionals;
   if (!file || extra) throw new UsageError('publish takes one file: datagora publish <file> --title T --licence PRESET --price USDC');
@@ -91,6 +96,7 @@ export async function publish(args: string[]): Promise<number> {
   const accessDays = wholeNumber('access-days', values['access-days']);
   const revShareBps = wholeNumber('rev-share-bps', values['rev-share-bps']);
   const previewRows = wholeNumber('preview-rows', values['preview-rows']);
+  const compute = computePolicy(values.algorithms, wholeNumber('max-output-mb', values['max-output-mb']), wholeNumber('min-group-size', values['min-group-size']));
   if (preset !== 'compute-only' && values.price === undefined) throw new UsageError('publish needs --price (the download price, e.g. 12.50)');
   const bar = progressBar('encrypt+upload', !values.json && process.stderr.isTTY === true);
   const result = await withMarket(values, async (market) => {
@@ -101,7 +107,7 @@ export async function publish(args: string[]): Promise<number> {
     };
     const tags = values.tags ? values.tags.split(',').map((t) => t.trim()).filter(Boolean) : [];
     try {
-      return await market.publish(file, { title: values.title!, description: values.description, tags, previewRows }, { preset, accessDays, revShareBps }, prices, (p) => bar.update(p.bytes, p.total));
+      return await market.publish(file, { title: values.title!, description: values.description, tags, previewRows, ...(compute ? { compute } : {}) }, { preset, accessDays, revShareBps }, prices, (p) => bar.update(p.bytes, p.total));
     } finally {
       bar.done();
     }
@@ -113,6 +119,18 @@ export async function publish(args: string[]): Promise<number> {
     console.log(result.datasetId.toString());
   }
   return 0;
+}
+
+/** The compute policy the publish flags ask for, or undefined for the defaults. */
+function computePolicy(algorithms: string | undefined, maxOutputMb: number | undefined, minGroupSize: number | undefined): ComputePolicy | undefined {
+  if (algorithms === undefined && maxOutputMb === undefined && minGroupSize === undefined) return undefined;
+  if (algorithms !== undefined && algorithms !== 'any' && algorithms !== 'approved') throw new UsageError('--algorithms must be any (any algorithm, under the output guard) or approved (only algorithms you approve)');
+  if (minGroupSize !== undefined && minGroupSize < 2) throw new UsageError('--min-group-size must be at least 2');
+  if (maxOutputMb !== undefined && maxOutputMb < 1) throw new UsageError('--max-output-mb must be at least 1');
+  return {
+    algorithms: algorithms ?? 'any',
+    outputGuard: { maxOutputBytes: (maxOutputMb ?? DEFAULT_GUARD_POLICY.maxOutputBytes / 2 ** 20) * 2 ** 20, leakDetection: true, ...(minGroupSize ? { minGroupSize } : {}) },
+  };
 }
 
 export async function datasets(args: string[]): Promise<number> {

@@ -29,6 +29,14 @@ export const envSchema = z
     DATAGORA_KEYNODE_PORT: port.default(7470),
     DATAGORA_LIT_NETWORK: z.enum(['datil-dev', 'datil-test', 'datil']).default('datil-dev'),
     DATAGORA_SIWE_DOMAIN: z.string().min(1).optional(),
+    DATAGORA_COMPUTE: z.enum(['bubblewrap']).default('bubblewrap'),
+    DATAGORA_PROVIDER_PORT: port.default(7480),
+    DATAGORA_PROVIDER_URL: z.url().optional(),
+    DATAGORA_PROVIDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    DATAGORA_PROVIDER_PRICE: z.string().regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount like 0.05').default('0.05'),
+    DATAGORA_PROVIDER_GPU_PRICE: z.string().regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount like 0.5').default('0.5'),
+    DATAGORA_PROVIDER_JOB_MEMORY_MB: z.coerce.number().int().min(64).default(2048),
+    DATAGORA_PROVIDER_JOB_DISK_MB: z.coerce.number().int().min(16).default(1024),
   })
   .superRefine((env, ctx) => {
     if (env.DATAGORA_CHAIN === 'rpc' && !env.DATAGORA_RPC_URL) {
@@ -60,6 +68,28 @@ export type KeyNetworkConfig =
   | { adapter: 'local'; nodes: number; threshold: number; host: string; basePort: number; urls: string[]; dir: string }
   | { adapter: 'lit'; network: 'datil-dev' | 'datil-test' | 'datil' };
 
+/**
+ * The compute provider node. `bubblewrap`: jobs run in a bubblewrap sandbox on this machine (Kubernetes jobs
+ * are the planned production engine). Prices are per minute in the market stablecoin, as decimal strings.
+ */
+export interface ComputeConfig {
+  engine: 'bubblewrap';
+  host: string;
+  port: number;
+  /** The endpoint registered on-chain, where buyers reach the node. */
+  url: string;
+  /** Jobs run at once; more wait in the queue. */
+  concurrency: number;
+  cpuPricePerMinute: string;
+  gpuPricePerMinute: string;
+  /** Memory limit of one job. */
+  jobMemoryMb: number;
+  /** Size of one job's private scratch space (decrypted data, outputs, logs). */
+  jobDiskMb: number;
+  /** Node key, job queue and algorithms. */
+  dir: string;
+}
+
 export interface Config {
   /** Directory for local state (chain state, deployments, caches); gitignored. */
   home: string;
@@ -73,6 +103,7 @@ export interface Config {
   keyNetwork: KeyNetworkConfig;
   /** Domain that SIWE messages to the key network must name (default: the web app's host:port). */
   siweDomain: string;
+  compute: ComputeConfig;
 }
 
 /** A configuration variable is missing or malformed. */
@@ -131,5 +162,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           }
         : { adapter: 'lit', network: e.DATAGORA_LIT_NETWORK },
     siweDomain: e.DATAGORA_SIWE_DOMAIN ?? `${host}:${e.DATAGORA_PORT}`,
+    compute: {
+      engine: e.DATAGORA_COMPUTE,
+      host,
+      port: e.DATAGORA_PROVIDER_PORT,
+      url: e.DATAGORA_PROVIDER_URL ?? `http://${host}:${e.DATAGORA_PROVIDER_PORT}`,
+      concurrency: e.DATAGORA_PROVIDER_CONCURRENCY,
+      cpuPricePerMinute: e.DATAGORA_PROVIDER_PRICE,
+      gpuPricePerMinute: e.DATAGORA_PROVIDER_GPU_PRICE,
+      jobMemoryMb: e.DATAGORA_PROVIDER_JOB_MEMORY_MB,
+      jobDiskMb: e.DATAGORA_PROVIDER_JOB_DISK_MB,
+      dir: path.join(/*turbopackIgnore: true*/ home, 'provider'),
+    },
   };
 }

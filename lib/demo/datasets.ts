@@ -90,7 +90,7 @@ export const DEMO_DATASETS: DemoDataset[] = [
   {
     file: 'patient-vitals.csv',
     title: 'Synthetic ICU patient vitals (compute-only)',
-    description: 'Minute-level heart rate, blood pressure, SpO2 and respiration for 200 synthetic patients. Sensitive by design: released only as compute-to-data results.',
+    description: 'Minute-level heart rate, blood pressure, SpO2 and respiration for 200 synthetic patients, with a nurse-alert label. Sensitive by design: released only as compute-to-data results.',
     tags: ['health', 'vitals', 'icu', 'sensitive'],
     licence: 'compute-only',
     price: '0',
@@ -98,11 +98,19 @@ export const DEMO_DATASETS: DemoDataset[] = [
     owner: 4,
     buyers: [],
     *rows(rand) {
-      yield 'patient_id,minute,heart_rate,systolic,diastolic,spo2,resp_rate';
+      yield 'patient_id,minute,heart_rate,systolic,diastolic,spo2,resp_rate,alert';
       for (let p = 1; p <= 200; p++) {
         const baseHr = gaussian(rand, 80, 10);
         for (let m = 0; m < 120; m += 2) {
-          yield [`P${String(p).padStart(4, '0')}`, m, fixed(gaussian(rand, baseHr, 4), 0), fixed(gaussian(rand, 122, 9), 0), fixed(gaussian(rand, 78, 6), 0), fixed(Math.min(100, gaussian(rand, 96.5, 1.5)), 0), fixed(gaussian(rand, 16, 2), 0)].join(',');
+          const heartRate = Math.round(gaussian(rand, baseHr, 4));
+          const systolic = Math.round(gaussian(rand, 122, 9));
+          const diastolic = Math.round(gaussian(rand, 78, 6));
+          const spo2 = Math.round(Math.min(100, gaussian(rand, 96.5, 1.5)));
+          const respRate = Math.round(gaussian(rand, 16, 2));
+          // A learnable label for compute-to-data demos: a nurse's alert, likelier with fast heart, low SpO2, fast breathing.
+          const risk = -3 + 0.12 * (heartRate - 80) + 0.9 * (96.5 - spo2) + 0.25 * (respRate - 16);
+          const alert = rand() < 1 / (1 + Math.exp(-risk)) ? 1 : 0;
+          yield [`P${String(p).padStart(4, '0')}`, m, heartRate, systolic, diastolic, spo2, respRate, alert].join(',');
         }
       }
     },

@@ -109,6 +109,18 @@ function keyNetworkChecks(config: Config): Record<string, Promise<ComponentHealt
   return Object.fromEntries(network.urls.map((url, i) => [`keynode${i}`, keyNodeHealth(url)]));
 }
 
+/** The compute provider node answers, with its provider id, node key and queue. */
+function providerHealth(config: Config): Promise<ComponentHealth> {
+  return probe(async () => {
+    const url = config.compute.url;
+    const response = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(3_000) }).catch((cause: unknown) => {
+      throw new Error(`no provider node answers at ${url}`, { cause });
+    });
+    if (!response.ok) throw new Error(`${url}/api/v1/health answered ${response.status}`);
+    return { url, engine: config.compute.engine, ...((await response.json()) as Record<string, unknown>) };
+  });
+}
+
 /** Checks every component of the market as configured. `extra` adds components the caller knows of. */
 export async function checkHealth(config: Config, extra: Record<string, () => Promise<ComponentHealth>> = {}): Promise<Health> {
   const checks: Record<string, Promise<ComponentHealth>> = {
@@ -116,6 +128,7 @@ export async function checkHealth(config: Config, extra: Record<string, () => Pr
     contracts: contractsHealth(config),
     storage: storageHealth(config),
     ...keyNetworkChecks(config),
+    provider: providerHealth(config),
     ...Object.fromEntries(Object.entries(extra).map(([name, check]) => [name, check()])),
   };
   const entries = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await check] as const));

@@ -14,7 +14,7 @@ import type { Config } from '../config';
 import { datasetRegistryAbi, marketplaceAbi, computeMarketAbi, mockStablecoinAbi, type LicenceTerms } from '../contracts';
 import { createSha256, decryptStream, DEFAULT_CHUNK_SIZE, encryptStream, ENCRYPTION_SCHEME, generateDataKey } from '../crypto';
 import { DEFAULT_ACCESS_DURATION, presetTerms, presetText, type LicencePreset } from '../licence/presets';
-import { AnchorMismatchError, cidFromPointer, IpfsMetadataStore, metadataPointer, verifyAnchored, type DatasetDocument } from '../metadata';
+import { AnchorMismatchError, cidFromPointer, IpfsMetadataStore, metadataPointer, verifyAnchored, type ComputePolicy, type DatasetDocument } from '../metadata';
 import { openStore, type ContentStore } from '../storage';
 import { ComputeOnlyError, DatasetNotFoundError, explainFailure, FileError, InsufficientFundsError, IntegrityError, TransactionRejectedError } from './errors';
 import { FileProfiler, formatOf } from './files';
@@ -38,6 +38,8 @@ export interface DatasetInfo {
   tags?: string[];
   /** Data rows shown publicly (CSV / JSON lines); 0 for none. Default 5. */
   previewRows?: number;
+  /** How compute jobs may use the data (default: any algorithm, under the default output guard). */
+  compute?: ComputePolicy;
 }
 
 export interface LicenceChoice {
@@ -142,8 +144,11 @@ export class Market {
     return { chainId: this.deployments.chainId, registry: this.deployments.contracts.datasetRegistry };
   }
 
-  /** Simulates, sends and waits for a contract write; reverts come back as typed, readable errors. */
-  private async send(action: string, request: Parameters<PublicClient<Transport, Chain>['simulateContract']>[0]): Promise<{ hash: Hex; logs: readonly { data: Hex; topics: readonly Hex[] }[] }> {
+  /**
+   * Simulates, sends and waits for a contract write as the acting account; reverts come back as typed,
+   * readable errors. Public for the SDK's other modules (compute jobs, the provider node).
+   */
+  async send(action: string, request: Parameters<PublicClient<Transport, Chain>['simulateContract']>[0]): Promise<{ hash: Hex; logs: readonly { data: Hex; topics: readonly Hex[] }[] }> {
     const { wallet, account } = this.actor();
     try {
       const { request: prepared } = await this.publicClient.simulateContract({ ...request, account } as Parameters<PublicClient<Transport, Chain>['simulateContract']>[0]);
@@ -220,6 +225,7 @@ export class Market {
         content: { cid: upload.contentCid, size: upload.contentSize, chunkSize: upload.chunkSize, encryption: ENCRYPTION_SCHEME },
         plaintextSha256: upload.plaintextSha256,
         key: envelope,
+        ...(info.compute ? { compute: info.compute } : {}),
         createdAt: now,
         updatedAt: now,
       };
@@ -450,7 +456,7 @@ export class Market {
   // ---------------------------------------------------------------- owner actions
 
   /** Publishes a new metadata version (same content and key) with the given changes. */
-  async updateMetadata(id: bigint, changes: Partial<Pick<DatasetDocument, 'title' | 'description' | 'tags' | 'preview'>>): Promise<{ version: number; metadataCid: string; txHash: Hex }> {
+  async updateMetadata(id: bigint, changes: Partial<Pick<DatasetDocument, 'title' | 'description' | 'tags' | 'preview' | 'compute'>>): Promise<{ version: number; metadataCid: string; txHash: Hex }> {
     const { account } = this.actor();
     const current = await this.summary(id);
     if (current.owner !== account.address) throw new TransactionRejectedError('NotDatasetOwner', `cannot update dataset ${id}: ${account.address} does not own it`, 'act as the dataset owner (--account / --private-key-env)');

@@ -70,6 +70,20 @@ export const datasetContentSchema = z.strictObject({
   encryption: z.literal(ENCRYPTION_SCHEME),
 });
 
+/**
+ * How compute-to-data jobs may use the dataset. `algorithms`: `any` runs any algorithm under the output guard;
+ * `approved` runs only algorithms whose hash the owner approved on ComputeMarket. The output guard applies to
+ * compute-only datasets: a cap on outputs plus logs, verbatim-leak detection and an optional minimum group size.
+ */
+export const computePolicySchema = z.strictObject({
+  algorithms: z.enum(['any', 'approved']),
+  outputGuard: z.strictObject({
+    maxOutputBytes: z.number().int().positive().max(2 ** 40),
+    leakDetection: z.boolean(),
+    minGroupSize: z.number().int().min(2).max(1_000_000).optional(),
+  }),
+});
+
 export const datasetDocumentSchema = z
   .strictObject({
     /** The registry's id for the dataset (its data NFT's token id). */
@@ -98,6 +112,8 @@ export const datasetDocumentSchema = z
     /** SHA-256 of the plaintext, checked after every download. */
     plaintextSha256: sha256Hex,
     key: keyEnvelopeSchema,
+    /** Absent: any algorithm, with the default output guard. */
+    compute: computePolicySchema.optional(),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -139,6 +155,7 @@ export type KeyEnvelope = z.infer<typeof keyEnvelopeSchema>;
 export type DatasetColumn = z.infer<typeof datasetColumnSchema>;
 export type DatasetPreview = z.infer<typeof datasetPreviewSchema>;
 export type DatasetContent = z.infer<typeof datasetContentSchema>;
+export type ComputePolicy = z.infer<typeof computePolicySchema>;
 export type DatasetDocument = z.infer<typeof datasetDocumentSchema>;
 export type SignedDataset = z.infer<typeof signedDatasetSchema>;
 

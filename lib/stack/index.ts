@@ -27,6 +27,8 @@ import { ensureKeyNetwork } from '../access/ceremony';
 import { seedDemoMarket } from '../demo';
 import { spawnNode, stopProcessGroup, waitUntilReady } from './process';
 import { ensureProductionBuild, startWeb } from './web';
+import { sandboxSupport } from '../compute/sandbox';
+import { PROVIDER_DEV_ACCOUNT } from '../compute/node';
 
 export { PortInUseError } from '../net/ports';
 
@@ -134,6 +136,7 @@ async function assertServicePortsFree(config: Config): Promise<void> {
     const { host, basePort, nodes } = config.keyNetwork;
     for (let i = 0; i < nodes; i++) await assertPortFree(host, basePort + i, 'DATAGORA_KEYNODE_PORT', `key node ${i}`);
   }
+  if (config.chain.adapter === 'anvil') await assertPortFree(config.compute.host, config.compute.port, 'DATAGORA_PROVIDER_PORT', 'provider node');
 }
 
 async function answers(url: string, init?: RequestInit): Promise<boolean> {
@@ -161,6 +164,26 @@ async function startServices(config: Config, root: string, env: NodeJS.ProcessEn
     }
   }
   await Promise.all(waits);
+}
+
+/**
+ * Starts the compute provider node as dev account {@link PROVIDER_DEV_ACCOUNT} on the embedded chain. On a
+ * remote chain the operator runs `datagora provider --private-key-env …` with their own key.
+ */
+async function startProvider(config: Config, root: string, env: NodeJS.ProcessEnv, started: ChildProcess[]): Promise<void> {
+  const log = prefixedLogger('provider');
+  if (config.chain.adapter !== 'anvil') {
+    log('not started on a remote chain: run `datagora provider --private-key-env VAR` as the provider’s operator');
+    return;
+  }
+  const support = await sandboxSupport();
+  if (!support.ok) {
+    log(`not started: ${support.reason} (${support.hint}); the market runs without compute-to-data`);
+    return;
+  }
+  const child = spawnNode(path.join(root, 'bin', 'datagora'), ['provider', '--account', String(PROVIDER_DEV_ACCOUNT)], root, env, log);
+  started.push(child);
+  await waitUntilReady('provider', child, () => answers(`${config.compute.url}/api/v1/health`), SERVICE_READY_TIMEOUT_MS);
 }
 
 /** Starts the chain, ensures the contracts, starts the services, seeds a fresh market, starts the web app. */
@@ -191,6 +214,7 @@ export async function startStack(config: Config, options: StackOptions): Promise
       demoLog('publishing the demo datasets…');
       await seedDemoMarket(config, demoLog);
     }
+    await startProvider(config, options.root, env, services);
     if (!options.dev) await ensureProductionBuild(options.root, env, webLog);
     web = startWeb(options.root, { host: config.web.host, port: config.web.port, dev: options.dev ?? false }, env, webLog);
     await waitForWeb(config.web.url, web);

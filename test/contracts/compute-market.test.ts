@@ -1,7 +1,8 @@
 /**
  * ComputeMarket against a real anvil chain: providers, jobs and their hash commitments, settlement to the
- * last unit, refunds, and the decryption access a node key gets while a job is open. Every test starts from
- * the same snapshot: datasets published, one provider registered, the buyers' allowances given.
+ * last unit (with and without delivered results), refunds, the decryption access a node key gets while a job
+ * is open, and the owners' algorithm approvals. Every test starts from the same snapshot: datasets published,
+ * one provider registered, the buyers' allowances given.
  */
 import {
   hashTypedData,
@@ -16,26 +17,13 @@ import {
   type TransactionReceipt,
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
-import { walletFor } from '@/lib/chain';
+import { devAccount, walletFor } from '@/lib/chain';
+import { JobStatus, jobResultTypes, resultDomain, signJobResult, type Environment, type Job } from '@/lib/compute/result';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 import { expectRevert } from '../helpers/expect';
 import { metadataPointer, termsFor } from '../helpers/terms';
-import {
-  JobStatus,
-  cpuEnvironment,
-  escrowOf,
-  expectedSplit,
-  feeOn,
-  gpuEnvironment,
-  jobResultTypes,
-  mined,
-  onlyEvent,
-  resultDomain,
-  signResult,
-  type Environment,
-  type Job,
-} from '../helpers/compute';
+import { cpuEnvironment, escrowOf, expectedSplit, feeOn, gpuEnvironment, mined, onlyEvent } from '../helpers/compute';
 
 const ADMIN = 0; // also the treasury
 const OWNER = 1;
@@ -51,6 +39,7 @@ const FEE_BPS = 250;
 const HOUR = 3600n;
 const ALGORITHM = keccak256(toHex('algorithm: train-model.py'));
 const RESULT = keccak256(toHex('result: outputs.tar'));
+const OTHER_ALGORITHM = keccak256(toHex('algorithm: export-rows.py'));
 
 let market: TestMarket;
 let computeMarket: Address;
@@ -178,24 +167,32 @@ function refund(jobId: bigint, job: Job, by = BUYER): Promise<Hex> {
   return market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'refund', args: [jobId, job] });
 }
 
-function sign(jobId: bigint, minutesUsed: number, signer: PrivateKeyAccount = node, resultHash: Hex = RESULT): Promise<Hex> {
-  return signResult(signer, { chainId, computeMarket }, { jobId, resultHash, minutesUsed });
+function sign(
+  jobId: bigint,
+  minutesUsed: number,
+  signer: PrivateKeyAccount = node,
+  resultHash: Hex = RESULT,
+  delivered = true,
+): Promise<Hex> {
+  return signJobResult(signer, { chainId, computeMarket }, { jobId, resultHash, minutesUsed, delivered });
 }
 
+/** Settles `jobId`, signed by the node key over exactly these values unless `signature` is given. */
 async function submit(
   jobId: bigint,
   job: Job,
   minutesUsed: number,
-  options: { by?: number | PrivateKeyAccount; signature?: Hex } = {},
+  options: { by?: number | PrivateKeyAccount; signature?: Hex; delivered?: boolean } = {},
 ): Promise<Hex> {
   const by = options.by ?? node;
+  const delivered = options.delivered ?? true;
   const wallet = typeof by === 'number' ? market.wallet(by) : nodeWallet(by);
-  const signature = options.signature ?? (await sign(jobId, minutesUsed));
+  const signature = options.signature ?? (await sign(jobId, minutesUsed, node, RESULT, delivered));
   return wallet.writeContract({
     address: computeMarket,
     abi: computeMarketAbi,
     functionName: 'submitResult',
-    args: [jobId, job, RESULT, minutesUsed, signature],
+    args: [jobId, job, RESULT, minutesUsed, delivered, signature],
   });
 }
 
@@ -639,23 +636,35 @@ describe('cancelJob', () => {
 });
 
 describe('submitResult', () => {
+  /**
+   * Settles `requested` and checks the event and every party's credit to the unit. `owner` is the account that
+   * owns the dataset; the event names it only when the results were delivered.
+   */
   async function expectSettlement(
     requested: Requested,
     minutesUsed: number,
     expected: { owner: bigint; provider: bigint; fee: bigint; buyer: bigint },
-    options: { by?: number | PrivateKeyAccount; owner?: Address } = {},
+    options: { by?: number | PrivateKeyAccount; owner?: Address; delivered?: boolean } = {},
   ): Promise<void> {
     const owner = options.owner ?? address(OWNER);
+    const delivered = options.delivered ?? true;
     const accounts = [owner, address(PROVIDER), address(ADMIN), address(BUYER)];
     const before = await withdrawables(accounts);
     const tokenBefore = await read.balance(computeMarket);
-    const receipt = await send(submit(requested.jobId, requested.job, minutesUsed, { by: options.by }));
+    const receipt = await send(submit(requested.jobId, requested.job, minutesUsed, { by: options.by, delivered }));
     const settled = onlyEvent(computeMarketAbi, receipt.logs, 'JobSettled');
     expect(settled).toEqual({
       jobId: requested.jobId,
       resultHash: RESULT,
       minutesUsed,
-      split: { owner, ownerAmount: expected.owner, providerAmount: expected.provider, marketFee: expected.fee, buyerRefund: expected.buyer },
+      delivered,
+      split: {
+        owner: delivered ? owner : zeroAddress,
+        ownerAmount: expected.owner,
+        providerAmount: expected.provider,
+        marketFee: expected.fee,
+        buyerRefund: expected.buyer,
+      },
     });
     const after = await withdrawables(accounts);
     expect(after.map((value, i) => value - (before[i] ?? 0n))).toEqual([expected.owner, expected.provider, expected.fee, expected.buyer]);
@@ -743,36 +752,40 @@ describe('submitResult', () => {
     expect(await read.withdrawable(address(OWNER))).toBe(0n);
   });
 
-  it('signs the digest the contract exposes', async () => {
+  it.each([true, false])('signs the digest the contract exposes (delivered: %s)', async (delivered) => {
     const digest = hashTypedData({
       domain: resultDomain(chainId, computeMarket),
       types: jobResultTypes,
       primaryType: 'JobResult',
-      message: { jobId: 7n, resultHash: RESULT, minutesUsed: 12 },
+      message: { jobId: 7n, resultHash: RESULT, minutesUsed: 12, delivered },
     });
-    expect(
-      await market.publicClient.readContract({
+    const onChain = (flag: boolean) =>
+      market.publicClient.readContract({
         address: computeMarket,
         abi: computeMarketAbi,
         functionName: 'resultDigest',
-        args: [7n, RESULT, 12],
-      }),
-    ).toBe(digest);
-    expect(await node.sign({ hash: digest })).toBe(await sign(7n, 12));
+        args: [7n, RESULT, 12, flag],
+      });
+    expect(await onChain(delivered)).toBe(digest);
+    expect(await onChain(!delivered)).not.toBe(digest);
+    expect(await node.sign({ hash: digest })).toBe(await sign(7n, 12, node, RESULT, delivered));
   });
 
   it('rejects signatures that are not the node key over these exact values', async () => {
     const { jobId, job } = await request({ maxMinutes: 10 });
     const stranger = privateKeyToAccount(generatePrivateKey());
-    const providerOwner = market.wallet(PROVIDER).account;
+    const providerOwner = devAccount(PROVIDER);
+    expect(providerOwner.address).toBe(address(PROVIDER));
+    const result = { jobId, resultHash: RESULT, minutesUsed: 5, delivered: true };
     const bad: Hex[] = [
       await sign(jobId, 5, stranger),
-      await signResult(providerOwner, { chainId, computeMarket }, { jobId, resultHash: RESULT, minutesUsed: 5 }),
+      await signJobResult(providerOwner, { chainId, computeMarket }, result),
       await sign(jobId, 4), // other minutes
       await sign(jobId + 1n, 5), // other job
       await sign(jobId, 5, node, keccak256(toHex('other result'))),
-      await signResult(node, { chainId: chainId + 1, computeMarket }, { jobId, resultHash: RESULT, minutesUsed: 5 }),
-      await signResult(node, { chainId, computeMarket: marketplace }, { jobId, resultHash: RESULT, minutesUsed: 5 }),
+      await sign(jobId, 5, node, RESULT, false), // not delivered
+      await signJobResult(node, { chainId: chainId + 1, computeMarket }, result),
+      await signJobResult(node, { chainId, computeMarket: marketplace }, result),
       '0x',
       '0x1234',
       `0x${'ab'.repeat(65)}`,
@@ -780,6 +793,8 @@ describe('submitResult', () => {
     for (const signature of bad) {
       await expectRevert(submit(jobId, job, 5, { signature }), 'InvalidReceiptSignature', [jobId]);
     }
+    // Nor can the provider's owner, who sends the transaction, turn the node's "delivered" into "not delivered".
+    await expectRevert(submit(jobId, job, 5, { by: PROVIDER, signature: await sign(jobId, 5), delivered: false }), 'InvalidReceiptSignature', [jobId]);
     expect(await read.status(jobId)).toBe(JobStatus.Requested);
   });
 
@@ -819,6 +834,224 @@ describe('submitResult', () => {
     const cancelled = await request({ maxMinutes: 1 });
     await send(cancel(cancelled.jobId, cancelled.job));
     await expectRevert(submit(cancelled.jobId, cancelled.job, 1), 'InvalidJobStatus', [cancelled.jobId, JobStatus.Cancelled]);
+  });
+});
+
+describe('submitResult without delivered results', () => {
+  /** Withdraws every account's credit and returns what each received, in tokens. */
+  async function withdrawAll(accounts: readonly number[]): Promise<bigint[]> {
+    const received: bigint[] = [];
+    for (const account of accounts) {
+      const before = await read.balance(address(account));
+      if ((await read.withdrawable(address(account))) > 0n) {
+        await send(market.wallet(account).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'withdraw', args: [token] }));
+      }
+      received.push((await read.balance(address(account))) - before);
+    }
+    return received;
+  }
+
+  it('refunds the whole data fee to the buyer, pays the provider its minutes and takes no fee on the data fee', async () => {
+    // GPU at 9.876543/min for up to 50 min, 2.000001 data fee, 2.5% fee; 37 minutes used, outputs withheld.
+    const buyerStart = await read.balance(address(BUYER));
+    const requested = await request({ environment: 1, maxMinutes: 50 });
+    await send(accept(requested.jobId, requested.job));
+    const providerFee = 37n * 9_876_543n; // 365_432_091
+    const providerCut = 9_135_802n; // 2.5% of it, rounded down
+    expect(feeOn(providerFee, FEE_BPS)).toBe(providerCut);
+
+    const receipt = await send(submit(requested.jobId, requested.job, 37, { delivered: false }));
+    expect(onlyEvent(computeMarketAbi, receipt.logs, 'JobSettled')).toEqual({
+      jobId: requested.jobId,
+      resultHash: RESULT,
+      minutesUsed: 37,
+      delivered: false,
+      split: {
+        owner: zeroAddress,
+        ownerAmount: 0n,
+        providerAmount: providerFee - providerCut,
+        marketFee: providerCut,
+        buyerRefund: 2_000_001n + 13n * 9_876_543n,
+      },
+    });
+    expect(await read.status(requested.jobId)).toBe(JobStatus.Settled);
+
+    // To the unit, in tokens: the buyer paid exactly the minutes used; the owner got nothing.
+    const [owner, provider, treasury, buyer] = await withdrawAll([OWNER, PROVIDER, ADMIN, BUYER]);
+    expect({ owner, provider, treasury, buyer }).toEqual({
+      owner: 0n,
+      provider: providerFee - providerCut,
+      treasury: providerCut,
+      buyer: 2_000_001n + 13n * 9_876_543n,
+    });
+    expect(await read.balance(address(BUYER))).toBe(buyerStart - providerFee);
+    expect(await read.balance(computeMarket)).toBe(0n);
+  });
+
+  it.each([0, 1, 29, 30])('settles %i of 30 minutes undelivered with the split computed independently', async (minutesUsed) => {
+    const requested = await request({ datasetId: computeOnlyDataset, maxMinutes: 30 });
+    const split = expectedSplit(requested.job, minutesUsed, false);
+    expect(split.ownerAmount).toBe(0n);
+    expect(split.buyerRefund).toBe(3_333_333n + BigInt(30 - minutesUsed) * CPU_PRICE);
+    await expectUndelivered(requested, minutesUsed, split);
+  });
+
+  it('gives a job that failed before running its whole escrow back, with no fee at all', async () => {
+    const requested = await request({ datasetId: computeOnlyDataset, environment: 1, maxMinutes: 5 });
+    await send(accept(requested.jobId, requested.job));
+    await expectUndelivered(requested, 0, { ownerAmount: 0n, providerAmount: 0n, marketFee: 0n, buyerRefund: requested.escrow });
+    expect(await read.withdrawable(address(ADMIN))).toBe(0n);
+  });
+
+  it('closes the job like a delivered settlement: no second settlement, no refund, no more decryption access', async () => {
+    const { jobId, job } = await request({ datasetId: computeOnlyDataset, maxMinutes: 10 });
+    expect(await read.hasActiveJob(computeOnlyDataset, node.address)).toBe(true);
+    await send(submit(jobId, job, 3, { delivered: false }));
+    expect(await read.hasActiveJob(computeOnlyDataset, node.address)).toBe(false);
+    await expectRevert(submit(jobId, job, 3, { delivered: true }), 'InvalidJobStatus', [jobId, JobStatus.Settled]);
+    await expectRevert(submit(jobId, job, 3, { delivered: false }), 'InvalidJobStatus', [jobId, JobStatus.Settled]);
+    await travelPast(job.deadline);
+    await expectRevert(refund(jobId, job), 'InvalidJobStatus', [jobId, JobStatus.Settled]);
+  });
+
+  it('accepts only the node key\'s signature over "not delivered"', async () => {
+    const { jobId, job } = await request({ maxMinutes: 10 });
+    // A signature over "delivered" cannot settle as undelivered, which would refund the data fee.
+    await expectRevert(submit(jobId, job, 5, { delivered: false, signature: await sign(jobId, 5) }), 'InvalidReceiptSignature', [jobId]);
+    await expectRevert(
+      submit(jobId, job, 5, { delivered: false, signature: await sign(jobId, 5, privateKeyToAccount(generatePrivateKey()), RESULT, false) }),
+      'InvalidReceiptSignature',
+      [jobId],
+    );
+    await send(submit(jobId, job, 5, { delivered: false, signature: await sign(jobId, 5, node, RESULT, false) }));
+    expect(await read.withdrawable(address(OWNER))).toBe(0n);
+  });
+
+  /** Settles `requested` undelivered and checks the event and the credits against `split`. */
+  async function expectUndelivered(requested: Requested, minutesUsed: number, split: ReturnType<typeof expectedSplit>): Promise<void> {
+    const accounts = [address(OWNER), address(PROVIDER), address(ADMIN), address(BUYER)];
+    const before = await withdrawables(accounts);
+    const receipt = await send(submit(requested.jobId, requested.job, minutesUsed, { delivered: false }));
+    expect(onlyEvent(computeMarketAbi, receipt.logs, 'JobSettled')).toEqual({
+      jobId: requested.jobId,
+      resultHash: RESULT,
+      minutesUsed,
+      delivered: false,
+      split: { owner: zeroAddress, ...split },
+    });
+    const after = await withdrawables(accounts);
+    expect(after.map((value, i) => value - (before[i] ?? 0n))).toEqual([split.ownerAmount, split.providerAmount, split.marketFee, split.buyerRefund]);
+    expect(split.ownerAmount + split.providerAmount + split.marketFee + split.buyerRefund).toBe(requested.escrow);
+  }
+});
+
+describe('algorithm approvals', () => {
+  function setApproval(by: number, datasetId: bigint, algorithmHash: Hex, approved: boolean): Promise<Hex> {
+    return market.wallet(by).writeContract({
+      address: computeMarket,
+      abi: computeMarketAbi,
+      functionName: 'setAlgorithmApproval',
+      args: [datasetId, algorithmHash, approved],
+    });
+  }
+
+  const isApproved = (datasetId: bigint, algorithmHash: Hex) =>
+    market.publicClient.readContract({
+      address: computeMarket,
+      abi: computeMarketAbi,
+      functionName: 'isAlgorithmApproved',
+      args: [datasetId, algorithmHash],
+    });
+
+  it('lets the owner approve and withdraw approval of an algorithm on one dataset, with an event each time', async () => {
+    expect(await isApproved(computeOnlyDataset, ALGORITHM)).toBe(false);
+    const approved = await send(setApproval(OWNER, computeOnlyDataset, ALGORITHM, true));
+    expect(onlyEvent(computeMarketAbi, approved.logs, 'AlgorithmApprovalSet')).toEqual({
+      datasetId: computeOnlyDataset,
+      algorithmHash: ALGORITHM,
+      approved: true,
+    });
+    expect(await isApproved(computeOnlyDataset, ALGORITHM)).toBe(true);
+    // Per dataset and per algorithm.
+    expect(await isApproved(computeOnlyDataset, OTHER_ALGORITHM)).toBe(false);
+    expect(await isApproved(downloadDataset, ALGORITHM)).toBe(false);
+
+    // Setting the value it already has succeeds and emits again: retries are safe.
+    const again = await send(setApproval(OWNER, computeOnlyDataset, ALGORITHM, true));
+    expect(onlyEvent(computeMarketAbi, again.logs, 'AlgorithmApprovalSet').approved).toBe(true);
+    expect(await isApproved(computeOnlyDataset, ALGORITHM)).toBe(true);
+
+    const revoked = await send(setApproval(OWNER, computeOnlyDataset, ALGORITHM, false));
+    expect(onlyEvent(computeMarketAbi, revoked.logs, 'AlgorithmApprovalSet')).toEqual({
+      datasetId: computeOnlyDataset,
+      algorithmHash: ALGORITHM,
+      approved: false,
+    });
+    expect(await isApproved(computeOnlyDataset, ALGORITHM)).toBe(false);
+  });
+
+  it('indexes the event by dataset and algorithm', async () => {
+    await send(setApproval(OWNER, computeOnlyDataset, ALGORITHM, true));
+    await send(setApproval(OWNER, computeOnlyDataset, OTHER_ALGORITHM, true));
+    await send(setApproval(OWNER, downloadDataset, ALGORITHM, true));
+    const logs = await market.publicClient.getContractEvents({
+      address: computeMarket,
+      abi: computeMarketAbi,
+      eventName: 'AlgorithmApprovalSet',
+      args: { datasetId: computeOnlyDataset, algorithmHash: ALGORITHM },
+      fromBlock: 0n,
+      strict: true,
+    });
+    expect(logs.map((log) => log.args)).toEqual([{ datasetId: computeOnlyDataset, algorithmHash: ALGORITHM, approved: true }]);
+  });
+
+  it('refuses anyone but the dataset owner, and unknown datasets, with NotDatasetOwner', async () => {
+    await send(setApproval(OWNER, computeOnlyDataset, ALGORITHM, true));
+    for (const account of [STRANGER, BUYER, PROVIDER, ADMIN]) {
+      await expectRevert(setApproval(account, computeOnlyDataset, ALGORITHM, false), 'NotDatasetOwner', [computeOnlyDataset, address(account)]);
+      await expectRevert(setApproval(account, computeOnlyDataset, OTHER_ALGORITHM, true), 'NotDatasetOwner', [computeOnlyDataset, address(account)]);
+    }
+    await expectRevert(
+      nodeWallet(node).writeContract({
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'setAlgorithmApproval',
+        args: [computeOnlyDataset, OTHER_ALGORITHM, true],
+      }),
+      'NotDatasetOwner',
+      [computeOnlyDataset, node.address],
+    );
+    await expectRevert(setApproval(OWNER, 999n, ALGORITHM, true), 'NotDatasetOwner', [999n, address(OWNER)]);
+    // Nothing changed.
+    expect(await isApproved(computeOnlyDataset, ALGORITHM)).toBe(true);
+    expect(await isApproved(computeOnlyDataset, OTHER_ALGORITHM)).toBe(false);
+    expect(await isApproved(999n, ALGORITHM)).toBe(false);
+  });
+
+  it('follows the data NFT: after a transfer only the new owner changes approvals, and earlier ones stay', async () => {
+    await send(setApproval(OWNER, computeOnlyDataset, ALGORITHM, true));
+    await send(
+      market.wallet(OWNER).writeContract({
+        address: registry,
+        abi: datasetRegistryAbi,
+        functionName: 'transferFrom',
+        args: [address(OWNER), address(NEW_OWNER), computeOnlyDataset],
+      }),
+    );
+    expect(await isApproved(computeOnlyDataset, ALGORITHM)).toBe(true);
+    await expectRevert(setApproval(OWNER, computeOnlyDataset, ALGORITHM, false), 'NotDatasetOwner', [computeOnlyDataset, address(OWNER)]);
+    await expectRevert(setApproval(OWNER, computeOnlyDataset, OTHER_ALGORITHM, true), 'NotDatasetOwner', [computeOnlyDataset, address(OWNER)]);
+
+    await send(setApproval(NEW_OWNER, computeOnlyDataset, OTHER_ALGORITHM, true));
+    await send(setApproval(NEW_OWNER, computeOnlyDataset, ALGORITHM, false));
+    expect(await isApproved(computeOnlyDataset, OTHER_ALGORITHM)).toBe(true);
+    expect(await isApproved(computeOnlyDataset, ALGORITHM)).toBe(false);
+  });
+
+  it('does not restrict requests on chain: the node enforces a dataset\'s policy', async () => {
+    expect(await isApproved(computeOnlyDataset, ALGORITHM)).toBe(false);
+    const { job } = await request({ datasetId: computeOnlyDataset });
+    expect(job.algorithmHash).toBe(ALGORITHM);
   });
 });
 

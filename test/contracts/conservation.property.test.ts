@@ -22,6 +22,7 @@ import {
   parseEventLogs,
   toHex,
   TransactionReceiptNotFoundError,
+  zeroAddress,
   type Account,
   type Address,
   type Chain,
@@ -33,22 +34,12 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { devAccount } from '@/lib/chain';
+import { JobStatus, signJobResult, type Environment, type Job } from '@/lib/compute/result';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 import { expectRevert } from '../helpers/expect';
 import { metadataPointer, termsFor } from '../helpers/terms';
-import {
-  JobStatus,
-  cpuEnvironment,
-  escrowOf,
-  expectedSplit,
-  feeOn,
-  gpuEnvironment,
-  onlyEvent,
-  signResult,
-  type Environment,
-  type Job,
-} from '../helpers/compute';
+import { cpuEnvironment, escrowOf, expectedSplit, feeOn, gpuEnvironment, onlyEvent } from '../helpers/compute';
 
 const RUNS = 10;
 const ACTIONS_PER_RUN = 100;
@@ -59,6 +50,7 @@ const BUYERS = [3, 4, 5, 6] as const;
 const TREASURIES = [0, 9] as const;
 const DEV_ACCOUNTS = 10;
 const NODE_KEYS = [keccak256(toHex('node key 1')), keccak256(toHex('node key 2')), keccak256(toHex('node key 3'))] as const;
+const NODE_ACCOUNTS = NODE_KEYS.map((key) => privateKeyToAccount(key));
 /** Providers registered before the runs: owner index, node index, environments. */
 const PROVIDERS: readonly { owner: number; node: number; environments: readonly Environment[] }[] = [
   { owner: 7, node: 0, environments: [cpuEnvironment(1_234_567n), gpuEnvironment(9_876_543n)] },
@@ -92,7 +84,17 @@ type Action =
     }
   | { kind: 'accept'; job: number; anyJob: boolean; by: Role; other: number }
   | { kind: 'cancel'; job: number; anyJob: boolean; byBuyer: boolean; other: number }
-  | { kind: 'submit'; job: number; anyJob: boolean; by: Role; other: number; minutes: number; overrun: boolean; rightSigner: boolean }
+  | {
+      kind: 'submit';
+      job: number;
+      anyJob: boolean;
+      by: Role;
+      other: number;
+      minutes: number;
+      overrun: boolean;
+      rightSigner: boolean;
+      delivered: boolean;
+    }
   | { kind: 'refund'; job: number; anyJob: boolean; byBuyer: boolean; other: number }
   | { kind: 'travel'; seconds: number }
   | { kind: 'withdraw'; account: number; targeted: boolean; market: MarketName }
@@ -173,6 +175,8 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
       minutes: fc.nat(),
       overrun: mostly(0.05),
       rightSigner: mostly(0.95),
+      // Failed jobs and withheld outputs settle without delivery: the data fee goes back to the buyer.
+      delivered: mostly(0.7),
     }),
   },
   {
@@ -307,7 +311,7 @@ beforeAll(async () => {
   client = createPublicClient({ chain, transport });
   const signers: Account[] = [
     ...Array.from({ length: DEV_ACCOUNTS }, (_, i) => devAccount(i)),
-    ...NODE_KEYS.map((key) => privateKeyToAccount(key)),
+    ...NODE_ACCOUNTS,
   ];
   wallets = signers.map((account) => createWalletClient({ account, chain, transport }));
   accounts = signers.map((account) => account.address);
@@ -806,21 +810,29 @@ async function jobAction(action: JobAction, target: JobModel): Promise<void> {
   const from = caller(action.by, job, action.other);
   const minutesUsed = action.overrun ? job.maxMinutes + 1 : action.minutes % (job.maxMinutes + 1);
   const resultHash = keccak256(toHex(`result ${id}`));
-  const signer = action.rightSigner ? wallets[provider.node]!.account : WRONG_SIGNER;
-  const signature = await signResult(signer, { chainId, computeMarket: contracts.compute }, { jobId: id, resultHash, minutesUsed });
+  const { delivered } = action;
+  const signer = action.rightSigner ? NODE_ACCOUNTS[provider.node - DEV_ACCOUNTS]! : WRONG_SIGNER;
+  const signature = await signJobResult(signer, { chainId, computeMarket: contracts.compute }, { jobId: id, resultHash, minutesUsed, delivered });
   const revert =
     wrongStatus(JobStatus.Requested, JobStatus.Accepted) ??
     (from !== provider.node && from !== provider.owner ? { name: 'NotProvider', args: [job.providerId, accounts[from]] } : null) ??
     (next() > job.deadline ? { name: 'DeadlinePassed', args: [id, job.deadline] } : null) ??
     (minutesUsed > job.maxMinutes ? { name: 'TooManyMinutes', args: [minutesUsed, job.maxMinutes] } : null) ??
     (!action.rightSigner ? { name: 'InvalidReceiptSignature', args: [id] } : null);
-  const receipt = await attempt('submit', revert, () =>
-    send(from, { ...compute, functionName: 'submitResult', args: [id, job, resultHash, minutesUsed, signature] }),
+  const receipt = await attempt(delivered ? 'submit' : 'submit undelivered', revert, () =>
+    send(from, { ...compute, functionName: 'submitResult', args: [id, job, resultHash, minutesUsed, delivered, signature] }),
   );
   if (!receipt) return;
-  const split = expectedSplit(job, minutesUsed);
+  const split = expectedSplit(job, minutesUsed, delivered);
   const owner = accounts[model.datasets[Number(job.datasetId) - 1]!.owner]!;
-  expect(onlyEvent(computeMarketAbi, receipt.logs, 'JobSettled')).toEqual({ jobId: id, resultHash, minutesUsed, split: { owner, ...split } });
+  // Without delivery nobody is paid the data fee, and the event names no owner.
+  expect(onlyEvent(computeMarketAbi, receipt.logs, 'JobSettled')).toEqual({
+    jobId: id,
+    resultHash,
+    minutesUsed,
+    delivered,
+    split: { owner: delivered ? owner : zeroAddress, ...split },
+  });
   const ledger = model.ledgers.compute;
   ledger.credit(owner, split.ownerAmount);
   ledger.credit(accounts[provider.owner]!, split.providerAmount);

@@ -1,24 +1,15 @@
 /**
- * Compute-market helpers for tests: the Job and Environment structs as viem encodes them, a node key's
- * EIP-712 result signature, and the settlement split computed independently of the contract.
+ * Compute-market helpers for tests: ready-made environments, mining and event checks, and the settlement split
+ * computed independently of the contract. The structs, enums and the result signature come from
+ * `@/lib/compute/result`, which the provider node uses too.
  */
 import { parseEventLogs } from 'viem';
-import type { Abi, Account, Address, Chain, ContractEventName, ContractFunctionArgs, Hex, Log, ParseEventLogsReturnType, PublicClient, TransactionReceipt, Transport } from 'viem';
-import type { LocalAccount } from 'viem/accounts';
-import type { computeMarketAbi } from '@/lib/contracts';
-
-/** ComputeMarket's Job struct, as emitted in JobRequested and passed back to every later call. */
-export type Job = ContractFunctionArgs<typeof computeMarketAbi, 'nonpayable', 'acceptJob'>[1];
-
-/** ComputeMarket's Environment struct. */
-export type Environment = ContractFunctionArgs<typeof computeMarketAbi, 'nonpayable', 'registerProvider'>[2][number];
-
-/** ComputeMarket's JobStatus enum. */
-export const JobStatus = { None: 0, Requested: 1, Accepted: 2, Settled: 3, Refunded: 4, Cancelled: 5 } as const;
+import type { Abi, Chain, ContractEventName, Hex, Log, ParseEventLogsReturnType, PublicClient, TransactionReceipt, Transport } from 'viem';
+import { ResourceKind, type Environment, type Job } from '@/lib/compute/result';
 
 /** ResourceKind.Cpu and ResourceKind.Gpu. */
-export const CPU = 0;
-export const GPU = 1;
+export const CPU = ResourceKind.Cpu;
+export const GPU = ResourceKind.Gpu;
 
 /** A CPU environment at `pricePerMinute` (6-decimal units). */
 export function cpuEnvironment(pricePerMinute: bigint): Environment {
@@ -48,34 +39,6 @@ export function onlyEvent<const abi extends Abi, name extends ContractEventName<
   return events[0]!.args;
 }
 
-/** The EIP-712 domain results are signed in, written out here rather than read from the contract. */
-export function resultDomain(chainId: number, computeMarket: Address) {
-  return { name: 'Datagora ComputeMarket', version: '1', chainId, verifyingContract: computeMarket } as const;
-}
-
-export const jobResultTypes = {
-  JobResult: [
-    { name: 'jobId', type: 'uint256' },
-    { name: 'resultHash', type: 'bytes32' },
-    { name: 'minutesUsed', type: 'uint32' },
-  ],
-} as const;
-
-/** `node`'s signature of JobResult(jobId, resultHash, minutesUsed) for the compute market at `computeMarket`. */
-export function signResult(
-  node: LocalAccount | Account,
-  domain: { chainId: number; computeMarket: Address },
-  result: { jobId: bigint; resultHash: Hex; minutesUsed: number },
-): Promise<Hex> {
-  if (!node.signTypedData) throw new Error(`account ${node.address} cannot sign typed data locally`);
-  return node.signTypedData({
-    domain: resultDomain(domain.chainId, domain.computeMarket),
-    types: jobResultTypes,
-    primaryType: 'JobResult',
-    message: result,
-  });
-}
-
 /** Market fee on `amount` at `bps`, rounded down. */
 export function feeOn(amount: bigint, bps: number): bigint {
   return (amount * BigInt(bps)) / 10_000n;
@@ -86,7 +49,7 @@ export function escrowOf(job: Pick<Job, 'dataFee' | 'maxMinutes' | 'pricePerMinu
   return job.dataFee + BigInt(job.maxMinutes) * job.pricePerMinute;
 }
 
-/** What each party is credited when `job` settles after `minutesUsed`. */
+/** What each party is credited when a job settles. */
 export interface ExpectedSplit {
   ownerAmount: bigint;
   providerAmount: bigint;
@@ -94,14 +57,19 @@ export interface ExpectedSplit {
   buyerRefund: bigint;
 }
 
-export function expectedSplit(job: Job, minutesUsed: number): ExpectedSplit {
+/**
+ * What each party is credited when `job` settles after `minutesUsed`: the data fee goes to the owner (less the
+ * fee) only if the results were `delivered`; otherwise all of it goes back to the buyer, with no fee on it.
+ */
+export function expectedSplit(job: Job, minutesUsed: number, delivered = true): ExpectedSplit {
+  const dataFee = delivered ? job.dataFee : 0n;
   const providerFee = BigInt(minutesUsed) * job.pricePerMinute;
-  const dataFeeCut = feeOn(job.dataFee, job.feeBps);
+  const dataFeeCut = feeOn(dataFee, job.feeBps);
   const providerCut = feeOn(providerFee, job.feeBps);
   return {
-    ownerAmount: job.dataFee - dataFeeCut,
+    ownerAmount: dataFee - dataFeeCut,
     providerAmount: providerFee - providerCut,
     marketFee: dataFeeCut + providerCut,
-    buyerRefund: escrowOf(job) - job.dataFee - providerFee,
+    buyerRefund: escrowOf(job) - dataFee - providerFee,
   };
 }

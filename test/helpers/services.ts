@@ -56,6 +56,7 @@ export function cliEnv(config: Config): Record<string, string> {
     DATAGORA_IPFS_PORT: new URL(config.storage.apiUrl).port,
     DATAGORA_KEYNODE_PORT: config.keyNetwork.adapter === 'local' ? String(config.keyNetwork.basePort) : '',
     DATAGORA_SIWE_DOMAIN: config.siweDomain,
+    DATAGORA_PROVIDER_PORT: String(config.compute.port),
   };
 }
 
@@ -82,6 +83,7 @@ export async function startTestServices(options: { keyNodes?: number; threshold?
   try {
     const ipfsPort = await freePorts(1);
     const keyBase = await freePorts(nodes);
+    const providerPort = await freePorts(1);
     const config = loadConfig({
       DATAGORA_HOME: home,
       DATAGORA_CHAIN: 'rpc',
@@ -90,6 +92,7 @@ export async function startTestServices(options: { keyNodes?: number; threshold?
       DATAGORA_KEYNODES: String(nodes),
       DATAGORA_KEYNODE_THRESHOLD: String(threshold),
       DATAGORA_KEYNODE_PORT: String(keyBase),
+      DATAGORA_PROVIDER_PORT: String(providerPort),
     });
     writeDeployments(config.deploymentsFile, chain.deployments);
     if (config.storage.adapter !== 'helia' || config.keyNetwork.adapter !== 'local') throw new Error('test services need the embedded adapters');

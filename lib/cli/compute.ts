@@ -1,0 +1,198 @@
+/**
+ * Compute-to-data commands: request a job and follow it (`compute`), inspect, cancel or refund one (`job`),
+ * verify a receipt, manage a dataset's approved algorithms, list providers, and run a provider node.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Hex } from 'viem';
+import { loadConfig } from '../config';
+import { algorithmHash, ComputeClient, DEFAULT_MAX_MINUTES } from '../compute/client';
+import type { JobView } from '../compute/jobs';
+import { PROVIDER_DEV_ACCOUNT, ProviderNode } from '../compute/node';
+import { resolveAccount } from '../market';
+import { readDeployments } from '../chain';
+import { datasetId, parse, printJson, withMarket } from './market';
+import { UsageError } from './usage';
+
+function jobId(value: string | undefined): bigint {
+  if (value === undefined || !/^\d+$/.test(value) || BigInt(value) === 0n) throw new UsageError(`expected a job id (a positive integer), got "${value ?? ''}"`);
+  return BigInt(value);
+}
+
+function wholeNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} must be a whole number`);
+  return Number(value);
+}
+
+function describe(view: JobView): string {
+  const last = view.history.at(-1);
+  return `job ${view.jobId}: ${view.status}${view.reason ? ` (${view.reason}: ${view.reasonText})` : ''}${last?.detail ? ` — ${last.detail}` : view.detail ? ` — ${view.detail}` : ''}`;
+}
+
+export async function compute(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    algorithm: { type: 'string' },
+    params: { type: 'string' },
+    provider: { type: 'string' },
+    environment: { type: 'string' },
+    'max-minutes': { type: 'string' },
+    'ai-training': { type: 'boolean', default: false },
+    wait: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  });
+  const [id, extra] = positionals;
+  if (extra) throw new UsageError('compute takes one dataset id');
+  const dataset = datasetId(id);
+  if (!values.algorithm) throw new UsageError('compute needs --algorithm FILE (.py or .js)');
+  let params: unknown = {};
+  if (values.params !== undefined) {
+    try {
+      params = JSON.parse(values.params);
+    } catch {
+      throw new UsageError(`--params must be JSON, e.g. '{"target":"alert"}'`);
+    }
+  }
+  const maxMinutes = wholeNumber('max-minutes', values['max-minutes']) ?? DEFAULT_MAX_MINUTES;
+  if (maxMinutes < 1) throw new UsageError('--max-minutes must be at least 1');
+  const providerId = values.provider === undefined ? undefined : BigInt(wholeNumber('provider', values.provider)!);
+  const environment = wholeNumber('environment', values.environment);
+  if (values.out !== undefined && !values.wait) throw new UsageError('--out needs --wait (or fetch later with `datagora job <id> --out DIR`)');
+  return withMarket(values, async (market) => {
+    const client = new ComputeClient(market);
+    const requested = await client.request({ datasetId: dataset, algorithm: values.algorithm!, params, maxMinutes, aiTraining: values['ai-training'], ...(providerId !== undefined ? { providerId } : {}), ...(environment !== undefined ? { environment } : {}) });
+    if (!values.json) {
+      console.error(`job ${requested.jobId} paid: ${market.formatAmount(requested.escrow)} in escrow (data fee ${market.formatAmount(requested.job.dataFee)} + up to ${maxMinutes} min at ${market.formatAmount(requested.job.pricePerMinute)}/min) on provider ${requested.provider.id}`);
+      console.error(`algorithm ${path.basename(values.algorithm!)} sha256 ${requested.job.algorithmHash}; tx ${requested.txHash}`);
+    }
+    if (!values.wait) {
+      if (values.json) printJson({ jobId: requested.jobId, escrow: requested.escrow, providerId: requested.provider.id, txHash: requested.txHash });
+      else console.log(requested.jobId.toString());
+      return 0;
+    }
+    const final = await client.follow(requested.jobId, (view) => {
+      if (!values.json) console.error(describe(view));
+    });
+    const out = path.resolve(values.out ?? `job-${requested.jobId}`);
+    const results = await client.results(requested.jobId, out);
+    if (values.json) printJson({ jobId: requested.jobId, status: final.status, reason: final.reason, outDir: out, outputs: results.outputs, logs: results.logs, receipt: results.receipt });
+    else {
+      console.error(`receipt verified: signed by provider ${requested.provider.id}'s node key and settled on-chain (${results.receipt.receipt.minutesUsed} min, ${results.delivered ? 'results delivered' : 'nothing delivered: data fee refunded'})`);
+      for (const file of results.outputs) console.error(`  outputs/${file}`);
+      for (const file of results.logs) console.error(`  logs/${file}`);
+      console.log(out);
+    }
+    return final.status === 'finished' ? 0 : 1;
+  });
+}
+
+export async function job(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { cancel: { type: 'boolean', default: false }, refund: { type: 'boolean', default: false }, out: { type: 'string' }, wait: { type: 'boolean', default: false } });
+  const [id, extra] = positionals;
+  if (extra) throw new UsageError('job takes one job id');
+  const jid = jobId(id);
+  return withMarket(values, async (market) => {
+    const client = new ComputeClient(market);
+    if (values.cancel || values.refund) {
+      const tx = values.cancel ? await client.cancel(jid) : await client.refund(jid);
+      if (values.json) printJson({ jobId: jid, txHash: tx });
+      else console.log(`job ${jid} ${values.cancel ? 'cancelled' : 'refunded'}: the whole escrow is credited back (datagora withdraw) — tx ${tx}`);
+      return 0;
+    }
+    const onChain = await client.job(jid);
+    const view = values.wait ? await client.follow(jid) : await client.status(jid).catch(() => undefined);
+    if (values.out) {
+      const results = await client.results(jid, path.resolve(values.out));
+      if (!values.json) console.error(`results of job ${jid} in ${values.out}: ${results.outputs.length} output(s), ${results.logs.length} log file(s); receipt verified`);
+    }
+    const statuses = ['none', 'requested', 'accepted', 'settled', 'refunded', 'cancelled'];
+    if (values.json) printJson({ jobId: jid, onChain: { status: statuses[onChain.status], escrow: onChain.escrow, job: onChain.job }, node: view ?? null });
+    else {
+      console.log(`job ${jid} on dataset ${onChain.job.datasetId}, provider ${onChain.job.providerId}: ${statuses[onChain.status]} on-chain, escrow ${market.formatAmount(onChain.escrow)}, deadline ${new Date(Number(onChain.job.deadline) * 1000).toISOString()}`);
+      if (view) {
+        console.log(describe(view));
+        for (const event of view.history) console.log(`  ${event.at} ${event.status}${event.detail ? `: ${event.detail}` : ''}`);
+      } else console.log('the provider node does not answer or has no such job');
+    }
+    return 0;
+  });
+}
+
+export async function receipt(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { results: { type: 'string' } });
+  const [sub, file, extra] = positionals;
+  if (sub !== 'verify' || !file || extra) throw new UsageError('usage: datagora receipt verify <receipt.json> [--results DIR]');
+  // By default the results next to the receipt are checked too, when they are there.
+  const dir = values.results ?? path.dirname(path.resolve(file));
+  return withMarket(values, async (market) => {
+    const client = new ComputeClient(market);
+    const withFiles = existsSync(path.join(dir, 'outputs')) || existsSync(path.join(dir, 'logs'));
+    const signed = await client.verifyReceipt(file, withFiles ? dir : undefined);
+    const r = signed.receipt;
+    if (values.json) printJson({ valid: true, receipt: signed, filesChecked: withFiles });
+    else {
+      console.log(`valid receipt for job ${r.jobId}: ${r.status}${r.reason ? ` (${r.reason})` : ''}, exit ${r.exitCode}, ${r.minutesUsed} min on ${r.hardware}`);
+      console.log(`  signed by node key ${signed.signer}; settled on-chain with this receipt's hash (${r.delivered ? 'results delivered' : 'nothing delivered'})`);
+      console.log(`  dataset ${r.datasetId} content ${r.datasetCid}; algorithm ${r.algorithmHash}; ${withFiles ? 'output and log files match their hashes' : 'files not checked (no outputs/ next to the receipt; pass --results DIR)'}`);
+    }
+    return 0;
+  });
+}
+
+export async function algorithms(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  const [sub, first, second] = positionals;
+  if (sub === 'hash') {
+    if (!first) throw new UsageError('usage: datagora algorithms hash <file>');
+    console.log(algorithmHash(readFileSync(first)));
+    return 0;
+  }
+  if (sub !== 'approve' && sub !== 'revoke' && sub !== 'pending') throw new UsageError('usage: datagora algorithms approve|revoke <datasetId> <sha256 | file> | pending <datasetId> | hash <file>');
+  const dataset = datasetId(first);
+  return withMarket(values, async (market) => {
+    const client = new ComputeClient(market);
+    if (sub === 'pending') {
+      const pending = await client.pendingAlgorithms(dataset);
+      if (values.json) printJson(pending);
+      else if (pending.length === 0) console.log(`no algorithm awaits approval for dataset ${dataset}`);
+      else for (const p of pending) console.log(`${p.algorithmHash}  jobs ${p.jobIds.join(', ')}`);
+      return 0;
+    }
+    if (!second) throw new UsageError(`usage: datagora algorithms ${sub} <datasetId> <sha256 | file>`);
+    const hash = (/^0x[0-9a-fA-F]{64}$/.test(second) ? second.toLowerCase() : algorithmHash(readFileSync(second))) as Hex;
+    const tx = await client.setAlgorithmApproval(dataset, hash, sub === 'approve');
+    if (values.json) printJson({ datasetId: dataset, algorithmHash: hash, approved: sub === 'approve', txHash: tx });
+    else console.log(`algorithm ${hash} ${sub === 'approve' ? 'approved' : 'revoked'} for dataset ${dataset} (tx ${tx})`);
+    return 0;
+  });
+}
+
+export async function providers(args: string[]): Promise<number> {
+  const { values } = parse(args, {});
+  return withMarket(values, async (market) => {
+    const list = await new ComputeClient(market).providers();
+    if (values.json) printJson(list);
+    else if (list.length === 0) console.log('no compute provider is registered');
+    for (const p of values.json ? [] : list) {
+      console.log(`provider ${p.id}${p.active ? '' : ' (retired)'} ${p.endpoint} node ${p.signer}`);
+      p.environments.forEach((env, i) => console.log(`  env ${i}: ${env.kind === 1 ? `gpu ${env.gpus}× ${env.gpuModel}, ` : 'cpu '}${env.cpus} CPUs, ${env.memoryMb} MB — ${market.formatAmount(env.pricePerMinute)}/min`));
+    }
+    return 0;
+  });
+}
+
+/** `datagora provider`: runs a provider node until a signal, as the operator account. */
+export async function provider(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { account: { type: 'string' }, 'private-key-env': { type: 'string' } } });
+  const config = loadConfig();
+  const { chainId } = readDeployments(config.deploymentsFile);
+  if (values.account !== undefined && !/^\d+$/.test(values.account)) throw new UsageError('--account must be a dev account number');
+  const operator = resolveAccount(values['private-key-env'] !== undefined ? { privateKeyEnv: values['private-key-env'] } : { devIndex: Number(values.account ?? PROVIDER_DEV_ACCOUNT) }, chainId);
+  const node = await ProviderNode.start({ config, operator, log: (line) => console.log(line) });
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve());
+  });
+  await node.stop();
+  return 0;
+}

@@ -1,0 +1,99 @@
+/**
+ * Sign-in of a job's buyer at a provider node: a short-lived SIWE message naming the node's host as domain and
+ * the job (and, when submitting, the public key results are encrypted to) as resources, signed by the buyer.
+ * Sent as `Authorization: SIWE <base64url JSON {message, signature}>`.
+ */
+import type { Address, Hex, LocalAccount } from 'viem';
+import { createSiweMessage, generateSiweNonce, parseSiweMessage } from 'viem/siwe';
+import { KeyRequestRejected } from '../access/errors';
+import { verifyAuthSig } from '../access/siwe';
+import { DatagoraError } from '../errors';
+
+const LIFETIME_MS = 10 * 60_000;
+
+/** The node refused a request: HTTP status, a reason code and words. */
+export class ProviderRequestError extends DatagoraError {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    hint = 'see the reason above',
+  ) {
+    super(message, hint);
+  }
+}
+
+/** The resource naming job `jobId` on chain `chainId`. */
+export function jobResource(chainId: number, jobId: bigint): string {
+  return `urn:datagora:job:${chainId}:${jobId}`;
+}
+
+/** The resource binding the X25519 key results are encrypted to. */
+export function resultKeyResource(publicKey: string): string {
+  return `urn:datagora:result-key:${publicKey}`;
+}
+
+export interface JobSignInOptions {
+  /** The node's endpoint URL; its host is the SIWE domain. */
+  endpoint: string;
+  chainId: number;
+  jobId: bigint;
+  resultKey?: string;
+}
+
+/** A fresh `Authorization` header value for `account` on a job. */
+export async function jobAuthorization(account: LocalAccount, options: JobSignInOptions): Promise<string> {
+  const url = new URL(options.endpoint);
+  const issuedAt = new Date();
+  const message = createSiweMessage({
+    domain: url.host,
+    address: account.address,
+    statement: `Submit and read Datagora compute job ${options.jobId}.`,
+    uri: url.origin,
+    version: '1',
+    chainId: options.chainId,
+    nonce: generateSiweNonce(),
+    issuedAt,
+    expirationTime: new Date(issuedAt.getTime() + LIFETIME_MS),
+    resources: [jobResource(options.chainId, options.jobId), ...(options.resultKey ? [resultKeyResource(options.resultKey)] : [])],
+  });
+  const signature = await account.signMessage({ message });
+  return `SIWE ${Buffer.from(JSON.stringify({ message, signature })).toString('base64url')}`;
+}
+
+/** Who signed a job request, and the result key it binds (if any). */
+export interface JobSignIn {
+  address: Address;
+  resultKey?: string;
+}
+
+/**
+ * Checks an `Authorization` header for job `jobId`: a valid, unexpired SIWE message for this node's host and
+ * chain, naming the job. Throws ProviderRequestError 401/403.
+ */
+export async function verifyJobAuthorization(header: string | undefined, expected: { host: string; chainId: number; jobId: bigint }): Promise<JobSignIn> {
+  const match = header?.match(/^SIWE ([A-Za-z0-9_-]+)$/);
+  if (!match) throw new ProviderRequestError(401, 'auth-missing', 'this request needs `Authorization: SIWE <token>` signed by the job’s buyer', 'use the datagora CLI or SDK, which signs requests');
+  let body: { message?: unknown; signature?: unknown };
+  try {
+    body = JSON.parse(Buffer.from(match[1]!, 'base64url').toString('utf8'));
+  } catch {
+    throw new ProviderRequestError(401, 'auth-malformed', 'the SIWE token is not base64url JSON');
+  }
+  if (typeof body.message !== 'string' || typeof body.signature !== 'string') throw new ProviderRequestError(401, 'auth-malformed', 'the SIWE token needs a message and a signature');
+  const message = body.message;
+  let signIn;
+  try {
+    const parsed = parseSiweMessage(message);
+    signIn = await verifyAuthSig({ sig: body.signature as Hex, signedMessage: message, address: parsed.address ?? '0x0000000000000000000000000000000000000000', derivedVia: 'web3.eth.personal.sign' }, { domain: expected.host, chainId: expected.chainId });
+  } catch (error) {
+    if (error instanceof KeyRequestRejected) throw new ProviderRequestError(401, error.code, error.message, 'sign in again');
+    throw error;
+  }
+  const resources = parseSiweMessage(message).resources ?? [];
+  if (!resources.includes(jobResource(expected.chainId, expected.jobId))) {
+    throw new ProviderRequestError(403, 'auth-wrong-job', `the sign-in does not name job ${expected.jobId}`);
+  }
+  const key = resources.find((r) => r.startsWith('urn:datagora:result-key:'));
+  return { address: signIn.address, ...(key ? { resultKey: key.slice('urn:datagora:result-key:'.length) } : {}) };
+}

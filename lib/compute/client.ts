@@ -1,0 +1,311 @@
+/**
+ * The buyer's and owner's side of compute-to-data, over the market SDK: request and pay for a job, submit the
+ * algorithm to the provider node, follow its status, fetch and decrypt the results and check the receipt against
+ * the chain; cancel or refund a job; approve algorithms for a dataset.
+ */
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { isAddressEqual, parseEventLogs, type Address, type Hex } from 'viem';
+import { computeMarketAbi, datasetRegistryAbi, mockStablecoinAbi } from '../contracts';
+import { DatagoraError } from '../errors';
+import { DatasetNotFoundError, InsufficientFundsError, type Market } from '../market';
+import { jobAuthorization, ProviderRequestError } from './auth';
+import { FINAL_STATUSES, type JobView } from './jobs';
+import { parseSignedReceipt, ReceiptError, verifyReceiptSignature, type SignedReceipt } from './receipt';
+import { JobStatus, type Environment, type Job } from './result';
+import { describeFiles, fetchResults, filesHash, generateResultKeyPair, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from './results';
+import { MAX_ALGORITHM_BYTES, runtimeOf } from './server';
+
+export interface ProviderInfo {
+  id: bigint;
+  owner: Address;
+  signer: Address;
+  active: boolean;
+  endpoint: string;
+  environments: readonly Environment[];
+}
+
+export interface ComputeRequest {
+  datasetId: bigint;
+  algorithm: string;
+  params?: unknown;
+  providerId?: bigint;
+  environment?: number;
+  maxMinutes?: number;
+  aiTraining?: boolean;
+}
+
+/** What the buyer's machine keeps about a job it requested (0600, under DATAGORA_HOME/jobs). */
+interface LocalJob {
+  jobId: string;
+  endpoint: string;
+  keyPair: ResultKeyPair;
+}
+
+/** A compute request cannot be made as asked. */
+export class ComputeRequestError extends DatagoraError {}
+
+export const DEFAULT_MAX_MINUTES = 10;
+
+/** SHA-256 of an algorithm file as the bytes32 a job commits to. */
+export function algorithmHash(content: Uint8Array): Hex {
+  return `0x${createHash('sha256').update(content).digest('hex')}`;
+}
+
+export class ComputeClient {
+  constructor(private readonly market: Market) {}
+
+  private get computeMarket(): Address {
+    return this.market.deployments.contracts.computeMarket;
+  }
+
+  private jobFile(jobId: bigint): string {
+    return path.join(this.market.config.home, 'jobs', `${this.market.deployments.chainId}-${jobId}.json`);
+  }
+
+  private localJob(jobId: bigint): LocalJob {
+    const file = this.jobFile(jobId);
+    if (!existsSync(file)) throw new ComputeRequestError(`job ${jobId} was not requested from this machine (no ${file})`, 'results are encrypted to the machine and DATAGORA_HOME that requested the job');
+    return JSON.parse(readFileSync(file, 'utf8')) as LocalJob;
+  }
+
+  /** Every registered provider. */
+  async providers(): Promise<ProviderInfo[]> {
+    const count = await this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+    const providers: ProviderInfo[] = [];
+    for (let id = 1n; id <= count; id++) {
+      const p = await this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [id] });
+      providers.push({ id, owner: p.owner, signer: p.signer, active: p.active, endpoint: p.endpoint, environments: p.environments });
+    }
+    return providers;
+  }
+
+  /** The job as requested on-chain (from its JobRequested event). */
+  async job(jobId: bigint): Promise<{ job: Job; escrow: bigint; status: number }> {
+    const [events, status] = await Promise.all([
+      this.market.publicClient.getContractEvents({ address: this.computeMarket, abi: computeMarketAbi, eventName: 'JobRequested', args: { jobId }, fromBlock: BigInt(this.market.deployments.startBlock) }),
+      this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] }),
+    ]);
+    const args = events[0]?.args;
+    if (!args?.job || args.escrow === undefined) throw new ComputeRequestError(`there is no job ${jobId}`, 'check the id: `datagora compute` prints it');
+    return { job: args.job, escrow: args.escrow, status };
+  }
+
+  /**
+   * Pays a job into escrow and submits the algorithm to the provider. The escrow is the dataset's compute price
+   * plus `maxMinutes` at the environment's price per minute; what is not used comes back at settlement.
+   */
+  async request(request: ComputeRequest): Promise<{ jobId: bigint; job: Job; escrow: bigint; provider: ProviderInfo; txHash: Hex }> {
+    const { market } = this;
+    const account = market.account;
+    if (!account) throw new ComputeRequestError('requesting a job needs an account', 'pass --account N or --private-key-env VAR');
+    let content: Buffer;
+    try {
+      content = readFileSync(request.algorithm);
+    } catch (error) {
+      throw new ComputeRequestError(`cannot read the algorithm ${request.algorithm}: ${(error as Error).message}`, 'give the path of a .py or .js file');
+    }
+    const name = path.basename(request.algorithm);
+    if (!runtimeOf(name)) throw new ComputeRequestError(`${name}: only Python (.py) and Node.js (.js, .mjs, .cjs) algorithms run on providers`, 'rename or rewrite the algorithm');
+    if (content.length > MAX_ALGORITHM_BYTES) throw new ComputeRequestError(`${name} is ${content.length} bytes; providers accept at most ${MAX_ALGORITHM_BYTES}`, 'keep the algorithm small; it cannot download anything, so bundle only code');
+
+    const offer = await market.publicClient.readContract({ address: market.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'getOffer', args: [request.datasetId] });
+    if (offer.owner === '0x0000000000000000000000000000000000000000') throw new DatasetNotFoundError(request.datasetId);
+    if (!offer.computeOnly && offer.computePrice === 0n) throw new ComputeRequestError(`dataset ${request.datasetId} does not offer compute jobs`, 'buy a download licence instead (datagora buy)');
+
+    const providers = (await this.providers()).filter((p) => p.active);
+    const provider = request.providerId !== undefined ? providers.find((p) => p.id === request.providerId) : providers[0];
+    if (!provider) throw new ComputeRequestError(request.providerId !== undefined ? `provider ${request.providerId} is not an active provider` : 'no compute provider is registered', 'start one with `datagora provider` (npm start runs one) or choose another with --provider');
+    const environment = request.environment ?? 0;
+    const env = provider.environments[environment];
+    if (!env) throw new ComputeRequestError(`provider ${provider.id} has no environment ${environment}`, `choose one of 0..${provider.environments.length - 1}`);
+    const maxMinutes = request.maxMinutes ?? DEFAULT_MAX_MINUTES;
+    const escrow = offer.computePrice + BigInt(maxMinutes) * env.pricePerMinute;
+    const token = offer.currency;
+    const balance = await market.publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [account.address] });
+    if (balance < escrow) throw new InsufficientFundsError(`the job's escrow is ${market.formatAmount(escrow)} but ${account.address} holds ${market.formatAmount(balance)}`, 'fund the account with the market stablecoin, or lower --max-minutes');
+    const allowance = await market.publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'allowance', args: [account.address, this.computeMarket] });
+    if (allowance < escrow) await market.send(`approve the compute market to take ${market.formatAmount(escrow)}`, { address: token, abi: mockStablecoinAbi, functionName: 'approve', args: [this.computeMarket, escrow] });
+
+    const hash = algorithmHash(content);
+    const { hash: txHash, logs } = await market.send(`request a compute job on dataset ${request.datasetId}`, {
+      address: this.computeMarket,
+      abi: computeMarketAbi,
+      functionName: 'requestJob',
+      args: [request.datasetId, provider.id, environment, hash, request.aiTraining ?? false, maxMinutes, escrow],
+    });
+    const [event] = parseEventLogs({ abi: computeMarketAbi, eventName: 'JobRequested', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
+    if (!event) throw new ComputeRequestError(`the request ${txHash} emitted no JobRequested event`, 'report it');
+    const jobId = event.args.jobId;
+    const keyPair = generateResultKeyPair();
+    const file = this.jobFile(jobId);
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, JSON.stringify({ jobId: jobId.toString(), endpoint: provider.endpoint, keyPair } satisfies LocalJob), { mode: 0o600 });
+    chmodSync(file, 0o600);
+    await this.submit(jobId, provider.endpoint, { name, content, params: request.params ?? {}, resultKey: keyPair.publicKey });
+    return { jobId, job: event.args.job, escrow: event.args.escrow, provider, txHash };
+  }
+
+  /** Sends the algorithm of a paid job to its node. */
+  async submit(jobId: bigint, endpoint: string, submission: { name: string; content: Uint8Array; params: unknown; resultKey: string }): Promise<JobView> {
+    return this.call(endpoint, jobId, '/api/v1/jobs', {
+      method: 'POST',
+      body: JSON.stringify({ jobId: jobId.toString(), algorithm: { name: submission.name, content: Buffer.from(submission.content).toString('base64') }, params: submission.params, resultKey: submission.resultKey }),
+      resultKey: submission.resultKey,
+    });
+  }
+
+  private async call<T>(endpoint: string, jobId: bigint, route: string, options: { method?: string; body?: string; resultKey?: string; auth?: boolean } = {}): Promise<T> {
+    const account = this.market.account;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if ((options.auth ?? true) && account) headers.authorization = await jobAuthorization(account, { endpoint, chainId: this.market.deployments.chainId, jobId, ...(options.resultKey ? { resultKey: options.resultKey } : {}) });
+    let response: Response;
+    try {
+      response = await fetch(new URL(route, endpoint), { method: options.method ?? 'GET', headers, ...(options.body ? { body: options.body } : {}) });
+    } catch (error) {
+      throw new ProviderRequestError(0, 'unreachable', `the provider at ${endpoint} cannot be reached: ${(error as Error).message}`, 'check that the provider node runs; your escrow is safe (refund after the deadline)');
+    }
+    const body = (await response.json().catch(() => ({}))) as { error?: string; reason?: string; hint?: string };
+    if (!response.ok) throw new ProviderRequestError(response.status, body.error ?? 'error', body.reason ?? `HTTP ${response.status}`, body.hint);
+    return body as T;
+  }
+
+  private async endpointOf(jobId: bigint): Promise<string> {
+    const file = this.jobFile(jobId);
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as LocalJob).endpoint;
+    const { job } = await this.job(jobId);
+    const provider = await this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [job.providerId] });
+    return provider.endpoint;
+  }
+
+  /** The job's status at its node. */
+  async status(jobId: bigint): Promise<JobView> {
+    return this.call(await this.endpointOf(jobId), jobId, `/api/v1/jobs/${jobId}`, { auth: false });
+  }
+
+  /** Follows the job's status by Server-Sent Events until it is final; returns the final status. */
+  async follow(jobId: bigint, onStatus?: (view: JobView) => void, signal?: AbortSignal): Promise<JobView> {
+    const endpoint = await this.endpointOf(jobId);
+    for (;;) {
+      let last: JobView | undefined;
+      try {
+        const response = await fetch(new URL(`/api/v1/jobs/${jobId}/events`, endpoint), { headers: { accept: 'text/event-stream' }, ...(signal ? { signal } : {}) });
+        if (!response.ok || !response.body) throw new ProviderRequestError(response.status, 'events', `the node answered ${response.status} for job ${jobId}'s events`);
+        let buffer = '';
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+          buffer += Buffer.from(chunk).toString('utf8');
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data = block.split('\n').find((line) => line.startsWith('data: '));
+            if (!data) continue;
+            last = JSON.parse(data.slice(6)) as JobView;
+            onStatus?.(last);
+          }
+        }
+      } catch (error) {
+        if (signal?.aborted || (error instanceof ProviderRequestError && error.status === 404)) throw error;
+      }
+      if (last && FINAL_STATUSES.includes(last.status)) return last;
+      // The stream broke (node restarting): poll until it answers again.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+
+  /**
+   * Fetches the receipt and results of a final job into `outDir` (outputs/, logs/, receipt.json), decrypting with
+   * this machine's job key and verifying files, receipt signature and on-chain settlement.
+   */
+  async results(jobId: bigint, outDir: string): Promise<{ receipt: SignedReceipt; outputs: string[]; logs: string[]; delivered: boolean }> {
+    const local = this.localJob(jobId);
+    const body = await this.call<{ receipt: SignedReceipt; results: { cid: string; wrappedKey: WrappedKey } | null }>(local.endpoint, jobId, `/api/v1/jobs/${jobId}/results`);
+    mkdirSync(outDir, { recursive: true });
+    let outputs: string[] = [];
+    let logs: string[] = [];
+    if (body.results) {
+      const key = unwrapResultsKey(body.results.wrappedKey, local.keyPair);
+      const manifest = await fetchResults(this.market.store, body.results.cid, key, outDir);
+      outputs = manifest.outputs.map((f) => f.path);
+      logs = manifest.logs.map((f) => f.path);
+    }
+    const receiptFile = path.join(outDir, 'receipt.json');
+    writeFileSync(receiptFile, `${JSON.stringify(body.receipt, null, 2)}\n`);
+    const receipt = await this.verifyReceipt(receiptFile, body.results ? outDir : undefined);
+    return { receipt, outputs, logs, delivered: receipt.receipt.delivered };
+  }
+
+  /**
+   * Verifies a receipt file: signed by the node key of the job's provider, settled on-chain with exactly its hash,
+   * minutes and delivery, and — given the results directory — the files hash to what it names.
+   */
+  async verifyReceipt(file: string, resultsDir?: string): Promise<SignedReceipt> {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new ReceiptError(`cannot read ${file}: ${(error as Error).message}`, 'pass the receipt.json a job wrote');
+    }
+    const signed = parseSignedReceipt(json);
+    const { deployments } = this.market;
+    if (signed.chainId !== deployments.chainId || !isAddressEqual(signed.computeMarket, deployments.contracts.computeMarket)) {
+      throw new ReceiptError(`the receipt is for ComputeMarket ${signed.computeMarket} on chain ${signed.chainId}, not this market's ${deployments.contracts.computeMarket} on chain ${deployments.chainId}`, 'point the CLI at the market the job ran on');
+    }
+    const hash = await verifyReceiptSignature(signed);
+    const jobId = BigInt(signed.receipt.jobId);
+    const { job } = await this.job(jobId);
+    const provider = await this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [job.providerId] });
+    if (!isAddressEqual(provider.signer, signed.signer)) throw new ReceiptError(`the receipt is signed by ${signed.signer}, but job ${jobId}'s provider ${job.providerId} has node key ${provider.signer}`);
+    if (signed.receipt.algorithmHash !== job.algorithmHash || signed.receipt.datasetId !== job.datasetId.toString()) throw new ReceiptError(`the receipt names another dataset or algorithm than job ${jobId} committed`);
+    const settled = await this.market.publicClient.getContractEvents({ address: this.computeMarket, abi: computeMarketAbi, eventName: 'JobSettled', args: { jobId }, fromBlock: BigInt(deployments.startBlock) });
+    const event = settled[0]?.args;
+    if (!event) throw new ReceiptError(`job ${jobId} is not settled on-chain`, 'wait for the settlement, or refund after the deadline');
+    if (event.resultHash !== hash || event.minutesUsed !== signed.receipt.minutesUsed || event.delivered !== signed.receipt.delivered) {
+      throw new ReceiptError(`job ${jobId} settled on-chain with result ${event.resultHash}, ${event.minutesUsed} min, delivered ${event.delivered}; the receipt hashes to ${hash} with ${signed.receipt.minutesUsed} min, delivered ${signed.receipt.delivered}`);
+    }
+    if (resultsDir) {
+      const [outputs, logs] = await Promise.all([describeFiles(path.join(resultsDir, 'outputs')).catch(() => []), describeFiles(path.join(resultsDir, 'logs')).catch(() => [])]);
+      if (filesHash(outputs) !== signed.receipt.outputHash) throw new ReceiptError(`the files under ${resultsDir}/outputs do not hash to the receipt's outputHash`, 'the outputs were altered after release');
+      if (filesHash(logs) !== signed.receipt.logsHash) throw new ReceiptError(`the files under ${resultsDir}/logs do not hash to the receipt's logsHash`, 'the logs were altered after release');
+    }
+    return signed;
+  }
+
+  /** Withdraws a job the provider has not accepted yet; the whole escrow is credited back. */
+  async cancel(jobId: bigint): Promise<Hex> {
+    const { job } = await this.job(jobId);
+    const { hash } = await this.market.send(`cancel job ${jobId}`, { address: this.computeMarket, abi: computeMarketAbi, functionName: 'cancelJob', args: [jobId, job] });
+    return hash;
+  }
+
+  /** Takes the whole escrow back of a job still unsettled after its deadline. */
+  async refund(jobId: bigint): Promise<Hex> {
+    const { job } = await this.job(jobId);
+    const { hash } = await this.market.send(`refund job ${jobId}`, { address: this.computeMarket, abi: computeMarketAbi, functionName: 'refund', args: [jobId, job] });
+    return hash;
+  }
+
+  /** The dataset owner approves (or revokes) an algorithm hash for its compute jobs. */
+  async setAlgorithmApproval(datasetId: bigint, hash: Hex, approved: boolean): Promise<Hex> {
+    const { hash: tx } = await this.market.send(`${approved ? 'approve' : 'revoke'} algorithm ${hash} for dataset ${datasetId}`, { address: this.computeMarket, abi: computeMarketAbi, functionName: 'setAlgorithmApproval', args: [datasetId, hash, approved] });
+    return tx;
+  }
+
+  /** The owner's approval queue: algorithms of open jobs on the dataset that are not approved. */
+  async pendingAlgorithms(datasetId: bigint): Promise<{ algorithmHash: Hex; jobIds: bigint[] }[]> {
+    const events = await this.market.publicClient.getContractEvents({ address: this.computeMarket, abi: computeMarketAbi, eventName: 'JobRequested', args: { datasetId }, fromBlock: BigInt(this.market.deployments.startBlock) });
+    const pending = new Map<Hex, bigint[]>();
+    for (const event of events) {
+      const { jobId, job } = event.args;
+      if (jobId === undefined || !job) continue;
+      const [status, approved] = await Promise.all([
+        this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] }),
+        this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'isAlgorithmApproved', args: [datasetId, job.algorithmHash] }),
+      ]);
+      if (approved || (status !== JobStatus.Requested && status !== JobStatus.Accepted)) continue;
+      pending.set(job.algorithmHash, [...(pending.get(job.algorithmHash) ?? []), jobId]);
+    }
+    return [...pending].map(([hash, jobIds]) => ({ algorithmHash: hash, jobIds }));
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The output guard of compute-to-data: before a provider node releases anything a job wrote (every file under
+ * its outputs and logs directories), it checks it against the raw dataset and refuses the lot on any finding.
+ *
+ * What is refused:
+ * - size: outputs + logs together over `maxOutputBytes` (nothing is read then);
+ * - anything but regular files and directories: symbolic links (even pointing inside), FIFOs, sockets,
+ *   devices, unlistable directories → `unreadable`;
+ * - verbatim leaks (`leakDetection`), looked for in every file as bytes (text or binary), in the file names,
+ *   and in every decoded layer of them, up to 3 layers deep (base64 / hex / gzip / zlib / zip / raw deflate /
+ *   UTF-16, see guard/decode.ts; e.g. `base64>gzip`):
+ *   - `row`: a data row (a line after the header, ≥ 16 bytes trimmed) appears anywhere — as a line, inside a
+ *     longer line, CRLF or LF; or an output line holds exactly a data row's fields, in any order, with another
+ *     separator (, TAB ; | or spaces), quoting or number spelling (34 / 34.0), optionally plus one extra field
+ *     such as an index column;
+ *   - `shingle`: a run of the raw bytes of ≥ SHINGLE_BYTES (64) bytes appears, whatever the line structure
+ *     (winnowing guarantees it; CRs ignored). Runs lying within the header line (column names) are not
+ *     leaks; nor runs whose fingerprint occurs ≥ 8 times in the data (a value repeated over many rows, like a
+ *     long category name, identifies no one);
+ * - content the guard cannot decode, so cannot clear → `unreadable`: bzip2 / xz / 7z / zstd / lz4 data,
+ *   encrypted or bzip2/lzma zip entries, a compressed stream expanding past 64 MiB (a bomb, or rows hidden
+ *   after 64 MiB of padding), encodings nested deeper than 3 layers, decoded output past the budget
+ *   (max(256 MiB, 4 × maxOutputBytes) per job);
+ * - small groups (`minGroupSize` = k, when set), on tabular files in the outputs directory — CSV, TSV, a JSON
+ *   array of objects, JSON lines of objects, by extension: if the table has a count column (named count, n,
+ *   size, group_size, support, records, …, or *_count) every row's value there must be a number ≥ k;
+ *   without one, it may have at most dataRows / k rows (each output row summarises ≥ k input rows on average).
+ *
+ * What it does not catch (by design: it matches bytes, not meaning): values transformed (rounded, shifted,
+ * encrypted, XORed), a subset of a row's columns, numeric columns written as binary numbers (np.save of
+ * df.values, a pickled DataFrame), data spread thinly (a few bytes per file name, per file, per row), and
+ * compressions it does not decode (refused instead). The k rule is a policy on honest aggregates: tables it
+ * does not recognise (other extensions, nested JSON) pass it.
+ *
+ * Findings say where, never what: a file's path, an encoding, counts and offsets. The paths are the
+ * algorithm's own choice, so they remain a small channel (at most MAX_FINDINGS of them).
+ */
+import { DecodeBudget, decodeLayers, hasNestedEncoding } from './guard/decode';
+import { GuardPolicyError } from './guard/errors';
+import { LeakIndex } from './guard/leak-index';
+import { scanForLeaks, type LeakHits } from './guard/scan';
+import { checkGroupSize } from './guard/tabular';
+import { listReleased, readReleased } from './guard/walk';
+import { SHINGLE_BYTES } from './guard/winnow';
+
+export { LeakIndex, type LeakIndexOptions } from './guard/leak-index';
+export { GuardPolicyError, LeakIndexError } from './guard/errors';
+export { SHINGLE_BYTES } from './guard/winnow';
+
+export interface GuardPolicy {
+  /** Most bytes the outputs and logs may hold together. */
+  maxOutputBytes: number;
+  /** Look for the raw data (verbatim or encoded) in what is released. */
+  leakDetection: boolean;
+  /** k: the minimum group size tabular outputs must respect (see the rule above). */
+  minGroupSize?: number;
+}
+
+export type GuardFinding =
+  | { kind: 'output-too-large'; bytes: number; limit: number }
+  | { kind: 'verbatim-leak'; file: string; encoding: string; match: 'row' | 'shingle'; detail: string }
+  | { kind: 'small-group'; file: string; detail: string }
+  | { kind: 'unreadable'; file: string; detail: string };
+
+export interface GuardVerdict {
+  released: boolean;
+  /** At most MAX_FINDINGS; `omittedFindings` counts the rest. */
+  findings: GuardFinding[];
+  /** Bytes of files read (decoded layers not counted). */
+  scannedBytes: number;
+  omittedFindings: number;
+}
+
+/** 64 MiB, leak detection on, no minimum group size. */
+export const DEFAULT_GUARD_POLICY: GuardPolicy = Object.freeze({ maxOutputBytes: 64 * 1024 * 1024, leakDetection: true });
+
+/** Findings kept in a verdict: one is enough to refuse, and each carries an algorithm-chosen path. */
+export const MAX_FINDINGS = 50;
+/** Decoding layers looked into below a file (base64 of gzip of hex is 3). */
+export const MAX_DECODE_DEPTH = 3;
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** What a layer shares with the data, in words that carry no data. */
+function describeHits(hits: LeakHits, encoding: string): string {
+  const parts: string[] = [];
+  if (hits.rows > 0) parts.push(`${plural(hits.rows, 'data row')} verbatim (first at byte ${hits.firstRow})`);
+  if (hits.fieldRows > 0) parts.push(`${plural(hits.fieldRows, 'line')} holding a data row’s fields in another order or format (first at line ${hits.firstFieldRow})`);
+  if (hits.shingles > 0) parts.push(`${plural(hits.shingles, 'run')} of ≥ ${SHINGLE_BYTES} bytes shared with the data (first near byte ${hits.firstShingle})`);
+  return `${encoding === 'plain' ? '' : `in its ${encoding}-decoded content: `}${parts.join('; ')}`;
+}
+
+interface Inspection {
+  index: LeakIndex;
+  budget: DecodeBudget;
+  add(finding: GuardFinding): void;
+}
+
+/** Scans one layer, then decodes it and scans what it hides, to MAX_DECODE_DEPTH. */
+async function inspectLayer(file: string, data: Buffer, encoding: string, depth: number, inspection: Inspection): Promise<void> {
+  const hits = scanForLeaks(data, inspection.index.parts);
+  if (hits.rows + hits.fieldRows + hits.shingles > 0) {
+    inspection.add({ kind: 'verbatim-leak', file, encoding, match: hits.rows + hits.fieldRows > 0 ? 'row' : 'shingle', detail: describeHits(hits, encoding) });
+  }
+  const where = depth === 0 ? '' : ` of its ${encoding}-decoded content`;
+  if (depth >= MAX_DECODE_DEPTH) {
+    if (hasNestedEncoding(data)) inspection.add({ kind: 'unreadable', file, detail: `encoded content nested more than ${MAX_DECODE_DEPTH} layers deep${where}: the guard does not decode further` });
+    return;
+  }
+  const { layers, opaque } = await decodeLayers(data, inspection.budget);
+  for (const item of opaque) inspection.add({ kind: 'unreadable', file, detail: `${item.what} at byte ${item.at}${where}: the guard cannot inspect it` });
+  for (const layer of layers) await inspectLayer(file, layer.data, depth === 0 ? layer.encoding : `${encoding}>${layer.encoding}`, depth + 1, inspection);
+}
+
+function checkPolicy(policy: GuardPolicy, index: LeakIndex | undefined): void {
+  if (!(policy.maxOutputBytes > 0)) throw new GuardPolicyError(`maxOutputBytes must be positive, got ${policy.maxOutputBytes}`, 'set a byte limit, e.g. DEFAULT_GUARD_POLICY.maxOutputBytes (64 MiB)');
+  const k = policy.minGroupSize;
+  if (k !== undefined && !(Number.isInteger(k) && k >= 1)) throw new GuardPolicyError(`minGroupSize must be a positive integer, got ${k}`, 'leave minGroupSize out, or set k ≥ 1');
+  if (!index && (policy.leakDetection || k !== undefined)) {
+    throw new GuardPolicyError(
+      policy.leakDetection ? 'leak detection needs the dataset’s leak index' : 'the minimum group size rule needs the dataset’s row count',
+      policy.leakDetection ? 'pass LeakIndex.build(plaintextFile)' : 'pass LeakIndex.build(plaintextFile, { rowsOnly: true }) (a quick count)',
+    );
+  }
+}
+
+/**
+ * Checks everything under `input.outputs` and `input.logs` against `index` under `policy`. Released only with
+ * no finding. `index` may be left out only when the policy needs none (no leak detection, no k).
+ */
+export async function inspectOutputs(input: { outputs: string; logs: string }, index: LeakIndex | undefined, policy: GuardPolicy): Promise<GuardVerdict> {
+  checkPolicy(policy, index);
+  const findings: GuardFinding[] = [];
+  let omittedFindings = 0;
+  const add = (finding: GuardFinding) => {
+    if (findings.length < MAX_FINDINGS) findings.push(finding);
+    else omittedFindings++;
+  };
+  const verdict = (scannedBytes: number): GuardVerdict => ({ released: findings.length === 0, findings, scannedBytes, omittedFindings });
+
+  const outputs = await listReleased(input.outputs, 'outputs', true);
+  const logs = await listReleased(input.logs, 'logs', false);
+  for (const refusal of [...outputs.refused, ...logs.refused]) add({ kind: 'unreadable', file: refusal.label, detail: refusal.detail });
+  const files = [...outputs.files, ...logs.files];
+  const total = files.reduce((sum, file) => sum + file.size, 0);
+  if (total > policy.maxOutputBytes) {
+    add({ kind: 'output-too-large', bytes: total, limit: policy.maxOutputBytes });
+    return verdict(0);
+  }
+
+  const inspection = policy.leakDetection && index ? { index, budget: new DecodeBudget(Math.max(256 * 1024 * 1024, 4 * policy.maxOutputBytes)), add } : undefined;
+  // File names are written by the algorithm too: one name per line.
+  if (inspection) await inspectLayer('(file names)', Buffer.from(files.map((file) => file.label.slice(file.label.indexOf('/') + 1)).join('\n')), 'plain', 0, inspection);
+
+  let scannedBytes = 0;
+  for (const file of files) {
+    const data = await readReleased(file);
+    if (typeof data === 'string') {
+      add({ kind: 'unreadable', file: file.label, detail: data });
+      continue;
+    }
+    scannedBytes += data.length;
+    if (inspection) await inspectLayer(file.label, data, 'plain', 0, inspection);
+    if (policy.minGroupSize !== undefined && index && file.output) {
+      const breach = checkGroupSize(file.label, data, policy.minGroupSize, index.rows);
+      if (breach) add({ kind: 'small-group', file: file.label, detail: breach.detail });
+    }
+  }
+  return verdict(scannedBytes);
+}

@@ -1,0 +1,127 @@
+/**
+ * Scanning one buffer (a file, or a layer decoded from one) against a leak index: data rows found anywhere in
+ * it, lines whose fields are a data row's fields in another order or format, and shared shingles.
+ */
+import { BUZ1, fmix, hasKey, key53, lowerBound, rotl, SEED_A, SEED_B, stepA, stepB } from './hash';
+import { FIELD_SEPARATORS, fieldSetKey, hashFields, normaliseField, splitFields } from './fields';
+import { ANCHOR_BYTES, LENGTH_SPAN, MAX_ROW_BYTES, type LeakIndexParts } from './leak-index';
+import { Winnower } from './winnow';
+
+/** What one buffer shares with the data; offsets are −1 when there is none. */
+export interface LeakHits {
+  /** Data rows found verbatim (as a line or inside one). */
+  rows: number;
+  firstRow: number;
+  /** Lines holding a data row's fields reordered, re-separated or reformatted. */
+  fieldRows: number;
+  firstFieldRow: number;
+  /** Fingerprints of shared runs (≥ SHINGLE_BYTES long guaranteed). */
+  shingles: number;
+  firstShingle: number;
+}
+
+// Signed words keep the rolling hash an unboxed int32 in V8.
+const ANCHOR_IN = Int32Array.from(BUZ1);
+const ANCHOR_OUT = Int32Array.from(BUZ1, (word) => rotl(word, ANCHOR_BYTES));
+
+/** Rolls the 16-byte anchor over `bytes` and confirms candidate rows by their full hash. */
+function findRows(bytes: Uint8Array, index: LeakIndexParts, hits: LeakHits): void {
+  const { anchors, anchorKeys, rowKeys } = index;
+  if (anchorKeys.length === 0 || bytes.length < index.minRowBytes) return;
+  // Imported bindings are getters once compiled to CommonJS: read them once, not per byte.
+  const table = ANCHOR_IN;
+  const width = ANCHOR_BYTES;
+  const span = LENGTH_SPAN;
+  const leaving = ANCHOR_OUT;
+  const [first, has, a0, b0, stepOfA, stepOfB, finish, toKey] = [lowerBound, hasKey, SEED_A, SEED_B, stepA, stepB, fmix, key53];
+  let h = 0;
+  for (let p = 0; p < bytes.length; p++) {
+    h = ((h << 1) | (h >>> 31)) ^ table[bytes[p]!]!;
+    if (p >= width) h ^= leaving[bytes[p - width]!]!;
+    if (p < width - 1 || !anchors.has(h)) continue;
+    const start = p - width + 1;
+    const base = (h >>> 0) * span;
+    // Rows sharing this anchor, by increasing length: hash the output once, checking at each length.
+    let a = a0;
+    let b = b0;
+    let at = start;
+    for (let i = first(anchorKeys, base); i < anchorKeys.length && anchorKeys[i]! < base + span; i++) {
+      const end = start + (anchorKeys[i]! - base);
+      if (end > bytes.length) break;
+      for (; at < end; at++) {
+        a = stepOfA(a, bytes[at]!);
+        b = stepOfB(b, bytes[at]!);
+      }
+      if (has(rowKeys, toKey(finish(a ^ (end - start)), finish(b)))) {
+        if (hits.rows++ === 0) hits.firstRow = start;
+        break;
+      }
+    }
+  }
+}
+
+/** Whether a set of fields (or the set less any one field, say an added index column) is a data row's. */
+function fieldsMatch(fields: string[], index: LeakIndexParts): boolean {
+  const count = fields.length;
+  const exact = index.fieldCounts.has(count);
+  const lessOne = index.fieldCounts.has(count - 1);
+  if (!exact && !lessOne) return false;
+  const { a, b, sumA, sumB } = hashFields(fields.map(normaliseField));
+  if (exact && hasKey(index.fieldKeys, fieldSetKey(sumA, sumB, count))) return true;
+  if (lessOne) {
+    for (let i = 0; i < count; i++) {
+      if (hasKey(index.fieldKeys, fieldSetKey((sumA - a[i]!) >>> 0, (sumB - b[i]!) >>> 0, count - 1))) return true;
+    }
+  }
+  return false;
+}
+
+/** No control bytes but TAB and CR: binary "lines" are not worth splitting into fields. */
+function isText(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte < 32 && byte !== 9 && byte !== 13) return false;
+  }
+  return true;
+}
+
+/** Checks each line under every usual separator (and whitespace runs) for a data row's field set. */
+function findFieldRows(bytes: Buffer, index: LeakIndexParts, hits: LeakHits): void {
+  if (index.fieldKeys.length === 0) return;
+  let lineNumber = 0;
+  for (let start = 0; start < bytes.length; lineNumber++) {
+    let end = bytes.indexOf(10, start);
+    if (end === -1) end = bytes.length;
+    const length = end - start;
+    // Re-separated rows can shrink ("a, b" → "a,b") but not below half the shortest indexed row.
+    if (length >= index.minRowBytes / 2 && length <= 2 * MAX_ROW_BYTES && isText(bytes, start, end)) {
+      const line = bytes.toString('latin1', start, end).trim();
+      let found = false;
+      for (const separator of FIELD_SEPARATORS) {
+        if (line.includes(separator) && fieldsMatch(splitFields(line, separator), index)) {
+          found = true;
+          break;
+        }
+      }
+      if (!found && /\s/.test(line)) found = fieldsMatch(line.split(/\s+/), index);
+      if (found && hits.fieldRows++ === 0) hits.firstFieldRow = lineNumber + 1;
+    }
+    start = end + 1;
+  }
+}
+
+/** Everything `bytes` shares with the indexed data. */
+export function scanForLeaks(bytes: Buffer, index: LeakIndexParts): LeakHits {
+  const hits: LeakHits = { rows: 0, firstRow: -1, fieldRows: 0, firstFieldRow: -1, shingles: 0, firstShingle: -1 };
+  findRows(bytes, index, hits);
+  findFieldRows(bytes, index, hits);
+  const { shingleKeys, shingles } = index;
+  if (shingleKeys.length > 0) {
+    const has = hasKey;
+    const toKey = key53;
+    new Winnower((h1, h2, offset) => {
+      if (shingles.has(h1) && has(shingleKeys, toKey(h1, h2)) && hits.shingles++ === 0) hits.firstShingle = offset;
+    }).feed(bytes);
+  }
+  return hits;
+}

@@ -1,0 +1,143 @@
+/**
+ * The provider node's job queue, persisted as one JSON file per job (written atomically) so a restarted node
+ * recovers every job where it stood. Statuses follow Ocean's compute-to-data lifecycle:
+ * queued → provisioning → running → filtering → publishing → finished | failed (or cancelled by the buyer).
+ */
+import { EventEmitter } from 'node:events';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Address, Hex } from 'viem';
+import type { GuardFinding } from './guard';
+import type { SignedReceipt } from './receipt';
+import type { WrappedKey } from './results';
+
+export const JOB_STATUSES = ['queued', 'provisioning', 'running', 'filtering', 'publishing', 'finished', 'failed', 'cancelled'] as const;
+export type JobPhase = (typeof JOB_STATUSES)[number];
+export const FINAL_STATUSES: readonly JobPhase[] = ['finished', 'failed', 'cancelled'];
+
+/**
+ * Why a job failed. Before the algorithm ran: policy and provisioning codes (no minutes billed, data fee
+ * refunded). After: the algorithm's own outcome, or the guard's block.
+ */
+export const FAILURE_REASONS = {
+  'compute-not-allowed': 'the dataset’s licence does not allow this compute job',
+  'algorithm-not-approved': 'the dataset only runs algorithms its owner approved, and this one was not approved in time',
+  'data-unavailable': 'the dataset’s encrypted content could not be fetched from IPFS',
+  'key-denied': 'the key network did not release the data key to this node',
+  'data-corrupt': 'the decrypted data does not match the hash its owner signed',
+  'runtime-unsupported': 'the algorithm’s runtime is not available on this node',
+  'deadline': 'too little time was left before the job’s deadline to run it',
+  'algorithm-error': 'the algorithm exited with an error',
+  'timeout': 'the algorithm ran past the job’s maximum minutes',
+  'memory': 'the algorithm exceeded the memory limit',
+  'output-limit': 'the algorithm wrote more than the output limit',
+  'blocked-leak': 'the output guard found raw data in the outputs or logs: nothing was released',
+  'blocked-small-group': 'the output guard found groups smaller than the dataset’s minimum group size: nothing was released',
+  'blocked-output': 'the output guard refused the outputs (size, links or special files): nothing was released',
+  'node-error': 'the provider node failed while running the job',
+} as const;
+export type FailureReason = keyof typeof FAILURE_REASONS;
+
+export interface JobEvent {
+  status: JobPhase;
+  at: string;
+  detail?: string;
+}
+
+/** Everything a node keeps about one job. Integers of 64 bits and more are decimal strings. */
+export interface JobRecord {
+  jobId: string;
+  datasetId: string;
+  providerId: string;
+  buyer: Address;
+  /** The on-chain Job struct as JSON (bigints as strings). */
+  job: Record<string, string | number | boolean>;
+  algorithm: { name: string; hash: Hex; runtime: 'python' | 'node'; file: string; bytes: number };
+  params: unknown;
+  /** The buyer's X25519 public key for results. */
+  resultKey: string;
+  status: JobPhase;
+  reason?: FailureReason;
+  detail?: string;
+  history: JobEvent[];
+  submittedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Times the pipeline was started (a restart mid-job starts it again). */
+  attempts: number;
+  run?: { outcome: string; exitCode: number | null; signal: string | null; wallMs: number; enforced?: unknown };
+  minutesUsed?: number;
+  findings?: GuardFinding[];
+  results?: { cid: string; wrappedKey: WrappedKey };
+  receipt?: SignedReceipt;
+  settlement?: { txHash: Hex; delivered: boolean };
+}
+
+/** The public view of a job (status, no buyer secrets or results). */
+export function publicView(record: JobRecord) {
+  return {
+    jobId: record.jobId,
+    datasetId: record.datasetId,
+    providerId: record.providerId,
+    buyer: record.buyer,
+    algorithmHash: record.algorithm.hash,
+    status: record.status,
+    ...(record.reason ? { reason: record.reason, reasonText: FAILURE_REASONS[record.reason] } : {}),
+    ...(record.detail ? { detail: record.detail } : {}),
+    history: record.history,
+    submittedAt: record.submittedAt,
+    ...(record.startedAt ? { startedAt: record.startedAt } : {}),
+    ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
+    ...(record.minutesUsed !== undefined ? { minutesUsed: record.minutesUsed } : {}),
+    ...(record.settlement ? { settlement: record.settlement } : {}),
+    ...(record.findings ? { findings: record.findings } : {}),
+  };
+}
+export type JobView = ReturnType<typeof publicView>;
+
+/** Job files under `dir`, with a change event per update (for Server-Sent Events). */
+export class JobStore extends EventEmitter<{ change: [JobRecord] }> {
+  private readonly jobs = new Map<string, JobRecord>();
+
+  constructor(private readonly dir: string) {
+    super();
+    this.setMaxListeners(0);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const name of readdirSync(dir)) {
+      if (!/^\d+\.json$/.test(name)) continue;
+      const record = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as JobRecord;
+      this.jobs.set(record.jobId, record);
+    }
+  }
+
+  get(jobId: string): JobRecord | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  /** Every job, oldest first. */
+  list(): JobRecord[] {
+    return [...this.jobs.values()].sort((a, b) => Number(BigInt(a.jobId) - BigInt(b.jobId)));
+  }
+
+  create(record: JobRecord): void {
+    this.write(record);
+  }
+
+  /** Applies `patch`; a new status is appended to the history. */
+  update(jobId: string, patch: Partial<JobRecord>, detail?: string): JobRecord {
+    const current = this.jobs.get(jobId);
+    if (!current) throw new Error(`no job ${jobId}`);
+    const next: JobRecord = { ...current, ...patch };
+    if (patch.status && patch.status !== current.status) next.history = [...current.history, { status: patch.status, at: new Date().toISOString(), ...(detail ? { detail } : {}) }];
+    this.write(next);
+    return next;
+  }
+
+  private write(record: JobRecord): void {
+    const file = path.join(this.dir, `${record.jobId}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 1), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+    this.jobs.set(record.jobId, record);
+    this.emit('change', record);
+  }
+}

@@ -1,0 +1,99 @@
+/** The provider node's HTTP API as an OpenAPI 3.1 document, served at GET /api/v1/openapi.json. */
+
+const error = { $ref: '#/components/schemas/Error' };
+const jobIdParam = { name: 'jobId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' }, description: 'The on-chain job id (ComputeMarket).' };
+const auth = [{ siwe: [] }];
+
+export const OPENAPI = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Datagora provider node',
+    version: '1',
+    description:
+      'Compute-to-data: runs a buyer’s algorithm next to a dataset in a sandbox with no network, checks the outputs for raw data, and releases only results encrypted to the buyer, with an EIP-712 receipt that settles the job’s escrow on ComputeMarket. Statuses follow Ocean’s lifecycle: queued → provisioning → running → filtering → publishing → finished | failed (or cancelled).',
+  },
+  components: {
+    securitySchemes: {
+      siwe: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'Authorization',
+        description: '`SIWE <base64url(JSON {message, signature})>`: an EIP-4361 message for this node’s host and chain, valid ≤ 15 min, whose resources name `urn:datagora:job:<chainId>:<jobId>` (and, on submission, `urn:datagora:result-key:<key>`), signed by the job’s buyer.',
+      },
+    },
+    schemas: {
+      Error: { type: 'object', required: ['error', 'reason'], properties: { error: { type: 'string', description: 'A stable reason code.' }, reason: { type: 'string' }, hint: { type: 'string' } } },
+      Environment: {
+        type: 'object',
+        properties: {
+          index: { type: 'integer' },
+          kind: { enum: ['cpu', 'gpu'] },
+          cpus: { type: 'integer' },
+          memoryMb: { type: 'integer' },
+          gpus: { type: 'integer' },
+          gpuModel: { type: 'string' },
+          pricePerMinute: { type: 'string', description: 'Stablecoin base units.' },
+        },
+      },
+      Submission: {
+        type: 'object',
+        required: ['jobId', 'algorithm', 'resultKey'],
+        properties: {
+          jobId: { type: 'string' },
+          algorithm: { type: 'object', required: ['name', 'content'], properties: { name: { type: 'string', description: '`*.py` (Python 3 with numpy, pandas, scikit-learn) or `*.js`/`*.mjs`/`*.cjs` (Node.js).' }, content: { type: 'string', contentEncoding: 'base64', description: 'Its SHA-256 must equal the job’s committed algorithmHash.' } } },
+          params: { description: 'Any JSON; the algorithm reads it at /data/inputs/algoCustomData.json.' },
+          resultKey: { type: 'string', description: 'Raw X25519 public key (base64url) the results are encrypted to.' },
+        },
+      },
+      Job: {
+        type: 'object',
+        properties: {
+          jobId: { type: 'string' },
+          datasetId: { type: 'string' },
+          providerId: { type: 'string' },
+          buyer: { type: 'string' },
+          algorithmHash: { type: 'string' },
+          status: { enum: ['queued', 'provisioning', 'running', 'filtering', 'publishing', 'finished', 'failed', 'cancelled'] },
+          reason: { type: 'string', description: 'Failure reason code.' },
+          reasonText: { type: 'string' },
+          detail: { type: 'string' },
+          history: { type: 'array', items: { type: 'object', properties: { status: { type: 'string' }, at: { type: 'string', format: 'date-time' }, detail: { type: 'string' } } } },
+          minutesUsed: { type: 'integer' },
+          settlement: { type: 'object', properties: { txHash: { type: 'string' }, delivered: { type: 'boolean' } } },
+          findings: { type: 'array', description: 'What the output guard found (where, never the data).' },
+        },
+      },
+    },
+  },
+  paths: {
+    '/api/v1/health': { get: { summary: 'Node status', responses: { 200: { description: 'Provider id, node key address, jobs running and queued.' } } } },
+    '/api/v1/environments': { get: { summary: 'Compute environments and their prices', responses: { 200: { description: 'Environments as registered on-chain, plus detected resources.' } } } },
+    '/api/v1/jobs': {
+      post: {
+        summary: 'Submit a paid job’s algorithm',
+        security: auth,
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Submission' } } } },
+        responses: {
+          202: { description: 'Queued.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } },
+          400: { description: 'Malformed submission or unsupported runtime.', content: { 'application/json': { schema: error } } },
+          401: { description: 'Missing, expired or invalid sign-in.', content: { 'application/json': { schema: error } } },
+          403: { description: '`wrong-provider` (assigned to another node) or `not-buyer`.', content: { 'application/json': { schema: error } } },
+          404: { description: '`job-not-paid`: no such job on-chain.', content: { 'application/json': { schema: error } } },
+          409: { description: '`algorithm-mismatch`, `job-closed` or `already-submitted`.', content: { 'application/json': { schema: error } } },
+          413: { description: 'Algorithm too large.', content: { 'application/json': { schema: error } } },
+        },
+      },
+    },
+    '/api/v1/jobs/{jobId}': { get: { summary: 'Job status', parameters: [jobIdParam], responses: { 200: { description: 'The job.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, 404: { description: 'Unknown job.' } } } },
+    '/api/v1/jobs/{jobId}/events': { get: { summary: 'Live status (Server-Sent Events)', parameters: [jobIdParam], responses: { 200: { description: '`event: status` with a Job as data on every change; the stream ends at a final status.', content: { 'text/event-stream': {} } } } } },
+    '/api/v1/jobs/{jobId}/logs': { get: { summary: 'The node’s log of the job (the algorithm’s own logs come with the results, once guarded)', security: auth, parameters: [jobIdParam], responses: { 200: { description: 'Log lines.' }, 403: { description: 'Not the buyer.' } } } },
+    '/api/v1/jobs/{jobId}/results': {
+      get: {
+        summary: 'Signed receipt and encrypted results (buyer only)',
+        security: auth,
+        parameters: [jobIdParam],
+        responses: { 200: { description: 'The receipt, the results manifest CID and the results key wrapped to the buyer’s key (null when nothing was released).' }, 403: { description: 'Not the buyer.' }, 409: { description: 'Not finished yet.' } },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,294 @@
+/**
+ * One job, end to end, on the provider node: check the chain and the dataset's compute policy, accept the job,
+ * obtain the data key (the node passes `canDecrypt` only while its job is active), decrypt into a private
+ * size-limited workspace, run the algorithm in the sandbox, guard the outputs, encrypt what is released to the
+ * buyer, sign the receipt and settle on-chain. The workspace is wiped whatever the outcome.
+ *
+ * Settlement rules (ComputeMarket.submitResult's `delivered`):
+ * - results released (finished, or an algorithm failure whose logs passed the guard): the owner is paid the data
+ *   fee and the provider the minutes used;
+ * - nothing released (a failure before the algorithm ran, or a guard block): the data fee goes back to the
+ *   buyer; the provider is paid the minutes the algorithm actually ran (0 if it never started);
+ * - never settled by the deadline: the buyer takes the whole escrow back with `refund`.
+ */
+import { createWriteStream, existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { LocalAccount } from 'viem';
+import { parseEnvelope, type KeyNetwork } from '../access';
+import { computeMarketAbi } from '../contracts';
+import { createSha256, decryptStream, toHex } from '../crypto';
+import type { DatasetDocument } from '../metadata';
+import type { Market } from '../market';
+import { DEFAULT_GUARD_POLICY, inspectOutputs, LeakIndex, type GuardFinding, type GuardPolicy } from './guard';
+import { FAILURE_REASONS, type FailureReason, type JobPhase, type JobRecord, type JobStore } from './jobs';
+import { receiptHash, signReceipt, type Receipt } from './receipt';
+import { signJobResult, JobStatus, type Job } from './result';
+import { filesHash, storeResults } from './results';
+import { createWorkspace, runInSandbox, type SandboxResult } from './sandbox';
+
+export const NODE_SOFTWARE = 'datagora-provider/0.1.0';
+/** Time kept after the algorithm's wall limit to guard, publish and settle before the deadline. */
+const PUBLISH_MARGIN_S = 60;
+const LOG_LIMIT = 8 << 20;
+
+export interface PipelineContext {
+  store: JobStore;
+  /** The market as the node key (reads, decryption sign-in, settlement). */
+  market: Market;
+  keys: KeyNetwork;
+  node: LocalAccount;
+  workDir: string;
+  jobMemoryMb: number;
+  jobDiskMb: number;
+  /** What the environment offers, for the receipt and the sandbox's CPU limit. */
+  environment(index: number): { cpus: number; hardware: string; gpu?: { devices: string[]; libraryDirs: string[] } };
+  log(line: string): void;
+}
+
+/** Thrown inside the pipeline to end a job as failed with a reason. */
+class JobFailure extends Error {
+  constructor(
+    readonly reason: FailureReason,
+    readonly detail?: string,
+  ) {
+    super(detail ?? FAILURE_REASONS[reason]);
+  }
+}
+
+/** The Job struct of a record, with its integers back as bigints. */
+export function jobStruct(record: JobRecord): Job {
+  const j = record.job;
+  return {
+    datasetId: BigInt(j.datasetId as string),
+    providerId: BigInt(j.providerId as string),
+    buyer: j.buyer as Job['buyer'],
+    currency: j.currency as Job['currency'],
+    algorithmHash: j.algorithmHash as Job['algorithmHash'],
+    dataFee: BigInt(j.dataFee as string),
+    pricePerMinute: BigInt(j.pricePerMinute as string),
+    maxMinutes: Number(j.maxMinutes),
+    feeBps: Number(j.feeBps),
+    environment: Number(j.environment),
+    aiTraining: Boolean(j.aiTraining),
+    deadline: BigInt(j.deadline as string),
+  };
+}
+
+/** The guard policy a dataset's document and terms call for. */
+export function guardPolicyOf(document: DatasetDocument, computeOnly: boolean, diskBytes: number): GuardPolicy {
+  const declared = document.compute?.outputGuard;
+  const maxOutputBytes = Math.min(declared?.maxOutputBytes ?? DEFAULT_GUARD_POLICY.maxOutputBytes, diskBytes);
+  // Leak detection protects data that is never released; a downloadable dataset's buyer could simply buy it.
+  if (!computeOnly) return { maxOutputBytes, leakDetection: false };
+  return {
+    maxOutputBytes,
+    leakDetection: declared?.leakDetection ?? true,
+    ...(declared?.minGroupSize ? { minGroupSize: declared.minGroupSize } : {}),
+  };
+}
+
+const RUNTIMES = { python: '/usr/bin/python3', node: process.execPath } as const;
+
+function runOutcomeReason(result: SandboxResult): FailureReason | undefined {
+  if (result.outcome === 'timeout') return 'timeout';
+  if (result.outcome === 'memory') return 'memory';
+  if (result.outcome === 'output-limit') return 'output-limit';
+  if (result.outcome !== 'exited' || result.exitCode !== 0) return 'algorithm-error';
+  return undefined;
+}
+
+function guardReason(findings: GuardFinding[]): FailureReason {
+  if (findings.some((f) => f.kind === 'verbatim-leak')) return 'blocked-leak';
+  if (findings.some((f) => f.kind === 'small-group')) return 'blocked-small-group';
+  return 'blocked-output';
+}
+
+/**
+ * Whether the job may run now: `wait` while an `approved`-only dataset's owner has not approved the algorithm
+ * and there is still time to run it after approval.
+ */
+export async function admission(ctx: PipelineContext, record: JobRecord): Promise<'run' | 'wait'> {
+  const job = jobStruct(record);
+  const dataset = await ctx.market.getDataset(job.datasetId);
+  if (dataset.document.compute?.algorithms !== 'approved') return 'run';
+  const approved = await ctx.market.publicClient.readContract({ address: ctx.market.deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'isAlgorithmApproved', args: [job.datasetId, job.algorithmHash] });
+  if (approved) return 'run';
+  const latestStart = Number(job.deadline) - job.maxMinutes * 60 - PUBLISH_MARGIN_S;
+  return Date.now() / 1000 < latestStart ? 'wait' : 'run';
+}
+
+/** Runs `record` to a final status. Never throws: every failure ends as a failed (and settled) job. */
+export async function runJob(ctx: PipelineContext, record: JobRecord): Promise<JobRecord> {
+  const { store } = ctx;
+  const id = record.jobId;
+  const started = new Date();
+  store.update(id, { attempts: record.attempts + 1, startedAt: started.toISOString() });
+  const workspace = await createWorkspace(ctx.workDir, ctx.jobDiskMb * 1024 * 1024);
+  try {
+    return await execute(ctx, record, workspace.dir, workspace.kind, started);
+  } finally {
+    await workspace.wipe();
+  }
+}
+
+async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: string, workspaceKind: string, started: Date): Promise<JobRecord> {
+  const { store } = ctx;
+  const id = record.jobId;
+  const job = jobStruct(record);
+  const jobId = BigInt(id);
+  const set = (status: JobPhase, detail?: string, patch: Partial<JobRecord> = {}) => store.update(id, { status, ...patch }, detail);
+  let run: SandboxResult | undefined;
+  let minutesUsed = 0;
+  let datasetCid = '';
+  let released: { outputs?: string; logs?: string } = {};
+  let failure: JobFailure | undefined;
+  try {
+    set('provisioning', 'checking the job on-chain and the dataset’s compute policy');
+    const market = ctx.market;
+    const computeMarket = market.deployments.contracts.computeMarket;
+    const status = await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] });
+    if (status === JobStatus.Cancelled) return set('cancelled', 'the buyer cancelled the job on-chain', { finishedAt: new Date().toISOString() });
+    if (status !== JobStatus.Requested && status !== JobStatus.Accepted) throw new JobFailure('node-error', `the job is closed on-chain (status ${status})`);
+    const dataset = await market.getDataset(job.datasetId);
+    datasetCid = dataset.document.content.cid;
+    if (!dataset.terms.computeOnly && dataset.terms.computePrice === 0n) throw new JobFailure('compute-not-allowed');
+    if (job.aiTraining && !dataset.terms.aiTrainingAllowed) throw new JobFailure('compute-not-allowed', 'the job declares AI training, which the licence forbids');
+    if (dataset.document.compute?.algorithms === 'approved') {
+      const approved = await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'isAlgorithmApproved', args: [job.datasetId, job.algorithmHash] });
+      if (!approved) throw new JobFailure('algorithm-not-approved');
+    }
+    const runtime = RUNTIMES[record.algorithm.runtime];
+    if (!existsSync(runtime)) throw new JobFailure('runtime-unsupported', `${runtime} is not installed on this node`);
+    const wallSeconds = Math.min(job.maxMinutes * 60, Number(job.deadline) - Math.ceil(Date.now() / 1000) - PUBLISH_MARGIN_S);
+    if (wallSeconds < 10) throw new JobFailure('deadline');
+    if (status === JobStatus.Requested) {
+      await market.send(`accept job ${id}`, { address: computeMarket, abi: computeMarketAbi, functionName: 'acceptJob', args: [jobId, job] });
+    }
+
+    const inputs = path.join(workspaceDir, 'inputs');
+    const dataFile = path.join(inputs, job.datasetId.toString(), '0');
+    const algorithmDir = path.join(workspaceDir, 'transformations');
+    const outputs = path.join(workspaceDir, 'outputs');
+    const logs = path.join(workspaceDir, 'logs');
+    for (const dir of [path.dirname(dataFile), algorithmDir, outputs, logs]) await mkdir(dir, { recursive: true });
+    await writeFile(path.join(inputs, 'algoCustomData.json'), JSON.stringify(record.params ?? {}));
+    const algorithm = path.join(algorithmDir, record.algorithm.name);
+    await copyFile(record.algorithm.file, algorithm);
+    // The node keeps submissions private (0600); the sandbox user must be able to read its copy.
+    await chmod(algorithm, 0o644);
+
+    let dataKey: Uint8Array;
+    try {
+      dataKey = await ctx.keys.decryptKey(parseEnvelope(dataset.document.key, ctx.keys.kind), ctx.node);
+    } catch (error) {
+      throw new JobFailure('key-denied', (error as Error).message);
+    }
+    set('provisioning', `decrypting ${dataset.document.size} bytes into the job’s private workspace (${workspaceKind})`);
+    const hash = createSha256();
+    try {
+      await pipeline(
+        (async function* () {
+          for await (const chunk of decryptStream(dataKey, market.store.cat(dataset.document.content.cid))) {
+            hash.update(chunk);
+            yield chunk;
+          }
+        })(),
+        createWriteStream(dataFile, { mode: 0o644 }),
+      );
+    } catch (error) {
+      throw new JobFailure('data-unavailable', (error as Error).message);
+    }
+    if (toHex(hash.digest()) !== dataset.document.plaintextSha256) throw new JobFailure('data-corrupt');
+
+    const environment = ctx.environment(job.environment);
+    const policy = guardPolicyOf(dataset.document, dataset.terms.computeOnly, ctx.jobDiskMb * 1024 * 1024);
+    set('running', `running ${record.algorithm.name} (${record.algorithm.runtime}) for at most ${Math.floor(wallSeconds / 60)} min ${wallSeconds % 60} s`);
+    run = await runInSandbox({
+      command: [runtime, `/data/transformations/${record.algorithm.name}`],
+      env: { DIDS: JSON.stringify([job.datasetId.toString()]), TRANSFORMATION_DID: job.algorithmHash, ALGO: `/data/transformations/${record.algorithm.name}` },
+      inputs,
+      algorithm,
+      outputs,
+      logs,
+      limits: { wallSeconds, memoryBytes: ctx.jobMemoryMb * 1024 * 1024, cpus: environment.cpus, processes: 256, outputBytes: policy.maxOutputBytes, logBytes: LOG_LIMIT },
+      ...(environment.gpu ? { gpu: environment.gpu } : {}),
+    });
+    minutesUsed = Math.min(job.maxMinutes, Math.max(1, Math.ceil(run.wallMs / 60_000)));
+    const runFailure = runOutcomeReason(run);
+    store.update(id, { run: { outcome: run.outcome, exitCode: run.exitCode, signal: run.signal, wallMs: run.wallMs, enforced: run.enforced }, minutesUsed });
+
+    set('filtering', runFailure ? 'the algorithm failed: only its logs may be released' : 'checking outputs and logs for raw data');
+    // A failed algorithm's outputs are not released (else failing on purpose would be a way to skip the data fee).
+    const candidate = runFailure ? { outputs: path.join(workspaceDir, 'none'), logs } : { outputs, logs };
+    await mkdir(candidate.outputs, { recursive: true });
+    const index = policy.leakDetection ? await LeakIndex.build(dataFile) : undefined;
+    const verdict = await inspectOutputs(candidate, index, policy);
+    if (!verdict.released) {
+      store.update(id, { findings: verdict.findings });
+      throw new JobFailure(guardReason(verdict.findings), `${verdict.findings.length} finding(s); nothing was released`);
+    }
+    released = runFailure ? { logs } : candidate;
+    if (runFailure) failure = new JobFailure(runFailure, run.exitCode !== null ? `exit code ${run.exitCode}` : `killed by ${run.signal ?? run.outcome}`);
+  } catch (error) {
+    failure = error instanceof JobFailure ? error : new JobFailure('node-error', (error as Error).message);
+    if (!(error instanceof JobFailure)) ctx.log(`job ${id}: ${(error as Error).stack ?? error}`);
+    released = {};
+  }
+
+  try {
+    if (store.get(id)?.status === 'cancelled') return store.get(id)!;
+    return await publish(ctx, record, { released, failure, run, minutesUsed: run ? minutesUsed : 0, datasetCid, started });
+  } catch (error) {
+    ctx.log(`job ${id}: settlement failed: ${(error as Error).message}`);
+    return set('failed', `could not settle: ${(error as Error).message}; the buyer can refund after the deadline`, { reason: 'node-error', finishedAt: new Date().toISOString() });
+  }
+}
+
+/** Encrypts what is released, signs the receipt and settles on-chain. */
+async function publish(
+  ctx: PipelineContext,
+  record: JobRecord,
+  outcome: { released: { outputs?: string; logs?: string }; failure?: JobFailure; run?: SandboxResult; minutesUsed: number; datasetCid: string; started: Date },
+): Promise<JobRecord> {
+  const { store, market } = ctx;
+  const id = record.jobId;
+  const jobId = BigInt(id);
+  const job = jobStruct(record);
+  const delivered = outcome.released.outputs !== undefined || outcome.released.logs !== undefined;
+  store.update(id, { status: 'publishing' }, delivered ? 'encrypting results to the buyer and settling' : 'settling: nothing released, the data fee goes back to the buyer');
+  const stored = delivered ? await storeResults(market.store, jobId, outcome.released, record.resultKey) : undefined;
+  const empty = filesHash([]);
+  const environment = ctx.environment(job.environment);
+  const receipt: Receipt = {
+    jobId: id,
+    datasetId: job.datasetId.toString(),
+    datasetCid: outcome.datasetCid || 'unknown',
+    algorithmHash: job.algorithmHash,
+    outputHash: stored?.outputHash ?? empty,
+    logsHash: stored?.logsHash ?? empty,
+    resultsCid: stored?.cid ?? '',
+    status: outcome.failure ? 'failed' : 'finished',
+    reason: outcome.failure?.reason ?? '',
+    exitCode: outcome.run?.exitCode ?? -1,
+    minutesUsed: outcome.minutesUsed,
+    delivered,
+    environment: job.environment,
+    hardware: environment.hardware,
+    nodeVersion: NODE_SOFTWARE,
+    startedAt: Math.floor(outcome.started.getTime() / 1000).toString(),
+    finishedAt: Math.floor(Date.now() / 1000).toString(),
+  };
+  const { chainId } = market.deployments;
+  const computeMarket = market.deployments.contracts.computeMarket;
+  const signed = await signReceipt(ctx.node, receipt, chainId, computeMarket);
+  store.update(id, { receipt: signed, ...(stored ? { results: { cid: stored.cid, wrappedKey: stored.wrappedKey } } : {}) });
+  const resultHash = receiptHash(receipt, chainId, computeMarket);
+  const signature = await signJobResult(ctx.node, { chainId, computeMarket }, { jobId, resultHash, minutesUsed: receipt.minutesUsed, delivered });
+  const { hash } = await market.send(`settle job ${id}`, { address: computeMarket, abi: computeMarketAbi, functionName: 'submitResult', args: [jobId, job, resultHash, receipt.minutesUsed, delivered, signature] });
+  const finishedAt = new Date().toISOString();
+  const settlement = { txHash: hash, delivered };
+  if (outcome.failure) return store.update(id, { status: 'failed', reason: outcome.failure.reason, settlement, finishedAt }, outcome.failure.detail ?? FAILURE_REASONS[outcome.failure.reason]);
+  return store.update(id, { status: 'finished', settlement, finishedAt }, `settled in ${hash}`);
+}

@@ -1,0 +1,126 @@
+/**
+ * The signed receipt of a compute job: what ran (dataset content, algorithm, environment, node software), what
+ * came out (hashes of the released outputs and logs, the encrypted results' CID), how it ended and the minutes
+ * billed. The node key signs it as EIP-712 in ComputeMarket's domain; its typed-data hash is the `resultHash`
+ * settled on-chain, so a receipt, the settlement and the files check each other.
+ */
+import { hashTypedData, isAddressEqual, recoverTypedDataAddress, type Address, type Hex, type LocalAccount } from 'viem';
+import { z } from 'zod';
+import { DatagoraError } from '../errors';
+import { resultDomain } from './result';
+
+export const RECEIPT_TYPES = {
+  Receipt: [
+    { name: 'jobId', type: 'uint256' },
+    { name: 'datasetId', type: 'uint256' },
+    { name: 'datasetCid', type: 'string' },
+    { name: 'algorithmHash', type: 'bytes32' },
+    { name: 'outputHash', type: 'bytes32' },
+    { name: 'logsHash', type: 'bytes32' },
+    { name: 'resultsCid', type: 'string' },
+    { name: 'status', type: 'string' },
+    { name: 'reason', type: 'string' },
+    { name: 'exitCode', type: 'int32' },
+    { name: 'minutesUsed', type: 'uint32' },
+    { name: 'delivered', type: 'bool' },
+    { name: 'environment', type: 'uint8' },
+    { name: 'hardware', type: 'string' },
+    { name: 'nodeVersion', type: 'string' },
+    { name: 'startedAt', type: 'uint64' },
+    { name: 'finishedAt', type: 'uint64' },
+  ],
+} as const;
+
+const bytes32 = z.custom<Hex>((value) => typeof value === 'string' && /^0x[0-9a-f]{64}$/.test(value), 'must be 32 bytes as 0x + 64 lower-case hex');
+const address = z.custom<Address>((value) => typeof value === 'string' && /^0x[0-9a-fA-F]{40}$/.test(value), 'must be an address');
+const uint = z.string().regex(/^(0|[1-9][0-9]{0,77})$/);
+
+/** A receipt as JSON (integers of 64 bits and more as decimal strings). */
+export const receiptSchema = z.strictObject({
+  jobId: uint,
+  datasetId: uint,
+  datasetCid: z.string().min(1).max(200),
+  algorithmHash: bytes32,
+  outputHash: bytes32,
+  logsHash: bytes32,
+  /** The encrypted results on IPFS; empty when nothing was released. */
+  resultsCid: z.string().max(200),
+  status: z.enum(['finished', 'failed']),
+  /** Why the job failed (a reason code), or empty. */
+  reason: z.string().max(64),
+  /** The algorithm's exit code; -1 when it did not run or was killed by a signal. */
+  exitCode: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1),
+  minutesUsed: z.number().int().min(0).max(2 ** 32 - 1),
+  /** Whether outputs or logs were released to the buyer (the data fee is paid only then). */
+  delivered: z.boolean(),
+  environment: z.number().int().min(0).max(255),
+  hardware: z.string().max(300),
+  nodeVersion: z.string().max(64),
+  startedAt: uint,
+  finishedAt: uint,
+});
+export type Receipt = z.infer<typeof receiptSchema>;
+
+export const RECEIPT_FORMAT = 'datagora/compute-receipt/v1';
+
+/** A receipt with the node key's signature and the contract it settles on, as saved to `receipt.json`. */
+export const signedReceiptSchema = z.strictObject({
+  format: z.literal(RECEIPT_FORMAT),
+  receipt: receiptSchema,
+  chainId: z.number().int().positive(),
+  computeMarket: address,
+  signer: address,
+  signature: z.custom<Hex>((value) => typeof value === 'string' && /^0x[0-9a-fA-F]{130}$/.test(value), 'must be a 65-byte hex signature'),
+});
+export type SignedReceipt = z.infer<typeof signedReceiptSchema>;
+
+/** A receipt file that is malformed or whose signature does not hold. */
+export class ReceiptError extends DatagoraError {
+  constructor(message: string, hint = 'ask the provider for the receipt again; do not rely on this one') {
+    super(message, hint);
+  }
+}
+
+function typedData(receipt: Receipt, chainId: number, computeMarket: Address) {
+  return {
+    domain: resultDomain(chainId, computeMarket),
+    types: RECEIPT_TYPES,
+    primaryType: 'Receipt' as const,
+    message: {
+      ...receipt,
+      jobId: BigInt(receipt.jobId),
+      datasetId: BigInt(receipt.datasetId),
+      startedAt: BigInt(receipt.startedAt),
+      finishedAt: BigInt(receipt.finishedAt),
+    },
+  };
+}
+
+/** The receipt's EIP-712 hash: the `resultHash` the job settles with. */
+export function receiptHash(receipt: Receipt, chainId: number, computeMarket: Address): Hex {
+  return hashTypedData(typedData(receipt, chainId, computeMarket));
+}
+
+/** Signs `receipt` with the node key. */
+export async function signReceipt(node: LocalAccount, receipt: Receipt, chainId: number, computeMarket: Address): Promise<SignedReceipt> {
+  const parsed = receiptSchema.parse(receipt);
+  const signature = await node.signTypedData(typedData(parsed, chainId, computeMarket));
+  return { format: RECEIPT_FORMAT, receipt: parsed, chainId, computeMarket, signer: node.address, signature };
+}
+
+/** Parses a receipt file's JSON; ReceiptError names what is wrong. */
+export function parseSignedReceipt(json: unknown): SignedReceipt {
+  const parsed = signedReceiptSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ReceiptError(`not a Datagora compute receipt: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'receipt'}: ${issue.message}`).join('; ')}`, 'pass the receipt.json a job wrote');
+  }
+  return parsed.data;
+}
+
+/** Checks that the receipt's stated signer signed it; returns its hash. */
+export async function verifyReceiptSignature(signed: SignedReceipt): Promise<Hex> {
+  const data = typedData(signed.receipt, signed.chainId, signed.computeMarket);
+  const recovered = await recoverTypedDataAddress({ ...data, signature: signed.signature }).catch(() => undefined);
+  if (!recovered || !isAddressEqual(recovered, signed.signer)) throw new ReceiptError(`the receipt of job ${signed.receipt.jobId} was not signed by ${signed.signer}`);
+  return hashTypedData(data);
+}

@@ -1,0 +1,208 @@
+/**
+ * The provider node's HTTP API (documented in openapi.ts, served at /api/v1/openapi.json): environments, job
+ * submission by the job's buyer, status (JSON or Server-Sent Events), the node's log of a job, and results for
+ * the buyer only. A submission is refused unless the job is paid on-chain, assigned to this node, still open, and
+ * the algorithm's SHA-256 is the hash the buyer committed.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { isAddressEqual, type Hex } from 'viem';
+import { z } from 'zod';
+import { computeMarketAbi } from '../contracts';
+import { assertPortFree } from '../net/ports';
+import { ProviderRequestError, verifyJobAuthorization } from './auth';
+import { FINAL_STATUSES, publicView, type JobRecord } from './jobs';
+import type { ProviderNode } from './node';
+import { OPENAPI } from './openapi';
+import { JobStatus } from './result';
+import { resultPublicKeySchema } from './results';
+
+/** Largest algorithm file accepted (base64 in JSON adds a third). */
+export const MAX_ALGORITHM_BYTES = 4 << 20;
+const MAX_BODY_BYTES = Math.ceil((MAX_ALGORITHM_BYTES * 4) / 3) + 128 * 1024;
+
+export interface ProviderServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const submissionSchema = z.strictObject({
+  jobId: z.string().regex(/^[1-9][0-9]{0,30}$/, 'must be a job id'),
+  algorithm: z.strictObject({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be a plain file name'),
+    content: z.string().max(Math.ceil((MAX_ALGORITHM_BYTES * 4) / 3) + 4, `must be at most ${MAX_ALGORITHM_BYTES} bytes`),
+  }),
+  params: z.json().optional(),
+  resultKey: resultPublicKeySchema,
+});
+
+/** The runtime an algorithm file runs with, from its extension. */
+export function runtimeOf(name: string): 'python' | 'node' | undefined {
+  if (/\.py$/.test(name)) return 'python';
+  if (/\.(c|m)?js$/.test(name)) return 'node';
+  return undefined;
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new ProviderRequestError(413, 'too-large', `the request exceeds ${MAX_BODY_BYTES} bytes (algorithms up to ${MAX_ALGORITHM_BYTES} bytes)`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new ProviderRequestError(400, 'malformed-json', 'the request body is not JSON');
+  }
+}
+
+/** Starts the HTTP API of `provider` on its configured host and port. */
+export async function startProviderServer(provider: ProviderNode): Promise<ProviderServer> {
+  const { config, store, market } = provider;
+  const { host, port } = config.compute;
+  const { chainId } = market.deployments;
+  const computeMarket = market.deployments.contracts.computeMarket;
+  const publicHost = new URL(config.compute.url).host;
+  const algorithmsDir = path.join(config.compute.dir, 'algorithms');
+  mkdirSync(algorithmsDir, { recursive: true, mode: 0o700 });
+
+  function record(jobId: string): JobRecord {
+    const found = store.get(jobId);
+    if (!found) throw new ProviderRequestError(404, 'job-unknown', `this node has no job ${jobId}`, 'submit the job first (datagora compute)');
+    return found;
+  }
+
+  async function asBuyer(request: IncomingMessage, job: JobRecord): Promise<void> {
+    const signIn = await verifyJobAuthorization(request.headers.authorization, { host: publicHost, chainId, jobId: BigInt(job.jobId) });
+    if (!isAddressEqual(signIn.address, job.buyer)) throw new ProviderRequestError(403, 'not-buyer', `only the job's buyer ${job.buyer} may read this`);
+  }
+
+  async function submit(request: IncomingMessage): Promise<{ status: number; body: unknown }> {
+    const parsed = submissionSchema.safeParse(await readJson(request));
+    if (!parsed.success) throw new ProviderRequestError(400, 'malformed-submission', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const body = parsed.data;
+    const jobId = BigInt(body.jobId);
+    const signIn = await verifyJobAuthorization(request.headers.authorization, { host: publicHost, chainId, jobId });
+    if (signIn.resultKey !== body.resultKey) throw new ProviderRequestError(400, 'result-key-mismatch', 'the sign-in must name the result key of the submission');
+    const runtime = runtimeOf(body.algorithm.name);
+    if (!runtime) throw new ProviderRequestError(400, 'runtime-unsupported', `${body.algorithm.name}: only Python (.py) and Node.js (.js, .mjs, .cjs) algorithms run here`);
+    const events = await market.publicClient.getContractEvents({ address: computeMarket, abi: computeMarketAbi, eventName: 'JobRequested', args: { jobId }, fromBlock: BigInt(market.deployments.startBlock) });
+    const requested = events[0]?.args;
+    if (!requested?.job) throw new ProviderRequestError(404, 'job-not-paid', `job ${jobId} was never requested and paid on-chain`, 'request it first: datagora compute requests and pays, then submits');
+    const job = requested.job;
+    if (job.providerId !== provider.providerId) throw new ProviderRequestError(403, 'wrong-provider', `job ${jobId} is assigned to provider ${job.providerId}, not to this node (provider ${provider.providerId})`, `submit it to provider ${job.providerId}'s endpoint`);
+    if (!isAddressEqual(signIn.address, job.buyer)) throw new ProviderRequestError(403, 'not-buyer', `job ${jobId} was paid by ${job.buyer}, not by ${signIn.address}`);
+    const content = Buffer.from(body.algorithm.content, 'base64');
+    if (content.length > MAX_ALGORITHM_BYTES) throw new ProviderRequestError(413, 'too-large', `the algorithm is over ${MAX_ALGORITHM_BYTES} bytes`);
+    const hash = `0x${createHash('sha256').update(content).digest('hex')}` as Hex;
+    if (hash !== job.algorithmHash) throw new ProviderRequestError(409, 'algorithm-mismatch', `the algorithm's SHA-256 ${hash} differs from the hash ${job.algorithmHash} committed on-chain`, 'submit exactly the file whose hash was paid for');
+    const status = await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] });
+    if (status !== JobStatus.Requested) throw new ProviderRequestError(409, 'job-closed', `job ${jobId} is no longer open on-chain (status ${status})`);
+    if (store.get(body.jobId)) throw new ProviderRequestError(409, 'already-submitted', `job ${jobId} was already submitted`);
+    const file = path.join(algorithmsDir, `${body.jobId}-${body.algorithm.name}`);
+    writeFileSync(file, content, { mode: 0o600 });
+    const now = new Date().toISOString();
+    store.create({
+      jobId: body.jobId,
+      datasetId: job.datasetId.toString(),
+      providerId: job.providerId.toString(),
+      buyer: job.buyer,
+      job: Object.fromEntries(Object.entries(job).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v])) as JobRecord['job'],
+      algorithm: { name: body.algorithm.name, hash, runtime, file, bytes: content.length },
+      params: body.params ?? {},
+      resultKey: body.resultKey,
+      status: 'queued',
+      history: [{ status: 'queued', at: now }],
+      submittedAt: now,
+      attempts: 0,
+    });
+    provider.schedule();
+    return { status: 202, body: publicView(store.get(body.jobId)!) };
+  }
+
+  function events(response: ServerResponse, job: JobRecord): void {
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const write = (r: JobRecord) => {
+      response.write(`event: status\ndata: ${JSON.stringify(publicView(r))}\n\n`);
+      if (FINAL_STATUSES.includes(r.status)) {
+        store.off('change', onChange);
+        response.end();
+      }
+    };
+    const onChange = (r: JobRecord) => {
+      if (r.jobId === job.jobId) write(r);
+    };
+    store.on('change', onChange);
+    response.on('close', () => store.off('change', onChange));
+    write(store.get(job.jobId)!);
+  }
+
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://node');
+    const method = request.method ?? 'GET';
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (parts[0] !== 'api' || parts[1] !== 'v1') throw new ProviderRequestError(404, 'not-found', `no route ${url.pathname}; see /api/v1/openapi.json`);
+    const [, , resource, id, sub] = parts;
+    if (method === 'GET' && resource === 'openapi.json' && !id) return send(response, 200, OPENAPI);
+    if (method === 'GET' && resource === 'health' && !id) {
+      return send(response, 200, { status: 'ok', providerId: provider.providerId.toString(), node: provider.node.address, version: '1', running: provider.active, queued: store.list().filter((j) => j.status === 'queued').length });
+    }
+    if (method === 'GET' && resource === 'environments' && !id) {
+      return send(response, 200, { providerId: provider.providerId.toString(), environments: provider.environments.map((env, index) => ({ index, ...env, kind: env.kind === 1 ? 'gpu' : 'cpu' })), resources: provider.resources });
+    }
+    if (resource !== 'jobs') throw new ProviderRequestError(404, 'not-found', `no route ${url.pathname}; see /api/v1/openapi.json`);
+    if (method === 'POST' && !id) {
+      const { status, body } = await submit(request);
+      return send(response, status, body);
+    }
+    if (method !== 'GET' || !id || !/^\d+$/.test(id)) throw new ProviderRequestError(404, 'not-found', `no route ${method} ${url.pathname}; see /api/v1/openapi.json`);
+    const job = record(id);
+    if (!sub) return send(response, 200, publicView(job));
+    if (sub === 'events') return events(response, job);
+    if (sub === 'logs') {
+      await asBuyer(request, job);
+      const lines = job.history.map((e) => `${e.at} ${e.status}${e.detail ? `: ${e.detail}` : ''}`);
+      return send(response, 200, { jobId: job.jobId, lines, algorithmLogs: job.results ? 'released with the results (logs/)' : FINAL_STATUSES.includes(job.status) ? 'not released' : 'released with the results once the output guard passes them' });
+    }
+    if (sub === 'results') {
+      await asBuyer(request, job);
+      if (!FINAL_STATUSES.includes(job.status) || !job.receipt) throw new ProviderRequestError(409, 'not-finished', `job ${id} is ${job.status}; results come once it is finished or failed`);
+      return send(response, 200, { jobId: job.jobId, status: job.status, receipt: job.receipt, results: job.results ?? null, settlement: job.settlement ?? null });
+    }
+    throw new ProviderRequestError(404, 'not-found', `no route ${url.pathname}; see /api/v1/openapi.json`);
+  }
+
+  await assertPortFree(host, port, 'DATAGORA_PROVIDER_PORT', 'the provider node');
+  const server = createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      if (error instanceof ProviderRequestError) return send(response, error.status, { error: error.code, reason: error.message, hint: error.hint });
+      provider.log(`error on ${request.method} ${request.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (!response.headersSent) send(response, 500, { error: 'internal', reason: 'the provider node failed on this request; see its log' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${bound}`,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,408 @@
+/**
+ * The output guard against real outputs: the exfiltration algorithms in ./exfiltration run with the Debian
+ * Python on a generated customer table (no sandbox here: that is the sandbox's own suite), then the guard
+ * judges what they wrote. Benign pandas / scikit-learn outputs must pass; every attack must be refused with
+ * the right finding, and no finding may quote the data.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { mulberry32 } from '@/lib/demo/random';
+import {
+  DEFAULT_GUARD_POLICY,
+  GuardPolicyError,
+  inspectOutputs,
+  LeakIndex,
+  MAX_FINDINGS,
+  SHINGLE_BYTES,
+  type GuardFinding,
+  type GuardPolicy,
+  type GuardVerdict,
+} from '@/lib/compute/guard';
+
+const PYTHON = '/usr/bin/python3';
+const ATTACKS = path.join(__dirname, 'exfiltration');
+const DID = 'did:op:churn';
+const ROWS = 5000;
+
+const CITIES = ['London', 'Paris', 'Berlin', 'Madrid', 'Rio de Janeiro', 'São Paulo', 'Toronto', 'Osaka'];
+const PLANS = ['basic', 'standard', 'premium'];
+const HEADER = 'customer_id,email,signup_date,age,city,plan,income,tenure_months,monthly_spend,support_tickets,churned';
+
+/** A realistic customer table: ids and emails unique, mixed numeric and categorical columns, a churn label. */
+function customerTable(rows: number, seed: number): { csv: string; lines: string[]; ids: string[]; emails: string[] } {
+  const random = mulberry32(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const lines: string[] = [];
+  const ids: string[] = [];
+  const emails: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    const id = `C${100000 + i}`;
+    const email = `user${Math.floor(random() * 1e6)}.${i}@example.org`;
+    const day = new Date(Date.UTC(2019, 0, 1) + Math.floor(random() * 1800) * 86_400_000).toISOString().slice(0, 10);
+    const plan = pick(PLANS);
+    const tenure = 1 + Math.floor(random() * 72);
+    const tickets = Math.floor(random() * random() * 11);
+    const churn = random() < 1 / (1 + Math.exp(-(-1.5 + 0.35 * tickets - 0.03 * tenure + (plan === 'basic' ? 0.6 : 0)))) ? 1 : 0;
+    const income = (18000 + random() * 140000).toFixed(2);
+    const spend = (9.99 + random() * 240).toFixed(2);
+    lines.push(`${id},${email},${day},${18 + Math.floor(random() * 62)},${pick(CITIES)},${plan},${income},${tenure},${spend},${tickets},${churn}`);
+    ids.push(id);
+    emails.push(email);
+  }
+  return { csv: `${HEADER}\n${lines.join('\n')}\n`, lines, ids, emails };
+}
+
+let scratch: string;
+let datasetFile: string;
+let table: ReturnType<typeof customerTable>;
+let index: LeakIndex;
+const K_POLICY: GuardPolicy = { ...DEFAULT_GUARD_POLICY, minGroupSize: 10 };
+
+interface Job {
+  outputs: string;
+  logs: string;
+}
+
+/** A fresh /data-like tree: inputs/<did>/0, outputs/, logs/. */
+function jobTree(): Job & { root: string } {
+  const root = mkdtempSync(path.join(scratch, 'job-'));
+  mkdirSync(path.join(root, 'inputs', DID), { recursive: true });
+  copyFileSync(datasetFile, path.join(root, 'inputs', DID, '0'));
+  for (const dir of ['outputs', 'logs', 'transformations']) mkdirSync(path.join(root, dir));
+  return { root, outputs: path.join(root, 'outputs'), logs: path.join(root, 'logs') };
+}
+
+/** Runs an algorithm the way the node lays it out (alone in transformations/), stdout and stderr into logs/. */
+async function runAlgorithm(script: string, params?: object): Promise<Job> {
+  const job = jobTree();
+  if (params) writeFileSync(path.join(job.root, 'inputs', 'algoCustomData.json'), JSON.stringify(params));
+  const algorithm = path.join(job.root, 'transformations', script);
+  copyFileSync(path.join(ATTACKS, script), algorithm);
+  const stdout = openSync(path.join(job.logs, 'stdout.log'), 'w');
+  const stderr = openSync(path.join(job.logs, 'stderr.log'), 'w');
+  try {
+    const child = spawn(PYTHON, [algorithm], {
+      env: { PATH: '/usr/bin:/bin', DATA_ROOT: job.root, DIDS: JSON.stringify([DID]), ALGO: algorithm },
+      stdio: ['ignore', stdout, stderr],
+    });
+    const code = await new Promise<number | null>((resolve, reject) => child.once('error', reject).once('exit', resolve));
+    if (code !== 0) throw new Error(`${script} exited with ${code}: ${readdirSync(job.logs).join(', ')}`);
+  } finally {
+    closeSync(stdout);
+    closeSync(stderr);
+  }
+  return job;
+}
+
+/** Outputs written directly: `files` maps a path under outputs/ to its content. */
+function outputsOf(files: Record<string, string | Buffer>): Job {
+  const job = jobTree();
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(job.outputs, name)), { recursive: true });
+    writeFileSync(path.join(job.outputs, name), content);
+  }
+  return job;
+}
+
+const leaks = (verdict: GuardVerdict) => verdict.findings.filter((f): f is Extract<GuardFinding, { kind: 'verbatim-leak' }> => f.kind === 'verbatim-leak');
+
+/** No finding quotes an identifier, an email or a row. */
+function expectNoDataIn(verdict: GuardVerdict): void {
+  const text = JSON.stringify(verdict.findings);
+  for (let i = 0; i < ROWS; i += 7) {
+    expect(text).not.toContain(table.ids[i]);
+    expect(text).not.toContain(table.emails[i]);
+  }
+}
+
+beforeAll(async () => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'datagora-guard-'));
+  table = customerTable(ROWS, 20240601);
+  datasetFile = path.join(scratch, 'customers.csv');
+  writeFileSync(datasetFile, table.csv);
+  index = await LeakIndex.build(datasetFile);
+});
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('LeakIndex', () => {
+  it('indexes every data row but the header, and fingerprints the raw bytes', () => {
+    expect(index.rows).toBe(ROWS);
+    expect(index.indexedRows).toBe(ROWS);
+    expect(index.sourceBytes).toBe(Buffer.byteLength(table.csv));
+    // About one fingerprint per ~21 bytes (2 / (W + 1) of positions), fewer for repeated content.
+    expect(index.fingerprints).toBeGreaterThan(index.sourceBytes / 40);
+    expect(index.fingerprints).toBeLessThan(index.sourceBytes / 15);
+    expect(SHINGLE_BYTES).toBe(64);
+  });
+
+  it('treats a file starting with { as JSON lines (no header) and counts only non-blank lines', async () => {
+    const file = path.join(scratch, 'rows.jsonl');
+    writeFileSync(file, '{"id": "a-000001", "score": 0.5, "city": "Paris"}\n\n{"id": "a-000002", "score": 0.25, "city": "Oslo"}\r\n{"x":1}\n');
+    const jsonl = await LeakIndex.build(file);
+    expect(jsonl.rows).toBe(3);
+    expect(jsonl.indexedRows).toBe(2); // {"x":1} is under 16 bytes
+  });
+
+  it('counts rows only, on request, for the minimum group size rule without leak detection', async () => {
+    const counted = await LeakIndex.build(datasetFile, { rowsOnly: true });
+    expect(counted.rows).toBe(ROWS);
+    expect(counted.fingerprints).toBe(0);
+  });
+
+  it('says which file it could not read', async () => {
+    await expect(LeakIndex.build(path.join(scratch, 'missing.csv'))).rejects.toThrow(/missing\.csv/);
+  });
+});
+
+describe('exfiltration algorithms are refused', () => {
+  const cases: { script: string; params?: object; file: string; encoding: string; match?: 'row' | 'shingle' }[] = [
+    { script: 'copy-file.py', file: 'outputs/results.csv', encoding: 'plain', match: 'row' },
+    { script: 'print-rows.py', file: 'logs/stdout.log', encoding: 'plain', match: 'row' },
+    { script: 'base64.py', file: 'outputs/embeddings.b64', encoding: 'base64', match: 'row' },
+    { script: 'base64.py', params: { variant: 'oneline' }, file: 'outputs/embeddings.b64', encoding: 'base64', match: 'row' },
+    { script: 'base64.py', params: { variant: 'urlsafe-rows' }, file: 'outputs/embeddings.b64', encoding: 'base64', match: 'row' },
+    { script: 'hex.py', file: 'outputs/checksums.txt', encoding: 'hex', match: 'row' },
+    { script: 'gzip.py', file: 'outputs/features.bin.gz', encoding: 'gzip', match: 'row' },
+    { script: 'base64-gzip.py', file: 'outputs/metrics.json', encoding: 'base64>gzip', match: 'row' },
+    { script: 'reordered-columns.py', file: 'outputs/report.txt', encoding: 'plain', match: 'row' },
+    { script: 'model-smuggle.py', file: 'outputs/model.pkl', encoding: 'zlib', match: 'row' },
+  ];
+
+  it.each(cases)('$script $params → $encoding leak in $file', async ({ script, params, file, encoding, match }) => {
+    const verdict = await inspectOutputs(await runAlgorithm(script, params), index, K_POLICY);
+    expect(verdict.released).toBe(false);
+    expect(leaks(verdict)).toContainEqual(expect.objectContaining({ file, encoding, match }));
+    expectNoDataIn(verdict);
+  });
+
+  it('reordered columns are found by their field sets, not as text', async () => {
+    const verdict = await inspectOutputs(await runAlgorithm('reordered-columns.py'), index, K_POLICY);
+    const [finding] = leaks(verdict);
+    expect(finding?.detail).toMatch(new RegExp(`^${ROWS} lines holding a data row’s fields in another order or format`));
+  });
+
+  it('row-per-file.py: every part is a leak; the verdict keeps MAX_FINDINGS and counts the rest', async () => {
+    const verdict = await inspectOutputs(await runAlgorithm('row-per-file.py'), index, K_POLICY);
+    expect(verdict.released).toBe(false);
+    expect(verdict.findings).toHaveLength(MAX_FINDINGS);
+    expect(verdict.omittedFindings).toBe(ROWS - MAX_FINDINGS);
+    expect(verdict.findings[0]).toEqual(expect.objectContaining({ kind: 'verbatim-leak', file: 'outputs/parts/part-00000.txt', encoding: 'plain', match: 'row' }));
+    expectNoDataIn(verdict);
+  });
+
+  // Known gap, kept visible: if this starts passing, move it to the table above.
+  it.failing('pickle-dataframe.py (known gap: pandas pickles values one by one and numbers as binary)', async () => {
+    const verdict = await inspectOutputs(await runAlgorithm('pickle-dataframe.py'), index, K_POLICY);
+    expect(verdict.released).toBe(false);
+  });
+});
+
+describe('legitimate outputs are released', () => {
+  it('pandas aggregates: grouped stats with a count column, a describe() summary, progress logs', async () => {
+    const job = await runAlgorithm('benign-aggregate.py');
+    expect(readdirSync(job.outputs).sort()).toEqual(['stats.csv', 'summary.json']);
+    const verdict = await inspectOutputs(job, index, K_POLICY);
+    expect(verdict.findings).toEqual([]);
+    expect(verdict.released).toBe(true);
+    expect(verdict.scannedBytes).toBeGreaterThan(0);
+  });
+
+  it('scikit-learn: pickled logistic regression and random forest pipelines, metrics, importances, a .npy', async () => {
+    const job = await runAlgorithm('benign-train.py');
+    expect(readdirSync(job.outputs).sort()).toEqual(['coefficients.npy', 'feature_importances.csv', 'metrics.json', 'model-forest.pkl', 'model-logistic.pkl']);
+    const verdict = await inspectOutputs(job, index, K_POLICY);
+    expect(verdict.findings).toEqual([]);
+    expect(verdict.released).toBe(true);
+    expect(verdict.scannedBytes).toBeGreaterThan(100_000);
+  });
+
+  it('echoing the header, short values and common long values is fine', async () => {
+    const verdict = await inspectOutputs(
+      outputsOf({
+        'columns.txt': `${HEADER}\n${HEADER.split(',').reverse().join('\t')}\n`,
+        'cities.csv': `city,n\n${CITIES.map((city) => `${city},625`).join('\n')}\n`,
+        'note.txt': `customer C100042 has the highest tenure; most common plan: premium\n`,
+      }),
+      index,
+      K_POLICY,
+    );
+    expect(verdict).toEqual({ released: true, findings: [], scannedBytes: expect.any(Number), omittedFindings: 0 });
+  });
+});
+
+describe('rows and shingles', () => {
+  it('finds a row inside a longer line, whatever the line endings', async () => {
+    const row = table.lines[1234]!;
+    const verdict = await inspectOutputs(outputsOf({ 'log.txt': `step 7 ok\r\nsample=[${row}] loss=0.2\r\n` }), index, DEFAULT_GUARD_POLICY);
+    expect(leaks(verdict)).toEqual([expect.objectContaining({ file: 'outputs/log.txt', encoding: 'plain', match: 'row', detail: expect.stringMatching(/^1 data row verbatim/) })]);
+  });
+
+  it('finds a row in a CRLF copy, and a CRLF dataset in an LF copy', async () => {
+    const crlf = path.join(scratch, 'crlf.csv');
+    writeFileSync(crlf, table.csv.replaceAll('\n', '\r\n'));
+    const crlfIndex = await LeakIndex.build(crlf);
+    expect(crlfIndex.indexedRows).toBe(ROWS);
+    for (const [content, used] of [[table.csv.replaceAll('\n', '\r\n'), index], [table.csv, crlfIndex]] as const) {
+      const verdict = await inspectOutputs(outputsOf({ 'copy.csv': content }), used, DEFAULT_GUARD_POLICY);
+      expect(leaks(verdict)[0]?.detail).toMatch(new RegExp(`^${ROWS} data rows verbatim`));
+    }
+  });
+
+  it('finds rows re-printed by pandas (index column, re-spelled numbers) by their field sets', async () => {
+    // Cities without a space, so whitespace splits fields where the commas were.
+    const lines = table.lines.filter((line) => !/Rio|São/.test(line)).slice(0, 5);
+    const printed = lines.map((line, i) => `${i}  ${line.split(',').map((v) => (/^\d+$/.test(v) ? `${v}.0` : v)).join('  ')}`);
+    const verdict = await inspectOutputs(outputsOf({ 'head.txt': printed.join('\n') }), index, DEFAULT_GUARD_POLICY);
+    expect(leaks(verdict)).toEqual([expect.objectContaining({ match: 'row', detail: '5 lines holding a data row’s fields in another order or format (first at line 1)' })]);
+  });
+
+  it(`always finds a shared run of ${SHINGLE_BYTES} bytes, across row boundaries, in any surroundings`, async () => {
+    const random = mulberry32(99);
+    const raw = Buffer.from(table.csv);
+    const headerEnd = raw.indexOf(10) + 1;
+    for (let trial = 0; trial < 40; trial++) {
+      const start = headerEnd + Math.floor(random() * (raw.length - headerEnd - SHINGLE_BYTES));
+      const run = raw.subarray(start, start + SHINGLE_BYTES);
+      const noise = (n: number) => Buffer.from(Array.from({ length: n }, () => 33 + Math.floor(random() * 90)));
+      const verdict = await inspectOutputs(outputsOf({ 'blob.bin': Buffer.concat([noise(1 + trial * 13), run, noise(trial)]) }), index, DEFAULT_GUARD_POLICY);
+      expect(verdict.released).toBe(false);
+    }
+  });
+
+  it('rows under 16 bytes are not indexed, so they cannot be found', async () => {
+    const file = path.join(scratch, 'short.csv');
+    writeFileSync(file, 'a,b\n1,2\n3,4\nlonger-row-here,12345\n');
+    const short = await LeakIndex.build(file);
+    expect(short.indexedRows).toBe(1);
+    expect((await inspectOutputs(outputsOf({ 'x.txt': '1,2\n3,4\n' }), short, DEFAULT_GUARD_POLICY)).released).toBe(true);
+    expect((await inspectOutputs(outputsOf({ 'x.txt': 'longer-row-here,12345\n' }), short, DEFAULT_GUARD_POLICY)).released).toBe(false);
+  });
+
+  it('looks at file names too', async () => {
+    const verdict = await inspectOutputs(outputsOf({ [`${table.lines[3]!.replaceAll('/', '_')}.txt`]: 'ok' }), index, DEFAULT_GUARD_POLICY);
+    expect(leaks(verdict)).toEqual([expect.objectContaining({ file: '(file names)', match: 'row' })]);
+  });
+});
+
+describe('decodings', () => {
+  const rows = () => Buffer.from(`${table.lines.slice(100, 140).join('\n')}\n`);
+  const encodingOf = async (files: Record<string, string | Buffer>) => leaks(await inspectOutputs(outputsOf(files), index, DEFAULT_GUARD_POLICY)).map((f) => f.encoding);
+
+  it('base64 in a JSON string, glued to a word, url-safe without padding; hex in either case', async () => {
+    expect(await encodingOf({ 'a.json': JSON.stringify({ blob: rows().toString('base64') }) })).toEqual(['base64']);
+    expect(await encodingOf({ 'b.txt': `xx${rows().toString('base64url')}` })).toEqual(['base64']);
+    expect(await encodingOf({ 'c.txt': rows().toString('hex').toUpperCase() })).toEqual(['hex']);
+    expect(await encodingOf({ 'd.txt': `0x${rows().toString('hex')}` })).toEqual(['hex']);
+  });
+
+  it('zlib and raw deflate, UTF-16, and three layers (hex of gzip of base64)', async () => {
+    expect(await encodingOf({ 'a.bin': Buffer.concat([Buffer.from('PK-like header'), deflateSync(rows()), Buffer.alloc(100)]) })).toEqual(['zlib']);
+    expect(await encodingOf({ 'b.bin': deflateRawSync(rows()) })).toEqual(['deflate']);
+    expect(await encodingOf({ 'c.txt': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(rows().toString('latin1'), 'utf16le')]) })).toEqual(['utf16']);
+    expect(await encodingOf({ 'd.txt': gzipSync(rows().toString('base64')).toString('hex') })).toEqual(['hex>gzip>base64']);
+  });
+
+  it('a zip archive made by Python (deflated entries)', async () => {
+    const job = jobTree();
+    const data = path.join(job.root, 'inputs', DID, '0');
+    const code = `import zipfile; zipfile.ZipFile(${JSON.stringify(path.join(job.outputs, 'a.zip'))}, 'w', zipfile.ZIP_DEFLATED).write(${JSON.stringify(data)}, 'rows.csv')`;
+    await new Promise((resolve) => spawn(PYTHON, ['-c', code]).once('exit', resolve));
+    expect(leaks(await inspectOutputs(job, index, DEFAULT_GUARD_POLICY)).map((f) => f.encoding)).toContain('zip');
+  });
+
+  it('refuses what it cannot decode: bzip2, a gzip bomb, encodings nested four deep', async () => {
+    const job = jobTree();
+    const code = `import bz2; open(${JSON.stringify(path.join(job.outputs, 'a.bz2'))}, 'wb').write(bz2.compress(b'hello ' * 100))`;
+    await new Promise((resolve) => spawn(PYTHON, ['-c', code]).once('exit', resolve));
+    const bz2 = await inspectOutputs(job, index, DEFAULT_GUARD_POLICY);
+    expect(bz2.findings).toEqual([{ kind: 'unreadable', file: 'outputs/a.bz2', detail: 'bzip2 data at byte 0: the guard cannot inspect it' }]);
+
+    // 80 MiB of zeros, then the rows: only the first 64 MiB are inspected, so the file is refused.
+    const bomb = gzipSync(Buffer.concat([Buffer.alloc(80 * 1024 * 1024), rows()]));
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    const bombed = await inspectOutputs(outputsOf({ 'bomb.gz': bomb }), index, DEFAULT_GUARD_POLICY);
+    expect(bombed.findings).toEqual([expect.objectContaining({ kind: 'unreadable', file: 'outputs/bomb.gz', detail: expect.stringMatching(/^gzip data expanding past the 64 MiB/) })]);
+
+    const deep = Buffer.from(Buffer.from(gzipSync(rows()).toString('base64')).toString('hex')).toString('base64');
+    const nested = await inspectOutputs(outputsOf({ 'deep.txt': deep }), index, DEFAULT_GUARD_POLICY);
+    expect(nested.released).toBe(false);
+    expect(nested.findings).toContainEqual(expect.objectContaining({ kind: 'unreadable', detail: expect.stringMatching(/nested more than 3 layers deep/) }));
+  });
+});
+
+describe('files, links and size', () => {
+  it('refuses symbolic links (in or out of the directory), FIFOs, and a linked outputs directory', async () => {
+    const job = outputsOf({ 'ok.txt': 'fine' });
+    symlinkSync(datasetFile, path.join(job.outputs, 'data.csv'));
+    symlinkSync('ok.txt', path.join(job.logs, 'inner-link'));
+    await new Promise((resolve) => spawn('mkfifo', [path.join(job.outputs, 'pipe')]).once('exit', resolve));
+    const verdict = await inspectOutputs(job, index, DEFAULT_GUARD_POLICY);
+    expect(verdict.released).toBe(false);
+    expect(verdict.findings).toEqual([
+      { kind: 'unreadable', file: 'outputs/data.csv', detail: expect.stringMatching(/^a symbolic link/) },
+      { kind: 'unreadable', file: 'outputs/pipe', detail: expect.stringMatching(/^a FIFO/) },
+      { kind: 'unreadable', file: 'logs/inner-link', detail: expect.stringMatching(/^a symbolic link/) },
+    ]);
+
+    const linked = jobTree();
+    rmSync(linked.outputs, { recursive: true });
+    symlinkSync(job.outputs, linked.outputs);
+    expect((await inspectOutputs(linked, index, DEFAULT_GUARD_POLICY)).findings).toEqual([{ kind: 'unreadable', file: 'outputs', detail: expect.stringMatching(/symbolic link.*not a directory/) }]);
+  });
+
+  it('refuses outputs and logs over the size limit together, without reading them', async () => {
+    const job = outputsOf({ 'a.bin': Buffer.alloc(600), 'b/c.bin': Buffer.alloc(300) });
+    writeFileSync(path.join(job.logs, 'log.txt'), Buffer.alloc(200));
+    const verdict = await inspectOutputs(job, index, { maxOutputBytes: 1000, leakDetection: true });
+    expect(verdict).toEqual({ released: false, findings: [{ kind: 'output-too-large', bytes: 1100, limit: 1000 }], scannedBytes: 0, omittedFindings: 0 });
+  });
+
+  it('releases empty or missing directories', async () => {
+    expect((await inspectOutputs({ outputs: path.join(scratch, 'none-1'), logs: path.join(scratch, 'none-2') }, index, DEFAULT_GUARD_POLICY)).released).toBe(true);
+  });
+});
+
+describe('minimum group size', () => {
+  const check = (files: Record<string, string>, policy: GuardPolicy = K_POLICY) => inspectOutputs(outputsOf(files), index, policy);
+
+  it('a count column must be ≥ k in every row', async () => {
+    expect((await check({ 'g.csv': 'city,count,mean\nParis,12,3.5\nOslo,10,2\n' })).released).toBe(true);
+    const verdict = await check({ 'g.csv': 'city,Group Size,mean\nParis,12,3.5\nOslo,3,2\nRome,,1\n' });
+    expect(verdict.findings).toEqual([{ kind: 'small-group', file: 'outputs/g.csv', detail: '2 of 3 rows have a count below k = 10 (first at data row 2)' }]);
+    const json = await check({ 'g.json': JSON.stringify([{ plan: 'basic', n: 40 }, { plan: 'gold', n: 2 }]) });
+    expect(json.findings).toEqual([expect.objectContaining({ kind: 'small-group', detail: expect.stringMatching(/^1 of 2 rows .*element 2/) })]);
+    const tsv = await check({ 'g.tsv': 'plan\tchurn_count\nbasic\t4\n' });
+    expect(tsv.released).toBe(false);
+  });
+
+  it('without a count column, at most dataRows / k rows', async () => {
+    const rows = (n: number) => `a,b\n${Array.from({ length: n }, (_, i) => `${i},x`).join('\n')}\n`;
+    expect((await check({ 't.csv': rows(ROWS / 10) })).released).toBe(true);
+    expect((await check({ 't.csv': rows(ROWS / 10 + 1) })).findings).toEqual([{ kind: 'small-group', file: 'outputs/t.csv', detail: `${ROWS / 10 + 1} rows with no count column: more than one per 10 data rows (at most ${ROWS / 10})` }]);
+    expect((await check({ 't.csv': rows(ROWS / 10 + 1) }, DEFAULT_GUARD_POLICY)).released).toBe(true);
+    expect((await check({ 't.txt': rows(ROWS / 10 + 1) })).released).toBe(true);
+  });
+
+  it('reads only the outputs, and works on a row count without leak detection', async () => {
+    const job = outputsOf({});
+    writeFileSync(path.join(job.logs, 'g.csv'), 'city,count\nOslo,1\n');
+    expect((await inspectOutputs(job, index, K_POLICY)).released).toBe(true);
+    const counted = await LeakIndex.build(datasetFile, { rowsOnly: true });
+    const small = outputsOf({ 'g.csv': 'city,count\nOslo,1\n', 'copy.csv': table.csv.slice(0, 400) });
+    expect((await inspectOutputs(small, counted, { maxOutputBytes: 1 << 20, leakDetection: false, minGroupSize: 10 })).findings).toEqual([expect.objectContaining({ kind: 'small-group', file: 'outputs/g.csv' })]);
+  });
+});
+
+describe('policy', () => {
+  it('needs an index for leak detection or k, and sane numbers', async () => {
+    const job = outputsOf({});
+    await expect(inspectOutputs(job, undefined, DEFAULT_GUARD_POLICY)).rejects.toBeInstanceOf(GuardPolicyError);
+    await expect(inspectOutputs(job, undefined, { maxOutputBytes: 10, leakDetection: false, minGroupSize: 5 })).rejects.toThrow(/row count/);
+    await expect(inspectOutputs(job, index, { maxOutputBytes: 0, leakDetection: true })).rejects.toThrow(/maxOutputBytes/);
+    expect((await inspectOutputs(outputsOf({ 'copy.csv': table.csv }), undefined, { maxOutputBytes: 1 << 20, leakDetection: false })).released).toBe(true);
+  });
+});

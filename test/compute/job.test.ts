@@ -1,0 +1,179 @@
+/**
+ * Compute-to-data end to end against the real chain, IPFS node, key nodes and a provider node running jobs in
+ * the bubblewrap sandbox: a paid training job whose balances settle to the unit, a Node.js job, an algorithm
+ * error, refusals (unpaid, wrong provider, altered algorithm), cancellation, refund after the deadline, and the
+ * owner's approval queue.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { algorithmHash } from '@/lib/compute/client';
+import { computeMarketAbi } from '@/lib/contracts';
+import { generateResultKeyPair } from '@/lib/compute/results';
+import { ProviderRequestError } from '@/lib/compute/auth';
+import { BUYER, delta, EXAMPLES, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
+import { cpuEnvironment } from '../helpers/compute';
+
+let bed: ComputeBed;
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'datagora-job-'));
+
+beforeAll(async () => {
+  bed = await startComputeBed();
+}, 180_000);
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+function accounts() {
+  const { services } = bed;
+  return { owner: services.account(OWNER).address, buyer: services.account(BUYER).address, operator: services.account(OPERATOR).address, treasury: services.account(0).address };
+}
+
+test('a paid training job returns a model and metrics, a verified receipt, and settles every balance to the unit', async () => {
+  const before = await ledger(bed.buyer, accounts());
+  const requested = await bed.client.request({ datasetId: bed.datasetId, algorithm: path.join(EXAMPLES, 'train_model.py'), params: { target: 'alert' }, maxMinutes: 5 });
+  const seen: string[] = [];
+  const final = await bed.client.follow(requested.jobId, (view) => seen.push(view.status));
+  expect(final).toMatchObject({ status: 'finished' });
+  // Ocean's lifecycle, in order (each status once).
+  expect([...new Set(seen)]).toEqual(['queued', 'provisioning', 'running', 'filtering', 'publishing', 'finished'].filter((s) => seen.includes(s)));
+  expect(seen).toContain('running');
+
+  const out = tmp();
+  const results = await bed.client.results(requested.jobId, out);
+  expect(results.outputs.sort()).toEqual(['metrics.json', 'model.pkl']);
+  const metrics = JSON.parse(readFileSync(path.join(out, 'outputs', 'metrics.json'), 'utf8')) as { accuracy: number; rows_train: number; rows_test: number };
+  expect(metrics.rows_train + metrics.rows_test).toBe(12_000);
+  expect(metrics.accuracy).toBeGreaterThan(0.6);
+  const receipt = results.receipt.receipt;
+  expect(receipt).toMatchObject({ jobId: requested.jobId.toString(), status: 'finished', exitCode: 0, delivered: true, datasetId: bed.datasetId.toString(), algorithmHash: requested.job.algorithmHash });
+  expect(receipt.minutesUsed).toBeGreaterThanOrEqual(1);
+  // The receipt verifies on its own too, files included.
+  await expect(bed.client.verifyReceipt(path.join(out, 'receipt.json'), out)).resolves.toBeTruthy();
+  writeFileSync(path.join(out, 'outputs', 'metrics.json'), '{"accuracy":1}');
+  await expect(bed.client.verifyReceipt(path.join(out, 'receipt.json'), out)).rejects.toThrow(/outputHash/);
+
+  const after = await ledger(bed.buyer, accounts());
+  const job = requested.job;
+  const providerFee = BigInt(receipt.minutesUsed) * job.pricePerMinute;
+  const fee = (amount: bigint) => (amount * BigInt(job.feeBps)) / 10_000n;
+  const change = delta(before, after);
+  expect(change['buyer.wallet']).toBe(-requested.escrow);
+  expect(change['buyer.computeCredit']).toBe(requested.escrow - job.dataFee - providerFee);
+  expect(change['owner.computeCredit']).toBe(job.dataFee - fee(job.dataFee));
+  expect(change['operator.computeCredit']).toBe(providerFee - fee(providerFee));
+  expect(change['treasury.computeCredit']).toBe(fee(job.dataFee) + fee(providerFee));
+  // Credits stay in the compute market until withdrawn.
+  expect(change.escrow).toBe(requested.escrow);
+  // Nothing is created or lost: the escrow paid in equals the credits handed out.
+  expect(change['buyer.computeCredit']! + change['owner.computeCredit']! + change['operator.computeCredit']! + change['treasury.computeCredit']!).toBe(requested.escrow);
+});
+
+test('a Node.js algorithm runs through the same pipeline', async () => {
+  const requested = await bed.client.request({ datasetId: bed.datasetId, algorithm: path.join(EXAMPLES, 'column_stats.js'), maxMinutes: 2 });
+  expect(await bed.client.follow(requested.jobId)).toMatchObject({ status: 'finished' });
+  const out = tmp();
+  const results = await bed.client.results(requested.jobId, out);
+  expect(results.outputs).toEqual(['column_stats.json']);
+  const stats = readFileSync(path.join(out, 'outputs', 'column_stats.json'), 'utf8');
+  expect(stats).toContain('heart_rate');
+});
+
+test('an algorithm error fails with its logs released and the data fee charged', async () => {
+  const dir = tmp();
+  const algorithm = path.join(dir, 'broken.py');
+  writeFileSync(algorithm, 'import sys\nprint("loading the model")\nraise SystemExit("no such column: pulse")\n');
+  const before = await ledger(bed.buyer, accounts());
+  const requested = await bed.client.request({ datasetId: bed.datasetId, algorithm, maxMinutes: 2 });
+  const final = await bed.client.follow(requested.jobId);
+  expect(final).toMatchObject({ status: 'failed', reason: 'algorithm-error' });
+  const out = tmp();
+  const results = await bed.client.results(requested.jobId, out);
+  expect(results.outputs).toEqual([]);
+  expect(results.receipt.receipt).toMatchObject({ exitCode: 1, delivered: true, status: 'failed', reason: 'algorithm-error' });
+  const log = readFileSync(path.join(out, 'logs', results.logs[0]!), 'utf8');
+  expect(log).toContain('no such column: pulse');
+  const change = delta(before, await ledger(bed.buyer, accounts()));
+  expect(change['owner.computeCredit']).toBe(requested.job.dataFee - (requested.job.dataFee * BigInt(requested.job.feeBps)) / 10_000n);
+});
+
+test('the node refuses unpaid jobs, another provider’s jobs and an altered algorithm', async () => {
+  const { publicClient, deployments } = bed.buyer;
+  const node = bed.provider!;
+  const keys = generateResultKeyPair();
+  const submit = (jobId: bigint, content: string) => bed.client.submit(jobId, node.url, { name: 'a.py', content: Buffer.from(content), params: {}, resultKey: keys.publicKey });
+
+  await expect(submit(999n, 'print(1)')).rejects.toMatchObject({ status: 404, code: 'job-not-paid' });
+
+  // A second provider, registered on-chain but with no node: a job assigned to it is refused here.
+  const other = bed.services.chain.wallet(8);
+  await publicClient.waitForTransactionReceipt({ hash: await other.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'registerProvider', args: ['http://127.0.0.1:1', bed.services.account(7).address, [cpuEnvironment(1_000n)]] }) });
+  const otherId = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+  const dir = tmp();
+  const algorithm = path.join(dir, 'mean.py');
+  writeFileSync(algorithm, 'print("mean")\n');
+  await expect(bed.client.request({ datasetId: bed.datasetId, algorithm, providerId: otherId, maxMinutes: 1 })).rejects.toMatchObject({ code: 'unreachable' });
+  const jobs = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'jobCount' });
+  await expect(submit(jobs, 'print("mean")\n')).rejects.toMatchObject({ status: 403, code: 'wrong-provider' });
+
+  // A job for this node, with another file than the one whose hash was paid for.
+  const paid = path.join(dir, 'paid.py');
+  writeFileSync(paid, 'print("paid")\n');
+  const requested = await bed.client.request({ datasetId: bed.datasetId, algorithm: paid, maxMinutes: 1 }).catch((error: unknown) => error);
+  expect(requested).not.toBeInstanceOf(ProviderRequestError);
+  const latest = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'jobCount' });
+  // The honest submission was accepted; a second, altered one is refused before anything else is looked at.
+  await expect(submit(latest, 'print("altered")\n')).rejects.toMatchObject({ status: 409, code: 'algorithm-mismatch' });
+  expect(algorithmHash(Buffer.from('print("paid")\n'))).toBe((await bed.client.job(latest)).job.algorithmHash);
+  await bed.client.follow(latest);
+});
+
+test('the buyer cancels a job before it starts, and refunds one never settled by its deadline', async () => {
+  const { publicClient, deployments } = bed.buyer;
+  const provider = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+  const dir = tmp();
+  const algorithm = path.join(dir, 'stats.py');
+  writeFileSync(algorithm, 'print("stats")\n');
+  // Jobs on the provider with no node (registered in the previous test, or here): nobody accepts them.
+  const request = () => bed.client.request({ datasetId: bed.datasetId, algorithm, providerId: provider, maxMinutes: 1 }).catch(() => undefined);
+  await request();
+  const cancelled = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'jobCount' });
+  const { escrow } = await bed.client.job(cancelled);
+  const before = await ledger(bed.buyer, accounts());
+  await bed.client.cancel(cancelled);
+  expect(delta(before, await ledger(bed.buyer, accounts()))['buyer.computeCredit']).toBe(escrow);
+
+  await request();
+  const stalled = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'jobCount' });
+  await expect(bed.client.refund(stalled)).rejects.toThrow(/DeadlineNotReached/);
+  const { job } = await bed.client.job(stalled);
+  const block = await publicClient.getBlock();
+  await bed.services.chain.testClient.increaseTime({ seconds: Number(job.deadline - block.timestamp) + 1 });
+  await bed.services.chain.testClient.mine({ blocks: 1 });
+  const beforeRefund = await ledger(bed.buyer, accounts());
+  await bed.client.refund(stalled);
+  expect(delta(beforeRefund, await ledger(bed.buyer, accounts()))['buyer.computeCredit']).toBe(escrow);
+  const withdrawn = await bed.buyer.withdraw();
+  expect(withdrawn.amount).toBeGreaterThanOrEqual(escrow);
+});
+
+test('on an approved-only dataset a job waits in the queue until the owner approves its algorithm', async () => {
+  const datasetId = await publishComputeOnly(bed.owner, bed.dataFile, { title: 'Vitals, approved algorithms only', compute: { algorithms: 'approved', outputGuard: { maxOutputBytes: 16 << 20, leakDetection: true } } });
+  const algorithm = path.join(EXAMPLES, 'aggregate_stats.py');
+  const requested = await bed.client.request({ datasetId, algorithm, params: { group_by: 'alert', columns: ['heart_rate', 'spo2'] }, maxMinutes: 3 });
+  const { ComputeClient } = await import('@/lib/compute/client');
+  const ownerClient = new ComputeClient(bed.owner);
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  const waiting = await bed.client.status(requested.jobId);
+  expect(waiting.status).toBe('queued');
+  expect(waiting.detail).toMatch(/approve/);
+  expect(await ownerClient.pendingAlgorithms(datasetId)).toEqual([{ algorithmHash: requested.job.algorithmHash, jobIds: [requested.jobId] }]);
+  await ownerClient.setAlgorithmApproval(datasetId, requested.job.algorithmHash, true);
+  expect(await ownerClient.pendingAlgorithms(datasetId)).toEqual([]);
+  expect(await bed.client.follow(requested.jobId)).toMatchObject({ status: 'finished' });
+  const out = tmp();
+  const results = await bed.client.results(requested.jobId, out);
+  expect(results.outputs).toContain('stats.csv');
+  expect(existsSync(path.join(out, 'receipt.json'))).toBe(true);
+});

@@ -1,0 +1,89 @@
+/**
+ * Compute-to-data test bed: the market's services plus a provider node (in this process, or as its own
+ * `datagora provider` process), a compute-only demo dataset published by its owner, and balance bookkeeping.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Address } from 'viem';
+import { ComputeClient } from '@/lib/compute/client';
+import { PROVIDER_DEV_ACCOUNT, ProviderNode } from '@/lib/compute/node';
+import { computeMarketAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { DEMO_DATASETS, writeDemoFile } from '@/lib/demo/datasets';
+import type { DatasetInfo, Market } from '@/lib/market';
+import { startTestServices, type TestServices } from './services';
+
+export const OWNER = 4;
+export const BUYER = 2;
+export const OPERATOR = PROVIDER_DEV_ACCOUNT;
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const EXAMPLES = path.join(ROOT, 'examples', 'algorithms');
+
+export interface ComputeBed {
+  services: TestServices;
+  provider?: ProviderNode;
+  /** The compute-only demo dataset (patient vitals) and its plaintext file. */
+  datasetId: bigint;
+  dataFile: string;
+  owner: Market;
+  buyer: Market;
+  client: ComputeClient;
+  startProvider(): Promise<ProviderNode>;
+  stop(): Promise<void>;
+}
+
+/** Publishes `file` as compute-only at 15 dUSD a job, as `market`'s account. */
+export async function publishComputeOnly(market: Market, file: string, info: Partial<DatasetInfo> = {}): Promise<bigint> {
+  const { datasetId } = await market.publish(file, { title: 'Vitals', tags: ['health'], ...info }, { preset: 'compute-only' }, { download: 0n, compute: 15_000_000n });
+  return datasetId;
+}
+
+export async function startComputeBed(options: { provider?: boolean } = {}): Promise<ComputeBed> {
+  const services = await startTestServices();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'datagora-compute-'));
+  const vitals = DEMO_DATASETS.find((d) => d.file === 'patient-vitals.csv')!;
+  const dataFile = await writeDemoFile(dir, vitals, 7);
+  const owner = await services.market(OWNER);
+  const buyer = await services.market(BUYER);
+  const datasetId = await publishComputeOnly(owner, dataFile);
+  const bed: ComputeBed = {
+    services,
+    datasetId,
+    dataFile,
+    owner,
+    buyer,
+    client: new ComputeClient(buyer),
+    async startProvider() {
+      bed.provider = await ProviderNode.start({ config: services.config, operator: services.account(OPERATOR), resources: { cpus: 2, memoryMb: 4096, gpus: [], gpuDevices: [], cudaLibraryDirs: [] }, ...(process.env.DATAGORA_TEST_LOG ? { log: (line: string) => console.log(line) } : {}) });
+      return bed.provider;
+    },
+    async stop() {
+      await bed.provider?.stop();
+      await services.stop();
+    },
+  };
+  if (options.provider ?? true) await bed.startProvider();
+  return bed;
+}
+
+/** Every stablecoin amount a compute job can move: wallets and what each party can withdraw. */
+export async function ledger(market: Market, accounts: Record<string, Address>): Promise<Record<string, bigint>> {
+  const { publicClient, deployments } = market;
+  const token = deployments.stablecoin.address;
+  const entries: [string, bigint][] = [];
+  for (const [name, address] of Object.entries(accounts)) {
+    const [wallet, compute, sales] = await Promise.all([
+      publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [address] }),
+      publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'withdrawable', args: [token, address] }),
+      publicClient.readContract({ address: deployments.contracts.marketplace, abi: marketplaceAbi, functionName: 'withdrawable', args: [token, address] }),
+    ]);
+    entries.push([`${name}.wallet`, wallet], [`${name}.computeCredit`, compute], [`${name}.salesCredit`, sales]);
+  }
+  entries.push(['escrow', await publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [deployments.contracts.computeMarket] })]);
+  return Object.fromEntries(entries);
+}
+
+/** `after - before` per key. */
+export function delta(before: Record<string, bigint>, after: Record<string, bigint>): Record<string, bigint> {
+  return Object.fromEntries(Object.keys(after).map((key) => [key, after[key]! - (before[key] ?? 0n)]));
+}
