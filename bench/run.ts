@@ -11,6 +11,8 @@ import { measureAccess } from './access';
 import { measureGas } from './gas';
 import { measurePublish, type PublishFigure } from './publish';
 import { measureStorage } from './storage';
+import { measureJobOverhead } from './compute';
+import { measureSandbox } from './sandbox';
 
 /** Prints figures with their targets (upper bounds unless `atLeast`). */
 function printFigures(title: string, figures: PublishFigure[]): void {
@@ -57,6 +59,10 @@ async function main(): Promise<void> {
   printFigures('Publish and download (CLI processes against the embedded services)', publish);
   const access = await measureAccess({ port: Number(process.env.DATAGORA_BENCH_PORT ?? 8650) + 10 });
   printFigures('Licensed decrypt through the 2-of-3 key network', access);
+  const sandbox = await measureSandbox();
+  printFigures('Compute sandbox start (bwrap, cgroups, tmpfs areas)', sandbox);
+  const compute = await measureJobOverhead();
+  printFigures('Compute-to-data jobs (chain, IPFS, key network, provider node)', compute);
 
   const results = {
     startedAt: started.toISOString(),
@@ -65,6 +71,8 @@ async function main(): Promise<void> {
     storage,
     publish,
     access,
+    sandbox,
+    compute,
   };
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });

@@ -71,8 +71,11 @@ export async function compute(args: string[]): Promise<number> {
       else console.log(requested.jobId.toString());
       return 0;
     }
+    let shown = '';
     const final = await client.follow(requested.jobId, (view) => {
-      if (!values.json) console.error(describe(view));
+      const line = describe(view);
+      if (!values.json && line !== shown) console.error(line);
+      shown = line;
     });
     const out = path.resolve(values.out ?? `job-${requested.jobId}`);
     const results = await client.results(requested.jobId, out);

@@ -13,10 +13,12 @@
  *     longer line, CRLF or LF; or an output line holds exactly a data row's fields, in any order, with another
  *     separator (, TAB ; | or spaces), quoting or number spelling (34 / 34.0), optionally plus one extra field
  *     such as an index column;
- *   - `shingle`: a run of the raw bytes of ≥ SHINGLE_BYTES (64) bytes appears, whatever the line structure
- *     (winnowing guarantees it; CRs ignored). Runs lying within the header line (column names) are not
- *     leaks; nor runs whose fingerprint occurs ≥ 8 times in the data (a value repeated over many rows, like a
- *     long category name, identifies no one);
+ *   - `shingle`: a run of ≥ SHINGLE_BYTES (64) raw bytes, whatever the line structure: winnowing finds a
+ *     fingerprint of every such run, and the run is then measured against the raw file (guard/confirm.ts),
+ *     so a fingerprint shared by chance (a category name next to a number) is no leak. Header bytes do not
+ *     count toward the 64: column names may be echoed. Also `shingle`: ≥ MIN_FRAGMENTS (32) distinct rare
+ *     fragments — 24-byte pieces each from fewer than 8 places in the data (emails, ids, addresses written
+ *     one by one, as pandas pickles them);
  * - content the guard cannot decode, so cannot clear → `unreadable`: bzip2 / xz / 7z / zstd / lz4 data,
  *   encrypted or bzip2/lzma zip entries, a compressed stream expanding past 64 MiB (a bomb, or rows hidden
  *   after 64 MiB of padding), encodings nested deeper than 3 layers, decoded output past the budget
@@ -32,16 +34,19 @@
  * compressions it does not decode (refused instead). The k rule is a policy on honest aggregates: tables it
  * does not recognise (other extensions, nested JSON) pass it.
  *
+ * The raw file must stay in place, unchanged, until inspectOutputs returns: candidate runs are measured on it.
+ *
  * Findings say where, never what: a file's path, an encoding, counts and offsets. The paths are the
  * algorithm's own choice, so they remain a small channel (at most MAX_FINDINGS of them).
  */
 import { DecodeBudget, decodeLayers, hasNestedEncoding } from './guard/decode';
 import { GuardPolicyError } from './guard/errors';
 import { LeakIndex } from './guard/leak-index';
-import { scanForLeaks, type LeakHits } from './guard/scan';
+import { measureRuns } from './guard/confirm';
+import { scanForLeaks, type LeakHits, type ShingleCandidate } from './guard/scan';
 import { checkGroupSize } from './guard/tabular';
 import { listReleased, readReleased } from './guard/walk';
-import { SHINGLE_BYTES } from './guard/winnow';
+import { KGRAM_BYTES, SHINGLE_BYTES } from './guard/winnow';
 
 export { LeakIndex, type LeakIndexOptions } from './guard/leak-index';
 export { GuardPolicyError, LeakIndexError } from './guard/errors';
@@ -80,28 +85,50 @@ export const MAX_FINDINGS = 50;
 export const MAX_DECODE_DEPTH = 3;
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+const within = (encoding: string) => (encoding === 'plain' ? '' : `in its ${encoding}-decoded content: `);
 
-/** What a layer shares with the data, in words that carry no data. */
-function describeHits(hits: LeakHits, encoding: string): string {
-  const parts: string[] = [];
-  if (hits.rows > 0) parts.push(`${plural(hits.rows, 'data row')} verbatim (first at byte ${hits.firstRow})`);
-  if (hits.fieldRows > 0) parts.push(`${plural(hits.fieldRows, 'line')} holding a data row’s fields in another order or format (first at line ${hits.firstFieldRow})`);
-  if (hits.shingles > 0) parts.push(`${plural(hits.shingles, 'run')} of ≥ ${SHINGLE_BYTES} bytes shared with the data (first near byte ${hits.firstShingle})`);
-  return `${encoding === 'plain' ? '' : `in its ${encoding}-decoded content: `}${parts.join('; ')}`;
-}
+/** Distinct rare fragments (≥ KGRAM_BYTES, each from < RARE_BELOW places in the data) that make a leak. */
+export const MIN_FRAGMENTS = 32;
+/** Candidates measured against the raw file in one inspection; past this, layers are refused unmeasured. */
+const MAX_MEASURED = 200_000;
 
 interface Inspection {
   index: LeakIndex;
   budget: DecodeBudget;
   add(finding: GuardFinding): void;
+  /** Layers whose shared fingerprints still need measuring, and how many candidates they hold in all. */
+  pending: { file: string; encoding: string; candidates: ShingleCandidate[] }[];
+  pendingCandidates: number;
 }
 
-/** Scans one layer, then decodes it and scans what it hides, to MAX_DECODE_DEPTH. */
-async function inspectLayer(file: string, data: Buffer, encoding: string, depth: number, inspection: Inspection): Promise<void> {
-  const hits = scanForLeaks(data, inspection.index.parts);
-  if (hits.rows + hits.fieldRows + hits.shingles > 0) {
-    inspection.add({ kind: 'verbatim-leak', file, encoding, match: hits.rows + hits.fieldRows > 0 ? 'row' : 'shingle', detail: describeHits(hits, encoding) });
+/** Turns a layer's hits into a finding now (true), or queues its candidates for measuring. */
+function judgeHits(file: string, encoding: string, hits: LeakHits, inspection: Inspection): boolean {
+  const leak = (match: 'row' | 'shingle', detail: string) => inspection.add({ kind: 'verbatim-leak', file, encoding, match, detail: within(encoding) + detail });
+  if (hits.rows + hits.fieldRows > 0) {
+    const parts: string[] = [];
+    if (hits.rows > 0) parts.push(`${plural(hits.rows, 'data row')} verbatim (first at byte ${hits.firstRow})`);
+    if (hits.fieldRows > 0) parts.push(`${plural(hits.fieldRows, 'line')} holding a data row’s fields in another order or format (first at line ${hits.firstFieldRow})`);
+    leak('row', parts.join('; '));
+  } else if (hits.fragments >= MIN_FRAGMENTS) {
+    leak('shingle', `${hits.fragments} distinct fragments of rare data values (${KGRAM_BYTES}+ bytes each; first near byte ${hits.firstFragment})`);
+  } else if (hits.overflow || inspection.pendingCandidates + hits.candidates.length > MAX_MEASURED) {
+    leak('shingle', 'more shared fragments than the guard measures: refused unmeasured');
+  } else {
+    if (hits.candidates.length > 0) {
+      inspection.pending.push({ file, encoding, candidates: hits.candidates });
+      inspection.pendingCandidates += hits.candidates.length;
+    }
+    return false;
   }
+  return true;
+}
+
+/**
+ * Scans one layer, then decodes it and scans what it hides, to MAX_DECODE_DEPTH. A layer that leaks is not
+ * decoded further: the file is refused already.
+ */
+async function inspectLayer(file: string, data: Buffer, encoding: string, depth: number, inspection: Inspection): Promise<void> {
+  if (judgeHits(file, encoding, scanForLeaks(data, inspection.index.parts), inspection)) return;
   const where = depth === 0 ? '' : ` of its ${encoding}-decoded content`;
   if (depth >= MAX_DECODE_DEPTH) {
     if (hasNestedEncoding(data)) inspection.add({ kind: 'unreadable', file, detail: `encoded content nested more than ${MAX_DECODE_DEPTH} layers deep${where}: the guard does not decode further` });
@@ -110,6 +137,17 @@ async function inspectLayer(file: string, data: Buffer, encoding: string, depth:
   const { layers, opaque } = await decodeLayers(data, inspection.budget);
   for (const item of opaque) inspection.add({ kind: 'unreadable', file, detail: `${item.what} at byte ${item.at}${where}: the guard cannot inspect it` });
   for (const layer of layers) await inspectLayer(file, layer.data, depth === 0 ? layer.encoding : `${encoding}>${layer.encoding}`, depth + 1, inspection);
+}
+
+/** Measures every queued layer's candidates in one pass over the raw file. */
+async function measurePending(inspection: Inspection): Promise<void> {
+  if (inspection.pending.length === 0) return;
+  const runs = await measureRuns(inspection.index.parts, inspection.pending.map((layer) => layer.candidates));
+  inspection.pending.forEach(({ file, encoding }, i) => {
+    if (runs[i]! >= 0) {
+      inspection.add({ kind: 'verbatim-leak', file, encoding, match: 'shingle', detail: `${within(encoding)}a run of ${SHINGLE_BYTES}+ bytes of the data (near byte ${runs[i]})` });
+    }
+  });
 }
 
 function checkPolicy(policy: GuardPolicy, index: LeakIndex | undefined): void {
@@ -148,7 +186,8 @@ export async function inspectOutputs(input: { outputs: string; logs: string }, i
     return verdict(0);
   }
 
-  const inspection = policy.leakDetection && index ? { index, budget: new DecodeBudget(Math.max(256 * 1024 * 1024, 4 * policy.maxOutputBytes)), add } : undefined;
+  const inspection: Inspection | undefined =
+    policy.leakDetection && index ? { index, budget: new DecodeBudget(Math.max(256 * 1024 * 1024, 4 * policy.maxOutputBytes)), add, pending: [], pendingCandidates: 0 } : undefined;
   // File names are written by the algorithm too: one name per line.
   if (inspection) await inspectLayer('(file names)', Buffer.from(files.map((file) => file.label.slice(file.label.indexOf('/') + 1)).join('\n')), 'plain', 0, inspection);
 
@@ -166,5 +205,6 @@ export async function inspectOutputs(input: { outputs: string; logs: string }, i
       if (breach) add({ kind: 'small-group', file: file.label, detail: breach.detail });
     }
   }
+  if (inspection) await measurePending(inspection);
   return verdict(scannedBytes);
 }

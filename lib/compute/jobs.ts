@@ -89,6 +89,7 @@ export function publicView(record: JobRecord) {
     ...(record.startedAt ? { startedAt: record.startedAt } : {}),
     ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
     ...(record.minutesUsed !== undefined ? { minutesUsed: record.minutesUsed } : {}),
+    ...(record.run ? { runMs: record.run.wallMs, exitCode: record.run.exitCode } : {}),
     ...(record.settlement ? { settlement: record.settlement } : {}),
     ...(record.findings ? { findings: record.findings } : {}),
   };

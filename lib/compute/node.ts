@@ -4,7 +4,7 @@
  * with a concurrency limit and a FIFO queue. Jobs are persisted: after a crash the node recovers its queue and
  * re-runs or settles every unfinished job.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatEther, isAddressEqual, parseEther, parseUnits, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
@@ -18,7 +18,7 @@ import { JobStore, FINAL_STATUSES, type JobRecord } from './jobs';
 import { admission, runJob, type PipelineContext } from './pipeline';
 import { detectResources, type Resources } from './resources';
 import { JobStatus, type Environment } from './result';
-import { sandboxSupport } from './sandbox';
+import { removeWorkspace, sandboxSupport } from './sandbox';
 import { startProviderServer, type ProviderServer } from './server';
 
 /** The dev account `npm start` runs its provider as (the demo's data owners and buyers use 1–8). */
@@ -127,6 +127,11 @@ export class ProviderNode {
       market = await Market.open(config, { account: node });
       const keys = await openKeyNetwork(config, deployments);
       const store = new JobStore(path.join(config.compute.dir, 'jobs'));
+      // Workspaces left by a node killed mid-job may hold decrypted data: remove them before anything runs.
+      const workDir = path.join(config.compute.dir, 'work');
+      for (const entry of existsSync(workDir) ? readdirSync(workDir) : []) {
+        if (entry.startsWith('ws-')) await removeWorkspace(path.join(workDir, entry));
+      }
       const provider = new ProviderNode(config, providerId, node, market, keys, store, resources, environments, log);
       provider.server = await startProviderServer(provider);
       await provider.recover();

@@ -20,9 +20,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { DatagoraError } from '../errors';
-import { createWorkspace, type Workspace } from './workspace';
+import { createWorkspace, removeWorkspace, type Workspace } from './workspace';
 
-export { createWorkspace, WorkspaceError, type Workspace, type WorkspaceOptions } from './workspace';
+export { createWorkspace, removeWorkspace, WorkspaceError, type Workspace, type WorkspaceOptions } from './workspace';
 
 /** The user a root node runs algorithms as (nobody/nogroup on Debian). */
 export const SANDBOX_USER = { uid: 65534, gid: 65534 } as const;
@@ -130,6 +130,9 @@ const OPEN_FILES = 4096;
 const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 /** The whole environment of the tools around the algorithm (bwrap clears it for the algorithm itself). */
 const TOOL_ENV: NodeJS.ProcessEnv = { PATH: SYSTEM_PATH, NODE_ENV: process.env.NODE_ENV };
+/** Staging directories and cgroups are named `datagora-sandbox-<node pid>-…`. */
+const STAGING_PREFIX = 'datagora-sandbox-';
+const STALE = new RegExp(`^${STAGING_PREFIX}(\\d+)-`);
 const WATCH_INTERVAL_MS = 200;
 const MAX_COPY_DEPTH = 32;
 
@@ -173,6 +176,16 @@ async function probe(): Promise<{ tools: Tools } | { reason: string; hint: strin
   if (!bwrap) return { reason: 'bubblewrap (bwrap) is not installed', hint: INSTALL_HINT };
   const prlimit = findExecutable('prlimit');
   if (!prlimit) return { reason: 'prlimit (util-linux) is not installed', hint: INSTALL_HINT };
+  // --disable-userns, and --size/--perms for tmpfs, arrived in bubblewrap 0.8.
+  const version = await new Promise<string>((resolve) => {
+    let text = '';
+    const child = spawn(bwrap, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'], env: TOOL_ENV });
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    child.once('error', () => resolve(''));
+    child.once('close', () => resolve(text.trim()));
+  });
+  const [major = 0, minor = 0] = (/(\d+)\.(\d+)/.exec(version) ?? []).slice(1).map(Number);
+  if (major === 0 && minor < 8) return { reason: `${version || 'bwrap'} is too old: the sandbox needs bubblewrap 0.8 or newer`, hint: INSTALL_HINT };
   const bash = findExecutable('bash');
   if (!bash) return { reason: 'bash is not installed', hint: 'install bash (`sudo apt-get install bash`), then retry' };
   const tools: Tools = { bwrap, prlimit, bash };
@@ -209,6 +222,7 @@ export async function sandboxSupport(): Promise<Support> {
   const found = await probe();
   if ('tools' in found) {
     verified = found.tools;
+    await sweepStaleSandboxes().catch(() => undefined); // once per process: what a killed predecessor left
     return { ok: true };
   }
   return { ok: false, reason: found.reason, hint: found.hint };
@@ -494,8 +508,8 @@ class JobCgroups {
     if (this.v2) await writeFile(path.join(this.v2, 'cgroup.kill'), '1').catch(() => undefined);
     for (let round = 0; round < 200; round++) {
       let alive = 0;
-      for (const dir of this.dirs) {
-        const text = await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+      const lists = await Promise.all(this.dirs.map((dir) => readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')));
+      for (const text of lists) {
         for (const pid of text.split('\n').filter(Boolean).map(Number)) {
           alive++;
           try {
@@ -763,14 +777,15 @@ export async function runInSandbox(job: SandboxJob): Promise<SandboxResult> {
   const command = resolveCommand(job.command[0]!);
 
   const started = performance.now();
-  const staging = await mkdtemp(path.join(os.tmpdir(), 'datagora-sandbox-'));
+  // Named after this process, so a later node can tell what a killed one left behind (sweepStaleSandboxes).
+  const staging = await mkdtemp(path.join(os.tmpdir(), `${STAGING_PREFIX}${process.pid}-`));
   const workspaces: Workspace[] = [];
   let cgroups: JobCgroups | undefined;
   let child: ChildProcess | undefined;
   let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
   let log: AlgorithmLog | undefined;
   try {
-    cgroups = await JobCgroups.create(`datagora-${randomBytes(6).toString('hex')}`, limits);
+    cgroups = await JobCgroups.create(`${STAGING_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`, limits);
     const filter = syscallFilter();
     const procsFiles = cgroups.procsFiles();
     let setupError = '';
@@ -878,7 +893,7 @@ export async function runInSandbox(job: SandboxJob): Promise<SandboxResult> {
     if (setupError) throw new SandboxUnavailableError(`the sandbox could not be set up: ${setupError.trim()}`, 'check that the node may write to its cgroups, or run it unprivileged');
 
     const [cpuMs, oom] = await Promise.all([cgroups.cpuMs(), cgroups.oomKilled()]);
-    await cgroups.remove();
+    const removed = cgroups.remove();
     cgroups = undefined;
 
     // bwrap reports a signalled algorithm as 128 + the signal number.
@@ -895,6 +910,7 @@ export async function runInSandbox(job: SandboxJob): Promise<SandboxResult> {
     const [overflow] = await Promise.all([
       copyOut(outputs.dir, job.outputs, limits.outputBytes, 'outputs', discarded),
       copyOut(logs.dir, job.logs, limits.logBytes, 'logs', discarded),
+      removed,
     ]);
 
     const outcome: SandboxResult['outcome'] =
@@ -922,6 +938,54 @@ export async function runInSandbox(job: SandboxJob): Promise<SandboxResult> {
     await Promise.all(workspaces.map((workspace) => workspace.wipe().catch(() => undefined)));
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * Removes the staging areas (unmounting their tmpfs) and child cgroups of jobs whose node process is gone: a node
+ * killed mid-job cannot clean up after itself. Runs on the first sandboxSupport() of a process; resolves what it
+ * removed.
+ */
+export async function sweepStaleSandboxes(): Promise<string[]> {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  const stale = (name: string) => {
+    const pid = Number(STALE.exec(name)?.[1]);
+    return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid);
+  };
+  const removed: string[] = [];
+  for (const name of await readdir(os.tmpdir()).catch(() => [])) {
+    if (!stale(name)) continue;
+    const staging = path.join(os.tmpdir(), name);
+    for (const area of await readdir(staging).catch(() => [])) await removeWorkspace(path.join(staging, area)).catch(() => undefined);
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    removed.push(staging);
+  }
+  const own = await ownCgroups();
+  for (const parent of new Set([...own.v1.values(), ...(own.v2 ? [own.v2] : [])])) {
+    for (const name of await readdir(parent).catch(() => [])) {
+      if (!stale(name)) continue;
+      const dir = path.join(parent, name);
+      const leftover = await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+      for (const pid of leftover.split('\n').filter(Boolean).map(Number)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      await rmdir(dir).then(
+        () => removed.push(dir),
+        () => undefined,
+      );
+    }
+  }
+  return removed;
 }
 
 /** Tasks (threads included, as RLIMIT_NPROC counts them) that `uid` runs on this machine now. */

@@ -65,15 +65,20 @@ export async function createWorkspace(parentDir: string, sizeBytes: number, opti
     kind,
     async wipe() {
       if (wiped) return;
-      if (kind === 'tmpfs') await unmount(dir);
-      try {
-        await rm(dir, { recursive: true, force: true, maxRetries: 3 });
-      } catch (error) {
-        throw new WorkspaceError(`could not remove the workspace ${dir}`, 'remove it by hand (it may hold decrypted data)', error);
-      }
+      await removeWorkspace(dir);
       wiped = true;
     },
   };
+}
+
+/** Unmounts `dir` if it is a mount point, then removes it; for workspaces whose creator died before wiping them. */
+export async function removeWorkspace(dir: string): Promise<void> {
+  if (await isMountPoint(dir)) await unmount(dir);
+  try {
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (error) {
+    throw new WorkspaceError(`could not remove the workspace ${dir}`, 'remove it by hand (it may hold decrypted data)', error);
+  }
 }
 
 /** Unmounts `dir`; a busy mount is detached lazily (the kernel frees it when its last user goes). */

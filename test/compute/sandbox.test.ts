@@ -3,7 +3,7 @@
  * test/compute/escapes/ is contained. These tests need bwrap (CI installs it); without it they fail with the
  * install hint rather than skip.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -16,6 +16,7 @@ import {
   runInSandbox,
   SANDBOX_USER,
   sandboxSupport,
+  sweepStaleSandboxes,
   type SandboxJob,
   type SandboxLimits,
   type SandboxResult,
@@ -447,6 +448,50 @@ describe('escapes are contained', () => {
     expect(ran.result).toMatchObject({ outcome: 'exited', exitCode: 0 });
     expect(readFileSync(path.join(ran.outputs, 'daemon-started'), 'utf8')).toBe('yes');
     expect(processesWith(token)).toEqual([]);
+    expect(leftovers().filter((item) => !before.includes(item))).toEqual([]);
+  });
+});
+
+describe('a node killed mid-job', () => {
+  it('takes its algorithm down with it, and the next node removes what it left', async () => {
+    const token = `datagora-orphan-${randomBytes(6).toString('hex')}`;
+    const dir = mkdtempSync(path.join(scratch, 'killed-'));
+    mkdirSync(path.join(dir, 'inputs'), { mode: 0o755 });
+    chmodSync(path.join(dir, 'inputs'), 0o755);
+    const job: SandboxJob = {
+      command: [PYTHON, '/data/transformations/daemon.py', token, '60'],
+      inputs: path.join(dir, 'inputs'),
+      algorithm: path.join(ESCAPES, 'daemon.py'),
+      outputs: path.join(dir, 'outputs'),
+      logs: path.join(dir, 'logs'),
+      limits: LIMITS,
+    };
+    const script = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();
+      require(${JSON.stringify(path.resolve(__dirname, '../../lib/compute/sandbox.ts'))}).runInSandbox(JSON.parse(process.env.JOB));`;
+    const before = leftovers();
+    // The job goes in the environment: the token must be in no command line but the algorithm's.
+    const node = spawn(process.execPath, ['-e', script], { stdio: 'ignore', env: { ...process.env, JOB: JSON.stringify(job) } });
+    const gone = new Promise((resolve) => node.once('exit', resolve));
+    let running = false;
+    for (let i = 0; i < 200 && !running; i++) {
+      running = processesWith(token).length > 0;
+      if (!running) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(running).toBe(true);
+    node.kill('SIGKILL');
+    await gone;
+
+    // bwrap dies with its parent, and the algorithm's whole pid namespace with it.
+    for (let i = 0; i < 40 && processesWith(token).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(processesWith(token)).toEqual([]);
+    const staging = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith(`datagora-sandbox-${node.pid}-`));
+    const left = leftovers().filter((item) => !before.includes(item));
+    expect(staging()).toHaveLength(1); // positive control: the killed node could not clean up
+    if (isRoot) expect(left.length).toBeGreaterThan(0); // its tmpfs areas and cgroups (unprivileged: plain directories)
+
+    const removed = await sweepStaleSandboxes();
+    expect(removed).toEqual(expect.arrayContaining(left.filter((item) => item.includes('/sys/fs/cgroup'))));
+    expect(staging()).toEqual([]);
     expect(leftovers().filter((item) => !before.includes(item))).toEqual([]);
   });
 });

@@ -20,12 +20,14 @@ describe('datagora start', () => {
   const webPort = workerPort(3200);
   const ipfsPort = workerPort(5200);
   const keyPort = 7600 + 10 * Number(process.env.JEST_WORKER_ID ?? '1');
+  const providerPort = workerPort(7700);
   const env = {
     DATAGORA_HOME: home,
     DATAGORA_ANVIL_PORT: String(anvilPort),
     DATAGORA_PORT: String(webPort),
     DATAGORA_IPFS_PORT: String(ipfsPort),
     DATAGORA_KEYNODE_PORT: String(keyPort),
+    DATAGORA_PROVIDER_PORT: String(providerPort),
   };
   const url = `http://127.0.0.1:${webPort}`;
   let stack: CliRun | undefined;
@@ -69,7 +71,7 @@ describe('datagora start', () => {
     };
     const deployments = readDeployments(path.join(home, 'deployments.json'));
     expect(health.status).toBe('ok');
-    expect(Object.keys(health.components).sort()).toEqual(['chain', 'contracts', 'keynode0', 'keynode1', 'keynode2', 'storage', 'web']);
+    expect(Object.keys(health.components).sort()).toEqual(['chain', 'contracts', 'keynode0', 'keynode1', 'keynode2', 'provider', 'storage', 'web']);
     for (const component of Object.values(health.components)) expect(component.status).toBe('ok');
     expect(health.components.storage!.details.adapter).toBe('helia');
     expect(health.components.keynode0!.details).toMatchObject({ index: 0, threshold: 2, nodes: 3, chainId: 31337 });
@@ -125,6 +127,22 @@ describe('datagora start', () => {
     const part = await fetch(`${url}/ipfs/${cid}`, { headers: { range: 'bytes=4-11' } });
     expect(part.status).toBe(206);
     expect(Buffer.from(await part.arrayBuffer())).toEqual(ciphertext.subarray(4, 12));
+  });
+
+  it('runs a compute job on the compute-only demo dataset with the provider npm start runs', async () => {
+    const run = async (args: string[]) => {
+      const child = runCli(args, env);
+      return { code: await child.exit, output: child.output() };
+    };
+    const listed = JSON.parse((await run(['datasets', '--json'])).output) as { id: string; document: { title: string } }[];
+    const vitals = listed.find((d) => d.document.title.startsWith('Synthetic ICU patient vitals'))!;
+    const out = path.join(home, 'vitals-job');
+    const job = await run(['compute', vitals.id, '--algorithm', path.join(__dirname, '..', '..', 'examples', 'algorithms', 'train_model.py'), '--params', '{"target":"alert"}', '--wait', '--out', out, '--account', '3']);
+    expect(job.code).toBe(0);
+    expect(job.output).toMatch(/receipt verified/);
+    const metrics = JSON.parse(readFileSync(path.join(out, 'outputs', 'metrics.json'), 'utf8')) as { accuracy: number };
+    expect(metrics.accuracy).toBeGreaterThan(0.6);
+    expect((await run(['receipt', 'verify', path.join(out, 'receipt.json')])).code).toBe(0);
   });
 
   it('names the taken port and the variable that moves it', async () => {

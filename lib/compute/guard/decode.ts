@@ -12,6 +12,8 @@
  *   are plain bytes already) and raw deflate at the start of a binary buffer;
  * - UTF-16 (a BOM, or every other byte zero).
  *
+ * All pieces of one encoding make one layer (see layerData), so a finding names each encoding once.
+ *
  * Decompression is streamed and stops at a cap, so a bomb costs at most the cap. Content the guard cannot
  * decode (bzip2, xz, 7z, zstd, lz4, encrypted or bzip2/lzma zip entries) and streams expanding past the cap
  * are reported as opaque: the guard refuses what it cannot inspect.

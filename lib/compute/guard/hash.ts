@@ -79,30 +79,49 @@ export function buzhash(bytes: Uint8Array, start: number, width: number): number
   return h;
 }
 
-/** Whether sorted `keys` holds `key` (binary search). */
-export function hasKey(keys: Float64Array, key: number): boolean {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const value = keys[mid]!;
-    if (value === key) return true;
-    if (value < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return false;
-}
+/**
+ * A sorted set of 53-bit keys with a directory on their top bits, so a look-up reads the directory and a
+ * bucket of ~2 keys: two memory accesses instead of a binary search's ~20 over megabytes. Keys are hashes,
+ * so buckets stay even. The directory costs ~2 bytes per key.
+ */
+export class SortedKeys {
+  private readonly directory: Uint32Array;
+  private readonly width: number;
 
-/** First index in sorted `keys` whose value is ≥ `key`. */
-export function lowerBound(keys: Float64Array, key: number): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < key) lo = mid + 1;
-    else hi = mid;
+  constructor(readonly keys: Float64Array) {
+    const bits = Math.min(24, Math.max(4, Math.floor(Math.log2(Math.max(keys.length, 1))) - 1));
+    this.width = 2 ** (53 - bits);
+    this.directory = new Uint32Array(2 ** bits + 1);
+    for (const key of keys) this.directory[Math.floor(key / this.width) + 1]!++;
+    for (let i = 1; i < this.directory.length; i++) this.directory[i]! += this.directory[i - 1]!;
   }
-  return lo;
+
+  get length(): number {
+    return this.keys.length;
+  }
+
+  /** First index whose key is ≥ `key`. */
+  from(key: number): number {
+    const bucket = Math.floor(key / this.width);
+    let i = this.directory[bucket]!;
+    const end = this.directory[bucket + 1]!;
+    while (i < end && this.keys[i]! < key) i++;
+    return i;
+  }
+
+  /** Index of `key`, or −1. */
+  indexOf(key: number): number {
+    const i = this.from(key);
+    return i < this.keys.length && this.keys[i] === key ? i : -1;
+  }
+
+  has(key: number): boolean {
+    return this.indexOf(key) !== -1;
+  }
+
+  get bytes(): number {
+    return this.keys.byteLength + this.directory.byteLength;
+  }
 }
 
 /** Sorts and removes duplicates in place; returns the unique prefix as a view. */
@@ -113,27 +132,35 @@ export function sortUnique(keys: Float64Array): Float64Array {
   return keys.subarray(0, out);
 }
 
-/** A one-hash Bloom-style bitmap: a cheap "certainly not" before a binary search, on every byte position. */
+/**
+ * A blocked Bloom filter: two bits per entry within one 512-bit block (one cache line), so a look-up costs one
+ * memory access. It is the cheap "certainly not" before a binary search, on every byte position; with 32
+ * bits per entry about 0.4 % of absent hashes pass.
+ */
 export class Bitmap {
-  private readonly bits: Uint32Array;
+  private readonly bits: Int32Array;
   private readonly mask: number;
 
-  /** At least `bitsPerEntry` bits per entry (32: a ~3 % false-pass rate), 2^16 … 2^28 bits in all. */
+  /** At least `bitsPerEntry` bits per entry, 2^16 … 2^28 bits in all. */
   constructor(entries: number, bitsPerEntry = 32) {
     let size = 1 << 16;
     while (size < entries * bitsPerEntry && size < 1 << 28) size *= 2;
-    this.bits = new Uint32Array(size >>> 5);
+    this.bits = new Int32Array(size >>> 5);
     this.mask = size - 1;
   }
 
   add(hash: number): void {
-    const bit = hash & this.mask;
-    this.bits[bit >>> 5]! |= 1 << (bit & 31);
+    const first = hash & this.mask;
+    const second = (first & ~511) | ((hash >>> 23) & 511);
+    this.bits[first >>> 5]! |= 1 << (first & 31);
+    this.bits[second >>> 5]! |= 1 << (second & 31);
   }
 
   has(hash: number): boolean {
-    const bit = hash & this.mask;
-    return (this.bits[bit >>> 5]! & (1 << (bit & 31))) !== 0;
+    const first = hash & this.mask;
+    if ((this.bits[first >>> 5]! & (1 << (first & 31))) === 0) return false;
+    const second = (first & ~511) | ((hash >>> 23) & 511);
+    return (this.bits[second >>> 5]! & (1 << (second & 31))) !== 0;
   }
 
   get bytes(): number {

@@ -16,7 +16,7 @@
  */
 import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Bitmap, buzhash, bytesKey, key53, KeyList, TWO32 } from './hash';
+import { Bitmap, buzhash, bytesKey, key53, KeyList, SortedKeys, TWO32 } from './hash';
 import { FIELD_SEPARATORS, fieldSetKey, hashFields, jsonRowFields, normaliseField, splitFields } from './fields';
 import { LeakIndexError } from './errors';
 import { KGRAM_BYTES, Winnower } from './winnow';
@@ -43,12 +43,12 @@ export interface LeakIndexParts {
   indexedRows: number;
   sourceBytes: number;
   minRowBytes: number;
-  rowKeys: Float64Array;
-  anchorKeys: Float64Array;
+  rowKeys: SortedKeys;
+  anchorKeys: SortedKeys;
   anchors: Bitmap;
-  fieldKeys: Float64Array;
+  fieldKeys: SortedKeys;
   fieldCounts: ReadonlySet<number>;
-  shingleKeys: Float64Array;
+  shingleKeys: SortedKeys;
   /** How often each shingle key occurs in the data (saturating at 255). */
   shingleCounts: Uint8Array;
   /** The shingle keys' low 32 bits (the selecting hash), for a cheap "certainly not". */
@@ -147,7 +147,7 @@ export class LeakIndex {
   /** Approximate heap held by the index. */
   get memoryBytes(): number {
     const { rowKeys, anchorKeys, anchors, fieldKeys, shingleKeys, shingleCounts, shingles } = this.parts;
-    return rowKeys.byteLength + anchorKeys.byteLength + anchors.bytes + fieldKeys.byteLength + shingleKeys.byteLength + shingleCounts.byteLength + shingles.bytes;
+    return rowKeys.bytes + anchorKeys.bytes + anchors.bytes + fieldKeys.bytes + shingleKeys.bytes + shingleCounts.byteLength + shingles.bytes;
   }
 
   /** Streams `file` once (1 MiB reads) and indexes its rows, field sets and shingles. */
@@ -266,12 +266,12 @@ export class LeakIndex {
       indexedRows,
       sourceBytes,
       minRowBytes,
-      rowKeys: rowKeys.sortedUnique(),
-      anchorKeys: anchorSorted,
+      rowKeys: new SortedKeys(rowKeys.sortedUnique()),
+      anchorKeys: new SortedKeys(anchorSorted),
       anchors,
-      fieldKeys: fieldKeys.sortedUnique(),
+      fieldKeys: new SortedKeys(fieldKeys.sortedUnique()),
       fieldCounts,
-      shingleKeys,
+      shingleKeys: new SortedKeys(shingleKeys),
       shingleCounts,
       shingles: shingleBits,
       headerEnd: headerMode ? Math.min(headerFedEnd, Number.MAX_SAFE_INTEGER) : 0,

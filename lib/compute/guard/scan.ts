@@ -2,10 +2,26 @@
  * Scanning one buffer (a file, or a layer decoded from one) against a leak index: data rows found anywhere in
  * it, lines whose fields are a data row's fields in another order or format, and shared shingles.
  */
-import { BUZ1, fmix, hasKey, key53, lowerBound, rotl, SEED_A, SEED_B, stepA, stepB } from './hash';
+import { BUZ1, fmix, key53, rotl, SEED_A, SEED_B, stepA, stepB } from './hash';
 import { FIELD_SEPARATORS, fieldSetKey, hashFields, normaliseField, splitFields } from './fields';
 import { ANCHOR_BYTES, LENGTH_SPAN, MAX_ROW_BYTES, type LeakIndexParts } from './leak-index';
-import { Winnower } from './winnow';
+import { KGRAM_BYTES, SHINGLE_BYTES, Winnower } from './winnow';
+
+/** A fingerprint the buffer shares with the data, with the buffer's bytes around it, to measure the run. */
+export interface ShingleCandidate {
+  key: number;
+  /** CR-less bytes from SHINGLE_BYTES before the k-gram to SHINGLE_BYTES after it (clipped to the buffer). */
+  context: Uint8Array;
+  /** Where the k-gram starts in `context`. */
+  at: number;
+  /** Where it starts in the (CR-less) buffer. */
+  offset: number;
+}
+
+/** Fingerprints occurring fewer times than this in the data are rare: they point at a few rows. */
+export const RARE_BELOW = 8;
+/** Most candidates kept for one buffer; past this the buffer is refused unmeasured. */
+export const MAX_CANDIDATES = 20_000;
 
 /** What one buffer shares with the data; offsets are −1 when there is none. */
 export interface LeakHits {
@@ -15,9 +31,13 @@ export interface LeakHits {
   /** Lines holding a data row's fields reordered, re-separated or reformatted. */
   fieldRows: number;
   firstFieldRow: number;
-  /** Fingerprints of shared runs (≥ SHINGLE_BYTES long guaranteed). */
-  shingles: number;
-  firstShingle: number;
+  /** Distinct rare fingerprints shared with the data: each a ≥ KGRAM_BYTES fragment of a few rows. */
+  fragments: number;
+  firstFragment: number;
+  /** Shared fingerprints to measure against the raw file (looked for only when no row was found). */
+  candidates: ShingleCandidate[];
+  /** More candidates than MAX_CANDIDATES. */
+  overflow: boolean;
 }
 
 // Signed words keep the rolling hash an unboxed int32 in V8.
@@ -33,7 +53,8 @@ function findRows(bytes: Uint8Array, index: LeakIndexParts, hits: LeakHits): voi
   const width = ANCHOR_BYTES;
   const span = LENGTH_SPAN;
   const leaving = ANCHOR_OUT;
-  const [first, has, a0, b0, stepOfA, stepOfB, finish, toKey] = [lowerBound, hasKey, SEED_A, SEED_B, stepA, stepB, fmix, key53];
+  const keys = anchorKeys.keys;
+  const [a0, b0, stepOfA, stepOfB, finish, toKey] = [SEED_A, SEED_B, stepA, stepB, fmix, key53];
   let h = 0;
   for (let p = 0; p < bytes.length; p++) {
     h = ((h << 1) | (h >>> 31)) ^ table[bytes[p]!]!;
@@ -45,14 +66,14 @@ function findRows(bytes: Uint8Array, index: LeakIndexParts, hits: LeakHits): voi
     let a = a0;
     let b = b0;
     let at = start;
-    for (let i = first(anchorKeys, base); i < anchorKeys.length && anchorKeys[i]! < base + span; i++) {
-      const end = start + (anchorKeys[i]! - base);
+    for (let i = anchorKeys.from(base); i < keys.length && keys[i]! < base + span; i++) {
+      const end = start + (keys[i]! - base);
       if (end > bytes.length) break;
       for (; at < end; at++) {
         a = stepOfA(a, bytes[at]!);
         b = stepOfB(b, bytes[at]!);
       }
-      if (has(rowKeys, toKey(finish(a ^ (end - start)), finish(b)))) {
+      if (rowKeys.has(toKey(finish(a ^ (end - start)), finish(b)))) {
         if (hits.rows++ === 0) hits.firstRow = start;
         break;
       }
@@ -67,10 +88,10 @@ function fieldsMatch(fields: string[], index: LeakIndexParts): boolean {
   const lessOne = index.fieldCounts.has(count - 1);
   if (!exact && !lessOne) return false;
   const { a, b, sumA, sumB } = hashFields(fields.map(normaliseField));
-  if (exact && hasKey(index.fieldKeys, fieldSetKey(sumA, sumB, count))) return true;
+  if (exact && index.fieldKeys.has(fieldSetKey(sumA, sumB, count))) return true;
   if (lessOne) {
     for (let i = 0; i < count; i++) {
-      if (hasKey(index.fieldKeys, fieldSetKey((sumA - a[i]!) >>> 0, (sumB - b[i]!) >>> 0, count - 1))) return true;
+      if (index.fieldKeys.has(fieldSetKey((sumA - a[i]!) >>> 0, (sumB - b[i]!) >>> 0, count - 1))) return true;
     }
   }
   return false;
@@ -110,18 +131,42 @@ function findFieldRows(bytes: Buffer, index: LeakIndexParts, hits: LeakHits): vo
   }
 }
 
+/** `bytes` without carriage returns (the stream shingles are computed on), or `bytes` when it has none. */
+function withoutCR(bytes: Buffer): Buffer {
+  if (bytes.indexOf(13) === -1) return bytes;
+  const out = Buffer.allocUnsafe(bytes.length);
+  let length = 0;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 13) out[length++] = bytes[i]!;
+  return out.subarray(0, length);
+}
+
 /** Everything `bytes` shares with the indexed data. */
 export function scanForLeaks(bytes: Buffer, index: LeakIndexParts): LeakHits {
-  const hits: LeakHits = { rows: 0, firstRow: -1, fieldRows: 0, firstFieldRow: -1, shingles: 0, firstShingle: -1 };
+  const hits: LeakHits = { rows: 0, firstRow: -1, fieldRows: 0, firstFieldRow: -1, fragments: 0, firstFragment: -1, candidates: [], overflow: false };
   findRows(bytes, index, hits);
+  // A buffer holding rows is refused as it is: field sets and shingles would only add detail, at a cost.
+  if (hits.rows > 0) return hits;
   findFieldRows(bytes, index, hits);
-  const { shingleKeys, shingles } = index;
-  if (shingleKeys.length > 0) {
-    const has = hasKey;
-    const toKey = key53;
-    new Winnower((h1, h2, offset) => {
-      if (shingles.has(h1) && has(shingleKeys, toKey(h1, h2)) && hits.shingles++ === 0) hits.firstShingle = offset;
-    }).feed(bytes);
-  }
+  const { shingleKeys, shingleCounts, shingles } = index;
+  if (shingleKeys.length === 0 || hits.fieldRows > 0) return hits;
+  const stream = withoutCR(bytes);
+  const [toKey, reach, gram, rare] = [key53, SHINGLE_BYTES, KGRAM_BYTES, RARE_BELOW];
+  const seen = new Set<number>();
+  new Winnower((h1, h2, offset) => {
+    if (!shingles.has(h1)) return;
+    const key = toKey(h1, h2);
+    const at = shingleKeys.indexOf(key);
+    if (at === -1) return;
+    if (shingleCounts[at]! < rare && !seen.has(key)) {
+      seen.add(key);
+      if (hits.fragments++ === 0) hits.firstFragment = offset;
+    }
+    if (hits.candidates.length === MAX_CANDIDATES) {
+      hits.overflow = true;
+      return;
+    }
+    const start = Math.max(0, offset - reach);
+    hits.candidates.push({ key, context: stream.slice(start, Math.min(stream.length, offset + gram + reach)), at: offset - start, offset });
+  }).feed(stream);
   return hits;
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Attack the guard does NOT catch (a documented gap): the whole DataFrame pickled. pandas stores each text
-value as its own short pickle string and the numbers as binary float64/int64 blocks, so no data row, field set
-or 64-byte run of the CSV appears in the output."""
-import pandas as pd
+"""Attack (subtle): the whole DataFrame pickled as a "model". pandas pickles each text value as its own short
+pickle string and the numbers as binary float64/int64 blocks, so no row or 64-byte run of the CSV survives;
+the guard catches it by the many rare fragments (unique emails here) it still holds."""
 import json
 import os
+
+import pandas as pd
 
 DATA_ROOT = os.environ.get("DATA_ROOT", "/data")
 OUTPUTS = os.path.join(DATA_ROOT, "outputs")
@@ -23,6 +24,7 @@ def params():
         return {}
     with open(path, encoding="utf-8") as file:
         return json.load(file)
+
 
 
 frame = pd.read_csv(dataset_path())

@@ -1,0 +1,107 @@
+/**
+ * Compute-to-data as a user drives it: `datagora provider` as its own process, `datagora compute --wait` on a
+ * compute-only dataset, `datagora receipt verify`, `datagora job`, and a provider killed mid-job that finishes
+ * the job after its restart.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { processesWithEnv, runCli, type CliRun } from '../helpers/processes';
+import { cliEnv } from '../helpers/services';
+import { BUYER, EXAMPLES, OPERATOR, startComputeBed, type ComputeBed } from '../helpers/provider';
+
+let bed: ComputeBed;
+let env: Record<string, string>;
+let provider: CliRun;
+const marker = `DATAGORA_TEST_PROVIDER_${process.pid}`;
+
+async function startProvider(): Promise<CliRun> {
+  const run = runCli(['provider', '--account', String(OPERATOR)], { ...env, [marker]: '1' });
+  await run.waitFor(/serving http/, 60_000);
+  return run;
+}
+
+beforeAll(async () => {
+  bed = await startComputeBed({ provider: false });
+  env = cliEnv(bed.services.config);
+  provider = await startProvider();
+}, 180_000);
+
+afterAll(async () => {
+  provider?.child.kill('SIGTERM');
+  await provider?.exit;
+  await bed?.stop();
+});
+
+/** PIDs of live processes whose command line names `text` (the sandbox binds the job's workspace by path). */
+function processesNaming(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes(text);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function cli(args: string[]): Promise<{ code: number | null; output: string }> {
+  const run = runCli(args, env);
+  const code = await run.exit;
+  return { code, output: run.output() };
+}
+
+test('datagora compute --wait trains a model on compute-only data and the receipt verifies', async () => {
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'datagora-cli-compute-')), 'results');
+  const run = await cli(['compute', bed.datasetId.toString(), '--algorithm', path.join(EXAMPLES, 'train_model.py'), '--params', '{"target":"alert"}', '--max-minutes', '3', '--wait', '--out', out, '--account', String(BUYER)]);
+  expect(run).toMatchObject({ code: 0 });
+  expect(run.output).toMatch(/job \d+ paid: 15\.15 dUSD in escrow \(data fee 15 dUSD \+ up to 3 min at 0\.05 dUSD\/min\)/);
+  expect(run.output).toMatch(/running/);
+  expect(run.output).toMatch(/receipt verified/);
+  const metrics = JSON.parse(readFileSync(path.join(out, 'outputs', 'metrics.json'), 'utf8')) as { accuracy: number };
+  expect(metrics.accuracy).toBeGreaterThan(0.6);
+
+  const verify = await cli(['receipt', 'verify', path.join(out, 'receipt.json')]);
+  expect(verify.code).toBe(0);
+  expect(verify.output).toMatch(/valid receipt for job \d+: finished, exit 0/);
+  expect(verify.output).toMatch(/output and log files match their hashes/);
+
+  // A receipt altered after the fact is refused.
+  const receipt = JSON.parse(readFileSync(path.join(out, 'receipt.json'), 'utf8')) as { receipt: { minutesUsed: number } };
+  receipt.receipt.minutesUsed += 1;
+  writeFileSync(path.join(out, 'receipt.json'), JSON.stringify(receipt));
+  const forged = await cli(['receipt', 'verify', path.join(out, 'receipt.json')]);
+  expect(forged.code).toBe(2);
+  expect(forged.output).toMatch(/ReceiptError/);
+
+  const jobId = /job (\d+) paid/.exec(run.output)![1]!;
+  const status = await cli(['job', jobId]);
+  expect(status.output).toMatch(/settled on-chain/);
+  expect(status.output).toMatch(/finished/);
+});
+
+test('a provider killed mid-job recovers its queue on restart and finishes the job', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'datagora-cli-restart-'));
+  const algorithm = path.join(dir, 'slow.py');
+  writeFileSync(algorithm, 'import time, os\nprint("working", flush=True)\ntime.sleep(6)\nopen(os.path.join("/data/outputs", "done.txt"), "w").write("done")\n');
+  const requested = await bed.client.request({ datasetId: bed.datasetId, algorithm, maxMinutes: 2 });
+  for (let i = 0; (await bed.client.status(requested.jobId)).status !== 'running'; i++) {
+    if (i > 200) throw new Error('the job never started running');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  provider.child.kill('SIGKILL');
+  await provider.exit;
+  // The sandbox dies with its node: nothing of the job outlives the crash.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(processesWithEnv(marker)).toEqual([]);
+  expect(processesNaming(bed.services.home)).toEqual([]);
+
+  provider = await startProvider();
+  const final = await bed.client.follow(requested.jobId);
+  expect(final).toMatchObject({ status: 'finished' });
+  expect(final.history.some((event) => /restarted/.test(event.detail ?? ''))).toBe(true);
+  const results = await bed.client.results(requested.jobId, path.join(dir, 'out'));
+  expect(results.outputs).toEqual(['done.txt']);
+});

@@ -1,0 +1,63 @@
+/**
+ * Exfiltration attempts on compute-only data, run as real paid jobs through the provider node and its sandbox:
+ * every one is blocked by the output guard, releases nothing, and gives the buyer the data fee back.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BUYER, delta, EXAMPLES, ledger, OPERATOR, OWNER, ROOT, startComputeBed, type ComputeBed } from '../helpers/provider';
+
+const ATTACKS = path.join(ROOT, 'test', 'compute', 'exfiltration');
+
+let bed: ComputeBed;
+
+beforeAll(async () => {
+  bed = await startComputeBed();
+}, 180_000);
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+const blocked: [string, string][] = [
+  ['copy-file.py', 'copies the dataset file to outputs'],
+  ['print-rows.py', 'prints rows to its log'],
+  ['base64.py', 'writes the data base64-encoded'],
+  ['hex.py', 'writes the data hex-encoded'],
+  ['gzip.py', 'writes the data gzipped'],
+  ['row-per-file.py', 'writes one row per output file'],
+  ['base64-gzip.py', 'writes the data gzipped then base64-encoded'],
+  ['reordered-columns.py', 'writes rows with reordered columns and another separator'],
+  ['model-smuggle.py', 'hides the compressed data inside a pickled "model"'],
+];
+
+test.each(blocked)('%s (%s) is blocked: nothing released, data fee refunded', async (script) => {
+  const accounts = { owner: bed.services.account(OWNER).address, buyer: bed.services.account(BUYER).address, operator: bed.services.account(OPERATOR).address };
+  const before = await ledger(bed.buyer, accounts);
+  const requested = await bed.client.request({ datasetId: bed.datasetId, algorithm: path.join(ATTACKS, script), maxMinutes: 2 });
+  const final = await bed.client.follow(requested.jobId);
+  expect(final).toMatchObject({ status: 'failed', reason: 'blocked-leak' });
+  expect(final.findings?.length).toBeGreaterThan(0);
+  // The findings say where, never what: no data row appears in them.
+  expect(JSON.stringify(final.findings)).not.toMatch(/P0\d{3},\d+,\d+/);
+
+  const out = mkdtempSync(path.join(os.tmpdir(), 'datagora-exfil-'));
+  const results = await bed.client.results(requested.jobId, out);
+  expect(results).toMatchObject({ outputs: [], logs: [], delivered: false });
+  expect(results.receipt.receipt).toMatchObject({ status: 'failed', reason: 'blocked-leak', delivered: false, resultsCid: '' });
+
+  const { job } = requested;
+  const providerFee = BigInt(results.receipt.receipt.minutesUsed) * job.pricePerMinute;
+  const change = delta(before, await ledger(bed.buyer, accounts));
+  expect(change['owner.computeCredit']).toBe(0n);
+  expect(change['buyer.computeCredit']).toBe(requested.escrow - providerFee);
+  expect(change['operator.computeCredit']).toBe(providerFee - (providerFee * BigInt(job.feeBps)) / 10_000n);
+});
+
+test('an honest aggregate on the same data is released', async () => {
+  const requested = await bed.client.request({ datasetId: bed.datasetId, algorithm: path.join(EXAMPLES, 'aggregate_stats.py'), params: { group_by: 'patient_id' }, maxMinutes: 2 });
+  expect(await bed.client.follow(requested.jobId)).toMatchObject({ status: 'finished' });
+  const results = await bed.client.results(requested.jobId, mkdtempSync(path.join(os.tmpdir(), 'datagora-exfil-')));
+  expect(results.delivered).toBe(true);
+  expect(results.outputs.length).toBeGreaterThan(0);
+});
