@@ -76,6 +76,15 @@ test('datagora compute --wait trains a model on compute-only data and the receip
   expect(forged.code).toBe(2);
   expect(forged.output).toMatch(/ReceiptError/);
 
+  const hash = await cli(['algorithms', 'hash', path.join(EXAMPLES, 'train_model.py')]);
+  expect(hash.output.trim()).toMatch(/^0x[0-9a-f]{64}$/);
+  const approved = await cli(['algorithms', 'approve', bed.datasetId.toString(), path.join(EXAMPLES, 'train_model.py'), '--account', '4']);
+  expect(approved.code).toBe(0);
+  expect(approved.output).toContain(`algorithm ${hash.output.trim()} approved for dataset ${bed.datasetId}`);
+  const notOwner = await cli(['algorithms', 'approve', bed.datasetId.toString(), hash.output.trim(), '--account', String(BUYER)]);
+  expect(notOwner.code).toBe(2);
+  expect(notOwner.output).toMatch(/does not own dataset/);
+
   const jobId = /job (\d+) paid/.exec(run.output)![1]!;
   const status = await cli(['job', jobId]);
   expect(status.output).toMatch(/settled on-chain/);

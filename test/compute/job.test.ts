@@ -4,7 +4,7 @@
  * error, refusals (unpaid, wrong provider, altered algorithm), cancellation, refund after the deadline, and the
  * owner's approval queue.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { algorithmHash } from '@/lib/compute/client';
@@ -156,6 +156,76 @@ test('the buyer cancels a job before it starts, and refunds one never settled by
   expect(delta(beforeRefund, await ledger(bed.buyer, accounts()))['buyer.computeCredit']).toBe(escrow);
   const withdrawn = await bed.buyer.withdraw();
   expect(withdrawn.amount).toBeGreaterThanOrEqual(escrow);
+});
+
+test('an algorithm probing its sandbox finds no network, no node secrets and no writable inputs', async () => {
+  const { config } = bed.services;
+  const dir = tmp();
+  const algorithm = path.join(dir, 'probe.py');
+  const targets = {
+    files: [path.join(config.compute.dir, 'node-key'), path.join(config.keyNetwork.adapter === 'local' ? config.keyNetwork.dir : '/nonexistent', 'network.json'), config.deploymentsFile, '/etc/shadow', '/root'],
+    urls: [config.chain.rpcUrl, config.storage.apiUrl, bed.provider!.url],
+  };
+  writeFileSync(
+    algorithm,
+    `import json, os, socket, urllib.request
+report = {}
+for f in ${JSON.stringify(targets.files)}:
+    report[f] = os.path.exists(f)
+for u in ${JSON.stringify(targets.urls)}:
+    try:
+        urllib.request.urlopen(u, timeout=2)
+        report[u] = "reached"
+    except Exception as e:
+        report[u] = type(e).__name__
+try:
+    socket.getaddrinfo("example.com", 80)
+    report["dns"] = "resolved"
+except Exception as e:
+    report["dns"] = type(e).__name__
+try:
+    open(os.path.join("/data/inputs", json.loads(os.environ["DIDS"])[0], "0"), "a").write("x")
+    report["inputs"] = "written"
+except Exception as e:
+    report["inputs"] = type(e).__name__
+report["uid"] = os.getuid()
+json.dump(report, open("/data/outputs/probe.json", "w"))
+`,
+  );
+  const requested = await bed.client.request({ datasetId: bed.datasetId, algorithm, maxMinutes: 1 });
+  expect(await bed.client.follow(requested.jobId)).toMatchObject({ status: 'finished' });
+  const out = tmp();
+  await bed.client.results(requested.jobId, out);
+  const report = JSON.parse(readFileSync(path.join(out, 'outputs', 'probe.json'), 'utf8')) as Record<string, unknown>;
+  for (const file of targets.files) expect(report[file]).toBe(false);
+  for (const url of targets.urls) expect(report[url]).not.toBe('reached');
+  expect(report.dns).not.toBe('resolved');
+  expect(report.inputs).not.toBe('written');
+  expect(report.uid).toBe(65534);
+});
+
+test('the node runs at most its concurrency limit at once and queues the rest', async () => {
+  const dir = tmp();
+  const algorithm = path.join(dir, 'slow.py');
+  writeFileSync(algorithm, 'import time\ntime.sleep(3)\nprint("done")\n');
+  const jobs = [];
+  for (let i = 0; i < 3; i++) jobs.push((await bed.client.request({ datasetId: bed.datasetId, algorithm, maxMinutes: 1 })).jobId);
+  let most = 0;
+  let queuedWhileFull = false;
+  for (;;) {
+    const views = await Promise.all(jobs.map((id) => bed.client.status(id)));
+    const busy = views.filter((v) => ['provisioning', 'running', 'filtering', 'publishing'].includes(v.status)).length;
+    most = Math.max(most, busy);
+    if (busy === 2 && views.some((v) => v.status === 'queued')) queuedWhileFull = true;
+    if (views.every((v) => ['finished', 'failed'].includes(v.status))) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect(most).toBe(2);
+  expect(queuedWhileFull).toBe(true);
+  // Every job's decrypted data and scratch space are gone.
+  const work = path.join(bed.services.config.compute.dir, 'work');
+  expect(readdirSync(work).filter((entry) => entry.startsWith('ws-'))).toEqual([]);
+  expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(work);
 });
 
 test('on an approved-only dataset a job waits in the queue until the owner approves its algorithm', async () => {

@@ -4,18 +4,21 @@
  * sequential pass over the raw file rolls the k-gram hash at every position, and where a candidate's k-gram
  * occurs, the bytes on both sides are compared with the output's. A run counts when ≥ SHINGLE_BYTES of it lie
  * past the header line. Contexts reach SHINGLE_BYTES on each side, which is enough: a run of that length
- * through the k-gram measures at least that within them.
+ * through the k-gram measures at least that within them. Candidates are found by the k-gram and the bytes on
+ * one side (SIDE_BYTES), so a common k-gram met at many places in both files costs a look-up per place, not
+ * a comparison per pair.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { LeakIndexError } from './errors';
-import { Bitmap, BUZ1, BUZ2, key53, rotl, TWO32 } from './hash';
+import { Bitmap, BUZ1, BUZ2, bytesKey, key53, rotl, TWO32 } from './hash';
 import type { LeakIndexParts } from './leak-index';
-import type { ShingleCandidate } from './scan';
+import { SIDE_BYTES, type ShingleCandidate } from './scan';
 import { KGRAM_BYTES, SHINGLE_BYTES } from './winnow';
 
 const K = KGRAM_BYTES;
 const L = SHINGLE_BYTES;
+const S = SIDE_BYTES;
 /** Bytes carried from one read to the next: L of left context, then the K + L not yet looked at. */
 const TAIL = 2 * L + K;
 const IN1 = Int32Array.from(BUZ1);
@@ -37,19 +40,27 @@ function withoutCR(bytes: Buffer): Buffer {
  */
 export async function measureRuns(index: LeakIndexParts, groups: readonly (readonly ShingleCandidate[])[]): Promise<number[]> {
   const found = groups.map(() => -1);
-  const byKey = new Map<number, [number, ShingleCandidate][]>();
-  let candidates = 0;
+  /** Candidates by k-gram key, then by the key of their left (or right) SIDE_BYTES. */
+  const byLeft = new Map<number, Map<number, [number, ShingleCandidate][]>>();
+  const byRight = new Map<number, Map<number, [number, ShingleCandidate][]>>();
+  const file = (sides: typeof byLeft, key: number, side: number, entry: [number, ShingleCandidate]) => {
+    if (side === -1) return;
+    let inner = sides.get(key);
+    if (!inner) sides.set(key, (inner = new Map()));
+    const list = inner.get(side);
+    if (list) list.push(entry);
+    else inner.set(side, [entry]);
+  };
   groups.forEach((group, g) => {
     for (const candidate of group) {
-      const list = byKey.get(candidate.key);
-      if (list) list.push([g, candidate]);
-      else byKey.set(candidate.key, [[g, candidate]]);
-      candidates++;
+      file(byLeft, candidate.key, candidate.left, [g, candidate]);
+      file(byRight, candidate.key, candidate.right, [g, candidate]);
     }
   });
-  if (candidates === 0) return found;
-  const filter = new Bitmap(byKey.size);
-  for (const key of byKey.keys()) filter.add(key % TWO32);
+  const keys = new Set([...byLeft.keys(), ...byRight.keys()]);
+  if (keys.size === 0) return found;
+  const filter = new Bitmap(keys.size);
+  for (const key of keys) filter.add(key % TWO32);
 
   const { path, size, mtimeMs } = index.source;
   const now = await stat(path).catch((error: unknown) => {
@@ -85,9 +96,13 @@ export async function measureRuns(index: LeakIndexParts, groups: readonly (reado
     }
     for (let p = from; ; p++) {
       if (filter.has(h1)) {
-        const list = byKey.get(key53(h1 >>> 0, h2 >>> 0));
-        if (list) for (const [group, candidate] of list) if (found[group] === -1) measure(buffer, p, base, group, candidate);
-        if (open === 0) return;
+        const key = key53(h1 >>> 0, h2 >>> 0);
+        if (keys.has(key)) {
+          const left = p >= S ? byLeft.get(key)?.get(bytesKey(buffer, p - S, p)) : undefined;
+          const right = byRight.get(key)?.get(bytesKey(buffer, p + K, Math.min(buffer.length, p + K + S)));
+          for (const list of [left, right]) if (list) for (const [group, candidate] of list) if (found[group] === -1) measure(buffer, p, base, group, candidate);
+          if (open === 0) return;
+        }
       }
       if (p === to) return;
       const leaving = buffer[p]!;

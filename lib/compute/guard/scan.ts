@@ -2,7 +2,7 @@
  * Scanning one buffer (a file, or a layer decoded from one) against a leak index: data rows found anywhere in
  * it, lines whose fields are a data row's fields in another order or format, and shared shingles.
  */
-import { BUZ1, fmix, key53, rotl, SEED_A, SEED_B, stepA, stepB } from './hash';
+import { BUZ1, bytesKey, fmix, key53, rotl, SEED_A, SEED_B, stepA, stepB } from './hash';
 import { FIELD_SEPARATORS, fieldSetKey, hashFields, normaliseField, splitFields } from './fields';
 import { ANCHOR_BYTES, LENGTH_SPAN, MAX_ROW_BYTES, type LeakIndexParts } from './leak-index';
 import { KGRAM_BYTES, SHINGLE_BYTES, Winnower } from './winnow';
@@ -16,12 +16,21 @@ export interface ShingleCandidate {
   at: number;
   /** Where it starts in the (CR-less) buffer. */
   offset: number;
+  /** Keys of the SIDE_BYTES just before and just after the k-gram (−1 when the buffer has fewer). */
+  left: number;
+  right: number;
 }
+
+/**
+ * A run of SHINGLE_BYTES through a k-gram extends it by SHINGLE_BYTES − KGRAM_BYTES bytes in all, so by at
+ * least half that on one side: matching one side's bytes first finds every candidate worth comparing.
+ */
+export const SIDE_BYTES = (SHINGLE_BYTES - KGRAM_BYTES) / 2;
 
 /** Fingerprints occurring fewer times than this in the data are rare: they point at a few rows. */
 export const RARE_BELOW = 8;
-/** Most candidates kept for one buffer; past this the buffer is refused unmeasured. */
-export const MAX_CANDIDATES = 20_000;
+/** Most distinct candidates kept for one buffer; past this the buffer is refused unmeasured. */
+export const MAX_CANDIDATES = 100_000;
 
 /** What one buffer shares with the data; offsets are −1 when there is none. */
 export interface LeakHits {
@@ -150,8 +159,9 @@ export function scanForLeaks(bytes: Buffer, index: LeakIndexParts): LeakHits {
   const { shingleKeys, shingleCounts, shingles } = index;
   if (shingleKeys.length === 0 || hits.fieldRows > 0) return hits;
   const stream = withoutCR(bytes);
-  const [toKey, reach, gram, rare] = [key53, SHINGLE_BYTES, KGRAM_BYTES, RARE_BELOW];
+  const [toKey, reach, gram, rare, side, keyOf] = [key53, SHINGLE_BYTES, KGRAM_BYTES, RARE_BELOW, SIDE_BYTES, bytesKey];
   const seen = new Set<number>();
+  const contexts = new Set<string>();
   new Winnower((h1, h2, offset) => {
     if (!shingles.has(h1)) return;
     const key = toKey(h1, h2);
@@ -161,12 +171,26 @@ export function scanForLeaks(bytes: Buffer, index: LeakIndexParts): LeakHits {
       seen.add(key);
       if (hits.fragments++ === 0) hits.firstFragment = offset;
     }
+    const start = Math.max(0, offset - reach);
+    const end = Math.min(stream.length, offset + gram + reach);
+    // Too little around it for a run of SHINGLE_BYTES: nothing to measure.
+    if (end - start < reach) return;
+    // The same bytes around the same fingerprint measure the same: keep one.
+    const contextKey = `${keyOf(stream, start, end)}@${offset - start}`;
+    if (contexts.has(contextKey)) return;
+    contexts.add(contextKey);
     if (hits.candidates.length === MAX_CANDIDATES) {
       hits.overflow = true;
       return;
     }
-    const start = Math.max(0, offset - reach);
-    hits.candidates.push({ key, context: stream.slice(start, Math.min(stream.length, offset + gram + reach)), at: offset - start, offset });
+    hits.candidates.push({
+      key,
+      context: stream.slice(start, end),
+      at: offset - start,
+      offset,
+      left: offset - side >= 0 ? keyOf(stream, offset - side, offset) : -1,
+      right: offset + gram + side <= stream.length ? keyOf(stream, offset + gram, offset + gram + side) : -1,
+    });
   }).feed(stream);
   return hits;
 }
