@@ -12,6 +12,7 @@ import { measureGas } from './gas';
 import { measurePublish, type PublishFigure } from './publish';
 import { measureStorage } from './storage';
 import { measureJobOverhead } from './compute';
+import { measureGuard } from './guard';
 import { measureSandbox } from './sandbox';
 
 /** Prints figures with their targets (upper bounds unless `atLeast`). */
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
   printFigures('Licensed decrypt through the 2-of-3 key network', access);
   const sandbox = await measureSandbox();
   printFigures('Compute sandbox start (bwrap, cgroups, tmpfs areas)', sandbox);
+  const guard = await measureGuard();
+  printFigures('Output guard (1M-row CSV)', guard);
   const compute = await measureJobOverhead();
   printFigures('Compute-to-data jobs (chain, IPFS, key network, provider node)', compute);
 
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
     publish,
     access,
     sandbox,
+    guard,
     compute,
   };
   const dir = path.join(__dirname, 'results');

@@ -209,7 +209,12 @@ export class ComputeClient {
         if (signal?.aborted || (error instanceof ProviderRequestError && error.status === 404)) throw error;
       }
       if (last && FINAL_STATUSES.includes(last.status)) return last;
-      // The stream broke (node restarting): poll until it answers again.
+      // The stream broke (node restarting): try again until it answers, or until the job can no longer settle.
+      const [{ job, status }, block] = await Promise.all([this.job(jobId), this.market.publicClient.getBlock()]);
+      if (status === JobStatus.Cancelled || status === JobStatus.Refunded) throw new ComputeRequestError(`job ${jobId} was ${status === JobStatus.Cancelled ? 'cancelled' : 'refunded'} on-chain`, 'request a new job');
+      if (status !== JobStatus.Settled && block.timestamp > job.deadline) {
+        throw new ComputeRequestError(`job ${jobId} passed its deadline unsettled and its node does not answer`, `take the whole escrow back: datagora job ${jobId} --refund`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   }

@@ -16,9 +16,10 @@
  *   - `shingle`: a run of ≥ SHINGLE_BYTES (64) raw bytes, whatever the line structure: winnowing finds a
  *     fingerprint of every such run, and the run is then measured against the raw file (guard/confirm.ts),
  *     so a fingerprint shared by chance (a category name next to a number) is no leak. Header bytes do not
- *     count toward the 64: column names may be echoed. Also `shingle`: ≥ MIN_FRAGMENTS (32) distinct rare
- *     fragments — 24-byte pieces each from fewer than 8 places in the data (emails, ids, addresses written
- *     one by one, as pandas pickles them);
+ *     count toward the 64: column names may be echoed. Measuring takes a pass over the raw file per ~50k
+ *     shared fingerprints; past 16 passes the rest is refused unmeasured. Also `shingle`: ≥ MIN_FRAGMENTS
+ *     (32) distinct rare fragments — 24-byte pieces each from fewer than 8 places in the data (emails, ids,
+ *     addresses written one by one, as pandas pickles them);
  * - content the guard cannot decode, so cannot clear → `unreadable`: bzip2 / xz / 7z / zstd / lz4 data,
  *   encrypted or bzip2/lzma zip entries, a compressed stream expanding past 64 MiB (a bomb, or rows hidden
  *   after 64 MiB of padding), encodings nested deeper than 3 layers, decoded output past the budget
@@ -29,8 +30,8 @@
  *   without one, it may have at most dataRows / k rows (each output row summarises ≥ k input rows on average).
  *
  * What it does not catch (by design: it matches bytes, not meaning): values transformed (rounded, shifted,
- * encrypted, XORed), a subset of a row's columns, numeric columns written as binary numbers (np.save of
- * df.values, a pickled DataFrame), data spread thinly (a few bytes per file name, per file, per row), and
+ * encrypted, XORed), a subset of a row's columns, numbers written as binary (np.save of df.values; a pickled
+ * DataFrame without long unique text), data spread thinly (a few bytes per file name, per file, per row), and
  * compressions it does not decode (refused instead). The k rule is a policy on honest aggregates: tables it
  * does not recognise (other extensions, nested JSON) pass it.
  *
@@ -42,8 +43,8 @@
 import { DecodeBudget, decodeLayers, hasNestedEncoding } from './guard/decode';
 import { GuardPolicyError } from './guard/errors';
 import { LeakIndex } from './guard/leak-index';
-import { measureRuns } from './guard/confirm';
-import { scanForLeaks, type LeakHits, type ShingleCandidate } from './guard/scan';
+import { RunMeasurer } from './guard/confirm';
+import { findRowLeaks, scanShingles } from './guard/scan';
 import { checkGroupSize } from './guard/tabular';
 import { listReleased, readReleased } from './guard/walk';
 import { KGRAM_BYTES, SHINGLE_BYTES } from './guard/winnow';
@@ -89,46 +90,37 @@ const within = (encoding: string) => (encoding === 'plain' ? '' : `in its ${enco
 
 /** Distinct rare fragments (≥ KGRAM_BYTES, each from < RARE_BELOW places in the data) that make a leak. */
 export const MIN_FRAGMENTS = 32;
-/** Candidates measured against the raw file in one inspection; past this, layers are refused unmeasured. */
-const MAX_MEASURED = 200_000;
 
 interface Inspection {
   index: LeakIndex;
   budget: DecodeBudget;
   add(finding: GuardFinding): void;
-  /** Layers whose shared fingerprints still need measuring, and how many candidates they hold in all. */
-  pending: { file: string; encoding: string; candidates: ShingleCandidate[] }[];
-  pendingCandidates: number;
-}
-
-/** Turns a layer's hits into a finding now (true), or queues its candidates for measuring. */
-function judgeHits(file: string, encoding: string, hits: LeakHits, inspection: Inspection): boolean {
-  const leak = (match: 'row' | 'shingle', detail: string) => inspection.add({ kind: 'verbatim-leak', file, encoding, match, detail: within(encoding) + detail });
-  if (hits.rows + hits.fieldRows > 0) {
-    const parts: string[] = [];
-    if (hits.rows > 0) parts.push(`${plural(hits.rows, 'data row')} verbatim (first at byte ${hits.firstRow})`);
-    if (hits.fieldRows > 0) parts.push(`${plural(hits.fieldRows, 'line')} holding a data row’s fields in another order or format (first at line ${hits.firstFieldRow})`);
-    leak('row', parts.join('; '));
-  } else if (hits.fragments >= MIN_FRAGMENTS) {
-    leak('shingle', `${hits.fragments} distinct fragments of rare data values (${KGRAM_BYTES}+ bytes each; first near byte ${hits.firstFragment})`);
-  } else if (hits.overflow || inspection.pendingCandidates + hits.candidates.length > MAX_MEASURED) {
-    leak('shingle', 'more shared fragments than the guard measures: refused unmeasured');
-  } else {
-    if (hits.candidates.length > 0) {
-      inspection.pending.push({ file, encoding, candidates: hits.candidates });
-      inspection.pendingCandidates += hits.candidates.length;
-    }
-    return false;
-  }
-  return true;
+  measurer: RunMeasurer;
+  /** The layer each measuring group stands for. */
+  groups: { file: string; encoding: string }[];
 }
 
 /**
- * Scans one layer, then decodes it and scans what it hides, to MAX_DECODE_DEPTH. A layer that leaks is not
- * decoded further: the file is refused already.
+ * Scans one layer, then decodes it and scans what it hides, to MAX_DECODE_DEPTH. A layer holding rows or
+ * many rare fragments is refused at once and not decoded further; shared fingerprints are left to the
+ * measurer, which reports at the end.
  */
 async function inspectLayer(file: string, data: Buffer, encoding: string, depth: number, inspection: Inspection): Promise<void> {
-  if (judgeHits(file, encoding, scanForLeaks(data, inspection.index.parts), inspection)) return;
+  const { index, measurer } = inspection;
+  const leak = (match: 'row' | 'shingle', detail: string) => inspection.add({ kind: 'verbatim-leak', file, encoding, match, detail: within(encoding) + detail });
+  const rows = findRowLeaks(data, index.parts);
+  if (rows.rows + rows.fieldRows > 0) {
+    leak('row', rows.rows > 0 ? `${plural(rows.rows, 'data row')} verbatim (first at byte ${rows.firstRow})` : `${plural(rows.fieldRows, 'line')} holding a data row’s fields in another order or format (first at line ${rows.firstFieldRow})`);
+    return;
+  }
+  const group = measurer.open();
+  inspection.groups[group] = { file, encoding };
+  const fragments = await scanShingles(data, index.parts, (offset, windows) => measurer.add(group, offset, windows), () => measurer.flushIfFull());
+  if (fragments.fragments >= MIN_FRAGMENTS) {
+    measurer.close(group);
+    leak('shingle', `${fragments.fragments} distinct fragments of rare data values (${KGRAM_BYTES}+ bytes each; first near byte ${fragments.firstFragment})`);
+    return;
+  }
   const where = depth === 0 ? '' : ` of its ${encoding}-decoded content`;
   if (depth >= MAX_DECODE_DEPTH) {
     if (hasNestedEncoding(data)) inspection.add({ kind: 'unreadable', file, detail: `encoded content nested more than ${MAX_DECODE_DEPTH} layers deep${where}: the guard does not decode further` });
@@ -139,14 +131,14 @@ async function inspectLayer(file: string, data: Buffer, encoding: string, depth:
   for (const layer of layers) await inspectLayer(file, layer.data, depth === 0 ? layer.encoding : `${encoding}>${layer.encoding}`, depth + 1, inspection);
 }
 
-/** Measures every queued layer's candidates in one pass over the raw file. */
-async function measurePending(inspection: Inspection): Promise<void> {
-  if (inspection.pending.length === 0) return;
-  const runs = await measureRuns(inspection.index.parts, inspection.pending.map((layer) => layer.candidates));
-  inspection.pending.forEach(({ file, encoding }, i) => {
-    if (runs[i]! >= 0) {
-      inspection.add({ kind: 'verbatim-leak', file, encoding, match: 'shingle', detail: `${within(encoding)}a run of ${SHINGLE_BYTES}+ bytes of the data (near byte ${runs[i]})` });
-    }
+/** Measures what is left and reports every layer that shares a run of SHINGLE_BYTES with the data. */
+async function reportRuns(inspection: Inspection): Promise<void> {
+  await inspection.measurer.flush();
+  inspection.groups.forEach(({ file, encoding }, group) => {
+    const outcome = inspection.measurer.outcome(group);
+    if (outcome === null) return;
+    const detail = outcome === 'unmeasured' ? 'more shared fragments than the guard measures: refused unmeasured' : `a run of ${SHINGLE_BYTES}+ bytes of the data (near byte ${outcome})`;
+    inspection.add({ kind: 'verbatim-leak', file, encoding, match: 'shingle', detail: within(encoding) + detail });
   });
 }
 
@@ -187,7 +179,9 @@ export async function inspectOutputs(input: { outputs: string; logs: string }, i
   }
 
   const inspection: Inspection | undefined =
-    policy.leakDetection && index ? { index, budget: new DecodeBudget(Math.max(256 * 1024 * 1024, 4 * policy.maxOutputBytes)), add, pending: [], pendingCandidates: 0 } : undefined;
+    policy.leakDetection && index
+      ? { index, budget: new DecodeBudget(Math.max(256 * 1024 * 1024, 4 * policy.maxOutputBytes)), add, measurer: new RunMeasurer(index.parts), groups: [] }
+      : undefined;
   // File names are written by the algorithm too: one name per line.
   if (inspection) await inspectLayer('(file names)', Buffer.from(files.map((file) => file.label.slice(file.label.indexOf('/') + 1)).join('\n')), 'plain', 0, inspection);
 
@@ -205,6 +199,6 @@ export async function inspectOutputs(input: { outputs: string; logs: string }, i
       if (breach) add({ kind: 'small-group', file: file.label, detail: breach.detail });
     }
   }
-  if (inspection) await measurePending(inspection);
+  if (inspection) await reportRuns(inspection);
   return verdict(scannedBytes);
 }

@@ -223,7 +223,7 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     // A failed algorithm's outputs are not released (else failing on purpose would be a way to skip the data fee).
     const candidate = runFailure ? { outputs: path.join(workspaceDir, 'none'), logs } : { outputs, logs };
     await mkdir(candidate.outputs, { recursive: true });
-    const index = policy.leakDetection ? await LeakIndex.build(dataFile) : undefined;
+    const index = policy.leakDetection || policy.minGroupSize ? await LeakIndex.build(dataFile, { rowsOnly: !policy.leakDetection }) : undefined;
     const verdict = await inspectOutputs(candidate, index, policy);
     if (!verdict.released) {
       store.update(id, { findings: verdict.findings });

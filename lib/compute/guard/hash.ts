@@ -186,6 +186,11 @@ export class KeyList {
     this.data[this.length++] = value;
   }
 
+  /** The keys pushed so far (a view, until the next push). */
+  view(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+
   /** The sorted unique keys, in a right-sized array. */
   sortedUnique(): Float64Array {
     return sortUnique(this.data.subarray(0, this.length)).slice();

@@ -1,52 +1,32 @@
 /**
  * Scanning one buffer (a file, or a layer decoded from one) against a leak index: data rows found anywhere in
- * it, lines whose fields are a data row's fields in another order or format, and shared shingles.
+ * it, lines whose fields are a data row's fields in another order or format, and shared fingerprints — rare
+ * ones counted, all of them passed on to be measured against the raw file (confirm.ts).
  */
 import { BUZ1, bytesKey, fmix, key53, rotl, SEED_A, SEED_B, stepA, stepB } from './hash';
 import { FIELD_SEPARATORS, fieldSetKey, hashFields, normaliseField, splitFields } from './fields';
 import { ANCHOR_BYTES, LENGTH_SPAN, MAX_ROW_BYTES, type LeakIndexParts } from './leak-index';
+import { candidateWindows } from './confirm';
 import { KGRAM_BYTES, SHINGLE_BYTES, Winnower } from './winnow';
-
-/** A fingerprint the buffer shares with the data, with the buffer's bytes around it, to measure the run. */
-export interface ShingleCandidate {
-  key: number;
-  /** CR-less bytes from SHINGLE_BYTES before the k-gram to SHINGLE_BYTES after it (clipped to the buffer). */
-  context: Uint8Array;
-  /** Where the k-gram starts in `context`. */
-  at: number;
-  /** Where it starts in the (CR-less) buffer. */
-  offset: number;
-  /** Keys of the SIDE_BYTES just before and just after the k-gram (−1 when the buffer has fewer). */
-  left: number;
-  right: number;
-}
-
-/**
- * A run of SHINGLE_BYTES through a k-gram extends it by SHINGLE_BYTES − KGRAM_BYTES bytes in all, so by at
- * least half that on one side: matching one side's bytes first finds every candidate worth comparing.
- */
-export const SIDE_BYTES = (SHINGLE_BYTES - KGRAM_BYTES) / 2;
 
 /** Fingerprints occurring fewer times than this in the data are rare: they point at a few rows. */
 export const RARE_BELOW = 8;
-/** Most distinct candidates kept for one buffer; past this the buffer is refused unmeasured. */
-export const MAX_CANDIDATES = 100_000;
 
-/** What one buffer shares with the data; offsets are −1 when there is none. */
-export interface LeakHits {
+/** Rows a buffer shares with the data; offsets are −1 when there is none. */
+export interface RowHits {
   /** Data rows found verbatim (as a line or inside one). */
   rows: number;
   firstRow: number;
   /** Lines holding a data row's fields reordered, re-separated or reformatted. */
   fieldRows: number;
   firstFieldRow: number;
+}
+
+/** Rare fragments a buffer shares with the data. */
+export interface FragmentHits {
   /** Distinct rare fingerprints shared with the data: each a ≥ KGRAM_BYTES fragment of a few rows. */
   fragments: number;
   firstFragment: number;
-  /** Shared fingerprints to measure against the raw file (looked for only when no row was found). */
-  candidates: ShingleCandidate[];
-  /** More candidates than MAX_CANDIDATES. */
-  overflow: boolean;
 }
 
 // Signed words keep the rolling hash an unboxed int32 in V8.
@@ -54,7 +34,7 @@ const ANCHOR_IN = Int32Array.from(BUZ1);
 const ANCHOR_OUT = Int32Array.from(BUZ1, (word) => rotl(word, ANCHOR_BYTES));
 
 /** Rolls the 16-byte anchor over `bytes` and confirms candidate rows by their full hash. */
-function findRows(bytes: Uint8Array, index: LeakIndexParts, hits: LeakHits): void {
+function findRows(bytes: Uint8Array, index: LeakIndexParts, hits: RowHits): void {
   const { anchors, anchorKeys, rowKeys } = index;
   if (anchorKeys.length === 0 || bytes.length < index.minRowBytes) return;
   // Imported bindings are getters once compiled to CommonJS: read them once, not per byte.
@@ -116,7 +96,7 @@ function isText(bytes: Uint8Array, start: number, end: number): boolean {
 }
 
 /** Checks each line under every usual separator (and whitespace runs) for a data row's field set. */
-function findFieldRows(bytes: Buffer, index: LeakIndexParts, hits: LeakHits): void {
+function findFieldRows(bytes: Buffer, index: LeakIndexParts, hits: RowHits): void {
   if (index.fieldKeys.length === 0) return;
   let lineNumber = 0;
   for (let start = 0; start < bytes.length; lineNumber++) {
@@ -149,20 +129,36 @@ function withoutCR(bytes: Buffer): Buffer {
   return out.subarray(0, length);
 }
 
-/** Everything `bytes` shares with the indexed data. */
-export function scanForLeaks(bytes: Buffer, index: LeakIndexParts): LeakHits {
-  const hits: LeakHits = { rows: 0, firstRow: -1, fieldRows: 0, firstFieldRow: -1, fragments: 0, firstFragment: -1, candidates: [], overflow: false };
+/** Data rows in `bytes`: verbatim first; field sets only when there is none (either refuses the buffer). */
+export function findRowLeaks(bytes: Buffer, index: LeakIndexParts): RowHits {
+  const hits: RowHits = { rows: 0, firstRow: -1, fieldRows: 0, firstFieldRow: -1 };
   findRows(bytes, index, hits);
-  // A buffer holding rows is refused as it is: field sets and shingles would only add detail, at a cost.
-  if (hits.rows > 0) return hits;
-  findFieldRows(bytes, index, hits);
+  if (hits.rows === 0) findFieldRows(bytes, index, hits);
+  return hits;
+}
+
+/** Bytes winnowed between two calls of `between` (which may measure a full batch of candidates). */
+const SLICE = 1 << 18;
+
+/**
+ * Winnows `bytes` and looks its fingerprints up: each shared one goes to `onCandidate` (once per distinct
+ * surroundings) with the keys of the SHINGLE_BYTES windows overlapping it, to be measured against the raw
+ * file; distinct rare ones are counted.
+ */
+export async function scanShingles(
+  bytes: Buffer,
+  index: LeakIndexParts,
+  onCandidate: (offset: number, windows: Float64Array) => void,
+  between: () => Promise<void>,
+): Promise<FragmentHits> {
+  const hits: FragmentHits = { fragments: 0, firstFragment: -1 };
   const { shingleKeys, shingleCounts, shingles } = index;
-  if (shingleKeys.length === 0 || hits.fieldRows > 0) return hits;
+  if (shingleKeys.length === 0) return hits;
   const stream = withoutCR(bytes);
-  const [toKey, reach, gram, rare, side, keyOf] = [key53, SHINGLE_BYTES, KGRAM_BYTES, RARE_BELOW, SIDE_BYTES, bytesKey];
+  const [toKey, reach, gram, rare, keyOf, windowsOf] = [key53, SHINGLE_BYTES, KGRAM_BYTES, RARE_BELOW, bytesKey, candidateWindows];
   const seen = new Set<number>();
   const contexts = new Set<string>();
-  new Winnower((h1, h2, offset) => {
+  const winnower = new Winnower((h1, h2, offset) => {
     if (!shingles.has(h1)) return;
     const key = toKey(h1, h2);
     const at = shingleKeys.indexOf(key);
@@ -171,26 +167,17 @@ export function scanForLeaks(bytes: Buffer, index: LeakIndexParts): LeakHits {
       seen.add(key);
       if (hits.fragments++ === 0) hits.firstFragment = offset;
     }
+    // The same bytes around the same fingerprint measure the same: keep one.
     const start = Math.max(0, offset - reach);
     const end = Math.min(stream.length, offset + gram + reach);
-    // Too little around it for a run of SHINGLE_BYTES: nothing to measure.
-    if (end - start < reach) return;
-    // The same bytes around the same fingerprint measure the same: keep one.
-    const contextKey = `${keyOf(stream, start, end)}@${offset - start}`;
-    if (contexts.has(contextKey)) return;
-    contexts.add(contextKey);
-    if (hits.candidates.length === MAX_CANDIDATES) {
-      hits.overflow = true;
-      return;
-    }
-    hits.candidates.push({
-      key,
-      context: stream.slice(start, end),
-      at: offset - start,
-      offset,
-      left: offset - side >= 0 ? keyOf(stream, offset - side, offset) : -1,
-      right: offset + gram + side <= stream.length ? keyOf(stream, offset + gram, offset + gram + side) : -1,
-    });
-  }).feed(stream);
+    const context = `${keyOf(stream, start, end)}@${offset - start}`;
+    if (contexts.has(context)) return;
+    contexts.add(context);
+    onCandidate(offset, windowsOf(stream, offset));
+  });
+  for (let from = 0; from < stream.length; from += SLICE) {
+    winnower.feed(stream, from, Math.min(stream.length, from + SLICE));
+    await between();
+  }
   return hits;
 }
