@@ -164,7 +164,14 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     const wallSeconds = Math.min(job.maxMinutes * 60, Number(job.deadline) - Math.ceil(Date.now() / 1000) - PUBLISH_MARGIN_S);
     if (wallSeconds < 10) throw new JobFailure('deadline');
     if (status === JobStatus.Requested) {
-      await market.send(`accept job ${id}`, { address: computeMarket, abi: computeMarketAbi, functionName: 'acceptJob', args: [jobId, job] });
+      try {
+        await market.send(`accept job ${id}`, { address: computeMarket, abi: computeMarketAbi, functionName: 'acceptJob', args: [jobId, job] });
+      } catch (error) {
+        // The buyer may have cancelled between our read and our transaction.
+        const now = await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] });
+        if (now === JobStatus.Cancelled) return set('cancelled', 'the buyer cancelled the job on-chain', { finishedAt: new Date().toISOString() });
+        throw error;
+      }
     }
 
     const inputs = path.join(workspaceDir, 'inputs');

@@ -134,8 +134,9 @@ describe('datagora start', () => {
       const child = runCli(args, env);
       return { code: await child.exit, output: child.output() };
     };
-    const listed = JSON.parse((await run(['datasets', '--json'])).output) as { id: string; document: { title: string } }[];
-    const vitals = listed.find((d) => d.document.title.startsWith('Synthetic ICU patient vitals'))!;
+    const listed = JSON.parse((await run(['datasets', '--json'])).output) as { id: string; title: string; licence: string }[];
+    const vitals = listed.find((d) => d.title.startsWith('Synthetic ICU patient vitals'))!;
+    expect(vitals.licence).toBe('compute-only');
     const out = path.join(home, 'vitals-job');
     const job = await run(['compute', vitals.id, '--algorithm', path.join(__dirname, '..', '..', 'examples', 'algorithms', 'train_model.py'), '--params', '{"target":"alert"}', '--wait', '--out', out, '--account', '3']);
     expect(job.code).toBe(0);
@@ -162,6 +163,7 @@ describe('datagora start', () => {
       DATAGORA_PORT: String(webPort + 50),
       DATAGORA_IPFS_PORT: String(ipfsPort + 50),
       DATAGORA_KEYNODE_PORT: String(keyPort + 500),
+      DATAGORA_PROVIDER_PORT: String(providerPort + 50),
     });
     expect(await chainTaken.exit).toBe(2);
     expect(chainTaken.output()).toContain(`port ${anvilPort}`);
