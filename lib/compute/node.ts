@@ -18,7 +18,8 @@ import { JobStore, FINAL_STATUSES, type JobRecord } from './jobs';
 import { admission, runJob, type PipelineContext } from './pipeline';
 import { detectResources, type Resources } from './resources';
 import { JobStatus, type Environment } from './result';
-import { removeWorkspace, sandboxSupport } from './sandbox';
+import { computeEngine, type ComputeEngine } from './index';
+import { removeWorkspace } from './sandbox';
 import { startProviderServer, type ProviderServer } from './server';
 
 /** The dev account `npm start` runs its provider as (the demo's data owners and buyers use 1–8). */
@@ -83,6 +84,7 @@ export class ProviderNode {
     readonly node: LocalAccount,
     readonly market: Market,
     readonly keys: KeyNetwork,
+    readonly engine: ComputeEngine,
     readonly store: JobStore,
     readonly resources: Resources,
     readonly environments: Environment[],
@@ -93,7 +95,8 @@ export class ProviderNode {
   static async start(options: ProviderNodeOptions): Promise<ProviderNode> {
     const { config } = options;
     const log = options.log ?? (() => undefined);
-    const support = await sandboxSupport();
+    const engine = computeEngine(config.compute);
+    const support = await engine.support();
     if (!support.ok) throw new ProviderSetupError(support.reason, support.hint);
     const node = loadNodeKey(config.compute.dir);
     const resources = options.resources ?? (await detectResources());
@@ -132,7 +135,7 @@ export class ProviderNode {
       for (const entry of existsSync(workDir) ? readdirSync(workDir) : []) {
         if (entry.startsWith('ws-')) await removeWorkspace(path.join(workDir, entry));
       }
-      const provider = new ProviderNode(config, providerId, node, market, keys, store, resources, environments, log);
+      const provider = new ProviderNode(config, providerId, node, market, keys, engine, store, resources, environments, log);
       provider.server = await startProviderServer(provider);
       await provider.recover();
       provider.timer = setInterval(() => provider.schedule(), APPROVAL_POLL_MS);
@@ -169,6 +172,7 @@ export class ProviderNode {
       store: this.store,
       market: this.market,
       keys: this.keys,
+      engine: this.engine,
       node: this.node,
       workDir: path.join(this.config.compute.dir, 'work'),
       jobMemoryMb: this.config.compute.jobMemoryMb,

@@ -26,7 +26,8 @@ import { FAILURE_REASONS, type FailureReason, type JobPhase, type JobRecord, typ
 import { receiptHash, signReceipt, type Receipt } from './receipt';
 import { signJobResult, JobStatus, type Job } from './result';
 import { filesHash, storeResults } from './results';
-import { createWorkspace, runInSandbox, type SandboxResult } from './sandbox';
+import type { ComputeEngine } from './index';
+import { createWorkspace, type SandboxResult } from './sandbox';
 
 export const NODE_SOFTWARE = 'datagora-provider/0.1.0';
 /** Time kept after the algorithm's wall limit to guard, publish and settle before the deadline. */
@@ -38,6 +39,7 @@ export interface PipelineContext {
   /** The market as the node key (reads, decryption sign-in, settlement). */
   market: Market;
   keys: KeyNetwork;
+  engine: ComputeEngine;
   node: LocalAccount;
   workDir: string;
   jobMemoryMb: number;
@@ -212,7 +214,7 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     const environment = ctx.environment(job.environment);
     const policy = guardPolicyOf(dataset.document, dataset.terms.computeOnly, ctx.jobDiskMb * 1024 * 1024);
     set('running', `running ${record.algorithm.name} (${record.algorithm.runtime}) for at most ${Math.floor(wallSeconds / 60)} min ${wallSeconds % 60} s`);
-    run = await runInSandbox({
+    run = await ctx.engine.run({
       command: [runtime, `/data/transformations/${record.algorithm.name}`],
       env: { DIDS: JSON.stringify([job.datasetId.toString()]), TRANSFORMATION_DID: job.algorithmHash, ALGO: `/data/transformations/${record.algorithm.name}` },
       inputs,

@@ -27,7 +27,7 @@ import { ensureKeyNetwork } from '../access/ceremony';
 import { seedDemoMarket } from '../demo';
 import { spawnNode, stopProcessGroup, waitUntilReady } from './process';
 import { ensureProductionBuild, startWeb } from './web';
-import { sandboxSupport } from '../compute/sandbox';
+import { computeEngine } from '../compute';
 import { PROVIDER_DEV_ACCOUNT } from '../compute/node';
 
 export { PortInUseError } from '../net/ports';
@@ -176,7 +176,7 @@ async function startProvider(config: Config, root: string, env: NodeJS.ProcessEn
     log('not started on a remote chain: run `datagora provider --private-key-env VAR` as the provider’s operator');
     return;
   }
-  const support = await sandboxSupport();
+  const support = await computeEngine(config.compute).support();
   if (!support.ok) {
     log(`not started: ${support.reason} (${support.hint}); the market runs without compute-to-data`);
     return;
