@@ -116,6 +116,7 @@ export async function job(args: string[]): Promise<number> {
       if (view) {
         console.log(describe(view));
         for (const event of view.history) console.log(`  ${event.at} ${event.status}${event.detail ? `: ${event.detail}` : ''}`);
+        for (const finding of view.findings ?? []) console.log(`  guard: ${finding.kind}${'file' in finding ? ` in ${finding.file}` : ''}${'detail' in finding ? ` — ${finding.detail}` : ''}`);
       } else console.log('the provider node does not answer or has no such job');
     }
     return 0;

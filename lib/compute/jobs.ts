@@ -129,7 +129,8 @@ export class JobStore extends EventEmitter<{ change: [JobRecord] }> {
     const current = this.jobs.get(jobId);
     if (!current) throw new Error(`no job ${jobId}`);
     const next: JobRecord = { ...current, ...patch };
-    if (patch.status && patch.status !== current.status) next.history = [...current.history, { status: patch.status, at: new Date().toISOString(), ...(detail ? { detail } : {}) }];
+    // A new status, or a new step within one (with its detail), goes into the history.
+    if (patch.status && (patch.status !== current.status || detail)) next.history = [...current.history, { status: patch.status, at: new Date().toISOString(), ...(detail ? { detail } : {}) }];
     this.write(next);
     return next;
   }
