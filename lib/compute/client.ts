@@ -3,7 +3,6 @@
  * algorithm to the provider node, follow its status, fetch and decrypt the results and check the receipt against
  * the chain; cancel or refund a job; approve algorithms for a dataset.
  */
-import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isAddressEqual, parseEventLogs, type Address, type Hex } from 'viem';
@@ -15,7 +14,7 @@ import { FINAL_STATUSES, type JobView } from './jobs';
 import { parseSignedReceipt, ReceiptError, verifyReceiptSignature, type SignedReceipt } from './receipt';
 import { JobStatus, type Environment, type Job } from './result';
 import { describeFiles, fetchResults, filesHash, generateResultKeyPair, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from './results';
-import { MAX_ALGORITHM_BYTES, runtimeOf } from './server';
+import { algorithmHash, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
 
 export interface ProviderInfo {
   id: bigint;
@@ -47,11 +46,6 @@ interface LocalJob {
 export class ComputeRequestError extends DatagoraError {}
 
 export const DEFAULT_MAX_MINUTES = 10;
-
-/** SHA-256 of an algorithm file as the bytes32 a job commits to. */
-export function algorithmHash(content: Uint8Array): Hex {
-  return `0x${createHash('sha256').update(content).digest('hex')}`;
-}
 
 export class ComputeClient {
   constructor(private readonly market: Market) {}

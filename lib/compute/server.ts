@@ -4,15 +4,15 @@
  * the buyer only. A submission is refused unless the job is paid on-chain, assigned to this node, still open, and
  * the algorithm's SHA-256 is the hash the buyer committed.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { isAddressEqual, type Hex } from 'viem';
+import { isAddressEqual } from 'viem';
 import { z } from 'zod';
 import { computeMarketAbi } from '../contracts';
 import { assertPortFree } from '../net/ports';
+import { algorithmHash, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
 import { ProviderRequestError, verifyJobAuthorization } from './auth';
 import { FINAL_STATUSES, publicView, type JobRecord } from './jobs';
 import type { ProviderNode } from './node';
@@ -20,8 +20,6 @@ import { OPENAPI } from './openapi';
 import { JobStatus } from './result';
 import { resultPublicKeySchema } from './results';
 
-/** Largest algorithm file accepted (base64 in JSON adds a third). */
-export const MAX_ALGORITHM_BYTES = 4 << 20;
 const MAX_BODY_BYTES = Math.ceil((MAX_ALGORITHM_BYTES * 4) / 3) + 128 * 1024;
 
 export interface ProviderServer {
@@ -38,13 +36,6 @@ const submissionSchema = z.strictObject({
   params: z.json().optional(),
   resultKey: resultPublicKeySchema,
 });
-
-/** The runtime an algorithm file runs with, from its extension. */
-export function runtimeOf(name: string): 'python' | 'node' | undefined {
-  if (/\.py$/.test(name)) return 'python';
-  if (/\.(c|m)?js$/.test(name)) return 'node';
-  return undefined;
-}
 
 function send(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
@@ -105,7 +96,7 @@ export async function startProviderServer(provider: ProviderNode): Promise<Provi
     if (!isAddressEqual(signIn.address, job.buyer)) throw new ProviderRequestError(403, 'not-buyer', `job ${jobId} was paid by ${job.buyer}, not by ${signIn.address}`);
     const content = Buffer.from(body.algorithm.content, 'base64');
     if (content.length > MAX_ALGORITHM_BYTES) throw new ProviderRequestError(413, 'too-large', `the algorithm is over ${MAX_ALGORITHM_BYTES} bytes`);
-    const hash = `0x${createHash('sha256').update(content).digest('hex')}` as Hex;
+    const hash = algorithmHash(content);
     if (hash !== job.algorithmHash) throw new ProviderRequestError(409, 'algorithm-mismatch', `the algorithm's SHA-256 ${hash} differs from the hash ${job.algorithmHash} committed on-chain`, 'submit exactly the file whose hash was paid for');
     const status = await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] });
     if (status !== JobStatus.Requested) throw new ProviderRequestError(409, 'job-closed', `job ${jobId} is no longer open on-chain (status ${status})`);

@@ -7,10 +7,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { algorithmHash } from '@/lib/compute/client';
-import { computeMarketAbi } from '@/lib/contracts';
+import { algorithmHash } from '@/lib/compute/algorithm';
+import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { generateResultKeyPair } from '@/lib/compute/results';
-import { ProviderRequestError } from '@/lib/compute/auth';
 import { BUYER, delta, EXAMPLES, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
 import { cpuEnvironment } from '../helpers/compute';
 
@@ -117,16 +116,19 @@ test('the node refuses unpaid jobs, another provider’s jobs and an altered alg
   const jobs = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'jobCount' });
   await expect(submit(jobs, 'print("mean")\n')).rejects.toMatchObject({ status: 403, code: 'wrong-provider' });
 
-  // A job for this node, with another file than the one whose hash was paid for.
-  const paid = path.join(dir, 'paid.py');
-  writeFileSync(paid, 'print("paid")\n');
-  const requested = await bed.client.request({ datasetId: bed.datasetId, algorithm: paid, maxMinutes: 1 }).catch((error: unknown) => error);
-  expect(requested).not.toBeInstanceOf(ProviderRequestError);
-  const latest = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'jobCount' });
-  // The honest submission was accepted; a second, altered one is refused before anything else is looked at.
-  await expect(submit(latest, 'print("altered")\n')).rejects.toMatchObject({ status: 409, code: 'algorithm-mismatch' });
-  expect(algorithmHash(Buffer.from('print("paid")\n'))).toBe((await bed.client.job(latest)).job.algorithmHash);
-  await bed.client.follow(latest);
+  // A job paid on-chain for one file (hash committed), then submitted with another: refused; the paid file is accepted.
+  const buyer = bed.services.chain.wallet(BUYER);
+  const token = deployments.stablecoin.address;
+  const paidHash = algorithmHash(Buffer.from('print("paid")\n'));
+  await publicClient.waitForTransactionReceipt({ hash: await buyer.writeContract({ address: token, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.computeMarket, 100_000_000n] }) });
+  await publicClient.waitForTransactionReceipt({
+    hash: await buyer.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'requestJob', args: [bed.datasetId, node.providerId, 0, paidHash, false, 1, 100_000_000n] }),
+  });
+  const paid = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'jobCount' });
+  await expect(submit(paid, 'print("altered")\n')).rejects.toMatchObject({ status: 409, code: 'algorithm-mismatch' });
+  await expect(submit(paid, 'print("paid")\n')).resolves.toMatchObject({ jobId: paid.toString(), status: 'queued', algorithmHash: paidHash });
+  await expect(submit(paid, 'print("paid")\n')).rejects.toMatchObject({ status: 409, code: 'already-submitted' });
+  expect(await bed.client.follow(paid)).toMatchObject({ status: 'finished' });
 });
 
 test('the buyer cancels a job before it starts, and refunds one never settled by its deadline', async () => {
