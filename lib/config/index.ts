@@ -37,6 +37,12 @@ export const envSchema = z
     DATAGORA_PROVIDER_GPU_PRICE: z.string().regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount like 0.5').default('0.5'),
     DATAGORA_PROVIDER_JOB_MEMORY_MB: z.coerce.number().int().min(64).default(2048),
     DATAGORA_PROVIDER_JOB_DISK_MB: z.coerce.number().int().min(16).default(1024),
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    DATAGORA_INDEXER_PORT: port.default(7490),
+    DATAGORA_INDEXER_URL: z.url().optional(),
+    DATAGORA_INDEXER_CONFIRMATIONS: z.coerce.number().int().min(0).max(1_000).default(12),
+    DATAGORA_INDEXER_BATCH_BLOCKS: z.coerce.number().int().min(1).max(100_000).default(2_000),
+    DATAGORA_WASH_WINDOW_HOURS: z.coerce.number().min(0).max(24 * 365).default(168),
   })
   .superRefine((env, ctx) => {
     if (env.DATAGORA_CHAIN === 'rpc' && !env.DATAGORA_RPC_URL) {
@@ -90,6 +96,24 @@ export interface ComputeConfig {
   dir: string;
 }
 
+/**
+ * The indexer service and its database. `pglite`: embedded Postgres under `dir`; `postgres`: the server at
+ * `url` (DATABASE_URL). Both use one schema and one set of migrations.
+ */
+export interface IndexerConfig {
+  database: { adapter: 'pglite'; dir: string } | { adapter: 'postgres'; url: string };
+  host: string;
+  port: number;
+  /** Where the web app and the CLI reach the indexer's read API. */
+  url: string;
+  /** Blocks re-read on every poll to notice a reorg; rows from orphaned blocks are dropped. */
+  confirmations: number;
+  /** Blocks per getLogs call while backfilling. */
+  batchBlocks: number;
+  /** A purchase is flagged when the owner funded the buyer within this many seconds before it. */
+  washWindowSeconds: number;
+}
+
 export interface Config {
   /** Directory for local state (chain state, deployments, caches); gitignored. */
   home: string;
@@ -104,6 +128,7 @@ export interface Config {
   /** Domain that SIWE messages to the key network must name (default: the web app's host:port). */
   siweDomain: string;
   compute: ComputeConfig;
+  indexer: IndexerConfig;
 }
 
 /** A configuration variable is missing or malformed. */
@@ -173,6 +198,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       jobMemoryMb: e.DATAGORA_PROVIDER_JOB_MEMORY_MB,
       jobDiskMb: e.DATAGORA_PROVIDER_JOB_DISK_MB,
       dir: path.join(/*turbopackIgnore: true*/ home, 'provider'),
+    },
+    indexer: {
+      database: e.DATABASE_URL ? { adapter: 'postgres', url: e.DATABASE_URL } : { adapter: 'pglite', dir: path.join(/*turbopackIgnore: true*/ home, 'indexer') },
+      host,
+      port: e.DATAGORA_INDEXER_PORT,
+      url: e.DATAGORA_INDEXER_URL ?? `http://${host}:${e.DATAGORA_INDEXER_PORT}`,
+      confirmations: e.DATAGORA_INDEXER_CONFIRMATIONS,
+      batchBlocks: e.DATAGORA_INDEXER_BATCH_BLOCKS,
+      washWindowSeconds: Math.round(e.DATAGORA_WASH_WINDOW_HOURS * 3600),
     },
   };
 }

@@ -1,0 +1,57 @@
+/**
+ * The indexer's read API as the web app and the CLI call it: search, analytics reports (JSON or CSV) and
+ * health. Bad parameters come back as the QueryError the service raised.
+ */
+import { IndexerUnavailableError, QueryError } from './errors';
+
+export type QueryParams = Record<string, string | number | boolean | undefined>;
+
+function queryString(params: QueryParams): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) search.set(name, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+export class IndexerClient {
+  constructor(readonly url: string) {}
+
+  private async fetch(path: string, params: QueryParams = {}): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}${path}${queryString(params)}`, { signal: AbortSignal.timeout(15_000) });
+    } catch (cause) {
+      throw new IndexerUnavailableError(this.url, 'does not answer', cause);
+    }
+    if (response.status === 400) {
+      const body = (await response.json()) as { parameter: string; message: string; hint: string };
+      throw new QueryError(body.parameter, body.message, body.hint);
+    }
+    if (!response.ok) throw new IndexerUnavailableError(this.url, `answered ${response.status} to ${path}: ${await response.text()}`);
+    return response;
+  }
+
+  private async json<T>(path: string, params?: QueryParams): Promise<T> {
+    return (await (await this.fetch(path, params)).json()) as T;
+  }
+
+  /** The indexer's progress: last block applied, chain head, lag. */
+  health<T = Record<string, unknown>>(): Promise<T> {
+    return this.json<T>('/health');
+  }
+
+  /** Datasets matching a search (see search.ts for the parameters). */
+  search<T = unknown>(params: QueryParams): Promise<T> {
+    return this.json<T>('/api/v1/datasets', params);
+  }
+
+  /** One analytics report as JSON (see analytics.ts for the reports and their parameters). */
+  report<T = unknown>(name: string, params: QueryParams = {}): Promise<T> {
+    return this.json<T>(`/api/v1/analytics/${encodeURIComponent(name)}`, params);
+  }
+
+  /** One analytics report as CSV. */
+  async csv(name: string, params: QueryParams = {}): Promise<string> {
+    return (await this.fetch(`/api/v1/analytics/${encodeURIComponent(name)}.csv`, params)).text();
+  }
+}

@@ -1,0 +1,27 @@
+/** Errors of the indexer and its read API. */
+import { DatagoraError } from '../errors';
+
+/** A search or analytics request with a bad parameter; the read API answers 400 with it. */
+export class QueryError extends DatagoraError {
+  constructor(
+    readonly parameter: string,
+    readonly detail: string,
+    hint: string,
+  ) {
+    super(`${parameter}: ${detail}`, hint);
+  }
+}
+
+/** The indexer's read API cannot be reached or failed. */
+export class IndexerUnavailableError extends DatagoraError {
+  constructor(url: string, reason: string, cause?: unknown) {
+    super(`the indexer at ${url} ${reason}`, 'start the market (`npm start`) or `datagora indexer`, or set DATAGORA_INDEXER_URL', { cause });
+  }
+}
+
+/** The database was indexed for another chain or deployment. */
+export class IndexerMismatchError extends DatagoraError {
+  constructor(what: string) {
+    super(`the indexer database belongs to ${what}`, 'point DATABASE_URL at an empty database, or delete .datagora/indexer to rebuild it from the chain');
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The indexer's tables, one schema for PGlite and Postgres (migrations/ creates exactly these; a test compares
+ * them). Amounts are uint256 in the currency's base units, kept as numeric(78,0) and read as decimal strings.
+ *
+ * Three kinds of table:
+ * - facts, one row per log (events, purchases, jobs' history…), unique by transaction hash + log index and
+ *   deleted from the fork block on a reorg;
+ * - state (datasets, terms, providers, jobs) that events update, rebuilt from the kept events after a reorg;
+ * - rollups (sales_rollup, buyers, dataset_buyers) that analytics read instead of scanning every purchase,
+ *   recomputed for the keys each batch touched.
+ */
+import { bigint, boolean, customType, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+const amount = (name: string) => numeric(name, { precision: 78, scale: 0 }).notNull();
+const blockNumber = (name: string) => bigint(name, { mode: 'number' }).notNull();
+/** Postgres full-text vector; written in SQL (see search.ts), never read into JavaScript. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' }).notNull();
+
+/** Where the indexer is: the last block it has fully applied, and for which chain and contracts. */
+export const cursor = pgTable('indexer_cursor', {
+  id: text('id').primaryKey(),
+  chainId: integer('chain_id').notNull(),
+  /** Registry address: a database indexed for other contracts is refused. */
+  registry: text('registry').notNull(),
+  lastBlock: blockNumber('last_block'),
+  lastBlockHash: text('last_block_hash').notNull(),
+  updatedAt: at('updated_at'),
+});
+
+/** Hashes of recent applied blocks, to find the fork block after a reorg. */
+export const blocks = pgTable('blocks', {
+  number: bigint('number', { mode: 'number' }).primaryKey(),
+  hash: text('hash').notNull(),
+  timestamp: at('timestamp'),
+});
+
+/** Every log of the followed contracts, decoded: the source the state tables are rebuilt from. */
+export const events = pgTable(
+  'events',
+  {
+    txHash: text('tx_hash').notNull(),
+    logIndex: integer('log_index').notNull(),
+    blockNumber: blockNumber('block_number'),
+    blockHash: text('block_hash').notNull(),
+    timestamp: at('timestamp'),
+    contract: text('contract').notNull(),
+    name: text('name').notNull(),
+    /** Decoded arguments, bigints as decimal strings. */
+    args: jsonb('args').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.txHash, t.logIndex] }), index('events_block').on(t.blockNumber, t.logIndex)],
+);
+
+/** Verified metadata documents by CID (content-addressed, so never invalidated by a reorg). */
+export const documents = pgTable('documents', {
+  cid: text('cid').primaryKey(),
+  /** The signed document, or null when it could not be read or verified. */
+  document: jsonb('document'),
+  signer: text('signer'),
+  error: text('error'),
+  attempts: integer('attempts').notNull(),
+  fetchedAt: at('fetched_at'),
+});
+
+export const terms = pgTable('terms', {
+  id: bigint('id', { mode: 'number' }).primaryKey(),
+  currency: text('currency').notNull(),
+  accessDuration: bigint('access_duration', { mode: 'number' }).notNull(),
+  revShareBps: integer('rev_share_bps').notNull(),
+  computeOnly: boolean('compute_only').notNull(),
+  aiTraining: boolean('ai_training').notNull(),
+  transferable: boolean('transferable').notNull(),
+  commercialUse: boolean('commercial_use').notNull(),
+  derivatives: boolean('derivatives').notNull(),
+  downloadPrice: amount('download_price'),
+  computePrice: amount('compute_price'),
+  /** The licence preset these terms match (lib/licence/presets). */
+  preset: text('preset').notNull(),
+  uri: text('uri').notNull(),
+});
+
+export const datasets = pgTable(
+  'datasets',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey(),
+    owner: text('owner').notNull(),
+    termsId: bigint('terms_id', { mode: 'number' }).notNull(),
+    listed: boolean('listed').notNull(),
+    version: integer('version').notNull(),
+    metadataCid: text('metadata_cid').notNull(),
+    publishedAt: at('published_at'),
+    updatedAt: at('updated_at'),
+    /** From the verified document of the current version; null until it is read. */
+    title: text('title'),
+    description: text('description'),
+    tags: text('tags').array().notNull(),
+    format: text('format'),
+    size: bigint('size', { mode: 'number' }),
+    rowCount: bigint('row_count', { mode: 'number' }),
+    /** 'ok', 'pending' (not read yet) or 'invalid' (unreadable, or not signed as anchored). */
+    metadataStatus: text('metadata_status').notNull(),
+    /** Title and tags weighted above the description. */
+    search: tsvector('search'),
+  },
+  (t) => [index('datasets_owner').on(t.owner), index('datasets_search').using('gin', t.search)],
+);
+
+export const datasetVersions = pgTable(
+  'dataset_versions',
+  {
+    datasetId: bigint('dataset_id', { mode: 'number' }).notNull(),
+    version: integer('version').notNull(),
+    metadataCid: text('metadata_cid').notNull(),
+    blockNumber: blockNumber('block_number'),
+    txHash: text('tx_hash').notNull(),
+    timestamp: at('timestamp'),
+  },
+  (t) => [primaryKey({ columns: [t.datasetId, t.version] })],
+);
+
+/** Licence sales. `wash` names why a sale is not counted as real volume: 'self' or 'owner-funded'. */
+export const purchases = pgTable(
+  'purchases',
+  {
+    txHash: text('tx_hash').notNull(),
+    logIndex: integer('log_index').notNull(),
+    blockNumber: blockNumber('block_number'),
+    timestamp: at('timestamp'),
+    datasetId: bigint('dataset_id', { mode: 'number' }).notNull(),
+    buyer: text('buyer').notNull(),
+    owner: text('owner').notNull(),
+    termsId: bigint('terms_id', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    price: amount('price'),
+    fee: amount('fee'),
+    /** Null for a perpetual licence. */
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+    wash: text('wash'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.txHash, t.logIndex] }),
+    index('purchases_dataset').on(t.datasetId, t.timestamp),
+    index('purchases_buyer').on(t.buyer),
+    index('purchases_block').on(t.blockNumber),
+  ],
+);
+
+/** Stablecoin transfers, kept to see who funded a buyer before a purchase. */
+export const tokenTransfers = pgTable(
+  'token_transfers',
+  {
+    txHash: text('tx_hash').notNull(),
+    logIndex: integer('log_index').notNull(),
+    blockNumber: blockNumber('block_number'),
+    timestamp: at('timestamp'),
+    token: text('token').notNull(),
+    from: text('from').notNull(),
+    to: text('to').notNull(),
+    value: amount('value'),
+  },
+  (t) => [primaryKey({ columns: [t.txHash, t.logIndex] }), index('token_transfers_to').on(t.to, t.from, t.timestamp), index('token_transfers_block').on(t.blockNumber)],
+);
+
+export const providers = pgTable('providers', {
+  id: bigint('id', { mode: 'number' }).primaryKey(),
+  owner: text('owner').notNull(),
+  signer: text('signer').notNull(),
+  endpoint: text('endpoint').notNull(),
+  /** As registered: kind, cpus, memoryMb, gpus, gpuModel, pricePerMinute (decimal string). */
+  environments: jsonb('environments').notNull(),
+  active: boolean('active').notNull(),
+  registeredAt: at('registered_at'),
+});
+
+/** Compute jobs: requested, then accepted, then settled, cancelled or refunded. */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey(),
+    datasetId: bigint('dataset_id', { mode: 'number' }).notNull(),
+    providerId: bigint('provider_id', { mode: 'number' }).notNull(),
+    buyer: text('buyer').notNull(),
+    /** The dataset's owner when the job was requested. */
+    owner: text('owner').notNull(),
+    environment: integer('environment').notNull(),
+    escrow: amount('escrow'),
+    dataFee: amount('data_fee'),
+    pricePerMinute: amount('price_per_minute'),
+    maxMinutes: integer('max_minutes').notNull(),
+    status: text('status').notNull(),
+    requestedAt: at('requested_at'),
+    requestedBlock: blockNumber('requested_block'),
+    closedAt: timestamp('closed_at', { withTimezone: true, mode: 'date' }),
+    minutesUsed: integer('minutes_used'),
+    delivered: boolean('delivered'),
+    ownerAmount: numeric('owner_amount', { precision: 78, scale: 0 }),
+    providerAmount: numeric('provider_amount', { precision: 78, scale: 0 }),
+    marketFee: numeric('market_fee', { precision: 78, scale: 0 }),
+    buyerRefund: numeric('buyer_refund', { precision: 78, scale: 0 }),
+    wash: text('wash'),
+  },
+  (t) => [index('jobs_dataset').on(t.datasetId), index('jobs_provider').on(t.providerId)],
+);
+
+/**
+ * Licence sales summed by one dimension: 'day' (YYYY-MM-DD, UTC), 'dataset' (id), 'licence' (preset) or
+ * 'price' (bucket label). `wash` splits real sales from flagged ones.
+ */
+export const salesRollup = pgTable(
+  'sales_rollup',
+  {
+    dimension: text('dimension').notNull(),
+    key: text('key').notNull(),
+    wash: boolean('wash').notNull(),
+    sales: integer('sales').notNull(),
+    volume: amount('volume'),
+    fees: amount('fees'),
+  },
+  (t) => [primaryKey({ columns: [t.dimension, t.key, t.wash] })],
+);
+
+/** Per buyer of the market: licences and compute jobs bought, real and flagged. */
+export const buyers = pgTable('buyers', {
+  buyer: text('buyer').primaryKey(),
+  purchases: integer('purchases').notNull(),
+  washPurchases: integer('wash_purchases').notNull(),
+});
+
+/** Per dataset and buyer: licences bought, real and flagged (distinct buyers per dataset). */
+export const datasetBuyers = pgTable(
+  'dataset_buyers',
+  {
+    datasetId: bigint('dataset_id', { mode: 'number' }).notNull(),
+    buyer: text('buyer').notNull(),
+    purchases: integer('purchases').notNull(),
+    washPurchases: integer('wash_purchases').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.datasetId, t.buyer] })],
+);

@@ -1,0 +1,60 @@
+/**
+ * The indexer's read API: health with the indexer's lag, dataset search and analytics reports (JSON or CSV).
+ * Only GET; bad parameters answer 400 with the QueryError, so the web app and the CLI show the same words.
+ */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DatagoraError } from '../errors';
+import { assertPortFree } from '../net/ports';
+import { parseAnalyticsParams, reportCsv, runReport } from './analytics';
+import { QueryError } from './errors';
+import type { Indexer } from './indexer';
+import { parseSearchParams, searchDatasets } from './search';
+
+export interface IndexerServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function send(response: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+const REPORT_PATH = /^\/api\/v1\/analytics\/([a-z0-9-]+)(\.csv)?$/;
+
+/** Serves `indexer`'s database on host:port (0 picks a free port). */
+export async function startIndexerServer(indexer: Indexer, host: string, port: number, log: (line: string) => void = () => {}): Promise<IndexerServer> {
+  if (port !== 0) await assertPortFree(host, port, 'DATAGORA_INDEXER_PORT', 'indexer');
+  const server = createServer((request, response) => {
+    void (async () => {
+      const url = new URL(request.url ?? '/', 'http://indexer');
+      try {
+        if (request.method !== 'GET') return send(response, 405, { error: 'method-not-allowed', message: 'the read API answers GET only' });
+        if (url.pathname === '/health') return send(response, 200, await indexer.status());
+        if (url.pathname === '/api/v1/datasets') return send(response, 200, await searchDatasets(indexer.database, parseSearchParams(url.searchParams), indexer.context));
+        const report = REPORT_PATH.exec(url.pathname);
+        if (report) {
+          const [, name, csv] = report;
+          const result = await runReport(indexer.database, name!, parseAnalyticsParams(name!, url.searchParams), indexer.context);
+          return csv ? send(response, 200, reportCsv(name!, result), 'text/csv; charset=utf-8') : send(response, 200, result);
+        }
+        send(response, 404, { error: 'not-found', message: `no such path: ${url.pathname}` });
+      } catch (error) {
+        if (error instanceof QueryError) return send(response, 400, { error: 'bad-query', parameter: error.parameter, message: error.detail, hint: error.hint });
+        log(`${url.pathname} failed: ${error instanceof Error ? error.message : String(error)}`);
+        send(response, 500, { error: 'internal', message: error instanceof DatagoraError ? error.message : 'the indexer could not answer; see its log' });
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
