@@ -121,6 +121,20 @@ function providerHealth(config: Config): Promise<ComponentHealth> {
   });
 }
 
+/** The indexer answers, with the last block it applied and its lag behind the chain's head. */
+function indexerHealth(config: Config): Promise<ComponentHealth> {
+  return probe(async () => {
+    const url = config.indexer.url;
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3_000) }).catch((cause: unknown) => {
+      throw new Error(`no indexer answers at ${url}`, { cause });
+    });
+    if (!response.ok) throw new Error(`${url}/health answered ${response.status}`);
+    const status = (await response.json()) as Record<string, unknown>;
+    if (typeof status.lastError === 'string') throw new Error(`the indexer is retrying after: ${status.lastError} (lag ${String(status.lag)} blocks)`);
+    return { url, ...status };
+  });
+}
+
 /** Checks every component of the market as configured. `extra` adds components the caller knows of. */
 export async function checkHealth(config: Config, extra: Record<string, () => Promise<ComponentHealth>> = {}): Promise<Health> {
   const checks: Record<string, Promise<ComponentHealth>> = {
@@ -129,6 +143,7 @@ export async function checkHealth(config: Config, extra: Record<string, () => Pr
     storage: storageHealth(config),
     ...keyNetworkChecks(config),
     provider: providerHealth(config),
+    indexer: indexerHealth(config),
     ...Object.fromEntries(Object.entries(extra).map(([name, check]) => [name, check()])),
   };
   const entries = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await check] as const));

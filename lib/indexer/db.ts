@@ -65,9 +65,12 @@ async function openPglite(dir: string): Promise<IndexerDatabase> {
 }
 
 async function openPostgres(url: string): Promise<IndexerDatabase> {
-  const { Pool } = await import('pg');
+  const { Pool, types } = await import('pg');
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+  // Raw rows as PGlite gives them: bigint columns and counts as numbers (ids, blocks and counts fit), numeric
+  // amounts as strings. Drizzle's own per-query parsers override only dates, so this is set on pg itself.
+  types.setTypeParser(types.builtins.INT8, Number);
   const pool = new Pool({ connectionString: url, max: 8 });
   const db = drizzle(pool, { schema });
   try {

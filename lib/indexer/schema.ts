@@ -23,6 +23,8 @@ export const cursor = pgTable('indexer_cursor', {
   chainId: integer('chain_id').notNull(),
   /** Registry address: a database indexed for other contracts is refused. */
   registry: text('registry').notNull(),
+  /** Hash of the deployment block: another hash means the chain was reset, and the rows belong to no chain. */
+  startBlockHash: text('start_block_hash').notNull(),
   lastBlock: blockNumber('last_block'),
   lastBlockHash: text('last_block_hash').notNull(),
   updatedAt: at('updated_at'),

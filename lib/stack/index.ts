@@ -1,6 +1,7 @@
 /**
  * The whole market in one process tree: the chain (embedded anvil or a remote RPC), the contracts on it,
- * the embedded IPFS node, the key nodes, demo data on a fresh chain, and the web app. Every child's log
+ * the embedded IPFS node, the key nodes, the indexer, demo data on a fresh chain, the provider node and the
+ * web app. Every child's log
  * lines carry its prefix; stopping the stack stops every child.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -137,6 +138,7 @@ async function assertServicePortsFree(config: Config): Promise<void> {
     for (let i = 0; i < nodes; i++) await assertPortFree(host, basePort + i, 'DATAGORA_KEYNODE_PORT', `key node ${i}`);
   }
   if (config.chain.adapter === 'anvil') await assertPortFree(config.compute.host, config.compute.port, 'DATAGORA_PROVIDER_PORT', 'provider node');
+  await assertPortFree(config.indexer.host, config.indexer.port, 'DATAGORA_INDEXER_PORT', 'indexer');
 }
 
 async function answers(url: string, init?: RequestInit): Promise<boolean> {
@@ -164,6 +166,13 @@ async function startServices(config: Config, root: string, env: NodeJS.ProcessEn
     }
   }
   await Promise.all(waits);
+}
+
+/** Starts the indexer: it backfills from the deployment block, then follows the chain live. */
+async function startIndexer(config: Config, root: string, env: NodeJS.ProcessEnv, started: ChildProcess[]): Promise<void> {
+  const child = spawnNode(path.join(root, 'bin', 'datagora'), ['indexer'], root, env, prefixedLogger('indexer'));
+  started.push(child);
+  await waitUntilReady('indexer', child, () => answers(`${config.indexer.url}/health`), SERVICE_READY_TIMEOUT_MS);
 }
 
 /**
@@ -209,6 +218,7 @@ export async function startStack(config: Config, options: StackOptions): Promise
     const { deployments, fresh } = await ensureDeployments(config, prefixedLogger('deploy'));
     const env = childEnv(config);
     await startServices(config, options.root, env, services);
+    await startIndexer(config, options.root, env, services);
     if (fresh && config.chain.adapter === 'anvil') {
       const demoLog = prefixedLogger('demo');
       demoLog('publishing the demo datasets…');

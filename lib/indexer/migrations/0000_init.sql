@@ -14,6 +14,7 @@ CREATE TABLE "indexer_cursor" (
 	"id" text PRIMARY KEY NOT NULL,
 	"chain_id" integer NOT NULL,
 	"registry" text NOT NULL,
+	"start_block_hash" text NOT NULL,
 	"last_block" bigint NOT NULL,
 	"last_block_hash" text NOT NULL,
 	"updated_at" timestamp with time zone NOT NULL

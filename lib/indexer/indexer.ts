@@ -1,0 +1,652 @@
+/**
+ * The indexer: follows every event of the market's contracts (batched getLogs from the deployment block, then
+ * live) into the database, with the stablecoin transfers dataset owners send (for the wash-trade filter) and
+ * the metadata documents the registry anchors.
+ *
+ * A batch is one transaction: its logs, the rows they produce, the rollups and the cursor commit together, so
+ * a restart resumes exactly after the last committed block and a log (unique by transaction hash and log index)
+ * is never applied twice. Every poll re-reads the hashes of the last `confirmations` blocks; on a mismatch the
+ * rows from the fork block on are dropped, the state tables are rebuilt from the kept events, and indexing
+ * goes on from the fork.
+ */
+import { decodeEventLog, getAddress, type Abi, type Address, type Chain, type Hex, type Log, type PublicClient, type Transport } from 'viem';
+import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { connectPublic, readDeployments, type Deployments } from '../chain';
+import type { Config, IndexerConfig } from '../config';
+import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '../contracts';
+import { presetOf } from '../licence/presets';
+import { AnchorMismatchError, cidFromPointer, IpfsMetadataStore, metadataPointer, MetadataStoreError, verifyAnchored, type MetadataPointer, type SignedDataset } from '../metadata';
+import { openStore, type ContentStore } from '../storage';
+import { openDatabase, type Database, type IndexerDatabase } from './db';
+import { IndexerMismatchError } from './errors';
+import { updateRollups } from './rollups';
+import * as t from './schema';
+import { searchVector } from './search';
+
+/** What readers need to format amounts. */
+export interface IndexerContext {
+  decimals: number;
+  symbol: string;
+}
+
+export interface IndexerStatus {
+  adapter: IndexerDatabase['adapter'];
+  chainId: number;
+  /** Last block whose logs are applied. */
+  lastBlock: number;
+  /** The chain's head at the last poll. */
+  head: number;
+  /** Blocks behind the head. */
+  lag: number;
+  /** True until the first time the indexer reached the head. */
+  backfilling: boolean;
+  events: number;
+  datasets: number;
+  /** Datasets whose metadata document is not read yet. */
+  pendingMetadata: number;
+  reorgs: number;
+  lastError?: string;
+  updatedAt: string;
+}
+
+/** One decoded log, its arguments as JSON (bigints as decimal strings). */
+interface DecodedEvent {
+  txHash: Hex;
+  logIndex: number;
+  blockNumber: number;
+  blockHash: Hex;
+  timestamp: Date;
+  contract: ContractKey;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+type ContractKey = 'registry' | 'marketplace' | 'computeMarket' | 'stablecoin';
+
+const ABIS: Record<ContractKey, Abi> = {
+  registry: datasetRegistryAbi,
+  marketplace: marketplaceAbi,
+  computeMarket: computeMarketAbi,
+  stablecoin: mockStablecoinAbi,
+};
+
+/** Events that only add rows (bulk-inserted); every other event updates state and is replayed after a reorg. */
+const FACT_EVENTS = new Set(['marketplace:LicencePurchased', 'stablecoin:Transfer']);
+
+/** Owners per stablecoin getLogs call (topics OR-lists stay small for any RPC). */
+const OWNERS_PER_QUERY = 200;
+/** Metadata documents read per poll. */
+const METADATA_PER_POLL = 16;
+/** Reads of a document that failed to load before the dataset is marked invalid. */
+const METADATA_ATTEMPTS = 5;
+const INSERT_CHUNK = 1_000;
+
+function toJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+}
+
+const str = (value: unknown) => String(value);
+const num = (value: unknown) => Number(value);
+const addr = (value: unknown) => getAddress(String(value));
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export class Indexer {
+  private readonly addresses: Record<ContractKey, Address>;
+  private readonly byAddress: Map<string, ContractKey>;
+  private head = 0;
+  private reachedHead = false;
+  private reorgs = 0;
+  private lastError?: string;
+  private loop?: Promise<void>;
+  private stopping = false;
+  private wake?: () => void;
+
+  private constructor(
+    readonly config: IndexerConfig,
+    readonly deployments: Deployments,
+    readonly database: IndexerDatabase,
+    private readonly client: PublicClient<Transport, Chain>,
+    private readonly store: ContentStore,
+    private readonly log: (line: string) => void,
+  ) {
+    this.addresses = {
+      registry: deployments.contracts.datasetRegistry,
+      marketplace: deployments.contracts.marketplace,
+      computeMarket: deployments.contracts.computeMarket,
+      stablecoin: deployments.stablecoin.address,
+    };
+    this.byAddress = new Map(Object.entries(this.addresses).map(([key, address]) => [address.toLowerCase(), key as ContractKey]));
+  }
+
+  /** Connects to the chain, storage and database; refuses a database indexed for other contracts. */
+  static async open(config: Config, log: (line: string) => void = () => {}): Promise<Indexer> {
+    const deployments = readDeployments(config.deploymentsFile);
+    const client = await connectPublic(config.chain.rpcUrl, deployments.chainId);
+    const database = await openDatabase(config.indexer.database);
+    try {
+      const start = await client.getBlock({ blockNumber: BigInt(deployments.startBlock) });
+      const [existing] = await database.db.select().from(t.cursor).where(eq(t.cursor.id, 'main'));
+      if (existing && (existing.chainId !== deployments.chainId || existing.registry !== deployments.contracts.datasetRegistry)) {
+        throw new IndexerMismatchError(`registry ${existing.registry} on chain ${existing.chainId}, not ${deployments.contracts.datasetRegistry} on chain ${deployments.chainId}`);
+      }
+      if (existing && existing.startBlockHash !== start.hash) {
+        log('the chain was reset since the last run (another deployment block): indexing it from the start');
+        await clearTables(database.db);
+      }
+      if (!existing || existing.startBlockHash !== start.hash) {
+        await database.db.insert(t.cursor).values({
+          id: 'main',
+          chainId: deployments.chainId,
+          registry: deployments.contracts.datasetRegistry,
+          startBlockHash: start.hash,
+          lastBlock: deployments.startBlock - 1,
+          lastBlockHash: '',
+          updatedAt: new Date(),
+        });
+      }
+      const store = await openStore(config.storage);
+      return new Indexer(config.indexer, deployments, database, client, store, log);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+  }
+
+  get context(): IndexerContext {
+    return { decimals: this.deployments.stablecoin.decimals, symbol: this.deployments.stablecoin.symbol };
+  }
+
+  private get db(): Database {
+    return this.database.db;
+  }
+
+  private async cursor(): Promise<{ lastBlock: number; lastBlockHash: string }> {
+    const [row] = await this.db.select().from(t.cursor).where(eq(t.cursor.id, 'main'));
+    return row!;
+  }
+
+  // ------------------------------------------------------------------ sync
+
+  /**
+   * One step: checks the confirmation window for a reorg, then applies the next batch of blocks up to the
+   * head and reads pending metadata. Returns the blocks applied (0 when already at the head).
+   */
+  async syncOnce(): Promise<number> {
+    this.head = Number(await this.client.getBlockNumber());
+    await this.checkReorg();
+    const { lastBlock } = await this.cursor();
+    const from = lastBlock + 1;
+    let applied = 0;
+    if (from <= this.head) {
+      const to = Math.min(from + this.config.batchBlocks - 1, this.head);
+      await this.applyRange(from, to);
+      applied = to - from + 1;
+    }
+    if (lastBlock + applied >= this.head) this.reachedHead = true;
+    await this.readMetadata();
+    return applied;
+  }
+
+  /** Syncs until the head (tests and the first backfill). */
+  async catchUp(): Promise<void> {
+    while ((await this.syncOnce()) > 0) {
+      // next batch
+    }
+  }
+
+  /** Polls every `pollMs` until stop(); errors are logged and retried. */
+  start(pollMs = 1_000): void {
+    this.loop ??= (async () => {
+      while (!this.stopping) {
+        let applied = 0;
+        try {
+          applied = await this.syncOnce();
+          this.lastError = undefined;
+        } catch (error) {
+          this.lastError = error instanceof Error ? error.message : String(error);
+          this.log(`sync failed (retrying): ${this.lastError}`);
+        }
+        if (applied === 0 && !this.stopping) await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          setTimeout(resolve, pollMs);
+        });
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    await Promise.all([this.database.close(), this.store.close()]);
+  }
+
+  async status(): Promise<IndexerStatus> {
+    const [{ lastBlock }, [counts]] = await Promise.all([
+      this.cursor(),
+      this.database.rows<{ events: number; datasets: number; pending: number }>(
+        sql`select (select count(*)::int from events) as events, (select count(*)::int from datasets) as datasets, (select count(*)::int from datasets where metadata_status = 'pending') as pending`,
+      ),
+    ]);
+    return {
+      adapter: this.database.adapter,
+      chainId: this.deployments.chainId,
+      lastBlock,
+      head: this.head,
+      lag: Math.max(0, this.head - lastBlock),
+      backfilling: !this.reachedHead,
+      events: counts!.events,
+      datasets: counts!.datasets,
+      pendingMetadata: counts!.pending,
+      reorgs: this.reorgs,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  // ------------------------------------------------------------------ reorgs
+
+  /** Compares the stored hashes of the confirmation window with the chain; rolls back from the first fork. */
+  private async checkReorg(): Promise<void> {
+    if (this.config.confirmations === 0) return;
+    const { lastBlock } = await this.cursor();
+    const window = await this.db
+      .select({ number: t.blocks.number, hash: t.blocks.hash })
+      .from(t.blocks)
+      .where(gte(t.blocks.number, lastBlock - this.config.confirmations))
+      .orderBy(asc(t.blocks.number));
+    let fork: number | undefined;
+    for (const block of window) {
+      const current = block.number > this.head ? undefined : await this.client.getBlock({ blockNumber: BigInt(block.number) }).catch(() => undefined);
+      if (current?.hash !== block.hash) {
+        fork = block.number;
+        break;
+      }
+    }
+    if (fork !== undefined) await this.rollback(fork);
+  }
+
+  /** Drops every row from `fork` on and rebuilds state from the events that remain. */
+  private async rollback(fork: number): Promise<void> {
+    this.log(`reorg: blocks from ${fork} were replaced; dropping their rows`);
+    this.reorgs++;
+    const parent = fork - 1 >= 0 ? await this.client.getBlock({ blockNumber: BigInt(fork - 1) }) : undefined;
+    await this.db.transaction(async (tx) => {
+      for (const table of [t.events, t.purchases, t.tokenTransfers, t.datasetVersions]) {
+        await tx.delete(table).where(gte(table.blockNumber, fork));
+      }
+      await tx.delete(t.blocks).where(gte(t.blocks.number, fork));
+      for (const table of [t.datasets, t.terms, t.providers, t.jobs]) await tx.delete(table);
+      const kept = await tx.select().from(t.events).orderBy(asc(t.events.blockNumber), asc(t.events.logIndex));
+      for (const row of kept) {
+        const event = { ...row, contract: row.contract as ContractKey, txHash: row.txHash as Hex, blockHash: row.blockHash as Hex, args: row.args as Record<string, unknown> };
+        if (!FACT_EVENTS.has(`${event.contract}:${event.name}`)) await this.applyState(tx, event);
+      }
+      await this.flagWash(tx, 'all');
+      await updateRollups(tx, 'all', this.unit);
+      await tx.update(t.cursor).set({ lastBlock: fork - 1, lastBlockHash: parent?.hash ?? '', updatedAt: new Date() }).where(eq(t.cursor.id, 'main'));
+    });
+  }
+
+  // ------------------------------------------------------------------ batches
+
+  private get unit(): bigint {
+    return 10n ** BigInt(this.deployments.stablecoin.decimals);
+  }
+
+  private decode(log: Log<bigint, number, false>, timestamps: Map<number, Date>): DecodedEvent | undefined {
+    const contract = this.byAddress.get(log.address.toLowerCase());
+    if (!contract) return undefined;
+    let decoded: { eventName: string; args: unknown };
+    try {
+      decoded = decodeEventLog({ abi: ABIS[contract], data: log.data, topics: log.topics, strict: true }) as { eventName: string; args: unknown };
+    } catch {
+      this.log(`skipping an undecodable log of ${contract} in ${log.transactionHash}`);
+      return undefined;
+    }
+    const blockNumber = Number(log.blockNumber);
+    return {
+      txHash: log.transactionHash,
+      logIndex: log.logIndex,
+      blockNumber,
+      blockHash: log.blockHash,
+      timestamp: timestamps.get(blockNumber)!,
+      contract,
+      name: decoded.eventName,
+      args: toJson(decoded.args) as Record<string, unknown>,
+    };
+  }
+
+  /** Block timestamps: from the logs when the node includes them, else one header read per block. */
+  private async timestamps(logs: Log<bigint, number, false>[]): Promise<Map<number, Date>> {
+    const times = new Map<number, Date>();
+    const missing = new Set<number>();
+    for (const log of logs) {
+      const stamp = (log as { blockTimestamp?: bigint | Hex }).blockTimestamp;
+      if (stamp !== undefined && stamp !== null) times.set(Number(log.blockNumber), new Date(Number(BigInt(stamp)) * 1000));
+      else missing.add(Number(log.blockNumber));
+    }
+    for (const number of missing) {
+      if (times.has(number)) continue;
+      const block = await this.client.getBlock({ blockNumber: BigInt(number) });
+      times.set(number, new Date(Number(block.timestamp) * 1000));
+    }
+    return times;
+  }
+
+  /** Stablecoin transfers sent by dataset owners in the range (the only ones the wash filter needs). */
+  private async ownerTransfers(owners: string[], from: number, to: number): Promise<Log<bigint, number, false>[]> {
+    const logs: Log<bigint, number, false>[] = [];
+    for (const group of chunks(owners, OWNERS_PER_QUERY)) {
+      logs.push(
+        ...(await this.client.getLogs({
+          address: this.addresses.stablecoin,
+          event: mockStablecoinAbi.find((item) => item.type === 'event' && item.name === 'Transfer') as Extract<(typeof mockStablecoinAbi)[number], { type: 'event'; name: 'Transfer' }>,
+          args: { from: group as Address[] },
+          fromBlock: BigInt(from),
+          toBlock: BigInt(to),
+        })),
+      );
+    }
+    return logs;
+  }
+
+  private async applyRange(from: number, to: number): Promise<void> {
+    const market = [this.addresses.registry, this.addresses.marketplace, this.addresses.computeMarket];
+    const marketLogs = await this.client.getLogs({ address: market, fromBlock: BigInt(from), toBlock: BigInt(to) });
+    const end = await this.client.getBlock({ blockNumber: BigInt(to) });
+    await this.db.transaction(async (tx) => {
+      // State first: the batch's new owners count for the transfers read below.
+      const marketTimes = await this.timestamps(marketLogs);
+      const marketEvents = marketLogs.map((log) => this.decode(log, marketTimes)).filter((e): e is DecodedEvent => e !== undefined);
+      const fresh = await this.insertEvents(tx, marketEvents);
+      for (const event of fresh) if (!FACT_EVENTS.has(`${event.contract}:${event.name}`)) await this.applyState(tx, event);
+
+      const owners = (await tx.selectDistinct({ owner: t.datasets.owner }).from(t.datasets)).map((row) => row.owner);
+      const transferLogs = owners.length > 0 ? await this.ownerTransfers(owners, from, to) : [];
+      const transferTimes = await this.timestamps(transferLogs);
+      const transfers = await this.insertEvents(tx, transferLogs.map((log) => this.decode(log, transferTimes)).filter((e): e is DecodedEvent => e !== undefined));
+
+      await this.insertFacts(tx, [...fresh, ...transfers]);
+      await this.flagWash(tx, { fromBlock: from, toBlock: to });
+      await updateRollups(tx, { fromBlock: from, toBlock: to }, this.unit);
+
+      const seen = new Map<number, { hash: string; timestamp: Date }>();
+      for (const event of [...marketEvents, ...transfers]) seen.set(event.blockNumber, { hash: event.blockHash, timestamp: event.timestamp });
+      seen.set(to, { hash: end.hash, timestamp: new Date(Number(end.timestamp) * 1000) });
+      const rows = [...seen].map(([number, block]) => ({ number, ...block }));
+      await tx.insert(t.blocks).values(rows).onConflictDoUpdate({ target: t.blocks.number, set: { hash: sql`excluded.hash`, timestamp: sql`excluded.timestamp` } });
+      // Only the window is needed to find a fork.
+      await tx.delete(t.blocks).where(sql`${t.blocks.number} < ${to - this.config.confirmations - 1}`);
+      await tx.update(t.cursor).set({ lastBlock: to, lastBlockHash: end.hash, updatedAt: new Date() }).where(eq(t.cursor.id, 'main'));
+    });
+  }
+
+  /** Inserts the events; returns the ones not stored before (a replayed range applies nothing twice). */
+  private async insertEvents(tx: Database, events: DecodedEvent[]): Promise<DecodedEvent[]> {
+    const fresh = new Set<string>();
+    for (const group of chunks(events, INSERT_CHUNK)) {
+      const inserted = await tx
+        .insert(t.events)
+        .values(group.map((e) => ({ txHash: e.txHash, logIndex: e.logIndex, blockNumber: e.blockNumber, blockHash: e.blockHash, timestamp: e.timestamp, contract: e.contract, name: e.name, args: e.args })))
+        .onConflictDoNothing()
+        .returning({ txHash: t.events.txHash, logIndex: t.events.logIndex });
+      for (const row of inserted) fresh.add(`${row.txHash}:${row.logIndex}`);
+    }
+    return events.filter((e) => fresh.has(`${e.txHash}:${e.logIndex}`));
+  }
+
+  /** Purchases and transfers, in bulk. A purchase from the owner's own account is flagged 'self' here. */
+  private async insertFacts(tx: Database, events: DecodedEvent[]): Promise<void> {
+    const purchases = events
+      .filter((e) => e.contract === 'marketplace' && e.name === 'LicencePurchased')
+      .map((e) => {
+        const a = e.args;
+        const expiresAt = BigInt(str(a.expiresAt));
+        return {
+          txHash: e.txHash,
+          logIndex: e.logIndex,
+          blockNumber: e.blockNumber,
+          timestamp: e.timestamp,
+          datasetId: num(a.datasetId),
+          buyer: addr(a.buyer),
+          owner: addr(a.owner),
+          termsId: num(a.termsId),
+          currency: addr(a.currency),
+          price: str(a.price),
+          fee: str(a.fee),
+          expiresAt: expiresAt >= 2n ** 64n - 1n ? null : new Date(Number(expiresAt) * 1000),
+          wash: addr(a.buyer) === addr(a.owner) ? 'self' : null,
+        };
+      });
+    const transfers = events
+      .filter((e) => e.contract === 'stablecoin' && e.name === 'Transfer')
+      .map((e) => ({ txHash: e.txHash, logIndex: e.logIndex, blockNumber: e.blockNumber, timestamp: e.timestamp, token: this.addresses.stablecoin, from: addr(e.args.from), to: addr(e.args.to), value: str(e.args.value) }));
+    for (const group of chunks(purchases, INSERT_CHUNK)) await tx.insert(t.purchases).values(group).onConflictDoNothing();
+    for (const group of chunks(transfers, INSERT_CHUNK)) await tx.insert(t.tokenTransfers).values(group).onConflictDoNothing();
+  }
+
+  /**
+   * Flags purchases and jobs in the scope whose buyer the dataset's owner funded within the wash window
+   * before (a stablecoin transfer from owner to buyer earlier in the chain's order).
+   */
+  private async flagWash(tx: Database, scope: { fromBlock: number; toBlock: number } | 'all'): Promise<void> {
+    const window = this.config.washWindowSeconds;
+    const purchasesIn = scope === 'all' ? sql`true` : sql`p.block_number between ${scope.fromBlock} and ${scope.toBlock}`;
+    await tx.execute(sql`
+      update purchases p set wash = 'owner-funded'
+      where ${purchasesIn} and p.wash is null and exists (
+        select 1 from token_transfers f
+        where f."from" = p.owner and f."to" = p.buyer
+          and f.timestamp >= p.timestamp - make_interval(secs => ${window})
+          and (f.block_number < p.block_number or (f.block_number = p.block_number and f.log_index < p.log_index)))`);
+    const jobsIn = scope === 'all' ? sql`true` : sql`j.requested_block between ${scope.fromBlock} and ${scope.toBlock}`;
+    await tx.execute(sql`
+      update jobs j set wash = case when j.buyer = j.owner then 'self' else 'owner-funded' end
+      where ${jobsIn} and j.wash is null and (j.buyer = j.owner or exists (
+        select 1 from token_transfers f
+        where f."from" = j.owner and f."to" = j.buyer
+          and f.timestamp >= j.requested_at - make_interval(secs => ${window})
+          and f.block_number <= j.requested_block))`);
+  }
+
+  // ------------------------------------------------------------------ state events
+
+  private async applyState(tx: Database, e: DecodedEvent): Promise<void> {
+    const a = e.args;
+    switch (`${e.contract}:${e.name}`) {
+      case 'registry:TermsRegistered': {
+        const terms = a.terms as Record<string, unknown>;
+        await tx
+          .insert(t.terms)
+          .values({
+            id: num(a.termsId),
+            currency: addr(terms.currency),
+            accessDuration: num(terms.accessDuration),
+            revShareBps: num(terms.commercialRevShare),
+            computeOnly: terms.computeOnly === true,
+            aiTraining: terms.aiTrainingAllowed === true,
+            transferable: terms.transferable === true,
+            commercialUse: terms.commercialUse === true,
+            derivatives: terms.derivativesAllowed === true,
+            downloadPrice: str(terms.downloadPrice),
+            computePrice: str(terms.computePrice),
+            preset: presetOf({ computeOnly: terms.computeOnly === true, aiTrainingAllowed: terms.aiTrainingAllowed === true, commercialUse: terms.commercialUse === true, derivativesAllowed: terms.derivativesAllowed === true }),
+            uri: str(terms.uri),
+          })
+          .onConflictDoNothing();
+        return;
+      }
+      case 'registry:DatasetPublished': {
+        const cid = cidFromPointer(a.metadata as MetadataPointer);
+        await tx
+          .insert(t.datasets)
+          .values({ id: num(a.datasetId), owner: addr(a.owner), termsId: num(a.termsId), listed: true, version: 1, metadataCid: cid, publishedAt: e.timestamp, updatedAt: e.timestamp, tags: [], metadataStatus: 'pending' })
+          .onConflictDoNothing();
+        await tx.insert(t.datasetVersions).values({ datasetId: num(a.datasetId), version: 1, metadataCid: cid, blockNumber: e.blockNumber, txHash: e.txHash, timestamp: e.timestamp }).onConflictDoNothing();
+        return;
+      }
+      case 'registry:MetadataUpdated': {
+        const cid = cidFromPointer(a.metadata as MetadataPointer);
+        await tx.update(t.datasets).set({ version: num(a.version), metadataCid: cid, updatedAt: e.timestamp, metadataStatus: 'pending' }).where(eq(t.datasets.id, num(a.datasetId)));
+        await tx.insert(t.datasetVersions).values({ datasetId: num(a.datasetId), version: num(a.version), metadataCid: cid, blockNumber: e.blockNumber, txHash: e.txHash, timestamp: e.timestamp }).onConflictDoNothing();
+        return;
+      }
+      case 'registry:TermsChanged':
+        await tx.update(t.datasets).set({ termsId: num(a.termsId), updatedAt: e.timestamp }).where(eq(t.datasets.id, num(a.datasetId)));
+        return;
+      case 'registry:ListingChanged':
+        await tx.update(t.datasets).set({ listed: a.listed === true, updatedAt: e.timestamp }).where(eq(t.datasets.id, num(a.datasetId)));
+        return;
+      case 'registry:Transfer':
+        // The data NFT changed hands (mints are DatasetPublished's).
+        if (addr(a.from) !== addr('0x0000000000000000000000000000000000000000')) await tx.update(t.datasets).set({ owner: addr(a.to) }).where(eq(t.datasets.id, num(a.tokenId)));
+        return;
+      case 'computeMarket:ProviderRegistered':
+        await tx
+          .insert(t.providers)
+          .values({ id: num(a.providerId), owner: addr(a.owner), signer: addr(a.signer), endpoint: str(a.endpoint), environments: environments(a.environments), active: true, registeredAt: e.timestamp })
+          .onConflictDoNothing();
+        return;
+      case 'computeMarket:ProviderUpdated':
+        await tx.update(t.providers).set({ signer: addr(a.signer), endpoint: str(a.endpoint), environments: environments(a.environments) }).where(eq(t.providers.id, num(a.providerId)));
+        return;
+      case 'computeMarket:ProviderRetired':
+        await tx.update(t.providers).set({ active: false }).where(eq(t.providers.id, num(a.providerId)));
+        return;
+      case 'computeMarket:JobRequested': {
+        const job = a.job as Record<string, unknown>;
+        const [dataset] = await tx.select({ owner: t.datasets.owner }).from(t.datasets).where(eq(t.datasets.id, num(a.datasetId)));
+        await tx
+          .insert(t.jobs)
+          .values({
+            id: num(a.jobId),
+            datasetId: num(a.datasetId),
+            providerId: num(a.providerId),
+            buyer: addr(job.buyer),
+            owner: dataset?.owner ?? '',
+            environment: num(job.environment),
+            escrow: str(a.escrow),
+            dataFee: str(job.dataFee),
+            pricePerMinute: str(job.pricePerMinute),
+            maxMinutes: num(job.maxMinutes),
+            status: 'requested',
+            requestedAt: e.timestamp,
+            requestedBlock: e.blockNumber,
+          })
+          .onConflictDoNothing();
+        return;
+      }
+      case 'computeMarket:JobAccepted':
+        await tx.update(t.jobs).set({ status: 'accepted' }).where(eq(t.jobs.id, num(a.jobId)));
+        return;
+      case 'computeMarket:JobSettled': {
+        const split = a.split as Record<string, unknown>;
+        await tx
+          .update(t.jobs)
+          .set({
+            status: 'settled',
+            closedAt: e.timestamp,
+            minutesUsed: num(a.minutesUsed),
+            delivered: a.delivered === true,
+            ownerAmount: str(split.ownerAmount),
+            providerAmount: str(split.providerAmount),
+            marketFee: str(split.marketFee),
+            buyerRefund: str(split.buyerRefund),
+          })
+          .where(eq(t.jobs.id, num(a.jobId)));
+        return;
+      }
+      case 'computeMarket:JobCancelled':
+      case 'computeMarket:JobRefunded':
+        await tx
+          .update(t.jobs)
+          .set({ status: e.name === 'JobCancelled' ? 'cancelled' : 'refunded', closedAt: e.timestamp, minutesUsed: 0, delivered: false, ownerAmount: '0', providerAmount: '0', marketFee: '0', buyerRefund: str(a.amount) })
+          .where(eq(t.jobs.id, num(a.jobId)));
+        return;
+      default:
+      // Kept in `events` only (roles, fees, approvals, licence transfers…).
+    }
+  }
+
+  // ------------------------------------------------------------------ metadata
+
+  /** Reads the documents of datasets whose current version is not read yet, a few per poll. */
+  private async readMetadata(): Promise<void> {
+    const pending = await this.db
+      .select({ id: t.datasets.id, cid: t.datasets.metadataCid, version: t.datasets.version, owner: t.datasets.owner })
+      .from(t.datasets)
+      .where(eq(t.datasets.metadataStatus, 'pending'))
+      .orderBy(asc(t.datasets.id))
+      .limit(METADATA_PER_POLL);
+    if (pending.length === 0) return;
+    const cached = new Map(
+      (await this.db.select().from(t.documents).where(inArray(t.documents.cid, pending.map((p) => p.cid)))).map((row) => [row.cid, row]),
+    );
+    const metadata = new IpfsMetadataStore(this.store);
+    const domain = { chainId: this.deployments.chainId, registry: this.addresses.registry };
+    for (const dataset of pending) {
+      let row = cached.get(dataset.cid);
+      if (!row || (row.document === null && row.attempts < METADATA_ATTEMPTS && row.error?.startsWith('unreachable'))) {
+        row = await this.fetchDocument(metadata, dataset.cid, domain, row?.attempts ?? 0);
+      }
+      if (row.document === null) {
+        // Still unreachable: try again next poll, until the attempts run out.
+        if (row.error?.startsWith('unreachable') && row.attempts < METADATA_ATTEMPTS) continue;
+        await this.db.update(t.datasets).set({ metadataStatus: 'invalid' }).where(and(eq(t.datasets.id, dataset.id), eq(t.datasets.metadataCid, dataset.cid)));
+        continue;
+      }
+      const signed = row.document as SignedDataset;
+      try {
+        verifyAnchored({ datasetId: BigInt(dataset.id), pointer: metadataPointer(dataset.cid), version: dataset.version, owner: dataset.owner as Address }, { cid: dataset.cid, signed });
+      } catch (error) {
+        // Signed by the owner of the time, before the data NFT changed hands: still the anchored document.
+        if (!(error instanceof AnchorMismatchError && error.reason === 'publisher')) {
+          this.log(`dataset ${dataset.id}: ${error instanceof Error ? error.message : String(error)}`);
+          await this.db.update(t.datasets).set({ metadataStatus: 'invalid' }).where(and(eq(t.datasets.id, dataset.id), eq(t.datasets.metadataCid, dataset.cid)));
+          continue;
+        }
+      }
+      const doc = signed.document;
+      await this.db
+        .update(t.datasets)
+        .set({ title: doc.title, description: doc.description ?? null, tags: doc.tags, format: doc.format, size: doc.size, rowCount: doc.rowCount ?? null, metadataStatus: 'ok' })
+        .where(and(eq(t.datasets.id, dataset.id), eq(t.datasets.metadataCid, dataset.cid)));
+      await this.db.execute(sql`update datasets set search = ${searchVector()} where id = ${dataset.id}`);
+    }
+  }
+
+  private async fetchDocument(metadata: IpfsMetadataStore, cid: string, domain: { chainId: number; registry: Address }, attempts: number): Promise<typeof t.documents.$inferSelect> {
+    let row: typeof t.documents.$inferSelect;
+    try {
+      const signed = await metadata.get(cid, domain);
+      row = { cid, document: signed, signer: signed.signer, error: null, attempts: attempts + 1, fetchedAt: new Date() };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const transient = error instanceof MetadataStoreError;
+      if (!transient || attempts + 1 >= METADATA_ATTEMPTS) this.log(`metadata ${cid}: ${message}`);
+      row = { cid, document: null, signer: null, error: `${transient ? 'unreachable' : 'invalid'}: ${message}`, attempts: attempts + 1, fetchedAt: new Date() };
+    }
+    await this.db.insert(t.documents).values(row).onConflictDoUpdate({ target: t.documents.cid, set: { document: row.document, signer: row.signer, error: row.error, attempts: row.attempts, fetchedAt: row.fetchedAt } });
+    return row;
+  }
+}
+
+/** Empties every table but the content-addressed documents (the chain the rows described is gone). */
+async function clearTables(db: Database): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const table of [t.cursor, t.blocks, t.events, t.terms, t.datasets, t.datasetVersions, t.purchases, t.tokenTransfers, t.providers, t.jobs, t.salesRollup, t.buyers, t.datasetBuyers]) {
+      await tx.delete(table);
+    }
+  });
+}
+
+/** Provider environments as JSON with readable kinds. */
+function environments(value: unknown): unknown {
+  return (value as Record<string, unknown>[]).map((env) => ({ ...env, kind: Number(env.kind) === 1 ? 'gpu' : 'cpu' }));
+}

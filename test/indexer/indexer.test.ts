@@ -1,0 +1,257 @@
+/**
+ * The indexer against the real embedded components (anvil with the contracts, the Helia node, the key network)
+ * and a real database (PGlite; Postgres too when DATABASE_URL is set): a scripted market history ends up in
+ * the tables exactly, a restart resumes without duplicates or gaps, and a reorg made with anvil's
+ * snapshot/revert drops the orphaned rows.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseUnits, type Address, type Hex } from 'viem';
+import { sql } from 'drizzle-orm';
+import { devAccount } from '@/lib/chain';
+import type { Config } from '@/lib/config';
+import { signJobResult, type Job } from '@/lib/compute/result';
+import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { Indexer } from '@/lib/indexer/indexer';
+import { updateRollups } from '@/lib/indexer/rollups';
+import type { Market } from '@/lib/market';
+import { cpuEnvironment, mined, onlyEvent } from '../helpers/compute';
+import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../helpers/database';
+import { startTestServices, type TestServices } from '../helpers/services';
+
+jest.setTimeout(600_000);
+
+const usd = (amount: string) => parseUnits(amount, 6);
+const OWNER_A = 4;
+const OWNER_B = 5;
+const BUYER = 2;
+const BUYER_2 = 3;
+const SOCK_PUPPET = 6;
+const OPERATOR = 9;
+const NODE_KEY = 8;
+
+/** Rows of the tables the history fills, in a stable order, for comparing two databases. */
+async function dump(indexer: Indexer): Promise<Record<string, unknown[]>> {
+  const tables: Record<string, string> = {
+    events: 'select tx_hash, log_index, block_number, name from events order by block_number, log_index',
+    datasets: 'select id, owner, terms_id, listed, version, metadata_cid, title, tags, metadata_status from datasets order by id',
+    versions: 'select dataset_id, version, metadata_cid from dataset_versions order by 1, 2',
+    terms: 'select id, preset, download_price, compute_price from terms order by id',
+    purchases: 'select tx_hash, log_index, dataset_id, buyer, price, fee, wash from purchases order by block_number, log_index',
+    transfers: 'select tx_hash, log_index, "from", "to", value from token_transfers order by block_number, log_index',
+    providers: 'select id, owner, signer, active, environments from providers order by id',
+    jobs: 'select id, dataset_id, buyer, owner, status, minutes_used, delivered, owner_amount, provider_amount, market_fee, buyer_refund, wash from jobs order by id',
+    rollup: 'select dimension, key, wash, sales, volume, fees from sales_rollup order by 1, 2, 3',
+    buyers: 'select buyer, purchases, wash_purchases from buyers order by buyer',
+    datasetBuyers: 'select dataset_id, buyer, purchases, wash_purchases from dataset_buyers order by 1, 2',
+  };
+  const out: Record<string, unknown[]> = {};
+  for (const [name, query] of Object.entries(tables)) out[name] = await indexer.database.rows(sql.raw(query));
+  return out;
+}
+
+describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
+  let services: TestServices;
+  let ownerA: Market;
+  let ownerB: Market;
+  let buyer: Market;
+  let buyer2: Market;
+  let puppet: Market;
+  const databases: TestDatabase[] = [];
+  const indexers: Indexer[] = [];
+
+  /** An indexer on a fresh database (or on `database` to resume). */
+  async function openIndexer(database?: TestDatabase): Promise<{ indexer: Indexer; database: TestDatabase }> {
+    const db = database ?? (await freshDatabase(kind));
+    if (!database) databases.push(db);
+    const config: Config = { ...services.config, indexer: { ...services.config.indexer, database: db.config, batchBlocks: 7 } };
+    const indexer = await Indexer.open(config);
+    indexers.push(indexer);
+    return { indexer, database: db };
+  }
+
+  async function close(indexer: Indexer): Promise<void> {
+    indexers.splice(indexers.indexOf(indexer), 1);
+    await indexer.stop();
+  }
+
+  function file(name: string, content: string): string {
+    const target = path.join(services.home, name);
+    writeFileSync(target, content);
+    return target;
+  }
+
+  const address = (index: number): Address => devAccount(index).address;
+
+  async function transferStablecoin(from: number, to: number, amount: bigint): Promise<void> {
+    const { publicClient, deployments } = services.chain;
+    await mined(publicClient, services.chain.wallet(from).writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'transfer', args: [address(to), amount] }));
+  }
+
+  /** Pays a job on provider 1's first environment into escrow, as the provider node's buyers do. */
+  async function requestJob(who: number, datasetId: bigint, maxMinutes: number): Promise<{ jobId: bigint; job: Job; escrow: bigint }> {
+    const { publicClient, deployments } = services.chain;
+    const wallet = services.chain.wallet(who);
+    const maxPayment = usd('100');
+    await mined(publicClient, wallet.writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.computeMarket, maxPayment] }));
+    const receipt = await mined(publicClient, wallet.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'requestJob', args: [datasetId, 1n, 0, `0x${'cd'.repeat(32)}`, false, maxMinutes, maxPayment] }));
+    const { jobId, job, escrow } = onlyEvent(computeMarketAbi, receipt.logs, 'JobRequested');
+    return { jobId, job, escrow };
+  }
+
+  beforeAll(async () => {
+    services = await startTestServices();
+    [ownerA, ownerB, buyer, buyer2, puppet] = await Promise.all([OWNER_A, OWNER_B, BUYER, BUYER_2, SOCK_PUPPET].map((i) => services.market(i)));
+  });
+  afterAll(async () => {
+    for (const indexer of indexers) await indexer.stop();
+    for (const database of databases) await database.drop();
+    await services?.stop();
+  });
+
+  it('indexes a scripted market history exactly, and resumes after a restart without duplicates or gaps', async () => {
+    // Part 1, indexed by a first run that then stops.
+    const genome = await ownerA.publish(file('genome.csv', 'sample,variant\ns1,BRCA1\ns2,TP53\n'), { title: 'Genome variants', description: 'Variant calls of two samples', tags: ['genomics', 'health'] }, { preset: 'commercial' }, { download: usd('10'), compute: 0n });
+    const retail = await ownerA.publish(file('retail.csv', 'basket,total\nb1,12.5\nb2,7\n'), { title: 'Retail baskets', tags: ['retail'] }, { preset: 'non-commercial' }, { download: usd('2.5'), compute: 0n });
+    const first = await openIndexer();
+    await first.indexer.catchUp();
+    const early = await dump(first.indexer);
+    expect(early.datasets).toEqual([
+      expect.objectContaining({ id: Number(genome.datasetId), title: 'Genome variants', tags: ['genomics', 'health'], metadata_status: 'ok', listed: true, version: 1 }),
+      expect.objectContaining({ id: Number(retail.datasetId), title: 'Retail baskets', metadata_status: 'ok' }),
+    ]);
+    await close(first.indexer);
+
+    // Part 2, while the indexer is down: sales (one to the owner, one to a buyer the owner funded), jobs, changes.
+    await buyer.buyLicence(genome.datasetId);
+    await buyer.buyLicence(retail.datasetId);
+    await buyer2.buyLicence(genome.datasetId);
+    await ownerA.buyLicence(genome.datasetId);
+    await transferStablecoin(OWNER_A, SOCK_PUPPET, usd('20'));
+    await puppet.buyLicence(genome.datasetId);
+
+    const vitals = await ownerB.publish(file('vitals.csv', 'patient,hr\np1,72\np2,88\n'), { title: 'ICU vitals', tags: ['health'] }, { preset: 'compute-only' }, { download: 0n, compute: usd('15') });
+    const { publicClient, deployments } = services.chain;
+    await mined(publicClient, services.chain.wallet(OPERATOR).writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'registerProvider', args: ['http://127.0.0.1:1', address(NODE_KEY), [cpuEnvironment(usd('0.05'))]] }));
+    const settled = await requestJob(BUYER, vitals.datasetId, 5);
+    const resultHash = `0x${'ab'.repeat(32)}` as Hex;
+    const signature = await signJobResult(devAccount(NODE_KEY), { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, { jobId: settled.jobId, resultHash, minutesUsed: 2, delivered: true });
+    await mined(publicClient, services.chain.wallet(NODE_KEY).writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'submitResult', args: [settled.jobId, settled.job, resultHash, 2, true, signature] }));
+    const cancelled = await requestJob(BUYER_2, vitals.datasetId, 3);
+    await mined(publicClient, services.chain.wallet(BUYER_2).writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }));
+
+    await ownerA.updateMetadata(genome.datasetId, { title: 'Genome variants, annotated' });
+    await ownerA.delist(retail.datasetId);
+
+    // The second run resumes from the first one's cursor.
+    const resumed = await openIndexer(first.database);
+    await resumed.indexer.catchUp();
+    const tables = await dump(resumed.indexer);
+
+    const id = (value: bigint) => Number(value);
+    expect(tables.datasets).toEqual([
+      expect.objectContaining({ id: id(genome.datasetId), title: 'Genome variants, annotated', version: 2, listed: true, metadata_status: 'ok' }),
+      expect.objectContaining({ id: id(retail.datasetId), listed: false }),
+      expect.objectContaining({ id: id(vitals.datasetId), title: 'ICU vitals', owner: address(OWNER_B), metadata_status: 'ok' }),
+    ]);
+    expect(tables.versions).toEqual([
+      expect.objectContaining({ dataset_id: id(genome.datasetId), version: 1 }),
+      expect.objectContaining({ dataset_id: id(genome.datasetId), version: 2 }),
+      expect.objectContaining({ dataset_id: id(retail.datasetId), version: 1 }),
+      expect.objectContaining({ dataset_id: id(vitals.datasetId), version: 1 }),
+    ]);
+    const sale = (dataset: bigint, who: number, price: string, wash: string | null) => ({ dataset_id: id(dataset), buyer: address(who), price: usd(price).toString(), fee: ((usd(price) * 250n) / 10_000n).toString(), wash });
+    expect(tables.purchases).toEqual([
+      expect.objectContaining(sale(genome.datasetId, BUYER, '10', null)),
+      expect.objectContaining(sale(retail.datasetId, BUYER, '2.5', null)),
+      expect.objectContaining(sale(genome.datasetId, BUYER_2, '10', null)),
+      expect.objectContaining(sale(genome.datasetId, OWNER_A, '10', 'self')),
+      expect.objectContaining(sale(genome.datasetId, SOCK_PUPPET, '10', 'owner-funded')),
+    ]);
+    // Only transfers sent by dataset owners are kept: the funding of the sock puppet, and the owner's own payment.
+    expect(tables.transfers).toEqual(
+      expect.arrayContaining([expect.objectContaining({ from: address(OWNER_A), to: address(SOCK_PUPPET), value: usd('20').toString() })]),
+    );
+    expect(tables.transfers!.every((row) => [address(OWNER_A), address(OWNER_B)].includes((row as { from: Address }).from))).toBe(true);
+    expect(tables.providers).toEqual([expect.objectContaining({ id: 1, owner: address(OPERATOR), signer: address(NODE_KEY), active: true })]);
+
+    // Job 1: 15 data fee + 2 minutes at 0.05, 2.5 % fee on both; the rest of the escrow back to the buyer.
+    const paid = usd('15') + 2n * usd('0.05');
+    const fee = (usd('15') * 250n) / 10_000n + (2n * usd('0.05') * 250n) / 10_000n;
+    expect(tables.jobs).toEqual([
+      expect.objectContaining({ id: id(settled.jobId), buyer: address(BUYER), owner: address(OWNER_B), status: 'settled', minutes_used: 2, delivered: true, market_fee: fee.toString(), buyer_refund: (settled.escrow - paid).toString(), wash: null }),
+      expect.objectContaining({ id: id(cancelled.jobId), buyer: address(BUYER_2), status: 'cancelled', buyer_refund: cancelled.escrow.toString(), wash: null }),
+    ]);
+    const job = tables.jobs![0] as Record<string, string>;
+    expect(BigInt(job.owner_amount!) + BigInt(job.provider_amount!) + BigInt(job.market_fee!) + BigInt(job.buyer_refund!)).toBe(settled.escrow);
+
+    const today = new Date().toISOString().slice(0, 10);
+    const rollup = (dimension: string, key: string, wash: boolean) => tables.rollup!.find((r) => { const row = r as { dimension: string; key: string; wash: boolean }; return row.dimension === dimension && row.key === key && row.wash === wash; });
+    expect(rollup('day', today, false)).toMatchObject({ sales: 3, volume: usd('22.5').toString(), fees: ((usd('22.5') * 250n) / 10_000n).toString() });
+    expect(rollup('day', today, true)).toMatchObject({ sales: 2, volume: usd('20').toString() });
+    expect(rollup('licence', 'commercial', false)).toMatchObject({ sales: 2 });
+    expect(rollup('price', '10–50', true)).toMatchObject({ sales: 2 });
+    expect(tables.buyers).toEqual(
+      expect.arrayContaining([
+        { buyer: address(BUYER), purchases: 3, wash_purchases: 0 },
+        { buyer: address(BUYER_2), purchases: 2, wash_purchases: 0 },
+        { buyer: address(OWNER_A), purchases: 0, wash_purchases: 1 },
+        { buyer: address(SOCK_PUPPET), purchases: 0, wash_purchases: 1 },
+      ]),
+    );
+
+    // Full-text search sees the annotated title's stem.
+    expect(await resumed.indexer.database.rows(sql`select id from datasets where search @@ plainto_tsquery('english', 'genomes annotation')`)).toEqual([{ id: id(genome.datasetId) }]);
+
+    // Nothing doubled or missing: a run from scratch on an empty database ends with the same rows.
+    const scratch = await openIndexer();
+    await scratch.indexer.catchUp();
+    expect(await dump(scratch.indexer)).toEqual(tables);
+    await close(scratch.indexer);
+
+    // The rollups each batch added up equal rollups rebuilt from every row.
+    await resumed.indexer.database.db.transaction((tx) => updateRollups(tx, 'all', 10n ** 6n));
+    expect(await dump(resumed.indexer)).toEqual(tables);
+
+    const status = await resumed.indexer.status();
+    expect(status).toMatchObject({ lag: 0, backfilling: false, datasets: 3, pendingMetadata: 0, events: tables.events!.length });
+    await close(resumed.indexer);
+  });
+
+  it('drops the rows of orphaned blocks after a reorg and rebuilds the state from the kept events', async () => {
+    const { indexer } = await openIndexer();
+    await indexer.catchUp();
+    const before = await dump(indexer);
+    const datasetCount = before.datasets!.length;
+
+    const snapshot = await services.chain.testClient.snapshot();
+    const orphan = await ownerB.publish(file('orphan.csv', 'a,b\n1,2\n'), { title: 'Orphaned survey', tags: ['survey'] }, { preset: 'commercial' }, { download: usd('4'), compute: 0n });
+    await buyer.buyLicence(orphan.datasetId);
+    await transferStablecoin(OWNER_B, BUYER_2, usd('1'));
+    await indexer.catchUp();
+    const forked = await dump(indexer);
+    expect(forked.datasets).toHaveLength(datasetCount + 1);
+    expect(forked.purchases).toHaveLength(before.purchases!.length + 1);
+
+    // The chain goes back to the snapshot and grows another branch with a different dataset under the same id.
+    await services.chain.testClient.revert({ id: snapshot });
+    const replacement = await ownerB.publish(file('replacement.csv', 'x\n1\n'), { title: 'Replacement weather', tags: ['weather'] }, { preset: 'non-commercial' }, { download: usd('1'), compute: 0n });
+    expect(replacement.datasetId).toBe(orphan.datasetId);
+    await indexer.catchUp();
+    const after = await dump(indexer);
+
+    expect(after.purchases).toEqual(before.purchases);
+    expect(after.transfers).toEqual(before.transfers);
+    expect(after.rollup).toEqual(before.rollup);
+    expect(after.buyers).toEqual(before.buyers);
+    expect(after.datasets).toEqual([...before.datasets!, expect.objectContaining({ id: Number(replacement.datasetId), title: 'Replacement weather', metadata_status: 'ok' })]);
+    const orphanedTx = new Set((forked.events as { tx_hash: string }[]).map((e) => e.tx_hash).filter((hash) => !(before.events as { tx_hash: string }[]).some((e) => e.tx_hash === hash)));
+    expect((after.events as { tx_hash: string }[]).filter((e) => orphanedTx.has(e.tx_hash))).toEqual([]);
+    expect((await indexer.status()).reorgs).toBe(1);
+
+    // The same rows as an indexer that only ever saw the surviving branch.
+    const { indexer: fresh } = await openIndexer();
+    await fresh.catchUp();
+    expect(await dump(fresh)).toEqual(after);
+  });
+});
