@@ -1,5 +1,5 @@
 import { Catalogue } from '@/components/datasets/catalogue';
-import { readCatalogue } from '@/components/datasets/read-catalogue';
+import { catalogueFilters, readCatalogue } from '@/components/datasets/read-catalogue';
 import { Audiences } from '@/components/market/audiences';
 import { MarketFacts } from '@/components/market/market-facts';
 import { MarketIntro } from '@/components/market/market-intro';
@@ -9,8 +9,9 @@ import { readMarket } from '@/components/market/read-market';
 // Every visit reads the chain: the numbers are live, never prerendered.
 export const dynamic = 'force-dynamic';
 
-export default async function HomePage() {
-  const [snapshot, catalogue] = await Promise.all([readMarket(), readCatalogue()]);
+export default async function HomePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const filters = catalogueFilters(await searchParams);
+  const [snapshot, catalogue] = await Promise.all([readMarket(), readCatalogue(filters)]);
   return (
     <>
       <MarketIntro snapshot={snapshot} />
@@ -27,7 +28,7 @@ export default async function HomePage() {
             Datasets
           </h2>
           <p className="mt-2 mb-6 text-muted">Encrypted on IPFS; each description signed by its owner and anchored on-chain.</p>
-          <Catalogue catalogue={catalogue} />
+          <Catalogue catalogue={catalogue} filters={filters} />
         </section>
         <section id="audiences" aria-labelledby="audiences-title" className="scroll-mt-8">
           <h2 id="audiences-title" className="text-2xl font-semibold tracking-tight">

@@ -24,6 +24,7 @@ import { AnvilChain, connectPublic, deployMarket, devAccount, walletFor, type De
 import { loadConfig } from '../lib/config';
 import { datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '../lib/contracts';
 import { licenceTerms } from '../lib/licence';
+import { percentile } from './stats';
 
 export interface AccessFigure {
   name: string;
@@ -36,12 +37,6 @@ export interface AccessFigure {
 
 const NODES = 3;
 const THRESHOLD = 2;
-
-/** The value below which `fraction` of `samples` lie (nearest rank). */
-function percentile(samples: number[], fraction: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? NaN;
-}
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 

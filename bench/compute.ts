@@ -8,11 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startComputeBed } from '../test/helpers/provider';
 import type { PublishFigure } from './publish';
-
-function percentile(samples: number[], fraction: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? NaN;
-}
+import { percentile } from './stats';
 
 /** Job overhead over `jobs` sequential jobs: paid request → settled, minus the algorithm's own run in the sandbox. */
 export async function measureJobOverhead(jobs = 20): Promise<PublishFigure[]> {

@@ -8,6 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { runInSandbox, sandboxSupport, type SandboxLimits } from '../lib/compute/sandbox';
+import { percentile } from './stats';
 
 export interface SandboxFigure {
   name: string;
@@ -24,12 +25,6 @@ const WARM_UP = 3;
 const OVERHEAD_TARGET_MS = 60;
 const PYTHON = '/usr/bin/python3';
 const LIMITS: SandboxLimits = { wallSeconds: 30, memoryBytes: 512 << 20, cpus: 1, processes: 64, outputBytes: 16 << 20, logBytes: 1 << 20 };
-
-/** The value below which `fraction` of `samples` lie (nearest rank). */
-function percentile(samples: number[], fraction: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? NaN;
-}
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 

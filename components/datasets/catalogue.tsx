@@ -1,9 +1,130 @@
-import type { Catalogue as CatalogueData } from './read-catalogue';
+import Link from 'next/link';
+import type { Catalogue as CatalogueData, CatalogueEntry, CatalogueFilters } from './read-catalogue';
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
 
-/** The datasets on the market: what they are, under which licence, at what price. */
-export function Catalogue({ catalogue }: { catalogue: CatalogueData }) {
+const LICENCE_FLAGS = [
+  ['commercial', 'Commercial use'],
+  ['derivatives', 'Derivatives'],
+  ['aiTraining', 'AI training'],
+  ['computeOnly', 'Compute-only'],
+] as const;
+
+const SORTS = [
+  ['', 'Best match, else newest'],
+  ['newest', 'Newest'],
+  ['price', 'Price, lowest first'],
+  ['sales', 'Most sales'],
+  ['revenue', 'Most revenue'],
+] as const;
+
+const field = 'rounded-lg border border-line bg-background px-3 py-2 text-sm';
+const chip = 'rounded-full border border-line px-2 py-0.5';
+
+/** The search form: a plain GET of the home page, so it works without JavaScript and every result has a URL. */
+function SearchForm({ filters }: { filters: CatalogueFilters }) {
+  return (
+    <form method="get" action="/#datasets" className="space-y-4 rounded-xl border border-line bg-surface p-5 shadow-sm">
+      <div className="flex flex-col gap-3 sm:flex-row">
+        <input type="search" name="q" defaultValue={filters.q} placeholder="Search titles, descriptions and tags" aria-label="Search" className={`${field} min-w-0 flex-1`} />
+        <select name="sort" defaultValue={filters.sort ?? ''} aria-label="Sort" className={field}>
+          {SORTS.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="flex flex-wrap items-center gap-x-5 gap-y-3 text-sm">
+        {LICENCE_FLAGS.map(([name, label]) => (
+          <label key={name} className="flex items-center gap-2">
+            <input type="checkbox" name={name} value="true" defaultChecked={filters[name] === 'true'} />
+            {label}
+          </label>
+        ))}
+        <label className="flex items-center gap-2">
+          Price from
+          <input name="minPrice" inputMode="decimal" defaultValue={filters.minPrice} placeholder="0" className={`${field} w-20`} />
+        </label>
+        <label className="flex items-center gap-2">
+          to
+          <input name="maxPrice" inputMode="decimal" defaultValue={filters.maxPrice} placeholder="any" className={`${field} w-20`} />
+        </label>
+        <span className="flex gap-2 sm:ml-auto">
+          <Link href="/#datasets" className="rounded-lg border border-line px-4 py-2 font-semibold transition hover:bg-brand-soft">
+            Clear
+          </Link>
+          <button type="submit" className="rounded-lg bg-brand px-4 py-2 font-semibold text-brand-ink shadow-sm transition hover:opacity-90">
+            Search
+          </button>
+        </span>
+      </div>
+    </form>
+  );
+}
+
+function DatasetCard({ d }: { d: CatalogueEntry }) {
+  return (
+    <li className="rounded-xl border border-line bg-surface p-5 shadow-sm">
+      <div className="flex items-baseline justify-between gap-3">
+        <h3 className="font-semibold">
+          <span className="text-muted">#{d.id}</span> {d.title ?? <span className="text-muted">metadata not verified yet</span>}
+        </h3>
+        <span className="shrink-0 font-semibold tabular-nums">{d.price}</span>
+      </div>
+      {d.description ? <p className="mt-2 text-sm text-muted">{d.description}</p> : null}
+      <p className="mt-3 flex flex-wrap gap-2 text-xs">
+        <span className={chip}>{d.licence}</span>
+        {d.format !== undefined && d.size !== undefined ? (
+          <span className={chip}>
+            {d.format} · {megabytes(d.size)}
+            {d.rowCount !== undefined ? ` · ${d.rowCount.toLocaleString('en-US')} rows` : ''}
+          </span>
+        ) : null}
+        {d.sales !== undefined ? <span className={chip}>{d.sales === 1 ? '1 sale' : `${d.sales.toLocaleString('en-US')} sales`}</span> : null}
+        {d.listed ? null : <span className={chip}>delisted</span>}
+        {d.tags.map((tag) => (
+          <span key={tag} className="text-muted">
+            #{tag}
+          </span>
+        ))}
+      </p>
+      <p className="mt-3 truncate font-mono text-xs text-muted" title={d.owner}>
+        owner {d.owner} · v{d.version}
+      </p>
+    </li>
+  );
+}
+
+/** Links to the neighbouring pages, keeping the filters. */
+function Pages({ filters, page, pages }: { filters: CatalogueFilters; page: number; pages: number }) {
+  if (pages <= 1) return null;
+  const href = (to: number) => `/?${new URLSearchParams({ ...filters, page: String(to) }).toString()}#datasets`;
+  const link = 'rounded-lg border border-line px-4 py-2 font-semibold transition hover:bg-brand-soft';
+  return (
+    <nav aria-label="Pages" className="flex items-center justify-between text-sm">
+      {page > 1 ? (
+        <Link href={href(page - 1)} className={link}>
+          Previous
+        </Link>
+      ) : (
+        <span />
+      )}
+      <span className="text-muted">
+        Page {page} of {pages}
+      </span>
+      {page < pages ? (
+        <Link href={href(page + 1)} className={link}>
+          Next
+        </Link>
+      ) : (
+        <span />
+      )}
+    </nav>
+  );
+}
+
+function Results({ catalogue, filters }: { catalogue: CatalogueData; filters: CatalogueFilters }) {
   if (!catalogue.available) {
     return (
       <div className="rounded-xl border border-line bg-surface p-5 text-sm">
@@ -12,38 +133,36 @@ export function Catalogue({ catalogue }: { catalogue: CatalogueData }) {
       </div>
     );
   }
-  if (catalogue.entries.length === 0) {
-    return <p className="text-muted">No datasets yet: publish one with `npx datagora publish`.</p>;
-  }
+  const searching = Object.keys(filters).some((name) => name !== 'page');
   return (
-    <ul className="grid gap-4 md:grid-cols-2">
-      {catalogue.entries.map((d) => (
-        <li key={d.id} className="rounded-xl border border-line bg-surface p-5 shadow-sm">
-          <div className="flex items-baseline justify-between gap-3">
-            <h3 className="font-semibold">
-              <span className="text-muted">#{d.id}</span> {d.title}
-            </h3>
-            <span className="shrink-0 font-semibold tabular-nums">{d.price}</span>
-          </div>
-          {d.description ? <p className="mt-2 text-sm text-muted">{d.description}</p> : null}
-          <p className="mt-3 flex flex-wrap gap-2 text-xs">
-            <span className="rounded-full border border-line px-2 py-0.5">{d.licence}</span>
-            <span className="rounded-full border border-line px-2 py-0.5">
-              {d.format} · {megabytes(d.size)}
-              {d.rowCount !== undefined ? ` · ${d.rowCount.toLocaleString('en-US')} rows` : ''}
-            </span>
-            {d.listed ? null : <span className="rounded-full border border-line px-2 py-0.5">delisted</span>}
-            {d.tags.map((tag) => (
-              <span key={tag} className="text-muted">
-                #{tag}
-              </span>
-            ))}
-          </p>
-          <p className="mt-3 truncate font-mono text-xs text-muted" title={d.owner}>
-            owner {d.owner} · v{d.version}
-          </p>
-        </li>
-      ))}
-    </ul>
+    <>
+      {catalogue.source === 'chain' ? (
+        <p role="status" className="rounded-xl border border-warn/40 bg-warn-soft p-4 text-sm">
+          {catalogue.note}
+        </p>
+      ) : (
+        <p className="text-sm text-muted">{catalogue.total === 1 ? '1 dataset' : `${catalogue.total.toLocaleString('en-US')} datasets`}</p>
+      )}
+      {catalogue.entries.length === 0 ? (
+        <p className="text-muted">{searching ? 'No datasets match this search.' : 'No datasets yet: publish one with `npx datagora publish`.'}</p>
+      ) : (
+        <ul className="grid gap-4 md:grid-cols-2">
+          {catalogue.entries.map((d) => (
+            <DatasetCard key={d.id} d={d} />
+          ))}
+        </ul>
+      )}
+      {catalogue.source === 'indexer' ? <Pages filters={filters} page={catalogue.page} pages={Math.ceil(catalogue.total / catalogue.pageSize)} /> : null}
+    </>
+  );
+}
+
+/** The datasets on the market: a search form, then what they are, under which licence, at what price. */
+export function Catalogue({ catalogue, filters }: { catalogue: CatalogueData; filters: CatalogueFilters }) {
+  return (
+    <div className="space-y-6">
+      <SearchForm filters={filters} />
+      <Results catalogue={catalogue} filters={filters} />
+    </div>
   );
 }

@@ -36,13 +36,17 @@ export async function fetchChainId(rpcUrl: string): Promise<number> {
   }
 }
 
-/** A public client for `rpcUrl`, after checking it serves `expectedChainId` when one is given. */
-export async function connectPublic(rpcUrl: string, expectedChainId?: number): Promise<PublicClient<Transport, Chain>> {
+/**
+ * A public client for `rpcUrl`, after checking it serves `expectedChainId` when one is given.
+ * `maxResponseBytes` raises viem's 10 MB cap on one answer (the indexer reads thousands of logs at once).
+ */
+export async function connectPublic(rpcUrl: string, expectedChainId?: number, options: { maxResponseBytes?: number } = {}): Promise<PublicClient<Transport, Chain>> {
   const chainId = await fetchChainId(rpcUrl);
   if (expectedChainId !== undefined && chainId !== expectedChainId) throw new WrongChainError(expectedChainId, chainId);
   // The embedded chain mines instantly: poll receipts every 50 ms instead of viem's 4 s default.
   const pollingInterval = chainId === foundry.id ? 50 : undefined;
-  return createPublicClient({ chain: chainFor(chainId, rpcUrl), transport: http(rpcUrl), pollingInterval });
+  const transport = http(rpcUrl, options.maxResponseBytes ? { maxResponseBodySize: options.maxResponseBytes } : {});
+  return createPublicClient({ chain: chainFor(chainId, rpcUrl), transport, pollingInterval });
 }
 
 /** A wallet client sending as `account` through `publicClient`'s chain and RPC. */

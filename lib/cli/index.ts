@@ -11,10 +11,12 @@ import { loadConfig } from '../config';
 import { DatagoraError } from '../errors';
 import { checkHealth } from '../health';
 import { startKeyNode } from '../access/node';
+import { startIndexerService } from '../indexer/service';
 import { startStack } from '../stack';
 import { startStorageNode } from '../storage/node';
 import * as compute from './compute';
 import * as market from './market';
+import { stats } from './stats';
 import { UsageError } from './usage';
 
 const HELP = `datagora — the decentralized data market
@@ -34,7 +36,12 @@ of the local chain (default 1), or --private-key-env VAR; --json for machine out
                   [--algorithms any|approved] [--max-output-mb N] [--min-group-size K]
                                           encrypt, store and list a dataset; prints its id
                   PRESET: non-commercial | commercial | commercial-remix | ai-training | compute-only
-  datagora datasets                      every dataset on the market
+  datagora datasets [WORDS…] [--commercial] [--derivatives] [--ai-training] [--compute-only]
+                  [--min-price USDC] [--max-price USDC] [--format F] [--owner ADDRESS] [--has-providers]
+                  [--sort relevance|newest|price|sales|revenue] [--order asc|desc] [--page N]
+                  [--page-size N] [--all]
+                                          search the listed datasets through the indexer (--all: delisted
+                                          too); without an indexer, every dataset read from the chain
   datagora show <id>                     one dataset: licence, price, versions, your access
   datagora buy <id> [--max-price USDC]   buy a download licence
   datagora download <id> --out PATH      decrypt to PATH (a file or directory), SHA-256 verified
@@ -59,9 +66,19 @@ Compute-to-data:
                                           (owners) the algorithms allowed on a dataset and the queue
   datagora providers                     registered compute providers and their prices
 
+Analytics (from the indexer; wash trades left out unless --include-wash):
+  datagora stats [--json] [--include-wash] [--csv REPORT] [--from YYYY-MM-DD --to YYYY-MM-DD] [--dataset ID]
+                                          totals, revenue split, repeat buyers, top datasets, licence mix
+                                          and providers (with --from/--to: per day); --csv prints one report:
+                                          totals, daily, top-datasets, revenue-split, repeat-buyers,
+                                          price-distribution, licence-mix, providers, dataset-sales (needs
+                                          --dataset), wash-trades
+
 Services (each also part of \`npm start\`):
   datagora keynode --index I             one key node of the local threshold network
   datagora ipfs                          the embedded IPFS (Helia) node with its Kubo RPC API
+  datagora indexer                       the indexer: contract events into PGlite (or Postgres at
+                                          DATABASE_URL), with the search and analytics read API
   datagora provider [--account N | --private-key-env VAR]
                                           a compute provider node (bubblewrap sandbox), run by that operator
   datagora help
@@ -155,6 +172,14 @@ async function ipfs(args: string[]): Promise<number> {
   return 0;
 }
 
+async function indexer(args: string[]): Promise<number> {
+  parseArgs({ args, options: {} });
+  const service = await startIndexerService(loadConfig(), (line) => console.log(line));
+  await untilSignal();
+  await service.stop();
+  return 0;
+}
+
 async function keynode(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { index: { type: 'string' } } });
   const config = loadConfig();
@@ -223,6 +248,10 @@ export async function main(argv: string[], root: string): Promise<number> {
         return await compute.providers(args);
       case 'provider':
         return await compute.provider(args);
+      case 'stats':
+        return await stats(args);
+      case 'indexer':
+        return await indexer(args);
       case 'keynode':
         return await keynode(args);
       case 'ipfs':

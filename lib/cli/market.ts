@@ -8,6 +8,9 @@ import { loadConfig, type Config } from '../config';
 import { parsePreset, parsePrice, presetOf } from '../licence/presets';
 import { Market, resolveAccount, type AccountChoice, type DatasetSummary } from '../market';
 import { DEFAULT_GUARD_POLICY } from '../compute/guard';
+import { IndexerClient, type QueryParams } from '../indexer/client';
+import { IndexerUnavailableError } from '../indexer/errors';
+import { parseSearchParams, type SearchResult } from '../indexer/search';
 import type { ComputePolicy } from '../metadata';
 import { progressBar } from './progress';
 import { UsageError } from './usage';
@@ -133,8 +136,95 @@ function computePolicy(algorithms: string | undefined, maxOutputMb: number | und
   };
 }
 
+/** The search flags of `datagora datasets`, as the indexer's search parameters (search.ts). */
+const SEARCH_FLAGS = {
+  q: { type: 'string' },
+  commercial: { type: 'boolean' },
+  derivatives: { type: 'boolean' },
+  'ai-training': { type: 'boolean' },
+  'compute-only': { type: 'boolean' },
+  'min-price': { type: 'string' },
+  'max-price': { type: 'string' },
+  format: { type: 'string' },
+  owner: { type: 'string' },
+  'has-providers': { type: 'boolean' },
+  sort: { type: 'string' },
+  order: { type: 'string' },
+  page: { type: 'string' },
+  'page-size': { type: 'string' },
+  all: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** One row of the `datasets` table, from the indexer or the chain. */
+function datasetRow(d: { id: string; title: string | null; licence: string; price: string; size: number | null; listed: boolean; owner: string }, sales?: number) {
+  return {
+    id: Number(d.id),
+    title: (d.title ?? '(metadata not read yet)').slice(0, 40),
+    licence: d.licence,
+    price: d.price,
+    ...(sales !== undefined ? { sales } : {}),
+    size: d.size === null ? '—' : `${(d.size / 1e6).toFixed(2)} MB`,
+    status: d.listed ? 'listed' : 'delisted',
+    owner: `${d.owner.slice(0, 8)}…`,
+  };
+}
+
+const NO_DATASETS = 'no datasets yet: publish one with `datagora publish <file> --title … --licence … --price …`';
+
 export async function datasets(args: string[]): Promise<number> {
-  const { values } = parse(args, {});
+  const { values, positionals } = parse(args, SEARCH_FLAGS);
+  const params: QueryParams = {
+    q: [values.q, ...positionals].filter(Boolean).join(' ') || undefined,
+    commercial: values.commercial,
+    derivatives: values.derivatives,
+    aiTraining: values['ai-training'],
+    computeOnly: values['compute-only'],
+    minPrice: values['min-price'],
+    maxPrice: values['max-price'],
+    format: values.format,
+    owner: values.owner,
+    hasProviders: values['has-providers'],
+    listed: values.all ? 'all' : undefined,
+    sort: values.sort,
+    order: values.order,
+    page: values.page,
+    pageSize: values['page-size'],
+  };
+  const searching = Object.values(params).some((value) => value !== undefined);
+  // Bad flags are refused here, indexer or not, in the words the indexer would use.
+  parseSearchParams(new URLSearchParams(Object.entries(params).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]]))));
+  const config = configFor(values);
+  let result: SearchResult;
+  try {
+    result = await new IndexerClient(config.indexer.url).search<SearchResult>(params);
+  } catch (error) {
+    // Only the indexer can filter, sort and page; the plain list can come from the chain.
+    if (!(error instanceof IndexerUnavailableError) || searching) throw error;
+    await listFromChain(values);
+    // After the list, so a failing chain read still leads with its error; --json prints the JSON alone.
+    if (!values.json) console.error(`note: the indexer at ${config.indexer.url} does not answer, so this list was read from the chain (no sales figures, no search)`);
+    return 0;
+  }
+  if (values.json) {
+    printJson(result.items);
+    return 0;
+  }
+  if (result.total === 0) {
+    console.log(searching ? 'no datasets match' : NO_DATASETS);
+    return 0;
+  }
+  const pages = Math.ceil(result.total / result.pageSize);
+  if (result.items.length === 0) {
+    console.log(`page ${result.page} is past the last page (${pages}) of ${result.total} datasets`);
+    return 0;
+  }
+  console.table(result.items.map((d) => datasetRow({ ...d, price: d.computeOnly ? `${d.formatted.price}/job` : d.formatted.price }, d.sales)));
+  if (pages > 1) console.log(`page ${result.page} of ${pages} (${result.total} datasets)${result.page < pages ? `; --page ${result.page + 1} for more` : ''}`);
+  return 0;
+}
+
+/** Every dataset, read from the chain and IPFS through the market SDK (without the indexer). */
+async function listFromChain(values: Common): Promise<void> {
   await withMarket(values, async (market) => {
     const list = await market.listDatasets();
     if (values.json) {
@@ -142,22 +232,23 @@ export async function datasets(args: string[]): Promise<number> {
       return;
     }
     if (list.length === 0) {
-      console.log('no datasets yet: publish one with `datagora publish <file> --title … --licence … --price …`');
+      console.log(NO_DATASETS);
       return;
     }
     console.table(
-      list.map((d) => ({
-        id: Number(d.id),
-        title: d.document.title.slice(0, 40),
-        licence: licenceName(d),
-        price: d.terms.computeOnly ? `${market.formatAmount(d.terms.computePrice)}/job` : market.formatAmount(d.terms.downloadPrice),
-        size: `${(d.document.size / 1e6).toFixed(2)} MB`,
-        status: d.listed ? 'listed' : 'delisted',
-        owner: `${d.owner.slice(0, 8)}…`,
-      })),
+      list.map((d) =>
+        datasetRow({
+          id: d.id.toString(),
+          title: d.document.title,
+          licence: licenceName(d),
+          price: d.terms.computeOnly ? `${market.formatAmount(d.terms.computePrice)}/job` : market.formatAmount(d.terms.downloadPrice),
+          size: d.document.size,
+          listed: d.listed,
+          owner: d.owner,
+        }),
+      ),
     );
   });
-  return 0;
 }
 
 export async function show(args: string[]): Promise<number> {

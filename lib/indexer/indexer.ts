@@ -9,7 +9,7 @@
  * rows from the fork block on are dropped, the state tables are rebuilt from the kept events, and indexing
  * goes on from the fork.
  */
-import { decodeEventLog, getAddress, type Abi, type Address, type Chain, type Hex, type Log, type PublicClient, type Transport } from 'viem';
+import { BaseError, decodeEventLog, ResponseBodyTooLargeError, toEventSelector, type Abi, type AbiEvent, type Address, type Chain, type Hex, type Log, type PublicClient, type Transport } from 'viem';
 import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import { connectPublic, readDeployments, type Deployments } from '../chain';
 import type { Config, IndexerConfig } from '../config';
@@ -40,7 +40,8 @@ export interface IndexerStatus {
   lag: number;
   /** True until the first time the indexer reached the head. */
   backfilling: boolean;
-  events: number;
+  /** Logs indexed: state events, licence sales and owners' stablecoin transfers. */
+  logs: number;
   datasets: number;
   /** Datasets whose metadata document is not read yet. */
   pendingMetadata: number;
@@ -63,15 +64,20 @@ interface DecodedEvent {
 
 type ContractKey = 'registry' | 'marketplace' | 'computeMarket' | 'stablecoin';
 
-const ABIS: Record<ContractKey, Abi> = {
-  registry: datasetRegistryAbi,
-  marketplace: marketplaceAbi,
-  computeMarket: computeMarketAbi,
-  stablecoin: mockStablecoinAbi,
-};
+/** Each contract's events by topic (selectors computed once: decoding then never scans the ABI). */
+const EVENTS_BY_TOPIC = Object.fromEntries(
+  Object.entries({ registry: datasetRegistryAbi, marketplace: marketplaceAbi, computeMarket: computeMarketAbi, stablecoin: mockStablecoinAbi } satisfies Record<ContractKey, Abi>).map(([key, abi]) => [
+    key,
+    new Map((abi as Abi).filter((item): item is AbiEvent => item.type === 'event').map((item) => [toEventSelector(item), item])),
+  ]),
+) as Record<ContractKey, Map<Hex, AbiEvent>>;
 
-/** Events that only add rows (bulk-inserted); every other event updates state and is replayed after a reorg. */
+/**
+ * Logs that only add a row to their own table (bulk-inserted, unique by transaction hash and log index there).
+ * Every other log is kept in `events`, updates state, and is replayed after a reorg.
+ */
 const FACT_EVENTS = new Set(['marketplace:LicencePurchased', 'stablecoin:Transfer']);
+const isFact = (event: DecodedEvent) => FACT_EVENTS.has(`${event.contract}:${event.name}`);
 
 /** Owners per stablecoin getLogs call (topics OR-lists stay small for any RPC). */
 const OWNERS_PER_QUERY = 200;
@@ -79,15 +85,59 @@ const OWNERS_PER_QUERY = 200;
 const METADATA_PER_POLL = 16;
 /** Reads of a document that failed to load before the dataset is marked invalid. */
 const METADATA_ATTEMPTS = 5;
-const INSERT_CHUNK = 1_000;
+const INSERT_CHUNK = 5_000;
+/** Largest getLogs answer read (about 60,000 logs); a larger one is asked for again in halves. */
+const MAX_RESPONSE_BYTES = 64 * 2 ** 20;
+/** Logs per getLogs answer below which the next batch may span twice the blocks. */
+const SMALL_ANSWER = 2_500;
 
+const PURCHASE_COLUMNS = 'tx_hash text, log_index int, block_number bigint, "timestamp" timestamptz, dataset_id bigint, buyer text, owner text, terms_id bigint, currency text, price numeric, fee numeric, expires_at timestamptz, wash text';
+const TRANSFER_COLUMNS = 'tx_hash text, log_index int, block_number bigint, "timestamp" timestamptz, token text, "from" text, "to" text, value numeric';
+
+/**
+ * Inserts `rows` (objects keyed by column name) as one JSON parameter per chunk: Postgres parses it in C,
+ * several times faster than thousands of bound parameters. Rows already there are skipped.
+ */
+async function bulkInsert(tx: Database, table: string, columns: string, rows: Record<string, unknown>[]): Promise<void> {
+  const names = sql.raw(columns.split(',').map((column) => column.trim().split(' ')[0]).join(', '));
+  for (const group of chunks(rows, INSERT_CHUNK)) {
+    await tx.execute(sql`insert into ${sql.identifier(table)} (${names}) select ${names} from jsonb_to_recordset(${JSON.stringify(group)}::jsonb) as x(${sql.raw(columns)}) on conflict do nothing`);
+  }
+}
+
+const TRANSFER_EVENT = mockStablecoinAbi.find((item) => item.type === 'event' && item.name === 'Transfer') as Extract<(typeof mockStablecoinAbi)[number], { type: 'event'; name: 'Transfer' }>;
+
+/** RPC answers that mean "ask for fewer blocks": response size caps, result-count and range limits. */
+function isLimitError(error: unknown): boolean {
+  if (error instanceof ResponseBodyTooLargeError) return true;
+  const text = error instanceof BaseError ? `${error.shortMessage} ${error.details ?? ''}` : String(error);
+  return /more than \d+ results|too many (results|logs)|limit exceeded|range (is )?too (large|wide)|exceed(s|ed) (the )?(max|limit)|response size/i.test(text);
+}
+
+/** `read(from, to)`, halving the range while the node says the answer would be too large. */
+async function splitOnLimit<T>(from: number, to: number, read: (from: number, to: number) => Promise<T[]>): Promise<T[]> {
+  try {
+    return await read(from, to);
+  } catch (error) {
+    if (from >= to || !isLimitError(error)) throw error;
+    const middle = Math.floor((from + to) / 2);
+    return [...(await splitOnLimit(from, middle, read)), ...(await splitOnLimit(middle + 1, to, read))];
+  }
+}
+
+/** Decoded arguments as JSON values: bigints as decimal strings. */
 function toJson(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, toJson(v)]));
+  return value;
 }
 
 const str = (value: unknown) => String(value);
 const num = (value: unknown) => Number(value);
-const addr = (value: unknown) => getAddress(String(value));
+/** Addresses as viem decodes them (checksummed), also when read back from stored events. */
+const addr = (value: unknown) => String(value) as Address;
+const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -99,6 +149,8 @@ export class Indexer {
   private readonly addresses: Record<ContractKey, Address>;
   private readonly byAddress: Map<string, ContractKey>;
   private head = 0;
+  /** Blocks per getLogs call: halved when the node refuses an answer as too large, regrown while answers are small. */
+  private span: number;
   private reachedHead = false;
   private reorgs = 0;
   private lastError?: string;
@@ -120,13 +172,14 @@ export class Indexer {
       computeMarket: deployments.contracts.computeMarket,
       stablecoin: deployments.stablecoin.address,
     };
+    this.span = config.batchBlocks;
     this.byAddress = new Map(Object.entries(this.addresses).map(([key, address]) => [address.toLowerCase(), key as ContractKey]));
   }
 
   /** Connects to the chain, storage and database; refuses a database indexed for other contracts. */
   static async open(config: Config, log: (line: string) => void = () => {}): Promise<Indexer> {
     const deployments = readDeployments(config.deploymentsFile);
-    const client = await connectPublic(config.chain.rpcUrl, deployments.chainId);
+    const client = await connectPublic(config.chain.rpcUrl, deployments.chainId, { maxResponseBytes: MAX_RESPONSE_BYTES });
     const database = await openDatabase(config.indexer.database);
     try {
       const start = await client.getBlock({ blockNumber: BigInt(deployments.startBlock) });
@@ -183,7 +236,7 @@ export class Indexer {
     const from = lastBlock + 1;
     let applied = 0;
     if (from <= this.head) {
-      const to = Math.min(from + this.config.batchBlocks - 1, this.head);
+      const to = Math.min(from + this.span - 1, this.head);
       await this.applyRange(from, to);
       applied = to - from + 1;
     }
@@ -229,8 +282,8 @@ export class Indexer {
   async status(): Promise<IndexerStatus> {
     const [{ lastBlock }, [counts]] = await Promise.all([
       this.cursor(),
-      this.database.rows<{ events: number; datasets: number; pending: number }>(
-        sql`select (select count(*)::int from events) as events, (select count(*)::int from datasets) as datasets, (select count(*)::int from datasets where metadata_status = 'pending') as pending`,
+      this.database.rows<{ logs: number; datasets: number; pending: number }>(
+        sql`select (select count(*) from events) + (select count(*) from purchases) + (select count(*) from token_transfers) as logs, (select count(*) from datasets) as datasets, (select count(*) from datasets where metadata_status = 'pending') as pending`,
       ),
     ]);
     return {
@@ -240,7 +293,7 @@ export class Indexer {
       head: this.head,
       lag: Math.max(0, this.head - lastBlock),
       backfilling: !this.reachedHead,
-      events: counts!.events,
+      logs: counts!.logs,
       datasets: counts!.datasets,
       pendingMetadata: counts!.pending,
       reorgs: this.reorgs,
@@ -284,8 +337,7 @@ export class Indexer {
       for (const table of [t.datasets, t.terms, t.providers, t.jobs]) await tx.delete(table);
       const kept = await tx.select().from(t.events).orderBy(asc(t.events.blockNumber), asc(t.events.logIndex));
       for (const row of kept) {
-        const event = { ...row, contract: row.contract as ContractKey, txHash: row.txHash as Hex, blockHash: row.blockHash as Hex, args: row.args as Record<string, unknown> };
-        if (!FACT_EVENTS.has(`${event.contract}:${event.name}`)) await this.applyState(tx, event);
+        await this.applyState(tx, { ...row, contract: row.contract as ContractKey, txHash: row.txHash as Hex, blockHash: row.blockHash as Hex, args: row.args as Record<string, unknown> });
       }
       await this.flagWash(tx, 'all');
       await updateRollups(tx, 'all', this.unit);
@@ -302,9 +354,11 @@ export class Indexer {
   private decode(log: Log<bigint, number, false>, timestamps: Map<number, Date>): DecodedEvent | undefined {
     const contract = this.byAddress.get(log.address.toLowerCase());
     if (!contract) return undefined;
+    const item = log.topics[0] && EVENTS_BY_TOPIC[contract].get(log.topics[0]);
     let decoded: { eventName: string; args: unknown };
     try {
-      decoded = decodeEventLog({ abi: ABIS[contract], data: log.data, topics: log.topics, strict: true }) as { eventName: string; args: unknown };
+      if (!item) throw new Error('unknown event');
+      decoded = decodeEventLog({ abi: [item], data: log.data, topics: log.topics, strict: true }) as { eventName: string; args: unknown };
     } catch {
       this.log(`skipping an undecodable log of ${contract} in ${log.transactionHash}`);
       return undefined;
@@ -344,13 +398,9 @@ export class Indexer {
     const logs: Log<bigint, number, false>[] = [];
     for (const group of chunks(owners, OWNERS_PER_QUERY)) {
       logs.push(
-        ...(await this.client.getLogs({
-          address: this.addresses.stablecoin,
-          event: mockStablecoinAbi.find((item) => item.type === 'event' && item.name === 'Transfer') as Extract<(typeof mockStablecoinAbi)[number], { type: 'event'; name: 'Transfer' }>,
-          args: { from: group as Address[] },
-          fromBlock: BigInt(from),
-          toBlock: BigInt(to),
-        })),
+        ...(await splitOnLimit(from, to, (a, b) =>
+          this.client.getLogs({ address: this.addresses.stablecoin, event: TRANSFER_EVENT, args: { from: group as Address[] }, fromBlock: BigInt(a), toBlock: BigInt(b) }),
+        )),
       );
     }
     return logs;
@@ -358,21 +408,27 @@ export class Indexer {
 
   private async applyRange(from: number, to: number): Promise<void> {
     const market = [this.addresses.registry, this.addresses.marketplace, this.addresses.computeMarket];
-    const marketLogs = await this.client.getLogs({ address: market, fromBlock: BigInt(from), toBlock: BigInt(to) });
+    let widest = to - from + 1;
+    const marketLogs = await splitOnLimit(from, to, async (a, b) => {
+      const logs = await this.client.getLogs({ address: market, fromBlock: BigInt(a), toBlock: BigInt(b) });
+      widest = Math.min(widest, b - a + 1);
+      return logs;
+    });
+    this.span = widest < to - from + 1 ? widest : marketLogs.length < SMALL_ANSWER ? Math.min(this.config.batchBlocks, this.span * 2) : this.span;
     const end = await this.client.getBlock({ blockNumber: BigInt(to) });
     await this.db.transaction(async (tx) => {
       // State first: the batch's new owners count for the transfers read below.
       const marketTimes = await this.timestamps(marketLogs);
       const marketEvents = marketLogs.map((log) => this.decode(log, marketTimes)).filter((e): e is DecodedEvent => e !== undefined);
-      const fresh = await this.insertEvents(tx, marketEvents);
-      for (const event of fresh) if (!FACT_EVENTS.has(`${event.contract}:${event.name}`)) await this.applyState(tx, event);
+      const fresh = await this.insertEvents(tx, marketEvents.filter((e) => !isFact(e)));
+      for (const event of fresh) await this.applyState(tx, event);
 
       const owners = (await tx.selectDistinct({ owner: t.datasets.owner }).from(t.datasets)).map((row) => row.owner);
       const transferLogs = owners.length > 0 ? await this.ownerTransfers(owners, from, to) : [];
       const transferTimes = await this.timestamps(transferLogs);
-      const transfers = await this.insertEvents(tx, transferLogs.map((log) => this.decode(log, transferTimes)).filter((e): e is DecodedEvent => e !== undefined));
+      const transfers = transferLogs.map((log) => this.decode(log, transferTimes)).filter((e): e is DecodedEvent => e !== undefined);
 
-      await this.insertFacts(tx, [...fresh, ...transfers]);
+      await this.insertFacts(tx, [...marketEvents.filter(isFact), ...transfers]);
       await this.flagWash(tx, { fromBlock: from, toBlock: to });
       await updateRollups(tx, { fromBlock: from, toBlock: to }, this.unit);
 
@@ -409,26 +465,26 @@ export class Indexer {
         const a = e.args;
         const expiresAt = BigInt(str(a.expiresAt));
         return {
-          txHash: e.txHash,
-          logIndex: e.logIndex,
-          blockNumber: e.blockNumber,
-          timestamp: e.timestamp,
-          datasetId: num(a.datasetId),
+          tx_hash: e.txHash,
+          log_index: e.logIndex,
+          block_number: e.blockNumber,
+          timestamp: e.timestamp.toISOString(),
+          dataset_id: num(a.datasetId),
           buyer: addr(a.buyer),
           owner: addr(a.owner),
-          termsId: num(a.termsId),
+          terms_id: num(a.termsId),
           currency: addr(a.currency),
           price: str(a.price),
           fee: str(a.fee),
-          expiresAt: expiresAt >= 2n ** 64n - 1n ? null : new Date(Number(expiresAt) * 1000),
+          expires_at: expiresAt >= 2n ** 64n - 1n ? null : new Date(Number(expiresAt) * 1000).toISOString(),
           wash: addr(a.buyer) === addr(a.owner) ? 'self' : null,
         };
       });
     const transfers = events
       .filter((e) => e.contract === 'stablecoin' && e.name === 'Transfer')
-      .map((e) => ({ txHash: e.txHash, logIndex: e.logIndex, blockNumber: e.blockNumber, timestamp: e.timestamp, token: this.addresses.stablecoin, from: addr(e.args.from), to: addr(e.args.to), value: str(e.args.value) }));
-    for (const group of chunks(purchases, INSERT_CHUNK)) await tx.insert(t.purchases).values(group).onConflictDoNothing();
-    for (const group of chunks(transfers, INSERT_CHUNK)) await tx.insert(t.tokenTransfers).values(group).onConflictDoNothing();
+      .map((e) => ({ tx_hash: e.txHash, log_index: e.logIndex, block_number: e.blockNumber, timestamp: e.timestamp.toISOString(), token: this.addresses.stablecoin, from: addr(e.args.from), to: addr(e.args.to), value: str(e.args.value) }));
+    await bulkInsert(tx, 'purchases', PURCHASE_COLUMNS, purchases);
+    await bulkInsert(tx, 'token_transfers', TRANSFER_COLUMNS, transfers);
   }
 
   /**
@@ -505,7 +561,7 @@ export class Indexer {
         return;
       case 'registry:Transfer':
         // The data NFT changed hands (mints are DatasetPublished's).
-        if (addr(a.from) !== addr('0x0000000000000000000000000000000000000000')) await tx.update(t.datasets).set({ owner: addr(a.to) }).where(eq(t.datasets.id, num(a.tokenId)));
+        if (addr(a.from) !== ZERO_ADDRESS) await tx.update(t.datasets).set({ owner: addr(a.to) }).where(eq(t.datasets.id, num(a.tokenId)));
         return;
       case 'computeMarket:ProviderRegistered':
         await tx

@@ -81,4 +81,12 @@ export async function updateRollups(db: Database, scope: RollupScope, unit: bigi
     on conflict (dataset_id, buyer) do update set
       purchases = dataset_buyers.purchases + excluded.purchases,
       wash_purchases = dataset_buyers.wash_purchases + excluded.wash_purchases`);
+  const touched = scope === 'all' ? sql`true` : sql`b.dataset_id in (select p.dataset_id from purchases p where ${purchasesIn(scope)})`;
+  await db.execute(sql`
+    update sales_rollup r set buyers = case when r.wash then c.flagged else c.real end
+    from (
+      select b.dataset_id::text as key, count(*) filter (where b.purchases > 0) as real, count(*) filter (where b.purchases = 0 and b.wash_purchases > 0) as flagged
+      from dataset_buyers b where ${touched} group by b.dataset_id
+    ) c
+    where r.dimension = 'dataset' and r.key = c.key`);
 }

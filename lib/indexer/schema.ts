@@ -9,6 +9,7 @@
  * - rollups (sales_rollup, buyers, dataset_buyers) that analytics read instead of scanning every purchase,
  *   recomputed for the keys each batch touched.
  */
+import { sql } from 'drizzle-orm';
 import { bigint, boolean, customType, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 const amount = (name: string) => numeric(name, { precision: 78, scale: 0 }).notNull();
@@ -145,6 +146,8 @@ export const purchases = pgTable(
     index('purchases_dataset').on(t.datasetId, t.timestamp),
     index('purchases_buyer').on(t.buyer),
     index('purchases_block').on(t.blockNumber),
+    // The wash-trades report lists flagged sales, latest first: a few percent of the rows at most.
+    index('purchases_wash').on(t.timestamp).where(sql`wash is not null`),
   ],
 );
 
@@ -218,6 +221,11 @@ export const salesRollup = pgTable(
     sales: integer('sales').notNull(),
     volume: amount('volume'),
     fees: amount('fees'),
+    /**
+     * Dataset rows only: distinct buyers — on the real row, buyers with a real purchase; on the flagged row,
+     * buyers whose every purchase was flagged — so the two rows add up to all distinct buyers.
+     */
+    buyers: integer('buyers').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.dimension, t.key, t.wash] })],
 );

@@ -101,7 +101,11 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
 
   beforeAll(async () => {
     services = await startTestServices();
-    [ownerA, ownerB, buyer, buyer2, puppet] = await Promise.all([OWNER_A, OWNER_B, BUYER, BUYER_2, SOCK_PUPPET].map((i) => services.market(i)));
+    ownerA = await services.market(OWNER_A);
+    ownerB = await services.market(OWNER_B);
+    buyer = await services.market(BUYER);
+    buyer2 = await services.market(BUYER_2);
+    puppet = await services.market(SOCK_PUPPET);
   });
   afterAll(async () => {
     for (const indexer of indexers) await indexer.stop();
@@ -214,7 +218,7 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     expect(await dump(resumed.indexer)).toEqual(tables);
 
     const status = await resumed.indexer.status();
-    expect(status).toMatchObject({ lag: 0, backfilling: false, datasets: 3, pendingMetadata: 0, events: tables.events!.length });
+    expect(status).toMatchObject({ lag: 0, backfilling: false, datasets: 3, pendingMetadata: 0, logs: tables.events!.length + tables.purchases!.length + tables.transfers!.length });
     await close(resumed.indexer);
   });
 

@@ -136,6 +136,7 @@ CREATE TABLE "sales_rollup" (
 	"sales" integer NOT NULL,
 	"volume" numeric(78, 0) NOT NULL,
 	"fees" numeric(78, 0) NOT NULL,
+	"buyers" integer DEFAULT 0 NOT NULL,
 	CONSTRAINT "sales_rollup_dimension_key_wash_pk" PRIMARY KEY("dimension","key","wash")
 );
 --> statement-breakpoint
@@ -175,5 +176,6 @@ CREATE INDEX "jobs_provider" ON "jobs" USING btree ("provider_id");--> statement
 CREATE INDEX "purchases_dataset" ON "purchases" USING btree ("dataset_id","timestamp");--> statement-breakpoint
 CREATE INDEX "purchases_buyer" ON "purchases" USING btree ("buyer");--> statement-breakpoint
 CREATE INDEX "purchases_block" ON "purchases" USING btree ("block_number");--> statement-breakpoint
+CREATE INDEX "purchases_wash" ON "purchases" USING btree ("timestamp") WHERE wash is not null;--> statement-breakpoint
 CREATE INDEX "token_transfers_to" ON "token_transfers" USING btree ("to","from","timestamp");--> statement-breakpoint
 CREATE INDEX "token_transfers_block" ON "token_transfers" USING btree ("block_number");
