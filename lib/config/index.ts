@@ -37,7 +37,8 @@ export const envSchema = z
     DATAGORA_PROVIDER_GPU_PRICE: z.string().regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount like 0.5').default('0.5'),
     DATAGORA_PROVIDER_JOB_MEMORY_MB: z.coerce.number().int().min(64).default(2048),
     DATAGORA_PROVIDER_JOB_DISK_MB: z.coerce.number().int().min(16).default(1024),
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    // Empty means unset: the embedded PGlite.
+    DATABASE_URL: z.preprocess((value) => (value === '' ? undefined : value), z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional()),
     DATAGORA_INDEXER_PORT: port.default(7490),
     DATAGORA_INDEXER_URL: z.url().optional(),
     DATAGORA_INDEXER_CONFIRMATIONS: z.coerce.number().int().min(0).max(1_000).default(12),

@@ -30,6 +30,8 @@ export interface DemoDataset {
   owner: number;
   /** Dev accounts that buy a licence. */
   buyers: number[];
+  /** An account the owner funds to buy the dataset: a wash trade, for the analytics to flag. */
+  washBuyer?: number;
   rows: (rand: () => number) => Iterable<string>;
 }
 
@@ -149,6 +151,7 @@ export const DEMO_DATASETS: DemoDataset[] = [
     price: '60',
     owner: 6,
     buyers: [2, 7],
+    washBuyer: 8,
     *rows(rand) {
       const intents: [string, string[]][] = [
         ['refund', ['I want my money back for order', 'Please refund the charge on order', 'Can I get a refund for']],

@@ -1,11 +1,13 @@
 /**
  * Seeds a fresh local market: six demo datasets under different licences, published by dev accounts, with
- * a few purchases between them, all through the market SDK like a user would.
+ * a few purchases between them, all through the market SDK like a user would — and one wash trade (an owner
+ * funds an account that then buys their dataset) for the analytics' wash-trade filter to catch.
  */
 import path from 'node:path';
-import { devAccount } from '../chain';
+import { devAccount, walletFor } from '../chain';
 import type { Config } from '../config';
 import { parsePrice } from '../licence/presets';
+import { mockStablecoinAbi } from '../contracts';
 import { Market } from '../market';
 import { DEMO_DATASETS, writeDemoFile } from './datasets';
 
@@ -23,6 +25,7 @@ export async function seedDemoMarket(config: Config, log: (line: string) => void
     }
     return market;
   };
+  const ids: bigint[] = [];
   try {
     for (const [i, dataset] of DEMO_DATASETS.entries()) {
       const file = await writeDemoFile(dir, dataset, 1000 + i);
@@ -34,12 +37,25 @@ export async function seedDemoMarket(config: Config, log: (line: string) => void
         { preset: dataset.licence },
         { download: parsePrice(dataset.price, decimals), compute: parsePrice(dataset.computePrice ?? '0', decimals) },
       );
+      ids.push(datasetId);
       log(`demo dataset ${datasetId}: "${dataset.title}" (${dataset.licence}) by account ${dataset.owner}`);
       for (const buyer of dataset.buyers) {
         await (await marketOf(buyer)).buyLicence(datasetId);
         log(`  account ${buyer} bought a licence`);
       }
     }
+    const washed = DEMO_DATASETS.findIndex((d) => d.washBuyer !== undefined);
+    const { owner, washBuyer, price } = DEMO_DATASETS[washed]!;
+    const seller = await marketOf(owner);
+    const funding = await walletFor(seller.publicClient, devAccount(owner)).writeContract({
+      address: seller.deployments.stablecoin.address,
+      abi: mockStablecoinAbi,
+      functionName: 'transfer',
+      args: [devAccount(washBuyer!).address, parsePrice(price, seller.deployments.stablecoin.decimals)],
+    });
+    await seller.publicClient.waitForTransactionReceipt({ hash: funding });
+    await (await marketOf(washBuyer!)).buyLicence(ids[washed]!);
+    log(`  account ${owner} sent account ${washBuyer} ${price} ${seller.deployments.stablecoin.symbol}, which bought dataset ${ids[washed]} with it (a wash trade)`);
   } finally {
     await Promise.all([...markets.values()].map((m) => m.close()));
   }

@@ -176,6 +176,25 @@ async function startIndexer(config: Config, root: string, env: NodeJS.ProcessEnv
 }
 
 /**
+ * Waits until the indexer has applied the chain's current head and read every metadata document, so the first
+ * page view and `datagora datasets` show the whole market. A slow indexer only delays, never stops, the stack.
+ */
+async function waitForIndexer(config: Config, log: (line: string) => void): Promise<void> {
+  const client = await connectPublic(config.chain.rpcUrl);
+  const head = Number(await client.getBlockNumber());
+  const deadline = Date.now() + SERVICE_READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const status = (await fetch(`${config.indexer.url}/health`).then((r) => r.json())) as { lastBlock: number; pendingMetadata: number };
+    if (status.lastBlock >= head && status.pendingMetadata === 0) {
+      log(`indexed up to block ${status.lastBlock}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  log(`still catching up with block ${head}: search and analytics fill in as it does`);
+}
+
+/**
  * Starts the compute provider node as dev account {@link PROVIDER_DEV_ACCOUNT} on the embedded chain. On a
  * remote chain the operator runs `datagora provider --private-key-env …` with their own key.
  */
@@ -225,6 +244,7 @@ export async function startStack(config: Config, options: StackOptions): Promise
       await seedDemoMarket(config, demoLog);
     }
     await startProvider(config, options.root, env, services);
+    await waitForIndexer(config, prefixedLogger('indexer'));
     if (!options.dev) await ensureProductionBuild(options.root, env, webLog);
     web = startWeb(options.root, { host: config.web.host, port: config.web.port, dev: options.dev ?? false }, env, webLog);
     await waitForWeb(config.web.url, web);

@@ -57,6 +57,7 @@ export function cliEnv(config: Config): Record<string, string> {
     DATAGORA_KEYNODE_PORT: config.keyNetwork.adapter === 'local' ? String(config.keyNetwork.basePort) : '',
     DATAGORA_SIWE_DOMAIN: config.siweDomain,
     DATAGORA_PROVIDER_PORT: String(config.compute.port),
+    DATAGORA_INDEXER_PORT: String(config.indexer.port),
   };
 }
 
@@ -84,6 +85,8 @@ export async function startTestServices(options: { keyNodes?: number; threshold?
     const ipfsPort = await freePorts(1);
     const keyBase = await freePorts(nodes);
     const providerPort = await freePorts(1);
+    // No indexer listens here unless a test starts one: the CLI then falls back to the chain.
+    const indexerPort = await freePorts(1);
     const config = loadConfig({
       DATAGORA_HOME: home,
       DATAGORA_CHAIN: 'rpc',
@@ -93,6 +96,7 @@ export async function startTestServices(options: { keyNodes?: number; threshold?
       DATAGORA_KEYNODE_THRESHOLD: String(threshold),
       DATAGORA_KEYNODE_PORT: String(keyBase),
       DATAGORA_PROVIDER_PORT: String(providerPort),
+      DATAGORA_INDEXER_PORT: String(indexerPort),
     });
     writeDeployments(config.deploymentsFile, chain.deployments);
     if (config.storage.adapter !== 'helia' || config.keyNetwork.adapter !== 'local') throw new Error('test services need the embedded adapters');

@@ -21,6 +21,7 @@ describe('datagora start', () => {
   const ipfsPort = workerPort(5200);
   const keyPort = 7600 + 10 * Number(process.env.JEST_WORKER_ID ?? '1');
   const providerPort = workerPort(7700);
+  const indexerPort = workerPort(7800);
   const env = {
     DATAGORA_HOME: home,
     DATAGORA_ANVIL_PORT: String(anvilPort),
@@ -28,6 +29,9 @@ describe('datagora start', () => {
     DATAGORA_IPFS_PORT: String(ipfsPort),
     DATAGORA_KEYNODE_PORT: String(keyPort),
     DATAGORA_PROVIDER_PORT: String(providerPort),
+    DATAGORA_INDEXER_PORT: String(indexerPort),
+    // The stack's own embedded database, even when DATABASE_URL points the indexer suites at a Postgres.
+    DATABASE_URL: '',
   };
   const url = `http://127.0.0.1:${webPort}`;
   let stack: CliRun | undefined;
@@ -71,7 +75,7 @@ describe('datagora start', () => {
     };
     const deployments = readDeployments(path.join(home, 'deployments.json'));
     expect(health.status).toBe('ok');
-    expect(Object.keys(health.components).sort()).toEqual(['chain', 'contracts', 'keynode0', 'keynode1', 'keynode2', 'provider', 'storage', 'web']);
+    expect(Object.keys(health.components).sort()).toEqual(['chain', 'contracts', 'indexer', 'keynode0', 'keynode1', 'keynode2', 'provider', 'storage', 'web']);
     for (const component of Object.values(health.components)) expect(component.status).toBe('ok');
     expect(health.components.storage!.details.adapter).toBe('helia');
     expect(health.components.keynode0!.details).toMatchObject({ index: 0, threshold: 2, nodes: 3, chainId: 31337 });
@@ -84,6 +88,8 @@ describe('datagora start', () => {
       stablecoin: deployments.stablecoin.address,
     });
     expect(health.components.web!.status).toBe('ok');
+    expect(health.components.indexer!.details).toMatchObject({ adapter: 'pglite', chainId: 31337, datasets: 6, pendingMetadata: 0 });
+    expect(health.components.indexer!.details.lag).toBeLessThanOrEqual(2);
 
     const page = await fetch(url);
     expect(page.status).toBe(200);
@@ -146,6 +152,44 @@ describe('datagora start', () => {
     expect((await run(['receipt', 'verify', path.join(out, 'receipt.json')])).code).toBe(0);
   });
 
+  it('indexes the market: datagora stats, /api/analytics and search report it, wash trade excluded', async () => {
+    const run = async (args: string[]) => {
+      const child = runCli(args, env);
+      return { code: await child.exit, output: child.output() };
+    };
+    // The indexer follows the chain within a poll; wait until it has the head.
+    const client = await connectPublic(`http://127.0.0.1:${anvilPort}`);
+    const head = Number(await client.getBlockNumber());
+    for (let i = 0; i < 100; i++) {
+      const status = (await (await fetch(`http://127.0.0.1:${indexerPort}/health`)).json()) as { lastBlock: number };
+      if (status.lastBlock >= head) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    // Demo: 10 real sales worth 325 dUSD and a wash trade of 60; then Tides sold at 9.99; one compute job.
+    const stats = await run(['stats', '--json']);
+    expect(stats.code).toBe(0);
+    const { totals } = JSON.parse(stats.output) as { totals: { datasets: number; licences: number; jobs: number; licenceVolume: { value: string }; flagged: { licences: number; volume: { value: string } } } };
+    expect(totals).toMatchObject({ datasets: 7, licences: 11, jobs: 1, licenceVolume: { value: '334.99' }, flagged: { licences: 1, volume: { value: '60' } } });
+    const withWash = JSON.parse((await run(['stats', '--json', '--include-wash'])).output) as { totals: { licences: number } };
+    expect(withWash.totals.licences).toBe(12);
+
+    const api = await fetch(`${url}/api/analytics/top-datasets?by=revenue&limit=1`);
+    expect(api.status).toBe(200);
+    expect(await api.json()).toMatchObject({ datasets: [{ datasetId: 2, revenue: { value: '120' }, sales: 3 }] });
+    const csv = await fetch(`${url}/api/analytics/licence-mix.csv`);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(await csv.text()).toMatch(/^preset,sales,volume\r\n/);
+    const bad = await fetch(`${url}/api/analytics/totals?wash=maybe`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ parameter: 'wash' });
+
+    const found = JSON.parse((await run(['datasets', 'tides', '--json'])).output) as { id: string; title: string }[];
+    expect(found.map((d) => d.title)).toEqual(['Tides']);
+    const search = await fetch(`${url}/api/datasets?computeOnly=true`);
+    expect(((await search.json()) as { items: { title: string }[] }).items.map((d) => d.title)).toEqual(['Synthetic ICU patient vitals (compute-only)']);
+  });
+
   it('names the taken port and the variable that moves it', async () => {
     const webTaken = runCli(['start'], { ...env, DATAGORA_HOME: `${home}-other` });
     expect(await webTaken.exit).toBe(2);
@@ -164,6 +208,7 @@ describe('datagora start', () => {
       DATAGORA_IPFS_PORT: String(ipfsPort + 50),
       DATAGORA_KEYNODE_PORT: String(keyPort + 500),
       DATAGORA_PROVIDER_PORT: String(providerPort + 50),
+      DATAGORA_INDEXER_PORT: String(indexerPort + 50),
     });
     expect(await chainTaken.exit).toBe(2);
     expect(chainTaken.output()).toContain(`port ${anvilPort}`);
