@@ -25,3 +25,10 @@ export class IndexerMismatchError extends DatagoraError {
     super(`the indexer database belongs to ${what}`, 'point DATABASE_URL at an empty database, or delete .datagora/indexer to rebuild it from the chain');
   }
 }
+
+/** The HTTP answer to a failed search or report: 400 naming the parameter, 503 when the indexer is away. */
+export function failureResponse(error: unknown): { status: 400 | 503; body: Record<string, string> } | undefined {
+  if (error instanceof QueryError) return { status: 400, body: { error: 'bad-query', parameter: error.parameter, message: error.detail, hint: error.hint } };
+  if (error instanceof IndexerUnavailableError) return { status: 503, body: { error: 'indexer-unavailable', message: error.message, hint: error.hint } };
+  return undefined;
+}

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { DatagoraError } from '../errors';
 import { assertPortFree } from '../net/ports';
 import { parseAnalyticsParams, reportCsv, runReport } from './analytics';
-import { QueryError } from './errors';
+import { failureResponse } from './errors';
 import type { Indexer } from './indexer';
 import { parseSearchParams, searchDatasets } from './search';
 
@@ -42,7 +42,8 @@ export async function startIndexerServer(indexer: Indexer, host: string, port: n
         }
         send(response, 404, { error: 'not-found', message: `no such path: ${url.pathname}` });
       } catch (error) {
-        if (error instanceof QueryError) return send(response, 400, { error: 'bad-query', parameter: error.parameter, message: error.detail, hint: error.hint });
+        const failure = failureResponse(error);
+        if (failure) return send(response, failure.status, failure.body);
         log(`${url.pathname} failed: ${error instanceof Error ? error.message : String(error)}`);
         send(response, 500, { error: 'internal', message: error instanceof DatagoraError ? error.message : 'the indexer could not answer; see its log' });
       }

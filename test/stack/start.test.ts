@@ -50,6 +50,18 @@ describe('datagora start', () => {
     return run;
   }
 
+  /** The indexer follows the chain within a poll: waits until it has the head. */
+  async function waitForIndexer(): Promise<void> {
+    const client = await connectPublic(`http://127.0.0.1:${anvilPort}`);
+    const head = Number(await client.getBlockNumber());
+    for (let i = 0; i < 100; i++) {
+      const status = (await (await fetch(`http://127.0.0.1:${indexerPort}/health`)).json()) as { lastBlock: number };
+      if (status.lastBlock >= head) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`the indexer did not reach block ${head}`);
+  }
+
   async function stopStack(run: CliRun): Promise<void> {
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);
@@ -157,14 +169,7 @@ describe('datagora start', () => {
       const child = runCli(args, env);
       return { code: await child.exit, output: child.output() };
     };
-    // The indexer follows the chain within a poll; wait until it has the head.
-    const client = await connectPublic(`http://127.0.0.1:${anvilPort}`);
-    const head = Number(await client.getBlockNumber());
-    for (let i = 0; i < 100; i++) {
-      const status = (await (await fetch(`http://127.0.0.1:${indexerPort}/health`)).json()) as { lastBlock: number };
-      if (status.lastBlock >= head) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitForIndexer();
 
     // Demo: 10 real sales worth 325 dUSD and a wash trade of 60; then Tides sold at 9.99; one compute job.
     const stats = await run(['stats', '--json']);
@@ -249,9 +254,18 @@ describe('datagora start', () => {
     const blockBefore = await client.getBlockNumber();
     const termsBefore = await client.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'termsCount' });
 
+    await waitForIndexer();
+    const statsBefore = await runCli(['stats', '--json', '--include-wash'], env);
+    expect(await statsBefore.exit).toBe(0);
+
     await stopStack(stack!);
     stack = await startStack();
     expect(stack.output()).toMatch(/\[deploy\]\s+contracts found on chain 31337/);
+    // The indexer resumes from its cursor in the kept PGlite database: nothing lost, nothing counted twice.
+    await waitForIndexer();
+    const statsAfter = await runCli(['stats', '--json', '--include-wash'], env);
+    expect(await statsAfter.exit).toBe(0);
+    expect(JSON.parse(statsAfter.output())).toEqual(JSON.parse(statsBefore.output()));
     expect(stack.output()).toMatch(/\[web\]\s+production build is up to date/);
     expect(readFileSync(deploymentsFile, 'utf8')).toBe(before);
 

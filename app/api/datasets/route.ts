@@ -1,6 +1,6 @@
 import { loadConfig } from '@/lib/config';
 import { IndexerClient } from '@/lib/indexer/client';
-import { IndexerUnavailableError, QueryError } from '@/lib/indexer/errors';
+import { failureResponse } from '@/lib/indexer/errors';
 import { parseSearchParams } from '@/lib/indexer/search';
 
 export const dynamic = 'force-dynamic';
@@ -18,8 +18,8 @@ export async function GET(request: Request): Promise<Response> {
     const result = await new IndexerClient(loadConfig().indexer.url).search(Object.fromEntries(params));
     return Response.json(result, { headers });
   } catch (error) {
-    if (error instanceof QueryError) return Response.json({ error: 'bad-query', parameter: error.parameter, message: error.detail, hint: error.hint }, { status: 400, headers });
-    if (error instanceof IndexerUnavailableError) return Response.json({ error: 'indexer-unavailable', message: error.message, hint: error.hint }, { status: 503, headers });
+    const failure = failureResponse(error);
+    if (failure) return Response.json(failure.body, { status: failure.status, headers });
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 import { loadConfig } from '@/lib/config';
 import { parseAnalyticsParams } from '@/lib/indexer/analytics';
 import { IndexerClient } from '@/lib/indexer/client';
-import { IndexerUnavailableError, QueryError } from '@/lib/indexer/errors';
+import { failureResponse } from '@/lib/indexer/errors';
 
 export const dynamic = 'force-dynamic';
 
@@ -23,8 +23,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ repo
     const body = await client.csv(name, Object.fromEntries(query));
     return new Response(body, { headers: { ...headers, 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="datagora-${name}.csv"` } });
   } catch (error) {
-    if (error instanceof QueryError) return Response.json({ error: 'bad-query', parameter: error.parameter, message: error.detail, hint: error.hint }, { status: 400, headers });
-    if (error instanceof IndexerUnavailableError) return Response.json({ error: 'indexer-unavailable', message: error.message, hint: error.hint }, { status: 503, headers });
+    const failure = failureResponse(error);
+    if (failure) return Response.json(failure.body, { status: failure.status, headers });
     throw error;
   }
 }
