@@ -14,6 +14,8 @@ import { measureStorage } from './storage';
 import { measureJobOverhead } from './compute';
 import { measureGuard } from './guard';
 import { measureSandbox } from './sandbox';
+import { measureIndexer } from './indexer';
+import { DATABASE_KINDS } from '../test/helpers/database';
 
 /** Prints figures with their targets (upper bounds unless `atLeast`). */
 function printFigures(title: string, figures: PublishFigure[]): void {
@@ -34,50 +36,60 @@ function largeSizes(): number[] {
   return (process.env.DATAGORA_BENCH_LARGE ?? '1000,5000').split(',').filter(Boolean).map(Number);
 }
 
+/** Every section, in the order they run; DATAGORA_BENCH=indexer,compute runs only those. */
+const SECTIONS = ['gas', 'storage', 'publish', 'access', 'sandbox', 'guard', 'compute', 'indexer'] as const;
+
+function chosenSections(): Set<string> {
+  const names = (process.env.DATAGORA_BENCH ?? '').split(',').filter(Boolean);
+  const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`DATAGORA_BENCH: unknown section ${unknown.join(', ')} (sections: ${SECTIONS.join(', ')})`);
+  return new Set(names.length > 0 ? names : SECTIONS);
+}
+
 async function main(): Promise<void> {
   const started = new Date();
-  const gas = await measureGas(Number(process.env.DATAGORA_BENCH_PORT ?? 8650));
-
-  console.log('\nGas used per transaction (embedded anvil, solc optimizer 10,000 runs)\n');
-  const rows = gas.map((f) => ({
-    transaction: f.name,
-    gas: f.gas.toLocaleString('en-US'),
-    target: f.target ? `≤ ${f.target.toLocaleString('en-US')}` : '',
-    verdict: f.target ? (f.gas <= f.target ? 'within' : 'OVER') : '',
-    note: f.note ?? '',
-  }));
-  console.table(rows);
-
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'datagora-bench-'));
-  let storage;
-  try {
-    storage = await measureStorage(scratch, { memoryFileBytes: 0 });
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-  printFigures('Storage: the embedded Helia node', storage);
-  const publish = await measurePublish({ throughputMb: 200, largeSizesMb: largeSizes() });
-  printFigures('Publish and download (CLI processes against the embedded services)', publish);
-  const access = await measureAccess({ port: Number(process.env.DATAGORA_BENCH_PORT ?? 8650) + 10 });
-  printFigures('Licensed decrypt through the 2-of-3 key network', access);
-  const sandbox = await measureSandbox();
-  printFigures('Compute sandbox start (bwrap, cgroups, tmpfs areas)', sandbox);
-  const guard = await measureGuard();
-  printFigures('Output guard (1M-row CSV)', guard);
-  const compute = await measureJobOverhead();
-  printFigures('Compute-to-data jobs (chain, IPFS, key network, provider node)', compute);
-
-  const results = {
+  const run = chosenSections();
+  const results: Record<string, unknown> = {
     startedAt: started.toISOString(),
     machine: { node: process.version, platform: `${os.platform()}/${os.arch()}`, cpus: os.cpus().length },
-    gas,
-    storage,
-    publish,
-    access,
-    sandbox,
-    guard,
-    compute,
   };
+  if (run.has('gas')) {
+    const gas = await measureGas(Number(process.env.DATAGORA_BENCH_PORT ?? 8650));
+    console.log('\nGas used per transaction (embedded anvil, solc optimizer 10,000 runs)\n');
+    console.table(
+      gas.map((f) => ({
+        transaction: f.name,
+        gas: f.gas.toLocaleString('en-US'),
+        target: f.target ? `≤ ${f.target.toLocaleString('en-US')}` : '',
+        verdict: f.target ? (f.gas <= f.target ? 'within' : 'OVER') : '',
+        note: f.note ?? '',
+      })),
+    );
+    results.gas = gas;
+  }
+  if (run.has('storage')) {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'datagora-bench-'));
+    try {
+      results.storage = await measureStorage(scratch, { memoryFileBytes: 0 });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    printFigures('Storage: the embedded Helia node', results.storage as PublishFigure[]);
+  }
+  const sections: [name: (typeof SECTIONS)[number], title: string, measure: () => Promise<PublishFigure[]>][] = [
+    ['publish', 'Publish and download (CLI processes against the embedded services)', () => measurePublish({ throughputMb: 200, largeSizesMb: largeSizes() })],
+    ['access', 'Licensed decrypt through the 2-of-3 key network', () => measureAccess({ port: Number(process.env.DATAGORA_BENCH_PORT ?? 8650) + 10 })],
+    ['sandbox', 'Compute sandbox start (bwrap, cgroups, tmpfs areas)', () => measureSandbox()],
+    ['guard', 'Output guard (1M-row CSV)', () => measureGuard()],
+    ['compute', 'Compute-to-data jobs (chain, IPFS, key network, provider node)', () => measureJobOverhead()],
+    ['indexer', `Indexer: ingest from anvil, analytics and search over 1,000,000 purchases (${DATABASE_KINDS.join(' and ')})`, () => measureIndexer()],
+  ];
+  for (const [name, title, measure] of sections) {
+    if (!run.has(name)) continue;
+    results[name] = await measure();
+    printFigures(title, results[name] as PublishFigure[]);
+  }
+
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);

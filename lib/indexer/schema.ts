@@ -144,7 +144,6 @@ export const purchases = pgTable(
   (t) => [
     primaryKey({ columns: [t.txHash, t.logIndex] }),
     index('purchases_dataset').on(t.datasetId, t.timestamp),
-    index('purchases_buyer').on(t.buyer),
     index('purchases_block').on(t.blockNumber),
     // The wash-trades report lists flagged sales, latest first: a few percent of the rows at most.
     index('purchases_wash').on(t.timestamp).where(sql`wash is not null`),

@@ -183,12 +183,12 @@ function orderBy(query: SearchQuery): SQL {
   return sql`${key[query.sort]} ${direction}, d.id ${direction}`;
 }
 
-/** A row as the query selects it: the item's columns under their own names, before buyers and formatting. */
-type Row = Omit<SearchItem, 'buyers' | 'formatted' | 'publishedAt' | 'updatedAt'> & { publishedAt: Date | string; updatedAt: Date | string };
+/** A row as the query selects it: the item's columns under their own names, before formatting. */
+type Row = Omit<SearchItem, 'formatted' | 'publishedAt' | 'updatedAt'> & { publishedAt: Date | string; updatedAt: Date | string };
 
 const iso = (value: Date | string) => new Date(value).toISOString();
 
-/** One page of the datasets that match `query`, with their real sales. */
+/** One page of the datasets that match `query`, with their real sales, revenue and distinct buyers (rollups). */
 export async function searchDatasets(idb: IndexerDatabase, query: SearchQuery, context: { decimals: number; symbol: string }): Promise<SearchResult> {
   const where = conditions(query, context.decimals);
   const filter = where.length > 0 ? sql`where ${sql.join(where, sql` and `)}` : sql``;
@@ -199,7 +199,7 @@ export async function searchDatasets(idb: IndexerDatabase, query: SearchQuery, c
       d.owner, d.listed, d.version, d.metadata_cid as "metadataCid", t.preset as licence, t.commercial_use as commercial,
       t.derivatives, t.ai_training as "aiTraining", t.compute_only as "computeOnly",
       (${PRICE})::text as price, t.download_price::text as "downloadPrice", t.compute_price::text as "computePrice",
-      coalesce(s.sales, 0)::int as sales, coalesce(s.volume, 0)::text as revenue,
+      coalesce(s.sales, 0)::int as sales, coalesce(s.volume, 0)::text as revenue, coalesce(s.buyers, 0)::int as buyers,
       d.published_at as "publishedAt", d.updated_at as "updatedAt", d.metadata_status as "metadataStatus"
     from datasets d
     join terms t on t.id = d.terms_id
@@ -207,7 +207,6 @@ export async function searchDatasets(idb: IndexerDatabase, query: SearchQuery, c
     ${filter}
     order by ${orderBy(query)}
     limit ${query.pageSize} offset ${(query.page - 1) * query.pageSize}`);
-  const buyers = await distinctBuyers(idb, rows.map((row) => row.id));
   const format = (units: string) => `${formatUnits(BigInt(units), context.decimals)} ${context.symbol}`;
   return {
     total: count!.total,
@@ -215,20 +214,9 @@ export async function searchDatasets(idb: IndexerDatabase, query: SearchQuery, c
     pageSize: query.pageSize,
     items: rows.map((row) => ({
       ...row,
-      buyers: buyers.get(row.id) ?? 0,
       formatted: { price: format(row.price), downloadPrice: format(row.downloadPrice), computePrice: format(row.computePrice), revenue: format(row.revenue) },
       publishedAt: iso(row.publishedAt),
       updatedAt: iso(row.updatedAt),
     })),
   };
-}
-
-/** Distinct real buyers of the page's datasets only (counting every dataset's would scan all its buyers). */
-async function distinctBuyers(idb: IndexerDatabase, ids: string[]): Promise<Map<string, number>> {
-  if (ids.length === 0) return new Map();
-  const rows = await idb.rows<{ id: string; buyers: number }>(sql`
-    select dataset_id::text as id, count(*)::int as buyers from dataset_buyers
-    where purchases > 0 and dataset_id in (${sql.join(ids.map((id) => sql`${id}::bigint`), sql`, `)})
-    group by dataset_id`);
-  return new Map(rows.map((row) => [row.id, row.buyers]));
 }

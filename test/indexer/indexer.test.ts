@@ -12,6 +12,7 @@ import { devAccount } from '@/lib/chain';
 import type { Config } from '@/lib/config';
 import { signJobResult, type Job } from '@/lib/compute/result';
 import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { parseAnalyticsParams, runReport } from '@/lib/indexer/analytics';
 import { Indexer } from '@/lib/indexer/indexer';
 import { updateRollups } from '@/lib/indexer/rollups';
 import type { Market } from '@/lib/market';
@@ -203,6 +204,43 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
         { buyer: address(SOCK_PUPPET), purchases: 0, wash_purchases: 1 },
       ]),
     );
+
+    // The analytics reports over that history, to the unit (2.5 % market fee).
+    const report = (name: string, query = '') => runReport(resumed.indexer.database, name, parseAnalyticsParams(name, new URLSearchParams(query)), resumed.indexer.context);
+    const value = (amount: string) => ({ raw: usd(amount).toString(), value: amount });
+    expect(await report('totals')).toMatchObject({
+      datasets: 3,
+      owners: 2,
+      buyers: 2,
+      licences: 3,
+      jobs: 2,
+      licenceVolume: value('22.5'),
+      computeVolume: value('15.1'),
+      volume: value('37.6'),
+      flagged: { licences: 2, jobs: 0, volume: value('20') },
+    });
+    expect(await report('totals', 'wash=include')).toMatchObject({ buyers: 4, licences: 5, volume: value('57.6') });
+    expect(await report('revenue-split')).toMatchObject({
+      paid: { licences: value('22.5'), compute: value('30.4'), total: value('52.9') },
+      owners: { licences: value('21.9375'), compute: value('14.625'), total: value('36.5625') },
+      providers: { compute: value('0.0975') },
+      marketFees: { licences: value('0.5625'), compute: value('0.3775'), total: value('0.94') },
+      refunds: { compute: value('15.3') },
+      held: { total: value('0') },
+    });
+    expect(await report('repeat-buyers')).toMatchObject({ buyers: 2, repeatBuyers: 2, rate: 1 });
+    expect(await report('top-datasets', 'by=buyers')).toMatchObject({
+      datasets: [
+        { datasetId: id(genome.datasetId), sales: 2, revenue: value('20'), buyers: 2 },
+        { datasetId: id(retail.datasetId), sales: 1, revenue: value('2.5'), buyers: 1 },
+      ],
+    });
+    expect(await report('top-datasets', 'by=buyers&wash=include')).toMatchObject({ datasets: [{ datasetId: id(genome.datasetId), sales: 4, buyers: 4 }, { buyers: 1 }] });
+    expect(await report('providers')).toMatchObject({ providers: [{ providerId: 1, jobs: 2, delivered: 1, cancelled: 1, successRate: 1, computeMinutes: 2, bookedMinutes: 5, utilization: 0.4, earnings: value('0.0975') }] });
+    expect(await report('licence-mix')).toMatchObject({ licences: expect.arrayContaining([{ preset: 'commercial', sales: 2, volume: value('20') }, { preset: 'non-commercial', sales: 1, volume: value('2.5') }]) });
+    const { trades } = (await report('wash-trades')) as { trades: { buyer: string; wash: string }[] };
+    expect(trades.map(({ buyer, wash }) => ({ buyer, wash }))).toEqual(expect.arrayContaining([{ buyer: address(SOCK_PUPPET), wash: 'owner-funded' }, { buyer: address(OWNER_A), wash: 'self' }]));
+    expect(trades).toHaveLength(2);
 
     // Full-text search sees the annotated title's stem.
     expect(await resumed.indexer.database.rows(sql`select id from datasets where search @@ plainto_tsquery('english', 'genomes annotation')`)).toEqual([{ id: id(genome.datasetId) }]);

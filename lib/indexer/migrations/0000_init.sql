@@ -174,7 +174,6 @@ CREATE INDEX "events_block" ON "events" USING btree ("block_number","log_index")
 CREATE INDEX "jobs_dataset" ON "jobs" USING btree ("dataset_id");--> statement-breakpoint
 CREATE INDEX "jobs_provider" ON "jobs" USING btree ("provider_id");--> statement-breakpoint
 CREATE INDEX "purchases_dataset" ON "purchases" USING btree ("dataset_id","timestamp");--> statement-breakpoint
-CREATE INDEX "purchases_buyer" ON "purchases" USING btree ("buyer");--> statement-breakpoint
 CREATE INDEX "purchases_block" ON "purchases" USING btree ("block_number");--> statement-breakpoint
 CREATE INDEX "purchases_wash" ON "purchases" USING btree ("timestamp") WHERE wash is not null;--> statement-breakpoint
 CREATE INDEX "token_transfers_to" ON "token_transfers" USING btree ("to","from","timestamp");--> statement-breakpoint
