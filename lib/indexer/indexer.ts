@@ -83,8 +83,8 @@ const isFact = (event: DecodedEvent) => FACT_EVENTS.has(`${event.contract}:${eve
 const OWNERS_PER_QUERY = 200;
 /** Metadata documents read per poll. */
 const METADATA_PER_POLL = 16;
-/** Reads of a document that failed to load before the dataset is marked invalid. */
-const METADATA_ATTEMPTS = 5;
+/** Longest wait before reading an unreachable document again (the wait doubles from 1 s up to this). */
+const METADATA_RETRY_MAX_SECONDS = 300;
 const INSERT_CHUNK = 5_000;
 /** Largest getLogs answer read (about 60,000 logs); a larger one is asked for again in halves. */
 const MAX_RESPONSE_BYTES = 64 * 2 ** 20;
@@ -653,12 +653,13 @@ export class Indexer {
 
   /** Reads the documents of datasets whose current version is not read yet, a few per poll. */
   private async readMetadata(): Promise<void> {
-    const pending = await this.db
-      .select({ id: t.datasets.id, cid: t.datasets.metadataCid, version: t.datasets.version, owner: t.datasets.owner })
-      .from(t.datasets)
-      .where(eq(t.datasets.metadataStatus, 'pending'))
-      .orderBy(asc(t.datasets.id))
-      .limit(METADATA_PER_POLL);
+    // Unreachable documents wait longer after each failed read, so they never hold up the others.
+    const pending = await this.database.rows<{ id: number; cid: string; version: number; owner: string }>(sql`
+      select d.id, d.metadata_cid as cid, d.version, d.owner from datasets d left join documents c on c.cid = d.metadata_cid
+      where d.metadata_status = 'pending'
+        and (c.cid is null or c.document is not null or c.error not like 'unreachable%'
+          or c.fetched_at < now() - make_interval(secs => least(power(2, c.attempts), ${METADATA_RETRY_MAX_SECONDS})))
+      order by d.id limit ${METADATA_PER_POLL}`);
     if (pending.length === 0) return;
     const cached = new Map(
       (await this.db.select().from(t.documents).where(inArray(t.documents.cid, pending.map((p) => p.cid)))).map((row) => [row.cid, row]),
@@ -667,12 +668,12 @@ export class Indexer {
     const domain = { chainId: this.deployments.chainId, registry: this.addresses.registry };
     for (const dataset of pending) {
       let row = cached.get(dataset.cid);
-      if (!row || (row.document === null && row.attempts < METADATA_ATTEMPTS && row.error?.startsWith('unreachable'))) {
+      if (!row || (row.document === null && row.error?.startsWith('unreachable'))) {
         row = await this.fetchDocument(metadata, dataset.cid, domain, row?.attempts ?? 0);
       }
       if (row.document === null) {
-        // Still unreachable: try again next poll, until the attempts run out.
-        if (row.error?.startsWith('unreachable') && row.attempts < METADATA_ATTEMPTS) continue;
+        // Unreachable: stays pending and is read again later. Malformed or badly signed: invalid for good.
+        if (row.error?.startsWith('unreachable')) continue;
         await this.db.update(t.datasets).set({ metadataStatus: 'invalid' }).where(and(eq(t.datasets.id, dataset.id), eq(t.datasets.metadataCid, dataset.cid)));
         continue;
       }
@@ -704,7 +705,7 @@ export class Indexer {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const transient = error instanceof MetadataStoreError;
-      if (!transient || attempts + 1 >= METADATA_ATTEMPTS) this.log(`metadata ${cid}: ${message}`);
+      if (!transient || attempts === 0) this.log(`metadata ${cid}: ${message}${transient ? ' (will retry)' : ''}`);
       row = { cid, document: null, signer: null, error: `${transient ? 'unreachable' : 'invalid'}: ${message}`, attempts: attempts + 1, fetchedAt: new Date() };
     }
     await this.db.insert(t.documents).values(row).onConflictDoUpdate({ target: t.documents.cid, set: { document: row.document, signer: row.signer, error: row.error, attempts: row.attempts, fetchedAt: row.fetchedAt } });

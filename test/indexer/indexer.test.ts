@@ -11,7 +11,9 @@ import { sql } from 'drizzle-orm';
 import { devAccount } from '@/lib/chain';
 import type { Config } from '@/lib/config';
 import { signJobResult, type Job } from '@/lib/compute/result';
-import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { computeMarketAbi, datasetRegistryAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { metadataPointer } from '@/lib/metadata';
+import { encodeDagJson } from '@/lib/metadata/dag-json';
 import { parseAnalyticsParams, runReport } from '@/lib/indexer/analytics';
 import { Indexer } from '@/lib/indexer/indexer';
 import { updateRollups } from '@/lib/indexer/rollups';
@@ -295,5 +297,22 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     const { indexer: fresh } = await openIndexer();
     await fresh.catchUp();
     expect(await dump(fresh)).toEqual(after);
+  });
+
+  it('marks a listing whose metadata is not a signed document invalid, and indexes everything else', async () => {
+    const { publicClient, deployments } = services.chain;
+    const cid = await ownerB.store.putBlock(await encodeDagJson({ title: 'not a signed document' }), 'dag-json');
+    const registry = deployments.contracts.datasetRegistry;
+    const next = (await publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'datasetCount' })) + 1n;
+    await mined(publicClient, services.chain.wallet(OWNER_B).writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [metadataPointer(cid), 1n, next] }));
+    await buyer.buyLicence(next);
+
+    const { indexer } = await openIndexer();
+    await indexer.catchUp();
+    const { datasets, purchases } = await dump(indexer);
+    expect(datasets!.at(-1)).toMatchObject({ id: Number(next), title: null, metadata_status: 'invalid' });
+    expect(datasets!.slice(0, -1).every((d) => (d as { metadata_status: string }).metadata_status === 'ok')).toBe(true);
+    expect(purchases!.at(-1)).toMatchObject({ dataset_id: Number(next), buyer: address(BUYER) });
+    expect(await indexer.status()).toMatchObject({ pendingMetadata: 0, lag: 0 });
   });
 });
