@@ -25,8 +25,10 @@ export async function startIndexerService(config: Config, log: (line: string) =>
     await indexer.stop();
     throw error;
   }
+  const { lastBlock } = await indexer.status();
   indexer.start(POLL_MS);
-  log(`indexing chain ${indexer.deployments.chainId} from block ${indexer.deployments.startBlock}; read API on ${server.url}`);
+  const from = lastBlock < indexer.deployments.startBlock ? `from the deployment block ${indexer.deployments.startBlock}` : `resuming after block ${lastBlock}`;
+  log(`indexing chain ${indexer.deployments.chainId} ${from}; read API on ${server.url}`);
   return {
     indexer,
     url: server.url,
