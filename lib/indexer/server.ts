@@ -5,7 +5,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DatagoraError } from '../errors';
-import { assertPortFree } from '../net/ports';
 import { parseAnalyticsParams, reportCsv, runReport } from './analytics';
 import { failureResponse } from './errors';
 import type { Indexer } from './indexer';
@@ -26,7 +25,6 @@ const REPORT_PATH = /^\/api\/v1\/analytics\/([a-z0-9-]+)(\.csv)?$/;
 
 /** Serves `indexer`'s database on host:port (0 picks a free port). */
 export async function startIndexerServer(indexer: Indexer, host: string, port: number, log: (line: string) => void = () => {}): Promise<IndexerServer> {
-  if (port !== 0) await assertPortFree(host, port, 'DATAGORA_INDEXER_PORT', 'indexer');
   const server = createServer((request, response) => {
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://indexer');

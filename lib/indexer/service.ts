@@ -1,5 +1,6 @@
 /** The indexer as a service: follows the chain in the background and serves its read API. */
 import type { Config } from '../config';
+import { assertPortFree } from '../net/ports';
 import { redactUrl } from './db';
 import { Indexer } from './indexer';
 import { startIndexerServer } from './server';
@@ -15,6 +16,8 @@ export const POLL_MS = 1_000;
 
 /** Opens the database, starts following the chain and serves the read API on the configured port. */
 export async function startIndexerService(config: Config, log: (line: string) => void = () => {}, port = config.indexer.port): Promise<IndexerService> {
+  // Before the database opens: a second indexer on the same home must not touch the first one's PGlite files.
+  if (port !== 0) await assertPortFree(config.indexer.host, port, 'DATAGORA_INDEXER_PORT', 'indexer');
   const indexer = await Indexer.open(config, log);
   const database = config.indexer.database;
   log(`database: ${database.adapter === 'pglite' ? `PGlite in ${database.dir}` : `Postgres at ${redactUrl(database.url)}`}`);

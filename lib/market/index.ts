@@ -100,6 +100,8 @@ export interface MarketOptions {
 }
 
 const MAX_PUBLISH_ATTEMPTS = 5;
+/** Gas added to every estimate, besides a quarter: two storage slots set again from zero. */
+const GAS_MARGIN = 40_000n;
 
 /** A connection to the market: chain, storage, key network and metadata, acting as one account. */
 export class Market {
@@ -151,8 +153,12 @@ export class Market {
   async send(action: string, request: Parameters<PublicClient<Transport, Chain>['simulateContract']>[0]): Promise<{ hash: Hex; logs: readonly { data: Hex; topics: readonly Hex[] }[] }> {
     const { wallet, account } = this.actor();
     try {
-      const { request: prepared } = await this.publicClient.simulateContract({ ...request, account } as Parameters<PublicClient<Transport, Chain>['simulateContract']>[0]);
-      const hash = await wallet.writeContract(prepared as Parameters<typeof wallet.writeContract>[0]);
+      const call = { ...request, account } as Parameters<PublicClient<Transport, Chain>['simulateContract']>[0];
+      const { request: prepared } = await this.publicClient.simulateContract(call);
+      // Storage written by others before inclusion can make the call dearer than estimated (a slot that went
+      // back to zero costs 20,000 gas to set again): a margin keeps it from running out. Unused gas is not paid.
+      const estimate = await this.publicClient.estimateContractGas(call as Parameters<PublicClient<Transport, Chain>['estimateContractGas']>[0]);
+      const hash = await wallet.writeContract({ ...prepared, gas: estimate + estimate / 4n + GAS_MARGIN } as Parameters<typeof wallet.writeContract>[0]);
       const receipt = await this.publicClient.waitForTransactionReceipt({ hash });
       if (receipt.status !== 'success') {
         // The state changed between simulation and inclusion (e.g. a concurrent publisher): replaying the
