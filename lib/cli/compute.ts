@@ -13,19 +13,10 @@ import type { JobView } from '../compute/jobs';
 import { PROVIDER_DEV_ACCOUNT, ProviderNode } from '../compute/node';
 import { resolveAccount } from '../market';
 import { readDeployments } from '../chain';
-import { datasetId, parse, printJson, withMarket } from './market';
+import { datasetId, parse, positiveId, printJson, wholeNumber, withMarket } from './market';
 import { UsageError } from './usage';
 
-function jobId(value: string | undefined): bigint {
-  if (value === undefined || !/^\d+$/.test(value) || BigInt(value) === 0n) throw new UsageError(`expected a job id (a positive integer), got "${value ?? ''}"`);
-  return BigInt(value);
-}
-
-function wholeNumber(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} must be a whole number`);
-  return Number(value);
-}
+const jobId = (value: string | undefined): bigint => positiveId('job', value);
 
 function describe(view: JobView): string {
   const last = view.history.at(-1);

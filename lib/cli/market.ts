@@ -55,9 +55,19 @@ export async function withMarket<T>(values: Common, run: (market: Market) => Pro
   }
 }
 
-export function datasetId(value: string | undefined): bigint {
-  if (value === undefined || !/^\d+$/.test(value) || BigInt(value) === 0n) throw new UsageError(`expected a dataset id (a positive integer), got "${value ?? ''}"`);
+/** A positive integer id: what `what` names ('dataset', 'job'). */
+export function positiveId(what: string, value: string | undefined): bigint {
+  if (value === undefined || !/^\d+$/.test(value) || BigInt(value) === 0n) throw new UsageError(`expected a ${what} id (a positive integer), got "${value ?? ''}"`);
   return BigInt(value);
+}
+
+export const datasetId = (value: string | undefined): bigint => positiveId('dataset', value);
+
+/** The value of `--flag` as a whole number, or undefined when the flag is absent. */
+export function wholeNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} must be a whole number`);
+  return Number(value);
 }
 
 /** JSON with bigints as decimal strings. */
@@ -91,11 +101,6 @@ export async function publish(args: string[]): Promise<number> {
   if (!values.title) throw new UsageError('publish needs --title');
   if (!values.licence) throw new UsageError('publish needs --licence (non-commercial, commercial, commercial-remix, ai-training, compute-only)');
   const preset = parsePreset(values.licence);
-  const wholeNumber = (flag: string, value: string | undefined) => {
-    if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} must be a whole number`);
-    return Number(value);
-  };
   const accessDays = wholeNumber('access-days', values['access-days']);
   const revShareBps = wholeNumber('rev-share-bps', values['rev-share-bps']);
   const previewRows = wholeNumber('preview-rows', values['preview-rows']);

@@ -3,10 +3,10 @@
  * compute-only dataset, `datagora receipt verify`, `datagora job`, and a provider killed mid-job that finishes
  * the job after its restart.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { processesWithEnv, runCli, type CliRun } from '../helpers/processes';
+import { processesWith, runCli, type CliRun } from '../helpers/processes';
 import { cliEnv } from '../helpers/services';
 import { BUYER, EXAMPLES, OPERATOR, startComputeBed, type ComputeBed } from '../helpers/provider';
 
@@ -32,20 +32,6 @@ afterAll(async () => {
   await provider?.exit;
   await bed?.stop();
 });
-
-/** PIDs of live processes whose command line names `text` (the sandbox binds the job's workspace by path). */
-function processesNaming(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
-    .filter((entry) => {
-      try {
-        return readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 async function cli(args: string[]): Promise<{ code: number | null; output: string }> {
   const run = runCli(args, env);
@@ -104,8 +90,8 @@ test('a provider killed mid-job recovers its queue on restart and finishes the j
   await provider.exit;
   // The sandbox dies with its node: nothing of the job outlives the crash.
   await new Promise((resolve) => setTimeout(resolve, 500));
-  expect(processesWithEnv(marker)).toEqual([]);
-  expect(processesNaming(bed.services.home)).toEqual([]);
+  expect(processesWith('environ', marker)).toEqual([]);
+  expect(processesWith('cmdline', bed.services.home)).toEqual([]);
 
   provider = await startProvider();
   const final = await bed.client.follow(requested.jobId);

@@ -21,6 +21,7 @@ import {
   type SandboxLimits,
   type SandboxResult,
 } from '@/lib/compute/sandbox';
+import { processesWith } from '../helpers/processes';
 
 const ESCAPES = path.join(__dirname, 'escapes');
 const PYTHON = '/usr/bin/python3';
@@ -97,20 +98,6 @@ function algorithmFile(name: string, source: string): string {
   const file = path.join(dir, name);
   writeFileSync(file, source, { mode: 0o644 });
   return file;
-}
-
-/** Host processes whose command line contains `token`. */
-function processesWith(token: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(token)) found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
 }
 
 /** Bytes of the regular files under `dir`. */
@@ -393,7 +380,7 @@ describe('escapes are contained', () => {
     const before = leftovers();
     const bomb = await run('forkbomb.py', [], { limits: { processes: 32, wallSeconds: 3 } });
     expect(bomb.result).toMatchObject({ outcome: 'timeout', signal: 'SIGKILL' });
-    expect(processesWith('/data/transformations/forkbomb.py')).toEqual([]);
+    expect(processesWith('cmdline', '/data/transformations/forkbomb.py')).toEqual([]);
     expect(leftovers().filter((item) => !before.includes(item))).toEqual([]);
   });
 
@@ -409,7 +396,7 @@ describe('escapes are contained', () => {
   it('stops a CPU spin at the wall limit, within its CPU quota', async () => {
     const ran = await run('spin.py', [], { limits: { wallSeconds: 2, cpus: 0.5 } });
     expect(ran.result).toMatchObject({ outcome: 'timeout', exitCode: null, signal: 'SIGKILL' });
-    expect(processesWith('/data/transformations/spin.py')).toEqual([]);
+    expect(processesWith('cmdline', '/data/transformations/spin.py')).toEqual([]);
     // Four spinning processes on a half-core quota: the cgroup holds them to about half the wall time.
     if (ran.result.enforced.cpu !== 'none') expect(ran.result.cpuMs!).toBeLessThan(ran.result.wallMs * 0.75);
   });
@@ -440,14 +427,14 @@ describe('escapes are contained', () => {
     // Positive control: while the job runs, its daemon is visible from the host.
     let seenAlive = false;
     for (let i = 0; i < 100 && !seenAlive; i++) {
-      seenAlive = processesWith(token).length > 0;
+      seenAlive = processesWith('cmdline', token).length > 0;
       if (!seenAlive) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const ran = await running;
     expect(seenAlive).toBe(true);
     expect(ran.result).toMatchObject({ outcome: 'exited', exitCode: 0 });
     expect(readFileSync(path.join(ran.outputs, 'daemon-started'), 'utf8')).toBe('yes');
-    expect(processesWith(token)).toEqual([]);
+    expect(processesWith('cmdline', token)).toEqual([]);
     expect(leftovers().filter((item) => !before.includes(item))).toEqual([]);
   });
 });
@@ -474,7 +461,7 @@ describe('a node killed mid-job', () => {
     const gone = new Promise((resolve) => node.once('exit', resolve));
     let running = false;
     for (let i = 0; i < 200 && !running; i++) {
-      running = processesWith(token).length > 0;
+      running = processesWith('cmdline', token).length > 0;
       if (!running) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(running).toBe(true);
@@ -482,8 +469,8 @@ describe('a node killed mid-job', () => {
     await gone;
 
     // bwrap dies with its parent, and the algorithm's whole pid namespace with it.
-    for (let i = 0; i < 40 && processesWith(token).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(processesWith(token)).toEqual([]);
+    for (let i = 0; i < 40 && processesWith('cmdline', token).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(processesWith('cmdline', token)).toEqual([]);
     const staging = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith(`datagora-sandbox-${node.pid}-`));
     const left = leftovers().filter((item) => !before.includes(item));
     expect(staging()).toHaveLength(1); // positive control: the killed node could not clean up

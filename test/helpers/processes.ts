@@ -47,15 +47,18 @@ export function runCli(args: string[], env: Record<string, string>): CliRun {
   return { child, output: () => output, exit, waitFor };
 }
 
-/** PIDs of live processes whose environment contains `marker` (children inherit it). */
-export function processesWithEnv(marker: string): number[] {
+/**
+ * PIDs of live processes (this one aside) whose /proc `file` contains `text`: `environ` finds a marker
+ * children inherit, `cmdline` a path or token on their command line.
+ */
+export function processesWith(file: 'environ' | 'cmdline', text: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) pids.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/${file}`, 'latin1').includes(text)) pids.push(Number(entry));
     } catch {
-      // gone, or not ours to read
+      // gone meanwhile, or not ours to read
     }
   }
   return pids;

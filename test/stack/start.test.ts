@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { datasetRegistryAbi } from '@/lib/contracts';
 import { connectPublic, devAccount, readDeployments, walletFor } from '@/lib/chain';
-import { processesWithEnv, runCli, type CliRun } from '../helpers/processes';
+import { processesWith, runCli, type CliRun } from '../helpers/processes';
 import { workerPort } from '../helpers/market';
 
 const BUILD_AND_START_MS = 300_000;
@@ -66,7 +66,7 @@ describe('datagora start', () => {
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);
     expect(run.output()).toMatch(/\[stack\]\s+stopped/);
-    expect(processesWithEnv(`DATAGORA_HOME=${home}`)).toEqual([]);
+    expect(processesWith('environ', `DATAGORA_HOME=${home}`)).toEqual([]);
   }
 
   it('starts the market with a green health report, prefixed logs and the app', async () => {
