@@ -22,7 +22,7 @@ export function workerPort(base = 8600): number {
 }
 
 /** A port the OS reports free on 127.0.0.1 right now. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

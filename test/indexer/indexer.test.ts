@@ -19,6 +19,7 @@ import { Indexer } from '@/lib/indexer/indexer';
 import { updateRollups } from '@/lib/indexer/rollups';
 import type { Market } from '@/lib/market';
 import { cpuEnvironment, mined, onlyEvent } from '../helpers/compute';
+import { freePort } from '../helpers/market';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../helpers/database';
 import { startTestServices, type TestServices } from '../helpers/services';
 
@@ -314,5 +315,28 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     expect(datasets!.slice(0, -1).every((d) => (d as { metadata_status: string }).metadata_status === 'ok')).toBe(true);
     expect(purchases!.at(-1)).toMatchObject({ dataset_id: Number(next), buyer: address(BUYER) });
     expect(await indexer.status()).toMatchObject({ pendingMetadata: 0, lag: 0 });
+  });
+
+  it('keeps listings whose metadata cannot be read yet pending, indexes the chain meanwhile, and reads them once storage answers', async () => {
+    const late = await ownerB.publish(file('late.csv', 'k,v\n1,2\n'), { title: 'Late metadata', tags: ['late'] }, { preset: 'commercial' }, { download: usd('3'), compute: 0n });
+    const database = await freshDatabase(kind);
+    databases.push(database);
+    const storage = { ...services.config.storage, apiUrl: `http://127.0.0.1:${await freePort()}` } as Config['storage'];
+    const blind = await Indexer.open({ ...services.config, storage, indexer: { ...services.config.indexer, database: database.config } });
+    indexers.push(blind);
+    await blind.catchUp();
+    const status = await blind.status();
+    expect(status).toMatchObject({ lag: 0, pendingMetadata: status.datasets });
+    await close(blind);
+
+    // Storage is back: the unreachable documents are read again after their wait (2 s after one failure).
+    const { indexer } = await openIndexer(database);
+    for (let i = 0; i < 100 && (await indexer.status()).pendingMetadata > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await indexer.syncOnce();
+    }
+    const { datasets } = await dump(indexer);
+    expect(datasets!.find((d) => (d as { id: number }).id === Number(late.datasetId))).toMatchObject({ title: 'Late metadata', metadata_status: 'ok' });
+    expect(await indexer.status()).toMatchObject({ pendingMetadata: 0 });
   });
 });

@@ -29,8 +29,21 @@ describe('loadConfig', () => {
     [{ DATAGORA_ANVIL_PORT: 'abc' }, 'DATAGORA_ANVIL_PORT'],
     [{ DATAGORA_CHAIN: 'rpc', DATAGORA_RPC_URL: 'not a url' }, 'DATAGORA_RPC_URL'],
     [{ DATAGORA_FEE_BPS: '-1' }, 'DATAGORA_FEE_BPS'],
+    [{ DATABASE_URL: 'mysql://db/market' }, 'DATABASE_URL: must be a postgres:// or postgresql:// URL'],
+    [{ DATAGORA_INDEXER_CONFIRMATIONS: '-3' }, 'DATAGORA_INDEXER_CONFIRMATIONS'],
   ])('rejects %j with a ConfigError naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('keeps the indexer in PGlite unless DATABASE_URL names a Postgres (empty means unset)', () => {
+    expect(loadConfig({}).indexer.database).toEqual({ adapter: 'pglite', dir: path.resolve('.datagora', 'indexer') });
+    expect(loadConfig({ DATABASE_URL: '' }).indexer.database.adapter).toBe('pglite');
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/market' }).indexer).toMatchObject({
+      database: { adapter: 'postgres', url: 'postgres://u:p@db:5432/market' },
+      url: 'http://127.0.0.1:7490',
+      confirmations: 12,
+      washWindowSeconds: 168 * 3600,
+    });
   });
 });
