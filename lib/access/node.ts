@@ -4,10 +4,11 @@
  * the node itself finds the access conditions true on its chain. Signing uses blst (well under a
  * millisecond), so concurrent requests never queue behind crypto.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { connectPublic } from '../chain/clients';
+import { readJson, send } from '../net/http';
 import { assertPortFree } from '../net/ports';
 import { signShare } from './bls';
 import { readNetworkInfo, readNodeShare, nodeDir } from './ceremony';
@@ -41,27 +42,6 @@ export interface KeyNode {
 
 /** Request bodies are a few kilobytes; anything larger is refused unread. */
 const MAX_BODY_BYTES = 64 * 1024;
-
-function send(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  response.end(text);
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new KeyRequestRejected(400, 'too-large', `the request exceeds ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new KeyRequestRejected(400, 'malformed-json', 'the request body is not JSON');
-  }
-}
 
 /** Starts key node `options.index`; resolves once it listens. */
 export async function startKeyNode(options: KeyNodeOptions): Promise<KeyNode> {
@@ -117,7 +97,7 @@ export async function startKeyNode(options: KeyNodeOptions): Promise<KeyNode> {
         return send(response, status, body);
       }
       if (route !== `POST ${ENCRYPTION_SIGN_PATH}`) return send(response, 404, { error: 'not-found', reason: `no route ${route}` });
-      send(response, 200, await releaseShare(await readJson(request)));
+      send(response, 200, await releaseShare(await readJson(request, MAX_BODY_BYTES, (problem, message) => new KeyRequestRejected(400, problem, message))));
     };
     handle().catch((error: unknown) => {
       if (error instanceof KeyRequestRejected) {

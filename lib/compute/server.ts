@@ -11,6 +11,7 @@ import path from 'node:path';
 import { isAddressEqual } from 'viem';
 import { z } from 'zod';
 import { computeMarketAbi } from '../contracts';
+import { readJson, send } from '../net/http';
 import { assertPortFree } from '../net/ports';
 import { algorithmHash, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
 import { ProviderRequestError, verifyJobAuthorization } from './auth';
@@ -37,27 +38,6 @@ const submissionSchema = z.strictObject({
   resultKey: resultPublicKeySchema,
 });
 
-function send(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  response.end(text);
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ProviderRequestError(413, 'too-large', `the request exceeds ${MAX_BODY_BYTES} bytes (algorithms up to ${MAX_ALGORITHM_BYTES} bytes)`);
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new ProviderRequestError(400, 'malformed-json', 'the request body is not JSON');
-  }
-}
-
 /** Starts the HTTP API of `provider` on its configured host and port. */
 export async function startProviderServer(provider: ProviderNode): Promise<ProviderServer> {
   const { config, store, market } = provider;
@@ -80,7 +60,7 @@ export async function startProviderServer(provider: ProviderNode): Promise<Provi
   }
 
   async function submit(request: IncomingMessage): Promise<{ status: number; body: unknown }> {
-    const parsed = submissionSchema.safeParse(await readJson(request));
+    const parsed = submissionSchema.safeParse(await readJson(request, MAX_BODY_BYTES, (problem, message) => (problem === 'too-large' ? new ProviderRequestError(413, problem, `${message} (algorithms up to ${MAX_ALGORITHM_BYTES} bytes)`) : new ProviderRequestError(400, problem, message))));
     if (!parsed.success) throw new ProviderRequestError(400, 'malformed-submission', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const body = parsed.data;
     const jobId = BigInt(body.jobId);

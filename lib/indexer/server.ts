@@ -2,9 +2,10 @@
  * The indexer's read API: health with the indexer's lag, dataset search and analytics reports (JSON or CSV).
  * Only GET; bad parameters answer 400 with the QueryError, so the web app and the CLI show the same words.
  */
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DatagoraError } from '../errors';
+import { send } from '../net/http';
 import { parseAnalyticsParams, reportCsv, runReport } from './analytics';
 import { failureResponse } from './errors';
 import type { Indexer } from './indexer';
@@ -13,12 +14,6 @@ import { parseSearchParams, searchDatasets } from './search';
 export interface IndexerServer {
   url: string;
   stop(): Promise<void>;
-}
-
-function send(response: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
-  response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
-  response.end(text);
 }
 
 const REPORT_PATH = /^\/api\/v1\/analytics\/([a-z0-9-]+)(\.csv)?$/;

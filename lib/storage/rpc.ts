@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DatagoraError } from '../errors';
+import { send } from '../net/http';
 import { concatBytes } from './bytes';
 import { ContentNotFoundError, InvalidBlockError, InvalidCidError, InvalidRangeError, UploadAbortedError } from './errors';
 import type { HeliaNode, ImportFormat, PinType } from './helia';
@@ -80,12 +81,6 @@ function onlyValues(query: URLSearchParams, name: string, allowed: string[]): st
   const value = query.get(name) ?? undefined;
   if (value !== undefined && !allowed.includes(value)) throw new RpcRequestError(`${name}=${value} is not supported (only ${allowed.join(', ')})`);
   return value;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
-  res.end(json);
 }
 
 /** Newline-delimited JSON, as Kubo streams add and pin/ls: headers go out with the first line. */
@@ -201,7 +196,7 @@ const cat: Command = async (call) => {
 const pinAdd: Command = async (call) => {
   const cid = cidArg(call.query);
   await call.node.pin(cid, { recursive: flag(call.query, 'recursive', true) });
-  sendJson(call.res, 200, { Pins: [cid] });
+  send(call.res, 200, { Pins: [cid] });
 };
 
 const pinRm: Command = async (call) => {
@@ -209,7 +204,7 @@ const pinRm: Command = async (call) => {
   const type = await call.node.pinType(cid);
   if (type !== 'recursive' && type !== 'direct') throw new NotPinnedError(`${cid} is not pinned or pinned indirectly`);
   await call.node.unpin(cid);
-  sendJson(call.res, 200, { Pins: [cid] });
+  send(call.res, 200, { Pins: [cid] });
 };
 
 const pinLs: Command = async (call) => {
@@ -236,7 +231,7 @@ const pinLs: Command = async (call) => {
   }
   const keys: Record<string, { Type: PinType }> = {};
   for await (const { cid, type } of listed()) keys[cid] = { Type: type };
-  sendJson(call.res, 200, { Keys: keys });
+  send(call.res, 200, { Keys: keys });
 };
 
 const filesStat: Command = async (call) => {
@@ -245,7 +240,7 @@ const filesStat: Command = async (call) => {
   const cid = cidFromPath(arg);
   if (!isUnixFs(await parseCid(cid))) throw new RpcRequestError(`${cid} is not a UnixFS file: use block/stat`);
   const stat = await call.node.stat(cid);
-  sendJson(call.res, 200, { Hash: cid, Size: stat.size, Type: 'file' });
+  send(call.res, 200, { Hash: cid, Size: stat.size, Type: 'file' });
 };
 
 const blockPut: Command = async (call) => {
@@ -258,7 +253,7 @@ const blockPut: Command = async (call) => {
   const bytes = await blockFromUpload(file);
   const cid = await call.node.putBlock(bytes, 'dag-json', { pin });
   await assertSingleFile(file, cid);
-  sendJson(call.res, 200, { Key: cid, Size: bytes.byteLength });
+  send(call.res, 200, { Key: cid, Size: bytes.byteLength });
 };
 
 const blockGet: Command = async (call) => {
@@ -269,12 +264,12 @@ const blockGet: Command = async (call) => {
 
 const blockStat: Command = async (call) => {
   const cid = cidArg(call.query);
-  sendJson(call.res, 200, { Key: cid, Size: (await call.node.getBlock(cid)).byteLength });
+  send(call.res, 200, { Key: cid, Size: (await call.node.getBlock(cid)).byteLength });
 };
 
 const id: Command = async (call) => {
   const { identity, version } = call.node;
-  sendJson(call.res, 200, {
+  send(call.res, 200, {
     ID: identity.peerId,
     PublicKey: Buffer.from(identity.publicKey).toString('base64'),
     // A light node has no libp2p: nothing to dial.
@@ -286,7 +281,7 @@ const id: Command = async (call) => {
 };
 
 const version: Command = async (call) => {
-  sendJson(call.res, 200, { Version: call.node.version, Commit: '', Repo: '', System: `${process.arch}/${process.platform}`, Golang: '' });
+  send(call.res, 200, { Version: call.node.version, Commit: '', Repo: '', System: `${process.arch}/${process.platform}`, Golang: '' });
 };
 
 const COMMANDS: Record<string, Command> = {
@@ -316,7 +311,7 @@ function sendError(res: ServerResponse, status: number, message: string): void {
     return;
   }
   // Code 1 is Kubo's "client error", 0 a "normal" one.
-  sendJson(res, status, { Message: message, Code: status >= 400 && status < 500 ? 1 : 0, Type: 'error' });
+  send(res, status, { Message: message, Code: status >= 400 && status < 500 ? 1 : 0, Type: 'error' });
 }
 
 /** Answers one HTTP request to the node: a Kubo RPC command, or Kubo's error JSON. `log` gets internal failures. */

@@ -1,0 +1,28 @@
+/** What the market's small HTTP services (key nodes, provider node, indexer, IPFS node) share. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Answers `status` with `body`: JSON (bigints as decimal strings), or a string sent as `type`. */
+export function send(response: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = typeof body === 'string' && type !== 'application/json' ? body : JSON.stringify(body, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+/**
+ * The request body parsed as JSON, read up to `maxBytes`. A larger body or one that is not JSON throws what
+ * `reject` makes of it, so each service answers in its own error vocabulary.
+ */
+export async function readJson(request: IncomingMessage, maxBytes: number, reject: (problem: 'too-large' | 'malformed-json', message: string) => Error): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw reject('too-large', `the request exceeds ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw reject('malformed-json', 'the request body is not JSON');
+  }
+}
