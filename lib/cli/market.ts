@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../config';
 import { parsePreset, parsePrice, presetOf } from '../licence/presets';
 import { Market, resolveAccount, type AccountChoice, type DatasetSummary } from '../market';
 import { DEFAULT_GUARD_POLICY } from '../compute/guard';
-import { IndexerClient, type QueryParams } from '../indexer/client';
+import { IndexerClient, searchParamsOf, type QueryParams } from '../indexer/client';
 import { IndexerUnavailableError } from '../indexer/errors';
 import { parseSearchParams, type SearchResult } from '../indexer/search';
 import type { ComputePolicy } from '../metadata';
@@ -197,7 +197,7 @@ export async function datasets(args: string[]): Promise<number> {
   };
   const searching = Object.values(params).some((value) => value !== undefined);
   // Bad flags are refused here, indexer or not, in the words the indexer would use.
-  parseSearchParams(new URLSearchParams(Object.entries(params).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]]))));
+  parseSearchParams(searchParamsOf(params));
   const config = configFor(values);
   let result: SearchResult;
   try {

@@ -4,7 +4,7 @@
  * funds an account that then buys their dataset) for the analytics' wash-trade filter to catch.
  */
 import path from 'node:path';
-import { devAccount, walletFor } from '../chain';
+import { devAccount } from '../chain';
 import type { Config } from '../config';
 import { parsePrice } from '../licence/presets';
 import { mockStablecoinAbi } from '../contracts';
@@ -47,13 +47,12 @@ export async function seedDemoMarket(config: Config, log: (line: string) => void
     const washed = DEMO_DATASETS.findIndex((d) => d.washBuyer !== undefined);
     const { owner, washBuyer, price } = DEMO_DATASETS[washed]!;
     const seller = await marketOf(owner);
-    const funding = await walletFor(seller.publicClient, devAccount(owner)).writeContract({
+    await seller.send(`fund account ${washBuyer}`, {
       address: seller.deployments.stablecoin.address,
       abi: mockStablecoinAbi,
       functionName: 'transfer',
       args: [devAccount(washBuyer!).address, parsePrice(price, seller.deployments.stablecoin.decimals)],
     });
-    await seller.publicClient.waitForTransactionReceipt({ hash: funding });
     await (await marketOf(washBuyer!)).buyLicence(ids[washed]!);
     log(`  account ${owner} sent account ${washBuyer} ${price} ${seller.deployments.stablecoin.symbol}, which bought dataset ${ids[washed]} with it (a wash trade)`);
   } finally {

@@ -6,10 +6,15 @@ import { IndexerUnavailableError, QueryError } from './errors';
 
 export type QueryParams = Record<string, string | number | boolean | undefined>;
 
-function queryString(params: QueryParams): string {
+/** `params` as URL search parameters, the unset ones left out. */
+export function searchParamsOf(params: QueryParams): URLSearchParams {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) if (value !== undefined) search.set(name, String(value));
-  const text = search.toString();
+  return search;
+}
+
+function queryString(params: QueryParams): string {
+  const text = searchParamsOf(params).toString();
   return text ? `?${text}` : '';
 }
 

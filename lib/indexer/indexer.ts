@@ -10,7 +10,7 @@
  * goes on from the fork.
  */
 import { BaseError, decodeAbiParameters, ResponseBodyTooLargeError, toEventSelector, type Abi, type AbiEvent, type Address, type Chain, type Hex, type Log, type PublicClient, type Transport } from 'viem';
-import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import { connectPublic, readDeployments, type Deployments } from '../chain';
 import type { Config, IndexerConfig } from '../config';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '../contracts';
@@ -332,14 +332,14 @@ export class Indexer {
       .select({ number: t.blocks.number, hash: t.blocks.hash })
       .from(t.blocks)
       .where(gte(t.blocks.number, lastBlock - this.config.confirmations))
-      .orderBy(asc(t.blocks.number));
+      .orderBy(desc(t.blocks.number));
+    // Newest first: a block's hash commits to its ancestors, so the first one still on the chain ends the
+    // search (one read per poll when nothing changed), and the fork is the oldest replaced block above it.
     let fork: number | undefined;
     for (const block of window) {
       const current = block.number > this.head ? undefined : await this.client.getBlock({ blockNumber: BigInt(block.number) }).catch(() => undefined);
-      if (current?.hash !== block.hash) {
-        fork = block.number;
-        break;
-      }
+      if (current?.hash === block.hash) break;
+      fork = block.number;
     }
     if (fork !== undefined) await this.rollback(fork);
   }
