@@ -2,6 +2,8 @@ import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
 import { SiteFooter } from '@/components/layout/site-footer';
 import { SiteHeader } from '@/components/layout/site-header';
+import { readClientConfig } from '@/components/wallet/read-client-config';
+import { WalletProviders } from '@/components/wallet/wallet-providers';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -19,11 +21,13 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         >
           Skip to content
         </a>
-        <SiteHeader />
-        <main id="content" className="flex-1">
-          {children}
-        </main>
-        <SiteFooter />
+        <WalletProviders config={readClientConfig()}>
+          <SiteHeader />
+          <main id="content" className="flex-1">
+            {children}
+          </main>
+          <SiteFooter />
+        </WalletProviders>
       </body>
     </html>
   );

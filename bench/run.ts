@@ -15,6 +15,7 @@ import { measureJobOverhead } from './compute';
 import { measureGuard } from './guard';
 import { measureSandbox } from './sandbox';
 import { measureIndexer } from './indexer';
+import { measureWeb } from './web';
 import { DATABASE_KINDS } from '../test/helpers/database';
 
 /** Prints figures with their targets (upper bounds unless `atLeast`). */
@@ -37,7 +38,7 @@ function largeSizes(): number[] {
 }
 
 /** Every section, in the order they run; DATAGORA_BENCH=indexer,compute runs only those. */
-const SECTIONS = ['gas', 'storage', 'publish', 'access', 'sandbox', 'guard', 'compute', 'indexer'] as const;
+const SECTIONS = ['gas', 'storage', 'publish', 'access', 'sandbox', 'guard', 'compute', 'indexer', 'web'] as const;
 
 function chosenSections(): Set<string> {
   const names = (process.env.DATAGORA_BENCH ?? '').split(',').filter(Boolean);
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
     ['guard', 'Output guard (1M-row CSV)', () => measureGuard()],
     ['compute', 'Compute-to-data jobs (chain, IPFS, key network, provider node)', () => measureJobOverhead()],
     ['indexer', `Indexer: ingest from anvil, analytics and search over 1,000,000 purchases (${DATABASE_KINDS.join(' and ')})`, () => measureIndexer()],
+    ['web', 'Web app: first-load JavaScript and Lighthouse (datagora start, production build, Chromium)', () => measureWeb({ basePort: Number(process.env.DATAGORA_BENCH_PORT ?? 8650) + 20 })],
   ];
   for (const [name, title, measure] of sections) {
     if (!run.has(name)) continue;

@@ -65,10 +65,13 @@ function SearchForm({ filters }: { filters: CatalogueFilters }) {
 
 function DatasetCard({ d }: { d: CatalogueEntry }) {
   return (
-    <li className="rounded-xl border border-line bg-surface p-5 shadow-sm">
+    <li className="relative rounded-xl border border-line bg-surface p-5 shadow-sm transition hover:border-brand/50">
       <div className="flex items-baseline justify-between gap-3">
         <h3 className="font-semibold">
-          <span className="text-muted">#{d.id}</span> {d.title ?? <span className="text-muted">metadata not verified yet</span>}
+          {/* The link's box stretches over the card, so the whole card opens the dataset. */}
+          <Link href={`/datasets/${d.id}`} className="rounded after:absolute after:inset-0 after:rounded-xl hover:text-brand">
+            <span className="text-muted">#{d.id}</span> {d.title ?? <span className="text-muted">metadata not verified yet</span>}
+          </Link>
         </h3>
         <span className="shrink-0 font-semibold tabular-nums">{d.price}</span>
       </div>

@@ -1,14 +1,21 @@
 import Link from 'next/link';
+import { NetworkGuard } from '@/components/wallet/network-guard';
+import { WalletButton } from '@/components/wallet/wallet-button';
 import { Logo } from './logo';
 
 const NAV = [
-  { href: '/#market', label: 'Market' },
-  { href: '/#audiences', label: 'Who it’s for' },
+  { href: '/#datasets', label: 'Market' },
+  { href: '/publish', label: 'Publish' },
+  { href: '/my-datasets', label: 'My datasets' },
+  { href: '/compute', label: 'Compute' },
+  { href: '/analytics', label: 'Analytics' },
+  { href: '/providers', label: 'Providers' },
 ] as const;
 
-/** The top bar on every page: the product name, home link and the page's main sections. */
+/** The top bar on every page: the product name, the pages, and the wallet. */
 export function SiteHeader() {
   return (
+    <>
     <header className="border-b border-line bg-surface/80 backdrop-blur supports-[backdrop-filter]:bg-surface/70">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-4 py-3 sm:px-6">
         <Link href="/" className="flex items-center gap-2 rounded-md font-semibold tracking-tight text-ink">
@@ -16,7 +23,7 @@ export function SiteHeader() {
           <span className="text-lg">Datagora</span>
         </Link>
         <nav aria-label="Main">
-          <ul className="-ml-3 flex items-center gap-1 text-sm font-medium sm:ml-0">
+          <ul className="-ml-3 flex flex-wrap items-center gap-1 text-sm font-medium sm:ml-0">
             {NAV.map((item) => (
               <li key={item.href}>
                 <Link href={item.href} className="rounded-md px-3 py-2 text-muted transition-colors hover:bg-brand-soft hover:text-ink">
@@ -24,14 +31,12 @@ export function SiteHeader() {
                 </Link>
               </li>
             ))}
-            <li>
-              <a href="/api/health" className="rounded-md px-3 py-2 text-muted transition-colors hover:bg-brand-soft hover:text-ink">
-                Health
-              </a>
-            </li>
           </ul>
         </nav>
+        <WalletButton />
       </div>
     </header>
+    <NetworkGuard />
+    </>
   );
 }

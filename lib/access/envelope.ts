@@ -19,6 +19,15 @@ export interface KeyEnvelope {
   evmContractConditions: EvmContractConditions;
 }
 
+/** Where a data key is encrypted to: the network's BLS public key and the identity, plus the envelope's other fields. */
+export interface EncryptionTarget {
+  /** Compressed G1 public key, 96 hex digits. */
+  publicKey: string;
+  /** `lit-accesscontrolcondition://…` for the envelope's conditions and hash. */
+  identity: string;
+  envelope: Omit<KeyEnvelope, 'ciphertext'>;
+}
+
 /** The envelope as stored: its conditions must pass Lit's schema (the ciphertext is checked by opening it). */
 export const keyEnvelopeSchema = z.object({
   network: z.enum(['local', 'lit']),

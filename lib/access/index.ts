@@ -11,12 +11,17 @@ import type { Config } from '../config';
 import { assertNetworkShape, readNetworkInfo } from './ceremony';
 import { LitKeyNetwork } from './lit';
 import { LocalKeyNetwork } from './local';
-import type { KeyEnvelope } from './envelope';
+import type { EncryptionTarget, KeyEnvelope } from './envelope';
 
 export interface KeyNetwork {
   readonly kind: 'local' | 'lit';
   /** Encrypts a data key so that only accounts for which Marketplace.canDecrypt(datasetId, account) is true can recover it. */
   encryptKey(dataKey: Uint8Array, datasetId: bigint): Promise<KeyEnvelope>;
+  /**
+   * What a client needs to encrypt a data key itself (the browser, which never sends the key anywhere): the
+   * network's public key, the identity for `datasetId`'s conditions and the key's hash, and the envelope fields.
+   */
+  encryptionTarget(datasetId: bigint, dataToEncryptHash: string): Promise<EncryptionTarget>;
   /** Signs a fresh SIWE message with `account`, asks the nodes for shares, combines t of them and returns the data key. */
   decryptKey(envelope: KeyEnvelope, account: LocalAccount): Promise<Uint8Array>;
   /** Per-node status, for /api/health. */
@@ -40,5 +45,5 @@ export async function openKeyNetwork(config: Config, deployments: Deployments): 
 }
 
 export { canDecryptConditions, type EvmContractConditions } from './conditions';
-export { keyEnvelopeSchema, parseEnvelope, type KeyEnvelope } from './envelope';
+export { keyEnvelopeSchema, parseEnvelope, type EncryptionTarget, type KeyEnvelope } from './envelope';
 export * from './errors';

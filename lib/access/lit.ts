@@ -6,8 +6,8 @@
 import type { LitNodeClient } from '@lit-protocol/lit-node-client';
 import type { LocalAccount } from 'viem';
 import type { Deployments } from '../chain/deployments';
-import { canDecryptConditions, litListedChainKey, type LitChainKey } from './conditions';
-import { parseEnvelope, type KeyEnvelope } from './envelope';
+import { accessIdentity, canDecryptConditions, litListedChainKey, type LitChainKey } from './conditions';
+import { parseEnvelope, type EncryptionTarget, type KeyEnvelope } from './envelope';
 import { KeyEnvelopeError, LitChainUnsupportedError, LitNetworkUnreachableError } from './errors';
 import type { KeyNetwork } from './index';
 import { createAuthSig } from './siwe';
@@ -64,6 +64,14 @@ export class LitKeyNetwork implements KeyNetwork {
     const conditions = canDecryptConditions(this.options.deployments, datasetId);
     const { ciphertext, dataToEncryptHash } = await this.client.encrypt({ dataToEncrypt: dataKey, evmContractConditions: conditions });
     return { network: 'lit', ciphertext, dataToEncryptHash, chain: this.chain, evmContractConditions: conditions };
+  }
+
+  async encryptionTarget(datasetId: bigint, hash: string): Promise<EncryptionTarget> {
+    const publicKey = this.client.subnetPubKey;
+    if (!publicKey) throw new LitNetworkUnreachableError(this.options.network, new Error('connected, but the network named no subnet public key'));
+    const conditions = canDecryptConditions(this.options.deployments, datasetId);
+    const identity = await accessIdentity(conditions, hash);
+    return { publicKey, identity, envelope: { network: 'lit', dataToEncryptHash: hash, chain: this.chain, evmContractConditions: conditions } };
   }
 
   async decryptKey(envelope: KeyEnvelope, account: LocalAccount): Promise<Uint8Array> {

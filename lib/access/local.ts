@@ -10,10 +10,11 @@ import type { PublicKey } from '@chainsafe/blst';
 import { publicKeyFromHex, shareX, verifyShare, type BlsSignatureShare } from './bls';
 import type { NetworkInfo } from './ceremony';
 import { accessIdentity, canDecryptConditions, dataToEncryptHash, litChainKey } from './conditions';
-import { parseEnvelope, type KeyEnvelope } from './envelope';
-import { AccessDeniedError, DecryptionFailedError, KeyCeremonyError, KeyEnvelopeError, KeyNetworkUnavailableError, type NodeFailure } from './errors';
+import { parseEnvelope, type EncryptionTarget, type KeyEnvelope } from './envelope';
+import { DecryptionFailedError, KeyCeremonyError, KeyEnvelopeError } from './errors';
 import type { KeyNetwork } from './index';
-import { ENCRYPTION_SIGN_PATH, HEALTH_PATH, refusalSchema, shareResponseSchema, type ShareRequest } from './protocol';
+import { HEALTH_PATH, type ShareRequest } from './protocol';
+import { collectShares } from './shares';
 import { createAuthSig, type AuthSig } from './siwe';
 
 export interface LocalKeyNetworkOptions {
@@ -33,8 +34,6 @@ export interface GatheredShares {
   identity: string;
   shares: BlsSignatureShare[];
 }
-
-type NodeOutcome = { share: BlsSignatureShare } | { failure: NodeFailure };
 
 const DATA_KEY_BYTES = 32;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -60,11 +59,16 @@ export class LocalKeyNetwork implements KeyNetwork {
 
   async encryptKey(dataKey: Uint8Array, datasetId: bigint): Promise<KeyEnvelope> {
     if (dataKey.length !== DATA_KEY_BYTES) throw new KeyEnvelopeError(`a data key has ${DATA_KEY_BYTES} bytes, not ${dataKey.length}`, 'pass the 32-byte key the data was encrypted with');
+    const { publicKey, identity, envelope } = await this.encryptionTarget(datasetId, dataToEncryptHash(dataKey));
+    const ciphertext = await encrypt(publicKey, dataKey, new TextEncoder().encode(identity));
+    return { ...envelope, ciphertext };
+  }
+
+  async encryptionTarget(datasetId: bigint, hash: string): Promise<EncryptionTarget> {
     const conditions = canDecryptConditions(this.options.deployments, datasetId);
-    const hash = dataToEncryptHash(dataKey);
     const identity = await accessIdentity(conditions, hash);
-    const ciphertext = await encrypt(this.options.info.publicKey, dataKey, new TextEncoder().encode(identity));
-    return { network: 'local', ciphertext, dataToEncryptHash: hash, chain: litChainKey(this.options.deployments.chainId), evmContractConditions: conditions };
+    const envelope = { network: 'local' as const, dataToEncryptHash: hash, chain: litChainKey(this.options.deployments.chainId), evmContractConditions: conditions };
+    return { publicKey: this.options.info.publicKey, identity, envelope };
   }
 
   async decryptKey(envelope: KeyEnvelope, account: LocalAccount): Promise<Uint8Array> {
@@ -80,47 +84,25 @@ export class LocalKeyNetwork implements KeyNetwork {
 
   /**
    * Asks every node for its share of the envelope's identity with `authSig`, and settles with the first
-   * `threshold` shares that verify. Throws AccessDeniedError when nodes refuse and none releases a share,
-   * KeyNetworkUnavailableError when too few answer.
+   * `threshold` shares that verify against their node's share key (lib/access/shares.ts).
    */
   async gatherShares(envelope: KeyEnvelope, authSig: AuthSig): Promise<GatheredShares> {
-    const { urls } = this.options;
     const identity = await accessIdentity(envelope.evmContractConditions, envelope.dataToEncryptHash);
-    const request: ShareRequest = {
-      authSig,
-      evmContractConditions: envelope.evmContractConditions,
-      dataToEncryptHash: envelope.dataToEncryptHash,
-      chain: envelope.chain,
-    };
-    const body = JSON.stringify(request);
+    const request: ShareRequest = { authSig, evmContractConditions: envelope.evmContractConditions, dataToEncryptHash: envelope.dataToEncryptHash, chain: envelope.chain };
     const message = new TextEncoder().encode(identity);
-
-    const ask = async (url: string, index: number, signal: AbortSignal): Promise<NodeOutcome> => {
-      const fail = (status: number, code: string, reason: string): NodeOutcome => ({ failure: { url, status, code, reason } });
-      let response: Response;
-      try {
-        response = await fetch(`${url}${ENCRYPTION_SIGN_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal });
-      } catch (error) {
-        return fail(0, 'unreachable', signal.aborted ? 'no answer in time' : describe(error));
-      }
-      const json: unknown = await response.json().catch(() => undefined);
-      if (!response.ok) {
-        const refusal = refusalSchema.safeParse(json);
-        return refusal.success ? fail(response.status, refusal.data.error, refusal.data.reason) : fail(response.status, 'http', `HTTP ${response.status}`);
-      }
-      const parsed = shareResponseSchema.safeParse(json);
-      if (!parsed.success) return fail(response.status, 'bad-share', 'the node answered something that is no signature share');
-      // Settled already (threshold met or impossible): spare the pairing check.
-      if (signal.aborted) return fail(response.status, 'not-needed', 'arrived after the decision');
-      const { signatureShare, dataSigned } = parsed.data;
-      const shareKey = this.shareKeys[index];
-      if (dataSigned !== identity || !shareKey || !verifyShare(signatureShare, shareX(index), shareKey, message)) {
-        return fail(response.status, 'bad-share', 'the node’s share does not verify against its share key');
-      }
-      return { share: signatureShare };
-    };
-
-    const shares = await this.firstShares((signal) => urls.map((url, index) => ask(url, index, signal)), authSig.address);
+    const shares = await collectShares(
+      {
+        urls: this.options.urls,
+        threshold: this.options.info.threshold,
+        timeoutMs: this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+        accept: (share, index) => {
+          const shareKey = this.shareKeys[index];
+          return shareKey !== undefined && verifyShare(share, shareX(index), shareKey, message);
+        },
+      },
+      request,
+      identity,
+    );
     return { identity, shares };
   }
 
@@ -131,38 +113,6 @@ export class LocalKeyNetwork implements KeyNetwork {
     } catch (error) {
       throw new DecryptionFailedError(error);
     }
-  }
-
-  /** Settles with the first `threshold` shares, or as soon as the remaining nodes cannot make up the threshold. */
-  private firstShares(start: (signal: AbortSignal) => Promise<NodeOutcome>[], account: string): Promise<BlsSignatureShare[]> {
-    const { threshold } = this.options.info;
-    const cancel = new AbortController();
-    const attempts = start(AbortSignal.any([cancel.signal, AbortSignal.timeout(this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS)]));
-    return new Promise((resolve, reject) => {
-      const shares: BlsSignatureShare[] = [];
-      const failures: NodeFailure[] = [];
-      let pending = attempts.length;
-      let settled = false;
-      for (const attempt of attempts) {
-        void attempt.then((outcome) => {
-          pending--;
-          if (settled) return;
-          if ('share' in outcome) shares.push(outcome.share);
-          else failures.push(outcome.failure);
-          if (shares.length >= threshold) {
-            settled = true;
-            cancel.abort(); // the shares still on their way are not needed
-            resolve(shares);
-          } else if (shares.length + pending < threshold) {
-            settled = true;
-            cancel.abort();
-            // Nodes refusing while none grants means the account may not decrypt; otherwise nodes are missing.
-            const refusals = failures.filter((failure) => failure.status === 403);
-            reject(shares.length === 0 && refusals.length > 0 ? new AccessDeniedError(account, refusals) : new KeyNetworkUnavailableError(shares.length, threshold, failures));
-          }
-        });
-      }
-    });
   }
 
   /** Each node's /health, in parallel. */

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { connectPublic } from '../chain/clients';
-import { readJson, send } from '../net/http';
+import { allowBrowsers, readJson, send } from '../net/http';
 import { assertPortFree } from '../net/ports';
 import { signShare } from './bls';
 import { readNetworkInfo, readNodeShare, nodeDir } from './ceremony';
@@ -90,6 +90,7 @@ export async function startKeyNode(options: KeyNodeOptions): Promise<KeyNode> {
   }
 
   const server = createServer((request, response) => {
+    if (allowBrowsers(request, response)) return;
     const route = `${request.method} ${request.url}`;
     const handle = async () => {
       if (route === `GET ${HEALTH_PATH}`) {

@@ -35,8 +35,11 @@ export interface SignInOptions {
   lifetimeMs?: number;
 }
 
+/** Who signs a sign-in: a local account, or a browser wallet's account seen through the same two members. */
+export type MessageSigner = Pick<LocalAccount, 'address' | 'signMessage'>;
+
 /** Signs a fresh SIWE message (random nonce) with `account` and returns it as Lit's authSig. */
-export async function createAuthSig(account: LocalAccount, options: SignInOptions): Promise<AuthSig> {
+export async function createAuthSig(account: MessageSigner, options: SignInOptions): Promise<AuthSig> {
   const issuedAt = options.issuedAt ?? new Date();
   const signedMessage = createSiweMessage({
     domain: options.domain,

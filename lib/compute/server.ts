@@ -11,7 +11,7 @@ import path from 'node:path';
 import { isAddressEqual } from 'viem';
 import { z } from 'zod';
 import { computeMarketAbi } from '../contracts';
-import { readJson, send } from '../net/http';
+import { allowBrowsers, readJson, send } from '../net/http';
 import { assertPortFree } from '../net/ports';
 import { algorithmHash, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
 import { ProviderRequestError, verifyJobAuthorization } from './auth';
@@ -156,6 +156,7 @@ export async function startProviderServer(provider: ProviderNode): Promise<Provi
 
   await assertPortFree(host, port, 'DATAGORA_PROVIDER_PORT', 'the provider node');
   const server = createServer((request, response) => {
+    if (allowBrowsers(request, response)) return;
     route(request, response).catch((error: unknown) => {
       if (error instanceof ProviderRequestError) return send(response, error.status, { error: error.code, reason: error.message, hint: error.hint });
       provider.log(`error on ${request.method} ${request.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -1,5 +1,5 @@
 /** Errors of market actions, and the translation of contract reverts into sentences a user can act on. */
-import { BaseError, ContractFunctionRevertedError, InsufficientFundsError as ViemInsufficientFundsError } from 'viem';
+import { BaseError, ContractFunctionRevertedError, InsufficientFundsError as ViemInsufficientFundsError, UserRejectedRequestError } from 'viem';
 import { DatagoraError } from '../errors';
 
 /** A transaction the chain refused, explained. */
@@ -67,6 +67,9 @@ export function explainFailure(error: unknown, action: string): unknown {
     return new InsufficientFundsError(`cannot ${action}: the account has too little ether for gas`, 'fund the account with the chain’s native currency', {
       cause: error,
     });
+  }
+  if (error.walk((e) => e instanceof UserRejectedRequestError)) {
+    return new TransactionRejectedError('UserRejected', `cannot ${action}: the wallet declined the request`, 'approve it in your wallet to go on', error);
   }
   const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
   if (revert instanceof ContractFunctionRevertedError) {

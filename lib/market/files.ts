@@ -2,7 +2,7 @@
  * What the publisher's file says about itself: format from its name, and for tabular text (CSV, JSON lines)
  * the row count, columns and a preview of the first rows, gathered while the file streams through.
  */
-import path from 'node:path';
+import type { DatasetDocument } from '../metadata/schema';
 
 export interface Column {
   name: string;
@@ -31,7 +31,10 @@ const FORMATS: Record<string, string> = {
 
 /** A short format name from the file extension. */
 export function formatOf(file: string): string {
-  return FORMATS[path.extname(file).toLowerCase()] ?? 'binary';
+  // No node:path: the browser's publish wizard profiles files too. The extension as path.extname finds it.
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  return FORMATS[dot > 0 ? name.slice(dot).toLowerCase() : ''] ?? 'binary';
 }
 
 const PREVIEW_LIMIT = 16 * 1024;
@@ -121,4 +124,12 @@ export class FileProfiler {
     }
     return content ? { format, content } : undefined;
   }
+}
+
+const EXTENSIONS: Record<string, string> = { csv: 'csv', tsv: 'tsv', jsonl: 'jsonl', json: 'json', parquet: 'parquet', text: 'txt', zip: 'zip', gzip: 'gz' };
+
+/** A file name for a download into a directory: the title as a slug plus the format's extension. */
+export function fileNameFor(id: bigint, document: DatasetDocument): string {
+  const slug = document.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || `dataset-${id}`;
+  return `${slug}.${EXTENSIONS[document.format] ?? 'bin'}`;
 }

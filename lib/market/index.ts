@@ -12,13 +12,15 @@ import { openKeyNetwork, parseEnvelope, type KeyNetwork } from '../access';
 import { connectPublic, readDeployments, walletFor, type Deployments } from '../chain';
 import type { Config } from '../config';
 import { datasetRegistryAbi, marketplaceAbi, computeMarketAbi, mockStablecoinAbi, type LicenceTerms } from '../contracts';
-import { createSha256, decryptStream, DEFAULT_CHUNK_SIZE, encryptStream, ENCRYPTION_SCHEME, generateDataKey } from '../crypto';
+import { createSha256, decryptStream, DEFAULT_CHUNK_SIZE, encryptStream, generateDataKey } from '../crypto';
 import { DEFAULT_ACCESS_DURATION, presetTerms, presetText, type LicencePreset } from '../licence/presets';
 import { AnchorMismatchError, cidFromPointer, IpfsMetadataStore, metadataPointer, verifyAnchored, type ComputePolicy, type DatasetDocument } from '../metadata';
 import { openStore, type ContentStore } from '../storage';
-import { ComputeOnlyError, DatasetNotFoundError, explainFailure, FileError, InsufficientFundsError, IntegrityError, TransactionRejectedError } from './errors';
-import { FileProfiler, formatOf } from './files';
+import { ComputeOnlyError, DatasetNotFoundError, FileError, InsufficientFundsError, IntegrityError, TransactionRejectedError } from './errors';
+import { FileProfiler, fileNameFor, formatOf } from './files';
 import { UploadJournal } from './journal';
+import { sendWrite, type SentWrite, type WriteRequest } from './send';
+import { firstVersion } from './document';
 
 export * from './errors';
 export { resolveAccount, type AccountChoice } from './account';
@@ -100,8 +102,6 @@ export interface MarketOptions {
 }
 
 const MAX_PUBLISH_ATTEMPTS = 5;
-/** Gas added to every estimate, besides a quarter: two storage slots set again from zero. */
-const GAS_MARGIN = 40_000n;
 
 /** A connection to the market: chain, storage, key network and metadata, acting as one account. */
 export class Market {
@@ -150,26 +150,9 @@ export class Market {
    * Simulates, sends and waits for a contract write as the acting account; reverts come back as typed,
    * readable errors. Public for the SDK's other modules (compute jobs, the provider node).
    */
-  async send(action: string, request: Parameters<PublicClient<Transport, Chain>['simulateContract']>[0]): Promise<{ hash: Hex; logs: readonly { data: Hex; topics: readonly Hex[] }[] }> {
-    const { wallet, account } = this.actor();
-    try {
-      const call = { ...request, account } as Parameters<PublicClient<Transport, Chain>['simulateContract']>[0];
-      const { request: prepared } = await this.publicClient.simulateContract(call);
-      // Storage written by others before inclusion can make the call dearer than estimated (a slot that went
-      // back to zero costs 20,000 gas to set again): a margin keeps it from running out. Unused gas is not paid.
-      const estimate = await this.publicClient.estimateContractGas(call as Parameters<PublicClient<Transport, Chain>['estimateContractGas']>[0]);
-      const hash = await wallet.writeContract({ ...prepared, gas: estimate + estimate / 4n + GAS_MARGIN } as Parameters<typeof wallet.writeContract>[0]);
-      const receipt = await this.publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status !== 'success') {
-        // The state changed between simulation and inclusion (e.g. a concurrent publisher): replaying the
-        // call on the new state tells why, as the same typed error a simulation would give.
-        await this.publicClient.simulateContract({ ...request, account } as Parameters<PublicClient<Transport, Chain>['simulateContract']>[0]);
-        throw new TransactionRejectedError('reverted', `cannot ${action}: the transaction ${hash} reverted`, 'retry; if it persists, report it');
-      }
-      return { hash, logs: receipt.logs as { data: Hex; topics: readonly Hex[] }[] };
-    } catch (error) {
-      throw explainFailure(error, action);
-    }
+  async send(action: string, request: WriteRequest): Promise<SentWrite> {
+    const { wallet } = this.actor();
+    return sendWrite(this.publicClient, wallet, action, request);
   }
 
   // ---------------------------------------------------------------- publish
@@ -213,28 +196,7 @@ export class Market {
     for (let attempt = 1; ; attempt++) {
       const datasetId = await this.publicClient.readContract({ address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
       const envelope = await (await this.keys()).encryptKey(upload.dataKey, datasetId);
-      const now = new Date().toISOString();
-      const document: DatasetDocument = {
-        datasetId: datasetId.toString(),
-        version: 1,
-        previous: null,
-        publisher: account.address,
-        title: info.title,
-        ...(info.description ? { description: info.description } : {}),
-        tags: info.tags ?? [],
-        format: upload.profile.format,
-        ...(upload.profile.columns ? { columns: upload.profile.columns } : {}),
-        ...(upload.profile.rowCount !== undefined ? { rowCount: upload.profile.rowCount } : {}),
-        ...(upload.profile.preview ? { preview: upload.profile.preview } : {}),
-        size: upload.size,
-        termsId: termsId.toString(),
-        content: { cid: upload.contentCid, size: upload.contentSize, chunkSize: upload.chunkSize, encryption: ENCRYPTION_SCHEME },
-        plaintextSha256: upload.plaintextSha256,
-        key: envelope,
-        ...(info.compute ? { compute: info.compute } : {}),
-        createdAt: now,
-        updatedAt: now,
-      };
+      const document = firstVersion({ datasetId, publisher: account.address, info, upload, termsId, envelope });
       const { cid } = await this.metadata.put(document, account, this.domain);
       try {
         const { hash } = await this.send(`publish ${path.basename(file)}`, {
@@ -544,12 +506,4 @@ function fileSize(file: string): number {
     if (error instanceof FileError) throw error;
     throw new FileError(`cannot read ${file}: ${(error as Error).message}`, 'check the path and its permissions', { cause: error });
   }
-}
-
-const EXTENSIONS: Record<string, string> = { csv: 'csv', tsv: 'tsv', jsonl: 'jsonl', json: 'json', parquet: 'parquet', text: 'txt', zip: 'zip', gzip: 'gz' };
-
-/** A file name for a download into a directory: the title as a slug plus the format's extension. */
-function fileNameFor(id: bigint, document: DatasetDocument): string {
-  const slug = document.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || `dataset-${id}`;
-  return `${slug}.${EXTENSIONS[document.format] ?? 'bin'}`;
 }

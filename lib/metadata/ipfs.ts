@@ -1,12 +1,11 @@
 /** Signed dataset documents as DAG-JSON blocks on IPFS: the CID is the document's address and integrity check. */
-import type { LocalAccount } from 'viem';
 import { sha256Hex } from '../crypto';
 import { cidFromPointer, DAG_JSON_CODEC, isMetadataCid, metadataPointer } from './cid';
 import { decodeDagJson, encodeDagJson } from './dag-json';
 import { InvalidDocumentError, MalformedMetadataError, MetadataCidError, MetadataStoreError } from './errors';
 import type { MetadataStore } from './index';
 import { describeIssues, signedDatasetSchema, type DatasetDocument, type SignedDataset } from './schema';
-import { signDataset, verifySignedDataset, type MetadataDomain } from './signing';
+import { signDataset, verifySignedDataset, type DocumentSigner, type MetadataDomain } from './signing';
 
 /** What the metadata store needs from content storage (a subset of lib/storage's ContentStore). */
 export interface BlockStore {
@@ -28,8 +27,18 @@ export class IpfsMetadataStore implements MetadataStore {
 
   constructor(private readonly blocks: BlockStore) {}
 
-  async put(document: DatasetDocument, signer: LocalAccount, domain: MetadataDomain): Promise<{ cid: string; signed: SignedDataset }> {
-    const signed = await signDataset(document, signer, domain);
+  async put(document: DatasetDocument, signer: DocumentSigner, domain: MetadataDomain): Promise<{ cid: string; signed: SignedDataset }> {
+    return this.store(await signDataset(document, signer, domain));
+  }
+
+  async putSigned(value: unknown, domain: MetadataDomain): Promise<{ cid: string; signed: SignedDataset }> {
+    const parsed = signedDatasetSchema.safeParse(value);
+    if (!parsed.success) throw new InvalidDocumentError(describeIssues(parsed.error));
+    await verifySignedDataset(parsed.data, domain, 'submitted for storage');
+    return this.store(parsed.data);
+  }
+
+  private async store(signed: SignedDataset): Promise<{ cid: string; signed: SignedDataset }> {
     const bytes = await encodeDagJson(signed);
     if (bytes.length > MAX_DOCUMENT_BYTES) throw new InvalidDocumentError(`its block is ${bytes.length} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit`);
     const cid = cidOf(bytes);

@@ -56,11 +56,14 @@ async function typedData(document: DatasetDocument, domain: SignedDataset['domai
   };
 }
 
+/** Who signs a document: a local account, or a browser wallet's account seen through the same two members. */
+export type DocumentSigner = Pick<LocalAccount, 'address' | 'signTypedData'>;
+
 /**
  * Validates `document` and signs it as `signer` for `domain`. Throws InvalidDocumentError if the document
  * breaks the schema or names another publisher than the signer.
  */
-export async function signDataset(document: DatasetDocument, signer: LocalAccount, domain: MetadataDomain): Promise<SignedDataset> {
+export async function signDataset(document: DatasetDocument, signer: DocumentSigner, domain: MetadataDomain): Promise<SignedDataset> {
   const parsed = datasetDocumentSchema.safeParse(document);
   if (!parsed.success) throw new InvalidDocumentError(describeIssues(parsed.error));
   if (!isAddressEqual(parsed.data.publisher, signer.address)) {

@@ -26,3 +26,19 @@ export async function readJson(request: IncomingMessage, maxBytes: number, rejec
     throw reject('malformed-json', 'the request body is not JSON');
   }
 }
+
+/**
+ * Lets browsers call the service from the web app's pages: any origin, since requests authenticate with signed
+ * messages (SIWE), never cookies. Answers a preflight itself and returns true, so the caller stops there.
+ */
+export function allowBrowsers(request: IncomingMessage, response: ServerResponse): boolean {
+  response.setHeader('access-control-allow-origin', '*');
+  if (request.method !== 'OPTIONS') return false;
+  response.writeHead(204, {
+    'access-control-allow-methods': 'GET, POST, PUT, DELETE',
+    'access-control-allow-headers': 'content-type, authorization',
+    'access-control-max-age': '600',
+  });
+  response.end();
+  return true;
+}

@@ -1,0 +1,109 @@
+/**
+ * The analytics page's reports, read from the indexer in one pass. Never throws: an indexer that does not answer
+ * (or a bad configuration) comes back as a message and a hint the page shows instead of the figures.
+ */
+import 'server-only';
+import { loadConfig } from '@/lib/config';
+import { DatagoraError } from '@/lib/errors';
+import { IndexerClient, searchParamsOf, type QueryParams } from '@/lib/indexer/client';
+import type { ReportName, Wash } from '@/lib/indexer/analytics';
+import type {
+  DailyReport,
+  LicenceMixReport,
+  PriceDistributionReport,
+  ProvidersReport,
+  RepeatBuyersReport,
+  RevenueSplitReport,
+  TopDatasetsReport,
+  TotalsReport,
+  WashTradesReport,
+} from '@/lib/indexer/reports';
+
+/** The periods the page offers for its daily series, in days up to today. */
+export const PERIODS = [7, 30, 90] as const;
+export type Period = (typeof PERIODS)[number];
+export const DEFAULT_PERIOD: Period = 30;
+
+/** What the page's URL asks for, and the report parameters it stands for. */
+export interface AnalyticsQuery {
+  wash: Wash;
+  days: Period;
+  /** Inclusive UTC days, YYYY-MM-DD: the last `days` days up to today. */
+  from: string;
+  to: string;
+}
+
+export interface AnalyticsReports {
+  available: true;
+  symbol: string;
+  totals: TotalsReport;
+  daily: DailyReport;
+  topDatasets: TopDatasetsReport;
+  revenueSplit: RevenueSplitReport;
+  repeatBuyers: RepeatBuyersReport;
+  priceDistribution: PriceDistributionReport;
+  licenceMix: LicenceMixReport;
+  providers: ProvidersReport;
+  washTrades: WashTradesReport;
+}
+
+export type Analytics = AnalyticsReports | { available: false; message: string; hint: string };
+
+const DAY_MS = 86_400_000;
+const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+/** The page's `wash` and `days` parameters; anything unknown falls back to the defaults (real sales, 30 days). */
+export function analyticsQuery(searchParams: Record<string, string | string[] | undefined>, now = Date.now()): AnalyticsQuery {
+  const first = (name: string) => [searchParams[name]].flat()[0];
+  const days = PERIODS.find((period) => String(period) === first('days')) ?? DEFAULT_PERIOD;
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  return { wash: first('wash') === 'include' ? 'include' : 'exclude', days, from: isoDay(today - (days - 1) * DAY_MS), to: isoDay(today) };
+}
+
+/** The parameters each report takes from the query: every report counts wash trades or not; the daily one has a period. */
+export function reportParams(report: ReportName, query: AnalyticsQuery): QueryParams {
+  if (report === 'wash-trades') return { limit: 100 };
+  if (report === 'daily') return { wash: query.wash, from: query.from, to: query.to };
+  return { wash: query.wash };
+}
+
+/** The CSV download of `report` with the parameters the page used for it. */
+export function csvHref(report: ReportName, query: AnalyticsQuery): string {
+  const search = searchParamsOf(reportParams(report, query)).toString();
+  return `/api/analytics/${report}.csv${search ? `?${search}` : ''}`;
+}
+
+/** Every report the page shows, for `query`. */
+export async function readAnalytics(query: AnalyticsQuery): Promise<Analytics> {
+  try {
+    const client = new IndexerClient(loadConfig().indexer.url);
+    const read = <T>(report: ReportName) => client.report<T>(report, reportParams(report, query));
+    const [totals, daily, topDatasets, revenueSplit, repeatBuyers, priceDistribution, licenceMix, providers, washTrades] = await Promise.all([
+      read<TotalsReport>('totals'),
+      read<DailyReport>('daily'),
+      read<TopDatasetsReport>('top-datasets'),
+      read<RevenueSplitReport>('revenue-split'),
+      read<RepeatBuyersReport>('repeat-buyers'),
+      read<PriceDistributionReport>('price-distribution'),
+      read<LicenceMixReport>('licence-mix'),
+      read<ProvidersReport>('providers'),
+      read<WashTradesReport>('wash-trades'),
+    ]);
+    return {
+      available: true,
+      symbol: totals.symbol,
+      totals,
+      daily,
+      topDatasets,
+      revenueSplit,
+      repeatBuyers,
+      priceDistribution,
+      licenceMix,
+      providers,
+      washTrades,
+    };
+  } catch (error) {
+    if (error instanceof DatagoraError) return { available: false, message: error.message, hint: error.hint };
+    return { available: false, message: error instanceof Error ? error.message : String(error), hint: 'check `datagora health`' };
+  }
+}

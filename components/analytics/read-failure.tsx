@@ -1,0 +1,33 @@
+/** A status box shown instead of figures that cannot be read, in the tone of the landing page's market box. */
+export function ReadFailure({ title, body, message, hint }: { title: string; body: string; message: string; hint: string }) {
+  return (
+    <div role="status" className="rounded-xl border border-warn/40 bg-warn-soft p-6 shadow-sm">
+      <div className="flex items-start gap-4">
+        <svg viewBox="0 0 24 24" aria-hidden="true" className="mt-0.5 size-6 shrink-0 text-warn" fill="none" stroke="currentColor" strokeWidth="2">
+          <path d="M12 9v4m0 4h.01M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0Z" strokeLinecap="round" strokeLinejoin="round" />
+        </svg>
+        <div className="min-w-0 space-y-3">
+          <h2 className="text-lg font-semibold">{title}</h2>
+          <p className="text-muted">{body}</p>
+          <p className="text-sm">
+            <span className="font-medium">What happened: </span>
+            <code className="font-mono text-xs break-words">{message}</code>
+          </p>
+          <p className="text-sm">
+            <span className="font-medium">What an operator can do: </span>
+            {/* Hints quote commands between backticks. */}
+            {hint.split('`').map((part, i) =>
+              i % 2 === 1 ? (
+                <code key={i} className="rounded bg-surface px-1 py-0.5 font-mono text-xs">
+                  {part}
+                </code>
+              ) : (
+                part
+              ),
+            )}
+          </p>
+        </div>
+      </div>
+    </div>
+  );
+}

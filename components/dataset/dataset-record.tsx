@@ -1,0 +1,75 @@
+import type { ReactNode } from 'react';
+import { formatBytes, formatDateTime } from './format';
+import type { DatasetView } from './read-dataset';
+import { Section } from './section';
+
+/** Every metadata version the registry anchored, oldest first. */
+export function DatasetHistory({ history }: { history: DatasetView['history'] }) {
+  return (
+    <Section id="history" title="Version history" intro="Each version is a signed metadata document on IPFS, anchored on-chain by the transaction that published it.">
+      <ol className="space-y-3">
+        {history.map((v) => (
+          <li key={v.version} className="rounded-lg border border-line p-4">
+            <p className="flex flex-wrap items-baseline gap-x-3">
+              <span className="font-medium">Version {v.version}</span>
+              <span className="text-sm text-muted">{v.date ? <time dateTime={v.date.toISOString()}>{formatDateTime(v.date)}</time> : 'date unknown'}</span>
+            </p>
+            <dl className="mt-3 space-y-2 text-sm">
+              <Fact term="Metadata CID">
+                <code className="font-mono text-xs break-all">{v.metadataCid}</code>
+              </Fact>
+              <Fact term="Transaction">
+                <code className="font-mono text-xs break-all">{v.txHash}</code>
+              </Fact>
+            </dl>
+          </li>
+        ))}
+      </ol>
+    </Section>
+  );
+}
+
+function Fact({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <div className="grid gap-1 sm:grid-cols-[11rem_1fr] sm:gap-4">
+      <dt className="text-muted">{term}</dt>
+      <dd className="min-w-0">{children}</dd>
+    </div>
+  );
+}
+
+/** What anyone can check: the ciphertext's CID, the plaintext's hash a download is verified against, and who signed. */
+export function DatasetIntegrity({ dataset }: { dataset: DatasetView }) {
+  const { document } = dataset;
+  return (
+    <Section id="integrity" title="Integrity" intro="Every download is decrypted and checked against the SHA-256 below before the file appears.">
+      <dl className="space-y-4 text-sm">
+        <Fact term="Content CID">
+          <code className="font-mono text-xs break-all">{document.content.cid}</code>
+          <p className="mt-1 text-xs text-muted">
+            The encrypted file on IPFS, {formatBytes(document.content.size)}, {document.content.encryption}.{' '}
+            <a href={`/ipfs/${document.content.cid}`} className="font-medium text-brand underline-offset-4 hover:underline">
+              Fetch the ciphertext
+            </a>{' '}
+            (public by design: only licence holders get the key).
+          </p>
+        </Fact>
+        <Fact term="Plaintext SHA-256">
+          <code className="font-mono text-xs break-all">{document.plaintextSha256}</code>
+        </Fact>
+        <Fact term="Metadata CID">
+          <code className="font-mono text-xs break-all">{dataset.metadataCid}</code>
+          <p className="mt-1 text-xs text-muted">Version {dataset.version}, the one the registry anchors.</p>
+        </Fact>
+        <Fact term="Signed by">
+          <code className="font-mono text-xs break-all">{document.publisher}</code>
+          <p className={`mt-1 text-xs ${dataset.signedByOwner ? 'text-ok' : 'text-warn'}`}>
+            {dataset.signedByOwner
+              ? 'The current owner: the signature (EIP-712) was checked on this page view.'
+              : 'A previous owner: the dataset changed hands and its new owner has not signed a version yet.'}
+          </p>
+        </Fact>
+      </dl>
+    </Section>
+  );
+}

@@ -1,0 +1,71 @@
+/**
+ * The public preview of a tabular dataset as a table: CSV (RFC 4180 quoting, header row first) or JSON lines
+ * (one object per line; the columns are every key in order of first appearance).
+ */
+import type { DatasetDocument } from '@/lib/metadata';
+
+export interface PreviewTable {
+  columns: string[];
+  rows: string[][];
+}
+
+/** Every record of a CSV text; quoted fields may hold commas, doubled quotes and line breaks. */
+function csvRecords(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      record.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+    } else field += c;
+  }
+  if (field !== '' || record.length > 0) records.push([...record, field]);
+  return records;
+}
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function jsonLinesTable(text: string): PreviewTable | null {
+  const objects: Record<string, unknown>[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const value: unknown = JSON.parse(line);
+      // A line that is not an object cannot be laid out in columns: show the text instead.
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+      objects.push(value as Record<string, unknown>);
+    } catch {
+      return null;
+    }
+  }
+  const columns = [...new Set(objects.flatMap((o) => Object.keys(o)))];
+  return { columns, rows: objects.map((o) => columns.map((name) => cell(o[name]))) };
+}
+
+/** The preview as a table, or null when it is plain text or does not parse as its format says. */
+export function previewTable(preview: NonNullable<DatasetDocument['preview']>): PreviewTable | null {
+  if (preview.format === 'jsonl') return jsonLinesTable(preview.content);
+  if (preview.format !== 'csv') return null;
+  const [header, ...rows] = csvRecords(preview.content).filter((r) => r.some((f) => f !== ''));
+  if (!header) return null;
+  return { columns: header, rows: rows.map((r) => header.map((_, i) => r[i] ?? '')) };
+}

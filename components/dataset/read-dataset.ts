@@ -1,0 +1,190 @@
+/**
+ * Everything the dataset page shows, read in one pass: the dataset, its verified metadata and version history
+ * through the market SDK (read-only), its sales from the indexer and, for data that compute jobs can use, the
+ * active compute providers. Never throws: an unknown dataset, and a chain, storage or indexer that does not
+ * answer, come back as states the page can explain.
+ */
+import 'server-only';
+import { BaseError, type Address, type Hex } from 'viem';
+import { ComputeClient } from '@/lib/compute/client';
+import { ResourceKind } from '@/lib/compute/result';
+import { loadConfig } from '@/lib/config';
+import type { LicenceTerms } from '@/lib/contracts';
+import { DatagoraError } from '@/lib/errors';
+import { IndexerClient } from '@/lib/indexer/client';
+import { QueryError } from '@/lib/indexer/errors';
+import type { DatasetSalesReport } from '@/lib/indexer/reports';
+import { presetOf, type LicencePreset } from '@/lib/licence/presets';
+import { DatasetNotFoundError, Market } from '@/lib/market';
+import type { ComputePolicy, DatasetDocument } from '@/lib/metadata';
+
+/** Something that could not be read, and what an operator can do about it. */
+export interface Problem {
+  message: string;
+  hint: string;
+}
+
+export interface DatasetVersionView {
+  version: number;
+  /** When its transaction was mined; null when the block could not be read. */
+  date: Date | null;
+  metadataCid: string;
+  txHash: Hex;
+}
+
+export interface PriceView {
+  /** Base units of the stablecoin. */
+  amount: bigint;
+  /** For people: "12.5 dUSD". */
+  label: string;
+}
+
+export interface DatasetView {
+  id: string;
+  owner: Address;
+  listed: boolean;
+  version: number;
+  publishedAt: Date;
+  updatedAt: Date;
+  document: DatasetDocument;
+  metadataCid: string;
+  /** The current owner signed the current version (false after the data NFT changed hands, until they update it). */
+  signedByOwner: boolean;
+  terms: LicenceTerms;
+  licence: LicencePreset;
+  /** Where a browser can read the legal text; null when `terms.uri` is neither IPFS nor HTTP(S). */
+  legalHref: string | null;
+  downloadPrice: PriceView;
+  computePrice: PriceView;
+  /** Compute jobs can run on it: compute-only data, or download data with a compute price. */
+  computeEnabled: boolean;
+  history: DatasetVersionView[];
+}
+
+export interface EnvironmentView {
+  label: string;
+  pricePerMinute: string;
+}
+
+export interface ProviderView {
+  id: string;
+  endpoint: string;
+  environments: EnvironmentView[];
+}
+
+/** Null for compute-only data, which sells no download licences. */
+export type Sales = { available: true; report: DatasetSalesReport } | ({ available: false } & Problem) | null;
+
+/** Null when the dataset takes no compute jobs. */
+export type Providers = { available: true; providers: ProviderView[]; policy: ComputePolicy | undefined } | ({ available: false } & Problem) | null;
+
+export type DatasetPage =
+  | { status: 'found'; dataset: DatasetView; sales: Sales; providers: Providers }
+  | { status: 'not-found' }
+  | ({ status: 'unavailable' } & Problem);
+
+/** The id in a /datasets/<id> path, or undefined for anything but a canonical positive integer. */
+export function parseDatasetId(text: string): bigint | undefined {
+  return /^[1-9]\d{0,19}$/.test(text) ? BigInt(text) : undefined;
+}
+
+function problem(error: unknown, hint: string): Problem {
+  if (error instanceof DatagoraError) return { message: error.message, hint: error.hint };
+  // viem's full messages span many lines of request details; the short one is what a visitor needs.
+  const message = error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
+  return { message, hint };
+}
+
+/** `ipfs://<cid>` through this app's gateway; web URLs as they are. */
+export function legalHrefOf(uri: string): string | null {
+  if (uri.startsWith('ipfs://')) return `/ipfs/${uri.slice('ipfs://'.length)}`;
+  return /^https?:\/\//.test(uri) ? uri : null;
+}
+
+async function readSales(indexerUrl: string, id: bigint): Promise<Sales> {
+  try {
+    return { available: true, report: await new IndexerClient(indexerUrl).report<DatasetSalesReport>('dataset-sales', { dataset: id.toString() }) };
+  } catch (error) {
+    // The chain knows the dataset (it was just read from there): the indexer is behind, not wrong.
+    if (error instanceof QueryError && error.parameter === 'dataset') {
+      return { available: false, message: 'the indexer has not read this dataset yet', hint: 'its sales appear once the indexer catches up with the chain; reload in a moment' };
+    }
+    return { available: false, ...problem(error, 'start the indexer (`npm start` runs it) or set DATAGORA_INDEXER_URL') };
+  }
+}
+
+async function readProviders(market: Market, policy: ComputePolicy | undefined): Promise<Providers> {
+  try {
+    const providers = (await new ComputeClient(market).providers()).filter((p) => p.active);
+    return {
+      available: true,
+      policy,
+      providers: providers.map((p) => ({
+        id: p.id.toString(),
+        endpoint: p.endpoint,
+        environments: p.environments.map((env) => ({
+          label: env.kind === ResourceKind.Gpu ? `GPU: ${env.gpus}× ${env.gpuModel}, ${env.cpus} CPUs, ${env.memoryMb} MB` : `CPU: ${env.cpus} CPUs, ${env.memoryMb} MB`,
+          pricePerMinute: market.formatAmount(env.pricePerMinute),
+        })),
+      })),
+    };
+  } catch (error) {
+    return { available: false, ...problem(error, 'check the chain with `datagora health`') };
+  }
+}
+
+async function minedAt(market: Market, blockNumber: bigint): Promise<Date | null> {
+  try {
+    const block = await market.publicClient.getBlock({ blockNumber });
+    return new Date(Number(block.timestamp) * 1000);
+  } catch {
+    return null;
+  }
+}
+
+/** The dataset page's data for dataset `id`. */
+export async function readDataset(id: bigint): Promise<DatasetPage> {
+  let market: Market;
+  let indexerUrl: string;
+  try {
+    const config = loadConfig();
+    indexerUrl = config.indexer.url;
+    market = await Market.open(config);
+  } catch (error) {
+    return { status: 'unavailable', ...problem(error, 'check the market with `datagora health`') };
+  }
+  try {
+    const details = await market.getDataset(id);
+    const { terms } = details;
+    const computeEnabled = terms.computeOnly || terms.computePrice > 0n;
+    const [dates, sales, providers] = await Promise.all([
+      Promise.all(details.history.map((v) => minedAt(market, v.blockNumber))),
+      terms.computeOnly ? null : readSales(indexerUrl, id),
+      computeEnabled ? readProviders(market, details.document.compute) : null,
+    ]);
+    const dataset: DatasetView = {
+      id: details.id.toString(),
+      owner: details.owner,
+      listed: details.listed,
+      version: details.version,
+      publishedAt: details.publishedAt,
+      updatedAt: details.updatedAt,
+      document: details.document,
+      metadataCid: details.metadataCid,
+      signedByOwner: details.signedByOwner,
+      terms,
+      licence: presetOf(terms),
+      legalHref: legalHrefOf(terms.uri),
+      downloadPrice: { amount: terms.downloadPrice, label: market.formatAmount(terms.downloadPrice) },
+      computePrice: { amount: terms.computePrice, label: market.formatAmount(terms.computePrice) },
+      computeEnabled,
+      history: details.history.map((v, i) => ({ version: v.version, date: dates[i] ?? null, metadataCid: v.metadataCid, txHash: v.txHash })),
+    };
+    return { status: 'found', dataset, sales, providers };
+  } catch (error) {
+    if (error instanceof DatasetNotFoundError) return { status: 'not-found' };
+    return { status: 'unavailable', ...problem(error, 'check the market with `datagora health`') };
+  } finally {
+    await market.close();
+  }
+}

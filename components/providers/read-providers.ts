@@ -1,0 +1,120 @@
+/**
+ * The compute providers page's data: each node as registered on ComputeMarket (endpoint, environments, prices)
+ * joined with its track record from the indexer's providers report. Never throws: when one source does not
+ * answer the other still fills the page, with a note; when neither does, a message and a hint.
+ */
+import 'server-only';
+import { ComputeClient } from '@/lib/compute/client';
+import { ResourceKind } from '@/lib/compute/result';
+import { loadConfig, type Config } from '@/lib/config';
+import { DatagoraError } from '@/lib/errors';
+import { IndexerClient } from '@/lib/indexer/client';
+import type { ProviderRow, ProvidersReport } from '@/lib/indexer/reports';
+import { Market } from '@/lib/market';
+
+/** One environment a node offers, as ComputeMarket's Environment struct holds it. */
+export interface EnvironmentView {
+  kind: 'CPU' | 'GPU';
+  cpus: number;
+  memoryMb: number;
+  gpus: number;
+  gpuModel: string;
+  /** Formatted in the market's currency, e.g. "0.05 dUSD". */
+  pricePerMinute: string;
+}
+
+export interface ProviderView {
+  id: string;
+  owner: string;
+  endpoint: string;
+  active: boolean;
+  /** The node's key, which signs results; known from the chain only. */
+  signer?: string;
+  /** Null when the chain could not be read. */
+  environments: EnvironmentView[] | null;
+  /** Jobs, success rate, utilization and earnings; null when the indexer could not be read. */
+  record: ProviderRow | null;
+}
+
+interface Failure {
+  message: string;
+  hint: string;
+}
+
+export type Providers =
+  /** `symbol` is the currency of the records' earnings. */
+  | { available: true; providers: ProviderView[]; symbol: string | null; chainFailure: Failure | null; indexerFailure: Failure | null }
+  | ({ available: false } & Failure);
+
+function failureOf(error: unknown): Failure {
+  if (error instanceof DatagoraError) return { message: error.message, hint: error.hint };
+  return { message: error instanceof Error ? error.message : String(error), hint: 'check `datagora health`' };
+}
+
+/** Settles `promise` as a value or a failure to show. */
+async function attempt<T>(promise: Promise<T>): Promise<{ value: T } | { failure: Failure }> {
+  try {
+    return { value: await promise };
+  } catch (error) {
+    return { failure: failureOf(error) };
+  }
+}
+
+async function readRegistered(config: Config): Promise<Omit<ProviderView, 'record'>[]> {
+  const market = await Market.open(config);
+  try {
+    const providers = await new ComputeClient(market).providers();
+    return providers.map((p) => ({
+      id: p.id.toString(),
+      owner: p.owner,
+      signer: p.signer,
+      endpoint: p.endpoint,
+      active: p.active,
+      environments: p.environments.map((e) => ({
+        kind: e.kind === ResourceKind.Gpu ? 'GPU' : 'CPU',
+        cpus: e.cpus,
+        memoryMb: e.memoryMb,
+        gpus: e.gpus,
+        gpuModel: e.gpuModel,
+        pricePerMinute: market.formatAmount(e.pricePerMinute),
+      })),
+    }));
+  } finally {
+    await market.close();
+  }
+}
+
+/** Every registered provider, from the chain and the indexer together. */
+export async function readProviders(): Promise<Providers> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    return { available: false, ...failureOf(error) };
+  }
+  const [chain, indexer] = await Promise.all([
+    attempt(readRegistered(config)),
+    attempt(new IndexerClient(config.indexer.url).report<ProvidersReport>('providers')),
+  ]);
+  if ('failure' in chain && 'failure' in indexer) return { available: false, ...chain.failure };
+
+  const records = new Map('value' in indexer ? indexer.value.providers.map((row) => [String(row.providerId), row]) : []);
+  const providers: ProviderView[] =
+    'value' in chain
+      ? chain.value.map((p) => ({ ...p, record: records.get(p.id) ?? null }))
+      : [...records.values()].map((row) => ({
+          id: String(row.providerId),
+          owner: row.owner,
+          endpoint: row.endpoint,
+          active: row.active,
+          environments: null,
+          record: row,
+        }));
+  return {
+    available: true,
+    providers,
+    symbol: 'value' in indexer ? indexer.value.symbol : null,
+    chainFailure: 'failure' in chain ? chain.failure : null,
+    indexerFailure: 'failure' in indexer ? indexer.failure : null,
+  };
+}

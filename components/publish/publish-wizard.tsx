@@ -1,0 +1,333 @@
+'use client';
+/**
+ * The publish wizard: file → details → licence → prices → encrypt, upload and publish with the wallet
+ * (lib/client/publish.ts). Each step checks its fields before the next; nothing is uploaded before the last.
+ */
+import Link from 'next/link';
+import { useConnectModal } from '@rainbow-me/rainbowkit';
+import { useState, type ReactNode } from 'react';
+import { ownerConsequences } from '@/lib/licence/explain';
+import { LICENCE_PRESETS, parsePrice, presetTerms, type LicencePreset } from '@/lib/licence/presets';
+import { publishFromBrowser, type BrowserPublishResult, type PublishProgress } from '@/lib/client/publish';
+import { formatOf } from '@/lib/market/files';
+import { LicenceSummary } from '@/components/licence/licence-summary';
+import { TransactionStatus } from '@/components/wallet/transaction-status';
+import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
+
+const STEPS = ['File', 'Details', 'Licence', 'Prices', 'Publish'] as const;
+const PRESET_LABELS: Record<LicencePreset, string> = {
+  'non-commercial': 'Non-commercial',
+  commercial: 'Commercial',
+  'commercial-remix': 'Commercial remix (revenue share)',
+  'ai-training': 'AI training',
+  'compute-only': 'Compute-only (data never leaves)',
+};
+const PROGRESS_LABELS: Record<PublishProgress['step'], string> = {
+  licence: 'Checking the licence and storing its legal text',
+  encrypt: 'Encrypting and uploading in this browser',
+  terms: 'Registering the licence terms',
+  key: 'Sealing the data key to the key network',
+  sign: 'Signing the description with your wallet',
+  list: 'Listing the dataset on-chain',
+};
+const ZERO = '0x0000000000000000000000000000000000000000';
+
+interface Form {
+  file: File | null;
+  title: string;
+  description: string;
+  tags: string;
+  previewRows: string;
+  preset: LicencePreset;
+  accessDays: string;
+  revSharePercent: string;
+  downloadPrice: string;
+  computePrice: string;
+}
+
+const INITIAL: Form = { file: null, title: '', description: '', tags: '', previewRows: '5', preset: 'commercial', accessDays: '365', revSharePercent: '0', downloadPrice: '10', computePrice: '2' };
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The problems of a step's fields; empty when it may go on. */
+function problemsOf(step: number, form: Form, decimals: number): Record<string, string> {
+  const problems: Record<string, string> = {};
+  if (step === 0 && !form.file) problems.file = 'Choose the file to publish.';
+  if (step === 0 && form.file && form.file.size === 0) problems.file = 'The file is empty.';
+  if (step === 1) {
+    if (!form.title.trim()) problems.title = 'Give the dataset a title.';
+    else if (form.title.length > 200) problems.title = 'At most 200 characters.';
+    if (form.description.length > 5_000) problems.description = 'At most 5,000 characters.';
+    const rows = Number(form.previewRows);
+    if (!Number.isInteger(rows) || rows < 0 || rows > 20) problems.previewRows = 'A whole number from 0 to 20.';
+  }
+  if (step === 2) {
+    const days = Number(form.accessDays);
+    if (!Number.isInteger(days) || days < 0 || days > 36_500) problems.accessDays = 'A whole number of days (0 = perpetual).';
+    const share = Number(form.revSharePercent);
+    if (!(share >= 0 && share <= 100) || Math.round(share * 100) !== share * 100) problems.revSharePercent = 'A percentage from 0 to 100 with at most two decimals.';
+    else if (share > 0 && form.preset !== 'commercial-remix') problems.revSharePercent = 'A revenue share applies to the commercial remix licence only.';
+  }
+  if (step === 3) {
+    for (const field of ['downloadPrice', 'computePrice'] as const) {
+      try {
+        parsePrice(form[field], decimals);
+      } catch (error) {
+        problems[field] = (error as Error).message;
+      }
+    }
+    if (!problems.downloadPrice && !problems.computePrice) {
+      try {
+        presetTerms(form.preset, {
+          currency: ZERO,
+          downloadPrice: form.preset === 'compute-only' ? 0n : parsePrice(form.downloadPrice, decimals),
+          computePrice: parsePrice(form.computePrice, decimals),
+          accessDuration: 0n,
+          uri: 'ipfs://check',
+        });
+      } catch (error) {
+        problems.computePrice = (error as Error).message;
+      }
+    }
+  }
+  return problems;
+}
+
+function Field({ label, id, problem, hint, children }: { label: string; id: string; problem?: string; hint?: string; children: ReactNode }) {
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium">
+        {label}
+      </label>
+      {children}
+      {hint && !problem && <p className="text-xs text-muted">{hint}</p>}
+      {problem && (
+        <p id={`${id}-problem`} className="text-xs text-warn" role="alert">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}
+
+const INPUT = 'w-full rounded-md border border-line bg-surface px-3 py-2 text-sm text-ink';
+
+export function PublishWizard() {
+  const { market, isConnected, wrongChain, wallet, state, run } = useBrowserWallet();
+  const { openConnectModal } = useConnectModal();
+  const [step, setStep] = useState(0);
+  const [form, setForm] = useState<Form>(INITIAL);
+  const [shown, setShown] = useState<Record<string, string>>({});
+  const [progress, setProgress] = useState<PublishProgress | null>(null);
+  const [result, setResult] = useState<BrowserPublishResult | null>(null);
+  if (!market) return <p className="mt-8 text-muted">The market is not deployed yet: start it with npm start.</p>;
+  const { decimals, symbol } = market.config.stablecoin;
+  const set = (field: keyof Form) => (event: { target: { value: string } }) => setForm({ ...form, [field]: event.target.value });
+  const next = () => {
+    const problems = problemsOf(step, form, decimals);
+    setShown(problems);
+    if (Object.keys(problems).length === 0) setStep(step + 1);
+  };
+  const revShareBps = Math.round(Number(form.revSharePercent) * 100);
+  const terms = presetTerms(form.preset, { currency: ZERO, downloadPrice: 0n, computePrice: 1n, accessDuration: BigInt(Number(form.accessDays) || 0) * 86_400n, uri: 'ipfs://x', revShareBps: form.preset === 'commercial-remix' ? revShareBps : undefined });
+
+  async function publish() {
+    const file = form.file!;
+    const published = await run('Publishing', (w) =>
+      publishFromBrowser(
+        w,
+        {
+          file,
+          title: form.title.trim(),
+          description: form.description.trim() || undefined,
+          tags: form.tags.split(',').map((tag) => tag.trim()).filter(Boolean),
+          previewRows: Number(form.previewRows),
+          terms: {
+            preset: form.preset,
+            downloadPrice: (form.preset === 'compute-only' ? 0n : parsePrice(form.downloadPrice, decimals)).toString(),
+            computePrice: parsePrice(form.computePrice, decimals).toString(),
+            accessDays: Number(form.accessDays),
+            ...(form.preset === 'commercial-remix' ? { revShareBps } : {}),
+          },
+        },
+        setProgress,
+      ),
+      'Published',
+    );
+    if (published) setResult(published);
+  }
+
+  if (result) {
+    return (
+      <section aria-labelledby="published" className="mt-10 rounded-xl border border-ok/40 bg-surface p-6">
+        <h2 id="published" className="text-xl font-semibold text-ok">
+          Dataset {result.datasetId.toString()} is published
+        </h2>
+        <dl className="mt-4 space-y-2 text-sm">
+          <div>
+            <dt className="text-muted">Encrypted content</dt>
+            <dd className="break-all font-mono text-xs">{result.contentCid}</dd>
+          </div>
+          <div>
+            <dt className="text-muted">Signed description</dt>
+            <dd className="break-all font-mono text-xs">{result.metadataCid}</dd>
+          </div>
+          <div>
+            <dt className="text-muted">Listing transaction</dt>
+            <dd className="break-all font-mono text-xs">{result.txHash}</dd>
+          </div>
+        </dl>
+        <Link href={`/datasets/${result.datasetId}`} className="mt-6 inline-block rounded-md bg-brand px-4 py-2 font-medium text-brand-ink">
+          View the dataset
+        </Link>
+      </section>
+    );
+  }
+
+  const working = state.status === 'working';
+  return (
+    <div className="mt-8">
+      <ol className="flex flex-wrap gap-2 text-sm" aria-label="Steps">
+        {STEPS.map((name, i) => (
+          <li key={name} aria-current={i === step ? 'step' : undefined} className={`rounded-full px-3 py-1 ${i === step ? 'bg-brand text-brand-ink' : i < step ? 'bg-brand-soft text-ink' : 'border border-line text-muted'}`}>
+            {i + 1}. {name}
+          </li>
+        ))}
+      </ol>
+      <form
+        className="mt-6 space-y-5 rounded-xl border border-line bg-surface p-6"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (step < STEPS.length - 1) next();
+          else void publish();
+        }}
+        noValidate
+      >
+        {step === 0 && (
+          <Field label="Dataset file" id="file" problem={shown.file} hint="CSV, TSV, JSON lines, JSON, Parquet, text or an archive. Read and encrypted in a stream, so large files are fine.">
+            <input id="file" type="file" className={INPUT} onChange={(event) => setForm({ ...form, file: event.target.files?.[0] ?? null })} />
+            {form.file && (
+              <p className="text-sm text-muted">
+                {form.file.name} · {formatBytes(form.file.size)} · {formatOf(form.file.name)}
+              </p>
+            )}
+          </Field>
+        )}
+        {step === 1 && (
+          <>
+            <Field label="Title" id="title" problem={shown.title}>
+              <input id="title" className={INPUT} value={form.title} onChange={set('title')} maxLength={200} required />
+            </Field>
+            <Field label="Description" id="description" problem={shown.description} hint="What the data is, how it was collected, what it is good for.">
+              <textarea id="description" className={INPUT} rows={4} value={form.description} onChange={set('description')} />
+            </Field>
+            <Field label="Tags" id="tags" hint="Comma-separated, e.g. weather, europe, hourly.">
+              <input id="tags" className={INPUT} value={form.tags} onChange={set('tags')} />
+            </Field>
+            <Field label="Public preview rows" id="previewRows" problem={shown.previewRows} hint="The first rows of a CSV or JSON-lines file, shown to everyone; 0 for none.">
+              <input id="previewRows" type="number" min={0} max={20} className={INPUT} value={form.previewRows} onChange={set('previewRows')} />
+            </Field>
+          </>
+        )}
+        {step === 2 && (
+          <>
+            <fieldset className="space-y-2">
+              <legend className="text-sm font-medium">Licence</legend>
+              {LICENCE_PRESETS.map((preset) => (
+                <label key={preset} className="flex items-center gap-2 text-sm">
+                  <input type="radio" name="preset" value={preset} checked={form.preset === preset} onChange={() => setForm({ ...form, preset, revSharePercent: preset === 'commercial-remix' ? form.revSharePercent : '0' })} />
+                  {PRESET_LABELS[preset]}
+                </label>
+              ))}
+            </fieldset>
+            <div className="grid gap-4 sm:grid-cols-2">
+              <Field label="Access period (days)" id="accessDays" problem={shown.accessDays} hint="How long a download licence lasts; 0 = perpetual.">
+                <input id="accessDays" type="number" min={0} className={INPUT} value={form.accessDays} onChange={set('accessDays')} disabled={form.preset === 'compute-only'} />
+              </Field>
+              <Field label="Revenue share on derivatives (%)" id="revSharePercent" problem={shown.revSharePercent}>
+                <input id="revSharePercent" type="number" min={0} max={100} step="0.01" className={INPUT} value={form.revSharePercent} onChange={set('revSharePercent')} disabled={form.preset !== 'commercial-remix'} />
+              </Field>
+            </div>
+            <section aria-labelledby="buyers-may" className="space-y-3">
+              <h2 id="buyers-may" className="text-sm font-semibold">
+                What a licensee may do
+              </h2>
+              <LicenceSummary terms={terms} />
+            </section>
+            <section aria-labelledby="for-you" className="space-y-2">
+              <h2 id="for-you" className="text-sm font-semibold">
+                What it means for you
+              </h2>
+              <ul className="list-disc space-y-1 pl-5 text-sm text-muted">
+                {ownerConsequences(terms).map((item) => (
+                  <li key={item.key}>
+                    <span className="font-medium text-ink">{item.title}.</span> {item.detail}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          </>
+        )}
+        {step === 3 && (
+          <div className="grid gap-4 sm:grid-cols-2">
+            <Field label={`Download licence price (${symbol})`} id="downloadPrice" problem={shown.downloadPrice} hint={form.preset === 'compute-only' ? 'Compute-only data is never downloaded.' : undefined}>
+              <input id="downloadPrice" inputMode="decimal" className={INPUT} value={form.preset === 'compute-only' ? '0' : form.downloadPrice} onChange={set('downloadPrice')} disabled={form.preset === 'compute-only'} />
+            </Field>
+            <Field label={`Price per compute job (${symbol})`} id="computePrice" problem={shown.computePrice} hint="Paid into escrow with each job, besides the provider's time.">
+              <input id="computePrice" inputMode="decimal" className={INPUT} value={form.computePrice} onChange={set('computePrice')} />
+            </Field>
+          </div>
+        )}
+        {step === 4 && (
+          <div className="space-y-4 text-sm">
+            <p>
+              <strong>{form.title}</strong> · {form.file?.name} ({formatBytes(form.file?.size ?? 0)}) · {PRESET_LABELS[form.preset]} ·{' '}
+              {form.preset === 'compute-only' ? `${form.computePrice} ${symbol} per job` : `${form.downloadPrice} ${symbol}`}
+            </p>
+            {progress && (
+              <div className="space-y-2">
+                <p>{PROGRESS_LABELS[progress.step]}</p>
+                {progress.step === 'encrypt' && progress.total !== undefined && (
+                  <progress className="w-full" max={progress.total} value={progress.bytes ?? 0} aria-label="Encrypted and uploaded">
+                    {formatBytes(progress.bytes ?? 0)}
+                  </progress>
+                )}
+              </div>
+            )}
+            <TransactionStatus state={state} />
+            {!isConnected && (
+              <button type="button" onClick={openConnectModal} className="rounded-md border border-line px-4 py-2 font-medium">
+                Connect your wallet to publish
+              </button>
+            )}
+            {wrongChain && <p className="text-warn">Switch your wallet to {market.config.chainName} to publish.</p>}
+          </div>
+        )}
+        <div className="flex justify-between gap-3 pt-2">
+          <button type="button" onClick={() => setStep(step - 1)} disabled={step === 0 || working} className="rounded-md border border-line px-4 py-2 text-sm font-medium disabled:opacity-50">
+            Back
+          </button>
+          {step < STEPS.length - 1 ? (
+            <button type="submit" className="rounded-md bg-brand px-4 py-2 text-sm font-medium text-brand-ink">
+              Next
+            </button>
+          ) : (
+            <button type="submit" disabled={!wallet || working} className="rounded-md bg-brand px-4 py-2 text-sm font-medium text-brand-ink disabled:opacity-50">
+              {working ? 'Publishing…' : 'Encrypt, upload and publish'}
+            </button>
+          )}
+        </div>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,38 @@
+/**
+ * The public facts the browser needs (lib/client/config.ts), read once per server process from the
+ * configuration, the deployments and the key network's public description. Null when the market is not
+ * deployed yet: pages then show their unavailable states and the wallet stays off.
+ */
+import 'server-only';
+import { readNetworkInfo } from '@/lib/access/ceremony';
+import { readDeployments } from '@/lib/chain';
+import type { ClientConfig } from '@/lib/client/config';
+import { loadConfig } from '@/lib/config';
+
+/** anvil's chain id, the embedded chain's. */
+const ANVIL_CHAIN_ID = 31337;
+
+export function readClientConfig(): ClientConfig | null {
+  try {
+    const config = loadConfig();
+    const deployments = readDeployments(config.deploymentsFile);
+    const keys = config.keyNetwork;
+    const embedded = config.chain.adapter === 'anvil' && deployments.chainId === ANVIL_CHAIN_ID;
+    return {
+      chainId: deployments.chainId,
+      chainName: embedded ? 'Datagora local chain' : `Chain ${deployments.chainId}`,
+      rpcUrl: config.chain.rpcUrl,
+      contracts: deployments.contracts,
+      stablecoin: { address: deployments.stablecoin.address, symbol: deployments.stablecoin.symbol, decimals: deployments.stablecoin.decimals },
+      keyNetwork:
+        keys.adapter === 'local'
+          ? { kind: 'local', urls: keys.urls, threshold: keys.threshold, publicKey: readNetworkInfo(keys.dir).publicKey }
+          : { kind: 'lit', network: keys.network },
+      siwe: { domain: config.siweDomain, uri: config.web.url },
+      devWallet: embedded,
+      ...(process.env.DATAGORA_WALLETCONNECT_PROJECT_ID ? { walletConnectProjectId: process.env.DATAGORA_WALLETCONNECT_PROJECT_ID } : {}),
+    };
+  } catch {
+    return null;
+  }
+}

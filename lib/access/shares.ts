@@ -1,0 +1,85 @@
+/**
+ * Gathering signature shares from key nodes, for any client (Node or the browser): one request per node in
+ * parallel, settled with the first `threshold` shares that pass `accept`, or as soon as the nodes left cannot
+ * make up the threshold. No Node-only imports: the web app's pages run this too.
+ */
+import type { BlsSignatureShare } from './bls';
+import { AccessDeniedError, KeyNetworkUnavailableError, type NodeFailure } from './errors';
+import { ENCRYPTION_SIGN_PATH, refusalSchema, shareResponseSchema, type ShareRequest } from './protocol';
+
+export interface ShareSource {
+  /** Node i's URL at position i. */
+  urls: string[];
+  threshold: number;
+  /** How long to wait for a node before counting it as unavailable. */
+  timeoutMs: number;
+  /**
+   * Checks node `index`'s share of `identity` before it counts (the Node client verifies it against the node's
+   * share key). Without it a bad share is caught when the combined signature fails to verify.
+   */
+  accept?: (share: BlsSignatureShare, index: number) => boolean;
+}
+
+type NodeOutcome = { share: BlsSignatureShare } | { failure: NodeFailure };
+
+const describe = (error: unknown) => (error instanceof Error ? ((error.cause instanceof Error && error.cause.message) || error.message) : String(error));
+
+/**
+ * Asks every node for its share of `identity` with `request`. Throws AccessDeniedError when nodes refuse and
+ * none releases a share, KeyNetworkUnavailableError when too few answer.
+ */
+export function collectShares(source: ShareSource, request: ShareRequest, identity: string): Promise<BlsSignatureShare[]> {
+  const body = JSON.stringify(request);
+  const ask = async (url: string, index: number, signal: AbortSignal): Promise<NodeOutcome> => {
+    const fail = (status: number, code: string, reason: string): NodeOutcome => ({ failure: { url, status, code, reason } });
+    let response: Response;
+    try {
+      response = await fetch(`${url}${ENCRYPTION_SIGN_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal });
+    } catch (error) {
+      return fail(0, 'unreachable', signal.aborted ? 'no answer in time' : describe(error));
+    }
+    const json: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) {
+      const refusal = refusalSchema.safeParse(json);
+      return refusal.success ? fail(response.status, refusal.data.error, refusal.data.reason) : fail(response.status, 'http', `HTTP ${response.status}`);
+    }
+    const parsed = shareResponseSchema.safeParse(json);
+    if (!parsed.success) return fail(response.status, 'bad-share', 'the node answered something that is no signature share');
+    // Settled already (threshold met or impossible): spare the check.
+    if (signal.aborted) return fail(response.status, 'not-needed', 'arrived after the decision');
+    const { signatureShare, dataSigned } = parsed.data;
+    if (dataSigned !== identity || (source.accept && !source.accept(signatureShare, index))) {
+      return fail(response.status, 'bad-share', 'the node’s share does not verify against its share key');
+    }
+    return { share: signatureShare };
+  };
+
+  const cancel = new AbortController();
+  const signal = AbortSignal.any([cancel.signal, AbortSignal.timeout(source.timeoutMs)]);
+  const attempts = source.urls.map((url, index) => ask(url, index, signal));
+  return new Promise((resolve, reject) => {
+    const shares: BlsSignatureShare[] = [];
+    const failures: NodeFailure[] = [];
+    let pending = attempts.length;
+    let settled = false;
+    for (const attempt of attempts) {
+      void attempt.then((outcome) => {
+        pending--;
+        if (settled) return;
+        if ('share' in outcome) shares.push(outcome.share);
+        else failures.push(outcome.failure);
+        if (shares.length >= source.threshold) {
+          settled = true;
+          cancel.abort(); // the shares still on their way are not needed
+          resolve(shares);
+        } else if (shares.length + pending < source.threshold) {
+          settled = true;
+          cancel.abort();
+          // Nodes refusing while none grants means the account may not decrypt; otherwise nodes are missing.
+          const refusals = failures.filter((failure) => failure.status === 403);
+          reject(shares.length === 0 && refusals.length > 0 ? new AccessDeniedError(request.authSig.address, refusals) : new KeyNetworkUnavailableError(shares.length, source.threshold, failures));
+        }
+      });
+    }
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * Downloading in the browser: the visitor signs one SIWE message, the key nodes (called from the page) each
+ * check on-chain that the account may decrypt and release a signature share, the shares open the data key in
+ * the page, and the ciphertext from the gateway is decrypted and checked against the SHA-256 its owner signed.
+ * The plaintext exists only in the page.
+ */
+import { createAuthSig } from '../access/siwe';
+import { collectShares } from '../access/shares';
+import { createSha256, decryptStream, toHex } from '../crypto';
+import { DatagoraError } from '../errors';
+import { IntegrityError } from '../market/errors';
+import type { DownloadTicket } from './ticket';
+import { openDataKey } from './keys';
+import { callApi, signer, type BrowserWallet } from './wallet';
+
+const SHARE_TIMEOUT_MS = 10_000;
+
+export type DownloadStep = 'sign-in' | 'shares' | 'decrypt';
+export interface DownloadProgress {
+  step: DownloadStep;
+  bytes?: number;
+  total?: number;
+}
+
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
+  }
+}
+
+export async function downloadInBrowser(wallet: BrowserWallet, datasetId: bigint, onProgress: (progress: DownloadProgress) => void): Promise<{ file: File; sha256: string }> {
+  const { config } = wallet;
+  const keys = config.keyNetwork;
+  if (keys.kind !== 'local') {
+    throw new DatagoraError(`this market's keys are on the Lit network (${keys.network}); the web app decrypts with the local key network only`, 'download with the CLI: `datagora download <id>`');
+  }
+  const ticket = await callApi<DownloadTicket>(`/api/datasets/${datasetId}/access`);
+  onProgress({ step: 'sign-in' });
+  const authSig = await createAuthSig(signer(wallet), { domain: config.siwe.domain, uri: config.siwe.uri, chainId: config.chainId });
+  onProgress({ step: 'shares' });
+  const { envelope } = ticket;
+  const shares = await collectShares(
+    { urls: keys.urls, threshold: keys.threshold, timeoutMs: SHARE_TIMEOUT_MS },
+    { authSig, evmContractConditions: envelope.evmContractConditions, dataToEncryptHash: envelope.dataToEncryptHash, chain: envelope.chain },
+    ticket.identity,
+  );
+  const dataKey = await openDataKey(keys.publicKey, ticket.identity, envelope.ciphertext, shares);
+
+  const response = await fetch(`/ipfs/${ticket.content.cid}`);
+  if (!response.ok || !response.body) throw new DatagoraError(`the gateway answered HTTP ${response.status} for the dataset's content`, 'check the IPFS node (/api/health) and retry');
+  const hash = createSha256();
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  onProgress({ step: 'decrypt', bytes, total: ticket.size });
+  try {
+    for await (const chunk of decryptStream(dataKey, chunksOf(response.body))) {
+      hash.update(chunk);
+      parts.push(chunk);
+      bytes += chunk.length;
+      onProgress({ step: 'decrypt', bytes, total: ticket.size });
+    }
+  } finally {
+    dataKey.fill(0);
+  }
+  const sha256 = toHex(hash.digest());
+  if (sha256 !== ticket.plaintextSha256 || bytes !== ticket.size) {
+    throw new IntegrityError(`dataset ${datasetId} decrypted to ${bytes} bytes with SHA-256 ${sha256}, but its owner signed ${ticket.size} bytes with ${ticket.plaintextSha256}`, 'the stored content does not match its metadata; report it to the owner');
+  }
+  return { file: new File(parts as BlobPart[], ticket.fileName), sha256 };
+}

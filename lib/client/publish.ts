@@ -1,0 +1,154 @@
+/**
+ * Publishing from the browser, so the server never sees plaintext: the file is read in a stream, encrypted
+ * (AES-256-GCM, DGE1 chunks) and hashed in the page, sent as ciphertext parts to the web app's upload route,
+ * its data key sealed to the key network in the page, the document signed with the wallet (EIP-712), and
+ * the listing made by the wallet. Mirrors Market.publish, with the wallet and the routes in place of a local
+ * key and a direct store.
+ */
+import { parseEventLogs, type Hex } from 'viem';
+import { datasetRegistryAbi, type LicenceTerms } from '../contracts';
+import { ciphertextSize, createSha256, DEFAULT_CHUNK_SIZE, encryptStream, generateDataKey, sha256Hex, toHex } from '../crypto';
+import type { EncryptionTarget } from '../access/envelope';
+import { TransactionRejectedError } from '../market/errors';
+import { firstVersion, type UploadedContent } from '../market/document';
+import { FileProfiler, formatOf } from '../market/files';
+import { metadataPointer } from '../metadata/cid';
+import { signDataset } from '../metadata/signing';
+import type { TermsJson, TermsRequest } from './terms';
+import { sealDataKey } from './keys';
+import { addressOf, callApi, send, signer, type BrowserWallet } from './wallet';
+
+/** Ciphertext per upload request: large enough to keep requests few, small enough to hold in memory. */
+export const PART_BYTES = 8 * 1024 * 1024;
+const MAX_PUBLISH_ATTEMPTS = 5;
+
+export interface BrowserPublishInput {
+  file: File;
+  title: string;
+  description?: string;
+  tags: string[];
+  /** Data rows shown publicly (CSV / JSON lines); 0 for none. */
+  previewRows: number;
+  terms: TermsRequest;
+}
+
+export type PublishStep = 'licence' | 'encrypt' | 'terms' | 'key' | 'sign' | 'list';
+export interface PublishProgress {
+  step: PublishStep;
+  /** Plaintext bytes encrypted and uploaded so far (step `encrypt`). */
+  bytes?: number;
+  total?: number;
+}
+
+export interface BrowserPublishResult {
+  datasetId: bigint;
+  metadataCid: string;
+  contentCid: string;
+  txHash: Hex;
+}
+
+/** Encrypts the file in the page and uploads the ciphertext in parts; the data key stays here. */
+export async function encryptAndUpload(file: File, previewRows: number, onBytes: (bytes: number) => void): Promise<UploadedContent & { dataKey: Uint8Array }> {
+  const dataKey = generateDataKey();
+  const hash = createSha256();
+  const profiler = new FileProfiler(formatOf(file.name), previewRows);
+  let bytes = 0;
+  async function* plaintext(): AsyncGenerator<Uint8Array> {
+    const reader = file.stream().getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      hash.update(value);
+      profiler.observe(value);
+      bytes += value.length;
+      onBytes(bytes);
+      yield value;
+    }
+  }
+  const { id } = await callApi<{ id: string }>('/api/uploads', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: ciphertextSize(file.size, DEFAULT_CHUNK_SIZE) }) });
+  try {
+    let part = 0;
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      await callApi(`/api/uploads/${id}?part=${part++}`, { method: 'PUT', body: new Blob(pending as BlobPart[]) });
+      pending = [];
+      pendingBytes = 0;
+    };
+    for await (const chunk of encryptStream(dataKey, plaintext(), { chunkSize: DEFAULT_CHUNK_SIZE })) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= PART_BYTES) await flush();
+    }
+    if (pendingBytes > 0) await flush();
+    const stored = await callApi<{ cid: string; size: number }>(`/api/uploads/${id}`, { method: 'POST' });
+    return {
+      dataKey,
+      contentCid: stored.cid,
+      contentSize: stored.size,
+      chunkSize: DEFAULT_CHUNK_SIZE,
+      plaintextSha256: toHex(hash.digest()),
+      size: bytes,
+      profile: profiler.profile(),
+    };
+  } catch (error) {
+    await fetch(`/api/uploads/${id}`, { method: 'DELETE' }).catch(() => undefined);
+    throw error;
+  }
+}
+
+function termsFromJson(json: TermsJson): LicenceTerms {
+  return { ...json, downloadPrice: BigInt(json.downloadPrice), computePrice: BigInt(json.computePrice), accessDuration: BigInt(json.accessDuration) };
+}
+
+/** The id of identical terms, registering them with the wallet first if they are new. */
+async function ensureTerms(wallet: BrowserWallet, terms: LicenceTerms): Promise<bigint> {
+  const registry = wallet.config.contracts.datasetRegistry;
+  const read = () => wallet.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'termsIdOf', args: [terms] });
+  const existing = await read();
+  if (existing !== 0n) return existing;
+  await send(wallet, 'register the licence terms', { address: registry, abi: datasetRegistryAbi, functionName: 'registerTerms', args: [terms] });
+  return read();
+}
+
+export async function publishFromBrowser(wallet: BrowserWallet, input: BrowserPublishInput, onProgress: (progress: PublishProgress) => void): Promise<BrowserPublishResult> {
+  const registry = wallet.config.contracts.datasetRegistry;
+  const publisher = addressOf(wallet);
+  // The licence is checked (and its legal text stored) before any upload, so a bad choice costs nothing.
+  onProgress({ step: 'licence' });
+  const { terms } = await callApi<{ terms: TermsJson }>('/api/terms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input.terms) });
+
+  const total = input.file.size;
+  onProgress({ step: 'encrypt', bytes: 0, total });
+  const { dataKey, ...upload } = await encryptAndUpload(input.file, input.previewRows, (bytes) => onProgress({ step: 'encrypt', bytes, total }));
+
+  onProgress({ step: 'terms' });
+  const termsId = await ensureTerms(wallet, termsFromJson(terms));
+  const domain = { chainId: wallet.config.chainId, registry };
+  for (let attempt = 1; ; attempt++) {
+    onProgress({ step: 'key' });
+    const datasetId = await wallet.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
+    const target = await callApi<EncryptionTarget>('/api/keys/target', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ datasetId: datasetId.toString(), dataToEncryptHash: sha256Hex(dataKey) }),
+    });
+    const envelope = { ...target.envelope, ciphertext: await sealDataKey(target.publicKey, target.identity, dataKey) };
+    onProgress({ step: 'sign' });
+    const document = firstVersion({ datasetId, publisher, info: { title: input.title, description: input.description, tags: input.tags }, upload, termsId, envelope });
+    const signed = await signDataset(document, signer(wallet), domain);
+    const { cid } = await callApi<{ cid: string }>('/api/metadata', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signed) });
+    onProgress({ step: 'list' });
+    try {
+      const { hash, logs } = await send(wallet, `publish ${input.title}`, { address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [metadataPointer(cid), termsId, datasetId] });
+      const [event] = parseEventLogs({ abi: datasetRegistryAbi, eventName: 'DatasetPublished', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
+      dataKey.fill(0);
+      return { datasetId: event?.args.datasetId ?? datasetId, metadataCid: cid, contentCid: upload.contentCid, txHash: hash };
+    } catch (error) {
+      // Another publisher took the id the envelope names: seal the key for the next id and try again.
+      const next = await wallet.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
+      if (error instanceof TransactionRejectedError && next !== datasetId && attempt < MAX_PUBLISH_ATTEMPTS) continue;
+      throw error;
+    }
+  }
+}

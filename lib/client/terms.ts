@@ -1,0 +1,50 @@
+/**
+ * Licence terms for a dataset published from the browser: the server checks the choice with the same preset
+ * rules as the SDK and stores the preset's legal text on IPFS, whose CID the on-chain terms name. The browser
+ * then registers the terms (if new) and publishes with its own wallet.
+ */
+import { z } from 'zod';
+import type { Deployments } from '../chain/deployments';
+import type { LicenceTerms } from '../contracts';
+import { DAY } from '../licence';
+import { DEFAULT_ACCESS_DURATION, LICENCE_PRESETS, LicenceCombinationError, presetTerms, presetText } from '../licence/presets';
+import type { ContentStore } from '../storage';
+
+const units = z.string().regex(/^\d{1,39}$/, 'a whole number of base units, as a string');
+
+export const termsRequestSchema = z.object({
+  preset: z.enum(LICENCE_PRESETS),
+  downloadPrice: units,
+  computePrice: units,
+  /** Days a download licence lasts; 0 = perpetual. Default 365. */
+  accessDays: z.number().int().min(0).max(36_500).optional(),
+  revShareBps: z.number().int().min(0).max(10_000).optional(),
+});
+export type TermsRequest = z.infer<typeof termsRequestSchema>;
+
+/** On-chain terms as JSON: the amounts as decimal strings. */
+export type TermsJson = Omit<LicenceTerms, 'downloadPrice' | 'computePrice' | 'accessDuration'> & { downloadPrice: string; computePrice: string; accessDuration: string };
+
+/** The terms `request` asks for, priced in the market stablecoin; throws LicenceCombinationError for a bad choice. */
+export function termsFor(request: TermsRequest, deployments: Deployments, uri: string): LicenceTerms {
+  return presetTerms(request.preset, {
+    currency: deployments.stablecoin.address,
+    downloadPrice: BigInt(request.downloadPrice),
+    computePrice: BigInt(request.computePrice),
+    accessDuration: request.accessDays === undefined ? DEFAULT_ACCESS_DURATION : BigInt(request.accessDays) * DAY,
+    uri,
+    revShareBps: request.revShareBps,
+  });
+}
+
+/** Checks the request (before anything is stored), stores the legal text, and answers the complete terms. */
+export async function prepareTerms(body: unknown, deployments: Deployments, store: ContentStore): Promise<{ terms: TermsJson }> {
+  const parsed = termsRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new LicenceCombinationError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '), 'send the preset, prices in base units, and optional accessDays and revShareBps');
+  }
+  termsFor(parsed.data, deployments, 'ipfs://check');
+  const legal = await store.add(new TextEncoder().encode(presetText(parsed.data.preset, parsed.data.revShareBps ?? 0)));
+  const terms = termsFor(parsed.data, deployments, `ipfs://${legal.cid}`);
+  return { terms: { ...terms, downloadPrice: terms.downloadPrice.toString(), computePrice: terms.computePrice.toString(), accessDuration: terms.accessDuration.toString() } };
+}

@@ -1,0 +1,50 @@
+/** The first version of a dataset's document, as the SDK and the browser's publish wizard both write it. */
+import type { Address } from 'viem';
+import type { KeyEnvelope } from '../access/envelope';
+import { ENCRYPTION_SCHEME } from '../crypto';
+import type { ComputePolicy, DatasetDocument } from '../metadata/schema';
+import type { FileProfile } from './files';
+
+export interface UploadedContent {
+  contentCid: string;
+  contentSize: number;
+  chunkSize: number;
+  plaintextSha256: string;
+  /** Plaintext bytes. */
+  size: number;
+  profile: FileProfile;
+}
+
+export interface FirstVersion {
+  datasetId: bigint;
+  publisher: Address;
+  info: { title: string; description?: string; tags?: string[]; compute?: ComputePolicy };
+  upload: UploadedContent;
+  termsId: bigint;
+  envelope: KeyEnvelope;
+}
+
+export function firstVersion({ datasetId, publisher, info, upload, termsId, envelope }: FirstVersion): DatasetDocument {
+  const now = new Date().toISOString();
+  return {
+    datasetId: datasetId.toString(),
+    version: 1,
+    previous: null,
+    publisher,
+    title: info.title,
+    ...(info.description ? { description: info.description } : {}),
+    tags: info.tags ?? [],
+    format: upload.profile.format,
+    ...(upload.profile.columns ? { columns: upload.profile.columns } : {}),
+    ...(upload.profile.rowCount !== undefined ? { rowCount: upload.profile.rowCount } : {}),
+    ...(upload.profile.preview ? { preview: upload.profile.preview } : {}),
+    size: upload.size,
+    termsId: termsId.toString(),
+    content: { cid: upload.contentCid, size: upload.contentSize, chunkSize: upload.chunkSize, encryption: ENCRYPTION_SCHEME },
+    plaintextSha256: upload.plaintextSha256,
+    key: envelope,
+    ...(info.compute ? { compute: info.compute } : {}),
+    createdAt: now,
+    updatedAt: now,
+  };
+}

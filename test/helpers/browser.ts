@@ -1,0 +1,79 @@
+/**
+ * Debian's Chromium driven by playwright-core, for browser tests and the web benchmark: every page gets a
+ * fresh context (empty cache, no cookies) and records its console and page errors.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { DatagoraError } from '@/lib/errors';
+import { ROOT } from './processes';
+
+/** Flags for a quiet, reproducible headless Chromium (no GPU, no sandbox in CI containers, no background traffic). */
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export class ChromiumMissingError extends DatagoraError {
+  constructor(file: string) {
+    super(`no Chromium at ${file}`, '`sudo apt-get install chromium` (Debian), or point DATAGORA_CHROMIUM at a Chromium binary');
+  }
+}
+
+/** The Chromium binary: DATAGORA_CHROMIUM or Debian's /usr/bin/chromium. */
+export function chromiumPath(): string {
+  const file = process.env.DATAGORA_CHROMIUM || '/usr/bin/chromium';
+  if (!existsSync(file)) throw new ChromiumMissingError(file);
+  return file;
+}
+
+export interface TestBrowser {
+  browser: Browser;
+  /** A page in a context of its own (the browser's close() closes them all). */
+  newPage(options?: BrowserContextOptions): Promise<Page>;
+  close(): Promise<void>;
+}
+
+const errorsByPage = new WeakMap<Page, string[]>();
+
+/** Launches headless Chromium; playwright gives it a temporary profile directory and deletes it on close. */
+export async function openBrowser(): Promise<TestBrowser> {
+  const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_FLAGS });
+  return {
+    browser,
+    async newPage(options) {
+      const context = await browser.newContext(options);
+      const page = await context.newPage();
+      const errors: string[] = [];
+      errorsByPage.set(page, errors);
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(`console: ${message.text()} (${message.location().url})`);
+      });
+      page.on('pageerror', (error) => errors.push(`page: ${error.message}`));
+      return page;
+    },
+    close: () => browser.close(),
+  };
+}
+
+/** Console errors and uncaught exceptions of a page opened by `newPage`, in order. */
+export function pageErrors(page: Page): string[] {
+  return errorsByPage.get(page) ?? [];
+}
+
+export function expectNoConsoleErrors(page: Page): void {
+  expect(pageErrors(page)).toEqual([]);
+}
+
+/** Saves a full-page PNG as test-results/screenshots/<name>.png (CI keeps test-results/); returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const file = path.join(ROOT, 'test-results', 'screenshots', `${name}.png`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
