@@ -65,7 +65,7 @@ function SearchForm({ filters }: { filters: CatalogueFilters }) {
 
 function DatasetCard({ d }: { d: CatalogueEntry }) {
   return (
-    <li className="relative rounded-xl border border-line bg-surface p-5 shadow-sm transition hover:border-brand/50">
+    <li className="relative min-w-0 rounded-xl border border-line bg-surface p-5 shadow-sm transition hover:border-brand/50">
       <div className="flex items-baseline justify-between gap-3">
         <h3 className="font-semibold">
           {/* The link's box stretches over the card, so the whole card opens the dataset. */}

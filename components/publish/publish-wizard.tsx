@@ -6,8 +6,9 @@
 import Link from 'next/link';
 import { useConnectModal } from '@rainbow-me/rainbowkit';
 import { useState, type ReactNode } from 'react';
-import { ownerConsequences } from '@/lib/licence/explain';
-import { LICENCE_PRESETS, parsePrice, presetTerms, type LicencePreset } from '@/lib/licence/presets';
+import { customTerms, presetFlags, TERM_FLAGS, type TermFlags } from '@/lib/licence/custom';
+import { licenceProblems, ownerConsequences } from '@/lib/licence/explain';
+import { LICENCE_PRESETS, parsePrice, type LicencePreset } from '@/lib/licence/presets';
 import { publishFromBrowser, type BrowserPublishResult, type PublishProgress } from '@/lib/client/publish';
 import { formatOf } from '@/lib/market/files';
 import { LicenceSummary } from '@/components/licence/licence-summary';
@@ -31,6 +32,16 @@ const PROGRESS_LABELS: Record<PublishProgress['step'], string> = {
   list: 'Listing the dataset on-chain',
 };
 const ZERO = '0x0000000000000000000000000000000000000000';
+const FLAG_LABELS: Record<keyof TermFlags, string> = {
+  commercialUse: 'Commercial use',
+  commercialAttribution: 'Attribution required for commercial use',
+  derivativesAllowed: 'Derivatives (modified or combined data)',
+  derivativesAttribution: 'Attribution required on derivatives',
+  derivativesReciprocal: 'Derivatives carry this same licence',
+  aiTrainingAllowed: 'AI training',
+  transferable: 'Licence can be transferred',
+  computeOnly: 'Compute-only (the file is never released)',
+};
 
 interface Form {
   file: File | null;
@@ -39,13 +50,14 @@ interface Form {
   tags: string;
   previewRows: string;
   preset: LicencePreset;
+  flags: TermFlags;
   accessDays: string;
   revSharePercent: string;
   downloadPrice: string;
   computePrice: string;
 }
 
-const INITIAL: Form = { file: null, title: '', description: '', tags: '', previewRows: '5', preset: 'commercial', accessDays: '365', revSharePercent: '0', downloadPrice: '10', computePrice: '2' };
+const INITIAL: Form = { file: null, title: '', description: '', tags: '', previewRows: '5', preset: 'commercial', flags: presetFlags('commercial'), accessDays: '365', revSharePercent: '0', downloadPrice: '10', computePrice: '2' };
 
 function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -57,6 +69,17 @@ function formatBytes(bytes: number): string {
     unit++;
   }
   return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The download price in base units; none for compute-only data, which is never downloaded. */
+function downloadUnits(form: Form, decimals: number): bigint {
+  return form.flags.computeOnly ? 0n : parsePrice(form.downloadPrice, decimals);
+}
+
+/** The complete terms the form describes (throws the first combination the registry refuses). */
+function termsOf(form: Form, downloadPrice: bigint, computePrice: bigint) {
+  const revShareBps = Math.round(Number(form.revSharePercent) * 100);
+  return customTerms(form.preset, form.flags, { currency: ZERO, downloadPrice, computePrice, accessDuration: BigInt(Number(form.accessDays) || 0) * 86_400n, uri: 'ipfs://x', revShareBps });
 }
 
 /** The problems of a step's fields; empty when it may go on. */
@@ -76,7 +99,10 @@ function problemsOf(step: number, form: Form, decimals: number): Record<string, 
     if (!Number.isInteger(days) || days < 0 || days > 36_500) problems.accessDays = 'A whole number of days (0 = perpetual).';
     const share = Number(form.revSharePercent);
     if (!(share >= 0 && share <= 100) || Math.round(share * 100) !== share * 100) problems.revSharePercent = 'A percentage from 0 to 100 with at most two decimals.';
-    else if (share > 0 && form.preset !== 'commercial-remix') problems.revSharePercent = 'A revenue share applies to the commercial remix licence only.';
+    else {
+      const [problem] = licenceProblems({ ...termsOf(form, 0n, 1n), downloadPrice: 0n, computePrice: 1n });
+      if (problem) problems.flags = `${problem.message}: ${problem.hint}.`;
+    }
   }
   if (step === 3) {
     for (const field of ['downloadPrice', 'computePrice'] as const) {
@@ -88,19 +114,18 @@ function problemsOf(step: number, form: Form, decimals: number): Record<string, 
     }
     if (!problems.downloadPrice && !problems.computePrice) {
       try {
-        presetTerms(form.preset, {
-          currency: ZERO,
-          downloadPrice: form.preset === 'compute-only' ? 0n : parsePrice(form.downloadPrice, decimals),
-          computePrice: parsePrice(form.computePrice, decimals),
-          accessDuration: 0n,
-          uri: 'ipfs://check',
-        });
+        termsOf(form, downloadUnits(form, decimals), parsePrice(form.computePrice, decimals));
       } catch (error) {
         problems.computePrice = (error as Error).message;
       }
     }
   }
   return problems;
+}
+
+/** The preset's other terms, for the live explanation. */
+function presetFlagsTerms(form: Form) {
+  return { ...presetFlags(form.preset), commercialRevShare: 0, accessDuration: 0n };
 }
 
 function Field({ label, id, problem, hint, children }: { label: string; id: string; problem?: string; hint?: string; children: ReactNode }) {
@@ -139,7 +164,8 @@ export function PublishWizard() {
     if (Object.keys(problems).length === 0) setStep(step + 1);
   };
   const revShareBps = Math.round(Number(form.revSharePercent) * 100);
-  const terms = presetTerms(form.preset, { currency: ZERO, downloadPrice: 0n, computePrice: 1n, accessDuration: BigInt(Number(form.accessDays) || 0) * 86_400n, uri: 'ipfs://x', revShareBps: form.preset === 'commercial-remix' ? revShareBps : undefined });
+  // Shown while the publisher builds the licence, even before the combination is valid.
+  const terms = { ...presetFlagsTerms(form), ...form.flags, commercialRevShare: revShareBps, accessDuration: BigInt(Number(form.accessDays) || 0) * 86_400n };
 
   async function publish() {
     const file = form.file!;
@@ -154,10 +180,11 @@ export function PublishWizard() {
           previewRows: Number(form.previewRows),
           terms: {
             preset: form.preset,
-            downloadPrice: (form.preset === 'compute-only' ? 0n : parsePrice(form.downloadPrice, decimals)).toString(),
+            downloadPrice: downloadUnits(form, decimals).toString(),
             computePrice: parsePrice(form.computePrice, decimals).toString(),
             accessDays: Number(form.accessDays),
-            ...(form.preset === 'commercial-remix' ? { revShareBps } : {}),
+            revShareBps,
+            flags: form.flags,
           },
         },
         setProgress,
@@ -245,17 +272,33 @@ export function PublishWizard() {
               <legend className="text-sm font-medium">Licence</legend>
               {LICENCE_PRESETS.map((preset) => (
                 <label key={preset} className="flex items-center gap-2 text-sm">
-                  <input type="radio" name="preset" value={preset} checked={form.preset === preset} onChange={() => setForm({ ...form, preset, revSharePercent: preset === 'commercial-remix' ? form.revSharePercent : '0' })} />
+                  <input type="radio" name="preset" value={preset} checked={form.preset === preset} onChange={() => setForm({ ...form, preset, flags: presetFlags(preset), revSharePercent: '0' })} />
                   {PRESET_LABELS[preset]}
                 </label>
               ))}
             </fieldset>
+            <fieldset className="space-y-2" aria-describedby={shown.flags ? 'flags-problem' : undefined}>
+              <legend className="text-sm font-medium">Every term (starts from the preset)</legend>
+              <div className="grid gap-2 sm:grid-cols-2">
+                {TERM_FLAGS.map((flag) => (
+                  <label key={flag} className="flex items-center gap-2 text-sm">
+                    <input type="checkbox" checked={form.flags[flag]} onChange={(event) => setForm({ ...form, flags: { ...form.flags, [flag]: event.target.checked } })} />
+                    {FLAG_LABELS[flag]}
+                  </label>
+                ))}
+              </div>
+              {shown.flags && (
+                <p id="flags-problem" className="text-xs text-warn" role="alert">
+                  {shown.flags}
+                </p>
+              )}
+            </fieldset>
             <div className="grid gap-4 sm:grid-cols-2">
               <Field label="Access period (days)" id="accessDays" problem={shown.accessDays} hint="How long a download licence lasts; 0 = perpetual.">
-                <input id="accessDays" type="number" min={0} className={INPUT} value={form.accessDays} onChange={set('accessDays')} disabled={form.preset === 'compute-only'} />
+                <input id="accessDays" type="number" min={0} className={INPUT} value={form.accessDays} onChange={set('accessDays')} disabled={form.flags.computeOnly} />
               </Field>
-              <Field label="Revenue share on derivatives (%)" id="revSharePercent" problem={shown.revSharePercent}>
-                <input id="revSharePercent" type="number" min={0} max={100} step="0.01" className={INPUT} value={form.revSharePercent} onChange={set('revSharePercent')} disabled={form.preset !== 'commercial-remix'} />
+              <Field label="Revenue share on commercial derivatives (%)" id="revSharePercent" problem={shown.revSharePercent}>
+                <input id="revSharePercent" type="number" min={0} max={100} step="0.01" className={INPUT} value={form.revSharePercent} onChange={set('revSharePercent')} disabled={!form.flags.commercialUse} />
               </Field>
             </div>
             <section aria-labelledby="buyers-may" className="space-y-3">
@@ -280,8 +323,8 @@ export function PublishWizard() {
         )}
         {step === 3 && (
           <div className="grid gap-4 sm:grid-cols-2">
-            <Field label={`Download licence price (${symbol})`} id="downloadPrice" problem={shown.downloadPrice} hint={form.preset === 'compute-only' ? 'Compute-only data is never downloaded.' : undefined}>
-              <input id="downloadPrice" inputMode="decimal" className={INPUT} value={form.preset === 'compute-only' ? '0' : form.downloadPrice} onChange={set('downloadPrice')} disabled={form.preset === 'compute-only'} />
+            <Field label={`Download licence price (${symbol})`} id="downloadPrice" problem={shown.downloadPrice} hint={form.flags.computeOnly ? 'Compute-only data is never downloaded.' : undefined}>
+              <input id="downloadPrice" inputMode="decimal" className={INPUT} value={form.flags.computeOnly ? '0' : form.downloadPrice} onChange={set('downloadPrice')} disabled={form.flags.computeOnly} />
             </Field>
             <Field label={`Price per compute job (${symbol})`} id="computePrice" problem={shown.computePrice} hint="Paid into escrow with each job, besides the provider's time.">
               <input id="computePrice" inputMode="decimal" className={INPUT} value={form.computePrice} onChange={set('computePrice')} />
@@ -292,7 +335,7 @@ export function PublishWizard() {
           <div className="space-y-4 text-sm">
             <p>
               <strong>{form.title}</strong> · {form.file?.name} ({formatBytes(form.file?.size ?? 0)}) · {PRESET_LABELS[form.preset]} ·{' '}
-              {form.preset === 'compute-only' ? `${form.computePrice} ${symbol} per job` : `${form.downloadPrice} ${symbol}`}
+              {form.flags.computeOnly ? `${form.computePrice} ${symbol} per job` : `${form.downloadPrice} ${symbol}`}
             </p>
             {progress && (
               <div className="space-y-2">

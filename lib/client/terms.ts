@@ -9,6 +9,7 @@ import type { LicenceTerms } from '../contracts';
 import { DAY } from '../licence';
 import { DEFAULT_ACCESS_DURATION, LICENCE_PRESETS, LicenceCombinationError, presetTerms, presetText } from '../licence/presets';
 import type { ContentStore } from '../storage';
+import { customTerms, customText, TERM_FLAGS } from '../licence/custom';
 
 const units = z.string().regex(/^\d{1,39}$/, 'a whole number of base units, as a string');
 
@@ -19,6 +20,8 @@ export const termsRequestSchema = z.object({
   /** Days a download licence lasts; 0 = perpetual. Default 365. */
   accessDays: z.number().int().min(0).max(36_500).optional(),
   revShareBps: z.number().int().min(0).max(10_000).optional(),
+  /** Yes/no terms changed from the preset's (the licence builder); the legal text is then written from them. */
+  flags: z.object(Object.fromEntries(TERM_FLAGS.map((flag) => [flag, z.boolean()])) as Record<(typeof TERM_FLAGS)[number], z.ZodBoolean>).partial().optional(),
 });
 export type TermsRequest = z.infer<typeof termsRequestSchema>;
 
@@ -27,14 +30,15 @@ export type TermsJson = Omit<LicenceTerms, 'downloadPrice' | 'computePrice' | 'a
 
 /** The terms `request` asks for, priced in the market stablecoin; throws LicenceCombinationError for a bad choice. */
 export function termsFor(request: TermsRequest, deployments: Deployments, uri: string): LicenceTerms {
-  return presetTerms(request.preset, {
+  const options = {
     currency: deployments.stablecoin.address,
     downloadPrice: BigInt(request.downloadPrice),
     computePrice: BigInt(request.computePrice),
     accessDuration: request.accessDays === undefined ? DEFAULT_ACCESS_DURATION : BigInt(request.accessDays) * DAY,
     uri,
     revShareBps: request.revShareBps,
-  });
+  };
+  return request.flags ? customTerms(request.preset, request.flags, options) : presetTerms(request.preset, options);
 }
 
 /** Checks the request (before anything is stored), stores the legal text, and answers the complete terms. */
@@ -43,8 +47,9 @@ export async function prepareTerms(body: unknown, deployments: Deployments, stor
   if (!parsed.success) {
     throw new LicenceCombinationError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '), 'send the preset, prices in base units, and optional accessDays and revShareBps');
   }
-  termsFor(parsed.data, deployments, 'ipfs://check');
-  const legal = await store.add(new TextEncoder().encode(presetText(parsed.data.preset, parsed.data.revShareBps ?? 0)));
+  const checked = termsFor(parsed.data, deployments, 'ipfs://check');
+  const text = parsed.data.flags ? customText(checked) : presetText(parsed.data.preset, parsed.data.revShareBps ?? 0);
+  const legal = await store.add(new TextEncoder().encode(text));
   const terms = termsFor(parsed.data, deployments, `ipfs://${legal.cid}`);
   return { terms: { ...terms, downloadPrice: terms.downloadPrice.toString(), computePrice: terms.computePrice.toString(), accessDuration: terms.accessDuration.toString() } };
 }

@@ -1,4 +1,4 @@
-/** The first version of a dataset's document, as the SDK and the browser's publish wizard both write it. */
+/** A dataset's documents as the SDK and the web app both write them: the first version, and each next one. */
 import type { Address } from 'viem';
 import type { KeyEnvelope } from '../access/envelope';
 import { ENCRYPTION_SCHEME } from '../crypto';
@@ -47,4 +47,12 @@ export function firstVersion({ datasetId, publisher, info, upload, termsId, enve
     createdAt: now,
     updatedAt: now,
   };
+}
+
+/** What an owner may change in a new version (content and key stay). */
+export type VersionChanges = Partial<Pick<DatasetDocument, 'title' | 'description' | 'tags' | 'preview' | 'compute'>>;
+
+/** The version after `current` (the document the registry anchors now, at `metadataCid`), signed next by `publisher`. */
+export function nextVersion(current: { document: DatasetDocument; version: number; metadataCid: string }, changes: VersionChanges, publisher: Address): DatasetDocument {
+  return { ...current.document, ...changes, version: current.version + 1, previous: current.metadataCid, publisher, updatedAt: new Date().toISOString() };
 }

@@ -20,7 +20,7 @@ import { ComputeOnlyError, DatasetNotFoundError, FileError, InsufficientFundsErr
 import { FileProfiler, fileNameFor, formatOf } from './files';
 import { UploadJournal } from './journal';
 import { sendWrite, type SentWrite, type WriteRequest } from './send';
-import { firstVersion } from './document';
+import { firstVersion, nextVersion, type VersionChanges } from './document';
 
 export * from './errors';
 export { resolveAccount, type AccountChoice } from './account';
@@ -424,18 +424,11 @@ export class Market {
   // ---------------------------------------------------------------- owner actions
 
   /** Publishes a new metadata version (same content and key) with the given changes. */
-  async updateMetadata(id: bigint, changes: Partial<Pick<DatasetDocument, 'title' | 'description' | 'tags' | 'preview' | 'compute'>>): Promise<{ version: number; metadataCid: string; txHash: Hex }> {
+  async updateMetadata(id: bigint, changes: VersionChanges): Promise<{ version: number; metadataCid: string; txHash: Hex }> {
     const { account } = this.actor();
     const current = await this.summary(id);
     if (current.owner !== account.address) throw new TransactionRejectedError('NotDatasetOwner', `cannot update dataset ${id}: ${account.address} does not own it`, 'act as the dataset owner (--account / --private-key-env)');
-    const document: DatasetDocument = {
-      ...current.document,
-      ...changes,
-      version: current.version + 1,
-      previous: current.metadataCid,
-      publisher: account.address,
-      updatedAt: new Date().toISOString(),
-    };
+    const document = nextVersion(current, changes, account.address);
     const { cid } = await this.metadata.put(document, account, this.domain);
     const { hash } = await this.send(`update dataset ${id}`, { address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'updateMetadata', args: [id, metadataPointer(cid)] });
     return { version: document.version, metadataCid: cid, txHash: hash };

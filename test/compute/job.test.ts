@@ -224,9 +224,11 @@ test('the node runs at most its concurrency limit at once and queues the rest', 
   }
   expect(most).toBe(2);
   expect(queuedWhileFull).toBe(true);
-  // Every job's decrypted data and scratch space are gone.
+  // Every job's decrypted data and scratch space are gone: wiped just after the final status is recorded.
   const work = path.join(bed.services.config.compute.dir, 'work');
-  expect(readdirSync(work).filter((entry) => entry.startsWith('ws-'))).toEqual([]);
+  const workspaces = () => readdirSync(work).filter((entry) => entry.startsWith('ws-'));
+  for (let i = 0; i < 100 && workspaces().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(workspaces()).toEqual([]);
   expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(work);
 });
 

@@ -469,7 +469,7 @@ describe('a node killed mid-job', () => {
     await gone;
 
     // bwrap dies with its parent, and the algorithm's whole pid namespace with it.
-    for (let i = 0; i < 40 && processesWith('cmdline', token).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 200 && processesWith('cmdline', token).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(processesWith('cmdline', token)).toEqual([]);
     const staging = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith(`datagora-sandbox-${node.pid}-`));
     const left = leftovers().filter((item) => !before.includes(item));

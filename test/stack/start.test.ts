@@ -11,8 +11,8 @@ import { connectPublic, devAccount, readDeployments, walletFor } from '@/lib/cha
 import { processesWith, runCli, type CliRun } from '../helpers/processes';
 import { workerPort } from '../helpers/market';
 
-const BUILD_AND_START_MS = 300_000;
-jest.setTimeout(600_000);
+const BUILD_AND_START_MS = 540_000;
+jest.setTimeout(900_000);
 
 describe('datagora start', () => {
   const home = mkdtempSync(path.join(os.tmpdir(), 'datagora-stack-'));

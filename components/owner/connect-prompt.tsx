@@ -1,0 +1,24 @@
+'use client';
+/** What the desk shows before a wallet is connected: why, and the button that opens the wallet picker. */
+import { useConnectModal } from '@rainbow-me/rainbowkit';
+import { primaryButton } from './styles';
+
+export function ConnectPrompt() {
+  const { openConnectModal } = useConnectModal();
+  return (
+    <section aria-labelledby="connect-title" className="rounded-xl border border-line bg-surface p-6 text-center shadow-sm sm:p-10">
+      <h2 id="connect-title" className="text-lg font-semibold tracking-tight">
+        Connect your wallet
+      </h2>
+      <p className="mx-auto mt-2 max-w-md text-sm text-muted">Your datasets, their sales and what you can withdraw are read for the account you connect; the owner’s actions are signed by it.</p>
+      <button
+        type="button"
+        onClick={openConnectModal}
+        disabled={!openConnectModal}
+        className={`mt-5 ${primaryButton}`}
+      >
+        Connect wallet
+      </button>
+    </section>
+  );
+}

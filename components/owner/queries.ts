@@ -1,0 +1,38 @@
+'use client';
+/**
+ * The desk's reads, cached by react-query per account: its datasets (indexer), its earnings (chain) and one
+ * dataset's current version and approval queue (web app route). Every owner action refreshes them all.
+ */
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback } from 'react';
+import type { Address } from 'viem';
+import { usePublicClient } from 'wagmi';
+import { ownedDataset, ownedDatasets, readEarnings } from '@/lib/client/owner';
+import type { BrowserWallet } from '@/lib/client/wallet';
+import { useMarket } from '@/components/wallet/wallet-providers';
+
+const OWNER = 'owner';
+
+export function useOwnedDatasets(owner: Address) {
+  return useQuery({ queryKey: [OWNER, owner, 'datasets'], queryFn: () => ownedDatasets(owner) });
+}
+
+export function useEarnings(owner: Address) {
+  const market = useMarket();
+  const publicClient = usePublicClient() as BrowserWallet['publicClient'] | undefined;
+  return useQuery({
+    queryKey: [OWNER, owner, 'earnings'],
+    queryFn: () => readEarnings(publicClient!, market!.config, owner),
+    enabled: publicClient !== undefined && market !== null,
+  });
+}
+
+export function useOwnedDataset(id: string) {
+  return useQuery({ queryKey: [OWNER, 'dataset', id], queryFn: () => ownedDataset(BigInt(id)) });
+}
+
+/** Reloads everything the desk shows, after an action changed it. */
+export function useRefreshDesk(): () => Promise<void> {
+  const client = useQueryClient();
+  return useCallback(() => client.invalidateQueries({ queryKey: [OWNER] }), [client]);
+}

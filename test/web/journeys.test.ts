@@ -1,0 +1,143 @@
+/**
+ * The web app as people use it, in Debian's Chromium against the `npm start` stack: an owner publishes a file
+ * through the wizard (encrypted in the page), a builder buys a licence and downloads identical bytes
+ * (decrypted in the page), and the investor's analytics show the sale. Screenshots of every page are kept in
+ * test-results/screenshots.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { openBrowser, pageErrors, screenshot, type TestBrowser } from '../helpers/browser';
+import { workerPort } from '../helpers/market';
+import { runCli, type CliRun } from '../helpers/processes';
+
+jest.setTimeout(900_000);
+
+describe('the web app in Chromium', () => {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'datagora-web-'));
+  const webPort = workerPort(3300);
+  const url = `http://127.0.0.1:${webPort}`;
+  const env = {
+    DATAGORA_HOME: home,
+    DATAGORA_ANVIL_PORT: String(workerPort(8640)),
+    DATAGORA_PORT: String(webPort),
+    DATAGORA_IPFS_PORT: String(workerPort(5300)),
+    DATAGORA_KEYNODE_PORT: String(7900 + 10 * Number(process.env.JEST_WORKER_ID ?? '1')),
+    DATAGORA_PROVIDER_PORT: String(workerPort(7960)),
+    DATAGORA_INDEXER_PORT: String(workerPort(7980)),
+    DATABASE_URL: '',
+  };
+  const file = path.join(home, 'tides.csv');
+  const title = 'Tide heights, three harbours';
+  let stack: CliRun;
+  let browser: TestBrowser;
+  let page: Page;
+
+  beforeAll(async () => {
+    writeFileSync(file, 'harbour,hour,height_m\nBrest,0,4.1\nBrest,1,4.6\nCadiz,0,1.2\nOban,0,2.9\n');
+    stack = runCli(['start'], env);
+    await stack.waitFor(/Datagora is running on/, 540_000);
+    browser = await openBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (stack && stack.child.exitCode === null) {
+      stack.child.kill('SIGINT');
+      await stack.exit;
+    }
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function connectDevWallet(account: number): Promise<void> {
+    await page.getByRole('button', { name: /^connect wallet$/i }).click();
+    await page.getByText('Dev wallet (local chain)').click();
+    await useAccount(account);
+  }
+
+  async function useAccount(account: number): Promise<void> {
+    await page.getByLabel('Dev account').selectOption(String(account));
+  }
+
+  /** Reloads `path` until `check` passes: the indexer follows the chain within a poll or two. */
+  async function eventually(pathname: string, check: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await page.goto(`${url}${pathname}`, { waitUntil: 'networkidle' });
+      try {
+        return await check();
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await page.waitForTimeout(500);
+      }
+    }
+  }
+
+  it('shows the market, its analytics and providers', async () => {
+    await page.goto(url, { waitUntil: 'networkidle' });
+    await expect(page.getByRole('heading', { name: 'Datasets' }).isVisible()).resolves.toBe(true);
+    await screenshot(page, 'market');
+    await page.goto(`${url}/analytics`, { waitUntil: 'networkidle' });
+    await screenshot(page, 'analytics-before');
+    await page.goto(`${url}/providers`, { waitUntil: 'networkidle' });
+    await screenshot(page, 'providers');
+    await page.goto(`${url}/datasets/1`, { waitUntil: 'networkidle' });
+    await screenshot(page, 'dataset-1');
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  let datasetUrl = '';
+
+  it('lets an owner publish a file through the wizard, encrypted in the browser', async () => {
+    await page.goto(`${url}/publish`, { waitUntil: 'networkidle' });
+    await connectDevWallet(7);
+    await page.setInputFiles('#file', file);
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    // A step does not go on with a missing title.
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    await expect(page.getByText('Give the dataset a title.').isVisible()).resolves.toBe(true);
+    await page.fill('#title', title);
+    await page.fill('#tags', 'ocean, tides');
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    await screenshot(page, 'publish-licence');
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    await page.fill('#downloadPrice', '7.5');
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    await page.getByRole('button', { name: /Encrypt, upload and publish/ }).click();
+    const view = page.getByRole('link', { name: 'View the dataset' });
+    await view.waitFor({ timeout: 120_000 });
+    await screenshot(page, 'publish-done');
+    datasetUrl = (await view.getAttribute('href'))!;
+    expect(datasetUrl).toMatch(/^\/datasets\/7$/);
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it('lets a builder buy a licence and download identical bytes, decrypted in the browser', async () => {
+    await page.goto(`${url}${datasetUrl}`, { waitUntil: 'networkidle' });
+    await expect(page.getByRole('heading', { name: title }).isVisible()).resolves.toBe(true);
+    await useAccount(2);
+    await page.getByRole('button', { name: /Buy licence · 7\.5 dUSD/ }).click();
+    const download = page.getByRole('button', { name: 'Download' });
+    await download.waitFor({ timeout: 60_000 });
+    const saved = page.waitForEvent('download', { timeout: 60_000 });
+    await download.click();
+    const received = await saved;
+    expect(received.suggestedFilename()).toBe('tide-heights-three-harbours.csv');
+    expect(readFileSync((await received.path())!)).toEqual(readFileSync(file));
+    await expect(page.getByText('Downloaded and verified against the owner’s SHA-256').isVisible()).resolves.toBe(true);
+    await screenshot(page, 'dataset-bought');
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it('shows the investor the new sale in the analytics', async () => {
+    await eventually('/analytics', async () => {
+      await expect(page.getByRole('link', { name: title }).first().isVisible()).resolves.toBe(true);
+    });
+    await screenshot(page, 'analytics-after');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(url, { waitUntil: 'networkidle' });
+    await screenshot(page, 'market-phone');
+    expect(pageErrors(page)).toEqual([]);
+  });
+});
