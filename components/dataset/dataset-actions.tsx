@@ -100,9 +100,11 @@ export function DatasetActions(props: DatasetActionsProps) {
           {props.listed ? `Buy licence · ${props.downloadPriceLabel}` : 'Delisted: no new licences'}
         </button>
       )}
-      <Link href={computeHref} className={`${BUTTON} block border border-line text-center text-ink`}>
-        Run a compute job · {props.computePriceLabel}
-      </Link>
+      {BigInt(props.computePrice) > 0n && (
+        <Link href={computeHref} className={`${BUTTON} block border border-line text-center text-ink`}>
+          Run a compute job · {props.computePriceLabel}
+        </Link>
+      )}
       {progress && working && <p className="text-sm text-muted">{DOWNLOAD_STEPS[progress.step]}{progress.step === 'decrypt' && progress.total ? ` (${Math.round(((progress.bytes ?? 0) / progress.total) * 100)} %)` : ''}</p>}
       <TransactionStatus state={state} />
     </div>

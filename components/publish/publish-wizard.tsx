@@ -162,6 +162,8 @@ export function PublishWizard() {
     const problems = problemsOf(step, form, decimals);
     setShown(problems);
     if (Object.keys(problems).length === 0) setStep(step + 1);
+    // The first problem may be above the fold on a phone: bring it into view.
+    else requestAnimationFrame(() => document.querySelector('form [role="alert"]')?.scrollIntoView({ block: 'center' }));
   };
   const revShareBps = Math.round(Number(form.revSharePercent) * 100);
   // Shown while the publisher builds the licence, even before the combination is valid.

@@ -3,7 +3,6 @@
  * sessions feeding it, the key network (for encryption targets and identities, never keys) and the metadata
  * store that checks documents the browser signed. Route handlers stay thin by calling these.
  */
-import 'server-only';
 import { openKeyNetwork, type KeyNetwork } from '../access';
 import { readDeployments, type Deployments } from '../chain';
 import { loadConfig } from '../config';
