@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { PageShell } from '@/components/analytics/page-shell';
-import { ReadFailure } from '@/components/analytics/read-failure';
+import { ReadFailure } from '@/components/layout/read-failure';
 import { ProviderList } from '@/components/providers/provider-list';
 import { readProviders } from '@/components/providers/read-providers';
 

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { ReadFailure } from '@/components/analytics/read-failure';
+import { ReadFailure } from '@/components/layout/read-failure';
 import type { ComputePolicy } from '@/lib/metadata';
 import { formatBytes } from './format';
 import type { ProviderView, Providers } from './read-dataset';

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { ReadFailure } from '@/components/analytics/read-failure';
+import { ReadFailure } from '@/components/layout/read-failure';
 import { TimeSeriesChart } from '@/components/charts/time-series-chart';
 import { formatDateTime, shortHash } from './format';
 import type { Sales } from './read-dataset';

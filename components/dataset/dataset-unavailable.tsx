@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { ReadFailure } from '@/components/analytics/read-failure';
+import { ReadFailure } from '@/components/layout/read-failure';
 import type { Problem } from './read-dataset';
 
 /** Shown instead of the dataset when the chain or storage does not answer: what happened, what to do. */
