@@ -1,4 +1,4 @@
-import React, { createElement } from 'react';
+import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { BarChart } from '@/components/charts/bar-chart';
 import { datePositions, dateTicks, dayNumber, formatDay, listSummary, niceAxis, position } from '@/components/charts/scale';
@@ -82,8 +82,6 @@ function tableOf(html: string): string[][] {
 }
 
 describe('charts', () => {
-  // jest.config.js compiles JSX for the classic runtime (React.createElement on a global React); Next uses the automatic one.
-  beforeAll(() => Object.assign(globalThis, { React }));
   const dUSD = (v: number) => `${v} dUSD`;
 
   it('draw bars with a summary and a table of the values', () => {
