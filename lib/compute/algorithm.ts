@@ -1,6 +1,5 @@
 /** What a provider accepts as an algorithm: its runtime (from the file name), its size, and its committed hash. */
-import { createHash } from 'node:crypto';
-import type { Hex } from 'viem';
+import { sha256, type Hex } from 'viem';
 
 /** Largest algorithm file a node accepts (base64 in the submission's JSON adds a third). */
 export const MAX_ALGORITHM_BYTES = 4 << 20;
@@ -12,7 +11,7 @@ export function runtimeOf(name: string): 'python' | 'node' | undefined {
   return undefined;
 }
 
-/** SHA-256 of an algorithm file as the bytes32 a job commits to on-chain. */
+/** SHA-256 of an algorithm file as the bytes32 a job commits to on-chain (viem's, so the browser hashes it too). */
 export function algorithmHash(content: Uint8Array): Hex {
-  return `0x${createHash('sha256').update(content).digest('hex')}`;
+  return sha256(content);
 }

@@ -3,11 +3,12 @@
  * the job (and, when submitting, the public key results are encrypted to) as resources, signed by the buyer.
  * Sent as `Authorization: SIWE <base64url JSON {message, signature}>`.
  */
-import type { Address, Hex, LocalAccount } from 'viem';
+import type { Address, Hex } from 'viem';
 import { createSiweMessage, generateSiweNonce, parseSiweMessage } from 'viem/siwe';
 import { KeyRequestRejected } from '../access/errors';
-import { verifyAuthSig } from '../access/siwe';
+import { verifyAuthSig, type MessageSigner } from '../access/siwe';
 import { DatagoraError } from '../errors';
+import { toBase64 } from './results';
 
 const LIFETIME_MS = 10 * 60_000;
 
@@ -21,6 +22,22 @@ export class ProviderRequestError extends DatagoraError {
   ) {
     super(message, hint);
   }
+}
+
+/**
+ * JSON from a provider node's API (`route` on `endpoint`), for the CLI and the browser alike; the node's refusals
+ * come back as ProviderRequestError with its reason code and hint.
+ */
+export async function providerRequest<T>(endpoint: string, route: string, init: RequestInit = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(route, endpoint), init);
+  } catch (error) {
+    throw new ProviderRequestError(0, 'unreachable', `the provider at ${endpoint} cannot be reached: ${(error as Error).message}`, 'check that the provider node runs; your escrow is safe (refund after the deadline)');
+  }
+  const body = (await response.json().catch(() => ({}))) as { error?: string; reason?: string; hint?: string };
+  if (!response.ok) throw new ProviderRequestError(response.status, body.error ?? 'error', body.reason ?? `HTTP ${response.status}`, body.hint);
+  return body as T;
 }
 
 /** The resource naming job `jobId` on chain `chainId`. */
@@ -41,8 +58,8 @@ export interface JobSignInOptions {
   resultKey?: string;
 }
 
-/** A fresh `Authorization` header value for `account` on a job. */
-export async function jobAuthorization(account: LocalAccount, options: JobSignInOptions): Promise<string> {
+/** A fresh `Authorization` header value for `account` (a local account, or a browser wallet) on a job. */
+export async function jobAuthorization(account: MessageSigner, options: JobSignInOptions): Promise<string> {
   const url = new URL(options.endpoint);
   const issuedAt = new Date();
   const message = createSiweMessage({
@@ -58,7 +75,7 @@ export async function jobAuthorization(account: LocalAccount, options: JobSignIn
     resources: [jobResource(options.chainId, options.jobId), ...(options.resultKey ? [resultKeyResource(options.resultKey)] : [])],
   });
   const signature = await account.signMessage({ message });
-  return `SIWE ${Buffer.from(JSON.stringify({ message, signature })).toString('base64url')}`;
+  return `SIWE ${toBase64(new TextEncoder().encode(JSON.stringify({ message, signature })))}`;
 }
 
 /** Who signed a job request, and the result key it binds (if any). */

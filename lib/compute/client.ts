@@ -5,13 +5,13 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { isAddressEqual, parseEventLogs, type Address, type Hex } from 'viem';
+import { parseEventLogs, type Address, type Hex } from 'viem';
 import { computeMarketAbi, datasetRegistryAbi, mockStablecoinAbi } from '../contracts';
 import { DatagoraError } from '../errors';
 import { DatasetNotFoundError, InsufficientFundsError, type Market } from '../market';
-import { jobAuthorization, ProviderRequestError } from './auth';
+import { jobAuthorization, providerRequest, ProviderRequestError } from './auth';
 import { FINAL_STATUSES, type JobView } from './jobs';
-import { parseSignedReceipt, ReceiptError, verifyReceiptSignature, type SignedReceipt } from './receipt';
+import { parseSignedReceipt, ReceiptError, verifyReceiptOnChain, type SignedReceipt } from './receipt';
 import { JobStatus, type Environment, type Job } from './result';
 import { describeFiles, fetchResults, filesHash, generateResultKeyPair, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from './results';
 import { algorithmHash, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
@@ -154,15 +154,7 @@ export class ComputeClient {
     const account = this.market.account;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if ((options.auth ?? true) && account) headers.authorization = await jobAuthorization(account, { endpoint, chainId: this.market.deployments.chainId, jobId, ...(options.resultKey ? { resultKey: options.resultKey } : {}) });
-    let response: Response;
-    try {
-      response = await fetch(new URL(route, endpoint), { method: options.method ?? 'GET', headers, ...(options.body ? { body: options.body } : {}) });
-    } catch (error) {
-      throw new ProviderRequestError(0, 'unreachable', `the provider at ${endpoint} cannot be reached: ${(error as Error).message}`, 'check that the provider node runs; your escrow is safe (refund after the deadline)');
-    }
-    const body = (await response.json().catch(() => ({}))) as { error?: string; reason?: string; hint?: string };
-    if (!response.ok) throw new ProviderRequestError(response.status, body.error ?? 'error', body.reason ?? `HTTP ${response.status}`, body.hint);
-    return body as T;
+    return providerRequest<T>(endpoint, route, { method: options.method ?? 'GET', headers, ...(options.body ? { body: options.body } : {}) });
   }
 
   private async endpointOf(jobId: bigint): Promise<string> {
@@ -247,22 +239,19 @@ export class ComputeClient {
       throw new ReceiptError(`cannot read ${file}: ${(error as Error).message}`, 'pass the receipt.json a job wrote');
     }
     const signed = parseSignedReceipt(json);
-    const { deployments } = this.market;
-    if (signed.chainId !== deployments.chainId || !isAddressEqual(signed.computeMarket, deployments.contracts.computeMarket)) {
-      throw new ReceiptError(`the receipt is for ComputeMarket ${signed.computeMarket} on chain ${signed.chainId}, not this market's ${deployments.contracts.computeMarket} on chain ${deployments.chainId}`, 'point the CLI at the market the job ran on');
-    }
-    const hash = await verifyReceiptSignature(signed);
+    const { deployments, publicClient } = this.market;
     const jobId = BigInt(signed.receipt.jobId);
     const { job } = await this.job(jobId);
-    const provider = await this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [job.providerId] });
-    if (!isAddressEqual(provider.signer, signed.signer)) throw new ReceiptError(`the receipt is signed by ${signed.signer}, but job ${jobId}'s provider ${job.providerId} has node key ${provider.signer}`);
-    if (signed.receipt.algorithmHash !== job.algorithmHash || signed.receipt.datasetId !== job.datasetId.toString()) throw new ReceiptError(`the receipt names another dataset or algorithm than job ${jobId} committed`);
-    const settled = await this.market.publicClient.getContractEvents({ address: this.computeMarket, abi: computeMarketAbi, eventName: 'JobSettled', args: { jobId }, fromBlock: BigInt(deployments.startBlock) });
+    const [provider, settled] = await Promise.all([
+      publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [job.providerId] }),
+      publicClient.getContractEvents({ address: this.computeMarket, abi: computeMarketAbi, eventName: 'JobSettled', args: { jobId }, fromBlock: BigInt(deployments.startBlock) }),
+    ]);
     const event = settled[0]?.args;
-    if (!event) throw new ReceiptError(`job ${jobId} is not settled on-chain`, 'wait for the settlement, or refund after the deadline');
-    if (event.resultHash !== hash || event.minutesUsed !== signed.receipt.minutesUsed || event.delivered !== signed.receipt.delivered) {
-      throw new ReceiptError(`job ${jobId} settled on-chain with result ${event.resultHash}, ${event.minutesUsed} min, delivered ${event.delivered}; the receipt hashes to ${hash} with ${signed.receipt.minutesUsed} min, delivered ${signed.receipt.delivered}`);
-    }
+    await verifyReceiptOnChain(signed, { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, {
+      job,
+      nodeKey: provider.signer,
+      settlement: event ? { resultHash: event.resultHash!, minutesUsed: event.minutesUsed!, delivered: event.delivered! } : undefined,
+    });
     if (resultsDir) {
       const [outputs, logs] = await Promise.all([describeFiles(path.join(resultsDir, 'outputs')).catch(() => []), describeFiles(path.join(resultsDir, 'logs')).catch(() => [])]);
       if (filesHash(outputs) !== signed.receipt.outputHash) throw new ReceiptError(`the files under ${resultsDir}/outputs do not hash to the receipt's outputHash`, 'the outputs were altered after release');

@@ -11,9 +11,9 @@ import type { GuardFinding } from './guard';
 import type { SignedReceipt } from './receipt';
 import type { WrappedKey } from './results';
 
-export const JOB_STATUSES = ['queued', 'provisioning', 'running', 'filtering', 'publishing', 'finished', 'failed', 'cancelled'] as const;
-export type JobPhase = (typeof JOB_STATUSES)[number];
-export const FINAL_STATUSES: readonly JobPhase[] = ['finished', 'failed', 'cancelled'];
+import { FINAL_STATUSES, JOB_STATUSES, type JobPhase } from './result';
+
+export { FINAL_STATUSES, JOB_STATUSES, type JobPhase };
 
 /**
  * Why a job failed. Before the algorithm ran: policy and provisioning codes (no minutes billed, data fee

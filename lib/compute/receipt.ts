@@ -7,7 +7,7 @@
 import { hashTypedData, isAddressEqual, recoverTypedDataAddress, type Address, type Hex, type LocalAccount } from 'viem';
 import { z } from 'zod';
 import { DatagoraError } from '../errors';
-import { resultDomain } from './result';
+import { resultDomain, type Job, type ResultDomain } from './result';
 
 export const RECEIPT_TYPES = {
   Receipt: [
@@ -123,4 +123,35 @@ export async function verifyReceiptSignature(signed: SignedReceipt): Promise<Hex
   const recovered = await recoverTypedDataAddress({ ...data, signature: signed.signature }).catch(() => undefined);
   if (!recovered || !isAddressEqual(recovered, signed.signer)) throw new ReceiptError(`the receipt of job ${signed.receipt.jobId} was not signed by ${signed.signer}`);
   return hashTypedData(data);
+}
+
+/** What the chain records of a job, read by whoever checks its receipt (the CLI's SDK or a browser). */
+export interface JobOnChain {
+  /** The job as its JobRequested event holds it. */
+  job: Pick<Job, 'datasetId' | 'providerId' | 'algorithmHash'>;
+  /** The node key its provider is registered with. */
+  nodeKey: Address;
+  /** Its JobSettled event; undefined while it is not settled. */
+  settlement: { resultHash: Hex; minutesUsed: number; delivered: boolean } | undefined;
+}
+
+/**
+ * Checks a receipt against the market it names and the chain's record of its job: signed by the node key of the
+ * job's provider, naming the job's dataset and algorithm, and settled with exactly its hash, minutes and
+ * delivery. Returns its hash; throws ReceiptError naming the first thing that does not hold.
+ */
+export async function verifyReceiptOnChain(signed: SignedReceipt, market: ResultDomain, chain: JobOnChain): Promise<Hex> {
+  const jobId = signed.receipt.jobId;
+  if (signed.chainId !== market.chainId || !isAddressEqual(signed.computeMarket, market.computeMarket)) {
+    throw new ReceiptError(`the receipt is for ComputeMarket ${signed.computeMarket} on chain ${signed.chainId}, not ${market.computeMarket} on chain ${market.chainId}`, 'check it against the market the job ran on');
+  }
+  const hash = await verifyReceiptSignature(signed);
+  if (!isAddressEqual(chain.nodeKey, signed.signer)) throw new ReceiptError(`the receipt is signed by ${signed.signer}, but job ${jobId}'s provider ${chain.job.providerId} has node key ${chain.nodeKey}`);
+  if (signed.receipt.algorithmHash !== chain.job.algorithmHash || signed.receipt.datasetId !== chain.job.datasetId.toString()) throw new ReceiptError(`the receipt names another dataset or algorithm than job ${jobId} committed`);
+  const settled = chain.settlement;
+  if (!settled) throw new ReceiptError(`job ${jobId} is not settled on-chain`, 'wait for the settlement, or refund after the deadline');
+  if (settled.resultHash !== hash || settled.minutesUsed !== signed.receipt.minutesUsed || settled.delivered !== signed.receipt.delivered) {
+    throw new ReceiptError(`job ${jobId} settled on-chain with result ${settled.resultHash}, ${settled.minutesUsed} min, delivered ${settled.delivered}; the receipt hashes to ${hash} with ${signed.receipt.minutesUsed} min, delivered ${signed.receipt.delivered}`);
+  }
+  return hash;
 }

@@ -3,26 +3,49 @@
  * public half with the job (bound by its sign-in); the node encrypts every released file (DGE1, one fresh
  * results key per job) into IPFS with a manifest of names, sizes and SHA-256s, and wraps the results key to the
  * buyer's public key (ephemeral X25519, HKDF-SHA256, AES-256-GCM). Only the buyer's client can open them.
+ *
+ * The browser opens results too (WebCrypto: generateResultKey, openResultsKey, readResultsManifest,
+ * decryptResultFile), so Node's modules are reached only inside the functions that run on the node or the CLI.
  */
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import type * as NodeCrypto from 'node:crypto';
 import { sha256, toHex, type Hex } from 'viem';
 import { z } from 'zod';
-import { createSha256, decryptStream, encryptStream, generateDataKey } from '../crypto';
+import { createSha256, decryptStream, encryptStream, generateDataKey, type ByteSource } from '../crypto';
+import { nodeCrypto } from '../crypto/runtime';
 import { DatagoraError } from '../errors';
 import type { ContentStore } from '../storage';
 
-const WRAP_INFO = Buffer.from('datagora/results-key/v1');
+const WRAP_INFO = 'datagora/results-key/v1';
 export const RESULTS_FORMAT = 'datagora/job-results/v1';
+/** Largest results manifest a client decrypts. */
+const MAX_MANIFEST_BYTES = 16 << 20;
 
 /** The results are unreadable: wrong key, tampered files or a malformed manifest. */
 export class ResultsError extends DatagoraError {
   constructor(message: string, hint = 'fetch the results again; if it persists, the provider released bad results', options?: { cause?: unknown }) {
     super(message, hint, options);
   }
+}
+
+/** node:crypto, for the key functions the node and the CLI call synchronously. */
+function node(): typeof NodeCrypto {
+  const crypto = nodeCrypto();
+  if (!crypto) throw new ResultsError('this results function runs on Node.js only', 'in a browser use generateResultKey and openResultsKey');
+  return crypto;
+}
+
+/** Bytes as base64url without padding (as the node's API writes keys, IVs and sign-ins), or as plain base64. */
+export function toBase64(bytes: Uint8Array, alphabet: 'base64' | 'base64url' = 'base64url'): string {
+  let binary = '';
+  // In slices: String.fromCharCode takes its bytes as arguments, and arguments are limited.
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  const text = btoa(binary);
+  return alphabet === 'base64' ? text : text.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** base64url (or base64) text as bytes. */
+export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (char) => char.charCodeAt(0));
 }
 
 export interface ResultKeyPair {
@@ -34,7 +57,7 @@ export interface ResultKeyPair {
 
 /** A fresh key pair a buyer's client makes for one job. */
 export function generateResultKeyPair(): ResultKeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('x25519');
+  const { publicKey, privateKey } = node().generateKeyPairSync('x25519');
   const jwk = publicKey.export({ format: 'jwk' });
   return { publicKey: jwk.x!, privateKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64url') };
 }
@@ -50,35 +73,70 @@ export const wrappedKeySchema = z.strictObject({
 export type WrappedKey = z.infer<typeof wrappedKeySchema>;
 
 function keyEncryptionKey(shared: Buffer, epk: string, recipient: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([Buffer.from(epk, 'base64url'), Buffer.from(recipient, 'base64url')]), WRAP_INFO, 32));
+  return Buffer.from(node().hkdfSync('sha256', shared, Buffer.concat([Buffer.from(epk, 'base64url'), Buffer.from(recipient, 'base64url')]), WRAP_INFO, 32));
 }
 
 function x25519Public(raw: string) {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: raw }, format: 'jwk' });
+  return node().createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: raw }, format: 'jwk' });
 }
 
 /** Wraps a 32-byte results key to the buyer's public key. */
 export function wrapResultsKey(key: Uint8Array, recipient: string): WrappedKey {
-  const ephemeral = generateKeyPairSync('x25519');
+  const crypto = node();
+  const ephemeral = crypto.generateKeyPairSync('x25519');
   const epk = ephemeral.publicKey.export({ format: 'jwk' }).x!;
-  const kek = keyEncryptionKey(diffieHellman({ privateKey: ephemeral.privateKey, publicKey: x25519Public(recipient) }), epk, recipient);
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', kek, iv);
+  const kek = keyEncryptionKey(crypto.diffieHellman({ privateKey: ephemeral.privateKey, publicKey: x25519Public(recipient) }), epk, recipient);
+  const iv = crypto.randomBytes(12);
+  const cipher = crypto.createCipheriv('aes-256-gcm', kek, iv);
   const ciphertext = Buffer.concat([cipher.update(key), cipher.final(), cipher.getAuthTag()]);
   return { alg: 'X25519-HKDF-SHA256-A256GCM', epk, iv: iv.toString('base64url'), ciphertext: ciphertext.toString('base64url') };
 }
 
 /** Unwraps the results key with the buyer's private key. */
 export function unwrapResultsKey(wrapped: WrappedKey, keyPair: ResultKeyPair): Uint8Array {
-  const privateKey = createPrivateKey({ key: Buffer.from(keyPair.privateKey, 'base64url'), format: 'der', type: 'pkcs8' });
-  const kek = keyEncryptionKey(diffieHellman({ privateKey, publicKey: x25519Public(wrapped.epk) }), wrapped.epk, keyPair.publicKey);
+  const crypto = node();
+  const privateKey = crypto.createPrivateKey({ key: Buffer.from(keyPair.privateKey, 'base64url'), format: 'der', type: 'pkcs8' });
+  const kek = keyEncryptionKey(crypto.diffieHellman({ privateKey, publicKey: x25519Public(wrapped.epk) }), wrapped.epk, keyPair.publicKey);
   const sealed = Buffer.from(wrapped.ciphertext, 'base64url');
   try {
-    const decipher = createDecipheriv('aes-256-gcm', kek, Buffer.from(wrapped.iv, 'base64url'));
+    const decipher = crypto.createDecipheriv('aes-256-gcm', kek, Buffer.from(wrapped.iv, 'base64url'));
     decipher.setAuthTag(sealed.subarray(32));
     return new Uint8Array(Buffer.concat([decipher.update(sealed.subarray(0, 32)), decipher.final()]));
   } catch (error) {
     throw new ResultsError('the results key does not open with this job’s private key', 'use the machine and DATAGORA_HOME the job was requested from', { cause: error });
+  }
+}
+
+/** A buyer's per-job key in a browser: the private half is a non-extractable WebCrypto key no script can read out. */
+export interface ResultKey {
+  /** Raw X25519 public key, base64url. */
+  publicKey: string;
+  privateKey: CryptoKey;
+}
+
+/** A fresh per-job key pair made with WebCrypto: generateResultKeyPair for browsers. */
+export async function generateResultKey(): Promise<ResultKey> {
+  const pair = (await crypto.subtle.generateKey({ name: 'X25519' }, false, ['deriveBits'])) as CryptoKeyPair;
+  return { publicKey: toBase64(new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey))), privateKey: pair.privateKey };
+}
+
+/** Opens the wrapped results key with WebCrypto: unwrapResultsKey for a key made by generateResultKey. */
+export async function openResultsKey(wrapped: WrappedKey, key: ResultKey): Promise<Uint8Array> {
+  const { subtle } = crypto;
+  try {
+    const epk = fromBase64(wrapped.epk);
+    const shared = await subtle.deriveBits({ name: 'X25519', public: await subtle.importKey('raw', epk, { name: 'X25519' }, false, []) }, key.privateKey, 256);
+    const salt = new Uint8Array([...epk, ...fromBase64(key.publicKey)]);
+    const kek = await subtle.deriveKey(
+      { name: 'HKDF', hash: 'SHA-256', salt, info: new TextEncoder().encode(WRAP_INFO) },
+      await subtle.importKey('raw', shared, 'HKDF', false, ['deriveKey']),
+      { name: 'AES-GCM', length: 256 },
+      false,
+      ['decrypt'],
+    );
+    return new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv: fromBase64(wrapped.iv) }, kek, fromBase64(wrapped.ciphertext)));
+  } catch (error) {
+    throw new ResultsError('the results key does not open with this job’s private key', 'open the results in the browser that requested the job', { cause: error });
   }
 }
 
@@ -107,6 +165,7 @@ export type ResultsManifest = z.infer<typeof resultsManifestSchema>;
 
 /** Regular files under `dir`, sorted by path (the guard has already refused links and special files). */
 export async function listFiles(dir: string): Promise<{ path: string; file: string; size: number }[]> {
+  const [{ lstat, readdir }, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
   const found: { path: string; file: string; size: number }[] = [];
   async function walk(relative: string): Promise<void> {
     for (const entry of await readdir(path.join(dir, relative), { withFileTypes: true })) {
@@ -122,6 +181,7 @@ export async function listFiles(dir: string): Promise<{ path: string; file: stri
 }
 
 async function fileSha256(file: string): Promise<string> {
+  const { createReadStream } = await import('node:fs');
   const hash = createSha256();
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return toHex(hash.digest()).slice(2);
@@ -152,6 +212,7 @@ export async function storeResults(
   dirs: { outputs?: string; logs?: string },
   recipient: string,
 ): Promise<{ cid: string; wrappedKey: WrappedKey; outputHash: Hex; logsHash: Hex; outputs: ResultFile[]; logs: ResultFile[] }> {
+  const { createReadStream } = await import('node:fs');
   const key = generateDataKey();
   async function put(dir: string | undefined) {
     if (!dir) return [];
@@ -185,7 +246,44 @@ async function collect(source: AsyncIterable<Uint8Array>, limit: number): Promis
     if (size > limit) throw new ResultsError(`the results manifest is over ${limit} bytes`);
     parts.push(part);
   }
-  return Buffer.concat(parts);
+  const whole = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    whole.set(part, offset);
+    offset += part.length;
+  }
+  return whole;
+}
+
+/** Decrypts and checks the manifest of the results stored as `cid`, read from `ciphertext` (IPFS or a gateway). */
+export async function readResultsManifest(ciphertext: ByteSource, key: Uint8Array, cid: string): Promise<ResultsManifest> {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(await collect(decryptStream(key, ciphertext), MAX_MANIFEST_BYTES)));
+  } catch (error) {
+    if (error instanceof ResultsError) throw error;
+    throw new ResultsError(`the results manifest ${cid} does not decrypt with the job’s key: ${(error as Error).message}`);
+  }
+  const parsed = resultsManifestSchema.safeParse(json);
+  if (!parsed.success) throw new ResultsError(`the results manifest ${cid} is malformed`);
+  return parsed.data;
+}
+
+/**
+ * One released file's plaintext, decrypted from `ciphertext` as it is read. Throws ResultsError at the end when
+ * its size or SHA-256 differs from the manifest's `file` (and stops early once it is longer).
+ */
+export async function* decryptResultFile(ciphertext: ByteSource, key: Uint8Array, file: ResultFile, label: string): AsyncGenerator<Uint8Array> {
+  const hash = createSha256();
+  let size = 0;
+  for await (const chunk of decryptStream(key, ciphertext)) {
+    hash.update(chunk);
+    size += chunk.length;
+    if (size > file.size) break;
+    yield chunk;
+  }
+  const digest = toHex(hash.digest()).slice(2);
+  if (digest !== file.sha256 || size !== file.size) throw new ResultsError(`${label} decrypted to ${size} bytes with SHA-256 ${digest}, but the manifest says ${file.size} bytes with ${file.sha256}`);
 }
 
 /**
@@ -193,34 +291,15 @@ async function collect(source: AsyncIterable<Uint8Array>, limit: number): Promis
  * against the manifest. A file appears only once verified.
  */
 export async function fetchResults(store: ContentStore, cid: string, key: Uint8Array, outDir: string): Promise<ResultsManifest> {
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(await collect(decryptStream(key, store.cat(cid)), 16 << 20)));
-  } catch (error) {
-    if (error instanceof ResultsError) throw error;
-    throw new ResultsError(`the results manifest ${cid} does not decrypt with the job’s key: ${(error as Error).message}`);
-  }
-  const parsed = resultsManifestSchema.safeParse(json);
-  if (!parsed.success) throw new ResultsError(`the results manifest ${cid} is malformed`);
-  const manifest = parsed.data;
+  const [{ createWriteStream }, { mkdir, rename, rm }, path, { pipeline }] = await Promise.all([import('node:fs'), import('node:fs/promises'), import('node:path'), import('node:stream/promises')]);
+  const manifest = await readResultsManifest(store.cat(cid), key, cid);
   for (const [kind, files] of [['outputs', manifest.outputs], ['logs', manifest.logs]] as const) {
     for (const f of files) {
       const target = path.join(outDir, kind, ...f.path.split('/'));
       await mkdir(path.dirname(target), { recursive: true });
       const partial = `${target}.partial`;
-      const hash = createSha256();
-      let size = 0;
-      async function* verified(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-        for await (const chunk of source) {
-          hash.update(chunk);
-          size += chunk.length;
-          yield chunk;
-        }
-      }
       try {
-        await pipeline(verified(decryptStream(key, store.cat(f.cid))), createWriteStream(partial));
-        const digest = toHex(hash.digest()).slice(2);
-        if (digest !== f.sha256 || size !== f.size) throw new ResultsError(`${kind}/${f.path} decrypted to ${size} bytes with SHA-256 ${digest}, but the manifest says ${f.size} bytes with ${f.sha256}`);
+        await pipeline(decryptResultFile(store.cat(f.cid), key, f, `${kind}/${f.path}`), createWriteStream(partial));
         await rename(partial, target);
       } catch (error) {
         await rm(partial, { force: true });

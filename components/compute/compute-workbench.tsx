@@ -1,0 +1,127 @@
+'use client';
+/**
+ * The compute page in the browser: the form for a new job, or the job being followed, and the jobs this browser
+ * requested before (only here can their results be opened). The job shown is in the URL (?job=N), so a reload
+ * comes back to it.
+ */
+import { useEffect, useState } from 'react';
+import { localJobs, type LocalJob } from '@/lib/client/compute';
+import { formatDateTime } from '@/components/dataset/format';
+import { describeFailure } from '@/components/wallet/use-browser-wallet';
+import { useMarket } from '@/components/wallet/wallet-providers';
+import { JobForm } from './job-form';
+import { JobTracker } from './job-tracker';
+import type { DatasetList, ProviderOption } from './options';
+import { secondaryButton } from './styles';
+
+export interface ComputeWorkbenchProps {
+  providers: ProviderOption[];
+  datasets: DatasetList;
+  startBlock: string;
+  /** From the page's URL: the dataset to preselect, the job to show. */
+  dataset: string;
+  job: string;
+}
+
+function showInUrl(job: LocalJob | null): void {
+  const url = new URL(window.location.href);
+  if (job) url.searchParams.set('job', job.jobId.toString());
+  else url.searchParams.delete('job');
+  window.history.replaceState(null, '', url);
+}
+
+function LocalJobs({ jobs, current, onShow }: { jobs: LocalJob[]; current: LocalJob | null; onShow: (job: LocalJob) => void }) {
+  return (
+    <section aria-labelledby="local-jobs-title" className="rounded-xl border border-line bg-surface p-5 shadow-sm sm:p-6">
+      <h2 id="local-jobs-title" className="text-lg font-semibold tracking-tight">
+        Jobs requested in this browser
+      </h2>
+      <p className="mt-1 text-sm text-muted">Their result keys live in this browser’s storage: clearing the site’s data loses them, and no other browser can open these results.</p>
+      <ul className="mt-4 divide-y divide-line">
+        {jobs.map((job) => (
+          <li key={job.key} className="flex flex-wrap items-center justify-between gap-x-4 gap-y-2 py-3 text-sm">
+            <span className="min-w-0">
+              <span className="font-medium">Job #{job.jobId.toString()}</span>
+              <span className="text-muted">
+                {' '}
+                · dataset #{job.job.datasetId.toString()} · {job.algorithm} · {formatDateTime(new Date(job.requestedAt))}
+              </span>
+            </span>
+            {current?.key === job.key ? (
+              <span className="text-xs font-medium text-muted">Shown above</span>
+            ) : (
+              <button type="button" onClick={() => onShow(job)} className={secondaryButton}>
+                Show<span className="sr-only"> job {job.jobId.toString()}</span>
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function ComputeWorkbench({ providers, datasets, startBlock, dataset, job: jobInUrl }: ComputeWorkbenchProps) {
+  const market = useMarket();
+  const [jobs, setJobs] = useState<LocalJob[] | null>(null);
+  const [storageFailure, setStorageFailure] = useState<string | null>(null);
+  const [current, setCurrent] = useState<LocalJob | null>(null);
+  const [missing, setMissing] = useState(false);
+  const config = market?.config;
+
+  useEffect(() => {
+    if (!config) return;
+    localJobs(config).then(
+      (found) => {
+        setJobs(found);
+        if (!jobInUrl) return;
+        const shown = found.find((j) => j.jobId.toString() === jobInUrl) ?? null;
+        setCurrent(shown);
+        setMissing(shown === null);
+      },
+      (error: unknown) => setStorageFailure(describeFailure(error).message),
+    );
+  }, [config, jobInUrl]);
+
+  if (!config) return <p className="text-muted">The market is not deployed yet: start it with `npm start`.</p>;
+
+  const show = (job: LocalJob | null) => {
+    setCurrent(job);
+    setMissing(false);
+    showInUrl(job);
+    window.scrollTo({ top: 0 });
+  };
+  const remember = (job: LocalJob) => {
+    setJobs((list) => [job, ...(list ?? []).filter((j) => j.key !== job.key)]);
+    show(job);
+  };
+
+  if (jobInUrl && jobs === null && !storageFailure) {
+    return (
+      <p role="status" className="text-sm text-muted">
+        Reading the jobs this browser requested…
+      </p>
+    );
+  }
+
+  return (
+    <div className="space-y-6">
+      {storageFailure ? (
+        <p role="alert" className="rounded-xl border border-warn/40 bg-warn-soft p-4 text-sm">
+          This browser does not let the page keep job keys ({storageFailure}): a job paid here could not have its results opened. Allow this site to store data, or use the CLI.
+        </p>
+      ) : null}
+      {missing ? (
+        <p role="status" className="rounded-xl border border-warn/40 bg-warn-soft p-4 text-sm">
+          Job #{jobInUrl} was not requested in this browser, so its results cannot be opened here: they are encrypted to a key kept where the job was paid for.
+        </p>
+      ) : null}
+      {current ? (
+        <JobTracker key={current.key} job={current} startBlock={startBlock} onChanged={remember} onNew={() => show(null)} />
+      ) : (
+        <JobForm providers={providers} datasets={datasets} preselectedDataset={dataset} onStarted={remember} />
+      )}
+      {jobs && jobs.length > 0 ? <LocalJobs jobs={jobs} current={current} onShow={show} /> : null}
+    </div>
+  );
+}

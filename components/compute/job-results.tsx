@@ -1,0 +1,188 @@
+'use client';
+/**
+ * A job's results, decrypted in the page: the output files to save, the logs to read, and the receipt with
+ * what was checked (the node key's signature, the settlement on-chain, the files' hashes) and how the escrow
+ * was split.
+ */
+import { useEffect, useState, type ReactNode } from 'react';
+import { amountOf, type JobResults, type ReleasedFile } from '@/lib/client/compute';
+import type { ClientConfig } from '@/lib/client/config';
+import { formatBytes, formatDateTime, shortHash } from '@/components/dataset/format';
+import { Facts } from './facts';
+import { secondaryButton } from './styles';
+
+/** Log text shown in the page; the whole file is a download away. */
+const LOG_PREVIEW_BYTES = 64 * 1024;
+
+/** Results with a link to each file and to the receipt, for as long as they are shown (see revokeLinks). */
+export interface LinkedResults extends JobResults {
+  links: Map<ReleasedFile, string>;
+  receiptLink: string;
+}
+
+/** Object URLs for the released files and the receipt: real links, so a file can be saved like any download. */
+export function withLinks(results: JobResults): LinkedResults {
+  const receipt = new Blob([`${JSON.stringify(results.receipt, null, 2)}\n`], { type: 'application/json' });
+  return { ...results, links: new Map([...results.outputs, ...results.logs].map((file) => [file, URL.createObjectURL(file.blob)])), receiptLink: URL.createObjectURL(receipt) };
+}
+
+/** Frees what withLinks made, once the results are no longer shown. */
+export function revokeLinks(results: LinkedResults): void {
+  for (const url of [...results.links.values(), results.receiptLink]) URL.revokeObjectURL(url);
+}
+
+const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+
+function FileList({ files, links, label }: { files: ReleasedFile[]; links: LinkedResults['links']; label: string }) {
+  return (
+    <ul aria-label={label} className="divide-y divide-line rounded-lg border border-line">
+      {files.map((file) => (
+        <li key={file.path} className="flex flex-wrap items-center justify-between gap-x-4 gap-y-1 p-3 text-sm">
+          <span className="min-w-0">
+            <span className="font-mono break-all">{file.path}</span>
+            <span className="ml-2 text-muted">{formatBytes(file.size)}</span>
+            <span className="block font-mono text-xs text-muted" title={file.sha256}>
+              SHA-256 {shortHash(file.sha256)}
+            </span>
+          </span>
+          <a href={links.get(file)} download={baseName(file.path)} className={secondaryButton}>
+            Download<span className="sr-only"> {file.path}</span>
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function LogText({ file, link }: { file: ReleasedFile; link: string | undefined }) {
+  const [text, setText] = useState<string | null>(null);
+  useEffect(() => {
+    let shown = true;
+    void file.blob
+      .slice(0, LOG_PREVIEW_BYTES)
+      .text()
+      .then((value) => shown && setText(value));
+    return () => {
+      shown = false;
+    };
+  }, [file]);
+  return (
+    <details open className="rounded-lg border border-line">
+      <summary className="cursor-pointer px-3 py-2 text-sm font-medium">
+        <span className="font-mono">{file.path}</span> <span className="font-normal text-muted">{formatBytes(file.size)}</span>
+      </summary>
+      <pre tabIndex={0} className="max-h-80 overflow-auto border-t border-line bg-background p-3 font-mono text-xs whitespace-pre-wrap">
+        {text ?? 'Reading…'}
+        {file.size > LOG_PREVIEW_BYTES ? '\n… (download the file for the rest)' : ''}
+      </pre>
+      <p className="border-t border-line px-3 py-2">
+        <a href={link} download={baseName(file.path)} className="text-sm font-medium text-brand underline-offset-4 hover:underline">
+          Download {file.path}
+        </a>
+      </p>
+    </details>
+  );
+}
+
+function Check({ children }: { children: ReactNode }) {
+  return (
+    <li className="flex gap-2">
+      <span aria-hidden="true" className="font-semibold text-ok">
+        ✓
+      </span>
+      <span>{children}</span>
+    </li>
+  );
+}
+
+function ReceiptFacts({ results, config }: { results: LinkedResults; config: ClientConfig }) {
+  const { receipt: signed, split } = results;
+  const receipt = signed.receipt;
+  const amount = (value: bigint) => amountOf(config, value);
+  const when = (seconds: string) => formatDateTime(new Date(Number(seconds) * 1000));
+  const shares: [string, bigint][] = [
+    ['Dataset owner', split.ownerAmount],
+    ['Provider', split.providerAmount],
+    ['Market fee', split.marketFee],
+    ['Back to you', split.buyerRefund],
+  ];
+  const facts: [string, string][] = [
+    ['Status', receipt.reason ? `${receipt.status} (${receipt.reason})` : receipt.status],
+    ['Exit code', receipt.exitCode === -1 ? 'did not run to an exit' : String(receipt.exitCode)],
+    ['Minutes billed', String(receipt.minutesUsed)],
+    ['Ran', `${when(receipt.startedAt)} to ${when(receipt.finishedAt)}`],
+    ['Hardware', receipt.hardware],
+    ['Node software', receipt.nodeVersion],
+    ['Dataset content', receipt.datasetCid],
+    ['Algorithm SHA-256', receipt.algorithmHash],
+  ];
+  return (
+    <div className="space-y-4">
+      <ul className="space-y-1.5 text-sm">
+        <Check>
+          Signed by the node key <span className="font-mono break-all">{signed.signer}</span> registered for the job’s provider.
+        </Check>
+        <Check>
+          Settled on-chain with this receipt’s hash, {receipt.minutesUsed} {receipt.minutesUsed === 1 ? 'minute' : 'minutes'}, results {receipt.delivered ? 'delivered' : 'not delivered'}.
+        </Check>
+        <Check>The released files are exactly the ones the receipt names (outputs and logs hashes match).</Check>
+      </ul>
+      <Facts facts={facts} mono />
+      <div>
+        <h5 className="text-sm font-semibold">Where the escrow went</h5>
+        <dl className="mt-2 grid grid-cols-2 gap-3 text-sm sm:grid-cols-4">
+          {shares.map(([label, value]) => (
+            <div key={label} className="rounded-lg bg-background p-3">
+              <dt className="text-xs font-medium text-muted">{label}</dt>
+              <dd className="mt-1 font-semibold tabular-nums">{amount(value)}</dd>
+            </div>
+          ))}
+        </dl>
+        <p className="mt-2 text-xs text-muted">
+          What comes back is credited to your balance in the compute market: withdraw it on My datasets, or with <code className="font-mono">datagora withdraw</code>.
+        </p>
+      </div>
+      <a href={results.receiptLink} download={`job-${receipt.jobId}-receipt.json`} className={`${secondaryButton} inline-block`}>
+        Download receipt.json
+      </a>
+    </div>
+  );
+}
+
+export function JobResultsView({ results, config }: { results: LinkedResults; config: ClientConfig }) {
+  const { receipt } = results.receipt;
+  return (
+    <div className="space-y-6">
+      <section aria-labelledby="outputs-title" className="space-y-3">
+        <h4 id="outputs-title" className="font-semibold">
+          Outputs
+        </h4>
+        {results.outputs.length > 0 ? (
+          <FileList files={results.outputs} links={results.links} label="Output files" />
+        ) : (
+          <p className="text-sm text-muted">{receipt.delivered ? 'The algorithm wrote no output file.' : 'No output was released: the job failed before its results could be released.'}</p>
+        )}
+      </section>
+      <section aria-labelledby="logs-title" className="space-y-3">
+        <h4 id="logs-title" className="font-semibold">
+          Logs
+        </h4>
+        {results.logs.length > 0 ? (
+          <div className="space-y-2">
+            {results.logs.map((file) => (
+              <LogText key={file.path} file={file} link={results.links.get(file)} />
+            ))}
+          </div>
+        ) : (
+          <p className="text-sm text-muted">No log was released.</p>
+        )}
+      </section>
+      <section aria-labelledby="receipt-title" className="space-y-3">
+        <h4 id="receipt-title" className="font-semibold">
+          Receipt, verified
+        </h4>
+        <ReceiptFacts results={results} config={config} />
+      </section>
+    </div>
+  );
+}
