@@ -89,8 +89,16 @@ export { UsageError };
 
 async function start(args: string[], root: string): Promise<number> {
   const { values } = parseArgs({ args, options: { dev: { type: 'boolean', default: false } } });
-  const stack = await startStack(loadConfig(), { root, dev: values.dev });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void stack.stop(signal));
+  // Signals are taken from the first moment: Ctrl-C while the market starts stops what already runs.
+  const starting = new AbortController();
+  let stack: Awaited<ReturnType<typeof startStack>> | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => (stack ? void stack.stop(signal) : starting.abort(signal)));
+  try {
+    stack = await startStack(loadConfig(), { root, dev: values.dev, signal: starting.signal });
+  } catch (error) {
+    if (starting.signal.aborted) return 0;
+    throw error;
+  }
   const reason = await stack.stopped;
   return reason.startsWith('SIG') ? 0 : 1;
 }

@@ -38,6 +38,11 @@ export interface StackOptions {
   dev?: boolean;
   /** Repository root (where package.json and app/ are). */
   root: string;
+  /**
+   * Aborts the start (Ctrl-C while it deploys, seeds or builds): what was started is stopped, a build in
+   * progress is killed, and startStack rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface Stack {
@@ -233,19 +238,28 @@ export async function startStack(config: Config, options: StackOptions): Promise
     await Promise.all(services.map((child) => stopProcessGroup(child)));
     await chain.stop();
   };
+  // Checked between the steps of the start: each is short, but for the build, which the signal kills itself.
+  const step = () => options.signal?.throwIfAborted();
   try {
     const { deployments, fresh } = await ensureDeployments(config, prefixedLogger('deploy'));
+    step();
     const env = childEnv(config);
     await startServices(config, options.root, env, services);
+    step();
     await startIndexer(config, options.root, env, services);
+    step();
     if (fresh && config.chain.adapter === 'anvil') {
       const demoLog = prefixedLogger('demo');
       demoLog('publishing the demo datasets…');
       await seedDemoMarket(config, demoLog);
+      step();
     }
     await startProvider(config, options.root, env, services);
+    step();
     await waitForIndexer(config, prefixedLogger('indexer'));
-    if (!options.dev) await ensureProductionBuild(options.root, env, webLog);
+    step();
+    if (!options.dev) await ensureProductionBuild(options.root, env, webLog, options.signal);
+    step();
     web = startWeb(options.root, { host: config.web.host, port: config.web.port, dev: options.dev ?? false }, env, webLog);
     await waitForWeb(config.web.url, web);
 
@@ -276,7 +290,9 @@ export async function startStack(config: Config, options: StackOptions): Promise
     stackLog(`Datagora is running on ${config.web.url} (health: ${config.web.url}/api/health)`);
     return { chain, deployments, web: running, services, stopped, stop };
   } catch (error) {
+    if (options.signal?.aborted) stackLog(`stopping (${String(options.signal.reason)}) before the market was up…`);
     await stopAll();
+    if (options.signal?.aborted) stackLog('stopped');
     throw error;
   }
 }

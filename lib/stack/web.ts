@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import { DatagoraError } from '../errors';
 import type { Logger } from './log';
-import { spawnNode } from './process';
+import { spawnNode, stopProcessGroup } from './process';
 
 /** What a production build depends on; a change in any of these triggers a rebuild. */
 const BUILD_INPUTS = ['app', 'components', 'lib', 'next.config.js', 'postcss.config.mjs', 'package-lock.json', 'tsconfig.json'];
@@ -45,8 +45,8 @@ function runChild(args: string[], root: string, env: NodeJS.ProcessEnv, log: Log
   return spawnNode(nextBin(root), args, root, env, log);
 }
 
-/** Builds the app unless a build of the same sources exists. */
-export async function ensureProductionBuild(root: string, env: NodeJS.ProcessEnv, log: Logger): Promise<void> {
+/** Builds the app unless a build of the same sources exists; `signal` stops a build in progress. */
+export async function ensureProductionBuild(root: string, env: NodeJS.ProcessEnv, log: Logger, signal?: AbortSignal): Promise<void> {
   const fingerprint = sourceFingerprint(root);
   const stampFile = path.join(root, '.next', BUILD_STAMP);
   if (existsSync(path.join(root, '.next', 'BUILD_ID')) && existsSync(stampFile)) {
@@ -58,7 +58,10 @@ export async function ensureProductionBuild(root: string, env: NodeJS.ProcessEnv
   log('building the app (first start or sources changed)…');
   const started = Date.now();
   const child = runChild(['build'], root, { ...env, NEXT_TELEMETRY_DISABLED: '1' }, log);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const stop = () => void stopProcessGroup(child);
+  signal?.addEventListener('abort', stop, { once: true });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve)).finally(() => signal?.removeEventListener('abort', stop));
+  signal?.throwIfAborted();
   if (code !== 0) throw new WebBuildError(code);
   writeFileSync(stampFile, fingerprint);
   log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

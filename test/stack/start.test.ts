@@ -283,4 +283,14 @@ describe('datagora start', () => {
 
     await stopStack(stack);
   });
+
+  it('stops what it already started when interrupted while starting', async () => {
+    const run = runCli(['start'], env);
+    // The chain, IPFS and key nodes run; the indexer is starting.
+    await run.waitFor(/\[indexer\]/, 120_000);
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+    expect(run.output()).toMatch(/\[stack\]\s+stopping \(SIGINT\) before the market was up/);
+    expect(processesWith('environ', `DATAGORA_HOME=${home}`)).toEqual([]);
+  });
 });

@@ -79,6 +79,8 @@ describe('the web app in Chromium', () => {
     await expect(page.getByRole('heading', { name: 'Datasets' }).isVisible()).resolves.toBe(true);
     await screenshot(page, 'market');
     await page.goto(`${url}/analytics`, { waitUntil: 'networkidle' });
+    await expect(page.locator('dt', { hasText: /^Compute jobs$/ }).locator('xpath=following-sibling::dd[1]').innerText()).resolves.toBe('0');
+    await expect(page.getByRole('link', { name: title }).count()).resolves.toBe(0);
     await screenshot(page, 'analytics-before');
     await page.goto(`${url}/providers`, { waitUntil: 'networkidle' });
     await screenshot(page, 'providers');
@@ -130,14 +132,38 @@ describe('the web app in Chromium', () => {
     expect(pageErrors(page)).toEqual([]);
   });
 
+  it('lets a builder run a compute job on compute-only data and open its results, decrypted in the browser', async () => {
+    await page.goto(`${url}/compute?dataset=3`, { waitUntil: 'networkidle' });
+    await page.locator('input[type=file][accept=".py,.js,.mjs,.cjs"]').first().setInputFiles(path.join(__dirname, '..', '..', 'examples', 'algorithms', 'train_model.py'));
+    await page.getByLabel('Parameters (JSON, optional)').fill('{"target":"alert"}');
+    await screenshot(page, 'compute-form');
+    await page.getByRole('button', { name: 'Pay and run the job' }).click();
+    const open = page.getByRole('button', { name: 'Open the results' });
+    await open.waitFor({ timeout: 240_000 });
+    await open.click();
+    await page.getByText('Results decrypted and receipt verified').waitFor({ timeout: 60_000 });
+    await expect(page.getByRole('link', { name: /Download.*metrics\.json/ }).first().isVisible()).resolves.toBe(true);
+    await expect(page.getByText('The released files are exactly the ones the receipt names').isVisible()).resolves.toBe(true);
+    await screenshot(page, 'compute-results');
+    expect(pageErrors(page)).toEqual([]);
+  });
+
   it('shows the investor the new sale in the analytics', async () => {
+    // Before: no jobs in the demo. After: the new dataset among the top sellers, and one compute job.
+    const jobs = () => page.locator('dt', { hasText: /^Compute jobs$/ }).locator('xpath=following-sibling::dd[1]').innerText();
     await eventually('/analytics', async () => {
       await expect(page.getByRole('link', { name: title }).first().isVisible()).resolves.toBe(true);
+      await expect(jobs()).resolves.toBe('1');
     });
     await screenshot(page, 'analytics-after');
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(url, { waitUntil: 'networkidle' });
-    await screenshot(page, 'market-phone');
+    for (const [name, pathname] of [['market-phone', '/'], ['publish-phone', '/publish'], ['my-datasets-phone', '/my-datasets'], ['compute-phone', '/compute'], ['analytics-phone', '/analytics'], ['providers-phone', '/providers'], ['dataset-phone', datasetUrl]] as const) {
+      await page.goto(`${url}${pathname}`, { waitUntil: 'networkidle' });
+      await screenshot(page, name);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${url}/my-datasets`, { waitUntil: 'networkidle' });
+    await screenshot(page, 'my-datasets');
     expect(pageErrors(page)).toEqual([]);
   });
 });
