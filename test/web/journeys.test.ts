@@ -20,7 +20,7 @@ describe('the web app in Chromium', () => {
   const url = `http://127.0.0.1:${webPort}`;
   const env = {
     DATAGORA_HOME: home,
-    DATAGORA_ANVIL_PORT: String(workerPort(8640)),
+    DATAGORA_ANVIL_PORT: String(workerPort(8690)),
     DATAGORA_PORT: String(webPort),
     DATAGORA_IPFS_PORT: String(workerPort(5300)),
     DATAGORA_KEYNODE_PORT: String(7900 + 10 * Number(process.env.JEST_WORKER_ID ?? '1')),
