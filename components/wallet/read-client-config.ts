@@ -30,7 +30,7 @@ export function readClientConfig(): ClientConfig | null {
           : { kind: 'lit', network: keys.network },
       siwe: { domain: config.siweDomain, uri: config.web.url },
       devWallet: embedded,
-      ...(process.env.DATAGORA_WALLETCONNECT_PROJECT_ID ? { walletConnectProjectId: process.env.DATAGORA_WALLETCONNECT_PROJECT_ID } : {}),
+      ...(config.web.walletConnectProjectId ? { walletConnectProjectId: config.web.walletConnectProjectId } : {}),
     };
   } catch {
     return null;

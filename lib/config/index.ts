@@ -29,6 +29,7 @@ export const envSchema = z
     DATAGORA_KEYNODE_PORT: port.default(7470),
     DATAGORA_LIT_NETWORK: z.enum(['datil-dev', 'datil-test', 'datil']).default('datil-dev'),
     DATAGORA_SIWE_DOMAIN: z.string().min(1).optional(),
+    DATAGORA_WALLETCONNECT_PROJECT_ID: z.preprocess((value) => (value === '' ? undefined : value), z.string().regex(/^[0-9a-f]{32}$/, 'a WalletConnect Cloud project id (32 hex digits)').optional()),
     DATAGORA_COMPUTE: z.enum(['bubblewrap']).default('bubblewrap'),
     DATAGORA_PROVIDER_PORT: port.default(7480),
     DATAGORA_PROVIDER_URL: z.url().optional(),
@@ -121,7 +122,8 @@ export interface Config {
   chain: ChainConfig;
   /** Deployments file the app reads contract addresses from. */
   deploymentsFile: string;
-  web: { host: string; port: number; url: string };
+  /** The web app; WalletConnect is offered only with a project id. */
+  web: { host: string; port: number; url: string; walletConnectProjectId?: string };
   /** Market fee in basis points used when deploying. */
   feeBps: number;
   storage: StorageConfig;
@@ -163,7 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     home,
     chain,
     deploymentsFile: path.resolve(/*turbopackIgnore: true*/ e.DATAGORA_DEPLOYMENTS ?? path.join(home, 'deployments.json')),
-    web: { host, port: e.DATAGORA_PORT, url: `http://${host}:${e.DATAGORA_PORT}` },
+    web: { host, port: e.DATAGORA_PORT, url: `http://${host}:${e.DATAGORA_PORT}`, ...(e.DATAGORA_WALLETCONNECT_PROJECT_ID ? { walletConnectProjectId: e.DATAGORA_WALLETCONNECT_PROJECT_ID } : {}) },
     feeBps: e.DATAGORA_FEE_BPS,
     storage:
       e.DATAGORA_STORAGE === 'helia'

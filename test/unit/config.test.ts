@@ -16,6 +16,12 @@ describe('loadConfig', () => {
     expect(config.feeBps).toBe(250);
   });
 
+  it('offers WalletConnect only with a project id (empty means unset)', () => {
+    expect(loadConfig({}).web.walletConnectProjectId).toBeUndefined();
+    expect(loadConfig({ DATAGORA_WALLETCONNECT_PROJECT_ID: '' }).web.walletConnectProjectId).toBeUndefined();
+    expect(loadConfig({ DATAGORA_WALLETCONNECT_PROJECT_ID: '0123456789abcdef0123456789abcdef' }).web.walletConnectProjectId).toBe('0123456789abcdef0123456789abcdef');
+  });
+
   it('selects the RPC adapter by configuration', () => {
     const config = loadConfig({ DATAGORA_CHAIN: 'rpc', DATAGORA_RPC_URL: 'https://sepolia.base.org', DATAGORA_DEPLOYMENTS: 'deploy/base.json' });
     expect(config.chain).toEqual({ adapter: 'rpc', rpcUrl: 'https://sepolia.base.org' });
@@ -31,6 +37,7 @@ describe('loadConfig', () => {
     [{ DATAGORA_FEE_BPS: '-1' }, 'DATAGORA_FEE_BPS'],
     [{ DATABASE_URL: 'mysql://db/market' }, 'DATABASE_URL: must be a postgres:// or postgresql:// URL'],
     [{ DATAGORA_INDEXER_CONFIRMATIONS: '-3' }, 'DATAGORA_INDEXER_CONFIRMATIONS'],
+    [{ DATAGORA_WALLETCONNECT_PROJECT_ID: 'my-project' }, 'DATAGORA_WALLETCONNECT_PROJECT_ID: a WalletConnect Cloud project id'],
   ])('rejects %j with a ConfigError naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
