@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import { SiteFooter } from '@/components/layout/site-footer';
 import { SiteHeader } from '@/components/layout/site-header';
@@ -11,7 +12,10 @@ export const metadata: Metadata = {
   description: 'A decentralized data marketplace: encrypted datasets, on-chain licences and compute-to-data.',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // The wallet's chain, RPC and key nodes come from the configuration at run time: never bake them into a
+  // page prerendered at build time (a build is reused by stacks on other ports).
+  await connection();
   return (
     <html lang="en">
       <body className="flex min-h-dvh flex-col font-sans antialiased">

@@ -61,6 +61,18 @@ describe('the web app in Chromium', () => {
     await page.getByLabel('Dev account').selectOption(String(account));
   }
 
+  /** Waits for `success`; a failure the page reports instead (role=alert) fails the test with its words. */
+  async function outcome(success: ReturnType<Page['getByRole']>, timeout: number): Promise<void> {
+    const failure = page.locator('main [role="alert"]').first();
+    // The failure branch outlives the success branch, so a plain timeout is reported as one.
+    const reported = failure.waitFor({ timeout: timeout + 5_000 }).then(
+      async () => Promise.reject(new Error(`the page reports: ${await failure.innerText()}`)),
+      () => new Promise<void>(() => undefined),
+    );
+    reported.catch(() => undefined); // an alert after the success is for a later step to see
+    await Promise.race([success.waitFor({ timeout }), reported]);
+  }
+
   /** Reloads `path` until `check` passes: the indexer follows the chain within a poll or two. */
   async function eventually(pathname: string, check: () => Promise<void>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
@@ -108,7 +120,7 @@ describe('the web app in Chromium', () => {
     await page.getByRole('button', { name: 'Next', exact: true }).click();
     await page.getByRole('button', { name: /Encrypt, upload and publish/ }).click();
     const view = page.getByRole('link', { name: 'View the dataset' });
-    await view.waitFor({ timeout: 120_000 });
+    await outcome(view, 120_000);
     await screenshot(page, 'publish-done');
     datasetUrl = (await view.getAttribute('href'))!;
     expect(datasetUrl).toMatch(/^\/datasets\/7$/);
@@ -121,7 +133,7 @@ describe('the web app in Chromium', () => {
     await useAccount(2);
     await page.getByRole('button', { name: /Buy licence · 7\.5 dUSD/ }).click();
     const download = page.getByRole('button', { name: 'Download' });
-    await download.waitFor({ timeout: 60_000 });
+    await outcome(download, 60_000);
     const saved = page.waitForEvent('download', { timeout: 60_000 });
     await download.click();
     const received = await saved;
@@ -139,7 +151,7 @@ describe('the web app in Chromium', () => {
     await screenshot(page, 'compute-form');
     await page.getByRole('button', { name: 'Pay and run the job' }).click();
     const open = page.getByRole('button', { name: 'Open the results' });
-    await open.waitFor({ timeout: 240_000 });
+    await outcome(open, 240_000);
     await open.click();
     await page.getByText('Results decrypted and receipt verified').waitFor({ timeout: 60_000 });
     await expect(page.getByRole('link', { name: /Download.*metrics\.json/ }).first().isVisible()).resolves.toBe(true);
