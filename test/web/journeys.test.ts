@@ -175,6 +175,9 @@ describe('the web app in Chromium', () => {
     }
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${url}/my-datasets`, { waitUntil: 'networkidle' });
+    // The owner's desk as the publisher sees it: the dataset, its sale, the earnings to withdraw.
+    await useAccount(7);
+    await page.getByRole('heading', { name: 'Your datasets (1)' }).waitFor({ timeout: 30_000 });
     await screenshot(page, 'my-datasets');
     expect(pageErrors(page)).toEqual([]);
   });
