@@ -3,6 +3,7 @@ import { PageShell } from '@/components/analytics/page-shell';
 import { ReadFailure } from '@/components/layout/read-failure';
 import { ComputeWorkbench } from '@/components/compute/compute-workbench';
 import { readComputeSetup } from '@/components/compute/read-compute';
+import { RequireWallet } from '@/components/wallet/wallet-providers';
 
 // Providers and datasets are read on every visit, never prerendered.
 export const dynamic = 'force-dynamic';
@@ -19,7 +20,9 @@ export default async function ComputePage({ searchParams }: { searchParams: Prom
       intro="Send your algorithm to the data: it runs on a provider’s node next to the dataset, and only its results come back, encrypted to this browser, with a receipt the node signs and the chain settles."
     >
       {setup.available ? (
-        <ComputeWorkbench providers={setup.providers} datasets={setup.datasets} startBlock={setup.startBlock} dataset={first(params.dataset)} job={first(params.job)} />
+        <RequireWallet>
+          <ComputeWorkbench providers={setup.providers} datasets={setup.datasets} startBlock={setup.startBlock} dataset={first(params.dataset)} job={first(params.job)} />
+        </RequireWallet>
       ) : (
         <ReadFailure
           title="Compute jobs cannot be set up right now"

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { PageShell } from '@/components/analytics/page-shell';
 import { OwnerDesk } from '@/components/owner/owner-desk';
+import { RequireWallet } from '@/components/wallet/wallet-providers';
 
 export const metadata: Metadata = { title: 'My datasets · Datagora' };
 
@@ -8,7 +9,9 @@ export const metadata: Metadata = { title: 'My datasets · Datagora' };
 export default function MyDatasetsPage() {
   return (
     <PageShell title="My datasets" intro="What your datasets sold and earned, and the owner’s controls: withdraw, delist or relist, publish a new version, and approve the algorithms compute jobs want to run.">
-      <OwnerDesk />
+      <RequireWallet>
+        <OwnerDesk />
+      </RequireWallet>
     </PageShell>
   );
 }

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { PublishWizard } from '@/components/publish/publish-wizard';
+import { RequireWallet } from '@/components/wallet/wallet-providers';
 
 export const metadata: Metadata = { title: 'Publish a dataset · Datagora' };
 
@@ -11,7 +12,9 @@ export default function PublishPage() {
         Your file is encrypted in this browser before any byte leaves it; the market stores only ciphertext, and the key network releases
         the key only to accounts your licence lets decrypt.
       </p>
-      <PublishWizard />
+      <RequireWallet>
+        <PublishWizard />
+      </RequireWallet>
     </div>
   );
 }

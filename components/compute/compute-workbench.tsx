@@ -8,7 +8,7 @@ import { useEffect, useState } from 'react';
 import { localJobs, type LocalJob } from '@/lib/client/compute';
 import { formatDateTime } from '@/components/dataset/format';
 import { describeFailure } from '@/components/wallet/use-browser-wallet';
-import { useMarket } from '@/components/wallet/wallet-providers';
+import { useMarket } from '@/components/wallet/market-context';
 import { JobForm } from './job-form';
 import { JobTracker } from './job-tracker';
 import type { DatasetList, ProviderOption } from './options';

@@ -15,7 +15,7 @@ import { mockStablecoinAbi } from '@/lib/contracts';
 import { Section } from '@/components/dataset/section';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { describeFailure, useBrowserWallet } from '@/components/wallet/use-browser-wallet';
-import { useMarket } from '@/components/wallet/wallet-providers';
+import { useMarket } from '@/components/wallet/market-context';
 import { DatasetPicker } from './dataset-picker';
 import type { DatasetList, ProviderOption } from './options';
 import { choiceCard, field, primaryButton, secondaryButton } from './styles';

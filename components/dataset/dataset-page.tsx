@@ -9,6 +9,7 @@ import { DatasetSales } from './dataset-sales';
 import { formatBytes, formatDateTime } from './format';
 import type { DatasetView, Providers, Sales } from './read-dataset';
 import { Section } from './section';
+import { RequireWallet } from '@/components/wallet/wallet-providers';
 
 const chip = 'rounded-full border border-line px-2.5 py-0.5 text-xs font-medium';
 
@@ -80,17 +81,19 @@ function AccessPanel({ dataset }: { dataset: DatasetView }) {
         </p>
       )}
       <div className="mt-5">
-        <DatasetActions
-          datasetId={dataset.id}
-          title={document.title}
-          owner={dataset.owner}
-          listed={dataset.listed}
-          computeOnly={terms.computeOnly}
-          downloadPrice={dataset.downloadPrice.amount.toString()}
-          computePrice={dataset.computePrice.amount.toString()}
-          downloadPriceLabel={dataset.downloadPrice.label}
-          computePriceLabel={dataset.computePrice.label}
-        />
+        <RequireWallet>
+          <DatasetActions
+            datasetId={dataset.id}
+            title={document.title}
+            owner={dataset.owner}
+            listed={dataset.listed}
+            computeOnly={terms.computeOnly}
+            downloadPrice={dataset.downloadPrice.amount.toString()}
+            computePrice={dataset.computePrice.amount.toString()}
+            downloadPriceLabel={dataset.downloadPrice.label}
+            computePriceLabel={dataset.computePrice.label}
+          />
+        </RequireWallet>
       </div>
       <dl className="mt-6 grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 border-t border-line pt-5 text-sm">
         {facts.map(([term, value]) => (

@@ -1,6 +1,5 @@
 import Link from 'next/link';
-import { NetworkGuard } from '@/components/wallet/network-guard';
-import { WalletButton } from '@/components/wallet/wallet-button';
+import { HeaderNetworkGuard, HeaderWallet } from '@/components/wallet/header-wallet';
 import { Logo } from './logo';
 
 const NAV = [
@@ -33,10 +32,10 @@ export function SiteHeader() {
             ))}
           </ul>
         </nav>
-        <WalletButton />
+        <HeaderWallet />
       </div>
     </header>
-    <NetworkGuard />
+    <HeaderNetworkGuard />
     </>
   );
 }

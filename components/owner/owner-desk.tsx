@@ -6,7 +6,7 @@
 import { useSyncExternalStore, type ReactNode } from 'react';
 import { useAccount } from 'wagmi';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
-import { useMarket } from '@/components/wallet/wallet-providers';
+import { useMarket } from '@/components/wallet/market-context';
 import { ConnectPrompt } from './connect-prompt';
 import { DatasetList } from './dataset-list';
 import { EarningsCard } from './earnings-card';

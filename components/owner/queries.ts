@@ -9,7 +9,7 @@ import type { Address } from 'viem';
 import { usePublicClient } from 'wagmi';
 import { ownedDataset, ownedDatasets, readEarnings } from '@/lib/client/owner';
 import type { BrowserWallet } from '@/lib/client/wallet';
-import { useMarket } from '@/components/wallet/wallet-providers';
+import { useMarket } from '@/components/wallet/market-context';
 
 const OWNER = 'owner';
 

@@ -1,7 +1,7 @@
 'use client';
 /** A banner while the wallet is on another chain than the market's, with the switch one click away. */
 import { useAccount, useSwitchChain } from 'wagmi';
-import { useMarket } from './wallet-providers';
+import { useMarket } from './market-context';
 
 export function NetworkGuard() {
   const market = useMarket();

@@ -8,7 +8,7 @@ import { useAccount, usePublicClient, useWalletClient } from 'wagmi';
 import type { BrowserWallet } from '@/lib/client/wallet';
 import { DatagoraError } from '@/lib/errors';
 import type { WritePhase } from '@/lib/market/send';
-import { useMarket } from './wallet-providers';
+import { useMarket } from './market-context';
 
 export type ActionState =
   | { status: 'idle' }

@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { useAccount } from 'wagmi';
 import { DEV_WALLET_ACCOUNTS } from '@/lib/client/dev-wallet';
 import { DEV_WALLET_ID } from './wagmi-config';
-import { useMarket } from './wallet-providers';
+import { useMarket } from './market-context';
 
 function DevAccountPicker() {
   const market = useMarket();
