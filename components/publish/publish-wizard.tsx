@@ -123,11 +123,6 @@ function problemsOf(step: number, form: Form, decimals: number): Record<string, 
   return problems;
 }
 
-/** The preset's other terms, for the live explanation. */
-function presetFlagsTerms(form: Form) {
-  return { ...presetFlags(form.preset), commercialRevShare: 0, accessDuration: 0n };
-}
-
 function Field({ label, id, problem, hint, children }: { label: string; id: string; problem?: string; hint?: string; children: ReactNode }) {
   return (
     <div className="space-y-1">
@@ -167,7 +162,7 @@ export function PublishWizard() {
   };
   const revShareBps = Math.round(Number(form.revSharePercent) * 100);
   // Shown while the publisher builds the licence, even before the combination is valid.
-  const terms = { ...presetFlagsTerms(form), ...form.flags, commercialRevShare: revShareBps, accessDuration: BigInt(Number(form.accessDays) || 0) * 86_400n };
+  const terms = { ...form.flags, commercialRevShare: revShareBps, accessDuration: BigInt(Number(form.accessDays) || 0) * 86_400n };
 
   async function publish() {
     const file = form.file!;

@@ -18,6 +18,7 @@ import { DatagoraError } from '../errors';
 import { DatasetNotFoundError, InsufficientFundsError } from '../market/errors';
 import type { ClientConfig } from './config';
 import { addressOf, send, signer, type BrowserWallet } from './wallet';
+import { fromGateway } from './streams';
 
 /** A compute job cannot be quoted, requested or opened from this browser as asked. */
 export class ComputeJobError extends DatagoraError {}
@@ -288,19 +289,14 @@ export interface JobResults {
   split: EscrowSplit;
 }
 
-/** Ciphertext through the web app's IPFS gateway, as it arrives. */
-async function* fromGateway(cid: string): AsyncGenerator<Uint8Array> {
-  const response = await fetch(`/ipfs/${cid}`);
-  if (!response.ok || !response.body) throw new ResultsError(`the gateway answered HTTP ${response.status} for ${cid}`, 'check the IPFS node (/api/health) and retry');
-  const reader = response.body.getReader();
-  for (let read = await reader.read(); !read.done; read = await reader.read()) yield read.value;
-}
+/** Encrypted results through the web app's gateway; a refusal is a ResultsError. */
+const resultsFromGateway = (cid: string) => fromGateway(cid, (message, hint) => new ResultsError(message, hint));
 
 async function decryptFiles(files: readonly (ResultFile & { cid: string })[], key: Uint8Array, kind: string): Promise<ReleasedFile[]> {
   const released: ReleasedFile[] = [];
   for (const file of files) {
     const parts: Uint8Array[] = [];
-    for await (const part of decryptResultFile(fromGateway(file.cid), key, file, `${kind}/${file.path}`)) parts.push(part);
+    for await (const part of decryptResultFile(resultsFromGateway(file.cid), key, file, `${kind}/${file.path}`)) parts.push(part);
     released.push({ path: file.path, size: file.size, sha256: file.sha256, blob: new Blob(parts as BlobPart[]) });
   }
   return released;
@@ -338,7 +334,7 @@ export async function openJobResults(wallet: BrowserWallet, job: LocalJob, fromB
     if (!wrapped.success) throw new ResultsError(`the node sent a malformed results key for job ${job.jobId}`);
     const key = await openResultsKey(wrapped.data, job.resultKey);
     try {
-      const manifest = await readResultsManifest(fromGateway(body.results.cid), key, body.results.cid);
+      const manifest = await readResultsManifest(resultsFromGateway(body.results.cid), key, body.results.cid);
       outputs = await decryptFiles(manifest.outputs, key, 'outputs');
       logs = await decryptFiles(manifest.logs, key, 'logs');
     } finally {

@@ -11,6 +11,7 @@ import { DatagoraError } from '../errors';
 import { IntegrityError } from '../market/errors';
 import type { DownloadTicket } from './ticket';
 import { openDataKey } from './keys';
+import { fromGateway } from './streams';
 import { callApi, signer, type BrowserWallet } from './wallet';
 
 const SHARE_TIMEOUT_MS = 10_000;
@@ -20,15 +21,6 @@ export interface DownloadProgress {
   step: DownloadStep;
   bytes?: number;
   total?: number;
-}
-
-async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    yield value;
-  }
 }
 
 export async function downloadInBrowser(wallet: BrowserWallet, datasetId: bigint, onProgress: (progress: DownloadProgress) => void): Promise<{ file: File; sha256: string }> {
@@ -49,14 +41,13 @@ export async function downloadInBrowser(wallet: BrowserWallet, datasetId: bigint
   );
   const dataKey = await openDataKey(keys.publicKey, ticket.identity, envelope.ciphertext, shares);
 
-  const response = await fetch(`/ipfs/${ticket.content.cid}`);
-  if (!response.ok || !response.body) throw new DatagoraError(`the gateway answered HTTP ${response.status} for the dataset's content`, 'check the IPFS node (/api/health) and retry');
+  const ciphertext = fromGateway(ticket.content.cid, (message, hint) => new DatagoraError(message, hint));
   const hash = createSha256();
   const parts: Uint8Array[] = [];
   let bytes = 0;
   onProgress({ step: 'decrypt', bytes, total: ticket.size });
   try {
-    for await (const chunk of decryptStream(dataKey, chunksOf(response.body))) {
+    for await (const chunk of decryptStream(dataKey, ciphertext)) {
       hash.update(chunk);
       parts.push(chunk);
       bytes += chunk.length;

@@ -16,6 +16,7 @@ import { metadataPointer } from '../metadata/cid';
 import { signDataset } from '../metadata/signing';
 import type { TermsJson, TermsRequest } from './terms';
 import { sealDataKey } from './keys';
+import { chunksOf } from './streams';
 import { addressOf, callApi, send, signer, type BrowserWallet } from './wallet';
 
 /** Ciphertext per upload request: large enough to keep requests few, small enough to hold in memory. */
@@ -54,10 +55,7 @@ export async function encryptAndUpload(file: File, previewRows: number, onBytes:
   const profiler = new FileProfiler(formatOf(file.name), previewRows);
   let bytes = 0;
   async function* plaintext(): AsyncGenerator<Uint8Array> {
-    const reader = file.stream().getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
+    for await (const value of chunksOf(file.stream())) {
       hash.update(value);
       profiler.observe(value);
       bytes += value.length;
