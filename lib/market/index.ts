@@ -7,7 +7,7 @@ import { accessSync, constants, createReadStream, createWriteStream, existsSync,
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { formatUnits, parseEventLogs, type Account, type Address, type Chain, type Hex, type LocalAccount, type PublicClient, type Transport, type WalletClient } from 'viem';
+import { formatUnits, type Account, type Address, type Chain, type Hex, type LocalAccount, type PublicClient, type Transport, type WalletClient } from 'viem';
 import { openKeyNetwork, parseEnvelope, type KeyNetwork } from '../access';
 import { connectPublic, readDeployments, walletFor, type Deployments } from '../chain';
 import type { Config } from '../config';
@@ -21,6 +21,7 @@ import { FileProfiler, fileNameFor, formatOf } from './files';
 import { UploadJournal } from './journal';
 import { sendWrite, type SentWrite, type WriteRequest } from './send';
 import { firstVersion, nextVersion, type VersionChanges } from './document';
+import { buyLicence } from './licence';
 
 export * from './errors';
 export { resolveAccount, type AccountChoice } from './account';
@@ -357,28 +358,18 @@ export class Market {
   /** Buys a download licence at the current price (or fails if it is above `maxPrice`). */
   async buyLicence(id: bigint, options: { maxPrice?: bigint } = {}): Promise<{ txHash: Hex; price: bigint; expiresAt: Date | null }> {
     const { account } = this.actor();
-    const offer = await this.publicClient.readContract({ address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'getOffer', args: [id] });
-    if (offer.owner === '0x0000000000000000000000000000000000000000') throw new DatasetNotFoundError(id);
-    if (offer.computeOnly) throw new ComputeOnlyError(id);
-    const price = offer.downloadPrice;
-    const action = `buy a licence for dataset ${id}`;
-    const balance = await this.publicClient.readContract({ address: offer.currency, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [account.address] });
-    if (balance < price) {
-      throw new InsufficientFundsError(
-        `cannot ${action}: it costs ${this.formatAmount(price)} but ${account.address} holds ${this.formatAmount(balance)}`,
-        'fund the account with the market stablecoin',
-      );
-    }
-    await this.assertGas(action);
-    const marketplace = this.deployments.contracts.marketplace;
-    const allowance = await this.publicClient.readContract({ address: offer.currency, abi: mockStablecoinAbi, functionName: 'allowance', args: [account.address, marketplace] });
-    if (allowance < price) {
-      await this.send(`approve the marketplace to take ${this.formatAmount(price)}`, { address: offer.currency, abi: mockStablecoinAbi, functionName: 'approve', args: [marketplace, price] });
-    }
-    const { hash, logs } = await this.send(action, { address: marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [id, options.maxPrice ?? price] });
-    const [event] = parseEventLogs({ abi: marketplaceAbi, eventName: 'LicencePurchased', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
-    const expiresAt = event && event.args.expiresAt !== 0n ? new Date(Number(event.args.expiresAt) * 1000) : null;
-    return { txHash: hash, price, expiresAt };
+    return buyLicence(
+      {
+        publicClient: this.publicClient,
+        address: account.address,
+        contracts: this.deployments.contracts,
+        formatAmount: (amount) => this.formatAmount(amount),
+        send: (action, request) => this.send(action, request),
+        beforeWrites: (action) => this.assertGas(action),
+      },
+      id,
+      options.maxPrice,
+    );
   }
 
   /**
