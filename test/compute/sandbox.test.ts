@@ -459,9 +459,18 @@ describe('a node killed mid-job', () => {
     // The job goes in the environment: the token must be in no command line but the algorithm's.
     const node = spawn(process.execPath, ['-e', script], { stdio: 'ignore', env: { ...process.env, JOB: JSON.stringify(job) } });
     const gone = new Promise((resolve) => node.once('exit', resolve));
+    // Killed once the algorithm itself runs (bwrap's own command line names the token before that).
+    const algorithmRuns = () =>
+      processesWith('cmdline', token).some((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === PYTHON;
+        } catch {
+          return false; // exited meanwhile
+        }
+      });
     let running = false;
     for (let i = 0; i < 200 && !running; i++) {
-      running = processesWith('cmdline', token).length > 0;
+      running = algorithmRuns();
       if (!running) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(running).toBe(true);
