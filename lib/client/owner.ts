@@ -15,6 +15,7 @@ import type { DatasetDocument } from '../metadata/schema';
 import { nextVersion } from '../market/document';
 import { signDataset } from '../metadata/signing';
 import type { ClientConfig } from './config';
+import { storeDocument } from './metadata';
 import { addressOf, callApi, send, signer, type BrowserWallet } from './wallet';
 
 /** The largest page the search answers. */
@@ -131,7 +132,7 @@ export async function publishNewVersion(wallet: BrowserWallet, id: bigint, chang
   const registry = wallet.config.contracts.datasetRegistry;
   const document = nextVersion(current, changes, account);
   const signed = await signDataset(document, signer(wallet), { chainId: wallet.config.chainId, registry });
-  const { cid } = await callApi<{ cid: string }>('/api/metadata', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signed) });
+  const cid = await storeDocument(wallet, signed);
   const { hash } = await send(wallet, `update dataset ${id}`, { address: registry, abi: datasetRegistryAbi, functionName: 'updateMetadata', args: [id, metadataPointer(cid)] });
   return { version: document.version, metadataCid: cid, txHash: hash };
 }

@@ -17,6 +17,7 @@ import { signDataset } from '../metadata/signing';
 import type { TermsJson, TermsRequest } from './terms';
 import { sealDataKey } from './keys';
 import { chunksOf } from './streams';
+import { storeDocument } from './metadata';
 import { addressOf, callApi, send, signer, type BrowserWallet } from './wallet';
 
 /** Ciphertext per upload request: large enough to keep requests few, small enough to hold in memory. */
@@ -135,7 +136,7 @@ export async function publishFromBrowser(wallet: BrowserWallet, input: BrowserPu
     onProgress({ step: 'sign' });
     const document = firstVersion({ datasetId, publisher, info: { title: input.title, description: input.description, tags: input.tags }, upload, termsId, envelope });
     const signed = await signDataset(document, signer(wallet), domain);
-    const { cid } = await callApi<{ cid: string }>('/api/metadata', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signed) });
+    const cid = await storeDocument(wallet, signed);
     onProgress({ step: 'list' });
     try {
       const { hash, logs } = await send(wallet, `publish ${input.title}`, { address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [metadataPointer(cid), termsId, datasetId] });

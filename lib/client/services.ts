@@ -4,10 +4,10 @@
  * store that checks documents the browser signed. Route handlers stay thin by calling these.
  */
 import { openKeyNetwork, type KeyNetwork } from '../access';
-import { readDeployments, type Deployments } from '../chain';
+import { connectPublic, readDeployments, type Deployments } from '../chain';
 import { loadConfig } from '../config';
 import { DatagoraError } from '../errors';
-import { IpfsMetadataStore, type MetadataDomain } from '../metadata';
+import { openMetadataStore, type MetadataDomain } from '../metadata';
 import { openStore, type ContentStore } from '../storage';
 import { UploadError, UploadSessions } from '../storage/uploads';
 
@@ -25,7 +25,10 @@ export const contentStore = once((): Promise<ContentStore> => openStore(loadConf
 export const uploadSessions = once(async () => new UploadSessions(await contentStore()));
 export const deployments = once(async (): Promise<Deployments> => readDeployments(loadConfig().deploymentsFile));
 export const keyNetwork = once(async (): Promise<KeyNetwork> => openKeyNetwork(loadConfig(), await deployments()));
-export const metadataStore = once(async () => new IpfsMetadataStore(await contentStore()));
+export const publicClient = once(async () => connectPublic(loadConfig().chain.rpcUrl, (await deployments()).chainId));
+export const metadataStore = once(async () =>
+  openMetadataStore(loadConfig(), { blocks: await contentStore(), publicClient: await publicClient(), deployments: await deployments() }),
+);
 
 /** The registry and chain documents are signed for. */
 export async function metadataDomain(): Promise<MetadataDomain> {

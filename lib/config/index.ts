@@ -23,6 +23,8 @@ export const envSchema = z
     DATAGORA_STORAGE: z.enum(['helia', 'kubo']).default('helia'),
     DATAGORA_IPFS_PORT: port.default(5001),
     DATAGORA_IPFS_API: z.url().optional(),
+    DATAGORA_METADATA: z.enum(['ipfs', 'ceramic']).default('ipfs'),
+    DATAGORA_CERAMIC_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url().optional()),
     DATAGORA_KEY_NETWORK: z.enum(['local', 'lit']).default('local'),
     DATAGORA_KEYNODES: z.coerce.number().int().min(2).max(16).default(3),
     DATAGORA_KEYNODE_THRESHOLD: z.coerce.number().int().min(2).max(16).default(2),
@@ -53,6 +55,9 @@ export const envSchema = z
     if (env.DATAGORA_STORAGE === 'kubo' && !env.DATAGORA_IPFS_API) {
       ctx.addIssue({ code: 'custom', path: ['DATAGORA_IPFS_API'], message: 'required when DATAGORA_STORAGE=kubo' });
     }
+    if (env.DATAGORA_METADATA === 'ceramic' && !env.DATAGORA_CERAMIC_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATAGORA_CERAMIC_URL'], message: 'required when DATAGORA_METADATA=ceramic' });
+    }
     if (env.DATAGORA_KEYNODE_THRESHOLD > env.DATAGORA_KEYNODES) {
       ctx.addIssue({ code: 'custom', path: ['DATAGORA_KEYNODE_THRESHOLD'], message: 'must not exceed DATAGORA_KEYNODES' });
     }
@@ -67,6 +72,12 @@ export type ChainConfig =
  * Kubo RPC API on `apiUrl`; `kubo`: a Kubo node or pinning service at `apiUrl`. Clients always speak Kubo RPC.
  */
 export type StorageConfig = { adapter: 'helia'; apiUrl: string; host: string; port: number; dir: string } | { adapter: 'kubo'; apiUrl: string };
+
+/**
+ * Where dataset documents live. `ipfs`: signed DAG-JSON blocks in content storage; `ceramic`: one stream per
+ * dataset on the Ceramic node at `url` (its HTTP API).
+ */
+export type MetadataConfig = { adapter: 'ipfs' } | { adapter: 'ceramic'; url: string };
 
 /**
  * The key network guarding data keys. `local`: n Lit-compatible threshold nodes on consecutive ports from
@@ -127,6 +138,7 @@ export interface Config {
   /** Market fee in basis points used when deploying. */
   feeBps: number;
   storage: StorageConfig;
+  metadata: MetadataConfig;
   keyNetwork: KeyNetworkConfig;
   /** Domain that SIWE messages to the key network must name (default: the web app's host:port). */
   siweDomain: string;
@@ -177,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             dir: path.join(/*turbopackIgnore: true*/ home, 'ipfs'),
           }
         : { adapter: 'kubo', apiUrl: e.DATAGORA_IPFS_API! },
+    metadata: e.DATAGORA_METADATA === 'ceramic' ? { adapter: 'ceramic', url: e.DATAGORA_CERAMIC_URL! } : { adapter: 'ipfs' },
     keyNetwork:
       e.DATAGORA_KEY_NETWORK === 'local'
         ? {

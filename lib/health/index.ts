@@ -5,6 +5,7 @@
 import { openKeyNetwork } from '../access';
 import { connectPublic, readDeployments } from '../chain';
 import type { Config } from '../config';
+import { CeramicMetadataStore } from '../metadata';
 import { openStore } from '../storage';
 
 export type Status = 'ok' | 'error';
@@ -79,6 +80,16 @@ function storageHealth(config: Config): Promise<ComponentHealth> {
   });
 }
 
+/** Where documents live: in content storage (checked above), or on a Ceramic node that holds the Datagora model. */
+function metadataHealth(config: Config): Promise<ComponentHealth> {
+  return probe(async () => {
+    const metadata = config.metadata;
+    if (metadata.adapter === 'ipfs') return { adapter: 'ipfs', storage: config.storage.apiUrl };
+    const store = new CeramicMetadataStore({ url: metadata.url, siweDomain: config.siweDomain, origin: () => Promise.reject(new Error('a health check reads no dataset')) });
+    return { adapter: 'ceramic', ...(await store.health()) };
+  });
+}
+
 /** One local key node answers and serves the configured chain. */
 function keyNodeHealth(url: string): Promise<ComponentHealth> {
   return probe(async () => {
@@ -141,6 +152,7 @@ export async function checkHealth(config: Config, extra: Record<string, () => Pr
     chain: chainHealth(config),
     contracts: contractsHealth(config),
     storage: storageHealth(config),
+    metadata: metadataHealth(config),
     ...keyNetworkChecks(config),
     provider: providerHealth(config),
     indexer: indexerHealth(config),

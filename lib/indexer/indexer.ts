@@ -15,7 +15,7 @@ import { connectPublic, readDeployments, type Deployments } from '../chain';
 import type { Config, IndexerConfig } from '../config';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '../contracts';
 import { presetOf } from '../licence/presets';
-import { AnchorMismatchError, cidFromPointer, IpfsMetadataStore, metadataPointer, MetadataStoreError, verifyAnchored, type MetadataPointer, type SignedDataset } from '../metadata';
+import { AnchorMismatchError, CeramicError, cidFromPointer, metadataPointer, MetadataStoreError, openMetadataStore, verifyAnchored, type MetadataPointer, type MetadataStore, type SignedDataset } from '../metadata';
 import { openStore, type ContentStore } from '../storage';
 import { openDatabase, type Database, type IndexerDatabase } from './db';
 import { IndexerMismatchError } from './errors';
@@ -183,6 +183,7 @@ export class Indexer {
     readonly database: IndexerDatabase,
     private readonly client: PublicClient<Transport, Chain>,
     private readonly store: ContentStore,
+    private readonly metadata: MetadataStore,
     private readonly log: (line: string) => void,
   ) {
     this.addresses = {
@@ -222,7 +223,8 @@ export class Indexer {
         });
       }
       const store = await openStore(config.storage);
-      return new Indexer(config.indexer, deployments, database, client, store, log);
+      const metadata = openMetadataStore(config, { blocks: store, publicClient: client, deployments });
+      return new Indexer(config.indexer, deployments, database, client, store, metadata, log);
     } catch (error) {
       await database.close();
       throw error;
@@ -665,12 +667,11 @@ export class Indexer {
     const cached = new Map(
       (await this.db.select().from(t.documents).where(inArray(t.documents.cid, pending.map((p) => p.cid)))).map((row) => [row.cid, row]),
     );
-    const metadata = new IpfsMetadataStore(this.store);
     const domain = { chainId: this.deployments.chainId, registry: this.addresses.registry };
     for (const dataset of pending) {
       let row = cached.get(dataset.cid);
       if (!row || (row.document === null && row.error?.startsWith('unreachable'))) {
-        row = await this.fetchDocument(metadata, dataset.cid, domain, row?.attempts ?? 0);
+        row = await this.fetchDocument(BigInt(dataset.id), dataset.cid, domain, row?.attempts ?? 0);
       }
       if (row.document === null) {
         // Unreachable: stays pending and is read again later. Malformed or badly signed: invalid for good.
@@ -698,14 +699,14 @@ export class Indexer {
     }
   }
 
-  private async fetchDocument(metadata: IpfsMetadataStore, cid: string, domain: { chainId: number; registry: Address }, attempts: number): Promise<typeof t.documents.$inferSelect> {
+  private async fetchDocument(datasetId: bigint, cid: string, domain: { chainId: number; registry: Address }, attempts: number): Promise<typeof t.documents.$inferSelect> {
     let row: typeof t.documents.$inferSelect;
     try {
-      const signed = await metadata.get(cid, domain);
+      const signed = await this.metadata.get(cid, domain, datasetId);
       row = { cid, document: signed, signer: signed.signer, error: null, attempts: attempts + 1, fetchedAt: new Date() };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const transient = error instanceof MetadataStoreError;
+      const transient = error instanceof MetadataStoreError || error instanceof CeramicError;
       if (!transient || attempts === 0) this.log(`metadata ${cid}: ${message}${transient ? ' (will retry)' : ''}`);
       row = { cid, document: null, signer: null, error: `${transient ? 'unreachable' : 'invalid'}: ${message}`, attempts: attempts + 1, fetchedAt: new Date() };
     }

@@ -14,7 +14,7 @@ import type { Config } from '../config';
 import { datasetRegistryAbi, marketplaceAbi, computeMarketAbi, mockStablecoinAbi, type LicenceTerms } from '../contracts';
 import { createSha256, decryptStream, DEFAULT_CHUNK_SIZE, encryptStream, generateDataKey } from '../crypto';
 import { DEFAULT_ACCESS_DURATION, presetTerms, presetText, type LicencePreset } from '../licence/presets';
-import { AnchorMismatchError, cidFromPointer, IpfsMetadataStore, metadataPointer, verifyAnchored, type ComputePolicy, type DatasetDocument } from '../metadata';
+import { AnchorMismatchError, cidFromPointer, metadataPointer, openMetadataStore, verifyAnchored, type ComputePolicy, type DatasetDocument, type MetadataStore } from '../metadata';
 import { openStore, type ContentStore } from '../storage';
 import { ComputeOnlyError, DatasetNotFoundError, FileError, InsufficientFundsError, IntegrityError, TransactionRejectedError } from './errors';
 import { FileProfiler, fileNameFor, formatOf } from './files';
@@ -107,7 +107,7 @@ const MAX_PUBLISH_ATTEMPTS = 5;
 /** A connection to the market: chain, storage, key network and metadata, acting as one account. */
 export class Market {
   private keysPromise?: Promise<KeyNetwork>;
-  private readonly metadata: IpfsMetadataStore;
+  private readonly metadata: MetadataStore;
   private readonly wallet?: WalletClient<Transport, Chain, Account>;
 
   private constructor(
@@ -117,7 +117,7 @@ export class Market {
     readonly store: ContentStore,
     readonly account?: LocalAccount,
   ) {
-    this.metadata = new IpfsMetadataStore(store);
+    this.metadata = openMetadataStore(config, { blocks: store, publicClient, deployments });
     if (account) this.wallet = walletFor(publicClient, account);
   }
 
@@ -301,7 +301,7 @@ export class Market {
     const terms = await this.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'getTerms', args: [dataset.termsId] });
     const pointer = { codec: dataset.metadataCodec, digest: dataset.metadataDigest };
     const metadataCid = cidFromPointer(pointer);
-    const signed = await this.metadata.get(metadataCid, this.domain);
+    const signed = await this.metadata.get(metadataCid, this.domain, id);
     // The document must be the one the registry anchors, for this dataset and version. Its signer is the
     // owner who anchored it; after the data NFT changes hands that is no longer the current owner.
     let signedByOwner = true;

@@ -5,8 +5,10 @@
 import type { Hex } from 'viem';
 import { MetadataCidError } from './errors';
 
-/** Multicodec of DAG-JSON, the codec metadata documents are stored with. */
+/** Multicodec of DAG-JSON, the codec of documents stored as IPFS blocks. */
 export const DAG_JSON_CODEC = 0x0129;
+/** Multicodec of DAG-JOSE, the codec of Ceramic's signed commits (documents stored as Ceramic streams). */
+export const DAG_JOSE_CODEC = 0x85;
 const SHA2_256 = 0x12;
 const SHA2_256_SIZE = 32;
 const MAX_UINT32 = 0xffff_ffff;
@@ -132,8 +134,11 @@ export function cidFromPointer(pointer: MetadataPointer): string {
   return `b${base32Encode(bytes)}`;
 }
 
-/** Whether `cid` names a metadata document: a base32 CIDv1, dag-json, sha2-256. */
+/**
+ * Whether `cid` names a metadata document version: a base32 CIDv1 with a sha2-256 multihash, dag-json (a block
+ * on IPFS) or dag-jose (a Ceramic commit).
+ */
 export function isMetadataCid(cid: string): boolean {
   const parsed = parseCid(cid);
-  return parsed?.codec === DAG_JSON_CODEC && parsed.hashCode === SHA2_256 && parsed.digest.length === SHA2_256_SIZE;
+  return (parsed?.codec === DAG_JSON_CODEC || parsed?.codec === DAG_JOSE_CODEC) && parsed.hashCode === SHA2_256 && parsed.digest.length === SHA2_256_SIZE;
 }

@@ -3,7 +3,7 @@ import { DatagoraError } from '../errors';
 /** A CID or on-chain metadata pointer that cannot name a metadata document. */
 export class MetadataCidError extends DatagoraError {
   constructor(value: string, problem: string) {
-    super(`invalid metadata CID or pointer ${value}: ${problem}`, 'metadata documents are CIDv1 (dag-json, sha2-256) in base32, like bagu…; check the value you passed or read');
+    super(`invalid metadata CID or pointer ${value}: ${problem}`, 'metadata versions are CIDv1 (sha2-256) in base32: dag-json blocks (bagu…) or Ceramic commits (bagcq…); check the value you passed or read');
   }
 }
 

@@ -1,30 +1,45 @@
 /**
  * Dataset metadata: the signed document that describes a dataset, where it is stored, and how anyone checks it
- * against the registry. Stores are adapters behind one interface (IPFS today; Ceramic can drop in).
+ * against the registry. Stores are adapters behind one interface: DAG-JSON blocks on IPFS (the embedded default)
+ * or Ceramic streams (the production adapter), chosen by configuration (see ./open).
  */
+import type { Address } from 'viem';
 import type { DatasetDocument, SignedDataset } from './schema';
 import type { DocumentSigner, MetadataDomain } from './signing';
 
-/** Where signed dataset documents live. */
+/** A publisher's permission for a store to write on their behalf: a message from grantRequest, signed (EIP-191). */
+export interface MetadataGrant {
+  message: string;
+  signature: `0x${string}`;
+}
+
+/** Where signed dataset documents live. Each version has a CID (sha2-256) the registry anchors. */
 export interface MetadataStore {
-  readonly kind: 'ipfs';
-  /** Signs and stores a document; returns its CID (a CIDv1 dag-json sha2-256). */
+  readonly kind: 'ipfs' | 'ceramic';
+  /** Signs and stores a document; returns the CID of the stored version. */
   put(document: DatasetDocument, signer: DocumentSigner, domain: MetadataDomain): Promise<{ cid: string; signed: SignedDataset }>;
   /**
-   * Stores a document signed elsewhere (a browser wallet) once it passes the schema and its signature checks
-   * for `domain`; throws InvalidDocumentError or MetadataSignatureError otherwise.
+   * The message a browser publisher signs so that putSigned may write for them (a SIWE session for Ceramic);
+   * undefined when the store needs none (IPFS blocks need only the document's own signature).
    */
-  putSigned(signed: unknown, domain: MetadataDomain): Promise<{ cid: string; signed: SignedDataset }>;
+  grantRequest(address: Address, domain: MetadataDomain): Promise<string | undefined>;
   /**
-   * Loads a stored document and verifies its signature (signer must equal document.publisher); throws typed
-   * errors for malformed, wrongly signed or unknown documents.
+   * Stores a document signed elsewhere (a browser wallet) once it passes the schema and its signature checks
+   * for `domain`; throws InvalidDocumentError, MetadataSignatureError or MetadataGrantError otherwise.
    */
-  get(cid: string, domain: MetadataDomain): Promise<SignedDataset>;
+  putSigned(signed: unknown, domain: MetadataDomain, grant?: MetadataGrant): Promise<{ cid: string; signed: SignedDataset }>;
+  /**
+   * Loads version `cid` of dataset `datasetId` and verifies its signature (signer must equal
+   * document.publisher); throws typed errors for malformed, wrongly signed or unknown documents.
+   */
+  get(cid: string, domain: MetadataDomain, datasetId: bigint): Promise<SignedDataset>;
 }
 
 export { IpfsMetadataStore, MAX_DOCUMENT_BYTES, type BlockStore } from './ipfs';
+export { CeramicError, CeramicMetadataStore, datasetModelDefinition, MetadataGrantError, pkhDid, type CeramicStoreOptions } from './ceramic';
 export { verifyAnchored, type RegistryReading } from './anchor';
-export { cidFromPointer, DAG_JSON_CODEC, isCid, isMetadataCid, metadataPointer, parseCid, type MetadataPointer, type ParsedCid } from './cid';
+export { cidFromPointer, DAG_JOSE_CODEC, DAG_JSON_CODEC, isCid, isMetadataCid, metadataPointer, parseCid, type MetadataPointer, type ParsedCid } from './cid';
 export { DATASET_DOCUMENT_TYPES, documentHash, eip712Domain, signDataset, verifySignedDataset, type DocumentSigner, type MetadataDomain } from './signing';
 export * from './schema';
 export * from './errors';
+export { firstVersionCid, openMetadataStore, type MetadataStoreDeps } from './open';

@@ -1,6 +1,6 @@
 /** Signed dataset documents as DAG-JSON blocks on IPFS: the CID is the document's address and integrity check. */
 import { sha256Hex } from '../crypto';
-import { cidFromPointer, DAG_JSON_CODEC, isMetadataCid, metadataPointer } from './cid';
+import { cidFromPointer, DAG_JSON_CODEC, isMetadataCid, metadataPointer, parseCid } from './cid';
 import { decodeDagJson, encodeDagJson } from './dag-json';
 import { InvalidDocumentError, MalformedMetadataError, MetadataCidError, MetadataStoreError } from './errors';
 import type { MetadataStore } from './index';
@@ -31,6 +31,10 @@ export class IpfsMetadataStore implements MetadataStore {
     return this.store(await signDataset(document, signer, domain));
   }
 
+  async grantRequest(): Promise<undefined> {
+    return undefined;
+  }
+
   async putSigned(value: unknown, domain: MetadataDomain): Promise<{ cid: string; signed: SignedDataset }> {
     const parsed = signedDatasetSchema.safeParse(value);
     if (!parsed.success) throw new InvalidDocumentError(describeIssues(parsed.error));
@@ -53,8 +57,9 @@ export class IpfsMetadataStore implements MetadataStore {
     return { cid, signed };
   }
 
+  /** Blocks are addressed by their CID alone, so the dataset id is not needed to find one. */
   async get(cid: string, domain: MetadataDomain): Promise<SignedDataset> {
-    if (!isMetadataCid(cid)) throw new MetadataCidError(cid, 'not a base32 CIDv1 with codec dag-json and a sha2-256 multihash');
+    if (parseCid(cid)?.codec !== DAG_JSON_CODEC || !isMetadataCid(cid)) throw new MetadataCidError(cid, 'not a base32 CIDv1 with codec dag-json and a sha2-256 multihash');
     let bytes: Uint8Array;
     try {
       bytes = await this.blocks.getBlock(cid);

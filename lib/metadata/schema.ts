@@ -17,7 +17,10 @@ const uint256Decimal = z
   .refine((value) => BigInt(value) <= MAX_UINT256, 'must fit in a uint256');
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 as 64 lower-case hex characters');
-const address = z.custom<Address>((value) => typeof value === 'string' && isAddress(value), 'must be an EVM address (checksummed or lower-case)');
+// The metadata gives JSON Schema (the Ceramic model) what the check itself says.
+const address = z
+  .custom<Address>((value) => typeof value === 'string' && isAddress(value), 'must be an EVM address (checksummed or lower-case)')
+  .meta({ type: 'string', pattern: '^0x[0-9a-fA-F]{40}$' });
 const timestamp = z.iso.datetime({ message: 'must be an ISO 8601 UTC timestamp like 2026-11-23T12:00:00.000Z' });
 const byteCount = z.number().int().nonnegative();
 const notBlank = (max: number) =>
@@ -90,8 +93,8 @@ export const datasetDocumentSchema = z
     datasetId: uint256Decimal,
     /** 1 for the first document; each anchored update adds one. */
     version: z.number().int().min(1).max(MAX_UINT32),
-    /** CID of the version this one replaces; null for version 1. */
-    previous: z.string().refine(isMetadataCid, 'must be a metadata CID (base32 CIDv1, dag-json, sha2-256)').nullable(),
+    /** CID of the version this one replaces (an IPFS block or a Ceramic commit); null for version 1. */
+    previous: z.string().refine(isMetadataCid, 'must be a metadata CID (base32 CIDv1, dag-json or dag-jose, sha2-256)').nullable(),
     /** The account that signs this version: the dataset's owner. */
     publisher: address,
     title: notBlank(200),
@@ -148,7 +151,9 @@ export const signedDatasetSchema = z.strictObject({
     verifyingContract: address,
   }),
   signer: address,
-  signature: z.custom<Hex>((value) => typeof value === 'string' && /^0x[0-9a-fA-F]{130}$/.test(value), 'must be a 65-byte hex signature'),
+  signature: z
+    .custom<Hex>((value) => typeof value === 'string' && /^0x[0-9a-fA-F]{130}$/.test(value), 'must be a 65-byte hex signature')
+    .meta({ type: 'string', pattern: '^0x[0-9a-fA-F]{130}$' }),
 });
 
 export type KeyEnvelope = z.infer<typeof keyEnvelopeSchema>;

@@ -56,8 +56,11 @@ async function typedData(document: DatasetDocument, domain: SignedDataset['domai
   };
 }
 
-/** Who signs a document: a local account, or a browser wallet's account seen through the same two members. */
-export type DocumentSigner = Pick<LocalAccount, 'address' | 'signTypedData'>;
+/**
+ * Who signs a document: a local account, or a browser wallet's account seen through the same members. Typed
+ * data signs documents; a message signs a Ceramic session (SIWE).
+ */
+export type DocumentSigner = Pick<LocalAccount, 'address' | 'signTypedData' | 'signMessage'>;
 
 /**
  * Validates `document` and signs it as `signer` for `domain`. Throws InvalidDocumentError if the document

@@ -58,6 +58,8 @@ export function cliEnv(config: Config): Record<string, string> {
     DATAGORA_SIWE_DOMAIN: config.siweDomain,
     DATAGORA_PROVIDER_PORT: String(config.compute.port),
     DATAGORA_INDEXER_PORT: String(config.indexer.port),
+    DATAGORA_METADATA: config.metadata.adapter,
+    DATAGORA_CERAMIC_URL: config.metadata.adapter === 'ceramic' ? config.metadata.url : '',
   };
 }
 
@@ -72,8 +74,9 @@ async function spawnStorageNode(config: Config): Promise<{ stop(): Promise<void>
 /**
  * Starts everything a market flow needs; `stop()` tears it all down and deletes the state. The IPFS node
  * runs in this process unless `storageProcess` (benchmarks: the node must not share the client's thread).
+ * `env` adds configuration, such as another metadata adapter.
  */
-export async function startTestServices(options: { keyNodes?: number; threshold?: number; storageProcess?: boolean } = {}): Promise<TestServices> {
+export async function startTestServices(options: { keyNodes?: number; threshold?: number; storageProcess?: boolean; env?: Record<string, string> } = {}): Promise<TestServices> {
   const nodes = options.keyNodes ?? 3;
   const threshold = options.threshold ?? 2;
   const home = mkdtempSync(path.join(os.tmpdir(), 'datagora-services-'));
@@ -97,6 +100,7 @@ export async function startTestServices(options: { keyNodes?: number; threshold?
       DATAGORA_KEYNODE_PORT: String(keyBase),
       DATAGORA_PROVIDER_PORT: String(providerPort),
       DATAGORA_INDEXER_PORT: String(indexerPort),
+      ...options.env,
     });
     writeDeployments(config.deploymentsFile, chain.deployments);
     if (config.storage.adapter !== 'helia' || config.keyNetwork.adapter !== 'local') throw new Error('test services need the embedded adapters');

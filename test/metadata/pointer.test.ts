@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { bytesToHex } from 'viem';
-import { cidFromPointer, DAG_JSON_CODEC, isCid, isMetadataCid, MetadataCidError, metadataPointer } from '@/lib/metadata';
+import { cidFromPointer, DAG_JOSE_CODEC, DAG_JSON_CODEC, isCid, isMetadataCid, MetadataCidError, metadataPointer } from '@/lib/metadata';
 
 type Multiformats = {
   CID: typeof import('multiformats/cid').CID;
@@ -77,6 +77,7 @@ describe('isMetadataCid / isCid', () => {
   it('tell metadata CIDs from content CIDs', () => {
     const digest = new Uint8Array(32).fill(7);
     expect(isMetadataCid(referenceCid(DAG_JSON_CODEC, digest))).toBe(true);
+    expect(isMetadataCid(referenceCid(DAG_JOSE_CODEC, digest))).toBe(true);
     expect(isMetadataCid(referenceCid(0x55, digest))).toBe(false);
     expect(isCid(referenceCid(0x55, digest))).toBe(true);
     expect(isCid('QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o')).toBe(true);

@@ -3,12 +3,14 @@ import { errorResponse, metadataDomain, metadataStore } from '@/lib/client/servi
 export const dynamic = 'force-dynamic';
 
 /**
- * POST /api/metadata: stores a dataset document the publisher signed in the browser, once its schema and its
- * EIP-712 signature for this registry check out; answers its CID for the on-chain anchor.
+ * POST /api/metadata `{ signed, grant? }`: stores a dataset document the publisher signed in the browser, once
+ * its schema and its EIP-712 signature for this registry check out; answers its CID for the on-chain anchor.
+ * `grant` is the publisher's signed session when the store writes for them (Ceramic; see ./grant).
  */
 export async function POST(request: Request): Promise<Response> {
   try {
-    const { cid } = await (await metadataStore()).putSigned(await request.json().catch(() => null), await metadataDomain());
+    const body = (await request.json().catch(() => null)) as { signed?: unknown; grant?: { message: string; signature: `0x${string}` } } | null;
+    const { cid } = await (await metadataStore()).putSigned(body?.signed, await metadataDomain(), body?.grant);
     return Response.json({ cid }, { status: 201 });
   } catch (error) {
     return errorResponse(error);
