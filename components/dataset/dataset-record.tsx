@@ -1,12 +1,14 @@
 import type { ReactNode } from 'react';
+import { metadataHome } from '@/lib/metadata/cid';
 import { formatBytes, formatDateTime } from './format';
 import type { DatasetView } from './read-dataset';
 import { Section } from './section';
 
 /** Every metadata version the registry anchored, oldest first. */
 export function DatasetHistory({ history }: { history: DatasetView['history'] }) {
+  const where = history.some((v) => metadataHome(v.metadataCid) === 'ceramic') ? 'a commit of the dataset’s Ceramic stream' : 'a block on IPFS';
   return (
-    <Section id="history" title="Version history" intro="Each version is a signed metadata document on IPFS, anchored on-chain by the transaction that published it.">
+    <Section id="history" title="Version history" intro={`Each version is a signed metadata document, ${where}, anchored on-chain by the transaction that published it.`}>
       <ol className="space-y-3">
         {history.map((v) => (
           <li key={v.version} className="rounded-lg border border-line p-4">
@@ -59,7 +61,10 @@ export function DatasetIntegrity({ dataset }: { dataset: DatasetView }) {
         </Fact>
         <Fact term="Metadata CID">
           <code className="font-mono text-xs break-all">{dataset.metadataCid}</code>
-          <p className="mt-1 text-xs text-muted">Version {dataset.version}, the one the registry anchors.</p>
+          <p className="mt-1 text-xs text-muted">
+            Version {dataset.version}, the one the registry anchors
+            {metadataHome(dataset.metadataCid) === 'ceramic' ? ': a commit of a Ceramic stream its owner’s account (did:pkh) controls.' : '.'}
+          </p>
         </Fact>
         <Fact term="Signed by">
           <code className="font-mono text-xs break-all">{document.publisher}</code>

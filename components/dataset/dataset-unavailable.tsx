@@ -9,7 +9,7 @@ export function DatasetUnavailable({ id, problem }: { id: string; problem: Probl
       <h1 className="text-3xl font-semibold tracking-tight">Dataset #{id}</h1>
       <ReadFailure
         title="This dataset cannot be read right now"
-        body="Its listing lives on-chain and its description on IPFS, and one of them did not answer. Nothing is lost: the page shows the dataset again as soon as they are back."
+        body="Its listing lives on-chain and its description in the metadata store (IPFS or Ceramic), and one of them did not answer. Nothing is lost: the page shows the dataset again as soon as they are back."
         message={problem.message}
         hint={problem.hint}
       />

@@ -134,6 +134,11 @@ export function cidFromPointer(pointer: MetadataPointer): string {
   return `b${base32Encode(bytes)}`;
 }
 
+/** Where a metadata version lives, by its codec: a Ceramic commit (dag-jose) or a block on IPFS (dag-json). */
+export function metadataHome(cid: string): 'ceramic' | 'ipfs' {
+  return parseCid(cid)?.codec === DAG_JOSE_CODEC ? 'ceramic' : 'ipfs';
+}
+
 /**
  * Whether `cid` names a metadata document version: a base32 CIDv1 with a sha2-256 multihash, dag-json (a block
  * on IPFS) or dag-jose (a Ceramic commit).
