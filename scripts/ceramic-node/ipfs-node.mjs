@@ -6,7 +6,7 @@
  * gateway; libp2p and the API listen on 127.0.0.1 only, on ports the OS picks. Ceramic's healthcheck needs
  * a swarm address: the HTTP client's isOnline() is "id() lists at least one address".
  *
- * Usage: node --import ./with-resolvers.mjs ipfs-node.mjs <repo dir>
+ * Usage: node --import ../with-resolvers.mjs ipfs-node.mjs <repo dir>
  * Prints `IPFS API ready on <url>` once the API answers; stops on SIGINT or SIGTERM.
  */
 import { create } from 'ipfs-core';

@@ -30,7 +30,8 @@ const LOCKFILE = path.join(FOLDER, 'package-lock.json');
 const INSTALLED_MARKER = path.join(FOLDER, 'node_modules', '.datagora-installed');
 const CERAMIC_CLI = path.join(FOLDER, 'node_modules', '@ceramicnetwork', 'cli');
 /** Loaded into both children: Promise.withResolvers for Node 20, and exit when start.mjs is gone. */
-const CHILD_PRELOADS = ['with-resolvers.mjs', 'exit-with-parent.mjs'];
+// Promise.withResolvers for Node 20 is shared with the Kubo test daemon, one folder up.
+const CHILD_PRELOADS = ['../with-resolvers.mjs', 'exit-with-parent.mjs'];
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
 const IPFS_READY_TIMEOUT_MS = 60_000;
 const CERAMIC_READY_TIMEOUT_MS = 120_000;

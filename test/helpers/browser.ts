@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { DatagoraError } from '@/lib/errors';
 import { ROOT } from './processes';
 
@@ -68,6 +68,18 @@ export function pageErrors(page: Page): string[] {
 
 export function expectNoConsoleErrors(page: Page): void {
   expect(pageErrors(page)).toEqual([]);
+}
+
+/** Waits for `success` on `page`; a failure the page reports instead (role=alert) fails the test with its words. */
+export async function outcome(page: Page, success: Locator, timeout: number): Promise<void> {
+  const failure = page.locator('main [role="alert"]').first();
+  // The failure branch outlives the success branch, so a plain timeout is reported as one.
+  const reported = failure.waitFor({ timeout: timeout + 5_000 }).then(
+    async () => Promise.reject(new Error(`the page reports: ${await failure.innerText()}`)),
+    () => new Promise<void>(() => undefined),
+  );
+  reported.catch(() => undefined); // an alert after the success is for a later step to see
+  await Promise.race([success.waitFor({ timeout }), reported]);
 }
 
 /** Saves a full-page PNG as test-results/screenshots/<name>.png (CI keeps test-results/); returns its path. */

@@ -12,7 +12,7 @@ import { tempDir } from './fixtures';
 const DAEMON_DIR = path.resolve(__dirname, '..', 'kubo-daemon');
 const CLI = path.join(DAEMON_DIR, 'node_modules', 'ipfs', 'src', 'cli.js');
 /** Promise.withResolvers for js-ipfs's dependencies on Node 20. */
-const POLYFILL = path.join(DAEMON_DIR, 'with-resolvers.mjs');
+const POLYFILL = path.resolve(__dirname, '..', '..', 'scripts', 'with-resolvers.mjs');
 const READY_TIMEOUT_MS = 30_000;
 
 export interface KuboDaemon {

@@ -10,18 +10,18 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Health } from '@/lib/health';
 import { DAG_JOSE_CODEC, parseCid } from '@/lib/metadata/cid';
-import { openBrowser, pageErrors, screenshot, type TestBrowser } from '../helpers/browser';
+import { openBrowser, outcome, pageErrors, screenshot, type TestBrowser } from '../helpers/browser';
 import { startCeramicNode, type CeramicNode } from '../helpers/ceramic';
-import { workerPort } from '../helpers/market';
 import { runCli, type CliRun } from '../helpers/processes';
+import { stackEnv, startStack, stopStack } from '../helpers/stack';
 
 jest.setTimeout(900_000);
 
 describe('the market on Ceramic, in Chromium', () => {
   const home = mkdtempSync(path.join(os.tmpdir(), 'datagora-ceramic-web-'));
-  const webPort = workerPort(3360);
-  const url = `http://127.0.0.1:${webPort}`;
+  const ports = { web: 3360, anvil: 8760, ipfs: 5360, keyNodes: 6600, provider: 6700, indexer: 6720 };
   let env: Record<string, string>;
+  let url: string;
   const file = path.join(home, 'currents.csv');
   let node: CeramicNode;
   let stack: CliRun;
@@ -31,44 +31,19 @@ describe('the market on Ceramic, in Chromium', () => {
   beforeAll(async () => {
     writeFileSync(file, 'strait,knots\nGibraltar,2.5\nMessina,4.0\n');
     node = await startCeramicNode();
-    env = {
-      DATAGORA_HOME: home,
-      DATAGORA_ANVIL_PORT: String(workerPort(8760)),
-      DATAGORA_PORT: String(webPort),
-      DATAGORA_IPFS_PORT: String(workerPort(5360)),
-      DATAGORA_KEYNODE_PORT: String(6600 + 10 * Number(process.env.JEST_WORKER_ID ?? '1')),
-      DATAGORA_PROVIDER_PORT: String(workerPort(6700)),
-      DATAGORA_INDEXER_PORT: String(workerPort(6720)),
-      DATABASE_URL: '',
-      DATAGORA_METADATA: 'ceramic',
-      DATAGORA_CERAMIC_URL: node.url,
-    };
-    stack = runCli(['start'], env);
-    await stack.waitFor(/Datagora is running on/, 540_000);
+    env = { ...stackEnv(home, ports), DATAGORA_METADATA: 'ceramic', DATAGORA_CERAMIC_URL: node.url };
+    url = `http://127.0.0.1:${env.DATAGORA_PORT}`;
+    stack = await startStack(env);
     browser = await openBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   }, 1_500_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (stack && stack.child.exitCode === null) {
-      stack.child.kill('SIGINT');
-      await stack.exit;
-    }
+    await stopStack(stack);
     await node?.stop();
     rmSync(home, { recursive: true, force: true });
   });
-
-  /** Waits for `success`; a failure the page reports instead (role=alert) fails the test with its words. */
-  async function outcome(success: ReturnType<Page['getByRole']>, timeout: number): Promise<void> {
-    const failure = page.locator('main [role="alert"]').first();
-    const reported = failure.waitFor({ timeout: timeout + 5_000 }).then(
-      async () => Promise.reject(new Error(`the page reports: ${await failure.innerText()}`)),
-      () => new Promise<void>(() => undefined),
-    );
-    reported.catch(() => undefined);
-    await Promise.race([success.waitFor({ timeout }), reported]);
-  }
 
   it('seeds the demo market on Ceramic and reports the node in its health', async () => {
     const health = (await (await fetch(`${url}/api/health`)).json()) as Health;
@@ -95,7 +70,7 @@ describe('the market on Ceramic, in Chromium', () => {
     await page.getByRole('button', { name: 'Next', exact: true }).click();
     await page.getByRole('button', { name: /Encrypt, upload and publish/ }).click();
     const view = page.getByRole('link', { name: 'View the dataset' });
-    await outcome(view, 120_000);
+    await outcome(page, view, 120_000);
     const v1 = (await page.locator('main').innerText()).match(/bagcqcera[a-z2-7]+/)?.[0];
     expect(v1).toBeDefined();
     const datasetUrl = (await view.getAttribute('href'))!;

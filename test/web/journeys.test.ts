@@ -8,26 +8,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { openBrowser, pageErrors, screenshot, type TestBrowser } from '../helpers/browser';
-import { workerPort } from '../helpers/market';
-import { runCli, type CliRun } from '../helpers/processes';
+import { openBrowser, outcome, pageErrors, screenshot, type TestBrowser } from '../helpers/browser';
+import type { CliRun } from '../helpers/processes';
+import { stackEnv, startStack, stopStack } from '../helpers/stack';
 
 jest.setTimeout(900_000);
 
 describe('the web app in Chromium', () => {
   const home = mkdtempSync(path.join(os.tmpdir(), 'datagora-web-'));
-  const webPort = workerPort(3300);
-  const url = `http://127.0.0.1:${webPort}`;
-  const env = {
-    DATAGORA_HOME: home,
-    DATAGORA_ANVIL_PORT: String(workerPort(8690)),
-    DATAGORA_PORT: String(webPort),
-    DATAGORA_IPFS_PORT: String(workerPort(5300)),
-    DATAGORA_KEYNODE_PORT: String(7900 + 10 * Number(process.env.JEST_WORKER_ID ?? '1')),
-    DATAGORA_PROVIDER_PORT: String(workerPort(7960)),
-    DATAGORA_INDEXER_PORT: String(workerPort(7980)),
-    DATABASE_URL: '',
-  };
+  const env = stackEnv(home, { web: 3300, anvil: 8690, ipfs: 5300, keyNodes: 7900, provider: 7960, indexer: 7980 });
+  const url = `http://127.0.0.1:${env.DATAGORA_PORT}`;
   const file = path.join(home, 'tides.csv');
   const title = 'Tide heights, three harbours';
   let stack: CliRun;
@@ -36,18 +26,14 @@ describe('the web app in Chromium', () => {
 
   beforeAll(async () => {
     writeFileSync(file, 'harbour,hour,height_m\nBrest,0,4.1\nBrest,1,4.6\nCadiz,0,1.2\nOban,0,2.9\n');
-    stack = runCli(['start'], env);
-    await stack.waitFor(/Datagora is running on/, 540_000);
+    stack = await startStack(env);
     browser = await openBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (stack && stack.child.exitCode === null) {
-      stack.child.kill('SIGINT');
-      await stack.exit;
-    }
+    await stopStack(stack);
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -59,18 +45,6 @@ describe('the web app in Chromium', () => {
 
   async function useAccount(account: number): Promise<void> {
     await page.getByLabel('Dev account').selectOption(String(account));
-  }
-
-  /** Waits for `success`; a failure the page reports instead (role=alert) fails the test with its words. */
-  async function outcome(success: ReturnType<Page['getByRole']>, timeout: number): Promise<void> {
-    const failure = page.locator('main [role="alert"]').first();
-    // The failure branch outlives the success branch, so a plain timeout is reported as one.
-    const reported = failure.waitFor({ timeout: timeout + 5_000 }).then(
-      async () => Promise.reject(new Error(`the page reports: ${await failure.innerText()}`)),
-      () => new Promise<void>(() => undefined),
-    );
-    reported.catch(() => undefined); // an alert after the success is for a later step to see
-    await Promise.race([success.waitFor({ timeout }), reported]);
   }
 
   /** Reloads `path` until `check` passes: the indexer follows the chain within a poll or two. */
@@ -120,7 +94,7 @@ describe('the web app in Chromium', () => {
     await page.getByRole('button', { name: 'Next', exact: true }).click();
     await page.getByRole('button', { name: /Encrypt, upload and publish/ }).click();
     const view = page.getByRole('link', { name: 'View the dataset' });
-    await outcome(view, 120_000);
+    await outcome(page, view, 120_000);
     await screenshot(page, 'publish-done');
     datasetUrl = (await view.getAttribute('href'))!;
     expect(datasetUrl).toMatch(/^\/datasets\/7$/);
@@ -133,7 +107,7 @@ describe('the web app in Chromium', () => {
     await useAccount(2);
     await page.getByRole('button', { name: /Buy licence · 7\.5 dUSD/ }).click();
     const download = page.getByRole('button', { name: 'Download' });
-    await outcome(download, 60_000);
+    await outcome(page, download, 60_000);
     const saved = page.waitForEvent('download', { timeout: 60_000 });
     await download.click();
     const received = await saved;
@@ -151,7 +125,7 @@ describe('the web app in Chromium', () => {
     await screenshot(page, 'compute-form');
     await page.getByRole('button', { name: 'Pay and run the job' }).click();
     const open = page.getByRole('button', { name: 'Open the results' });
-    await outcome(open, 240_000);
+    await outcome(page, open, 240_000);
     await open.click();
     await page.getByText('Results decrypted and receipt verified').waitFor({ timeout: 60_000 });
     await expect(page.getByRole('link', { name: /Download.*metrics\.json/ }).first().isVisible()).resolves.toBe(true);
