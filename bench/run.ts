@@ -15,6 +15,7 @@ import { measureJobOverhead } from './compute';
 import { measureGuard } from './guard';
 import { measureSandbox } from './sandbox';
 import { measureIndexer } from './indexer';
+import { measureMetadata } from './metadata';
 import { measureWeb } from './web';
 import { DATABASE_KINDS } from '../test/helpers/database';
 
@@ -38,7 +39,7 @@ function largeSizes(): number[] {
 }
 
 /** Every section, in the order they run; DATAGORA_BENCH=indexer,compute runs only those. */
-const SECTIONS = ['gas', 'storage', 'publish', 'access', 'sandbox', 'guard', 'compute', 'indexer', 'web'] as const;
+const SECTIONS = ['gas', 'storage', 'publish', 'metadata', 'access', 'sandbox', 'guard', 'compute', 'indexer', 'web'] as const;
 
 function chosenSections(): Set<string> {
   const names = (process.env.DATAGORA_BENCH ?? '').split(',').filter(Boolean);
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
   }
   const sections: [name: (typeof SECTIONS)[number], title: string, measure: () => Promise<PublishFigure[]>][] = [
     ['publish', 'Publish and download (CLI processes against the embedded services)', () => measurePublish({ throughputMb: 200, largeSizesMb: largeSizes() })],
+    ['metadata', 'Metadata: signed documents as IPFS blocks and as Ceramic commits (js-ceramic, inmemory)', () => measureMetadata()],
     ['access', 'Licensed decrypt through the 2-of-3 key network', () => measureAccess({ port: Number(process.env.DATAGORA_BENCH_PORT ?? 8650) + 10 })],
     ['sandbox', 'Compute sandbox start (bwrap, cgroups, tmpfs areas)', () => measureSandbox()],
     ['guard', 'Output guard (1M-row CSV)', () => measureGuard()],

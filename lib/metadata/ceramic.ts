@@ -62,6 +62,8 @@ const MODEL_KEY_SEED = Buffer.from(sha256Hex(new TextEncoder().encode('datagora/
 const SESSION_SECONDS = 24 * 3600;
 /** A session is renewed when less than this is left, so a write never starts on an expiring one. */
 const SESSION_MARGIN_SECONDS = 600;
+/** Writes on a tip that moved (an anchor landed meanwhile) are built again this many times in all. */
+const STALE_TIP_ATTEMPTS = 3;
 const SESSION_STATEMENT = 'Give Datagora access to write your dataset documents on Ceramic.';
 
 export interface CeramicStoreOptions {
@@ -244,12 +246,21 @@ export class CeramicMetadataStore implements MetadataStore {
       );
       return { cid: stream.tip.toString(), signed };
     }
-    const stream = await this.loadStream(await this.streamOf(BigInt(datasetId)));
-    if (stream.metadata.controller !== session.did.parent) {
-      throw new MetadataSignatureError(stream.id.toString(), `the stream of dataset ${datasetId} is controlled by ${stream.metadata.controller}, not ${session.did.parent}`);
+    const streamId = await this.streamOf(BigInt(datasetId));
+    // An anchor commit can land between reading the tip and writing on it; the node then refuses the write
+    // as built on stale state, and it is built again on the new tip.
+    for (let attempt = 1; ; attempt++) {
+      const stream = await this.loadStream(streamId);
+      if (stream.metadata.controller !== session.did.parent) {
+        throw new MetadataSignatureError(stream.id.toString(), `the stream of dataset ${datasetId} is controlled by ${stream.metadata.controller}, not ${session.did.parent}`);
+      }
+      try {
+        await this.node(`update the stream of dataset ${datasetId}`, () => stream.replace(content, undefined, { asDID: session.did }));
+        return { cid: stream.tip.toString(), signed };
+      } catch (error) {
+        if (attempt >= STALE_TIP_ATTEMPTS || !(error instanceof CeramicError && /stale state/.test(error.message))) throw error;
+      }
     }
-    await this.node(`update the stream of dataset ${datasetId}`, () => stream.replace(content, undefined, { asDID: session.did }));
-    return { cid: stream.tip.toString(), signed };
   }
 
   /** The stream of `datasetId`, named by the genesis commit its first version anchored. */
