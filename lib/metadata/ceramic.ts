@@ -194,6 +194,7 @@ export class CeramicMetadataStore implements MetadataStore {
     if (message.signMessage() !== grant.message) throw new MetadataGrantError('the Ceramic session message is not one this store wrote');
     message.signature = grant.signature;
     if (message.uri !== key.id) throw new MetadataGrantError('the Ceramic session was granted to another session key (the server restarted?)');
+    if (message.domain !== this.options.siweDomain) throw new MetadataGrantError(`the Ceramic session was asked for by ${message.domain}, not ${this.options.siweDomain}`);
     if (!isAddressEqual(message.address as Address, address)) throw new MetadataGrantError(`the Ceramic session is for ${message.address}, not the publisher ${address}`);
     if (message.chainId !== String(domain.chainId)) throw new MetadataGrantError(`the Ceramic session is for chain ${message.chainId}, not ${domain.chainId}`);
     if (!message.resources?.includes(`ceramic://*?model=${model.toString()}`)) throw new MetadataGrantError('the Ceramic session does not cover the Datagora model');

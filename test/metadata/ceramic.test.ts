@@ -177,6 +177,11 @@ it("rejects a document in a stream someone else controls, and refuses a stranger
   const message = await store.grantRequest(services.account(STRANGER).address, domain);
   const grant = { message, signature: await services.account(STRANGER).signMessage({ message }) };
   await expect(store.putSigned(signed, domain, grant)).rejects.toThrow(MetadataGrantError);
+  // A grant whose text was changed after signing (a longer session) does not verify.
+  const ownerMessage = await store.grantRequest(services.account(OWNER).address, domain);
+  const ownerGrant = { message: ownerMessage, signature: await services.account(OWNER).signMessage({ message: ownerMessage }) };
+  const stretched = { ...ownerGrant, message: ownerMessage.replace(/Expiration Time: \d{4}/, 'Expiration Time: 2099') };
+  await expect(store.putSigned(signed, domain, stretched)).rejects.toThrow(/does not verify/);
   expect((await owner.getDataset(datasetId)).document.title).toBe('Tide heights, three harbours');
 });
 
