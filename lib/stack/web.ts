@@ -4,8 +4,10 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DatagoraError } from '../errors';
 import type { Logger } from './log';
 import { spawnNode, stopProcessGroup } from './process';
@@ -45,8 +47,56 @@ function runChild(args: string[], root: string, env: NodeJS.ProcessEnv, log: Log
   return spawnNode(nextBin(root), args, root, env, log);
 }
 
+/** Whether process `pid` is alive. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Holds the checkout's build lock while `run` runs: two `datagora start` in one checkout must not both write
+ * `.next` (the second waits, then finds the build up to date). A lock whose holder died is taken over.
+ */
+export async function withBuildLock<T>(root: string, log: Logger, run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const lock = path.join(os.tmpdir(), `datagora-build-${createHash('sha256').update(root).digest('hex').slice(0, 16)}.lock`);
+  const owner = path.join(lock, 'pid');
+  for (let waited = false; ; ) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(owner, String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(existsSync(owner) ? readFileSync(owner, 'utf8') : NaN);
+      // A lock just made has no pid file yet: wait for it like a live one, unless it stayed so for long.
+      const orphaned = Number.isInteger(holder) ? !alive(holder) : Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 10_000;
+      if (orphaned) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!waited) log('another start is building the app in this checkout; waiting for it…');
+      waited = true;
+      signal?.throwIfAborted();
+      await sleep(500);
+    }
+  }
+  try {
+    return await run();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Builds the app unless a build of the same sources exists; `signal` stops a build in progress. */
 export async function ensureProductionBuild(root: string, env: NodeJS.ProcessEnv, log: Logger, signal?: AbortSignal): Promise<void> {
+  await withBuildLock(root, log, () => build(root, env, log, signal), signal);
+}
+
+async function build(root: string, env: NodeJS.ProcessEnv, log: Logger, signal?: AbortSignal): Promise<void> {
   const fingerprint = sourceFingerprint(root);
   const stampFile = path.join(root, '.next', BUILD_STAMP);
   if (existsSync(path.join(root, '.next', 'BUILD_ID')) && existsSync(stampFile)) {

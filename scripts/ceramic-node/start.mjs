@@ -29,8 +29,10 @@ const LOCKFILE = path.join(FOLDER, 'package-lock.json');
 /** Written after a successful `npm ci`, holding the lockfile's hash: a half-finished install never counts. */
 const INSTALLED_MARKER = path.join(FOLDER, 'node_modules', '.datagora-installed');
 const CERAMIC_CLI = path.join(FOLDER, 'node_modules', '@ceramicnetwork', 'cli');
-/** Loaded into both children: Promise.withResolvers for Node 20, and exit when start.mjs is gone. */
-// Promise.withResolvers for Node 20 is shared with the Kubo test daemon, one folder up.
+/**
+ * Loaded into both children: Promise.withResolvers for Node 20 (shared with the Kubo test daemon, one folder
+ * up), and exit when start.mjs is gone.
+ */
 const CHILD_PRELOADS = ['../with-resolvers.mjs', 'exit-with-parent.mjs'];
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
 const IPFS_READY_TIMEOUT_MS = 60_000;

@@ -78,7 +78,16 @@ describe('the market on Ceramic, in Chromium', () => {
     await page.goto(`${url}/my-datasets`, { waitUntil: 'networkidle' });
     await page.getByLabel('Dev account').selectOption('7');
     // The desk lists what the indexer has read, a poll or two after the listing.
-    await page.getByRole('heading', { name: 'Your datasets (1)' }).waitFor({ timeout: 60_000 });
+    await page
+      .getByRole('heading', { name: 'Your datasets (1)' })
+      .waitFor({ timeout: 60_000 })
+      .catch(async (error: unknown) => {
+        // What the desk and the indexer showed, to tell a slow indexer from a document it refused.
+        await screenshot(page, 'ceramic-my-datasets-failed');
+        const indexer = `http://127.0.0.1:${env.DATAGORA_INDEXER_PORT}`;
+        const [status, owned] = await Promise.all([fetch(`${indexer}/health`).then((r) => r.text()), fetch(`${indexer}/api/v1/datasets?listed=all`).then((r) => r.text())]);
+        throw new Error(`${String(error)}\nindexer: ${status}\ndatasets: ${owned}\nstack: ${stack.output().slice(-4000)}`);
+      });
     await page.getByRole('button', { name: 'New version' }).click();
     const form = page.getByRole('form', { name: /New version of dataset/ });
     await form.locator('input[name=title]').fill('Strait currents, spring tides');
