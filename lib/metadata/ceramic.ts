@@ -88,6 +88,9 @@ export class CeramicError extends DatagoraError {
   }
 }
 
+/** The Ceramic node cannot be reached at all (refused, reset, timed out): a 503 for the web API, not bad input. */
+export class CeramicUnavailableError extends CeramicError {}
+
 /** A publisher's permission to write (a signed SIWE message) is missing, expired, or for another key. */
 export class MetadataGrantError extends DatagoraError {
   constructor(problem: string) {
@@ -127,7 +130,12 @@ export class CeramicMetadataStore implements MetadataStore {
       return await call();
     } catch (cause) {
       if (cause instanceof DatagoraError) throw cause;
-      throw new CeramicError(`Ceramic node ${this.options.url} could not ${action}: ${messageOf(cause)}`, cause);
+      const problem = `Ceramic node ${this.options.url} could not ${action}: ${messageOf(cause)}`;
+      // fetch reports an unreachable host as "fetch failed" (its cause says why), a timeout as TimeoutError; a
+      // node that answered is neither. Checked by shape: the error may come from another realm (vm modules).
+      const name = cause !== null && typeof cause === 'object' && 'name' in cause ? cause.name : undefined;
+      if (messageOf(cause) === 'fetch failed' || name === 'TimeoutError') throw new CeramicUnavailableError(problem, cause);
+      throw new CeramicError(problem, cause);
     }
   }
 
@@ -334,5 +342,5 @@ async function keyDid(seed: Uint8Array): Promise<Did> {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return error !== null && typeof error === 'object' && 'message' in error ? String(error.message) : String(error);
 }

@@ -36,7 +36,7 @@ export interface MetadataStore {
 }
 
 export { IpfsMetadataStore, MAX_DOCUMENT_BYTES, type BlockStore } from './ipfs';
-export { CeramicError, CeramicMetadataStore, datasetModelDefinition, MetadataGrantError, pkhDid, type CeramicStoreOptions } from './ceramic';
+export { CeramicError, CeramicMetadataStore, CeramicUnavailableError, datasetModelDefinition, MetadataGrantError, pkhDid, type CeramicStoreOptions } from './ceramic';
 export { verifyAnchored, type RegistryReading } from './anchor';
 export { cidFromPointer, DAG_JOSE_CODEC, DAG_JSON_CODEC, isCid, isMetadataCid, metadataPointer, parseCid, type MetadataPointer, type ParsedCid } from './cid';
 export { DATASET_DOCUMENT_TYPES, documentHash, eip712Domain, signDataset, verifySignedDataset, type DocumentSigner, type MetadataDomain } from './signing';

@@ -7,13 +7,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseUnits, type Address } from 'viem';
+import { errorResponse } from '@/lib/client/services';
 import { datasetRegistryAbi } from '@/lib/contracts';
 import { Indexer } from '@/lib/indexer/indexer';
 import { parseSearchParams, searchDatasets } from '@/lib/indexer/search';
 import { Market } from '@/lib/market';
 import {
-  CeramicError,
   CeramicMetadataStore,
+  CeramicUnavailableError,
   DAG_JOSE_CODEC,
   firstVersionCid,
   InvalidDocumentError,
@@ -187,7 +188,11 @@ it("rejects a document in a stream someone else controls, and refuses a stranger
 
 it('a Ceramic node that is down gives a typed error', async () => {
   const down = new CeramicMetadataStore({ url: 'http://127.0.0.1:9', siweDomain: services.config.siweDomain, origin: async () => '' });
-  await expect(down.model()).rejects.toThrow(CeramicError);
+  await expect(down.model()).rejects.toThrow(CeramicUnavailableError);
+  await expect(down.health()).rejects.toThrow(CeramicUnavailableError);
+  // The web API answers it as a service that is down, not as bad input.
+  const response = errorResponse(await down.model().catch((error: unknown) => error));
+  expect(response.status).toBe(503);
 });
 
 /** A write session for dev account `index`, as the store makes one: a SIWE-signed CACAO for a session key. */
