@@ -3,27 +3,24 @@
  * stores that write on their behalf (Ceramic). A session is asked for once and reused until it nears expiry or
  * the server no longer accepts it (after a restart its session key is new).
  */
+import { parseSiweMessage } from 'viem/siwe';
+import type { MetadataGrant } from '../metadata';
 import type { SignedDataset } from '../metadata/schema';
 import { addressOf, ApiError, callApi, signer, type BrowserWallet } from './wallet';
 
-interface Grant {
-  message: string;
-  signature: `0x${string}`;
-}
-
 /** Grants by account; each lasts as long as its message says (a day), less a margin. */
-const grants = new Map<string, { grant: Grant; until: number }>();
+const grants = new Map<string, { grant: MetadataGrant; until: number }>();
 const GRANT_MARGIN_MS = 15 * 60 * 1000;
 
-async function grantFor(wallet: BrowserWallet): Promise<Grant | undefined> {
+async function grantFor(wallet: BrowserWallet): Promise<MetadataGrant | undefined> {
   const account = addressOf(wallet);
   const cached = grants.get(account);
   if (cached && cached.until > Date.now()) return cached.grant;
   const { message } = await callApi<{ message: string | null }>(`/api/metadata/grant?address=${account}`, { cache: 'no-store' });
   if (message === null) return undefined;
   const grant = { message, signature: await signer(wallet).signMessage({ message }) };
-  const expires = Date.parse(/^Expiration Time: (.+)$/m.exec(message)?.[1] ?? '');
-  if (expires) grants.set(account, { grant, until: expires - GRANT_MARGIN_MS });
+  const expires = parseSiweMessage(message).expirationTime;
+  if (expires) grants.set(account, { grant, until: expires.getTime() - GRANT_MARGIN_MS });
   return grant;
 }
 

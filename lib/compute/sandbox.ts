@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { DatagoraError } from '../errors';
+import { processAlive } from '../stack/process';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace';
 
 export { createWorkspace, removeWorkspace, WorkspaceError, type Workspace, type WorkspaceOptions } from './workspace';
@@ -946,17 +947,9 @@ export async function runInSandbox(job: SandboxJob): Promise<SandboxResult> {
  * removed.
  */
 export async function sweepStaleSandboxes(): Promise<string[]> {
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  };
   const stale = (name: string) => {
     const pid = Number(STALE.exec(name)?.[1]);
-    return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid);
+    return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid);
   };
   const removed: string[] = [];
   for (const name of await readdir(os.tmpdir()).catch(() => [])) {

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { DatagoraError } from '../errors';
 import { loadEsm } from '../esm';
 import { sha256Hex } from '../crypto';
-import { DAG_JOSE_CODEC, isMetadataCid, parseCid } from './cid';
+import { DAG_JOSE_CODEC, isMetadataCid } from './cid';
 import { withoutUndefined } from './dag-json';
 import { InvalidDocumentError, MalformedMetadataError, MetadataCidError, MetadataSignatureError } from './errors';
 import type { MetadataGrant, MetadataStore } from './index';
@@ -281,7 +281,7 @@ export class CeramicMetadataStore implements MetadataStore {
       origin.catch(() => this.origins.delete(datasetId));
     }
     const genesis = await origin;
-    if (parseCid(genesis)?.codec !== DAG_JOSE_CODEC || !isMetadataCid(genesis)) {
+    if (!isMetadataCid(genesis, DAG_JOSE_CODEC)) {
       throw new MetadataCidError(genesis, `dataset ${datasetId}'s first version is not a Ceramic commit (was it published with DATAGORA_METADATA=ipfs?)`);
     }
     const { StreamID } = await streamIds();
@@ -294,7 +294,7 @@ export class CeramicMetadataStore implements MetadataStore {
   }
 
   async get(cid: string, domain: MetadataDomain, datasetId: bigint): Promise<SignedDataset> {
-    if (parseCid(cid)?.codec !== DAG_JOSE_CODEC || !isMetadataCid(cid)) throw new MetadataCidError(cid, 'not a Ceramic commit: a base32 CIDv1 with codec dag-jose and a sha2-256 multihash');
+    if (!isMetadataCid(cid, DAG_JOSE_CODEC)) throw new MetadataCidError(cid, 'not a Ceramic commit: a base32 CIDv1 with codec dag-jose and a sha2-256 multihash');
     const [streamId, { CommitID }] = await Promise.all([this.streamOf(datasetId), streamIds()]);
     return this.verify(await this.loadStream(CommitID.make(streamId, cid)), cid, domain);
   }

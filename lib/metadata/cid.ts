@@ -141,9 +141,10 @@ export function metadataHome(cid: string): 'ceramic' | 'ipfs' {
 
 /**
  * Whether `cid` names a metadata document version: a base32 CIDv1 with a sha2-256 multihash, dag-json (a block
- * on IPFS) or dag-jose (a Ceramic commit).
+ * on IPFS) or dag-jose (a Ceramic commit); only `codec` when one is given.
  */
-export function isMetadataCid(cid: string): boolean {
+export function isMetadataCid(cid: string, codec?: typeof DAG_JSON_CODEC | typeof DAG_JOSE_CODEC): boolean {
   const parsed = parseCid(cid);
-  return (parsed?.codec === DAG_JSON_CODEC || parsed?.codec === DAG_JOSE_CODEC) && parsed.hashCode === SHA2_256 && parsed.digest.length === SHA2_256_SIZE;
+  const codecs: number[] = codec === undefined ? [DAG_JSON_CODEC, DAG_JOSE_CODEC] : [codec];
+  return parsed !== undefined && codecs.includes(parsed.codec) && parsed.hashCode === SHA2_256 && parsed.digest.length === SHA2_256_SIZE;
 }

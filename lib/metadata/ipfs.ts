@@ -1,6 +1,6 @@
 /** Signed dataset documents as DAG-JSON blocks on IPFS: the CID is the document's address and integrity check. */
 import { sha256Hex } from '../crypto';
-import { cidFromPointer, DAG_JSON_CODEC, isMetadataCid, metadataPointer, parseCid } from './cid';
+import { cidFromPointer, DAG_JSON_CODEC, isMetadataCid, metadataPointer } from './cid';
 import { decodeDagJson, encodeDagJson } from './dag-json';
 import { InvalidDocumentError, MalformedMetadataError, MetadataCidError, MetadataStoreError } from './errors';
 import type { MetadataStore } from './index';
@@ -59,7 +59,7 @@ export class IpfsMetadataStore implements MetadataStore {
 
   /** Blocks are addressed by their CID alone, so the dataset id is not needed to find one. */
   async get(cid: string, domain: MetadataDomain): Promise<SignedDataset> {
-    if (parseCid(cid)?.codec !== DAG_JSON_CODEC || !isMetadataCid(cid)) throw new MetadataCidError(cid, 'not a base32 CIDv1 with codec dag-json and a sha2-256 multihash');
+    if (!isMetadataCid(cid, DAG_JSON_CODEC)) throw new MetadataCidError(cid, 'not a base32 CIDv1 with codec dag-json and a sha2-256 multihash');
     let bytes: Uint8Array;
     try {
       bytes = await this.blocks.getBlock(cid);

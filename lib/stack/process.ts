@@ -4,6 +4,16 @@ import { DatagoraError } from '../errors';
 import { pipeLines, type Logger } from './log';
 
 /** Runs a Node script as a child in its own process group (so stopping reaches every worker it starts). */
+/** Whether process `pid` exists (EPERM: it does, under another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function spawnNode(script: string, args: string[], root: string, env: NodeJS.ProcessEnv, log: Logger): ChildProcess {
   const child = spawn(process.execPath, [script, ...args], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   pipeLines(child.stdout!, log);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatagoraError } from '../errors';
 import type { Logger } from './log';
-import { spawnNode, stopProcessGroup } from './process';
+import { processAlive, spawnNode, stopProcessGroup } from './process';
 
 /** What a production build depends on; a change in any of these triggers a rebuild. */
 const BUILD_INPUTS = ['app', 'components', 'lib', 'next.config.js', 'postcss.config.mjs', 'package-lock.json', 'tsconfig.json'];
@@ -47,16 +47,6 @@ function runChild(args: string[], root: string, env: NodeJS.ProcessEnv, log: Log
   return spawnNode(nextBin(root), args, root, env, log);
 }
 
-/** Whether process `pid` is alive. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Holds the checkout's build lock while `run` runs: two `datagora start` in one checkout must not both write
  * `.next` (the second waits, then finds the build up to date). A lock whose holder died is taken over.
@@ -73,7 +63,7 @@ export async function withBuildLock<T>(root: string, log: Logger, run: () => Pro
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(existsSync(owner) ? readFileSync(owner, 'utf8') : NaN);
       // A lock just made has no pid file yet: wait for it like a live one, unless it stayed so for long.
-      const orphaned = Number.isInteger(holder) ? !alive(holder) : Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 10_000;
+      const orphaned = Number.isInteger(holder) ? !processAlive(holder) : Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 10_000;
       if (orphaned) {
         rmSync(lock, { recursive: true, force: true });
         continue;

@@ -1,4 +1,5 @@
 import { errorResponse, metadataDomain, metadataStore } from '@/lib/client/services';
+import type { MetadataGrant } from '@/lib/metadata';
 
 export const dynamic = 'force-dynamic';
 
@@ -9,7 +10,7 @@ export const dynamic = 'force-dynamic';
  */
 export async function POST(request: Request): Promise<Response> {
   try {
-    const body = (await request.json().catch(() => null)) as { signed?: unknown; grant?: { message: string; signature: `0x${string}` } } | null;
+    const body = (await request.json().catch(() => null)) as { signed?: unknown; grant?: MetadataGrant } | null;
     const { cid } = await (await metadataStore()).putSigned(body?.signed, await metadataDomain(), body?.grant);
     return Response.json({ cid }, { status: 201 });
   } catch (error) {
