@@ -82,6 +82,19 @@ export async function outcome(page: Page, success: Locator, timeout: number): Pr
   await Promise.race([success.waitFor({ timeout }), reported]);
 }
 
+/** Loads `href` until `check` passes (about 10 s at most): the indexer follows the chain within a poll or two. */
+export async function eventually(page: Page, href: string, check: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await page.goto(href, { waitUntil: 'networkidle' });
+    try {
+      return await check();
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await page.waitForTimeout(500);
+    }
+  }
+}
+
 /** Saves a full-page PNG as test-results/screenshots/<name>.png (CI keeps test-results/); returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(ROOT, 'test-results', 'screenshots', `${name}.png`);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Health } from '@/lib/health';
 import { DAG_JOSE_CODEC, parseCid } from '@/lib/metadata/cid';
-import { openBrowser, outcome, pageErrors, screenshot, type TestBrowser } from '../helpers/browser';
+import { eventually, openBrowser, outcome, pageErrors, screenshot, type TestBrowser } from '../helpers/browser';
 import { startCeramicNode, type CeramicNode } from '../helpers/ceramic';
 import { runCli, type CliRun } from '../helpers/processes';
 import { stackEnv, startStack, stopStack } from '../helpers/stack';
@@ -75,19 +75,11 @@ describe('the market on Ceramic, in Chromium', () => {
     expect(v1).toBeDefined();
     const datasetUrl = (await view.getAttribute('href'))!;
 
-    await page.goto(`${url}/my-datasets`, { waitUntil: 'networkidle' });
-    await page.getByLabel('Dev account').selectOption('7');
-    // The desk lists what the indexer has read, a poll or two after the listing.
-    await page
-      .getByRole('heading', { name: 'Your datasets (1)' })
-      .waitFor({ timeout: 60_000 })
-      .catch(async (error: unknown) => {
-        // What the desk and the indexer showed, to tell a slow indexer from a document it refused.
-        await screenshot(page, 'ceramic-my-datasets-failed');
-        const indexer = `http://127.0.0.1:${env.DATAGORA_INDEXER_PORT}`;
-        const [status, owned] = await Promise.all([fetch(`${indexer}/health`).then((r) => r.text()), fetch(`${indexer}/api/v1/datasets?listed=all`).then((r) => r.text())]);
-        throw new Error(`${String(error)}\nindexer: ${status}\ndatasets: ${owned}\nstack: ${stack.output().slice(-4000)}`);
-      });
+    // The desk reads what the indexer has, once per page load; the indexer lists the dataset a poll or two after it.
+    await eventually(page, `${url}/my-datasets`, async () => {
+      await page.getByLabel('Dev account').selectOption('7');
+      await page.getByRole('heading', { name: 'Your datasets (1)' }).waitFor({ timeout: 5_000 });
+    });
     await page.getByRole('button', { name: 'New version' }).click();
     const form = page.getByRole('form', { name: /New version of dataset/ });
     await form.locator('input[name=title]').fill('Strait currents, spring tides');
@@ -95,13 +87,7 @@ describe('the market on Ceramic, in Chromium', () => {
     await form.waitFor({ state: 'detached', timeout: 60_000 });
     await screenshot(page, 'ceramic-my-datasets');
 
-    for (let attempt = 0; ; attempt++) {
-      await page.goto(`${url}${datasetUrl}`, { waitUntil: 'networkidle' });
-      const text = await page.locator('main').innerText();
-      if (text.includes('Strait currents, spring tides') || attempt >= 20) break;
-      await page.waitForTimeout(500);
-    }
-    await expect(page.getByRole('heading', { name: 'Strait currents, spring tides' }).isVisible()).resolves.toBe(true);
+    await eventually(page, `${url}${datasetUrl}`, () => expect(page.getByRole('heading', { name: 'Strait currents, spring tides' }).isVisible()).resolves.toBe(true));
     const commits = new Set((await page.locator('main').innerText()).match(/bagcqcera[a-z2-7]+/g));
     expect(commits.has(v1!)).toBe(true);
     expect(commits.size).toBe(2);

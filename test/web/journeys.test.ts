@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { openBrowser, outcome, pageErrors, screenshot, type TestBrowser } from '../helpers/browser';
+import { eventually, openBrowser, outcome, pageErrors, screenshot, type TestBrowser } from '../helpers/browser';
 import type { CliRun } from '../helpers/processes';
 import { stackEnv, startStack, stopStack } from '../helpers/stack';
 
@@ -47,18 +47,6 @@ describe('the web app in Chromium', () => {
     await page.getByLabel('Dev account').selectOption(String(account));
   }
 
-  /** Reloads `path` until `check` passes: the indexer follows the chain within a poll or two. */
-  async function eventually(pathname: string, check: () => Promise<void>): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      await page.goto(`${url}${pathname}`, { waitUntil: 'networkidle' });
-      try {
-        return await check();
-      } catch (error) {
-        if (attempt >= 20) throw error;
-        await page.waitForTimeout(500);
-      }
-    }
-  }
 
   it('shows the market, its analytics and providers', async () => {
     await page.goto(url, { waitUntil: 'networkidle' });
@@ -137,7 +125,7 @@ describe('the web app in Chromium', () => {
   it('shows the investor the new sale in the analytics', async () => {
     // Before: no jobs in the demo. After: the new dataset among the top sellers, and one compute job.
     const jobs = () => page.locator('dt', { hasText: /^Compute jobs$/ }).locator('xpath=following-sibling::dd[1]').innerText();
-    await eventually('/analytics', async () => {
+    await eventually(page, `${url}/analytics`, async () => {
       await expect(page.getByRole('link', { name: title }).first().isVisible()).resolves.toBe(true);
       await expect(jobs()).resolves.toBe('1');
     });
