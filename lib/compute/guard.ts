@@ -6,8 +6,9 @@
  * - size: outputs + logs together over `maxOutputBytes` (nothing is read then);
  * - anything but regular files and directories: symbolic links (even pointing inside), FIFOs, sockets,
  *   devices, unlistable directories → `unreadable`;
- * - verbatim leaks (`leakDetection`), looked for in every file as bytes (text or binary), in the file names,
- *   and in every decoded layer of them, up to 3 layers deep (base64 / hex / gzip / zlib / zip / raw deflate /
+ * - verbatim leaks (`leakDetection`), looked for in every file as bytes (text or binary), in the names of
+ *   every entry (files, directories, links, FIFOs, sockets, devices: a row hidden in a link's name is a leak,
+ *   not just a link), and in every decoded layer of them, up to 3 layers deep (base64 / hex / gzip / zlib / zip / raw deflate /
  *   UTF-16, see guard/decode.ts; e.g. `base64>gzip`):
  *   - `row`: a data row (a line after the header, ≥ 16 bytes trimmed) appears anywhere — as a line, inside a
  *     longer line, CRLF or LF; or an output line holds exactly a data row's fields, in any order, with another
@@ -37,8 +38,9 @@
  *
  * The raw file must stay in place, unchanged, until inspectOutputs returns: candidate runs are measured on it.
  *
- * Findings say where, never what: a file's path, an encoding, counts and offsets. The paths are the
- * algorithm's own choice, so they remain a small channel (at most MAX_FINDINGS of them).
+ * Findings say where, never what: an entry's number (`outputs entry #3`, see guard/walk.ts), an encoding, counts
+ * and offsets, in the guard's words only. Names are the algorithm's own text (a name can be a data row), so no
+ * finding carries one, nor anything read from a file.
  */
 import { DecodeBudget, decodeLayers, hasNestedEncoding } from './guard/decode';
 import { GuardPolicyError } from './guard/errors';
@@ -62,16 +64,25 @@ export interface GuardPolicy {
   minGroupSize?: number;
 }
 
+/**
+ * `file` says where, never a name: `outputs entry #n` / `logs entry #n` (the n-th entry walking depth first,
+ * names sorted), `outputs` / `logs` (the directory itself) or `entry names` (the names of all entries together).
+ * `detail` is built from the guard's own words and numbers.
+ */
 export type GuardFinding =
   | { kind: 'output-too-large'; bytes: number; limit: number }
   | { kind: 'verbatim-leak'; file: string; encoding: string; match: 'row' | 'shingle'; detail: string }
   | { kind: 'small-group'; file: string; detail: string }
   | { kind: 'unreadable'; file: string; detail: string };
 
+export type FindingKind = GuardFinding['kind'];
+
 export interface GuardVerdict {
   released: boolean;
   /** At most MAX_FINDINGS; `omittedFindings` counts the rest. */
   findings: GuardFinding[];
+  /** Findings of each kind, omitted ones included. */
+  kinds: Partial<Record<FindingKind, number>>;
   /** Bytes of files read (decoded layers not counted). */
   scannedBytes: number;
   omittedFindings: number;
@@ -80,13 +91,16 @@ export interface GuardVerdict {
 /** 64 MiB, leak detection on, no minimum group size. */
 export const DEFAULT_GUARD_POLICY: GuardPolicy = Object.freeze({ maxOutputBytes: 64 * 1024 * 1024, leakDetection: true });
 
-/** Findings kept in a verdict: one is enough to refuse, and each carries an algorithm-chosen path. */
+/** Findings kept in a verdict: one is enough to refuse; the rest are counted. */
 export const MAX_FINDINGS = 50;
 /** Decoding layers looked into below a file (base64 of gzip of hex is 3). */
 export const MAX_DECODE_DEPTH = 3;
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 const within = (encoding: string) => (encoding === 'plain' ? '' : `in its ${encoding}-decoded content: `);
+
+/** Where findings on the names of the entries point. */
+const NAMES = 'entry names';
 
 /** Distinct rare fragments (≥ KGRAM_BYTES, each from < RARE_BELOW places in the data) that make a leak. */
 export const MIN_FRAGMENTS = 32;
@@ -161,29 +175,32 @@ function checkPolicy(policy: GuardPolicy, index: LeakIndex | undefined): void {
 export async function inspectOutputs(input: { outputs: string; logs: string }, index: LeakIndex | undefined, policy: GuardPolicy): Promise<GuardVerdict> {
   checkPolicy(policy, index);
   const findings: GuardFinding[] = [];
+  const kinds: GuardVerdict['kinds'] = {};
   let omittedFindings = 0;
   const add = (finding: GuardFinding) => {
+    kinds[finding.kind] = (kinds[finding.kind] ?? 0) + 1;
     if (findings.length < MAX_FINDINGS) findings.push(finding);
     else omittedFindings++;
   };
-  const verdict = (scannedBytes: number): GuardVerdict => ({ released: findings.length === 0, findings, scannedBytes, omittedFindings });
+  const verdict = (scannedBytes: number): GuardVerdict => ({ released: findings.length === 0, findings, kinds, scannedBytes, omittedFindings });
 
   const outputs = await listReleased(input.outputs, 'outputs', true);
   const logs = await listReleased(input.logs, 'logs', false);
+  const inspection: Inspection | undefined =
+    policy.leakDetection && index
+      ? { index, budget: new DecodeBudget(Math.max(256 * 1024 * 1024, 4 * policy.maxOutputBytes)), add, measurer: new RunMeasurer(index.parts), groups: [] }
+      : undefined;
+  // Every entry's name is written by the algorithm, whatever the entry: one path per line, scanned first so a
+  // leak in names is reported as one even when refusals fill the findings.
+  if (inspection) await inspectLayer(NAMES, Buffer.from([...outputs.names, ...logs.names].join('\n')), 'plain', 0, inspection);
   for (const refusal of [...outputs.refused, ...logs.refused]) add({ kind: 'unreadable', file: refusal.label, detail: refusal.detail });
   const files = [...outputs.files, ...logs.files];
   const total = files.reduce((sum, file) => sum + file.size, 0);
   if (total > policy.maxOutputBytes) {
     add({ kind: 'output-too-large', bytes: total, limit: policy.maxOutputBytes });
+    if (inspection) await reportRuns(inspection);
     return verdict(0);
   }
-
-  const inspection: Inspection | undefined =
-    policy.leakDetection && index
-      ? { index, budget: new DecodeBudget(Math.max(256 * 1024 * 1024, 4 * policy.maxOutputBytes)), add, measurer: new RunMeasurer(index.parts), groups: [] }
-      : undefined;
-  // File names are written by the algorithm too: one name per line.
-  if (inspection) await inspectLayer('(file names)', Buffer.from(files.map((file) => file.label.slice(file.label.indexOf('/') + 1)).join('\n')), 'plain', 0, inspection);
 
   let scannedBytes = 0;
   for (const file of files) {
@@ -195,7 +212,7 @@ export async function inspectOutputs(input: { outputs: string; logs: string }, i
     scannedBytes += data.length;
     if (inspection) await inspectLayer(file.label, data, 'plain', 0, inspection);
     if (policy.minGroupSize !== undefined && index && file.output) {
-      const breach = checkGroupSize(file.label, data, policy.minGroupSize, index.rows);
+      const breach = checkGroupSize(file.name, data, policy.minGroupSize, index.rows);
       if (breach) add({ kind: 'small-group', file: file.label, detail: breach.detail });
     }
   }

@@ -5,7 +5,7 @@
  * the right finding, and no finding may quote the data.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
@@ -108,10 +108,31 @@ function outputsOf(files: Record<string, string | Buffer>): Job {
   return job;
 }
 
+/** What findings call `area/relative path` of `job`: its number walking the area depth first, names sorted. */
+function entryOf(job: Job, label: string): string {
+  const [area, ...rest] = label.split('/');
+  const root = area === 'outputs' ? job.outputs : job.logs;
+  const order: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      order.push(path.relative(root, path.join(dir, name)));
+      if (lstatSync(path.join(dir, name)).isDirectory()) walk(path.join(dir, name));
+    }
+  };
+  walk(root);
+  const at = order.indexOf(rest.join('/'));
+  if (at === -1) throw new Error(`${label} is not in the job's ${area}`);
+  return `${area} entry #${at + 1}`;
+}
+
+/** Where a finding may point: an entry by number, a directory itself, or the names of the entries. */
+const WHERE = /^(outputs|logs)( entry #\d+)?$|^entry names$/;
+
 const leaks = (verdict: GuardVerdict) => verdict.findings.filter((f): f is Extract<GuardFinding, { kind: 'verbatim-leak' }> => f.kind === 'verbatim-leak');
 
-/** No finding quotes an identifier, an email or a row. */
+/** No finding quotes an identifier, an email or a row, nor names an entry but by its number. */
 function expectNoDataIn(verdict: GuardVerdict): void {
+  for (const finding of verdict.findings) if ('file' in finding) expect(finding.file).toMatch(WHERE);
   const text = JSON.stringify(verdict.findings);
   for (let i = 0; i < ROWS; i += 7) {
     expect(text).not.toContain(table.ids[i]);
@@ -177,9 +198,10 @@ describe('exfiltration algorithms are refused', () => {
   ];
 
   it.each(cases)('$script $params → $encoding leak in $file', async ({ script, params, file, encoding, match }) => {
-    const verdict = await inspectOutputs(await runAlgorithm(script, params), index, K_POLICY);
+    const job = await runAlgorithm(script, params);
+    const verdict = await inspectOutputs(job, index, K_POLICY);
     expect(verdict.released).toBe(false);
-    expect(leaks(verdict)).toContainEqual(expect.objectContaining({ file, encoding, match }));
+    expect(leaks(verdict)).toContainEqual(expect.objectContaining({ file: entryOf(job, file), encoding, match }));
     expectNoDataIn(verdict);
   });
 
@@ -190,17 +212,20 @@ describe('exfiltration algorithms are refused', () => {
   });
 
   it('row-per-file.py: every part is a leak; the verdict keeps MAX_FINDINGS and counts the rest', async () => {
-    const verdict = await inspectOutputs(await runAlgorithm('row-per-file.py'), index, K_POLICY);
+    const job = await runAlgorithm('row-per-file.py');
+    const verdict = await inspectOutputs(job, index, K_POLICY);
     expect(verdict.released).toBe(false);
     expect(verdict.findings).toHaveLength(MAX_FINDINGS);
     expect(verdict.omittedFindings).toBe(ROWS - MAX_FINDINGS);
-    expect(verdict.findings[0]).toEqual(expect.objectContaining({ kind: 'verbatim-leak', file: 'outputs/parts/part-00000.txt', encoding: 'plain', match: 'row' }));
+    expect(verdict.kinds).toEqual({ 'verbatim-leak': ROWS });
+    expect(verdict.findings[0]).toEqual(expect.objectContaining({ kind: 'verbatim-leak', file: entryOf(job, 'outputs/parts/part-00000.txt'), encoding: 'plain', match: 'row' }));
     expectNoDataIn(verdict);
   });
 
   it('pickle-dataframe.py is caught by its rare fragments (unique emails), not by rows or runs', async () => {
-    const verdict = await inspectOutputs(await runAlgorithm('pickle-dataframe.py'), index, K_POLICY);
-    expect(leaks(verdict)).toEqual([expect.objectContaining({ file: 'outputs/model.pkl', encoding: 'plain', match: 'shingle', detail: expect.stringMatching(/^\d+ distinct fragments of rare data values/) })]);
+    const job = await runAlgorithm('pickle-dataframe.py');
+    const verdict = await inspectOutputs(job, index, K_POLICY);
+    expect(leaks(verdict)).toEqual([expect.objectContaining({ file: entryOf(job, 'outputs/model.pkl'), encoding: 'plain', match: 'shingle', detail: expect.stringMatching(/^\d+ distinct fragments of rare data values/) })]);
     expectNoDataIn(verdict);
   });
 
@@ -240,7 +265,7 @@ describe('legitimate outputs are released', () => {
       index,
       K_POLICY,
     );
-    expect(verdict).toEqual({ released: true, findings: [], scannedBytes: expect.any(Number), omittedFindings: 0 });
+    expect(verdict).toEqual({ released: true, findings: [], kinds: {}, scannedBytes: expect.any(Number), omittedFindings: 0 });
   });
 });
 
@@ -248,7 +273,7 @@ describe('rows and shingles', () => {
   it('finds a row inside a longer line, whatever the line endings', async () => {
     const row = table.lines[1234]!;
     const verdict = await inspectOutputs(outputsOf({ 'log.txt': `step 7 ok\r\nsample=[${row}] loss=0.2\r\n` }), index, DEFAULT_GUARD_POLICY);
-    expect(leaks(verdict)).toEqual([expect.objectContaining({ file: 'outputs/log.txt', encoding: 'plain', match: 'row', detail: expect.stringMatching(/^1 data row verbatim/) })]);
+    expect(leaks(verdict)).toEqual([expect.objectContaining({ file: 'outputs entry #1', encoding: 'plain', match: 'row', detail: expect.stringMatching(/^1 data row verbatim/) })]);
   });
 
   it('finds a row in a CRLF copy, and a CRLF dataset in an LF copy', async () => {
@@ -337,7 +362,7 @@ describe('rows and shingles', () => {
 
   it('looks at file names too', async () => {
     const verdict = await inspectOutputs(outputsOf({ [`${table.lines[3]!.replaceAll('/', '_')}.txt`]: 'ok' }), index, DEFAULT_GUARD_POLICY);
-    expect(leaks(verdict)).toEqual([expect.objectContaining({ file: '(file names)', match: 'row' })]);
+    expect(leaks(verdict)).toEqual([expect.objectContaining({ file: 'entry names', match: 'row' })]);
   });
 });
 
@@ -372,13 +397,13 @@ describe('decodings', () => {
     const code = `import bz2; open(${JSON.stringify(path.join(job.outputs, 'a.bz2'))}, 'wb').write(bz2.compress(b'hello ' * 100))`;
     await new Promise((resolve) => spawn(PYTHON, ['-c', code]).once('exit', resolve));
     const bz2 = await inspectOutputs(job, index, DEFAULT_GUARD_POLICY);
-    expect(bz2.findings).toEqual([{ kind: 'unreadable', file: 'outputs/a.bz2', detail: 'bzip2 data at byte 0: the guard cannot inspect it' }]);
+    expect(bz2.findings).toEqual([{ kind: 'unreadable', file: 'outputs entry #1', detail: 'bzip2 data at byte 0: the guard cannot inspect it' }]);
 
     // 80 MiB of zeros, then the rows: only the first 64 MiB are inspected, so the file is refused.
     const bomb = gzipSync(Buffer.concat([Buffer.alloc(80 * 1024 * 1024), rows()]));
     expect(bomb.length).toBeLessThan(1024 * 1024);
     const bombed = await inspectOutputs(outputsOf({ 'bomb.gz': bomb }), index, DEFAULT_GUARD_POLICY);
-    expect(bombed.findings).toEqual([expect.objectContaining({ kind: 'unreadable', file: 'outputs/bomb.gz', detail: expect.stringMatching(/^gzip data expanding past the 64 MiB/) })]);
+    expect(bombed.findings).toEqual([expect.objectContaining({ kind: 'unreadable', file: 'outputs entry #1', detail: expect.stringMatching(/^gzip data expanding past the 64 MiB/) })]);
 
     const deep = Buffer.from(Buffer.from(gzipSync(rows()).toString('base64')).toString('hex')).toString('base64');
     const nested = await inspectOutputs(outputsOf({ 'deep.txt': deep }), index, DEFAULT_GUARD_POLICY);
@@ -396,9 +421,9 @@ describe('files, links and size', () => {
     const verdict = await inspectOutputs(job, index, DEFAULT_GUARD_POLICY);
     expect(verdict.released).toBe(false);
     expect(verdict.findings).toEqual([
-      { kind: 'unreadable', file: 'outputs/data.csv', detail: expect.stringMatching(/^a symbolic link/) },
-      { kind: 'unreadable', file: 'outputs/pipe', detail: expect.stringMatching(/^a FIFO/) },
-      { kind: 'unreadable', file: 'logs/inner-link', detail: expect.stringMatching(/^a symbolic link/) },
+      { kind: 'unreadable', file: 'outputs entry #1', detail: expect.stringMatching(/^a symbolic link/) },
+      { kind: 'unreadable', file: 'outputs entry #3', detail: expect.stringMatching(/^a FIFO/) },
+      { kind: 'unreadable', file: 'logs entry #1', detail: expect.stringMatching(/^a symbolic link/) },
     ]);
 
     const linked = jobTree();
@@ -407,11 +432,57 @@ describe('files, links and size', () => {
     expect((await inspectOutputs(linked, index, DEFAULT_GUARD_POLICY)).findings).toEqual([{ kind: 'unreadable', file: 'outputs', detail: expect.stringMatching(/symbolic link.*not a directory/) }]);
   });
 
+  describe('names every entry carries are scanned like file names', () => {
+    const row = () => table.lines[42]!.replaceAll('/', '_');
+    const python = (code: string) => new Promise((resolve) => spawn(PYTHON, ['-c', code]).once('exit', resolve));
+    const kinds: [string, (file: string) => Promise<unknown> | void, string | null][] = [
+      ['a symbolic link', (file) => symlinkSync('/etc/hostname', file), 'a symbolic link'],
+      ['a FIFO', (file) => python(`import os; os.mkfifo(${JSON.stringify(file)})`), 'a FIFO'],
+      // Bound from its directory: a socket's path is limited to 108 bytes.
+      ['a socket', (file) => python(`import os, socket; os.chdir(${JSON.stringify(path.dirname(file))}); socket.socket(socket.AF_UNIX).bind(${JSON.stringify(path.basename(file))})`), 'a socket'],
+      ['an empty directory', (file) => void mkdirSync(file), null],
+      ['a directory above a file', (file) => writeFileSync(path.join(mkdirSync(path.join(file, 'inner'), { recursive: true })!, 'ok.txt'), 'fine'), null],
+    ];
+
+    it.each(kinds)('a row as the name of %s is a leak, and no finding names it', async (_, make, refusal) => {
+      const job = outputsOf({ 'ok.txt': 'fine' });
+      await make(path.join(job.outputs, row()));
+      const verdict = await inspectOutputs(job, index, DEFAULT_GUARD_POLICY);
+      expect(verdict.released).toBe(false);
+      expect(leaks(verdict)).toEqual([expect.objectContaining({ file: 'entry names', encoding: 'plain', match: 'row' })]);
+      if (refusal) expect(verdict.findings).toContainEqual({ kind: 'unreadable', file: entryOf(job, `outputs/${row()}`), detail: expect.stringContaining(refusal) });
+      expect(JSON.stringify(verdict)).not.toContain(table.ids[42]);
+      expectNoDataIn(verdict);
+    });
+
+    it('a row in a link name is reported as a leak even when refusals fill the findings', async () => {
+      const job = outputsOf({});
+      for (let i = 0; i < MAX_FINDINGS + 10; i++) symlinkSync('/etc/hostname', path.join(job.outputs, `link-${i}`));
+      // Hex-encoded in a name in the logs: names are decoded like content.
+      symlinkSync('/etc/hostname', path.join(job.logs, Buffer.from(table.lines[7]!).toString('hex')));
+      const verdict = await inspectOutputs(job, index, DEFAULT_GUARD_POLICY);
+      expect(verdict.findings[0]).toEqual(expect.objectContaining({ kind: 'verbatim-leak', file: 'entry names', encoding: 'hex', match: 'row' }));
+      expect(verdict.kinds).toEqual({ 'verbatim-leak': 1, unreadable: MAX_FINDINGS + 11 });
+      expect(verdict.omittedFindings).toBe(12);
+      expectNoDataIn(verdict);
+    });
+
+    it('files named after rows, deep in directories named after rows: every finding says where by number only', async () => {
+      const deep = table.lines.slice(0, 12).map((line) => line.replaceAll('/', '_').slice(0, 200)).join('/');
+      const files = Object.fromEntries(table.lines.slice(100, 120).map((line) => [`${deep}/${line.replaceAll('/', '_')}.bz2`, Buffer.from('BZh91AY&SY\u0000\u0001')]));
+      const job = outputsOf(files);
+      const verdict = await inspectOutputs(job, index, DEFAULT_GUARD_POLICY);
+      expect(verdict.kinds).toEqual({ 'verbatim-leak': 1, unreadable: 20 });
+      expect(verdict.findings.filter((f) => f.kind === 'unreadable').map((f) => 'file' in f && f.file)).toEqual(Array.from({ length: 20 }, (_, i) => `outputs entry #${13 + i}`));
+      expectNoDataIn(verdict);
+    });
+  });
+
   it('refuses outputs and logs over the size limit together, without reading them', async () => {
     const job = outputsOf({ 'a.bin': Buffer.alloc(600), 'b/c.bin': Buffer.alloc(300) });
     writeFileSync(path.join(job.logs, 'log.txt'), Buffer.alloc(200));
     const verdict = await inspectOutputs(job, index, { maxOutputBytes: 1000, leakDetection: true });
-    expect(verdict).toEqual({ released: false, findings: [{ kind: 'output-too-large', bytes: 1100, limit: 1000 }], scannedBytes: 0, omittedFindings: 0 });
+    expect(verdict).toEqual({ released: false, findings: [{ kind: 'output-too-large', bytes: 1100, limit: 1000 }], kinds: { 'output-too-large': 1 }, scannedBytes: 0, omittedFindings: 0 });
   });
 
   it('releases empty or missing directories', async () => {
@@ -425,7 +496,7 @@ describe('minimum group size', () => {
   it('a count column must be ≥ k in every row', async () => {
     expect((await check({ 'g.csv': 'city,count,mean\nParis,12,3.5\nOslo,10,2\n' })).released).toBe(true);
     const verdict = await check({ 'g.csv': 'city,Group Size,mean\nParis,12,3.5\nOslo,3,2\nRome,,1\n' });
-    expect(verdict.findings).toEqual([{ kind: 'small-group', file: 'outputs/g.csv', detail: '2 of 3 rows have a count below k = 10 (first at data row 2)' }]);
+    expect(verdict.findings).toEqual([{ kind: 'small-group', file: 'outputs entry #1', detail: '2 of 3 rows have a count below k = 10 (first at data row 2)' }]);
     const json = await check({ 'g.json': JSON.stringify([{ plan: 'basic', n: 40 }, { plan: 'gold', n: 2 }]) });
     expect(json.findings).toEqual([expect.objectContaining({ kind: 'small-group', detail: expect.stringMatching(/^1 of 2 rows .*element 2/) })]);
     const tsv = await check({ 'g.tsv': 'plan\tchurn_count\nbasic\t4\n' });
@@ -435,7 +506,7 @@ describe('minimum group size', () => {
   it('without a count column, at most dataRows / k rows', async () => {
     const rows = (n: number) => `a,b\n${Array.from({ length: n }, (_, i) => `${i},x`).join('\n')}\n`;
     expect((await check({ 't.csv': rows(ROWS / 10) })).released).toBe(true);
-    expect((await check({ 't.csv': rows(ROWS / 10 + 1) })).findings).toEqual([{ kind: 'small-group', file: 'outputs/t.csv', detail: `${ROWS / 10 + 1} rows with no count column: more than one per 10 data rows (at most ${ROWS / 10})` }]);
+    expect((await check({ 't.csv': rows(ROWS / 10 + 1) })).findings).toEqual([{ kind: 'small-group', file: 'outputs entry #1', detail: `${ROWS / 10 + 1} rows with no count column: more than one per 10 data rows (at most ${ROWS / 10})` }]);
     expect((await check({ 't.csv': rows(ROWS / 10 + 1) }, DEFAULT_GUARD_POLICY)).released).toBe(true);
     expect((await check({ 't.txt': rows(ROWS / 10 + 1) })).released).toBe(true);
   });
@@ -446,7 +517,7 @@ describe('minimum group size', () => {
     expect((await inspectOutputs(job, index, K_POLICY)).released).toBe(true);
     const counted = await LeakIndex.build(datasetFile, { rowsOnly: true });
     const small = outputsOf({ 'g.csv': 'city,count\nOslo,1\n', 'copy.csv': table.csv.slice(0, 400) });
-    expect((await inspectOutputs(small, counted, { maxOutputBytes: 1 << 20, leakDetection: false, minGroupSize: 10 })).findings).toEqual([expect.objectContaining({ kind: 'small-group', file: 'outputs/g.csv' })]);
+    expect((await inspectOutputs(small, counted, { maxOutputBytes: 1 << 20, leakDetection: false, minGroupSize: 10 })).findings).toEqual([expect.objectContaining({ kind: 'small-group', file: 'outputs entry #2' })]);
   });
 });
 
