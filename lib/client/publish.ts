@@ -18,10 +18,9 @@ import type { TermsJson, TermsRequest } from './terms';
 import { sealDataKey } from './keys';
 import { chunksOf } from './streams';
 import { storeDocument } from './metadata';
+import { uploadCiphertext } from './upload';
 import { addressOf, callApi, send, signer, type BrowserWallet } from './wallet';
 
-/** Ciphertext per upload request: large enough to keep requests few, small enough to hold in memory. */
-export const PART_BYTES = 8 * 1024 * 1024;
 const MAX_PUBLISH_ATTEMPTS = 5;
 
 export interface BrowserPublishInput {
@@ -49,8 +48,8 @@ export interface BrowserPublishResult {
   txHash: Hex;
 }
 
-/** Encrypts the file in the page and uploads the ciphertext in parts; the data key stays here. */
-export async function encryptAndUpload(file: File, previewRows: number, onBytes: (bytes: number) => void): Promise<UploadedContent & { dataKey: Uint8Array }> {
+/** Encrypts the file in the page and uploads the ciphertext as the wallet's account; the data key stays here. */
+export async function encryptAndUpload(wallet: BrowserWallet, file: File, previewRows: number, onBytes: (bytes: number) => void): Promise<UploadedContent & { dataKey: Uint8Array }> {
   const dataKey = generateDataKey();
   const hash = createSha256();
   const profiler = new FileProfiler(formatOf(file.name), previewRows);
@@ -64,36 +63,16 @@ export async function encryptAndUpload(file: File, previewRows: number, onBytes:
       yield value;
     }
   }
-  const { id } = await callApi<{ id: string }>('/api/uploads', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: ciphertextSize(file.size, DEFAULT_CHUNK_SIZE) }) });
-  try {
-    let part = 0;
-    let pending: Uint8Array[] = [];
-    let pendingBytes = 0;
-    const flush = async () => {
-      await callApi(`/api/uploads/${id}?part=${part++}`, { method: 'PUT', body: new Blob(pending as BlobPart[]) });
-      pending = [];
-      pendingBytes = 0;
-    };
-    for await (const chunk of encryptStream(dataKey, plaintext(), { chunkSize: DEFAULT_CHUNK_SIZE })) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= PART_BYTES) await flush();
-    }
-    if (pendingBytes > 0) await flush();
-    const stored = await callApi<{ cid: string; size: number }>(`/api/uploads/${id}`, { method: 'POST' });
-    return {
-      dataKey,
-      contentCid: stored.cid,
-      contentSize: stored.size,
-      chunkSize: DEFAULT_CHUNK_SIZE,
-      plaintextSha256: toHex(hash.digest()),
-      size: bytes,
-      profile: profiler.profile(),
-    };
-  } catch (error) {
-    await fetch(`/api/uploads/${id}`, { method: 'DELETE' }).catch(() => undefined);
-    throw error;
-  }
+  const stored = await uploadCiphertext(wallet, ciphertextSize(file.size, DEFAULT_CHUNK_SIZE), encryptStream(dataKey, plaintext(), { chunkSize: DEFAULT_CHUNK_SIZE }));
+  return {
+    dataKey,
+    contentCid: stored.cid,
+    contentSize: stored.size,
+    chunkSize: DEFAULT_CHUNK_SIZE,
+    plaintextSha256: toHex(hash.digest()),
+    size: bytes,
+    profile: profiler.profile(),
+  };
 }
 
 function termsFromJson(json: TermsJson): LicenceTerms {
@@ -119,7 +98,7 @@ export async function publishFromBrowser(wallet: BrowserWallet, input: BrowserPu
 
   const total = input.file.size;
   onProgress({ step: 'encrypt', bytes: 0, total });
-  const { dataKey, ...upload } = await encryptAndUpload(input.file, input.previewRows, (bytes) => onProgress({ step: 'encrypt', bytes, total }));
+  const { dataKey, ...upload } = await encryptAndUpload(wallet, input.file, input.previewRows, (bytes) => onProgress({ step: 'encrypt', bytes, total }));
 
   onProgress({ step: 'terms' });
   const termsId = await ensureTerms(wallet, termsFromJson(terms));

@@ -1,14 +1,17 @@
 /**
  * The web server's half of the browser flows, one of each per server process: the content store, the upload
- * sessions feeding it, the key network (for encryption targets and identities, never keys) and the metadata
- * store that checks documents the browser signed. Route handlers stay thin by calling these.
+ * sessions feeding it and the sign-ins they need, the key network (for encryption targets and identities,
+ * never keys) and the metadata store that checks documents the browser signed. Route handlers stay thin by
+ * calling these.
  */
+import type { Address } from 'viem';
 import { openKeyNetwork, type KeyNetwork } from '../access';
 import { connectPublic, readDeployments, type Deployments } from '../chain';
 import { loadConfig } from '../config';
 import { DatagoraError } from '../errors';
 import { openMetadataStore, type MetadataDomain } from '../metadata';
 import { openStore, type ContentStore } from '../storage';
+import { UploadSignIns } from '../storage/upload-signin';
 import { UploadError, UploadSessions } from '../storage/uploads';
 
 /** A promise made once; a failure is forgotten so the next request tries again. */
@@ -22,10 +25,20 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
 }
 
 export const contentStore = once((): Promise<ContentStore> => openStore(loadConfig().storage));
-export const uploadSessions = once(async () => new UploadSessions(await contentStore()));
+export const uploadSessions = once(async () => new UploadSessions(await contentStore(), loadConfig().uploads));
 export const deployments = once(async (): Promise<Deployments> => readDeployments(loadConfig().deploymentsFile));
 export const keyNetwork = once(async (): Promise<KeyNetwork> => openKeyNetwork(loadConfig(), await deployments()));
 export const publicClient = once(async () => connectPublic(loadConfig().chain.rpcUrl, (await deployments()).chainId));
+export const uploadSignIns = once(async () => {
+  const [{ chainId }, client] = await Promise.all([deployments(), publicClient()]);
+  const { siweDomain, web } = loadConfig();
+  return new UploadSignIns({ domain: siweDomain, uri: web.url, chainId, balanceOf: (address) => client.getBalance({ address }) });
+});
+
+/** The account a request to /api/uploads is signed in as (its bearer token); UploadSignInError otherwise. */
+export async function uploadAccount(request: Request): Promise<Address> {
+  return (await uploadSignIns()).holder(request.headers.get('authorization'));
+}
 export const metadataStore = once(async () =>
   openMetadataStore(loadConfig(), { blocks: await contentStore(), publicClient: await publicClient(), deployments: await deployments() }),
 );

@@ -31,6 +31,9 @@ export const envSchema = z
     DATAGORA_KEYNODE_PORT: port.default(7470),
     DATAGORA_LIT_NETWORK: z.enum(['datil-dev', 'datil-test', 'datil']).default('datil-dev'),
     DATAGORA_SIWE_DOMAIN: z.string().min(1).optional(),
+    DATAGORA_UPLOAD_SESSIONS: z.coerce.number().int().min(1).max(1_000).default(4),
+    DATAGORA_UPLOAD_GIB: z.coerce.number().positive().default(16),
+    DATAGORA_UPLOAD_IDLE_SECONDS: z.coerce.number().positive().default(600),
     DATAGORA_WALLETCONNECT_PROJECT_ID: z.preprocess((value) => (value === '' ? undefined : value), z.string().regex(/^[0-9a-f]{32}$/, 'a WalletConnect Cloud project id (32 hex digits)').optional()),
     DATAGORA_COMPUTE: z.enum(['bubblewrap']).default('bubblewrap'),
     DATAGORA_PROVIDER_PORT: port.default(7480),
@@ -127,6 +130,16 @@ export interface IndexerConfig {
   washWindowSeconds: number;
 }
 
+/** Browser uploads to the web app (/api/uploads): what one signed-in account may hold open at once. */
+export interface UploadsConfig {
+  /** Upload sessions an account may have open at once. */
+  sessionsPerAccount: number;
+  /** Bytes an account's open sessions may declare together (the largest single upload too). */
+  bytesPerAccount: number;
+  /** A session with no part for this long is aborted and nothing of it is pinned. */
+  idleMs: number;
+}
+
 export interface Config {
   /** Directory for local state (chain state, deployments, caches); gitignored. */
   home: string;
@@ -142,6 +155,7 @@ export interface Config {
   keyNetwork: KeyNetworkConfig;
   /** Domain that SIWE messages to the key network must name (default: the web app's host:port). */
   siweDomain: string;
+  uploads: UploadsConfig;
   compute: ComputeConfig;
   indexer: IndexerConfig;
 }
@@ -203,6 +217,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           }
         : { adapter: 'lit', network: e.DATAGORA_LIT_NETWORK },
     siweDomain: e.DATAGORA_SIWE_DOMAIN ?? `${host}:${e.DATAGORA_PORT}`,
+    uploads: {
+      sessionsPerAccount: e.DATAGORA_UPLOAD_SESSIONS,
+      bytesPerAccount: Math.floor(e.DATAGORA_UPLOAD_GIB * 1024 ** 3),
+      idleMs: Math.round(e.DATAGORA_UPLOAD_IDLE_SECONDS * 1000),
+    },
     compute: {
       engine: e.DATAGORA_COMPUTE,
       host,

@@ -2,16 +2,20 @@
  * Uploads from browsers, in parts: a browser cannot stream one request body over HTTP/1.1, so the web app's
  * publish wizard sends the ciphertext it encrypts as numbered parts, in order, and each part is piped straight
  * into one streaming IPFS add. Nothing is buffered beyond the part in flight, and the server only ever sees
- * ciphertext. A session that stops receiving parts is aborted, and nothing of it is pinned.
+ * ciphertext. Every session belongs to the signed-in account that opened it (./upload-signin), which may hold
+ * only a few sessions and bytes open at once; a session that stops receiving parts is aborted, and nothing of
+ * it is pinned.
  */
 import { randomUUID } from 'node:crypto';
+import { getAddress, isAddressEqual, type Address } from 'viem';
+import type { UploadsConfig } from '../config';
 import { DatagoraError } from '../errors';
 import type { ContentStore } from './index';
 
 /** An upload request the server refuses: HTTP status, a stable code and words. */
 export class UploadError extends DatagoraError {
   constructor(
-    readonly status: 400 | 404 | 409 | 413 | 502,
+    readonly status: 400 | 401 | 402 | 403 | 404 | 409 | 413 | 429 | 502,
     readonly code: string,
     message: string,
     hint: string,
@@ -19,15 +23,6 @@ export class UploadError extends DatagoraError {
     super(message, hint);
   }
 }
-
-export interface UploadLimits {
-  /** Largest upload accepted, in bytes. */
-  maxBytes: number;
-  /** A session with no part for this long is aborted. */
-  idleMs: number;
-}
-
-export const DEFAULT_UPLOAD_LIMITS: UploadLimits = { maxBytes: 16 * 1024 ** 3, idleMs: 120_000 };
 
 /** A one-slot hand-over between the parts arriving and the IPFS add consuming them: push waits until taken. */
 class Handover implements AsyncIterable<Uint8Array> {
@@ -80,6 +75,7 @@ class Handover implements AsyncIterable<Uint8Array> {
 }
 
 interface Session {
+  owner: Address;
   size: number;
   received: number;
   nextPart: number;
@@ -95,14 +91,25 @@ export class UploadSessions {
 
   constructor(
     private readonly store: ContentStore,
-    private readonly limits: UploadLimits = DEFAULT_UPLOAD_LIMITS,
+    private readonly limits: UploadsConfig,
   ) {}
 
-  /** Opens a session for exactly `size` bytes and starts the IPFS add that its parts feed. */
-  start(size: number): { id: string } {
+  /**
+   * Opens a session of `owner` for exactly `size` bytes and starts the IPFS add that its parts feed. Refused
+   * past the account's open sessions or open bytes: each one holds an add, and its bytes, on the node.
+   */
+  start(owner: Address, size: number): { id: string } {
     if (!Number.isSafeInteger(size) || size <= 0) throw new UploadError(400, 'bad-size', `an upload declares its size in bytes, a positive whole number, not ${size}`, 'send { "size": <bytes> }');
-    if (size > this.limits.maxBytes) {
-      throw new UploadError(413, 'too-large', `the upload is ${size} bytes, over the ${this.limits.maxBytes}-byte limit`, 'publish large files with the CLI (`datagora publish`) or split the dataset');
+    const { sessionsPerAccount, bytesPerAccount } = this.limits;
+    if (size > bytesPerAccount) {
+      throw new UploadError(413, 'too-large', `the upload is ${size} bytes, over the ${bytesPerAccount}-byte limit`, 'publish large files with the CLI (`datagora publish`) or split the dataset');
+    }
+    const open = [...this.sessions.values()].filter((session) => isAddressEqual(session.owner, owner));
+    const idle = `finish or abandon (DELETE) your open uploads, or wait ${this.limits.idleMs / 1000} s for idle ones to be dropped`;
+    if (open.length >= sessionsPerAccount) throw new UploadError(429, 'too-many-uploads', `${owner} already has ${open.length} uploads open, the most an account may`, idle);
+    const openBytes = open.reduce((sum, session) => sum + session.size, 0);
+    if (openBytes + size > bytesPerAccount) {
+      throw new UploadError(429, 'too-many-bytes', `${owner} has uploads of ${openBytes} bytes open: ${size} more would pass the ${bytesPerAccount}-byte limit per account`, idle);
     }
     const id = randomUUID();
     const handover = new Handover();
@@ -110,26 +117,28 @@ export class UploadSessions {
     const added = this.store.add(handover, { signal: abort.signal });
     // A failed add fails the parts still to come; its own rejection is reported by finish().
     added.catch((error: unknown) => handover.fail(error));
-    const session: Session = { size, received: 0, nextPart: 0, busy: false, handover, abort, added, timer: this.idleTimer(id) };
+    const session: Session = { owner: getAddress(owner), size, received: 0, nextPart: 0, busy: false, handover, abort, added, timer: this.idleTimer(id) };
     this.sessions.set(id, session);
     return { id };
   }
 
   private idleTimer(id: string): NodeJS.Timeout {
-    const timer = setTimeout(() => this.abort(id), this.limits.idleMs);
+    const timer = setTimeout(() => this.drop(id), this.limits.idleMs);
     timer.unref();
     return timer;
   }
 
-  private session(id: string): Session {
+  /** The session `id`, which only the account that opened it may use: its id alone is not enough. */
+  private session(owner: Address, id: string): Session {
     const session = this.sessions.get(id);
     if (!session) throw new UploadError(404, 'unknown-upload', `there is no upload ${id} (finished, aborted after ${this.limits.idleMs / 1000} s idle, or never started)`, 'start the upload again');
+    if (!isAddressEqual(session.owner, owner)) throw new UploadError(403, 'not-your-upload', `upload ${id} belongs to another account than ${owner}`, 'send parts with the sign-in of the account that opened the upload');
     return session;
   }
 
   /** Pipes part `part` (0, 1, 2… in order) into the add; resolves once the store has taken all of it. */
-  async append(id: string, part: number, body: AsyncIterable<Uint8Array>): Promise<{ received: number }> {
-    const session = this.session(id);
+  async append(owner: Address, id: string, part: number, body: AsyncIterable<Uint8Array>): Promise<{ received: number }> {
+    const session = this.session(owner, id);
     if (session.busy || part !== session.nextPart) {
       throw new UploadError(409, 'out-of-order', `upload ${id} expects part ${session.nextPart}${session.busy ? ' after the one in flight' : ''}, not part ${part}`, 'send the parts one after another, in order');
     }
@@ -139,13 +148,13 @@ export class UploadSessions {
       for await (const chunk of body) {
         session.received += chunk.length;
         if (session.received > session.size) {
-          this.abort(id);
+          this.drop(id);
           throw new UploadError(413, 'over-declared-size', `upload ${id} sent more than the ${session.size} bytes it declared`, 'declare the exact ciphertext size when starting');
         }
         await session.handover.push(chunk);
       }
     } catch (error) {
-      this.abort(id);
+      this.drop(id);
       if (error instanceof UploadError) throw error;
       throw new UploadError(502, 'storage-failed', `upload ${id} failed: ${error instanceof Error ? error.message : String(error)}`, 'check the IPFS node (/api/health), then upload again');
     }
@@ -156,8 +165,8 @@ export class UploadSessions {
   }
 
   /** Ends the upload once every declared byte arrived; resolves with the pinned file's CID and size. */
-  async finish(id: string): Promise<{ cid: string; size: number }> {
-    const session = this.session(id);
+  async finish(owner: Address, id: string): Promise<{ cid: string; size: number }> {
+    const session = this.session(owner, id);
     if (session.busy) throw new UploadError(409, 'part-in-flight', `upload ${id} is still receiving a part`, 'finish after the last part is acknowledged');
     if (session.received !== session.size) {
       throw new UploadError(409, 'incomplete', `upload ${id} has ${session.received} of its ${session.size} bytes`, 'send the remaining parts before finishing');
@@ -172,8 +181,14 @@ export class UploadSessions {
     }
   }
 
-  /** Drops a session and stops its add; nothing of it stays pinned. */
-  abort(id: string): void {
+  /** Abandons `owner`'s session; nothing of it stays pinned. An upload already gone is not an error. */
+  abort(owner: Address, id: string): void {
+    if (this.sessions.has(id)) this.session(owner, id);
+    this.drop(id);
+  }
+
+  /** Drops a session and stops its add: the node never pins it. */
+  private drop(id: string): void {
     const session = this.sessions.get(id);
     if (!session) return;
     clearTimeout(session.timer);

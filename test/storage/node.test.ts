@@ -222,6 +222,10 @@ describe('the Kubo RPC wire format', () => {
  * errors, and an abandoned upload leaves nothing pinned.
  */
 describe('uploads in parts', () => {
+  /** Anvil's account #1: the sessions here check no sign-in, only that an upload is its opener's. */
+  const owner = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+  const limits = { sessionsPerAccount: 4, bytesPerAccount: 1_000_000_000, idleMs: 60_000 };
+
   async function* chunks(bytes: Uint8Array, size = 65_536): AsyncGenerator<Uint8Array> {
     for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
   }
@@ -239,32 +243,32 @@ describe('uploads in parts', () => {
   it('turns parts sent in order into one pinned file with the CID of a single add', async () => {
     const { size, cid } = KUBO_VECTORS.find((vector) => vector.size === 3_000_000)!;
     const bytes = patternBytes(size);
-    const sessions = new UploadSessions(store);
-    const { id } = sessions.start(size);
+    const sessions = new UploadSessions(store, limits);
+    const { id } = sessions.start(owner, size);
     // Parts of uneven sizes, as the encrypted stream cuts them.
     const cuts = [0, 1_000_003, 2_000_000, size];
     for (let part = 0; part < cuts.length - 1; part++) {
-      expect(await sessions.append(id, part, chunks(bytes.subarray(cuts[part], cuts[part + 1])))).toEqual({ received: cuts[part + 1] });
+      expect(await sessions.append(owner, id, part, chunks(bytes.subarray(cuts[part], cuts[part + 1])))).toEqual({ received: cuts[part + 1] });
     }
-    expect(await sessions.finish(id)).toEqual({ cid, size });
+    expect(await sessions.finish(owner, id)).toEqual({ cid, size });
     expect((await store.stat(cid)).pinned).toBe(true);
     expect(sessions.open).toBe(0);
   });
 
   it('refuses bad sizes, parts out of order, extra bytes, early finishes and unknown sessions', async () => {
-    const sessions = new UploadSessions(store, { maxBytes: 1_000, idleMs: 60_000 });
-    expect((await refusal(() => sessions.start(0))).code).toBe('bad-size');
-    expect((await refusal(() => sessions.start(1_001))).status).toBe(413);
+    const sessions = new UploadSessions(store, { ...limits, bytesPerAccount: 1_000 });
+    expect((await refusal(() => sessions.start(owner, 0))).code).toBe('bad-size');
+    expect((await refusal(() => sessions.start(owner, 1_001))).status).toBe(413);
 
-    const { id } = sessions.start(100);
-    expect((await refusal(sessions.append(id, 1, chunks(patternBytes(10))))).code).toBe('out-of-order');
-    await sessions.append(id, 0, chunks(patternBytes(60)));
-    expect((await refusal(sessions.finish(id))).code).toBe('incomplete');
-    const over = await refusal(sessions.append(id, 1, chunks(patternBytes(50))));
+    const { id } = sessions.start(owner, 100);
+    expect((await refusal(sessions.append(owner, id, 1, chunks(patternBytes(10))))).code).toBe('out-of-order');
+    await sessions.append(owner, id, 0, chunks(patternBytes(60)));
+    expect((await refusal(sessions.finish(owner, id))).code).toBe('incomplete');
+    const over = await refusal(sessions.append(owner, id, 1, chunks(patternBytes(50))));
     expect(over).toMatchObject({ status: 413, code: 'over-declared-size' });
     // The session is gone with its add: nothing more is accepted for it.
-    expect((await refusal(sessions.append(id, 2, chunks(patternBytes(1))))).code).toBe('unknown-upload');
-    expect((await refusal(sessions.finish('no-such-upload'))).status).toBe(404);
+    expect((await refusal(sessions.append(owner, id, 2, chunks(patternBytes(1))))).code).toBe('unknown-upload');
+    expect((await refusal(sessions.finish(owner, 'no-such-upload'))).status).toBe(404);
     expect(sessions.open).toBe(0);
   });
 
@@ -275,13 +279,13 @@ describe('uploads in parts', () => {
       return cids.sort();
     };
     const before = await pins();
-    const sessions = new UploadSessions(store, { maxBytes: 1_000_000, idleMs: 200 });
+    const sessions = new UploadSessions(store, { ...limits, idleMs: 200 });
     const bytes = patternBytes(300_000);
-    const { id } = sessions.start(bytes.length);
-    await sessions.append(id, 0, chunks(bytes.subarray(0, 100_000)));
+    const { id } = sessions.start(owner, bytes.length);
+    await sessions.append(owner, id, 0, chunks(bytes.subarray(0, 100_000)));
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(sessions.open).toBe(0);
-    expect((await refusal(sessions.append(id, 1, chunks(bytes.subarray(100_000))))).code).toBe('unknown-upload');
+    expect((await refusal(sessions.append(owner, id, 1, chunks(bytes.subarray(100_000))))).code).toBe('unknown-upload');
     expect(await pins()).toEqual(before);
   });
 });

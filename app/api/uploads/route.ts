@@ -1,12 +1,17 @@
-import { errorResponse, uploadSessions } from '@/lib/client/services';
+import { errorResponse, uploadAccount, uploadSessions, uploadSignIns } from '@/lib/client/services';
 
 export const dynamic = 'force-dynamic';
 
-/** POST /api/uploads {size}: opens an upload of `size` bytes of ciphertext (lib/storage/uploads.ts). */
+/**
+ * POST /api/uploads {size} with `Authorization: Bearer <token>` (./sign-in): opens an upload of `size` bytes
+ * of ciphertext for the signed-in account, which must hold gas money (lib/storage/uploads.ts).
+ */
 export async function POST(request: Request): Promise<Response> {
   try {
+    const account = await uploadAccount(request);
+    await (await uploadSignIns()).requireFunded(account);
     const body = (await request.json().catch(() => ({}))) as { size?: unknown };
-    return Response.json((await uploadSessions()).start(Number(body.size)), { status: 201 });
+    return Response.json((await uploadSessions()).start(account, Number(body.size)), { status: 201 });
   } catch (error) {
     return errorResponse(error);
   }
