@@ -23,8 +23,8 @@ export interface NodeFailure {
   reason: string;
 }
 
-/** Refusal codes that come from the SIWE sign-in rather than from the access conditions. */
-const SIWE_CODE = /^siwe-/;
+/** Refusal codes that come from the SIWE sign-in or its session rather than from the access conditions. */
+const SIGN_IN_CODE = /^(siwe|session)-/;
 
 /** Enough key nodes refused to release a share that the threshold cannot be met. */
 export class AccessDeniedError extends DatagoraError {
@@ -33,13 +33,20 @@ export class AccessDeniedError extends DatagoraError {
     readonly refusals: NodeFailure[],
   ) {
     const reasons = [...new Set(refusals.map((refusal) => refusal.reason))];
-    const bySiwe = refusals.every((refusal) => SIWE_CODE.test(refusal.code));
+    const bySiwe = refusals.every((refusal) => SIGN_IN_CODE.test(refusal.code));
     super(
       `${refusals.length} key node${refusals.length === 1 ? '' : 's'} refused ${account}: ${reasons.join(' / ')}`,
       bySiwe
-        ? "the sign-in message was refused: check this machine's clock and that DATAGORA_SIWE_DOMAIN matches the key nodes'"
+        ? "the sign-in or its session was refused: check this machine's clock and that DATAGORA_SIWE_DOMAIN matches the key nodes', then open a new session"
         : 'the account must own the dataset or hold an unexpired licence to it: buy (or renew) a licence, then try again',
     );
+  }
+}
+
+/** A key session cannot be used for a request: it does not list the data, or it has expired. */
+export class KeySessionError extends DatagoraError {
+  constructor(problem: string) {
+    super(`key session: ${problem}`, 'open a new session for the datasets to decrypt (one wallet signature covers them all)');
   }
 }
 

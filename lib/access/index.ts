@@ -5,13 +5,14 @@
  * signature shares that combine into the decryption key. Adapters: `local` (Lit-compatible threshold
  * nodes this market runs, local.ts and node.ts) and `lit` (the real Lit network, lit.ts).
  */
-import type { LocalAccount } from 'viem';
 import type { Deployments } from '../chain/deployments';
 import type { Config } from '../config';
 import { assertNetworkShape, readNetworkInfo } from './ceremony';
 import { LitKeyNetwork } from './lit';
 import { LocalKeyNetwork } from './local';
 import type { EncryptionTarget, KeyEnvelope } from './envelope';
+import type { KeyHolder, KeySession } from './session';
+import type { MessageSigner } from './siwe';
 
 export interface KeyNetwork {
   readonly kind: 'local' | 'lit';
@@ -22,8 +23,17 @@ export interface KeyNetwork {
    * network's public key, the identity for `datasetId`'s conditions and the key's hash, and the envelope fields.
    */
   encryptionTarget(datasetId: bigint, dataToEncryptHash: string): Promise<EncryptionTarget>;
-  /** Signs a fresh SIWE message with `account`, asks the nodes for shares, combines t of them and returns the data key. */
-  decryptKey(envelope: KeyEnvelope, account: LocalAccount): Promise<Uint8Array>;
+  /**
+   * Opens a key session: `account` signs one SIWE message listing the envelopes' identities and a fresh
+   * session key, which then signs each share request; the session decrypts those envelopes (and only those)
+   * until it expires.
+   */
+  openSession(account: MessageSigner, envelopes: KeyEnvelope[]): Promise<KeySession>;
+  /**
+   * Recovers the envelope's data key within `holder`'s session (a wallet gets a session for this envelope
+   * alone): asks the nodes for shares, combines t of them and returns the key.
+   */
+  decryptKey(envelope: KeyEnvelope, holder: KeyHolder): Promise<Uint8Array>;
   /** Per-node status, for /api/health. */
   health(): Promise<Record<string, unknown>>;
   close(): Promise<void>;
@@ -46,4 +56,5 @@ export async function openKeyNetwork(config: Config, deployments: Deployments): 
 
 export { canDecryptConditions, type EvmContractConditions } from './conditions';
 export { keyEnvelopeSchema, parseEnvelope, type EncryptionTarget, type KeyEnvelope } from './envelope';
+export type { KeyHolder, KeySession } from './session';
 export * from './errors';

@@ -4,13 +4,13 @@
  * chain. It needs the internet and a chain Lit lists, so only its offline failure is tested here.
  */
 import type { LitNodeClient } from '@lit-protocol/lit-node-client';
-import type { LocalAccount } from 'viem';
 import type { Deployments } from '../chain/deployments';
 import { accessIdentity, canDecryptConditions, litListedChainKey, type LitChainKey } from './conditions';
 import { parseEnvelope, type EncryptionTarget, type KeyEnvelope } from './envelope';
 import { KeyEnvelopeError, LitChainUnsupportedError, LitNetworkUnreachableError } from './errors';
 import type { KeyNetwork } from './index';
-import { createAuthSig } from './siwe';
+import { isKeySession, openKeySession, type KeyHolder, type KeySession } from './session';
+import type { MessageSigner } from './siwe';
 
 export type LitNetworkName = 'datil-dev' | 'datil-test' | 'datil';
 
@@ -74,10 +74,21 @@ export class LitKeyNetwork implements KeyNetwork {
     return { publicKey, identity, envelope: { network: 'lit', dataToEncryptHash: hash, chain: this.chain, evmContractConditions: conditions } };
   }
 
-  async decryptKey(envelope: KeyEnvelope, account: LocalAccount): Promise<Uint8Array> {
-    const { ciphertext, dataToEncryptHash, evmContractConditions } = parseEnvelope(envelope, 'lit');
+  /** The same session as the local network's; Lit's nodes read its wallet authSig, which lists the identities. */
+  async openSession(account: MessageSigner, envelopes: KeyEnvelope[]): Promise<KeySession> {
+    const identities = await Promise.all(
+      envelopes.map((envelope) => {
+        const { evmContractConditions, dataToEncryptHash } = parseEnvelope(envelope, 'lit');
+        return accessIdentity(evmContractConditions, dataToEncryptHash);
+      }),
+    );
     const { siweDomain, siweUri, deployments } = this.options;
-    const authSig = await createAuthSig(account, { domain: siweDomain, uri: siweUri, chainId: deployments.chainId });
+    return openKeySession(account, { domain: siweDomain, uri: siweUri, chainId: deployments.chainId }, identities);
+  }
+
+  async decryptKey(envelope: KeyEnvelope, holder: KeyHolder): Promise<Uint8Array> {
+    const { ciphertext, dataToEncryptHash, evmContractConditions } = parseEnvelope(envelope, 'lit');
+    const { authSig } = isKeySession(holder) ? holder : await this.openSession(holder, [envelope]);
     const { decryptedData } = await this.client.decrypt({ ciphertext, dataToEncryptHash, evmContractConditions, chain: this.chain, authSig });
     return decryptedData;
   }

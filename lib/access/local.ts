@@ -1,10 +1,10 @@
 /**
  * Client of the local Lit-compatible key network. Encrypting needs only the network's public key; decrypting
- * signs one SIWE message, asks every node for its share in parallel, keeps the first `threshold` shares that
- * verify against their node's share key, and lets Lit's crypto package combine them and open the envelope.
+ * opens a key session (one wallet signature for any number of envelopes, lib/access/session.ts), asks every
+ * node for its share in parallel, keeps the first `threshold` shares that verify against their node's share
+ * key, and lets Lit's crypto package combine them and open the envelope.
  */
 import { encrypt, verifyAndDecryptWithSignatureShares } from '@lit-protocol/crypto';
-import type { LocalAccount } from 'viem';
 import type { Deployments } from '../chain/deployments';
 import type { PublicKey } from '@chainsafe/blst';
 import { publicKeyFromHex, shareX, verifyShare, type BlsSignatureShare } from './bls';
@@ -13,9 +13,9 @@ import { accessIdentity, canDecryptConditions, dataToEncryptHash, litChainKey } 
 import { parseEnvelope, type EncryptionTarget, type KeyEnvelope } from './envelope';
 import { DecryptionFailedError, KeyCeremonyError, KeyEnvelopeError } from './errors';
 import type { KeyNetwork } from './index';
-import { HEALTH_PATH, type ShareRequest } from './protocol';
-import { collectShares } from './shares';
-import { createAuthSig, type AuthSig } from './siwe';
+import { HEALTH_PATH } from './protocol';
+import { isKeySession, openKeySession, requestShares, type KeyHolder, type KeySession } from './session';
+import type { MessageSigner } from './siwe';
 
 export interface LocalKeyNetworkOptions {
   /** Node i's URL at position i. */
@@ -38,6 +38,8 @@ export interface GatheredShares {
 const DATA_KEY_BYTES = 32;
 const REQUEST_TIMEOUT_MS = 10_000;
 const HEALTH_TIMEOUT_MS = 3_000;
+
+const envelopeIdentity = (envelope: KeyEnvelope) => accessIdentity(envelope.evmContractConditions, envelope.dataToEncryptHash);
 
 const describe = (error: unknown) => (error instanceof Error ? ((error.cause instanceof Error && error.cause.message) || error.message) : String(error));
 
@@ -71,39 +73,37 @@ export class LocalKeyNetwork implements KeyNetwork {
     return { publicKey: this.options.info.publicKey, identity, envelope };
   }
 
-  async decryptKey(envelope: KeyEnvelope, account: LocalAccount): Promise<Uint8Array> {
-    const checked = parseEnvelope(envelope, 'local');
-    return this.openWithShares(checked, await this.gatherShares(checked, await this.signIn(account)));
+  /** One wallet signature of `account` opening a session for `envelopes` (this network's domain and chain). */
+  async openSession(account: MessageSigner, envelopes: KeyEnvelope[]): Promise<KeySession> {
+    const identities = await Promise.all(envelopes.map((envelope) => envelopeIdentity(parseEnvelope(envelope, 'local'))));
+    const { deployments, siweDomain, siweUri } = this.options;
+    return openKeySession(account, { domain: siweDomain, uri: siweUri, chainId: deployments.chainId }, identities);
   }
 
-  /** A fresh single-use SIWE sign-in of `account` for this network's domain and chain. */
-  signIn(account: LocalAccount): Promise<AuthSig> {
-    const { deployments, siweDomain, siweUri } = this.options;
-    return createAuthSig(account, { domain: siweDomain, uri: siweUri, chainId: deployments.chainId });
+  async decryptKey(envelope: KeyEnvelope, holder: KeyHolder): Promise<Uint8Array> {
+    const checked = parseEnvelope(envelope, 'local');
+    const session = isKeySession(holder) ? holder : await this.openSession(holder, [checked]);
+    return this.openWithShares(checked, await this.gatherShares(checked, session));
   }
 
   /**
-   * Asks every node for its share of the envelope's identity with `authSig`, and settles with the first
+   * Asks every node for its share of the envelope's identity within `session`, and settles with the first
    * `threshold` shares that verify against their node's share key (lib/access/shares.ts).
    */
-  async gatherShares(envelope: KeyEnvelope, authSig: AuthSig): Promise<GatheredShares> {
-    const identity = await accessIdentity(envelope.evmContractConditions, envelope.dataToEncryptHash);
-    const request: ShareRequest = { authSig, evmContractConditions: envelope.evmContractConditions, dataToEncryptHash: envelope.dataToEncryptHash, chain: envelope.chain };
+  async gatherShares(envelope: KeyEnvelope, session: KeySession): Promise<GatheredShares> {
+    const identity = await envelopeIdentity(envelope);
     const message = new TextEncoder().encode(identity);
-    const shares = await collectShares(
-      {
-        urls: this.options.urls,
-        threshold: this.options.info.threshold,
-        timeoutMs: this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
-        accept: (share, index) => {
-          const shareKey = this.shareKeys[index];
-          return shareKey !== undefined && verifyShare(share, shareX(index), shareKey, message);
-        },
+    const nodes = {
+      urls: this.options.urls,
+      threshold: this.options.info.threshold,
+      publicKey: this.options.info.publicKey,
+      timeoutMs: this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      accept: (share: BlsSignatureShare, index: number) => {
+        const shareKey = this.shareKeys[index];
+        return shareKey !== undefined && verifyShare(share, shareX(index), shareKey, message);
       },
-      request,
-      identity,
-    );
-    return { identity, shares };
+    };
+    return { identity, shares: await requestShares(nodes, session, envelope, identity) };
   }
 
   /** Combines the shares with Lit's crypto package and opens the envelope; throws DecryptionFailedError if it does not open. */

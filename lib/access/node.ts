@@ -1,8 +1,10 @@
 /**
  * A key node of the local network: an HTTP service holding one Shamir share of the network's BLS key. It
- * releases a signature share of a key's identity only to a requester who signed in with SIWE and for whom
- * the node itself finds the access conditions true on its chain. Signing uses blst (well under a
- * millisecond), so concurrent requests never queue behind crypto.
+ * releases a signature share of a key's identity only within a key session (lib/access/session.ts) whose
+ * SIWE sign-in lists that identity, for a request signed for this node and never seen before, and only if
+ * the node itself finds the access conditions true on its chain for the signed-in account. The wallet's
+ * signature is checked once per session; per request the node spends well under a millisecond on crypto
+ * (Ed25519 through node:crypto, BLS through blst), so concurrent requests never queue behind it.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,9 +17,10 @@ import { readNetworkInfo, readNodeShare, nodeDir } from './ceremony';
 import { accessIdentity, conditionChains, litChainKey, parseConditions } from './conditions';
 import { KeyRequestRejected } from './errors';
 import { evaluateConditions } from './evaluate';
+import { SessionVerifier } from './node-session';
 import { NonceStore } from './nonces';
 import { ENCRYPTION_SIGN_PATH, HEALTH_PATH, shareRequestSchema, type ShareResponse } from './protocol';
-import { verifyAuthSig } from './siwe';
+import { PhaseTimings, type Lap } from './timings';
 
 export interface KeyNodeOptions {
   /** Which share this node holds (0..n − 1). */
@@ -52,9 +55,11 @@ export async function startKeyNode(options: KeyNodeOptions): Promise<KeyNode> {
   const client = await connectPublic(options.rpcUrl, chainId);
   await assertPortFree(options.host, options.port, 'DATAGORA_KEYNODE_PORT', `key node ${index}`);
   const nonces = new NonceStore(path.join(nodeDir(dir, index), 'nonces.log'));
+  const sessions = new SessionVerifier({ node: index, network: info.publicKey }, { domain: siweDomain, chainId });
+  const timings = new PhaseTimings();
   const log = options.log ?? (() => undefined);
 
-  async function releaseShare(body: unknown): Promise<ShareResponse> {
+  async function releaseShare(body: unknown, lap: Lap): Promise<ShareResponse> {
     const parsed = shareRequestSchema.safeParse(body);
     if (!parsed.success) {
       throw new KeyRequestRejected(400, 'malformed-request', parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
@@ -65,23 +70,26 @@ export async function startKeyNode(options: KeyNodeOptions): Promise<KeyNode> {
     for (const chain of new Set([request.chain, ...conditionChains(checked.conditions)])) {
       if (chain !== chainKey) throw new KeyRequestRejected(400, 'unsupported-chain', `this key network evaluates conditions on ${chainKey} (chain ${chainId}) only, not ${chain}`);
     }
-    const signIn = await verifyAuthSig(request.authSig, { domain: siweDomain, chainId });
-    if (!nonces.claim(`${signIn.address}:${signIn.nonce}`, signIn.expiresAt)) {
-      throw new KeyRequestRejected(403, 'siwe-replayed', `this sign-in (nonce ${signIn.nonce}) was already used: sign a fresh one`);
-    }
-    const evaluation = await evaluateConditions(checked.conditions, { client, userAddress: signIn.address });
-    if (!evaluation.granted) throw new KeyRequestRejected(403, 'conditions-not-met', `${signIn.address} may not decrypt: ${evaluation.reason}`);
     const identity = await accessIdentity(checked.conditions, request.dataToEncryptHash);
-    return {
-      signatureShare: signShare(share.secretKey, share.x, new TextEncoder().encode(identity)),
-      shareIndex: index,
-      curveType: 'BLS',
-      dataSigned: identity,
-    };
+    lap('parse');
+    const { session, fresh } = await sessions.session(request.authSig);
+    if (fresh) lap('wallet');
+    sessions.checkRequest(session, identity, request.sessionSig);
+    // Claimed only once the session key's signature holds: strangers cannot fill the store.
+    if (!nonces.claim(`${session.sessionKey}:${request.sessionSig.nonce}`, session.expiresAt)) {
+      throw new KeyRequestRejected(403, 'session-replayed', `this request (nonce ${request.sessionSig.nonce}) was already answered: sign a fresh one with the session key`);
+    }
+    lap('session');
+    const evaluation = await evaluateConditions(checked.conditions, { client, userAddress: session.address });
+    lap('conditions');
+    if (!evaluation.granted) throw new KeyRequestRejected(403, 'conditions-not-met', `${session.address} may not decrypt: ${evaluation.reason}`);
+    const signatureShare = signShare(share.secretKey, share.x, new TextEncoder().encode(identity));
+    lap('sign');
+    return { signatureShare, shareIndex: index, curveType: 'BLS', dataSigned: identity };
   }
 
   async function health(): Promise<{ status: number; body: Record<string, unknown> }> {
-    const body = { index, threshold: info.threshold, nodes: info.nodes, publicKey: info.publicKey, chainId, chain: chainKey };
+    const body = { index, threshold: info.threshold, nodes: info.nodes, publicKey: info.publicKey, chainId, chain: chainKey, timings };
     try {
       return { status: 200, body: { ok: true, ...body, blockNumber: Number(await client.getBlockNumber()) } };
     } catch (error) {
@@ -98,7 +106,11 @@ export async function startKeyNode(options: KeyNodeOptions): Promise<KeyNode> {
         return send(response, status, body);
       }
       if (route !== `POST ${ENCRYPTION_SIGN_PATH}`) return send(response, 404, { error: 'not-found', reason: `no route ${route}` });
-      send(response, 200, await releaseShare(await readJson(request, MAX_BODY_BYTES, (problem, message) => new KeyRequestRejected(400, problem, message))));
+      const lap = timings.stopwatch();
+      const body = await readJson(request, MAX_BODY_BYTES, (problem, message) => new KeyRequestRejected(400, problem, message));
+      lap('read');
+      send(response, 200, await releaseShare(body, lap));
+      lap('reply');
     };
     handle().catch((error: unknown) => {
       if (error instanceof KeyRequestRejected) {

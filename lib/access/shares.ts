@@ -1,7 +1,8 @@
 /**
  * Gathering signature shares from key nodes, for any client (Node or the browser): one request per node in
- * parallel, settled with the first `threshold` shares that pass `accept`, or as soon as the nodes left cannot
- * make up the threshold. No Node-only imports: the web app's pages run this too.
+ * parallel (each signed for its node, lib/access/session.ts), settled with the first `threshold` shares that
+ * pass `accept`, or as soon as the nodes left cannot make up the threshold. No Node-only imports: the web
+ * app's pages run this too.
  */
 import type { BlsSignatureShare } from './bls';
 import { AccessDeniedError, KeyNetworkUnavailableError, type NodeFailure } from './errors';
@@ -25,15 +26,15 @@ type NodeOutcome = { share: BlsSignatureShare } | { failure: NodeFailure };
 const describe = (error: unknown) => (error instanceof Error ? ((error.cause instanceof Error && error.cause.message) || error.message) : String(error));
 
 /**
- * Asks every node for its share of `identity` with `request`. Throws AccessDeniedError when nodes refuse and
+ * Asks node i for its share of `identity` with `requests[i]`. Throws AccessDeniedError when nodes refuse and
  * none releases a share, KeyNetworkUnavailableError when too few answer.
  */
-export function collectShares(source: ShareSource, request: ShareRequest, identity: string): Promise<BlsSignatureShare[]> {
-  const body = JSON.stringify(request);
+export function collectShares(source: ShareSource, requests: ShareRequest[], identity: string): Promise<BlsSignatureShare[]> {
   const ask = async (url: string, index: number, signal: AbortSignal): Promise<NodeOutcome> => {
     const fail = (status: number, code: string, reason: string): NodeOutcome => ({ failure: { url, status, code, reason } });
     let response: Response;
     try {
+      const body = JSON.stringify(requests[index]);
       response = await fetch(`${url}${ENCRYPTION_SIGN_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal });
     } catch (error) {
       return fail(0, 'unreachable', signal.aborted ? 'no answer in time' : describe(error));
@@ -77,7 +78,7 @@ export function collectShares(source: ShareSource, request: ShareRequest, identi
           cancel.abort();
           // Nodes refusing while none grants means the account may not decrypt; otherwise nodes are missing.
           const refusals = failures.filter((failure) => failure.status === 403);
-          reject(shares.length === 0 && refusals.length > 0 ? new AccessDeniedError(request.authSig.address, refusals) : new KeyNetworkUnavailableError(shares.length, source.threshold, failures));
+          reject(shares.length === 0 && refusals.length > 0 ? new AccessDeniedError(requests[0]?.authSig.address ?? 'the account', refusals) : new KeyNetworkUnavailableError(shares.length, source.threshold, failures));
         }
       });
     }

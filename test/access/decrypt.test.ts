@@ -31,7 +31,7 @@ beforeAll(async () => {
 
 afterAll(() => fixture?.stop());
 
-/** The local client, for the phases of a decryption (sign in, gather shares, open with them). */
+/** The local client, for the phases of a decryption (open a session, gather shares, open with them). */
 const localKeys = () => fixture.keys as LocalKeyNetwork;
 
 describe('the local key network', () => {
@@ -93,8 +93,8 @@ describe('the local key network', () => {
     const otherKey = Uint8Array.from(randomBytes(32));
     const otherEnvelope = await fixture.keys.encryptKey(otherKey, other);
     // The buyer legitimately gets shares for dataset A …
-    const forA = await localKeys().gatherShares(envelope, await localKeys().signIn(devAccount(BUYER)));
-    const forB = await localKeys().gatherShares(otherEnvelope, await localKeys().signIn(devAccount(OWNER)));
+    const forA = await localKeys().gatherShares(envelope, await localKeys().openSession(devAccount(BUYER), [envelope]));
+    const forB = await localKeys().gatherShares(otherEnvelope, await localKeys().openSession(devAccount(OWNER), [otherEnvelope]));
     const forBIdentity = new TextEncoder().encode(forB.identity);
     const { publicKey } = fixture.info;
     // … which open neither B's ciphertext under B's identity, nor under A's. (Lit's wasm rejects with strings.)

@@ -85,24 +85,27 @@ export async function startKeyNetworkFixture(options: { nodes?: number; threshol
       keys,
       urls,
       async publish(owner, overrides = {}) {
-        const expectedId = await market.publicClient.readContract({ address: datasetRegistry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
+        const wallet = market.wallet(owner);
+        const reservation = await mined(await wallet.writeContract({ address: datasetRegistry, abi: datasetRegistryAbi, functionName: 'reserveDatasetId' }));
+        const [reserved] = parseEventLogs({ abi: datasetRegistryAbi, logs: reservation.logs, eventName: 'DatasetIdReserved' });
+        if (!reserved) throw new Error('DatasetIdReserved missing');
+        const { datasetId } = reserved.args;
         const terms = licenceTerms({ currency: market.deployments.stablecoin.address, ...overrides });
-        const receipt = await mined(
-          await market.wallet(owner).writeContract({
+        await mined(
+          await wallet.writeContract({
             address: datasetRegistry,
             abi: datasetRegistryAbi,
             functionName: 'publishWithTerms',
-            args: [metadataPointer(`access-${expectedId}`), terms, expectedId],
+            args: [metadataPointer(`access-${datasetId}`), terms, datasetId],
           }),
         );
-        const [published] = parseEventLogs({ abi: datasetRegistryAbi, logs: receipt.logs, eventName: 'DatasetPublished' });
-        if (published?.args.datasetId !== expectedId) throw new Error('DatasetPublished missing or for another id');
-        return expectedId;
+        return datasetId;
       },
       async buy(buyer, datasetId) {
         const wallet = market.wallet(buyer);
+        const { termsId } = await market.publicClient.readContract({ address: datasetRegistry, abi: datasetRegistryAbi, functionName: 'getDataset', args: [datasetId] });
         await mined(await wallet.writeContract({ address: market.deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'approve', args: [marketplace, maxUint256] }));
-        await mined(await wallet.writeContract({ address: marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [datasetId, maxUint256] }));
+        await mined(await wallet.writeContract({ address: marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [datasetId, termsId, maxUint256] }));
       },
       async stopNode(index) {
         await running.get(index)?.stop();

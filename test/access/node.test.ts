@@ -1,12 +1,15 @@
 /**
- * Key nodes over HTTP, as any Lit-style client would meet them: the SIWE checks (single use even across a
- * restart, expiry, domain, chain, signer), the conditions they evaluate themselves, and malformed requests.
+ * Key nodes over HTTP, as any Lit-style client would meet them: the SIWE checks of a session's sign-in
+ * (expiry, domain, chain, signer, session key), each request answered once even across a restart, the
+ * conditions they evaluate themselves, and malformed requests. (test/security/key-signin.test.ts attacks the
+ * binding of sign-ins and requests to identities and nodes.)
  */
 import { randomBytes } from 'node:crypto';
 import { canDecryptConditions, type EvmContractConditions, type KeyEnvelope } from '@/lib/access';
+import { accessIdentity } from '@/lib/access/conditions';
 import { ENCRYPTION_SIGN_PATH, type ShareRequest } from '@/lib/access/protocol';
-import type { LocalAccount } from 'viem';
-import { createAuthSig, type AuthSig, type SignInOptions } from '@/lib/access/siwe';
+import { openKeySession, signShareRequest, type KeySession } from '@/lib/access/session';
+import { createAuthSig, type MessageSigner, type SignInOptions } from '@/lib/access/siwe';
 import { devAccount } from '@/lib/chain';
 import { startKeyNetworkFixture, type KeyNetworkFixture } from './fixture';
 
@@ -28,13 +31,29 @@ beforeAll(async () => {
 
 afterAll(() => fixture?.stop());
 
-/** A fresh sign-in of `account` (a dev account's index), valid for this network unless `overrides` say otherwise. */
-function signIn(account: number | LocalAccount, overrides: Partial<SignInOptions> = {}): Promise<AuthSig> {
-  return createAuthSig(typeof account === 'number' ? devAccount(account) : account, { domain: fixture.config.siweDomain, uri: fixture.config.web.url, chainId: fixture.market.deployments.chainId, ...overrides });
+/** Sign-in options valid for this network unless `overrides` say otherwise. */
+const signInOptions = (overrides: Partial<SignInOptions> = {}): SignInOptions => ({
+  domain: fixture.config.siweDomain,
+  uri: fixture.config.web.url,
+  chainId: fixture.market.deployments.chainId,
+  ...overrides,
+});
+
+const identityOf = (conditions: EvmContractConditions) => accessIdentity(conditions, envelope.dataToEncryptHash);
+
+/** A fresh session of `account` (a dev account's index) for the envelope's data under `conditions`. */
+async function openSession(account: number | MessageSigner, conditions = envelope.evmContractConditions, overrides: Partial<SignInOptions> = {}): Promise<KeySession> {
+  return openKeySession(typeof account === 'number' ? devAccount(account) : account, signInOptions(overrides), [await identityOf(conditions)]);
 }
 
-function shareRequest(authSig: AuthSig, evmContractConditions: EvmContractConditions = envelope.evmContractConditions): ShareRequest {
-  return { authSig, evmContractConditions, dataToEncryptHash: envelope.dataToEncryptHash, chain: envelope.chain };
+/** `session`'s request for node `node`'s share of the envelope's data under `conditions`. */
+async function shareRequest(session: KeySession, node = 0, conditions = envelope.evmContractConditions): Promise<ShareRequest> {
+  return signShareRequest(session, { node, network: fixture.info.publicKey }, { ...envelope, evmContractConditions: conditions }, await identityOf(conditions));
+}
+
+/** A fresh session's request to node 0. */
+async function freshRequest(account: number | MessageSigner, overrides: Partial<SignInOptions> = {}, conditions = envelope.evmContractConditions): Promise<ShareRequest> {
+  return shareRequest(await openSession(account, conditions, overrides), 0, conditions);
 }
 
 /** POSTs `body` (JSON unless a string) to node `index`'s share endpoint. */
@@ -61,50 +80,55 @@ describe('a key node', () => {
         chainId: fixture.market.deployments.chainId,
         chain: 'yellowstone',
         blockNumber: expect.any(Number),
+        timings: expect.objectContaining({ wallet: { count: expect.any(Number), ms: expect.any(Number) }, sign: { count: expect.any(Number), ms: expect.any(Number) } }),
       });
     }
   });
 
   it('releases a share to a licence holder, and every node refuses a stranger with the reason', async () => {
-    const granted = await askNode(0, shareRequest(await signIn(BUYER)));
+    const granted = await askNode(0, await freshRequest(BUYER));
     expect(granted.status).toBe(200);
     expect(granted.json).toMatchObject({ shareIndex: 0, curveType: 'BLS', dataSigned: expect.stringMatching(/^lit-accesscontrolcondition:\/\/[0-9a-f]{64}\/[0-9a-f]{64}$/) });
 
-    const authSig = await signIn(STRANGER);
+    const session = await openSession(STRANGER);
     for (const index of [0, 1, 2]) {
-      const refused = await askNode(index, shareRequest(authSig));
+      const refused = await askNode(index, await shareRequest(session, index));
       expect(refused.status).toBe(403);
       expect(refused.json.error).toBe('conditions-not-met');
       expect(refused.json.reason).toMatch(new RegExp(`^${devAccount(STRANGER).address} may not decrypt: canDecrypt\\(\\d+, ${devAccount(STRANGER).address}\\) at 0x[0-9a-fA-F]{40} returned false`));
     }
   });
 
-  it('accepts a signed message once per node, even across a restart', async () => {
-    const request = shareRequest(await signIn(BUYER));
+  it('answers a request once, even across a restart, and the session’s fresh requests after it', async () => {
+    const session = await openSession(BUYER);
+    const request = await shareRequest(session);
     expect((await askNode(0, request)).status).toBe(200);
-    expect(await askNode(0, request)).toMatchObject({ status: 403, json: { error: 'siwe-replayed' } });
-    // Each node keeps its own record: the client sends the same message to all of them.
-    expect((await askNode(1, request)).status).toBe(200);
+    expect(await askNode(0, request)).toMatchObject({ status: 403, json: { error: 'session-replayed' } });
+    expect((await askNode(0, await shareRequest(session))).status).toBe(200);
 
     await fixture.stopNode(0);
     await fixture.startNode(0);
-    expect(await askNode(0, request)).toMatchObject({ status: 403, json: { error: 'siwe-replayed' } });
+    expect(await askNode(0, request)).toMatchObject({ status: 403, json: { error: 'session-replayed' } });
+    expect((await askNode(0, await shareRequest(session))).status).toBe(200);
   });
 
-  it('refuses sign-ins that are expired, too long-lived, for another domain or chain, or signed by someone else', async () => {
-    const expired = await signIn(BUYER, { issuedAt: new Date(Date.now() - 10 * 60_000), lifetimeMs: 5 * 60_000 });
-    expect(await askNode(0, shareRequest(expired))).toMatchObject({ status: 403, json: { error: 'siwe-expired' } });
-    const tooLong = await signIn(BUYER, { lifetimeMs: 60 * 60_000 });
-    expect(await askNode(0, shareRequest(tooLong))).toMatchObject({ status: 403, json: { error: 'siwe-expiry-too-far' } });
-    const elsewhere = await signIn(BUYER, { domain: 'phishing.example' });
-    expect(await askNode(0, shareRequest(elsewhere))).toMatchObject({ status: 403, json: { error: 'siwe-wrong-domain', reason: expect.stringContaining('phishing.example') } });
-    const otherChain = await signIn(BUYER, { chainId: 1 });
-    expect(await askNode(0, shareRequest(otherChain))).toMatchObject({ status: 403, json: { error: 'siwe-wrong-chain' } });
+  it('refuses sign-ins that are expired, too long-lived, for another domain or chain, signed by someone else or naming no session key', async () => {
+    const expired = await freshRequest(BUYER, { issuedAt: new Date(Date.now() - 10 * 60_000), lifetimeMs: 5 * 60_000 });
+    expect(await askNode(0, expired)).toMatchObject({ status: 403, json: { error: 'siwe-expired' } });
+    const tooLong = await freshRequest(BUYER, { lifetimeMs: 60 * 60_000 });
+    expect(await askNode(0, tooLong)).toMatchObject({ status: 403, json: { error: 'siwe-expiry-too-far' } });
+    const elsewhere = await freshRequest(BUYER, { domain: 'phishing.example' });
+    expect(await askNode(0, elsewhere)).toMatchObject({ status: 403, json: { error: 'siwe-wrong-domain', reason: expect.stringContaining('phishing.example') } });
+    const otherChain = await freshRequest(BUYER, { chainId: 1 });
+    expect(await askNode(0, otherChain)).toMatchObject({ status: 403, json: { error: 'siwe-wrong-chain' } });
     // The stranger signs a message naming the buyer's address.
     const impostor = { ...devAccount(STRANGER), address: devAccount(BUYER).address };
-    const forged = await signIn(impostor);
-    expect(forged.signedMessage).toContain(devAccount(BUYER).address);
-    expect(await askNode(0, shareRequest(forged))).toMatchObject({ status: 403, json: { error: 'siwe-bad-signature' } });
+    const forged = await freshRequest(impostor);
+    expect(forged.authSig.signedMessage).toContain(devAccount(BUYER).address);
+    expect(await askNode(0, forged)).toMatchObject({ status: 403, json: { error: 'siwe-bad-signature' } });
+    // A plain sign-in listing the identity but no session key.
+    const keyless = { ...(await freshRequest(BUYER)), authSig: await createAuthSig(devAccount(BUYER), signInOptions(), [await identityOf(envelope.evmContractConditions)]) };
+    expect(await askNode(0, keyless)).toMatchObject({ status: 403, json: { error: 'siwe-no-session-key' } });
   });
 
   it('evaluates and/or conditions itself, left to right', async () => {
@@ -112,17 +136,18 @@ describe('a key node', () => {
     const [theirs] = canDecryptConditions(fixture.market.deployments, other);
     if (!mine || !theirs) throw new Error('expected one condition each');
     // The buyer holds a licence to the envelope's dataset, not to `other`.
-    expect((await askNode(0, shareRequest(await signIn(BUYER), [theirs, { operator: 'or' }, mine]))).status).toBe(200);
-    expect(await askNode(0, shareRequest(await signIn(BUYER), [mine, { operator: 'and' }, theirs]))).toMatchObject({ status: 403, json: { error: 'conditions-not-met' } });
-    expect(await askNode(0, shareRequest(await signIn(BUYER), [mine, theirs]))).toMatchObject({ status: 400, json: { error: 'unsupported-condition' } });
+    expect((await askNode(0, await freshRequest(BUYER, {}, [theirs, { operator: 'or' }, mine]))).status).toBe(200);
+    expect(await askNode(0, await freshRequest(BUYER, {}, [mine, { operator: 'and' }, theirs]))).toMatchObject({ status: 403, json: { error: 'conditions-not-met' } });
+    expect(await askNode(0, await freshRequest(BUYER, {}, [mine, theirs]))).toMatchObject({ status: 400, json: { error: 'unsupported-condition' } });
   });
 
   it('answers malformed requests and conditions for other chains with 400', async () => {
-    const authSig = await signIn(BUYER);
+    const request = await freshRequest(BUYER);
     expect(await askNode(0, '{not json')).toMatchObject({ status: 400, json: { error: 'malformed-json' } });
-    expect(await askNode(0, { authSig })).toMatchObject({ status: 400, json: { error: 'malformed-request' } });
+    expect(await askNode(0, { authSig: request.authSig })).toMatchObject({ status: 400, json: { error: 'malformed-request' } });
+    expect(await askNode(0, { ...request, sessionSig: undefined })).toMatchObject({ status: 400, json: { error: 'malformed-request', reason: expect.stringContaining('sessionSig') } });
     const [condition] = envelope.evmContractConditions;
-    const onChain = (chain: string) => ({ ...shareRequest(authSig), evmContractConditions: [{ ...condition, chain }] });
+    const onChain = (chain: string) => ({ ...request, evmContractConditions: [{ ...condition, chain }] });
     expect(await askNode(0, onChain('anvil'))).toMatchObject({ status: 400, json: { error: 'invalid-conditions' } });
     expect(await askNode(0, onChain('ethereum'))).toMatchObject({ status: 400, json: { error: 'unsupported-chain' } });
   });
