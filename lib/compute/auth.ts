@@ -1,7 +1,8 @@
 /**
- * Sign-in of a job's buyer at a provider node: a short-lived SIWE message naming the node's host as domain and
- * the job (and, when submitting, the public key results are encrypted to) as resources, signed by the buyer.
- * Sent as `Authorization: SIWE <base64url JSON {message, signature}>`.
+ * Sign-in at a provider node for one job: a short-lived SIWE message naming the node's host as domain and the
+ * job (and, when submitting, the public key results are encrypted to) as resources, signed by the job's buyer —
+ * or by its dataset's owner, who may read the job's report and log. Sent as
+ * `Authorization: SIWE <base64url JSON {message, signature}>`.
  */
 import type { Address, Hex } from 'viem';
 import { createSiweMessage, generateSiweNonce, parseSiweMessage } from 'viem/siwe';
@@ -90,7 +91,7 @@ export interface JobSignIn {
  */
 export async function verifyJobAuthorization(header: string | undefined, expected: { host: string; chainId: number; jobId: bigint }): Promise<JobSignIn> {
   const match = header?.match(/^SIWE ([A-Za-z0-9_-]+)$/);
-  if (!match) throw new ProviderRequestError(401, 'auth-missing', 'this request needs `Authorization: SIWE <token>` signed by the job’s buyer', 'use the datagora CLI or SDK, which signs requests');
+  if (!match) throw new ProviderRequestError(401, 'auth-missing', 'this request needs `Authorization: SIWE <token>` signed by the job’s buyer (or, for its report and log, its dataset’s owner)', 'use the datagora CLI or SDK, which signs requests');
   let body: { message?: unknown; signature?: unknown };
   try {
     body = JSON.parse(Buffer.from(match[1]!, 'base64url').toString('utf8'));

@@ -10,7 +10,7 @@ import { computeMarketAbi, datasetRegistryAbi, mockStablecoinAbi } from '../cont
 import { DatagoraError } from '../errors';
 import { DatasetNotFoundError, InsufficientFundsError, type Market } from '../market';
 import { jobAuthorization, providerRequest, ProviderRequestError } from './auth';
-import { FINAL_STATUSES, type JobView } from './jobs';
+import { FINAL_STATUSES, type JobReport, type JobView, type PublicJobView } from './jobs';
 import { parseSignedReceipt, ReceiptError, verifyReceiptOnChain, type SignedReceipt } from './receipt';
 import { JobStatus, type Environment, type Job } from './result';
 import { describeFiles, fetchResults, filesHash, generateResultKeyPair, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from './results';
@@ -165,16 +165,41 @@ export class ComputeClient {
     return provider.endpoint;
   }
 
-  /** The job's status at its node. */
-  async status(jobId: bigint): Promise<JobView> {
-    return this.call(await this.endpointOf(jobId), jobId, `/api/v1/jobs/${jobId}`, { auth: false });
+  /** The job's report (the guard's findings, how the run ended), signed in as its buyer or its dataset's owner. */
+  async report(jobId: bigint): Promise<JobReport> {
+    return this.call(await this.endpointOf(jobId), jobId, `/api/v1/jobs/${jobId}/report`);
   }
 
-  /** Follows the job's status by Server-Sent Events until it is final; returns the final status. */
-  async follow(jobId: bigint, onStatus?: (view: JobView) => void, signal?: AbortSignal): Promise<JobView> {
+  /** The node's log of the job, signed in as its buyer or its dataset's owner. */
+  async logs(jobId: bigint): Promise<{ jobId: string; lines: string[]; algorithmLogs: string }> {
+    return this.call(await this.endpointOf(jobId), jobId, `/api/v1/jobs/${jobId}/logs`);
+  }
+
+  /** The report when this account may read it (the job's buyer or its dataset's owner), else undefined. */
+  private async reportIfAllowed(endpoint: string, jobId: bigint): Promise<JobReport | undefined> {
+    if (!this.market.account) return undefined;
+    try {
+      return await this.call<JobReport>(endpoint, jobId, `/api/v1/jobs/${jobId}/report`);
+    } catch (error) {
+      if (error instanceof ProviderRequestError && error.status === 403) return undefined;
+      throw error;
+    }
+  }
+
+  /** The job's status at its node: its report for its buyer and its dataset's owner, the public view (counts) for others. */
+  async status(jobId: bigint): Promise<JobView> {
+    const endpoint = await this.endpointOf(jobId);
+    return (await this.reportIfAllowed(endpoint, jobId)) ?? this.call<PublicJobView>(endpoint, jobId, `/api/v1/jobs/${jobId}`, { auth: false });
+  }
+
+  /**
+   * Follows the job's public status by Server-Sent Events until it is final; returns the final status, as the
+   * report when this account may read it.
+   */
+  async follow(jobId: bigint, onStatus?: (view: PublicJobView) => void, signal?: AbortSignal): Promise<JobView> {
     const endpoint = await this.endpointOf(jobId);
     for (;;) {
-      let last: JobView | undefined;
+      let last: PublicJobView | undefined;
       try {
         const response = await fetch(new URL(`/api/v1/jobs/${jobId}/events`, endpoint), { headers: { accept: 'text/event-stream' }, ...(signal ? { signal } : {}) });
         if (!response.ok || !response.body) throw new ProviderRequestError(response.status, 'events', `the node answered ${response.status} for job ${jobId}'s events`);
@@ -187,14 +212,14 @@ export class ComputeClient {
             buffer = buffer.slice(end + 2);
             const data = block.split('\n').find((line) => line.startsWith('data: '));
             if (!data) continue;
-            last = JSON.parse(data.slice(6)) as JobView;
+            last = JSON.parse(data.slice(6)) as PublicJobView;
             onStatus?.(last);
           }
         }
       } catch (error) {
         if (signal?.aborted || (error instanceof ProviderRequestError && error.status === 404)) throw error;
       }
-      if (last && FINAL_STATUSES.includes(last.status)) return last;
+      if (last && FINAL_STATUSES.includes(last.status)) return (await this.reportIfAllowed(endpoint, jobId)) ?? last;
       // The stream broke (node restarting): try again until it answers, or until the job can no longer settle.
       const [{ job, status }, block] = await Promise.all([this.job(jobId), this.market.publicClient.getBlock()]);
       if (status === JobStatus.Cancelled || status === JobStatus.Refunded) throw new ComputeRequestError(`job ${jobId} was ${status === JobStatus.Cancelled ? 'cancelled' : 'refunded'} on-chain`, 'request a new job');

@@ -2,12 +2,16 @@
  * The provider node's job queue, persisted as one JSON file per job (written atomically) so a restarted node
  * recovers every job where it stood. Statuses follow Ocean's compute-to-data lifecycle:
  * queued → provisioning → running → filtering → publishing → finished | failed (or cancelled by the buyer).
+ *
+ * Two views of a job: the public one (anyone may follow a job: status, history, counts of the guard's findings)
+ * and the report its buyer and its dataset's owner read (the findings themselves). Neither holds text the
+ * algorithm wrote: details are the node's own words, findings point at entries by number (see guard.ts).
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Address, Hex } from 'viem';
-import type { GuardFinding } from './guard';
+import type { FindingKind, GuardFinding } from './guard';
 import type { SignedReceipt } from './receipt';
 import type { WrappedKey } from './results';
 
@@ -67,14 +71,30 @@ export interface JobRecord {
   attempts: number;
   run?: { outcome: string; exitCode: number | null; signal: string | null; wallMs: number; enforced?: unknown };
   minutesUsed?: number;
+  /** The guard's findings, at most MAX_FINDINGS. */
   findings?: GuardFinding[];
+  /** Findings of each kind, omitted ones included. */
+  findingKinds?: Partial<Record<FindingKind, number>>;
+  omittedFindings?: number;
   results?: { cid: string; wrappedKey: WrappedKey };
   receipt?: SignedReceipt;
   settlement?: { txHash: Hex; delivered: boolean };
 }
 
-/** The public view of a job (status, no buyer secrets or results). */
+/** How many findings the guard made, of which kinds: all the public learns of them. */
+function findingCounts(record: JobRecord): { findings: number; kinds: Partial<Record<FindingKind, number>> } | undefined {
+  if (!record.findings) return undefined;
+  // Records from before findingKinds was kept count what they hold.
+  const kinds = record.findingKinds ?? record.findings.reduce<Partial<Record<FindingKind, number>>>((counts, f) => ({ ...counts, [f.kind]: (counts[f.kind] ?? 0) + 1 }), {});
+  return { findings: Object.values(kinds).reduce((sum, n) => sum + n, 0), kinds };
+}
+
+/**
+ * The public view of a job: status, history and counts — no findings, results or buyer secrets, nor how the
+ * algorithm ended (its exit code and run time are numbers it chooses).
+ */
 export function publicView(record: JobRecord) {
+  const counts = findingCounts(record);
   return {
     jobId: record.jobId,
     datasetId: record.datasetId,
@@ -89,12 +109,25 @@ export function publicView(record: JobRecord) {
     ...(record.startedAt ? { startedAt: record.startedAt } : {}),
     ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
     ...(record.minutesUsed !== undefined ? { minutesUsed: record.minutesUsed } : {}),
-    ...(record.run ? { runMs: record.run.wallMs, exitCode: record.run.exitCode } : {}),
     ...(record.settlement ? { settlement: record.settlement } : {}),
-    ...(record.findings ? { findings: record.findings } : {}),
+    ...(counts ? { guard: counts } : {}),
   };
 }
-export type JobView = ReturnType<typeof publicView>;
+export type PublicJobView = ReturnType<typeof publicView>;
+
+/** The job's report for its buyer and its dataset's owner: the public view, the guard's findings, how the algorithm ended. */
+export function jobReport(record: JobRecord) {
+  return {
+    ...publicView(record),
+    findings: record.findings ?? [],
+    omittedFindings: record.omittedFindings ?? 0,
+    ...(record.run ? { runMs: record.run.wallMs, exitCode: record.run.exitCode, signal: record.run.signal } : {}),
+  };
+}
+export type JobReport = ReturnType<typeof jobReport>;
+
+/** A job as a client sees it: the report when signed in as its buyer or owner, else the public view. */
+export type JobView = PublicJobView & Partial<Pick<JobReport, 'findings' | 'omittedFindings' | 'runMs' | 'exitCode' | 'signal'>>;
 
 /** Job files under `dir`, with a change event per update (for Server-Sent Events). */
 export class JobStore extends EventEmitter<{ change: [JobRecord] }> {

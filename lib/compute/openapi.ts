@@ -18,7 +18,7 @@ export const OPENAPI = {
         type: 'apiKey',
         in: 'header',
         name: 'Authorization',
-        description: '`SIWE <base64url(JSON {message, signature})>`: an EIP-4361 message for this node’s host and chain, valid ≤ 15 min, whose resources name `urn:datagora:job:<chainId>:<jobId>` (and, on submission, `urn:datagora:result-key:<key>`), signed by the job’s buyer.',
+        description: '`SIWE <base64url(JSON {message, signature})>`: an EIP-4361 message for this node’s host and chain, valid ≤ 15 min, whose resources name `urn:datagora:job:<chainId>:<jobId>` (and, on submission, `urn:datagora:result-key:<key>`), signed by the job’s buyer — or, for its report and log, by the current on-chain owner of its dataset (DatasetRegistry.datasetOwner).',
       },
     },
     schemas: {
@@ -56,12 +56,45 @@ export const OPENAPI = {
           status: { enum: ['queued', 'provisioning', 'running', 'filtering', 'publishing', 'finished', 'failed', 'cancelled'] },
           reason: { type: 'string', description: 'Failure reason code.' },
           reasonText: { type: 'string' },
-          detail: { type: 'string' },
+          detail: { type: 'string', description: 'In the node’s words; never text the algorithm wrote.' },
           history: { type: 'array', items: { type: 'object', properties: { status: { type: 'string' }, at: { type: 'string', format: 'date-time' }, detail: { type: 'string' } } } },
           minutesUsed: { type: 'integer' },
           settlement: { type: 'object', properties: { txHash: { type: 'string' }, delivered: { type: 'boolean' } } },
-          findings: { type: 'array', description: 'What the output guard found (where, never the data).' },
+          guard: {
+            type: 'object',
+            description: 'When the output guard refused the outputs: how many findings, of which kinds — counts only (the findings are in the report).',
+            properties: { findings: { type: 'integer' }, kinds: { type: 'object', additionalProperties: { type: 'integer' }, description: 'verbatim-leak, small-group, unreadable, output-too-large.' } },
+          },
         },
+      },
+      Finding: {
+        type: 'object',
+        required: ['kind'],
+        description: 'Where, never what: entries are named by number, details are the guard’s own words and numbers.',
+        properties: {
+          kind: { enum: ['verbatim-leak', 'small-group', 'unreadable', 'output-too-large'] },
+          file: { type: 'string', description: '`outputs entry #<n>` / `logs entry #<n>` (the n-th entry walking depth first, names sorted), `outputs` / `logs` (the directory itself) or `entry names` (the names of all entries, scanned like content).' },
+          encoding: { type: 'string', description: 'The decoding layers the leak was found under, e.g. `base64>gzip`; `plain` for none.' },
+          match: { enum: ['row', 'shingle'] },
+          detail: { type: 'string' },
+          bytes: { type: 'integer' },
+          limit: { type: 'integer' },
+        },
+      },
+      Report: {
+        allOf: [
+          { $ref: '#/components/schemas/Job' },
+          {
+            type: 'object',
+            properties: {
+              findings: { type: 'array', items: { $ref: '#/components/schemas/Finding' }, description: 'At most 50.' },
+              omittedFindings: { type: 'integer' },
+              runMs: { type: 'integer' },
+              exitCode: { type: ['integer', 'null'] },
+              signal: { type: ['string', 'null'] },
+            },
+          },
+        ],
       },
     },
   },
@@ -84,9 +117,17 @@ export const OPENAPI = {
         },
       },
     },
-    '/api/v1/jobs/{jobId}': { get: { summary: 'Job status', parameters: [jobIdParam], responses: { 200: { description: 'The job.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, 404: { description: 'Unknown job.' } } } },
-    '/api/v1/jobs/{jobId}/events': { get: { summary: 'Live status (Server-Sent Events)', parameters: [jobIdParam], responses: { 200: { description: '`event: status` with a Job as data on every change; the stream ends at a final status.', content: { 'text/event-stream': {} } } } } },
-    '/api/v1/jobs/{jobId}/logs': { get: { summary: 'The node’s log of the job (the algorithm’s own logs come with the results, once guarded)', security: auth, parameters: [jobIdParam], responses: { 200: { description: 'Log lines.' }, 403: { description: 'Not the buyer.' } } } },
+    '/api/v1/jobs/{jobId}': { get: { summary: 'Job status (public: status and counts only)', parameters: [jobIdParam], responses: { 200: { description: 'The job.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, 404: { description: 'Unknown job.' } } } },
+    '/api/v1/jobs/{jobId}/events': { get: { summary: 'Live status (Server-Sent Events, public)', parameters: [jobIdParam], responses: { 200: { description: '`event: status` with a Job as data on every change; the stream ends at a final status.', content: { 'text/event-stream': {} } } } } },
+    '/api/v1/jobs/{jobId}/report': {
+      get: {
+        summary: 'The job with the output guard’s findings and how the algorithm ended (buyer or dataset owner)',
+        security: auth,
+        parameters: [jobIdParam],
+        responses: { 200: { description: 'The report.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Report' } } } }, 401: { description: 'Missing, expired or invalid sign-in.', content: { 'application/json': { schema: error } } }, 403: { description: '`not-buyer-or-owner`.', content: { 'application/json': { schema: error } } } },
+      },
+    },
+    '/api/v1/jobs/{jobId}/logs': { get: { summary: 'The node’s log of the job (the algorithm’s own logs come with the results, once guarded)', security: auth, parameters: [jobIdParam], responses: { 200: { description: 'Log lines.' }, 403: { description: '`not-buyer-or-owner`.' } } } },
     '/api/v1/jobs/{jobId}/results': {
       get: {
         summary: 'Signed receipt and encrypted results (buyer only)',

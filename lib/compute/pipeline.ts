@@ -21,7 +21,7 @@ import { computeMarketAbi } from '../contracts';
 import { createSha256, decryptStream, toHex } from '../crypto';
 import type { DatasetDocument } from '../metadata';
 import type { Market } from '../market';
-import { DEFAULT_GUARD_POLICY, inspectOutputs, LeakIndex, type GuardFinding, type GuardPolicy } from './guard';
+import { DEFAULT_GUARD_POLICY, inspectOutputs, LeakIndex, type GuardPolicy, type GuardVerdict } from './guard';
 import { FAILURE_REASONS, type FailureReason, type JobPhase, type JobRecord, type JobStore } from './jobs';
 import { receiptHash, signReceipt, type Receipt } from './receipt';
 import { signJobResult, JobStatus, type Job } from './result';
@@ -101,10 +101,22 @@ function runOutcomeReason(result: SandboxResult): FailureReason | undefined {
   return undefined;
 }
 
-function guardReason(findings: GuardFinding[]): FailureReason {
-  if (findings.some((f) => f.kind === 'verbatim-leak')) return 'blocked-leak';
-  if (findings.some((f) => f.kind === 'small-group')) return 'blocked-small-group';
+/** The block a verdict calls for, counting findings past MAX_FINDINGS too. */
+function guardReason(kinds: GuardVerdict['kinds']): FailureReason {
+  if (kinds['verbatim-leak']) return 'blocked-leak';
+  if (kinds['small-group']) return 'blocked-small-group';
   return 'blocked-output';
+}
+
+/**
+ * The detail a failure shows: its own words before the algorithm ran; after, a node error's message may quote
+ * what the algorithm wrote (a file name in an I/O error, a snippet in a parse error), so it goes to the node's
+ * log only.
+ */
+function failureOf(ctx: PipelineContext, id: string, error: unknown, algorithmStarted: boolean): JobFailure {
+  if (error instanceof JobFailure) return error;
+  ctx.log(`job ${id}: ${(error as Error).stack ?? error}`);
+  return algorithmStarted ? new JobFailure('node-error') : new JobFailure('node-error', (error as Error).message);
 }
 
 /**
@@ -146,6 +158,7 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
   let datasetCid = '';
   let released: { outputs?: string; logs?: string } = {};
   let failure: JobFailure | undefined;
+  let algorithmStarted = false;
   try {
     set('provisioning', 'checking the job on-chain and the dataset’s compute policy');
     const market = ctx.market;
@@ -214,6 +227,7 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     const environment = ctx.environment(job.environment);
     const policy = guardPolicyOf(dataset.document, dataset.terms.computeOnly, ctx.jobDiskMb * 1024 * 1024);
     set('running', `running ${record.algorithm.name} (${record.algorithm.runtime}) for at most ${Math.floor(wallSeconds / 60)} min ${wallSeconds % 60} s`);
+    algorithmStarted = true;
     run = await ctx.engine.run({
       command: [runtime, `/data/transformations/${record.algorithm.name}`],
       env: { DIDS: JSON.stringify([job.datasetId.toString()]), TRANSFORMATION_DID: job.algorithmHash, ALGO: `/data/transformations/${record.algorithm.name}` },
@@ -235,14 +249,15 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     const index = policy.leakDetection || policy.minGroupSize ? await LeakIndex.build(dataFile, { rowsOnly: !policy.leakDetection }) : undefined;
     const verdict = await inspectOutputs(candidate, index, policy);
     if (!verdict.released) {
-      store.update(id, { findings: verdict.findings });
-      throw new JobFailure(guardReason(verdict.findings), `${verdict.findings.length} finding(s); nothing was released`);
+      store.update(id, { findings: verdict.findings, findingKinds: verdict.kinds, omittedFindings: verdict.omittedFindings });
+      const total = verdict.findings.length + verdict.omittedFindings;
+      throw new JobFailure(guardReason(verdict.kinds), `${total} finding${total === 1 ? '' : 's'}; nothing was released`);
     }
     released = runFailure ? { logs } : candidate;
-    if (runFailure) failure = new JobFailure(runFailure, run.exitCode !== null ? `exit code ${run.exitCode}` : `killed by ${run.signal ?? run.outcome}`);
+    // The exit code and signal are the algorithm's to choose: the report has them, the public detail does not.
+    if (runFailure) failure = new JobFailure(runFailure);
   } catch (error) {
-    failure = error instanceof JobFailure ? error : new JobFailure('node-error', (error as Error).message);
-    if (!(error instanceof JobFailure)) ctx.log(`job ${id}: ${(error as Error).stack ?? error}`);
+    failure = failureOf(ctx, id, error, algorithmStarted);
     released = {};
   }
 
@@ -250,8 +265,9 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     if (store.get(id)?.status === 'cancelled') return store.get(id)!;
     return await publish(ctx, record, { released, failure, run, minutesUsed: run ? minutesUsed : 0, datasetCid, started });
   } catch (error) {
+    // The message may name released files (storing them failed): the node's log has it, the job's detail does not.
     ctx.log(`job ${id}: settlement failed: ${(error as Error).message}`);
-    return set('failed', `could not settle: ${(error as Error).message}; the buyer can refund after the deadline`, { reason: 'node-error', finishedAt: new Date().toISOString() });
+    return set('failed', 'could not settle on-chain; the buyer can refund after the deadline', { reason: 'node-error', finishedAt: new Date().toISOString() });
   }
 }
 

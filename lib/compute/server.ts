@@ -1,6 +1,7 @@
 /**
  * The provider node's HTTP API (documented in openapi.ts, served at /api/v1/openapi.json): environments, job
- * submission by the job's buyer, status (JSON or Server-Sent Events), the node's log of a job, and results for
+ * submission by the job's buyer, public status (JSON or Server-Sent Events: status and counts only), the job's
+ * report (the guard's findings) and the node's log of it for the buyer and the dataset's owner, and results for
  * the buyer only. A submission is refused unless the job is paid on-chain, assigned to this node, still open, and
  * the algorithm's SHA-256 is the hash the buyer committed.
  */
@@ -10,12 +11,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { isAddressEqual } from 'viem';
 import { z } from 'zod';
-import { computeMarketAbi } from '../contracts';
+import { computeMarketAbi, datasetRegistryAbi } from '../contracts';
 import { allowBrowsers, readJson, send } from '../net/http';
 import { assertPortFree } from '../net/ports';
 import { algorithmHash, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
 import { ProviderRequestError, verifyJobAuthorization } from './auth';
-import { FINAL_STATUSES, publicView, type JobRecord } from './jobs';
+import { FINAL_STATUSES, jobReport, publicView, type JobRecord } from './jobs';
 import type { ProviderNode } from './node';
 import { OPENAPI } from './openapi';
 import { JobStatus } from './result';
@@ -57,6 +58,16 @@ export async function startProviderServer(provider: ProviderNode): Promise<Provi
   async function asBuyer(request: IncomingMessage, job: JobRecord): Promise<void> {
     const signIn = await verifyJobAuthorization(request.headers.authorization, { host: publicHost, chainId, jobId: BigInt(job.jobId) });
     if (!isAddressEqual(signIn.address, job.buyer)) throw new ProviderRequestError(403, 'not-buyer', `only the job's buyer ${job.buyer} may read this`);
+  }
+
+  /** The buyer, or whoever owns the job's dataset on-chain now (ownership can move). */
+  async function asBuyerOrOwner(request: IncomingMessage, job: JobRecord): Promise<void> {
+    const signIn = await verifyJobAuthorization(request.headers.authorization, { host: publicHost, chainId, jobId: BigInt(job.jobId) });
+    if (isAddressEqual(signIn.address, job.buyer)) return;
+    const owner = await market.publicClient.readContract({ address: market.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'datasetOwner', args: [BigInt(job.datasetId)] });
+    if (!isAddressEqual(signIn.address, owner)) {
+      throw new ProviderRequestError(403, 'not-buyer-or-owner', `only the job's buyer ${job.buyer} or dataset ${job.datasetId}'s owner ${owner} may read this`, 'sign in with the account that paid for the job or owns the dataset; anyone may read the status');
+    }
   }
 
   async function submit(request: IncomingMessage): Promise<{ status: number; body: unknown }> {
@@ -141,8 +152,12 @@ export async function startProviderServer(provider: ProviderNode): Promise<Provi
     const job = record(id);
     if (!sub) return send(response, 200, publicView(job));
     if (sub === 'events') return events(response, job);
+    if (sub === 'report') {
+      await asBuyerOrOwner(request, job);
+      return send(response, 200, jobReport(job));
+    }
     if (sub === 'logs') {
-      await asBuyer(request, job);
+      await asBuyerOrOwner(request, job);
       const lines = job.history.map((e) => `${e.at} ${e.status}${e.detail ? `: ${e.detail}` : ''}`);
       return send(response, 200, { jobId: job.jobId, lines, algorithmLogs: job.results ? 'released with the results (logs/)' : FINAL_STATUSES.includes(job.status) ? 'not released' : 'released with the results once the output guard passes them' });
     }
