@@ -183,7 +183,9 @@ export class UploadSessions {
 
   /** Abandons `owner`'s session; nothing of it stays pinned. An upload already gone is not an error. */
   abort(owner: Address, id: string): void {
-    if (this.sessions.has(id)) this.session(owner, id);
+    if (!this.sessions.has(id)) return;
+    // Throws for another account's upload: only its opener may drop it.
+    this.session(owner, id);
     this.drop(id);
   }
 
