@@ -15,6 +15,9 @@ import {MarketFees} from "./base/MarketFees.sol";
 /// fee for its maximum minutes; the assigned provider settles with a signed result, or the buyer takes the
 /// escrow back after the deadline or before the provider accepts. The data fee is paid only when the job's
 /// results were delivered to the buyer. Dataset owners approve algorithms per dataset for the nodes to check.
+/// Anyone can register a provider, but a provider's node sees a dataset's plaintext only if the dataset's owner
+/// allowed that provider: jobs can be requested only on allowed providers, and a node may decrypt only while a job
+/// it accepted is open, before its deadline, and its provider is still allowed.
 /// @dev A job is stored as one word: the keccak256 of its {Job} with the low byte replaced by its status.
 /// The full Job is emitted in {JobRequested} and passed back to every later call, which keeps requesting
 /// and settling cheap while no field can be altered.
@@ -91,8 +94,12 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         uint64 until;
     }
 
+    bytes32 private constant PROVIDER_NODE_TYPEHASH =
+        keccak256("ProviderNode(address owner,address signer,string endpoint)");
     bytes32 private constant JOB_RESULT_TYPEHASH =
         keccak256("JobResult(uint256 jobId,bytes32 resultHash,uint32 minutesUsed,bool delivered)");
+    /// @notice Most environments a provider may offer.
+    uint256 public constant MAX_ENVIRONMENTS = 32;
     /// @notice Longest settlement window an admin can set.
     uint64 public constant MAX_SETTLEMENT_WINDOW = 7 days;
 
@@ -109,6 +116,10 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     mapping(uint256 jobId => uint256 state) private _jobs;
     mapping(uint256 datasetId => mapping(uint256 providerId => Access)) private _access;
     mapping(uint256 datasetId => mapping(bytes32 algorithmHash => bool approved)) private _approvedAlgorithms;
+    mapping(uint256 datasetId => mapping(uint256 providerId => bool allowed)) private _allowedProviders;
+    /// @dev keccak256(abi.encode(environment)) of each of a provider's environments, so a request binds the
+    /// specification the buyer saw with one storage read.
+    mapping(uint256 providerId => mapping(uint256 index => bytes32 specHash)) private _environmentHashes;
 
     /// @notice `owner` registered provider `providerId` with node key `signer`.
     /// @param providerId The new provider.
@@ -154,6 +165,12 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @param jobId The job.
     /// @param amount The whole escrow.
     event JobRefunded(uint256 indexed jobId, uint256 amount);
+    /// @notice The owner of `datasetId` allowed provider `providerId` to run its jobs (and so to see its
+    /// plaintext), or withdrew that permission, which ends the provider's access at once.
+    /// @param datasetId The dataset.
+    /// @param providerId The provider.
+    /// @param allowed Whether the provider is allowed from now on.
+    event ProviderAllowanceSet(uint256 indexed datasetId, uint256 indexed providerId, bool allowed);
     /// @notice The owner of `datasetId` approved (or withdrew approval of) the algorithm `algorithmHash` on it.
     /// Emitted on every call, also when the approval was already as set.
     /// @param datasetId The dataset.
@@ -171,6 +188,17 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     error ProviderNotActive(uint256 providerId);
     /// @notice `signer` is already the node key of provider `providerId`.
     error SignerInUse(address signer, uint256 providerId);
+    /// @notice The node key `signer` did not sign the registration of `owner`'s provider at its endpoint.
+    error InvalidNodeSignature(address signer);
+    /// @notice The owner of `datasetId` has not allowed provider `providerId` to run jobs on it.
+    error ProviderNotAllowed(uint256 datasetId, uint256 providerId);
+    /// @notice `datasetId` is sold under `termsId`, not under the `acceptedTermsId` the buyer accepted.
+    error TermsMismatch(uint256 datasetId, uint256 acceptedTermsId, uint256 termsId);
+    /// @notice Environment `environment` of provider `providerId` is not the specification the buyer accepted
+    /// (the provider changed it in flight).
+    error EnvironmentMismatch(uint256 providerId, uint8 environment);
+    /// @notice A provider offers at most {MAX_ENVIRONMENTS} environments (jobs name one by a uint8), not `count`.
+    error TooManyEnvironments(uint256 count);
     /// @notice A provider must offer at least one environment.
     error NoEnvironments();
     /// @notice Provider `providerId` has no environment `environment`.
@@ -215,19 +243,24 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     // ----------------------------------------------------------------------------------------- providers
 
     /// @notice Registers the caller as a provider whose node holds the key of `signer`.
+    /// @dev The node key proves it agrees by signing the caller and endpoint, so nobody can register someone
+    /// else's node key (seen in a pending transaction) and block its owner's registration.
     /// @param endpoint The node's public URL.
     /// @param signer Address of the node's key; signs results and is the account that may decrypt.
     /// @param environments What the node offers and the price per minute of each.
+    /// @param nodeSignature The node key's EIP-712 signature of ProviderNode(caller, signer, endpoint).
     /// @return providerId The new provider's id.
-    function registerProvider(string calldata endpoint, address signer, Environment[] calldata environments)
-        external
-        returns (uint256 providerId)
-    {
+    function registerProvider(
+        string calldata endpoint,
+        address signer,
+        Environment[] calldata environments,
+        bytes calldata nodeSignature
+    ) external returns (uint256 providerId) {
         providerId = _nextProviderId++;
         Provider storage provider = _providers[providerId];
         provider.owner = msg.sender;
         provider.active = true;
-        _setNode(providerId, provider, endpoint, signer, environments);
+        _setNode(providerId, provider, endpoint, signer, environments, nodeSignature);
         emit ProviderRegistered(providerId, msg.sender, signer, endpoint, environments);
     }
 
@@ -236,16 +269,18 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @param endpoint The node's public URL.
     /// @param signer Address of the node's key.
     /// @param environments What the node offers and the price per minute of each.
+    /// @param nodeSignature The node key's EIP-712 signature of ProviderNode(caller, signer, endpoint).
     function updateProvider(
         uint256 providerId,
         string calldata endpoint,
         address signer,
-        Environment[] calldata environments
+        Environment[] calldata environments,
+        bytes calldata nodeSignature
     ) external {
         Provider storage provider = _ownedProvider(providerId);
         delete providerIdOf[provider.signer];
         delete provider.environments;
-        _setNode(providerId, provider, endpoint, signer, environments);
+        _setNode(providerId, provider, endpoint, signer, environments, nodeSignature);
         emit ProviderUpdated(providerId, signer, endpoint, environments);
     }
 
@@ -266,6 +301,29 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         return provider;
     }
 
+    /// @notice keccak256(abi.encode(environment)) of provider `providerId`'s environment `index`: what a buyer
+    /// names in {requestJob} to bind the specification it accepted.
+    /// @param providerId The provider.
+    /// @param index The environment's index.
+    function environmentHash(uint256 providerId, uint8 index) external view returns (bytes32) {
+        Provider storage provider = _providers[providerId];
+        if (provider.owner == address(0)) revert UnknownProvider(providerId);
+        if (index >= provider.environments.length) revert UnknownEnvironment(providerId, index);
+        return _environmentHashes[providerId][index];
+    }
+
+    /// @notice The EIP-712 digest a node key signs to let `owner` register or update a provider with it.
+    /// @param owner The account that will own the provider.
+    /// @param signer The node key.
+    /// @param endpoint The node's public URL.
+    function providerNodeDigest(address owner, address signer, string calldata endpoint)
+        public
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(keccak256(abi.encode(PROVIDER_NODE_TYPEHASH, owner, signer, keccak256(bytes(endpoint)))));
+    }
+
     /// @notice Number of providers ever registered.
     function providerCount() external view returns (uint256) {
         return _nextProviderId - 1;
@@ -282,9 +340,13 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     // ---------------------------------------------------------------------------------------------- jobs
 
     /// @notice Requests a compute job and escrows its data fee plus `maxMinutes` of the environment's price.
+    /// @dev Everything the buyer accepted is bound: the terms (and so the currency and data fee) by `termsId`, the
+    /// environment's specification and price by `environmentSpec`, the total by `maxPayment`.
     /// @param datasetId The dataset to compute on; its terms must allow compute.
-    /// @param providerId An active provider.
+    /// @param termsId The terms the buyer accepted; must be the dataset's terms now.
+    /// @param providerId An active provider the dataset's owner allowed.
     /// @param environment Index of one of the provider's environments.
+    /// @param environmentSpec The environment's {environmentHash} as the buyer saw it.
     /// @param algorithmHash Hash of the algorithm the node must run, committed now and checked by the node.
     /// @param aiTraining Whether the job trains an AI model; the terms must then allow AI training.
     /// @param maxMinutes Longest run time paid for.
@@ -292,14 +354,17 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @return jobId The job's id.
     function requestJob(
         uint256 datasetId,
+        uint256 termsId,
         uint256 providerId,
         uint8 environment,
+        bytes32 environmentSpec,
         bytes32 algorithmHash,
         bool aiTraining,
         uint32 maxMinutes,
         uint256 maxPayment
     ) external nonReentrant returns (uint256 jobId) {
         Offer memory offer = registry.getOffer(datasetId);
+        if (offer.termsId != termsId) revert TermsMismatch(datasetId, termsId, offer.termsId);
         if (!offer.listed) revert DatasetNotListed(datasetId);
         if (!offer.computeOnly && offer.computePrice == 0) revert ComputeNotAllowed(datasetId);
         if (aiTraining && !offer.aiTrainingAllowed) revert AiTrainingNotAllowed(datasetId);
@@ -307,7 +372,11 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         Provider storage provider = _providers[providerId];
         if (provider.owner == address(0)) revert UnknownProvider(providerId);
         if (!provider.active) revert ProviderNotActive(providerId);
+        if (!_allowedProviders[datasetId][providerId]) revert ProviderNotAllowed(datasetId, providerId);
         if (environment >= provider.environments.length) revert UnknownEnvironment(providerId, environment);
+        if (_environmentHashes[providerId][environment] != environmentSpec) {
+            revert EnvironmentMismatch(providerId, environment);
+        }
 
         Job memory job = Job({
             datasetId: datasetId,
@@ -328,23 +397,25 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
 
         jobId = _nextJobId++;
         _store(jobId, job, JobStatus.Requested);
-        Access storage access = _access[datasetId][providerId];
-        // A stale `until` left by jobs closed earlier is replaced, never extended.
-        if (access.activeJobs == 0 || job.deadline > access.until) access.until = job.deadline;
-        access.activeJobs += 1;
         emit JobRequested(jobId, datasetId, providerId, job, escrow);
 
         if (escrow != 0) IERC20(job.currency).safeTransferFrom(msg.sender, address(this), escrow);
     }
 
-    /// @notice The provider takes `jobId`; from now on only settlement or the deadline refund end it.
+    /// @notice The provider takes `jobId`; from now on only settlement or the deadline refund end it. Its node
+    /// may decrypt the dataset from now until the job closes or its deadline passes.
     /// @param jobId The job.
     /// @param job The job as emitted in {JobRequested}.
     function acceptJob(uint256 jobId, Job calldata job) external {
         _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Requested);
         _requireProvider(job.providerId);
         if (block.timestamp > job.deadline) revert DeadlinePassed(jobId, job.deadline);
+        if (!_allowedProviders[job.datasetId][job.providerId]) revert ProviderNotAllowed(job.datasetId, job.providerId);
         _setStatus(jobId, JobStatus.Accepted);
+        Access storage access = _access[job.datasetId][job.providerId];
+        // A stale `until` left by jobs closed earlier is replaced, never extended.
+        if (access.activeJobs == 0 || job.deadline > access.until) access.until = job.deadline;
+        access.activeJobs += 1;
         emit JobAccepted(jobId);
     }
 
@@ -352,9 +423,9 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @param jobId The job.
     /// @param job The job as emitted in {JobRequested}.
     function cancelJob(uint256 jobId, Job calldata job) external {
-        _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Requested);
+        JobStatus status = _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Requested);
         if (msg.sender != job.buyer) revert NotBuyer(jobId, msg.sender);
-        uint256 amount = _close(jobId, job, JobStatus.Cancelled);
+        uint256 amount = _close(jobId, job, status, JobStatus.Cancelled);
         _credit(job.currency, job.buyer, amount);
         emit JobCancelled(jobId, amount);
     }
@@ -378,7 +449,7 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         bool delivered,
         bytes calldata receiptSignature
     ) external {
-        _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Accepted);
+        JobStatus status = _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Accepted);
         address signer = _requireProvider(job.providerId);
         if (block.timestamp > job.deadline) revert DeadlinePassed(jobId, job.deadline);
         if (minutesUsed > job.maxMinutes) revert TooManyMinutes(minutesUsed, job.maxMinutes);
@@ -386,7 +457,7 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
             ECDSA.tryRecoverCalldata(_resultDigest(jobId, resultHash, minutesUsed, delivered), receiptSignature);
         if (error != ECDSA.RecoverError.NoError || recovered != signer) revert InvalidReceiptSignature(jobId);
 
-        uint256 escrow = _close(jobId, job, JobStatus.Settled);
+        uint256 escrow = _close(jobId, job, status, JobStatus.Settled);
         _settle(jobId, job, escrow, resultHash, minutesUsed, delivered);
     }
 
@@ -394,10 +465,10 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @param jobId The job.
     /// @param job The job as emitted in {JobRequested}.
     function refund(uint256 jobId, Job calldata job) external {
-        _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Accepted);
+        JobStatus status = _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Accepted);
         if (msg.sender != job.buyer) revert NotBuyer(jobId, msg.sender);
         if (block.timestamp <= job.deadline) revert DeadlineNotReached(jobId, job.deadline);
-        uint256 amount = _close(jobId, job, JobStatus.Refunded);
+        uint256 amount = _close(jobId, job, status, JobStatus.Refunded);
         _credit(job.currency, job.buyer, amount);
         emit JobRefunded(jobId, amount);
     }
@@ -430,7 +501,7 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @inheritdoc IComputeMarket
     function hasActiveJob(uint256 datasetId, address account) external view returns (bool) {
         uint256 providerId = providerIdOf[account];
-        if (providerId == 0) return false;
+        if (providerId == 0 || !_allowedProviders[datasetId][providerId]) return false;
         Access memory access = _access[datasetId][providerId];
         return access.activeJobs != 0 && block.timestamp <= access.until;
     }
@@ -446,6 +517,31 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         returns (bytes32)
     {
         return _resultDigest(jobId, resultHash, minutesUsed, delivered);
+    }
+
+    // --------------------------------------------------------------------------------- allowed providers
+
+    /// @notice Allows providers to run jobs on a dataset (and so to see its plaintext inside their nodes), or
+    /// withdraws that permission; a withdrawn provider loses decryption access at once and takes no new jobs.
+    /// Permissions belong to the dataset: they stay when its data NFT changes hands.
+    /// @param datasetId The dataset; the caller must be its current owner.
+    /// @param providerIds The providers; each must exist.
+    /// @param allowed Whether they are allowed from now on.
+    function setProvidersAllowed(uint256 datasetId, uint256[] calldata providerIds, bool allowed) external {
+        if (registry.datasetOwner(datasetId) != msg.sender) revert NotDatasetOwner(datasetId, msg.sender);
+        for (uint256 i = 0; i < providerIds.length; ++i) {
+            uint256 providerId = providerIds[i];
+            if (_providers[providerId].owner == address(0)) revert UnknownProvider(providerId);
+            _allowedProviders[datasetId][providerId] = allowed;
+            emit ProviderAllowanceSet(datasetId, providerId, allowed);
+        }
+    }
+
+    /// @notice Whether the owner of `datasetId` allows provider `providerId` to run jobs on it.
+    /// @param datasetId The dataset.
+    /// @param providerId The provider.
+    function isProviderAllowed(uint256 datasetId, uint256 providerId) external view returns (bool) {
+        return _allowedProviders[datasetId][providerId];
     }
 
     // ---------------------------------------------------------------------------------------- algorithms
@@ -477,17 +573,23 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         Provider storage provider,
         string calldata endpoint,
         address signer,
-        Environment[] calldata environments
+        Environment[] calldata environments,
+        bytes calldata nodeSignature
     ) private {
         if (signer == address(0)) revert ZeroAddress();
         if (environments.length == 0) revert NoEnvironments();
+        if (environments.length > MAX_ENVIRONMENTS) revert TooManyEnvironments(environments.length);
         uint256 holder = providerIdOf[signer];
         if (holder != 0) revert SignerInUse(signer, holder);
+        (address recovered, ECDSA.RecoverError error,) =
+            ECDSA.tryRecoverCalldata(providerNodeDigest(msg.sender, signer, endpoint), nodeSignature);
+        if (error != ECDSA.RecoverError.NoError || recovered != signer) revert InvalidNodeSignature(signer);
         providerIdOf[signer] = providerId;
         provider.signer = signer;
         provider.endpoint = endpoint;
         for (uint256 i = 0; i < environments.length; ++i) {
             provider.environments.push(environments[i]);
+            _environmentHashes[providerId][i] = keccak256(abi.encode(environments[i]));
         }
     }
 
@@ -504,11 +606,15 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         if (msg.sender != signer && msg.sender != provider.owner) revert NotProvider(providerId, msg.sender);
     }
 
-    /// @dev Checks that `job` is the one stored as `jobId` and that its status is `a` or `b`.
-    function _requireStatus(uint256 jobId, Job calldata job, JobStatus a, JobStatus b) private view {
+    /// @dev Checks that `job` is the one stored as `jobId` and that its status is `a` or `b`; returns the status.
+    function _requireStatus(uint256 jobId, Job calldata job, JobStatus a, JobStatus b)
+        private
+        view
+        returns (JobStatus status)
+    {
         uint256 state = _jobs[jobId];
         if (state == 0 || state >> 8 != _jobHash(job) >> 8) revert JobMismatch(jobId);
-        JobStatus status = JobStatus(uint8(state));
+        status = JobStatus(uint8(state));
         if (status != a && status != b) revert InvalidJobStatus(jobId, status);
     }
 
@@ -541,10 +647,14 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         _jobs[jobId] = ((_jobs[jobId] >> 8) << 8) | uint256(status);
     }
 
-    /// @dev Ends an open job with a final `status` and returns its escrow.
-    function _close(uint256 jobId, Job calldata job, JobStatus status) private returns (uint256 escrow) {
+    /// @dev Ends an open job, now `current`, with a final `status` and returns its escrow. Only an accepted job
+    /// counted towards its node's decryption access.
+    function _close(uint256 jobId, Job calldata job, JobStatus current, JobStatus status)
+        private
+        returns (uint256 escrow)
+    {
         _setStatus(jobId, status);
-        _access[job.datasetId][job.providerId].activeJobs -= 1;
+        if (current == JobStatus.Accepted) _access[job.datasetId][job.providerId].activeJobs -= 1;
         return _escrow(job.dataFee, job.maxMinutes, job.pricePerMinute);
     }
 

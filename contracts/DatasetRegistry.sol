@@ -9,6 +9,10 @@ import {LicenceTerms, Offer} from "./interfaces/ILicenceTerms.sol";
 /// @title DatasetRegistry
 /// @notice One ERC-721 "data NFT" per dataset. The NFT's holder owns the dataset: it changes metadata, terms
 /// and listing, and earns its future revenue. Licence terms are registered once and shared by id.
+/// Publishing takes two steps: {reserveDatasetId} gives the caller the next id, which it names in its key
+/// envelope's access conditions and its signed metadata, then {publish} uses it. Only the account that reserved an
+/// id can publish under it, so nobody can make a publisher's prepared envelope and document useless by taking its
+/// id first. An id reserved and never published stays a gap ({isPublished} tells them apart).
 /// @dev A metadata pointer is a CIDv1 with a sha2-256 multihash, stored as its codec and digest
 /// (e.g. 0x0129 dag-json, 0x85 dag-jose); clients rebuild the CID from the two.
 contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
@@ -58,6 +62,8 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     mapping(uint256 datasetId => Dataset) private _datasets;
     mapping(uint256 termsId => StoredTerms) private _terms;
     mapping(bytes32 termsHash => uint256 termsId) private _termsIdByHash;
+    /// @notice The account that reserved `datasetId` and has not published under it yet, or the zero address.
+    mapping(uint256 datasetId => address account) public reservedBy;
     /// @notice Whether `currency` may be used in licence terms.
     mapping(address currency => bool) public isCurrencyAllowed;
 
@@ -65,6 +71,10 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     /// @param termsId The new id.
     /// @param terms The terms registered.
     event TermsRegistered(uint256 indexed termsId, LicenceTerms terms);
+    /// @notice `account` reserved `datasetId`: only it can publish under that id.
+    /// @param datasetId The id reserved.
+    /// @param account The account that may publish under it.
+    event DatasetIdReserved(uint256 indexed datasetId, address indexed account);
     /// @notice `owner` published `datasetId` under `termsId` with its first metadata version.
     /// @param datasetId The new dataset (and data NFT) id.
     /// @param owner The publisher, holder of the NFT.
@@ -95,9 +105,8 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     error UnknownDataset(uint256 datasetId);
     /// @notice No terms have id `termsId`.
     error UnknownTerms(uint256 termsId);
-    /// @notice The id the caller prepared its key envelope for is not the next id (usually a concurrent publisher
-    /// took it); prepare for `next` and publish again.
-    error DatasetIdTaken(uint256 expected, uint256 next);
+    /// @notice `account` has not reserved `datasetId` (or already published under it): reserve an id first.
+    error DatasetIdNotReserved(uint256 datasetId, address account);
     /// @notice `account` does not own `datasetId`.
     error NotDatasetOwner(uint256 datasetId, address account);
     /// @notice The metadata pointer has a zero digest or codec.
@@ -148,31 +157,31 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         return _registerTerms(terms);
     }
 
+    /// @notice Reserves the next dataset id for the caller, who alone may then {publish} under it.
+    /// @dev The key envelope names the dataset id in its access conditions and the signed metadata names it too,
+    /// so both are prepared for a known id before publishing. A reservation never expires.
+    /// @return datasetId The id reserved.
+    function reserveDatasetId() external returns (uint256 datasetId) {
+        datasetId = _nextDatasetId++;
+        reservedBy[datasetId] = msg.sender;
+        emit DatasetIdReserved(datasetId, msg.sender);
+    }
+
     /// @notice Publishes a dataset under registered terms and mints its data NFT to the caller.
-    /// @dev The metadata's key envelope names the dataset id in its access conditions, so the caller states the
-    /// id it prepared for ({nextDatasetId}); a concurrent publisher taking it first makes this revert.
     /// @param metadata CID of the signed metadata document.
     /// @param termsId Id from {registerTerms}.
-    /// @param expectedId The id the metadata was prepared for.
-    /// @return datasetId The new dataset's id (also the NFT's token id).
-    function publish(MetadataPointer calldata metadata, uint256 termsId, uint256 expectedId)
-        external
-        returns (uint256 datasetId)
-    {
+    /// @param datasetId The id the caller reserved with {reserveDatasetId} and prepared the metadata for.
+    function publish(MetadataPointer calldata metadata, uint256 termsId, uint256 datasetId) external {
         if (termsId == 0 || termsId >= _nextTermsId) revert UnknownTerms(termsId);
-        return _publish(metadata, termsId, expectedId);
+        _publish(metadata, termsId, datasetId);
     }
 
     /// @notice Registers the terms (or reuses identical ones) and publishes in one transaction.
     /// @param metadata CID of the signed metadata document.
     /// @param terms The licence terms.
-    /// @param expectedId The id the metadata was prepared for ({nextDatasetId}).
-    /// @return datasetId The new dataset's id.
-    function publishWithTerms(MetadataPointer calldata metadata, LicenceTerms calldata terms, uint256 expectedId)
-        external
-        returns (uint256 datasetId)
-    {
-        return _publish(metadata, _registerTerms(terms), expectedId);
+    /// @param datasetId The id the caller reserved with {reserveDatasetId} and prepared the metadata for.
+    function publishWithTerms(MetadataPointer calldata metadata, LicenceTerms calldata terms, uint256 datasetId) external {
+        _publish(metadata, _registerTerms(terms), datasetId);
     }
 
     /// @notice Anchors a new metadata version of an owned dataset.
@@ -271,14 +280,21 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         return _ownerOf(datasetId);
     }
 
-    /// @notice Number of datasets ever published.
+    /// @notice Number of dataset ids ever reserved: every dataset's id is at most this. Ids reserved and not
+    /// published (yet) are gaps; see {isPublished}.
     function datasetCount() external view returns (uint256) {
         return _nextDatasetId - 1;
     }
 
-    /// @notice The id the next published dataset will get.
+    /// @notice The id the next reservation will get.
     function nextDatasetId() external view returns (uint256) {
         return _nextDatasetId;
+    }
+
+    /// @notice Whether `datasetId` was published (its NFT exists).
+    /// @param datasetId The dataset.
+    function isPublished(uint256 datasetId) external view returns (bool) {
+        return _ownerOf(datasetId) != address(0);
     }
 
     /// @notice Number of distinct terms ever registered.
@@ -291,14 +307,10 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         return super.supportsInterface(interfaceId);
     }
 
-    function _publish(MetadataPointer calldata metadata, uint256 termsId, uint256 expectedId)
-        private
-        returns (uint256 datasetId)
-    {
+    function _publish(MetadataPointer calldata metadata, uint256 termsId, uint256 datasetId) private {
         _checkPointer(metadata);
-        datasetId = _nextDatasetId;
-        if (expectedId != datasetId) revert DatasetIdTaken(expectedId, datasetId);
-        _nextDatasetId = datasetId + 1;
+        if (reservedBy[datasetId] != msg.sender) revert DatasetIdNotReserved(datasetId, msg.sender);
+        delete reservedBy[datasetId];
         _datasets[datasetId] = Dataset({
             termsId: uint64(termsId),
             version: 1,

@@ -63,6 +63,9 @@ contract Marketplace is MarketFees {
     error DatasetNotListed(uint256 datasetId);
     /// @notice `datasetId` is compute-only: no download licences are sold.
     error ComputeOnlyDataset(uint256 datasetId);
+    /// @notice `datasetId` is sold under `termsId`, not under the `acceptedTermsId` the buyer accepted (the owner
+    /// changed its terms in flight): read the new terms and buy again if they suit.
+    error TermsMismatch(uint256 datasetId, uint256 acceptedTermsId, uint256 termsId);
     /// @notice The price `price` is above the buyer's limit `maxPrice`.
     error PriceAboveMax(uint256 price, uint256 maxPrice);
     /// @notice The buyer already holds a perpetual licence to `datasetId`.
@@ -89,32 +92,45 @@ contract Marketplace is MarketFees {
         emit ComputeMarketSet(address(computeMarket_));
     }
 
-    /// @notice Buys (or extends) a download licence to `datasetId`, paying its terms' currency from an allowance.
+    /// @notice Buys (or extends) a download licence to `datasetId` under the terms the buyer accepted, paying
+    /// their currency from an allowance.
+    /// @dev Terms are immutable per id, so `termsId` binds the currency, the price, the duration and every right
+    /// the buyer read; a terms change landing first reverts with {TermsMismatch}.
     /// @param datasetId The dataset.
-    /// @param maxPrice Highest price the buyer accepts, guarding against a price change in flight.
+    /// @param termsId The terms the buyer accepted; must be the dataset's terms now.
+    /// @param maxPrice Highest price the buyer accepts.
     /// @return expiresAt When the licence ends (type(uint64).max for perpetual).
-    function buyLicence(uint256 datasetId, uint256 maxPrice) external nonReentrant returns (uint64 expiresAt) {
-        (address owner, uint64 termsId, address currency, uint64 accessDuration, uint256 price) = _sale(datasetId);
-        return _buy(datasetId, maxPrice, owner, termsId, currency, accessDuration, price);
+    function buyLicence(uint256 datasetId, uint256 termsId, uint256 maxPrice)
+        external
+        nonReentrant
+        returns (uint64 expiresAt)
+    {
+        (address owner, address currency, uint64 accessDuration, uint256 price) = _sale(datasetId, termsId);
+        return _buy(datasetId, maxPrice, owner, uint64(termsId), currency, accessDuration, price);
     }
 
     /// @notice {buyLicence} with an EIP-2612 permit instead of a prior approval.
     /// @dev A permit already used (e.g. front-run) is ignored; the allowance then decides.
     /// @param datasetId The dataset.
+    /// @param termsId The terms the buyer accepted; must be the dataset's terms now.
     /// @param maxPrice Highest price accepted; also the permitted amount.
     /// @param deadline The permit's deadline.
     /// @param v Permit signature v.
     /// @param r Permit signature r.
     /// @param s Permit signature s.
     /// @return expiresAt When the licence ends.
-    function buyLicenceWithPermit(uint256 datasetId, uint256 maxPrice, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
-        external
-        nonReentrant
-        returns (uint64 expiresAt)
-    {
-        (address owner, uint64 termsId, address currency, uint64 accessDuration, uint256 price) = _sale(datasetId);
+    function buyLicenceWithPermit(
+        uint256 datasetId,
+        uint256 termsId,
+        uint256 maxPrice,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant returns (uint64 expiresAt) {
+        (address owner, address currency, uint64 accessDuration, uint256 price) = _sale(datasetId, termsId);
         try IERC20Permit(currency).permit(msg.sender, address(this), maxPrice, deadline, v, r, s) {} catch {}
-        return _buy(datasetId, maxPrice, owner, termsId, currency, accessDuration, price);
+        return _buy(datasetId, maxPrice, owner, uint64(termsId), currency, accessDuration, price);
     }
 
     /// @notice Moves the caller's valid licence to `datasetId` to `to`, if its terms allow transfer.
@@ -146,7 +162,8 @@ contract Marketplace is MarketFees {
     }
 
     /// @notice True if `account` may obtain the key of `datasetId`: its owner, the holder of an unexpired
-    /// licence, or the node of a provider assigned to an active, paid compute job on it.
+    /// licence, or the node of a provider the owner allowed, while a job on it that the provider accepted is open
+    /// and before its deadline ({IComputeMarket-hasActiveJob}).
     /// @dev Never reverts, so the key network reads a plain false for unknown datasets.
     /// @param datasetId The dataset.
     /// @param account The account asking for the key (the SIWE signer).
@@ -191,13 +208,15 @@ contract Marketplace is MarketFees {
 
     /// @dev What a sale needs from `registry.getOffer(datasetId)`, read from the return data without the ABI
     /// decoder: the registry is immutable and ours and encodes clean values, so the decoder's copy and range
-    /// checks are pure cost. Reverts with the registry's error for an unknown dataset, and with
-    /// {DatasetNotListed} or {ComputeOnlyDataset} when no download licence is on sale.
-    function _sale(uint256 datasetId)
+    /// checks are pure cost. Reverts with the registry's error for an unknown dataset, with {TermsMismatch} when
+    /// the dataset is no longer sold under `acceptedTermsId`, and with {DatasetNotListed} or {ComputeOnlyDataset}
+    /// when no download licence is on sale.
+    function _sale(uint256 datasetId, uint256 acceptedTermsId)
         private
         view
-        returns (address owner, uint64 termsId, address currency, uint64 accessDuration, uint256 price)
+        returns (address owner, address currency, uint64 accessDuration, uint256 price)
     {
+        uint256 termsId;
         IDatasetRegistry registry_ = registry;
         bytes4 selector = IDatasetRegistry.getOffer.selector;
         bool listed;
@@ -223,6 +242,7 @@ contract Marketplace is MarketFees {
             computeOnly := mload(add(offer, 0xa0))
             price := mload(add(offer, 0xe0))
         }
+        if (termsId != acceptedTermsId) revert TermsMismatch(datasetId, acceptedTermsId, termsId);
         if (!listed) revert DatasetNotListed(datasetId);
         if (computeOnly) revert ComputeOnlyDataset(datasetId);
     }

@@ -124,7 +124,7 @@ function Estimate({ choice, address }: { choice: JobChoice | null; address: `0x$
   const quote = useQuery({
     // Keys are hashed as JSON, which has no bigints.
     queryKey: ['compute-quote', choice && { ...choice, datasetId: choice.datasetId.toString(), providerId: choice.providerId.toString() }],
-    queryFn: () => quoteJob(publicClient!, config, choice!),
+    queryFn: () => quoteJob(publicClient!, config.contracts, choice!),
     enabled: choice !== null && publicClient !== undefined,
     retry: false,
   });

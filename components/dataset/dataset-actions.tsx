@@ -19,6 +19,8 @@ export interface DatasetActionsProps {
   owner: `0x${string}`;
   listed: boolean;
   computeOnly: boolean;
+  /** The terms shown on the page: the purchase is bound to them. */
+  termsId: string;
   /** Prices in the stablecoin's base units, as decimal strings. */
   downloadPrice: string;
   computePrice: string;
@@ -91,7 +93,7 @@ export function DatasetActions(props: DatasetActionsProps) {
           disabled={!wallet || working || !props.listed}
           onClick={() =>
             void run('Buying a licence', async (w) => {
-              await buyLicenceInBrowser(w, id);
+              await buyLicenceInBrowser(w, id, { termsId: BigInt(props.termsId), maxPrice: BigInt(props.downloadPrice) });
               await access.refetch();
             }, 'Licence bought: you can download now')
           }

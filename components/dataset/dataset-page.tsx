@@ -88,6 +88,7 @@ function AccessPanel({ dataset }: { dataset: DatasetView }) {
             owner={dataset.owner}
             listed={dataset.listed}
             computeOnly={terms.computeOnly}
+            termsId={dataset.termsId}
             downloadPrice={dataset.downloadPrice.amount.toString()}
             computePrice={dataset.computePrice.amount.toString()}
             downloadPriceLabel={dataset.downloadPrice.label}

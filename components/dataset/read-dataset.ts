@@ -1,12 +1,12 @@
 /**
  * Everything the dataset page shows, read in one pass: the dataset, its verified metadata and version history
  * through the market SDK (read-only), its sales from the indexer and, for data that compute jobs can use, the
- * active compute providers. Never throws: an unknown dataset, and a chain, storage or indexer that does not
- * answer, come back as states the page can explain.
+ * active compute providers its owner allows. Never throws: an unknown dataset, and a chain, storage or indexer
+ * that does not answer, come back as states the page can explain.
  */
 import 'server-only';
 import { BaseError, type Address, type Hex } from 'viem';
-import { ComputeClient } from '@/lib/compute/client';
+import { ComputeClient, type ProviderInfo } from '@/lib/compute/client';
 import { ResourceKind } from '@/lib/compute/result';
 import { loadConfig } from '@/lib/config';
 import type { LicenceTerms } from '@/lib/contracts';
@@ -51,6 +51,8 @@ export interface DatasetView {
   /** The current owner signed the current version (false after the data NFT changed hands, until they update it). */
   signedByOwner: boolean;
   terms: LicenceTerms;
+  /** The id of `terms`: what a buyer accepts, bound in the purchase. */
+  termsId: string;
   licence: LicencePreset;
   /** Where a browser can read the legal text; null when `terms.uri` is neither IPFS nor HTTP(S). */
   legalHref: string | null;
@@ -75,7 +77,7 @@ export interface ProviderView {
 /** Null for compute-only data, which sells no download licences. */
 export type Sales = { available: true; report: DatasetSalesReport } | ({ available: false } & Problem) | null;
 
-/** Null when the dataset takes no compute jobs. */
+/** Null when the dataset takes no compute jobs; `providers` are the active ones its owner allows. */
 export type Providers = { available: true; providers: ProviderView[]; policy: ComputePolicy | undefined } | ({ available: false } & Problem) | null;
 
 export type DatasetPage =
@@ -113,21 +115,22 @@ async function readSales(indexerUrl: string, id: bigint): Promise<Sales> {
   }
 }
 
-async function readProviders(market: Market, policy: ComputePolicy | undefined): Promise<Providers> {
+/** A provider as the pages show it: its environments in words, their prices formatted. */
+export function providerView(market: Market, provider: ProviderInfo): ProviderView {
+  return {
+    id: provider.id.toString(),
+    endpoint: provider.endpoint,
+    environments: provider.environments.map((env) => ({
+      label: env.kind === ResourceKind.Gpu ? `GPU: ${env.gpus}× ${env.gpuModel}, ${env.cpus} CPUs, ${env.memoryMb} MB` : `CPU: ${env.cpus} CPUs, ${env.memoryMb} MB`,
+      pricePerMinute: market.formatAmount(env.pricePerMinute),
+    })),
+  };
+}
+
+async function readProviders(market: Market, id: bigint, policy: ComputePolicy | undefined): Promise<Providers> {
   try {
-    const providers = (await new ComputeClient(market).providers()).filter((p) => p.active);
-    return {
-      available: true,
-      policy,
-      providers: providers.map((p) => ({
-        id: p.id.toString(),
-        endpoint: p.endpoint,
-        environments: p.environments.map((env) => ({
-          label: env.kind === ResourceKind.Gpu ? `GPU: ${env.gpus}× ${env.gpuModel}, ${env.cpus} CPUs, ${env.memoryMb} MB` : `CPU: ${env.cpus} CPUs, ${env.memoryMb} MB`,
-          pricePerMinute: market.formatAmount(env.pricePerMinute),
-        })),
-      })),
-    };
+    const allowed = (await new ComputeClient(market).allowedProviders(id)).filter((p) => p.active);
+    return { available: true, policy, providers: allowed.map((p) => providerView(market, p)) };
   } catch (error) {
     return { available: false, ...problem(error, 'check the chain with `datagora health`') };
   }
@@ -160,7 +163,7 @@ export async function readDataset(id: bigint): Promise<DatasetPage> {
     const [dates, sales, providers] = await Promise.all([
       Promise.all(details.history.map((v) => minedAt(market, v.blockNumber))),
       terms.computeOnly ? null : readSales(indexerUrl, id),
-      computeEnabled ? readProviders(market, details.document.compute) : null,
+      computeEnabled ? readProviders(market, id, details.document.compute) : null,
     ]);
     const dataset: DatasetView = {
       id: details.id.toString(),
@@ -173,6 +176,7 @@ export async function readDataset(id: bigint): Promise<DatasetPage> {
       metadataCid: details.metadataCid,
       signedByOwner: details.signedByOwner,
       terms,
+      termsId: details.termsId.toString(),
       licence: presetOf(terms),
       legalHref: legalHrefOf(terms.uri),
       downloadPrice: { amount: terms.downloadPrice, label: market.formatAmount(terms.downloadPrice) },

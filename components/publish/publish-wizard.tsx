@@ -1,11 +1,10 @@
 'use client';
 /**
- * The publish wizard: file → details → licence → prices → encrypt, upload and publish with the wallet
- * (lib/client/publish.ts). Each step checks its fields before the next; nothing is uploaded before the last.
+ * The publish wizard: file → details → licence → prices → providers → encrypt, upload and publish with the
+ * wallet (lib/client/publish.ts). Each step checks its fields before the next; nothing is uploaded before the last.
  */
-import Link from 'next/link';
 import { useConnectModal } from '@rainbow-me/rainbowkit';
-import { useState, type ReactNode } from 'react';
+import { useState } from 'react';
 import { customTerms, presetFlags, TERM_FLAGS, type TermFlags } from '@/lib/licence/custom';
 import { licenceProblems, ownerConsequences } from '@/lib/licence/explain';
 import { LICENCE_PRESETS, parsePrice, type LicencePreset } from '@/lib/licence/presets';
@@ -14,8 +13,12 @@ import { formatOf } from '@/lib/market/files';
 import { LicenceSummary } from '@/components/licence/licence-summary';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
+import { Field, INPUT } from './field';
+import { ProvidersStep } from './providers-step';
+import { Published } from './published';
+import type { ProviderChoices } from './read-providers';
 
-const STEPS = ['File', 'Details', 'Licence', 'Prices', 'Publish'] as const;
+const STEPS = ['File', 'Details', 'Licence', 'Prices', 'Providers', 'Publish'] as const;
 const PRESET_LABELS: Record<LicencePreset, string> = {
   'non-commercial': 'Non-commercial',
   commercial: 'Commercial',
@@ -27,9 +30,11 @@ const PROGRESS_LABELS: Record<PublishProgress['step'], string> = {
   licence: 'Checking the licence and storing its legal text',
   encrypt: 'Encrypting and uploading in this browser',
   terms: 'Registering the licence terms',
+  reserve: 'Reserving the dataset’s id for your account',
   key: 'Sealing the data key to the key network',
   sign: 'Signing the description with your wallet',
   list: 'Listing the dataset on-chain',
+  providers: 'Allowing the compute providers you chose',
 };
 const ZERO = '0x0000000000000000000000000000000000000000';
 const FLAG_LABELS: Record<keyof TermFlags, string> = {
@@ -55,9 +60,11 @@ interface Form {
   revSharePercent: string;
   downloadPrice: string;
   computePrice: string;
+  /** The ids of the compute providers to allow. */
+  providers: string[];
 }
 
-const INITIAL: Form = { file: null, title: '', description: '', tags: '', previewRows: '5', preset: 'commercial', flags: presetFlags('commercial'), accessDays: '365', revSharePercent: '0', downloadPrice: '10', computePrice: '2' };
+const INITIAL: Form = { file: null, title: '', description: '', tags: '', previewRows: '5', preset: 'commercial', flags: presetFlags('commercial'), accessDays: '365', revSharePercent: '0', downloadPrice: '10', computePrice: '2', providers: [] };
 
 function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -74,6 +81,16 @@ function formatBytes(bytes: number): string {
 /** The download price in base units; none for compute-only data, which is never downloaded. */
 function downloadUnits(form: Form, decimals: number): bigint {
   return form.flags.computeOnly ? 0n : parsePrice(form.downloadPrice, decimals);
+}
+
+/** Compute jobs can run on the data: compute-only, or a compute price above 0 (checked by the Prices step). */
+function computeEnabled(form: Form, decimals: number): boolean {
+  return form.flags.computeOnly || parsePrice(form.computePrice, decimals) > 0n;
+}
+
+/** The providers to allow: none for data that takes no compute jobs. */
+function allowedProviders(form: Form, decimals: number): string[] {
+  return computeEnabled(form, decimals) ? form.providers : [];
 }
 
 /** The complete terms the form describes (throws the first combination the registry refuses). */
@@ -123,26 +140,11 @@ function problemsOf(step: number, form: Form, decimals: number): Record<string, 
   return problems;
 }
 
-function Field({ label, id, problem, hint, children }: { label: string; id: string; problem?: string; hint?: string; children: ReactNode }) {
-  return (
-    <div className="space-y-1">
-      <label htmlFor={id} className="block text-sm font-medium">
-        {label}
-      </label>
-      {children}
-      {hint && !problem && <p className="text-xs text-muted">{hint}</p>}
-      {problem && (
-        <p id={`${id}-problem`} className="text-xs text-warn" role="alert">
-          {problem}
-        </p>
-      )}
-    </div>
-  );
+function AllowedLine({ ids }: { ids: string[] }) {
+  return <p>{ids.length === 0 ? 'No compute provider allowed: no compute job can run until you allow one.' : `Compute providers allowed to see the data: ${ids.map((id) => `#${id}`).join(', ')}.`}</p>;
 }
 
-const INPUT = 'w-full rounded-md border border-line bg-surface px-3 py-2 text-sm text-ink';
-
-export function PublishWizard() {
+export function PublishWizard({ providers }: { providers: ProviderChoices }) {
   const { market, isConnected, wrongChain, wallet, state, run } = useBrowserWallet();
   const { openConnectModal } = useConnectModal();
   const [step, setStep] = useState(0);
@@ -183,6 +185,7 @@ export function PublishWizard() {
             revShareBps,
             flags: form.flags,
           },
+          providers: allowedProviders(form, decimals).map(BigInt),
         },
         setProgress,
       ),
@@ -191,32 +194,7 @@ export function PublishWizard() {
     if (published) setResult(published);
   }
 
-  if (result) {
-    return (
-      <section aria-labelledby="published" className="mt-10 rounded-xl border border-ok/40 bg-surface p-6">
-        <h2 id="published" className="text-xl font-semibold text-ok">
-          Dataset {result.datasetId.toString()} is published
-        </h2>
-        <dl className="mt-4 space-y-2 text-sm">
-          <div>
-            <dt className="text-muted">Encrypted content</dt>
-            <dd className="break-all font-mono text-xs">{result.contentCid}</dd>
-          </div>
-          <div>
-            <dt className="text-muted">Signed description</dt>
-            <dd className="break-all font-mono text-xs">{result.metadataCid}</dd>
-          </div>
-          <div>
-            <dt className="text-muted">Listing transaction</dt>
-            <dd className="break-all font-mono text-xs">{result.txHash}</dd>
-          </div>
-        </dl>
-        <Link href={`/datasets/${result.datasetId}`} className="mt-6 inline-block rounded-md bg-brand px-4 py-2 font-medium text-brand-ink">
-          View the dataset
-        </Link>
-      </section>
-    );
-  }
+  if (result) return <Published result={result} />;
 
   const working = state.status === 'working';
   return (
@@ -328,12 +306,14 @@ export function PublishWizard() {
             </Field>
           </div>
         )}
-        {step === 4 && (
+        {step === 4 && <ProvidersStep choices={providers} selected={form.providers} onChange={(ids) => setForm({ ...form, providers: ids })} computeEnabled={computeEnabled(form, decimals)} />}
+        {step === 5 && (
           <div className="space-y-4 text-sm">
             <p>
               <strong>{form.title}</strong> · {form.file?.name} ({formatBytes(form.file?.size ?? 0)}) · {PRESET_LABELS[form.preset]} ·{' '}
               {form.flags.computeOnly ? `${form.computePrice} ${symbol} per job` : `${form.downloadPrice} ${symbol}`}
             </p>
+            {computeEnabled(form, decimals) && <AllowedLine ids={allowedProviders(form, decimals)} />}
             {progress && (
               <div className="space-y-2">
                 <p>{PROGRESS_LABELS[progress.step]}</p>

@@ -13,7 +13,7 @@ import type { JobView } from '../compute/jobs';
 import { PROVIDER_DEV_ACCOUNT, ProviderNode } from '../compute/node';
 import { resolveAccount } from '../market';
 import { readDeployments } from '../chain';
-import { datasetId, parse, positiveId, printJson, wholeNumber, withMarket } from './market';
+import { datasetId, idList, parse, positiveId, printJson, wholeNumber, withMarket } from './market';
 import { UsageError } from './usage';
 
 const jobId = (value: string | undefined): bigint => positiveId('job', value);
@@ -164,12 +164,33 @@ export async function algorithms(args: string[]): Promise<number> {
   });
 }
 
+/**
+ * `datagora providers`: every registered provider; `providers allow|withdraw <datasetId> <ids>`: the dataset's
+ * owner allows providers to run its jobs (and see its plaintext in their nodes) or withdraws them;
+ * `providers of <datasetId>`: the providers a dataset allows.
+ */
 export async function providers(args: string[]): Promise<number> {
-  const { values } = parse(args, {});
+  const { values, positionals } = parse(args, {});
+  const [sub, first, second] = positionals;
+  if (sub === 'allow' || sub === 'withdraw') {
+    if (!second) throw new UsageError(`usage: datagora providers ${sub} <datasetId> <providerId[,providerId…]>`);
+    const dataset = datasetId(first);
+    const ids = idList('provider', second);
+    return withMarket(values, async (market) => {
+      const tx = await new ComputeClient(market).setProvidersAllowed(dataset, ids, sub === 'allow');
+      if (values.json) printJson({ datasetId: dataset, providers: ids, allowed: sub === 'allow', txHash: tx });
+      else console.log(`provider${ids.length === 1 ? '' : 's'} ${ids.join(', ')} ${sub === 'allow' ? 'allowed on' : 'withdrawn from'} dataset ${dataset} (tx ${tx})`);
+      return 0;
+    });
+  }
+  if (sub !== undefined && sub !== 'of') throw new UsageError('usage: datagora providers [of <datasetId> | allow|withdraw <datasetId> <ids>]');
+  const dataset = sub === 'of' ? datasetId(first) : undefined;
   return withMarket(values, async (market) => {
-    const list = await new ComputeClient(market).providers();
+    const client = new ComputeClient(market);
+    const list = dataset === undefined ? await client.providers() : await client.allowedProviders(dataset);
+    if (dataset !== undefined && !values.json && list.length === 0) console.log(`dataset ${dataset} allows no provider: no compute job can run on it`);
     if (values.json) printJson(list);
-    else if (list.length === 0) console.log('no compute provider is registered');
+    else if (list.length === 0 && dataset === undefined) console.log('no compute provider is registered');
     for (const p of values.json ? [] : list) {
       console.log(`provider ${p.id}${p.active ? '' : ' (retired)'} ${p.endpoint} node ${p.signer}`);
       p.environments.forEach((env, i) => console.log(`  env ${i}: ${env.kind === 1 ? `gpu ${env.gpus}× ${env.gpuModel}, ` : 'cpu '}${env.cpus} CPUs, ${env.memoryMb} MB — ${market.formatAmount(env.pricePerMinute)}/min`));

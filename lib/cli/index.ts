@@ -33,8 +33,9 @@ Market (connect to the running \`npm start\` stack, or --rpc-url URL; act as --a
 of the local chain (default 1), or --private-key-env VAR; --json for machine output):
   datagora publish <file> --title T [--description D] [--tags a,b] --licence PRESET --price USDC
                   [--compute-price USDC] [--access-days N] [--rev-share-bps N] [--preview-rows N]
-                  [--algorithms any|approved] [--max-output-mb N] [--min-group-size K]
-                                          encrypt, store and list a dataset; prints its id
+                  [--algorithms any|approved] [--max-output-mb N] [--min-group-size K] [--providers 1,4]
+                                          encrypt, store and list a dataset; prints its id; --providers
+                                          allows those compute providers (their nodes see the plaintext)
                   PRESET: non-commercial | commercial | commercial-remix | ai-training | compute-only
   datagora datasets [WORDS…] [--commercial] [--derivatives] [--ai-training] [--compute-only]
                   [--min-price USDC] [--max-price USDC] [--format F] [--owner ADDRESS] [--has-providers]
@@ -43,7 +44,8 @@ of the local chain (default 1), or --private-key-env VAR; --json for machine out
                                           search the listed datasets through the indexer (--all: delisted
                                           too); without an indexer, every dataset read from the chain
   datagora show <id>                     one dataset: licence, price, versions, your access
-  datagora buy <id> [--max-price USDC]   buy a download licence
+  datagora buy <id> [--terms ID] [--max-price USDC]
+                                          buy a download licence under the terms shown now (or --terms ID)
   datagora download <id> --out PATH      decrypt to PATH (a file or directory), SHA-256 verified
   datagora update <id> [--title T] [--description D] [--tags a,b] [--price USDC] [--compute-price USDC]
   datagora delist <id> | relist <id>     stop or resume sales (licences sold stay valid)
@@ -64,7 +66,10 @@ Compute-to-data:
   datagora algorithms approve|revoke <datasetId> <sha256 | FILE>
   datagora algorithms pending <datasetId> | hash <FILE>
                                           (owners) the algorithms allowed on a dataset and the queue
-  datagora providers                     registered compute providers and their prices
+  datagora providers [of <datasetId>]    registered compute providers and their prices (of: those the
+                                          dataset allows)
+  datagora providers allow|withdraw <datasetId> <id[,id…]>
+                                          (owners) which providers may run jobs on a dataset
 
 Analytics (from the indexer; wash trades left out unless --include-wash):
   datagora stats [--json] [--include-wash] [--csv REPORT] [--from YYYY-MM-DD --to YYYY-MM-DD] [--dataset ID]

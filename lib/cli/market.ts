@@ -63,6 +63,11 @@ export function positiveId(what: string, value: string | undefined): bigint {
 
 export const datasetId = (value: string | undefined): bigint => positiveId('dataset', value);
 
+/** A comma-separated list of positive ids ("1,4"). */
+export function idList(what: string, value: string): bigint[] {
+  return value.split(',').map((part) => positiveId(what, part.trim()));
+}
+
 /** The value of `--flag` as a whole number, or undefined when the flag is absent. */
 export function wholeNumber(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -95,6 +100,7 @@ export async function publish(args: string[]): Promise<number> {
     algorithms: { type: 'string' },
     'max-output-mb': { type: 'string' },
     'min-group-size': { type: 'string' },
+    providers: { type: 'string' },
   });
   const [file, extra] = positionals;
   if (!file || extra) throw new UsageError('publish takes one file: datagora publish <file> --title T --licence PRESET --price USDC');
@@ -106,6 +112,7 @@ export async function publish(args: string[]): Promise<number> {
   const previewRows = wholeNumber('preview-rows', values['preview-rows']);
   const compute = computePolicy(values.algorithms, wholeNumber('max-output-mb', values['max-output-mb']), wholeNumber('min-group-size', values['min-group-size']));
   if (preset !== 'compute-only' && values.price === undefined) throw new UsageError('publish needs --price (the download price, e.g. 12.50)');
+  const providers = values.providers === undefined ? [] : idList('provider', values.providers);
   const bar = progressBar('encrypt+upload', !values.json && process.stderr.isTTY === true);
   const result = await withMarket(values, async (market) => {
     const decimals = market.deployments.stablecoin.decimals;
@@ -115,7 +122,7 @@ export async function publish(args: string[]): Promise<number> {
     };
     const tags = values.tags ? values.tags.split(',').map((t) => t.trim()).filter(Boolean) : [];
     try {
-      return await market.publish(file, { title: values.title!, description: values.description, tags, previewRows, ...(compute ? { compute } : {}) }, { preset, accessDays, revShareBps }, prices, (p) => bar.update(p.bytes, p.total));
+      return await market.publish(file, { title: values.title!, description: values.description, tags, previewRows, providers, ...(compute ? { compute } : {}) }, { preset, accessDays, revShareBps }, prices, (p) => bar.update(p.bytes, p.total));
     } finally {
       bar.done();
     }
@@ -286,13 +293,14 @@ export async function show(args: string[]): Promise<number> {
 }
 
 export async function buy(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { 'max-price': { type: 'string' } });
+  const { values, positionals } = parse(args, { 'max-price': { type: 'string' }, terms: { type: 'string' } });
   const id = datasetId(positionals[0]);
   await withMarket(values, async (market) => {
     const maxPrice = values['max-price'] === undefined ? undefined : parsePrice(values['max-price'], market.deployments.stablecoin.decimals);
-    const result = await market.buyLicence(id, { maxPrice });
+    const termsId = values.terms === undefined ? undefined : positiveId('terms', values.terms);
+    const result = await market.buyLicence(id, { maxPrice, termsId });
     if (values.json) printJson(result);
-    else console.log(`bought a licence for dataset ${id} for ${market.formatAmount(result.price)}, ${result.expiresAt ? `valid until ${result.expiresAt.toISOString()}` : 'perpetual'} (tx ${result.txHash})`);
+    else console.log(`bought a licence for dataset ${id} under terms ${result.termsId} for ${market.formatAmount(result.price)}, ${result.expiresAt ? `valid until ${result.expiresAt.toISOString()}` : 'perpetual'} (tx ${result.txHash})`);
   });
   return 0;
 }

@@ -1,9 +1,10 @@
 /** Buying a download licence from the browser, with the wallet (lib/market/licence.ts). */
 import { formatUnits, type Hex } from 'viem';
-import { buyLicence } from '../market/licence';
+import { buyLicence, type AcceptedOffer } from '../market/licence';
 import { addressOf, send, type BrowserWallet } from './wallet';
 
-export function buyLicenceInBrowser(wallet: BrowserWallet, id: bigint): Promise<{ txHash: Hex; price: bigint; expiresAt: Date | null }> {
+/** Buys under the terms the page showed (`accepted.termsId`): a switch in flight fails with words, not a sale. */
+export function buyLicenceInBrowser(wallet: BrowserWallet, id: bigint, accepted: AcceptedOffer): Promise<{ txHash: Hex; price: bigint; expiresAt: Date | null }> {
   const { config } = wallet;
   return buyLicence(
     {
@@ -14,5 +15,6 @@ export function buyLicenceInBrowser(wallet: BrowserWallet, id: bigint): Promise<
       send: (action, request) => send(wallet, action, request),
     },
     id,
+    accepted,
   );
 }

@@ -2,14 +2,15 @@
  * Publishing from the browser, so the server never sees plaintext: the file is read in a stream, encrypted
  * (AES-256-GCM, DGE1 chunks) and hashed in the page, sent as ciphertext parts to the web app's upload route,
  * its data key sealed to the key network in the page, the document signed with the wallet (EIP-712), and
- * the listing made by the wallet. Mirrors Market.publish, with the wallet and the routes in place of a local
- * key and a direct store.
+ * the id reservation, the listing and the allowed providers sent by the wallet. Mirrors Market.publish, with the
+ * wallet and the routes in place of a local key and a direct store.
  */
-import { parseEventLogs, type Hex } from 'viem';
+import type { Hex } from 'viem';
 import { datasetRegistryAbi, type LicenceTerms } from '../contracts';
 import { ciphertextSize, createSha256, DEFAULT_CHUNK_SIZE, encryptStream, generateDataKey, sha256Hex, toHex } from '../crypto';
 import type { EncryptionTarget } from '../access/envelope';
-import { TransactionRejectedError } from '../market/errors';
+import { reserveDatasetId, setProvidersAllowed } from '../market/reserve';
+import type { WriteRequest } from '../market/send';
 import { firstVersion, type UploadedContent } from '../market/document';
 import { FileProfiler, formatOf } from '../market/files';
 import { metadataPointer } from '../metadata/cid';
@@ -21,8 +22,6 @@ import { storeDocument } from './metadata';
 import { uploadCiphertext } from './upload';
 import { addressOf, callApi, send, signer, type BrowserWallet } from './wallet';
 
-const MAX_PUBLISH_ATTEMPTS = 5;
-
 export interface BrowserPublishInput {
   file: File;
   title: string;
@@ -31,9 +30,11 @@ export interface BrowserPublishInput {
   /** Data rows shown publicly (CSV / JSON lines); 0 for none. */
   previewRows: number;
   terms: TermsRequest;
+  /** Compute providers allowed to run jobs on the dataset (their nodes see its plaintext); may be empty. */
+  providers: readonly bigint[];
 }
 
-export type PublishStep = 'licence' | 'encrypt' | 'terms' | 'key' | 'sign' | 'list';
+export type PublishStep = 'licence' | 'encrypt' | 'terms' | 'reserve' | 'key' | 'sign' | 'list' | 'providers';
 export interface PublishProgress {
   step: PublishStep;
   /** Plaintext bytes encrypted and uploaded so far (step `encrypt`). */
@@ -103,30 +104,27 @@ export async function publishFromBrowser(wallet: BrowserWallet, input: BrowserPu
   onProgress({ step: 'terms' });
   const termsId = await ensureTerms(wallet, termsFromJson(terms));
   const domain = { chainId: wallet.config.chainId, registry };
-  for (let attempt = 1; ; attempt++) {
-    onProgress({ step: 'key' });
-    const datasetId = await wallet.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
-    const target = await callApi<EncryptionTarget>('/api/keys/target', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ datasetId: datasetId.toString(), dataToEncryptHash: sha256Hex(dataKey) }),
-    });
-    const envelope = { ...target.envelope, ciphertext: await sealDataKey(target.publicKey, target.identity, dataKey) };
-    onProgress({ step: 'sign' });
-    const document = firstVersion({ datasetId, publisher, info: { title: input.title, description: input.description, tags: input.tags }, upload, termsId, envelope });
-    const signed = await signDataset(document, signer(wallet), domain);
-    const cid = await storeDocument(wallet, signed);
-    onProgress({ step: 'list' });
-    try {
-      const { hash, logs } = await send(wallet, `publish ${input.title}`, { address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [metadataPointer(cid), termsId, datasetId] });
-      const [event] = parseEventLogs({ abi: datasetRegistryAbi, eventName: 'DatasetPublished', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
-      dataKey.fill(0);
-      return { datasetId: event?.args.datasetId ?? datasetId, metadataCid: cid, contentCid: upload.contentCid, txHash: hash };
-    } catch (error) {
-      // Another publisher took the id the envelope names: seal the key for the next id and try again.
-      const next = await wallet.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
-      if (error instanceof TransactionRejectedError && next !== datasetId && attempt < MAX_PUBLISH_ATTEMPTS) continue;
-      throw error;
-    }
+  const sendWith = (action: string, request: WriteRequest) => send(wallet, action, request);
+  // Reserved for this account before the envelope names it: nobody can take the id first.
+  onProgress({ step: 'reserve' });
+  const datasetId = await reserveDatasetId(sendWith, registry);
+  onProgress({ step: 'key' });
+  const target = await callApi<EncryptionTarget>('/api/keys/target', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ datasetId: datasetId.toString(), dataToEncryptHash: sha256Hex(dataKey) }),
+  });
+  const envelope = { ...target.envelope, ciphertext: await sealDataKey(target.publicKey, target.identity, dataKey) };
+  dataKey.fill(0);
+  onProgress({ step: 'sign' });
+  const document = firstVersion({ datasetId, publisher, info: { title: input.title, description: input.description, tags: input.tags }, upload, termsId, envelope });
+  const signed = await signDataset(document, signer(wallet), domain);
+  const cid = await storeDocument(wallet, signed);
+  onProgress({ step: 'list' });
+  const { hash } = await sendWith(`publish ${input.title}`, { address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [metadataPointer(cid), termsId, datasetId] });
+  if (input.providers.length > 0) {
+    onProgress({ step: 'providers' });
+    await setProvidersAllowed(sendWith, wallet.config.contracts.computeMarket, datasetId, input.providers);
   }
+  return { datasetId, metadataCid: cid, contentCid: upload.contentCid, txHash: hash };
 }

@@ -15,6 +15,8 @@ import { parseSignedReceipt, ReceiptError, verifyReceiptOnChain, type SignedRece
 import { JobStatus, type Environment, type Job } from './result';
 import { describeFiles, fetchResults, filesHash, generateResultKeyPair, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from './results';
 import { algorithmHash, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
+import { allowedProviders, quoteJob, requestJobArgs } from './quote';
+import { setProvidersAllowed } from '../market/reserve';
 
 export interface ProviderInfo {
   id: bigint;
@@ -104,30 +106,29 @@ export class ComputeClient {
     if (!runtimeOf(name)) throw new ComputeRequestError(`${name}: only Python (.py) and Node.js (.js, .mjs, .cjs) algorithms run on providers`, 'rename or rewrite the algorithm');
     if (content.length > MAX_ALGORITHM_BYTES) throw new ComputeRequestError(`${name} is ${content.length} bytes; providers accept at most ${MAX_ALGORITHM_BYTES}`, 'keep the algorithm small; it cannot download anything, so bundle only code');
 
-    const offer = await market.publicClient.readContract({ address: market.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'getOffer', args: [request.datasetId] });
-    if (offer.owner === '0x0000000000000000000000000000000000000000') throw new DatasetNotFoundError(request.datasetId);
-    if (!offer.computeOnly && offer.computePrice === 0n) throw new ComputeRequestError(`dataset ${request.datasetId} does not offer compute jobs`, 'buy a download licence instead (datagora buy)');
-
     const providers = (await this.providers()).filter((p) => p.active);
-    const provider = request.providerId !== undefined ? providers.find((p) => p.id === request.providerId) : providers[0];
-    if (!provider) throw new ComputeRequestError(request.providerId !== undefined ? `provider ${request.providerId} is not an active provider` : 'no compute provider is registered', 'start one with `datagora provider` (npm start runs one) or choose another with --provider');
-    const environment = request.environment ?? 0;
-    const env = provider.environments[environment];
-    if (!env) throw new ComputeRequestError(`provider ${provider.id} has no environment ${environment}`, `choose one of 0..${provider.environments.length - 1}`);
-    const maxMinutes = request.maxMinutes ?? DEFAULT_MAX_MINUTES;
-    const escrow = offer.computePrice + BigInt(maxMinutes) * env.pricePerMinute;
-    const token = offer.currency;
+    const allowed = await allowedProviders(market.publicClient, this.computeMarket, request.datasetId, providers.map((p) => p.id));
+    const providerId = request.providerId ?? allowed[0];
+    const provider = providers.find((p) => p.id === providerId);
+    if (!provider) {
+      throw new ComputeRequestError(
+        request.providerId !== undefined ? `provider ${request.providerId} is not an active provider` : `the owner of dataset ${request.datasetId} allows no active provider`,
+        request.providerId !== undefined ? 'choose another with --provider (`datagora providers` lists them)' : 'ask the owner to allow a provider (`datagora providers allow`)',
+      );
+    }
+    const choice = { datasetId: request.datasetId, providerId: provider.id, environment: request.environment ?? 0, maxMinutes: request.maxMinutes ?? DEFAULT_MAX_MINUTES, aiTraining: request.aiTraining ?? false };
+    const quote = await quoteJob(market.publicClient, market.deployments.contracts, choice);
+    const { escrow, currency: token } = quote;
     const balance = await market.publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [account.address] });
     if (balance < escrow) throw new InsufficientFundsError(`the job's escrow is ${market.formatAmount(escrow)} but ${account.address} holds ${market.formatAmount(balance)}`, 'fund the account with the market stablecoin, or lower --max-minutes');
     const allowance = await market.publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'allowance', args: [account.address, this.computeMarket] });
     if (allowance < escrow) await market.send(`approve the compute market to take ${market.formatAmount(escrow)}`, { address: token, abi: mockStablecoinAbi, functionName: 'approve', args: [this.computeMarket, escrow] });
 
-    const hash = algorithmHash(content);
     const { hash: txHash, logs } = await market.send(`request a compute job on dataset ${request.datasetId}`, {
       address: this.computeMarket,
       abi: computeMarketAbi,
       functionName: 'requestJob',
-      args: [request.datasetId, provider.id, environment, hash, request.aiTraining ?? false, maxMinutes, escrow],
+      args: requestJobArgs(choice, quote, algorithmHash(content)),
     });
     const [event] = parseEventLogs({ abi: computeMarketAbi, eventName: 'JobRequested', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
     if (!event) throw new ComputeRequestError(`the request ${txHash} emitted no JobRequested event`, 'report it');
@@ -297,6 +298,19 @@ export class ComputeClient {
     const { job } = await this.job(jobId);
     const { hash } = await this.market.send(`refund job ${jobId}`, { address: this.computeMarket, abi: computeMarketAbi, functionName: 'refund', args: [jobId, job] });
     return hash;
+  }
+
+  /** The providers the owner of `datasetId` allows to run jobs on it. */
+  async allowedProviders(datasetId: bigint): Promise<ProviderInfo[]> {
+    const providers = await this.providers();
+    const allowed = await allowedProviders(this.market.publicClient, this.computeMarket, datasetId, providers.map((p) => p.id));
+    return providers.filter((p) => allowed.includes(p.id));
+  }
+
+  /** The dataset owner allows providers to run its jobs (their nodes then see its plaintext), or withdraws them. */
+  async setProvidersAllowed(datasetId: bigint, providerIds: readonly bigint[], allowed: boolean): Promise<Hex | undefined> {
+    const sent = await setProvidersAllowed((action, request) => this.market.send(action, request), this.computeMarket, datasetId, providerIds, allowed);
+    return sent?.hash;
   }
 
   /** The dataset owner approves (or revokes) an algorithm hash for its compute jobs. */

@@ -17,7 +17,7 @@ import { Market } from '../market';
 import { JobStore, FINAL_STATUSES, type JobRecord } from './jobs';
 import { admission, runJob, type PipelineContext } from './pipeline';
 import { detectResources, type Resources } from './resources';
-import { JobStatus, type Environment } from './result';
+import { JobStatus, signProviderNode, type Environment } from './result';
 import { computeEngine, type ComputeEngine } from './index';
 import { removeWorkspace } from './sandbox';
 import { startProviderServer, type ProviderServer } from './server';
@@ -107,8 +107,9 @@ export class ProviderNode {
       const environments = environmentsFor(resources, config, deployments.stablecoin.decimals);
       const computeMarket = deployments.contracts.computeMarket;
       let providerId = await publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'providerIdOf', args: [node.address] });
+      const consent = () => signProviderNode(node, { chainId: deployments.chainId, computeMarket }, options.operator.address, config.compute.url);
       if (providerId === 0n) {
-        await operatorMarket.send('register the provider', { address: computeMarket, abi: computeMarketAbi, functionName: 'registerProvider', args: [config.compute.url, node.address, environments] });
+        await operatorMarket.send('register the provider', { address: computeMarket, abi: computeMarketAbi, functionName: 'registerProvider', args: [config.compute.url, node.address, environments, await consent()] });
         providerId = await publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'providerIdOf', args: [node.address] });
         log(`registered provider ${providerId} (node ${node.address}, operator ${options.operator.address})`);
       } else {
@@ -117,7 +118,7 @@ export class ProviderNode {
           throw new ProviderSetupError(`provider ${providerId} belongs to ${current.owner}, not to the operator ${options.operator.address}`, 'run the provider as the account that registered it (--account / --private-key-env)');
         }
         if (current.endpoint !== config.compute.url || !sameEnvironments(current.environments, environments)) {
-          await operatorMarket.send('update the provider', { address: computeMarket, abi: computeMarketAbi, functionName: 'updateProvider', args: [providerId, config.compute.url, node.address, environments] });
+          await operatorMarket.send('update the provider', { address: computeMarket, abi: computeMarketAbi, functionName: 'updateProvider', args: [providerId, config.compute.url, node.address, environments, await consent()] });
           log(`updated provider ${providerId}: ${config.compute.url}`);
         }
       }

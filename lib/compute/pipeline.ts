@@ -30,8 +30,16 @@ import type { ComputeEngine } from './index';
 import { createWorkspace, type SandboxResult } from './sandbox';
 
 export const NODE_SOFTWARE = 'datagora-provider/0.1.0';
-/** Time kept after the algorithm's wall limit to guard, publish and settle before the deadline. */
+/** Time kept after the algorithm's wall limit to guard, publish and settle before the deadline, besides the time
+ * to guard, encrypt and store the largest output the policy allows at {PUBLISH_BYTES_PER_S}. */
 const PUBLISH_MARGIN_S = 60;
+/** A slow node's guard-encrypt-store throughput, for the margin: well under the ~100 MB/s measured. */
+const PUBLISH_BYTES_PER_S = 8 << 20;
+
+/** Seconds kept after the run for publishing and settling outputs of at most `maxOutputBytes`. */
+export function publishMargin(maxOutputBytes: number): number {
+  return PUBLISH_MARGIN_S + Math.ceil(maxOutputBytes / PUBLISH_BYTES_PER_S);
+}
 const LOG_LIMIT = 8 << 20;
 
 export interface PipelineContext {
@@ -127,9 +135,10 @@ export async function admission(ctx: PipelineContext, record: JobRecord): Promis
   const job = jobStruct(record);
   const dataset = await ctx.market.getDataset(job.datasetId);
   if (dataset.document.compute?.algorithms !== 'approved') return 'run';
+  const margin = publishMargin(guardPolicyOf(dataset.document, dataset.terms.computeOnly, ctx.jobDiskMb * 1024 * 1024).maxOutputBytes);
   const approved = await ctx.market.publicClient.readContract({ address: ctx.market.deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'isAlgorithmApproved', args: [job.datasetId, job.algorithmHash] });
   if (approved) return 'run';
-  const latestStart = Number(job.deadline) - job.maxMinutes * 60 - PUBLISH_MARGIN_S;
+  const latestStart = Number(job.deadline) - job.maxMinutes * 60 - margin;
   return Date.now() / 1000 < latestStart ? 'wait' : 'run';
 }
 
@@ -176,7 +185,8 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     }
     const runtime = RUNTIMES[record.algorithm.runtime];
     if (!existsSync(runtime)) throw new JobFailure('runtime-unsupported', `${runtime} is not installed on this node`);
-    const wallSeconds = Math.min(job.maxMinutes * 60, Number(job.deadline) - Math.ceil(Date.now() / 1000) - PUBLISH_MARGIN_S);
+    const policy = guardPolicyOf(dataset.document, dataset.terms.computeOnly, ctx.jobDiskMb * 1024 * 1024);
+    const wallSeconds = Math.min(job.maxMinutes * 60, Number(job.deadline) - Math.ceil(Date.now() / 1000) - publishMargin(policy.maxOutputBytes));
     if (wallSeconds < 10) throw new JobFailure('deadline');
     if (status === JobStatus.Requested) {
       try {
@@ -225,7 +235,6 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     if (toHex(hash.digest()) !== dataset.document.plaintextSha256) throw new JobFailure('data-corrupt');
 
     const environment = ctx.environment(job.environment);
-    const policy = guardPolicyOf(dataset.document, dataset.terms.computeOnly, ctx.jobDiskMb * 1024 * 1024);
     set('running', `running ${record.algorithm.name} (${record.algorithm.runtime}) for at most ${Math.floor(wallSeconds / 60)} min ${wallSeconds % 60} s`);
     algorithmStarted = true;
     run = await ctx.engine.run({
@@ -308,12 +317,15 @@ async function publish(
   const { chainId } = market.deployments;
   const computeMarket = market.deployments.contracts.computeMarket;
   const signed = await signReceipt(ctx.node, receipt, chainId, computeMarket);
-  store.update(id, { receipt: signed, ...(stored ? { results: { cid: stored.cid, wrappedKey: stored.wrappedKey } } : {}) });
   const resultHash = receiptHash(receipt, chainId, computeMarket);
   const signature = await signJobResult(ctx.node, { chainId, computeMarket }, { jobId, resultHash, minutesUsed: receipt.minutesUsed, delivered });
   const { hash } = await market.send(`settle job ${id}`, { address: computeMarket, abi: computeMarketAbi, functionName: 'submitResult', args: [jobId, job, resultHash, receipt.minutesUsed, delivered, signature] });
+  // Only now, with the settlement mined (sendWrite throws for a reverted one), do the receipt and the buyer's
+  // wrapped results key reach the record the API serves: a job that fails to settle never hands out results the
+  // buyer could keep while refunding the escrow after the deadline.
   const finishedAt = new Date().toISOString();
   const settlement = { txHash: hash, delivered };
-  if (outcome.failure) return store.update(id, { status: 'failed', reason: outcome.failure.reason, settlement, finishedAt }, outcome.failure.detail ?? FAILURE_REASONS[outcome.failure.reason]);
-  return store.update(id, { status: 'finished', settlement, finishedAt }, `settled in ${hash}`);
+  const released = { receipt: signed, settlement, finishedAt, ...(stored ? { results: { cid: stored.cid, wrappedKey: stored.wrappedKey } } : {}) };
+  if (outcome.failure) return store.update(id, { status: 'failed', reason: outcome.failure.reason, ...released }, outcome.failure.detail ?? FAILURE_REASONS[outcome.failure.reason]);
+  return store.update(id, { status: 'finished', ...released }, `settled in ${hash}`);
 }

@@ -68,3 +68,25 @@ export function signJobResult(account: LocalAccount, domain: ResultDomain, resul
     message: { jobId: result.jobId, resultHash: result.resultHash, minutesUsed: result.minutesUsed, delivered: result.delivered },
   });
 }
+
+/** EIP-712 `ProviderNode(address owner,address signer,string endpoint)`: a node key's consent to serve `owner`'s provider. */
+export const providerNodeTypes = {
+  ProviderNode: [
+    { name: 'owner', type: 'address' },
+    { name: 'signer', type: 'address' },
+    { name: 'endpoint', type: 'string' },
+  ],
+} as const;
+
+/**
+ * The node key's signature letting `owner` register (or update) a provider with it at `endpoint`: the
+ * `nodeSignature` of registerProvider/updateProvider, so nobody can claim someone else's node key.
+ */
+export function signProviderNode(node: LocalAccount, domain: ResultDomain, owner: Address, endpoint: string): Promise<Hex> {
+  return node.signTypedData({
+    domain: resultDomain(domain.chainId, domain.computeMarket),
+    types: providerNodeTypes,
+    primaryType: 'ProviderNode',
+    message: { owner, signer: node.address, endpoint },
+  });
+}

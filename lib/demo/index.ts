@@ -7,7 +7,7 @@ import path from 'node:path';
 import { devAccount } from '../chain';
 import type { Config } from '../config';
 import { parsePrice } from '../licence/presets';
-import { mockStablecoinAbi } from '../contracts';
+import { computeMarketAbi, mockStablecoinAbi } from '../contracts';
 import { Market } from '../market';
 import { DEMO_DATASETS, writeDemoFile } from './datasets';
 
@@ -27,18 +27,22 @@ export async function seedDemoMarket(config: Config, log: (line: string) => void
   };
   const ids: bigint[] = [];
   try {
+    // The stack's own provider, registered before seeding: the demo's owners allow it on every dataset.
+    const reader = await marketOf(DEMO_DATASETS[0]!.owner);
+    const providerCount = await reader.publicClient.readContract({ address: reader.deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+    const providers = Array.from({ length: Number(providerCount) }, (_, i) => BigInt(i + 1));
     for (const [i, dataset] of DEMO_DATASETS.entries()) {
       const file = await writeDemoFile(dir, dataset, 1000 + i);
       const owner = await marketOf(dataset.owner);
       const decimals = owner.deployments.stablecoin.decimals;
       const { datasetId } = await owner.publish(
         file,
-        { title: dataset.title, description: dataset.description, tags: dataset.tags },
+        { title: dataset.title, description: dataset.description, tags: dataset.tags, providers },
         { preset: dataset.licence },
         { download: parsePrice(dataset.price, decimals), compute: parsePrice(dataset.computePrice ?? '0', decimals) },
       );
       ids.push(datasetId);
-      log(`demo dataset ${datasetId}: "${dataset.title}" (${dataset.licence}) by account ${dataset.owner}`);
+      log(`demo dataset ${datasetId}: "${dataset.title}" (${dataset.licence}) by account ${dataset.owner}${providers.length > 0 ? `, providers ${providers.join(', ')} allowed` : ''}`);
       for (const buyer of dataset.buyers) {
         await (await marketOf(buyer)).buyLicence(datasetId);
         log(`  account ${buyer} bought a licence`);

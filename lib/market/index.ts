@@ -21,7 +21,8 @@ import { FileProfiler, fileNameFor, formatOf } from './files';
 import { UploadJournal } from './journal';
 import { sendWrite, type SentWrite, type WriteRequest } from './send';
 import { firstVersion, nextVersion, type VersionChanges } from './document';
-import { buyLicence } from './licence';
+import { buyLicence, type AcceptedOffer } from './licence';
+import { reserveDatasetId, setProvidersAllowed } from './reserve';
 
 export * from './errors';
 export { resolveAccount, type AccountChoice } from './account';
@@ -43,6 +44,11 @@ export interface DatasetInfo {
   previewRows?: number;
   /** How compute jobs may use the data (default: any algorithm, under the default output guard). */
   compute?: ComputePolicy;
+  /**
+   * Providers allowed to run compute jobs on it, whose nodes may then see its plaintext (allowed on-chain right
+   * after publishing; none by default: no job can run until the owner allows a provider).
+   */
+  providers?: readonly bigint[];
 }
 
 export interface LicenceChoice {
@@ -101,8 +107,6 @@ export interface MarketOptions {
   /** The account actions are taken as; reads work without one. */
   account?: LocalAccount;
 }
-
-const MAX_PUBLISH_ATTEMPTS = 5;
 
 /** A connection to the market: chain, storage, key network and metadata, acting as one account. */
 export class Market {
@@ -179,6 +183,7 @@ export class Market {
       });
     termsFor('ipfs://check');
     await this.assertGas(`publish ${path.basename(file)}`);
+    await this.assertProviders(info.providers ?? []);
 
     const journal = new UploadJournal(path.join(this.config.home, 'pending'), `${this.deployments.chainId}:${account.address}`);
     let upload = journal.find(file);
@@ -194,28 +199,29 @@ export class Market {
     const terms = termsFor(`ipfs://${legal.cid}`);
     const termsId = await this.ensureTerms(terms);
 
-    for (let attempt = 1; ; attempt++) {
-      const datasetId = await this.publicClient.readContract({ address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
-      const envelope = await (await this.keys()).encryptKey(upload.dataKey, datasetId);
-      const document = firstVersion({ datasetId, publisher: account.address, info, upload, termsId, envelope });
-      const { cid } = await this.metadata.put(document, account, this.domain);
-      try {
-        const { hash } = await this.send(`publish ${path.basename(file)}`, {
-          address: this.deployments.contracts.datasetRegistry,
-          abi: datasetRegistryAbi,
-          functionName: 'publish',
-          args: [metadataPointer(cid), termsId, datasetId],
-        });
-        journal.remove(file);
-        return { datasetId, metadataCid: cid, contentCid: upload.contentCid, termsId, txHash: hash, resumed };
-      } catch (error) {
-        // Another publisher took the id the envelope names (the revert may come back undecoded from gas
-        // estimation): wrap the key for the next id and try again.
-        const next = await this.publicClient.readContract({ address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
-        if (error instanceof TransactionRejectedError && next !== datasetId && attempt < MAX_PUBLISH_ATTEMPTS) continue;
-        throw error;
-      }
-    }
+    // The id is reserved for this account before the envelope names it: nobody can take it first. A reservation
+    // made by an earlier, failed attempt at the same file is reused.
+    const registry = this.deployments.contracts.datasetRegistry;
+    const send = (action: string, request: WriteRequest) => this.send(action, request);
+    const reserved = upload.datasetId;
+    const reusable = reserved !== undefined && (await this.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'reservedBy', args: [reserved] })) === account.address;
+    const datasetId = reusable ? reserved : await reserveDatasetId(send, registry);
+    if (!reusable) journal.save(file, { ...upload, datasetId });
+    const envelope = await (await this.keys()).encryptKey(upload.dataKey, datasetId);
+    const document = firstVersion({ datasetId, publisher: account.address, info, upload, termsId, envelope });
+    const { cid } = await this.metadata.put(document, account, this.domain);
+    const { hash } = await this.send(`publish ${path.basename(file)}`, { address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [metadataPointer(cid), termsId, datasetId] });
+    journal.remove(file);
+    await setProvidersAllowed(send, this.deployments.contracts.computeMarket, datasetId, info.providers ?? []);
+    return { datasetId, metadataCid: cid, contentCid: upload.contentCid, termsId, txHash: hash, resumed };
+  }
+
+  /** Checks, before anything is uploaded or sent, that every provider to allow is registered. */
+  private async assertProviders(providerIds: readonly bigint[]): Promise<void> {
+    if (providerIds.length === 0) return;
+    const count = await this.publicClient.readContract({ address: this.deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+    const unknown = providerIds.filter((id) => id < 1n || id > count);
+    if (unknown.length > 0) throw new TransactionRejectedError('UnknownProvider', `there is no provider ${unknown.join(', ')}`, 'list the providers with `datagora providers`');
   }
 
   private async isStored(cid: string): Promise<boolean> {
@@ -277,9 +283,11 @@ export class Market {
     const count = await this.publicClient.readContract({ address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'datasetCount' });
     const ids = Array.from({ length: Number(count) }, (_, i) => count - BigInt(i));
     const results: DatasetSummary[] = [];
-    // A few at a time: each reads the chain and one IPFS block.
+    // A few at a time: each reads the chain and one IPFS block. Ids reserved but never published are gaps.
     for (let i = 0; i < ids.length; i += 8) {
-      results.push(...(await Promise.all(ids.slice(i, i + 8).map((id) => this.readSummary(id)))));
+      const batch = ids.slice(i, i + 8);
+      const published = await Promise.all(batch.map((id) => this.isPublished(id)));
+      results.push(...(await Promise.all(batch.filter((_, j) => published[j]).map((id) => this.readSummary(id)))));
     }
     return results;
   }
@@ -287,8 +295,12 @@ export class Market {
   /** One dataset's summary; DatasetNotFoundError for an id the registry never gave out. */
   private async summary(id: bigint): Promise<DatasetSummary> {
     const count = await this.publicClient.readContract({ address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'datasetCount' });
-    if (id < 1n || id > count) throw new DatasetNotFoundError(id);
+    if (id < 1n || id > count || !(await this.isPublished(id))) throw new DatasetNotFoundError(id);
     return this.readSummary(id);
+  }
+
+  private isPublished(id: bigint): Promise<boolean> {
+    return this.publicClient.readContract({ address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'isPublished', args: [id] });
   }
 
   /** The summary of a dataset known to exist (listDatasets has already read the count). */
@@ -355,8 +367,11 @@ export class Market {
 
   // ---------------------------------------------------------------- buy and download
 
-  /** Buys a download licence at the current price (or fails if it is above `maxPrice`). */
-  async buyLicence(id: bigint, options: { maxPrice?: bigint } = {}): Promise<{ txHash: Hex; price: bigint; expiresAt: Date | null }> {
+  /**
+   * Buys a download licence under the terms `accepted.termsId` (default: the terms in force now), failing if the
+   * owner switched them or the price is above `accepted.maxPrice`.
+   */
+  async buyLicence(id: bigint, accepted: AcceptedOffer = {}): Promise<{ txHash: Hex; price: bigint; expiresAt: Date | null; termsId: bigint }> {
     const { account } = this.actor();
     return buyLicence(
       {
@@ -368,7 +383,7 @@ export class Market {
         beforeWrites: (action) => this.assertGas(action),
       },
       id,
-      options.maxPrice,
+      accepted,
     );
   }
 

@@ -18,6 +18,7 @@ const recordSchema = z.object({
   size: z.number().int().nonnegative(),
   dataKey: z.string().regex(/^[0-9a-f]{64}$/),
   profile: z.object({ format: z.string() }).loose(),
+  datasetId: z.string().regex(/^\d+$/).optional(),
 });
 
 export interface PendingUpload {
@@ -28,6 +29,8 @@ export interface PendingUpload {
   size: number;
   dataKey: Uint8Array;
   profile: FileProfile;
+  /** The dataset id reserved for this upload, once it was. */
+  datasetId?: bigint;
 }
 
 /** Pending uploads of one account on one chain, keyed by the file's path, size and modification time. */
@@ -46,7 +49,8 @@ export class UploadJournal {
   find(file: string): PendingUpload | undefined {
     try {
       const record = recordSchema.parse(JSON.parse(readFileSync(this.fileFor(file), 'utf8')));
-      return { ...record, dataKey: Uint8Array.from(Buffer.from(record.dataKey, 'hex')), profile: record.profile as FileProfile };
+      const { datasetId, ...rest } = record;
+      return { ...rest, dataKey: Uint8Array.from(Buffer.from(record.dataKey, 'hex')), profile: record.profile as FileProfile, ...(datasetId ? { datasetId: BigInt(datasetId) } : {}) };
     } catch {
       return undefined;
     }
@@ -54,7 +58,7 @@ export class UploadJournal {
 
   save(file: string, upload: PendingUpload): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const record = { ...upload, dataKey: Buffer.from(upload.dataKey).toString('hex') };
+    const record = { ...upload, dataKey: Buffer.from(upload.dataKey).toString('hex'), datasetId: upload.datasetId?.toString() };
     writeFileSync(this.fileFor(file), JSON.stringify(record), { mode: 0o600 });
   }
 

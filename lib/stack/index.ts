@@ -248,14 +248,15 @@ export async function startStack(config: Config, options: StackOptions): Promise
     step();
     await startIndexer(config, options.root, env, services);
     step();
+    // The provider registers before the demo is seeded, so the demo's owners can allow it on their datasets.
+    await startProvider(config, options.root, env, services);
+    step();
     if (fresh && config.chain.adapter === 'anvil') {
       const demoLog = prefixedLogger('demo');
       demoLog('publishing the demo datasets…');
       await seedDemoMarket(config, demoLog);
       step();
     }
-    await startProvider(config, options.root, env, services);
-    step();
     await waitForIndexer(config, prefixedLogger('indexer'));
     step();
     if (!options.dev) await ensureProductionBuild(options.root, env, webLog, options.signal);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { processesWith, runCli, type CliRun } from '../helpers/processes';
 import { cliEnv } from '../helpers/services';
-import { BUYER, EXAMPLES, OPERATOR, startComputeBed, type ComputeBed } from '../helpers/provider';
+import { BUYER, EXAMPLES, OPERATOR, OWNER, startComputeBed, type ComputeBed } from '../helpers/provider';
 
 let bed: ComputeBed;
 let env: Record<string, string>;
@@ -38,6 +38,20 @@ async function cli(args: string[]): Promise<{ code: number | null; output: strin
   const code = await run.exit;
   return { code, output: run.output() };
 }
+
+test('the owner chooses the providers: until it allows one, `datagora compute` is refused in words; `providers of` lists them', async () => {
+  const refused = await cli(['compute', bed.datasetId.toString(), '--algorithm', path.join(EXAMPLES, 'train_model.py'), '--provider', '1', '--account', String(BUYER)]);
+  expect(refused.code).not.toBe(0);
+  expect(refused.output).toContain(`the owner of dataset ${bed.datasetId} does not allow provider 1`);
+  const notOwner = await cli(['providers', 'allow', bed.datasetId.toString(), '1', '--account', String(BUYER)]);
+  expect(notOwner.code).not.toBe(0);
+  expect(notOwner.output).toMatch(/does not own dataset/);
+  const allowed = await cli(['providers', 'allow', bed.datasetId.toString(), '1', '--account', String(OWNER)]);
+  expect(allowed).toMatchObject({ code: 0 });
+  expect(allowed.output).toContain(`provider 1 allowed on dataset ${bed.datasetId}`);
+  const listed = await cli(['providers', 'of', bed.datasetId.toString()]);
+  expect(listed.output).toMatch(/provider 1 http/);
+});
 
 test('datagora compute --wait trains a model on compute-only data and the receipt verifies', async () => {
   const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'datagora-cli-compute-')), 'results');

@@ -32,10 +32,22 @@ export interface ComputeBed {
   stop(): Promise<void>;
 }
 
-/** Publishes `file` as compute-only at 15 dUSD a job, as `market`'s account. */
+/** Publishes `file` as compute-only at 15 dUSD a job, as `market`'s account, allowing every registered provider. */
 export async function publishComputeOnly(market: Market, file: string, info: Partial<DatasetInfo> = {}): Promise<bigint> {
-  const { datasetId } = await market.publish(file, { title: 'Vitals', tags: ['health'], ...info }, { preset: 'compute-only' }, { download: 0n, compute: 15_000_000n });
+  const providers = await registeredProviders(market);
+  const { datasetId } = await market.publish(file, { title: 'Vitals', tags: ['health'], providers, ...info }, { preset: 'compute-only' }, { download: 0n, compute: 15_000_000n });
   return datasetId;
+}
+
+/** The ids of every provider registered so far. */
+async function registeredProviders(market: Market): Promise<bigint[]> {
+  const count = await market.publicClient.readContract({ address: market.deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+  return Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
+}
+
+/** The owner of `datasetId` (acting as `owner`) allows every provider registered so far to run jobs on it. */
+export async function allowEveryProvider(owner: Market, datasetId: bigint): Promise<void> {
+  await new ComputeClient(owner).setProvidersAllowed(datasetId, await registeredProviders(owner), true);
 }
 
 export async function startComputeBed(options: { provider?: boolean } = {}): Promise<ComputeBed> {
@@ -55,6 +67,7 @@ export async function startComputeBed(options: { provider?: boolean } = {}): Pro
     client: new ComputeClient(buyer),
     async startProvider() {
       bed.provider = await ProviderNode.start({ config: services.config, operator: services.account(OPERATOR), resources: { cpus: 2, memoryMb: 4096, gpus: [], gpuDevices: [], cudaLibraryDirs: [] }, ...(process.env.DATAGORA_TEST_LOG ? { log: (line: string) => console.log(line) } : {}) });
+      await allowEveryProvider(owner, datasetId);
       return bed.provider;
     },
     async stop() {

@@ -69,6 +69,7 @@ describe('verifyAnchored against DatasetRegistry', () => {
     await mined(await contract.write.registerTerms([licenceTerms({ currency: market.deployments.stablecoin.address })]));
     const termsId = await contract.read.termsCount();
     datasetId = await contract.read.nextDatasetId();
+    await mined(await contract.write.reserveDatasetId());
     first = await store.put(sampleDocument(owner.address, { datasetId: datasetId.toString(), termsId: termsId.toString() }), owner, domain);
     await mined(await contract.write.publish([metadataPointer(first.cid), termsId, datasetId]));
   });
