@@ -1,12 +1,13 @@
 'use client';
 /**
- * A job's results, decrypted in the page: the output files to save, the logs to read, and the receipt with
- * what was checked (the node key's signature, the settlement on-chain, the files' hashes) and how the escrow
- * was split.
+ * A job's results, decrypted in the page: the output files to save, the logs to read, what the output guard
+ * found (entries by number: the node never repeats a name the algorithm wrote), and the receipt with what was
+ * checked (the node key's signature, the settlement on-chain, the files' hashes) and how the escrow was split.
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { amountOf, type JobResults, type ReleasedFile } from '@/lib/client/compute';
 import type { ClientConfig } from '@/lib/client/config';
+import type { FindingKind, GuardFinding } from '@/lib/compute/guard';
 import { formatBytes, formatDateTime, shortHash } from '@/components/dataset/format';
 import { Facts } from './facts';
 import { secondaryButton } from './styles';
@@ -81,6 +82,39 @@ function LogText({ file, link }: { file: ReleasedFile; link: string | undefined 
         </a>
       </p>
     </details>
+  );
+}
+
+/** What each kind of finding means, in a few words. */
+export const FINDING_KINDS: Record<FindingKind, string> = {
+  'verbatim-leak': 'raw data',
+  'small-group': 'groups under the minimum size',
+  unreadable: 'not inspectable (links, special files, undecodable content)',
+  'output-too-large': 'over the size limit',
+};
+
+/** “81 findings: 80 not inspectable …, 1 raw data”, from counts by kind. */
+export function describeFindings(count: number, kinds: Partial<Record<FindingKind, number>>): string {
+  const parts = (Object.entries(kinds) as [FindingKind, number][]).map(([kind, n]) => `${n} ${FINDING_KINDS[kind]}`);
+  return `${count} ${count === 1 ? 'finding' : 'findings'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
+}
+
+function Findings({ findings, omitted }: { findings: GuardFinding[]; omitted: number }) {
+  return (
+    <div className="space-y-2">
+      <ul aria-label="Output guard findings" className="divide-y divide-line rounded-lg border border-line text-sm">
+        {findings.map((finding, i) => (
+          <li key={i} className="p-3">
+            <span className="font-medium">{FINDING_KINDS[finding.kind]}</span>
+            {'file' in finding ? <span className="ml-2 font-mono text-muted">{finding.file}</span> : null}
+            <span className="block text-muted">{'detail' in finding ? finding.detail : `${finding.bytes} bytes over a limit of ${finding.limit}`}</span>
+          </li>
+        ))}
+      </ul>
+      <p className="text-xs text-muted">
+        {omitted > 0 ? `And ${omitted} more, not listed. ` : ''}Entries are numbered in the order a depth-first walk of outputs/ (or logs/) meets them, names sorted: the node never repeats a name the algorithm chose.
+      </p>
+    </div>
   );
 }
 
@@ -177,6 +211,14 @@ export function JobResultsView({ results, config }: { results: LinkedResults; co
           <p className="text-sm text-muted">No log was released.</p>
         )}
       </section>
+      {results.report.findings.length > 0 ? (
+        <section aria-labelledby="findings-title" className="space-y-3">
+          <h4 id="findings-title" className="font-semibold">
+            What the output guard found
+          </h4>
+          <Findings findings={results.report.findings} omitted={results.report.omittedFindings} />
+        </section>
+      ) : null}
       <section aria-labelledby="receipt-title" className="space-y-3">
         <h4 id="receipt-title" className="font-semibold">
           Receipt, verified

@@ -16,7 +16,7 @@ import { formatDateTime } from '@/components/dataset/format';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { describeFailure, useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import { Facts } from './facts';
-import { JobResultsView, revokeLinks, withLinks, type LinkedResults } from './job-results';
+import { describeFindings, JobResultsView, revokeLinks, withLinks, type LinkedResults } from './job-results';
 import { chip, primaryButton, secondaryButton } from './styles';
 
 /** What each phase at the node means, in the order a job goes through them (Ocean's lifecycle). */
@@ -217,6 +217,7 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
             <div className="rounded-lg border border-warn/40 bg-warn-soft p-4 text-sm">
               <p className="font-medium">The job failed{view.reasonText ? `: ${view.reasonText}` : '.'}</p>
               {view.detail ? <p className="mt-1 text-muted">{view.detail}</p> : null}
+              {view.guard ? <p className="mt-1 text-muted">The output guard made {describeFindings(view.guard.findings, view.guard.kinds)}. Open the results to see where.</p> : null}
             </div>
           ) : null}
         </div>
