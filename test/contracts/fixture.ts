@@ -1,9 +1,23 @@
 /**
  * One market per test file, reset between tests with anvil snapshots, and typed handles on its contracts
- * for any dev account.
+ * for any dev account. The steps every suite takes the way clients take them — reserving a dataset id and
+ * publishing under it, registering a provider with its node key's signature, allowing providers on a dataset —
+ * and sending several transactions into one block are exported for suites that run their own market too.
  */
-import { getContract, parseSignature, publicActions, type Address, type Hash, type TransactionReceipt } from 'viem';
-import { datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
+import {
+  ContractFunctionRevertedError,
+  getContract,
+  parseSignature,
+  publicActions,
+  type Address,
+  type Hash,
+  type Hex,
+  type LocalAccount,
+  type TransactionReceipt,
+} from 'viem';
+import { signProviderNode, type Environment } from '@/lib/compute/result';
+import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi, type LicenceTerms, type MetadataPointer } from '@/lib/contracts';
+import { mined, onlyEvent } from '../helpers/compute';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 
 export type Fixture = ReturnType<typeof fixtureFor>;
@@ -26,6 +40,109 @@ function memoised<K, V>(create: (key: K) => V): (key: K) => V {
     if (!cache.has(key)) cache.set(key, create(key));
     return cache.get(key)!;
   };
+}
+
+/** A dataset published by {@link publishDataset}. */
+export interface Published {
+  datasetId: bigint;
+  termsId: bigint;
+  /** The publish transaction's receipt. */
+  receipt: TransactionReceipt;
+}
+
+/** Reserves the next dataset id for dev account `account` and returns it (read from DatasetIdReserved). */
+export async function reserveDatasetId(market: TestMarket, account: number): Promise<bigint> {
+  const hash = market.wallet(account).writeContract({ address: market.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'reserveDatasetId' });
+  return onlyEvent(datasetRegistryAbi, (await mined(market.publicClient, hash)).logs, 'DatasetIdReserved').datasetId;
+}
+
+/**
+ * Publishes `metadata` as dev account `account` the way clients do: reserves an id, then publishes under it, with
+ * registered terms when `terms` is a terms id, else registering `terms` in the same transaction (publishWithTerms).
+ */
+export async function publishDataset(market: TestMarket, account: number, metadata: MetadataPointer, terms: LicenceTerms | bigint): Promise<Published> {
+  const datasetId = await reserveDatasetId(market, account);
+  const registry = { address: market.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi } as const;
+  const wallet = market.wallet(account);
+  const hash =
+    typeof terms === 'bigint'
+      ? wallet.writeContract({ ...registry, functionName: 'publish', args: [metadata, terms, datasetId] })
+      : wallet.writeContract({ ...registry, functionName: 'publishWithTerms', args: [metadata, terms, datasetId] });
+  const receipt = await mined(market.publicClient, hash);
+  const published = onlyEvent(datasetRegistryAbi, receipt.logs, 'DatasetPublished');
+  return { datasetId: published.datasetId, termsId: published.termsId, receipt };
+}
+
+/** `node`'s signature letting dev account `owner` register (or update) a provider with it at `endpoint`. */
+export function nodeSignature(market: TestMarket, node: LocalAccount, owner: number, endpoint: string): Promise<Hex> {
+  const { chainId, contracts } = market.deployments;
+  return signProviderNode(node, { chainId, computeMarket: contracts.computeMarket }, market.wallet(owner).account.address, endpoint);
+}
+
+/** Registers a provider owned by dev account `owner` whose node key `node` signed the registration; returns its id. */
+export async function registerProvider(
+  market: TestMarket,
+  owner: number,
+  node: LocalAccount,
+  environments: readonly Environment[],
+  endpoint = 'https://node.example',
+): Promise<bigint> {
+  const hash = market.wallet(owner).writeContract({
+    address: market.deployments.contracts.computeMarket,
+    abi: computeMarketAbi,
+    functionName: 'registerProvider',
+    args: [endpoint, node.address, environments, await nodeSignature(market, node, owner, endpoint)],
+  });
+  return onlyEvent(computeMarketAbi, (await mined(market.publicClient, hash)).logs, 'ProviderRegistered').providerId;
+}
+
+/** Dev account `owner`, owner of `datasetId`, allows `providerIds` on it (or withdraws them, with `allowed` false). */
+export function allowProviders(market: TestMarket, owner: number, datasetId: bigint, providerIds: readonly bigint[], allowed = true): Promise<TransactionReceipt> {
+  const hash = market.wallet(owner).writeContract({
+    address: market.deployments.contracts.computeMarket,
+    abi: computeMarketAbi,
+    functionName: 'setProvidersAllowed',
+    args: [datasetId, providerIds, allowed],
+  });
+  return mined(market.publicClient, hash);
+}
+
+/**
+ * Gas limit for transactions sent into {@link inOneBlock}: an estimate would run against a state that the
+ * transactions ahead of them in the block then change, and would refuse the ones meant to revert.
+ */
+export const IN_BLOCK_GAS = 1_000_000n;
+
+/**
+ * Sends the transactions `sends` start, one after the other, with automine off, then mines them all in one
+ * block, as a front-runner's transaction lands ahead of its victim's. Returns their receipts, in the order sent,
+ * after checking that the block holds them in that order.
+ */
+export async function inOneBlock(market: TestMarket, sends: readonly (() => Promise<Hash>)[]): Promise<TransactionReceipt[]> {
+  const hashes: Hash[] = [];
+  await market.testClient.setAutomine(false);
+  try {
+    for (const send of sends) hashes.push(await send());
+    await market.testClient.mine({ blocks: 1 });
+  } finally {
+    await market.testClient.setAutomine(true);
+  }
+  const receipts = await Promise.all(hashes.map((hash) => market.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 25 })));
+  expect(receipts.map((receipt) => [receipt.blockNumber, receipt.transactionIndex])).toEqual(receipts.map((_, i) => [receipts[0]!.blockNumber, i]));
+  return receipts;
+}
+
+/**
+ * Rejects with the custom error the mined transaction of `receipt` reverted with, read from its trace, so that
+ * `expectRevert` checks it like a call's revert.
+ */
+export async function minedRevert(market: TestMarket, receipt: TransactionReceipt): Promise<never> {
+  expect(receipt.status).toBe('reverted');
+  const trace = (await market.publicClient.request({
+    method: 'debug_traceTransaction',
+    params: [receipt.transactionHash, { tracer: 'callTracer' }],
+  } as never)) as { output?: Hex };
+  throw new ContractFunctionRevertedError({ abi: [], data: trace.output, functionName: `transaction ${receipt.transactionHash}` });
 }
 
 function fixtureFor(market: TestMarket) {
@@ -55,8 +172,16 @@ function fixtureFor(market: TestMarket) {
     marketplace: (account = 0) => marketplace(account),
     /** The mock stablecoin as seen by dev account `account`. */
     stablecoin: (account = 0) => stablecoin(account),
-    /** The id the registry gives the next dataset: what a publisher prepares its metadata for. */
+    /** The id the registry's next reservation gets. */
     nextDatasetId: (): Promise<bigint> => registry(0).read.nextDatasetId(),
+    /** Reserves the next dataset id for dev account `account`. */
+    reserve: (account: number) => reserveDatasetId(market, account),
+    /** Reserves an id as dev account `account` and publishes `metadata` under it with `terms` (an id, or new terms). */
+    publish: (account: number, metadata: MetadataPointer, terms: LicenceTerms | bigint) => publishDataset(market, account, metadata, terms),
+    /** Mines the transactions `sends` start in one block, in order; see {@link inOneBlock}. */
+    inOneBlock: (sends: readonly (() => Promise<Hash>)[]) => inOneBlock(market, sends),
+    /** Rejects with the custom error the transaction of `receipt` reverted with; see {@link minedRevert}. */
+    minedRevert: (receipt: TransactionReceipt) => minedRevert(market, receipt),
     /** Waits for the transaction `hash` resolves to and asserts it succeeded. */
     async mined(hash: Promise<Hash> | Hash): Promise<TransactionReceipt> {
       // anvil mines at once, but under load the receipt can lag the hash; viem's default 4 s poll would stall.

@@ -1,6 +1,6 @@
 /**
- * DatasetRegistry against a real anvil: terms registration and validation, publishing for an expected dataset
- * id, metadata versions, prices, terms and listing changes, data NFT ownership, currencies and roles.
+ * DatasetRegistry against a real anvil: terms registration and validation, dataset id reservations and publishing
+ * under them, metadata versions, prices, terms and listing changes, data NFT ownership, currencies and roles.
  */
 import {
   keccak256,
@@ -14,7 +14,7 @@ import {
 import { datasetRegistryAbi } from '@/lib/contracts';
 import { eventsOf, expectRevert } from '../helpers/expect';
 import { metadataPointer, termsFor, type MetadataPointer, type Terms } from '../helpers/terms';
-import { useMarketFixture } from './fixture';
+import { IN_BLOCK_GAS, useMarketFixture, type Published } from './fixture';
 
 const fixture = useMarketFixture();
 
@@ -41,22 +41,11 @@ async function register(terms: Terms, account = OWNER): Promise<bigint> {
 
 let published = 0;
 
-/**
- * Publishes as `account` under fresh default terms (or `terms`) for the id the registry gives next, as a client
- * does, and returns the dataset and terms ids.
- */
-async function publish(
-  options: { account?: number; terms?: Terms; metadata?: MetadataPointer } = {},
-): Promise<{ datasetId: bigint; termsId: bigint; receipt: TransactionReceipt }> {
+/** Publishes as `account` under fresh default terms (or `terms`), reserving an id first as a client does. */
+async function publish(options: { account?: number; terms?: Terms; metadata?: MetadataPointer } = {}): Promise<Published> {
   const account = options.account ?? OWNER;
   const termsId = await register(options.terms ?? defaultTerms(), account);
-  const registry = fixture().registry(account);
-  const metadata = options.metadata ?? metadataPointer(`dataset-${++published}`);
-  const expectedId = await fixture().nextDatasetId();
-  const { result: datasetId } = await registry.simulate.publish([metadata, termsId, expectedId]);
-  expect(datasetId).toBe(expectedId);
-  const receipt = await fixture().mined(registry.write.publish([metadata, termsId, expectedId]));
-  return { datasetId, termsId, receipt };
+  return fixture().publish(account, options.metadata ?? metadataPointer(`dataset-${++published}`), termsId);
 }
 
 describe('deployment', () => {
@@ -165,7 +154,7 @@ describe('setCurrencyAllowed', () => {
     const termsId = await register(defaultTerms());
     await fixture().mined(fixture().registry(0).write.setCurrencyAllowed([currency, false]));
 
-    await fixture().mined(fixture().registry(OWNER).write.publish([metadataPointer('after-disallow'), termsId, 1n]));
+    await fixture().publish(OWNER, metadataPointer('after-disallow'), termsId);
     // Identical terms resolve to their existing id without being validated again.
     expect(await register(defaultTerms())).toBe(termsId);
     await expectRevert(fixture().registry(OWNER).write.registerTerms([defaultTerms({ uri: 'ipfs://new' })]), 'CurrencyNotAllowed', [
@@ -329,13 +318,9 @@ describe('publish', () => {
   it('assigns consecutive ids across publishers, several datasets may share terms', async () => {
     const termsId = await register(defaultTerms());
     for (const [i, account] of [OWNER, STRANGER, OWNER].entries()) {
-      const expectedId = BigInt(i + 1);
-      expect(await fixture().nextDatasetId()).toBe(expectedId);
-      const receipt = await fixture().mined(fixture().registry(account).write.publish([metadataPointer(i), termsId, expectedId]));
-      const [event] = registryEvents(receipt, 'DatasetPublished');
-      expect(event?.args.datasetId).toBe(expectedId);
-      expect(event?.args.owner).toBe(fixture().address(account));
-      expect(event?.args.termsId).toBe(termsId);
+      const { datasetId, receipt } = await fixture().publish(account, metadataPointer(i), termsId);
+      expect(datasetId).toBe(BigInt(i + 1));
+      expect(registryEvents(receipt, 'DatasetPublished')[0]?.args).toMatchObject({ datasetId, owner: fixture().address(account), termsId });
     }
     expect(await fixture().registry().read.balanceOf([fixture().address(OWNER)])).toBe(2n);
     expect(await fixture().registry().read.datasetCount()).toBe(3n);
@@ -344,20 +329,23 @@ describe('publish', () => {
 
   it('rejects terms id 0 and ids not yet registered (UnknownTerms)', async () => {
     const registry = fixture().registry(OWNER);
-    await expectRevert(registry.write.publish([metadataPointer('x'), 0n, 1n]), 'UnknownTerms', [0n]);
-    await expectRevert(registry.write.publish([metadataPointer('x'), 1n, 1n]), 'UnknownTerms', [1n]);
+    const datasetId = await fixture().reserve(OWNER);
+    await expectRevert(registry.write.publish([metadataPointer('x'), 0n, datasetId]), 'UnknownTerms', [0n]);
+    await expectRevert(registry.write.publish([metadataPointer('x'), 1n, datasetId]), 'UnknownTerms', [1n]);
     const termsId = await register(defaultTerms());
-    await expectRevert(registry.write.publish([metadataPointer('x'), termsId + 1n, 1n]), 'UnknownTerms', [termsId + 1n]);
+    await expectRevert(registry.write.publish([metadataPointer('x'), termsId + 1n, datasetId]), 'UnknownTerms', [termsId + 1n]);
   });
 
   it('rejects a metadata pointer with a zero digest or a zero codec (InvalidMetadataPointer)', async () => {
     const termsId = await register(defaultTerms());
     const registry = fixture().registry(OWNER);
+    const datasetId = await fixture().reserve(OWNER);
     const valid = metadataPointer('valid');
-    await expectRevert(registry.write.publish([{ ...valid, digest: zeroHash }, termsId, 1n]), 'InvalidMetadataPointer', []);
-    await expectRevert(registry.write.publish([{ ...valid, codec: 0 }, termsId, 1n]), 'InvalidMetadataPointer', []);
-    await expectRevert(registry.write.publishWithTerms([{ ...valid, digest: zeroHash }, defaultTerms(), 1n]), 'InvalidMetadataPointer', []);
-    await expectRevert(registry.write.publishWithTerms([{ ...valid, codec: 0 }, defaultTerms(), 1n]), 'InvalidMetadataPointer', []);
+    await expectRevert(registry.write.publish([{ ...valid, digest: zeroHash }, termsId, datasetId]), 'InvalidMetadataPointer', []);
+    await expectRevert(registry.write.publish([{ ...valid, codec: 0 }, termsId, datasetId]), 'InvalidMetadataPointer', []);
+    await expectRevert(registry.write.publishWithTerms([{ ...valid, digest: zeroHash }, defaultTerms(), datasetId]), 'InvalidMetadataPointer', []);
+    await expectRevert(registry.write.publishWithTerms([{ ...valid, codec: 0 }, defaultTerms(), datasetId]), 'InvalidMetadataPointer', []);
+    expect(await registry.read.reservedBy([datasetId])).toBe(fixture().address(OWNER));
   });
 });
 
@@ -366,86 +354,113 @@ describe('publishWithTerms', () => {
     const owner = fixture().address(OWNER);
     const terms = defaultTerms({ uri: 'ipfs://with-terms' });
     const metadata = metadataPointer('with-terms');
-    const registry = fixture().registry(OWNER);
-    expect((await registry.simulate.publishWithTerms([metadata, terms, 1n])).result).toBe(1n);
-    const receipt = await fixture().mined(registry.write.publishWithTerms([metadata, terms, 1n]));
+    const { datasetId, termsId, receipt } = await fixture().publish(OWNER, metadata, terms);
+    expect([datasetId, termsId]).toEqual([1n, 1n]);
 
-    expect(registryEvents(receipt, 'TermsRegistered').map((e) => e.args)).toEqual([{ termsId: 1n, terms }]);
-    expect(registryEvents(receipt, 'DatasetPublished').map((e) => e.args)).toEqual([{ datasetId: 1n, owner, termsId: 1n, metadata }]);
-    expect(await registry.read.ownerOf([1n])).toBe(owner);
-    expect((await registry.read.getOffer([1n])).termsId).toBe(1n);
+    expect(registryEvents(receipt, 'TermsRegistered').map((e) => e.args)).toEqual([{ termsId, terms }]);
+    expect(registryEvents(receipt, 'DatasetPublished').map((e) => e.args)).toEqual([{ datasetId, owner, termsId, metadata }]);
+    expect(await fixture().registry().read.ownerOf([datasetId])).toBe(owner);
+    expect((await fixture().registry().read.getOffer([datasetId])).termsId).toBe(termsId);
   });
 
   it('reuses identical terms without registering them again', async () => {
     const terms = defaultTerms();
     const termsId = await register(terms, STRANGER);
-    const receipt = await fixture().mined(fixture().registry(OWNER).write.publishWithTerms([metadataPointer('reuse'), terms, 1n]));
+    const { receipt } = await fixture().publish(OWNER, metadataPointer('reuse'), terms);
     expect(registryEvents(receipt, 'TermsRegistered')).toHaveLength(0);
     expect(registryEvents(receipt, 'DatasetPublished')[0]?.args.termsId).toBe(termsId);
     expect(await fixture().registry().read.termsCount()).toBe(1n);
   });
 });
 
-describe('nextDatasetId and DatasetIdTaken', () => {
-  it('advance nextDatasetId by one per dataset; registering terms and a reverted publish leave it alone', async () => {
-    expect(await fixture().nextDatasetId()).toBe(1n);
+describe('reserveDatasetId and DatasetIdNotReserved', () => {
+  it('gives each caller the next id with DatasetIdReserved; only reservations advance the ids, publishing clears one', async () => {
+    const registry = fixture().registry(OWNER);
     const termsId = await register(defaultTerms());
     expect(await fixture().nextDatasetId()).toBe(1n);
-    const registry = fixture().registry(OWNER);
-    await expectRevert(registry.write.publish([{ ...metadataPointer('x'), codec: 0 }, termsId, 1n]), 'InvalidMetadataPointer', []);
-    expect(await fixture().nextDatasetId()).toBe(1n);
+    expect((await registry.simulate.reserveDatasetId()).result).toBe(1n);
+    const reserved = await fixture().mined(registry.write.reserveDatasetId());
+    expect(registryEvents(reserved, 'DatasetIdReserved').map((e) => e.args)).toEqual([{ datasetId: 1n, account: fixture().address(OWNER) }]);
+    expect(await registry.read.reservedBy([1n])).toBe(fixture().address(OWNER));
+    expect(await fixture().reserve(STRANGER)).toBe(2n);
+    expect(await registry.read.reservedBy([2n])).toBe(fixture().address(STRANGER));
+    expect([await fixture().nextDatasetId(), await registry.read.datasetCount()]).toEqual([3n, 2n]);
+    // A reserved id is no dataset yet.
+    expect(await registry.read.isPublished([1n])).toBe(false);
+    await expectRevert(registry.read.getDataset([1n]), 'UnknownDataset', [1n]);
 
+    await expectRevert(registry.write.publish([{ ...metadataPointer('x'), codec: 0 }, termsId, 1n]), 'InvalidMetadataPointer', []);
     await fixture().mined(registry.write.publish([metadataPointer('first'), termsId, 1n]));
-    expect(await fixture().nextDatasetId()).toBe(2n);
-    await fixture().mined(registry.write.publishWithTerms([metadataPointer('second'), defaultTerms({ uri: 'ipfs://second' }), 2n]));
-    expect(await fixture().nextDatasetId()).toBe(3n);
-    expect(await registry.read.datasetCount()).toBe(2n);
+    expect(await registry.read.isPublished([1n])).toBe(true);
+    expect(await registry.read.reservedBy([1n])).toBe(zeroAddress);
+    expect([await fixture().nextDatasetId(), await registry.read.datasetCount()]).toEqual([3n, 2n]);
   });
 
-  it('revert a publish prepared for an id another publisher took first with DatasetIdTaken(expected, next), changing nothing', async () => {
+  it('reservation required: publishing an id never reserved or reserved by another account reverts DatasetIdNotReserved, changing nothing', async () => {
     const termsId = await register(defaultTerms());
-    const [owner, rival] = [fixture().registry(OWNER), fixture().registry(STRANGER)];
-    // Both publishers prepare their metadata for the same id; the owner's dry run still succeeds.
-    const prepared = await fixture().nextDatasetId();
-    const metadata = metadataPointer('prepared for 1');
-    expect((await owner.simulate.publish([metadata, termsId, prepared])).result).toBe(prepared);
+    const [owner, stranger] = [fixture().address(OWNER), fixture().address(STRANGER)];
+    const registry = fixture().registry(OWNER);
+    for (const never of [0n, 1n, 2n]) {
+      await expectRevert(registry.write.publish([metadataPointer('never'), termsId, never]), 'DatasetIdNotReserved', [never, owner]);
+    }
 
-    await fixture().mined(rival.write.publish([metadataPointer('rival'), termsId, prepared]));
-    await expectRevert(owner.write.publish([metadata, termsId, prepared]), 'DatasetIdTaken', [prepared, prepared + 1n]);
+    const theirs = await fixture().reserve(STRANGER);
+    await expectRevert(registry.write.publish([metadataPointer('theirs'), termsId, theirs]), 'DatasetIdNotReserved', [theirs, owner]);
     // Terms registered in the same transaction are rolled back with it.
     const newTerms = defaultTerms({ uri: 'ipfs://never-registered' });
-    await expectRevert(owner.write.publishWithTerms([metadata, newTerms, prepared]), 'DatasetIdTaken', [prepared, prepared + 1n]);
-    expect(await owner.read.termsIdOf([newTerms])).toBe(0n);
-    expect(await owner.read.termsCount()).toBe(1n);
-    expect(await owner.read.datasetCount()).toBe(1n);
-    expect(await owner.read.balanceOf([fixture().address(OWNER)])).toBe(0n);
-    expect(await owner.read.ownerOf([prepared])).toBe(fixture().address(STRANGER));
+    await expectRevert(registry.write.publishWithTerms([metadataPointer('theirs'), newTerms, theirs]), 'DatasetIdNotReserved', [theirs, owner]);
+    expect(await registry.read.termsIdOf([newTerms])).toBe(0n);
+    expect(await registry.read.termsCount()).toBe(1n);
+    expect(await registry.read.isPublished([theirs])).toBe(false);
+    expect(await registry.read.balanceOf([owner])).toBe(0n);
+
+    // The reservation still belongs to the account that made it.
+    expect(await registry.read.reservedBy([theirs])).toBe(stranger);
+    await fixture().mined(fixture().registry(STRANGER).write.publish([metadataPointer('mine'), termsId, theirs]));
+    expect(await registry.read.ownerOf([theirs])).toBe(stranger);
   });
 
-  it('revert a publish for an id not reached yet, so no publisher can claim an id ahead', async () => {
-    const termsId = await register(defaultTerms());
-    const registry = fixture().registry(OWNER);
-    await expectRevert(registry.write.publish([metadataPointer('ahead'), termsId, 2n]), 'DatasetIdTaken', [2n, 1n]);
-    await expectRevert(registry.write.publishWithTerms([metadataPointer('ahead'), defaultTerms(), 0n]), 'DatasetIdTaken', [0n, 1n]);
-    expect(await fixture().nextDatasetId()).toBe(1n);
+  it('uses a reservation once: publishing again under the same id reverts DatasetIdNotReserved', async () => {
+    const { datasetId, termsId } = await publish();
+    await expectRevert(
+      fixture().registry(OWNER).write.publish([metadataPointer('again'), termsId, datasetId]),
+      'DatasetIdNotReserved',
+      [datasetId, fixture().address(OWNER)],
+    );
+    expect((await fixture().registry().read.getDataset([datasetId])).version).toBe(1);
   });
 
-  it('let the publisher that lost the id prepare for the next one and publish', async () => {
+  it('a front-runner reserving and publishing in the same block, ahead of the victim, does not make the victim’s publish fail', async () => {
     const termsId = await register(defaultTerms());
-    const stale = await fixture().nextDatasetId();
-    await fixture().mined(fixture().registry(STRANGER).write.publish([metadataPointer('rival'), termsId, stale]));
-    await expectRevert(fixture().registry(OWNER).write.publish([metadataPointer('for 1'), termsId, stale]), 'DatasetIdTaken');
-
-    const retried = await fixture().nextDatasetId();
-    expect(retried).toBe(stale + 1n);
-    const metadata = metadataPointer('re-prepared for 2');
-    const receipt = await fixture().mined(fixture().registry(OWNER).write.publish([metadata, termsId, retried]));
-    expect(registryEvents(receipt, 'DatasetPublished').map((e) => e.args)).toEqual([
-      { datasetId: retried, owner: fixture().address(OWNER), termsId, metadata },
+    // The victim reserved an id and prepared its envelope and metadata for it; its publish is pending.
+    const victimId = await fixture().reserve(OWNER);
+    const metadata = metadataPointer(`prepared for ${victimId}`);
+    const gas = IN_BLOCK_GAS;
+    const [reserved, stolen, victim] = await fixture().inOneBlock([
+      () => fixture().registry(STRANGER).write.reserveDatasetId({ gas }),
+      () => fixture().registry(STRANGER).write.publish([metadataPointer('front-runner'), termsId, victimId], { gas }),
+      () => fixture().registry(OWNER).write.publish([metadata, termsId, victimId], { gas }),
     ]);
-    expect(await fixture().registry().read.getDataset([retried])).toMatchObject({ metadataCodec: metadata.codec, metadataDigest: metadata.digest });
-    expect(await fixture().registry().read.ownerOf([retried])).toBe(fixture().address(OWNER));
-    expect(await fixture().nextDatasetId()).toBe(retried + 1n);
+
+    expect(registryEvents(reserved!, 'DatasetIdReserved').map((e) => e.args)).toEqual([{ datasetId: victimId + 1n, account: fixture().address(STRANGER) }]);
+    await expectRevert(fixture().minedRevert(stolen!), 'DatasetIdNotReserved', [victimId, fixture().address(STRANGER)]);
+    expect(victim!.status).toBe('success');
+    expect(registryEvents(victim!, 'DatasetPublished').map((e) => e.args)).toEqual([{ datasetId: victimId, owner: fixture().address(OWNER), termsId, metadata }]);
+    expect(await fixture().registry().read.ownerOf([victimId])).toBe(fixture().address(OWNER));
+  });
+
+  it('keeps an id reserved and not published as a gap that never expires: datasetCount counts it, isPublished tells it apart', async () => {
+    const held = await fixture().reserve(OWNER);
+    const { datasetId: later, termsId } = await publish({ account: STRANGER });
+    expect(later).toBe(held + 1n);
+    const registry = fixture().registry();
+    expect(await registry.read.datasetCount()).toBe(2n);
+    expect([await registry.read.isPublished([held]), await registry.read.isPublished([later])]).toEqual([false, true]);
+    await expectRevert(registry.read.getOffer([held]), 'UnknownDataset', [held]);
+
+    await fixture().travel(365n * 24n * 3600n);
+    await fixture().mined(fixture().registry(OWNER).write.publish([metadataPointer('a year later'), termsId, held]));
+    expect(await registry.read.ownerOf([held])).toBe(fixture().address(OWNER));
   });
 });
 
