@@ -20,33 +20,11 @@ import type { ClientConfig } from './config';
 import { addressOf, send, signer, type BrowserWallet } from './wallet';
 import { fromGateway } from './streams';
 
-/** A compute job cannot be quoted, requested or opened from this browser as asked. */
-export class ComputeJobError extends DatagoraError {}
+import { ComputeJobError, quoteJob, requestJobArgs, type JobChoice } from '../compute/quote';
 
+export { ComputeJobError, quoteJob, type JobChoice, type JobQuote } from '../compute/quote';
 
 type Reader = PublicClient<Transport, Chain>;
-
-/** What the buyer picks: the dataset, the provider and environment, the minutes paid for. */
-export interface JobChoice {
-  datasetId: bigint;
-  providerId: bigint;
-  environment: number;
-  maxMinutes: number;
-  /** The job trains an AI model (the licence must allow it). */
-  aiTraining: boolean;
-}
-
-export interface JobQuote {
-  /** The dataset's compute price. */
-  dataFee: bigint;
-  pricePerMinute: bigint;
-  /** What ComputeMarket escrows: the data fee plus every minute paid for; unused minutes come back. */
-  escrow: bigint;
-  currency: Address;
-  aiTrainingAllowed: boolean;
-  /** The provider node's API, where the algorithm goes. */
-  endpoint: string;
-}
 
 /** A job this browser requested: everything needed to follow it and open its results later. */
 export interface LocalJob {
@@ -71,38 +49,6 @@ export type RequestStep = 'quote' | 'pay' | 'submit';
 
 /** An amount of the market's stablecoin for people: "15.25 dUSD". */
 export const amountOf = (config: ClientConfig, amount: bigint): string => `${formatUnits(amount, config.stablecoin.decimals)} ${config.stablecoin.symbol}`;
-
-/** A job's escrow as ComputeMarket computes it (escrowOf), from the dataset's offer and the provider's environment on-chain. */
-export async function quoteJob(client: Reader, config: ClientConfig, choice: JobChoice): Promise<JobQuote> {
-  const computeMarket = config.contracts.computeMarket;
-  const [offer, provider] = await Promise.all([
-    client.readContract({ address: config.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'getOffer', args: [choice.datasetId] }),
-    client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [choice.providerId] }),
-  ]);
-  if (offer.owner === zeroAddress) throw new DatasetNotFoundError(choice.datasetId);
-  if (!offer.listed) throw new ComputeJobError(`dataset ${choice.datasetId} is delisted: it takes no new jobs`, 'choose another dataset');
-  if (!offer.computeOnly && offer.computePrice === 0n) throw new ComputeJobError(`dataset ${choice.datasetId} does not offer compute jobs`, 'buy a download licence on its page instead');
-  const environment = provider.environments[choice.environment];
-  if (!provider.active || !environment) throw new ComputeJobError(`provider ${choice.providerId} has no active environment ${choice.environment}`, 'choose another provider or environment');
-  if (choice.aiTraining && !offer.aiTrainingAllowed) throw new ComputeJobError(`dataset ${choice.datasetId}'s licence does not allow AI training`, 'leave “trains an AI model” unticked, or choose another dataset');
-  // escrowOf reads only the fee, the minutes and their price; the other fields are set when the job is requested.
-  const job: Job = {
-    datasetId: choice.datasetId,
-    providerId: choice.providerId,
-    buyer: zeroAddress,
-    currency: offer.currency,
-    algorithmHash: zeroHash,
-    dataFee: offer.computePrice,
-    pricePerMinute: environment.pricePerMinute,
-    maxMinutes: choice.maxMinutes,
-    feeBps: 0,
-    environment: choice.environment,
-    aiTraining: choice.aiTraining,
-    deadline: 0n,
-  };
-  const escrow = await client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'escrowOf', args: [job] });
-  return { dataFee: offer.computePrice, pricePerMinute: environment.pricePerMinute, escrow, currency: offer.currency, aiTrainingAllowed: offer.aiTrainingAllowed, endpoint: provider.endpoint };
-}
 
 /** The file's bytes, once its runtime and size are ones a provider accepts. */
 export async function readAlgorithm(file: File): Promise<Uint8Array> {
@@ -162,7 +108,7 @@ export async function requestJob(
   const buyer = addressOf(wallet);
   const content = await readAlgorithm(input.file);
   onStep('quote');
-  const quote = await quoteJob(publicClient, config, choice);
+  const quote = await quoteJob(publicClient, config.contracts, choice);
   const balance = await publicClient.readContract({ address: quote.currency, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [buyer] });
   if (balance < quote.escrow) throw new InsufficientFundsError(`the job's escrow is ${amountOf(config, quote.escrow)} but ${buyer} holds ${amountOf(config, balance)}`, 'fund the account with the market stablecoin, or pay for fewer minutes');
   // Made before paying, so a paid job always has its key stored.
@@ -174,12 +120,12 @@ export async function requestJob(
   if (allowance < quote.escrow) {
     await send(wallet, `approve the compute market to take ${amountOf(config, quote.escrow)}`, { address: quote.currency, abi: mockStablecoinAbi, functionName: 'approve', args: [computeMarket, quote.escrow] });
   }
-  // The quoted escrow is the most the wallet pays, even if a price rises meanwhile.
+  // The quoted terms, environment and escrow are what the wallet pays for: a change in flight reverts.
   const { hash, logs } = await send(wallet, `pay compute job on dataset ${choice.datasetId}`, {
     address: computeMarket,
     abi: computeMarketAbi,
     functionName: 'requestJob',
-    args: [choice.datasetId, choice.providerId, choice.environment, algorithmHash(content), choice.aiTraining, choice.maxMinutes, quote.escrow],
+    args: requestJobArgs(choice, quote, algorithmHash(content)),
   });
   const [event] = parseEventLogs({ abi: computeMarketAbi, eventName: 'JobRequested', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
   if (!event) throw new ComputeJobError(`the payment ${hash} emitted no JobRequested event`, 'report it');
