@@ -1,12 +1,12 @@
 /**
- * Marketplace against a real anvil: licence sales and their fee split to the last unit, renewals, expiry,
+ * Marketplace against a real anvil: licence sales under the terms the buyer accepted and their fee split to the last unit, renewals, expiry,
  * permits, licence transfers, pull payments, canDecrypt and the admin's settings.
  */
 import { keccak256, maxUint64, toHex, zeroAddress, zeroHash, type Address, type ContractEventName, type TransactionReceipt } from 'viem';
 import { datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { eventsOf, expectRevert } from '../helpers/expect';
 import { metadataPointer, termsFor, type Terms } from '../helpers/terms';
-import { useMarketFixture } from './fixture';
+import { IN_BLOCK_GAS, useMarketFixture, type Published } from './fixture';
 
 const fixture = useMarketFixture();
 
@@ -42,26 +42,26 @@ const token = () => fixture().deployments.stablecoin.address;
 const marketplaceAddress = () => fixture().deployments.contracts.marketplace;
 const address = (account: number) => fixture().address(account);
 
-/** Publishes a dataset as `owner` under `overrides` of the default terms; returns its id and terms id. */
 let published = 0;
 
-async function publish(overrides: Partial<Terms> = {}, owner = SELLER): Promise<{ datasetId: bigint; termsId: bigint }> {
-  const metadata = metadataPointer(`dataset-${++published}`);
-  const expectedId = await fixture().nextDatasetId();
-  const receipt = await fixture().mined(fixture().registry(owner).write.publishWithTerms([metadata, terms(overrides), expectedId]));
-  const [event] = eventsOf(datasetRegistryAbi, receipt.logs, 'DatasetPublished');
-  if (!event) throw new Error('publishWithTerms emitted no DatasetPublished');
-  return { datasetId: event.args.datasetId, termsId: event.args.termsId };
+/** Publishes a dataset as `owner` under `overrides` of the default terms; returns its id and terms id. */
+function publish(overrides: Partial<Terms> = {}, owner = SELLER): Promise<Published> {
+  return fixture().publish(owner, metadataPointer(`dataset-${++published}`), terms(overrides));
+}
+
+/** The terms `datasetId` is sold under now: what a buyer reads, accepts and names in its purchase. */
+async function offeredTerms(datasetId: bigint): Promise<bigint> {
+  return (await fixture().registry().read.getOffer([datasetId])).termsId;
 }
 
 async function approve(account: number, amount: bigint): Promise<void> {
   await fixture().mined(fixture().stablecoin(account).write.approve([marketplaceAddress(), amount]));
 }
 
-/** Approves exactly `maxPrice` and buys as `buyer`. */
+/** Approves exactly `maxPrice` and buys as `buyer` under the terms offered now. */
 async function buy(buyer: number, datasetId: bigint, maxPrice: bigint): Promise<TransactionReceipt> {
   await approve(buyer, maxPrice);
-  return fixture().mined(fixture().marketplace(buyer).write.buyLicence([datasetId, maxPrice]));
+  return fixture().mined(fixture().marketplace(buyer).write.buyLicence([datasetId, await offeredTerms(datasetId), maxPrice]));
 }
 
 async function balanceOf(account: Address): Promise<bigint> {
@@ -183,28 +183,67 @@ describe('buyLicence', () => {
   });
 
   it('returns the expiry it records', async () => {
-    const { datasetId } = await publish({ accessDuration: 0n });
+    const { datasetId, termsId } = await publish({ accessDuration: 0n });
     await approve(BUYER, 10n ** 12n);
-    const { result } = await fixture().marketplace(BUYER).simulate.buyLicence([datasetId, 10n ** 12n]);
+    const { result } = await fixture().marketplace(BUYER).simulate.buyLicence([datasetId, termsId, 10n ** 12n]);
     expect(result).toBe(PERPETUAL);
   });
 
   it('charges only the price when maxPrice is higher, and reverts PriceAboveMax when it is lower', async () => {
     const price = 5_000_001n;
-    const { datasetId } = await publish({ downloadPrice: price });
+    const { datasetId, termsId } = await publish({ downloadPrice: price });
     await approve(BUYER, price * 2n);
-    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, price - 1n]), 'PriceAboveMax', [price, price - 1n]);
-    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, 0n]), 'PriceAboveMax', [price, 0n]);
+    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, price - 1n]), 'PriceAboveMax', [price, price - 1n]);
+    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, 0n]), 'PriceAboveMax', [price, 0n]);
     const before = await balanceOf(address(BUYER));
-    await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([datasetId, price * 2n]));
+    await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, price * 2n]));
     expect(await balanceOf(address(BUYER))).toBe(before - price);
   });
 
-  it('protects the buyer from a price raised in flight (PriceAboveMax)', async () => {
-    const { datasetId } = await publish({ downloadPrice: 100n });
+  it('protects the buyer from a price raised before the purchase with TermsMismatch, charging nothing', async () => {
+    const { datasetId, termsId } = await publish({ downloadPrice: 100n });
     await fixture().mined(fixture().registry(SELLER).write.setPrices([datasetId, 101n, 0n]));
+    const raised = await offeredTerms(datasetId);
     await approve(BUYER, 1_000n);
-    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, 100n]), 'PriceAboveMax', [101n, 100n]);
+    const before = await balanceOf(address(BUYER));
+    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, 1_000n]), 'TermsMismatch', [datasetId, termsId, raised]);
+    expect(await balanceOf(address(BUYER))).toBe(before);
+    // The new terms sell as usual once the buyer accepts them, and maxPrice still bounds the price.
+    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, raised, 100n]), 'PriceAboveMax', [101n, 100n]);
+    await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([datasetId, raised, 101n]));
+  });
+
+  it.each([
+    ['setTerms', (datasetId: bigint, otherTermsId: bigint) => fixture().registry(SELLER).write.setTerms([datasetId, otherTermsId], { gas: IN_BLOCK_GAS })],
+    ['setPrices', (datasetId: bigint) => fixture().registry(SELLER).write.setPrices([datasetId, 99n, 0n], { gas: IN_BLOCK_GAS })],
+  ] as const)('reverts TermsMismatch when %s lands in the same block before buyLicence', async (_, change) => {
+    const { datasetId, termsId } = await publish({ downloadPrice: 100n, transferable: true });
+    // No dearer (setTerms: without the transfer right the buyer read; setPrices: cheaper), so maxPrice alone would
+    // let the purchase through under terms the buyer never saw.
+    const other = await publish({ downloadPrice: 100n, transferable: false });
+    await approve(BUYER, 1_000n);
+    const [changed, bought] = await fixture().inOneBlock([
+      () => change(datasetId, other.termsId),
+      () => fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, 1_000n], { gas: IN_BLOCK_GAS }),
+    ]);
+    expect(changed!.status).toBe('success');
+    const current = await offeredTerms(datasetId);
+    expect(current).not.toBe(termsId);
+    await expectRevert(fixture().minedRevert(bought!), 'TermsMismatch', [datasetId, termsId, current]);
+    expect(await fixture().marketplace().read.hasLicence([datasetId, address(BUYER)])).toBe(false);
+    expect(await withdrawable(address(SELLER))).toBe(0n);
+  });
+
+  it('checks the accepted terms before the listing and the kind of sale', async () => {
+    const { datasetId, termsId } = await publish();
+    await fixture().mined(fixture().registry(SELLER).write.delist([datasetId]));
+    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId + 1n, 10n ** 12n]), 'TermsMismatch', [datasetId, termsId + 1n, termsId]);
+    const computeOnly = await publish({ computeOnly: true, downloadPrice: 0n });
+    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([computeOnly.datasetId, 0n, 10n ** 12n]), 'TermsMismatch', [
+      computeOnly.datasetId,
+      0n,
+      computeOnly.termsId,
+    ]);
   });
 
   it('sells under the terms in force: after setPrices the new price and terms id apply', async () => {
@@ -218,32 +257,32 @@ describe('buyLicence', () => {
   });
 
   it('reverts DatasetNotListed while delisted and sells again once relisted', async () => {
-    const { datasetId } = await publish();
+    const { datasetId, termsId } = await publish();
     await fixture().mined(fixture().registry(SELLER).write.delist([datasetId]));
     await approve(BUYER, 10n ** 12n);
-    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, 10n ** 12n]), 'DatasetNotListed', [datasetId]);
+    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, 10n ** 12n]), 'DatasetNotListed', [datasetId]);
     await fixture().mined(fixture().registry(SELLER).write.relist([datasetId]));
-    await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([datasetId, 10n ** 12n]));
+    await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, 10n ** 12n]));
     expect(await fixture().marketplace().read.hasLicence([datasetId, address(BUYER)])).toBe(true);
   });
 
   it('reverts ComputeOnlyDataset for compute-only terms', async () => {
-    const { datasetId } = await publish({ computeOnly: true, downloadPrice: 0n });
-    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, 10n ** 12n]), 'ComputeOnlyDataset', [datasetId]);
+    const { datasetId, termsId } = await publish({ computeOnly: true, downloadPrice: 0n });
+    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, 10n ** 12n]), 'ComputeOnlyDataset', [datasetId]);
   });
 
   it('reverts UnknownDataset (from the registry) for a dataset that does not exist', async () => {
     await publish();
     for (const unknown of [0n, 2n]) {
-      await expectRevert(fixture().marketplace(BUYER).write.buyLicence([unknown, 10n ** 12n]), 'UnknownDataset', [unknown]);
+      await expectRevert(fixture().marketplace(BUYER).write.buyLicence([unknown, 1n, 10n ** 12n]), 'UnknownDataset', [unknown]);
     }
   });
 
   it('reverts with the token error when the allowance or the balance is short', async () => {
     const price = 1_000_000n;
-    const { datasetId } = await publish({ downloadPrice: price });
+    const { datasetId, termsId } = await publish({ downloadPrice: price });
     await approve(BUYER, price - 1n);
-    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, price]), 'ERC20InsufficientAllowance', [
+    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, price]), 'ERC20InsufficientAllowance', [
       marketplaceAddress(),
       price - 1n,
       price,
@@ -252,7 +291,7 @@ describe('buyLicence', () => {
     const balance = await balanceOf(address(BUYER));
     await fixture().mined(fixture().stablecoin(BUYER).write.transfer([address(OTHER), balance - price + 1n]));
     await approve(BUYER, price);
-    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, price]), 'ERC20InsufficientBalance', [
+    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, price]), 'ERC20InsufficientBalance', [
       address(BUYER),
       price - 1n,
       price,
@@ -264,7 +303,7 @@ describe('buyLicence', () => {
   it('gives a free licence without moving tokens, crediting anyone or needing an allowance', async () => {
     const { datasetId, termsId } = await publish({ downloadPrice: 0n });
     const before = await balanceOf(address(BUYER));
-    const receipt = await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([datasetId, 0n]));
+    const receipt = await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, 0n]));
     const expiresAt = (await fixture().minedAt(receipt)) + terms().accessDuration;
     expect(marketplaceEvents(receipt, 'LicencePurchased').map((e) => e.args)).toEqual([
       { datasetId, buyer: address(BUYER), owner: address(SELLER), termsId, currency: token(), price: 0n, fee: 0n, expiresAt },
@@ -289,8 +328,8 @@ describe('fee arithmetic', () => {
     let ownerTotal = 0n;
     let treasuryTotal = 0n;
     for (const price of prices) {
-      const { datasetId } = await publish({ downloadPrice: price, uri: `ipfs://price-${price}` });
-      const receipt = await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([datasetId, price]));
+      const { datasetId, termsId } = await publish({ downloadPrice: price, uri: `ipfs://price-${price}` });
+      const receipt = await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, price]));
       const fee = feeOn(price, bps);
       expect(fee * BPS).toBeLessThanOrEqual(price * bps);
       expect((fee + 1n) * BPS).toBeGreaterThan(price * bps);
@@ -319,8 +358,8 @@ describe('fee arithmetic', () => {
     for (const example of examples) {
       const before = { owner: await withdrawable(address(SELLER)), treasury: await withdrawable(address(ADMIN)) };
       await fixture().mined(fixture().marketplace(ADMIN).write.setFee([example.bps]));
-      const { datasetId } = await publish({ downloadPrice: example.price, uri: `ipfs://example-${example.price}-${example.bps}` });
-      await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([datasetId, example.price]));
+      const { datasetId, termsId } = await publish({ downloadPrice: example.price, uri: `ipfs://example-${example.price}-${example.bps}` });
+      await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, example.price]));
       expect(await withdrawable(address(SELLER))).toBe(before.owner + example.owner);
       expect(await withdrawable(address(ADMIN))).toBe(before.treasury + example.fee);
     }
@@ -371,14 +410,14 @@ describe('licence expiry and renewal', () => {
   });
 
   it('makes accessDuration 0 perpetual (2^64 - 1) and refuses a second purchase with AlreadyLicensedForever', async () => {
-    const { datasetId } = await publish({ accessDuration: 0n });
+    const { datasetId, termsId } = await publish({ accessDuration: 0n });
     const receipt = await buy(BUYER, datasetId, 10n ** 12n);
     expect(marketplaceEvents(receipt, 'LicencePurchased')[0]?.args.expiresAt).toBe(PERPETUAL);
     expect((await fixture().marketplace().read.licenceOf([datasetId, address(BUYER)])).expiresAt).toBe(2n ** 64n - 1n);
     await fixture().travel(100n * 365n * DAY);
     expect(await fixture().marketplace().read.hasLicence([datasetId, address(BUYER)])).toBe(true);
     await approve(BUYER, 10n ** 12n);
-    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, 10n ** 12n]), 'AlreadyLicensedForever', [datasetId]);
+    await expectRevert(fixture().marketplace(BUYER).write.buyLicence([datasetId, termsId, 10n ** 12n]), 'AlreadyLicensedForever', [datasetId]);
   });
 
   it('caps an expiry past 2^64 - 1 at perpetual', async () => {
@@ -450,7 +489,7 @@ describe('buyLicenceWithPermit', () => {
     const { v, r, s, nonce } = await fixture().signPermit({ owner: BUYER, spender: marketplaceAddress(), value: maxPrice, deadline });
     const before = await balanceOf(address(BUYER));
 
-    const receipt = await fixture().mined(fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId, maxPrice, deadline, v, r, s]));
+    const receipt = await fixture().mined(fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId, termsId, maxPrice, deadline, v, r, s]));
     const expiresAt = (await fixture().minedAt(receipt)) + terms().accessDuration;
     expect(marketplaceEvents(receipt, 'LicencePurchased').map((e) => e.args)).toEqual([
       { datasetId, buyer: address(BUYER), owner: address(SELLER), termsId, currency: token(), price, fee: feeOn(price, 250n), expiresAt },
@@ -469,18 +508,18 @@ describe('buyLicenceWithPermit', () => {
 
   it('still buys when the permit was already used (front-run): the allowance it set decides', async () => {
     const price = 1_000n;
-    const { datasetId } = await publish({ downloadPrice: price });
+    const { datasetId, termsId } = await publish({ downloadPrice: price });
     const deadline = (await fixture().now()) + 3_600n;
     const { v, r, s } = await fixture().signPermit({ owner: BUYER, spender: marketplaceAddress(), value: price, deadline });
     // Someone else submits the buyer's permit first.
     await fixture().mined(fixture().stablecoin(STRANGER).write.permit([address(BUYER), marketplaceAddress(), price, deadline, v, r, s]));
-    await fixture().mined(fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId, price, deadline, v, r, s]));
+    await fixture().mined(fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId, termsId, price, deadline, v, r, s]));
     expect(await fixture().marketplace().read.hasLicence([datasetId, address(BUYER)])).toBe(true);
   });
 
   it('falls back on an existing allowance when the permit is invalid, and fails without one', async () => {
     const price = 1_000n;
-    const { datasetId } = await publish({ downloadPrice: price });
+    const { datasetId, termsId } = await publish({ downloadPrice: price });
     const now = await fixture().now();
     const expired = await fixture().signPermit({ owner: BUYER, spender: marketplaceAddress(), value: price, deadline: now - 1n });
     // Signed by someone other than the buyer.
@@ -491,48 +530,63 @@ describe('buyLicenceWithPermit', () => {
       [now + 3_600n, forged],
     ] as const) {
       await expectRevert(
-        fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId, price, deadline, permit.v, permit.r, permit.s]),
+        fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId, termsId, price, deadline, permit.v, permit.r, permit.s]),
         'ERC20InsufficientAllowance',
         [marketplaceAddress(), 0n, price],
       );
     }
     await approve(BUYER, price);
     await fixture().mined(
-      fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId, price, now - 1n, expired.v, expired.r, expired.s]),
+      fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId, termsId, price, now - 1n, expired.v, expired.r, expired.s]),
     );
     expect(await fixture().marketplace().read.hasLicence([datasetId, address(BUYER)])).toBe(true);
   });
 
   it('checks the dataset and price like buyLicence', async () => {
     const price = 1_000n;
-    const { datasetId } = await publish({ downloadPrice: price });
+    const { datasetId, termsId } = await publish({ downloadPrice: price });
     const deadline = (await fixture().now()) + 3_600n;
     const low = await fixture().signPermit({ owner: BUYER, spender: marketplaceAddress(), value: price - 1n, deadline });
     await expectRevert(
-      fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId, price - 1n, deadline, low.v, low.r, low.s]),
+      fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId, termsId, price - 1n, deadline, low.v, low.r, low.s]),
       'PriceAboveMax',
       [price, price - 1n],
     );
     const permit = await fixture().signPermit({ owner: BUYER, spender: marketplaceAddress(), value: price, deadline });
     await expectRevert(
-      fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId + 1n, price, deadline, permit.v, permit.r, permit.s]),
+      fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId + 1n, termsId, price, deadline, permit.v, permit.r, permit.s]),
       'UnknownDataset',
       [datasetId + 1n],
     );
     await fixture().mined(fixture().registry(SELLER).write.delist([datasetId]));
     await expectRevert(
-      fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId, price, deadline, permit.v, permit.r, permit.s]),
+      fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId, termsId, price, deadline, permit.v, permit.r, permit.s]),
       'DatasetNotListed',
       [datasetId],
     );
     const computeOnly = await publish({ computeOnly: true, downloadPrice: 0n });
     await expectRevert(
-      fixture().marketplace(BUYER).write.buyLicenceWithPermit([computeOnly.datasetId, price, deadline, permit.v, permit.r, permit.s]),
+      fixture().marketplace(BUYER).write.buyLicenceWithPermit([computeOnly.datasetId, computeOnly.termsId, price, deadline, permit.v, permit.r, permit.s]),
       'ComputeOnlyDataset',
       [computeOnly.datasetId],
     );
   });
 });
+
+  it('reverts TermsMismatch when setPrices lands in the same block before it, leaving the permit unused', async () => {
+    const price = 1_000n;
+    const { datasetId, termsId } = await publish({ downloadPrice: price });
+    const deadline = (await fixture().now()) + 3_600n;
+    const { v, r, s, nonce } = await fixture().signPermit({ owner: BUYER, spender: marketplaceAddress(), value: price, deadline });
+    const [changed, bought] = await fixture().inOneBlock([
+      () => fixture().registry(SELLER).write.setPrices([datasetId, price, 1n], { gas: IN_BLOCK_GAS }),
+      () => fixture().marketplace(BUYER).write.buyLicenceWithPermit([datasetId, termsId, price, deadline, v, r, s], { gas: IN_BLOCK_GAS }),
+    ]);
+    expect(changed!.status).toBe('success');
+    await expectRevert(fixture().minedRevert(bought!), 'TermsMismatch', [datasetId, termsId, await offeredTerms(datasetId)]);
+    expect(await fixture().stablecoin().read.nonces([address(BUYER)])).toBe(nonce);
+    expect(await fixture().marketplace().read.hasLicence([datasetId, address(BUYER)])).toBe(false);
+  });
 
 describe('transferLicence', () => {
   it('moves a transferable licence with its terms and expiry, emitting LicenceTransferred', async () => {
