@@ -1,6 +1,6 @@
 /**
- * Marketplace against a real anvil: licence sales under the terms the buyer accepted and their fee split to the last unit, renewals, expiry,
- * permits, licence transfers, pull payments, canDecrypt and the admin's settings.
+ * Marketplace against a real anvil: licence sales under the terms the buyer accepted and their fee split to the
+ * last unit, renewals, expiry, permits, licence transfers, pull payments, canDecrypt and the admin's settings.
  */
 import { keccak256, maxUint64, toHex, zeroAddress, zeroHash, type Address, type ContractEventName, type TransactionReceipt } from 'viem';
 import { datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
