@@ -1,8 +1,8 @@
 'use client';
 /**
- * A new compute job: the dataset, the algorithm and its parameters, the provider's environment and the minutes
- * paid for, with the escrow read from ComputeMarket as the choice changes; then one button pays it and sends
- * the algorithm to the provider.
+ * A new compute job: the dataset, the algorithm and its parameters, the environment of a provider the dataset's
+ * owner allows and the minutes paid for, with the escrow read from ComputeMarket as the choice changes; then
+ * one button pays it and sends the algorithm to the provider.
  */
 import { useConnectModal } from '@rainbow-me/rainbowkit';
 import { useQuery } from '@tanstack/react-query';
@@ -18,7 +18,8 @@ import { describeFailure, useBrowserWallet } from '@/components/wallet/use-brows
 import { useMarket } from '@/components/wallet/market-context';
 import { DatasetPicker } from './dataset-picker';
 import type { DatasetList, ProviderOption } from './options';
-import { choiceCard, field, primaryButton, secondaryButton } from './styles';
+import { firstEnvironment, ProviderChoices, useAllowedProviders } from './provider-choices';
+import { field, primaryButton, secondaryButton } from './styles';
 
 const DEFAULT_MINUTES = '10';
 /** ComputeMarket keeps maxMinutes in a uint32. */
@@ -40,11 +41,14 @@ interface Form {
   aiTraining: boolean;
 }
 
+/** The chosen dataset's id, or null while none (or no valid one) is. */
+const datasetIdOf = (form: Form): string | null => (/^[1-9]\d{0,19}$/.test(form.datasetId) ? form.datasetId : null);
+
 type Problems = Partial<Record<'datasetId' | 'file' | 'params' | 'environment' | 'minutes', string>>;
 
 function problemsOf(form: Form): Problems {
   const problems: Problems = {};
-  if (!/^[1-9]\d{0,19}$/.test(form.datasetId)) problems.datasetId = 'Choose a dataset.';
+  if (!datasetIdOf(form)) problems.datasetId = 'Choose a dataset.';
   if (!form.file) problems.file = 'Choose the algorithm file.';
   else if (!runtimeOf(form.file.name)) problems.file = 'Providers run Python (.py) and Node.js (.js, .mjs, .cjs) files only.';
   else if (form.file.size > MAX_ALGORITHM_BYTES) problems.file = `Providers accept algorithms up to ${MAX_ALGORITHM_BYTES / 2 ** 20} MiB.`;
@@ -74,37 +78,6 @@ function FieldProblem({ id, problem }: { id: string; problem: string | undefined
       {problem}
     </p>
   ) : null;
-}
-
-function EnvironmentChoices({ providers, value, onChange }: { providers: ProviderOption[]; value: string; onChange: (value: string) => void }) {
-  if (providers.length === 0) {
-    return <p className="rounded-lg border border-dashed border-line p-4 text-center text-sm text-muted">No compute provider is active, so no job can run until one registers.</p>;
-  }
-  return (
-    <ul className="space-y-2">
-      {providers.flatMap((provider) =>
-        provider.environments.map((env) => {
-          const key = `${provider.id}:${env.index}`;
-          return (
-            <li key={key}>
-              <label className={choiceCard}>
-                <input type="radio" name="environment" value={key} checked={value === key} onChange={() => onChange(key)} className="mt-1 accent-brand" />
-                <span className="min-w-0 flex-1">
-                  <span className="flex flex-wrap items-baseline justify-between gap-x-3">
-                    <span className="font-medium">
-                      Provider #{provider.id} · {env.label}
-                    </span>
-                    <span className="font-semibold tabular-nums">{env.pricePerMinute} / min</span>
-                  </span>
-                  <span className="mt-1 block truncate font-mono text-xs text-muted">{provider.endpoint}</span>
-                </span>
-              </label>
-            </li>
-          );
-        }),
-      )}
-    </ul>
-  );
 }
 
 function Row({ label, children, strong = false }: { label: string; children: ReactNode; strong?: boolean }) {
@@ -168,18 +141,22 @@ function Estimate({ choice, address }: { choice: JobChoice | null; address: `0x$
 export function JobForm({ providers, datasets, preselectedDataset, onStarted }: { providers: ProviderOption[]; datasets: DatasetList; preselectedDataset: string; onStarted: (job: LocalJob) => void }) {
   const { market, address, isConnected, wrongChain, wallet, state, run } = useBrowserWallet();
   const { openConnectModal } = useConnectModal();
-  const firstEnvironment = providers[0]?.environments[0] ? `${providers[0].id}:${providers[0].environments[0].index}` : '';
-  const [form, setForm] = useState<Form>({ datasetId: preselectedDataset, file: null, params: '', environment: firstEnvironment, minutes: DEFAULT_MINUTES, aiTraining: false });
+  const [chosen, setChosen] = useState<Form>({ datasetId: preselectedDataset, file: null, params: '', environment: '', minutes: DEFAULT_MINUTES, aiTraining: false });
   const [shown, setShown] = useState<Problems>({});
   const [step, setStep] = useState<RequestStep | null>(null);
   // A job paid whose algorithm did not reach the provider: sending it again needs no new payment.
   const [paid, setPaid] = useState<LocalJob | null>(null);
+  const allowed = useAllowedProviders(datasetIdOf(chosen), providers);
+  const offered = allowed.data ?? [];
   if (!market) return null;
+  // The environment chosen while its provider is offered for the dataset; else the first one offered.
+  const stillOffered = offered.some((p) => p.environments.some((env) => `${p.id}:${env.index}` === chosen.environment));
+  const form = { ...chosen, environment: stillOffered ? chosen.environment : firstEnvironment(offered) };
   const problems = problemsOf(form);
   const choice = choiceOf(form, problems);
   const working = state.status === 'working';
   const update = (patch: Partial<Form>) => {
-    setForm({ ...form, ...patch });
+    setChosen({ ...form, ...patch });
     setShown({});
   };
   const describedBy = (name: keyof Problems) => (shown[name] ? `${name}-problem` : undefined);
@@ -258,10 +235,10 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
           </div>
         </Section>
 
-        <Section id="job-environment" title="3. Provider and time" intro="The node that runs the job next to the data, its hardware and price per minute. The job stops when its minutes run out.">
+        <Section id="job-environment" title="3. Provider and time" intro="A node the dataset’s owner allows runs the job next to the data: its hardware and price per minute. The job stops when its minutes run out.">
           <fieldset>
             <legend className="sr-only">Provider and environment</legend>
-            <EnvironmentChoices providers={providers} value={form.environment} onChange={(environment) => update({ environment })} />
+            <ProviderChoices datasetId={datasetIdOf(form)} registered={providers.length} allowed={allowed} value={form.environment} onChange={(environment) => update({ environment })} />
           </fieldset>
           <FieldProblem id="environment-problem" problem={shown.environment} />
           <div className="mt-4 flex flex-wrap items-end gap-x-6 gap-y-3">
@@ -306,7 +283,7 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
             Switch your wallet to {market.config.chainName} to pay.
           </p>
         ) : (
-          <button type="submit" disabled={!wallet || working || providers.length === 0} className={`${primaryButton} w-full`}>
+          <button type="submit" disabled={!wallet || working || offered.length === 0} className={`${primaryButton} w-full`}>
             {working ? 'Working…' : 'Pay and run the job'}
           </button>
         )}

@@ -40,26 +40,30 @@ function ProviderCard({ provider }: { provider: ProviderView }) {
   );
 }
 
-/** The nodes that can run jobs on the dataset, with their environments and prices, and the job policy. */
+/** How many providers the owner allows, and what that means. */
+function allowanceLine(count: number): string {
+  return count === 0 ? 'No provider is allowed yet: compute jobs cannot run.' : `The owner allows ${count} provider${count === 1 ? '' : 's'}.`;
+}
+
+/** The nodes the owner allows to run jobs on the dataset, with their environments and prices, and the job policy. */
 export function DatasetCompute({ providers, computePrice, computeOnly }: { providers: Providers; computePrice: string; computeOnly: boolean }) {
   if (providers === null) return null;
   return (
     <Section
       id="compute"
       title="Compute providers"
-      intro={`Nodes that can run your algorithm next to this data. A job costs the dataset’s ${computePrice} plus the minutes it may use at the environment’s price; unused minutes are refunded.`}
+      intro={`Nodes the owner allows to run your algorithm next to this data: each decrypts it inside its sandbox for a job. A job costs the dataset’s ${computePrice} plus the minutes it may use at the environment’s price; unused minutes are refunded.`}
     >
       {providers.available ? (
         <>
+          <p className="mb-4 text-sm font-medium">{allowanceLine(providers.providers.length)}</p>
           {providers.providers.length > 0 ? (
-            <ul className="grid gap-3 md:grid-cols-2">
+            <ul aria-label="Allowed providers" className="grid gap-3 md:grid-cols-2">
               {providers.providers.map((provider) => (
                 <ProviderCard key={provider.id} provider={provider} />
               ))}
             </ul>
-          ) : (
-            <p className="text-sm text-muted">No provider is active right now, so no job can run until one registers.</p>
-          )}
+          ) : null}
           <ul className="mt-4 space-y-1 text-sm text-muted">
             {policyLines(providers.policy, computeOnly).map((line) => (
               <li key={line}>{line}</li>

@@ -8,6 +8,7 @@ import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import { setListed, untilIndexed } from '@/lib/client/owner';
 import type { SearchItem } from '@/lib/indexer/search';
 import { AlgorithmQueue } from './algorithm-queue';
+import { ProviderAccess } from './provider-access';
 import { useRefreshDesk } from './queries';
 import { chip, secondaryButton } from './styles';
 import { VersionForm } from './version-form';
@@ -91,9 +92,14 @@ export function DatasetCard({ item, owner }: { item: SearchItem; owner: Address 
         </div>
       ) : null}
       {computable ? (
-        <div className="border-t border-line pt-4">
-          <AlgorithmQueue id={item.id} run={run} busy={busy} onAnswered={refresh} />
-        </div>
+        <>
+          <div className="border-t border-line pt-4">
+            <ProviderAccess id={item.id} run={run} busy={busy} onChanged={refresh} />
+          </div>
+          <div className="border-t border-line pt-4">
+            <AlgorithmQueue id={item.id} run={run} busy={busy} onAnswered={refresh} />
+          </div>
+        </>
       ) : null}
     </li>
   );

@@ -1,11 +1,14 @@
 /**
  * The server's half of the owner's desk: one dataset as the chain anchors it, with its verified current
- * document (what the owner's next version builds on) and, for datasets that run only approved algorithms,
- * the approval queue with the owner's standing answers.
+ * document (what the owner's next version builds on), for datasets that run only approved algorithms the
+ * approval queue with the owner's standing answers, and for datasets that take compute jobs the providers
+ * the owner allows or may allow.
  */
 import 'server-only';
-import type { OwnedDataset } from '@/lib/client/owner';
+import { providerView } from '@/components/dataset/read-dataset';
+import type { OwnedDataset, ProviderAllowance } from '@/lib/client/owner';
 import { ComputeClient } from '@/lib/compute/client';
+import { allowedProviders } from '@/lib/compute/quote';
 import { computeMarketAbi } from '@/lib/contracts';
 import type { Market } from '@/lib/market';
 
@@ -25,8 +28,20 @@ async function approvalQueue(market: Market, id: bigint): Promise<NonNullable<Ow
   return pending.map(({ algorithmHash, jobIds }) => ({ algorithmHash, jobIds: jobIds.map(String), rejected: rejected.get(algorithmHash) ?? false }));
 }
 
+/** Every active provider, and any retired one still allowed, with whether the owner allows it on `id`. */
+async function providerAllowances(market: Market, id: bigint): Promise<ProviderAllowance[]> {
+  const providers = await new ComputeClient(market).providers();
+  const allowed = await allowedProviders(market.publicClient, market.deployments.contracts.computeMarket, id, providers.map((p) => p.id));
+  return providers
+    .map((p) => ({ ...providerView(market, p), active: p.active, allowed: allowed.includes(p.id) }))
+    .filter((p) => p.active || p.allowed);
+}
+
 export async function readOwnedDataset(market: Market, id: bigint): Promise<OwnedDataset> {
-  const { owner, listed, version, metadataCid, document } = await market.getDataset(id);
-  const approvals = document.compute?.algorithms === 'approved' ? await approvalQueue(market, id) : null;
-  return { datasetId: id.toString(), owner, listed, version, metadataCid, document, approvals };
+  const { owner, listed, version, metadataCid, document, terms } = await market.getDataset(id);
+  const [approvals, providers] = await Promise.all([
+    document.compute?.algorithms === 'approved' ? approvalQueue(market, id) : null,
+    terms.computeOnly || terms.computePrice > 0n ? providerAllowances(market, id) : null,
+  ]);
+  return { datasetId: id.toString(), owner, listed, version, metadataCid, document, approvals, providers };
 }

@@ -1,14 +1,16 @@
 /**
  * The owner's desk in the browser: the account's datasets as the indexer sees them, what it can withdraw, and
  * the owner's writes made with the wallet — delist and relist, a new metadata version signed in the page,
- * withdrawing from both contracts, and answers to algorithms awaiting approval. Mirrors Market's owner actions
- * and ComputeClient.setAlgorithmApproval, with the wallet and the web app's routes in place of a local key.
+ * withdrawing from both contracts, answers to algorithms awaiting approval, and which compute providers may run
+ * jobs. Mirrors Market's owner actions and ComputeClient.setAlgorithmApproval and setProvidersAllowed, with the
+ * wallet and the web app's routes in place of a local key.
  */
 import { isAddressEqual, type Address, type Chain, type Hex, type PublicClient, type Transport } from 'viem';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '../contracts';
 import { searchParamsOf } from '../indexer/client';
 import type { SearchItem, SearchResult } from '../indexer/search';
 import { TransactionRejectedError } from '../market/errors';
+import { setProvidersAllowed } from '../market/reserve';
 import type { SentWrite } from '../market/send';
 import { metadataPointer } from '../metadata/cid';
 import type { DatasetDocument } from '../metadata/schema';
@@ -54,6 +56,17 @@ export interface AlgorithmRequest {
   rejected: boolean;
 }
 
+/** A compute provider the owner may allow on a dataset (its node then sees the plaintext), or has allowed. */
+export interface ProviderAllowance {
+  id: string;
+  endpoint: string;
+  /** Its environments in words, with their prices formatted. */
+  environments: { label: string; pricePerMinute: string }[];
+  /** Retired providers take no jobs; one still allowed is listed so it can be withdrawn. */
+  active: boolean;
+  allowed: boolean;
+}
+
 /** One of the owner's datasets as the chain and its signed metadata have it (GET /api/owner/datasets/<id>). */
 export interface OwnedDataset {
   datasetId: string;
@@ -64,6 +77,8 @@ export interface OwnedDataset {
   document: DatasetDocument;
   /** The approval queue; null unless the dataset runs only algorithms its owner approved. */
   approvals: AlgorithmRequest[] | null;
+  /** The active providers and those allowed; null unless the dataset takes compute jobs. */
+  providers: ProviderAllowance[] | null;
 }
 
 export function ownedDataset(id: bigint): Promise<OwnedDataset> {
@@ -145,4 +160,9 @@ export function answerAlgorithm(wallet: BrowserWallet, id: bigint, algorithmHash
     functionName: 'setAlgorithmApproval',
     args: [id, algorithmHash, approved],
   });
+}
+
+/** Allows provider `providerId` to run jobs on dataset `id` (and so to see its plaintext), or withdraws it at once. */
+export function setProviderAllowed(wallet: BrowserWallet, id: bigint, providerId: bigint, allowed: boolean): Promise<SentWrite | undefined> {
+  return setProvidersAllowed((action, request) => send(wallet, action, request), wallet.config.contracts.computeMarket, id, [providerId], allowed);
 }

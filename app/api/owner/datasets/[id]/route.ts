@@ -11,7 +11,8 @@ type Context = { params: Promise<{ id: string }> };
 
 /**
  * GET /api/owner/datasets/<id>: the dataset as the owner's desk needs it — its verified current document, on
- * which the browser builds and signs the next version, and its algorithm approval queue. All public.
+ * which the browser builds and signs the next version, its algorithm approval queue and the compute providers
+ * it allows. All public.
  */
 export async function GET(_: Request, { params }: Context): Promise<Response> {
   const text = (await params).id;

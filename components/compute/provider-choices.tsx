@@ -1,0 +1,94 @@
+'use client';
+/**
+ * The job form's choice of where the job runs: the environments of the active providers the chosen dataset's
+ * owner allows (read from ComputeMarket whenever the dataset changes), or why there is nothing to choose.
+ */
+import { useQuery } from '@tanstack/react-query';
+import { usePublicClient } from 'wagmi';
+import type { BrowserWallet } from '@/lib/client/wallet';
+import { allowedProviders } from '@/lib/compute/quote';
+import { describeFailure } from '@/components/wallet/use-browser-wallet';
+import { useMarket } from '@/components/wallet/market-context';
+import type { ProviderOption } from './options';
+import { choiceCard } from './styles';
+
+/** The providers among `providers` that the owner of `datasetId` allows; idle while no dataset is chosen. */
+export function useAllowedProviders(datasetId: string | null, providers: ProviderOption[]) {
+  const market = useMarket();
+  const publicClient = usePublicClient() as BrowserWallet['publicClient'] | undefined;
+  return useQuery({
+    queryKey: ['allowed-providers', datasetId, providers.map((p) => p.id)],
+    queryFn: async () => {
+      const allowed = await allowedProviders(publicClient!, market!.config.contracts.computeMarket, BigInt(datasetId!), providers.map((p) => BigInt(p.id)));
+      return providers.filter((p) => allowed.includes(BigInt(p.id)));
+    },
+    enabled: datasetId !== null && publicClient !== undefined && market !== null,
+    retry: false,
+  });
+}
+
+/** `providerId:environment` of the first environment offered, or '' when none is. */
+export function firstEnvironment(providers: ProviderOption[]): string {
+  const [provider] = providers;
+  return provider?.environments[0] ? `${provider.id}:${provider.environments[0].index}` : '';
+}
+
+const empty = 'rounded-lg border border-dashed border-line p-4 text-center text-sm text-muted';
+
+interface ProviderChoicesProps {
+  datasetId: string | null;
+  /** How many providers are active at all. */
+  registered: number;
+  allowed: ReturnType<typeof useAllowedProviders>;
+  value: string;
+  onChange: (value: string) => void;
+}
+
+export function ProviderChoices({ datasetId, registered, allowed, value, onChange }: ProviderChoicesProps) {
+  if (registered === 0) return <p className={empty}>No compute provider is active, so no job can run until one registers.</p>;
+  if (datasetId === null) return <p className={empty}>Choose a dataset to see the providers its owner allows.</p>;
+  if (allowed.isPending) {
+    return (
+      <p role="status" className={empty}>
+        Reading which providers the owner of dataset #{datasetId} allows…
+      </p>
+    );
+  }
+  if (allowed.isError) {
+    const failure = describeFailure(allowed.error);
+    return (
+      <div role="alert" className="rounded-lg border border-warn/40 bg-warn-soft p-3 text-sm">
+        <p className="font-medium">The providers dataset #{datasetId} allows cannot be read: {failure.message}</p>
+        {failure.hint ? <p className="mt-1 text-muted">{failure.hint}</p> : null}
+      </div>
+    );
+  }
+  if (allowed.data.length === 0) {
+    return <p className={empty}>The owner of dataset #{datasetId} allows no provider yet, so no compute job can run on it.</p>;
+  }
+  return (
+    <ul className="space-y-2">
+      {allowed.data.flatMap((provider) =>
+        provider.environments.map((env) => {
+          const key = `${provider.id}:${env.index}`;
+          return (
+            <li key={key}>
+              <label className={choiceCard}>
+                <input type="radio" name="environment" value={key} checked={value === key} onChange={() => onChange(key)} className="mt-1 accent-brand" />
+                <span className="min-w-0 flex-1">
+                  <span className="flex flex-wrap items-baseline justify-between gap-x-3">
+                    <span className="font-medium">
+                      Provider #{provider.id} · {env.label}
+                    </span>
+                    <span className="font-semibold tabular-nums">{env.pricePerMinute} / min</span>
+                  </span>
+                  <span className="mt-1 block truncate font-mono text-xs text-muted">{provider.endpoint}</span>
+                </span>
+              </label>
+            </li>
+          );
+        }),
+      )}
+    </ul>
+  );
+}
