@@ -1,14 +1,16 @@
 /**
- * ComputeMarket against a real anvil chain: providers, jobs and their hash commitments, settlement to the
- * last unit (with and without delivered results), refunds, the decryption access a node key gets while a job
- * is open, and the owners' algorithm approvals. Every test starts from the same snapshot: datasets published,
- * one provider registered, the buyers' allowances given.
+ * ComputeMarket against a real anvil chain: providers registered with their node key's signature, jobs bound to
+ * the terms and environment the buyer accepted and their hash commitments, settlement to the last unit (with and
+ * without delivered results), refunds, the owners' allowed providers, the decryption access a node key gets while a
+ * job it accepted is open, and the owners' algorithm approvals. Every test starts from the same snapshot: datasets
+ * published, one provider registered and allowed on all of them, the buyers' allowances given.
  */
 import {
   hashTypedData,
   keccak256,
   maxUint256,
   parseEther,
+  parseEventLogs,
   toHex,
   zeroAddress,
   zeroHash,
@@ -18,12 +20,14 @@ import {
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { devAccount, walletFor } from '@/lib/chain';
-import { JobStatus, jobResultTypes, resultDomain, signJobResult, type Environment, type Job } from '@/lib/compute/result';
+import { environmentSpecHash } from '@/lib/compute/quote';
+import { JobStatus, jobResultTypes, providerNodeTypes, resultDomain, signJobResult, signProviderNode, type Environment, type Job } from '@/lib/compute/result';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 import { expectRevert } from '../helpers/expect';
 import { metadataPointer, termsFor } from '../helpers/terms';
 import { cpuEnvironment, escrowOf, expectedSplit, feeOn, gpuEnvironment, mined, onlyEvent } from '../helpers/compute';
+import { allowProviders, IN_BLOCK_GAS, inOneBlock, minedRevert, nodeSignature, publishDataset, registerProvider } from './fixture';
 
 const ADMIN = 0; // also the treasury
 const OWNER = 1;
@@ -86,45 +90,112 @@ async function newNode(): Promise<PrivateKeyAccount> {
 const nodeWallet = (account: PrivateKeyAccount) => walletFor(market.publicClient, account);
 
 async function publish(overrides: Parameters<typeof termsFor>[0], seed: string, owner = OWNER): Promise<bigint> {
-  const expectedId = await market.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
-  const receipt = await send(
-    market.wallet(owner).writeContract({
-      address: registry,
-      abi: datasetRegistryAbi,
-      functionName: 'publishWithTerms',
-      args: [metadataPointer(seed), termsFor(overrides), expectedId],
-    }),
-  );
-  return onlyEvent(datasetRegistryAbi, receipt.logs, 'DatasetPublished').datasetId;
+  return (await publishDataset(market, owner, metadataPointer(seed), termsFor(overrides))).datasetId;
 }
 
-async function registerProvider(owner: number, signer: Address, environments: readonly Environment[]): Promise<bigint> {
-  const receipt = await send(
-    market.wallet(owner).writeContract({
-      address: computeMarket,
-      abi: computeMarketAbi,
-      functionName: 'registerProvider',
-      args: ['https://node.example', signer, environments],
-    }),
-  );
-  return onlyEvent(computeMarketAbi, receipt.logs, 'ProviderRegistered').providerId;
+/** A wallet for dev account `by`, or for the key `by`. */
+const walletOf = (by: number | PrivateKeyAccount) => (typeof by === 'number' ? market.wallet(by) : nodeWallet(by));
+
+/** What a provider registration or update names, and who signs it. */
+interface NodeOptions {
+  endpoint?: string;
+  /** The node key named (default: the signing node's address). */
+  signer?: Address;
+  /** Default: the node's signature over the sender, the node key named and the endpoint. */
+  signature?: Hex;
+  /** A gas limit, for transactions sent into one block with others. */
+  gas?: bigint;
 }
+
+async function nodeArgs(sender: Address, node: PrivateKeyAccount, options: NodeOptions) {
+  const endpoint = options.endpoint ?? 'https://node.example';
+  const signature = options.signature ?? (await nodeSignature(market, node, sender, endpoint));
+  return { endpoint, signer: options.signer ?? node.address, signature };
+}
+
+/** registerProvider sent by `owner` for node key `node`. */
+async function registerTx(owner: number, node: PrivateKeyAccount, environments: readonly Environment[], options: NodeOptions = {}): Promise<Hex> {
+  const { endpoint, signer, signature } = await nodeArgs(address(owner), node, options);
+  return market.wallet(owner).writeContract({
+    address: computeMarket,
+    abi: computeMarketAbi,
+    functionName: 'registerProvider',
+    args: [endpoint, signer, environments, signature],
+    gas: options.gas,
+  });
+}
+
+/** updateProvider of provider `id` sent by `by`, moving it to node key `node`. */
+async function updateTx(
+  by: number | PrivateKeyAccount,
+  id: bigint,
+  node: PrivateKeyAccount,
+  environments: readonly Environment[],
+  options: NodeOptions = {},
+): Promise<Hex> {
+  const wallet = walletOf(by);
+  const { endpoint, signer, signature } = await nodeArgs(wallet.account.address, node, options);
+  return wallet.writeContract({
+    address: computeMarket,
+    abi: computeMarketAbi,
+    functionName: 'updateProvider',
+    args: [id, endpoint, signer, environments, signature],
+    gas: options.gas,
+  });
+}
+
+/** Registers a provider owned by `owner` with node key `node`, allowed on `datasets` by their owner; returns its id. */
+async function newProvider(owner: number, node: PrivateKeyAccount, environments: readonly Environment[], datasets: readonly bigint[] = []): Promise<bigint> {
+  const id = await registerProvider(market, owner, node, environments);
+  for (const datasetId of datasets) await allowProviders(market, OWNER, datasetId, [id]);
+  return id;
+}
+
+/** Dataset `datasetId`'s owner allows (or withdraws) provider `id` on it. */
+const allow = (datasetId: bigint, id = providerId, allowed = true) => allowProviders(market, OWNER, datasetId, [id], allowed);
 
 interface RequestOptions {
   datasetId?: bigint;
+  /** The terms the buyer accepted (default: the dataset's terms now). */
+  termsId?: bigint;
   provider?: bigint;
   environment?: number;
+  /** The environment's specification the buyer accepted (default: the provider's now). */
+  environmentSpec?: Hex;
   aiTraining?: boolean;
   maxMinutes?: number;
   maxPayment?: bigint;
   buyer?: number;
+  /** A gas limit, for requests sent into one block with others. */
+  gas?: bigint;
 }
 
-function requestArgs(options: RequestOptions) {
+/**
+ * requestJob's arguments for `options`, naming what a buyer reads before paying: the dataset's terms and the
+ * environment's specification hash. Where there are none (an unknown dataset, provider or environment) it names
+ * zero: the request then reverts for that reason before comparing them.
+ */
+async function requestArgs(options: RequestOptions) {
+  const datasetId = options.datasetId ?? downloadDataset;
+  const provider = options.provider ?? providerId;
+  const environment = options.environment ?? 0;
+  const termsId =
+    options.termsId ??
+    (await market.publicClient
+      .readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'getOffer', args: [datasetId] })
+      .then((offer) => offer.termsId)
+      .catch(() => 0n));
+  const environmentSpec =
+    options.environmentSpec ??
+    (await market.publicClient
+      .readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'environmentHash', args: [provider, environment] })
+      .catch(() => zeroHash));
   return [
-    options.datasetId ?? downloadDataset,
-    options.provider ?? providerId,
-    options.environment ?? 0,
+    datasetId,
+    termsId,
+    provider,
+    environment,
+    environmentSpec,
     ALGORITHM,
     options.aiTraining ?? false,
     options.maxMinutes ?? 30,
@@ -132,12 +203,13 @@ function requestArgs(options: RequestOptions) {
   ] as const;
 }
 
-function requestJob(options: RequestOptions = {}): Promise<Hex> {
+async function requestJob(options: RequestOptions = {}): Promise<Hex> {
   return market.wallet(options.buyer ?? BUYER).writeContract({
     address: computeMarket,
     abi: computeMarketAbi,
     functionName: 'requestJob',
-    args: requestArgs(options),
+    args: await requestArgs(options),
+    gas: options.gas,
   });
 }
 
@@ -155,8 +227,7 @@ async function request(options: RequestOptions = {}): Promise<Requested> {
 }
 
 function accept(jobId: bigint, job: Job, by: number | PrivateKeyAccount = node): Promise<Hex> {
-  const wallet = typeof by === 'number' ? market.wallet(by) : nodeWallet(by);
-  return wallet.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'acceptJob', args: [jobId, job] });
+  return walletOf(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'acceptJob', args: [jobId, job] });
 }
 
 function cancel(jobId: bigint, job: Job, by = BUYER): Promise<Hex> {
@@ -186,9 +257,8 @@ async function submit(
 ): Promise<Hex> {
   const by = options.by ?? node;
   const delivered = options.delivered ?? true;
-  const wallet = typeof by === 'number' ? market.wallet(by) : nodeWallet(by);
   const signature = options.signature ?? (await sign(jobId, minutesUsed, node, RESULT, delivered));
-  return wallet.writeContract({
+  return walletOf(by).writeContract({
     address: computeMarket,
     abi: computeMarketAbi,
     functionName: 'submitResult',
@@ -228,6 +298,10 @@ const read = {
     market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [id] }),
   providerIdOf: (signer: Address) =>
     market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'providerIdOf', args: [signer] }),
+  environmentHash: (id: bigint, index: number) =>
+    market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'environmentHash', args: [id, index] }),
+  isProviderAllowed: (datasetId: bigint, id: bigint) =>
+    market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'isProviderAllowed', args: [datasetId, id] }),
 };
 
 /** Balances of `accounts` in the compute market's withdrawable ledger. */
@@ -263,7 +337,13 @@ beforeAll(async () => {
     );
   }
   node = await newNode();
-  providerId = await registerProvider(PROVIDER, node.address, [cpuEnvironment(CPU_PRICE), gpuEnvironment(GPU_PRICE)]);
+  providerId = await newProvider(PROVIDER, node, [cpuEnvironment(CPU_PRICE), gpuEnvironment(GPU_PRICE)], [
+    computeOnlyDataset,
+    downloadDataset,
+    noComputeDataset,
+    freeDataset,
+    delistedDataset,
+  ]);
   snapshot = await market.testClient.snapshot();
 });
 
@@ -277,63 +357,124 @@ beforeEach(async () => {
 });
 
 describe('providers', () => {
-  it('registers a provider with its node key and environments', async () => {
-    const signer = (await newNode()).address;
+  it('registers a provider with its node key, signed by that key, and environments', async () => {
+    const signer = await newNode();
     const environments = [gpuEnvironment(42n)];
-    const receipt = await send(
-      market.wallet(OTHER_PROVIDER).writeContract({
-        address: computeMarket,
-        abi: computeMarketAbi,
-        functionName: 'registerProvider',
-        args: ['https://gpu.example', signer, environments],
-      }),
-    );
+    const receipt = await send(registerTx(OTHER_PROVIDER, signer, environments, { endpoint: 'https://gpu.example' }));
     const args = onlyEvent(computeMarketAbi, receipt.logs, 'ProviderRegistered');
-    expect(args).toEqual({ providerId: 2n, owner: address(OTHER_PROVIDER), signer, endpoint: 'https://gpu.example', environments });
+    expect(args).toEqual({ providerId: 2n, owner: address(OTHER_PROVIDER), signer: signer.address, endpoint: 'https://gpu.example', environments });
 
     expect(await read.provider(2n)).toEqual({
       owner: address(OTHER_PROVIDER),
-      signer,
+      signer: signer.address,
       active: true,
       endpoint: 'https://gpu.example',
       environments,
     });
-    expect(await read.providerIdOf(signer)).toBe(2n);
+    expect(await read.providerIdOf(signer.address)).toBe(2n);
     expect(await read.providerIdOf(node.address)).toBe(providerId);
     expect(
       await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'providerCount' }),
     ).toBe(2n);
   });
 
-  it('rejects a zero node key, no environments and a node key already in use', async () => {
-    const register = (signer: Address, environments: readonly Environment[]) =>
-      market.wallet(OTHER_PROVIDER).writeContract({
-        address: computeMarket,
-        abi: computeMarketAbi,
-        functionName: 'registerProvider',
-        args: ['https://x.example', signer, environments],
-      });
-    await expectRevert(register(zeroAddress, [cpuEnvironment(1n)]), 'ZeroAddress');
-    await expectRevert(register(address(OTHER_PROVIDER), []), 'NoEnvironments');
-    await expectRevert(register(node.address, [cpuEnvironment(1n)]), 'SignerInUse', [node.address, providerId]);
+  it('rejects a zero node key, no environments, too many environments and a node key already in use', async () => {
+    const signer = await newNode();
+    const max = await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'MAX_ENVIRONMENTS' });
+    expect(max).toBe(32n);
+    await expectRevert(registerTx(OTHER_PROVIDER, signer, [cpuEnvironment(1n)], { signer: zeroAddress }), 'ZeroAddress');
+    await expectRevert(registerTx(OTHER_PROVIDER, signer, []), 'NoEnvironments');
+    const many = Array.from({ length: Number(max) + 1 }, (_, i) => cpuEnvironment(BigInt(i)));
+    await expectRevert(registerTx(OTHER_PROVIDER, signer, many), 'TooManyEnvironments', [max + 1n]);
+    await expectRevert(registerTx(OTHER_PROVIDER, node, [cpuEnvironment(1n)]), 'SignerInUse', [node.address, providerId]);
+    // The most environments a provider may offer.
+    await send(registerTx(OTHER_PROVIDER, signer, many.slice(1)));
+    expect((await read.provider(2n)).environments).toHaveLength(Number(max));
   });
 
-  it('reverts getProvider for an unknown id', async () => {
+  it('signs the digest the contract exposes for a node registration', async () => {
+    const digest = hashTypedData({
+      domain: resultDomain(chainId, computeMarket),
+      types: providerNodeTypes,
+      primaryType: 'ProviderNode',
+      message: { owner: address(PROVIDER), signer: node.address, endpoint: 'https://node.example' },
+    });
+    expect(
+      await market.publicClient.readContract({
+        address: computeMarket,
+        abi: computeMarketAbi,
+        functionName: 'providerNodeDigest',
+        args: [address(PROVIDER), node.address, 'https://node.example'],
+      }),
+    ).toBe(digest);
+    expect(await node.sign({ hash: digest })).toBe(await nodeSignature(market, node, address(PROVIDER), 'https://node.example'));
+  });
+
+  it('reverts InvalidNodeSignature unless the node key signed this owner, key and endpoint', async () => {
+    const signer = await newNode();
+    const other = await newNode();
+    const endpoint = 'https://node.example';
+    const bad: Hex[] = [
+      await nodeSignature(market, other, address(OTHER_PROVIDER), endpoint), // another key
+      await nodeSignature(market, signer, address(STRANGER), endpoint), // for another owner
+      await nodeSignature(market, signer, address(OTHER_PROVIDER), 'https://elsewhere.example'), // another endpoint
+      await signProviderNode(signer, { chainId: chainId + 1, computeMarket }, address(OTHER_PROVIDER), endpoint),
+      await signProviderNode(signer, { chainId, computeMarket: marketplace }, address(OTHER_PROVIDER), endpoint),
+      await devAccount(OTHER_PROVIDER).signTypedData({
+        domain: resultDomain(chainId, computeMarket),
+        types: providerNodeTypes,
+        primaryType: 'ProviderNode',
+        message: { owner: address(OTHER_PROVIDER), signer: signer.address, endpoint },
+      }), // by the owner itself
+      '0x',
+      `0x${'ab'.repeat(65)}`,
+    ];
+    for (const signature of bad) {
+      await expectRevert(registerTx(OTHER_PROVIDER, signer, [cpuEnvironment(1n)], { endpoint, signature }), 'InvalidNodeSignature', [signer.address]);
+      await expectRevert(updateTx(PROVIDER, providerId, signer, [cpuEnvironment(1n)], { endpoint, signature }), 'InvalidNodeSignature', [signer.address]);
+    }
+    expect(await read.providerIdOf(signer.address)).toBe(0n);
+    expect((await read.provider(providerId)).signer).toBe(node.address);
+  });
+
+  it('key squatting: copying a pending registration’s node signature and sending it first reverts InvalidNodeSignature, and the victim registers', async () => {
+    const victimNode = await newNode();
+    const endpoint = 'https://victim.example';
+    const signature = await nodeSignature(market, victimNode, address(OTHER_PROVIDER), endpoint);
+    // The attacker sees the victim's transaction in the mempool and sends its arguments as its own, ahead of it.
+    const [squatted, registered] = await inOneBlock(market, [
+      () => registerTx(STRANGER, victimNode, [cpuEnvironment(1n)], { endpoint, signature, gas: IN_BLOCK_GAS }),
+      () => registerTx(OTHER_PROVIDER, victimNode, [cpuEnvironment(1n)], { endpoint, signature, gas: IN_BLOCK_GAS }),
+    ]);
+    await expectRevert(minedRevert(market, squatted!), 'InvalidNodeSignature', [victimNode.address]);
+    expect(onlyEvent(computeMarketAbi, registered!.logs, 'ProviderRegistered')).toMatchObject({ owner: address(OTHER_PROVIDER), signer: victimNode.address });
+    expect(await read.providerIdOf(victimNode.address)).toBe(2n);
+  });
+
+  it('reverts getProvider and environmentHash for an unknown id', async () => {
     await expectRevert(read.provider(0n), 'UnknownProvider', [0n]);
     await expectRevert(read.provider(2n), 'UnknownProvider', [2n]);
+    await expectRevert(read.environmentHash(2n, 0), 'UnknownProvider', [2n]);
+    await expectRevert(read.environmentHash(providerId, 2), 'UnknownEnvironment', [providerId, 2]);
+  });
+
+  it('stores each environment’s specification hash, as environmentSpecHash computes it, and replaces them on update', async () => {
+    const registered = [cpuEnvironment(CPU_PRICE), gpuEnvironment(GPU_PRICE)];
+    for (const [index, environment] of registered.entries()) {
+      expect(await read.environmentHash(providerId, index)).toBe(environmentSpecHash(environment));
+    }
+    expect(environmentSpecHash(registered[0]!)).not.toBe(environmentSpecHash({ ...registered[0]!, pricePerMinute: CPU_PRICE + 1n }));
+    expect(environmentSpecHash(registered[1]!)).not.toBe(environmentSpecHash({ ...registered[1]!, gpuModel: 'A100' }));
+
+    await send(updateTx(PROVIDER, providerId, node, [gpuEnvironment(1n)]));
+    expect(await read.environmentHash(providerId, 0)).toBe(environmentSpecHash(gpuEnvironment(1n)));
+    await expectRevert(read.environmentHash(providerId, 1), 'UnknownEnvironment', [providerId, 1]);
   });
 
   it('updates the node key, endpoint and environments, freeing the old key', async () => {
     const next = await newNode();
     const environments = [cpuEnvironment(7n), cpuEnvironment(8n), gpuEnvironment(9n)];
-    const receipt = await send(
-      market.wallet(PROVIDER).writeContract({
-        address: computeMarket,
-        abi: computeMarketAbi,
-        functionName: 'updateProvider',
-        args: [providerId, 'https://moved.example', next.address, environments],
-      }),
-    );
+    const receipt = await send(updateTx(PROVIDER, providerId, next, environments, { endpoint: 'https://moved.example' }));
     expect(onlyEvent(computeMarketAbi, receipt.logs, 'ProviderUpdated')).toEqual({
       providerId,
       signer: next.address,
@@ -350,49 +491,27 @@ describe('providers', () => {
     expect(await read.providerIdOf(next.address)).toBe(providerId);
     expect(await read.providerIdOf(node.address)).toBe(0n);
 
-    // The freed key can be registered by somebody else.
-    expect(await registerProvider(OTHER_PROVIDER, node.address, [cpuEnvironment(1n)])).toBe(2n);
+    // The freed key can be registered by somebody else, with its signature for them.
+    expect(await registerProvider(market, OTHER_PROVIDER, node, [cpuEnvironment(1n)])).toBe(2n);
     expect(await read.providerIdOf(node.address)).toBe(2n);
   });
 
   it('keeps the same node key on an update that only changes environments', async () => {
-    await send(
-      market.wallet(PROVIDER).writeContract({
-        address: computeMarket,
-        abi: computeMarketAbi,
-        functionName: 'updateProvider',
-        args: [providerId, 'https://node.example', node.address, [cpuEnvironment(5n)]],
-      }),
-    );
+    await send(updateTx(PROVIDER, providerId, node, [cpuEnvironment(5n)]));
     expect(await read.providerIdOf(node.address)).toBe(providerId);
     expect((await read.provider(providerId)).environments).toEqual([cpuEnvironment(5n)]);
   });
 
   it('rejects updates by others, of unknown providers, and with invalid nodes', async () => {
     const otherNode = await newNode();
-    const otherId = await registerProvider(OTHER_PROVIDER, otherNode.address, [cpuEnvironment(1n)]);
-    const update = (by: number, id: bigint, signer: Address, environments: readonly Environment[]) =>
-      market.wallet(by).writeContract({
-        address: computeMarket,
-        abi: computeMarketAbi,
-        functionName: 'updateProvider',
-        args: [id, 'https://x.example', signer, environments],
-      });
-    await expectRevert(update(PROVIDER, 99n, node.address, [cpuEnvironment(1n)]), 'UnknownProvider', [99n]);
-    await expectRevert(update(STRANGER, providerId, node.address, [cpuEnvironment(1n)]), 'NotProviderOwner', [providerId, address(STRANGER)]);
-    await expectRevert(
-      nodeWallet(node).writeContract({
-        address: computeMarket,
-        abi: computeMarketAbi,
-        functionName: 'updateProvider',
-        args: [providerId, 'https://x.example', node.address, [cpuEnvironment(1n)]],
-      }),
-      'NotProviderOwner',
-      [providerId, node.address],
-    );
-    await expectRevert(update(PROVIDER, providerId, otherNode.address, [cpuEnvironment(1n)]), 'SignerInUse', [otherNode.address, otherId]);
-    await expectRevert(update(PROVIDER, providerId, node.address, []), 'NoEnvironments');
-    await expectRevert(update(PROVIDER, providerId, zeroAddress, [cpuEnvironment(1n)]), 'ZeroAddress');
+    const otherId = await registerProvider(market, OTHER_PROVIDER, otherNode, [cpuEnvironment(1n)]);
+    const cpu = [cpuEnvironment(1n)];
+    await expectRevert(updateTx(PROVIDER, 99n, node, cpu), 'UnknownProvider', [99n]);
+    await expectRevert(updateTx(STRANGER, providerId, node, cpu), 'NotProviderOwner', [providerId, address(STRANGER)]);
+    await expectRevert(updateTx(node, providerId, node, cpu), 'NotProviderOwner', [providerId, node.address]);
+    await expectRevert(updateTx(PROVIDER, providerId, otherNode, cpu), 'SignerInUse', [otherNode.address, otherId]);
+    await expectRevert(updateTx(PROVIDER, providerId, node, []), 'NoEnvironments');
+    await expectRevert(updateTx(PROVIDER, providerId, node, cpu, { signer: zeroAddress }), 'ZeroAddress');
     // Nothing changed.
     expect(await read.providerIdOf(node.address)).toBe(providerId);
     expect((await read.provider(providerId)).environments).toEqual([cpuEnvironment(CPU_PRICE), gpuEnvironment(GPU_PRICE)]);
@@ -518,7 +637,7 @@ describe('requestJob', () => {
 
   it('runs a free job on a free compute-only dataset without moving tokens', async () => {
     const freeNode = await newNode();
-    const freeProvider = await registerProvider(OTHER_PROVIDER, freeNode.address, [cpuEnvironment(0n)]);
+    const freeProvider = await newProvider(OTHER_PROVIDER, freeNode, [cpuEnvironment(0n)], [freeDataset]);
     const before = await read.balance(computeMarket);
     const { jobId, job, escrow } = await request({ datasetId: freeDataset, provider: freeProvider, maxMinutes: 5, maxPayment: 0n });
     expect(escrow).toBe(0n);
@@ -541,6 +660,58 @@ describe('requestJob', () => {
     await expectRevert(requestJob({ environment: 2 }), 'UnknownEnvironment', [providerId, 2]);
     await send(market.wallet(PROVIDER).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'retireProvider', args: [providerId] }));
     await expectRevert(requestJob(), 'ProviderNotActive', [providerId]);
+    expect(await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobCount' })).toBe(0n);
+  });
+
+  it('reverts TermsMismatch for terms other than the dataset’s, before any other check', async () => {
+    const termsId = (await requestArgs({}))[1];
+    await expectRevert(requestJob({ termsId: termsId + 1n }), 'TermsMismatch', [downloadDataset, termsId + 1n, termsId]);
+    const delistedTerms = (await requestArgs({ datasetId: delistedDataset }))[1];
+    await expectRevert(requestJob({ datasetId: delistedDataset, termsId: 0n, maxMinutes: 0 }), 'TermsMismatch', [delistedDataset, 0n, delistedTerms]);
+  });
+
+  it.each([
+    ['setPrices', (datasetId: bigint) => market.wallet(OWNER).writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'setPrices', args: [datasetId, 0n, 1n], gas: IN_BLOCK_GAS })],
+    ['setTerms', (datasetId: bigint) => market.wallet(OWNER).writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'setTerms', args: [datasetId, 1n], gas: IN_BLOCK_GAS })],
+  ] as const)('reverts TermsMismatch when %s lands in the same block before requestJob, escrowing nothing', async (_, change) => {
+    // The compute-only dataset's terms id is 1: setTerms moves the download dataset to them.
+    const termsId = (await requestArgs({}))[1];
+    const before = await read.balance(address(BUYER));
+    const [changed, requested] = await inOneBlock(market, [() => change(downloadDataset), () => requestJob({ termsId, gas: IN_BLOCK_GAS })]);
+    expect(changed!.status).toBe('success');
+    const current = (await requestArgs({}))[1];
+    expect(current).not.toBe(termsId);
+    await expectRevert(minedRevert(market, requested!), 'TermsMismatch', [downloadDataset, termsId, current]);
+    expect(await read.balance(address(BUYER))).toBe(before);
+  });
+
+  it('reverts ProviderNotAllowed for a provider the dataset’s owner never allowed or withdrew', async () => {
+    const otherNode = await newNode();
+    const other = await newProvider(OTHER_PROVIDER, otherNode, [cpuEnvironment(1n)]);
+    await expectRevert(requestJob({ provider: other }), 'ProviderNotAllowed', [downloadDataset, other]);
+    await allow(downloadDataset, providerId, false);
+    await expectRevert(requestJob(), 'ProviderNotAllowed', [downloadDataset, providerId]);
+    await allow(downloadDataset, other);
+    expect((await request({ provider: other })).job.providerId).toBe(other);
+  });
+
+  it('reverts EnvironmentMismatch for a specification other than the environment’s', async () => {
+    const cpuSpec = environmentSpecHash(cpuEnvironment(CPU_PRICE));
+    await expectRevert(requestJob({ environment: 1, environmentSpec: cpuSpec }), 'EnvironmentMismatch', [providerId, 1]);
+    await expectRevert(requestJob({ environmentSpec: zeroHash }), 'EnvironmentMismatch', [providerId, 0]);
+    expect((await request({ environmentSpec: cpuSpec })).job.pricePerMinute).toBe(CPU_PRICE);
+  });
+
+  it('reverts EnvironmentMismatch when updateProvider swaps the environment in the same block before requestJob', async () => {
+    const environmentSpec = environmentSpecHash(cpuEnvironment(CPU_PRICE));
+    // Same price, a tenth of the memory: the buyer would pay for a machine it did not choose.
+    const swapped = { ...cpuEnvironment(CPU_PRICE), memoryMb: 3_276 };
+    const [updated, requested] = await inOneBlock(market, [
+      () => updateTx(PROVIDER, providerId, node, [swapped, gpuEnvironment(GPU_PRICE)], { gas: IN_BLOCK_GAS }),
+      () => requestJob({ environmentSpec, gas: IN_BLOCK_GAS }),
+    ]);
+    expect(updated!.status).toBe('success');
+    await expectRevert(minedRevert(market, requested!), 'EnvironmentMismatch', [providerId, 0]);
     expect(await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobCount' })).toBe(0n);
   });
 
@@ -607,6 +778,71 @@ describe('acceptJob', () => {
     await market.testClient.setNextBlockTimestamp({ timestamp: second.job.deadline + 1n });
     await market.testClient.mine({ blocks: 1 });
     await expectRevert(accept(second.jobId, second.job), 'DeadlinePassed', [second.jobId, second.job.deadline]);
+  });
+
+  it('reverts ProviderNotAllowed when the owner withdrew the provider since the request; the buyer can still cancel', async () => {
+    const { jobId, job, escrow } = await request();
+    await allow(downloadDataset, providerId, false);
+    await expectRevert(accept(jobId, job), 'ProviderNotAllowed', [downloadDataset, providerId]);
+    await expectRevert(accept(jobId, job, PROVIDER), 'ProviderNotAllowed', [downloadDataset, providerId]);
+    expect(await read.status(jobId)).toBe(JobStatus.Requested);
+    await send(cancel(jobId, job));
+    expect(await read.withdrawable(address(BUYER))).toBe(escrow);
+  });
+});
+
+describe('allowed providers', () => {
+  function setAllowed(by: number, datasetId: bigint, ids: readonly bigint[], allowed: boolean): Promise<Hex> {
+    return market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setProvidersAllowed', args: [datasetId, ids, allowed] });
+  }
+
+  it('lets the owner allow and withdraw several providers per dataset, with a ProviderAllowanceSet event for each', async () => {
+    const other = await newProvider(OTHER_PROVIDER, await newNode(), [cpuEnvironment(1n)]);
+    expect(await read.isProviderAllowed(computeOnlyDataset, other)).toBe(false);
+    await allow(computeOnlyDataset, providerId, false);
+
+    const allowed = await send(setAllowed(OWNER, computeOnlyDataset, [providerId, other], true));
+    expect(parseEventLogs({ abi: computeMarketAbi, logs: allowed.logs, eventName: 'ProviderAllowanceSet', strict: true }).map((e) => e.args)).toEqual([
+      { datasetId: computeOnlyDataset, providerId, allowed: true },
+      { datasetId: computeOnlyDataset, providerId: other, allowed: true },
+    ]);
+    expect([await read.isProviderAllowed(computeOnlyDataset, providerId), await read.isProviderAllowed(computeOnlyDataset, other)]).toEqual([true, true]);
+    // Per dataset.
+    expect(await read.isProviderAllowed(downloadDataset, other)).toBe(false);
+
+    const withdrawn = await send(setAllowed(OWNER, computeOnlyDataset, [other], false));
+    expect(onlyEvent(computeMarketAbi, withdrawn.logs, 'ProviderAllowanceSet')).toEqual({ datasetId: computeOnlyDataset, providerId: other, allowed: false });
+    expect([await read.isProviderAllowed(computeOnlyDataset, providerId), await read.isProviderAllowed(computeOnlyDataset, other)]).toEqual([true, false]);
+  });
+
+  it('is only for the dataset’s current owner (NotDatasetOwner) and known providers (UnknownProvider), changing nothing', async () => {
+    for (const account of [STRANGER, BUYER, PROVIDER, ADMIN]) {
+      await expectRevert(setAllowed(account, computeOnlyDataset, [providerId], false), 'NotDatasetOwner', [computeOnlyDataset, address(account)]);
+    }
+    await expectRevert(
+      nodeWallet(node).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setProvidersAllowed', args: [computeOnlyDataset, [providerId], false] }),
+      'NotDatasetOwner',
+      [computeOnlyDataset, node.address],
+    );
+    await expectRevert(setAllowed(OWNER, 999n, [providerId], true), 'NotDatasetOwner', [999n, address(OWNER)]);
+    await expectRevert(setAllowed(OWNER, computeOnlyDataset, [providerId, 2n], false), 'UnknownProvider', [2n]);
+    await expectRevert(setAllowed(OWNER, computeOnlyDataset, [0n], true), 'UnknownProvider', [0n]);
+    expect(await read.isProviderAllowed(computeOnlyDataset, providerId)).toBe(true);
+  });
+
+  it('belongs to the dataset: after a transfer the allowances stay and only the new owner changes them', async () => {
+    await send(
+      market.wallet(OWNER).writeContract({
+        address: registry,
+        abi: datasetRegistryAbi,
+        functionName: 'transferFrom',
+        args: [address(OWNER), address(NEW_OWNER), computeOnlyDataset],
+      }),
+    );
+    expect(await read.isProviderAllowed(computeOnlyDataset, providerId)).toBe(true);
+    await expectRevert(setAllowed(OWNER, computeOnlyDataset, [providerId], false), 'NotDatasetOwner', [computeOnlyDataset, address(OWNER)]);
+    await send(setAllowed(NEW_OWNER, computeOnlyDataset, [providerId], false));
+    expect(await read.isProviderAllowed(computeOnlyDataset, providerId)).toBe(false);
   });
 });
 
@@ -801,14 +1037,7 @@ describe('submitResult', () => {
   it('accepts only the new node key after a rotation', async () => {
     const { jobId, job } = await request({ maxMinutes: 10 });
     const next = await newNode();
-    await send(
-      market.wallet(PROVIDER).writeContract({
-        address: computeMarket,
-        abi: computeMarketAbi,
-        functionName: 'updateProvider',
-        args: [providerId, 'https://node.example', next.address, [cpuEnvironment(1n)]],
-      }),
-    );
+    await send(updateTx(PROVIDER, providerId, next, [cpuEnvironment(1n)]));
     await expectRevert(submit(jobId, job, 5, { by: node }), 'NotProvider', [providerId, node.address]);
     await expectRevert(submit(jobId, job, 5, { by: PROVIDER }), 'InvalidReceiptSignature', [jobId]);
     // The job keeps the price it was requested at, not the updated environment's.
@@ -905,6 +1134,7 @@ describe('submitResult without delivered results', () => {
 
   it('closes the job like a delivered settlement: no second settlement, no refund, no more decryption access', async () => {
     const { jobId, job } = await request({ datasetId: computeOnlyDataset, maxMinutes: 10 });
+    await send(accept(jobId, job));
     expect(await read.hasActiveJob(computeOnlyDataset, node.address)).toBe(true);
     await send(submit(jobId, job, 3, { delivered: false }));
     expect(await read.hasActiveJob(computeOnlyDataset, node.address)).toBe(false);
@@ -1124,10 +1354,17 @@ describe('decryption access of the node key', () => {
     return Promise.all([read.hasActiveJob(datasetId, account), read.canDecrypt(datasetId, account)]);
   }
 
-  it('holds while a job is requested or accepted, for the node key and that dataset only', async () => {
+  /** Requests a job on the compute-only dataset and has the provider accept it. */
+  async function accepted(options: RequestOptions = {}): Promise<Requested> {
+    const requested = await request({ datasetId: computeOnlyDataset, ...options });
+    await send(accept(requested.jobId, requested.job));
+    return requested;
+  }
+
+  it('is granted by accepting a job, not by requesting one: a requested job leaves canDecrypt and hasActiveJob false', async () => {
     expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
     const { jobId, job } = await request({ datasetId: computeOnlyDataset, maxMinutes: 10 });
-    expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
+    expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
     await send(accept(jobId, job));
     expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
 
@@ -1144,22 +1381,43 @@ describe('decryption access of the node key', () => {
     expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
   });
 
-  it('ends on cancel and on refund', async () => {
-    const cancelled = await request({ datasetId: computeOnlyDataset });
-    expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
-    await send(cancel(cancelled.jobId, cancelled.job));
+  it('ends at once when the owner withdraws the provider, though the job is still accepted, and returns if allowed again', async () => {
+    const { jobId, job } = await accepted();
+    const withdrawn = await allow(computeOnlyDataset, providerId, false);
+    expect(onlyEvent(computeMarketAbi, withdrawn.logs, 'ProviderAllowanceSet')).toEqual({ datasetId: computeOnlyDataset, providerId, allowed: false });
     expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
+    expect(await read.status(jobId)).toBe(JobStatus.Accepted);
 
+    await allow(computeOnlyDataset);
+    expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
+    await send(submit(jobId, job, 1));
+    expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
+  });
+
+  it('a requested job closed by cancel, settlement or refund never granted access, and leaves an accepted one’s alone', async () => {
+    const running = await accepted({ maxMinutes: 600 });
+    const cancelled = await request({ datasetId: computeOnlyDataset });
+    await send(cancel(cancelled.jobId, cancelled.job));
+    const settled = await request({ datasetId: computeOnlyDataset });
+    await send(submit(settled.jobId, settled.job, 1));
     const refunded = await request({ datasetId: computeOnlyDataset, maxMinutes: 1 });
-    await send(accept(refunded.jobId, refunded.job));
+    await travelPast(refunded.job.deadline);
+    await send(refund(refunded.jobId, refunded.job));
+    // Closing them took nothing from the accepted job's access.
+    expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
+    await send(submit(running.jobId, running.job, 1));
+    expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
+  });
+
+  it('ends on refund of an accepted job', async () => {
+    const refunded = await accepted({ maxMinutes: 1 });
     await travelPast(refunded.job.deadline);
     await send(refund(refunded.jobId, refunded.job));
     expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
   });
 
   it('ends when the deadline passes even though the job is still open', async () => {
-    const { jobId, job } = await request({ datasetId: computeOnlyDataset, maxMinutes: 1 });
-    await send(accept(jobId, job));
+    const { jobId, job } = await accepted({ maxMinutes: 1 });
     await market.testClient.setNextBlockTimestamp({ timestamp: job.deadline });
     await market.testClient.mine({ blocks: 1 });
     expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
@@ -1170,37 +1428,41 @@ describe('decryption access of the node key', () => {
   });
 
   it('ends at the open job’s deadline, not at that of a longer job closed earlier', async () => {
-    const long = await request({ datasetId: computeOnlyDataset, maxMinutes: 600 });
-    await send(cancel(long.jobId, long.job));
-    const short = await request({ datasetId: computeOnlyDataset, maxMinutes: 1 });
+    const long = await accepted({ maxMinutes: 600 });
+    await send(submit(long.jobId, long.job, 1));
+    const short = await accepted({ maxMinutes: 1 });
     expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
     await travelPast(short.job.deadline);
     expect(await blockTime()).toBeLessThan(long.job.deadline);
     expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
   });
 
-  it('holds while any of several jobs is open', async () => {
-    const first = await request({ datasetId: computeOnlyDataset });
-    const second = await request({ datasetId: computeOnlyDataset, buyer: STRANGER });
-    await send(cancel(first.jobId, first.job));
+  it('holds while any of several accepted jobs is open', async () => {
+    const first = await accepted();
+    const second = await accepted({ buyer: STRANGER });
+    await send(submit(first.jobId, first.job, 1));
     expect(await access(computeOnlyDataset, node.address)).toEqual([true, true]);
     await send(submit(second.jobId, second.job, 1));
     expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
   });
 
   it('moves from the old node key to the new one on rotation', async () => {
-    await request({ datasetId: computeOnlyDataset });
+    await accepted();
     const next = await newNode();
-    await send(
-      market.wallet(PROVIDER).writeContract({
-        address: computeMarket,
-        abi: computeMarketAbi,
-        functionName: 'updateProvider',
-        args: [providerId, 'https://node.example', next.address, [cpuEnvironment(1n)]],
-      }),
-    );
+    await send(updateTx(PROVIDER, providerId, next, [cpuEnvironment(1n)]));
     expect(await access(computeOnlyDataset, node.address)).toEqual([false, false]);
     expect(await access(computeOnlyDataset, next.address)).toEqual([true, true]);
+  });
+
+  it('stays false for a rogue provider: anyone may register one with its own key, but a job naming it reverts ProviderNotAllowed', async () => {
+    const rogueNode = await newNode();
+    const rogue = await registerProvider(market, STRANGER, rogueNode, [cpuEnvironment(0n)]);
+    await expectRevert(requestJob({ datasetId: computeOnlyDataset, provider: rogue, buyer: STRANGER }), 'ProviderNotAllowed', [computeOnlyDataset, rogue]);
+    await expectRevert(allowProviders(market, STRANGER, computeOnlyDataset, [rogue]), 'NotDatasetOwner', [computeOnlyDataset, address(STRANGER)]);
+    // Even while the allowed provider runs an accepted job on the dataset.
+    await accepted();
+    expect(await access(computeOnlyDataset, rogueNode.address)).toEqual([false, false]);
+    expect(await read.isProviderAllowed(computeOnlyDataset, rogue)).toBe(false);
   });
 });
 

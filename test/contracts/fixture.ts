@@ -73,10 +73,10 @@ export async function publishDataset(market: TestMarket, account: number, metada
   return { datasetId: published.datasetId, termsId: published.termsId, receipt };
 }
 
-/** `node`'s signature letting dev account `owner` register (or update) a provider with it at `endpoint`. */
-export function nodeSignature(market: TestMarket, node: LocalAccount, owner: number, endpoint: string): Promise<Hex> {
+/** `node`'s signature letting `owner` register (or update) a provider with it at `endpoint`. */
+export function nodeSignature(market: TestMarket, node: LocalAccount, owner: Address, endpoint: string): Promise<Hex> {
   const { chainId, contracts } = market.deployments;
-  return signProviderNode(node, { chainId, computeMarket: contracts.computeMarket }, market.wallet(owner).account.address, endpoint);
+  return signProviderNode(node, { chainId, computeMarket: contracts.computeMarket }, owner, endpoint);
 }
 
 /** Registers a provider owned by dev account `owner` whose node key `node` signed the registration; returns its id. */
@@ -91,7 +91,7 @@ export async function registerProvider(
     address: market.deployments.contracts.computeMarket,
     abi: computeMarketAbi,
     functionName: 'registerProvider',
-    args: [endpoint, node.address, environments, await nodeSignature(market, node, owner, endpoint)],
+    args: [endpoint, node.address, environments, await nodeSignature(market, node, market.wallet(owner).account.address, endpoint)],
   });
   return onlyEvent(computeMarketAbi, (await mined(market.publicClient, hash)).logs, 'ProviderRegistered').providerId;
 }
