@@ -28,7 +28,7 @@ export interface DatasetOption {
 /** The datasets the page lists first, or why the search could not list them. */
 export type DatasetList = { available: true; items: DatasetOption[]; total: number } | { available: false; message: string; hint: string };
 
-/** The search for datasets a job can run on now (computable, listed, an active provider), as /api/datasets takes it. */
+/** The search for datasets a job can run on now (computable, listed, an active provider its owner allows), as /api/datasets takes it. */
 export const COMPUTABLE = { hasProviders: 'true', listed: 'true', sort: 'newest', pageSize: '50' } as const;
 
 export function datasetOption(item: SearchItem): DatasetOption {

@@ -251,7 +251,9 @@ export class Indexer {
    * head and reads pending metadata. Returns the blocks applied (0 when already at the head).
    */
   async syncOnce(): Promise<number> {
-    this.head = Number(await this.client.getBlockNumber());
+    // Uncached: viem reuses a head read within its polling interval, and catchUp() must see every block mined
+    // before it was called (a test's transaction, just confirmed).
+    this.head = Number(await this.client.getBlockNumber({ cacheTime: 0 }));
     await this.checkReorg();
     const { lastBlock } = await this.cursor();
     const from = lastBlock + 1;
@@ -356,7 +358,7 @@ export class Indexer {
         await tx.delete(table).where(gte(table.blockNumber, fork));
       }
       await tx.delete(t.blocks).where(gte(t.blocks.number, fork));
-      for (const table of [t.datasets, t.terms, t.providers, t.jobs]) await tx.delete(table);
+      for (const table of [t.datasets, t.terms, t.providers, t.datasetProviders, t.jobs]) await tx.delete(table);
       const kept = await tx.select().from(t.events).orderBy(asc(t.events.blockNumber), asc(t.events.logIndex));
       for (const row of kept) {
         await this.applyState(tx, { ...row, contract: row.contract as ContractKey, txHash: row.txHash as Hex, blockHash: row.blockHash as Hex, args: row.args as Record<string, unknown> });
@@ -597,6 +599,14 @@ export class Indexer {
       case 'computeMarket:ProviderRetired':
         await tx.update(t.providers).set({ active: false }).where(eq(t.providers.id, num(a.providerId)));
         return;
+      case 'computeMarket:ProviderAllowanceSet': {
+        const allowance = { allowed: a.allowed === true, updatedAt: e.timestamp };
+        await tx
+          .insert(t.datasetProviders)
+          .values({ datasetId: num(a.datasetId), providerId: num(a.providerId), ...allowance })
+          .onConflictDoUpdate({ target: [t.datasetProviders.datasetId, t.datasetProviders.providerId], set: allowance });
+        return;
+      }
       case 'computeMarket:JobRequested': {
         const job = a.job as Record<string, unknown>;
         const [dataset] = await tx.select({ owner: t.datasets.owner }).from(t.datasets).where(eq(t.datasets.id, num(a.datasetId)));
@@ -718,7 +728,7 @@ export class Indexer {
 /** Empties every table but the content-addressed documents (the chain the rows described is gone). */
 async function clearTables(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
-    for (const table of [t.cursor, t.blocks, t.events, t.terms, t.datasets, t.datasetVersions, t.purchases, t.tokenTransfers, t.providers, t.jobs, t.salesRollup, t.buyers, t.datasetBuyers]) {
+    for (const table of [t.cursor, t.blocks, t.events, t.terms, t.datasets, t.datasetVersions, t.purchases, t.tokenTransfers, t.providers, t.datasetProviders, t.jobs, t.salesRollup, t.buyers, t.datasetBuyers]) {
       await tx.delete(table);
     }
   });

@@ -5,7 +5,7 @@
  * Three kinds of table:
  * - facts, one row per log (events, purchases, jobs' history…), unique by transaction hash + log index and
  *   deleted from the fork block on a reorg;
- * - state (datasets, terms, providers, jobs) that events update, rebuilt from the kept events after a reorg;
+ * - state (datasets, terms, providers, dataset_providers, jobs) that events update, rebuilt from the kept events after a reorg;
  * - rollups (sales_rollup, buyers, dataset_buyers) that analytics read instead of scanning every purchase,
  *   recomputed for the keys each batch touched.
  */
@@ -176,6 +176,21 @@ export const providers = pgTable('providers', {
   active: boolean('active').notNull(),
   registeredAt: at('registered_at'),
 });
+
+/**
+ * Providers a dataset's owner allowed (ProviderAllowanceSet): only these may run its jobs. A withdrawal keeps
+ * the row with allowed = false, so the last change stays visible.
+ */
+export const datasetProviders = pgTable(
+  'dataset_providers',
+  {
+    datasetId: bigint('dataset_id', { mode: 'number' }).notNull(),
+    providerId: bigint('provider_id', { mode: 'number' }).notNull(),
+    allowed: boolean('allowed').notNull(),
+    updatedAt: at('updated_at'),
+  },
+  (t) => [primaryKey({ columns: [t.datasetId, t.providerId] })],
+);
 
 /** Compute jobs: requested, then accepted, then settled, cancelled or refunded. */
 export const jobs = pgTable(

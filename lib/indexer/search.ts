@@ -28,6 +28,7 @@ export interface SearchQuery {
   format?: string;
   /** Checksummed, as the indexer stores owners. */
   owner?: string;
+  /** The dataset takes compute jobs and its owner allows at least one active provider (or, when false, not). */
   hasProviders?: boolean;
   listed: 'true' | 'false' | 'all';
   sort: SearchSort;
@@ -163,7 +164,8 @@ function conditions(query: SearchQuery, decimals: number): SQL[] {
   if (query.format !== undefined) where.push(sql`lower(d.format) = ${query.format}`);
   if (query.owner !== undefined) where.push(sql`d.owner = ${query.owner}`);
   if (query.hasProviders !== undefined) {
-    const served = sql`(${COMPUTABLE} and exists (select 1 from providers where active))`;
+    // A job can be requested only on a provider that is active and that the dataset's owner allows.
+    const served = sql`(${COMPUTABLE} and exists (select 1 from dataset_providers a join providers p on p.id = a.provider_id where a.dataset_id = d.id and a.allowed and p.active))`;
     where.push(query.hasProviders ? served : sql`not ${served}`);
   }
   if (query.listed !== 'all') where.push(sql`d.listed = ${query.listed === 'true'}`);

@@ -1,15 +1,25 @@
 /**
  * Dataset search against a real database: datasets, terms, purchases and providers inserted as the indexer
  * writes them, the search vector set with searchVector() and the rollups built with updateRollups(); every
- * filter, sort and page is checked by the ids it returns, and every bad parameter by its QueryError.
+ * filter, sort and page is checked by the ids it returns, and every bad parameter by its QueryError. The
+ * provider filter is also followed from the chain: anvil with the contracts and the real indexer, as owners
+ * allow and withdraw providers and providers retire.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
+import { ComputeClient } from '@/lib/compute/client';
+import { signProviderNode } from '@/lib/compute/result';
+import { computeMarketAbi } from '@/lib/contracts';
 import { openDatabase, type IndexerDatabase } from '@/lib/indexer/db';
 import { QueryError } from '@/lib/indexer/errors';
+import { Indexer } from '@/lib/indexer/indexer';
 import { updateRollups } from '@/lib/indexer/rollups';
 import * as t from '@/lib/indexer/schema';
 import { parseSearchParams, searchDatasets, searchVector, type SearchResult } from '@/lib/indexer/search';
+import { cpuEnvironment, mined, onlyEvent } from '../helpers/compute';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../helpers/database';
+import { startTestServices, type TestServices } from '../helpers/services';
 
 const CONTEXT = { decimals: 6, symbol: 'dUSD' };
 const dUSD = (whole: number) => String(BigInt(Math.round(whole * 1e6)));
@@ -216,15 +226,21 @@ describe.each(DATABASE_KINDS)('dataset search (%s)', (kind) => {
       expect(await ids(params)).toEqual(expected);
     });
 
-    it('hasProviders needs an active provider and data that may be computed on', async () => {
-      expect(await ids({ hasProviders: 'true' })).toEqual([]);
+    it('hasProviders needs data that may be computed on and an active provider its owner allows', async () => {
       const provider = { owner: BUYER_X, signer: BUYER_X, endpoint: 'http://provider', environments: [], registeredAt: day(1) };
-      await idb.db.insert(t.providers).values({ id: 1, ...provider, active: false });
+      await idb.db.insert(t.providers).values([
+        { id: 1, ...provider, active: false },
+        { id: 2, ...provider, active: true },
+      ]);
+      const allow = (datasetId: number, providerId: number, allowed = true) => ({ datasetId, providerId, allowed, updatedAt: day(30) });
+      // An active provider alone serves nothing: 3 allows only the retired one, 5 withdrew the active one.
+      await idb.db.insert(t.datasetProviders).values([allow(3, 1), allow(5, 2, false)]);
       expect(await ids({ hasProviders: 'true' })).toEqual([]);
-      await idb.db.insert(t.providers).values({ id: 2, ...provider, active: true });
-      // 3 is compute-only; 5 has a compute price.
-      expect(await ids({ hasProviders: 'true' })).toEqual([5, 3]);
-      expect(await ids({ hasProviders: 'false' })).toEqual([2, 1]);
+      // 3 is compute-only and 5 has a compute price; 1 and 2 are download-only, so allowing is not enough.
+      await idb.db.insert(t.datasetProviders).values([allow(3, 2), allow(1, 2), allow(2, 2)]);
+      expect(await ids({ hasProviders: 'true' })).toEqual([3]);
+      expect(await ids({ hasProviders: 'false' })).toEqual([5, 2, 1]);
+      await idb.db.delete(t.datasetProviders);
       await idb.db.delete(t.providers);
     });
   });
@@ -255,6 +271,83 @@ describe.each(DATABASE_KINDS)('dataset search (%s)', (kind) => {
       expect((await search({ pageSize: '100' })).items).toHaveLength(4);
     });
   });
+});
+
+/** Dev accounts of the chain scenario: the dataset owner, and each provider's operator and node key. */
+const PUBLISHER = 4;
+const PROVIDERS = [
+  { operator: 9, nodeKey: 8 },
+  { operator: 7, nodeKey: 6 },
+];
+
+describe.each(DATABASE_KINDS)('hasProviders from the chain, through the indexer (%s)', (kind) => {
+  let services: TestServices;
+  let database: TestDatabase;
+  let indexer: Indexer;
+
+  beforeAll(async () => {
+    services = await startTestServices();
+    database = await freshDatabase(kind);
+    indexer = await Indexer.open({ ...services.config, indexer: { ...services.config.indexer, database: database.config } });
+  }, 300_000);
+  afterAll(async () => {
+    await indexer?.stop();
+    await database?.drop();
+    await services?.stop();
+  });
+
+  /** Registers a provider as its operator, with the node key's consent; returns its id. */
+  async function registerProvider({ operator, nodeKey }: (typeof PROVIDERS)[number]): Promise<bigint> {
+    const { publicClient, deployments } = services.chain;
+    const computeMarket = deployments.contracts.computeMarket;
+    const endpoint = 'http://127.0.0.1:1';
+    const node = services.account(nodeKey);
+    const consent = await signProviderNode(node, { chainId: deployments.chainId, computeMarket }, services.account(operator).address, endpoint);
+    const receipt = await mined(publicClient, services.chain.wallet(operator).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'registerProvider', args: [endpoint, node.address, [cpuEnvironment(1_000n)], consent] }));
+    return onlyEvent(computeMarketAbi, receipt.logs, 'ProviderRegistered').providerId;
+  }
+
+  function file(name: string): string {
+    const target = path.join(services.home, name);
+    writeFileSync(target, `reading,value\n${name},1\n`);
+    return target;
+  }
+
+  /** The datasets that hasProviders=`value` finds once the indexer has read the chain up to its head. */
+  async function served(value: 'true' | 'false'): Promise<bigint[]> {
+    await indexer.catchUp();
+    const result = await searchDatasets(indexer.database, parseSearchParams(new URLSearchParams({ hasProviders: value })), indexer.context);
+    return result.items.map((item) => BigInt(item.id));
+  }
+
+  it('counts a provider only while it is active and the owner allows it, on data that takes compute jobs', async () => {
+    const active = await registerProvider(PROVIDERS[0]!);
+    const retiring = await registerProvider(PROVIDERS[1]!);
+    const owner = await services.market(PUBLISHER);
+    const computeOnly = (await owner.publish(file('vitals.csv'), { title: 'Vitals', tags: [] }, { preset: 'compute-only' }, { download: 0n, compute: 15_000_000n })).datasetId;
+    // Download-only data takes no job, whichever providers its owner allows.
+    const downloadOnly = (await owner.publish(file('prices.csv'), { title: 'Prices', tags: [], providers: [active] }, { preset: 'commercial' }, { download: 1_000_000n, compute: 0n })).datasetId;
+    expect(await served('true')).toEqual([]);
+    expect(await served('false')).toEqual([downloadOnly, computeOnly]);
+
+    const compute = new ComputeClient(owner);
+    await compute.setProvidersAllowed(computeOnly, [active], true);
+    expect(await served('true')).toEqual([computeOnly]);
+    expect(await served('false')).toEqual([downloadOnly]);
+    await compute.setProvidersAllowed(computeOnly, [active], false);
+    expect(await served('true')).toEqual([]);
+
+    await compute.setProvidersAllowed(computeOnly, [retiring], true);
+    expect(await served('true')).toEqual([computeOnly]);
+    const { publicClient, deployments } = services.chain;
+    await mined(publicClient, services.chain.wallet(PROVIDERS[1]!.operator).writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'retireProvider', args: [retiring] }));
+    expect(await served('true')).toEqual([]);
+    expect(await indexer.database.rows(sql`select dataset_id::int as "datasetId", provider_id::int as "providerId", allowed from dataset_providers order by 1, 2`)).toEqual([
+      { datasetId: Number(computeOnly), providerId: Number(active), allowed: false },
+      { datasetId: Number(computeOnly), providerId: Number(retiring), allowed: true },
+      { datasetId: Number(downloadOnly), providerId: Number(active), allowed: true },
+    ]);
+  }, 300_000);
 });
 
 describe('search parameters', () => {
