@@ -1,8 +1,10 @@
 /**
- * Issue 15, attack 2: an algorithm names symbolic links, FIFOs and nested directories in /data/outputs after
- * data rows. The guard refuses them, but each refusal used to carry its path into the job's public status — ~50
- * rows per job, readable by anyone. Run as a real paid job on the chain through a provider node and its sandbox:
- * the job is blocked as a leak, and no row text appears in any answer — public or the buyer's own.
+ * Issue 15, attack 2: an algorithm names symbolic links, FIFOs, nested directories and files in /data/outputs
+ * after data rows. The guard refuses them, but each finding used to carry its path into the job's public status —
+ * ~50 rows per job (~4 kB each under nested directories), readable by anyone. Run as a real paid job on the chain
+ * through a provider node and its bubblewrap sandbox (which drops links and FIFOs when it copies the outputs out;
+ * the guard's own suite checks their names where they reach it): the job is blocked as a leak, and no row text
+ * appears in any answer — public, or the buyer's and the owner's report.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
