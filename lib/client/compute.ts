@@ -5,7 +5,7 @@
  * check its signed receipt against the chain. The result key's private half is a non-extractable WebCrypto key
  * kept in this browser's IndexedDB: only this browser can open the job's results.
  */
-import { formatUnits, parseEventLogs, zeroAddress, zeroHash, type Address, type Chain, type PublicClient, type Transport } from 'viem';
+import { formatUnits, parseEventLogs, type Address, type Chain, type PublicClient, type Transport } from 'viem';
 import { algorithmHash, MAX_ALGORITHM_BYTES, runtimeOf } from '../compute/algorithm';
 import { jobAuthorization, providerRequest, ProviderRequestError } from '../compute/auth';
 import type { JobReport, JobView } from '../compute/jobs';
@@ -13,9 +13,8 @@ import { FINAL_STATUSES } from '../compute/result';
 import { parseSignedReceipt, ReceiptError, verifyReceiptOnChain, type JobOnChain, type SignedReceipt } from '../compute/receipt';
 import type { Job } from '../compute/result';
 import { decryptResultFile, filesHash, generateResultKey, openResultsKey, readResultsManifest, ResultsError, toBase64, wrappedKeySchema, type ResultFile, type ResultKey, type WrappedKey } from '../compute/results';
-import { computeMarketAbi, datasetRegistryAbi, mockStablecoinAbi } from '../contracts';
-import { DatagoraError } from '../errors';
-import { DatasetNotFoundError, InsufficientFundsError } from '../market/errors';
+import { computeMarketAbi, mockStablecoinAbi } from '../contracts';
+import { InsufficientFundsError } from '../market/errors';
 import type { ClientConfig } from './config';
 import { addressOf, send, signer, type BrowserWallet } from './wallet';
 import { fromGateway } from './streams';

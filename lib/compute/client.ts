@@ -6,9 +6,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEventLogs, type Address, type Hex } from 'viem';
-import { computeMarketAbi, datasetRegistryAbi, mockStablecoinAbi } from '../contracts';
+import { computeMarketAbi, mockStablecoinAbi } from '../contracts';
 import { DatagoraError } from '../errors';
-import { DatasetNotFoundError, InsufficientFundsError, type Market } from '../market';
+import { InsufficientFundsError, type Market } from '../market';
 import { jobAuthorization, providerRequest, ProviderRequestError } from './auth';
 import { FINAL_STATUSES, type JobReport, type JobView, type PublicJobView } from './jobs';
 import { parseSignedReceipt, ReceiptError, verifyReceiptOnChain, type SignedReceipt } from './receipt';

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { algorithmHash } from '@/lib/compute/algorithm';
 import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { generateResultKeyPair } from '@/lib/compute/results';
-import { BUYER, delta, EXAMPLES, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
+import { quoteJob, requestJobArgs } from '@/lib/compute/quote';
+import { signProviderNode } from '@/lib/compute/result';
+import { allowEveryProvider, BUYER, delta, EXAMPLES, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
 import { cpuEnvironment } from '../helpers/compute';
 
 let bed: ComputeBed;
@@ -107,8 +109,10 @@ test('the node refuses unpaid jobs, another provider’s jobs and an altered alg
 
   // A second provider, registered on-chain but with no node: a job assigned to it is refused here.
   const other = bed.services.chain.wallet(8);
-  await publicClient.waitForTransactionReceipt({ hash: await other.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'registerProvider', args: ['http://127.0.0.1:1', bed.services.account(7).address, [cpuEnvironment(1_000n)]] }) });
+  const consent = await signProviderNode(bed.services.account(7), { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, other.account.address, 'http://127.0.0.1:1');
+  await publicClient.waitForTransactionReceipt({ hash: await other.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'registerProvider', args: ['http://127.0.0.1:1', bed.services.account(7).address, [cpuEnvironment(1_000n)], consent] }) });
   const otherId = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+  await allowEveryProvider(bed.owner, bed.datasetId);
   const dir = tmp();
   const algorithm = path.join(dir, 'mean.py');
   writeFileSync(algorithm, 'print("mean")\n');
@@ -120,9 +124,10 @@ test('the node refuses unpaid jobs, another provider’s jobs and an altered alg
   const buyer = bed.services.chain.wallet(BUYER);
   const token = deployments.stablecoin.address;
   const paidHash = algorithmHash(Buffer.from('print("paid")\n'));
+  const choice = { datasetId: bed.datasetId, providerId: node.providerId, environment: 0, maxMinutes: 1, aiTraining: false };
   await publicClient.waitForTransactionReceipt({ hash: await buyer.writeContract({ address: token, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.computeMarket, 100_000_000n] }) });
   await publicClient.waitForTransactionReceipt({
-    hash: await buyer.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'requestJob', args: [bed.datasetId, node.providerId, 0, paidHash, false, 1, 100_000_000n] }),
+    hash: await buyer.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'requestJob', args: requestJobArgs(choice, await quoteJob(publicClient, deployments.contracts, choice), paidHash) }),
   });
   const paid = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'jobCount' });
   await expect(submit(paid, 'print("altered")\n')).rejects.toMatchObject({ status: 409, code: 'algorithm-mismatch' });
