@@ -3,10 +3,11 @@
  * gasUsed; "first" means the payee's balance slots start empty, "steady" that they already hold funds,
  * the usual case in a running market.
  */
-import { keccak256, maxUint256, parseEventLogs, toHex, type Hex } from 'viem';
+import { keccak256, maxUint256, parseEventLogs, toHex, type Hex, type TransactionReceipt } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { AnvilChain, connectPublic, deployMarket, devAccount, fundDevAccounts, walletFor } from '../lib/chain';
-import { signJobResult } from '../lib/compute/result';
+import { quoteJob, requestJobArgs } from '../lib/compute/quote';
+import { signJobResult, signProviderNode } from '../lib/compute/result';
 import { licenceTerms } from '../lib/licence';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi, type LicenceTerms } from '../lib/contracts';
 
@@ -49,8 +50,13 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     const node = privateKeyToAccount(generatePrivateKey());
     const terms = (overrides: Partial<LicenceTerms>) => licenceTerms({ currency: usd, aiTrainingAllowed: true, uri: 'ipfs://bafkreilicence', ...overrides });
 
-    // A publisher prepares its metadata for the id the registry gives next and states it in the transaction.
-    const nextDatasetId = () => publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'nextDatasetId' });
+    // A publisher reserves an id, prepares its key envelope and metadata for it, then publishes under it.
+    const reserve = async (name?: string, note?: string) => {
+      const hash = await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'reserveDatasetId' });
+      const receipt = name ? await record(name, hash, undefined, note) : await gasOf(hash);
+      return parseEventLogs({ abi: datasetRegistryAbi, logs: receipt.logs, eventName: 'DatasetIdReserved' })[0]!.args.datasetId;
+    };
+    const publishedIn = (receipt: TransactionReceipt) => parseEventLogs({ abi: datasetRegistryAbi, logs: receipt.logs, eventName: 'DatasetPublished' })[0]!.args;
 
     await record('registerTerms', await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'registerTerms', args: [terms({})] }));
     const computeTermsReceipt = await record(
@@ -59,14 +65,19 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
         address: registry,
         abi: datasetRegistryAbi,
         functionName: 'publishWithTerms',
-        args: [pointer('c'), terms({ computeOnly: true, downloadPrice: 0n }), await nextDatasetId()],
+        args: [pointer('c'), terms({ computeOnly: true, downloadPrice: 0n }), await reserve('reserveDatasetId', 'the step before every publish')],
       }),
+      undefined,
+      'id reserved',
     );
-    const computeDataset = parseEventLogs({ abi: datasetRegistryAbi, logs: computeTermsReceipt.logs, eventName: 'DatasetPublished' })[0]!.args.datasetId;
-    const publish = async (seed: string) =>
-      owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [pointer(seed), 1n, await nextDatasetId()] });
-    const published = await record('publish', await publish('a'), 150_000, 'registered terms, owner already holds a data NFT');
-    const datasetId = parseEventLogs({ abi: datasetRegistryAbi, logs: published.logs, eventName: 'DatasetPublished' })[0]!.args.datasetId;
+    const computeDataset = publishedIn(computeTermsReceipt).datasetId;
+    const published = await record(
+      'publish',
+      await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [pointer('a'), 1n, await reserve()] }),
+      150_000,
+      'registered terms, id reserved, owner already holds a data NFT',
+    );
+    const { datasetId, termsId } = publishedIn(published);
     await record('updateMetadata', await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'updateMetadata', args: [datasetId, pointer('a2')] }));
 
     for (const buyer of [...buyers, wallet(0)]) {
@@ -75,25 +86,44 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     }
     // Unlimited approvals, the usual wallet flow: OpenZeppelin's ERC-20 then skips the allowance update.
     const buy = (i: number) =>
-      buyers[i]!.writeContract({ address: marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [datasetId, 10_000_000n] });
+      buyers[i]!.writeContract({ address: marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [datasetId, termsId, 10_000_000n] });
     await record('buyLicence (first sale)', await buy(0), undefined, "owner's and treasury's balances start empty");
     await record('buyLicence', await buy(1), 90_000, 'owner and treasury already credited');
     await record('buyLicence (renewal)', await buy(1), undefined, 'extends an existing licence');
 
-    await gasOf(
+    const endpoint = 'http://127.0.0.1:8800';
+    const registered = await record(
+      'registerProvider',
       await providerOwner.writeContract({
         address: computeMarket,
         abi: computeMarketAbi,
         functionName: 'registerProvider',
-        args: ['http://127.0.0.1:8800', node.address, [{ kind: 0, cpus: 2, memoryMb: 4096, gpus: 0, gpuModel: '', pricePerMinute: 10_000n }]],
+        args: [
+          endpoint,
+          node.address,
+          [{ kind: 0, cpus: 2, memoryMb: 4096, gpus: 0, gpuModel: '', pricePerMinute: 10_000n }],
+          await signProviderNode(node, { chainId: d.chainId, computeMarket }, providerOwner.account.address, endpoint),
+        ],
       }),
+      undefined,
+      "one environment; checks the node key's signature",
     );
+    const providerId = parseEventLogs({ abi: computeMarketAbi, logs: registered.logs, eventName: 'ProviderRegistered' })[0]!.args.providerId;
+    await record(
+      'setProvidersAllowed (1 provider)',
+      await owner.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setProvidersAllowed', args: [computeDataset, [providerId], true] }),
+      undefined,
+      'the dataset owner allows the provider',
+    );
+    // The buyer's quote binds the dataset's terms and the environment's specification.
+    const choice = { datasetId: computeDataset, providerId, environment: 0, maxMinutes: 30, aiTraining: true };
+    const quote = await quoteJob(publicClient, d.contracts, choice);
     const request = async (buyerIndex: number, name?: string, target?: number, note?: string) => {
       const hash = await buyers[buyerIndex]!.writeContract({
         address: computeMarket,
         abi: computeMarketAbi,
         functionName: 'requestJob',
-        args: [computeDataset, 1n, 0, keccak256(toHex('algorithm')), true, 30, 10_000_000n],
+        args: requestJobArgs(choice, quote, keccak256(toHex('algorithm'))),
       });
       const receipt = name ? await record(name, hash, target, note) : await gasOf(hash);
       const event = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'JobRequested' })[0]!;

@@ -25,12 +25,12 @@ const CONTEXT = { decimals: 6, symbol: 'dUSD' };
 const MAX_FEE = parseGwei('1000');
 
 /**
- * Sends `count` licence purchases of `datasetId` from the dev buyers, pre-signed, with automine off so blocks
- * fill up (one nonce after another per account: anvil drops nonces that arrive out of order under load).
+ * Sends `count` licence purchases of `datasetId` under `termsId` from the dev buyers, pre-signed, with automine off
+ * so blocks fill up (one nonce after another per account: anvil drops nonces that arrive out of order under load).
  */
-async function buyMany(services: TestServices, datasetId: bigint, count: number): Promise<void> {
+async function buyMany(services: TestServices, datasetId: bigint, termsId: bigint, count: number): Promise<void> {
   const { publicClient, deployments, testClient } = services.chain;
-  const data = encodeFunctionData({ abi: marketplaceAbi, functionName: 'buyLicence', args: [datasetId, maxUint256] });
+  const data = encodeFunctionData({ abi: marketplaceAbi, functionName: 'buyLicence', args: [datasetId, termsId, maxUint256] });
   for (const index of BUYERS) {
     const approve = await services.chain.wallet(index).writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.marketplace, maxUint256] });
     await publicClient.waitForTransactionReceipt({ hash: approve });
@@ -163,9 +163,9 @@ export async function measureIndexer(options: { sales?: number; purchases?: numb
     const owner = await services.market(4);
     const file = path.join(services.home, 'prices.csv');
     writeFileSync(file, 'day,price\n2026-01-01,10.5\n');
-    const { datasetId } = await owner.publish(file, { title: 'Bench prices', tags: ['bench'] }, { preset: 'commercial', accessDays: 1 }, { download: parseUnits('1', 6), compute: 0n });
+    const { datasetId, termsId } = await owner.publish(file, { title: 'Bench prices', tags: ['bench'] }, { preset: 'commercial', accessDays: 1 }, { download: parseUnits('1', 6), compute: 0n });
     const started = performance.now();
-    await buyMany(services, datasetId, sales);
+    await buyMany(services, datasetId, termsId, sales);
     const sendSeconds = (performance.now() - started) / 1000;
     figures.push({ name: `${sales.toLocaleString('en-US')} licence sales sent to anvil`, value: Math.round(sendSeconds * 10) / 10, unit: 's', note: 'setup, not the indexer' });
     for (const kind of DATABASE_KINDS) {

@@ -8,13 +8,12 @@ import type { ClientConfig } from '@/lib/client/config';
 import { answerAlgorithm, readEarnings, setListed, withdrawEarnings } from '@/lib/client/owner';
 import { nextVersion } from '@/lib/market/document';
 import { signer, type BrowserWallet } from '@/lib/client/wallet';
-import { computeMarketAbi, datasetRegistryAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { TransactionRejectedError } from '@/lib/market/errors';
 import type { WritePhase } from '@/lib/market/send';
 import { cidFromPointer } from '@/lib/metadata/cid';
 import { signDataset, verifySignedDataset } from '@/lib/metadata/signing';
-import { useMarketFixture } from '../contracts/fixture';
-import { eventsOf } from '../helpers/expect';
+import { useMarketFixture, type Published } from '../contracts/fixture';
 import { sampleDocument } from '../metadata/fixtures';
 import { metadataPointer, termsFor } from '../helpers/terms';
 
@@ -45,11 +44,9 @@ function walletOf(index: number, phases: WritePhase[] = []): BrowserWallet {
 
 let published = 0;
 
-async function publish(price = 10_000_000n): Promise<bigint> {
+function publish(price = 10_000_000n): Promise<Published> {
   const terms = termsFor({ currency: fixture().deployments.stablecoin.address, downloadPrice: price });
-  const receipt = await fixture().mined(fixture().registry(OWNER).write.publishWithTerms([metadataPointer(`owner-${++published}`), terms, await fixture().nextDatasetId()]));
-  const [event] = eventsOf(datasetRegistryAbi, receipt.logs, 'DatasetPublished');
-  return event!.args.datasetId;
+  return fixture().publish(OWNER, metadataPointer(`owner-${++published}`), terms);
 }
 
 async function listed(id: bigint): Promise<boolean> {
@@ -62,7 +59,7 @@ async function balanceOf(account: Address): Promise<bigint> {
 
 describe('owner desk flows', () => {
   it('delists and relists with the wallet, reporting each phase; a stranger is refused in words', async () => {
-    const id = await publish();
+    const { datasetId: id } = await publish();
     const phases: WritePhase[] = [];
     await setListed(walletOf(OWNER, phases), id, false);
     expect(await listed(id)).toBe(false);
@@ -79,9 +76,9 @@ describe('owner desk flows', () => {
 
   it('withdraws what licence sales credited, and nothing twice', async () => {
     const price = 10_000_000n;
-    const id = await publish(price);
+    const { datasetId: id, termsId } = await publish(price);
     await fixture().mined(fixture().stablecoin(BUYER).write.approve([fixture().deployments.contracts.marketplace, price]));
-    await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([id, price]));
+    await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([id, termsId, price]));
     const owner = fixture().address(OWNER);
     const before = await readEarnings(fixture().publicClient, clientConfig(), owner);
     expect(before.sales).toBeGreaterThan(0n);
@@ -98,7 +95,7 @@ describe('owner desk flows', () => {
   });
 
   it('approves and then rejects an algorithm on the owner’s dataset only', async () => {
-    const id = await publish();
+    const { datasetId: id } = await publish();
     const hash = `0x${'ab'.repeat(32)}` as const;
     const approved = () => fixture().publicClient.readContract({ address: fixture().deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'isAlgorithmApproved', args: [id, hash] });
     await answerAlgorithm(walletOf(OWNER), id, hash, true);

@@ -9,6 +9,10 @@
  *  - every account's withdrawable balance and token balance equal the model's, so a revert changed nothing;
  *  - credits read back from the events (LicencePurchased, JobSettled, JobCancelled, JobRefunded) equal the
  *    model's, and no account ever withdrew more than it was credited.
+ *  - a provider's node key may decrypt a dataset only while the dataset's owner allows the provider and a job
+ *    the provider accepted there runs.
+ * Owners allow and withdraw providers along the way; buyers now and then name stale terms or another
+ * environment's specification (TermsMismatch, EnvironmentMismatch) or a provider not allowed (ProviderNotAllowed).
  * Block timestamps advance by exactly one second per block, so deadlines are predicted to the second.
  */
 import fc from 'fast-check';
@@ -23,6 +27,7 @@ import {
   toHex,
   TransactionReceiptNotFoundError,
   zeroAddress,
+  zeroHash,
   type Account,
   type Address,
   type Chain,
@@ -34,12 +39,14 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { devAccount } from '@/lib/chain';
+import { environmentSpecHash } from '@/lib/compute/quote';
 import { JobStatus, signJobResult, type Environment, type Job } from '@/lib/compute/result';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 import { expectRevert } from '../helpers/expect';
 import { metadataPointer, termsFor } from '../helpers/terms';
 import { cpuEnvironment, escrowOf, expectedSplit, feeOn, gpuEnvironment, onlyEvent } from '../helpers/compute';
+import { allowProviders, publishDataset, registerProvider } from './fixture';
 
 const RUNS = 10;
 const ACTIONS_PER_RUN = 100;
@@ -69,8 +76,19 @@ type MarketName = 'marketplace' | 'compute';
 type Role = 'node' | 'owner' | 'other';
 
 type Action =
-  | { kind: 'publish'; owner: number; computeOnly: boolean; downloadPrice: bigint; computePrice: bigint; aiTraining: boolean; perpetual: boolean }
-  | { kind: 'buy'; buyer: number; dataset: number; targeted: boolean; underpay: boolean }
+  | {
+      kind: 'publish';
+      owner: number;
+      computeOnly: boolean;
+      downloadPrice: bigint;
+      computePrice: bigint;
+      aiTraining: boolean;
+      perpetual: boolean;
+      /** Bit i set: the owner allows provider i right after publishing. */
+      providers: number;
+    }
+  | { kind: 'allow'; dataset: number; provider: number; allowed: boolean; byOwner: boolean; other: number }
+  | { kind: 'buy'; buyer: number; dataset: number; targeted: boolean; underpay: boolean; staleTerms: boolean }
   | {
       kind: 'request';
       buyer: number;
@@ -81,6 +99,9 @@ type Action =
       aiTraining: boolean;
       maxMinutes: number;
       underpay: boolean;
+      /** The buyer names terms other than the dataset's, or the specification of another environment. */
+      staleTerms: boolean;
+      wrongSpec: boolean;
     }
   | { kind: 'accept'; job: number; anyJob: boolean; by: Role; other: number }
   | { kind: 'cancel'; job: number; anyJob: boolean; byBuyer: boolean; other: number }
@@ -135,11 +156,23 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
       computePrice: price,
       aiTraining: fc.boolean(),
       perpetual: mostly(0.3),
+      providers: fc.oneof({ weight: 3, arbitrary: fc.constant(0b111) }, { weight: 1, arbitrary: fc.nat({ max: 0b111 }) }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('allow' as const),
+      dataset: pick,
+      provider: fc.nat({ max: PROVIDERS.length - 1 }),
+      allowed: mostly(0.6),
+      byOwner: mostly(0.9),
+      other: pick,
     }),
   },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('buy' as const), buyer: pick, dataset: pick, targeted, underpay: mostly(0.05) }),
+    arbitrary: fc.record({ kind: fc.constant('buy' as const), buyer: pick, dataset: pick, targeted, underpay: mostly(0.05), staleTerms: mostly(0.05) }),
   },
   {
     weight: 8,
@@ -157,6 +190,8 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
         { weight: 10, arbitrary: fc.integer({ min: 1, max: 600 }) },
       ),
       underpay: mostly(0.05),
+      staleTerms: mostly(0.05),
+      wrongSpec: mostly(0.05),
     }),
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('accept' as const), job: pick, anyJob: mostly(0.1), by: role, other: pick }) },
@@ -240,6 +275,9 @@ class Ledger {
 
 interface DatasetModel {
   id: bigint;
+  termsId: bigint;
+  /** The providers its owner allows. */
+  allowed: Set<bigint>;
   owner: number;
   computeOnly: boolean;
   aiTrainingAllowed: boolean;
@@ -330,17 +368,9 @@ beforeAll(async () => {
   providerIds = [];
   providerOwnerById = new Map();
   for (const provider of PROVIDERS) {
-    const receipt = await receiptOf(
-      send(provider.owner, {
-        address: contracts.compute,
-        abi: computeMarketAbi,
-        functionName: 'registerProvider',
-        args: ['https://node.example', accounts[nodeIndex(provider.node)]!, provider.environments],
-      }),
-    );
-    const { providerId, owner } = onlyEvent(computeMarketAbi, receipt.logs, 'ProviderRegistered');
+    const providerId = await registerProvider(market, provider.owner, NODE_ACCOUNTS[provider.node]!, provider.environments);
     providerIds.push(providerId);
-    providerOwnerById.set(providerId, owner);
+    providerOwnerById.set(providerId, accounts[provider.owner]!);
   }
   snapshot = await market.testClient.snapshot();
 });
@@ -514,7 +544,10 @@ async function checkInvariants(touched: JobModel | undefined): Promise<void> {
   if (touched) expect(touchedStatus).toBe(touched.status);
 }
 
-/** The node key's access to the touched job's dataset: on while one of its jobs there runs, off with none open. */
+/**
+ * The node key's access to the touched job's dataset: on while the dataset's owner allows its provider and one of
+ * the jobs the provider accepted there runs, off otherwise (a requested job grants nothing).
+ */
 async function checkAccess(touched: JobModel | undefined): Promise<void> {
   if (!touched) return;
   const { datasetId, providerId } = touched.job;
@@ -525,11 +558,14 @@ async function checkAccess(touched: JobModel | undefined): Promise<void> {
     client.readContract({ address: contracts.marketplace, abi: marketplaceAbi, functionName: 'canDecrypt', args: [datasetId, nodeAddress] }),
   ]);
   expect(canDecrypt).toBe(hasActiveJob);
-  const open = model.jobs.filter((job) => isOpen(job) && job.job.datasetId === datasetId && job.job.providerId === providerId);
-  if (open.length === 0) expect(hasActiveJob).toBe(false);
+  const allowed = datasetOf(datasetId).allowed.has(providerId);
+  const running = model.jobs.filter((job) => job.status === JobStatus.Accepted && job.job.datasetId === datasetId && job.job.providerId === providerId);
+  if (!allowed || running.length === 0) expect(hasActiveJob).toBe(false);
   // A margin of a block either side of the deadline keeps the check independent of which block a call reads.
-  else if (open.some((job) => job.job.deadline >= model.now + 2n)) expect(hasActiveJob).toBe(true);
+  else if (running.some((job) => job.job.deadline >= model.now + 2n)) expect(hasActiveJob).toBe(true);
 }
+
+const datasetOf = (id: bigint) => model.datasets[Number(id) - 1]!;
 
 const isOpen = (job: JobModel) => job.status === JobStatus.Requested || job.status === JobStatus.Accepted;
 
@@ -579,6 +615,8 @@ async function execute(action: Action): Promise<JobModel | undefined> {
     case 'publish':
       await publish(action);
       return undefined;
+    case 'allow':
+      return allow(action);
     case 'buy':
       await buy(action);
       return undefined;
@@ -626,7 +664,7 @@ async function execute(action: Action): Promise<JobModel | undefined> {
 }
 
 const needsDataset = (action: Action) =>
-  ['buy', 'request', 'accept', 'cancel', 'submit', 'refund', 'transferNft', 'toggleListing'].includes(action.kind);
+  ['allow', 'buy', 'request', 'accept', 'cancel', 'submit', 'refund', 'transferNft', 'toggleListing'].includes(action.kind);
 
 function publishFallback(action: Action): Action {
   const seed = JSON.stringify(action, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)).length;
@@ -638,6 +676,7 @@ function publishFallback(action: Action): Action {
     computePrice: BigInt(seed) * 777n,
     aiTraining: true,
     perpetual: false,
+    providers: 0b111,
   };
 }
 
@@ -652,6 +691,8 @@ function requestFallback(seed: number): Action {
     aiTraining: false,
     maxMinutes: 1 + (seed % 120),
     underpay: false,
+    staleTerms: false,
+    wrongSpec: false,
   };
 }
 
@@ -673,14 +714,18 @@ async function publish(action: Extract<Action, { kind: 'publish' }>): Promise<vo
     aiTrainingAllowed: action.aiTraining,
     accessDuration: action.perpetual ? 0n : 24n * 3600n,
   });
-  // Every publish succeeds and datasets are never removed, so the model's next id is one past its datasets.
+  // Every publish succeeds, reserving the next id first, and datasets are never removed, so the model's next id is
+  // one past its datasets.
   const id = BigInt(model.datasets.length + 1);
-  const receipt = await attempt('publish', null, () =>
-    send(owner, { address: registry, abi: datasetRegistryAbi, functionName: 'publishWithTerms', args: [metadataPointer(`${id}`), terms, id] }),
-  );
-  expect(onlyEvent(datasetRegistryAbi, receipt!.logs, 'DatasetPublished').datasetId).toBe(id);
+  const { datasetId, termsId } = await publishDataset(market, owner, metadataPointer(`${id}`), terms);
+  expect(datasetId).toBe(id);
+  const allowed = providerIds.filter((_, i) => action.providers & (1 << i));
+  if (allowed.length) await allowProviders(market, owner, id, allowed);
+  tally('publish').ok++;
   model.datasets.push({
     id,
+    termsId,
+    allowed: new Set(allowed),
     owner,
     computeOnly: action.computeOnly,
     aiTrainingAllowed: action.aiTraining,
@@ -691,20 +736,38 @@ async function publish(action: Extract<Action, { kind: 'publish' }>): Promise<vo
   });
 }
 
+/** The dataset's owner (or another account) allows or withdraws a provider; returns the provider's last job there. */
+async function allow(action: Extract<Action, { kind: 'allow' }>): Promise<JobModel | undefined> {
+  const dataset = at(model.datasets, action.dataset);
+  const providerId = at(providerIds, action.provider);
+  const from = action.byOwner ? dataset.owner : at(BUYERS, action.other);
+  const revert = from !== dataset.owner ? { name: 'NotDatasetOwner', args: [dataset.id, accounts[from]] } : null;
+  const receipt = await attempt('allow', revert, () =>
+    send(from, { address: contracts.compute, abi: computeMarketAbi, functionName: 'setProvidersAllowed', args: [dataset.id, [providerId], action.allowed] }),
+  );
+  if (receipt) {
+    if (action.allowed) dataset.allowed.add(providerId);
+    else dataset.allowed.delete(providerId);
+  }
+  return model.jobs.filter((job) => job.job.datasetId === dataset.id && job.job.providerId === providerId).at(-1);
+}
+
 async function buy(action: Extract<Action, { kind: 'buy' }>): Promise<void> {
   const buyer = at(BUYERS, action.buyer);
   const dataset = choose(model.datasets, action.dataset, action.targeted, (d) => d.listed && !d.computeOnly);
   const price = dataset.downloadPrice;
   const maxPrice = action.underpay && price > 0n ? price - 1n : price;
   const licenceKey = `${dataset.id}:${buyer}`;
+  const termsId = action.staleTerms ? dataset.termsId + 1n : dataset.termsId;
   let revert: Revert | null = null;
-  if (!dataset.listed) revert = { name: 'DatasetNotListed', args: [dataset.id] };
+  if (termsId !== dataset.termsId) revert = { name: 'TermsMismatch', args: [dataset.id, termsId, dataset.termsId] };
+  else if (!dataset.listed) revert = { name: 'DatasetNotListed', args: [dataset.id] };
   else if (dataset.computeOnly) revert = { name: 'ComputeOnlyDataset', args: [dataset.id] };
   else if (price > maxPrice) revert = { name: 'PriceAboveMax', args: [price, maxPrice] };
   else if (model.perpetualLicences.has(licenceKey)) revert = { name: 'AlreadyLicensedForever', args: [dataset.id] };
 
   const receipt = await attempt('buy', revert, () =>
-    send(buyer, { address: contracts.marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [dataset.id, maxPrice] }),
+    send(buyer, { address: contracts.marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [dataset.id, termsId, maxPrice] }),
   );
   if (!receipt) return;
   const fee = feeOn(price, model.feeBps.marketplace);
@@ -727,14 +790,20 @@ async function request(action: Extract<Action, { kind: 'request' }>): Promise<Jo
   const pricePerMinute = environments[environment]?.pricePerMinute ?? 0n;
   const escrow = dataset.computePrice + BigInt(action.maxMinutes) * pricePerMinute;
   const maxPayment = action.underpay && escrow > 0n ? escrow - 1n : escrow;
+  const termsId = action.staleTerms ? dataset.termsId + 1n : dataset.termsId;
+  const spec = environments[environment] ? environmentSpecHash(environments[environment]) : zeroHash;
+  const environmentSpec = action.wrongSpec ? keccak256(spec) : spec;
 
   let revert: Revert | null = null;
-  if (!dataset.listed) revert = { name: 'DatasetNotListed', args: [dataset.id] };
+  if (termsId !== dataset.termsId) revert = { name: 'TermsMismatch', args: [dataset.id, termsId, dataset.termsId] };
+  else if (!dataset.listed) revert = { name: 'DatasetNotListed', args: [dataset.id] };
   else if (!dataset.computeOnly && dataset.computePrice === 0n) revert = { name: 'ComputeNotAllowed', args: [dataset.id] };
   else if (action.aiTraining && !dataset.aiTrainingAllowed) revert = { name: 'AiTrainingNotAllowed', args: [dataset.id] };
   else if (action.maxMinutes === 0) revert = { name: 'ZeroMinutes' };
   else if (!known) revert = { name: 'UnknownProvider', args: [providerId] };
+  else if (!dataset.allowed.has(providerId)) revert = { name: 'ProviderNotAllowed', args: [dataset.id, providerId] };
   else if (environment >= environments.length) revert = { name: 'UnknownEnvironment', args: [providerId, environment] };
+  else if (environmentSpec !== spec) revert = { name: 'EnvironmentMismatch', args: [providerId, environment] };
   else if (escrow > maxPayment) revert = { name: 'PaymentAboveMax', args: [escrow, maxPayment] };
 
   const receipt = await attempt('request', revert, () =>
@@ -742,7 +811,7 @@ async function request(action: Extract<Action, { kind: 'request' }>): Promise<Jo
       address: contracts.compute,
       abi: computeMarketAbi,
       functionName: 'requestJob',
-      args: [dataset.id, providerId, environment, ALGORITHM, action.aiTraining, action.maxMinutes, maxPayment],
+      args: [dataset.id, termsId, providerId, environment, environmentSpec, ALGORITHM, action.aiTraining, action.maxMinutes, maxPayment],
     }),
   );
   if (!receipt) return undefined;
@@ -784,7 +853,8 @@ async function jobAction(action: JobAction, target: JobModel): Promise<void> {
     const revert =
       wrongStatus(JobStatus.Requested) ??
       (from !== provider.node && from !== provider.owner ? { name: 'NotProvider', args: [job.providerId, accounts[from]] } : null) ??
-      (next() > job.deadline ? { name: 'DeadlinePassed', args: [id, job.deadline] } : null);
+      (next() > job.deadline ? { name: 'DeadlinePassed', args: [id, job.deadline] } : null) ??
+      (!datasetOf(job.datasetId).allowed.has(job.providerId) ? { name: 'ProviderNotAllowed', args: [job.datasetId, job.providerId] } : null);
     const receipt = await attempt('accept', revert, () => send(from, { ...compute, functionName: 'acceptJob', args: [id, job] }));
     if (receipt) target.status = JobStatus.Accepted;
     return;
@@ -824,7 +894,7 @@ async function jobAction(action: JobAction, target: JobModel): Promise<void> {
   );
   if (!receipt) return;
   const split = expectedSplit(job, minutesUsed, delivered);
-  const owner = accounts[model.datasets[Number(job.datasetId) - 1]!.owner]!;
+  const owner = accounts[datasetOf(job.datasetId).owner]!;
   // Without delivery nobody is paid the data fee, and the event names no owner.
   expect(onlyEvent(computeMarketAbi, receipt.logs, 'JobSettled')).toEqual({
     jobId: id,

@@ -11,13 +11,15 @@ import { sql } from 'drizzle-orm';
 import { devAccount } from '@/lib/chain';
 import type { Config } from '@/lib/config';
 import { signJobResult, type Job } from '@/lib/compute/result';
-import { computeMarketAbi, datasetRegistryAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { quoteJob, requestJobArgs } from '@/lib/compute/quote';
 import { metadataPointer } from '@/lib/metadata';
 import { encodeDagJson } from '@/lib/metadata/dag-json';
 import { parseAnalyticsParams, runReport } from '@/lib/indexer/analytics';
 import { Indexer } from '@/lib/indexer/indexer';
 import { updateRollups } from '@/lib/indexer/rollups';
 import type { Market } from '@/lib/market';
+import { allowProviders, publishDataset, registerProvider } from '../contracts/fixture';
 import { cpuEnvironment, mined, onlyEvent } from '../helpers/compute';
 import { freePort } from '../helpers/market';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../helpers/database';
@@ -92,13 +94,14 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     await mined(publicClient, services.chain.wallet(from).writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'transfer', args: [address(to), amount] }));
   }
 
-  /** Pays a job on provider 1's first environment into escrow, as the provider node's buyers do. */
-  async function requestJob(who: number, datasetId: bigint, maxMinutes: number): Promise<{ jobId: bigint; job: Job; escrow: bigint }> {
+  /** Pays a job on provider `providerId`'s first environment into escrow at the quote, as the provider node's buyers do. */
+  async function requestJob(who: number, datasetId: bigint, providerId: bigint, maxMinutes: number): Promise<{ jobId: bigint; job: Job; escrow: bigint }> {
     const { publicClient, deployments } = services.chain;
     const wallet = services.chain.wallet(who);
-    const maxPayment = usd('100');
-    await mined(publicClient, wallet.writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.computeMarket, maxPayment] }));
-    const receipt = await mined(publicClient, wallet.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'requestJob', args: [datasetId, 1n, 0, `0x${'cd'.repeat(32)}`, false, maxMinutes, maxPayment] }));
+    const choice = { datasetId, providerId, environment: 0, maxMinutes, aiTraining: false };
+    const quote = await quoteJob(publicClient, deployments.contracts, choice);
+    await mined(publicClient, wallet.writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.computeMarket, quote.escrow] }));
+    const receipt = await mined(publicClient, wallet.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'requestJob', args: requestJobArgs(choice, quote, `0x${'cd'.repeat(32)}`) }));
     const { jobId, job, escrow } = onlyEvent(computeMarketAbi, receipt.logs, 'JobRequested');
     return { jobId, job, escrow };
   }
@@ -140,12 +143,13 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
 
     const vitals = await ownerB.publish(file('vitals.csv', 'patient,hr\np1,72\np2,88\n'), { title: 'ICU vitals', tags: ['health'] }, { preset: 'compute-only' }, { download: 0n, compute: usd('15') });
     const { publicClient, deployments } = services.chain;
-    await mined(publicClient, services.chain.wallet(OPERATOR).writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'registerProvider', args: ['http://127.0.0.1:1', address(NODE_KEY), [cpuEnvironment(usd('0.05'))]] }));
-    const settled = await requestJob(BUYER, vitals.datasetId, 5);
+    const providerId = await registerProvider(services.chain, OPERATOR, devAccount(NODE_KEY), [cpuEnvironment(usd('0.05'))], 'http://127.0.0.1:1');
+    await allowProviders(services.chain, OWNER_B, vitals.datasetId, [providerId]);
+    const settled = await requestJob(BUYER, vitals.datasetId, providerId, 5);
     const resultHash = `0x${'ab'.repeat(32)}` as Hex;
     const signature = await signJobResult(devAccount(NODE_KEY), { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, { jobId: settled.jobId, resultHash, minutesUsed: 2, delivered: true });
     await mined(publicClient, services.chain.wallet(NODE_KEY).writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'submitResult', args: [settled.jobId, settled.job, resultHash, 2, true, signature] }));
-    const cancelled = await requestJob(BUYER_2, vitals.datasetId, 3);
+    const cancelled = await requestJob(BUYER_2, vitals.datasetId, providerId, 3);
     await mined(publicClient, services.chain.wallet(BUYER_2).writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }));
 
     await ownerA.updateMetadata(genome.datasetId, { title: 'Genome variants, annotated' });
@@ -301,11 +305,8 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
   });
 
   it('marks a listing whose metadata is not a signed document invalid, and indexes everything else', async () => {
-    const { publicClient, deployments } = services.chain;
     const cid = await ownerB.store.putBlock(await encodeDagJson({ title: 'not a signed document' }), 'dag-json');
-    const registry = deployments.contracts.datasetRegistry;
-    const next = (await publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'datasetCount' })) + 1n;
-    await mined(publicClient, services.chain.wallet(OWNER_B).writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [metadataPointer(cid), 1n, next] }));
+    const { datasetId: next } = await publishDataset(services.chain, OWNER_B, metadataPointer(cid), 1n);
     await buyer.buyLicence(next);
 
     const { indexer } = await openIndexer();
