@@ -46,7 +46,8 @@ of the local chain (default 1), or --private-key-env VAR; --json for machine out
   datagora show <id>                     one dataset: licence, price, versions, your access
   datagora buy <id> [--terms ID] [--max-price USDC]
                                           buy a download licence under the terms shown now (or --terms ID)
-  datagora download <id> --out PATH      decrypt to PATH (a file or directory), SHA-256 verified
+  datagora download <id>… --out PATH     decrypt to PATH (a file or directory; a directory for several
+                                          ids, all opened with one wallet signature), SHA-256 verified
   datagora update <id> [--title T] [--description D] [--tags a,b] [--price USDC] [--compute-price USDC]
   datagora delist <id> | relist <id>     stop or resume sales (licences sold stay valid)
   datagora withdraw                      collect your sales revenue

@@ -2,6 +2,7 @@
  * The market commands of the CLI: publish, browse, buy, download, update, delist, withdraw, balance. They
  * connect to the running `npm start` stack by default (DATAGORA_* configuration), or to `--rpc-url`.
  */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { fetchChainId, readDeployments, WrongChainError } from '../chain';
 import { loadConfig, type Config } from '../config';
@@ -307,18 +308,29 @@ export async function buy(args: string[]): Promise<number> {
 
 export async function download(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { out: { type: 'string' } });
-  const id = datasetId(positionals[0]);
-  if (!values.out) throw new UsageError('download needs --out <path>');
-  const bar = progressBar('download+decrypt', !values.json && process.stderr.isTTY === true);
+  const ids = (positionals.length > 0 ? positionals : [undefined]).map(datasetId);
+  const out = values.out;
+  if (!out) throw new UsageError('download needs --out <path>');
+  if (ids.length > 1) {
+    if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`downloading ${ids.length} datasets needs --out to be a directory, and ${out} is a file`);
+    mkdirSync(out, { recursive: true });
+  }
   await withMarket(values, async (market) => {
-    let result;
-    try {
-      result = await market.download(id, values.out!, (p) => bar.update(p.bytes, p.total));
-    } finally {
-      bar.done();
+    // One wallet signature for all of them: a key session listing every dataset's key.
+    const session = ids.length > 1 ? await market.keySession(ids) : undefined;
+    const results = [];
+    for (const id of ids) {
+      const bar = progressBar(ids.length > 1 ? `dataset ${id}` : 'download+decrypt', !values.json && process.stderr.isTTY === true);
+      let result;
+      try {
+        result = await market.download(id, out, (p) => bar.update(p.bytes, p.total), session);
+      } finally {
+        bar.done();
+      }
+      results.push(result);
+      if (!values.json) console.log(`wrote ${result.path} (${result.bytes.toLocaleString('en-US')} bytes, sha256 ${result.sha256} verified)`);
     }
-    if (values.json) printJson(result);
-    else console.log(`wrote ${result.path} (${result.bytes.toLocaleString('en-US')} bytes, sha256 ${result.sha256} verified)`);
+    if (values.json) printJson(ids.length > 1 ? results : results[0]);
   });
   return 0;
 }

@@ -1,20 +1,16 @@
 /**
- * Downloading in the browser: the visitor signs one SIWE message, the key nodes (called from the page) each
- * check on-chain that the account may decrypt and release a signature share, the shares open the data key in
- * the page, and the ciphertext from the gateway is decrypted and checked against the SHA-256 its owner signed.
- * The plaintext exists only in the page.
+ * Downloading in the browser: the visitor signs one SIWE message opening a key session for the dataset, the
+ * key nodes (called from the page) each check on-chain that the account may decrypt and release a signature
+ * share, the shares open the data key in the page, and the ciphertext from the gateway is decrypted and
+ * checked against the SHA-256 its owner signed. The plaintext exists only in the page.
  */
-import { createAuthSig } from '../access/siwe';
-import { collectShares } from '../access/shares';
 import { createSha256, decryptStream, toHex } from '../crypto';
 import { DatagoraError } from '../errors';
 import { IntegrityError } from '../market/errors';
 import type { DownloadTicket } from './ticket';
-import { openDataKey } from './keys';
+import { openBrowserSession, recoverDataKey } from './keys';
 import { fromGateway } from './streams';
 import { callApi, signer, type BrowserWallet } from './wallet';
-
-const SHARE_TIMEOUT_MS = 10_000;
 
 export type DownloadStep = 'sign-in' | 'shares' | 'decrypt';
 export interface DownloadProgress {
@@ -31,15 +27,9 @@ export async function downloadInBrowser(wallet: BrowserWallet, datasetId: bigint
   }
   const ticket = await callApi<DownloadTicket>(`/api/datasets/${datasetId}/access`);
   onProgress({ step: 'sign-in' });
-  const authSig = await createAuthSig(signer(wallet), { domain: config.siwe.domain, uri: config.siwe.uri, chainId: config.chainId });
+  const session = await openBrowserSession(signer(wallet), config, [ticket.identity]);
   onProgress({ step: 'shares' });
-  const { envelope } = ticket;
-  const shares = await collectShares(
-    { urls: keys.urls, threshold: keys.threshold, timeoutMs: SHARE_TIMEOUT_MS },
-    { authSig, evmContractConditions: envelope.evmContractConditions, dataToEncryptHash: envelope.dataToEncryptHash, chain: envelope.chain },
-    ticket.identity,
-  );
-  const dataKey = await openDataKey(keys.publicKey, ticket.identity, envelope.ciphertext, shares);
+  const dataKey = await recoverDataKey(keys, session, ticket.envelope, ticket.identity);
 
   const ciphertext = fromGateway(ticket.content.cid, (message, hint) => new DatagoraError(message, hint));
   const hash = createSha256();

@@ -1,10 +1,21 @@
 /**
  * The data key in the browser, with Lit's own WebAssembly (the same code `@lit-protocol/crypto` runs on Node):
  * sealed to the key network's public key under the dataset's identity, and opened from the signature shares
- * the key nodes release. Loaded on demand, so only pages that publish or download carry it.
+ * the key nodes release within a key session — the same session flow the Node client runs
+ * (lib/access/session.ts): one wallet signature for the datasets of a page or flow. Lit's WebAssembly is
+ * loaded on demand, so only pages that publish or download carry it.
  */
 import type { BlsSignatureShare } from '../access/bls';
 import { DecryptionFailedError } from '../access/errors';
+import type { ShareTarget } from '../access/protocol';
+import { openKeySession, requestShares, type KeySession } from '../access/session';
+import type { MessageSigner } from '../access/siwe';
+import type { ClientConfig } from './config';
+
+/** How long to wait for a key node before counting it as unavailable. */
+const SHARE_TIMEOUT_MS = 10_000;
+
+type LocalKeyNetwork = Extract<ClientConfig['keyNetwork'], { kind: 'local' }>;
 
 const lit = () => import('@lit-protocol/wasm');
 
@@ -43,4 +54,18 @@ export async function openDataKey(publicKey: string, identity: string, ciphertex
   } catch (error) {
     throw new DecryptionFailedError(error);
   }
+}
+
+/** One wallet signature opening a key session for `identities` (from the datasets' download tickets). */
+export function openBrowserSession(signer: MessageSigner, config: ClientConfig, identities: string[]): Promise<KeySession> {
+  return openKeySession(signer, { domain: config.siwe.domain, uri: config.siwe.uri, chainId: config.chainId }, identities);
+}
+
+/**
+ * The data key of `envelope` (whose identity is `identity`) within `session`: each node is asked for its
+ * share with a request signed for it alone, and the shares are combined and checked in the page.
+ */
+export async function recoverDataKey(keys: LocalKeyNetwork, session: KeySession, envelope: ShareTarget & { ciphertext: string }, identity: string): Promise<Uint8Array> {
+  const shares = await requestShares({ urls: keys.urls, threshold: keys.threshold, publicKey: keys.publicKey, timeoutMs: SHARE_TIMEOUT_MS }, session, envelope, identity);
+  return openDataKey(keys.publicKey, identity, envelope.ciphertext, shares);
 }

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { formatUnits, type Account, type Address, type Chain, type Hex, type LocalAccount, type PublicClient, type Transport, type WalletClient } from 'viem';
-import { openKeyNetwork, parseEnvelope, type KeyNetwork } from '../access';
+import { openKeyNetwork, parseEnvelope, type KeyEnvelope, type KeyNetwork, type KeySession } from '../access';
 import { connectPublic, readDeployments, walletFor, type Deployments } from '../chain';
 import type { Config } from '../config';
 import { datasetRegistryAbi, marketplaceAbi, computeMarketAbi, mockStablecoinAbi, type LicenceTerms } from '../contracts';
@@ -387,17 +387,33 @@ export class Market {
     );
   }
 
-  /**
-   * Downloads and decrypts a dataset to `destination` (a file, or a directory to put it in), streaming in
-   * constant memory and checking the SHA-256 the owner signed. The file appears only once verified.
-   */
-  async download(id: bigint, destination: string, onProgress?: OnProgress): Promise<{ path: string; bytes: number; sha256: string }> {
-    const { account } = this.actor();
+  /** The document of a dataset this account may download, and its key envelope; ComputeOnlyError otherwise. */
+  private async downloadable(id: bigint, account: LocalAccount): Promise<{ document: DatasetDocument; envelope: KeyEnvelope }> {
     const dataset = await this.summary(id);
-    const { document } = dataset;
     if (dataset.terms.computeOnly && dataset.owner !== account.address) throw new ComputeOnlyError(id);
     const keys = await this.keys();
-    const dataKey = await keys.decryptKey(parseEnvelope(document.key, keys.kind), account);
+    return { document: dataset.document, envelope: parseEnvelope(dataset.document.key, keys.kind) };
+  }
+
+  /**
+   * Opens one key session for the data keys of datasets `ids`: a single wallet signature, then
+   * `download(id, …, session)` for each of them.
+   */
+  async keySession(ids: bigint[]): Promise<KeySession> {
+    const { account } = this.actor();
+    const envelopes = await Promise.all(ids.map(async (id) => (await this.downloadable(id, account)).envelope));
+    return (await this.keys()).openSession(account, envelopes);
+  }
+
+  /**
+   * Downloads and decrypts a dataset to `destination` (a file, or a directory to put it in), streaming in
+   * constant memory and checking the SHA-256 the owner signed. The file appears only once verified. The key
+   * comes within `session` (see {@link keySession}), or a session for this dataset alone.
+   */
+  async download(id: bigint, destination: string, onProgress?: OnProgress, session?: KeySession): Promise<{ path: string; bytes: number; sha256: string }> {
+    const { account } = this.actor();
+    const { document, envelope } = await this.downloadable(id, account);
+    const dataKey = await (await this.keys()).decryptKey(envelope, session ?? account);
 
     const target = existsSync(destination) && statSync(destination).isDirectory() ? path.join(destination, fileNameFor(id, document)) : destination;
     await mkdir(path.dirname(path.resolve(target)), { recursive: true });
