@@ -14,7 +14,7 @@ import { allowBrowsers, readJson, send } from '../net/http';
 import { assertPortFree } from '../net/ports';
 import { signShare } from './bls';
 import { readNetworkInfo, readNodeShare, nodeDir } from './ceremony';
-import { accessIdentity, conditionChains, litChainKey, parseConditions } from './conditions';
+import { accessIdentity, conditionChains, litChainKey, parseConditions, type EvmContractConditions } from './conditions';
 import { KeyRequestRejected } from './errors';
 import { evaluateConditions } from './evaluate';
 import { SessionVerifier } from './node-session';
@@ -45,6 +45,8 @@ export interface KeyNode {
 
 /** Request bodies are a few kilobytes; anything larger is refused unread. */
 const MAX_BODY_BYTES = 64 * 1024;
+/** Distinct envelopes whose checked conditions and identity a node keeps. */
+const MAX_CACHED_TARGETS = 1_024;
 
 /** Starts key node `options.index`; resolves once it listens. */
 export async function startKeyNode(options: KeyNodeOptions): Promise<KeyNode> {
@@ -59,18 +61,32 @@ export async function startKeyNode(options: KeyNodeOptions): Promise<KeyNode> {
   const timings = new PhaseTimings();
   const log = options.log ?? (() => undefined);
 
+  // Every buyer of a dataset sends the same conditions: their schema check and Lit hash are done once.
+  const targets = new Map<string, { conditions: EvmContractConditions; identity: string }>();
+
+  /** The request's conditions, checked against Lit's schema and this node's chain, and the identity they sign. */
+  async function checkTarget(request: { chain: string; dataToEncryptHash: string; evmContractConditions: unknown[] }): Promise<{ conditions: EvmContractConditions; identity: string }> {
+    const key = `${request.chain}\n${request.dataToEncryptHash}\n${JSON.stringify(request.evmContractConditions)}`;
+    const known = targets.get(key);
+    if (known) return known;
+    const checked = parseConditions(request.evmContractConditions);
+    if ('problems' in checked) throw new KeyRequestRejected(400, 'invalid-conditions', `the conditions fail Lit's schema: ${checked.problems}`);
+    for (const chain of new Set([request.chain, ...conditionChains(checked.conditions)])) {
+      if (chain !== chainKey) throw new KeyRequestRejected(400, 'unsupported-chain', `this key network evaluates conditions on ${chainKey} (chain ${chainId}) only, not ${chain}`);
+    }
+    const target = { conditions: checked.conditions, identity: await accessIdentity(checked.conditions, request.dataToEncryptHash) };
+    if (targets.size >= MAX_CACHED_TARGETS) targets.delete(targets.keys().next().value!);
+    targets.set(key, target);
+    return target;
+  }
+
   async function releaseShare(body: unknown, lap: Lap): Promise<ShareResponse> {
     const parsed = shareRequestSchema.safeParse(body);
     if (!parsed.success) {
       throw new KeyRequestRejected(400, 'malformed-request', parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     }
     const request = parsed.data;
-    const checked = parseConditions(request.evmContractConditions);
-    if ('problems' in checked) throw new KeyRequestRejected(400, 'invalid-conditions', `the conditions fail Lit's schema: ${checked.problems}`);
-    for (const chain of new Set([request.chain, ...conditionChains(checked.conditions)])) {
-      if (chain !== chainKey) throw new KeyRequestRejected(400, 'unsupported-chain', `this key network evaluates conditions on ${chainKey} (chain ${chainId}) only, not ${chain}`);
-    }
-    const identity = await accessIdentity(checked.conditions, request.dataToEncryptHash);
+    const { conditions, identity } = await checkTarget(request);
     lap('parse');
     const { session, fresh } = await sessions.session(request.authSig);
     if (fresh) lap('wallet');
@@ -80,7 +96,7 @@ export async function startKeyNode(options: KeyNodeOptions): Promise<KeyNode> {
       throw new KeyRequestRejected(403, 'session-replayed', `this request (nonce ${request.sessionSig.nonce}) was already answered: sign a fresh one with the session key`);
     }
     lap('session');
-    const evaluation = await evaluateConditions(checked.conditions, { client, userAddress: session.address });
+    const evaluation = await evaluateConditions(conditions, { client, userAddress: session.address });
     lap('conditions');
     if (!evaluation.granted) throw new KeyRequestRejected(403, 'conditions-not-met', `${session.address} may not decrypt: ${evaluation.reason}`);
     const signatureShare = signShare(share.secretKey, share.x, new TextEncoder().encode(identity));

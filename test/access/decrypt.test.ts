@@ -4,9 +4,11 @@
  * by the nodes themselves.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { verifyAndDecryptWithSignatureShares } from '@lit-protocol/crypto';
 import { AccessDeniedError, canDecryptConditions, DecryptionFailedError, KeyNetworkUnavailableError, type KeyEnvelope } from '@/lib/access';
 import type { LocalKeyNetwork } from '@/lib/access/local';
+import { HEDGE_AFTER_MS } from '@/lib/access/shares';
 import { datasetRegistryAbi } from '@/lib/contracts';
 import { DAY } from '@/lib/licence';
 import { devAccount } from '@/lib/chain';
@@ -113,6 +115,24 @@ describe('the local key network', () => {
     await expect(fixture.keys.decryptKey(tampered, devAccount(OWNER))).rejects.toBeInstanceOf(DecryptionFailedError);
     // For the buyer (no licence to the other dataset) the altered conditions do not even pass.
     await expect(fixture.keys.decryptKey(tampered, devAccount(BUYER))).rejects.toBeInstanceOf(AccessDeniedError);
+  });
+
+  it('asks the remaining node when one it asked does not answer', async () => {
+    // Node 2's port answers nothing: a hung node. The client asks two nodes, then the third after HEDGE_AFTER_MS.
+    await fixture.stopNode(2);
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(Number(new URL(fixture.urls[2]!).port), '127.0.0.1', resolve));
+    try {
+      for (let i = 0; i < 4; i++) {
+        const started = Date.now();
+        expect(await fixture.keys.decryptKey(envelope, devAccount(BUYER))).toEqual(dataKey);
+        expect(Date.now() - started).toBeLessThan(HEDGE_AFTER_MS + 5_000);
+      }
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+      await fixture.startNode(2);
+    }
   });
 
   it('decrypts with one of three nodes down, and reports the network unavailable with two down', async () => {
