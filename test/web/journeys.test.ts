@@ -1,8 +1,8 @@
 /**
  * The web app as people use it, in Debian's Chromium against the `npm start` stack: an owner publishes a file
- * through the wizard (encrypted in the page), a builder buys a licence and downloads identical bytes
- * (decrypted in the page), and the investor's analytics show the sale. Screenshots of every page are kept in
- * test-results/screenshots.
+ * through the wizard (encrypted in the page) and allows the stack's compute provider on it, a builder buys a
+ * licence and downloads identical bytes (decrypted in the page), the investor's analytics show the sale, and
+ * the owner withdraws the provider from the desk. Screenshots of every page are kept in test-results/screenshots.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -80,6 +80,14 @@ describe('the web app in Chromium', () => {
     await page.getByRole('button', { name: 'Next', exact: true }).click();
     await page.fill('#downloadPrice', '7.5');
     await page.getByRole('button', { name: 'Next', exact: true }).click();
+    // None is allowed until the owner chooses, told that an allowed provider sees the plaintext.
+    const provider = page.getByRole('checkbox', { name: 'Provider #1' });
+    await expect(provider.isChecked()).resolves.toBe(false);
+    await expect(page.getByText('An allowed provider sees your data.').isVisible()).resolves.toBe(true);
+    await provider.check();
+    await screenshot(page, 'publish-providers');
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    await expect(page.getByText('Compute providers allowed to see the data: #1.').isVisible()).resolves.toBe(true);
     await page.getByRole('button', { name: /Encrypt, upload and publish/ }).click();
     const view = page.getByRole('link', { name: 'View the dataset' });
     await outcome(page, view, 120_000);
@@ -92,6 +100,10 @@ describe('the web app in Chromium', () => {
   it('lets a builder buy a licence and download identical bytes, decrypted in the browser', async () => {
     await page.goto(`${url}${datasetUrl}`, { waitUntil: 'networkidle' });
     await expect(page.getByRole('heading', { name: title }).isVisible()).resolves.toBe(true);
+    // The provider the owner allowed in the wizard, and only it.
+    const compute = page.locator('#compute');
+    await expect(compute.getByText('The owner allows 1 provider.').isVisible()).resolves.toBe(true);
+    await expect(compute.getByRole('list', { name: 'Allowed providers' }).getByText('Provider #1').isVisible()).resolves.toBe(true);
     await useAccount(2);
     await page.getByRole('button', { name: /Buy licence · 7\.5 dUSD/ }).click();
     const download = page.getByRole('button', { name: 'Download' });
@@ -141,6 +153,21 @@ describe('the web app in Chromium', () => {
     await useAccount(7);
     await page.getByRole('heading', { name: 'Your datasets (1)' }).waitFor({ timeout: 30_000 });
     await screenshot(page, 'my-datasets');
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it('lets the owner withdraw a provider from the desk, at once', async () => {
+    await page.goto(`${url}/my-datasets`, { waitUntil: 'networkidle' });
+    await useAccount(7);
+    const providers = page.getByRole('list', { name: `Compute providers of dataset ${datasetUrl.split('/').pop()}` });
+    await providers.getByRole('button', { name: 'Withdraw provider #1' }).click({ timeout: 30_000 });
+    await outcome(page, providers.getByRole('button', { name: 'Allow provider #1' }), 60_000);
+    await expect(page.getByText('No provider is allowed: compute jobs cannot run on this dataset.').isVisible()).resolves.toBe(true);
+    await screenshot(page, 'my-datasets-withdrawn');
+    await page.goto(`${url}${datasetUrl}`, { waitUntil: 'networkidle' });
+    const compute = page.locator('#compute');
+    await expect(compute.getByText('No provider is allowed yet: compute jobs cannot run.').isVisible()).resolves.toBe(true);
+    await expect(compute.getByText('Provider #1').count()).resolves.toBe(0);
     expect(pageErrors(page)).toEqual([]);
   });
 });
