@@ -73,12 +73,16 @@ export interface VerifiedSignIn {
 
 const refuse = (code: string, reason: string) => new KeyRequestRejected(403, code, reason);
 
+/** @noble/curves 2 is an ES module only: imported once, on the first sign-in check. */
+let noble: Promise<typeof import('@noble/curves/secp256k1.js')> | undefined;
+
 /**
  * The EOA that signed `message` (EIP-191 personal_sign), or undefined. @noble/curves 2 recovers in about half
- * the time viem's bundled version takes: this is most of a sign-in check's cost. (An ES module only: imported.)
+ * the time viem's bundled version takes: this is most of a sign-in check's cost.
  */
 async function recoverSigner(message: string, signature: Hex): Promise<Address | undefined> {
-  const { secp256k1 } = await import('@noble/curves/secp256k1.js');
+  noble ??= import('@noble/curves/secp256k1.js');
+  const { secp256k1 } = await noble;
   try {
     const bytes = hexToBytes(signature);
     if (bytes.length !== 65) return undefined;
