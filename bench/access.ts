@@ -241,7 +241,9 @@ export async function measureAccess(options: { port?: number; buyers?: number } 
       sessions.push(opened.result);
     }
     const before = await nodeLoad(nodes);
+    const clientCpu = process.cpuUsage();
     const gathered = await Promise.all(sessions.map((session) => timed(() => keys.gatherShares(envelope, session))));
+    const { user, system } = process.cpuUsage(clientCpu);
     const load = nodeLoadSince(before, await nodeLoad(nodes));
     const combining: number[] = [];
     for (const { result } of gathered) {
@@ -270,6 +272,7 @@ export async function measureAccess(options: { port?: number; buyers?: number } 
       { name: 'licensed decrypt latency p50', value: round(percentile(perBuyer, 0.5)), unit: 'ms', target: 300, note: `${setting}; session + gathering + combine per buyer` },
       { name: 'licensed decrypt latency p99', value: round(percentile(perBuyer, 0.99)), unit: 'ms', target: 600, note: `${setting}; session + gathering + combine per buyer` },
       { name: 'key node: CPU per share request, 50 buyers', value: round(load.cpuMs / load.requests), unit: 'ms', note: `node processes' CPU time over the ${load.requests} requests of the 50-buyer gathering` },
+      { name: 'client CPU per buyer during the gathering', value: round((user + system) / 1000 / buyerCount), unit: 'ms', note: 'this process: signing requests, HTTP, checking shares (blst); it shares the cores with the nodes' },
       { name: 'key node: CPU per share request, one buyer', value: round(sequential.cpuMs / sequential.requests), unit: 'ms', note: `node processes' CPU time over ${sequential.requests} requests, one buyer at a time` },
       ...PHASES.map((phase) => ({
         name: `key node, one buyer: ${phase}`,

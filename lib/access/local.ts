@@ -1,8 +1,8 @@
 /**
  * Client of the local Lit-compatible key network. Encrypting needs only the network's public key; decrypting
- * opens a key session (one wallet signature for any number of envelopes, lib/access/session.ts), asks every
- * node for its share in parallel, keeps the first `threshold` shares that verify against their node's share
- * key, and lets Lit's crypto package combine them and open the envelope.
+ * opens a key session (one wallet signature for any number of envelopes, lib/access/session.ts), asks the
+ * nodes for their shares, and lets Lit's crypto package combine the first `threshold`, check the combined
+ * signature and open the envelope; only if that fails are the shares asked again and checked one by one.
  */
 import { encrypt, verifyAndDecryptWithSignatureShares } from '@lit-protocol/crypto';
 import type { Deployments } from '../chain/deployments';
@@ -83,25 +83,33 @@ export class LocalKeyNetwork implements KeyNetwork {
   async decryptKey(envelope: KeyEnvelope, holder: KeyHolder): Promise<Uint8Array> {
     const checked = parseEnvelope(envelope, 'local');
     const session = isKeySession(holder) ? holder : await this.openSession(holder, [checked]);
-    return this.openWithShares(checked, await this.gatherShares(checked, session));
+    try {
+      return await this.openWithShares(checked, await this.gatherShares(checked, session));
+    } catch (error) {
+      if (!(error instanceof DecryptionFailedError)) throw error;
+      // A node may have sent a bad share: ask again, checking each share against its node's key.
+      return this.openWithShares(checked, await this.gatherShares(checked, session, { checkEach: true }));
+    }
   }
 
   /**
-   * Asks every node for its share of the envelope's identity within `session`, and settles with the first
-   * `threshold` shares that verify against their node's share key (lib/access/shares.ts).
+   * Asks the nodes for their shares of the envelope's identity within `session` (lib/access/shares.ts) and
+   * settles with the first `threshold`. Each share is checked against its node's share key only with
+   * `checkEach` (a pairing, ~1.5 ms): otherwise their combination is checked when the envelope is opened.
    */
-  async gatherShares(envelope: KeyEnvelope, session: KeySession): Promise<GatheredShares> {
+  async gatherShares(envelope: KeyEnvelope, session: KeySession, { checkEach = false } = {}): Promise<GatheredShares> {
     const identity = await envelopeIdentity(envelope);
     const message = new TextEncoder().encode(identity);
+    const accept = (share: BlsSignatureShare, index: number) => {
+      const shareKey = this.shareKeys[index];
+      return shareKey !== undefined && verifyShare(share, shareX(index), shareKey, message);
+    };
     const nodes = {
       urls: this.options.urls,
       threshold: this.options.info.threshold,
       publicKey: this.options.info.publicKey,
       timeoutMs: this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
-      accept: (share: BlsSignatureShare, index: number) => {
-        const shareKey = this.shareKeys[index];
-        return shareKey !== undefined && verifyShare(share, shareX(index), shareKey, message);
-      },
+      ...(checkEach ? { accept } : {}),
     };
     return { identity, shares: await requestShares(nodes, session, envelope, identity) };
   }

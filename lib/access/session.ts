@@ -10,8 +10,7 @@ import type { BlsSignatureShare } from './bls';
 import { KeySessionError } from './errors';
 import { IDENTITY_RESOURCE, SESSION_KEY_RESOURCE, sessionPayload, type NodeAddress, type ShareRequest, type ShareTarget } from './protocol';
 import { collectShares, type ShareSource } from './shares';
-import { createAuthSig, SIGN_IN_LIFETIME_MS, type MessageSigner, type SignInOptions } from './siwe';
-import type { AuthSig } from './siwe';
+import { createAuthSig, SIGN_IN_LIFETIME_MS, type AuthSig, type MessageSigner, type SignInOptions } from './siwe';
 
 /** The most identities one session lists: its SIWE message must stay readable in a wallet. */
 export const MAX_SESSION_IDENTITIES = 64;

@@ -5,9 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { SecretKey } from '@chainsafe/blst';
 import { verifyAndDecryptWithSignatureShares } from '@lit-protocol/crypto';
 import { AccessDeniedError, canDecryptConditions, DecryptionFailedError, KeyNetworkUnavailableError, type KeyEnvelope } from '@/lib/access';
+import { randomScalar, scalarToBytes, shareX, signShare } from '@/lib/access/bls';
+import { accessIdentity } from '@/lib/access/conditions';
 import type { LocalKeyNetwork } from '@/lib/access/local';
+import type { ShareRequest } from '@/lib/access/protocol';
 import { HEDGE_AFTER_MS } from '@/lib/access/shares';
 import { datasetRegistryAbi } from '@/lib/contracts';
 import { DAY } from '@/lib/licence';
@@ -131,6 +135,34 @@ describe('the local key network', () => {
     } finally {
       silent.closeAllConnections();
       await new Promise((resolve) => silent.close(resolve));
+      await fixture.startNode(2);
+    }
+  });
+
+  it('asks again, checking each share, when a node’s share does not combine', async () => {
+    // Node 2's port answers every request with a well-formed share signed by a key that is not its share.
+    await fixture.stopNode(2);
+    const wrongKey = SecretKey.fromBytes(scalarToBytes(randomScalar()));
+    let lies = 0;
+    const liar = createServer((request, response) => {
+      lies++;
+      void (async () => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of request as AsyncIterable<Buffer>) chunks.push(chunk);
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ShareRequest;
+        const identity = await accessIdentity(body.evmContractConditions, body.dataToEncryptHash);
+        const signatureShare = signShare(wrongKey, shareX(2), new TextEncoder().encode(identity));
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ signatureShare, shareIndex: 2, curveType: 'BLS', dataSigned: identity }));
+      })();
+    });
+    await new Promise<void>((resolve) => liar.listen(Number(new URL(fixture.urls[2]!).port), '127.0.0.1', resolve));
+    try {
+      // The client starts at a random node: over a few tries the liar is among the first asked.
+      for (let i = 0; i < 8; i++) expect(await fixture.keys.decryptKey(envelope, devAccount(BUYER))).toEqual(dataKey);
+      expect(lies).toBeGreaterThan(0);
+    } finally {
+      liar.closeAllConnections();
+      await new Promise((resolve) => liar.close(resolve));
       await fixture.startNode(2);
     }
   });
