@@ -68,6 +68,8 @@ describe('the market on Ceramic, in Chromium', () => {
     await page.getByRole('button', { name: 'Next', exact: true }).click();
     await page.fill('#downloadPrice', '2');
     await page.getByRole('button', { name: 'Next', exact: true }).click();
+    // The Providers step: this dataset allows none (no compute job can run on it), which is the default.
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
     await page.getByRole('button', { name: /Encrypt, upload and publish/ }).click();
     const view = page.getByRole('link', { name: 'View the dataset' });
     await outcome(page, view, 120_000);
