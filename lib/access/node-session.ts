@@ -8,6 +8,7 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { Address } from 'viem';
 import { KeyRequestRejected } from './errors';
 import { IDENTITY_RESOURCE, SESSION_KEY_RESOURCE, sessionPayload, type NodeAddress, type SessionSig } from './protocol';
+import { recoverSignerWasm } from './recover';
 import { verifyAuthSig, type AuthSig } from './siwe';
 
 /** A sign-in a node verified: whose it is, what it unlocks, and the session key it authorises. */
@@ -48,7 +49,7 @@ export class SessionVerifier {
       if (cached.expiresAt <= Date.now()) throw refuse('siwe-expired', `the sign-in expired at ${new Date(cached.expiresAt).toISOString()}`);
       return { session: cached, fresh: false };
     }
-    const signIn = await verifyAuthSig(authSig, this.expected);
+    const signIn = await verifyAuthSig(authSig, this.expected, recoverSignerWasm);
     const keys = signIn.resources.flatMap((resource) => SESSION_KEY.exec(resource)?.[1] ?? []);
     if (keys.length !== 1) throw refuse('siwe-no-session-key', `the sign-in must name one session key (${SESSION_KEY_RESOURCE}<hex>) in its resources, it names ${keys.length}`);
     const sessionKey = keys[0]!;

@@ -80,6 +80,9 @@ let noble: Promise<typeof import('@noble/curves/secp256k1.js')> | undefined;
  * The EOA that signed `message` (EIP-191 personal_sign), or undefined. @noble/curves 2 recovers in about half
  * the time viem's bundled version takes: this is most of a sign-in check's cost.
  */
+/** Recovers the EOA that signed a message, or undefined: JavaScript here, WebAssembly on key nodes (recover.ts). */
+export type SignerRecovery = (message: string, signature: Hex) => Promise<Address | undefined>;
+
 async function recoverSigner(message: string, signature: Hex): Promise<Address | undefined> {
   noble ??= import('@noble/curves/secp256k1.js');
   const { secp256k1 } = await noble;
@@ -101,7 +104,7 @@ async function recoverSigner(message: string, signature: Hex): Promise<Address |
  * {@link MAX_SIGN_IN_LIFETIME_MS} and is valid now, and `address` signed it. Throws KeyRequestRejected (403,
  * or 400 when the message is no SIWE message). Replays are the caller's to check, with the returned nonce.
  */
-export async function verifyAuthSig(authSig: AuthSig, expected: { domain: string; chainId: number }): Promise<VerifiedSignIn> {
+export async function verifyAuthSig(authSig: AuthSig, expected: { domain: string; chainId: number }, recover: SignerRecovery = recoverSigner): Promise<VerifiedSignIn> {
   const message = parseSiweMessage(authSig.signedMessage);
   const { address, domain, chainId, nonce, expirationTime, issuedAt, notBefore } = message;
   if (!address || !domain || chainId === undefined || !nonce || !/^[A-Za-z0-9]{8,}$/.test(nonce) || message.version !== '1' || !message.uri) {
@@ -118,7 +121,7 @@ export async function verifyAuthSig(authSig: AuthSig, expected: { domain: string
   if (!issuedAt || issuedAt.getTime() > now + CLOCK_SKEW_MS) throw refuse('siwe-issued-in-future', 'the sign-in has no issue time or one in the future');
   if (notBefore && notBefore.getTime() > now + CLOCK_SKEW_MS) throw refuse('siwe-not-yet-valid', `the sign-in is valid from ${notBefore.toISOString()} only`);
   // The costly check last: recovering the signer takes a millisecond or two.
-  const signer = await recoverSigner(authSig.signedMessage, authSig.sig);
+  const signer = await recover(authSig.signedMessage, authSig.sig);
   if (!signer || !isAddressEqual(signer, address) || !isAddressEqual(signer, authSig.address)) {
     throw refuse('siwe-bad-signature', `the sign-in for ${getAddress(address)} was not signed by that address`);
   }
