@@ -8,6 +8,7 @@ import { fetchChainId, readDeployments, WrongChainError } from '../chain';
 import { loadConfig, type Config } from '../config';
 import { parsePreset, parsePrice, presetOf } from '../licence/presets';
 import { Market, resolveAccount, type AccountChoice, type DatasetSummary } from '../market';
+import { ComputeClient } from '../compute/client';
 import { DEFAULT_GUARD_POLICY } from '../compute/guard';
 import { IndexerClient, searchParamsOf, type QueryParams } from '../indexer/client';
 import { IndexerUnavailableError } from '../indexer/errors';
@@ -274,6 +275,8 @@ export async function show(args: string[]): Promise<number> {
       return;
     }
     const doc = d.document;
+    const computes = d.terms.computeOnly || d.terms.computePrice > 0n;
+    const providers = computes ? (await new ComputeClient(market).allowedProviders(id)).filter((p) => p.active).map((p) => p.id) : [];
     const lines = [
       `#${d.id} ${doc.title}${d.listed ? '' : '  (delisted)'}`,
       doc.description ?? '',
@@ -281,6 +284,7 @@ export async function show(args: string[]): Promise<number> {
       `licence    ${licenceName(d)} (terms ${d.termsId}; ${d.terms.accessDuration === 0n ? 'perpetual' : `${d.terms.accessDuration / 86_400n} days`}; AI training ${d.terms.aiTrainingAllowed ? 'allowed' : 'not allowed'}; text ${d.terms.uri})`,
       `price      ${d.terms.computeOnly ? 'compute only' : market.formatAmount(d.terms.downloadPrice)}${d.terms.computePrice > 0n ? `, ${market.formatAmount(d.terms.computePrice)} per compute job` : ''}`,
       `data       ${doc.format}, ${doc.size.toLocaleString('en-US')} bytes${doc.rowCount !== undefined ? `, ${doc.rowCount.toLocaleString('en-US')} rows` : ''}, sha256 ${doc.plaintextSha256}`,
+      computes ? `providers  ${providers.length > 0 ? `${providers.join(', ')} (allowed to run its jobs: their nodes see the data)` : 'none allowed yet: no compute job can run'}` : '',
       `tags       ${doc.tags.join(', ') || '—'}`,
       `content    ${doc.content.cid} (${doc.content.encryption})`,
       `versions   ${d.history.map((v) => `v${v.version} ${v.metadataCid}`).join('\n           ')}`,

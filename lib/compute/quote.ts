@@ -70,7 +70,7 @@ export async function quoteJob(client: Reader, contracts: { datasetRegistry: Add
   if (offer.owner === zeroAddress) throw new DatasetNotFoundError(choice.datasetId);
   if (!offer.listed) throw new ComputeJobError(`dataset ${choice.datasetId} is delisted: it takes no new jobs`, 'choose another dataset');
   if (!offer.computeOnly && offer.computePrice === 0n) throw new ComputeJobError(`dataset ${choice.datasetId} does not offer compute jobs`, 'buy a download licence instead');
-  if (!allowed) throw new ComputeJobError(`the owner of dataset ${choice.datasetId} does not allow provider ${choice.providerId} to run jobs on it`, 'choose one of the providers the dataset page lists');
+  if (!allowed) throw new ComputeJobError(`the owner of dataset ${choice.datasetId} does not allow provider ${choice.providerId} to run jobs on it`, 'choose one the owner allows (`datagora providers of <dataset>`, or the dataset page)');
   const environment = provider.environments[choice.environment];
   if (!provider.active || !environment) throw new ComputeJobError(`provider ${choice.providerId} has no active environment ${choice.environment}`, 'choose another provider or environment');
   if (choice.aiTraining && !offer.aiTrainingAllowed) throw new ComputeJobError(`dataset ${choice.datasetId}'s licence does not allow AI training`, 'do not declare AI training, or choose another dataset');
