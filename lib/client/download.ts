@@ -8,6 +8,7 @@ import { createSha256, decryptStream, toHex } from '../crypto';
 import { DatagoraError } from '../errors';
 import { IntegrityError } from '../market/errors';
 import type { DownloadTicket } from './ticket';
+import type { KeySession } from '../access/session';
 import { openBrowserSession, recoverDataKey } from './keys';
 import { fromGateway } from './streams';
 import { callApi, signer, type BrowserWallet } from './wallet';
@@ -19,6 +20,11 @@ export interface DownloadProgress {
   total?: number;
 }
 
+/** The page's latest key session per account. */
+const sessions = new Map<string, KeySession>();
+/** A session this close to its expiry is not reused: the key nodes might see it expired. */
+const SESSION_MARGIN_MS = 30_000;
+
 export async function downloadInBrowser(wallet: BrowserWallet, datasetId: bigint, onProgress: (progress: DownloadProgress) => void): Promise<{ file: File; sha256: string }> {
   const { config } = wallet;
   const keys = config.keyNetwork;
@@ -26,8 +32,14 @@ export async function downloadInBrowser(wallet: BrowserWallet, datasetId: bigint
     throw new DatagoraError(`this market's keys are on the Lit network (${keys.network}); the web app decrypts with the local key network only`, 'download with the CLI: `datagora download <id>`');
   }
   const ticket = await callApi<DownloadTicket>(`/api/datasets/${datasetId}/access`);
-  onProgress({ step: 'sign-in' });
-  const session = await openBrowserSession(signer(wallet), config, [ticket.identity]);
+  const account = signer(wallet);
+  let session = sessions.get(account.address);
+  // A session still good for this dataset is reused: downloading it again in this page signs nothing.
+  if (!session || !session.identities.includes(ticket.identity) || session.expiresAt - Date.now() < SESSION_MARGIN_MS) {
+    onProgress({ step: 'sign-in' });
+    session = await openBrowserSession(account, config, [ticket.identity]);
+    sessions.set(account.address, session);
+  }
   onProgress({ step: 'shares' });
   const dataKey = await recoverDataKey(keys, session, ticket.envelope, ticket.identity);
 
