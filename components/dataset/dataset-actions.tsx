@@ -19,6 +19,8 @@ export interface DatasetActionsProps {
   owner: `0x${string}`;
   listed: boolean;
   computeOnly: boolean;
+  /** How many providers the owner allows to run jobs; undefined when they could not be read. */
+  allowedProviders?: number;
   /** The terms shown on the page: the purchase is bound to them. */
   termsId: string;
   /** Prices in the stablecoin's base units, as decimal strings. */
@@ -102,11 +104,14 @@ export function DatasetActions(props: DatasetActionsProps) {
           {props.listed ? `Buy licence · ${props.downloadPriceLabel}` : 'Delisted: no new licences'}
         </button>
       )}
-      {BigInt(props.computePrice) > 0n && (
-        <Link href={computeHref} className={`${BUTTON} block border border-line text-center text-ink`}>
-          Run a compute job · {props.computePriceLabel}
-        </Link>
-      )}
+      {BigInt(props.computePrice) > 0n &&
+        (props.allowedProviders === 0 ? (
+          <p className="text-sm text-muted">Compute jobs cannot run yet: the owner allows no provider.</p>
+        ) : (
+          <Link href={computeHref} className={`${BUTTON} block border border-line text-center text-ink`}>
+            Run a compute job · {props.computePriceLabel}
+          </Link>
+        ))}
       {progress && working && <p className="text-sm text-muted">{DOWNLOAD_STEPS[progress.step]}{progress.step === 'decrypt' && progress.total ? ` (${Math.round(((progress.bytes ?? 0) / progress.total) * 100)} %)` : ''}</p>}
       <TransactionStatus state={state} />
     </div>

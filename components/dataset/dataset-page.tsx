@@ -53,7 +53,7 @@ function Price({ label, amount, note }: { label: string; amount: string; note: s
 }
 
 /** Prices, the actions that spend them and the file's facts: the panel beside the page on wide screens. */
-function AccessPanel({ dataset }: { dataset: DatasetView }) {
+function AccessPanel({ dataset, providers }: { dataset: DatasetView; providers: Providers }) {
   const { document, terms } = dataset;
   const facts = [
     ['Format', document.format],
@@ -88,6 +88,7 @@ function AccessPanel({ dataset }: { dataset: DatasetView }) {
             owner={dataset.owner}
             listed={dataset.listed}
             computeOnly={terms.computeOnly}
+            allowedProviders={providers?.available ? providers.providers.length : undefined}
             termsId={dataset.termsId}
             downloadPrice={dataset.downloadPrice.amount.toString()}
             computePrice={dataset.computePrice.amount.toString()}
@@ -143,7 +144,7 @@ export function DatasetPage({ dataset, sales, providers }: { dataset: DatasetVie
         </div>
         {/* Second in the source so phones show prices and actions right under the title. */}
         <aside className="lg:sticky lg:top-6 lg:col-start-2 lg:row-span-2 lg:row-start-1 lg:self-start">
-          <AccessPanel dataset={dataset} />
+          <AccessPanel dataset={dataset} providers={providers} />
         </aside>
         <div className="min-w-0 space-y-6 lg:col-start-1">
           <Licence dataset={dataset} />

@@ -168,6 +168,9 @@ describe('the web app in Chromium', () => {
     const compute = page.locator('#compute');
     await expect(compute.getByText('No provider is allowed yet: compute jobs cannot run.').isVisible()).resolves.toBe(true);
     await expect(compute.getByText('Provider #1').count()).resolves.toBe(0);
+    // The access panel offers no compute job it could not run.
+    await expect(page.getByText('Compute jobs cannot run yet: the owner allows no provider.').isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('link', { name: /Run a compute job/ }).count()).resolves.toBe(0);
     expect(pageErrors(page)).toEqual([]);
   });
 });
