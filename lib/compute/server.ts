@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { isAddressEqual } from 'viem';
+import { isAddressEqual, type Address } from 'viem';
 import { z } from 'zod';
 import { computeMarketAbi, datasetRegistryAbi } from '../contracts';
 import { allowBrowsers, readJson, send } from '../net/http';
@@ -55,15 +55,20 @@ export async function startProviderServer(provider: ProviderNode): Promise<Provi
     return found;
   }
 
+  /** Whether the request's SIWE sign-in for `job` is its buyer's; the signed-in address either way. */
+  async function signedIn(request: IncomingMessage, job: JobRecord): Promise<{ address: Address; buyer: boolean }> {
+    const { address } = await verifyJobAuthorization(request.headers.authorization, { host: publicHost, chainId, jobId: BigInt(job.jobId) });
+    return { address, buyer: isAddressEqual(address, job.buyer) };
+  }
+
   async function asBuyer(request: IncomingMessage, job: JobRecord): Promise<void> {
-    const signIn = await verifyJobAuthorization(request.headers.authorization, { host: publicHost, chainId, jobId: BigInt(job.jobId) });
-    if (!isAddressEqual(signIn.address, job.buyer)) throw new ProviderRequestError(403, 'not-buyer', `only the job's buyer ${job.buyer} may read this`);
+    if (!(await signedIn(request, job)).buyer) throw new ProviderRequestError(403, 'not-buyer', `only the job's buyer ${job.buyer} may read this`);
   }
 
   /** The buyer, or whoever owns the job's dataset on-chain now (ownership can move). */
   async function asBuyerOrOwner(request: IncomingMessage, job: JobRecord): Promise<void> {
-    const signIn = await verifyJobAuthorization(request.headers.authorization, { host: publicHost, chainId, jobId: BigInt(job.jobId) });
-    if (isAddressEqual(signIn.address, job.buyer)) return;
+    const signIn = await signedIn(request, job);
+    if (signIn.buyer) return;
     const owner = await market.publicClient.readContract({ address: market.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'datasetOwner', args: [BigInt(job.datasetId)] });
     if (!isAddressEqual(signIn.address, owner)) {
       throw new ProviderRequestError(403, 'not-buyer-or-owner', `only the job's buyer ${job.buyer} or dataset ${job.datasetId}'s owner ${owner} may read this`, 'sign in with the account that paid for the job or owns the dataset; anyone may read the status');
