@@ -8,7 +8,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi, computeMarketAbi } from '@/lib/contracts';
 import { loadNodeKey } from '@/lib/compute/node';
 import { signProviderNode } from '@/lib/compute/result';
-import { TransactionRejectedError } from '@/lib/market';
+import { DatasetNotFoundError, TransactionRejectedError } from '@/lib/market';
 import { metadataPointer } from '@/lib/metadata';
 import { BUYER, OPERATOR, OWNER, startComputeBed, type ComputeBed } from '../helpers/provider';
 
@@ -105,6 +105,13 @@ test('attack 6: nobody can make a publisher’s attempt fail by taking its datas
   const { owner, document } = await bed.owner.getDataset(published.datasetId);
   expect(owner).toBe(bed.owner.account!.address);
   expect(document.datasetId).toBe(published.datasetId.toString());
+  // The ids the attacker reserved and never published are gaps every reader skips, not datasets that break them.
+  const count = await attacker.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'datasetCount' });
+  const listed = (await attacker.listDatasets()).map((d) => d.id);
+  expect(listed).toContain(published.datasetId);
+  const gaps = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1)).filter((id) => !listed.includes(id));
+  expect(gaps.length).toBeGreaterThanOrEqual(6);
+  for (const gap of gaps) await expect(attacker.getDataset(gap)).rejects.toBeInstanceOf(DatasetNotFoundError);
   // Publishing under an id someone else reserved, or took already, is refused by name.
   const { logs } = await bed.owner.send('reserve', { address: registry, abi: datasetRegistryAbi, functionName: 'reserveDatasetId' });
   const [reserved] = parseEventLogs({ abi: [getAbiItem({ abi: datasetRegistryAbi, name: 'DatasetIdReserved' })], logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
