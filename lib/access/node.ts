@@ -9,7 +9,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createPublicClient, http } from 'viem';
 import { connectPublic } from '../chain/clients';
 import { allowBrowsers, readJson, send } from '../net/http';
 import { assertPortFree } from '../net/ports';
@@ -55,9 +54,8 @@ export async function startKeyNode(options: KeyNodeOptions): Promise<KeyNode> {
   const info = readNetworkInfo(dir);
   const share = readNodeShare(dir, index);
   const chainKey = litChainKey(chainId);
-  const { chain } = await connectPublic(options.rpcUrl, chainId);
   // Concurrent requests' eth_calls go out as one JSON-RPC batch: one HTTP round trip for many under load.
-  const client = createPublicClient({ chain, transport: http(options.rpcUrl, { batch: true }) });
+  const client = await connectPublic(options.rpcUrl, chainId, { batch: true });
   await assertPortFree(options.host, options.port, 'DATAGORA_KEYNODE_PORT', `key node ${index}`);
   const nonces = new NonceStore(path.join(nodeDir(dir, index), 'nonces.log'));
   const sessions = new SessionVerifier({ node: index, network: info.publicKey }, { domain: siweDomain, chainId });

@@ -40,12 +40,13 @@ export async function fetchChainId(rpcUrl: string): Promise<number> {
  * A public client for `rpcUrl`, after checking it serves `expectedChainId` when one is given.
  * `maxResponseBytes` raises viem's 10 MB cap on one answer (the indexer reads thousands of logs at once).
  */
-export async function connectPublic(rpcUrl: string, expectedChainId?: number, options: { maxResponseBytes?: number } = {}): Promise<PublicClient<Transport, Chain>> {
+export async function connectPublic(rpcUrl: string, expectedChainId?: number, options: { maxResponseBytes?: number; batch?: boolean } = {}): Promise<PublicClient<Transport, Chain>> {
   const chainId = await fetchChainId(rpcUrl);
   if (expectedChainId !== undefined && chainId !== expectedChainId) throw new WrongChainError(expectedChainId, chainId);
   // The embedded chain mines instantly: poll receipts every 50 ms instead of viem's 4 s default.
   const pollingInterval = chainId === foundry.id ? 50 : undefined;
-  const transport = http(rpcUrl, options.maxResponseBytes ? { maxResponseBodySize: options.maxResponseBytes } : {});
+  // `batch`: concurrent calls go out as one JSON-RPC batch, one HTTP round trip for many under load.
+  const transport = http(rpcUrl, { ...(options.maxResponseBytes ? { maxResponseBodySize: options.maxResponseBytes } : {}), ...(options.batch ? { batch: true } : {}) });
   return createPublicClient({ chain: chainFor(chainId, rpcUrl), transport, pollingInterval });
 }
 
