@@ -163,6 +163,8 @@ interface Tools {
   prlimit: string;
   /** Runs the first process (dash cannot close file descriptors above 9). */
   bash: string;
+  /** Arms the first process's parent-death signal (util-linux, like prlimit). */
+  pdeathsig: string;
   /** Only under a root node, which drops to SANDBOX_USER with it inside the sandbox. */
   setpriv?: string;
 }
@@ -189,10 +191,10 @@ async function probe(): Promise<{ tools: Tools } | { reason: string; hint: strin
   if (major === 0 && minor < 8) return { reason: `${version || 'bwrap'} is too old: the sandbox needs bubblewrap 0.8 or newer`, hint: INSTALL_HINT };
   const bash = findExecutable('bash');
   if (!bash) return { reason: 'bash is not installed', hint: 'install bash (`sudo apt-get install bash`), then retry' };
-  const tools: Tools = { bwrap, prlimit, bash };
+  const setpriv = findExecutable('setpriv');
+  if (!setpriv) return { reason: 'setpriv (util-linux) is not installed', hint: INSTALL_HINT };
+  const tools: Tools = { bwrap, prlimit, bash, pdeathsig: setpriv };
   if (isRoot()) {
-    const setpriv = findExecutable('setpriv');
-    if (!setpriv) return { reason: 'setpriv (util-linux) is not installed', hint: INSTALL_HINT };
     if (!realpathSync(setpriv).startsWith('/usr/')) return { reason: `setpriv at ${setpriv} is outside /usr, so the sandbox cannot run it`, hint: INSTALL_HINT };
     tools.setpriv = setpriv;
   }
@@ -746,12 +748,15 @@ for (const [name, number] of Object.entries(os.constants.signals)) if (!SIGNAL_N
 
 /**
  * The job's first process, started before its sandbox is prepared: joining cgroups costs the kernel a
- * grace period (10–20 ms on an idle machine), spent while the node mounts the job's areas. It joins the job's
+ * grace period (10–20 ms on an idle machine), spent while the node mounts the job's areas. setpriv arms its
+ * parent-death signal before bash starts, and bash exits unless its parent is still the node (`$1`): a node killed
+ * before bwrap's own --die-with-parent takes effect then takes the job with it. It joins the job's
  * cgroups, so nothing forks outside them; closes every file descriptor the node inherited from its own parent
  * without close-on-exec (all but stdio, the filter on fd 4 and the command on fd 5); then reads the prlimit and
  * bwrap command line, NUL-separated, from fd 5 and execs it. Join failures are reported on fd 3.
  */
 const FIRST_PROCESS = [
+  '[ "$PPID" = "$1" ] || exit 125; shift',
   'n=$1; shift',
   'while [ "$n" -gt 0 ]; do echo $$ > "$1" 2>/dev/null || { echo "cannot join $1" >&3; exit 125; }; shift; n=$((n-1)); done',
   'exec 3>&-',
@@ -791,7 +796,7 @@ export async function runInSandbox(job: SandboxJob): Promise<SandboxResult> {
     const procsFiles = cgroups.procsFiles();
     let setupError = '';
     // fd 3: join errors; fd 4: the seccomp program, read by bwrap; fd 5: the command line.
-    const first = spawn(found.bash, ['-c', FIRST_PROCESS, 'datagora-sandbox', String(procsFiles.length), ...procsFiles], {
+    const first = spawn(found.pdeathsig, ['--pdeathsig', 'KILL', '--', found.bash, '-c', FIRST_PROCESS, 'datagora-sandbox', String(process.pid), String(procsFiles.length), ...procsFiles], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
       env: TOOL_ENV,
     });

@@ -492,6 +492,45 @@ describe('a node killed mid-job', () => {
   });
 });
 
+describe('a node killed while its sandbox starts', () => {
+  it('takes the job with it even when it dies after handing over the command line, before bwrap is up', async () => {
+    // The node is killed the moment it has written the first process's command line: that process then
+    // still joins its cgroups and has yet to exec bwrap, whose --die-with-parent would come too late.
+    const token = `datagora-early-${randomBytes(6).toString('hex')}`;
+    const dir = mkdtempSync(path.join(scratch, 'early-'));
+    mkdirSync(path.join(dir, 'inputs'), { mode: 0o755 });
+    chmodSync(path.join(dir, 'inputs'), 0o755);
+    const job: SandboxJob = {
+      command: [PYTHON, '/data/transformations/daemon.py', token, '60'],
+      inputs: path.join(dir, 'inputs'),
+      algorithm: path.join(ESCAPES, 'daemon.py'),
+      outputs: path.join(dir, 'outputs'),
+      logs: path.join(dir, 'logs'),
+      limits: LIMITS,
+    };
+    const script = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();
+      const childProcess = require('node:child_process');
+      const spawn = childProcess.spawn;
+      childProcess.spawn = (...args) => {
+        const child = spawn(...args);
+        if (args[1].includes('datagora-sandbox')) {
+          const commandPipe = child.stdio[5];
+          const end = commandPipe.end.bind(commandPipe);
+          commandPipe.end = (...rest) => { end(...rest); process.kill(process.pid, 'SIGKILL'); };
+        }
+        return child;
+      };
+      require(${JSON.stringify(path.resolve(__dirname, '../../lib/compute/sandbox.ts'))}).runInSandbox(JSON.parse(process.env.JOB));`;
+    const node = spawn(process.execPath, ['-e', script], { stdio: 'ignore', env: { ...process.env, JOB: JSON.stringify(job) } });
+    const signal = await new Promise((resolve) => node.once('exit', (_code, killed) => resolve(killed)));
+    expect(signal).toBe('SIGKILL');
+    for (let i = 0; i < 60 && processesWith('cmdline', token).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(processesWith('cmdline', token)).toEqual([]);
+    expect(processesWith('cmdline', `datagora-sandbox-${node.pid}-`)).toEqual([]);
+    await sweepStaleSandboxes();
+  });
+});
+
 describe('createWorkspace', () => {
   it('makes a private, size-limited area and wipes it', async () => {
     const workspace = await createWorkspace(path.join(scratch, 'workspaces'), 1 * MiB);
