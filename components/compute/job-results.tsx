@@ -8,7 +8,8 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { amountOf, type JobResults, type ReleasedFile } from '@/lib/client/compute';
 import type { ClientConfig } from '@/lib/client/config';
 import type { FindingKind, GuardFinding } from '@/lib/compute/guard';
-import { formatBytes, formatDateTime, shortHash } from '@/components/dataset/format';
+import { formatDateTime, shortHash } from '@/components/dataset/format';
+import { formatBytes } from '@/lib/units';
 import { Facts } from './facts';
 import { secondaryButton } from './styles';
 

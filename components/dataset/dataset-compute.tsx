@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { ReadFailure } from '@/components/layout/read-failure';
 import type { ComputePolicy } from '@/lib/metadata';
-import { formatBytes } from './format';
+import { formatBytes } from '@/lib/units';
 import type { ProviderView, Providers } from './read-dataset';
 import { Section } from './section';
 

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { metadataHome } from '@/lib/metadata/cid';
-import { formatBytes, formatDateTime } from './format';
+import { formatBytes } from '@/lib/units';
+import { formatDateTime } from './format';
 import type { DatasetView } from './read-dataset';
 import { Section } from './section';
 

@@ -10,6 +10,7 @@ import { licenceProblems, ownerConsequences } from '@/lib/licence/explain';
 import { LICENCE_PRESETS, parsePrice, type LicencePreset } from '@/lib/licence/presets';
 import { publishFromBrowser, type BrowserPublishResult, type PublishProgress } from '@/lib/client/publish';
 import { formatOf } from '@/lib/market/files';
+import { formatBytes } from '@/lib/units';
 import { LicenceSummary } from '@/components/licence/licence-summary';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
@@ -66,17 +67,6 @@ interface Form {
 
 const INITIAL: Form = { file: null, title: '', description: '', tags: '', previewRows: '5', preset: 'commercial', flags: presetFlags('commercial'), accessDays: '365', revSharePercent: '0', downloadPrice: '10', computePrice: '2', providers: [] };
 
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
 
 /** The download price in base units; none for compute-only data, which is never downloaded. */
 function downloadUnits(form: Form, decimals: number): bigint {
