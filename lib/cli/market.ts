@@ -132,6 +132,7 @@ export async function publish(args: string[]): Promise<number> {
   if (values.json) printJson(result);
   else {
     if (result.resumed) console.error(`reused the ciphertext stored by an earlier attempt (${result.contentCid})`);
+    if (result.notice) console.error(result.notice);
     console.error(`published dataset ${result.datasetId}: metadata ${result.metadataCid}, content ${result.contentCid}, tx ${result.txHash}`);
     console.log(result.datasetId.toString());
   }

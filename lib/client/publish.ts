@@ -12,7 +12,7 @@ import type { EncryptionTarget } from '../access/envelope';
 import { reserveDatasetId, setProvidersAllowed } from '../market/reserve';
 import type { WriteRequest } from '../market/send';
 import { firstVersion, type UploadedContent } from '../market/document';
-import { FileProfiler, formatOf } from '../market/files';
+import { assertPublishable, FileProfiler, formatOf } from '../market/files';
 import { metadataPointer } from '../metadata/cid';
 import { signDataset } from '../metadata/signing';
 import type { TermsJson, TermsRequest } from './terms';
@@ -93,6 +93,7 @@ async function ensureTerms(wallet: BrowserWallet, terms: LicenceTerms): Promise<
 export async function publishFromBrowser(wallet: BrowserWallet, input: BrowserPublishInput, onProgress: (progress: PublishProgress) => void): Promise<BrowserPublishResult> {
   const registry = wallet.config.contracts.datasetRegistry;
   const publisher = addressOf(wallet);
+  assertPublishable(input.file.name, input.file.size);
   // The licence is checked (and its legal text stored) before any upload, so a bad choice costs nothing.
   onProgress({ step: 'licence' });
   const { terms } = await callApi<{ terms: TermsJson }>('/api/terms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input.terms) });

@@ -1,8 +1,11 @@
 /**
  * What the publisher's file says about itself: format from its name, and for tabular text (CSV, JSON lines)
- * the row count, columns and a preview of the first rows, gathered while the file streams through.
+ * the row count, columns and a preview of the first rows, gathered while the file streams through. Every
+ * string it takes from the file is made visible text first, because the preview is public and signed.
  */
 import type { DatasetDocument } from '../metadata/schema';
+import { formatBytes } from '../units';
+import { FileError } from './errors';
 
 export interface Column {
   name: string;
@@ -14,6 +17,20 @@ export interface FileProfile {
   rowCount?: number;
   columns?: Column[];
   preview?: { format: 'csv' | 'jsonl' | 'text'; content: string };
+  /** Why a file named as CSV or JSON lines was taken as binary ("NUL bytes in the file"). */
+  binary?: string;
+}
+
+/** A file with nothing in it: there is nothing to encrypt, describe or sell. */
+export class EmptyFileError extends FileError {
+  constructor(name: string) {
+    super(`${name} is empty: 0 bytes, nothing to publish`, 'choose a file that holds the data');
+  }
+}
+
+/** Refuses what no reader could use, before anything is uploaded or sent: the SDK and the browser both ask. */
+export function assertPublishable(name: string, size: number): void {
+  if (size === 0) throw new EmptyFileError(name);
 }
 
 const FORMATS: Record<string, string> = {
@@ -37,7 +54,59 @@ export function formatOf(file: string): string {
   return FORMATS[dot > 0 ? name.slice(dot).toLowerCase() : ''] ?? 'binary';
 }
 
+/** The first bytes of a file that are sniffed and profiled: room for a header and the preview's rows. */
+export const HEAD_BYTES = 32_000;
 const PREVIEW_LIMIT = 16 * 1024;
+/** The dataset document lists at most this many columns; a wider file is described without them. */
+const MAX_COLUMNS = 500;
+const MAX_COLUMN_NAME = 128;
+/** More control characters than one in ten is no table anybody typed; a few stray ones are shown escaped. */
+const MAX_CONTROL_SHARE = 0.1;
+
+/**
+ * Why the head of a file named as CSV or JSON lines is no text a reader can parse, or undefined when it is.
+ * Readers of these formats (the preview, pandas, csv modules, compute algorithms) decode UTF-8 and stop at a
+ * NUL, so a NUL byte, invalid UTF-8 (often a renamed archive; a Latin-1 table would show as mojibake) or a
+ * high share of control characters marks the file as binary. `complete`: the head is the whole file, so a
+ * multi-byte character cut at its end is an error rather than the sample's edge.
+ */
+export function binaryReason(head: Uint8Array, complete: boolean): string | undefined {
+  const where = complete ? 'in the file' : `in the first ${formatBytes(head.length)}`;
+  if (head.includes(0)) return `NUL bytes ${where}`;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: !complete });
+  } catch {
+    return `invalid UTF-8 ${where}`;
+  }
+  const controls = text.match(/[^\P{Cc}\t\n\r]/gu)?.length ?? 0;
+  if (controls > text.length * MAX_CONTROL_SHARE) return `${Math.round((controls / text.length) * 100)}% control characters ${where}`;
+  return undefined;
+}
+
+/** What the owner is told about a file taken as binary. */
+export function binaryNotice(name: string, reason: string): string {
+  return `${name} looks binary (${reason}): published without a preview or columns`;
+}
+
+/**
+ * Control characters, unpaired surrogates and bidirectional overrides: invisible, able to reorder what a
+ * page shows after them, and refused in documents.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cs}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
+
+/**
+ * `text` with every invisible character made visible: C0 controls and DEL as their Unicode control pictures
+ * (␀, ␛, ␡), the rest as U+FFFD; tabs stay.
+ */
+export function visibleText(text: string): string {
+  return text.replace(INVISIBLE, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === '\t') return c;
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    return code === 0x7f ? '\u2421' : '\uFFFD';
+  });
+}
 
 function typeOf(values: string[]): Column['type'] {
   const present = values.filter((v) => v !== '');
@@ -69,60 +138,83 @@ function csvCells(line: string): string[] {
   return cells;
 }
 
+/** A header cell as a column name the document accepts: visible, at most 128 characters, never blank. */
+function columnName(cell: string, index: number): string {
+  let name = visibleText(cell).trim().slice(0, MAX_COLUMN_NAME);
+  // Cut between the halves of a pair, the name would end in an unpaired surrogate.
+  if (/[\uD800-\uDBFF]$/.test(name)) name = name.slice(0, -1);
+  return /\S/.test(name) ? name : `column ${index + 1}`;
+}
+
+function csvColumns(header: string, sample: string[]): Column[] | undefined {
+  const names = csvCells(header);
+  if (names.length > MAX_COLUMNS) return undefined;
+  const rows = sample.filter((l) => l !== '').map(csvCells);
+  return names.map((cell, i) => ({ name: columnName(cell, i), type: typeOf(rows.map((row) => row[i] ?? '')) }));
+}
+
 /**
- * Observes a file's bytes as they stream past (constant memory: it keeps only the first lines) and profiles
- * it. `previewRows` data rows go into the public preview (0 = no preview).
+ * Observes a file's bytes as they stream past (constant memory: it keeps only the first {@link HEAD_BYTES})
+ * and profiles it. `previewRows` data rows go into the public preview (0 = no preview).
  */
 export class FileProfiler {
   private lines = 0;
-  private head = '';
-  private headDone = false;
-  private endsWithNewline = true;
-  private sawBytes = false;
-  private readonly decoder = new TextDecoder();
+  private size = 0;
+  private afterCarriageReturn = false;
+  private endsWithLineBreak = true;
+  private readonly head: Uint8Array;
 
   constructor(
     private readonly format: string,
     private readonly previewRows: number,
-  ) {}
+  ) {
+    this.head = new Uint8Array(this.tabular ? HEAD_BYTES : 0);
+  }
 
   private get tabular(): boolean {
     return this.format === 'csv' || this.format === 'jsonl';
   }
 
   observe(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
-    this.sawBytes = true;
-    if (!this.tabular) return;
-    for (let i = 0; i < chunk.length; i++) if (chunk[i] === 0x0a) this.lines++;
-    this.endsWithNewline = chunk[chunk.length - 1] === 0x0a;
-    if (!this.headDone) {
-      this.head += this.decoder.decode(chunk.subarray(0, PREVIEW_LIMIT * 2), { stream: true });
-      if (this.head.length >= PREVIEW_LIMIT * 2) this.headDone = true;
+    if (chunk.length === 0 || !this.tabular) return;
+    if (this.size < HEAD_BYTES) this.head.set(chunk.subarray(0, HEAD_BYTES - this.size), this.size);
+    this.size += chunk.length;
+    // Lines end in LF, CRLF or a lone CR (old Mac exports); CRLF counts once.
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i];
+      if (byte === 0x0d || (byte === 0x0a && !this.afterCarriageReturn)) this.lines++;
+      this.afterCarriageReturn = byte === 0x0d;
     }
+    this.endsWithLineBreak = this.afterCarriageReturn || chunk[chunk.length - 1] === 0x0a;
   }
 
   profile(): FileProfile {
     if (!this.tabular) return { format: this.format };
-    const lineCount = this.lines + (this.sawBytes && !this.endsWithNewline ? 1 : 0);
-    const headLines = this.head.split('\n').map((l) => l.replace(/\r$/, ''));
+    const complete = this.size <= HEAD_BYTES;
+    const head = this.head.subarray(0, Math.min(this.size, HEAD_BYTES));
+    const binary = binaryReason(head, complete);
+    if (binary) return { format: 'binary', binary };
+    const lineCount = this.lines + (this.endsWithLineBreak ? 0 : 1);
+    const lines = new TextDecoder().decode(head, { stream: !complete }).split(/\r\n|\r|\n/);
+    // The head of a longer file ends inside a line.
+    if (!complete) lines.pop();
     if (this.format === 'csv') {
-      const header = csvCells(headLines[0] ?? '');
-      const sample = headLines.slice(1, 51).filter((l) => l !== '').map(csvCells);
-      const columns = header.map((name, i) => ({ name, type: typeOf(sample.map((row) => row[i] ?? '')) }));
-      return { format: 'csv', rowCount: Math.max(0, lineCount - 1), columns, preview: this.preview(headLines, 1, 'csv') };
+      // No header line in the head (an empty first line, or one longer than the head): no columns to name.
+      const columns = lines[0] ? csvColumns(lines[0], lines.slice(1, 51)) : undefined;
+      return { format: 'csv', rowCount: Math.max(0, lineCount - 1), ...(columns ? { columns } : {}), ...this.preview(lines, 1, 'csv') };
     }
-    return { format: 'jsonl', rowCount: lineCount, preview: this.preview(headLines, 0, 'jsonl') };
+    return { format: 'jsonl', rowCount: lineCount, ...this.preview(lines, 0, 'jsonl') };
   }
 
-  private preview(lines: string[], headerLines: number, format: 'csv' | 'jsonl'): FileProfile['preview'] {
-    if (this.previewRows === 0) return undefined;
+  private preview(lines: string[], headerLines: number, format: 'csv' | 'jsonl'): Pick<FileProfile, 'preview'> {
+    if (this.previewRows === 0) return {};
     let content = '';
     for (const line of lines.slice(0, headerLines + this.previewRows)) {
-      if (line === '' || content.length + line.length + 1 > PREVIEW_LIMIT) break;
-      content += `${line}\n`;
+      const shown = visibleText(line);
+      if (shown === '' || content.length + shown.length + 1 > PREVIEW_LIMIT) break;
+      content += `${shown}\n`;
     }
-    return content ? { format, content } : undefined;
+    return content ? { preview: { format, content } } : {};
   }
 }
 

@@ -17,7 +17,7 @@ import { DEFAULT_ACCESS_DURATION, presetTerms, presetText, type LicencePreset } 
 import { AnchorMismatchError, cidFromPointer, metadataPointer, openMetadataStore, verifyAnchored, type ComputePolicy, type DatasetDocument, type MetadataStore } from '../metadata';
 import { openStore, type ContentStore } from '../storage';
 import { ComputeOnlyError, DatasetNotFoundError, FileError, InsufficientFundsError, IntegrityError, TransactionRejectedError } from './errors';
-import { FileProfiler, fileNameFor, formatOf } from './files';
+import { assertPublishable, binaryNotice, FileProfiler, fileNameFor, formatOf } from './files';
 import { UploadJournal } from './journal';
 import { sendWrite, type SentWrite, type WriteRequest } from './send';
 import { firstVersion, nextVersion, type VersionChanges } from './document';
@@ -26,6 +26,7 @@ import { reserveDatasetId, setProvidersAllowed } from './reserve';
 
 export * from './errors';
 export { resolveAccount, type AccountChoice } from './account';
+export { EmptyFileError } from './files';
 
 /** Progress of long work, in bytes of plaintext. */
 export interface Progress {
@@ -72,6 +73,8 @@ export interface PublishResult {
   txHash: Hex;
   /** True when the ciphertext of an earlier, unfinished publish of the same file was reused. */
   resumed: boolean;
+  /** What the owner should know about the file: it was named as CSV or JSON lines but taken as binary. */
+  notice?: string;
 }
 
 export interface DatasetVersion {
@@ -170,6 +173,7 @@ export class Market {
   async publish(file: string, info: DatasetInfo, licence: LicenceChoice, prices: Prices, onProgress?: OnProgress): Promise<PublishResult> {
     const { account } = this.actor();
     const size = fileSize(file);
+    assertPublishable(file, size);
     const currency = this.deployments.stablecoin.address;
     // Check the terms before any upload, so a bad licence costs nothing.
     const termsFor = (uri: string) =>
@@ -213,7 +217,8 @@ export class Market {
     const { hash } = await this.send(`publish ${path.basename(file)}`, { address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [metadataPointer(cid), termsId, datasetId] });
     journal.remove(file);
     await setProvidersAllowed(send, this.deployments.contracts.computeMarket, datasetId, info.providers ?? []);
-    return { datasetId, metadataCid: cid, contentCid: upload.contentCid, termsId, txHash: hash, resumed };
+    const notice = upload.profile.binary ? binaryNotice(path.basename(file), upload.profile.binary) : undefined;
+    return { datasetId, metadataCid: cid, contentCid: upload.contentCid, termsId, txHash: hash, resumed, ...(notice ? { notice } : {}) };
   }
 
   /** Checks, before anything is uploaded or sent, that every provider to allow is registered. */
