@@ -1,7 +1,6 @@
 import Link from 'next/link';
+import { formatBytes } from '@/lib/units';
 import type { Catalogue as CatalogueData, CatalogueEntry, CatalogueFilters } from './read-catalogue';
-
-const megabytes = (bytes: number) => `${(bytes / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
 
 const LICENCE_FLAGS = [
   ['commercial', 'Commercial use'],
@@ -80,7 +79,7 @@ function DatasetCard({ d }: { d: CatalogueEntry }) {
         <span className={chip}>{d.licence}</span>
         {d.format !== undefined && d.size !== undefined ? (
           <span className={chip}>
-            {d.format} · {megabytes(d.size)}
+            {d.format} · {formatBytes(d.size)}
             {d.rowCount !== undefined ? ` · ${d.rowCount.toLocaleString('en-US')} rows` : ''}
           </span>
         ) : null}

@@ -3,6 +3,7 @@
  * the indexer does not answer, every dataset read through the market SDK (chain + verified metadata on IPFS).
  */
 import 'server-only';
+import { readDeployments } from '@/lib/chain';
 import { loadConfig, type Config } from '@/lib/config';
 import { DatagoraError } from '@/lib/errors';
 import { IndexerClient } from '@/lib/indexer/client';
@@ -10,6 +11,7 @@ import { IndexerUnavailableError } from '@/lib/indexer/errors';
 import { parseSearchParams, type SearchItem, type SearchResult } from '@/lib/indexer/search';
 import { presetOf } from '@/lib/licence/presets';
 import { Market } from '@/lib/market';
+import { formatAmount, type Token } from '@/lib/units';
 
 export interface CatalogueEntry {
   id: string;
@@ -50,14 +52,15 @@ export function catalogueFilters(searchParams: Record<string, string | string[] 
   return filters;
 }
 
-function fromIndexer(d: SearchItem): CatalogueEntry {
+function fromIndexer(d: SearchItem, token: Token): CatalogueEntry {
+  const price = formatAmount(BigInt(d.price), token);
   return {
     id: d.id,
     title: d.title,
     description: d.description ?? undefined,
     tags: d.tags,
     licence: d.licence,
-    price: d.computeOnly ? `${d.formatted.price} per job` : d.formatted.price,
+    price: d.computeOnly ? `${price} per job` : price,
     format: d.format ?? undefined,
     size: d.size ?? undefined,
     rowCount: d.rowCount ?? undefined,
@@ -99,7 +102,9 @@ export async function readCatalogue(filters: CatalogueFilters): Promise<Catalogu
     parseSearchParams(new URLSearchParams(filters));
     try {
       const result = await new IndexerClient(config.indexer.url).search<SearchResult>(filters);
-      return { available: true, source: 'indexer', entries: result.items.map(fromIndexer), total: result.total, page: result.page, pageSize: result.pageSize };
+      // Prices from their base units, written as every page writes amounts.
+      const { stablecoin } = readDeployments(config.deploymentsFile);
+      return { available: true, source: 'indexer', entries: result.items.map((d) => fromIndexer(d, stablecoin)), total: result.total, page: result.page, pageSize: result.pageSize };
     } catch (error) {
       if (!(error instanceof IndexerUnavailableError)) throw error;
       const note = 'The indexer is not answering, so this is every dataset read from the chain: no search, filters or sales figures until it is back.';

@@ -5,7 +5,7 @@ import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import type { ClientConfig } from '@/lib/client/config';
 import { withdrawEarnings } from '@/lib/client/owner';
-import { formatAmount } from './format';
+import { formatAmount } from '@/lib/units';
 import { useEarnings, useRefreshDesk } from './queries';
 import { primaryButton } from './styles';
 

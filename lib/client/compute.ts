@@ -5,7 +5,7 @@
  * check its signed receipt against the chain. The result key's private half is a non-extractable WebCrypto key
  * kept in this browser's IndexedDB: only this browser can open the job's results.
  */
-import { formatUnits, parseEventLogs, type Address, type Chain, type PublicClient, type Transport } from 'viem';
+import { parseEventLogs, type Address, type Chain, type PublicClient, type Transport } from 'viem';
 import { algorithmHash, MAX_ALGORITHM_BYTES, runtimeOf } from '../compute/algorithm';
 import { jobAuthorization, providerRequest, ProviderRequestError } from '../compute/auth';
 import type { JobReport, JobView } from '../compute/jobs';
@@ -15,6 +15,7 @@ import type { Job } from '../compute/result';
 import { decryptResultFile, filesHash, generateResultKey, openResultsKey, readResultsManifest, ResultsError, toBase64, wrappedKeySchema, type ResultFile, type ResultKey, type WrappedKey } from '../compute/results';
 import { computeMarketAbi, mockStablecoinAbi } from '../contracts';
 import { InsufficientFundsError } from '../market/errors';
+import { formatAmount } from '../units';
 import type { ClientConfig } from './config';
 import { addressOf, send, signer, type BrowserWallet } from './wallet';
 import { fromGateway } from './streams';
@@ -46,8 +47,8 @@ export interface LocalJob {
 
 export type RequestStep = 'quote' | 'pay' | 'submit';
 
-/** An amount of the market's stablecoin for people: "15.25 dUSD". */
-export const amountOf = (config: ClientConfig, amount: bigint): string => `${formatUnits(amount, config.stablecoin.decimals)} ${config.stablecoin.symbol}`;
+/** An amount of the market's stablecoin for people: "1,015.25 dUSD". */
+export const amountOf = (config: Pick<ClientConfig, 'stablecoin'>, amount: bigint): string => formatAmount(amount, config.stablecoin);
 
 /** The file's bytes, once its runtime and size are ones a provider accepts. */
 export async function readAlgorithm(file: File): Promise<Uint8Array> {

@@ -104,6 +104,13 @@ export class InvalidPriceError extends DatagoraError {
   }
 }
 
+/** A price left empty: nothing to parse, so nothing to quote back. */
+export class MissingPriceError extends DatagoraError {
+  constructor() {
+    super('enter a price', 'give a non-negative decimal amount such as 12.5');
+  }
+}
+
 /** Terms that cannot go together. */
 export class LicenceCombinationError extends DatagoraError {
   constructor(problem: string, hint: string) {
@@ -122,6 +129,7 @@ const MAX_UINT128 = (1n << 128n) - 1n;
 /** Parses a decimal amount (e.g. "12.50") into the currency's base units. */
 export function parsePrice(value: string, decimals: number): bigint {
   const text = value.trim();
+  if (text === '') throw new MissingPriceError();
   if (text.startsWith('-')) throw new InvalidPriceError(value, 'a price cannot be negative');
   if (!/^\d+(\.\d+)?$/.test(text)) throw new InvalidPriceError(value, 'not a decimal number');
   const fraction = text.split('.')[1] ?? '';

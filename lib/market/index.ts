@@ -7,7 +7,7 @@ import { accessSync, constants, createReadStream, createWriteStream, existsSync,
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { formatUnits, type Account, type Address, type Chain, type Hex, type LocalAccount, type PublicClient, type Transport, type WalletClient } from 'viem';
+import { type Account, type Address, type Chain, type Hex, type LocalAccount, type PublicClient, type Transport, type WalletClient } from 'viem';
 import { openKeyNetwork, parseEnvelope, type KeyEnvelope, type KeyNetwork, type KeySession } from '../access';
 import { connectPublic, readDeployments, walletFor, type Deployments } from '../chain';
 import type { Config } from '../config';
@@ -16,6 +16,7 @@ import { createSha256, decryptStream, DEFAULT_CHUNK_SIZE, encryptStream, generat
 import { DEFAULT_ACCESS_DURATION, presetTerms, presetText, type LicencePreset } from '../licence/presets';
 import { AnchorMismatchError, cidFromPointer, metadataPointer, openMetadataStore, verifyAnchored, type ComputePolicy, type DatasetDocument, type MetadataStore } from '../metadata';
 import { openStore, type ContentStore } from '../storage';
+import { formatAmount } from '../units';
 import { ComputeOnlyError, DatasetNotFoundError, FileError, InsufficientFundsError, IntegrityError, TransactionRejectedError } from './errors';
 import { assertPublishable, binaryNotice, FileProfiler, fileNameFor, formatOf } from './files';
 import { UploadJournal } from './journal';
@@ -510,9 +511,9 @@ export class Market {
     return { address, stablecoin, ether, withdrawable: fromSales + fromCompute };
   }
 
-  /** An amount of the market stablecoin for people ("12.50 dUSD"). */
+  /** An amount of the market stablecoin for people ("1,012.5 dUSD"). */
   formatAmount(amount: bigint): string {
-    return `${formatUnits(amount, this.deployments.stablecoin.decimals)} ${this.deployments.stablecoin.symbol}`;
+    return formatAmount(amount, this.deployments.stablecoin);
   }
 }
 

@@ -1,4 +1,4 @@
-/** Units a person reads: one byte formatter for the CLI and every page. */
+/** Units a person reads: one byte formatter and one token-amount formatter for the CLI and every page. */
 const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB'] as const;
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
@@ -16,4 +16,20 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${decimal.format(value)} ${BYTE_UNITS[unit]}`;
+}
+
+const grouped = new Intl.NumberFormat('en-US');
+
+/** What an amount of a token needs to be read: its decimals and its symbol. */
+export interface Token {
+  decimals: number;
+  symbol: string;
+}
+
+/** A token's amount for people, one formatter for the CLI and every page: 999855020000n (6 decimals) → "999,855.02 dUSD", every digit kept. */
+export function formatAmount(amount: bigint, token: Token): string {
+  const magnitude = amount < 0n ? -amount : amount;
+  const scale = 10n ** BigInt(token.decimals);
+  const fraction = (magnitude % scale).toString().padStart(token.decimals, '0').replace(/0+$/, '');
+  return `${amount < 0n ? '-' : ''}${grouped.format(magnitude / scale)}${fraction ? `.${fraction}` : ''} ${token.symbol}`;
 }

@@ -1,0 +1,12 @@
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { Catalogue } from '@/components/datasets/catalogue';
+import type { CatalogueEntry } from '@/components/datasets/read-catalogue';
+
+const entry = (id: string, size: number): CatalogueEntry => ({ id, title: `Dataset ${id}`, tags: [], licence: 'commercial', price: '1 dUSD', format: 'csv', size, owner: '0x0000000000000000000000000000000000000001', listed: true, version: 1 });
+
+test('the catalogue writes sizes in B, kB, MB and GB, never "0 MB" for a small file', () => {
+  const entries = [entry('1', 6_144), entry('2', 512), entry('3', 938_705), entry('4', 5_368_709_120)];
+  const html = renderToStaticMarkup(createElement(Catalogue, { catalogue: { available: true, source: 'indexer', entries, total: 4, page: 1, pageSize: 20 }, filters: {} }));
+  expect(html.match(/csv · [^<]+/g)).toEqual(['csv · 6.1 kB', 'csv · 512 B', 'csv · 938.7 kB', 'csv · 5.4 GB']);
+});
