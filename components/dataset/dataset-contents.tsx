@@ -1,5 +1,5 @@
 import type { DatasetDocument } from '@/lib/metadata';
-import { previewTable } from './preview-table';
+import { previewTable, previewText } from './preview-table';
 import { Section, TableScroller } from './section';
 
 const cellClass = 'border-b border-line px-3 py-2 text-left align-top';
@@ -87,7 +87,7 @@ export function DatasetPreview({ preview }: { preview: DatasetDocument['preview'
         </TableScroller>
       ) : (
         <TableScroller label="Preview">
-          <pre className="rounded-lg bg-background p-4 font-mono text-xs leading-relaxed">{preview.content}</pre>
+          <pre className="rounded-lg bg-background p-4 font-mono text-xs leading-relaxed">{previewText(preview)}</pre>
         </TableScroller>
       )}
     </Section>

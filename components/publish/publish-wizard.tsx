@@ -9,7 +9,7 @@ import { customTerms, presetFlags, TERM_FLAGS, type TermFlags } from '@/lib/lice
 import { licenceProblems, ownerConsequences } from '@/lib/licence/explain';
 import { LICENCE_PRESETS, parsePrice, type LicencePreset } from '@/lib/licence/presets';
 import { publishFromBrowser, type BrowserPublishResult, type PublishProgress } from '@/lib/client/publish';
-import { formatOf } from '@/lib/market/files';
+import { assertPublishable, binaryNotice, binaryReason, EmptyFileError, formatOf, HEAD_BYTES, isTabular } from '@/lib/market/files';
 import { formatBytes } from '@/lib/units';
 import { LicenceSummary } from '@/components/licence/licence-summary';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
@@ -68,6 +68,25 @@ interface Form {
 const INITIAL: Form = { file: null, title: '', description: '', tags: '', previewRows: '5', preset: 'commercial', flags: presetFlags('commercial'), accessDays: '365', revSharePercent: '0', downloadPrice: '10', computePrice: '2', providers: [] };
 
 
+/** What the owner should know about a CSV or JSON-lines file before going on: that it looks binary, and why. */
+async function fileNotice(file: File): Promise<string | undefined> {
+  if (!isTabular(formatOf(file.name))) return undefined;
+  const head = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
+  const reason = binaryReason(head, file.size <= HEAD_BYTES);
+  return reason && binaryNotice(file.name, reason);
+}
+
+/** Why the file cannot be published, in the words the publish itself would refuse it with. */
+function fileProblem(file: File): string | undefined {
+  try {
+    assertPublishable(file.name, file.size);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof EmptyFileError)) throw error;
+    return `${error.message} — ${error.hint}.`;
+  }
+}
+
 /** The download price in base units; none for compute-only data, which is never downloaded. */
 function downloadUnits(form: Form, decimals: number): bigint {
   return form.flags.computeOnly ? 0n : parsePrice(form.downloadPrice, decimals);
@@ -93,7 +112,8 @@ function termsOf(form: Form, downloadPrice: bigint, computePrice: bigint) {
 function problemsOf(step: number, form: Form, decimals: number): Record<string, string> {
   const problems: Record<string, string> = {};
   if (step === 0 && !form.file) problems.file = 'Choose the file to publish.';
-  if (step === 0 && form.file && form.file.size === 0) problems.file = 'The file is empty.';
+  const problem = step === 0 && form.file ? fileProblem(form.file) : undefined;
+  if (problem) problems.file = problem;
   if (step === 1) {
     if (!form.title.trim()) problems.title = 'Give the dataset a title.';
     else if (form.title.length > 200) problems.title = 'At most 200 characters.';
@@ -139,6 +159,8 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
   const { openConnectModal } = useConnectModal();
   const [step, setStep] = useState(0);
   const [form, setForm] = useState<Form>(INITIAL);
+  // Kept with its file: a notice read for an earlier choice must not show beside a later one.
+  const [notice, setNotice] = useState<{ file: File; text: string } | null>(null);
   const [shown, setShown] = useState<Record<string, string>>({});
   const [progress, setProgress] = useState<PublishProgress | null>(null);
   const [result, setResult] = useState<BrowserPublishResult | null>(null);
@@ -207,10 +229,24 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
       >
         {step === 0 && (
           <Field label="Dataset file" id="file" problem={shown.file} hint="CSV, TSV, JSON lines, JSON, Parquet, text or an archive. Read and encrypted in a stream, so large files are fine.">
-            <input id="file" type="file" className={INPUT} onChange={(event) => setForm({ ...form, file: event.target.files?.[0] ?? null })} />
+            <input
+              id="file"
+              type="file"
+              className={INPUT}
+              onChange={(event) => {
+                const file = event.target.files?.[0] ?? null;
+                setForm({ ...form, file });
+                if (file) void fileNotice(file).then((text) => text && setNotice({ file, text }));
+              }}
+            />
             {form.file && (
               <p className="text-sm text-muted">
                 {form.file.name} · {formatBytes(form.file.size)} · {formatOf(form.file.name)}
+              </p>
+            )}
+            {form.file && notice?.file === form.file && (
+              <p className="text-sm text-warn" role="status">
+                {notice.text}
               </p>
             )}
           </Field>

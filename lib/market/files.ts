@@ -54,6 +54,11 @@ export function formatOf(file: string): string {
   return FORMATS[dot > 0 ? name.slice(dot).toLowerCase() : ''] ?? 'binary';
 }
 
+/** CSV and JSON lines: the formats profiled for rows, columns and a preview. */
+export function isTabular(format: string): boolean {
+  return format === 'csv' || format === 'jsonl';
+}
+
 /** The first bytes of a file that are sniffed and profiled: room for a header and the preview's rows. */
 export const HEAD_BYTES = 32_000;
 const PREVIEW_LIMIT = 16 * 1024;
@@ -168,15 +173,11 @@ export class FileProfiler {
     private readonly format: string,
     private readonly previewRows: number,
   ) {
-    this.head = new Uint8Array(this.tabular ? HEAD_BYTES : 0);
-  }
-
-  private get tabular(): boolean {
-    return this.format === 'csv' || this.format === 'jsonl';
+    this.head = new Uint8Array(isTabular(format) ? HEAD_BYTES : 0);
   }
 
   observe(chunk: Uint8Array): void {
-    if (chunk.length === 0 || !this.tabular) return;
+    if (chunk.length === 0 || !isTabular(this.format)) return;
     if (this.size < HEAD_BYTES) this.head.set(chunk.subarray(0, HEAD_BYTES - this.size), this.size);
     this.size += chunk.length;
     // Lines end in LF, CRLF or a lone CR (old Mac exports); CRLF counts once.
@@ -189,7 +190,7 @@ export class FileProfiler {
   }
 
   profile(): FileProfile {
-    if (!this.tabular) return { format: this.format };
+    if (!isTabular(this.format)) return { format: this.format };
     const complete = this.size <= HEAD_BYTES;
     const head = this.head.subarray(0, Math.min(this.size, HEAD_BYTES));
     const binary = binaryReason(head, complete);
