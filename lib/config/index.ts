@@ -15,6 +15,8 @@ export const envSchema = z
     DATAGORA_HOME: z.string().min(1).default('.datagora'),
     DATAGORA_CHAIN: z.enum(['anvil', 'rpc']).default('anvil'),
     DATAGORA_RPC_URL: z.url().optional(),
+    // Empty means unset: transactions open on the web app's own /tx page.
+    DATAGORA_EXPLORER_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url().optional()),
     DATAGORA_ANVIL_PORT: port.default(8545),
     DATAGORA_DEPLOYMENTS: z.string().min(1).optional(),
     DATAGORA_HOST: z.string().min(1).default('127.0.0.1'),
@@ -146,6 +148,8 @@ export interface Config {
   chain: ChainConfig;
   /** Deployments file the app reads contract addresses from. */
   deploymentsFile: string;
+  /** A block explorer for the chain (transactions open at `${explorerUrl}/tx/<hash>`); none: the web app's /tx page. */
+  explorerUrl?: string;
   /** The web app; WalletConnect is offered only with a project id. */
   web: { host: string; port: number; url: string; walletConnectProjectId?: string };
   /** Market fee in basis points used when deploying. */
@@ -191,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     home,
     chain,
     deploymentsFile: path.resolve(/*turbopackIgnore: true*/ e.DATAGORA_DEPLOYMENTS ?? path.join(home, 'deployments.json')),
+    ...(e.DATAGORA_EXPLORER_URL ? { explorerUrl: e.DATAGORA_EXPLORER_URL.replace(/\/+$/, '') } : {}),
     web: { host, port: e.DATAGORA_PORT, url: `http://${host}:${e.DATAGORA_PORT}`, ...(e.DATAGORA_WALLETCONNECT_PROJECT_ID ? { walletConnectProjectId: e.DATAGORA_WALLETCONNECT_PROJECT_ID } : {}) },
     feeBps: e.DATAGORA_FEE_BPS,
     storage:

@@ -1,8 +1,9 @@
 /**
- * The indexer's read API as the web app and the CLI call it: search, analytics reports (JSON or CSV) and
- * health. Bad parameters come back as the QueryError the service raised.
+ * The indexer's read API as the web app and the CLI call it: search, analytics reports (JSON or CSV), an
+ * account's purchases, an owner's profile and health. Bad parameters come back as the QueryError the service raised.
  */
 import { IndexerUnavailableError, QueryError } from './errors';
+import type { AccountPurchases, OwnerProfile } from './holdings';
 
 export type QueryParams = Record<string, string | number | boolean | undefined>;
 
@@ -53,6 +54,16 @@ export class IndexerClient {
   /** One analytics report as JSON (see analytics.ts for the reports and their parameters). */
   report<T = unknown>(name: string, params: QueryParams = {}): Promise<T> {
     return this.json<T>(`/api/v1/analytics/${encodeURIComponent(name)}`, params);
+  }
+
+  /** The licences `account` holds or held and the compute jobs it paid for (see holdings.ts). */
+  purchases(account: string): Promise<AccountPurchases> {
+    return this.json<AccountPurchases>(`/api/v1/accounts/${encodeURIComponent(account)}/purchases`);
+  }
+
+  /** `owner`'s datasets and sales (see holdings.ts). */
+  owner(owner: string): Promise<OwnerProfile> {
+    return this.json<OwnerProfile>(`/api/v1/owners/${encodeURIComponent(owner)}`);
   }
 
   /** One analytics report as CSV. */

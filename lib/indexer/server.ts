@@ -1,6 +1,7 @@
 /**
- * The indexer's read API: health with the indexer's lag, dataset search and analytics reports (JSON or CSV).
- * Only GET; bad parameters answer 400 with the QueryError, so the web app and the CLI show the same words.
+ * The indexer's read API: health with the indexer's lag, dataset search, analytics reports (JSON or CSV), an
+ * account's purchases and an owner's profile. Only GET; bad parameters answer 400 with the QueryError, so the web
+ * app and the CLI show the same words.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,7 @@ import { DatagoraError } from '../errors';
 import { send } from '../net/http';
 import { parseAnalyticsParams, reportCsv, runReport } from './analytics';
 import { failureResponse } from './errors';
+import { ownerProfile, parseAccount, purchasesOf } from './holdings';
 import type { Indexer } from './indexer';
 import { parseSearchParams, searchDatasets } from './search';
 
@@ -17,6 +19,8 @@ export interface IndexerServer {
 }
 
 const REPORT_PATH = /^\/api\/v1\/analytics\/([a-z0-9-]+)(\.csv)?$/;
+const PURCHASES_PATH = /^\/api\/v1\/accounts\/([^/]+)\/purchases$/;
+const OWNER_PATH = /^\/api\/v1\/owners\/([^/]+)$/;
 
 /** Serves `indexer`'s database on host:port (0 picks a free port). */
 export async function startIndexerServer(indexer: Indexer, host: string, port: number, log: (line: string) => void = () => {}): Promise<IndexerServer> {
@@ -27,6 +31,10 @@ export async function startIndexerServer(indexer: Indexer, host: string, port: n
         if (request.method !== 'GET') return send(response, 405, { error: 'method-not-allowed', message: 'the read API answers GET only' });
         if (url.pathname === '/health') return send(response, 200, await indexer.status());
         if (url.pathname === '/api/v1/datasets') return send(response, 200, await searchDatasets(indexer.database, parseSearchParams(url.searchParams), indexer.context));
+        const buyer = PURCHASES_PATH.exec(url.pathname);
+        if (buyer) return send(response, 200, await purchasesOf(indexer.database, parseAccount(buyer[1]!), indexer.context));
+        const owner = OWNER_PATH.exec(url.pathname);
+        if (owner) return send(response, 200, await ownerProfile(indexer.database, parseAccount(owner[1]!), indexer.context));
         const report = REPORT_PATH.exec(url.pathname);
         if (report) {
           const [, name, csv] = report;
