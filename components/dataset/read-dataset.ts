@@ -6,10 +6,11 @@
  */
 import 'server-only';
 import { BaseError, type Address, type Hex } from 'viem';
+import { connectPublic, readDeployments } from '@/lib/chain';
 import { ComputeClient, type ProviderInfo } from '@/lib/compute/client';
 import { ResourceKind } from '@/lib/compute/result';
 import { loadConfig } from '@/lib/config';
-import type { LicenceTerms } from '@/lib/contracts';
+import { datasetRegistryAbi, type LicenceTerms } from '@/lib/contracts';
 import { DatagoraError } from '@/lib/errors';
 import { IndexerClient } from '@/lib/indexer/client';
 import { QueryError } from '@/lib/indexer/errors';
@@ -88,6 +89,21 @@ export type DatasetPage =
 /** The id in a /datasets/<id> path, or undefined for anything but a canonical positive integer. */
 export function parseDatasetId(text: string): bigint | undefined {
   return /^[1-9]\d{0,19}$/.test(text) ? BigInt(text) : undefined;
+}
+
+/**
+ * Whether the registry holds dataset `id`, in one chain call: the page asks before it streams, since a 404 can
+ * only be answered then. Undefined when the chain cannot be asked: the full read explains why.
+ */
+export async function isDatasetPublished(id: bigint): Promise<boolean | undefined> {
+  try {
+    const config = loadConfig();
+    const deployments = readDeployments(config.deploymentsFile);
+    const client = await connectPublic(config.chain.rpcUrl, deployments.chainId);
+    return await client.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'isPublished', args: [id] });
+  } catch {
+    return undefined;
+  }
 }
 
 function problem(error: unknown, hint: string): Problem {

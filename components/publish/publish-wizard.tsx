@@ -10,7 +10,7 @@ import { licenceProblems, ownerConsequences } from '@/lib/licence/explain';
 import { LICENCE_PRESETS, parsePrice, type LicencePreset } from '@/lib/licence/presets';
 import { publishFromBrowser, type BrowserPublishResult, type PublishProgress } from '@/lib/client/publish';
 import { assertPublishable, binaryNotice, binaryReason, EmptyFileError, formatOf, HEAD_BYTES, isTabular } from '@/lib/market/files';
-import { formatBytes } from '@/lib/units';
+import { formatAmount, formatBytes, type Token } from '@/lib/units';
 import { LicenceSummary } from '@/components/licence/licence-summary';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
@@ -65,7 +65,7 @@ interface Form {
   providers: string[];
 }
 
-const INITIAL: Form = { file: null, title: '', description: '', tags: '', previewRows: '5', preset: 'commercial', flags: presetFlags('commercial'), accessDays: '365', revSharePercent: '0', downloadPrice: '10', computePrice: '2', providers: [] };
+const INITIAL: Form = { file: null, title: '', description: '', tags: '', previewRows: '5', preset: 'commercial', flags: presetFlags('commercial'), accessDays: '365', revSharePercent: '0', downloadPrice: '10', computePrice: '', providers: [] };
 
 
 /** What the owner should know about a CSV or JSON-lines file before going on: that it looks binary, and why. */
@@ -92,9 +92,14 @@ function downloadUnits(form: Form, decimals: number): bigint {
   return form.flags.computeOnly ? 0n : parsePrice(form.downloadPrice, decimals);
 }
 
+/** The compute price in base units: compute-only data needs one; other data takes no jobs until its owner sets one. */
+function computeUnits(form: Form, decimals: number): bigint {
+  return !form.flags.computeOnly && form.computePrice.trim() === '' ? 0n : parsePrice(form.computePrice, decimals);
+}
+
 /** Compute jobs can run on the data: compute-only, or a compute price above 0 (checked by the Prices step). */
 function computeEnabled(form: Form, decimals: number): boolean {
-  return form.flags.computeOnly || parsePrice(form.computePrice, decimals) > 0n;
+  return form.flags.computeOnly || computeUnits(form, decimals) > 0n;
 }
 
 /** The providers to allow: none for data that takes no compute jobs. */
@@ -132,22 +137,32 @@ function problemsOf(step: number, form: Form, decimals: number): Record<string, 
     }
   }
   if (step === 3) {
-    for (const field of ['downloadPrice', 'computePrice'] as const) {
+    for (const [field, units] of [['downloadPrice', downloadUnits], ['computePrice', computeUnits]] as const) {
       try {
-        parsePrice(form[field], decimals);
+        units(form, decimals);
       } catch (error) {
         problems[field] = (error as Error).message;
       }
     }
     if (!problems.downloadPrice && !problems.computePrice) {
       try {
-        termsOf(form, downloadUnits(form, decimals), parsePrice(form.computePrice, decimals));
+        termsOf(form, downloadUnits(form, decimals), computeUnits(form, decimals));
       } catch (error) {
         problems.computePrice = (error as Error).message;
       }
     }
   }
   return problems;
+}
+
+/** Every price the owner is about to publish, download and compute alike. */
+function Prices({ download, compute, computeOnly, token }: { download: bigint; compute: bigint; computeOnly: boolean; token: Token }) {
+  return (
+    <ul aria-label="Prices" className="space-y-1">
+      <li>Download licence: {computeOnly ? 'none, compute-only data is never downloaded' : formatAmount(download, token)}</li>
+      <li>Compute job: {compute > 0n ? `${formatAmount(compute, token)} per job, besides the provider’s time` : 'not offered (no compute price)'}</li>
+    </ul>
+  );
 }
 
 function AllowedLine({ ids }: { ids: string[] }) {
@@ -192,7 +207,7 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
           terms: {
             preset: form.preset,
             downloadPrice: downloadUnits(form, decimals).toString(),
-            computePrice: parsePrice(form.computePrice, decimals).toString(),
+            computePrice: computeUnits(form, decimals).toString(),
             accessDays: Number(form.accessDays),
             revShareBps,
             flags: form.flags,
@@ -327,7 +342,12 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
             <Field label={`Download licence price (${symbol})`} id="downloadPrice" problem={shown.downloadPrice} hint={form.flags.computeOnly ? 'Compute-only data is never downloaded.' : undefined}>
               <input id="downloadPrice" inputMode="decimal" className={INPUT} value={form.flags.computeOnly ? '0' : form.downloadPrice} onChange={set('downloadPrice')} disabled={form.flags.computeOnly} />
             </Field>
-            <Field label={`Price per compute job (${symbol})`} id="computePrice" problem={shown.computePrice} hint="Paid into escrow with each job, besides the provider's time.">
+            <Field
+              label={`Price per compute job (${symbol})`}
+              id="computePrice"
+              problem={shown.computePrice}
+              hint={form.flags.computeOnly ? "Paid into escrow with each job, besides the provider's time." : "Leave it empty to sell downloads only; with a price, jobs pay it into escrow besides the provider's time."}
+            >
               <input id="computePrice" inputMode="decimal" className={INPUT} value={form.computePrice} onChange={set('computePrice')} />
             </Field>
           </div>
@@ -336,9 +356,9 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
         {step === 5 && (
           <div className="space-y-4 text-sm">
             <p>
-              <strong>{form.title}</strong> · {form.file?.name} ({formatBytes(form.file?.size ?? 0)}) · {PRESET_LABELS[form.preset]} ·{' '}
-              {form.flags.computeOnly ? `${form.computePrice} ${symbol} per job` : `${form.downloadPrice} ${symbol}`}
+              <strong>{form.title}</strong> · {form.file?.name} ({formatBytes(form.file?.size ?? 0)}) · {PRESET_LABELS[form.preset]}
             </p>
+            <Prices download={downloadUnits(form, decimals)} compute={computeUnits(form, decimals)} computeOnly={form.flags.computeOnly} token={market.config.stablecoin} />
             {computeEnabled(form, decimals) && <AllowedLine ids={allowedProviders(form, decimals)} />}
             {progress && (
               <div className="space-y-2">

@@ -4,7 +4,7 @@
  * wallet" button that loads it and then opens RainbowKit's dialog.
  */
 import dynamic from 'next/dynamic';
-import { useWalletGate } from './market-context';
+import { CONNECT_LABEL, useWalletGate } from './market-context';
 
 const WalletButton = dynamic(() => import('./wallet-button').then((module) => module.WalletButton), { ssr: false });
 const NetworkGuard = dynamic(() => import('./network-guard').then((module) => module.NetworkGuard), { ssr: false });
@@ -15,7 +15,7 @@ export function HeaderWallet() {
   if (gate.ready) return <WalletButton />;
   return (
     <button type="button" onClick={gate.connect} className="rounded-xl bg-brand px-4 py-2 text-sm font-semibold text-brand-ink shadow-sm">
-      Connect wallet
+      {CONNECT_LABEL}
     </button>
   );
 }

@@ -15,6 +15,9 @@ export interface MarketContext {
 
 export const Market = createContext<MarketContext | null>(null);
 
+/** The header button's words, the same from the server's HTML to RainbowKit's button once the wallet loads. */
+export const CONNECT_LABEL = 'Connect wallet';
+
 /** The market's public facts and the dev wallet; null when the market is not deployed or the wallet is not loaded. */
 export function useMarket(): MarketContext | null {
   return useContext(Market);

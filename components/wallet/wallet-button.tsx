@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { useAccount } from 'wagmi';
 import { DEV_WALLET_ACCOUNTS } from '@/lib/client/dev-wallet';
 import { DEV_WALLET_ID } from './wagmi-config';
-import { useMarket } from './market-context';
+import { CONNECT_LABEL, useMarket } from './market-context';
 
 function DevAccountPicker() {
   const market = useMarket();
@@ -44,7 +44,7 @@ export function WalletButton() {
   return (
     <div className="flex flex-wrap items-center gap-3">
       <DevAccountPicker />
-      <ConnectButton accountStatus="address" chainStatus="icon" showBalance={false} />
+      <ConnectButton label={CONNECT_LABEL} accountStatus="address" chainStatus="icon" showBalance={false} />
     </div>
   );
 }

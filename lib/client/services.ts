@@ -9,6 +9,7 @@ import { openKeyNetwork, type KeyNetwork } from '../access';
 import { connectPublic, readDeployments, type Deployments } from '../chain';
 import { loadConfig } from '../config';
 import { DatagoraError } from '../errors';
+import { DatasetNotFoundError } from '../market/errors';
 import { openMetadataStore, type MetadataDomain } from '../metadata';
 import { openStore, type ContentStore } from '../storage';
 import { UploadSignIns } from '../storage/upload-signin';
@@ -50,13 +51,13 @@ export async function metadataDomain(): Promise<MetadataDomain> {
 }
 
 /**
- * A failure as JSON: our typed errors with their name, message and hint (4xx for bad input, 503 when a
- * service is down), anything else a 500 that names no internals.
+ * A failure as JSON: our typed errors with their name, message and hint (404 for no such dataset, 4xx for bad
+ * input, 503 when a service is down), anything else a 500 that names no internals.
  */
 export function errorResponse(error: unknown): Response {
   const headers = { 'Cache-Control': 'no-store' };
   if (error instanceof DatagoraError) {
-    const status = error instanceof UploadError ? error.status : /Unavailable|Unreachable/.test(error.name) ? 503 : 400;
+    const status = error instanceof UploadError ? error.status : error instanceof DatasetNotFoundError ? 404 : /Unavailable|Unreachable/.test(error.name) ? 503 : 400;
     return Response.json({ error: error.name, message: error.message, hint: error.hint, ...(error instanceof UploadError ? { code: error.code } : {}) }, { status, headers });
   }
   console.error(error);

@@ -1,9 +1,10 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { cache } from 'react';
+import { cache, Suspense } from 'react';
+import { DatasetLoading } from '@/components/dataset/dataset-loading';
 import { DatasetPage } from '@/components/dataset/dataset-page';
 import { DatasetUnavailable } from '@/components/dataset/dataset-unavailable';
-import { parseDatasetId, readDataset } from '@/components/dataset/read-dataset';
+import { isDatasetPublished, parseDatasetId, readDataset, type DatasetPage as Page } from '@/components/dataset/read-dataset';
 
 // Every visit reads the chain and the indexer: listings, prices and sales are live.
 export const dynamic = 'force-dynamic';
@@ -21,10 +22,22 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return page.status === 'found' ? { title: `${page.dataset.document.title} · Datagora`, description: page.dataset.document.description } : { title: 'Dataset · Datagora' };
 }
 
+async function DatasetContent({ id, page }: { id: string; page: Promise<Page> }) {
+  const found = await page;
+  if (found.status === 'not-found') notFound();
+  if (found.status === 'unavailable') return <DatasetUnavailable id={id} problem={found} />;
+  return <DatasetPage dataset={found.dataset} sales={found.sales} providers={found.providers} />;
+}
+
 export default async function DatasetRoute({ params }: Props) {
   const { id } = await params;
-  const page = await read(id);
-  if (page.status === 'not-found') notFound();
-  if (page.status === 'unavailable') return <DatasetUnavailable id={id} problem={page} />;
-  return <DatasetPage dataset={page.dataset} sales={page.sales} providers={page.providers} />;
+  const page = read(id);
+  // Asked before the placeholder streams: once it has, the answer is a 200 whatever follows.
+  const datasetId = parseDatasetId(id);
+  if (datasetId === undefined || (await isDatasetPublished(datasetId)) === false) notFound();
+  return (
+    <Suspense fallback={<DatasetLoading />}>
+      <DatasetContent id={id} page={page} />
+    </Suspense>
+  );
 }

@@ -1,5 +1,5 @@
-/** Placeholders in the page's shape while the chain, IPFS and the indexer are read. */
-export default function DatasetLoading() {
+/** Placeholders in the dataset page's shape while the chain, IPFS and the indexer are read. */
+export function DatasetLoading() {
   const block = 'animate-pulse rounded-xl border border-line bg-surface';
   return (
     <div role="status" aria-label="Loading the dataset" className="mx-auto max-w-6xl px-4 py-10 sm:px-6 sm:py-12">
