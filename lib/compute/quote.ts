@@ -5,10 +5,10 @@
  * the escrow — so a change landing before the payment reverts instead of selling the buyer something else.
  * No Node imports: pages use it.
  */
-import { encodeAbiParameters, getAbiItem, keccak256, zeroAddress, type Address, type Chain, type Hex, type PublicClient, type Transport } from 'viem';
-import { computeMarketAbi, datasetRegistryAbi } from '../contracts';
+import { encodeAbiParameters, getAbiItem, keccak256, type Address, type Chain, type Hex, type PublicClient, type Transport } from 'viem';
+import { computeMarketAbi } from '../contracts';
 import { DatagoraError } from '../errors';
-import { DatasetNotFoundError } from '../market/errors';
+import { readOffer } from '../market/licence';
 import type { Environment } from './result';
 
 /** A compute job cannot be quoted, requested or opened as asked. */
@@ -63,11 +63,10 @@ export async function allowedProviders(client: Reader, computeMarket: Address, d
 export async function quoteJob(client: Reader, contracts: { datasetRegistry: Address; computeMarket: Address }, choice: JobChoice): Promise<JobQuote> {
   const { computeMarket } = contracts;
   const [offer, provider, allowed] = await Promise.all([
-    client.readContract({ address: contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'getOffer', args: [choice.datasetId] }),
+    readOffer(client, contracts.datasetRegistry, choice.datasetId),
     client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [choice.providerId] }),
     client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'isProviderAllowed', args: [choice.datasetId, choice.providerId] }),
   ]);
-  if (offer.owner === zeroAddress) throw new DatasetNotFoundError(choice.datasetId);
   if (!offer.listed) throw new ComputeJobError(`dataset ${choice.datasetId} is delisted: it takes no new jobs`, 'choose another dataset');
   if (!offer.computeOnly && offer.computePrice === 0n) throw new ComputeJobError(`dataset ${choice.datasetId} does not offer compute jobs`, 'buy a download licence instead');
   if (!allowed) throw new ComputeJobError(`the owner of dataset ${choice.datasetId} does not allow provider ${choice.providerId} to run jobs on it`, 'choose one the owner allows (`datagora providers of <dataset>`, or the dataset page)');

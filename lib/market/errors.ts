@@ -19,10 +19,29 @@ export class InsufficientFundsError extends DatagoraError {}
 
 /** No dataset with this id. */
 export class DatasetNotFoundError extends DatagoraError {
-  constructor(id: bigint) {
-    super(`there is no dataset ${id}`, 'list the datasets with `datagora datasets`');
+  constructor(id: bigint, cause?: unknown) {
+    super(`there is no dataset ${id}`, 'list the datasets with `datagora datasets`', { cause });
   }
 }
+
+/**
+ * A read of dataset `id` that the registry refused with UnknownDataset (an id never given out, or reserved and
+ * never published), as DatasetNotFoundError; other errors pass through.
+ */
+export function explainDatasetRead(error: unknown, id: bigint): unknown {
+  const revert = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
+  return revert instanceof ContractFunctionRevertedError && revert.data?.errorName === 'UnknownDataset' ? new DatasetNotFoundError(id, error) : error;
+}
+
+/** The owner already holds every right to its dataset: buying it would pay itself, which analytics flags as a wash trade. */
+export class OwnDatasetError extends DatagoraError {
+  constructor(id: bigint, account: string) {
+    super(`${account} owns dataset ${id}: an owner does not buy a licence to its own data`, `download it as its owner: datagora download ${id} --out PATH`);
+  }
+}
+
+/** The account holds a licence that buying again cannot extend. */
+export class AlreadyLicensedError extends DatagoraError {}
 
 /** Compute-only data is never released as a file. */
 export class ComputeOnlyError extends DatagoraError {
@@ -62,6 +81,7 @@ const EXPLAIN: Record<string, (args: readonly unknown[]) => [message: string, hi
   ReciprocalWithoutDerivatives: () => ['reciprocal licensing without derivatives', 'allow derivatives or drop the reciprocal term'],
   DownloadPriceOnComputeOnly: () => ['a download price on compute-only terms', 'set only a compute price'],
   TransferableComputeOnly: () => ['compute-only licences cannot be transferable', 'drop the transferable term'],
+  AlreadyLicensedForever: ([id]) => [`you hold a perpetual licence on dataset ${String(id)}`, 'nothing to buy: it never expires'],
   ListingUnchanged: ([id, listed]) => [`dataset ${String(id)} is already ${listed ? 'listed' : 'delisted'}`, 'nothing to do'],
   NothingToWithdraw: () => ['there is nothing to withdraw', 'check `datagora balance`'],
   ERC20InsufficientBalance: ([, balance, needed]) => [`the stablecoin balance ${String(balance)} is below the ${String(needed)} needed`, 'fund the account first'],
