@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# datagora: columns group_by, columns
 """Grouped statistics of a tabular dataset, compute-to-data style.
 
 Reads the dataset at <DATA_ROOT>/inputs/<first of $DIDS>/0 (CSV or JSON lines) and the buyer's parameters

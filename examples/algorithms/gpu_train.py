@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# datagora: columns target
 """Train a small MLP classifier on the GPU, compute-to-data style (PyTorch with CUDA; no pandas needed).
 
 Reads the dataset at <DATA_ROOT>/inputs/<first of $DIDS>/0 (CSV or JSON lines) and the buyer's parameters

@@ -1,5 +1,10 @@
-/** What a provider accepts as an algorithm: its runtime (from the file name), its size, and its committed hash. */
+/**
+ * What a provider accepts as an algorithm: its runtime (from the file name), its size, and its committed hash;
+ * and the parameters it declares as column names, checked against the dataset's published columns before a
+ * buyer pays. No Node imports: pages use it.
+ */
 import { sha256, type Hex } from 'viem';
+import { DatagoraError } from '../errors';
 
 /** Largest algorithm file a node accepts (base64 in the submission's JSON adds a third). */
 export const MAX_ALGORITHM_BYTES = 4 << 20;
@@ -14,4 +19,55 @@ export function runtimeOf(name: string): 'python' | 'node' | undefined {
 /** SHA-256 of an algorithm file as the bytes32 a job commits to on-chain (viem's, so the browser hashes it too). */
 export function algorithmHash(content: Uint8Array): Hex {
   return sha256(content);
+}
+
+/** Columns named in an UnknownColumnError's message; a wide table's full list is on its page and in `show`. */
+const MAX_COLUMNS_NAMED = 30;
+/** The header (the leading comment lines) is looked for in the file's first bytes only. */
+const HEADER_BYTES = 4096;
+const COLUMNS_DECLARATION = /^(?:#|\/\/)\s*datagora:\s*columns\s+(.+)$/;
+
+/** A job's parameter names a column the dataset does not have: the job would fail, after the data fee was paid. */
+export class UnknownColumnError extends DatagoraError {
+  constructor(
+    readonly parameter: string,
+    readonly column: string,
+    datasetId: bigint,
+    columns: readonly string[],
+  ) {
+    const shown = columns.length > MAX_COLUMNS_NAMED ? `${columns.slice(0, MAX_COLUMNS_NAMED).join(', ')} … (${columns.length - MAX_COLUMNS_NAMED} more)` : columns.join(', ');
+    super(`parameter "${parameter}" names the column "${column}", which dataset ${datasetId} does not have; its columns: ${shown}`, `name one of its columns (\`datagora show ${datasetId}\` lists them); nothing was paid`);
+  }
+}
+
+/**
+ * The parameters an algorithm takes as column names, as its header declares them: a comment among its leading
+ * comment lines, `# datagora: columns target` (Python) or `// datagora: columns group_by, columns` (JavaScript).
+ * Such a parameter holds a column name, or a list of them.
+ */
+export function columnParameters(content: Uint8Array): string[] {
+  const names: string[] = [];
+  for (const line of new TextDecoder().decode(content.subarray(0, HEADER_BYTES)).split('\n')) {
+    const text = line.trim();
+    if (text !== '' && !text.startsWith('#') && !text.startsWith('//')) break;
+    const declared = COLUMNS_DECLARATION.exec(text);
+    if (declared) names.push(...declared[1]!.split(/[\s,]+/).filter(Boolean));
+  }
+  return names;
+}
+
+/**
+ * Refuses `params` when a parameter the algorithm declares as a column (see {@link columnParameters}) names a
+ * column missing from the dataset's published schema (its document's `columns`). A dataset without one (not CSV)
+ * and a parameter left out or not a name are the algorithm's to judge.
+ */
+export function checkColumnParameters(algorithm: Uint8Array, params: unknown, dataset: { id: bigint; columns?: readonly { name: string }[] }): void {
+  if (!dataset.columns || typeof params !== 'object' || params === null) return;
+  const columns = dataset.columns.map((column) => column.name);
+  for (const parameter of columnParameters(algorithm)) {
+    const value: unknown = Object.hasOwn(params, parameter) ? (params as Record<string, unknown>)[parameter] : undefined;
+    const named = typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+    const missing = named.find((name) => !columns.includes(name));
+    if (missing !== undefined) throw new UnknownColumnError(parameter, missing, dataset.id, columns);
+  }
 }
