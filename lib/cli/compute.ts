@@ -11,12 +11,34 @@ import { algorithmHash } from '../compute/algorithm';
 import { ComputeClient, DEFAULT_MAX_MINUTES } from '../compute/client';
 import type { JobView } from '../compute/jobs';
 import { PROVIDER_DEV_ACCOUNT, ProviderNode } from '../compute/node';
+import type { Receipt } from '../compute/receipt';
 import { resolveAccount } from '../market';
 import { readDeployments } from '../chain';
 import { datasetId, idList, parse, positiveId, printJson, wholeNumber, withMarket } from './market';
-import { UsageError } from './usage';
+import { truncate } from './table';
+import { UsageError, withNegativeValues } from './usage';
 
 const jobId = (value: string | undefined): bigint => positiveId('job', value);
+
+/** Lines of a failed job's log shown in the terminal: enough for the reason and what led to it. */
+const LOG_TAIL_LINES = 20;
+
+/** What settling the job delivered, and so whether the data fee was paid. */
+function delivery(receipt: Receipt): string {
+  if (!receipt.delivered) return 'nothing delivered: data fee refunded';
+  return receipt.status === 'finished' ? 'results delivered' : 'the algorithm failed, so only its logs were delivered, no outputs; the data fee was paid';
+}
+
+/** The end of each log a failed job delivered: its reason is there, not in the job's status. */
+function printLogTails(outDir: string, logs: readonly string[]): void {
+  for (const file of logs) {
+    const lines = readFileSync(path.join(outDir, 'logs', file), 'utf8').trimEnd().split('\n');
+    if (lines.length === 1 && lines[0] === '') continue;
+    const tail = lines.slice(-LOG_TAIL_LINES);
+    console.error(`last ${tail.length} line${tail.length === 1 ? '' : 's'} of logs/${file}:`);
+    for (const line of tail) console.error(`  | ${truncate(line, 240)}`);
+  }
+}
 
 function describe(view: JobView): string {
   const last = view.history.at(-1);
@@ -46,9 +68,8 @@ export async function compute(args: string[]): Promise<number> {
       throw new UsageError(`--params must be JSON, e.g. '{"target":"alert"}'`);
     }
   }
-  const maxMinutes = wholeNumber('max-minutes', values['max-minutes']) ?? DEFAULT_MAX_MINUTES;
-  if (maxMinutes < 1) throw new UsageError('--max-minutes must be at least 1');
-  const providerId = values.provider === undefined ? undefined : BigInt(wholeNumber('provider', values.provider)!);
+  const maxMinutes = wholeNumber('max-minutes', values['max-minutes'], 1) ?? DEFAULT_MAX_MINUTES;
+  const providerId = values.provider === undefined ? undefined : BigInt(wholeNumber('provider', values.provider, 1)!);
   const environment = wholeNumber('environment', values.environment);
   if (values.out !== undefined && !values.wait) throw new UsageError('--out needs --wait (or fetch later with `datagora job <id> --out DIR`)');
   return withMarket(values, async (market) => {
@@ -73,9 +94,11 @@ export async function compute(args: string[]): Promise<number> {
     const results = await client.results(requested.jobId, out);
     if (values.json) printJson({ jobId: requested.jobId, status: final.status, reason: final.reason, outDir: out, outputs: results.outputs, logs: results.logs, receipt: results.receipt });
     else {
-      console.error(`receipt verified: signed by provider ${requested.provider.id}'s node key and settled on-chain (${results.receipt.receipt.minutesUsed} min, ${results.delivered ? 'results delivered' : 'nothing delivered: data fee refunded'})`);
+      const { receipt } = results.receipt;
+      console.error(`receipt verified: signed by provider ${requested.provider.id}'s node key and settled on-chain (${receipt.minutesUsed} min): ${delivery(receipt)}`);
       for (const file of results.outputs) console.error(`  outputs/${file}`);
       for (const file of results.logs) console.error(`  logs/${file}`);
+      if (receipt.status === 'failed') printLogTails(out, results.logs);
       console.log(out);
     }
     return final.status === 'finished' ? 0 : 1;
@@ -99,7 +122,10 @@ export async function job(args: string[]): Promise<number> {
     const view = values.wait ? await client.follow(jid) : await client.status(jid).catch(() => undefined);
     if (values.out) {
       const results = await client.results(jid, path.resolve(values.out));
-      if (!values.json) console.error(`results of job ${jid} in ${values.out}: ${results.outputs.length} output(s), ${results.logs.length} log file(s); receipt verified`);
+      if (!values.json) {
+        console.error(`results of job ${jid} in ${values.out}: ${results.outputs.length} output(s), ${results.logs.length} log file(s); receipt verified: ${delivery(results.receipt.receipt)}`);
+        if (results.receipt.receipt.status === 'failed') printLogTails(path.resolve(values.out), results.logs);
+      }
     }
     const statuses = ['none', 'requested', 'accepted', 'settled', 'refunded', 'cancelled'];
     if (values.json) printJson({ jobId: jid, onChain: { status: statuses[onChain.status], escrow: onChain.escrow, job: onChain.job }, node: view ?? null });
@@ -129,7 +155,7 @@ export async function receipt(args: string[]): Promise<number> {
     if (values.json) printJson({ valid: true, receipt: signed, filesChecked: withFiles });
     else {
       console.log(`valid receipt for job ${r.jobId}: ${r.status}${r.reason ? ` (${r.reason})` : ''}, exit ${r.exitCode}, ${r.minutesUsed} min on ${r.hardware}`);
-      console.log(`  signed by node key ${signed.signer}; settled on-chain with this receipt's hash (${r.delivered ? 'results delivered' : 'nothing delivered'})`);
+      console.log(`  signed by node key ${signed.signer}; settled on-chain with this receipt's hash: ${delivery(r)}`);
       console.log(`  dataset ${r.datasetId} content ${r.datasetCid}; algorithm ${r.algorithmHash}; ${withFiles ? 'output and log files match their hashes' : 'files not checked (no outputs/ next to the receipt; pass --results DIR)'}`);
     }
     return 0;
@@ -201,7 +227,8 @@ export async function providers(args: string[]): Promise<number> {
 
 /** `datagora provider`: runs a provider node until a signal, as the operator account. */
 export async function provider(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { account: { type: 'string' }, 'private-key-env': { type: 'string' } } });
+  const options = { account: { type: 'string' }, 'private-key-env': { type: 'string' } } as const;
+  const { values } = parseArgs({ args: withNegativeValues(args, options), options });
   const config = loadConfig();
   const { chainId } = readDeployments(config.deploymentsFile);
   if (values.account !== undefined && !/^\d+$/.test(values.account)) throw new UsageError('--account must be a dev account number');

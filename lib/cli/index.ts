@@ -17,7 +17,7 @@ import { startStorageNode } from '../storage/node';
 import * as compute from './compute';
 import * as market from './market';
 import { stats } from './stats';
-import { UsageError } from './usage';
+import { UsageError, withNegativeValues } from './usage';
 
 const HELP = `datagora — the decentralized data market
 
@@ -44,8 +44,9 @@ of the local chain (default 1), or --private-key-env VAR; --json for machine out
                                           search the listed datasets through the indexer (--all: delisted
                                           too); without an indexer, every dataset read from the chain
   datagora show <id>                     one dataset: licence, price, versions, your access
-  datagora buy <id> [--terms ID] [--max-price USDC]
-                                          buy a download licence under the terms shown now (or --terms ID)
+  datagora buy <id> [--terms ID] [--max-price USDC] [--yes]
+                                          buy a download licence under the terms shown now (or --terms ID);
+                                          asks before extending a licence you hold (--yes: without asking)
   datagora download <id>… --out PATH     decrypt to PATH (a file or directory; a directory for several
                                           ids, all opened with one wallet signature), SHA-256 verified
   datagora update <id> [--title T] [--description D] [--tags a,b] [--price USDC] [--compute-price USDC]
@@ -110,18 +111,16 @@ async function start(args: string[], root: string): Promise<number> {
 }
 
 async function deploy(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      'rpc-url': { type: 'string' },
-      'private-key-env': { type: 'string' },
-      out: { type: 'string' },
-      'fee-bps': { type: 'string', default: '250' },
-      treasury: { type: 'string' },
-      stablecoin: { type: 'string' },
-      'mock-stablecoin': { type: 'boolean', default: false },
-    },
-  });
+  const options = {
+    'rpc-url': { type: 'string' },
+    'private-key-env': { type: 'string' },
+    out: { type: 'string' },
+    'fee-bps': { type: 'string', default: '250' },
+    treasury: { type: 'string' },
+    stablecoin: { type: 'string' },
+    'mock-stablecoin': { type: 'boolean', default: false },
+  } as const;
+  const { values } = parseArgs({ args: withNegativeValues(args, options), options });
   const rpcUrl = values['rpc-url'];
   const keyVar = values['private-key-env'];
   if (!rpcUrl || !keyVar) throw new UsageError('deploy needs --rpc-url and --private-key-env');
@@ -195,7 +194,8 @@ async function indexer(args: string[]): Promise<number> {
 }
 
 async function keynode(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { index: { type: 'string' } } });
+  const options = { index: { type: 'string' } } as const;
+  const { values } = parseArgs({ args: withNegativeValues(args, options), options });
   const config = loadConfig();
   const network = config.keyNetwork;
   if (network.adapter !== 'local') throw new UsageError('DATAGORA_KEY_NETWORK=lit uses the Lit network: there is no local key node to run');

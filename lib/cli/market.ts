@@ -8,14 +8,17 @@ import { fetchChainId, readDeployments, WrongChainError } from '../chain';
 import { loadConfig, type Config } from '../config';
 import { parsePreset, parsePrice, presetOf } from '../licence/presets';
 import { Market, resolveAccount, type AccountChoice, type DatasetSummary } from '../market';
+import { heldLicence } from '../market/licence';
 import { ComputeClient } from '../compute/client';
 import { DEFAULT_GUARD_POLICY } from '../compute/guard';
 import { IndexerClient, searchParamsOf, type QueryParams } from '../indexer/client';
 import { IndexerUnavailableError } from '../indexer/errors';
 import { parseSearchParams, type SearchResult } from '../indexer/search';
 import type { ComputePolicy } from '../metadata';
+import { formatBytes } from '../units';
 import { progressBar } from './progress';
-import { UsageError } from './usage';
+import { printTable, truncate } from './table';
+import { confirm, UsageError, withNegativeValues } from './usage';
 
 const COMMON = {
   account: { type: 'string' },
@@ -70,11 +73,13 @@ export function idList(what: string, value: string): bigint[] {
   return value.split(',').map((part) => positiveId(what, part.trim()));
 }
 
-/** The value of `--flag` as a whole number, or undefined when the flag is absent. */
-export function wholeNumber(flag: string, value: string | undefined): number | undefined {
+/** The value of `--flag` as a whole number of at least `min`, or undefined when the flag is absent. */
+export function wholeNumber(flag: string, value: string | undefined, min = 0): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} must be a whole number`);
-  return Number(value);
+  if (!/^-?\d+$/.test(value)) throw new UsageError(`--${flag} must be a whole number, got ${value}`);
+  const number = Number(value);
+  if (number < min) throw new UsageError(min === 0 ? `--${flag} cannot be negative, got ${value}` : `--${flag} must be at least ${min}, got ${value}`);
+  return number;
 }
 
 /** JSON with bigints as decimal strings. */
@@ -85,7 +90,8 @@ export function printJson(value: unknown): void {
 const licenceName = (summary: DatasetSummary) => presetOf(summary.terms);
 
 export function parse<O extends ParseArgsConfig['options']>(args: string[], options: O) {
-  return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true });
+  const all = { ...COMMON, ...options };
+  return parseArgs({ args: withNegativeValues(args, all), options: all, allowPositionals: true });
 }
 
 export async function publish(args: string[]): Promise<number> {
@@ -174,11 +180,11 @@ const SEARCH_FLAGS = {
 function datasetRow(d: { id: string; title: string | null; licence: string; price: string; size: number | null; listed: boolean; owner: string }, sales?: number) {
   return {
     id: Number(d.id),
-    title: (d.title ?? '(metadata not read yet)').slice(0, 40),
+    title: truncate(d.title ?? '(metadata not read yet)', 40),
     licence: d.licence,
     price: d.price,
     ...(sales !== undefined ? { sales } : {}),
-    size: d.size === null ? '—' : `${(d.size / 1e6).toFixed(2)} MB`,
+    size: d.size === null ? '—' : formatBytes(d.size),
     status: d.listed ? 'listed' : 'delisted',
     owner: `${d.owner.slice(0, 8)}…`,
   };
@@ -233,7 +239,7 @@ export async function datasets(args: string[]): Promise<number> {
     console.log(`page ${result.page} is past the last page (${pages}) of ${result.total} datasets`);
     return 0;
   }
-  console.table(result.items.map((d) => datasetRow({ ...d, price: d.computeOnly ? `${d.formatted.price}/job` : d.formatted.price }, d.sales)));
+  printTable(result.items.map((d) => datasetRow({ ...d, price: d.computeOnly ? `${d.formatted.price}/job` : d.formatted.price }, d.sales)));
   if (pages > 1) console.log(`page ${result.page} of ${pages} (${result.total} datasets)${result.page < pages ? `; --page ${result.page + 1} for more` : ''}`);
   return 0;
 }
@@ -250,7 +256,7 @@ async function listFromChain(values: Common): Promise<void> {
       console.log(NO_DATASETS);
       return;
     }
-    console.table(
+    printTable(
       list.map((d) =>
         datasetRow({
           id: d.id.toString(),
@@ -284,7 +290,7 @@ export async function show(args: string[]): Promise<number> {
       `owner      ${d.owner}`,
       `licence    ${licenceName(d)} (terms ${d.termsId}; ${d.terms.accessDuration === 0n ? 'perpetual' : `${d.terms.accessDuration / 86_400n} days`}; AI training ${d.terms.aiTrainingAllowed ? 'allowed' : 'not allowed'}; text ${d.terms.uri})`,
       `price      ${d.terms.computeOnly ? 'compute only' : market.formatAmount(d.terms.downloadPrice)}${d.terms.computePrice > 0n ? `, ${market.formatAmount(d.terms.computePrice)} per compute job` : ''}`,
-      `data       ${doc.format}, ${doc.size.toLocaleString('en-US')} bytes${doc.rowCount !== undefined ? `, ${doc.rowCount.toLocaleString('en-US')} rows` : ''}, sha256 ${doc.plaintextSha256}`,
+      `data       ${doc.format}, ${formatBytes(doc.size)} (${doc.size.toLocaleString('en-US')} bytes)${doc.rowCount !== undefined ? `, ${doc.rowCount.toLocaleString('en-US')} row${doc.rowCount === 1 ? '' : 's'}` : ''}, sha256 ${doc.plaintextSha256}`,
       computes ? `providers  ${providers.length > 0 ? `${providers.join(', ')} (allowed to run its jobs: their nodes see the data)` : 'none allowed yet: no compute job can run'}` : '',
       `tags       ${doc.tags.join(', ') || '—'}`,
       `content    ${doc.content.cid} (${doc.content.encryption})`,
@@ -299,16 +305,25 @@ export async function show(args: string[]): Promise<number> {
 }
 
 export async function buy(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { 'max-price': { type: 'string' }, terms: { type: 'string' } });
+  const { values, positionals } = parse(args, { 'max-price': { type: 'string' }, terms: { type: 'string' }, yes: { type: 'boolean', short: 'y', default: false } });
   const id = datasetId(positionals[0]);
-  await withMarket(values, async (market) => {
+  return withMarket(values, async (market) => {
     const maxPrice = values['max-price'] === undefined ? undefined : parsePrice(values['max-price'], market.deployments.stablecoin.decimals);
     const termsId = values.terms === undefined ? undefined : positiveId('terms', values.terms);
+    // Buying again extends a licence still running: the buyer says so, or a typo pays twice.
+    const held = await heldLicence({ publicClient: market.publicClient, address: market.account!.address, contracts: market.deployments.contracts }, id);
+    if (held) {
+      const situation = `you hold a licence on dataset ${id} until ${held.expiresAt.toISOString()}; buying again extends it to ${held.extendedTo ? held.extendedTo.toISOString() : 'perpetual'}`;
+      if (!(await confirm(situation, 'Continue?', values.yes))) {
+        console.error('nothing bought');
+        return 1;
+      }
+    }
     const result = await market.buyLicence(id, { maxPrice, termsId });
     if (values.json) printJson(result);
     else console.log(`bought a licence for dataset ${id} under terms ${result.termsId} for ${market.formatAmount(result.price)}, ${result.expiresAt ? `valid until ${result.expiresAt.toISOString()}` : 'perpetual'} (tx ${result.txHash})`);
+    return 0;
   });
-  return 0;
 }
 
 export async function download(args: string[]): Promise<number> {
@@ -333,7 +348,7 @@ export async function download(args: string[]): Promise<number> {
         bar.done();
       }
       results.push(result);
-      if (!values.json) console.log(`wrote ${result.path} (${result.bytes.toLocaleString('en-US')} bytes, sha256 ${result.sha256} verified)`);
+      if (!values.json) console.log(`wrote ${result.path} (${formatBytes(result.bytes)}, sha256 ${result.sha256} verified)`);
     }
     if (values.json) printJson(ids.length > 1 ? results : results[0]);
   });

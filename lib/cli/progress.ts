@@ -1,9 +1,14 @@
 /** Progress bars on stderr for long work; silent when stderr is not a terminal (pipes, CI, --json). */
+import { formatBytes } from '../units';
 
 const WIDTH = 28;
 
-function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
+/** One redraw of the bar: `bytes` of `total` done in `seconds`. */
+export function progressLine(label: string, bytes: number, total: number, seconds: number): string {
+  const fraction = total > 0 ? Math.min(1, bytes / total) : 1;
+  const filled = Math.round(fraction * WIDTH);
+  const rate = `${formatBytes(bytes / Math.max(0.001, seconds))}/s`;
+  return `${label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${Math.floor(fraction * 100)}% ${formatBytes(bytes)}/${formatBytes(total)} ${rate}`;
 }
 
 /** A progress callback that redraws one stderr line at most 10 times a second, and a `done()` to end it. */
@@ -12,11 +17,8 @@ export function progressBar(label: string, enabled = process.stderr.isTTY === tr
   let last = 0;
   let drawn = false;
   const draw = (bytes: number, total: number) => {
-    const fraction = total > 0 ? Math.min(1, bytes / total) : 1;
-    const filled = Math.round(fraction * WIDTH);
-    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-    const rate = `${(bytes / 1e6 / seconds).toFixed(1)} MB/s`;
-    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${Math.floor(fraction * 100)}% ${megabytes(bytes)}/${megabytes(total)} ${rate}  `);
+    // Erase to the end of the line: the figures change width as their units do.
+    process.stderr.write(`\r${progressLine(label, bytes, total, (Date.now() - started) / 1000)}\x1b[K`);
     drawn = true;
   };
   return {

@@ -7,23 +7,21 @@ import { loadConfig } from '../config';
 import { IndexerClient, type QueryParams } from '../indexer/client';
 import type { Amount, DailyReport, LicenceMixReport, ProvidersReport, RepeatBuyersReport, RevenueSplitReport, TopDatasetsReport, TotalsReport } from '../indexer/reports';
 import { printJson } from './market';
-import { UsageError } from './usage';
+import { printTable, truncate } from './table';
+import { UsageError, withNegativeValues } from './usage';
 
 const percent = (rate: number | null) => (rate === null ? '—' : `${(rate * 100).toFixed(1)}%`);
 
 export async function stats(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      json: { type: 'boolean', default: false },
-      'include-wash': { type: 'boolean', default: false },
-      csv: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      dataset: { type: 'string' },
-    },
-    allowPositionals: true,
-  });
+  const options = {
+    json: { type: 'boolean', default: false },
+    'include-wash': { type: 'boolean', default: false },
+    csv: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    dataset: { type: 'string' },
+  } as const;
+  const { values, positionals } = parseArgs({ args: withNegativeValues(args, options), options, allowPositionals: true });
   if (positionals.length > 0) throw new UsageError(`stats takes no arguments, got "${positionals.join(' ')}"`);
   const client = new IndexerClient(loadConfig().indexer.url);
   const params: QueryParams = { wash: values['include-wash'] ? 'include' : undefined, from: values.from, to: values.to, dataset: values.dataset };
@@ -67,15 +65,15 @@ export async function stats(args: string[]): Promise<number> {
   );
   console.log('Top datasets by revenue');
   if (top.datasets.length === 0) console.log('  no sales yet');
-  else console.table(top.datasets.map((d) => ({ id: d.datasetId, title: (d.title ?? '(metadata pending)').slice(0, 40), sales: d.sales, revenue: money(d.revenue), buyers: d.buyers })));
+  else printTable(top.datasets.map((d) => ({ id: d.datasetId, title: truncate(d.title ?? '(metadata pending)', 40), sales: d.sales, revenue: money(d.revenue), buyers: d.buyers })));
   console.log('Licence mix');
-  console.table(mix.licences.map((l) => ({ licence: l.preset, sales: l.sales, volume: money(l.volume) })));
+  printTable(mix.licences.map((l) => ({ licence: l.preset, sales: l.sales, volume: money(l.volume) })));
   console.log('Providers');
   if (providers.providers.length === 0) console.log('  none registered');
-  else console.table(providers.providers.map((p) => ({ id: p.providerId, endpoint: p.endpoint, active: p.active, jobs: p.jobs, delivered: p.delivered, failed: p.failed, success: percent(p.successRate), minutes: p.computeMinutes, utilization: percent(p.utilization), earnings: money(p.earnings) })));
+  else printTable(providers.providers.map((p) => ({ id: p.providerId, endpoint: p.endpoint, active: p.active, jobs: p.jobs, delivered: p.delivered, failed: p.failed, success: percent(p.successRate), minutes: p.computeMinutes, utilization: percent(p.utilization), earnings: money(p.earnings) })));
   if (daily) {
     console.log(`Daily, ${daily.from} to ${daily.to}`);
-    console.table(daily.days.map((d) => ({ day: d.day, volume: money(d.volume), licences: d.licences, listings: d.listings, jobs: d.jobsRequested, minutes: d.computeMinutes })));
+    printTable(daily.days.map((d) => ({ day: d.day, volume: money(d.volume), licences: d.licences, listings: d.listings, jobs: d.jobsRequested, minutes: d.computeMinutes })));
   }
   return 0;
 }
