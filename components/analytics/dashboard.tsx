@@ -2,6 +2,7 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { BarChart, type Bar } from '@/components/charts/bar-chart';
 import { TimeSeriesChart } from '@/components/charts/time-series-chart';
+import { TxLink } from '@/components/tx/tx-link';
 import type { ReportName } from '@/lib/indexer/analytics';
 import { AnalyticsControls } from './controls';
 import { amountValue, formatCount, formatHours, formatRate, money, plural } from './format';
@@ -106,7 +107,7 @@ function FlaggedTrades({ reports, query }: { reports: AnalyticsReports; query: A
               <span className="font-medium tabular-nums">{amount(amountValue(t.price))}</span>
               <span className="w-full text-xs text-muted">
                 {t.reason} · <time dateTime={t.timestamp}>{t.timestamp.replace('T', ' ').replace('Z', ' UTC')}</time> · buyer{' '}
-                <span className="font-mono break-all">{t.buyer}</span>
+                <span className="font-mono break-all">{t.buyer}</span> · <TxLink hash={t.txHash} />
               </span>
             </li>
           ))}

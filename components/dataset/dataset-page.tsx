@@ -1,5 +1,7 @@
 import Link from 'next/link';
 import { LicenceSummary } from '@/components/licence/licence-summary';
+import { OwnerLink } from '@/components/owners/owner-link';
+import { HeldLicence } from '@/components/purchases/held-licence';
 import { periodText } from '@/lib/licence/explain';
 import { DatasetActions } from './dataset-actions';
 import { DatasetCompute } from './dataset-compute';
@@ -29,7 +31,7 @@ function Header({ dataset }: { dataset: DatasetView }) {
       </p>
       <h1 className="text-3xl font-semibold tracking-tight text-balance sm:text-4xl">{document.title}</h1>
       <p className="min-w-0 text-sm text-muted">
-        Owner <code className="font-mono text-xs break-all text-ink">{dataset.owner}</code>
+        Owner <OwnerLink address={dataset.owner} full />
       </p>
       {document.description ? <p className="max-w-3xl leading-relaxed whitespace-pre-line">{document.description}</p> : null}
       {document.tags.length > 0 ? (
@@ -81,6 +83,7 @@ function AccessPanel({ dataset, providers }: { dataset: DatasetView; providers: 
           Delisted: no new licences are sold. Licences already sold stay valid.
         </p>
       )}
+      <HeldLicence datasetId={dataset.id} />
       <div className="mt-5">
         <RequireWallet>
           <DatasetActions

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { TxLink } from '@/components/tx/tx-link';
 import { metadataHome } from '@/lib/metadata/cid';
 import { formatBytes } from '@/lib/units';
 import { formatDateTime } from './format';
@@ -22,7 +23,7 @@ export function DatasetHistory({ history }: { history: DatasetView['history'] })
                 <code className="font-mono text-xs break-all">{v.metadataCid}</code>
               </Fact>
               <Fact term="Transaction">
-                <code className="font-mono text-xs break-all">{v.txHash}</code>
+                <TxLink hash={v.txHash} full />
               </Fact>
             </dl>
           </li>

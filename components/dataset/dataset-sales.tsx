@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { ReadFailure } from '@/components/layout/read-failure';
 import { TimeSeriesChart } from '@/components/charts/time-series-chart';
+import { TxLink } from '@/components/tx/tx-link';
 import { formatDateTime, shortHash } from './format';
 import type { Sales } from './read-dataset';
 import { Section } from './section';
@@ -66,7 +67,7 @@ export function DatasetSales({ sales }: { sales: Sales }) {
                   <time dateTime={sale.timestamp}>{formatDateTime(new Date(sale.timestamp))}</time>
                   <span className="block font-mono text-xs text-muted" title={sale.buyer}>
                     <span className="sr-only">bought by </span>
-                    {shortHash(sale.buyer)}
+                    {shortHash(sale.buyer)} · <TxLink hash={sale.txHash} />
                   </span>
                 </span>
                 <span className="shrink-0 font-medium tabular-nums">

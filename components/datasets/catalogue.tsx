@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { OwnerLink } from '@/components/owners/owner-link';
 import { formatBytes } from '@/lib/units';
 import type { Catalogue as CatalogueData, CatalogueEntry, CatalogueFilters } from './read-catalogue';
 
@@ -92,7 +93,8 @@ function DatasetCard({ d }: { d: CatalogueEntry }) {
         ))}
       </p>
       <p className="mt-3 truncate font-mono text-xs text-muted" title={d.owner}>
-        owner {d.owner} · v{d.version}
+        {/* Above the card's stretched link, so the owner opens their page. */}
+        owner <OwnerLink address={d.owner} className="relative z-10" /> · v{d.version}
       </p>
     </li>
   );

@@ -6,6 +6,7 @@ const NAV = [
   { href: '/#datasets', label: 'Market' },
   { href: '/publish', label: 'Publish' },
   { href: '/my-datasets', label: 'My datasets' },
+  { href: '/purchases', label: 'My purchases' },
   { href: '/compute', label: 'Compute' },
   { href: '/analytics', label: 'Analytics' },
   { href: '/providers', label: 'Providers' },

@@ -1,5 +1,6 @@
 /** What the wizard shows once the dataset is on-chain: its id, where its parts are, and a link to its page. */
 import Link from 'next/link';
+import { TxLink } from '@/components/tx/tx-link';
 import type { BrowserPublishResult } from '@/lib/client/publish';
 
 export function Published({ result }: { result: BrowserPublishResult }) {
@@ -19,7 +20,9 @@ export function Published({ result }: { result: BrowserPublishResult }) {
         </div>
         <div>
           <dt className="text-muted">Listing transaction</dt>
-          <dd className="break-all font-mono text-xs">{result.txHash}</dd>
+          <dd>
+            <TxLink hash={result.txHash} full />
+          </dd>
         </div>
       </dl>
       <Link href={`/datasets/${result.datasetId}`} className="mt-6 inline-block rounded-md bg-brand px-4 py-2 font-medium text-brand-ink">

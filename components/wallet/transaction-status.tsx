@@ -1,5 +1,6 @@
 'use client';
 /** Feedback for the action in progress: waiting for the wallet, pending with its hash, confirmed, or failed in words. */
+import { TxLink } from '@/components/tx/tx-link';
 import type { ActionState } from './use-browser-wallet';
 
 export function TransactionStatus({ state }: { state: ActionState }) {
@@ -26,7 +27,11 @@ export function TransactionStatus({ state }: { state: ActionState }) {
   return (
     <div role="status" aria-live="polite" className={`rounded-md border px-3 py-2 text-sm ${state.status === 'done' ? 'border-ok/40 text-ok' : 'border-line text-muted'}`}>
       <p>{line}</p>
-      {phase && 'hash' in phase && <p className="mt-1 truncate font-mono text-xs text-muted">tx {phase.hash}</p>}
+      {phase && 'hash' in phase && (
+        <p className="mt-1 text-xs text-muted">
+          tx <TxLink hash={phase.hash} />
+        </p>
+      )}
     </div>
   );
 }

@@ -8,7 +8,7 @@ import { formatUnits, getAddress, isAddress, type Address } from 'viem';
 import type { IndexerDatabase } from './db';
 import { QueryError } from './errors';
 import type { Amount } from './reports';
-import { DEFAULT_PAGE_SIZE, searchDatasets, type SearchResult } from './search';
+import { searchDatasets, type SearchResult } from './search';
 
 /** The market's currency, to format amounts (structurally the indexer's IndexerContext). */
 interface Currency {
@@ -96,11 +96,13 @@ export interface OwnerProfile {
   };
   /** When its first dataset was published; null without datasets. */
   since: string | null;
-  /** Its datasets, listed or not, newest first (the first page). */
+  /** Its newest `PROFILE_DATASETS` datasets, listed or not (`datasets.total` counts them all). */
   datasets: SearchResult;
 }
 
 export const MAX_JOBS = 100;
+/** Datasets an owner's profile lists, newest first (the search's largest page). */
+export const PROFILE_DATASETS = 100;
 const PERPETUAL = 2n ** 64n - 1n;
 
 /** `text` as a checksummed address, or a QueryError naming `parameter`. */
@@ -238,7 +240,7 @@ export async function ownerProfile(idb: IndexerDatabase, owner: Address, currenc
       (select count(distinct b.buyer) from dataset_buyers b join owned o on o.id = b.dataset_id where b.purchases > 0)::int8 as buyers,
       (select count(*) from jobs j join owned o on o.id = j.dataset_id where j.status = 'settled' and j.delivered and j.wash is null)::int8 as compute_jobs,
       (select coalesce(sum(j.owner_amount), 0) from jobs j join owned o on o.id = j.dataset_id where j.status = 'settled' and j.wash is null)::text as compute_earned`);
-  const datasets = await searchDatasets(idb, { flags: {}, owner, listed: 'all', sort: 'newest', order: 'desc', page: 1, pageSize: DEFAULT_PAGE_SIZE }, currency);
+  const datasets = await searchDatasets(idb, { flags: {}, owner, listed: 'all', sort: 'newest', order: 'desc', page: 1, pageSize: PROFILE_DATASETS }, currency);
   const t = totals!;
   return {
     owner,
