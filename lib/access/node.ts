@@ -19,7 +19,7 @@ import { KeyRequestRejected } from './errors';
 import { evaluateConditions } from './evaluate';
 import { SessionVerifier } from './node-session';
 import { NonceStore } from './nonces';
-import { ENCRYPTION_SIGN_PATH, HEALTH_PATH, shareRequestSchema, type ShareResponse } from './protocol';
+import { ENCRYPTION_SIGN_PATH, HEALTH_PATH, jsonNesting, MAX_CONDITIONS, MAX_CONDITIONS_NESTING, shareRequestSchema, type ShareResponse } from './protocol';
 import { PhaseTimings, type Lap } from './timings';
 
 export interface KeyNodeOptions {
@@ -67,6 +67,11 @@ export async function startKeyNode(options: KeyNodeOptions): Promise<KeyNode> {
 
   /** The request's conditions, checked against Lit's schema and this node's chain, and the identity they sign. */
   async function checkTarget(request: { chain: string; dataToEncryptHash: string; evmContractConditions: unknown[] }): Promise<{ conditions: EvmContractConditions; identity: string }> {
+    // Before anything recursive reads them (JSON.stringify, Lit's schema and hashing): deep ones overflow the stack.
+    const { length } = request.evmContractConditions;
+    if (length > MAX_CONDITIONS) throw new KeyRequestRejected(400, 'invalid-conditions', `the request lists ${length} conditions, at most ${MAX_CONDITIONS} are evaluated`);
+    const nesting = jsonNesting(request.evmContractConditions);
+    if (nesting > MAX_CONDITIONS_NESTING) throw new KeyRequestRejected(400, 'invalid-conditions', `the conditions nest ${nesting} levels deep, at most ${MAX_CONDITIONS_NESTING} are read`);
     const key = `${request.chain}\n${request.dataToEncryptHash}\n${JSON.stringify(request.evmContractConditions)}`;
     const known = targets.get(key);
     if (known) return known;

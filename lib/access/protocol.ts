@@ -17,6 +17,24 @@ export const SESSION_KEY_RESOURCE = 'urn:datagora:session-key:';
 /** The SIWE resources naming what a session unlocks start with this (Lit's identity scheme). */
 export const IDENTITY_RESOURCE = 'lit-accesscontrolcondition://';
 
+/** Conditions a request may list, as many as a dataset's key envelope may hold. */
+export const MAX_CONDITIONS = 32;
+/** Levels of arrays and objects a request's conditions may nest (Lit's nest five), as a key envelope's may. */
+export const MAX_CONDITIONS_NESTING = 32;
+
+/** How many levels of arrays and objects `value` nests, counted without recursion: a hostile body nests thousands. */
+export function jsonNesting(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** Which node a request is for: its share index and the network's public key (compressed G1, hex). */
 export interface NodeAddress {
   node: number;
@@ -48,7 +66,8 @@ export const shareRequestSchema = z.object({
   sessionSig: sessionSigSchema,
   evmContractConditions: z.array(z.unknown()).min(1),
   dataToEncryptHash: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits'),
-  chain: z.string(),
+  // As long as a key envelope's chain may be: refusals name it.
+  chain: z.string().max(64),
   // Lit clients send every kind of condition, unused kinds as null; this network evaluates EVM contract ones.
   accessControlConditions: z.null().optional(),
   solRpcConditions: z.null().optional(),

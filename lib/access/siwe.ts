@@ -107,8 +107,10 @@ async function recoverSigner(message: string, signature: Hex): Promise<Address |
 export async function verifyAuthSig(authSig: AuthSig, expected: { domain: string; chainId: number }, recover: SignerRecovery = recoverSigner): Promise<VerifiedSignIn> {
   const message = parseSiweMessage(authSig.signedMessage);
   const { address, domain, chainId, nonce, expirationTime, issuedAt, notBefore } = message;
-  if (!address || !domain || chainId === undefined || !nonce || !/^[A-Za-z0-9]{8,}$/.test(nonce) || message.version !== '1' || !message.uri) {
-    throw new KeyRequestRejected(400, 'siwe-malformed', 'authSig.signedMessage is not an EIP-4361 (SIWE) message with domain, address, URI, version, chain id and nonce');
+  // viem parses a date that is not RFC 3339 to an invalid Date, which every time comparison below would let pass.
+  const undated = [issuedAt, expirationTime, notBefore].some((date) => date !== undefined && Number.isNaN(date.getTime()));
+  if (!address || !domain || chainId === undefined || !nonce || !/^[A-Za-z0-9]{8,}$/.test(nonce) || message.version !== '1' || !message.uri || undated) {
+    throw new KeyRequestRejected(400, 'siwe-malformed', 'authSig.signedMessage is not an EIP-4361 (SIWE) message with domain, address, URI, version, chain id, nonce and RFC 3339 dates');
   }
   if (domain !== expected.domain) throw refuse('siwe-wrong-domain', `the sign-in is for ${domain}, but this key network serves ${expected.domain}`);
   if (chainId !== expected.chainId) throw refuse('siwe-wrong-chain', `the sign-in is for chain ${chainId}, but this key network serves chain ${expected.chainId}`);

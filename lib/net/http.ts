@@ -1,5 +1,6 @@
 /** What the market's small HTTP services (key nodes, provider node, indexer, IPFS node) share. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { finished } from 'node:stream/promises';
 
 /** Answers `status` with `body`: JSON (bigints as decimal strings), or a string sent as `type`. */
 export function send(response: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
@@ -15,10 +16,17 @@ export function send(response: ServerResponse, status: number, body: unknown, ty
 export async function readJson(request: IncomingMessage, maxBytes: number, reject: (problem: 'too-large' | 'malformed-json', message: string) => Error): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
+  for await (const chunk of request.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBytes) throw reject('too-large', `the request exceeds ${maxBytes} bytes`);
+    if (size > maxBytes) break;
     chunks.push(chunk);
+  }
+  if (size > maxBytes) {
+    // Discarded to its end before the answer: closing a socket the client still writes to resets the
+    // connection, and the client never reads the refusal. Node's request timeout bounds a body that never ends.
+    request.resume();
+    await finished(request).catch(() => undefined);
+    throw reject('too-large', `the request exceeds ${maxBytes} bytes`);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
