@@ -8,10 +8,12 @@
  */
 import fc from 'fast-check';
 import { previewTable } from '@/components/dataset/preview-table';
+import { parseEnvelope } from '@/lib/access/envelope';
 import { ciphertextSize, DEFAULT_CHUNK_SIZE, ENCRYPTION_SCHEME } from '@/lib/crypto';
 import { firstVersion } from '@/lib/market/document';
 import { assertPublishable, EmptyFileError, FileProfiler, formatOf, HEAD_BYTES, isTabular, type FileProfile } from '@/lib/market/files';
 import { datasetDocumentSchema, describeIssues } from '@/lib/metadata/schema';
+import { sampleDocument } from '../metadata/fixtures';
 
 /** Reproducible by default; DATAGORA_FUZZ_SEED explores other runs (fast-check prints the seed of a failure). */
 const FUZZ = { seed: Number(process.env.DATAGORA_FUZZ_SEED ?? 16) };
@@ -126,19 +128,14 @@ function stringsOf(value: unknown, path = ''): Array<[string, string]> {
   return [];
 }
 
-const ENVELOPE = {
-  network: 'local' as const,
-  ciphertext: 'c2VhbGVk',
-  dataToEncryptHash: 'a'.repeat(64),
-  chain: 'anvil',
-  evmContractConditions: [{ contractAddress: '0x0000000000000000000000000000000000000001', functionName: 'canDecrypt' }],
-};
+const PUBLISHER = '0x0000000000000000000000000000000000000002';
+const ENVELOPE = parseEnvelope(sampleDocument(PUBLISHER).key, 'local');
 
 /** The first version's document as publishing signs it, checked by the schema every reader applies. */
 function documentProblems(profile: FileProfile, size: number): string | undefined {
   const document = firstVersion({
     datasetId: 7n,
-    publisher: '0x0000000000000000000000000000000000000002',
+    publisher: PUBLISHER,
     info: { title: 'Hostile' },
     upload: { contentCid: 'bafkreifywp6btn53jgivs3smgwmeokpkffe5rktba2aer2eswj42ayoa24', contentSize: ciphertextSize(size, DEFAULT_CHUNK_SIZE), chunkSize: DEFAULT_CHUNK_SIZE, plaintextSha256: 'b'.repeat(64), size, profile },
     termsId: 1n,
