@@ -22,7 +22,7 @@ import { assertPublishable, binaryNotice, FileProfiler, fileNameFor, formatOf } 
 import { UploadJournal } from './journal';
 import { sendWrite, type SentWrite, type WriteRequest } from './send';
 import { firstVersion, nextVersion, type VersionChanges } from './document';
-import { buyLicence, type AcceptedOffer } from './licence';
+import { buyLicence, licenceExpiry, type AcceptedOffer } from './licence';
 import { reserveDatasetId, setProvidersAllowed } from './reserve';
 
 export * from './errors';
@@ -365,7 +365,7 @@ export class Market {
         this.publicClient.readContract({ address: marketplace, abi: marketplaceAbi, functionName: 'hasLicence', args: [id, this.account.address] }),
         this.publicClient.readContract({ address: marketplace, abi: marketplaceAbi, functionName: 'canDecrypt', args: [id, this.account.address] }),
       ]);
-      if (licence.termsId !== 0n) details.licence = { expiresAt: licence.expiresAt === 0n ? null : new Date(Number(licence.expiresAt) * 1000), valid };
+      if (licence.termsId !== 0n) details.licence = { expiresAt: licenceExpiry(licence.expiresAt), valid };
       details.canDecrypt = canDecrypt;
     }
     return details;

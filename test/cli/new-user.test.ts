@@ -132,6 +132,8 @@ test('a perpetual licence is bought once; buying it again is refused before payi
   const first = await cli(['buy', perpetualId, '--account', String(RENEWER)]);
   expect(first.code).toBe(0);
   expect(first.output).toMatch(/, perpetual \(tx/);
+  const shown = await cli(['show', perpetualId, '--account', String(RENEWER)]);
+  expect(shown.output).toMatch(/you\s+can decrypt — licence valid \(perpetual\)/);
   const again = await cli(['buy', perpetualId, '--yes', '--account', String(RENEWER)]);
   expect(again.code).toBe(2);
   expect(again.output.split('\n')[0]).toMatch(new RegExp(`^AlreadyLicensedError: you hold a perpetual licence on dataset ${perpetualId}`));
