@@ -82,7 +82,6 @@ describe('market: publish, buy, download', () => {
   });
 
   it.each([
-    ['0 B', 0],
     ['1 B', 1],
     ['one chunk - 1', MiB - 1],
     ['one chunk', MiB],
