@@ -95,8 +95,8 @@ export function binaryNotice(name: string, reason: string): string {
 }
 
 /**
- * Control characters, unpaired surrogates and bidirectional overrides: invisible, able to reorder what a
- * page shows after them, and refused in documents.
+ * Control characters, unpaired surrogates and bidirectional controls: invisible or not Unicode (the document
+ * schema refuses the first two), and bidi overrides reorder what a page shows after them.
  */
 const INVISIBLE = /[\p{Cc}\p{Cs}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
 
