@@ -16,22 +16,38 @@ export class ConfirmationRequiredError extends DatagoraError {
   }
 }
 
+const NEGATIVE_NUMBER = /^-\.?\d/;
+
 /**
- * `args` with `--flag -3` written `--flag=-3` for the flags that take a value: parseArgs refuses a value that
- * starts with a dash as ambiguous, and a negative number must reach the flag's own check instead.
+ * `args` rewritten so that negative numbers reach the checks of the command instead of parseArgs, which takes
+ * `--price -3` as ambiguous and `show -3` as an unknown option: a flag's negative value is written `--price=-3`,
+ * and when a positional is a negative number every positional goes after `--`, in its order.
  */
 export function withNegativeValues(args: readonly string[], options: ParseArgsConfig['options']): string[] {
-  const joined: string[] = [];
+  const takesValue = (arg: string) => {
+    const option = arg.startsWith('--') ? options?.[arg.slice(2)] : Object.values(options ?? {}).find((o) => o.short !== undefined && arg === `-${o.short}`);
+    return option?.type === 'string';
+  };
+  const flags: string[] = [];
+  const positionals: string[] = [];
+  let negative = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const next = args[i + 1];
-    const flag = arg.startsWith('--') ? options?.[arg.slice(2)] : undefined;
-    if (flag?.type === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
-      joined.push(`${arg}=${next}`);
+    if (arg === '--') {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (takesValue(arg) && next !== undefined && (NEGATIVE_NUMBER.test(next) || !next.startsWith('-'))) {
+      flags.push(`${arg}=${next}`);
       i++;
-    } else joined.push(arg);
+    } else if (NEGATIVE_NUMBER.test(arg)) {
+      positionals.push(arg);
+      negative = true;
+    } else if (arg.startsWith('-')) flags.push(arg);
+    else positionals.push(arg);
   }
-  return joined;
+  return negative || args.includes('--') ? [...flags, '--', ...positionals] : [...flags, ...positionals];
 }
 
 /**

@@ -75,6 +75,7 @@ test.each([
   ['compute --provider', () => ['compute', String(bed.datasetId), '--algorithm', path.join(EXAMPLES, 'train_model.py'), '--provider', '-1'], /^UsageError: --provider must be at least 1, got -1/],
   ['datasets --min-price', () => ['datasets', '--min-price', '-1'], /^QueryError: .*"-1" is not a decimal amount/],
   ['datasets --page', () => ['datasets', '--page', '-2'], /^QueryError: .*"-2" is not a whole number from 1/],
+  ['a dataset id', () => ['show', '-3'], /^UsageError: expected a dataset id \(a positive integer\), got "-3"/],
 ])('a negative number for %s reaches its own check', async (_flag, args, reason) => {
   const { code, output } = await cli(args());
   expect(code).toBe(2);

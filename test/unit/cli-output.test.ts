@@ -1,4 +1,5 @@
 /** The CLI's plain tables, progress figures and negative flag values, without a market. */
+import { parseArgs } from 'node:util';
 import { formatTable, truncate } from '@/lib/cli/table';
 import { progressLine } from '@/lib/cli/progress';
 import { withNegativeValues } from '@/lib/cli/usage';
@@ -24,11 +25,19 @@ test('progress figures are in the shared byte units, never "0.0 MB" for a small 
   expect(progressLine('upload', 200_000_000, 200_000_000, 4)).toMatch(/100% 200 MB\/200 MB 50 MB\/s$/);
 });
 
-test('a negative number after a flag that takes a value is kept as its value, and nothing else moves', () => {
-  const options = { price: { type: 'string' }, json: { type: 'boolean' } } as const;
-  expect(withNegativeValues(['buy', '3', '--price', '-3', '--json'], options)).toEqual(['buy', '3', '--price=-3', '--json']);
-  expect(withNegativeValues(['--price', '-.5'], options)).toEqual(['--price=-.5']);
-  // Not a number, or after a boolean flag: left for parseArgs to judge.
+test('negative numbers are kept as flag values and positionals, in their order', () => {
+  const options = { price: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string', short: 'o' } } as const;
+  expect(withNegativeValues(['3', '--price', '-3', '--json'], options)).toEqual(['--price=-3', '--json', '3']);
+  expect(withNegativeValues(['--price', '-.5', '-o', '-1'], options)).toEqual(['--price=-.5', '-o=-1']);
+  expect(withNegativeValues(['2', '-3', '--json', '4'], options)).toEqual(['--json', '--', '2', '-3', '4']);
+  expect(withNegativeValues(['--json', '--', '-x', '5'], options)).toEqual(['--json', '--', '-x', '5']);
+  // A flag missing its value, or a dash that is no number: left for parseArgs to judge.
   expect(withNegativeValues(['--price', '--json'], options)).toEqual(['--price', '--json']);
-  expect(withNegativeValues(['--json', '-3'], options)).toEqual(['--json', '-3']);
+  expect(withNegativeValues(['-x', '1'], options)).toEqual(['-x', '1']);
+});
+
+test('parseArgs reads the rewritten arguments as the user meant them', () => {
+  const options = { price: { type: 'string' }, json: { type: 'boolean' } } as const;
+  const parsed = parseArgs({ args: withNegativeValues(['-3', '--price', '-0.5', '7', '--json'], options), options, allowPositionals: true });
+  expect(parsed).toEqual({ values: { price: '-0.5', json: true }, positionals: ['-3', '7'] });
 });
