@@ -11,7 +11,7 @@ import { sql } from 'drizzle-orm';
 import { devAccount } from '@/lib/chain';
 import type { Config } from '@/lib/config';
 import { signJobResult, type Job } from '@/lib/compute/result';
-import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { quoteJob, requestJobArgs } from '@/lib/compute/quote';
 import { metadataPointer } from '@/lib/metadata';
 import { encodeDagJson } from '@/lib/metadata/dag-json';
@@ -94,6 +94,15 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     await mined(publicClient, services.chain.wallet(from).writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'transfer', args: [address(to), amount] }));
   }
 
+  /** An owner buying its own dataset, straight on the contract: the SDK refuses it (OwnDatasetError). */
+  async function buyOwnDataset(owner: number, datasetId: bigint, price: bigint): Promise<void> {
+    const { publicClient, deployments } = services.chain;
+    const wallet = services.chain.wallet(owner);
+    await mined(publicClient, wallet.writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.marketplace, price] }));
+    const { termsId } = await publicClient.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'getOffer', args: [datasetId] });
+    await mined(publicClient, wallet.writeContract({ address: deployments.contracts.marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [datasetId, termsId, price] }));
+  }
+
   /** Pays a job on provider `providerId`'s first environment into escrow at the quote, as the provider node's buyers do. */
   async function requestJob(who: number, datasetId: bigint, providerId: bigint, maxMinutes: number): Promise<{ jobId: bigint; job: Job; escrow: bigint }> {
     const { publicClient, deployments } = services.chain;
@@ -137,7 +146,7 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     await buyer.buyLicence(genome.datasetId);
     await buyer.buyLicence(retail.datasetId);
     await buyer2.buyLicence(genome.datasetId);
-    await ownerA.buyLicence(genome.datasetId);
+    await buyOwnDataset(OWNER_A, genome.datasetId, usd('10'));
     await transferStablecoin(OWNER_A, SOCK_PUPPET, usd('20'));
     await puppet.buyLicence(genome.datasetId);
 
