@@ -1,5 +1,6 @@
 /** Errors of the indexer and its read API. */
 import { DatagoraError } from '../errors';
+import { describeError } from './sanitise';
 
 /** A search or analytics request with a bad parameter; the read API answers 400 with it. */
 export class QueryError extends DatagoraError {
@@ -23,6 +24,21 @@ export class IndexerUnavailableError extends DatagoraError {
 export class IndexerMismatchError extends DatagoraError {
   constructor(what: string) {
     super(`the indexer database belongs to ${what}`, 'point DATABASE_URL at an empty database, or delete .datagora/indexer to rebuild it from the chain');
+  }
+}
+
+/**
+ * A step of the indexer's sync failed: the message names the step (the block range it was applying) and the
+ * cause in the database's or the node's own words, never a query's parameters.
+ */
+export class SyncError extends DatagoraError {
+  /** The cause alone, the same on every retry of the same failure. */
+  readonly reason: string;
+
+  constructor(step: string, cause: unknown) {
+    const reason = describeError(cause);
+    super(`${step}: ${reason}`, 'the indexer retries, waiting longer while the same error repeats; if it persists, check the database and the chain node', { cause });
+    this.reason = reason;
   }
 }
 

@@ -15,11 +15,12 @@ import { connectPublic, readDeployments, type Deployments } from '../chain';
 import type { Config, IndexerConfig } from '../config';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '../contracts';
 import { presetOf } from '../licence/presets';
-import { AnchorMismatchError, CeramicError, cidFromPointer, metadataPointer, MetadataStoreError, openMetadataStore, verifyAnchored, type MetadataPointer, type MetadataStore, type SignedDataset } from '../metadata';
+import { AnchorMismatchError, CeramicError, cidFromPointer, metadataPointer, MetadataStoreError, openMetadataStore, printable, verifyAnchored, type MetadataPointer, type MetadataStore, type SignedDataset } from '../metadata';
 import { openStore, type ContentStore } from '../storage';
 import { openDatabase, type Database, type IndexerDatabase } from './db';
-import { IndexerMismatchError } from './errors';
+import { IndexerMismatchError, SyncError } from './errors';
 import { updateRollups } from './rollups';
+import { describeError, storableText } from './sanitise';
 import * as t from './schema';
 import { searchVector } from './search';
 
@@ -64,6 +65,9 @@ interface DecodedEvent {
 
 type ContractKey = 'registry' | 'marketplace' | 'computeMarket' | 'stablecoin';
 
+/** A dataset whose current document is not read yet. */
+type PendingDataset = { id: number; cid: string; version: number; owner: string };
+
 /** Each contract's events by topic (selectors computed once: decoding then never scans the ABI). */
 const EVENTS_BY_TOPIC = Object.fromEntries(
   Object.entries({ registry: datasetRegistryAbi, marketplace: marketplaceAbi, computeMarket: computeMarketAbi, stablecoin: mockStablecoinAbi } satisfies Record<ContractKey, Abi>).map(([key, abi]) => [
@@ -86,6 +90,8 @@ const METADATA_PER_POLL = 16;
 /** Longest wait before reading an unreachable document again (the wait doubles from 1 s up to this). */
 const METADATA_RETRY_MAX_SECONDS = 300;
 const INSERT_CHUNK = 5_000;
+/** Longest wait between tries while the same sync error repeats (the wait doubles from the poll interval). */
+const RETRY_MAX_MS = 30_000;
 /** Largest getLogs answer read (about 60,000 logs); a larger one is asked for again in halves. */
 const MAX_RESPONSE_BYTES = 64 * 2 ** 20;
 /** Logs per getLogs answer below which the next batch may span twice the blocks. */
@@ -144,9 +150,13 @@ function decodeArgs(item: AbiEvent, topics: readonly Hex[], data: Hex): Record<s
   return args;
 }
 
-/** Decoded arguments as JSON values: bigints as decimal strings. */
+/**
+ * Decoded arguments as JSON values the database stores: bigints as decimal strings, strings (anyone's: an
+ * endpoint, a terms URI) without NUL or lone surrogates.
+ */
 function toJson(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'string') return storableText(value);
   if (Array.isArray(value)) return value.map(toJson);
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, toJson(v)]));
   return value;
@@ -253,18 +263,27 @@ export class Indexer {
   async syncOnce(): Promise<number> {
     // Uncached: viem reuses a head read within its polling interval, and catchUp() must see every block mined
     // before it was called (a test's transaction, just confirmed).
-    this.head = Number(await this.client.getBlockNumber({ cacheTime: 0 }));
-    await this.checkReorg();
+    const step = async (name: string, run: () => Promise<void>) => {
+      try {
+        await run();
+      } catch (error) {
+        throw error instanceof SyncError ? error : new SyncError(name, error);
+      }
+    };
+    await step('reading the head', async () => {
+      this.head = Number(await this.client.getBlockNumber({ cacheTime: 0 }));
+    });
+    await step('checking for a reorg', () => this.checkReorg());
     const { lastBlock } = await this.cursor();
     const from = lastBlock + 1;
     let applied = 0;
     if (from <= this.head) {
       const to = Math.min(from + this.span - 1, this.head);
-      await this.applyRange(from, to);
+      await step(`blocks ${from}–${to}`, () => this.applyRange(from, to));
       applied = to - from + 1;
     }
     if (lastBlock + applied >= this.head) this.reachedHead = true;
-    await this.readMetadata();
+    await step('reading metadata', () => this.readMetadata());
     return applied;
   }
 
@@ -275,21 +294,33 @@ export class Indexer {
     }
   }
 
-  /** Polls every `pollMs` until stop(); errors are logged and retried. */
+  /**
+   * Polls every `pollMs` until stop(). A failure is logged once while it repeats, and retried after a wait that
+   * doubles from `pollMs` up to 30 s; a new failure is logged again, and so is the recovery.
+   */
   start(pollMs = 1_000): void {
     this.loop ??= (async () => {
+      let failing: { reason: string; tries: number } | undefined;
       while (!this.stopping) {
         let applied = 0;
         try {
           applied = await this.syncOnce();
+          if (failing) this.log(`sync recovered after ${failing.tries} failed ${failing.tries === 1 ? 'try' : 'tries'}`);
+          failing = undefined;
           this.lastError = undefined;
         } catch (error) {
-          this.lastError = error instanceof Error ? error.message : String(error);
-          this.log(`sync failed (retrying): ${this.lastError}`);
+          const failure = error instanceof SyncError ? error : new SyncError('sync', error);
+          if (failing?.reason !== failure.reason) {
+            this.log(`sync failed (retrying, waiting up to ${RETRY_MAX_MS / 1000} s between tries): ${failure.message}`);
+            failing = { reason: failure.reason, tries: 0 };
+          }
+          failing.tries++;
+          this.lastError = failure.message;
         }
-        if (applied === 0 && !this.stopping) await new Promise<void>((resolve) => {
+        const wait = failing ? Math.min(pollMs * 2 ** (failing.tries - 1), Math.max(pollMs, RETRY_MAX_MS)) : pollMs;
+        if ((applied === 0 || failing) && !this.stopping) await new Promise<void>((resolve) => {
           this.wake = resolve;
-          setTimeout(resolve, pollMs);
+          setTimeout(resolve, wait);
         });
       }
     })();
@@ -664,10 +695,14 @@ export class Indexer {
 
   // ------------------------------------------------------------------ metadata
 
-  /** Reads the documents of datasets whose current version is not read yet, a few per poll. */
+  /**
+   * Reads the documents of datasets whose current version is not read yet, a few per poll. Each dataset is read on
+   * its own: one whose document or row the database refuses (a limit no schema foresaw) ends invalid, and the
+   * others go on.
+   */
   private async readMetadata(): Promise<void> {
     // Unreachable documents wait longer after each failed read, so they never hold up the others.
-    const pending = await this.database.rows<{ id: number; cid: string; version: number; owner: string }>(sql`
+    const pending = await this.database.rows<PendingDataset>(sql`
       select d.id, d.metadata_cid as cid, d.version, d.owner from datasets d left join documents c on c.cid = d.metadata_cid
       where d.metadata_status = 'pending'
         and (c.cid is null or c.document is not null or c.error not like 'unreachable%'
@@ -677,45 +712,73 @@ export class Indexer {
     const cached = new Map(
       (await this.db.select().from(t.documents).where(inArray(t.documents.cid, pending.map((p) => p.cid)))).map((row) => [row.cid, row]),
     );
-    const domain = { chainId: this.deployments.chainId, registry: this.addresses.registry };
     for (const dataset of pending) {
-      let row = cached.get(dataset.cid);
-      if (!row || (row.document === null && row.error?.startsWith('unreachable'))) {
-        row = await this.fetchDocument(BigInt(dataset.id), dataset.cid, domain, row?.attempts ?? 0);
-      }
-      if (row.document === null) {
-        // Unreachable: stays pending and is read again later. Malformed or badly signed: invalid for good.
-        if (row.error?.startsWith('unreachable')) continue;
-        await this.db.update(t.datasets).set({ metadataStatus: 'invalid' }).where(and(eq(t.datasets.id, dataset.id), eq(t.datasets.metadataCid, dataset.cid)));
-        continue;
-      }
-      const signed = row.document as SignedDataset;
       try {
-        verifyAnchored({ datasetId: BigInt(dataset.id), pointer: metadataPointer(dataset.cid), version: dataset.version, owner: dataset.owner as Address }, { cid: dataset.cid, signed });
+        await this.readDataset(dataset, cached.get(dataset.cid));
       } catch (error) {
-        // Signed by the owner of the time, before the data NFT changed hands: still the anchored document.
-        if (!(error instanceof AnchorMismatchError && error.reason === 'publisher')) {
-          this.log(`dataset ${dataset.id}: ${error instanceof Error ? error.message : String(error)}`);
-          await this.db.update(t.datasets).set({ metadataStatus: 'invalid' }).where(and(eq(t.datasets.id, dataset.id), eq(t.datasets.metadataCid, dataset.cid)));
-          continue;
-        }
+        // A database that no longer answers is no dataset's fault: the sync fails with this error and is retried.
+        await this.db.execute(sql`select 1`).catch(() => Promise.reject(error));
+        await this.refuse(dataset, error);
       }
-      const doc = signed.document;
-      await this.db
-        .update(t.datasets)
-        .set({ title: doc.title, description: doc.description ?? null, tags: doc.tags, format: doc.format, size: doc.size, rowCount: doc.rowCount ?? null, metadataStatus: 'ok' })
-        .where(and(eq(t.datasets.id, dataset.id), eq(t.datasets.metadataCid, dataset.cid)));
-      await this.db.execute(sql`update datasets set search = ${searchVector()} where id = ${dataset.id}`);
     }
   }
 
-  private async fetchDocument(datasetId: bigint, cid: string, domain: { chainId: number; registry: Address }, attempts: number): Promise<typeof t.documents.$inferSelect> {
+  /** Reads, verifies and indexes one dataset's current document (from `cached` when it was read before). */
+  private async readDataset(dataset: PendingDataset, cached: typeof t.documents.$inferSelect | undefined): Promise<void> {
+    let row = cached;
+    if (!row || (row.document === null && row.error?.startsWith('unreachable'))) {
+      row = await this.fetchDocument(BigInt(dataset.id), dataset.cid, row?.attempts ?? 0);
+    }
+    if (row.document === null) {
+      // Unreachable: stays pending and is read again later. Malformed or badly signed: invalid for good.
+      if (!row.error?.startsWith('unreachable')) await this.markInvalid(dataset);
+      return;
+    }
+    const signed = row.document as SignedDataset;
+    try {
+      verifyAnchored({ datasetId: BigInt(dataset.id), pointer: metadataPointer(dataset.cid), version: dataset.version, owner: dataset.owner as Address }, { cid: dataset.cid, signed });
+    } catch (error) {
+      // Signed by the owner of the time, before the data NFT changed hands: still the anchored document.
+      if (!(error instanceof AnchorMismatchError && error.reason === 'publisher')) {
+        this.log(`dataset ${dataset.id}: ${printable(error instanceof Error ? error.message : String(error))}`);
+        await this.markInvalid(dataset);
+        return;
+      }
+    }
+    const doc = signed.document;
+    await this.db
+      .update(t.datasets)
+      .set({ title: doc.title, description: doc.description ?? null, tags: doc.tags, format: doc.format, size: doc.size, rowCount: doc.rowCount ?? null, metadataStatus: 'ok' })
+      .where(and(eq(t.datasets.id, dataset.id), eq(t.datasets.metadataCid, dataset.cid)));
+    await this.db.execute(sql`update datasets set search = ${searchVector()} where id = ${dataset.id}`);
+  }
+
+  /** The database refused `dataset`'s document or row: the document is kept as invalid, with the database's reason. */
+  private async refuse(dataset: PendingDataset, error: unknown): Promise<void> {
+    const reason = `invalid: the database refused it: ${describeError(error)}`;
+    this.log(`dataset ${dataset.id}: metadata ${dataset.cid} is ${reason}`);
+    const row = { document: null, signer: null, error: reason, fetchedAt: new Date() };
+    await this.db
+      .insert(t.documents)
+      .values({ cid: dataset.cid, attempts: 1, ...row })
+      .onConflictDoUpdate({ target: t.documents.cid, set: row });
+    await this.markInvalid(dataset);
+  }
+
+  private async markInvalid(dataset: PendingDataset): Promise<void> {
+    // Only the version that was read: a newer one anchored meanwhile stays pending.
+    await this.db.update(t.datasets).set({ metadataStatus: 'invalid' }).where(and(eq(t.datasets.id, dataset.id), eq(t.datasets.metadataCid, dataset.cid)));
+  }
+
+  private async fetchDocument(datasetId: bigint, cid: string, attempts: number): Promise<typeof t.documents.$inferSelect> {
+    const domain = { chainId: this.deployments.chainId, registry: this.addresses.registry };
     let row: typeof t.documents.$inferSelect;
     try {
       const signed = await this.metadata.get(cid, domain, datasetId);
       row = { cid, document: signed, signer: signed.signer, error: null, attempts: attempts + 1, fetchedAt: new Date() };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      // The message may quote the document: printable, so it can be logged and stored.
+      const message = printable(error instanceof Error ? error.message : String(error));
       const transient = error instanceof MetadataStoreError || error instanceof CeramicError;
       if (!transient || attempts === 0) this.log(`metadata ${cid}: ${message}${transient ? ' (will retry)' : ''}`);
       row = { cid, document: null, signer: null, error: `${transient ? 'unreachable' : 'invalid'}: ${message}`, attempts: attempts + 1, fetchedAt: new Date() };

@@ -1,5 +1,17 @@
 import { DatagoraError } from '../errors';
 
+/** Controls, bidi overrides and lone surrogates: characters that corrupt a terminal, a log or a stored row. */
+const UNPRINTABLE = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `text` safe to print, log and store, whoever wrote it: those characters escaped as `\uXXXX`, and at most `max`
+ * characters. Error messages that quote a document or a database answer go through it.
+ */
+export function printable(text: string, max = 2_000): string {
+  const escaped = text.replace(UNPRINTABLE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
+}
+
 /** A CID or on-chain metadata pointer that cannot name a metadata document. */
 export class MetadataCidError extends DatagoraError {
   constructor(value: string, problem: string) {
@@ -10,14 +22,14 @@ export class MetadataCidError extends DatagoraError {
 /** A document the caller wants to publish breaks the dataset document schema. */
 export class InvalidDocumentError extends DatagoraError {
   constructor(problems: string) {
-    super(`invalid dataset document: ${problems}`, 'fix the fields named above before signing and storing the document');
+    super(`invalid dataset document: ${printable(problems)}`, 'fix the fields named above before signing and storing the document');
   }
 }
 
 /** A stored block is not a well-formed signed dataset document. */
 export class MalformedMetadataError extends DatagoraError {
   constructor(cid: string, problem: string, cause?: unknown) {
-    super(`metadata ${cid} is malformed: ${problem}`, 'this CID does not hold a Datagora dataset document; check the CID, or ask the owner to publish a valid version', {
+    super(`metadata ${printable(cid)} is malformed: ${printable(problem)}`, 'this CID does not hold a Datagora dataset document; check the CID, or ask the owner to publish a valid version', {
       cause,
     });
   }
@@ -26,7 +38,7 @@ export class MalformedMetadataError extends DatagoraError {
 /** A document's signature is invalid, by someone other than its publisher, or for another chain or registry. */
 export class MetadataSignatureError extends DatagoraError {
   constructor(cid: string, problem: string, cause?: unknown) {
-    super(`metadata ${cid} fails verification: ${problem}`, 'do not trust this document: it was altered or not signed by its publisher for this registry', { cause });
+    super(`metadata ${printable(cid)} fails verification: ${printable(problem)}`, 'do not trust this document: it was altered or not signed by its publisher for this registry', { cause });
   }
 }
 

@@ -23,12 +23,72 @@ const address = z
   .meta({ type: 'string', pattern: '^0x[0-9a-fA-F]{40}$' });
 const timestamp = z.iso.datetime({ message: 'must be an ISO 8601 UTC timestamp like 2026-11-23T12:00:00.000Z' });
 const byteCount = z.number().int().nonnegative();
-const notBlank = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/\S/, 'must not be blank');
+
+// Tab is whitespace anywhere; line breaks only in multi-line text. Every other C0 or C1 control is refused: Postgres
+// cannot store NUL, and terminals and pages act on the rest (ESC sequences, backspace).
+const CONTROL_IN_LINE = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F]/;
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+/** Half of a UTF-16 surrogate pair without its other half: not Unicode, so no UTF-8 or Postgres JSON can hold it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const codePoint = (char: string) => `U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Why `text` cannot be stored and shown as it is, or undefined: it holds a control character (tab is allowed,
+ * and line feed and carriage return in `multiline` text) or a lone surrogate.
+ */
+export function unsafeCharacter(text: string, multiline = false): string | undefined {
+  const control = (multiline ? CONTROL_IN_TEXT : CONTROL_IN_LINE).exec(text);
+  if (control) return `must not contain control character ${codePoint(control[0])} (${multiline ? 'tab and line breaks are' : 'only tab is'} allowed)`;
+  const lone = LONE_SURROGATE.exec(text);
+  if (lone) return `must not contain a lone surrogate ${codePoint(lone[0])} (half of a UTF-16 pair, not Unicode)`;
+  return undefined;
+}
+
+/** A string of one line (`line`) or of several (`text`), refused if it holds an unsafe character. */
+const safeString = (multiline: boolean) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = unsafeCharacter(value, multiline);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const line = (max: number) => safeString(false).max(max);
+const text = (max: number, message?: string) => safeString(true).max(max, message);
+const notBlank = (max: number) => line(max).min(1).regex(/\S/, 'must not be blank');
+
+/** Deepest nesting of the key network's conditions: Lit's are 5 levels deep, and databases limit JSON depth. */
+const MAX_CONDITION_DEPTH = 32;
+
+/** An object literal or JSON.parse's object, from any realm (a Ceramic stream's content comes from another). */
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value) as object | null;
+  return prototype === null || Object.prototype.hasOwnProperty.call(prototype, 'isPrototypeOf');
+}
+
+/**
+ * Why `value` is not plain JSON (null, booleans, finite numbers, safe strings, arrays and plain objects) nested at
+ * most `maxDepth` levels, or undefined. Iterative, so a hostile depth cannot overflow the stack.
+ */
+function jsonProblem(value: unknown, maxDepth: number): string | undefined {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item))) continue;
+    if (typeof item === 'string') {
+      const problem = unsafeCharacter(item, true);
+      if (problem) return `strings ${problem}`;
+      continue;
+    }
+    if (!Array.isArray(item) && !isPlainObject(item)) return 'must be plain JSON values';
+    if (depth > maxDepth) return `must nest at most ${maxDepth} levels deep`;
+    for (const [key, child] of Object.entries(item as object)) {
+      const problem = Array.isArray(item) ? undefined : unsafeCharacter(key);
+      if (problem) return `keys ${problem}`;
+      stack.push([child, depth + 1]);
+    }
+  }
+  return undefined;
+}
 
 /** A short format name ('csv', 'parquet') or a media type ('application/vnd.apache.parquet'). */
 const format = z
@@ -39,28 +99,31 @@ const format = z
 /** The data key, wrapped by the key network so that only licence holders can have it released. */
 export const keyEnvelopeSchema = z.strictObject({
   network: z.enum(['local', 'lit']),
-  ciphertext: z.string().min(1).max(65_536),
+  ciphertext: line(65_536).min(1),
   dataToEncryptHash: sha256Hex,
-  chain: z.string().min(1).max(64),
+  chain: line(64).min(1),
   // Kept generic (the key network owns their shape), but they must be plain JSON to be signed and stored.
   evmContractConditions: z
     .array(z.unknown())
     .min(1)
     .max(32)
-    .refine((conditions) => z.json().safeParse(conditions).success, 'must be plain JSON values'),
+    .superRefine((conditions, ctx) => {
+      const problem = jsonProblem(conditions, MAX_CONDITION_DEPTH);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
 });
 
 export const datasetColumnSchema = z.strictObject({
   name: notBlank(128),
   /** The column's type as the file states or the profiler infers it ('number', 'int64', 'timestamp[ms]', …). */
-  type: z.string().min(1).max(64),
-  description: z.string().max(500).optional(),
+  type: line(64).min(1),
+  description: text(500).optional(),
 });
 
 /** Sample rows the owner chooses to show publicly. */
 export const datasetPreviewSchema = z.strictObject({
   format: z.enum(['csv', 'jsonl', 'text']),
-  content: z.string().max(16 * 1024, 'must be at most 16 Ki characters'),
+  content: text(16 * 1024, 'must be at most 16 Ki characters'),
 });
 
 export const datasetContentSchema = z.strictObject({
@@ -98,7 +161,7 @@ export const datasetDocumentSchema = z
     /** The account that signs this version: the dataset's owner. */
     publisher: address,
     title: notBlank(200),
-    description: z.string().max(10_000).optional(),
+    description: text(10_000).optional(),
     tags: z
       .array(notBlank(40))
       .max(20)

@@ -1,5 +1,6 @@
 import { devAccount } from '@/lib/chain';
 import { datasetDocumentSchema, describeIssues, type DatasetDocument } from '@/lib/metadata';
+import { nestedArrays } from '../helpers/hostile';
 import { sampleDocument } from './fixtures';
 
 const publisher = devAccount(1).address;
@@ -64,8 +65,31 @@ describe('datasetDocumentSchema', () => {
     ['conditions that are not JSON', changeIn('key', { evmContractConditions: [{ value: 1n }] }), 'key.evmContractConditions: must be plain JSON'],
     ['an unknown envelope field', changeIn('key', { secret: 'x' }), 'key: Unrecognized key: "secret"'],
     ['an unknown field', change({ price: '10' }), 'document: Unrecognized key: "price"'],
+    ['a NUL in the preview', change({ preview: { format: 'csv', content: 'a,b\n\u0000\u0001,2\n' } }), 'preview.content: must not contain control character U+0000 (tab and line breaks are allowed)'],
+    ['an escape sequence in the title', change({ title: 'Sales \u001b[31mred' }), 'title: must not contain control character U+001B (only tab is allowed)'],
+    ['a line break in a tag', change({ tags: ['two\nlines'] }), 'tags.0: must not contain control character U+000A'],
+    ['a C1 control in a column type', change({ columns: [{ name: 'a', type: 'int\u0085' }] }), 'columns.0.type: must not contain control character U+0085'],
+    ['a lone high surrogate in the description', change({ description: 'cut \uD83D here' }), 'description: must not contain a lone surrogate U+D83D'],
+    ['a lone low surrogate in a column name', change({ columns: [{ name: '\uDE00', type: 'string' }] }), 'columns.0.name: must not contain a lone surrogate U+DE00'],
+    ['a NUL in the key envelope', changeIn('key', { chain: 'ethereum\u0000' }), 'key.chain: must not contain control character U+0000'],
+    ['a NUL deep in the conditions', changeIn('key', { evmContractConditions: [{ a: { b: ['\u0000'] } }] }), 'key.evmContractConditions: strings must not contain control character U+0000'],
+    ['a NUL in a condition key', changeIn('key', { evmContractConditions: [{ 'k\u0000': 1 }] }), 'key.evmContractConditions: keys must not contain control character U+0000'],
+    ['conditions 33 levels deep', changeIn('key', { evmContractConditions: [nestedArrays(32)] }), 'key.evmContractConditions: must nest at most 32 levels deep'],
+    ['conditions 100,000 levels deep (no stack overflow)', changeIn('key', { evmContractConditions: [nestedArrays(100_000)] }), 'key.evmContractConditions: must nest at most 32 levels deep'],
+    ['a 10 MB title', change({ title: 'x'.repeat(10 * 2 ** 20) }), 'title: Too big'],
   ])('rejects %s with a readable error', (_case, document, message) => {
     expect(issuesOf(document)).toContain(message);
+  });
+
+  it('accepts tabs, line breaks where text has several lines, emoji, bidi marks and markup as they are', () => {
+    const text = change({
+      title: 'Tabs\tand 👩‍💻 \u202Eevil\u202C <script>alert(1)</script>',
+      description: 'Line one\r\nline two\n\ttabbed',
+      preview: { format: 'csv', content: 'a\tb\r\n1\t2\r\n' },
+      columns: [{ name: 'naïve 𝕏', type: 'string', description: 'two\nlines' }],
+    });
+    expect(issuesOf(text)).toBe('valid');
+    expect(datasetDocumentSchema.parse(text)).toEqual(text);
   });
 
   it('types its output as DatasetDocument', () => {

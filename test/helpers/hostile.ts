@@ -1,0 +1,127 @@
+/**
+ * Hostile input for tests. fast-check arbitraries for the strings that break naive storage, search and
+ * display — NUL and other control characters, bidi overrides, lone surrogates, emoji, HTML and injection
+ * snippets, very long text, deeply nested JSON — and an attacker's way onto the market: sign any document with
+ * its own key (no schema check), store the block, anchor it on the registry; and an honest owner's, through
+ * the SDK's metadata store.
+ */
+import fc from 'fast-check';
+import type { LocalAccount } from 'viem';
+import { devAccount } from '@/lib/chain';
+import { datasetRegistryAbi, type LicenceTerms } from '@/lib/contracts';
+import { DATASET_DOCUMENT_TYPES, documentHash, eip712Domain, IpfsMetadataStore, metadataPointer, SIGNED_DATASET_FORMAT, type BlockStore, type DatasetDocument, type MetadataDomain } from '@/lib/metadata';
+import { encodeDagJson } from '@/lib/metadata/dag-json';
+import { reserveDatasetId } from '../contracts/fixture';
+import { mined } from './compute';
+import type { TestMarket } from './market';
+
+const char = (code: number) => String.fromCharCode(code);
+
+/** C0 controls (NUL included), DEL and C1 controls. */
+export const controlCharacter = fc.oneof(fc.integer({ min: 0, max: 0x1f }), fc.integer({ min: 0x7f, max: 0x9f })).map(char);
+
+/** Bidirectional overrides, embeddings, isolates and marks (U+202E turns "gpj.exe" around). */
+export const bidiControl = fc.constantFrom('\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C');
+
+/** One UTF-16 half without its other half: not Unicode, and not storable in Postgres JSON. */
+export const loneSurrogate = fc.oneof(fc.integer({ min: 0xd800, max: 0xdbff }), fc.integer({ min: 0xdc00, max: 0xdfff })).map(char);
+
+/** Emoji and other text that is more than one code unit per character: ZWJ sequences, flags, combining marks, BOM. */
+export const emoji = fc.constantFrom('😀', '👩‍💻', '🏳️‍🌈', '🇩🇪', '💩', 'e\u0301', '\uFEFF', '\u200B', '𝕏', 'ﷺ', 'Ⅻ', 'ß');
+
+/** Markup and injection attempts: HTML, SQL, template and format strings, tsquery operators. */
+export const injection = fc.constantFrom(
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(1)>',
+  '"><svg onload=alert(1)>',
+  '&lt;&amp;&#0;',
+  "'; drop table datasets; --",
+  '{{constructor.constructor("alert(1)")()}}',
+  '${process.exit(1)}',
+  '%s%n%x',
+  '\\u0000',
+  '%00',
+  "a & b | !c <-> d:* 'e'",
+  '__proto__',
+);
+
+/** Any mix of the above with ordinary and random text (up to `maxPieces` pieces). */
+export function nastyString(options: { minPieces?: number; maxPieces?: number } = {}): fc.Arbitrary<string> {
+  const piece = fc.oneof(fc.string({ maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 8 }), fc.string({ unit: 'grapheme', maxLength: 4 }), controlCharacter, bidiControl, loneSurrogate, emoji, injection);
+  return fc.array(piece, { minLength: options.minPieces ?? 1, maxLength: options.maxPieces ?? 8 }).map((pieces) => pieces.join(''));
+}
+
+/** A string of `length` copies of one (possibly multi-unit or hostile) character. */
+export function longString(length: fc.Arbitrary<number>): fc.Arbitrary<string> {
+  return fc.tuple(fc.constantFrom('x', 'é', '😀', '\u0000', '\u202E', ' '), length).map(([unit, count]) => unit.repeat(count));
+}
+
+/** `[[[…]]]` nested `depth` levels deep, built without recursion so any depth can be made. */
+export function nestedArrays(depth: number): unknown {
+  let value: unknown = [];
+  for (let i = 1; i < depth; i++) value = [value];
+  return value;
+}
+
+/** The UTF-16 lone surrogates in `text`, if any (a high half followed by a low half is a pair, not lone). */
+export function hasLoneSurrogate(text: string): boolean {
+  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
+
+/**
+ * The signed block an attacker makes for `document` with `account`: the registry's EIP-712 signature over it
+ * as it is, whatever it holds. Only the fields the signature names must have their usual types.
+ */
+export async function signAsIs(account: LocalAccount, document: Record<string, unknown>, domain: MetadataDomain): Promise<Record<string, unknown>> {
+  const fields = document as unknown as DatasetDocument;
+  const typed = eip712Domain(domain);
+  const signature = await account.signTypedData({
+    domain: typed,
+    types: DATASET_DOCUMENT_TYPES,
+    primaryType: 'DatasetDocument',
+    message: {
+      datasetId: BigInt(fields.datasetId),
+      version: fields.version,
+      documentHash: await documentHash(fields),
+      contentCid: fields.content.cid,
+      plaintextSha256: `0x${fields.plaintextSha256}`,
+      previous: fields.previous ?? '',
+    },
+  });
+  return { format: SIGNED_DATASET_FORMAT, document, domain: typed, signer: account.address, signature };
+}
+
+/**
+ * Lists a dataset whose metadata is whatever `craft(datasetId)` returns, as dev account `account` can without
+ * the SDK: reserves an id, signs the crafted document as is, stores its DAG-JSON block and publishes its CID
+ * under `terms` (a registered terms id, or terms registered in the same transaction).
+ */
+export function anchorCraftedDocument(chain: TestMarket, store: BlockStore, account: number, terms: LicenceTerms | bigint, craft: (datasetId: bigint) => Record<string, unknown>): Promise<Anchored> {
+  return anchor(chain, account, terms, async (datasetId, domain) => store.putBlock(await encodeDagJson(await signAsIs(devAccount(account), craft(datasetId), domain)), 'dag-json'));
+}
+
+/** Lists a dataset whose metadata is `write(datasetId)`, checked, signed and stored by the SDK's metadata store. */
+export function anchorDocument(chain: TestMarket, store: BlockStore, account: number, terms: LicenceTerms | bigint, write: (datasetId: bigint) => DatasetDocument): Promise<Anchored> {
+  return anchor(chain, account, terms, async (datasetId, domain) => (await new IpfsMetadataStore(store).put(write(datasetId), devAccount(account), domain)).cid);
+}
+
+export interface Anchored {
+  datasetId: bigint;
+  cid: string;
+}
+
+async function anchor(chain: TestMarket, account: number, terms: LicenceTerms | bigint, store: (datasetId: bigint, domain: MetadataDomain) => Promise<string>): Promise<Anchored> {
+  const datasetId = await reserveDatasetId(chain, account);
+  const domain = { chainId: chain.deployments.chainId, registry: chain.deployments.contracts.datasetRegistry };
+  const cid = await store(datasetId, domain);
+  const registry = { address: domain.registry, abi: datasetRegistryAbi } as const;
+  const wallet = chain.wallet(account);
+  const pointer = metadataPointer(cid);
+  await mined(
+    chain.publicClient,
+    typeof terms === 'bigint'
+      ? wallet.writeContract({ ...registry, functionName: 'publish', args: [pointer, terms, datasetId] })
+      : wallet.writeContract({ ...registry, functionName: 'publishWithTerms', args: [pointer, terms, datasetId] }),
+  );
+  return { datasetId, cid };
+}
