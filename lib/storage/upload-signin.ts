@@ -76,7 +76,7 @@ export class UploadSignIns {
 
   /** The SIWE message `address` signs to sign in: this server's domain and chain, a nonce it can recognise, 5 minutes. */
   message(address: string): string {
-    if (!isAddress(address, { strict: false })) throw new UploadError(400, 'bad-address', `${address || 'nothing'} is not an EVM address`, 'pass ?address=0x…');
+    if (!isAddress(address, { strict: false })) throw new UploadError(400, 'bad-address', `${address ? JSON.stringify(address.slice(0, 64)) : 'nothing'} is not an EVM address`, 'pass ?address=0x…');
     const issuedAt = new Date();
     const expirationTime = new Date(issuedAt.getTime() + SIGN_IN_LIFETIME_MS);
     const { domain, uri, chainId } = this.options;
@@ -88,7 +88,9 @@ export class UploadSignIns {
     if (typeof message !== 'string' || message.length > 4_096 || !isHex(signature)) throw new UploadError(400, 'bad-sign-in', 'a sign-in is { message, signature }: the SIWE message from GET /api/uploads/sign-in and its signature', SIGN_IN_HINT);
     // The MAC first: it is cheap, and a message this server did not write is not worth recovering a signer for.
     const { address, nonce, issuedAt, expirationTime } = parseSiweMessage(message);
-    if (!address || !nonce || !issuedAt || !expirationTime || !sameBytes(Buffer.from(nonce), Buffer.from(this.nonce(address, issuedAt, expirationTime, nonce.slice(0, 16))))) {
+    // A date that is not RFC 3339 parses to an invalid Date: this server never writes one.
+    const dated = issuedAt && expirationTime && !Number.isNaN(issuedAt.getTime()) && !Number.isNaN(expirationTime.getTime());
+    if (!address || !nonce || !dated || !sameBytes(Buffer.from(nonce), Buffer.from(this.nonce(address, issuedAt, expirationTime, nonce.slice(0, 16))))) {
       throw new UploadSignInError('sign-in-foreign', 'the sign-in message was not issued by this server (or it restarted since)');
     }
     try {

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { getAddress, isAddressEqual, type Address } from 'viem';
 import type { UploadsConfig } from '../config';
 import { DatagoraError } from '../errors';
+import { formatBytes } from '../units';
 import type { ContentStore } from './index';
 
 /** An upload request the server refuses: HTTP status, a stable code and words. */
@@ -23,6 +24,33 @@ export class UploadError extends DatagoraError {
     super(message, hint);
   }
 }
+
+/** The most a JSON request to the upload routes may carry: `{size}` and a sign-in are a few hundred bytes. */
+export const MAX_JSON_BODY_BYTES = 16 * 1024;
+
+/**
+ * The JSON object `request` carries, or {} when it carries none (the route then says which fields it wants). A
+ * body over {@link MAX_JSON_BODY_BYTES} is refused as soon as it passes the bound: nothing more of it is read.
+ */
+export async function readRequestJson(request: Request): Promise<Record<string, unknown>> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  // Node's web streams are async iterables; the DOM typings do not say so.
+  for await (const chunk of (request.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > MAX_JSON_BODY_BYTES) throw new UploadError(413, 'body-too-large', `the request body is over ${formatBytes(MAX_JSON_BODY_BYTES)}`, 'send the small JSON object the route documents, nothing more');
+    chunks.push(chunk);
+  }
+  try {
+    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** An id from a request, cut short for a message: a made-up one may be kilobytes long. */
+const shownId = (id: string) => (id.length > 64 ? `${id.slice(0, 64)}…` : id);
 
 /** A one-slot hand-over between the parts arriving and the IPFS add consuming them: push waits until taken. */
 class Handover implements AsyncIterable<Uint8Array> {
@@ -98,8 +126,11 @@ export class UploadSessions {
    * Opens a session of `owner` for exactly `size` bytes and starts the IPFS add that its parts feed. Refused
    * past the account's open sessions or open bytes: each one holds an add, and its bytes, on the node.
    */
-  start(owner: Address, size: number): { id: string } {
-    if (!Number.isSafeInteger(size) || size <= 0) throw new UploadError(400, 'bad-size', `an upload declares its size in bytes, a positive whole number, not ${size}`, 'send { "size": <bytes> }');
+  start(owner: Address, size: unknown): { id: string } {
+    // A JSON number only: "12", true and [12] would all pass as 12 through Number().
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) {
+      throw new UploadError(400, 'bad-size', `an upload declares its size in bytes, a positive whole number, not ${String(JSON.stringify(size)).slice(0, 40)}`, 'send { "size": <bytes> }');
+    }
     const { sessionsPerAccount, bytesPerAccount } = this.limits;
     if (size > bytesPerAccount) {
       throw new UploadError(413, 'too-large', `the upload is ${size} bytes, over the ${bytesPerAccount}-byte limit`, 'publish large files with the CLI (`datagora publish`) or split the dataset');
@@ -131,7 +162,7 @@ export class UploadSessions {
   /** The session `id`, which only the account that opened it may use: its id alone is not enough. */
   private session(owner: Address, id: string): Session {
     const session = this.sessions.get(id);
-    if (!session) throw new UploadError(404, 'unknown-upload', `there is no upload ${id} (finished, aborted after ${this.limits.idleMs / 1000} s idle, or never started)`, 'start the upload again');
+    if (!session) throw new UploadError(404, 'unknown-upload', `there is no upload ${shownId(id)} (finished, aborted after ${this.limits.idleMs / 1000} s idle, or never started)`, 'start the upload again');
     if (!isAddressEqual(session.owner, owner)) throw new UploadError(403, 'not-your-upload', `upload ${id} belongs to another account than ${owner}`, 'send parts with the sign-in of the account that opened the upload');
     return session;
   }
@@ -144,19 +175,25 @@ export class UploadSessions {
     }
     session.busy = true;
     clearTimeout(session.timer);
+    // Whether the failure, if any, is the request's body breaking off (the client's side) or the store's.
+    let reading = true;
     try {
       for await (const chunk of body) {
+        reading = false;
         session.received += chunk.length;
         if (session.received > session.size) {
           this.drop(id);
           throw new UploadError(413, 'over-declared-size', `upload ${id} sent more than the ${session.size} bytes it declared`, 'declare the exact ciphertext size when starting');
         }
         await session.handover.push(chunk);
+        reading = true;
       }
     } catch (error) {
       this.drop(id);
       if (error instanceof UploadError) throw error;
-      throw new UploadError(502, 'storage-failed', `upload ${id} failed: ${error instanceof Error ? error.message : String(error)}`, 'check the IPFS node (/api/health), then upload again');
+      const why = error instanceof Error ? error.message : String(error);
+      if (reading) throw new UploadError(400, 'part-interrupted', `part ${part} of upload ${id} broke off after ${session.received} bytes in all: ${why}`, 'start the upload again: a part must arrive whole');
+      throw new UploadError(502, 'storage-failed', `upload ${id} failed: ${why}`, 'check the IPFS node (/api/health), then upload again');
     }
     session.busy = false;
     session.nextPart++;

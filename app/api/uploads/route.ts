@@ -1,4 +1,5 @@
 import { errorResponse, uploadAccount, uploadSessions, uploadSignIns } from '@/lib/client/services';
+import { readRequestJson } from '@/lib/storage/uploads';
 
 export const dynamic = 'force-dynamic';
 
@@ -10,8 +11,8 @@ export async function POST(request: Request): Promise<Response> {
   try {
     const account = await uploadAccount(request);
     await (await uploadSignIns()).requireFunded(account);
-    const body = (await request.json().catch(() => ({}))) as { size?: unknown };
-    return Response.json((await uploadSessions()).start(account, Number(body.size)), { status: 201 });
+    const body = await readRequestJson(request);
+    return Response.json((await uploadSessions()).start(account, body.size), { status: 201 });
   } catch (error) {
     return errorResponse(error);
   }

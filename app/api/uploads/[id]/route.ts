@@ -11,8 +11,10 @@ type Context = { params: Promise<{ id: string }> };
 export async function PUT(request: Request, { params }: Context): Promise<Response> {
   try {
     const account = await uploadAccount(request);
-    const part = Number(new URL(request.url).searchParams.get('part'));
-    if (!Number.isSafeInteger(part) || part < 0) throw new UploadError(400, 'bad-part', 'the part number is missing or not a whole number', 'send ?part=0, 1, 2… in order');
+    // Decimal digits only: Number() reads a missing or empty ?part= as 0, and "1e0", "0x1" or " 1" as numbers.
+    const query = new URL(request.url).searchParams.get('part') ?? '';
+    const part = /^(0|[1-9][0-9]{0,15})$/.test(query) ? Number(query) : Number.NaN;
+    if (!Number.isSafeInteger(part)) throw new UploadError(400, 'bad-part', 'the part number is missing or not a whole number', 'send ?part=0, 1, 2… in order');
     // Node's web streams are async iterables; the DOM typings do not say so.
     if (!request.body) throw new UploadError(400, 'empty-part', 'the part has no body', 'send the part’s bytes as the request body');
     return Response.json(await (await uploadSessions()).append(account, (await params).id, part, request.body as unknown as AsyncIterable<Uint8Array>));

@@ -1,4 +1,5 @@
 import { errorResponse, uploadSignIns } from '@/lib/client/services';
+import { readRequestJson } from '@/lib/storage/uploads';
 
 export const dynamic = 'force-dynamic';
 
@@ -17,7 +18,7 @@ export async function GET(request: Request): Promise<Response> {
 /** POST /api/uploads/sign-in {message, signature}: a token for a funded signer, `{ token, address, expiresAt }`. */
 export async function POST(request: Request): Promise<Response> {
   try {
-    const body = (await request.json().catch(() => ({}))) as { message?: unknown; signature?: unknown };
+    const body = await readRequestJson(request);
     return Response.json(await (await uploadSignIns()).signIn(body.message, body.signature), { headers: noStore });
   } catch (error) {
     return errorResponse(error);
