@@ -27,3 +27,27 @@ export function pipeLines(stream: NodeJS.ReadableStream, log: Logger): void {
     if (buffer.trim()) log(buffer.trimEnd());
   });
 }
+
+/**
+ * Passes lines through to `log`, and speaks up when they stop for `quietMs`: `say(seconds since the start,
+ * the last line passed)` then, and again every `quietMs` while nothing else is said. `stop()` ends it.
+ */
+export function heartbeat(log: Logger, quietMs: number, say: (seconds: number, lastLine: string | undefined) => string): { log: Logger; stop(): void } {
+  const started = Date.now();
+  let spokeAt = started;
+  let lastLine: string | undefined;
+  const timer = setInterval(() => {
+    if (Date.now() - spokeAt < quietMs) return;
+    spokeAt = Date.now();
+    log(say(Math.round((spokeAt - started) / 1000), lastLine));
+  }, Math.min(quietMs, 1_000));
+  timer.unref();
+  return {
+    log: (line) => {
+      spokeAt = Date.now();
+      lastLine = line.trim();
+      log(line);
+    },
+    stop: () => clearInterval(timer),
+  };
+}

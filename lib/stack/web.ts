@@ -9,12 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatagoraError } from '../errors';
-import type { Logger } from './log';
+import { heartbeat, type Logger } from './log';
 import { processAlive, spawnNode, stopProcessGroup } from './process';
 
 /** What a production build depends on; a change in any of these triggers a rebuild. */
 const BUILD_INPUTS = ['app', 'components', 'lib', 'next.config.js', 'postcss.config.mjs', 'package-lock.json', 'tsconfig.json'];
 const BUILD_STAMP = 'datagora-build.json';
+const BUILD_HEARTBEAT_MS = 10_000;
 
 export class WebBuildError extends DatagoraError {
   constructor(code: number | null) {
@@ -54,25 +55,32 @@ function runChild(args: string[], root: string, env: NodeJS.ProcessEnv, log: Log
 export async function withBuildLock<T>(root: string, log: Logger, run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   const lock = path.join(os.tmpdir(), `datagora-build-${createHash('sha256').update(root).digest('hex').slice(0, 16)}.lock`);
   const owner = path.join(lock, 'pid');
-  for (let waited = false; ; ) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(owner, String(process.pid));
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(existsSync(owner) ? readFileSync(owner, 'utf8') : NaN);
-      // A lock just made has no pid file yet: wait for it like a live one, unless it stayed so for long.
-      const orphaned = Number.isInteger(holder) ? !processAlive(holder) : Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 10_000;
-      if (orphaned) {
-        rmSync(lock, { recursive: true, force: true });
-        continue;
+  let waiting: ReturnType<typeof heartbeat> | undefined;
+  try {
+    for (;;) {
+      try {
+        mkdirSync(lock);
+        writeFileSync(owner, String(process.pid));
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const holder = Number(existsSync(owner) ? readFileSync(owner, 'utf8') : NaN);
+        // A lock just made has no pid file yet: wait for it like a live one, unless it stayed so for long.
+        const orphaned = Number.isInteger(holder) ? !processAlive(holder) : Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 10_000;
+        if (orphaned) {
+          rmSync(lock, { recursive: true, force: true });
+          continue;
+        }
+        if (!waiting) {
+          log('another start is building the app in this checkout; waiting for it…');
+          waiting = heartbeat(log, BUILD_HEARTBEAT_MS, (seconds) => `still waiting for the other start's build, ${seconds} s so far…`);
+        }
+        signal?.throwIfAborted();
+        await sleep(500);
       }
-      if (!waited) log('another start is building the app in this checkout; waiting for it…');
-      waited = true;
-      signal?.throwIfAborted();
-      await sleep(500);
     }
+  } finally {
+    waiting?.stop();
   }
   try {
     return await run();
@@ -95,12 +103,17 @@ async function build(root: string, env: NodeJS.ProcessEnv, log: Logger, signal?:
       return;
     }
   }
-  log('building the app (first start or sources changed)…');
+  log('building the app (first start or sources changed): a few minutes…');
   const started = Date.now();
-  const child = runChild(['build'], root, { ...env, NEXT_TELEMETRY_DISABLED: '1' }, log);
+  // next build goes quiet for minutes at a time: a line every BUILD_HEARTBEAT_MS of silence says it still works.
+  const progress = heartbeat(log, BUILD_HEARTBEAT_MS, (seconds, lastLine) => `still building, ${seconds} s so far${lastLine ? ` (last step: ${lastLine})` : ''}…`);
+  const child = runChild(['build'], root, { ...env, NEXT_TELEMETRY_DISABLED: '1' }, progress.log);
   const stop = () => void stopProcessGroup(child);
   signal?.addEventListener('abort', stop, { once: true });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve)).finally(() => signal?.removeEventListener('abort', stop));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve)).finally(() => {
+    progress.stop();
+    signal?.removeEventListener('abort', stop);
+  });
   signal?.throwIfAborted();
   if (code !== 0) throw new WebBuildError(code);
   writeFileSync(stampFile, fingerprint);
