@@ -749,16 +749,23 @@ for (const [name, number] of Object.entries(os.constants.signals)) if (!SIGNAL_N
 /**
  * The job's first process, started before its sandbox is prepared: joining cgroups costs the kernel a
  * grace period (10–20 ms on an idle machine), spent while the node mounts the job's areas. setpriv arms its
- * parent-death signal before bash starts, and bash exits unless its parent is still the node (`$1`): a node killed
- * before bwrap's own --die-with-parent takes effect then takes the job with it. It joins the job's
- * cgroups, so nothing forks outside them; closes every file descriptor the node inherited from its own parent
- * without close-on-exec (all but stdio, the filter on fd 4 and the command on fd 5); then reads the prlimit and
- * bwrap command line, NUL-separated, from fd 5 and execs it. Join failures are reported on fd 3.
+ * parent-death signal before bash starts, and bash exits unless its parent is still the node (`$1`). Parent-death
+ * signals still leave a window (bwrap's sandboxed child arms its own only after it is cloned), so a watcher forked
+ * before the join, outside the job's cgroups, waits for the node's end of fd 6 to close — the node ended the job,
+ * or died — and then kills whatever is left in them. The first process joins the job's cgroups, so nothing forks
+ * outside them; closes every file descriptor the node inherited from its own parent without close-on-exec (all
+ * but stdio, the filter on fd 4 and the command on fd 5); then reads the prlimit and bwrap command line,
+ * NUL-separated, from fd 5 and execs it. Join failures are reported on fd 3.
  */
 const FIRST_PROCESS = [
   '[ "$PPID" = "$1" ] || exit 125; shift',
-  'n=$1; shift',
-  'while [ "$n" -gt 0 ]; do echo $$ > "$1" 2>/dev/null || { echo "cannot join $1" >&3; exit 125; }; shift; n=$((n-1)); done',
+  'procs=("${@:2:$1}")',
+  'if [ ${#procs[@]} -gt 0 ]; then',
+  '  ( exec </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&-; read -r -u 6 _',
+  '    for round in {1..500}; do pids=$(cat "${procs[@]}" 2>/dev/null); [ -n "$pids" ] || exit 0; kill -KILL $pids 2>/dev/null; sleep 0.01; done ) &',
+  'fi',
+  'exec 6<&-',
+  'for file in "${procs[@]}"; do echo $$ > "$file" 2>/dev/null || { echo "cannot join $file" >&3; exit 125; }; done',
   'exec 3>&-',
   'for fd in /proc/$$/fd/*; do fd=${fd##*/}; case $fd in 0|1|2|4|5) ;; *) [ -e /proc/$$/fd/$fd ] && exec {fd}>&- ;; esac; done',
   "mapfile -d '' -u 5 command; exec 5<&-",
@@ -795,9 +802,9 @@ export async function runInSandbox(job: SandboxJob): Promise<SandboxResult> {
     const filter = syscallFilter();
     const procsFiles = cgroups.procsFiles();
     let setupError = '';
-    // fd 3: join errors; fd 4: the seccomp program, read by bwrap; fd 5: the command line.
+    // fd 3: join errors; fd 4: the seccomp program, read by bwrap; fd 5: the command line; fd 6: the watcher's.
     const first = spawn(found.pdeathsig, ['--pdeathsig', 'KILL', '--', found.bash, '-c', FIRST_PROCESS, 'datagora-sandbox', String(process.pid), String(procsFiles.length), ...procsFiles], {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
       env: TOOL_ENV,
     });
     child = first;
@@ -806,9 +813,11 @@ export async function runInSandbox(job: SandboxJob): Promise<SandboxResult> {
       first.once('exit', (code, signal) => resolve({ code, signal }));
     });
     exited.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
-    const [, stdout, stderr, setup, filterPipe, commandPipe] = first.stdio as unknown as [null, Readable, Readable, Readable, Writable, Writable];
+    const [, stdout, stderr, setup, filterPipe, commandPipe, watchPipe] = first.stdio as unknown as [null, Readable, Readable, Readable, Writable, Writable, Writable];
     // The first process may die before reading its pipes (a join failure, a kill): that is reported, not thrown.
-    for (const pipe of [filterPipe, commandPipe, setup]) pipe.on('error', () => undefined);
+    for (const pipe of [filterPipe, commandPipe, setup, watchPipe]) pipe.on('error', () => undefined);
+    // Once bwrap is gone the node kills what is left itself; closing fd 6 then lets the watcher go too.
+    void exited.finally(() => watchPipe.destroy()).catch(() => undefined);
     filterPipe.end(filter ?? Buffer.alloc(0));
     setup.setEncoding('utf8').on('data', (text: string) => (setupError += text));
 

@@ -439,25 +439,34 @@ describe('escapes are contained', () => {
   });
 });
 
+/**
+ * A job running escapes/daemon.py for 60 s under a fresh token, and the script of a node process of its own that
+ * runs it (`prelude` first). The job goes in the environment: the token must be in no command line but the algorithm's.
+ */
+function daemonJob(prefix: string, prelude = ''): { token: string; script: string; env: NodeJS.ProcessEnv } {
+  const token = `${prefix}-${randomBytes(6).toString('hex')}`;
+  const dir = mkdtempSync(path.join(scratch, `${prefix}-`));
+  mkdirSync(path.join(dir, 'inputs'), { mode: 0o755 });
+  chmodSync(path.join(dir, 'inputs'), 0o755);
+  const job: SandboxJob = {
+    command: [PYTHON, '/data/transformations/daemon.py', token, '60'],
+    inputs: path.join(dir, 'inputs'),
+    algorithm: path.join(ESCAPES, 'daemon.py'),
+    outputs: path.join(dir, 'outputs'),
+    logs: path.join(dir, 'logs'),
+    limits: LIMITS,
+  };
+  const script = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();
+    ${prelude}
+    require(${JSON.stringify(path.resolve(__dirname, '../../lib/compute/sandbox.ts'))}).runInSandbox(JSON.parse(process.env.JOB));`;
+  return { token, script, env: { ...process.env, JOB: JSON.stringify(job) } };
+}
+
 describe('a node killed mid-job', () => {
   it('takes its algorithm down with it, and the next node removes what it left', async () => {
-    const token = `datagora-orphan-${randomBytes(6).toString('hex')}`;
-    const dir = mkdtempSync(path.join(scratch, 'killed-'));
-    mkdirSync(path.join(dir, 'inputs'), { mode: 0o755 });
-    chmodSync(path.join(dir, 'inputs'), 0o755);
-    const job: SandboxJob = {
-      command: [PYTHON, '/data/transformations/daemon.py', token, '60'],
-      inputs: path.join(dir, 'inputs'),
-      algorithm: path.join(ESCAPES, 'daemon.py'),
-      outputs: path.join(dir, 'outputs'),
-      logs: path.join(dir, 'logs'),
-      limits: LIMITS,
-    };
-    const script = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();
-      require(${JSON.stringify(path.resolve(__dirname, '../../lib/compute/sandbox.ts'))}).runInSandbox(JSON.parse(process.env.JOB));`;
+    const { token, script, env } = daemonJob('datagora-orphan');
     const before = leftovers();
-    // The job goes in the environment: the token must be in no command line but the algorithm's.
-    const node = spawn(process.execPath, ['-e', script], { stdio: 'ignore', env: { ...process.env, JOB: JSON.stringify(job) } });
+    const node = spawn(process.execPath, ['-e', script], { stdio: 'ignore', env });
     const gone = new Promise((resolve) => node.once('exit', resolve));
     // Killed once the algorithm itself runs (bwrap's own command line names the token before that).
     const algorithmRuns = () =>
@@ -496,20 +505,9 @@ describe('a node killed while its sandbox starts', () => {
   it('takes the job with it even when it dies after handing over the command line, before bwrap is up', async () => {
     // The node is killed the moment it has written the first process's command line: that process then
     // still joins its cgroups and has yet to exec bwrap, whose --die-with-parent would come too late.
-    const token = `datagora-early-${randomBytes(6).toString('hex')}`;
-    const dir = mkdtempSync(path.join(scratch, 'early-'));
-    mkdirSync(path.join(dir, 'inputs'), { mode: 0o755 });
-    chmodSync(path.join(dir, 'inputs'), 0o755);
-    const job: SandboxJob = {
-      command: [PYTHON, '/data/transformations/daemon.py', token, '60'],
-      inputs: path.join(dir, 'inputs'),
-      algorithm: path.join(ESCAPES, 'daemon.py'),
-      outputs: path.join(dir, 'outputs'),
-      logs: path.join(dir, 'logs'),
-      limits: LIMITS,
-    };
-    const script = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();
-      const childProcess = require('node:child_process');
+    const { token, script, env } = daemonJob(
+      'datagora-early',
+      `const childProcess = require('node:child_process');
       const spawn = childProcess.spawn;
       childProcess.spawn = (...args) => {
         const child = spawn(...args);
@@ -519,14 +517,15 @@ describe('a node killed while its sandbox starts', () => {
           commandPipe.end = (...rest) => { end(...rest); process.kill(process.pid, 'SIGKILL'); };
         }
         return child;
-      };
-      require(${JSON.stringify(path.resolve(__dirname, '../../lib/compute/sandbox.ts'))}).runInSandbox(JSON.parse(process.env.JOB));`;
-    const node = spawn(process.execPath, ['-e', script], { stdio: 'ignore', env: { ...process.env, JOB: JSON.stringify(job) } });
+      };`,
+    );
+    const node = spawn(process.execPath, ['-e', script], { stdio: 'ignore', env });
     const signal = await new Promise((resolve) => node.once('exit', (_code, killed) => resolve(killed)));
     expect(signal).toBe('SIGKILL');
-    for (let i = 0; i < 60 && processesWith('cmdline', token).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(processesWith('cmdline', token)).toEqual([]);
-    expect(processesWith('cmdline', `datagora-sandbox-${node.pid}-`)).toEqual([]);
+    // Nothing of the job is left: not the algorithm, not the first process or its watcher.
+    const left = () => [...processesWith('cmdline', token), ...processesWith('cmdline', `datagora-sandbox-${node.pid}-`)];
+    for (let i = 0; i < 60 && left().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(left()).toEqual([]);
     await sweepStaleSandboxes();
   });
 });
