@@ -14,9 +14,7 @@ import { firstVersion } from '@/lib/market/document';
 import { assertPublishable, EmptyFileError, FileProfiler, formatOf, HEAD_BYTES, isTabular, type FileProfile } from '@/lib/market/files';
 import { datasetDocumentSchema, describeIssues } from '@/lib/metadata/schema';
 import { sampleDocument } from '../metadata/fixtures';
-
-/** Reproducible by default; DATAGORA_FUZZ_SEED explores other runs (fast-check prints the seed of a failure). */
-const FUZZ = { seed: Number(process.env.DATAGORA_FUZZ_SEED ?? 16) };
+import { FUZZ } from './fuzz';
 
 const encoder = new TextEncoder();
 const char = (code: number) => String.fromCharCode(code);

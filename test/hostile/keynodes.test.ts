@@ -15,11 +15,10 @@ import { openKeySession, signShareRequest } from '@/lib/access/session';
 import { CLOCK_SKEW_MS, MAX_SIGN_IN_LIFETIME_MS } from '@/lib/access/siwe';
 import { devAccount } from '@/lib/chain';
 import { startKeyNetworkFixture, type KeyNetworkFixture } from '../access/fixture';
+import { FUZZ, hostileDate, inserting, messageEdit as anyMessageEdit, named, nestedJson, replacingLine, shown, type MessageEdit } from './fuzz';
 
 const OWNER = 1;
 const BUYER = 2;
-/** Reproducible by default; DATAGORA_FUZZ_SEED explores other runs (fast-check prints the seed of a failure). */
-const FUZZ = { seed: Number(process.env.DATAGORA_FUZZ_SEED ?? 16) };
 
 let fixture: KeyNetworkFixture;
 let envelope: KeyEnvelope;
@@ -83,13 +82,6 @@ async function honestRequest(node = 0): Promise<ShareRequest> {
 
 // ------------------------------------------------------------------------------------------- arbitraries
 
-/** `edit`, printed by fast-check under `name` in a counterexample instead of as its source. */
-function named<T extends object>(name: string, edit: T): T {
-  return Object.assign(edit, { [fc.toStringMethod]: () => name });
-}
-/** A value as a counterexample shows it: long ones cut short. */
-const shown = (value: unknown) => (value === undefined ? 'undefined' : fc.stringify(value).slice(0, 120));
-
 const hexDigits = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
 /** Strings that are nearly, or not at all, the hex a field wants. */
 const badHex = fc.oneof(
@@ -109,9 +101,6 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.nat({ max: 20_000 }).map((length) => Array.from({ length }, (_, i) => i)),
   fc.nat({ max: 5_000 }).map((length) => Array.from({ length }, () => ({ a: 'x' }))),
 );
-
-/** JSON text of nested arrays `depth` deep around `inner` (JSON.stringify itself overflows past a few thousand). */
-const nested = (depth: number, inner: unknown) => `${'['.repeat(depth)}${JSON.stringify(inner)}${']'.repeat(depth)}`;
 
 /** The body `request` with its conditions as the raw JSON text `conditions`. */
 const withRawConditions = (request: ShareRequest, conditions: string) => JSON.stringify({ ...request, evmContractConditions: 0 }).replace('"evmContractConditions":0', () => `"evmContractConditions":${conditions}`);
@@ -137,9 +126,9 @@ const wrongShape: fc.Arbitrary<Mutation> = fc.oneof(
 
 const conditionsMutation: fc.Arbitrary<Mutation> = fc.oneof(
   // Deep: nested groups, up to what fits in a 64 kB body.
-  fc.integer({ min: 1, max: 30_000 }).map((depth) => named(`the condition in ${depth} nested groups`, (request: ShareRequest) => withRawConditions(request, `[${nested(depth, request.evmContractConditions[0])}]`))),
-  fc.integer({ min: 1, max: 30_000 }).map((depth) => named(`${depth} nested empty groups`, (request: ShareRequest) => withRawConditions(request, nested(depth, [])))),
-  fc.integer({ min: 1, max: 30_000 }).map((depth) => named(`a condition whose ABI nests ${depth} deep`, (request: ShareRequest) => withRawConditions(request, `[${JSON.stringify({ ...request.evmContractConditions[0], functionAbi: 0 }).replace('"functionAbi":0', () => `"functionAbi":${nested(depth, {})}`)}]`))),
+  fc.integer({ min: 1, max: 30_000 }).map((depth) => named(`the condition in ${depth} nested groups`, (request: ShareRequest) => withRawConditions(request, `[${nestedJson(depth, request.evmContractConditions[0])}]`))),
+  fc.integer({ min: 1, max: 30_000 }).map((depth) => named(`${depth} nested empty groups`, (request: ShareRequest) => withRawConditions(request, nestedJson(depth, [])))),
+  fc.integer({ min: 1, max: 30_000 }).map((depth) => named(`a condition whose ABI nests ${depth} deep`, (request: ShareRequest) => withRawConditions(request, `[${JSON.stringify({ ...request.evmContractConditions[0], functionAbi: 0 }).replace('"functionAbi":0', () => `"functionAbi":${nestedJson(depth, {})}`)}]`))),
   // Huge: many conditions joined by operators, or many small wrong items.
   fc.integer({ min: 2, max: 120 }).map((count) => named(`${count} conditions joined by "and"`, (request: ShareRequest) => ({ ...request, evmContractConditions: Array.from({ length: 2 * count - 1 }, (_, i) => (i % 2 ? { operator: 'and' } : request.evmContractConditions[0])) }))),
   fc.tuple(fc.integer({ min: 1, max: 30_000 }), fc.jsonValue({ maxDepth: 1 })).map(([count, item]) => named(`${count} × ${shown(item)}`, (request: ShareRequest) => ({ ...request, evmContractConditions: Array.from({ length: count }, () => item) }))),
@@ -148,21 +137,9 @@ const conditionsMutation: fc.Arbitrary<Mutation> = fc.oneof(
 /** Look-alikes of ASCII letters a domain might be spoofed with. */
 const LOOKALIKES: Record<string, string> = { a: '\u0430', e: '\u0435', o: '\u043e', p: '\u0440', c: '\u0441', x: '\u0445', i: '\u0456', l: '\u04cf', '.': '\uff0e', '1': '\uff11' };
 
-/** What an attacker does to the text of a SIWE message. */
-type MessageEdit = (message: string) => string;
-const inserting = (position: number, text: string): MessageEdit =>
-  named(`insert ${shown(text)} at ${position}`, (message: string) => {
-    const at = position % (message.length + 1);
-    return message.slice(0, at) + text + message.slice(at);
-  });
-const replacingLine = (field: string, value: string): MessageEdit => named(`${field}: ${shown(value)}`, (message: string) => message.replace(new RegExp(`^${field}: .*$`, 'm'), () => `${field}: ${value}`));
-const hostileDate = fc.oneof(
-  fc.constantFrom('never', '', ' ', 'NaN', '2099-13-45T00:00:00Z', '9999-99-99T99:99:99Z', '+275760-09-13T00:00:00.000Z', '2030-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '2025-01-01T00:00:00.000Z\r'),
-  fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-);
+/** What an attacker does to the text of a SIWE message: what it does to any (./fuzz.ts), and more. */
 const messageEdit: fc.Arbitrary<MessageEdit> = fc.oneof(
-  fc.tuple(fc.nat(), fc.constantFrom('\u0000', '\r', '\r\n', '\n', '\u2028', '\u202e', '\ufeff')).map(([at, text]) => inserting(at, text)),
+  anyMessageEdit,
   // A line smuggled in: a second session key, another domain, a later expiry, another chain.
   fc
     .tuple(fc.nat(), fc.constantFrom(`\nResources:\n- urn:datagora:session-key:${'ab'.repeat(32)}`, '\r\nExpiration Time: 2999-01-01T00:00:00Z', '\nChain ID: 1', '\nURI: https://evil.example', '\ndatagora.evil wants you to sign in with your Ethereum account:\n'))
@@ -176,9 +153,7 @@ const messageEdit: fc.Arbitrary<MessageEdit> = fc.oneof(
       return message.slice(0, at) + LOOKALIKES[letter] + message.slice(at + 1);
     }),
   ),
-  fc.tuple(fc.constantFrom('Expiration Time', 'Issued At'), hostileDate).map(([field, value]) => replacingLine(field, value)),
   hostileDate.map((value) => named(`Not Before: ${shown(value)}`, (message: string) => message.replace(/^(Expiration Time: .*)$/m, (line) => `${line}\nNot Before: ${value}`))),
-  fc.tuple(fc.constantFrom('Version', 'Chain ID', 'Nonce', 'URI'), anyString).map(([field, value]) => replacingLine(field, value.slice(0, 200))),
   // Huge resource lists: thousands of lines, or one very long one.
   fc.integer({ min: 1, max: 3_000 }).map((count) => named(`${count} more resources`, (message: string) => `${message}${Array.from({ length: count }, (_, i) => `\n- urn:x:${i}`).join('')}`)),
   fc.integer({ min: 1, max: 20_000 }).map((length) => named(`a resource of ${length} characters`, (message: string) => `${message}\n- urn:${'y'.repeat(length)}`)),
@@ -281,8 +256,8 @@ describe('key nodes under hostile bodies', () => {
 
     it('conditions nested 30000 groups deep are invalid conditions, not a stack overflow (a 500)', async () => {
       const request = await honestRequest();
-      expect(await askNode(withRawConditions(request, nested(30_000, [])))).toMatchObject({ status: 400, json: { error: 'invalid-conditions' } });
-      expect(await askNode(withRawConditions(request, `[${nested(30_000, request.evmContractConditions[0])}]`))).toMatchObject({ status: 400, json: { error: 'invalid-conditions' } });
+      expect(await askNode(withRawConditions(request, nestedJson(30_000, [])))).toMatchObject({ status: 400, json: { error: 'invalid-conditions' } });
+      expect(await askNode(withRawConditions(request, `[${nestedJson(30_000, request.evmContractConditions[0])}]`))).toMatchObject({ status: 400, json: { error: 'invalid-conditions' } });
     });
 
     it('a chain name of 40000 characters is refused without being echoed back in full', async () => {

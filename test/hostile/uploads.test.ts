@@ -18,6 +18,7 @@ import { contentStore } from '@/lib/client/services';
 import { startStorageNode, type StorageNode } from '@/lib/storage/node';
 import { collect, KUBO_VECTORS, patternBytes, tempDir } from '../storage/fixtures';
 import { startTestMarket, type TestMarket } from '../helpers/market';
+import { FUZZ, messageEdit as anyMessageEdit, named, replacingLine, shown, type MessageEdit } from './fuzz';
 
 const SESSIONS = 2;
 /** 1 MiB per account, as DATAGORA_UPLOAD_GIB says it. */
@@ -26,8 +27,6 @@ const SIWE_DOMAIN = 'uploads.test:3000';
 const API = 'http://uploads.test:3000/api/uploads';
 const ATTACKER = devAccount(3);
 const HONEST = devAccount(6);
-/** Reproducible by default; DATAGORA_FUZZ_SEED explores other runs (fast-check prints the seed of a failure). */
-const FUZZ = { seed: Number(process.env.DATAGORA_FUZZ_SEED ?? 16) };
 
 let temp: ReturnType<typeof tempDir>;
 let market: TestMarket;
@@ -127,11 +126,6 @@ interface Attack {
   (run: Run): Promise<void>;
 }
 
-/** `attack`, printed by fast-check under `name` in a counterexample instead of as its source. */
-const named = (name: string, attack: Attack): Attack => Object.assign(attack, { [fc.toStringMethod]: () => name });
-/** A value as a counterexample shows it: long ones cut short. */
-const shown = (value: unknown) => (value === undefined ? 'undefined' : fc.stringify(value).slice(0, 80));
-
 /** Which upload a step names: one of the attacker's (by index, if any are open), the honest one, or a made-up id. */
 type Target = { kind: 'own'; index: number } | { kind: 'honest' } | { kind: 'made-up'; id: string };
 const madeUpId = fc.oneof(
@@ -184,7 +178,7 @@ const acceptedSize = (size: unknown): size is number => typeof size === 'number'
 const MAX_JSON_BODY = 16 * 1024;
 
 const openAttack = openBody.map(({ text, size }) =>
-  named(`open ${shown(text)}`, async (run) => {
+  named(`open ${shown(text)}`, async (run: Run) => {
     const got = await open(text, bearer(attackerToken));
     if (got.body.id) run.opened.push(got.body.id);
     if (Buffer.byteLength(text) > MAX_JSON_BODY) return expectRefusal(got, 413, 'body-too-large');
@@ -231,7 +225,7 @@ function bodyOf(body: PartBody): BodyInit | null {
 const describeBody = (body: PartBody) => (body.kind === 'bytes' ? `${body.length} bytes` : body.kind === 'none' ? 'no body' : `a body broken off after ${body.after} bytes`);
 
 const partAttack = fc.tuple(target, partQuery, fc.boolean(), partBody, contentLength).map(([at, query, nextInOrder, body, length]) =>
-  named(`PUT ${describeTarget(at)} ?part=${nextInOrder ? 'next' : shown(query)} ${describeBody(body)}${length ? ` content-length ${length}` : ''}`, async (run) => {
+  named(`PUT ${describeTarget(at)} ?part=${nextInOrder ? 'next' : shown(query)} ${describeBody(body)}${length ? ` content-length ${length}` : ''}`, async (run: Run) => {
     const { id, upload } = resolve(run, at);
     const index = nextInOrder && upload ? String(upload.nextPart) : query;
     const headers = { ...bearer(attackerToken), ...(length ? { 'content-length': length } : {}) };
@@ -257,7 +251,7 @@ const partAttack = fc.tuple(target, partQuery, fc.boolean(), partBody, contentLe
 
 /** Two parts of the same number at once: one is taken, the other refused, and the upload goes on. */
 const overlappingAttack = fc.tuple(fc.nat({ max: 3 }), fc.integer({ min: 1, max: 1_000 }), fc.integer({ min: 1, max: 100_000 })).map(([index, first, second]) =>
-  named(`two parts at once into own upload #${index}: ${first} and ${second} bytes`, async (run) => {
+  named(`two parts at once into own upload #${index}: ${first} and ${second} bytes`, async (run: Run) => {
     const upload = run.uploads[index % Math.max(run.uploads.length, 1)];
     if (!upload || upload.received + Math.max(first, second) > upload.size) return;
     const query = `?part=${upload.nextPart}`;
@@ -271,7 +265,7 @@ const overlappingAttack = fc.tuple(fc.nat({ max: 3 }), fc.integer({ min: 1, max:
 );
 
 const finishAttack = target.map((at) =>
-  named(`finish ${describeTarget(at)}`, async (run) => {
+  named(`finish ${describeTarget(at)}`, async (run: Run) => {
     const { id, upload } = resolve(run, at);
     const got = await finish(id, bearer(attackerToken));
     if (!upload) return expectForeignId(got, run, id);
@@ -282,7 +276,7 @@ const finishAttack = target.map((at) =>
 );
 
 const abandonAttack = target.map((at) =>
-  named(`abandon ${describeTarget(at)}`, async (run) => {
+  named(`abandon ${describeTarget(at)}`, async (run: Run) => {
     const { id, upload } = resolve(run, at);
     const got = await abandon(id, bearer(attackerToken));
     if (id === run.honestId) return expectRefusal(got, 403, 'not-your-upload');
@@ -300,7 +294,7 @@ const badAuthorization = fc.oneof(
   fc.nat({ max: 2 ** 31 }).map((n) => `Bearer ${HONEST.address}.${n}.${'A'.repeat(43)}`),
 );
 const unauthorizedAttack = fc.tuple(badAuthorization, fc.constantFrom('open', 'part', 'finish', 'abandon'), target).map(([authorization, route, at]) =>
-  named(`${route} of ${describeTarget(at)} with Authorization ${shown(authorization)}`, async (run) => {
+  named(`${route} of ${describeTarget(at)} with Authorization ${shown(authorization)}`, async (run: Run) => {
     const { id } = resolve(run, at);
     const headers = { authorization };
     const got = route === 'open' ? await open('{"size":1}', headers) : route === 'part' ? await part(id, '?part=0', patternBytes(1), headers) : route === 'finish' ? await finish(id, headers) : await abandon(id, headers);
@@ -308,23 +302,12 @@ const unauthorizedAttack = fc.tuple(badAuthorization, fc.constantFrom('open', 'p
   }),
 );
 
-/** What the attacker does to the SIWE message this server wrote for it, before signing it. */
-type MessageEdit = (message: string) => string;
-const editNamed = (name: string, edit: MessageEdit): MessageEdit => Object.assign(edit, { [fc.toStringMethod]: () => name });
-const replacingLine = (field: string, value: string) => editNamed(`${field}: ${shown(value)}`, (message) => message.replace(new RegExp(`^${field}: .*$`, 'm'), () => `${field}: ${value}`));
+/** What the attacker does to the SIWE message this server wrote for it, before signing it: what it does to any (./fuzz.ts), and more. */
 const messageEdit: fc.Arbitrary<MessageEdit> = fc.oneof(
-  fc.tuple(fc.nat(), fc.constantFrom('\u0000', '\r', '\r\n', '\n', '\u2028', '\u202e')).map(([position, text]) =>
-    editNamed(`insert ${shown(text)} at ${position}`, (message) => {
-      const at = position % (message.length + 1);
-      return message.slice(0, at) + text + message.slice(at);
-    }),
-  ),
-  fc.tuple(fc.constantFrom('Expiration Time', 'Issued At', 'Nonce', 'Chain ID', 'URI'), fc.oneof(fc.constantFrom('never', '2099-13-45T00:00:00Z', '+010000-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z', ''), fc.string({ unit: 'binary', maxLength: 30 }))).map(
-    ([field, value]) => replacingLine(field, value),
-  ),
-  fc.constant(editNamed('the honest account’s address', (message) => message.replace(ATTACKER.address, HONEST.address))),
-  fc.integer({ min: 1, max: 5_000 }).map((n) => editNamed(`${n} characters more`, (message) => `${message}\n${'y'.repeat(n)}`)),
-  fc.constant(editNamed('as it is', (message) => message)),
+  anyMessageEdit,
+  fc.constant(named('the honest account’s address', (message: string) => message.replace(ATTACKER.address, HONEST.address))),
+  fc.integer({ min: 1, max: 5_000 }).map((n) => named(`${n} characters more`, (message: string) => `${message}\n${'y'.repeat(n)}`)),
+  fc.constant(named('as it is', (message: string) => message)),
 );
 
 const signInAttack = fc.tuple(messageEdit, fc.boolean()).map(([edit, signEdited]) =>
