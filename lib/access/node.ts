@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { connectPublic } from '../chain/clients';
-import { allowBrowsers, readJson, send } from '../net/http';
+import { allowBrowsers, jsonNesting, readJson, send } from '../net/http';
 import { assertPortFree } from '../net/ports';
 import { signShare } from './bls';
 import { readNetworkInfo, readNodeShare, nodeDir } from './ceremony';
@@ -19,7 +19,7 @@ import { KeyRequestRejected } from './errors';
 import { evaluateConditions } from './evaluate';
 import { SessionVerifier } from './node-session';
 import { NonceStore } from './nonces';
-import { ENCRYPTION_SIGN_PATH, HEALTH_PATH, jsonNesting, MAX_CONDITIONS, MAX_CONDITIONS_NESTING, shareRequestSchema, type ShareResponse } from './protocol';
+import { ENCRYPTION_SIGN_PATH, HEALTH_PATH, MAX_CONDITIONS, MAX_CONDITIONS_NESTING, shareRequestSchema, type ShareResponse } from './protocol';
 import { PhaseTimings, type Lap } from './timings';
 
 export interface KeyNodeOptions {

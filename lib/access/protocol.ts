@@ -22,19 +22,6 @@ export const MAX_CONDITIONS = 32;
 /** Levels of arrays and objects a request's conditions may nest (Lit's nest five), as a key envelope's may. */
 export const MAX_CONDITIONS_NESTING = 32;
 
-/** How many levels of arrays and objects `value` nests, counted without recursion: a hostile body nests thousands. */
-export function jsonNesting(value: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (typeof item !== 'object' || item === null) continue;
-    deepest = Math.max(deepest, depth);
-    for (const child of Object.values(item)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
-
 /** Which node a request is for: its share index and the network's public key (compressed G1, hex). */
 export interface NodeAddress {
   node: number;
