@@ -12,7 +12,7 @@ import path from 'node:path';
 import { isAddressEqual, type Address } from 'viem';
 import { z } from 'zod';
 import { computeMarketAbi, datasetRegistryAbi } from '../contracts';
-import { allowBrowsers, readJson, send } from '../net/http';
+import { allowBrowsers, jsonNesting, readJson, send } from '../net/http';
 import { assertPortFree } from '../net/ports';
 import { algorithmHash, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
 import { ProviderRequestError, verifyJobAuthorization } from './auth';
@@ -23,6 +23,8 @@ import { JobStatus } from './result';
 import { resultPublicKeySchema } from './results';
 
 const MAX_BODY_BYTES = Math.ceil((MAX_ALGORITHM_BYTES * 4) / 3) + 128 * 1024;
+/** Levels of arrays and objects a job's params may nest. */
+export const MAX_PARAMS_NESTING = 32;
 
 export interface ProviderServer {
   url: string;
@@ -33,7 +35,8 @@ const submissionSchema = z.strictObject({
   jobId: z.string().regex(/^[1-9][0-9]{0,30}$/, 'must be a job id'),
   algorithm: z.strictObject({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be a plain file name'),
-    content: z.string().max(Math.ceil((MAX_ALGORITHM_BYTES * 4) / 3) + 4, `must be at most ${MAX_ALGORITHM_BYTES} bytes`),
+    // Strict: Buffer.from decodes any text as base64, so a malformed one would be refused as another algorithm.
+    content: z.base64('must be base64').max(Math.ceil((MAX_ALGORITHM_BYTES * 4) / 3) + 4, `must be at most ${MAX_ALGORITHM_BYTES} bytes`),
   }),
   params: z.json().optional(),
   resultKey: resultPublicKeySchema,
@@ -76,7 +79,11 @@ export async function startProviderServer(provider: ProviderNode): Promise<Provi
   }
 
   async function submit(request: IncomingMessage): Promise<{ status: number; body: unknown }> {
-    const parsed = submissionSchema.safeParse(await readJson(request, MAX_BODY_BYTES, (problem, message) => (problem === 'too-large' ? new ProviderRequestError(413, problem, `${message} (algorithms up to ${MAX_ALGORITHM_BYTES} bytes)`) : new ProviderRequestError(400, problem, message))));
+    const json = await readJson(request, MAX_BODY_BYTES, (problem, message) => (problem === 'too-large' ? new ProviderRequestError(413, problem, `${message} (algorithms up to ${MAX_ALGORITHM_BYTES} bytes)`) : new ProviderRequestError(400, problem, message)));
+    // Before the schema's recursive check of params (and JSON.stringify when the job is stored): deep ones overflow the stack.
+    const nesting = jsonNesting(json);
+    if (nesting > MAX_PARAMS_NESTING + 1) throw new ProviderRequestError(400, 'malformed-submission', `the submission nests ${nesting} levels deep: params may nest at most ${MAX_PARAMS_NESTING}`);
+    const parsed = submissionSchema.safeParse(json);
     if (!parsed.success) throw new ProviderRequestError(400, 'malformed-submission', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const body = parsed.data;
     const jobId = BigInt(body.jobId);
