@@ -6,7 +6,7 @@
  * kept in this browser's IndexedDB: only this browser can open the job's results.
  */
 import { parseEventLogs, type Address, type Chain, type PublicClient, type Transport } from 'viem';
-import { algorithmHash, checkColumnParameters, MAX_ALGORITHM_BYTES, runtimeOf } from '../compute/algorithm';
+import { algorithmHash, checkParameters, MAX_ALGORITHM_BYTES, runtimeOf } from '../compute/algorithm';
 import { jobAuthorization, providerRequest, ProviderRequestError } from '../compute/auth';
 import type { JobReport, JobView } from '../compute/jobs';
 import { FINAL_STATUSES } from '../compute/result';
@@ -97,8 +97,8 @@ export async function localJobs(config: ClientConfig): Promise<LocalJob[]> {
 /**
  * Pays a job into escrow (approving the stablecoin first when needed), keeps its result key in this browser, and
  * sends the algorithm to the provider. A job paid but not submitted stays in `localJobs` with `submitted` false
- * for `submitAlgorithm` to retry. Parameters the algorithm declares as columns must name columns of the dataset
- * (UnknownColumnError before any payment), as the SDK checks them.
+ * for `submitAlgorithm` to retry. The parameters are checked before any payment, as the SDK checks them: their
+ * nesting (ParamsTooDeepError) and the columns the algorithm declares (UnknownColumnError).
  */
 export async function requestJob(
   wallet: BrowserWallet,
@@ -110,10 +110,11 @@ export async function requestJob(
   const buyer = addressOf(wallet);
   const content = await readAlgorithm(input.file);
   onStep('quote');
-  // A parameter naming a column the data lacks fails only once the data fee is paid: refuse it now, from the
+  // Parameters a provider refuses, or naming a column the data lacks, fail only once the data fee is paid: refuse
+  // them now, the columns from the
   // document the web app verified against the registry.
   const { document } = await ownedDataset(choice.datasetId);
-  checkColumnParameters(content, input.params ?? {}, { id: choice.datasetId, columns: document.columns });
+  checkParameters(content, input.params ?? {}, { id: choice.datasetId, columns: document.columns });
   const quote = await quoteJob(publicClient, config.contracts, choice);
   const balance = await publicClient.readContract({ address: quote.currency, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [buyer] });
   if (balance < quote.escrow) throw new InsufficientFundsError(`the job's escrow is ${amountOf(config, quote.escrow)} but ${buyer} holds ${amountOf(config, balance)}`, 'fund the account with the market stablecoin, or pay for fewer minutes');

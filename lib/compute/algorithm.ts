@@ -5,6 +5,7 @@
  */
 import { sha256, type Hex } from 'viem';
 import { DatagoraError } from '../errors';
+import { jsonNesting } from '../net/json';
 
 /** Largest algorithm file a node accepts (base64 in the submission's JSON adds a third). */
 export const MAX_ALGORITHM_BYTES = 4 << 20;
@@ -19,6 +20,16 @@ export function runtimeOf(name: string): 'python' | 'node' | undefined {
 /** SHA-256 of an algorithm file as the bytes32 a job commits to on-chain (viem's, so the browser hashes it too). */
 export function algorithmHash(content: Uint8Array): Hex {
   return sha256(content);
+}
+
+/** Levels of arrays and objects a job's params may nest: a provider refuses deeper ones (they overflow its stack). */
+export const MAX_PARAMS_NESTING = 32;
+
+/** A job's params nest deeper than a provider takes: the node would refuse the job, after it was paid. */
+export class ParamsTooDeepError extends DatagoraError {
+  constructor(readonly nesting: number) {
+    super(`the parameters nest ${nesting} levels deep; providers take at most ${MAX_PARAMS_NESTING}`, 'flatten the parameters; nothing was paid');
+  }
 }
 
 /** Columns named in an UnknownColumnError's message; a wide table's full list is on its page and in `show`. */
@@ -57,11 +68,15 @@ export function columnParameters(content: Uint8Array): string[] {
 }
 
 /**
- * Refuses `params` when a parameter the algorithm declares as a column (see {@link columnParameters}) names a
- * column missing from the dataset's published schema (its document's `columns`). A dataset without one (not CSV)
- * and a parameter left out or not a name are the algorithm's to judge.
+ * Refuses `params` a provider would refuse or the algorithm could not use, before the buyer pays: nesting deeper
+ * than MAX_PARAMS_NESTING (ParamsTooDeepError), or a parameter the algorithm declares as a column (see
+ * {@link columnParameters}) naming a column missing from the dataset's published schema (its document's
+ * `columns`: UnknownColumnError). A dataset without one (not CSV) and a parameter left out or not a name are the
+ * algorithm's to judge.
  */
-export function checkColumnParameters(algorithm: Uint8Array, params: unknown, dataset: { id: bigint; columns?: readonly { name: string }[] }): void {
+export function checkParameters(algorithm: Uint8Array, params: unknown, dataset: { id: bigint; columns?: readonly { name: string }[] }): void {
+  const nesting = jsonNesting(params);
+  if (nesting > MAX_PARAMS_NESTING) throw new ParamsTooDeepError(nesting);
   if (!dataset.columns || typeof params !== 'object' || params === null) return;
   const columns = dataset.columns.map((column) => column.name);
   for (const parameter of columnParameters(algorithm)) {

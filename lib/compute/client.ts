@@ -14,7 +14,7 @@ import { FINAL_STATUSES, type JobReport, type JobView, type PublicJobView } from
 import { parseSignedReceipt, ReceiptError, verifyReceiptOnChain, type SignedReceipt } from './receipt';
 import { JobStatus, type Environment, type Job } from './result';
 import { describeFiles, fetchResults, filesHash, generateResultKeyPair, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from './results';
-import { algorithmHash, checkColumnParameters, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
+import { algorithmHash, checkParameters, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
 import { allowedProviders, quoteJob, requestJobArgs } from './quote';
 import { setProvidersAllowed } from '../market/reserve';
 
@@ -106,9 +106,9 @@ export class ComputeClient {
     const name = path.basename(request.algorithm);
     if (!runtimeOf(name)) throw new ComputeRequestError(`${name}: only Python (.py) and Node.js (.js, .mjs, .cjs) algorithms run on providers`, 'rename or rewrite the algorithm');
     if (content.length > MAX_ALGORITHM_BYTES) throw new ComputeRequestError(`${name} is ${content.length} bytes; providers accept at most ${MAX_ALGORITHM_BYTES}`, 'keep the algorithm small; it cannot download anything, so bundle only code');
-    // A parameter naming a column the data lacks fails only once the data fee is paid: refuse it now.
+    // Parameters a provider refuses, or naming a column the data lacks, fail only once the data fee is paid: refuse them now.
     const { document } = await market.getDataset(request.datasetId);
-    checkColumnParameters(content, request.params ?? {}, { id: request.datasetId, columns: document.columns });
+    checkParameters(content, request.params ?? {}, { id: request.datasetId, columns: document.columns });
 
     const providers = (await this.providers()).filter((p) => p.active);
     const allowed = await allowedProviders(market.publicClient, this.computeMarket, request.datasetId, providers.map((p) => p.id));

@@ -12,9 +12,10 @@ import path from 'node:path';
 import { isAddressEqual, type Address } from 'viem';
 import { z } from 'zod';
 import { computeMarketAbi, datasetRegistryAbi } from '../contracts';
-import { allowBrowsers, jsonNesting, readJson, send } from '../net/http';
+import { allowBrowsers, readJson, send } from '../net/http';
+import { jsonNesting } from '../net/json';
 import { assertPortFree } from '../net/ports';
-import { algorithmHash, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
+import { algorithmHash, MAX_ALGORITHM_BYTES, MAX_PARAMS_NESTING, runtimeOf } from './algorithm';
 import { ProviderRequestError, verifyJobAuthorization } from './auth';
 import { FINAL_STATUSES, jobReport, publicView, type JobRecord } from './jobs';
 import type { ProviderNode } from './node';
@@ -23,8 +24,6 @@ import { JobStatus } from './result';
 import { resultPublicKeySchema } from './results';
 
 const MAX_BODY_BYTES = Math.ceil((MAX_ALGORITHM_BYTES * 4) / 3) + 128 * 1024;
-/** Levels of arrays and objects a job's params may nest. */
-export const MAX_PARAMS_NESTING = 32;
 
 export interface ProviderServer {
   url: string;

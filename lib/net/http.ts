@@ -50,19 +50,3 @@ export function allowBrowsers(request: IncomingMessage, response: ServerResponse
   response.end();
   return true;
 }
-
-/**
- * How many levels of arrays and objects `value` nests, counted without recursion: a hostile body nests thousands
- * of levels in a few kilobytes, and JSON.stringify or a recursive schema overflow the stack on it.
- */
-export function jsonNesting(value: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (typeof item !== 'object' || item === null) continue;
-    deepest = Math.max(deepest, depth);
-    for (const child of Object.values(item)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}

@@ -1,7 +1,7 @@
-/** The parameters algorithms declare as column names, and the check of a job's parameters against a dataset's columns. */
+/** The parameters algorithms declare as column names, and the check of a job's parameters before payment: their nesting and the dataset's columns. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkColumnParameters, columnParameters, UnknownColumnError } from '@/lib/compute/algorithm';
+import { checkParameters, columnParameters, MAX_PARAMS_NESTING, ParamsTooDeepError, UnknownColumnError } from '@/lib/compute/algorithm';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples', 'algorithms');
 const example = (name: string) => readFileSync(path.join(EXAMPLES, name));
@@ -21,12 +21,24 @@ test('a declaration counts only in the leading comment lines', () => {
 });
 
 test('a declared parameter naming a missing column is refused with the column and the dataset’s columns', () => {
-  const check = (params: unknown) => () => checkColumnParameters(example('aggregate_stats.py'), params, vitals);
+  const check = (params: unknown) => () => checkParameters(example('aggregate_stats.py'), params, vitals);
   expect(check({ group_by: 'patient_id', columns: ['heart_rate', 'spo2'] })).not.toThrow();
   expect(check({ group_by: 'ward' })).toThrow(new UnknownColumnError('group_by', 'ward', 3n, vitals.columns.map((c) => c.name)));
   expect(check({ columns: ['heart_rate', 'bmi'] })).toThrow('parameter "columns" names the column "bmi", which dataset 3 does not have; its columns: patient_id, minute, heart_rate, spo2, alert');
   // Left out, not a name, or a dataset without a schema: the algorithm's to judge.
   expect(check({})).not.toThrow();
   expect(check({ group_by: 7 })).not.toThrow();
-  expect(() => checkColumnParameters(example('train_model.py'), { target: 'x' }, { id: 3n })).not.toThrow();
+  expect(() => checkParameters(example('train_model.py'), { target: 'x' }, { id: 3n })).not.toThrow();
+});
+
+test('parameters nested deeper than a provider takes are refused before payment, without overflowing the stack', () => {
+  const nested = (levels: number): unknown => {
+    let value: unknown = {};
+    for (let level = 1; level < levels; level++) value = [value];
+    return value;
+  };
+  const check = (params: unknown) => () => checkParameters(example('column_stats.js'), params, vitals);
+  expect(check(nested(MAX_PARAMS_NESTING))).not.toThrow();
+  expect(check(nested(MAX_PARAMS_NESTING + 1))).toThrow(new ParamsTooDeepError(MAX_PARAMS_NESTING + 1));
+  expect(check(nested(100_000))).toThrow('the parameters nest 100000 levels deep; providers take at most 32');
 });
