@@ -1,15 +1,21 @@
 /** Errors of the indexer and its read API. */
 import { DatagoraError } from '../errors';
+import { printable } from '../metadata';
 import { describeError } from './sanitise';
 
-/** A search or analytics request with a bad parameter; the read API answers 400 with it. */
+/**
+ * A search or analytics request with a bad parameter; the read API answers 400 with it. The parameter and the
+ * detail quote what the caller sent, so both are made printable: the answer reaches terminals and pages.
+ */
 export class QueryError extends DatagoraError {
-  constructor(
-    readonly parameter: string,
-    readonly detail: string,
-    hint: string,
-  ) {
-    super(`${parameter}: ${detail}`, hint);
+  readonly parameter: string;
+  readonly detail: string;
+
+  constructor(parameter: string, detail: string, hint: string) {
+    const [name, problem] = [printable(parameter, 100), printable(detail)];
+    super(`${name}: ${problem}`, hint);
+    this.parameter = name;
+    this.detail = problem;
   }
 }
 

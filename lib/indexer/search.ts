@@ -4,6 +4,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { formatUnits, getAddress, isAddress } from 'viem';
+import { unsafeCharacter } from '../metadata';
 import type { IndexerDatabase } from './db';
 import { QueryError } from './errors';
 
@@ -77,11 +78,14 @@ export interface SearchResult {
   items: SearchItem[];
 }
 
-const PARAMETERS = ['q', ...Object.keys(FLAGS), 'minPrice', 'maxPrice', 'format', 'owner', 'hasProviders', 'listed', 'sort', 'order', 'page', 'pageSize'];
+/** The parameters a search takes; any other is refused. */
+export const SEARCH_PARAMETERS = ['q', ...Object.keys(FLAGS), 'minPrice', 'maxPrice', 'format', 'owner', 'hasProviders', 'listed', 'sort', 'order', 'page', 'pageSize'];
 export const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
 /** Far past any real catalogue, and keeps the row offset a safe integer. */
 const MAX_PAGE = 1_000_000;
+/** Longest parameter value: a search text of a few sentences (Postgres refuses a tsquery past about 1 MB). */
+const MAX_VALUE_LENGTH = 500;
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new QueryError(name, `"${value}" is not a value it takes`, `give one of: ${allowed.join(', ')}`);
@@ -99,14 +103,21 @@ function wholeNumber(name: string, value: string, min: number, max: number): num
 }
 
 function amount(name: string, value: string): string {
-  if (!/^\d+(\.\d+)?$/.test(value)) throw new QueryError(name, `"${value}" is not a decimal amount`, `give whole currency units, e.g. ${name}=2.5`);
+  // At most uint256's 78 digits on each side: Postgres numeric overflows past 131,072.
+  if (!/^\d{1,78}(\.\d{1,78})?$/.test(value)) throw new QueryError(name, `"${value}" is not a decimal amount`, `give whole currency units, e.g. ${name}=2.5`);
   return value;
 }
 
 /** Reads and checks a search's URL parameters; absent ones take their defaults. */
 export function parseSearchParams(params: URLSearchParams): SearchQuery {
   for (const name of params.keys()) {
-    if (!PARAMETERS.includes(name)) throw new QueryError(name, 'unknown parameter', `search takes ${PARAMETERS.join(', ')}`);
+    if (!SEARCH_PARAMETERS.includes(name)) throw new QueryError(name, 'unknown parameter', `search takes ${SEARCH_PARAMETERS.join(', ')}`);
+  }
+  // Every value is checked before it is quoted in an error or reaches the database (which cannot take NUL).
+  for (const [name, value] of params) {
+    if (value.length > MAX_VALUE_LENGTH) throw new QueryError(name, `is ${value.length} characters long, over ${MAX_VALUE_LENGTH}`, `give ${name} in at most ${MAX_VALUE_LENGTH} characters`);
+    const problem = unsafeCharacter(value);
+    if (problem) throw new QueryError(name, problem, `remove the character from ${name}`);
   }
   const get = (name: string) => {
     const value = params.get(name)?.trim();

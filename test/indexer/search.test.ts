@@ -379,6 +379,11 @@ describe('search parameters', () => {
     ['pageSize', { pageSize: '0' }],
     ['pageSize', { pageSize: '101' }],
     ['colour', { colour: 'blue' }],
+    ['q', { q: 'tide\u0000' }],
+    ['q', { q: 'clear\u001b[2J' }],
+    ['q', { q: 'ab '.repeat(200) }],
+    ['format', { format: 'csv\u001b[0m' }],
+    ['minPrice', { minPrice: '9'.repeat(79) }],
   ])('refuses a bad %s: %j', (parameter, params) => {
     let error: unknown;
     try {
@@ -388,5 +393,10 @@ describe('search parameters', () => {
     }
     expect(error).toBeInstanceOf(QueryError);
     expect(error).toMatchObject({ parameter });
+  });
+
+  it('quotes what it refuses printable, control characters and bidi overrides escaped', () => {
+    expect(() => parseSearchParams(new URLSearchParams({ sort: 'price\u202Egpj' }))).toThrow(new QueryError('sort', '"price\\u202egpj" is not a value it takes', ''));
+    expect(() => parseSearchParams(new URLSearchParams({ ['q\u0000']: 'x' }))).toThrow('q\\u0000: unknown parameter');
   });
 });
