@@ -26,12 +26,14 @@ import { prefixedLogger } from './log';
 import { assertPortFree } from '../net/ports';
 import { ensureKeyNetwork } from '../access/ceremony';
 import { seedDemoMarket } from '../demo';
+import { claimStartLock, MarketRunningError, webAnswers } from './lock';
 import { spawnNode, stopProcessGroup, waitUntilReady } from './process';
 import { ensureProductionBuild, startWeb } from './web';
 import { computeEngine } from '../compute';
 import { PROVIDER_DEV_ACCOUNT } from '../compute/node';
 
 export { PortInUseError } from '../net/ports';
+export { MarketRunningError } from './lock';
 
 export interface StackOptions {
   /** `next dev` with hot reload instead of the production build. */
@@ -103,9 +105,11 @@ async function ensureDeployments(config: Config, log: (line: string) => void): P
   return { deployments, fresh: true };
 }
 
-async function waitForWeb(url: string, web: ChildProcess): Promise<void> {
+async function waitForWeb(url: string, web: ChildProcess, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + WEB_READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
+    // Ctrl-C while the app compiles (next dev) or keeps failing stops the start now, not at the deadline.
+    signal?.throwIfAborted();
     if (web.exitCode !== null) throw new DatagoraError(`the web app exited with code ${web.exitCode}`, 'read the [web] lines above');
     try {
       const response = await fetch(`${url}/api/health`);
@@ -225,22 +229,31 @@ export async function startStack(config: Config, options: StackOptions): Promise
   const chainLog = prefixedLogger('chain');
   const webLog = prefixedLogger('web');
 
-  // The chain checks its own port when it starts; the others are checked first so nothing starts in vain.
-  await assertServicePortsFree(config);
+  // A second start in the same home finds the first, running or starting, before any port is found taken.
+  const lock = claimStartLock(config.home, config.web.url);
+  if ('holder' in lock) throw new MarketRunningError(lock.holder, await webAnswers(lock.holder.url));
+  try {
+    // The chain checks its own port when it starts; the others are checked first so nothing starts in vain.
+    await assertServicePortsFree(config);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 
   const chain = createChain(config.chain, chainLog);
   chainLog(config.chain.adapter === 'anvil' ? `starting anvil on ${config.chain.rpcUrl}` : `using ${config.chain.rpcUrl}`);
-  await chain.start();
   let web: ChildProcess | undefined;
   const services: ChildProcess[] = [];
   const stopAll = async () => {
     if (web) await stopProcessGroup(web);
     await Promise.all(services.map((child) => stopProcessGroup(child)));
     await chain.stop();
+    lock.release();
   };
   // Checked between the steps of the start: each is short, but for the build, which the signal kills itself.
   const step = () => options.signal?.throwIfAborted();
   try {
+    await chain.start();
     const { deployments, fresh } = await ensureDeployments(config, prefixedLogger('deploy'));
     step();
     const env = childEnv(config);
@@ -262,7 +275,7 @@ export async function startStack(config: Config, options: StackOptions): Promise
     if (!options.dev) await ensureProductionBuild(options.root, env, webLog, options.signal);
     step();
     web = startWeb(options.root, { host: config.web.host, port: config.web.port, dev: options.dev ?? false }, env, webLog);
-    await waitForWeb(config.web.url, web);
+    await waitForWeb(config.web.url, web, options.signal);
 
     let resolveStopped!: (reason: string) => void;
     const stopped = new Promise<string>((resolve) => (resolveStopped = resolve));

@@ -1,7 +1,8 @@
 /**
  * `datagora start` (what `npm start` runs) as a user runs it: the whole market comes up with a green
  * /api/health and the demo datasets, the CLI publishes, sells and downloads through it, it keeps its state
- * across restarts, names a taken port and its variable, and leaves no process behind after SIGINT.
+ * across restarts, tells a second start where it runs, names a taken port and its variable, and leaves no process
+ * behind after SIGINT.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -193,6 +194,15 @@ describe('datagora start', () => {
     expect(found.map((d) => d.title)).toEqual(['Tides']);
     const search = await fetch(`${url}/api/datasets?computeOnly=true`);
     expect(((await search.json()) as { items: { title: string }[] }).items.map((d) => d.title)).toEqual(['Synthetic ICU patient vitals (compute-only)']);
+  });
+
+  it('answers a second start in the same home with where the market runs, and leaves it running', async () => {
+    const second = runCli(['start'], env);
+    expect(await second.exit).toBe(2);
+    expect(second.output()).toContain(`MarketRunningError: Datagora is already running at ${url} (pid ${stack!.child.pid})`);
+    expect(second.output()).not.toMatch(/in use|DATAGORA_PORT=/);
+    expect(stack!.child.exitCode).toBeNull();
+    expect((await fetch(`${url}/api/health`)).status).toBe(200);
   });
 
   it('names the taken port and the variable that moves it', async () => {
