@@ -106,7 +106,10 @@ async function build(root: string, env: NodeJS.ProcessEnv, log: Logger, signal?:
   log('building the app (first start or sources changed): a few minutes…');
   const started = Date.now();
   // next build goes quiet for minutes at a time: a line every BUILD_HEARTBEAT_MS of silence says it still works.
-  const progress = heartbeat(log, BUILD_HEARTBEAT_MS, (seconds, lastLine) => `still building, ${seconds} s so far${lastLine ? ` (last step: ${lastLine})` : ''}…`);
+  const progress = heartbeat(log, BUILD_HEARTBEAT_MS, (seconds, lastLine) => {
+    const step = lastLine?.replace(/\s*(\.\.\.|…)$/, ''); // Next's own lines end in "...": one ellipsis will do
+    return `still building, ${seconds} s so far${step ? ` (last step: ${step})` : ''}…`;
+  });
   const child = runChild(['build'], root, { ...env, NEXT_TELEMETRY_DISABLED: '1' }, progress.log);
   const stop = () => void stopProcessGroup(child);
   signal?.addEventListener('abort', stop, { once: true });
