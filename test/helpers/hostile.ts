@@ -68,6 +68,47 @@ export function hasLoneSurrogate(text: string): boolean {
   return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
 }
 
+/** True when `text` holds nothing a terminal, a page or a log would act on: no controls, bidi controls or lone surrogates. */
+export function isPrintable(text: string): boolean {
+  return !/[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/.test(text) && !hasLoneSurrogate(text);
+}
+
+/** Text for any string field: mostly a nasty mix, sometimes one character repeated up to 20,000 times. */
+export const hostileText = fc.oneof({ weight: 4, arbitrary: nastyString() }, { weight: 1, arbitrary: longString(fc.integer({ min: 100, max: 20_000 })) });
+
+/** Values for a free-form JSON field: nested arrays up to 1,500 deep (DAG-JSON encodes about 2,000), or hostile keys and strings. */
+export const hostileJson: fc.Arbitrary<unknown> = fc.oneof(fc.integer({ min: 1, max: 1_500 }).map(nestedArrays), fc.dictionary(nastyString(), fc.oneof(hostileText, fc.constant(null)), { minKeys: 1, maxKeys: 3 }));
+
+/** One field of a dataset document replaced (a dotted path), or a key of any name added at the top, and its value. */
+export type DocumentEdit = { path: string; value: unknown } | { addKey: string; value: unknown };
+
+const STRING_FIELDS = ['title', 'description', 'tags.0', 'columns.0.name', 'columns.0.type', 'columns.0.description', 'preview.content', 'format', 'key.chain', 'key.ciphertext'];
+
+/** `base` with 1 to 4 fields replaced by hostile values (kept as data, so a counterexample prints readably). */
+export function hostileDocument(base: DatasetDocument): fc.Arbitrary<{ edits: DocumentEdit[]; document: Record<string, unknown> }> {
+  const edit = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ path: fc.constantFrom(...STRING_FIELDS), value: hostileText }) },
+    { weight: 2, arbitrary: fc.record({ path: fc.constant('key.evmContractConditions.0'), value: hostileJson }) },
+    { weight: 1, arbitrary: fc.record({ addKey: nastyString(), value: hostileText }) },
+  );
+  return fc.array(edit, { minLength: 1, maxLength: 4 }).map((edits) => ({ edits, document: applyEdits(base, edits) }));
+}
+
+function applyEdits(base: DatasetDocument, edits: DocumentEdit[]): Record<string, unknown> {
+  const document = structuredClone(base) as unknown as Record<string, unknown>;
+  for (const edit of edits) {
+    if ('addKey' in edit) {
+      document[edit.addKey] = edit.value;
+      continue;
+    }
+    const keys = edit.path.split('.');
+    let parent = document;
+    for (const key of keys.slice(0, -1)) parent = parent[key] as Record<string, unknown>;
+    parent[keys.at(-1)!] = edit.value;
+  }
+  return document;
+}
+
 /**
  * The signed block an attacker makes for `document` with `account`: the registry's EIP-712 signature over it
  * as it is, whatever it holds. Only the fields the signature names must have their usual types.
@@ -91,18 +132,23 @@ export async function signAsIs(account: LocalAccount, document: Record<string, u
   return { format: SIGNED_DATASET_FORMAT, document, domain: typed, signer: account.address, signature };
 }
 
+/** Lists a dataset whose metadata CID names the block `bytes(datasetId)`, whatever it holds, as dev account `account`. */
+export function anchorBlock(chain: TestMarket, store: BlockStore, account: number, terms: LicenceTerms | bigint, bytes: (datasetId: bigint) => Promise<Uint8Array>): Promise<Anchored> {
+  return anchor(chain, account, terms, async (datasetId) => store.putBlock(await bytes(datasetId), 'dag-json'));
+}
+
 /**
  * Lists a dataset whose metadata is whatever `craft(datasetId)` returns, as dev account `account` can without
- * the SDK: reserves an id, signs the crafted document as is, stores its DAG-JSON block and publishes its CID
- * under `terms` (a registered terms id, or terms registered in the same transaction).
+ * the SDK: signs the crafted document as is and stores its DAG-JSON block. `terms`: a registered terms id, or
+ * terms registered in the same transaction.
  */
 export function anchorCraftedDocument(chain: TestMarket, store: BlockStore, account: number, terms: LicenceTerms | bigint, craft: (datasetId: bigint) => Record<string, unknown>): Promise<Anchored> {
-  return anchor(chain, account, terms, async (datasetId, domain) => store.putBlock(await encodeDagJson(await signAsIs(devAccount(account), craft(datasetId), domain)), 'dag-json'));
+  return anchorBlock(chain, store, account, terms, async (datasetId) => encodeDagJson(await signAsIs(devAccount(account), craft(datasetId), domainOf(chain))));
 }
 
 /** Lists a dataset whose metadata is `write(datasetId)`, checked, signed and stored by the SDK's metadata store. */
 export function anchorDocument(chain: TestMarket, store: BlockStore, account: number, terms: LicenceTerms | bigint, write: (datasetId: bigint) => DatasetDocument): Promise<Anchored> {
-  return anchor(chain, account, terms, async (datasetId, domain) => (await new IpfsMetadataStore(store).put(write(datasetId), devAccount(account), domain)).cid);
+  return anchor(chain, account, terms, async (datasetId) => (await new IpfsMetadataStore(store).put(write(datasetId), devAccount(account), domainOf(chain))).cid);
 }
 
 export interface Anchored {
@@ -110,11 +156,13 @@ export interface Anchored {
   cid: string;
 }
 
-async function anchor(chain: TestMarket, account: number, terms: LicenceTerms | bigint, store: (datasetId: bigint, domain: MetadataDomain) => Promise<string>): Promise<Anchored> {
+const domainOf = (chain: TestMarket): MetadataDomain => ({ chainId: chain.deployments.chainId, registry: chain.deployments.contracts.datasetRegistry });
+
+/** Reserves an id for `account`, stores its metadata with `put` and publishes the CID under it. */
+async function anchor(chain: TestMarket, account: number, terms: LicenceTerms | bigint, put: (datasetId: bigint) => Promise<string>): Promise<Anchored> {
   const datasetId = await reserveDatasetId(chain, account);
-  const domain = { chainId: chain.deployments.chainId, registry: chain.deployments.contracts.datasetRegistry };
-  const cid = await store(datasetId, domain);
-  const registry = { address: domain.registry, abi: datasetRegistryAbi } as const;
+  const cid = await put(datasetId);
+  const registry = { address: chain.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi } as const;
   const wallet = chain.wallet(account);
   const pointer = metadataPointer(cid);
   await mined(
