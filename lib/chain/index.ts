@@ -25,6 +25,7 @@ export function createChain(config: ChainConfig, onLog?: (line: string) => void)
 
 export { AnvilChain } from './anvil';
 export { RpcChain } from './rpc';
+export * from './account';
 export * from './clients';
 export * from './deploy';
 export * from './deployments';

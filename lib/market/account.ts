@@ -1,7 +1,8 @@
 /** The account a market action is taken as: a dev account of the embedded chain, or a key from the environment. */
-import type { Hex, LocalAccount } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
-import { DEV_ACCOUNT_COUNT, devAccount } from '../chain';
+import { createECDH } from 'node:crypto';
+import { bytesToHex, hexToBytes, type Address, type Hex, type LocalAccount } from 'viem';
+import { publicKeyToAddress } from 'viem/accounts';
+import { DEV_ACCOUNT_COUNT, devAccount, keyAccount } from '../chain';
 import { DatagoraError } from '../errors';
 
 /** The account options are wrong or point at a secret that is not there. */
@@ -27,5 +28,16 @@ export function resolveAccount(choice: AccountChoice, chainId: number, env: Node
   if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
     throw new AccountError(`environment variable ${choice.privateKeyEnv} does not hold a private key`, 'set it to a 0x-prefixed 32-byte hex key');
   }
-  return privateKeyToAccount(key as Hex);
+  return keyAccount(addressOf(key as Hex, choice.privateKeyEnv), key as Hex);
+}
+
+/** The address of `key`, from Node's native secp256k1 (see keyAccount for why not viem's). */
+function addressOf(key: Hex, variable: string): Address {
+  const ecdh = createECDH('secp256k1');
+  try {
+    ecdh.setPrivateKey(hexToBytes(key));
+  } catch {
+    throw new AccountError(`environment variable ${variable} does not hold a valid secp256k1 private key`, 'a key is a number from 1 to the curve order, in 32 bytes of hex');
+  }
+  return publicKeyToAddress(bytesToHex(ecdh.getPublicKey()));
 }
