@@ -31,10 +31,10 @@ const NOT_PINNED = /not pinned/i;
 /** A ContentStore over the Kubo RPC API at `apiUrl`. */
 export class KuboStore implements ContentStore {
   private readonly lookupTimeoutMs: number;
+  private client?: Promise<KuboRPCClient>;
 
   private constructor(
     readonly apiUrl: string,
-    private readonly client: KuboRPCClient,
     private readonly options: KuboStoreOptions,
   ) {
     this.lookupTimeoutMs = options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
@@ -42,8 +42,13 @@ export class KuboStore implements ContentStore {
 
   /** A client for the API at `apiUrl`; nothing is sent until the first call. */
   static async connect(apiUrl: string, options: KuboStoreOptions): Promise<KuboStore> {
-    const { create } = await loadEsm('kubo-rpc-client', () => import('kubo-rpc-client'));
-    return new KuboStore(apiUrl, create({ url: apiUrl }), options);
+    return new KuboStore(apiUrl, options);
+  }
+
+  /** The RPC client, loaded on first use: a market that only reads the chain (datagora providers) never loads it. */
+  private api(): Promise<KuboRPCClient> {
+    this.client ??= loadEsm('kubo-rpc-client', () => import('kubo-rpc-client')).then(({ create }) => create({ url: this.apiUrl }));
+    return this.client;
   }
 
   async add(
@@ -65,7 +70,7 @@ export class KuboStore implements ContentStore {
   async *cat(cid: string, options: { offset?: number; length?: number; signal?: AbortSignal } = {}): AsyncIterable<Uint8Array> {
     const parsed = await this.lookup(cid);
     try {
-      yield* this.client.cat(parsed.toString(), { offset: options.offset, length: options.length, signal: options.signal });
+      yield* (await this.api()).cat(parsed.toString(), { offset: options.offset, length: options.length, signal: options.signal });
     } catch (error) {
       throw this.failure(error, 'cat', cid);
     }
@@ -76,7 +81,7 @@ export class KuboStore implements ContentStore {
     const timeout = this.lookupTimeoutMs;
     try {
       // files/stat reports a UnixFS file's size; other blocks (DAG-JSON) have only their block size.
-      const size = isUnixFs(parsed) ? (await this.client.files.stat(`/ipfs/${cid}`, { timeout })).size : (await this.client.block.stat(parsed, { timeout })).size;
+      const size = isUnixFs(parsed) ? (await (await this.api()).files.stat(`/ipfs/${cid}`, { timeout })).size : (await (await this.api()).block.stat(parsed, { timeout })).size;
       return { cid, size, pinned: await this.isPinned(parsed) };
     } catch (error) {
       throw this.failure(error, 'stat', cid);
@@ -86,7 +91,7 @@ export class KuboStore implements ContentStore {
   async pin(cid: string): Promise<void> {
     const parsed = await this.lookup(cid);
     try {
-      await this.client.pin.add(parsed.toString());
+      await (await this.api()).pin.add(parsed.toString());
     } catch (error) {
       throw this.failure(error, 'pin', cid);
     }
@@ -96,7 +101,7 @@ export class KuboStore implements ContentStore {
   async unpin(cid: string): Promise<void> {
     const parsed = await parseCid(cid);
     try {
-      await this.client.pin.rm(parsed.toString());
+      await (await this.api()).pin.rm(parsed.toString());
     } catch (error) {
       if (NOT_PINNED.test(describeFailure(error).message)) return;
       throw this.failure(error, 'unpin', cid);
@@ -108,7 +113,7 @@ export class KuboStore implements ContentStore {
     let stored: { toString(): string };
     try {
       // `format` is the option Kubo and js-ipfs both read (Kubo also knows the newer `cid-codec`).
-      stored = await this.client.block.put(bytes, { format: codec, mhtype: 'sha2-256', version: 1, pin: true });
+      stored = await (await this.api()).block.put(bytes, { format: codec, mhtype: 'sha2-256', version: 1, pin: true });
     } catch (error) {
       throw this.failure(error, 'putBlock');
     }
@@ -121,7 +126,7 @@ export class KuboStore implements ContentStore {
   async getBlock(cid: string): Promise<Uint8Array> {
     const parsed = await parseCid(cid);
     try {
-      return await this.client.block.get(parsed, { timeout: this.lookupTimeoutMs });
+      return await (await this.api()).block.get(parsed, { timeout: this.lookupTimeoutMs });
     } catch (error) {
       throw this.failure(error, 'getBlock', cid);
     }
@@ -129,7 +134,8 @@ export class KuboStore implements ContentStore {
 
   async health(): Promise<Record<string, unknown>> {
     try {
-      const [id, version] = await Promise.all([this.client.id(), this.client.version()]);
+      const client = await this.api();
+      const [id, version] = await Promise.all([client.id(), client.version()]);
       return { adapter: this.options.adapter, apiUrl: this.apiUrl, version: version.version, agent: id.agentVersion, peerId: id.id.toString() };
     } catch (error) {
       throw this.failure(error, 'id');
@@ -143,7 +149,7 @@ export class KuboStore implements ContentStore {
   private async lookup(cid: string): Promise<CID> {
     const parsed = await parseCid(cid);
     try {
-      await this.client.block.stat(parsed, { timeout: this.lookupTimeoutMs });
+      await (await this.api()).block.stat(parsed, { timeout: this.lookupTimeoutMs });
       return parsed;
     } catch (error) {
       throw this.failure(error, 'stat', cid);
@@ -152,7 +158,7 @@ export class KuboStore implements ContentStore {
 
   private async isPinned(cid: CID): Promise<boolean> {
     try {
-      for await (const _pin of this.client.pin.ls({ paths: cid.toString() })) return true;
+      for await (const _pin of (await this.api()).pin.ls({ paths: cid.toString() })) return true;
       return false;
     } catch (error) {
       if (NOT_PINNED.test(describeFailure(error).message)) return false;
