@@ -10,10 +10,7 @@ import { loadConfig } from '../config';
 import { algorithmHash } from '../compute/algorithm';
 import { ComputeClient, DEFAULT_MAX_MINUTES } from '../compute/client';
 import type { JobView } from '../compute/jobs';
-import { PROVIDER_DEV_ACCOUNT, ProviderNode } from '../compute/node';
 import type { Receipt } from '../compute/receipt';
-import { resolveAccount } from '../market';
-import { readDeployments } from '../chain';
 import { datasetId, idList, parse, positiveId, printJson, wholeNumber, withMarket } from './market';
 import { truncate } from './table';
 import { UsageError, withNegativeValues } from './usage';
@@ -229,6 +226,8 @@ export async function providers(args: string[]): Promise<number> {
 export async function provider(args: string[]): Promise<number> {
   const options = { account: { type: 'string' }, 'private-key-env': { type: 'string' } } as const;
   const { values } = parseArgs({ args: withNegativeValues(args, options), options });
+  // The node (its sandbox and server) is loaded by this command only.
+  const [{ PROVIDER_DEV_ACCOUNT, ProviderNode }, { resolveAccount }, { readDeployments }] = await Promise.all([import('../compute/node'), import('../market'), import('../chain')]);
   const config = loadConfig();
   const { chainId } = readDeployments(config.deploymentsFile);
   if (values.account !== undefined && !/^\d+$/.test(values.account)) throw new UsageError('--account must be a dev account number');

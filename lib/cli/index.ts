@@ -1,22 +1,13 @@
 /**
  * The `datagora` command line. Each command parses its flags and calls into lib/; nothing here is
- * domain logic.
+ * domain logic. Each command imports its modules when it runs, so `datagora --help` or a read command does
+ * not load the market, the stack or the services (the CLI bundle, scripts/cli-bundle.js, keeps them apart).
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { BaseError, isAddress, type Hex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
-import { connectPublic, deployMarket, readDeployments, walletFor, writeDeployments } from '../chain';
-import { loadConfig } from '../config';
+import type { Hex } from 'viem';
 import { DatagoraError } from '../errors';
-import { checkHealth } from '../health';
-import { startKeyNode } from '../access/node';
-import { startIndexerService } from '../indexer/service';
-import { startStack } from '../stack';
-import { startStorageNode } from '../storage/node';
-import * as compute from './compute';
-import * as market from './market';
-import { stats } from './stats';
+import type { Stack } from '../stack';
 import { UsageError, withNegativeValues } from './usage';
 
 const HELP = `datagora — the decentralized data market
@@ -97,8 +88,9 @@ export { UsageError };
 async function start(args: string[], root: string): Promise<number> {
   const { values } = parseArgs({ args, options: { dev: { type: 'boolean', default: false } } });
   // Signals are taken from the first moment: Ctrl-C while the market starts stops what already runs.
+  const [{ startStack }, { loadConfig }] = await Promise.all([import('../stack'), import('../config')]);
   const starting = new AbortController();
-  let stack: Awaited<ReturnType<typeof startStack>> | undefined;
+  let stack: Stack | undefined;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => (stack ? void stack.stop(signal) : starting.abort(signal)));
   try {
     stack = await startStack(loadConfig(), { root, dev: values.dev, signal: starting.signal });
@@ -130,12 +122,14 @@ async function deploy(args: string[]): Promise<number> {
   }
   const feeBps = Number(values['fee-bps']);
   if (!Number.isInteger(feeBps) || feeBps < 0 || feeBps > 1000) throw new UsageError('--fee-bps must be an integer from 0 to 1000');
+  const [{ isAddress }, { privateKeyToAccount }] = await Promise.all([import('viem'), import('viem/accounts')]);
   if (values.treasury !== undefined && !isAddress(values.treasury)) throw new UsageError('--treasury must be an address');
   if (values.stablecoin !== undefined && !isAddress(values.stablecoin)) throw new UsageError('--stablecoin must be an address');
   if (values.stablecoin === undefined && !values['mock-stablecoin']) {
     throw new UsageError('choose the currency: --stablecoin ADDRESS (e.g. a testnet USDC) or --mock-stablecoin');
   }
 
+  const { connectPublic, deployMarket, walletFor, writeDeployments } = await import('../chain');
   const publicClient = await connectPublic(rpcUrl);
   const wallet = walletFor(publicClient, privateKeyToAccount(key as Hex));
   const out = path.resolve(values.out ?? `deployments-${publicClient.chain.id}.json`);
@@ -156,6 +150,7 @@ async function deploy(args: string[]): Promise<number> {
 
 async function health(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
+  const [{ checkHealth }, { loadConfig }] = await Promise.all([import('../health'), import('../config')]);
   const result = await checkHealth(loadConfig());
   if (values.json) {
     console.log(JSON.stringify(result, null, 2));
@@ -176,6 +171,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
 
 async function ipfs(args: string[]): Promise<number> {
   parseArgs({ args, options: {} });
+  const [{ startStorageNode }, { loadConfig }] = await Promise.all([import('../storage/node'), import('../config')]);
   const config = loadConfig();
   if (config.storage.adapter !== 'helia') throw new UsageError('DATAGORA_STORAGE=kubo uses an external IPFS node: there is no embedded one to run');
   const node = await startStorageNode({ host: config.storage.host, port: config.storage.port, dir: config.storage.dir }, (line) => console.log(line));
@@ -187,6 +183,7 @@ async function ipfs(args: string[]): Promise<number> {
 
 async function indexer(args: string[]): Promise<number> {
   parseArgs({ args, options: {} });
+  const [{ startIndexerService }, { loadConfig }] = await Promise.all([import('../indexer/service'), import('../config')]);
   const service = await startIndexerService(loadConfig(), (line) => console.log(line));
   await untilSignal();
   await service.stop();
@@ -196,6 +193,7 @@ async function indexer(args: string[]): Promise<number> {
 async function keynode(args: string[]): Promise<number> {
   const options = { index: { type: 'string' } } as const;
   const { values } = parseArgs({ args: withNegativeValues(args, options), options });
+  const [{ startKeyNode }, { readDeployments }, { loadConfig }] = await Promise.all([import('../access/node'), import('../chain'), import('../config')]);
   const config = loadConfig();
   const network = config.keyNetwork;
   if (network.adapter !== 'local') throw new UsageError('DATAGORA_KEY_NETWORK=lit uses the Lit network: there is no local key node to run');
@@ -231,39 +229,39 @@ export async function main(argv: string[], root: string): Promise<number> {
       case 'health':
         return await health(args);
       case 'publish':
-        return await market.publish(args);
+        return await (await import('./market')).publish(args);
       case 'datasets':
-        return await market.datasets(args);
+        return await (await import('./market')).datasets(args);
       case 'show':
-        return await market.show(args);
+        return await (await import('./market')).show(args);
       case 'buy':
-        return await market.buy(args);
+        return await (await import('./market')).buy(args);
       case 'download':
-        return await market.download(args);
+        return await (await import('./market')).download(args);
       case 'update':
-        return await market.update(args);
+        return await (await import('./market')).update(args);
       case 'delist':
-        return await market.delist(args);
+        return await (await import('./market')).delist(args);
       case 'relist':
-        return await market.delist(args, true);
+        return await (await import('./market')).delist(args, true);
       case 'withdraw':
-        return await market.withdraw(args);
+        return await (await import('./market')).withdraw(args);
       case 'balance':
-        return await market.balance(args);
+        return await (await import('./market')).balance(args);
       case 'compute':
-        return await compute.compute(args);
+        return await (await import('./compute')).compute(args);
       case 'job':
-        return await compute.job(args);
+        return await (await import('./compute')).job(args);
       case 'receipt':
-        return await compute.receipt(args);
+        return await (await import('./compute')).receipt(args);
       case 'algorithms':
-        return await compute.algorithms(args);
+        return await (await import('./compute')).algorithms(args);
       case 'providers':
-        return await compute.providers(args);
+        return await (await import('./compute')).providers(args);
       case 'provider':
-        return await compute.provider(args);
+        return await (await import('./compute')).provider(args);
       case 'stats':
-        return await stats(args);
+        return await (await import('./stats')).stats(args);
       case 'indexer':
         return await indexer(args);
       case 'keynode':
@@ -289,8 +287,12 @@ export async function main(argv: string[], root: string): Promise<number> {
       return 2;
     }
     // Anything else is unexpected: one line by default, the whole story with DATAGORA_DEBUG=1.
-    if (process.env.DATAGORA_DEBUG) console.error(error);
-    else console.error(`Error: ${error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message.split('\n')[0] : String(error)}\n  → rerun with DATAGORA_DEBUG=1 for details`);
+    if (process.env.DATAGORA_DEBUG) {
+      console.error(error);
+      return 1;
+    }
+    const { BaseError } = await import('viem');
+    console.error(`Error: ${error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message.split('\n')[0] : String(error)}\n  → rerun with DATAGORA_DEBUG=1 for details`);
     return 1;
   }
 }

@@ -1,15 +1,13 @@
 /**
  * The market commands of the CLI: publish, browse, buy, download, update, delist, withdraw, balance. They
  * connect to the running `npm start` stack by default (DATAGORA_* configuration), or to `--rpc-url`.
+ * The market SDK is imported when a command opens the market: `datasets` from the indexer never does.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { fetchChainId, readDeployments, WrongChainError } from '../chain';
 import { loadConfig, type Config } from '../config';
 import { parsePreset, parsePrice, presetOf } from '../licence/presets';
-import { Market, resolveAccount, type AccountChoice, type DatasetSummary } from '../market';
-import { heldLicence } from '../market/licence';
-import { ComputeClient } from '../compute/client';
+import type { AccountChoice, DatasetSummary, Market } from '../market';
 import { DEFAULT_GUARD_POLICY } from '../compute/guard';
 import { IndexerClient, searchParamsOf, type QueryParams } from '../indexer/client';
 import { IndexerUnavailableError } from '../indexer/errors';
@@ -46,6 +44,7 @@ function accountChoice(values: Common): AccountChoice {
 }
 
 export async function withMarket<T>(values: Common, run: (market: Market) => Promise<T>): Promise<T> {
+  const [{ fetchChainId, readDeployments, WrongChainError }, { Market, resolveAccount }] = await Promise.all([import('../chain'), import('../market')]);
   const config = configFor(values);
   const { chainId } = readDeployments(config.deploymentsFile);
   // The chain is checked before the account: a dev account is only refused for being on the wrong chain.
@@ -283,6 +282,7 @@ export async function show(args: string[]): Promise<number> {
     }
     const doc = d.document;
     const computes = d.terms.computeOnly || d.terms.computePrice > 0n;
+    const { ComputeClient } = await import('../compute/client');
     const providers = computes ? (await new ComputeClient(market).allowedProviders(id)).filter((p) => p.active).map((p) => p.id) : [];
     const lines = [
       `#${d.id} ${doc.title}${d.listed ? '' : '  (delisted)'}`,
@@ -311,6 +311,7 @@ export async function buy(args: string[]): Promise<number> {
     const maxPrice = values['max-price'] === undefined ? undefined : parsePrice(values['max-price'], market.deployments.stablecoin.decimals);
     const termsId = values.terms === undefined ? undefined : positiveId('terms', values.terms);
     // Buying again extends a licence still running: the buyer says so, or a typo pays twice.
+    const { heldLicence } = await import('../market/licence');
     const held = await heldLicence({ publicClient: market.publicClient, address: market.account!.address, contracts: market.deployments.contracts }, id);
     if (held) {
       const situation = `you hold a licence on dataset ${id} until ${held.expiresAt.toISOString()}; buying again extends it to ${held.extendedTo ? held.extendedTo.toISOString() : 'perpetual'}`;
