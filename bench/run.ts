@@ -17,6 +17,7 @@ import { measureSandbox } from './sandbox';
 import { measureIndexer } from './indexer';
 import { measureMetadata } from './metadata';
 import { measureWeb } from './web';
+import { measureCli } from './cli';
 import { DATABASE_KINDS } from '../test/helpers/database';
 
 /** Prints figures with their targets (upper bounds unless `atLeast`). */
@@ -39,7 +40,7 @@ function largeSizes(): number[] {
 }
 
 /** Every section, in the order they run; DATAGORA_BENCH=indexer,compute runs only those. */
-const SECTIONS = ['gas', 'storage', 'publish', 'metadata', 'access', 'sandbox', 'guard', 'compute', 'indexer', 'web'] as const;
+const SECTIONS = ['gas', 'storage', 'publish', 'metadata', 'access', 'sandbox', 'guard', 'compute', 'indexer', 'web', 'cli'] as const;
 
 function chosenSections(): Set<string> {
   const names = (process.env.DATAGORA_BENCH ?? '').split(',').filter(Boolean);
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
     ['compute', 'Compute-to-data jobs (chain, IPFS, key network, provider node)', () => measureJobOverhead()],
     ['indexer', `Indexer: ingest from anvil, analytics and search over 1,000,000 purchases (${DATABASE_KINDS.join(' and ')})`, () => measureIndexer()],
     ['web', 'Web app: first-load JavaScript and Lighthouse (datagora start, production build, Chromium)', () => measureWeb({ basePort: Number(process.env.DATAGORA_BENCH_PORT ?? 8650) + 20 })],
+    ['cli', 'CLI start-up (datagora --help and read commands against the embedded services, beside node -e 0)', () => measureCli()],
   ];
   for (const [name, title, measure] of sections) {
     if (!run.has(name)) continue;
