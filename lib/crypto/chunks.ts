@@ -1,4 +1,5 @@
 /** Re-chunking of arbitrary byte streams into fixed-size pieces, and an in-order bounded pipeline over them. */
+import { StreamSizeError } from './errors';
 
 /** Bytes that may arrive in any piece sizes, synchronously or not. */
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
@@ -13,8 +14,9 @@ export interface Piece {
 const EMPTY = new Uint8Array(0);
 
 /**
- * Reads exact byte counts from a source of arbitrary pieces. It copies what it returns, so a source may reuse
- * its buffers once asked for the next piece, and it holds at most one source piece at a time.
+ * Reads exact byte counts from a source of arbitrary pieces. `read` copies what it returns, so a source may
+ * reuse its buffers once asked for the next piece; `view` copies only what spans pieces. It holds at most one
+ * source piece at a time.
  */
 export class ByteReader {
   private readonly iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
@@ -37,6 +39,18 @@ export class ByteReader {
       this.offset += take;
     }
     return filled === count ? out : out.subarray(0, filled);
+  }
+
+  /**
+   * The next `count` bytes, fewer only where the source ends: a view of the source's piece when it holds them
+   * all, valid until the reader is asked for more (the source may then reuse it), else a copy.
+   */
+  async view(count: number): Promise<Uint8Array<ArrayBuffer>> {
+    if (this.offset === this.piece.length && !(await this.pull())) return new Uint8Array(0);
+    if (this.piece.length - this.offset < count) return this.read(count);
+    const bytes = this.piece.subarray(this.offset, this.offset + count) as Uint8Array<ArrayBuffer>;
+    this.offset += count;
+    return bytes;
   }
 
   /** Whether the source has no bytes left (pulls one piece ahead to find out). */
@@ -73,14 +87,34 @@ export class ByteReader {
 /**
  * Splits `reader`'s bytes into pieces of exactly `size` bytes; the last piece holds the remaining 0…size bytes
  * and is flagged, so a stream ending on a piece boundary still ends with a flagged piece.
+ *
+ * Without `total`, finding the last piece reads ahead, so every piece is a copy. With the stream's `total`
+ * size, pieces are views of the source's where they can be, each valid until the next is asked for; a source
+ * that ends early or runs past `total` throws StreamSizeError.
  */
-export async function* fixedPieces(reader: ByteReader, size: number): AsyncGenerator<Piece, void, undefined> {
+export async function* fixedPieces(reader: ByteReader, size: number, total?: number): AsyncGenerator<Piece, void, undefined> {
+  if (total !== undefined) {
+    yield* knownPieces(reader, size, total);
+    return;
+  }
   for (let index = 0; ; index++) {
     const bytes = await reader.read(size);
     const last = bytes.length < size || (await reader.atEnd());
     yield { index, bytes, last };
     if (last) return;
   }
+}
+
+async function* knownPieces(reader: ByteReader, size: number, total: number): AsyncGenerator<Piece, void, undefined> {
+  for (let index = 0, left = total; ; index++) {
+    const wanted = Math.min(size, left);
+    const bytes = await reader.view(wanted);
+    if (bytes.length < wanted) throw new StreamSizeError(`the source ended after ${total - left + bytes.length} bytes, not the ${total} announced`);
+    left -= wanted;
+    yield { index, bytes, last: left === 0 };
+    if (left === 0) break;
+  }
+  if (!(await reader.atEnd())) throw new StreamSizeError(`the source holds more than the ${total} bytes announced`);
 }
 
 /**

@@ -1,19 +1,23 @@
 /**
- * Streamed authenticated encryption of dataset files with WebCrypto only, so the same code runs in Node and
- * in the browser. Memory stays constant: a few chunks are in flight whatever the file size.
+ * Streamed authenticated encryption of dataset files, the same bytes in Node and in the browser (./gcm picks
+ * the cipher). Memory stays constant: a few chunks are in flight whatever the file size.
  */
 import { ByteReader, fixedPieces, inOrder, type ByteSource, type Piece } from './chunks';
-import { DecryptionError, InvalidDataKeyError } from './errors';
+import { DecryptionError, InvalidDataKeyError, StreamSizeError } from './errors';
 import { checkChunkSize, chunkIv, DEFAULT_CHUNK_SIZE, HEADER_SIZE, newHeader, parseHeader, TAG_SIZE, type StreamHeader } from './format';
+import { chunkCipher, type ChunkCipher } from './gcm';
 
 export const DATA_KEY_SIZE = 32;
-const HKDF_INFO = new TextEncoder().encode('datagora/stream/v1');
-/** Chunk encryptions in flight: enough to overlap WebCrypto's thread pool with reading and the consumer. */
-const PIPELINE_DEPTH = 4;
 
 export interface EncryptOptions {
   /** Plaintext bytes per chunk: a power of two from 4 KiB to 16 MiB; default 1 MiB. */
   chunkSize?: number;
+  /**
+   * The plaintext's exact size, when it is known (a file's): the last chunk is then known without reading
+   * ahead, so each chunk is encrypted where it lies in the source's pieces instead of being copied out first.
+   * A source that ends before or runs past it fails the stream with StreamSizeError.
+   */
+  size?: number;
 }
 
 /** A fresh random 32-byte data key. */
@@ -26,39 +30,29 @@ function checkDataKey(dataKey: Uint8Array): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(dataKey);
 }
 
-/** The stream's AES-256-GCM key: HKDF-SHA256 of the data key with the stream's salt, not extractable. */
-async function streamKey(dataKey: Uint8Array<ArrayBuffer>, header: StreamHeader): Promise<CryptoKey> {
-  const base = await crypto.subtle.importKey('raw', dataKey, 'HKDF', false, ['deriveKey']);
-  return crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: header.salt, info: HKDF_INFO },
-    base,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
-}
-
-function gcm(header: StreamHeader, piece: Piece): AesGcmParams {
-  return { name: 'AES-GCM', iv: chunkIv(header.noncePrefix, piece.index, piece.last), additionalData: header.bytes, tagLength: TAG_SIZE * 8 };
+function iv(header: StreamHeader, piece: Piece): Uint8Array<ArrayBuffer> {
+  return chunkIv(header.noncePrefix, piece.index, piece.last);
 }
 
 /**
  * Encrypts `source` (pieces of any size) into the DGE1 format: the header, then one ciphertext chunk at a time.
- * Throws InvalidDataKeyError / InvalidChunkSizeError at once, before reading anything.
+ * Throws InvalidDataKeyError / InvalidChunkSizeError / StreamSizeError at once, before reading anything.
  */
 export function encryptStream(dataKey: Uint8Array, source: ByteSource, options: EncryptOptions = {}): AsyncIterable<Uint8Array> {
   const key = checkDataKey(dataKey);
   const chunkSize = checkChunkSize(options.chunkSize ?? DEFAULT_CHUNK_SIZE);
-  return encrypted(key, source, chunkSize);
+  if (options.size !== undefined && !(Number.isSafeInteger(options.size) && options.size >= 0)) throw new StreamSizeError(`size ${options.size} is not a byte count`);
+  return encrypted(key, source, chunkSize, options.size);
 }
 
-async function* encrypted(dataKey: Uint8Array<ArrayBuffer>, source: ByteSource, chunkSize: number): AsyncGenerator<Uint8Array, void, undefined> {
+async function* encrypted(dataKey: Uint8Array<ArrayBuffer>, source: ByteSource, chunkSize: number, size?: number): AsyncGenerator<Uint8Array, void, undefined> {
   const header = newHeader(chunkSize);
-  const key = await streamKey(dataKey, header);
+  const cipher = await chunkCipher(dataKey, header);
   const reader = new ByteReader(source);
   try {
     yield header.bytes;
-    yield* inOrder(fixedPieces(reader, chunkSize), PIPELINE_DEPTH, async (piece) => new Uint8Array(await crypto.subtle.encrypt(gcm(header, piece), key, piece.bytes)));
+    // seal reads each piece before inOrder asks for the next, so a piece may be a view of the source's bytes.
+    for await (const sealed of inOrder(fixedPieces(reader, chunkSize, size), cipher.depth, (piece) => cipher.seal(iv(header, piece), piece.bytes))) yield* sealed;
   } finally {
     await reader.close();
   }
@@ -78,14 +72,14 @@ async function* decrypted(dataKey: Uint8Array<ArrayBuffer>, source: ByteSource):
   const reader = new ByteReader(source);
   try {
     const header = parseHeader(await reader.read(HEADER_SIZE));
-    const key = await streamKey(dataKey, header);
-    yield* inOrder(fixedPieces(reader, header.chunkSize + TAG_SIZE), PIPELINE_DEPTH, (piece) => openChunk(key, header, piece));
+    const cipher = await chunkCipher(dataKey, header);
+    yield* inOrder(fixedPieces(reader, header.chunkSize + TAG_SIZE), cipher.depth, (piece) => openChunk(cipher, header, piece));
   } finally {
     await reader.close();
   }
 }
 
-async function openChunk(key: CryptoKey, header: StreamHeader, piece: Piece): Promise<Uint8Array> {
+async function openChunk(cipher: ChunkCipher, header: StreamHeader, piece: Piece): Promise<Uint8Array> {
   if (piece.bytes.length < TAG_SIZE) {
     throw new DecryptionError(
       piece.bytes.length === 0 ? 'missing: the stream ends before its last chunk' : `only ${piece.bytes.length} bytes, shorter than its tag`,
@@ -93,7 +87,7 @@ async function openChunk(key: CryptoKey, header: StreamHeader, piece: Piece): Pr
     );
   }
   try {
-    return new Uint8Array(await crypto.subtle.decrypt(gcm(header, piece), key, piece.bytes));
+    return await cipher.open(iv(header, piece), piece.bytes);
   } catch (cause) {
     // GCM cannot tell these causes apart: each changes the tag the chunk must carry.
     const why = piece.last

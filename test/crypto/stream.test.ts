@@ -9,6 +9,7 @@ import {
   HEADER_SIZE,
   InvalidChunkSizeError,
   InvalidDataKeyError,
+  StreamSizeError,
   TAG_SIZE,
 } from '@/lib/crypto';
 import { collect, once, randomData, randomPieces } from './bytes';
@@ -128,6 +129,45 @@ describe('encryptStream / decryptStream', () => {
     expect(() => encryptStream(new Uint8Array(16), once(new Uint8Array(1)))).toThrow(InvalidDataKeyError);
     expect(() => decryptStream(new Uint8Array(33), once(new Uint8Array(1)))).toThrow(InvalidDataKeyError);
     for (const chunkSize of [1024, 3000, 2 ** 25]) expect(() => encryptStream(key, once(new Uint8Array(1)), { chunkSize })).toThrow(InvalidChunkSizeError);
+  });
+});
+
+describe('encryptStream with the plaintext size given', () => {
+  const key = generateDataKey();
+
+  /** `plaintext` in pieces of `piece` bytes, all through one buffer that is scribbled over once the next is asked for. */
+  async function* reusing(plaintext: Uint8Array, piece: number): AsyncGenerator<Uint8Array> {
+    const buffer = new Uint8Array(piece);
+    for (let offset = 0; offset < plaintext.length; offset += piece) {
+      const part = plaintext.subarray(offset, offset + piece);
+      buffer.set(part);
+      yield buffer.subarray(0, part.length);
+      buffer.fill(0xee);
+    }
+  }
+
+  it.each([
+    ['chunk-sized pieces', SMALL],
+    ['pieces of two chunks', 2 * SMALL],
+    ['pieces that straddle chunks', 1000],
+  ])('gives the same stream from a source that reuses its buffer (%s)', async (_layout, piece) => {
+    for (const size of [0, SMALL, 3 * SMALL, 3 * SMALL + 5]) {
+      const plaintext = randomData(size);
+      const ciphertext = await collect(encryptStream(key, reusing(plaintext, piece), { chunkSize: SMALL, size }));
+      expect(ciphertext.length).toBe(ciphertextSize(size, SMALL));
+      expect(Buffer.from(await decrypt(key, ciphertext)).equals(plaintext)).toBe(true);
+    }
+  });
+
+  it('fails when the source ends before the size or runs past it', async () => {
+    const plaintext = randomData(2 * SMALL + 10);
+    await expect(collect(encryptStream(key, once(plaintext), { chunkSize: SMALL, size: plaintext.length + 1 }))).rejects.toThrow(StreamSizeError);
+    await expect(collect(encryptStream(key, once(plaintext), { chunkSize: SMALL, size: plaintext.length - 1 }))).rejects.toThrow(StreamSizeError);
+    await expect(collect(encryptStream(key, once(plaintext), { chunkSize: SMALL, size: 2 * SMALL }))).rejects.toThrow(/more than the 8192 bytes/);
+  });
+
+  it('rejects a size that is no byte count before reading anything', () => {
+    for (const size of [-1, 1.5, Number.NaN]) expect(() => encryptStream(key, once(new Uint8Array(1)), { size })).toThrow(StreamSizeError);
   });
 });
 
