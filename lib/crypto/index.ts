@@ -1,6 +1,6 @@
 /**
- * Client-side encryption of dataset files: streamed AES-256-GCM in the DGE1 chunked format (WebCrypto, so it
- * runs unchanged in Node and the browser), exact size arithmetic for it, and streaming SHA-256.
+ * Client-side encryption of dataset files: streamed AES-256-GCM in the DGE1 chunked format (node:crypto on
+ * Node, WebCrypto in the browser, the same bytes), exact size arithmetic for it, and streaming SHA-256.
  */
 export { decryptStream, encryptStream, generateDataKey, DATA_KEY_SIZE, type EncryptOptions } from './stream';
 export { ciphertextSize, isChunkSize, plaintextSize, DEFAULT_CHUNK_SIZE, ENCRYPTION_SCHEME, HEADER_SIZE, TAG_SIZE } from './format';

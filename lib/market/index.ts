@@ -3,7 +3,7 @@
  * buy a licence, download and verify the exact bytes, update, delist and collect revenue. The CLI, the demo
  * seeder and the tests all go through here.
  */
-import { accessSync, constants, createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -17,9 +17,10 @@ import { DEFAULT_ACCESS_DURATION, presetTerms, presetText, type LicencePreset } 
 import { AnchorMismatchError, cidFromPointer, metadataPointer, openMetadataStore, verifyAnchored, type ComputePolicy, type DatasetDocument, type MetadataStore } from '../metadata';
 import { openStore, type ContentStore } from '../storage';
 import { formatAmount } from '../units';
-import { ComputeOnlyError, DatasetNotFoundError, FileError, InsufficientFundsError, IntegrityError, TransactionRejectedError } from './errors';
+import { ComputeOnlyError, DatasetNotFoundError, InsufficientFundsError, IntegrityError, TransactionRejectedError } from './errors';
 import { assertPublishable, binaryNotice, FileProfiler, fileNameFor, formatOf } from './files';
-import { UploadJournal } from './journal';
+import { fileChunks, fileSize } from './read';
+import { UploadJournal, type PendingPublish, type PendingUpload } from './journal';
 import { sendWrite, type SentWrite, type WriteRequest } from './send';
 import { firstVersion, nextVersion, type VersionChanges } from './document';
 import { buyLicence, licenceExpiry, type AcceptedOffer } from './licence';
@@ -191,35 +192,49 @@ export class Market {
     await this.assertProviders(info.providers ?? []);
 
     const journal = new UploadJournal(path.join(this.config.home, 'pending'), `${this.deployments.chainId}:${account.address}`);
-    let upload = journal.find(file);
-    const resumed = upload !== undefined && (await this.isStored(upload.contentCid));
-    if (!resumed || !upload) {
-      upload = await this.upload(file, size, info.previewRows ?? 5, onProgress);
-      journal.save(file, upload);
-    } else {
-      onProgress?.({ phase: 'upload', bytes: size, total: size });
-    }
-
-    const legal = await this.store.add(new TextEncoder().encode(presetText(licence.preset, licence.revShareBps ?? 0)));
-    const terms = termsFor(`ipfs://${legal.cid}`);
-    const termsId = await this.ensureTerms(terms);
-
-    // The id is reserved for this account before the envelope names it: nobody can take it first. A reservation
-    // made by an earlier, failed attempt at the same file is reused.
-    const registry = this.deployments.contracts.datasetRegistry;
-    const send = (action: string, request: WriteRequest) => this.send(action, request);
-    const reserved = upload.datasetId;
-    const reusable = reserved !== undefined && (await this.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'reservedBy', args: [reserved] })) === account.address;
-    const datasetId = reusable ? reserved : await reserveDatasetId(send, registry);
-    if (!reusable) journal.save(file, { ...upload, datasetId });
-    const envelope = await (await this.keys()).encryptKey(upload.dataKey, datasetId);
+    const pending = journal.find(file);
+    const stored = pending.upload && (await this.isStored(pending.upload.contentCid)) ? pending.upload : undefined;
+    // Each step is recorded once done, so that a failed attempt is retried without doing it again.
+    let record: PendingPublish = { upload: stored, datasetId: pending.datasetId };
+    const note = (done: PendingPublish) => journal.save(file, (record = { ...record, ...done }));
+    const dataKey = stored?.dataKey ?? generateDataKey();
+    if (stored) onProgress?.({ phase: 'upload', bytes: size, total: size });
+    // What the listing needs besides the ciphertext is prepared while the file uploads: each waits on the network
+    // (chain, key nodes) more than it works, and the upload keeps this machine busy meanwhile.
+    const [upload, { termsId, datasetId, envelope }] = await both(
+      stored ? Promise.resolve(stored) : this.upload(file, size, dataKey, info.previewRows ?? 5, onProgress).then((upload) => (note({ upload }), upload)),
+      this.prepareListing(termsFor, licence, dataKey, pending.datasetId, (datasetId) => note({ datasetId })),
+    );
     const document = firstVersion({ datasetId, publisher: account.address, info, upload, termsId, envelope });
     const { cid } = await this.metadata.put(document, account, this.domain);
-    const { hash } = await this.send(`publish ${path.basename(file)}`, { address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [metadataPointer(cid), termsId, datasetId] });
+    const { hash } = await this.send(`publish ${path.basename(file)}`, { address: this.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'publish', args: [metadataPointer(cid), termsId, datasetId] });
     journal.remove(file);
-    await setProvidersAllowed(send, this.deployments.contracts.computeMarket, datasetId, info.providers ?? []);
+    await setProvidersAllowed((action, request) => this.send(action, request), this.deployments.contracts.computeMarket, datasetId, info.providers ?? []);
     const notice = upload.profile.binary ? binaryNotice(path.basename(file), upload.profile.binary) : undefined;
-    return { datasetId, metadataCid: cid, contentCid: upload.contentCid, termsId, txHash: hash, resumed, ...(notice ? { notice } : {}) };
+    return { datasetId, metadataCid: cid, contentCid: upload.contentCid, termsId, txHash: hash, resumed: stored !== undefined, ...(notice ? { notice } : {}) };
+  }
+
+  /**
+   * The licence's terms (its legal text stored, the terms registered if new), a dataset id reserved for this
+   * account before the envelope names it (nobody can take it first; `reserved`, by an earlier failed attempt, is
+   * reused while it is still this account's) and the data key's envelope for that id.
+   */
+  private async prepareListing(
+    termsFor: (uri: string) => LicenceTerms,
+    licence: LicenceChoice,
+    dataKey: Uint8Array,
+    reserved: bigint | undefined,
+    onReserved: (datasetId: bigint) => void,
+  ): Promise<{ termsId: bigint; datasetId: bigint; envelope: KeyEnvelope }> {
+    const { account } = this.actor();
+    const legal = await this.store.add(new TextEncoder().encode(presetText(licence.preset, licence.revShareBps ?? 0)));
+    const termsId = await this.ensureTerms(termsFor(`ipfs://${legal.cid}`));
+    const registry = this.deployments.contracts.datasetRegistry;
+    const reusable = reserved !== undefined && (await this.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'reservedBy', args: [reserved] })) === account.address;
+    const datasetId = reusable ? reserved : await reserveDatasetId((action, request) => this.send(action, request), registry);
+    if (!reusable) onReserved(datasetId);
+    const envelope = await (await this.keys()).encryptKey(dataKey, datasetId);
+    return { termsId, datasetId, envelope };
   }
 
   /** Checks, before anything is uploaded or sent, that every provider to allow is registered. */
@@ -238,23 +253,22 @@ export class Market {
     }
   }
 
-  /** Encrypts the file into IPFS while hashing and profiling the plaintext. */
-  private async upload(file: string, size: number, previewRows: number, onProgress?: OnProgress) {
-    const dataKey = generateDataKey();
+  /** Encrypts the file under `dataKey` into IPFS while hashing and profiling the plaintext. */
+  private async upload(file: string, size: number, dataKey: Uint8Array, previewRows: number, onProgress?: OnProgress): Promise<PendingUpload> {
     const hash = createSha256();
     const profiler = new FileProfiler(formatOf(file), previewRows);
     let bytes = 0;
     async function* plaintext(): AsyncGenerator<Uint8Array> {
-      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-        const view = chunk as Buffer;
-        hash.update(view);
-        profiler.observe(view);
-        bytes += view.length;
+      for await (const chunk of fileChunks(file, size, DEFAULT_CHUNK_SIZE)) {
+        hash.update(chunk);
+        profiler.observe(chunk);
+        bytes += chunk.length;
         onProgress?.({ phase: 'upload', bytes, total: size });
-        yield view;
+        yield chunk;
       }
     }
-    const added = await this.store.add(encryptStream(dataKey, plaintext(), { chunkSize: DEFAULT_CHUNK_SIZE }));
+    // Chunks of the file's size: encrypted where they were read, no copy (encryptStream's `size`).
+    const added = await this.store.add(encryptStream(dataKey, plaintext(), { chunkSize: DEFAULT_CHUNK_SIZE, size }));
     return {
       contentCid: added.cid,
       contentSize: added.size,
@@ -517,14 +531,10 @@ export class Market {
   }
 }
 
-function fileSize(file: string): number {
-  try {
-    const stat = statSync(file);
-    if (!stat.isFile()) throw new FileError(`${file} is not a file`, 'give the path of a regular file');
-    accessSync(file, constants.R_OK);
-    return stat.size;
-  } catch (error) {
-    if (error instanceof FileError) throw error;
-    throw new FileError(`cannot read ${file}: ${(error as Error).message}`, 'check the path and its permissions', { cause: error });
-  }
+/** Both results once both have settled (the first's error first): a failed step never leaves the other running. */
+async function both<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return [a.value, b.value];
 }

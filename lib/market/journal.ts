@@ -1,8 +1,8 @@
 /**
- * Uploads waiting for their listing. A publish stores and pins the ciphertext first and writes this record;
- * if the chain step then fails, publishing the same file again reuses the stored ciphertext instead of
- * uploading it again. The record holds the data key, so it lives under DATAGORA_HOME with mode 0600 and is
- * deleted as soon as the dataset is listed.
+ * Publishes waiting for their listing. A publish records the ciphertext it stored and pinned, and the dataset id
+ * it reserved, as each is done; if a later step fails, publishing the same file again reuses them instead of
+ * uploading or reserving again. The record holds the data key, so it lives under DATAGORA_HOME with mode 0600
+ * and is deleted as soon as the dataset is listed.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { FileProfile } from './files';
 
-const recordSchema = z.object({
+const uploadSchema = z.object({
   contentCid: z.string(),
   contentSize: z.number().int().nonnegative(),
   chunkSize: z.number().int().positive(),
@@ -18,8 +18,8 @@ const recordSchema = z.object({
   size: z.number().int().nonnegative(),
   dataKey: z.string().regex(/^[0-9a-f]{64}$/),
   profile: z.object({ format: z.string() }).loose(),
-  datasetId: z.string().regex(/^\d+$/).optional(),
 });
+const recordSchema = z.object({ upload: uploadSchema.optional(), datasetId: z.string().regex(/^\d+$/).optional() });
 
 export interface PendingUpload {
   contentCid: string;
@@ -29,11 +29,16 @@ export interface PendingUpload {
   size: number;
   dataKey: Uint8Array;
   profile: FileProfile;
-  /** The dataset id reserved for this upload, once it was. */
+}
+
+/** What an unfinished publish of a file has done so far. */
+export interface PendingPublish {
+  upload?: PendingUpload;
+  /** The dataset id it reserved. */
   datasetId?: bigint;
 }
 
-/** Pending uploads of one account on one chain, keyed by the file's path, size and modification time. */
+/** Pending publishes of one account on one chain, keyed by the file's path, size and modification time. */
 export class UploadJournal {
   constructor(
     private readonly dir: string,
@@ -46,19 +51,22 @@ export class UploadJournal {
     return path.join(this.dir, `${key.slice(0, 32)}.json`);
   }
 
-  find(file: string): PendingUpload | undefined {
+  /** The record of `file`; empty when there is none, or none this version can read. */
+  find(file: string): PendingPublish {
     try {
-      const record = recordSchema.parse(JSON.parse(readFileSync(this.fileFor(file), 'utf8')));
-      const { datasetId, ...rest } = record;
-      return { ...rest, dataKey: Uint8Array.from(Buffer.from(record.dataKey, 'hex')), profile: record.profile as FileProfile, ...(datasetId ? { datasetId: BigInt(datasetId) } : {}) };
+      const { upload, datasetId } = recordSchema.parse(JSON.parse(readFileSync(this.fileFor(file), 'utf8')));
+      return {
+        ...(upload ? { upload: { ...upload, dataKey: Uint8Array.from(Buffer.from(upload.dataKey, 'hex')), profile: upload.profile as FileProfile } } : {}),
+        ...(datasetId ? { datasetId: BigInt(datasetId) } : {}),
+      };
     } catch {
-      return undefined;
+      return {};
     }
   }
 
-  save(file: string, upload: PendingUpload): void {
+  save(file: string, { upload, datasetId }: PendingPublish): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const record = { ...upload, dataKey: Buffer.from(upload.dataKey).toString('hex'), datasetId: upload.datasetId?.toString() };
+    const record = { upload: upload && { ...upload, dataKey: Buffer.from(upload.dataKey).toString('hex') }, datasetId: datasetId?.toString() };
     writeFileSync(this.fileFor(file), JSON.stringify(record), { mode: 0o600 });
   }
 
