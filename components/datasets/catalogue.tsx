@@ -21,13 +21,20 @@ const SORTS = [
 const field = 'rounded-lg border border-line bg-background px-3 py-2 text-sm';
 const chip = 'rounded-full border border-line px-2 py-0.5';
 
+/** Any field but the page number is set. */
+const isSearch = (filters: CatalogueFilters) => Object.keys(filters).some((name) => name !== 'page');
+
 /** The search form: a plain GET of the home page, so it works without JavaScript and every result has a URL. */
 function SearchForm({ filters }: { filters: CatalogueFilters }) {
   return (
-    <form method="get" action="/#datasets" className="space-y-4 rounded-xl border border-line bg-surface p-5 shadow-sm">
-      <div className="flex flex-col gap-3 sm:flex-row">
+    <form method="get" action="/#datasets" className="space-y-3 rounded-xl border border-line bg-surface p-4 shadow-sm sm:space-y-4 sm:p-5">
+      {/* On a phone the button stays beside the box and the sort wraps below them. */}
+      <div className="flex flex-wrap gap-2 sm:flex-nowrap sm:gap-3">
         <input type="search" name="q" defaultValue={filters.q} placeholder="Search titles, descriptions and tags" aria-label="Search" className={`${field} min-w-0 flex-1`} />
-        <select name="sort" defaultValue={filters.sort ?? ''} aria-label="Sort" className={field}>
+        <button type="submit" className="rounded-lg bg-brand px-4 py-2 text-sm font-semibold text-brand-ink shadow-sm transition hover:opacity-90 sm:order-last">
+          Search
+        </button>
+        <select name="sort" defaultValue={filters.sort ?? ''} aria-label="Sort" className={`${field} w-full sm:w-auto`}>
           {SORTS.map(([value, label]) => (
             <option key={value} value={value}>
               {label}
@@ -35,7 +42,7 @@ function SearchForm({ filters }: { filters: CatalogueFilters }) {
           ))}
         </select>
       </div>
-      <div className="flex flex-wrap items-center gap-x-5 gap-y-3 text-sm">
+      <div className="flex flex-wrap items-center gap-x-5 gap-y-2 text-sm sm:gap-y-3">
         {LICENCE_FLAGS.map(([name, label]) => (
           <label key={name} className="flex items-center gap-2">
             <input type="checkbox" name={name} value="true" defaultChecked={filters[name] === 'true'} />
@@ -50,14 +57,12 @@ function SearchForm({ filters }: { filters: CatalogueFilters }) {
           to
           <input name="maxPrice" inputMode="decimal" defaultValue={filters.maxPrice} placeholder="any" className={`${field} w-20`} />
         </label>
-        <span className="flex gap-2 sm:ml-auto">
-          <Link href="/#datasets" className="rounded-lg border border-line px-4 py-2 font-semibold transition hover:bg-brand-soft">
+        {/* Only a search has something to clear; without one the row stays short on a phone. */}
+        {isSearch(filters) ? (
+          <Link href="/#datasets" className="ml-auto rounded-lg border border-line px-4 py-2 font-semibold transition hover:bg-brand-soft">
             Clear
           </Link>
-          <button type="submit" className="rounded-lg bg-brand px-4 py-2 font-semibold text-brand-ink shadow-sm transition hover:opacity-90">
-            Search
-          </button>
-        </span>
+        ) : null}
       </div>
     </form>
   );
@@ -75,7 +80,7 @@ function DatasetCard({ d }: { d: CatalogueEntry }) {
         </h3>
         <span className="shrink-0 font-semibold tabular-nums">{d.price}</span>
       </div>
-      {d.description ? <p className="mt-2 text-sm text-muted">{d.description}</p> : null}
+      {d.description ? <p className="mt-2 line-clamp-2 text-sm text-muted sm:line-clamp-none">{d.description}</p> : null}
       <p className="mt-3 flex flex-wrap gap-2 text-xs">
         <span className={chip}>{d.licence}</span>
         {d.format !== undefined && d.size !== undefined ? (
@@ -137,7 +142,7 @@ function Results({ catalogue, filters }: { catalogue: CatalogueData; filters: Ca
       </div>
     );
   }
-  const searching = Object.keys(filters).some((name) => name !== 'page');
+  const searching = isSearch(filters);
   return (
     <>
       {catalogue.source === 'chain' ? (
@@ -164,7 +169,7 @@ function Results({ catalogue, filters }: { catalogue: CatalogueData; filters: Ca
 /** The datasets on the market: a search form, then what they are, under which licence, at what price. */
 export function Catalogue({ catalogue, filters }: { catalogue: CatalogueData; filters: CatalogueFilters }) {
   return (
-    <div className="space-y-6">
+    <div className="space-y-4 sm:space-y-6">
       <SearchForm filters={filters} />
       <Results catalogue={catalogue} filters={filters} />
     </div>

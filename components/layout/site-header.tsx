@@ -22,11 +22,15 @@ export function SiteHeader() {
           <Logo className="size-7 text-brand" />
           <span className="text-lg">Datagora</span>
         </Link>
-        <nav aria-label="Main">
-          <ul className="-ml-3 flex flex-wrap items-center gap-1 text-sm font-medium sm:ml-0">
+        {/* On a phone the wallet shares the name's row and the pages scroll sideways in one row below, fading out at the edge to say there are more. */}
+        <nav
+          aria-label="Main"
+          className="order-last -mx-4 w-[calc(100%+2rem)] overflow-x-auto px-1.5 [mask-image:linear-gradient(to_right,#000_85%,transparent)] sm:order-none sm:mx-0 sm:w-auto sm:px-0 sm:[mask-image:none]"
+        >
+          <ul className="flex items-center gap-1 text-sm font-medium whitespace-nowrap sm:flex-wrap">
             {NAV.map((item) => (
               <li key={item.href}>
-                <Link href={item.href} className="rounded-md px-3 py-2 text-muted transition-colors hover:bg-brand-soft hover:text-ink">
+                <Link href={item.href} className="block rounded-md px-2.5 py-1.5 text-muted transition-colors hover:bg-brand-soft hover:text-ink sm:px-3 sm:py-2">
                   {item.label}
                 </Link>
               </li>

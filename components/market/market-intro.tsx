@@ -8,20 +8,27 @@ export function MarketIntro({ snapshot }: { snapshot: MarketSnapshot }) {
         aria-hidden="true"
         className="pointer-events-none absolute inset-0 bg-[radial-gradient(60rem_30rem_at_85%_-10%,var(--brand-soft),transparent)]"
       />
-      <div className="relative mx-auto max-w-6xl px-4 py-16 sm:px-6 sm:py-24">
+      <div className="relative mx-auto max-w-6xl px-4 py-4 sm:px-6 sm:py-24">
         <StatusPill snapshot={snapshot} />
-        <h1 id="intro-title" className="mt-6 max-w-3xl text-4xl font-semibold tracking-tight text-balance sm:text-5xl">
+        <h1 id="intro-title" className="mt-3 max-w-3xl text-2xl font-semibold tracking-tight text-balance sm:mt-6 sm:text-5xl">
           Data with a licence. Compute without the copy.
         </h1>
-        <p className="mt-6 max-w-2xl text-lg leading-relaxed text-muted">
+        {/* A phone keeps the title and goes straight to the catalogue; "What Datagora offers" says the rest below. */}
+        <p className="mt-6 hidden max-w-2xl text-lg leading-relaxed text-muted sm:block">
           Datagora is a decentralized data marketplace. Owners publish encrypted datasets with licence terms enforced by
           smart contracts; AI builders buy a licence to download the data or pay for a compute-to-data job that runs
           next to it; everyone can see, on-chain, what the market is worth.
         </p>
-        <div className="mt-8 flex flex-wrap gap-3">
+        <div className="mt-8 hidden flex-wrap gap-3 sm:flex">
+          <a
+            href="#datasets"
+            className="rounded-lg bg-brand px-5 py-2.5 text-sm font-semibold text-brand-ink shadow-sm transition hover:opacity-90"
+          >
+            Browse the datasets
+          </a>
           <a
             href="#market"
-            className="rounded-lg bg-brand px-5 py-2.5 text-sm font-semibold text-brand-ink shadow-sm transition hover:opacity-90"
+            className="rounded-lg border border-line bg-surface px-5 py-2.5 text-sm font-semibold text-ink transition hover:bg-brand-soft"
           >
             See the live market
           </a>
