@@ -158,6 +158,32 @@ function csvColumns(header: string, sample: string[]): Column[] | undefined {
   return names.map((cell, i) => ({ name: columnName(cell, i), type: typeOf(rows.map((row) => row[i] ?? '')) }));
 }
 
+/** Lines of at most this many bytes are counted byte by byte: calling indexOf for each break would cost more. */
+const SHORT_LINE = 24;
+
+/** Whether the LF at `i` ends a line: not when it completes a CRLF, whose CR did. */
+function lineFeedBreaks(bytes: Uint8Array, i: number, afterCarriageReturn: boolean): boolean {
+  return i === 0 ? !afterCarriageReturn : bytes[i - 1] !== 0x0d;
+}
+
+/**
+ * Line breaks in `bytes`: LF, CRLF (once) or a lone CR (old Mac exports); `afterCarriageReturn`: the byte before
+ * them was a CR. indexOf jumps from break to break (memchr on Node), several times faster than looking at every
+ * byte in JavaScript, unless lines are `short`.
+ */
+function lineBreaks(bytes: Uint8Array, afterCarriageReturn: boolean, short: boolean): number {
+  let breaks = 0;
+  if (short) {
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] === 0x0d || (bytes[i] === 0x0a && lineFeedBreaks(bytes, i, afterCarriageReturn))) breaks++;
+    }
+    return breaks;
+  }
+  for (let i = bytes.indexOf(0x0d); i !== -1; i = bytes.indexOf(0x0d, i + 1)) breaks++;
+  for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) if (lineFeedBreaks(bytes, i, afterCarriageReturn)) breaks++;
+  return breaks;
+}
+
 /**
  * Observes a file's bytes as they stream past (constant memory: it keeps only the first {@link HEAD_BYTES})
  * and profiles it. `previewRows` data rows go into the public preview (0 = no preview).
@@ -167,6 +193,8 @@ export class FileProfiler {
   private size = 0;
   private afterCarriageReturn = false;
   private endsWithLineBreak = true;
+  /** The last chunk's lines were short: count the next one's byte by byte. */
+  private shortLines = false;
   private readonly head: Uint8Array;
 
   constructor(
@@ -180,12 +208,10 @@ export class FileProfiler {
     if (chunk.length === 0 || !isTabular(this.format)) return;
     if (this.size < HEAD_BYTES) this.head.set(chunk.subarray(0, HEAD_BYTES - this.size), this.size);
     this.size += chunk.length;
-    // Lines end in LF, CRLF or a lone CR (old Mac exports); CRLF counts once.
-    for (let i = 0; i < chunk.length; i++) {
-      const byte = chunk[i];
-      if (byte === 0x0d || (byte === 0x0a && !this.afterCarriageReturn)) this.lines++;
-      this.afterCarriageReturn = byte === 0x0d;
-    }
+    const breaks = lineBreaks(chunk, this.afterCarriageReturn, this.shortLines);
+    this.lines += breaks;
+    this.shortLines = breaks * SHORT_LINE > chunk.length;
+    this.afterCarriageReturn = chunk[chunk.length - 1] === 0x0d;
     this.endsWithLineBreak = this.afterCarriageReturn || chunk[chunk.length - 1] === 0x0a;
   }
 

@@ -65,6 +65,17 @@ describe('file profile', () => {
     expect(profile).toMatchObject({ rowCount: 3, columns: [{ name: 'a', type: 'number' }, { name: 'b', type: 'number' }], preview: { format: 'csv', content: 'a,b\n1,2\n3,4\n5,6\n' } });
   });
 
+  it('counts the same rows however a file of long or short lines is cut, each line end counted once', () => {
+    const ends = ['\n', '\r\n', '\r'];
+    // Short lines in some stretches, long ones in others, so both ways of counting meet at chunk edges.
+    const lines = Array.from({ length: 3000 }, (_, i) => `${i % 700 < 350 ? 'x' : 'y'.repeat(60 + (i % 50))},${i}${ends[i % 3]}`);
+    const file = encode(['a,b\n', ...lines].join(''));
+    for (const size of [1, 2, 7, 100, 4096, 65_536, file.length]) {
+      const chunks = Array.from({ length: Math.ceil(file.length / size) }, (_, i) => file.subarray(i * size, (i + 1) * size));
+      expect(profileOf('csv', chunks).rowCount).toBe(3000);
+    }
+  });
+
   it('names no columns from a header line the head cuts off', () => {
     expect(profileOf('csv', [`a,${'b'.repeat(HEAD_BYTES)}\n1,2\n`])).toEqual({ format: 'csv', rowCount: 1 });
   });
