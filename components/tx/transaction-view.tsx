@@ -1,19 +1,12 @@
 /** One transaction as people read it: status, block, gas, the call decoded and every event it emitted. */
-import Link from 'next/link';
 import type { ReactNode } from 'react';
-import { formatEther, formatGwei, formatUnits } from 'viem';
+import { formatEther, formatGwei } from 'viem';
 import { formatDateTime } from '@/components/dataset/format';
 import { Section } from '@/components/dataset/section';
 import { OwnerLink } from '@/components/owners/owner-link';
 import type { DecodedValue, TransactionView as Transaction } from '@/lib/chain/transaction';
-
-interface Stablecoin {
-  symbol: string;
-  decimals: number;
-}
-
-/** Arguments that hold stablecoin amounts in the market's contracts: shown in whole units beside the base units. */
-const AMOUNTS = new Set(['price', 'maxPrice', 'fee', 'escrow', 'amount', 'value', 'dataFee', 'maxPayment']);
+import type { Token } from '@/lib/units';
+import { DecodedArgument } from './decoded-value';
 
 const STATUS = {
   success: { label: 'Success', tone: 'border-ok/40 text-ok' },
@@ -21,25 +14,7 @@ const STATUS = {
   pending: { label: 'Pending', tone: 'border-line text-muted' },
 } as const;
 
-function Value({ arg, stablecoin }: { arg: DecodedValue; stablecoin: Stablecoin }) {
-  if (arg.type === 'address') return <OwnerLink address={arg.value} full />;
-  if (arg.name === 'datasetId' && /^\d+$/.test(arg.value)) {
-    return (
-      <Link href={`/datasets/${arg.value}`} className="font-mono text-xs text-brand underline-offset-4 hover:underline">
-        {arg.value}
-      </Link>
-    );
-  }
-  const whole = arg.type === 'uint256' && AMOUNTS.has(arg.name) ? ` (${formatUnits(BigInt(arg.value), stablecoin.decimals)} ${stablecoin.symbol})` : '';
-  return (
-    <code className="font-mono text-xs break-all">
-      {arg.value}
-      {whole ? <span className="text-muted">{whole}</span> : null}
-    </code>
-  );
-}
-
-function Arguments({ args, label, stablecoin }: { args: DecodedValue[]; label: string; stablecoin: Stablecoin }) {
+function Arguments({ args, label, stablecoin }: { args: DecodedValue[]; label: string; stablecoin: Token }) {
   if (args.length === 0) return <p className="text-sm text-muted">No arguments.</p>;
   return (
     <dl aria-label={label} className="space-y-2 text-sm">
@@ -49,7 +24,7 @@ function Arguments({ args, label, stablecoin }: { args: DecodedValue[]; label: s
             {arg.name} <span className="text-xs">{arg.type}</span>
           </dt>
           <dd className="min-w-0">
-            <Value arg={arg} stablecoin={stablecoin} />
+            <DecodedArgument arg={arg} token={stablecoin} />
           </dd>
         </div>
       ))}
@@ -66,7 +41,7 @@ function Fact({ term, children }: { term: string; children: ReactNode }) {
   );
 }
 
-export function TransactionView({ view, stablecoin }: { view: Transaction; stablecoin: Stablecoin }) {
+export function TransactionView({ view, stablecoin }: { view: Transaction; stablecoin: Token }) {
   const status = STATUS[view.status];
   return (
     <div className="mx-auto max-w-4xl space-y-6 px-4 py-10 sm:px-6">
@@ -75,7 +50,7 @@ export function TransactionView({ view, stablecoin }: { view: Transaction; stabl
           <span className="text-sm text-muted">Transaction</span>
           <span className={`rounded-full border px-2.5 py-0.5 text-xs font-medium ${status.tone}`}>{status.label}</span>
         </p>
-        <h1 className="text-2xl font-semibold tracking-tight sm:text-3xl">
+        <h1 className="text-2xl font-semibold tracking-tight break-words sm:text-3xl">
           {view.call ? `${view.contract}.${view.call.functionName}` : view.contract ? `A call to ${view.contract}` : view.to ? 'A call to another contract' : 'A contract creation'}
         </h1>
         <code className="block font-mono text-xs break-all text-muted">{view.hash}</code>
@@ -107,7 +82,7 @@ export function TransactionView({ view, stablecoin }: { view: Transaction; stabl
         </dl>
       </Section>
 
-      <Section id="call" title="Call" intro={view.call ? `Decoded with the ${view.contract} ABI; amounts are in base units, with ${stablecoin.symbol} beside them.` : 'The input could not be decoded with the market’s ABIs.'}>
+      <Section id="call" title="Call" intro={view.call ? `Decoded with the ${view.contract} ABI: amounts in ${stablecoin.symbol} with their base units beside them, times in UTC.` : 'The input could not be decoded with the market’s ABIs.'}>
         {view.call ? (
           <>
             <p className="mb-3 font-mono text-sm">{view.call.functionName}({view.call.args.map((a) => a.name).join(', ')})</p>
@@ -127,7 +102,7 @@ export function TransactionView({ view, stablecoin }: { view: Transaction; stabl
               <li key={event.logIndex} className="rounded-lg border border-line p-4">
                 <h3 className="font-medium">
                   {event.contract ?? 'Another contract'} · {event.name ?? 'an event its ABI does not know'}
-                  <span className="ml-2 text-xs font-normal text-muted">log {event.logIndex}</span>
+                  <span className="ml-2 text-xs font-normal whitespace-nowrap text-muted">log {event.logIndex}</span>
                 </h3>
                 <div className="mt-3">
                   {event.name ? (
