@@ -44,10 +44,13 @@ export function JobList({ jobs, total, symbol }: { jobs: PaidJob[]; total: numbe
             <li key={job.jobId} className="space-y-1 py-4 text-sm">
               <p className="flex flex-wrap items-baseline gap-2">
                 <span className="text-base font-medium">Job #{job.jobId}</span>
-                <span className="text-muted">on</span>
-                <Link href={`/datasets/${job.datasetId}`} className="font-medium underline-offset-4 hover:text-brand hover:underline">
-                  {job.title ?? `dataset #${job.datasetId}`}
-                </Link>
+                {/* One piece, so a phone wraps the title with its "on". */}
+                <span className="min-w-0">
+                  <span className="text-muted">on </span>
+                  <Link href={`/datasets/${job.datasetId}`} className="font-medium underline-offset-4 hover:text-brand hover:underline">
+                    {job.title ?? `dataset #${job.datasetId}`}
+                  </Link>
+                </span>
                 <span className={`${chip} ${status.tone}`}>{status.label}</span>
               </p>
               <p className="text-muted">

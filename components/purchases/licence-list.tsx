@@ -91,9 +91,13 @@ export function LicenceList({ licences, account, symbol }: { licences: HeldLicen
             <p className="text-muted">{licence.rights ? rightsText(licence.rights) : 'Terms not known: received from an account that did not buy it'}</p>
             <p className="text-muted">
               Owner <OwnerLink address={licence.owner} /> ·{' '}
-              {licence.via === 'purchase'
-                ? `${licence.purchases === 1 ? 'bought once' : `bought ${licence.purchases} times`}, ${amount(amountValue(licence.paid))} in all, last on `
-                : 'received by transfer on '}
+              {licence.via === 'purchase' ? (
+                <>
+                  {licence.purchases === 1 ? 'bought once' : `bought ${licence.purchases} times`}, <span className="whitespace-nowrap">{amount(amountValue(licence.paid))}</span> in all, last on{' '}
+                </>
+              ) : (
+                'received by transfer on '
+              )}
               <time dateTime={licence.acquiredAt}>{formatDateTime(new Date(licence.acquiredAt))}</time> in <TxLink hash={licence.txHash} />
             </p>
           </div>
