@@ -29,7 +29,13 @@ export function stackEnv(home: string, ports: StackPorts): Record<string, string
 /** Runs `datagora start` and resolves once the market is running (a build included: minutes). */
 export async function startStack(env: Record<string, string>): Promise<CliRun> {
   const stack = runCli(['start'], env);
-  await stack.waitFor(/Datagora is running on/, 540_000);
+  try {
+    await stack.waitFor(/Datagora is running on/, 540_000);
+  } catch (error) {
+    // The caller never gets the stack to stop: a start that timed out would leave its services on the test's ports.
+    await stopStack(stack);
+    throw error;
+  }
   return stack;
 }
 
