@@ -5,9 +5,9 @@
  */
 import { useSyncExternalStore, type ReactNode } from 'react';
 import { useAccount } from 'wagmi';
+import { ConnectPrompt } from '@/components/wallet/connect-prompt';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import { useMarket } from '@/components/wallet/market-context';
-import { ConnectPrompt } from './connect-prompt';
 import { DatasetList } from './dataset-list';
 import { EarningsCard } from './earnings-card';
 
@@ -23,7 +23,7 @@ function Desk() {
   // The server cannot know the wallet: the first render in the browser matches its HTML, then the wallet shows.
   const hydrated = useSyncExternalStore(noSubscription, () => true, () => false);
   if (!hydrated || status === 'connecting' || status === 'reconnecting') return <Note>Connecting to your wallet…</Note>;
-  if (!address) return <ConnectPrompt />;
+  if (!address) return <ConnectPrompt why="Your datasets, their sales and what you can withdraw are read for the account you connect; the owner’s actions are signed by it." />;
   if (wrongChain) return <Note>Your wallet is on another network: switch it to {market?.config.chainName} (the banner above does it) to manage your datasets.</Note>;
   return (
     <div className="space-y-8">

@@ -4,13 +4,12 @@
  * indexer by address, so every browser the account uses sees the same. Without a deployed market or a wallet it
  * says what is missing instead.
  */
-import { useConnectModal } from '@rainbow-me/rainbowkit';
 import { useSyncExternalStore, type ReactNode } from 'react';
 import type { Address } from 'viem';
 import { useAccount } from 'wagmi';
 import { Section } from '@/components/dataset/section';
 import { ReadFailure } from '@/components/layout/read-failure';
-import { primaryButton } from '@/components/owner/styles';
+import { ConnectPrompt } from '@/components/wallet/connect-prompt';
 import { useMarket } from '@/components/wallet/market-context';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import { DatagoraError } from '@/lib/errors';
@@ -20,21 +19,6 @@ import { usePurchases } from './queries';
 
 function Note({ children }: { children: ReactNode }) {
   return <p className="rounded-xl border border-line bg-surface p-5 text-sm text-muted shadow-sm">{children}</p>;
-}
-
-function ConnectPrompt() {
-  const { openConnectModal } = useConnectModal();
-  return (
-    <section aria-labelledby="connect-title" className="rounded-xl border border-line bg-surface p-6 text-center shadow-sm sm:p-10">
-      <h2 id="connect-title" className="text-lg font-semibold tracking-tight">
-        Connect your wallet
-      </h2>
-      <p className="mx-auto mt-2 max-w-md text-sm text-muted">Your licences and compute jobs are read from the chain for the account you connect; renewing is signed by it.</p>
-      <button type="button" onClick={openConnectModal} disabled={!openConnectModal} className={`mt-5 ${primaryButton}`}>
-        Connect wallet
-      </button>
-    </section>
-  );
 }
 
 function Purchases({ account }: { account: Address }) {
@@ -72,7 +56,7 @@ function Desk() {
   // The server cannot know the wallet: the first render in the browser matches its HTML, then the wallet shows.
   const hydrated = useSyncExternalStore(noSubscription, () => true, () => false);
   if (!hydrated || status === 'connecting' || status === 'reconnecting') return <Note>Connecting to your wallet…</Note>;
-  if (!address) return <ConnectPrompt />;
+  if (!address) return <ConnectPrompt why="Your licences and compute jobs are read from the chain for the account you connect; renewing is signed by it." />;
   return <Purchases account={address} />;
 }
 
