@@ -7,17 +7,15 @@
  * 5xx — and in every run another account's honest upload, interleaved with the attack, completes with the CID
  * Kubo gives its bytes.
  */
-import path from 'node:path';
 import fc from 'fast-check';
 import type { LocalAccount } from 'viem';
 import { DELETE as abandonRoute, POST as finishRoute, PUT as partRoute } from '@/app/api/uploads/[id]/route';
 import { POST as openRoute } from '@/app/api/uploads/route';
 import { GET as messageRoute, POST as signInRoute } from '@/app/api/uploads/sign-in/route';
-import { devAccount, writeDeployments } from '@/lib/chain';
+import { devAccount } from '@/lib/chain';
 import { contentStore } from '@/lib/client/services';
-import { startStorageNode, type StorageNode } from '@/lib/storage/node';
-import { collect, KUBO_VECTORS, patternBytes, tempDir } from '../storage/fixtures';
-import { startTestMarket, type TestMarket } from '../helpers/market';
+import { collect, KUBO_VECTORS, patternBytes } from '../storage/fixtures';
+import { startUploadRoutes, type UploadRoutes } from '../helpers/uploads';
 import { FUZZ, messageEdit as anyMessageEdit, named, replacingLine, shown, type MessageEdit } from './fuzz';
 
 const SESSIONS = 2;
@@ -28,44 +26,18 @@ const API = 'http://uploads.test:3000/api/uploads';
 const ATTACKER = devAccount(3);
 const HONEST = devAccount(6);
 
-let temp: ReturnType<typeof tempDir>;
-let market: TestMarket;
-let node: StorageNode;
-let env: Record<string, string> = {};
+let routes: UploadRoutes;
 let attackerToken: string;
 let honestToken: string;
 
 beforeAll(async () => {
-  temp = tempDir('hostile-uploads');
-  market = await startTestMarket();
-  node = await startStorageNode({ host: '127.0.0.1', port: 0, dir: path.join(temp.dir, 'ipfs') });
-  const deploymentsFile = path.join(temp.dir, 'deployments.json');
-  writeDeployments(deploymentsFile, market.deployments);
-  // The route handlers build their services from the environment, as in the web server.
-  env = {
-    DATAGORA_HOME: temp.dir,
-    DATAGORA_CHAIN: 'rpc',
-    DATAGORA_RPC_URL: market.chain.rpcUrl,
-    DATAGORA_DEPLOYMENTS: deploymentsFile,
-    DATAGORA_IPFS_PORT: new URL(node.url).port,
-    DATAGORA_SIWE_DOMAIN: SIWE_DOMAIN,
-    DATAGORA_UPLOAD_SESSIONS: String(SESSIONS),
-    DATAGORA_UPLOAD_GIB: String(ACCOUNT_BYTES / 1024 ** 3),
-    // Longer than the whole file runs: no session is dropped for idling here (test/security/uploads.test.ts checks that).
-    DATAGORA_UPLOAD_IDLE_SECONDS: '600',
-  };
-  Object.assign(process.env, env);
+  // Longer than the whole file runs: no session is dropped for idling here (test/security/uploads.test.ts checks that).
+  routes = await startUploadRoutes('hostile-uploads', { siweDomain: SIWE_DOMAIN, sessions: SESSIONS, accountBytes: ACCOUNT_BYTES, idleSeconds: 600 });
   attackerToken = await tokenOf(ATTACKER);
   honestToken = await tokenOf(HONEST);
 }, 60_000);
 
-afterAll(async () => {
-  for (const key of Object.keys(env)) delete process.env[key];
-  await (await contentStore()).close();
-  await node?.stop();
-  await market?.stop();
-  temp?.remove();
-});
+afterAll(() => routes?.stop());
 
 // ------------------------------------------------------------------------------------------------- routes
 

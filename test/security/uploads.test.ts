@@ -5,18 +5,16 @@
  * issued, used once, by an account with gas money; each account holds few sessions and bytes; a session's
  * parts come only from its opener; an abandoned session is dropped and nothing of it is pinned.
  */
-import path from 'node:path';
 import type { LocalAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { DELETE as abandonRoute, POST as finishRoute, PUT as partRoute } from '@/app/api/uploads/[id]/route';
 import { POST as openRoute } from '@/app/api/uploads/route';
 import { GET as messageRoute, POST as signInRoute } from '@/app/api/uploads/sign-in/route';
 import { createAuthSig } from '@/lib/access/siwe';
-import { devAccount, writeDeployments } from '@/lib/chain';
+import { devAccount } from '@/lib/chain';
 import { contentStore } from '@/lib/client/services';
-import { startStorageNode, type StorageNode } from '@/lib/storage/node';
-import { patternBytes, tempDir } from '../storage/fixtures';
-import { startTestMarket, type TestMarket } from '../helpers/market';
+import { patternBytes } from '../storage/fixtures';
+import { startUploadRoutes, type UploadRoutes } from '../helpers/uploads';
 
 const SESSIONS = 2;
 /** 1 MiB per account, as DATAGORA_UPLOAD_GIB says it. */
@@ -25,39 +23,13 @@ const IDLE_SECONDS = 3;
 const SIWE_DOMAIN = 'uploads.test:3000';
 const API = 'http://uploads.test:3000/api/uploads';
 
-let temp: ReturnType<typeof tempDir>;
-let market: TestMarket;
-let node: StorageNode;
-let env: Record<string, string> = {};
+let routes: UploadRoutes;
 
 beforeAll(async () => {
-  temp = tempDir('security-uploads');
-  market = await startTestMarket();
-  node = await startStorageNode({ host: '127.0.0.1', port: 0, dir: path.join(temp.dir, 'ipfs') });
-  const deploymentsFile = path.join(temp.dir, 'deployments.json');
-  writeDeployments(deploymentsFile, market.deployments);
-  // The route handlers build their services from the environment, as in the web server.
-  env = {
-    DATAGORA_HOME: temp.dir,
-    DATAGORA_CHAIN: 'rpc',
-    DATAGORA_RPC_URL: market.chain.rpcUrl,
-    DATAGORA_DEPLOYMENTS: deploymentsFile,
-    DATAGORA_IPFS_PORT: new URL(node.url).port,
-    DATAGORA_SIWE_DOMAIN: SIWE_DOMAIN,
-    DATAGORA_UPLOAD_SESSIONS: String(SESSIONS),
-    DATAGORA_UPLOAD_GIB: String(ACCOUNT_BYTES / 1024 ** 3),
-    DATAGORA_UPLOAD_IDLE_SECONDS: String(IDLE_SECONDS),
-  };
-  Object.assign(process.env, env);
+  routes = await startUploadRoutes('security-uploads', { siweDomain: SIWE_DOMAIN, sessions: SESSIONS, accountBytes: ACCOUNT_BYTES, idleSeconds: IDLE_SECONDS });
 });
 
-afterAll(async () => {
-  for (const key of Object.keys(env)) delete process.env[key];
-  await (await contentStore()).close();
-  await node?.stop();
-  await market?.stop();
-  temp?.remove();
-});
+afterAll(() => routes?.stop());
 
 interface Answer {
   status: number;
@@ -96,7 +68,7 @@ const abandon = async (id: string, token?: string) => answer(await abandonRoute(
 
 async function pins(): Promise<string[]> {
   const cids: string[] = [];
-  for await (const pin of (await import('kubo-rpc-client')).create({ url: node.url }).pin.ls()) cids.push(pin.cid.toString());
+  for await (const pin of (await import('kubo-rpc-client')).create({ url: routes.node.url }).pin.ls()) cids.push(pin.cid.toString());
   return cids.sort();
 }
 
@@ -113,7 +85,7 @@ it('an unfunded account cannot sign in, and one drained since its sign-in cannot
 
   const drained = devAccount(7);
   const token = await tokenOf(drained);
-  await market.testClient.setBalance({ address: drained.address, value: 0n });
+  await routes.market.testClient.setBalance({ address: drained.address, value: 0n });
   expect(await open(1_000, token)).toMatchObject({ status: 402, body: { code: 'unfunded' } });
 });
 
@@ -123,7 +95,7 @@ it('a sign-in is accepted once, only as this server wrote it, and its token only
   expect(first.status).toBe(200);
   expect(await postSignIn(first.signed)).toMatchObject({ status: 401, body: { code: 'sign-in-replayed' } });
   // A SIWE message the account wrote itself, for this domain and chain, but with a nonce this server never issued.
-  const own = await createAuthSig(owner, { domain: SIWE_DOMAIN, uri: API, chainId: market.deployments.chainId });
+  const own = await createAuthSig(owner, { domain: SIWE_DOMAIN, uri: API, chainId: routes.market.deployments.chainId });
   expect(await postSignIn({ message: own.signedMessage, signature: own.sig })).toMatchObject({ status: 401, body: { code: 'sign-in-foreign' } });
   // Another account's signature over the owner's message.
   const { body } = await answer(await messageRoute(new Request(`${API}/sign-in?address=${owner.address}`)));
