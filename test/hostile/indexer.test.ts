@@ -12,19 +12,20 @@ import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { devAccount } from '@/lib/chain';
-import { IndexerClient } from '@/lib/indexer/client';
+import type { IndexerClient } from '@/lib/indexer/client';
 import { QueryError } from '@/lib/indexer/errors';
-import { Indexer } from '@/lib/indexer/indexer';
+import type { Indexer } from '@/lib/indexer/indexer';
 import { storableText } from '@/lib/indexer/sanitise';
 import { parseSearchParams, SEARCH_PARAMETERS, SEARCH_SORTS, searchDatasets, type SearchResult } from '@/lib/indexer/search';
-import { startIndexerServer, type IndexerServer } from '@/lib/indexer/server';
+import type { IndexerServer } from '@/lib/indexer/server';
 import { licenceTerms } from '@/lib/licence';
 import { datasetDocumentSchema, printable, SIGNED_DATASET_FORMAT } from '@/lib/metadata';
 import { encodeDagJson, withoutUndefined } from '@/lib/metadata/dag-json';
 import { InvalidBlockError, openStore, type ContentStore } from '@/lib/storage';
 import { registerProvider } from '../contracts/fixture';
 import { gpuEnvironment } from '../helpers/compute';
-import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../helpers/database';
+import { DATABASE_KINDS } from '../helpers/database';
+import { serveIndexer, type ServedIndexer } from '../helpers/indexer';
 import { anchorBlock, anchorCraftedDocument, anchorDocument, bidiControl, emoji, hasLoneSurrogate, hostileDocument, hostileText, injection, isPrintable, nastyString, nestedArrays } from '../helpers/hostile';
 import { startTestServices, type TestServices } from '../helpers/services';
 import { sampleDocument } from '../metadata/fixtures';
@@ -78,22 +79,16 @@ afterAll(async () => {
 });
 
 describe.each(DATABASE_KINDS)('the indexer on %s under hostile documents, events and searches', (kind) => {
-  let database: TestDatabase;
+  let served: ServedIndexer;
   let indexer: Indexer;
   let server: IndexerServer;
   let client: IndexerClient;
 
   beforeAll(async () => {
-    database = await freshDatabase(kind);
-    indexer = await Indexer.open({ ...services.config, indexer: { ...services.config.indexer, database: database.config } });
-    server = await startIndexerServer(indexer, '127.0.0.1', 0);
-    client = new IndexerClient(server.url);
+    served = await serveIndexer(services.config, kind);
+    ({ indexer, server, client } = served);
   });
-  afterAll(async () => {
-    await server?.stop();
-    await indexer?.stop();
-    await database?.drop();
-  });
+  afterAll(() => served?.stop());
 
   const currency = () => services.chain.deployments.stablecoin.address;
   /** Syncs to the head and reads every pending document (catchUp reads 16 a poll); a document stuck pending fails the test after. */

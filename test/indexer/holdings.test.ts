@@ -13,17 +13,17 @@ import { loadConfig } from '@/lib/config';
 import { quoteJob, requestJobArgs } from '@/lib/compute/quote';
 import { signJobResult } from '@/lib/compute/result';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
-import { IndexerClient } from '@/lib/indexer/client';
+import type { IndexerClient } from '@/lib/indexer/client';
 import { QueryError } from '@/lib/indexer/errors';
 import { parseAccount, purchasesOf, type AccountPurchases, type HeldLicence } from '@/lib/indexer/holdings';
-import { Indexer } from '@/lib/indexer/indexer';
-import { startIndexerServer, type IndexerServer } from '@/lib/indexer/server';
+import type { Indexer } from '@/lib/indexer/indexer';
 import { licenceTerms } from '@/lib/licence';
 import { metadataPointer } from '@/lib/metadata';
 import { encodeDagJson } from '@/lib/metadata/dag-json';
 import { allowProviders, publishDataset, registerProvider } from '../contracts/fixture';
 import { cpuEnvironment, mined, onlyEvent } from '../helpers/compute';
-import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../helpers/database';
+import { DATABASE_KINDS } from '../helpers/database';
+import { serveIndexer, type ServedIndexer } from '../helpers/indexer';
 import { startTestServices, type TestServices } from '../helpers/services';
 
 jest.setTimeout(600_000);
@@ -42,9 +42,8 @@ const address = (index: number): Address => devAccount(index).address;
 
 describe.each(DATABASE_KINDS)('purchases and owners on %s', (kind) => {
   let services: TestServices;
-  let database: TestDatabase;
+  let served: ServedIndexer;
   let indexer: Indexer;
-  let server: IndexerServer;
   let client: IndexerClient;
   const ids: Record<string, bigint> = {};
   const txs: Record<string, Hex> = {};
@@ -100,17 +99,13 @@ describe.each(DATABASE_KINDS)('purchases and owners on %s', (kind) => {
     ids.settledJob = settled.jobId;
     ids.cancelledJob = cancelled.jobId;
 
-    database = await freshDatabase(kind);
-    indexer = await Indexer.open({ ...services.config, indexer: { ...services.config.indexer, database: database.config } });
+    served = await serveIndexer(services.config, kind);
+    ({ indexer, client } = served);
     await indexer.catchUp();
-    server = await startIndexerServer(indexer, '127.0.0.1', 0);
-    client = new IndexerClient(server.url);
   });
 
   afterAll(async () => {
-    await server?.stop();
-    await indexer?.stop();
-    await database?.drop();
+    await served?.stop();
     await services?.stop();
   });
 
