@@ -9,11 +9,12 @@ import fc from 'fast-check';
 import type { LocalAccount } from 'viem';
 import { devAccount } from '@/lib/chain';
 import { datasetRegistryAbi, type LicenceTerms } from '@/lib/contracts';
-import { DATASET_DOCUMENT_TYPES, documentHash, eip712Domain, IpfsMetadataStore, metadataPointer, SIGNED_DATASET_FORMAT, type BlockStore, type DatasetDocument, type MetadataDomain } from '@/lib/metadata';
+import { eip712Domain, IpfsMetadataStore, metadataPointer, SIGNED_DATASET_FORMAT, type BlockStore, type DatasetDocument, type MetadataDomain } from '@/lib/metadata';
 import { encodeDagJson } from '@/lib/metadata/dag-json';
 import { reserveDatasetId } from '../contracts/fixture';
 import { mined } from './compute';
 import type { TestMarket } from './market';
+import { signatureOver } from './signing';
 
 const char = (code: number) => String.fromCharCode(code);
 
@@ -114,22 +115,8 @@ function applyEdits(base: DatasetDocument, edits: DocumentEdit[]): Record<string
  * as it is, whatever it holds. Only the fields the signature names must have their usual types.
  */
 export async function signAsIs(account: LocalAccount, document: Record<string, unknown>, domain: MetadataDomain): Promise<Record<string, unknown>> {
-  const fields = document as unknown as DatasetDocument;
-  const typed = eip712Domain(domain);
-  const signature = await account.signTypedData({
-    domain: typed,
-    types: DATASET_DOCUMENT_TYPES,
-    primaryType: 'DatasetDocument',
-    message: {
-      datasetId: BigInt(fields.datasetId),
-      version: fields.version,
-      documentHash: await documentHash(fields),
-      contentCid: fields.content.cid,
-      plaintextSha256: `0x${fields.plaintextSha256}`,
-      previous: fields.previous ?? '',
-    },
-  });
-  return { format: SIGNED_DATASET_FORMAT, document, domain: typed, signer: account.address, signature };
+  const signature = await signatureOver(account, document as unknown as DatasetDocument, domain);
+  return { format: SIGNED_DATASET_FORMAT, document, domain: eip712Domain(domain), signer: account.address, signature };
 }
 
 /** Lists a dataset whose metadata CID names the block `bytes(datasetId)`, whatever it holds, as dev account `account`. */

@@ -1,12 +1,9 @@
-import type { Hex } from 'viem';
 import { devAccount } from '@/lib/chain';
 import { DatagoraError } from '@/lib/errors';
 import {
   cidFromPointer,
   DAG_JSON_CODEC,
-  DATASET_DOCUMENT_TYPES,
   documentHash,
-  eip712Domain,
   InvalidDocumentError,
   IpfsMetadataStore,
   MalformedMetadataError,
@@ -18,6 +15,7 @@ import {
   type DatasetDocument,
   type SignedDataset,
 } from '@/lib/metadata';
+import { signatureOver } from '../helpers/signing';
 import { MemoryBlockStore, referenceCid, sampleDocument } from './fixtures';
 
 const publisher = devAccount(1);
@@ -32,23 +30,6 @@ beforeAll(async () => {
 /** Stores `value` as a raw DAG-JSON block, bypassing the metadata store's signing. */
 async function storeRaw(blocks: MemoryBlockStore, value: unknown): Promise<string> {
   return blocks.putBlock(dagJson.encode(value), 'dag-json');
-}
-
-/** The EIP-712 signature `account` would give `document` for `domain`. */
-async function signatureBy(account: typeof stranger, document: DatasetDocument): Promise<Hex> {
-  return account.signTypedData({
-    domain: eip712Domain(domain),
-    types: DATASET_DOCUMENT_TYPES,
-    primaryType: 'DatasetDocument',
-    message: {
-      datasetId: BigInt(document.datasetId),
-      version: document.version,
-      documentHash: await documentHash(document),
-      contentCid: document.content.cid,
-      plaintextSha256: `0x${document.plaintextSha256}`,
-      previous: document.previous ?? '',
-    },
-  });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<DatagoraError> {
@@ -112,10 +93,10 @@ describe('IpfsMetadataStore', () => {
   });
 
   it('rejects a signature by another account', async () => {
-    const byStranger = await storeRaw(blocks, { ...signed, signature: await signatureBy(stranger, document) });
+    const byStranger = await storeRaw(blocks, { ...signed, signature: await signatureOver(stranger, document, domain) });
     expect(await rejection(store.get(byStranger, domain))).toBeInstanceOf(MetadataSignatureError);
     // Nor may the stranger sign as itself for the publisher's document.
-    const asStranger = await storeRaw(blocks, { ...signed, signer: stranger.address, signature: await signatureBy(stranger, document) });
+    const asStranger = await storeRaw(blocks, { ...signed, signer: stranger.address, signature: await signatureOver(stranger, document, domain) });
     const error = await rejection(store.get(asStranger, domain));
     expect(error).toBeInstanceOf(MetadataSignatureError);
     expect(error.message).toContain(`is not the publisher ${publisher.address}`);
