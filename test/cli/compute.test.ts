@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cliResult } from '../helpers/cli';
 import { processesWith, runCli, type CliRun } from '../helpers/processes';
 import { cliEnv } from '../helpers/services';
 import { BUYER, EXAMPLES, OPERATOR, OWNER, startComputeBed, type ComputeBed } from '../helpers/provider';
@@ -33,11 +34,7 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-async function cli(args: string[]): Promise<{ code: number | null; output: string }> {
-  const run = runCli(args, env);
-  const code = await run.exit;
-  return { code, output: run.output() };
-}
+const cli = (args: string[]) => cliResult(args, env);
 
 test('the owner chooses the providers: until it allows one, `datagora compute` is refused in words; `providers of` lists them', async () => {
   const refused = await cli(['compute', bed.datasetId.toString(), '--algorithm', path.join(EXAMPLES, 'train_model.py'), '--provider', '1', '--account', String(BUYER)]);

@@ -7,29 +7,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generatePrivateKey } from 'viem/accounts';
 import { writeDeployments } from '@/lib/chain';
-import { runCli } from '../helpers/processes';
-import { cliEnv, startTestServices, type TestServices } from '../helpers/services';
+import { cliOnServices } from '../helpers/cli';
 
 jest.setTimeout(300_000);
 
 describe('datagora market commands', () => {
-  let services: TestServices;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    services = await startTestServices();
-    env = cliEnv(services.config);
-  });
-  afterAll(() => services?.stop());
-
-  async function cli(args: string[], extra: Record<string, string> = {}) {
-    const run = runCli(args, { ...env, ...extra });
-    const code = await run.exit;
-    return { code, output: run.output() };
-  }
+  const bed = cliOnServices();
+  const { cli } = bed;
 
   it('publishes as account 1, sells to account 2 who downloads identical bytes, and refuses account 3', async () => {
-    const source = path.join(services.home, 'readings.csv');
+    const source = path.join(bed.services.home, 'readings.csv');
     writeFileSync(source, 'sensor,value\na,1\nb,2\n');
     const published = await cli(['publish', source, '--title', 'Readings', '--tags', 'iot,test', '--licence', 'commercial', '--price', '4.5', '--account', '1']);
     expect(published.code).toBe(0);
@@ -41,7 +28,7 @@ describe('datagora market commands', () => {
     expect(JSON.parse(list.output)).toEqual(expect.arrayContaining([expect.objectContaining({ id, title: 'Readings', licence: 'commercial', downloadPrice: '4500000' })]));
 
     expect((await cli(['buy', id, '--account', '2'])).code).toBe(0);
-    const out = path.join(services.home, 'got.csv');
+    const out = path.join(bed.services.home, 'got.csv');
     const downloaded = await cli(['download', id, '--out', out, '--account', '2']);
     expect(downloaded.code).toBe(0);
     expect(readFileSync(out)).toEqual(readFileSync(source));
@@ -50,7 +37,7 @@ describe('datagora market commands', () => {
     const shown = await cli(['show', id, '--account', '2']);
     expect(shown.output).toMatch(/you\s+can decrypt — licence valid/);
 
-    const refused = await cli(['download', id, '--out', path.join(services.home, 'nope.csv'), '--account', '3']);
+    const refused = await cli(['download', id, '--out', path.join(bed.services.home, 'nope.csv'), '--account', '3']);
     expect(refused.code).not.toBe(0);
     expect(refused.output.split('\n')[0]).toMatch(/^AccessDeniedError: .*may not decrypt: canDecrypt\(\d+, 0x\w+\) .* returned false/);
   });
@@ -69,8 +56,8 @@ describe('datagora market commands', () => {
   });
 
   it('refuses a deployments file written for another chain', async () => {
-    const file = path.join(services.home, 'other-chain.json');
-    writeDeployments(file, { ...services.chain.deployments, chainId: 8453 });
+    const file = path.join(bed.services.home, 'other-chain.json');
+    writeDeployments(file, { ...bed.services.chain.deployments, chainId: 8453 });
     const { code, output } = await cli(['datasets'], { DATAGORA_DEPLOYMENTS: file });
     expect(code).not.toBe(0);
     expect(output.split('\n')[0]).toMatch(/^WrongChainError: the RPC serves chain 31337 but the deployments are for chain 8453/);

@@ -9,7 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Market } from '@/lib/market';
-import { CLI, ROOT, runCli } from '../helpers/processes';
+import { cliResult } from '../helpers/cli';
+import { CLI, ROOT } from '../helpers/processes';
 import { BUYER, EXAMPLES, startComputeBed, type ComputeBed } from '../helpers/provider';
 import { cliEnv } from '../helpers/services';
 
@@ -41,11 +42,7 @@ beforeAll(async () => {
 
 afterAll(() => bed?.stop());
 
-async function cli(args: string[]): Promise<{ code: number | null; output: string }> {
-  const run = runCli(args, env);
-  const code = await run.exit;
-  return { code, output: run.output() };
-}
+const cli = (args: string[]) => cliResult(args, env);
 
 const stablecoin = async (market: Market) => (await market.balance()).stablecoin;
 

@@ -5,29 +5,16 @@
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../helpers/processes';
-import { cliEnv, startTestServices, type TestServices } from '../helpers/services';
+import { cliOnServices } from '../helpers/cli';
 
 jest.setTimeout(300_000);
 
 describe('datagora publish with files a reader would choke on', () => {
-  let services: TestServices;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    services = await startTestServices();
-    env = cliEnv(services.config);
-  });
-  afterAll(() => services?.stop());
-
-  async function cli(args: string[]) {
-    const run = runCli(args, env);
-    const code = await run.exit;
-    return { code, output: run.output() };
-  }
+  const bed = cliOnServices();
+  const { cli } = bed;
 
   it('publishes a CSV with NUL bytes as binary, without columns or preview, and says so', async () => {
-    const source = path.join(services.home, 'malformed.csv');
+    const source = path.join(bed.services.home, 'malformed.csv');
     const bytes = Buffer.from('id,name\n1,a\0b\n2,c\n');
     writeFileSync(source, bytes);
     const published = await cli(['publish', source, '--title', 'Malformed', '--licence', 'commercial', '--price', '1']);
@@ -45,16 +32,16 @@ describe('datagora publish with files a reader would choke on', () => {
   });
 
   it('refuses an empty file before sending anything and leaves no pending upload', async () => {
-    const source = path.join(services.home, 'empty.csv');
+    const source = path.join(bed.services.home, 'empty.csv');
     writeFileSync(source, '');
-    const account = services.account(1).address;
-    const nonce = await services.chain.publicClient.getTransactionCount({ address: account });
+    const account = bed.services.account(1).address;
+    const nonce = await bed.services.chain.publicClient.getTransactionCount({ address: account });
 
     const refused = await cli(['publish', source, '--title', 'Empty', '--licence', 'commercial', '--price', '1']);
     expect(refused.code).not.toBe(0);
     expect(refused.output.split('\n').slice(0, 2)).toEqual([expect.stringMatching(/^EmptyFileError: .*empty\.csv is empty: 0 bytes, nothing to publish$/), expect.stringMatching(/→ choose a file/)]);
-    expect(await services.chain.publicClient.getTransactionCount({ address: account })).toBe(nonce);
-    const pending = path.join(services.home, 'pending');
+    expect(await bed.services.chain.publicClient.getTransactionCount({ address: account })).toBe(nonce);
+    const pending = path.join(bed.services.home, 'pending');
     expect(existsSync(pending) ? readdirSync(pending) : []).toEqual([]);
   });
 });
