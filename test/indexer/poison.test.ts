@@ -110,7 +110,8 @@ describe.each(DATABASE_KINDS)('an indexer on %s fed hostile documents and events
   it('marks a valid document invalid when the database refuses its row (a limit no schema foresaw), and indexes the next one', async () => {
     const indexer = await openIndexer();
     await indexer.catchUp();
-    await indexer.database.db.execute(sql`alter table datasets add constraint short_titles check (length(title) <= 24)`);
+    // Not valid: rows indexed before (the earlier tests' long titles) stay; only new rows are checked.
+    await indexer.database.db.execute(sql`alter table datasets add constraint short_titles check (length(title) <= 24) not valid`);
     const long = await publishHonest('A title the database finds too long');
     const short = await publishHonest('Short tide notes');
 
