@@ -79,6 +79,8 @@ describe('the web app in Chromium', () => {
     await screenshot(page, 'publish-licence');
     await page.getByRole('button', { name: 'Next', exact: true }).click();
     await page.fill('#downloadPrice', '7.5');
+    // Compute jobs are offered only at a price the owner sets.
+    await page.fill('#computePrice', '2');
     await page.getByRole('button', { name: 'Next', exact: true }).click();
     // None is allowed until the owner chooses, told that an allowed provider sees the plaintext.
     const provider = page.getByRole('checkbox', { name: 'Provider #1' });
