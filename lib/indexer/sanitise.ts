@@ -6,8 +6,9 @@
  */
 import { BaseError } from 'viem';
 import { printable } from '../metadata';
+import { LONE_SURROGATE } from '../metadata/characters';
 
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const UNSTORABLE = new RegExp(`\\u0000|${LONE_SURROGATE}`, 'g');
 
 /** `text` with NUL and lone surrogates replaced by U+FFFD, as a UTF-8 decoder replaces bytes it cannot read. */
 export function storableText(text: string): string {

@@ -3,6 +3,7 @@
  * the row count, columns and a preview of the first rows, gathered while the file streams through. Every
  * string it takes from the file is made visible text first, because the preview is public and signed.
  */
+import { BIDI_CONTROLS } from '../metadata/characters';
 import type { DatasetDocument } from '../metadata/schema';
 import { formatBytes } from '../units';
 import { FileError } from './errors';
@@ -98,7 +99,7 @@ export function binaryNotice(name: string, reason: string): string {
  * Control characters, unpaired surrogates and bidirectional controls: invisible or not Unicode (the document
  * schema refuses the first two), and bidi overrides reorder what a page shows after them.
  */
-const INVISIBLE = /[\p{Cc}\p{Cs}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
+const INVISIBLE = new RegExp(`[\\p{Cc}\\p{Cs}${BIDI_CONTROLS}]`, 'gu');
 
 /**
  * `text` with every invisible character made visible: C0 controls and DEL as their Unicode control pictures

@@ -1,7 +1,8 @@
 import { DatagoraError } from '../errors';
+import { BIDI_CONTROLS, LONE_SURROGATE } from './characters';
 
 /** Controls, bidi overrides and lone surrogates: characters that corrupt a terminal, a log or a stored row. */
-const UNPRINTABLE = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const UNPRINTABLE = new RegExp(`[\\u0000-\\u001F\\u007F-\\u009F${BIDI_CONTROLS}]|${LONE_SURROGATE}`, 'g');
 
 /**
  * `text` safe to print, log and store, whoever wrote it: those characters escaped as `\uXXXX`, and at most `max`

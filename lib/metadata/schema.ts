@@ -5,6 +5,7 @@
 import { isAddress, type Address, type Hex } from 'viem';
 import { z } from 'zod';
 import { ciphertextSize, ENCRYPTION_SCHEME, isChunkSize } from '../crypto';
+import { LONE_SURROGATE } from './characters';
 import { isCid, isMetadataCid } from './cid';
 
 const MAX_UINT256 = 2n ** 256n - 1n;
@@ -28,8 +29,7 @@ const byteCount = z.number().int().nonnegative();
 // cannot store NUL, and terminals and pages act on the rest (ESC sequences, backspace).
 const CONTROL_IN_LINE = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F]/;
 const CONTROL_IN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
-/** Half of a UTF-16 surrogate pair without its other half: not Unicode, so no UTF-8 or Postgres JSON can hold it. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE_PATTERN = new RegExp(LONE_SURROGATE);
 
 const codePoint = (char: string) => `U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 
@@ -40,7 +40,7 @@ const codePoint = (char: string) => `U+${char.charCodeAt(0).toString(16).toUpper
 export function unsafeCharacter(text: string, multiline = false): string | undefined {
   const control = (multiline ? CONTROL_IN_TEXT : CONTROL_IN_LINE).exec(text);
   if (control) return `must not contain control character ${codePoint(control[0])} (${multiline ? 'tab and line breaks are' : 'only tab is'} allowed)`;
-  const lone = LONE_SURROGATE.exec(text);
+  const lone = LONE_SURROGATE_PATTERN.exec(text);
   if (lone) return `must not contain a lone surrogate ${codePoint(lone[0])} (half of a UTF-16 pair, not Unicode)`;
   return undefined;
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkParameters, columnParameters, MAX_PARAMS_NESTING, ParamsTooDeepError, UnknownColumnError } from '@/lib/compute/algorithm';
+import { nestedArrays } from '../helpers/hostile';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples', 'algorithms');
 const example = (name: string) => readFileSync(path.join(EXAMPLES, name));
@@ -32,13 +33,8 @@ test('a declared parameter naming a missing column is refused with the column an
 });
 
 test('parameters nested deeper than a provider takes are refused before payment, without overflowing the stack', () => {
-  const nested = (levels: number): unknown => {
-    let value: unknown = {};
-    for (let level = 1; level < levels; level++) value = [value];
-    return value;
-  };
   const check = (params: unknown) => () => checkParameters(example('column_stats.js'), params, vitals);
-  expect(check(nested(MAX_PARAMS_NESTING))).not.toThrow();
-  expect(check(nested(MAX_PARAMS_NESTING + 1))).toThrow(new ParamsTooDeepError(MAX_PARAMS_NESTING + 1));
-  expect(check(nested(100_000))).toThrow('the parameters nest 100000 levels deep; providers take at most 32');
+  expect(check(nestedArrays(MAX_PARAMS_NESTING))).not.toThrow();
+  expect(check(nestedArrays(MAX_PARAMS_NESTING + 1))).toThrow(new ParamsTooDeepError(MAX_PARAMS_NESTING + 1));
+  expect(check(nestedArrays(100_000))).toThrow('the parameters nest 100000 levels deep; providers take at most 32');
 });
