@@ -10,6 +10,7 @@
  */
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
+import { getAddress } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { devAccount } from '@/lib/chain';
 import type { IndexerClient } from '@/lib/indexer/client';
@@ -225,6 +226,42 @@ describe.each(DATABASE_KINDS)('the indexer on %s under hostile documents, events
     );
     expect(statuses.get(200)).toBeGreaterThan(10);
     expect(statuses.get(400)).toBeGreaterThan(10);
+    await expectHonestIndexed(syncAll);
+  });
+
+  it('answers generated hostile account and owner paths with 400 and a printable QueryError, or the account, and honest searches after them', async () => {
+    const ROUTE = /^\/api\/v1\/(accounts\/[^/]+\/purchases|owners\/[^/]+)$/;
+    const account = fc.oneof(
+      { weight: 1, arbitrary: fc.constantFrom(attacker, attacker.toLowerCase(), attacker.toUpperCase(), `0x${'0'.repeat(40)}`, `${attacker}00`, attacker.slice(0, -1)) },
+      // Lone surrogates have no UTF-8 to percent-encode (raw bytes come from percentEncoded).
+      { weight: 2, arbitrary: hostileText.map((text) => encodeURIComponent(storableText(text))) },
+      { weight: 2, arbitrary: fc.oneof(percentEncoded, fc.constantFrom('%', '%zz', '%E0%A4', '%00', '%2e%2e', '.', '+')) },
+    );
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(account, fc.boolean(), async (segment, owners) => {
+        const url = `${server.url}/api/v1/${owners ? `owners/${segment}` : `accounts/${segment}/purchases`}`;
+        let response: Response;
+        try {
+          response = await fetch(url);
+        } catch {
+          expect(url.length).toBeGreaterThan(MAX_REQUEST_LINE);
+          return;
+        }
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        if (response.status === 431) return expect(new URL(url).href.length).toBeGreaterThan(MAX_REQUEST_LINE);
+        const body = (await response.json()) as { error?: string; message?: string; account?: string; owner?: string };
+        // A path the URL parser turned into another (dot segments) is no route: 404, as any unknown path.
+        if (!ROUTE.test(new URL(url).pathname)) return expect(response.status).toBe(404);
+        if (response.status === 200) return expect(body[owners ? 'owner' : 'account']).toBe(getAddress(segment.toLowerCase()));
+        expect(response.status).toBe(400);
+        expect(body).toMatchObject({ error: 'bad-query', message: expect.any(String) });
+        expect(isPrintable(body.message!)).toBe(true);
+      }),
+      { ...FUZZ, numRuns: 100 },
+    );
+    expect(statuses.get(200)).toBeGreaterThan(5);
+    expect(statuses.get(400)).toBeGreaterThan(30);
     await expectHonestIndexed(syncAll);
   });
 
