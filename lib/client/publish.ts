@@ -15,7 +15,7 @@ import { firstVersion, type UploadedContent } from '../market/document';
 import { assertPublishable, FileProfiler, formatOf } from '../market/files';
 import { metadataPointer } from '../metadata/cid';
 import { signDataset } from '../metadata/signing';
-import type { TermsJson, TermsRequest } from './terms';
+import type { TermsJson, TermsRequest } from '../market/terms';
 import { sealDataKey } from './keys';
 import { chunksOf } from './streams';
 import { storeDocument } from './metadata';

@@ -1,5 +1,5 @@
 import { contentStore, deployments, errorResponse } from '@/lib/client/services';
-import { prepareTerms } from '@/lib/client/terms';
+import { prepareTerms } from '@/lib/market/terms';
 
 export const dynamic = 'force-dynamic';
 

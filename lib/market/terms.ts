@@ -1,5 +1,5 @@
 /**
- * Licence terms for a dataset published from the browser: the server checks the choice with the same preset
+^ * Licence terms for a dataset being published: the market checks the choice with the same preset
  * rules as the SDK and stores the preset's legal text on IPFS, whose CID the on-chain terms name. The browser
  * then registers the terms (if new) and publishes with its own wallet.
  */
