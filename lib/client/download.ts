@@ -7,7 +7,7 @@
 import { createSha256, decryptStream, toHex } from '../crypto';
 import { DatagoraError } from '../errors';
 import { IntegrityError } from '../market/errors';
-import type { DownloadTicket } from './ticket';
+import type { DownloadTicket } from '../market/ticket';
 import type { KeySession } from '../access/session';
 import { openBrowserSession, recoverDataKey } from './keys';
 import { fromGateway } from './streams';

@@ -1,5 +1,5 @@
 import { errorResponse } from '@/lib/client/services';
-import { downloadTicket } from '@/lib/client/ticket';
+import { downloadTicket } from '@/lib/market/ticket';
 import { loadConfig } from '@/lib/config';
 import { DatasetNotFoundError, Market } from '@/lib/market';
 

@@ -1,8 +1,8 @@
 /** What a browser needs to download and verify a dataset by itself (GET /api/datasets/<id>/access). */
 import { parseEnvelope, type KeyEnvelope } from '../access';
 import { accessIdentity } from '../access/conditions';
-import { ComputeOnlyError, type Market } from '../market';
-import { fileNameFor } from '../market/files';
+import { ComputeOnlyError, type Market } from '.';
+import { fileNameFor } from './files';
 
 export interface DownloadTicket {
   datasetId: string;
