@@ -5,7 +5,7 @@
  *
  * Two views of a job: the public one (anyone may follow a job: status, history, counts of the guard's findings)
  * and the report its buyer and its dataset's owner read (the findings themselves). Neither holds text the
- * algorithm wrote: details are the node's own words, findings point at entries by number (see guard.ts).
+ * algorithm wrote: details are the node's own words, findings point at entries by number (see guard/index.ts).
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';

@@ -42,18 +42,18 @@
  * and offsets, in the guard's words only. Names are the algorithm's own text (a name can be a data row), so no
  * finding carries one, nor anything read from a file.
  */
-import { DecodeBudget, decodeLayers, hasNestedEncoding } from './guard/decode';
-import { GuardPolicyError } from './guard/errors';
-import { LeakIndex } from './guard/leak-index';
-import { RunMeasurer } from './guard/confirm';
-import { findRowLeaks, scanShingles } from './guard/scan';
-import { checkGroupSize } from './guard/tabular';
-import { listReleased, readReleased } from './guard/walk';
-import { KGRAM_BYTES, SHINGLE_BYTES } from './guard/winnow';
+import { DecodeBudget, decodeLayers, hasNestedEncoding } from './decode';
+import { GuardPolicyError } from './errors';
+import { LeakIndex } from './leak-index';
+import { RunMeasurer } from './confirm';
+import { findRowLeaks, scanShingles } from './scan';
+import { checkGroupSize } from './tabular';
+import { listReleased, readReleased } from './walk';
+import { KGRAM_BYTES, SHINGLE_BYTES } from './winnow';
 
-export { LeakIndex, type LeakIndexOptions } from './guard/leak-index';
-export { GuardPolicyError, LeakIndexError } from './guard/errors';
-export { SHINGLE_BYTES } from './guard/winnow';
+export { LeakIndex, type LeakIndexOptions } from './leak-index';
+export { GuardPolicyError, LeakIndexError } from './errors';
+export { SHINGLE_BYTES } from './winnow';
 
 export interface GuardPolicy {
   /** Most bytes the outputs and logs may hold together. */
