@@ -10,7 +10,7 @@ import { isAddressEqual } from 'viem';
 import { useReadContract } from 'wagmi';
 import { amountOf, cancelJob, openJobResults, sendAlgorithm, watchJob, type LocalJob } from '@/lib/client/compute';
 import type { JobPhase, JobView } from '@/lib/compute/jobs';
-import { FINAL_STATUSES, JobStatus } from '@/lib/compute/result';
+import { FINAL_STATUSES, JobStatus } from '@/lib/compute/settlement';
 import { computeMarketAbi } from '@/lib/contracts';
 import { formatDateTime } from '@/components/dataset/format';
 import { TransactionStatus } from '@/components/wallet/transaction-status';

@@ -7,7 +7,7 @@
 import 'server-only';
 import { BaseError } from 'viem';
 import { ComputeClient } from '@/lib/compute/client';
-import { ResourceKind } from '@/lib/compute/result';
+import { ResourceKind } from '@/lib/compute/settlement';
 import { loadConfig } from '@/lib/config';
 import { DatagoraError } from '@/lib/errors';
 import { IndexerClient } from '@/lib/indexer/client';

@@ -8,7 +8,7 @@ import 'server-only';
 import { BaseError, type Address, type Hex } from 'viem';
 import { connectPublic, readDeployments } from '@/lib/chain';
 import { ComputeClient, type ProviderInfo } from '@/lib/compute/client';
-import { ResourceKind } from '@/lib/compute/result';
+import { ResourceKind } from '@/lib/compute/settlement';
 import { loadConfig } from '@/lib/config';
 import { datasetRegistryAbi, type LicenceTerms } from '@/lib/contracts';
 import { DatagoraError } from '@/lib/errors';

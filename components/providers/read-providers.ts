@@ -5,7 +5,7 @@
  */
 import 'server-only';
 import { ComputeClient } from '@/lib/compute/client';
-import { ResourceKind } from '@/lib/compute/result';
+import { ResourceKind } from '@/lib/compute/settlement';
 import { loadConfig, type Config } from '@/lib/config';
 import { DatagoraError } from '@/lib/errors';
 import { IndexerClient } from '@/lib/indexer/client';

@@ -9,9 +9,9 @@ import { parseEventLogs, type Address, type Chain, type PublicClient, type Trans
 import { algorithmHash, checkParameters, MAX_ALGORITHM_BYTES, runtimeOf } from '../compute/algorithm';
 import { jobAuthorization, providerRequest, ProviderRequestError } from '../compute/auth';
 import type { JobReport, JobView } from '../compute/jobs';
-import { FINAL_STATUSES } from '../compute/result';
+import { FINAL_STATUSES } from '../compute/settlement';
 import { parseSignedReceipt, ReceiptError, verifyReceiptOnChain, type JobOnChain, type SignedReceipt } from '../compute/receipt';
-import type { Job } from '../compute/result';
+import type { Job } from '../compute/settlement';
 import { decryptResultFile, filesHash, generateResultKey, openResultsKey, readResultsManifest, ResultsError, toBase64, wrappedKeySchema, type ResultFile, type ResultKey, type WrappedKey } from '../compute/results';
 import { computeMarketAbi, mockStablecoinAbi } from '../contracts';
 import { InsufficientFundsError } from '../market/errors';

@@ -12,7 +12,7 @@ import { InsufficientFundsError, type Market } from '../market';
 import { jobAuthorization, providerRequest, ProviderRequestError } from './auth';
 import { FINAL_STATUSES, type JobReport, type JobView, type PublicJobView } from './jobs';
 import { parseSignedReceipt, ReceiptError, verifyReceiptOnChain, type SignedReceipt } from './receipt';
-import { JobStatus, type Environment, type Job } from './result';
+import { JobStatus, type Environment, type Job } from './settlement';
 import { describeFiles, fetchResults, filesHash, generateResultKeyPair, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from './results';
 import { algorithmHash, checkParameters, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
 import { allowedProviders, quoteJob, requestJobArgs } from './quote';

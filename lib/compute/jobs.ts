@@ -15,7 +15,7 @@ import type { FindingKind, GuardFinding } from './guard';
 import type { SignedReceipt } from './receipt';
 import type { WrappedKey } from './results';
 
-import { FINAL_STATUSES, JOB_STATUSES, type JobPhase } from './result';
+import { FINAL_STATUSES, JOB_STATUSES, type JobPhase } from './settlement';
 
 export { FINAL_STATUSES, JOB_STATUSES, type JobPhase };
 

@@ -17,7 +17,7 @@ import { Market } from '../market';
 import { JobStore, FINAL_STATUSES, type JobRecord } from './jobs';
 import { admission, runJob, type PipelineContext } from './pipeline';
 import { detectResources, type Resources } from './resources';
-import { JobStatus, signProviderNode, type Environment } from './result';
+import { JobStatus, signProviderNode, type Environment } from './settlement';
 import { computeEngine, type ComputeEngine } from './index';
 import { removeWorkspace } from './sandbox';
 import { startProviderServer, type ProviderServer } from './server';

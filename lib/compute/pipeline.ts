@@ -24,7 +24,7 @@ import type { Market } from '../market';
 import { DEFAULT_GUARD_POLICY, inspectOutputs, LeakIndex, type GuardPolicy, type GuardVerdict } from './guard';
 import { FAILURE_REASONS, type FailureReason, type JobPhase, type JobRecord, type JobStore } from './jobs';
 import { receiptHash, signReceipt, type Receipt } from './receipt';
-import { signJobResult, JobStatus, type Job } from './result';
+import { signJobResult, JobStatus, type Job } from './settlement';
 import { filesHash, storeResults } from './results';
 import type { ComputeEngine } from './index';
 import { createWorkspace, type SandboxResult } from './sandbox';

@@ -9,7 +9,7 @@ import { encodeAbiParameters, getAbiItem, keccak256, type Address, type Chain, t
 import { computeMarketAbi } from '../contracts';
 import { DatagoraError } from '../errors';
 import { readOffer } from '../market/licence';
-import type { Environment } from './result';
+import type { Environment } from './settlement';
 
 /** A compute job cannot be quoted, requested or opened as asked. */
 export class ComputeJobError extends DatagoraError {}

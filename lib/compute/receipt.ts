@@ -7,7 +7,7 @@
 import { hashTypedData, isAddressEqual, recoverTypedDataAddress, type Address, type Hex, type LocalAccount } from 'viem';
 import { z } from 'zod';
 import { DatagoraError } from '../errors';
-import { resultDomain, type Job, type ResultDomain } from './result';
+import { resultDomain, type Job, type ResultDomain } from './settlement';
 
 export const RECEIPT_TYPES = {
   Receipt: [

@@ -20,7 +20,7 @@ import { ProviderRequestError, verifyJobAuthorization } from './auth';
 import { FINAL_STATUSES, jobReport, publicView, type JobRecord } from './jobs';
 import type { ProviderNode } from './node';
 import { OPENAPI } from './openapi';
-import { JobStatus } from './result';
+import { JobStatus } from './settlement';
 import { resultPublicKeySchema } from './results';
 
 const MAX_BODY_BYTES = Math.ceil((MAX_ALGORITHM_BYTES * 4) / 3) + 128 * 1024;

@@ -6,7 +6,7 @@
 import { privateKeyToAccount } from 'viem/accounts';
 import { jobAuthorization, verifyJobAuthorization } from '@/lib/compute/auth';
 import { receiptHash, ReceiptError, signReceipt, verifyReceiptOnChain, type JobOnChain, type Receipt } from '@/lib/compute/receipt';
-import type { ResultDomain } from '@/lib/compute/result';
+import type { ResultDomain } from '@/lib/compute/settlement';
 import { decryptResultFile, fromBase64, generateResultKey, openResultsKey, readResultsManifest, RESULTS_FORMAT, ResultsError, toBase64, wrapResultsKey } from '@/lib/compute/results';
 import { encryptStream, generateDataKey, sha256Hex } from '@/lib/crypto';
 

@@ -11,7 +11,7 @@ import { algorithmHash } from '@/lib/compute/algorithm';
 import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { generateResultKeyPair } from '@/lib/compute/results';
 import { quoteJob, requestJobArgs } from '@/lib/compute/quote';
-import { signProviderNode } from '@/lib/compute/result';
+import { signProviderNode } from '@/lib/compute/settlement';
 import { allowEveryProvider, BUYER, delta, EXAMPLES, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
 import { cpuEnvironment } from '../helpers/compute';
 

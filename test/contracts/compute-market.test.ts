@@ -21,7 +21,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { devAccount, walletFor } from '@/lib/chain';
 import { environmentSpecHash } from '@/lib/compute/quote';
-import { JobStatus, jobResultTypes, providerNodeTypes, resultDomain, signJobResult, signProviderNode, type Environment, type Job } from '@/lib/compute/result';
+import { JobStatus, jobResultTypes, providerNodeTypes, resultDomain, signJobResult, signProviderNode, type Environment, type Job } from '@/lib/compute/settlement';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 import { expectRevert } from '../helpers/expect';

@@ -40,7 +40,7 @@ import {
 import { privateKeyToAccount } from 'viem/accounts';
 import { devAccount } from '@/lib/chain';
 import { environmentSpecHash } from '@/lib/compute/quote';
-import { JobStatus, signJobResult, type Environment, type Job } from '@/lib/compute/result';
+import { JobStatus, signJobResult, type Environment, type Job } from '@/lib/compute/settlement';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 import { expectRevert } from '../helpers/expect';

@@ -15,7 +15,7 @@ import {
   type LocalAccount,
   type TransactionReceipt,
 } from 'viem';
-import { signProviderNode, type Environment } from '@/lib/compute/result';
+import { signProviderNode, type Environment } from '@/lib/compute/settlement';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi, type LicenceTerms, type MetadataPointer } from '@/lib/contracts';
 import { mined, onlyEvent } from '../helpers/compute';
 import { startTestMarket, type TestMarket } from '../helpers/market';

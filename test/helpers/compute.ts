@@ -1,11 +1,11 @@
 /**
  * Compute-market helpers for tests: ready-made environments, mining and event checks, and the settlement split
  * computed independently of the contract. The structs, enums and the result signature come from
- * `@/lib/compute/result`, which the provider node uses too.
+ * `@/lib/compute/settlement`, which the provider node uses too.
  */
 import { parseEventLogs } from 'viem';
 import type { Abi, Chain, ContractEventName, Hex, Log, ParseEventLogsReturnType, PublicClient, TransactionReceipt, Transport } from 'viem';
-import { ResourceKind, type Environment, type Job } from '@/lib/compute/result';
+import { ResourceKind, type Environment, type Job } from '@/lib/compute/settlement';
 
 /** ResourceKind.Cpu and ResourceKind.Gpu. */
 export const CPU = ResourceKind.Cpu;

@@ -11,7 +11,7 @@ import { devAccount } from '@/lib/chain';
 import { isTransactionHash, marketContracts, readTransaction } from '@/lib/chain/transaction';
 import { loadConfig } from '@/lib/config';
 import { quoteJob, requestJobArgs } from '@/lib/compute/quote';
-import { signJobResult } from '@/lib/compute/result';
+import { signJobResult } from '@/lib/compute/settlement';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import type { IndexerClient } from '@/lib/indexer/client';
 import { QueryError } from '@/lib/indexer/errors';

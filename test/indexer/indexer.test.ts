@@ -10,7 +10,7 @@ import { parseUnits, type Address, type Hex } from 'viem';
 import { sql } from 'drizzle-orm';
 import { devAccount } from '@/lib/chain';
 import type { Config } from '@/lib/config';
-import { signJobResult, type Job } from '@/lib/compute/result';
+import { signJobResult, type Job } from '@/lib/compute/settlement';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { quoteJob, requestJobArgs } from '@/lib/compute/quote';
 import { metadataPointer } from '@/lib/metadata';

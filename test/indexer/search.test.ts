@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { ComputeClient } from '@/lib/compute/client';
-import { signProviderNode } from '@/lib/compute/result';
+import { signProviderNode } from '@/lib/compute/settlement';
 import { computeMarketAbi } from '@/lib/contracts';
 import { openDatabase, type IndexerDatabase } from '@/lib/indexer/db';
 import { QueryError } from '@/lib/indexer/errors';

@@ -7,7 +7,7 @@ import { getAbiItem, parseEventLogs, type Hash } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi, computeMarketAbi } from '@/lib/contracts';
 import { loadNodeKey } from '@/lib/compute/node';
-import { signProviderNode } from '@/lib/compute/result';
+import { signProviderNode } from '@/lib/compute/settlement';
 import { DatasetNotFoundError, TransactionRejectedError } from '@/lib/market';
 import { metadataPointer } from '@/lib/metadata';
 import { BUYER, OPERATOR, OWNER, startComputeBed, type ComputeBed } from '../helpers/provider';

@@ -12,7 +12,7 @@ import { AccessDeniedError, openKeyNetwork, parseEnvelope, type KeyNetwork } fro
 import { algorithmHash } from '@/lib/compute/algorithm';
 import { ComputeClient } from '@/lib/compute/client';
 import { quoteJob, requestJobArgs, type JobChoice } from '@/lib/compute/quote';
-import { signProviderNode, type Job } from '@/lib/compute/result';
+import { signProviderNode, type Job } from '@/lib/compute/settlement';
 import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { createSha256, decryptStream, toHex } from '@/lib/crypto';
 import { TransactionRejectedError, type Market } from '@/lib/market';

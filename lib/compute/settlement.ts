@@ -5,13 +5,12 @@
  */
 import type { Address, Hex, LocalAccount } from 'viem';
 
-/** ComputeMarket's Job and Environment structs, inferred from the generated ABI. */
-
 /** A job's phases at its provider node, in order; the last three are final. No Node imports: pages use them. */
 export const JOB_STATUSES = ['queued', 'provisioning', 'running', 'filtering', 'publishing', 'finished', 'failed', 'cancelled'] as const;
 export type JobPhase = (typeof JOB_STATUSES)[number];
 export const FINAL_STATUSES: readonly JobPhase[] = ['finished', 'failed', 'cancelled'];
 
+/** ComputeMarket's Job and Environment structs, inferred from the generated ABI. */
 export type { Environment, Job } from '../contracts';
 
 /** ComputeMarket's JobStatus enum (contracts/ComputeMarket.sol), by name. */
