@@ -8,7 +8,7 @@ import type { Deployments } from '../chain/deployments';
 import { accessIdentity, canDecryptConditions, litListedChainKey, type LitChainKey } from './conditions';
 import { parseEnvelope, type EncryptionTarget, type KeyEnvelope } from './envelope';
 import { KeyEnvelopeError, LitChainUnsupportedError, LitNetworkUnreachableError } from './errors';
-import type { KeyNetwork } from './index';
+import type { KeyNetwork } from './types';
 import { isKeySession, openKeySession, type KeyHolder, type KeySession } from './session';
 import type { MessageSigner } from './siwe';
 

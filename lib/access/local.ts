@@ -12,7 +12,7 @@ import type { NetworkInfo } from './ceremony';
 import { accessIdentity, canDecryptConditions, dataToEncryptHash, litChainKey } from './conditions';
 import { parseEnvelope, type EncryptionTarget, type KeyEnvelope } from './envelope';
 import { DecryptionFailedError, KeyCeremonyError, KeyEnvelopeError } from './errors';
-import type { KeyNetwork } from './index';
+import type { KeyNetwork } from './types';
 import { HEALTH_PATH } from './protocol';
 import { isKeySession, openKeySession, requestShares, type KeyHolder, type KeySession } from './session';
 import type { MessageSigner } from './siwe';

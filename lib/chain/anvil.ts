@@ -6,7 +6,7 @@ import { foundry } from 'viem/chains';
 import { assertPortFree } from '../net/ports';
 import { ChainStartError } from './errors';
 import { fetchChainId } from './clients';
-import type { ChainAdapter } from './index';
+import type { ChainAdapter } from './types';
 
 export interface AnvilOptions {
   host: string;

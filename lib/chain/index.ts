@@ -4,17 +4,7 @@
 import type { ChainConfig } from '../config';
 import { AnvilChain } from './anvil';
 import { RpcChain } from './rpc';
-
-/** A chain the market runs on. */
-export interface ChainAdapter {
-  readonly kind: 'anvil' | 'rpc';
-  readonly rpcUrl: string;
-  /** Starts what runs locally (anvil) or checks the remote endpoint answers. */
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** For a local process: settles when it exits. */
-  readonly exited?: Promise<void>;
-}
+import type { ChainAdapter } from './types';
 
 /** The adapter the configuration selects. */
 export function createChain(config: ChainConfig, onLog?: (line: string) => void): ChainAdapter {
@@ -23,6 +13,7 @@ export function createChain(config: ChainConfig, onLog?: (line: string) => void)
     : new RpcChain(config.rpcUrl);
 }
 
+export type { ChainAdapter } from './types';
 export { AnvilChain } from './anvil';
 export { RpcChain } from './rpc';
 export * from './account';

@@ -1,6 +1,6 @@
 /** The production chain adapter: any EVM JSON-RPC endpoint, started and run by someone else. */
 import { fetchChainId } from './clients';
-import type { ChainAdapter } from './index';
+import type { ChainAdapter } from './types';
 
 export class RpcChain implements ChainAdapter {
   readonly kind = 'rpc';

@@ -18,7 +18,7 @@ import { sha256Hex } from '../crypto';
 import { DAG_JOSE_CODEC, isMetadataCid } from './cid';
 import { withoutUndefined } from './dag-json';
 import { InvalidDocumentError, MalformedMetadataError, MetadataCidError, MetadataSignatureError } from './errors';
-import type { MetadataGrant, MetadataStore } from './index';
+import type { MetadataGrant, MetadataStore } from './types';
 import { describeIssues, signedDatasetSchema, type DatasetDocument, type SignedDataset } from './schema';
 import { signDataset, verifySignedDataset, type DocumentSigner, type MetadataDomain } from './signing';
 

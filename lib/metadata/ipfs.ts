@@ -3,7 +3,7 @@ import { sha256Hex } from '../crypto';
 import { cidFromPointer, DAG_JSON_CODEC, isMetadataCid, metadataPointer } from './cid';
 import { decodeDagJson, encodeDagJson } from './dag-json';
 import { InvalidDocumentError, MalformedMetadataError, MetadataCidError, MetadataStoreError } from './errors';
-import type { MetadataStore } from './index';
+import type { MetadataStore } from './types';
 import { describeIssues, signedDatasetSchema, type DatasetDocument, type SignedDataset } from './schema';
 import { signDataset, verifySignedDataset, type DocumentSigner, type MetadataDomain } from './signing';
 

@@ -6,7 +6,7 @@ import { datasetRegistryAbi } from '../contracts';
 import { CeramicMetadataStore } from './ceramic';
 import { cidFromPointer } from './cid';
 import { MetadataStoreError } from './errors';
-import type { MetadataStore } from './index';
+import type { MetadataStore } from './types';
 import { IpfsMetadataStore, type BlockStore } from './ipfs';
 
 export interface MetadataStoreDeps {

@@ -3,7 +3,7 @@
  * caching forever (a CID's content never changes). Framework-free: takes a Request, returns a Response.
  */
 import { DatagoraError } from '../errors';
-import type { ContentStore } from './index';
+import type { ContentStore } from './types';
 import { ContentNotFoundError, InvalidCidError, StorageUnavailableError } from './errors';
 import { parseCid } from './ipld';
 

@@ -10,7 +10,7 @@ import type { Helia, Pin } from 'helia';
 import type { UnixFS } from '@helia/unixfs';
 import type { FsBlockstore } from 'blockstore-fs';
 import type { FsDatastore } from 'datastore-fs';
-import type { ContentStat, ContentStore } from './index';
+import type { ContentStat, ContentStore } from './types';
 import { ContentNotFoundError, describeFailure, InvalidRangeError, UploadAbortedError } from './errors';
 import { concatBytes, countBytes } from './bytes';
 import { dagJsonBlockCid, isUnixFs, KUBO_CHUNK_SIZE, parseCid, type CID } from './ipld';

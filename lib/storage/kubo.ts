@@ -6,7 +6,7 @@
 import type { KuboRPCClient } from 'kubo-rpc-client';
 import type { StorageConfig } from '../config';
 import { DatagoraError } from '../errors';
-import type { ContentStat, ContentStore } from './index';
+import type { ContentStat, ContentStore } from './types';
 import { countBytes } from './bytes';
 import { streamAdd } from './upload';
 import { ContentNotFoundError, describeFailure, StorageRequestError, StorageUnavailableError } from './errors';

@@ -11,7 +11,7 @@ import { getAddress, isAddressEqual, type Address } from 'viem';
 import type { UploadsConfig } from '../config';
 import { DatagoraError } from '../errors';
 import { formatBytes } from '../units';
-import type { ContentStore } from './index';
+import type { ContentStore } from './types';
 
 /** An upload request the server refuses: HTTP status, a stable code and words. */
 export class UploadError extends DatagoraError {
