@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { DatagoraError } from '../errors';
-import { processAlive } from '../stack/process';
+import { processAlive } from '../os/process';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace';
 
 export { createWorkspace, removeWorkspace, WorkspaceError, type Workspace, type WorkspaceOptions } from './workspace';

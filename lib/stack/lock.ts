@@ -6,7 +6,7 @@
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DatagoraError } from '../errors';
-import { processAlive } from './process';
+import { processAlive } from '../os/process';
 
 export interface StartLockHolder {
   pid: number;

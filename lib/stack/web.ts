@@ -10,7 +10,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatagoraError } from '../errors';
 import { heartbeat, type Logger } from './log';
-import { processAlive, spawnNode, stopProcessGroup } from './process';
+import { processAlive, stopProcessGroup } from '../os/process';
+import { spawnNode } from './process';
 
 /** What a production build depends on; a change in any of these triggers a rebuild. */
 const BUILD_INPUTS = ['app', 'components', 'lib', 'next.config.js', 'postcss.config.mjs', 'package-lock.json', 'tsconfig.json'];
