@@ -7,8 +7,10 @@ import Link from 'next/link';
 import { useConnectModal } from '@rainbow-me/rainbowkit';
 import { useState } from 'react';
 import { useReadContract } from 'wagmi';
-import { downloadInBrowser, type DownloadProgress } from '@/lib/client/download';
-import { buyLicenceInBrowser } from '@/lib/client/licence';
+import { browserPort } from '@/lib/client/port';
+import { fileInMemory } from '@/lib/client/streams';
+import { buyLicence } from '@/lib/market/actions/buy';
+import { download, type DownloadProgress } from '@/lib/market/actions/download';
 import { marketplaceAbi } from '@/lib/contracts';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
@@ -80,8 +82,8 @@ export function DatasetActions(props: DatasetActionsProps) {
           disabled={!wallet || working}
           onClick={() =>
             void run('Downloading', async (w) => {
-              const { file, sha256 } = await downloadInBrowser(w, id, setProgress);
-              save(file);
+              const { kept, sha256 } = await download(browserPort(w), id, fileInMemory(), setProgress);
+              save(kept);
               return sha256;
             }, 'Downloaded and verified against the owner’s SHA-256')
           }
@@ -95,7 +97,7 @@ export function DatasetActions(props: DatasetActionsProps) {
           disabled={!wallet || working || !props.listed}
           onClick={() =>
             void run('Buying a licence', async (w) => {
-              await buyLicenceInBrowser(w, id, { termsId: BigInt(props.termsId), maxPrice: BigInt(props.downloadPrice) });
+              await buyLicence(browserPort(w), id, { termsId: BigInt(props.termsId), maxPrice: BigInt(props.downloadPrice) });
               await access.refetch();
             }, 'Licence bought: you can download now')
           }

@@ -7,7 +7,9 @@ import { useState } from 'react';
 import type { Hex } from 'viem';
 import type { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import { createSha256, toHex } from '@/lib/crypto';
-import { answerAlgorithm, type AlgorithmRequest } from '@/lib/client/owner';
+import type { AlgorithmRequest } from '@/lib/client/owner';
+import { browserPort } from '@/lib/client/port';
+import { setAlgorithmApproval } from '@/lib/market/actions/owner';
 import { OwnedDataset } from './owned-dataset';
 import { chip, secondaryButton } from './styles';
 
@@ -53,7 +55,7 @@ function Queue({ id, requests, run, busy, onAnswered }: AlgorithmQueueProps & { 
   const answer = async (request: AlgorithmRequest, approved: boolean) => {
     const label = approved ? 'Approving the algorithm' : 'Rejecting the algorithm';
     const done = approved ? 'Approved: its jobs start on the provider' : 'Rejected: its jobs are refused when their time runs out, and the buyers get the data fee back';
-    await run(label, (wallet) => answerAlgorithm(wallet, BigInt(id), request.algorithmHash, approved), done);
+    await run(label, (wallet) => setAlgorithmApproval(browserPort(wallet), BigInt(id), request.algorithmHash, approved), done);
     await onAnswered();
   };
   return (

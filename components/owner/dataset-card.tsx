@@ -5,7 +5,9 @@ import { useId, useState } from 'react';
 import type { Address } from 'viem';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
-import { setListed, untilIndexed } from '@/lib/client/owner';
+import { untilIndexed } from '@/lib/client/owner';
+import { browserPort } from '@/lib/client/port';
+import { setListed } from '@/lib/market/actions/owner';
 import type { SearchItem } from '@/lib/indexer/search';
 import { AlgorithmQueue } from './algorithm-queue';
 import { ProviderAccess } from './provider-access';
@@ -36,7 +38,7 @@ export function DatasetCard({ item, owner }: { item: SearchItem; owner: Address 
     await run(
       listed ? 'Relisting' : 'Delisting',
       async (w) => {
-        await setListed(w, id, listed);
+        await setListed(browserPort(w), id, listed);
         await untilIndexed(owner, id, (d) => d.listed === listed);
       },
       listed ? 'Relisted: new licences are on sale again' : 'Delisted: no new sales; licences already sold stay valid',

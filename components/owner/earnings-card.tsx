@@ -4,7 +4,8 @@ import type { Address } from 'viem';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import type { ClientConfig } from '@/lib/client/config';
-import { withdrawEarnings } from '@/lib/client/owner';
+import { browserPort } from '@/lib/client/port';
+import { withdrawEarnings } from '@/lib/market/actions/owner';
 import { formatAmount } from '@/lib/units';
 import { useEarnings, useRefreshDesk } from './queries';
 import { primaryButton } from './styles';
@@ -25,7 +26,7 @@ export function EarningsCard({ owner, stablecoin }: { owner: Address; stablecoin
   const refresh = useRefreshDesk();
   const owed = earnings.data ? earnings.data.sales + earnings.data.compute : 0n;
   const withdraw = async () => {
-    await run('Withdrawing', withdrawEarnings, `Withdrawn: ${formatAmount(owed, stablecoin)} sent to your account`);
+    await run('Withdrawing', (wallet) => withdrawEarnings(browserPort(wallet)), `Withdrawn: ${formatAmount(owed, stablecoin)} sent to your account`);
     await refresh();
   };
   return (

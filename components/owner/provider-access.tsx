@@ -6,7 +6,9 @@
  */
 import { plural } from '@/components/analytics/format';
 import type { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
-import { setProviderAllowed, type ProviderAllowance } from '@/lib/client/owner';
+import type { ProviderAllowance } from '@/lib/client/owner';
+import { browserPort } from '@/lib/client/port';
+import { setProvidersAllowed } from '@/lib/market/actions/owner';
 import { OwnedDataset } from './owned-dataset';
 import { chip, secondaryButton } from './styles';
 
@@ -27,7 +29,7 @@ function Allowances({ id, providers, run, busy, onChanged }: ProviderAccessProps
   const change = async (provider: ProviderAllowance, allowed: boolean) => {
     await run(
       allowed ? 'Allowing the provider' : 'Withdrawing the provider',
-      (wallet) => setProviderAllowed(wallet, BigInt(id), BigInt(provider.id), allowed),
+      (wallet) => setProvidersAllowed(browserPort(wallet), BigInt(id), [BigInt(provider.id)], allowed),
       allowed ? `Provider #${provider.id} allowed: it can run jobs on this dataset, and sees its plaintext to do so` : `Provider #${provider.id} withdrawn: from now on it takes no job on this dataset and cannot decrypt it`,
     );
     await onChanged();

@@ -7,7 +7,8 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import type { Address } from 'viem';
 import { usePublicClient } from 'wagmi';
-import { ownedDataset, ownedDatasets, readEarnings } from '@/lib/client/owner';
+import { ownedDataset, ownedDatasets } from '@/lib/client/owner';
+import { readEarnings } from '@/lib/market/actions/owner';
 import type { BrowserWallet } from '@/lib/client/wallet';
 import { useMarket } from '@/components/wallet/market-context';
 
@@ -22,7 +23,7 @@ export function useEarnings(owner: Address) {
   const publicClient = usePublicClient() as BrowserWallet['publicClient'] | undefined;
   return useQuery({
     queryKey: [OWNER, owner, 'earnings'],
-    queryFn: () => readEarnings(publicClient!, market!.config, owner),
+    queryFn: () => readEarnings({ publicClient: publicClient!, market: market!.config }, owner),
     enabled: publicClient !== undefined && market !== null,
   });
 }

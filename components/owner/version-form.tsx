@@ -6,7 +6,9 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { Address } from 'viem';
 import type { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
-import { publishNewVersion, untilIndexed, type VersionChanges } from '@/lib/client/owner';
+import { untilIndexed } from '@/lib/client/owner';
+import { browserPort } from '@/lib/client/port';
+import { updateMetadata } from '@/lib/market/actions/update';
 import type { DatasetDocument } from '@/lib/metadata/schema';
 import type { OwnedDataset as Dataset } from '@/lib/client/owner';
 import { OwnedDataset } from './owned-dataset';
@@ -18,6 +20,9 @@ const field = 'mt-1 w-full rounded-lg border border-line bg-background px-3 py-2
 function parseTags(text: string): string[] {
   return [...new Set(text.split(',').map((tag) => tag.trim()).filter(Boolean))];
 }
+
+/** The fields the desk's version form edits. */
+type VersionChanges = Pick<DatasetDocument, 'title' | 'description' | 'tags'>;
 
 function changesFrom(form: HTMLFormElement): VersionChanges {
   const data = new FormData(form);
@@ -51,7 +56,7 @@ function Form({ id, owner, run, busy, onClose, current }: VersionFormProps & { c
     const published = await run(
       `Publishing version ${version + 1}`,
       async (wallet) => {
-        const result = await publishNewVersion(wallet, datasetId, changes);
+        const result = await updateMetadata(browserPort(wallet), datasetId, changes);
         await untilIndexed(owner, datasetId, (item) => item.version >= result.version && item.metadataStatus !== 'pending');
         return result;
       },

@@ -1,14 +1,16 @@
 'use client';
 /**
  * The publish wizard: file → details → licence → prices → providers → encrypt, upload and publish with the
- * wallet (lib/client/publish.ts). Each step checks its fields before the next; nothing is uploaded before the last.
+ * wallet (the market's publish flow over the browser's port). Each step checks its fields before the next; nothing is uploaded before the last.
  */
 import { useConnectModal } from '@rainbow-me/rainbowkit';
 import { useState } from 'react';
 import { customTerms, presetFlags, TERM_FLAGS, type TermFlags } from '@/lib/licence/custom';
 import { licenceProblems, ownerConsequences } from '@/lib/licence/explain';
 import { LICENCE_PRESETS, parsePrice, type LicencePreset } from '@/lib/licence/presets';
-import { publishFromBrowser, type BrowserPublishResult, type PublishProgress } from '@/lib/client/publish';
+import { browserPort } from '@/lib/client/port';
+import { fileSource } from '@/lib/client/streams';
+import { publish as publishDataset, type PublishResult, type PublishStep } from '@/lib/market/actions/publish';
 import { assertPublishable, binaryNotice, binaryReason, EmptyFileError, formatOf, HEAD_BYTES, isTabular } from '@/lib/market/files';
 import { formatAmount, formatBytes, type Token } from '@/lib/units';
 import { LicenceSummary } from '@/components/licence/licence-summary';
@@ -27,7 +29,7 @@ const PRESET_LABELS: Record<LicencePreset, string> = {
   'ai-training': 'AI training',
   'compute-only': 'Compute-only (data never leaves)',
 };
-const PROGRESS_LABELS: Record<PublishProgress['step'], string> = {
+const PROGRESS_LABELS: Record<PublishStep, string> = {
   licence: 'Checking the licence and storing its legal text',
   encrypt: 'Encrypting and uploading in this browser',
   terms: 'Registering the licence terms',
@@ -177,8 +179,10 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
   // Kept with its file: a notice read for an earlier choice must not show beside a later one.
   const [notice, setNotice] = useState<{ file: File; text: string } | null>(null);
   const [shown, setShown] = useState<Record<string, string>>({});
-  const [progress, setProgress] = useState<PublishProgress | null>(null);
-  const [result, setResult] = useState<BrowserPublishResult | null>(null);
+  // The upload runs while the listing is prepared: its bar and the latest other step are shown side by side.
+  const [progress, setProgress] = useState<PublishStep | null>(null);
+  const [encrypted, setEncrypted] = useState<{ bytes: number; total: number } | null>(null);
+  const [result, setResult] = useState<PublishResult | null>(null);
   if (!market) return <p className="mt-8 text-muted">The market is not deployed yet: start it with npm start.</p>;
   const { decimals, symbol } = market.config.stablecoin;
   const set = (field: keyof Form) => (event: { target: { value: string } }) => setForm({ ...form, [field]: event.target.value });
@@ -196,10 +200,10 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
   async function publish() {
     const file = form.file!;
     const published = await run('Publishing', (w) =>
-      publishFromBrowser(
-        w,
+      publishDataset(
+        browserPort(w),
+        fileSource(file),
         {
-          file,
           title: form.title.trim(),
           description: form.description.trim() || undefined,
           tags: form.tags.split(',').map((tag) => tag.trim()).filter(Boolean),
@@ -214,7 +218,7 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
           },
           providers: allowedProviders(form, decimals).map(BigInt),
         },
-        setProgress,
+        (p) => (p.step === 'encrypt' ? setEncrypted({ bytes: p.bytes ?? 0, total: p.total ?? 0 }) : setProgress(p.step)),
       ),
       'Published',
     );
@@ -360,14 +364,17 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
             </p>
             <Prices download={downloadUnits(form, decimals)} compute={computeUnits(form, decimals)} computeOnly={form.flags.computeOnly} token={market.config.stablecoin} />
             {computeEnabled(form, decimals) && <AllowedLine ids={allowedProviders(form, decimals)} />}
-            {progress && (
+            {(progress || encrypted) && (
               <div className="space-y-2">
-                <p>{PROGRESS_LABELS[progress.step]}</p>
-                {progress.step === 'encrypt' && progress.total !== undefined && (
-                  <progress className="w-full" max={progress.total} value={progress.bytes ?? 0} aria-label="Encrypted and uploaded">
-                    {formatBytes(progress.bytes ?? 0)}
-                  </progress>
+                {encrypted && encrypted.bytes < encrypted.total && (
+                  <>
+                    <p>{PROGRESS_LABELS.encrypt}</p>
+                    <progress className="w-full" max={encrypted.total} value={encrypted.bytes} aria-label="Encrypted and uploaded">
+                      {formatBytes(encrypted.bytes)}
+                    </progress>
+                  </>
                 )}
+                {progress && progress !== 'encrypt' && <p>{PROGRESS_LABELS[progress]}</p>}
               </div>
             )}
             <TransactionStatus state={state} />

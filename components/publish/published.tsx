@@ -1,9 +1,9 @@
 /** What the wizard shows once the dataset is on-chain: its id, where its parts are, and a link to its page. */
 import Link from 'next/link';
 import { TxLink } from '@/components/tx/tx-link';
-import type { BrowserPublishResult } from '@/lib/client/publish';
+import type { PublishResult } from '@/lib/market/actions/publish';
 
-export function Published({ result }: { result: BrowserPublishResult }) {
+export function Published({ result }: { result: PublishResult }) {
   return (
     <section aria-labelledby="published" className="mt-10 rounded-xl border border-ok/40 bg-surface p-6">
       <h2 id="published" className="text-xl font-semibold text-ok">

@@ -8,7 +8,8 @@ import { OwnerLink } from '@/components/owners/owner-link';
 import { TxLink } from '@/components/tx/tx-link';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
-import { buyLicenceInBrowser } from '@/lib/client/licence';
+import { browserPort } from '@/lib/client/port';
+import { buyLicence } from '@/lib/market/actions/buy';
 import type { HeldLicence } from '@/lib/indexer/holdings';
 import { useRefreshWhenIndexed } from './queries';
 import { chip, secondaryButton } from '@/components/owner/styles';
@@ -46,7 +47,7 @@ function Renew({ licence, account, symbol }: { licence: HeldLicence; account: Ad
         onClick={() =>
           void run(`${verb === 'Renew' ? 'Renewing' : 'Buying'} the licence`, async (w) => {
             // The dataset page's buy flow, bound to the terms and price shown here.
-            await buyLicenceInBrowser(w, id, { termsId: BigInt(renewal.termsId), maxPrice: BigInt(renewal.price.raw) });
+            await buyLicence(browserPort(w), id, { termsId: BigInt(renewal.termsId), maxPrice: BigInt(renewal.price.raw) });
             await refresh((p) => (p.licences.find((l) => l.datasetId === licence.datasetId)?.purchases ?? 0) > licence.purchases);
           }, licence.active ? 'Renewed: the new expiry is shown' : 'Bought again: the new expiry is shown')
         }

@@ -16,7 +16,7 @@ import { JobStatus, type Environment, type Job } from './settlement';
 import { describeFiles, fetchResults, filesHash, generateResultKeyPair, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from './results';
 import { algorithmHash, checkParameters, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
 import { allowedProviders, quoteJob, requestJobArgs } from './quote';
-import { setProvidersAllowed } from '../market/reserve';
+import { setAlgorithmApproval, setProvidersAllowed } from '../market/actions/owner';
 
 export interface ProviderInfo {
   id: bigint;
@@ -313,14 +313,12 @@ export class ComputeClient {
 
   /** The dataset owner allows providers to run its jobs (their nodes then see its plaintext), or withdraws them. */
   async setProvidersAllowed(datasetId: bigint, providerIds: readonly bigint[], allowed: boolean): Promise<Hex | undefined> {
-    const sent = await setProvidersAllowed((action, request) => this.market.send(action, request), this.computeMarket, datasetId, providerIds, allowed);
-    return sent?.hash;
+    return (await setProvidersAllowed(this.market.port(), datasetId, providerIds, allowed))?.hash;
   }
 
-  /** The dataset owner approves (or revokes) an algorithm hash for its compute jobs. */
+  /** The dataset owner approves (or rejects) an algorithm hash for its compute jobs. */
   async setAlgorithmApproval(datasetId: bigint, hash: Hex, approved: boolean): Promise<Hex> {
-    const { hash: tx } = await this.market.send(`${approved ? 'approve' : 'revoke'} algorithm ${hash} for dataset ${datasetId}`, { address: this.computeMarket, abi: computeMarketAbi, functionName: 'setAlgorithmApproval', args: [datasetId, hash, approved] });
-    return tx;
+    return (await setAlgorithmApproval(this.market.port(), datasetId, hash, approved)).hash;
   }
 
   /** The owner's approval queue: algorithms of open jobs on the dataset that are not approved. */

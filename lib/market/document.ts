@@ -15,6 +15,9 @@ export interface UploadedContent {
   profile: FileProfile;
 }
 
+/** Content stored encrypted, with the data key it was encrypted under (held only until the key is sealed). */
+export type SealedUpload = UploadedContent & { dataKey: Uint8Array };
+
 export interface FirstVersion {
   datasetId: bigint;
   publisher: Address;

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { SealedUpload } from './document';
 import type { FileProfile } from './files';
 
 const uploadSchema = z.object({
@@ -21,19 +22,10 @@ const uploadSchema = z.object({
 });
 const recordSchema = z.object({ upload: uploadSchema.optional(), datasetId: z.string().regex(/^\d+$/).optional() });
 
-export interface PendingUpload {
-  contentCid: string;
-  contentSize: number;
-  chunkSize: number;
-  plaintextSha256: string;
-  size: number;
-  dataKey: Uint8Array;
-  profile: FileProfile;
-}
 
 /** What an unfinished publish of a file has done so far. */
 export interface PendingPublish {
-  upload?: PendingUpload;
+  upload?: SealedUpload;
   /** The dataset id it reserved. */
   datasetId?: bigint;
 }

@@ -1,24 +1,7 @@
-/**
- * Buying a download licence, for the SDK (a local account) and the web app (a browser wallet): the current
- * offer, the buyer's balance, the stablecoin approval if needed, and the purchase under the terms the buyer
- * accepted (the contract reverts with TermsMismatch if the owner switched them in flight). The dataset's owner
- * never buys (it holds every right already), nor does the holder of a perpetual licence.
- */
-import { parseEventLogs, type Address, type Chain, type Hex, type PublicClient, type Transport } from 'viem';
-import { datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '../contracts';
-import { AlreadyLicensedError, ComputeOnlyError, explainDatasetRead, InsufficientFundsError, OwnDatasetError, TransactionRejectedError } from './errors';
-import type { SentWrite, WriteRequest } from './send';
-
-export interface LicenceBuyer {
-  publicClient: PublicClient<Transport, Chain>;
-  address: Address;
-  contracts: { datasetRegistry: Address; marketplace: Address };
-  /** An amount of the market stablecoin for people ("12.5 dUSD"). */
-  formatAmount(amount: bigint): string;
-  send(action: string, request: WriteRequest): Promise<SentWrite>;
-  /** Checked once the offer and the balance are, before any write (the SDK checks the account's ether). */
-  beforeWrites?(action: string): Promise<void>;
-}
+/** Download licences as the chain holds them: a dataset's offer now, a buyer's licence and when it ends. */
+import type { Address, Chain, PublicClient, Transport } from 'viem';
+import { datasetRegistryAbi, marketplaceAbi } from '../contracts';
+import { AlreadyLicensedError, explainDatasetRead, TransactionRejectedError } from './errors';
 
 /** What the buyer agreed to: the terms it read (default: the terms in force now) and the most it pays. */
 export interface AcceptedOffer {
@@ -43,7 +26,12 @@ export function licenceExpiry(expiresAt: bigint): Date | null {
   return expiresAt === 0n || expiresAt === PERPETUAL ? null : new Date(Number(expiresAt) * 1000);
 }
 
-type Reader = Pick<LicenceBuyer, 'publicClient' | 'address' | 'contracts'>;
+/** Who reads a licence: the buyer's account on the market's chain. */
+export interface LicenceReader {
+  publicClient: PublicClient<Transport, Chain>;
+  address: Address;
+  contracts: { datasetRegistry: Address; marketplace: Address };
+}
 
 /** The dataset's offer now; DatasetNotFoundError for an id the registry does not know. */
 export async function readOffer(publicClient: PublicClient<Transport, Chain>, registry: Address, id: bigint) {
@@ -54,7 +42,7 @@ export async function readOffer(publicClient: PublicClient<Transport, Chain>, re
   }
 }
 
-async function readLicence({ publicClient, address, contracts }: Reader, id: bigint) {
+export async function readLicence({ publicClient, address, contracts }: LicenceReader, id: bigint) {
   const licence = await publicClient.readContract({ address: contracts.marketplace, abi: marketplaceAbi, functionName: 'licenceOf', args: [id, address] });
   if (licence.expiresAt === PERPETUAL) throw new AlreadyLicensedError(`you hold a perpetual licence on dataset ${id}`, 'nothing to buy: it never expires');
   return licence;
@@ -71,37 +59,11 @@ export interface HeldLicence {
  * adds the terms' duration to the current expiry), or undefined when it holds none; AlreadyLicensedError when it
  * is perpetual: there is nothing to buy.
  */
-export async function heldLicence(buyer: Reader, id: bigint): Promise<HeldLicence | undefined> {
+export async function heldLicence(buyer: LicenceReader, id: bigint): Promise<HeldLicence | undefined> {
   const [offer, licence, block] = await Promise.all([readOffer(buyer.publicClient, buyer.contracts.datasetRegistry, id), readLicence(buyer, id), buyer.publicClient.getBlock()]);
   if (licence.expiresAt <= block.timestamp) return undefined;
   return {
     expiresAt: new Date(Number(licence.expiresAt) * 1000),
     extendedTo: offer.accessDuration === 0n ? null : new Date(Number(licence.expiresAt + offer.accessDuration) * 1000),
   };
-}
-
-export async function buyLicence(buyer: LicenceBuyer, id: bigint, accepted: AcceptedOffer = {}): Promise<{ txHash: Hex; price: bigint; expiresAt: Date | null; termsId: bigint }> {
-  const { publicClient, address, contracts } = buyer;
-  const offer = await readOffer(publicClient, contracts.datasetRegistry, id);
-  if (offer.owner.toLowerCase() === address.toLowerCase()) throw new OwnDatasetError(id, address);
-  const termsId = accepted.termsId ?? offer.termsId;
-  if (termsId !== offer.termsId) throw termsChanged(id, termsId, offer.termsId);
-  if (offer.computeOnly) throw new ComputeOnlyError(id);
-  await readLicence(buyer, id);
-  const price = offer.downloadPrice;
-  const action = `buy a licence for dataset ${id}`;
-  const balance = await publicClient.readContract({ address: offer.currency, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [address] });
-  if (balance < price) {
-    throw new InsufficientFundsError(`cannot ${action}: it costs ${buyer.formatAmount(price)} but ${address} holds ${buyer.formatAmount(balance)}`, 'fund the account with the market stablecoin');
-  }
-  await buyer.beforeWrites?.(action);
-  const allowance = await publicClient.readContract({ address: offer.currency, abi: mockStablecoinAbi, functionName: 'allowance', args: [address, contracts.marketplace] });
-  if (allowance < price) {
-    await buyer.send(`approve the marketplace to take ${buyer.formatAmount(price)}`, { address: offer.currency, abi: mockStablecoinAbi, functionName: 'approve', args: [contracts.marketplace, price] });
-  }
-  // The terms (and so the price, currency and rights) read here are the ones bought, even if the owner switches
-  // them meanwhile: the contract then reverts with TermsMismatch.
-  const { hash, logs } = await buyer.send(action, { address: contracts.marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [id, termsId, accepted.maxPrice ?? price] });
-  const [event] = parseEventLogs({ abi: marketplaceAbi, eventName: 'LicencePurchased', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
-  return { txHash: hash, price, expiresAt: event ? licenceExpiry(event.args.expiresAt) : null, termsId };
 }

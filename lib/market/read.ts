@@ -1,6 +1,8 @@
 /** Reading a file to publish: its size once checked, then fixed-size chunks into two buffers used in turn. */
 import { accessSync, constants, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_CHUNK_SIZE } from '../crypto';
 import { FileError } from './errors';
 
 function unreadable(file: string, error: unknown): FileError {
@@ -78,4 +80,10 @@ export async function* fileChunks(file: string, size: number, chunkSize: number)
     await reading?.catch(() => undefined);
     await handle.close();
   }
+}
+
+/** A file to publish as the market's flows read it: its base name, size (checked readable) and chunks. */
+export function fileSource(file: string): { name: string; size: number; chunks(): AsyncIterable<Uint8Array> } {
+  const size = fileSize(file);
+  return { name: path.basename(file), size, chunks: () => fileChunks(file, size, DEFAULT_CHUNK_SIZE) };
 }

@@ -1,7 +1,7 @@
 /**
-^ * Licence terms for a dataset being published: the market checks the choice with the same preset
- * rules as the SDK and stores the preset's legal text on IPFS, whose CID the on-chain terms name. The browser
- * then registers the terms (if new) and publishes with its own wallet.
+ * Licence terms for a dataset being published: the choice is checked with the preset rules (or the builder's
+ * term-by-term rules), the legal text is stored on IPFS, and the terms name its CID. The SDK does this itself;
+ * the web app's terms route does it for the browser, which then registers the terms and publishes with its wallet.
  */
 import { z } from 'zod';
 import type { Deployments } from '../chain/deployments';
@@ -29,7 +29,7 @@ export type TermsRequest = z.infer<typeof termsRequestSchema>;
 export type TermsJson = Omit<LicenceTerms, 'downloadPrice' | 'computePrice' | 'accessDuration'> & { downloadPrice: string; computePrice: string; accessDuration: string };
 
 /** The terms `request` asks for, priced in the market stablecoin; throws LicenceCombinationError for a bad choice. */
-export function termsFor(request: TermsRequest, deployments: Deployments, uri: string): LicenceTerms {
+export function termsFor(request: TermsRequest, deployments: Pick<Deployments, 'stablecoin'>, uri: string): LicenceTerms {
   const options = {
     currency: deployments.stablecoin.address,
     downloadPrice: BigInt(request.downloadPrice),
@@ -42,7 +42,7 @@ export function termsFor(request: TermsRequest, deployments: Deployments, uri: s
 }
 
 /** Checks the request (before anything is stored), stores the legal text, and answers the complete terms. */
-export async function prepareTerms(body: unknown, deployments: Deployments, store: ContentStore): Promise<{ terms: TermsJson }> {
+export async function licenceTerms(body: unknown, deployments: Pick<Deployments, 'stablecoin'>, store: Pick<ContentStore, 'add'>): Promise<LicenceTerms> {
   const parsed = termsRequestSchema.safeParse(body);
   if (!parsed.success) {
     throw new LicenceCombinationError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '), 'send the preset, prices in base units, and optional accessDays and revShareBps');
@@ -50,6 +50,15 @@ export async function prepareTerms(body: unknown, deployments: Deployments, stor
   const checked = termsFor(parsed.data, deployments, 'ipfs://check');
   const text = parsed.data.flags ? customText(checked) : presetText(parsed.data.preset, parsed.data.revShareBps ?? 0);
   const legal = await store.add(new TextEncoder().encode(text));
-  const terms = termsFor(parsed.data, deployments, `ipfs://${legal.cid}`);
+  return termsFor(parsed.data, deployments, `ipfs://${legal.cid}`);
+}
+
+/** The terms route's answer: {@link licenceTerms} as JSON. */
+export async function prepareTerms(body: unknown, deployments: Pick<Deployments, 'stablecoin'>, store: Pick<ContentStore, 'add'>): Promise<{ terms: TermsJson }> {
+  const terms = await licenceTerms(body, deployments, store);
   return { terms: { ...terms, downloadPrice: terms.downloadPrice.toString(), computePrice: terms.computePrice.toString(), accessDuration: terms.accessDuration.toString() } };
+}
+
+export function termsFromJson(json: TermsJson): LicenceTerms {
+  return { ...json, downloadPrice: BigInt(json.downloadPrice), computePrice: BigInt(json.computePrice), accessDuration: BigInt(json.accessDuration) };
 }

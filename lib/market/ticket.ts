@@ -1,7 +1,14 @@
-/** What a browser needs to download and verify a dataset by itself (GET /api/datasets/<id>/access). */
+/**
+ * What a downloader needs to fetch, open and check a dataset by itself: the key envelope with its identity, the
+ * content's CID and size, and the plaintext size and SHA-256 the owner signed. The SDK builds it for its own
+ * account; the web app serves it to browsers (GET /api/datasets/<id>/access). All of it is public: the key
+ * nodes decide who decrypts.
+ */
+import { isAddressEqual, type Address } from 'viem';
 import { parseEnvelope, type KeyEnvelope } from '../access';
 import { accessIdentity } from '../access/conditions';
-import { ComputeOnlyError, type Market } from '.';
+import { datasetSummary, type RegistryReader } from './datasets';
+import { ComputeOnlyError } from './errors';
 import { fileNameFor } from './files';
 
 export interface DownloadTicket {
@@ -16,9 +23,13 @@ export interface DownloadTicket {
   plaintextSha256: string;
 }
 
-export async function downloadTicket(market: Market, id: bigint): Promise<DownloadTicket> {
-  const { document, terms } = await market.getDataset(id);
-  if (terms.computeOnly) throw new ComputeOnlyError(id);
+/**
+ * Dataset `id`'s ticket; ComputeOnlyError when its data may only be computed on — except for `account` when it
+ * is the owner, who holds every right.
+ */
+export async function downloadTicket(reader: RegistryReader, id: bigint, account?: Address): Promise<DownloadTicket> {
+  const { document, terms, owner } = await datasetSummary(reader, id);
+  if (terms.computeOnly && !(account && isAddressEqual(owner, account))) throw new ComputeOnlyError(id);
   const envelope = parseEnvelope(document.key, document.key.network);
   return {
     datasetId: id.toString(),

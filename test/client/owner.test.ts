@@ -1,11 +1,12 @@
 /**
- * The owner's desk flows (lib/client/owner.ts) against a real anvil, with a viem wallet client in the place
+ * The owner's desk flows (lib/market/actions over the browser's port, lib/client/port.ts) against a real anvil, with a viem wallet client in the place
  * the browser's wallet takes: delist and relist, withdrawing licence revenue, answering an algorithm, and the
  * next metadata version signed through the wallet signer.
  */
 import type { Address } from 'viem';
 import type { ClientConfig } from '@/lib/client/config';
-import { answerAlgorithm, readEarnings, setListed, withdrawEarnings } from '@/lib/client/owner';
+import { browserPort } from '@/lib/client/port';
+import { readEarnings, setAlgorithmApproval, setListed, withdrawEarnings } from '@/lib/market/actions/owner';
 import { nextVersion } from '@/lib/market/document';
 import { signer, type BrowserWallet } from '@/lib/client/wallet';
 import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
@@ -42,6 +43,11 @@ function walletOf(index: number, phases: WritePhase[] = []): BrowserWallet {
   return { config: clientConfig(), publicClient: fixture().publicClient, walletClient: fixture().market.wallet(index), onPhase: (phase) => phases.push(phase) };
 }
 
+/** The market's port as the browser builds it over that wallet. */
+function portOf(index: number, phases: WritePhase[] = []) {
+  return browserPort(walletOf(index, phases));
+}
+
 let published = 0;
 
 function publish(price = 10_000_000n): Promise<Published> {
@@ -61,14 +67,14 @@ describe('owner desk flows', () => {
   it('delists and relists with the wallet, reporting each phase; a stranger is refused in words', async () => {
     const { datasetId: id } = await publish();
     const phases: WritePhase[] = [];
-    await setListed(walletOf(OWNER, phases), id, false);
+    await setListed(portOf(OWNER, phases), id, false);
     expect(await listed(id)).toBe(false);
     expect(phases.map((p) => p.phase)).toEqual(['signing', 'pending', 'confirmed']);
     expect(phases[0]!.action).toBe(`delist dataset ${id}`);
-    await setListed(walletOf(OWNER), id, true);
+    await setListed(portOf(OWNER), id, true);
     expect(await listed(id)).toBe(true);
 
-    const refused = setListed(walletOf(STRANGER), id, false);
+    const refused = setListed(portOf(STRANGER), id, false);
     await expect(refused).rejects.toBeInstanceOf(TransactionRejectedError);
     await expect(refused).rejects.toMatchObject({ errorName: 'NotDatasetOwner' });
     expect(await listed(id)).toBe(true);
@@ -80,29 +86,29 @@ describe('owner desk flows', () => {
     await fixture().mined(fixture().stablecoin(BUYER).write.approve([fixture().deployments.contracts.marketplace, price]));
     await fixture().mined(fixture().marketplace(BUYER).write.buyLicence([id, termsId, price]));
     const owner = fixture().address(OWNER);
-    const before = await readEarnings(fixture().publicClient, clientConfig(), owner);
+    const before = await readEarnings({ publicClient: fixture().publicClient, market: clientConfig() }, owner);
     expect(before.sales).toBeGreaterThan(0n);
     expect(before.sales).toBeLessThan(price);
     expect(before.compute).toBe(0n);
     expect(before.wallet).toBe(await balanceOf(owner));
 
-    const first = await withdrawEarnings(walletOf(OWNER));
+    const first = await withdrawEarnings(portOf(OWNER));
     expect(first.amount).toBe(before.sales);
     expect(first.txHashes).toHaveLength(1);
-    const after = await readEarnings(fixture().publicClient, clientConfig(), owner);
+    const after = await readEarnings({ publicClient: fixture().publicClient, market: clientConfig() }, owner);
     expect(after).toEqual({ sales: 0n, compute: 0n, wallet: before.wallet + before.sales });
-    expect(await withdrawEarnings(walletOf(OWNER))).toEqual({ amount: 0n, txHashes: [] });
+    expect(await withdrawEarnings(portOf(OWNER))).toEqual({ amount: 0n, txHashes: [] });
   });
 
   it('approves and then rejects an algorithm on the owner’s dataset only', async () => {
     const { datasetId: id } = await publish();
     const hash = `0x${'ab'.repeat(32)}` as const;
     const approved = () => fixture().publicClient.readContract({ address: fixture().deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'isAlgorithmApproved', args: [id, hash] });
-    await answerAlgorithm(walletOf(OWNER), id, hash, true);
+    await setAlgorithmApproval(portOf(OWNER), id, hash, true);
     expect(await approved()).toBe(true);
-    await answerAlgorithm(walletOf(OWNER), id, hash, false);
+    await setAlgorithmApproval(portOf(OWNER), id, hash, false);
     expect(await approved()).toBe(false);
-    await expect(answerAlgorithm(walletOf(STRANGER), id, hash, true)).rejects.toMatchObject({ errorName: 'NotDatasetOwner' });
+    await expect(setAlgorithmApproval(portOf(STRANGER), id, hash, true)).rejects.toMatchObject({ errorName: 'NotDatasetOwner' });
   });
 
   it('builds the next version on the current one, signed by the wallet for the registry', async () => {

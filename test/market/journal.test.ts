@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UploadJournal, type PendingUpload } from '@/lib/market/journal';
+import type { SealedUpload } from '@/lib/market/document';
+import { UploadJournal } from '@/lib/market/journal';
 
 describe('UploadJournal', () => {
   let dir: string;
@@ -13,7 +14,7 @@ describe('UploadJournal', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const upload: PendingUpload = {
+  const upload: SealedUpload = {
     contentCid: 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi',
     contentSize: 61,
     chunkSize: 1 << 20,

@@ -1,0 +1,194 @@
+/**
+ * Publishing a dataset, for the SDK and the browser alike: the licence checked (and its legal text stored)
+ * before anything is uploaded, the file streamed through encryption into storage while the terms are registered,
+ * a dataset id reserved for the account (nobody can take it first) and the data key sealed for that id; then the
+ * signed document stored, the listing sent, and the chosen compute providers allowed. Nothing is listed before
+ * the ciphertext is stored.
+ */
+import { parseEventLogs, type Hex } from 'viem';
+import { computeMarketAbi, datasetRegistryAbi, type LicenceTerms } from '../../contracts';
+import { ciphertextSize, createSha256, DEFAULT_CHUNK_SIZE, encryptStream, generateDataKey, toHex } from '../../crypto';
+import { metadataPointer } from '../../metadata/cid';
+import type { ComputePolicy } from '../../metadata/schema';
+import { firstVersion, type SealedUpload } from '../document';
+import { TransactionRejectedError } from '../errors';
+import { assertPublishable, binaryNotice, FileProfiler, formatOf } from '../files';
+import type { PublishPort } from '../port';
+import type { TermsRequest } from '../terms';
+import { setProvidersAllowed } from './owner';
+
+/** The plaintext to publish: its name (which says its format), exact size and bytes. */
+export interface PlaintextSource {
+  name: string;
+  size: number;
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+/** What the owner says about a dataset, and sells it under. */
+export interface PublishInput {
+  title: string;
+  description?: string;
+  tags?: string[];
+  /** Data rows shown publicly (CSV / JSON lines); 0 for none. Default 5. */
+  previewRows?: number;
+  /** How compute jobs may use the data (default: any algorithm, under the default output guard). */
+  compute?: ComputePolicy;
+  terms: TermsRequest;
+  /**
+   * Providers allowed to run compute jobs on it, whose nodes may then see its plaintext (none by default: no job
+   * can run until the owner allows a provider).
+   */
+  providers?: readonly bigint[];
+}
+
+export type PublishStep = 'licence' | 'encrypt' | 'terms' | 'reserve' | 'key' | 'sign' | 'list' | 'providers';
+export interface PublishProgress {
+  step: PublishStep;
+  /** Plaintext bytes encrypted and stored so far (step `encrypt`). */
+  bytes?: number;
+  total?: number;
+}
+
+/** What an earlier, unfinished attempt did, and where this one records its own steps as each is done. */
+export interface PublishResume {
+  /** Ciphertext it stored (and still pinned), with its data key. */
+  upload?: SealedUpload;
+  /** The id it reserved: reused while it is still the account's. */
+  datasetId?: bigint;
+  record(done: { upload?: SealedUpload; datasetId?: bigint }): void;
+  /** Called once the dataset is listed: nothing is left to resume. */
+  listed(): void;
+}
+
+export interface PublishResult {
+  datasetId: bigint;
+  metadataCid: string;
+  contentCid: string;
+  termsId: bigint;
+  txHash: Hex;
+  /** True when the ciphertext of an earlier, unfinished attempt was reused. */
+  resumed: boolean;
+  /** What the owner should know about the file: it was named as CSV or JSON lines but taken as binary. */
+  notice?: string;
+}
+
+export async function publish(port: PublishPort, source: PlaintextSource, input: PublishInput, onProgress?: (progress: PublishProgress) => void, resume?: PublishResume): Promise<PublishResult> {
+  const registry = port.market.contracts.datasetRegistry;
+  assertPublishable(source.name, source.size);
+  // A bad licence, an unknown provider or an account without gas costs nothing: all are checked before any upload.
+  onProgress?.({ step: 'licence' });
+  const terms = await port.licenceTerms(input.terms);
+  const providers = input.providers ?? [];
+  await assertProviders(port, providers);
+  await port.beforeWrites?.(`publish ${source.name}`);
+
+  const stored = resume?.upload;
+  const dataKey = stored?.dataKey ?? generateDataKey();
+  const total = source.size;
+  onProgress?.({ step: 'encrypt', bytes: stored ? total : 0, total });
+  try {
+    // The listing's other steps wait on the network (chain, key nodes) more than they work; they run while
+    // the upload keeps this machine busy.
+    const [upload, { termsId, datasetId, envelope }] = await both(
+      stored ? Promise.resolve(stored) : encryptAndUpload(port, source, dataKey, input.previewRows ?? 5, onProgress).then((upload) => (resume?.record({ upload }), upload)),
+      prepareListing(port, terms, dataKey, resume, onProgress),
+    );
+    onProgress?.({ step: 'sign' });
+    const info = { title: input.title, description: input.description, tags: input.tags, compute: input.compute };
+    const document = firstVersion({ datasetId, publisher: port.account, info, upload, termsId, envelope });
+    const cid = await port.storeDocument(document);
+    onProgress?.({ step: 'list' });
+    const { hash } = await port.send(`publish ${source.name}`, { address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [metadataPointer(cid), termsId, datasetId] });
+    resume?.listed();
+    if (providers.length > 0) {
+      onProgress?.({ step: 'providers' });
+      await setProvidersAllowed(port, datasetId, providers);
+    }
+    const notice = upload.profile.binary ? binaryNotice(source.name, upload.profile.binary) : undefined;
+    return { datasetId, metadataCid: cid, contentCid: upload.contentCid, termsId, txHash: hash, resumed: stored !== undefined, ...(notice ? { notice } : {}) };
+  } finally {
+    // A resumable attempt recorded the key already; this copy is not needed past the upload and the envelope.
+    dataKey.fill(0);
+  }
+}
+
+/** Encrypts the source under `dataKey` into storage while hashing and profiling the plaintext. */
+async function encryptAndUpload(port: PublishPort, source: PlaintextSource, dataKey: Uint8Array, previewRows: number, onProgress?: (progress: PublishProgress) => void): Promise<SealedUpload> {
+  const hash = createSha256();
+  const profiler = new FileProfiler(formatOf(source.name), previewRows);
+  const total = source.size;
+  let bytes = 0;
+  async function* plaintext(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source.chunks()) {
+      hash.update(chunk);
+      profiler.observe(chunk);
+      bytes += chunk.length;
+      onProgress?.({ step: 'encrypt', bytes, total });
+      yield chunk;
+    }
+  }
+  // The exact size lets each chunk be encrypted where it was read, without a copy (encryptStream's `size`).
+  const added = await port.upload(encryptStream(dataKey, plaintext(), { chunkSize: DEFAULT_CHUNK_SIZE, size: total }), ciphertextSize(total, DEFAULT_CHUNK_SIZE));
+  return {
+    contentCid: added.cid,
+    contentSize: added.size,
+    chunkSize: DEFAULT_CHUNK_SIZE,
+    plaintextSha256: toHex(hash.digest()),
+    size: bytes,
+    dataKey,
+    profile: profiler.profile(),
+  };
+}
+
+/**
+ * The terms registered if new, a dataset id reserved for the account before the envelope names it (an earlier
+ * attempt's reservation is reused while it is still the account's) and the data key's envelope for that id.
+ */
+async function prepareListing(port: PublishPort, terms: LicenceTerms, dataKey: Uint8Array, resume: PublishResume | undefined, onProgress?: (progress: PublishProgress) => void) {
+  onProgress?.({ step: 'terms' });
+  const termsId = await ensureTerms(port, terms);
+  const registry = port.market.contracts.datasetRegistry;
+  const reserved = resume?.datasetId;
+  const reusable = reserved !== undefined && (await port.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'reservedBy', args: [reserved] })) === port.account;
+  onProgress?.({ step: 'reserve' });
+  const datasetId = reusable ? reserved : await reserveDatasetId(port);
+  if (!reusable) resume?.record({ datasetId });
+  onProgress?.({ step: 'key' });
+  const envelope = await port.sealKey(dataKey, datasetId);
+  return { termsId, datasetId, envelope };
+}
+
+/** The id of identical terms, registering them first if they are new. */
+async function ensureTerms(port: PublishPort, terms: LicenceTerms): Promise<bigint> {
+  const registry = port.market.contracts.datasetRegistry;
+  const read = () => port.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'termsIdOf', args: [terms] });
+  const existing = await read();
+  if (existing !== 0n) return existing;
+  // Registering is idempotent: a concurrent publisher may have registered the same terms first.
+  await port.send('register the licence terms', { address: registry, abi: datasetRegistryAbi, functionName: 'registerTerms', args: [terms] });
+  return read();
+}
+
+/** Reserves the next dataset id for the account: only it can publish under that id. */
+async function reserveDatasetId(port: PublishPort): Promise<bigint> {
+  const { hash, logs } = await port.send('reserve a dataset id', { address: port.market.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'reserveDatasetId' });
+  const [event] = parseEventLogs({ abi: datasetRegistryAbi, eventName: 'DatasetIdReserved', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
+  if (!event) throw new TransactionRejectedError('NoReservation', `the reservation ${hash} emitted no DatasetIdReserved event`, 'report it');
+  return event.args.datasetId;
+}
+
+/** Checks, before anything is uploaded or sent, that every provider to allow is registered. */
+async function assertProviders(port: PublishPort, providerIds: readonly bigint[]): Promise<void> {
+  if (providerIds.length === 0) return;
+  const count = await port.publicClient.readContract({ address: port.market.contracts.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+  const unknown = providerIds.filter((id) => id < 1n || id > count);
+  if (unknown.length > 0) throw new TransactionRejectedError('UnknownProvider', `there is no provider ${unknown.join(', ')}`, 'list the providers with `datagora providers`');
+}
+
+/** Both results once both have settled (the first's error first): a failed step never leaves the other running. */
+async function both<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return [a.value, b.value];
+}
