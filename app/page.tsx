@@ -1,10 +1,10 @@
 import { Catalogue } from '@/components/datasets/catalogue';
-import { catalogueFilters, readCatalogue } from '@/components/datasets/read-catalogue';
+import { catalogueFilters, readCatalogue } from '@/lib/web/queries/catalogue';
 import { Audiences } from '@/components/market/audiences';
 import { MarketFacts } from '@/components/market/market-facts';
 import { MarketIntro } from '@/components/market/market-intro';
 import { MarketUnavailable } from '@/components/market/market-unavailable';
-import { readMarket } from '@/components/market/read-market';
+import { readMarket } from '@/lib/web/queries/market';
 
 // Every visit reads the chain: the numbers are live, never prerendered.
 export const dynamic = 'force-dynamic';

@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { ReadFailure } from '@/components/layout/read-failure';
 import type { ComputePolicy } from '@/lib/metadata';
 import { formatBytes } from '@/lib/units';
-import type { ProviderView, Providers } from './read-dataset';
+import type { ProviderView, Providers } from '@/lib/web/queries/dataset';
 import { Section } from './section';
 
 /** Which algorithms may run and, for compute-only data, what the output guard lets out. */

@@ -10,7 +10,7 @@ import { DatasetHistory, DatasetIntegrity } from './dataset-record';
 import { DatasetSales } from './dataset-sales';
 import { formatBytes } from '@/lib/units';
 import { formatDateTime } from './format';
-import type { DatasetView, Providers, Sales } from './read-dataset';
+import type { DatasetView, Providers, Sales } from '@/lib/web/queries/dataset';
 import { Section } from './section';
 import { RequireWallet } from '@/components/wallet/wallet-providers';
 

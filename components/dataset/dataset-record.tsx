@@ -3,7 +3,7 @@ import { TxLink } from '@/components/tx/tx-link';
 import { metadataHome } from '@/lib/metadata/cid';
 import { formatBytes } from '@/lib/units';
 import { formatDateTime } from './format';
-import type { DatasetView } from './read-dataset';
+import type { DatasetView } from '@/lib/web/queries/dataset';
 import { Section } from './section';
 
 /** Every metadata version the registry anchored, oldest first. */

@@ -3,7 +3,7 @@ import { ReadFailure } from '@/components/layout/read-failure';
 import { TimeSeriesChart } from '@/components/charts/time-series-chart';
 import { TxLink } from '@/components/tx/tx-link';
 import { formatDateTime, shortHash } from './format';
-import type { Sales } from './read-dataset';
+import type { Sales } from '@/lib/web/queries/dataset';
 import { Section } from './section';
 
 const count = new Intl.NumberFormat('en-US');

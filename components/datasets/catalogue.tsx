@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { OwnerLink } from '@/components/owners/owner-link';
 import { formatBytes } from '@/lib/units';
-import type { Catalogue as CatalogueData, CatalogueEntry, CatalogueFilters } from './read-catalogue';
+import type { Catalogue as CatalogueData, CatalogueEntry, CatalogueFilters } from '@/lib/web/queries/catalogue';
 
 const LICENCE_FLAGS = [
   ['commercial', 'Commercial use'],

@@ -1,5 +1,5 @@
 import { formatBps, formatCount } from './format';
-import type { MarketFacts as Facts } from './read-market';
+import type { MarketFacts as Facts } from '@/lib/web/queries/market';
 
 interface Stat {
   label: string;

@@ -1,4 +1,4 @@
-import type { MarketSnapshot } from './read-market';
+import type { MarketSnapshot } from '@/lib/web/queries/market';
 
 /** The landing page's opening: what Datagora is, and whether the market is live right now. */
 export function MarketIntro({ snapshot }: { snapshot: MarketSnapshot }) {

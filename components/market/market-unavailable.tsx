@@ -1,5 +1,5 @@
 import { ReadFailure } from '@/components/layout/read-failure';
-import type { MarketProblem, MarketUnavailable as Unavailable } from './read-market';
+import type { MarketProblem, MarketUnavailable as Unavailable } from '@/lib/web/queries/market';
 
 const EXPLANATIONS: Record<MarketProblem, { title: string; body: string }> = {
   config: {

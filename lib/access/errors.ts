@@ -1,5 +1,5 @@
 /** Errors of the key network: what went wrong with a data key, and what to do about it. */
-import { DatagoraError } from '../errors';
+import { DatagoraError, UnavailableError } from '../errors';
 
 /** The one-time key ceremony cannot run, or its results on disk are missing, incomplete or unsafe. */
 export class KeyCeremonyError extends DatagoraError {
@@ -51,7 +51,7 @@ export class KeySessionError extends DatagoraError {
 }
 
 /** Too few key nodes answered with a valid share: some are down, unreachable or failing. */
-export class KeyNetworkUnavailableError extends DatagoraError {
+export class KeyNetworkUnavailableError extends UnavailableError {
   constructor(
     readonly answered: number,
     readonly needed: number,
@@ -77,7 +77,7 @@ export class DecryptionFailedError extends DatagoraError {
 }
 
 /** The real Lit network did not answer within the connect timeout. */
-export class LitNetworkUnreachableError extends DatagoraError {
+export class LitNetworkUnreachableError extends UnavailableError {
   constructor(network: string, cause?: unknown) {
     super(
       `the Lit network ${network} is unreachable`,

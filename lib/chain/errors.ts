@@ -1,7 +1,7 @@
-import { DatagoraError } from '../errors';
+import { DatagoraError, UnavailableError } from '../errors';
 
 /** The RPC endpoint did not answer. */
-export class ChainUnreachableError extends DatagoraError {
+export class ChainUnreachableError extends UnavailableError {
   constructor(rpcUrl: string, cause?: unknown) {
     super(`no EVM node answers at ${rpcUrl}`, 'start the chain (npm start) or fix DATAGORA_RPC_URL', { cause });
   }

@@ -11,8 +11,23 @@ export class DatagoraError extends Error {
     this.hint = hint;
   }
 
+  /**
+   * The HTTP status the web API answers with when this error ends a request: the caller's input unless the
+   * class says otherwise (a missing thing, a service that is down).
+   */
+  get httpStatus(): number {
+    return 400;
+  }
+
   /** The message followed by the hint, for CLI output. */
   describe(): string {
     return `${this.name}: ${this.message}\n  → ${this.hint}`;
+  }
+}
+
+/** A service the request needs (chain, storage, key network, indexer…) does not answer: not the caller's fault. */
+export class UnavailableError extends DatagoraError {
+  override get httpStatus(): number {
+    return 503;
   }
 }

@@ -1,5 +1,5 @@
 /** Errors of the indexer and its read API. */
-import { DatagoraError } from '../errors';
+import { DatagoraError, UnavailableError } from '../errors';
 import { printable } from '../metadata';
 import { describeError } from './sanitise';
 
@@ -20,7 +20,7 @@ export class QueryError extends DatagoraError {
 }
 
 /** The indexer's read API cannot be reached or failed. */
-export class IndexerUnavailableError extends DatagoraError {
+export class IndexerUnavailableError extends UnavailableError {
   constructor(url: string, reason: string, cause?: unknown) {
     super(`the indexer at ${url} ${reason}`, 'start the market (`npm start`) or `datagora indexer`, or set DATAGORA_INDEXER_URL', { cause });
   }

@@ -22,6 +22,10 @@ export class DatasetNotFoundError extends DatagoraError {
   constructor(id: bigint, cause?: unknown) {
     super(`there is no dataset ${id}`, 'list the datasets with `datagora datasets`', { cause });
   }
+
+  override get httpStatus(): number {
+    return 404;
+  }
 }
 
 /**

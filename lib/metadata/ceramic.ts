@@ -89,7 +89,11 @@ export class CeramicError extends DatagoraError {
 }
 
 /** The Ceramic node cannot be reached at all (refused, reset, timed out): a 503 for the web API, not bad input. */
-export class CeramicUnavailableError extends CeramicError {}
+export class CeramicUnavailableError extends CeramicError {
+  override get httpStatus(): number {
+    return 503;
+  }
+}
 
 /** A publisher's permission to write (a signed SIWE message) is missing, expired, or for another key. */
 export class MetadataGrantError extends DatagoraError {

@@ -1,8 +1,8 @@
 /** Errors of the content storage subsystem: each says what happened and what to do about it. */
-import { DatagoraError } from '../errors';
+import { DatagoraError, UnavailableError } from '../errors';
 
 /** Nothing answers the Kubo RPC API at the configured URL. */
-export class StorageUnavailableError extends DatagoraError {
+export class StorageUnavailableError extends UnavailableError {
   constructor(
     readonly apiUrl: string,
     cause?: unknown,

@@ -23,6 +23,10 @@ export class UploadError extends DatagoraError {
   ) {
     super(message, hint);
   }
+
+  override get httpStatus(): number {
+    return this.status;
+  }
 }
 
 /** The most a JSON request to the upload routes may carry: `{size}` and a sign-in are a few hundred bytes. */

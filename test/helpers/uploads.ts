@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { writeDeployments } from '@/lib/chain';
-import { contentStore } from '@/lib/client/services';
+import { contentStore } from '@/lib/web/services';
 import { startStorageNode, type StorageNode } from '@/lib/storage/node';
 import { tempDir } from '../storage/fixtures';
 import { startTestMarket, type TestMarket } from './market';

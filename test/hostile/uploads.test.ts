@@ -13,7 +13,7 @@ import { DELETE as abandonRoute, POST as finishRoute, PUT as partRoute } from '@
 import { POST as openRoute } from '@/app/api/uploads/route';
 import { GET as messageRoute, POST as signInRoute } from '@/app/api/uploads/sign-in/route';
 import { devAccount } from '@/lib/chain';
-import { contentStore } from '@/lib/client/services';
+import { contentStore } from '@/lib/web/services';
 import { collect, KUBO_VECTORS, patternBytes } from '../storage/fixtures';
 import { startUploadRoutes, type UploadRoutes } from '../helpers/uploads';
 import { FUZZ, messageEdit as anyMessageEdit, named, replacingLine, shown, type MessageEdit } from './fuzz';

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseUnits, type Address } from 'viem';
-import { errorResponse } from '@/lib/client/services';
+import { errorResponse } from '@/lib/web/responses';
 import { datasetRegistryAbi } from '@/lib/contracts';
 import { Indexer } from '@/lib/indexer/indexer';
 import { parseSearchParams, searchDatasets } from '@/lib/indexer/search';

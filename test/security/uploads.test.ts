@@ -12,7 +12,7 @@ import { POST as openRoute } from '@/app/api/uploads/route';
 import { GET as messageRoute, POST as signInRoute } from '@/app/api/uploads/sign-in/route';
 import { createAuthSig } from '@/lib/access/siwe';
 import { devAccount } from '@/lib/chain';
-import { contentStore } from '@/lib/client/services';
+import { contentStore } from '@/lib/web/services';
 import { patternBytes } from '../storage/fixtures';
 import { startUploadRoutes, type UploadRoutes } from '../helpers/uploads';
 

@@ -1,7 +1,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { Catalogue } from '@/components/datasets/catalogue';
-import type { CatalogueEntry } from '@/components/datasets/read-catalogue';
+import type { CatalogueEntry } from '@/lib/web/queries/catalogue';
 
 const entry = (id: string, size: number): CatalogueEntry => ({ id, title: `Dataset ${id}`, tags: [], licence: 'commercial', price: '1 dUSD', format: 'csv', size, owner: '0x0000000000000000000000000000000000000001', listed: true, version: 1 });
 

@@ -4,7 +4,7 @@ import { cache, Suspense } from 'react';
 import { DatasetLoading } from '@/components/dataset/dataset-loading';
 import { DatasetPage } from '@/components/dataset/dataset-page';
 import { DatasetUnavailable } from '@/components/dataset/dataset-unavailable';
-import { isDatasetPublished, parseDatasetId, readDataset, type DatasetPage as Page } from '@/components/dataset/read-dataset';
+import { isDatasetPublished, parseDatasetId, readDataset, type DatasetPage as Page } from '@/lib/web/queries/dataset';
 
 // Every visit reads the chain and the indexer: listings, prices and sales are live.
 export const dynamic = 'force-dynamic';

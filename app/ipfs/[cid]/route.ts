@@ -1,5 +1,4 @@
-import { contentStore } from '@/lib/client/services';
-import { gatewayResponse } from '@/lib/storage/gateway';
+import { gatewayAnswer } from '@/lib/web/gateway';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -8,7 +7,7 @@ type Context = { params: Promise<{ cid: string }> };
 
 /** GET /ipfs/<cid>: the file, streamed, with Range and If-None-Match support (lib/storage/gateway). */
 export async function GET(request: Request, { params }: Context): Promise<Response> {
-  return gatewayResponse(await contentStore(), (await params).cid, request);
+  return gatewayAnswer(request, (await params).cid);
 }
 
 /** HEAD /ipfs/<cid>: the same headers, no body. */

@@ -1,17 +1,14 @@
 /**
- * The catalogue the home page lists: a search through the indexer (filters, sorting, pages, sales), or when
- * the indexer does not answer, every dataset read through the market SDK (chain + verified metadata on IPFS).
+ * The catalogue the home page lists: a search through the indexer's read model (filters, sorting, pages, sales),
+ * or when the indexer does not answer, every dataset read through the market SDK (chain + verified metadata on
+ * IPFS), once per block.
  */
-import 'server-only';
-import { readDeployments } from '@/lib/chain';
-import { loadConfig, type Config } from '@/lib/config';
-import { DatagoraError } from '@/lib/errors';
-import { IndexerClient } from '@/lib/indexer/client';
-import { IndexerUnavailableError } from '@/lib/indexer/errors';
-import { parseSearchParams, type SearchItem, type SearchResult } from '@/lib/indexer/search';
-import { presetOf } from '@/lib/licence/presets';
-import { Market } from '@/lib/market';
-import { formatAmount, type Token } from '@/lib/units';
+import { DatagoraError } from '../../errors';
+import { IndexerUnavailableError } from '../../indexer/errors';
+import { parseSearchParams, type SearchItem, type SearchResult } from '../../indexer/search';
+import { presetOf } from '../../licence/presets';
+import { formatAmount, type Token } from '../../units';
+import { chainReads, deployments, indexer, market as openMarket } from '../services';
 
 export interface CatalogueEntry {
   id: string;
@@ -71,11 +68,10 @@ function fromIndexer(d: SearchItem, token: Token): CatalogueEntry {
   };
 }
 
-async function readFromChain(config: Config): Promise<CatalogueEntry[]> {
-  const market = await Market.open(config);
-  try {
-    const datasets = await market.listDatasets();
-    return datasets.map((d) => ({
+async function readFromChain(): Promise<CatalogueEntry[]> {
+  const market = await openMarket();
+  return (await chainReads()).read('catalogue', async () =>
+    (await market.listDatasets()).map((d) => ({
       id: d.id.toString(),
       title: d.document.title,
       description: d.document.description,
@@ -88,27 +84,24 @@ async function readFromChain(config: Config): Promise<CatalogueEntry[]> {
       owner: d.owner,
       listed: d.listed,
       version: d.version,
-    }));
-  } finally {
-    await market.close();
-  }
+    })),
+  );
 }
 
 /** The datasets matching `filters`; a failure comes back as a message the page shows instead of the list. */
 export async function readCatalogue(filters: CatalogueFilters): Promise<Catalogue> {
   try {
-    const config = loadConfig();
     // A bad field is answered here, in the indexer's words, whether the indexer runs or not.
     parseSearchParams(new URLSearchParams(filters));
     try {
-      const result = await new IndexerClient(config.indexer.url).search<SearchResult>(filters);
+      const result = await indexer().search<SearchResult>(filters);
       // Prices from their base units, written as every page writes amounts.
-      const { stablecoin } = readDeployments(config.deploymentsFile);
+      const { stablecoin } = await deployments();
       return { available: true, source: 'indexer', entries: result.items.map((d) => fromIndexer(d, stablecoin)), total: result.total, page: result.page, pageSize: result.pageSize };
     } catch (error) {
       if (!(error instanceof IndexerUnavailableError)) throw error;
       const note = 'The indexer is not answering, so this is every dataset read from the chain: no search, filters or sales figures until it is back.';
-      return { available: true, source: 'chain', entries: await readFromChain(config), note };
+      return { available: true, source: 'chain', entries: await readFromChain(), note };
     }
   } catch (error) {
     if (error instanceof DatagoraError) return { available: false, message: error.message, hint: error.hint };

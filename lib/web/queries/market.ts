@@ -1,13 +1,14 @@
 /**
- * The live facts the landing page shows, read through lib/ in one pass. Never throws: a chain that is down,
- * a missing deployments file or contracts without code come back as a `MarketUnavailable` the page can explain.
+ * The live facts the landing page shows. The market's counters are read once per block (the chain cannot change
+ * them within one); the head is asked on every visit. Never throws: a chain that is down, a missing deployments
+ * file or contracts without code come back as a `MarketUnavailable` the page can explain.
  */
-import 'server-only';
-import { BaseError, type Address, type Chain, type PublicClient, type Transport } from 'viem';
-import { connectPublic, readDeployments, WrongChainError, type Deployments } from '@/lib/chain';
-import { loadConfig, type Config } from '@/lib/config';
-import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi } from '@/lib/contracts';
-import { DatagoraError } from '@/lib/errors';
+import { BaseError, type Address } from 'viem';
+import { WrongChainError, type Deployments } from '../../chain';
+import { loadConfig } from '../../config';
+import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi } from '../../contracts';
+import { DatagoraError } from '../../errors';
+import { chainReads, deployments as readDeployments, publicClient } from '../services';
 
 export interface MarketFacts {
   available: true;
@@ -58,26 +59,25 @@ function unavailable(problem: MarketProblem, error: unknown, rpcUrl?: string): M
 
 /** Reads chain, deployments and the market's counters; each failure names the step that failed. */
 export async function readMarket(): Promise<MarketSnapshot> {
-  let config: Config;
+  let rpcUrl: string;
   try {
-    config = loadConfig();
+    rpcUrl = loadConfig().chain.rpcUrl;
   } catch (error) {
     return unavailable('config', error);
   }
-  const { rpcUrl } = config.chain;
 
   let deployments: Deployments;
   try {
-    deployments = readDeployments(config.deploymentsFile);
+    deployments = await readDeployments();
   } catch (error) {
     return unavailable('deployments', error, rpcUrl);
   }
 
-  let client: PublicClient<Transport, Chain>;
+  let client: Awaited<ReturnType<typeof publicClient>>;
   let blockNumber: bigint;
   try {
-    client = await connectPublic(rpcUrl, deployments.chainId);
-    blockNumber = await client.getBlockNumber();
+    client = await publicClient();
+    blockNumber = await (await chainReads()).head();
   } catch (error) {
     // A chain that answers with another id is up: the deployments belong elsewhere.
     return unavailable(error instanceof WrongChainError ? 'contracts' : 'chain', error, rpcUrl);
@@ -85,14 +85,15 @@ export async function readMarket(): Promise<MarketSnapshot> {
 
   const { datasetRegistry, marketplace, computeMarket } = deployments.contracts;
   try {
-    const [datasets, licenceTerms, providers, computeJobs, licenceFeeBps, computeFeeBps] = await Promise.all([
+    const reads = await chainReads();
+    const [datasets, licenceTerms, providers, computeJobs, licenceFeeBps, computeFeeBps] = await reads.readAt(blockNumber, 'market', () => Promise.all([
       client.readContract({ address: datasetRegistry, abi: datasetRegistryAbi, functionName: 'datasetCount' }),
       client.readContract({ address: datasetRegistry, abi: datasetRegistryAbi, functionName: 'termsCount' }),
       client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'providerCount' }),
       client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobCount' }),
       client.readContract({ address: marketplace, abi: marketplaceAbi, functionName: 'feeBps' }),
       client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'feeBps' }),
-    ]);
+    ]));
     return {
       available: true,
       rpcUrl,
@@ -107,6 +108,7 @@ export async function readMarket(): Promise<MarketSnapshot> {
       computeJobs,
       licenceFeeBps,
       computeFeeBps,
+      // The counters hold for the head block, which this visit has just asked for.
       readAt: new Date(),
     };
   } catch (error) {

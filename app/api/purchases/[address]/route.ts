@@ -1,7 +1,4 @@
-import { loadConfig } from '@/lib/config';
-import { IndexerClient } from '@/lib/indexer/client';
-import { failureResponse } from '@/lib/indexer/errors';
-import { parseAccount } from '@/lib/indexer/holdings';
+import { purchasesAnswer } from '@/lib/web/read-api';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,13 +10,5 @@ type Context = { params: Promise<{ address: string }> };
  * the indexer does not answer.
  */
 export async function GET(_: Request, { params }: Context): Promise<Response> {
-  const headers = { 'Cache-Control': 'no-store' };
-  try {
-    const account = parseAccount((await params).address);
-    return Response.json(await new IndexerClient(loadConfig().indexer.url).purchases(account), { headers });
-  } catch (error) {
-    const failure = failureResponse(error);
-    if (failure) return Response.json(failure.body, { status: failure.status, headers });
-    throw error;
-  }
+  return purchasesAnswer((await params).address);
 }

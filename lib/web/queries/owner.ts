@@ -4,13 +4,12 @@
  * approval queue with the owner's standing answers, and for datasets that take compute jobs the providers
  * the owner allows or may allow.
  */
-import 'server-only';
-import { providerView } from '@/components/dataset/read-dataset';
-import type { OwnedDataset, ProviderAllowance } from '@/lib/client/owner';
-import { ComputeClient } from '@/lib/compute/client';
-import { allowedProviders } from '@/lib/compute/quote';
-import { computeMarketAbi } from '@/lib/contracts';
-import type { Market } from '@/lib/market';
+import type { OwnedDataset, ProviderAllowance } from '../../client/owner';
+import { ComputeClient } from '../../compute/client';
+import { allowedProviders } from '../../compute/quote';
+import { computeMarketAbi } from '../../contracts';
+import type { Market } from '../../market';
+import { providerView } from './dataset';
 
 async function approvalQueue(market: Market, id: bigint): Promise<NonNullable<OwnedDataset['approvals']>> {
   const [pending, answers] = await Promise.all([

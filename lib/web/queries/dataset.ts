@@ -1,23 +1,21 @@
 /**
- * Everything the dataset page shows, read in one pass: the dataset, its verified metadata and version history
- * through the market SDK (read-only), its sales from the indexer and, for data that compute jobs can use, the
- * active compute providers its owner allows. Never throws: an unknown dataset, and a chain, storage or indexer
- * that does not answer, come back as states the page can explain.
+ * Everything the dataset page shows: the dataset, its verified metadata and version history through the market
+ * SDK (read-only), its sales from the indexer's read model and, for data that compute jobs can use, the active
+ * compute providers its owner allows. What comes from the chain is read once per block; the sales on every
+ * visit. Never throws: an unknown dataset, and a chain, storage or indexer that does not answer, come back as
+ * states the page can explain.
  */
-import 'server-only';
 import { BaseError, type Address, type Hex } from 'viem';
-import { connectPublic, readDeployments } from '@/lib/chain';
-import { ComputeClient, type ProviderInfo } from '@/lib/compute/client';
-import { ResourceKind } from '@/lib/compute/settlement';
-import { loadConfig } from '@/lib/config';
-import { datasetRegistryAbi, type LicenceTerms } from '@/lib/contracts';
-import { DatagoraError } from '@/lib/errors';
-import { IndexerClient } from '@/lib/indexer/client';
-import { QueryError } from '@/lib/indexer/errors';
-import type { DatasetSalesReport } from '@/lib/indexer/reports';
-import { presetOf, type LicencePreset } from '@/lib/licence/presets';
-import { DatasetNotFoundError, Market } from '@/lib/market';
-import type { ComputePolicy, DatasetDocument } from '@/lib/metadata';
+import { ComputeClient, type ProviderInfo } from '../../compute/client';
+import { ResourceKind } from '../../compute/settlement';
+import { datasetRegistryAbi, type LicenceTerms } from '../../contracts';
+import { DatagoraError } from '../../errors';
+import { QueryError } from '../../indexer/errors';
+import type { DatasetSalesReport } from '../../indexer/api';
+import { presetOf, type LicencePreset } from '../../licence/presets';
+import { DatasetNotFoundError, type Market } from '../../market';
+import type { ComputePolicy, DatasetDocument } from '../../metadata';
+import { chainReads, deployments, indexer, market as openMarket, publicClient } from '../services';
 
 /** Something that could not be read, and what an operator can do about it. */
 export interface Problem {
@@ -97,10 +95,8 @@ export function parseDatasetId(text: string): bigint | undefined {
  */
 export async function isDatasetPublished(id: bigint): Promise<boolean | undefined> {
   try {
-    const config = loadConfig();
-    const deployments = readDeployments(config.deploymentsFile);
-    const client = await connectPublic(config.chain.rpcUrl, deployments.chainId);
-    return await client.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'isPublished', args: [id] });
+    const [{ contracts }, client, reads] = await Promise.all([deployments(), publicClient(), chainReads()]);
+    return await reads.read(`published:${id}`, () => client.readContract({ address: contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'isPublished', args: [id] }));
   } catch {
     return undefined;
   }
@@ -119,9 +115,9 @@ export function legalHrefOf(uri: string): string | null {
   return /^https?:\/\//.test(uri) ? uri : null;
 }
 
-async function readSales(indexerUrl: string, id: bigint): Promise<Sales> {
+async function readSales(id: bigint): Promise<Sales> {
   try {
-    return { available: true, report: await new IndexerClient(indexerUrl).report<DatasetSalesReport>('dataset-sales', { dataset: id.toString() }) };
+    return { available: true, report: await indexer().report<DatasetSalesReport>('dataset-sales', { dataset: id.toString() }) };
   } catch (error) {
     // The chain knows the dataset (it was just read from there): the indexer is behind, not wrong.
     if (error instanceof QueryError && error.parameter === 'dataset') {
@@ -145,7 +141,8 @@ export function providerView(market: Market, provider: ProviderInfo): ProviderVi
 
 async function readProviders(market: Market, id: bigint, policy: ComputePolicy | undefined): Promise<Providers> {
   try {
-    const allowed = (await new ComputeClient(market).allowedProviders(id)).filter((p) => p.active);
+    const reads = await chainReads();
+    const allowed = (await reads.read(`providers:${id}`, () => new ComputeClient(market).allowedProviders(id))).filter((p) => p.active);
     return { available: true, policy, providers: allowed.map((p) => providerView(market, p)) };
   } catch (error) {
     return { available: false, ...problem(error, 'check the chain with `datagora health`') };
@@ -154,7 +151,8 @@ async function readProviders(market: Market, id: bigint, policy: ComputePolicy |
 
 async function minedAt(market: Market, blockNumber: bigint): Promise<Date | null> {
   try {
-    const block = await market.publicClient.getBlock({ blockNumber });
+    const reads = await chainReads();
+    const block = await reads.read(`block:${blockNumber}`, () => market.publicClient.getBlock({ blockNumber }));
     return new Date(Number(block.timestamp) * 1000);
   } catch {
     return null;
@@ -164,21 +162,18 @@ async function minedAt(market: Market, blockNumber: bigint): Promise<Date | null
 /** The dataset page's data for dataset `id`. */
 export async function readDataset(id: bigint): Promise<DatasetPage> {
   let market: Market;
-  let indexerUrl: string;
   try {
-    const config = loadConfig();
-    indexerUrl = config.indexer.url;
-    market = await Market.open(config);
+    market = await openMarket();
   } catch (error) {
     return { status: 'unavailable', ...problem(error, 'check the market with `datagora health`') };
   }
   try {
-    const details = await market.getDataset(id);
+    const details = await (await chainReads()).read(`dataset:${id}`, () => market.getDataset(id));
     const { terms } = details;
     const computeEnabled = terms.computeOnly || terms.computePrice > 0n;
     const [dates, sales, providers] = await Promise.all([
       Promise.all(details.history.map((v) => minedAt(market, v.blockNumber))),
-      terms.computeOnly ? null : readSales(indexerUrl, id),
+      terms.computeOnly ? null : readSales(id),
       computeEnabled ? readProviders(market, id, details.document.compute) : null,
     ]);
     const dataset: DatasetView = {
@@ -204,7 +199,5 @@ export async function readDataset(id: bigint): Promise<DatasetPage> {
   } catch (error) {
     if (error instanceof DatasetNotFoundError) return { status: 'not-found' };
     return { status: 'unavailable', ...problem(error, 'check the market with `datagora health`') };
-  } finally {
-    await market.close();
   }
 }

@@ -1,19 +1,20 @@
 /**
- * The web server's half of the browser flows, one of each per server process: the content store, the upload
- * sessions feeding it and the sign-ins they need, the key network (for encryption targets and identities,
- * never keys) and the metadata store that checks documents the browser signed. Route handlers stay thin by
- * calling these.
+ * The web server's composition root: one of each service per server process, opened on first use. The content
+ * store, the upload sessions feeding it and the sign-ins they need, the key network (for encryption targets and
+ * identities, never keys), the metadata store that checks documents the browser signed, a read-only market for
+ * the pages, and the indexer's read API. Routes and pages reach the market only through lib/web.
  */
 import type { Address } from 'viem';
 import { openKeyNetwork, type KeyNetwork } from '../access';
 import { connectPublic, readDeployments, type Deployments } from '../chain';
 import { loadConfig } from '../config';
-import { DatagoraError } from '../errors';
-import { DatasetNotFoundError } from '../market/errors';
+import { IndexerClient } from '../indexer/client';
+import { Market } from '../market';
 import { openMetadataStore, type MetadataDomain } from '../metadata';
 import { openStore, type ContentStore } from '../storage';
 import { UploadSignIns } from '../storage/upload-signin';
-import { UploadError, UploadSessions } from '../storage/uploads';
+import { UploadSessions } from '../storage/uploads';
+import { BlockCache } from './cache';
 
 /** A promise made once; a failure is forgotten so the next request tries again. */
 function once<T>(make: () => Promise<T>): () => Promise<T> {
@@ -29,37 +30,40 @@ export const contentStore = once((): Promise<ContentStore> => openStore(loadConf
 export const uploadSessions = once(async () => new UploadSessions(await contentStore(), loadConfig().uploads));
 export const deployments = once(async (): Promise<Deployments> => readDeployments(loadConfig().deploymentsFile));
 export const keyNetwork = once(async (): Promise<KeyNetwork> => openKeyNetwork(loadConfig(), await deployments()));
-export const publicClient = once(async () => connectPublic(loadConfig().chain.rpcUrl, (await deployments()).chainId));
+// Batched: under load the pages' concurrent calls share HTTP round trips to the node.
+export const publicClient = once(async () => connectPublic(loadConfig().chain.rpcUrl, (await deployments()).chainId, { batch: true }));
 export const uploadSignIns = once(async () => {
   const [{ chainId }, client] = await Promise.all([deployments(), publicClient()]);
   const { siweDomain, web } = loadConfig();
   return new UploadSignIns({ domain: siweDomain, uri: web.url, chainId, balanceOf: (address) => client.getBalance({ address }) });
+});
+export const metadataStore = once(async () =>
+  openMetadataStore(loadConfig(), { blocks: await contentStore(), publicClient: await publicClient(), deployments: await deployments() }),
+);
+/** The market as the pages and public routes read it: no account, never closed while the server runs. */
+export const market = once(() => Market.open(loadConfig()));
+
+/** The indexer's read API (a client holds only its URL). */
+export function indexer(): IndexerClient {
+  return new IndexerClient(loadConfig().indexer.url);
+}
+
+/**
+ * Chain reads kept for the block they were read at. The head is asked on every read, without viem's cache, so
+ * a page after a transaction shows it.
+ */
+export const chainReads = once(async () => {
+  const client = await publicClient();
+  return new BlockCache(() => client.getBlockNumber({ cacheTime: 0 }));
 });
 
 /** The account a request to /api/uploads is signed in as (its bearer token); UploadSignInError otherwise. */
 export async function uploadAccount(request: Request): Promise<Address> {
   return (await uploadSignIns()).holder(request.headers.get('authorization'));
 }
-export const metadataStore = once(async () =>
-  openMetadataStore(loadConfig(), { blocks: await contentStore(), publicClient: await publicClient(), deployments: await deployments() }),
-);
 
 /** The registry and chain documents are signed for. */
 export async function metadataDomain(): Promise<MetadataDomain> {
   const { chainId, contracts } = await deployments();
   return { chainId, registry: contracts.datasetRegistry };
-}
-
-/**
- * A failure as JSON: our typed errors with their name, message and hint (404 for no such dataset, 4xx for bad
- * input, 503 when a service is down), anything else a 500 that names no internals.
- */
-export function errorResponse(error: unknown): Response {
-  const headers = { 'Cache-Control': 'no-store' };
-  if (error instanceof DatagoraError) {
-    const status = error instanceof UploadError ? error.status : error instanceof DatasetNotFoundError ? 404 : /Unavailable|Unreachable/.test(error.name) ? 503 : 400;
-    return Response.json({ error: error.name, message: error.message, hint: error.hint, ...(error instanceof UploadError ? { code: error.code } : {}) }, { status, headers });
-  }
-  console.error(error);
-  return Response.json({ error: 'InternalError', message: 'the server failed on this request', hint: 'see the web server’s log' }, { status: 500, headers });
 }
