@@ -7,12 +7,13 @@
  */
 import { parseEventLogs, type Address, type Chain, type PublicClient, type Transport } from 'viem';
 import { algorithmHash, checkParameters, MAX_ALGORITHM_BYTES, runtimeOf } from '../compute/algorithm';
-import { jobAuthorization, providerRequest, ProviderRequestError } from '../compute/auth';
+import { jobAuthorization, providerRequest } from '../compute/auth';
+import { ComputeJobError, ProviderRequestError, ReceiptError, ResultsError } from '../compute/errors';
 import type { JobReport, JobView } from '../compute/jobs';
 import { FINAL_STATUSES } from '../compute/settlement';
-import { parseSignedReceipt, ReceiptError, verifyReceiptOnChain, type JobOnChain, type SignedReceipt } from '../compute/receipt';
+import { parseSignedReceipt, verifyReceiptOnChain, type JobOnChain, type SignedReceipt } from '../compute/receipt';
 import type { Job } from '../compute/settlement';
-import { decryptResultFile, filesHash, generateResultKey, openResultsKey, readResultsManifest, ResultsError, toBase64, wrappedKeySchema, type ResultFile, type ResultKey, type WrappedKey } from '../compute/results';
+import { decryptResultFile, filesHash, generateResultKey, openResultsKey, readResultsManifest, toBase64, wrappedKeySchema, type ResultFile, type ResultKey, type WrappedKey } from '../compute/results';
 import { computeMarketAbi, mockStablecoinAbi } from '../contracts';
 import { InsufficientFundsError } from '../market/errors';
 import { formatAmount } from '../units';
@@ -21,9 +22,10 @@ import { ownedDataset } from './owner';
 import { addressOf, send, signer, type BrowserWallet } from './wallet';
 import { fromGateway } from './streams';
 
-import { ComputeJobError, quoteJob, requestJobArgs, type JobChoice } from '../compute/quote';
+import { quoteJob, requestJobArgs, type JobChoice } from '../compute/quote';
 
-export { ComputeJobError, quoteJob, type JobChoice, type JobQuote } from '../compute/quote';
+export { ComputeJobError } from '../compute/errors';
+export { quoteJob, type JobChoice, type JobQuote } from '../compute/quote';
 
 type Reader = PublicClient<Transport, Chain>;
 

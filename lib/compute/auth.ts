@@ -8,22 +8,10 @@ import type { Address, Hex } from 'viem';
 import { createSiweMessage, generateSiweNonce, parseSiweMessage } from 'viem/siwe';
 import { KeyRequestRejected } from '../access/errors';
 import { verifyAuthSig, type MessageSigner } from '../access/siwe';
-import { DatagoraError } from '../errors';
+import { ProviderRequestError } from './errors';
 import { toBase64 } from './results';
 
 const LIFETIME_MS = 10 * 60_000;
-
-/** The node refused a request: HTTP status, a reason code and words. */
-export class ProviderRequestError extends DatagoraError {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    hint = 'see the reason above',
-  ) {
-    super(message, hint);
-  }
-}
 
 /**
  * JSON from a provider node's API (`route` on `endpoint`), for the CLI and the browser alike; the node's refusals

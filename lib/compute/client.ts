@@ -7,11 +7,11 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { parseEventLogs, type Address, type Hex } from 'viem';
 import { computeMarketAbi, mockStablecoinAbi } from '../contracts';
-import { DatagoraError } from '../errors';
+import { ComputeJobError, ProviderRequestError, ReceiptError } from './errors';
 import { InsufficientFundsError, type Market } from '../market';
-import { jobAuthorization, providerRequest, ProviderRequestError } from './auth';
+import { jobAuthorization, providerRequest } from './auth';
 import { FINAL_STATUSES, type JobReport, type JobView, type PublicJobView } from './jobs';
-import { parseSignedReceipt, ReceiptError, verifyReceiptOnChain, type SignedReceipt } from './receipt';
+import { parseSignedReceipt, verifyReceiptOnChain, type SignedReceipt } from './receipt';
 import { JobStatus, type Environment, type Job } from './settlement';
 import { describeFiles, fetchResults, filesHash, generateResultKeyPair, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from './results';
 import { algorithmHash, checkParameters, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
@@ -44,9 +44,6 @@ interface LocalJob {
   keyPair: ResultKeyPair;
 }
 
-/** A compute request cannot be made as asked. */
-export class ComputeRequestError extends DatagoraError {}
-
 export const DEFAULT_MAX_MINUTES = 10;
 
 export class ComputeClient {
@@ -62,7 +59,7 @@ export class ComputeClient {
 
   private localJob(jobId: bigint): LocalJob {
     const file = this.jobFile(jobId);
-    if (!existsSync(file)) throw new ComputeRequestError(`job ${jobId} was not requested from this machine (no ${file})`, 'results are encrypted to the machine and DATAGORA_HOME that requested the job');
+    if (!existsSync(file)) throw new ComputeJobError(`job ${jobId} was not requested from this machine (no ${file})`, 'results are encrypted to the machine and DATAGORA_HOME that requested the job');
     return JSON.parse(readFileSync(file, 'utf8')) as LocalJob;
   }
 
@@ -84,7 +81,7 @@ export class ComputeClient {
       this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] }),
     ]);
     const args = events[0]?.args;
-    if (!args?.job || args.escrow === undefined) throw new ComputeRequestError(`there is no job ${jobId}`, 'check the id: `datagora compute` prints it');
+    if (!args?.job || args.escrow === undefined) throw new ComputeJobError(`there is no job ${jobId}`, 'check the id: `datagora compute` prints it');
     return { job: args.job, escrow: args.escrow, status };
   }
 
@@ -96,16 +93,16 @@ export class ComputeClient {
   async request(request: ComputeRequest): Promise<{ jobId: bigint; job: Job; escrow: bigint; provider: ProviderInfo; txHash: Hex }> {
     const { market } = this;
     const account = market.account;
-    if (!account) throw new ComputeRequestError('requesting a job needs an account', 'pass --account N or --private-key-env VAR');
+    if (!account) throw new ComputeJobError('requesting a job needs an account', 'pass --account N or --private-key-env VAR');
     let content: Buffer;
     try {
       content = readFileSync(request.algorithm);
     } catch (error) {
-      throw new ComputeRequestError(`cannot read the algorithm ${request.algorithm}: ${(error as Error).message}`, 'give the path of a .py or .js file');
+      throw new ComputeJobError(`cannot read the algorithm ${request.algorithm}: ${(error as Error).message}`, 'give the path of a .py or .js file');
     }
     const name = path.basename(request.algorithm);
-    if (!runtimeOf(name)) throw new ComputeRequestError(`${name}: only Python (.py) and Node.js (.js, .mjs, .cjs) algorithms run on providers`, 'rename or rewrite the algorithm');
-    if (content.length > MAX_ALGORITHM_BYTES) throw new ComputeRequestError(`${name} is ${content.length} bytes; providers accept at most ${MAX_ALGORITHM_BYTES}`, 'keep the algorithm small; it cannot download anything, so bundle only code');
+    if (!runtimeOf(name)) throw new ComputeJobError(`${name}: only Python (.py) and Node.js (.js, .mjs, .cjs) algorithms run on providers`, 'rename or rewrite the algorithm');
+    if (content.length > MAX_ALGORITHM_BYTES) throw new ComputeJobError(`${name} is ${content.length} bytes; providers accept at most ${MAX_ALGORITHM_BYTES}`, 'keep the algorithm small; it cannot download anything, so bundle only code');
     // Parameters a provider refuses, or naming a column the data lacks, fail only once the data fee is paid: refuse them now.
     const { document } = await market.getDataset(request.datasetId);
     checkParameters(content, request.params ?? {}, { id: request.datasetId, columns: document.columns });
@@ -115,7 +112,7 @@ export class ComputeClient {
     const providerId = request.providerId ?? allowed[0];
     const provider = providers.find((p) => p.id === providerId);
     if (!provider) {
-      throw new ComputeRequestError(
+      throw new ComputeJobError(
         request.providerId !== undefined ? `provider ${request.providerId} is not an active provider` : `the owner of dataset ${request.datasetId} allows no active provider`,
         request.providerId !== undefined ? 'choose another with --provider (`datagora providers` lists them)' : 'ask the owner to allow a provider (`datagora providers allow`)',
       );
@@ -135,7 +132,7 @@ export class ComputeClient {
       args: requestJobArgs(choice, quote, algorithmHash(content)),
     });
     const [event] = parseEventLogs({ abi: computeMarketAbi, eventName: 'JobRequested', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
-    if (!event) throw new ComputeRequestError(`the request ${txHash} emitted no JobRequested event`, 'report it');
+    if (!event) throw new ComputeJobError(`the request ${txHash} emitted no JobRequested event`, 'report it');
     const jobId = event.args.jobId;
     const keyPair = generateResultKeyPair();
     const file = this.jobFile(jobId);
@@ -227,9 +224,9 @@ export class ComputeClient {
       if (last && FINAL_STATUSES.includes(last.status)) return (await this.reportIfAllowed(endpoint, jobId)) ?? last;
       // The stream broke (node restarting): try again until it answers, or until the job can no longer settle.
       const [{ job, status }, block] = await Promise.all([this.job(jobId), this.market.publicClient.getBlock()]);
-      if (status === JobStatus.Cancelled || status === JobStatus.Refunded) throw new ComputeRequestError(`job ${jobId} was ${status === JobStatus.Cancelled ? 'cancelled' : 'refunded'} on-chain`, 'request a new job');
+      if (status === JobStatus.Cancelled || status === JobStatus.Refunded) throw new ComputeJobError(`job ${jobId} was ${status === JobStatus.Cancelled ? 'cancelled' : 'refunded'} on-chain`, 'request a new job');
       if (status !== JobStatus.Settled && block.timestamp > job.deadline) {
-        throw new ComputeRequestError(`job ${jobId} passed its deadline unsettled and its node does not answer`, `take the whole escrow back: datagora job ${jobId} --refund`);
+        throw new ComputeJobError(`job ${jobId} passed its deadline unsettled and its node does not answer`, `take the whole escrow back: datagora job ${jobId} --refund`);
       }
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }

@@ -12,7 +12,7 @@ import { openKeyNetwork, type KeyNetwork } from '../access';
 import { walletFor } from '../chain';
 import type { Config } from '../config';
 import { computeMarketAbi } from '../contracts';
-import { DatagoraError } from '../errors';
+import { ProviderSetupError } from './errors';
 import { Market } from '../market';
 import { JobStore, FINAL_STATUSES, type JobRecord } from './jobs';
 import { admission, runJob, type PipelineContext } from './pipeline';
@@ -68,9 +68,6 @@ export function environmentsFor(resources: Resources, config: Config, decimals: 
 function sameEnvironments(a: readonly Environment[], b: readonly Environment[]): boolean {
   return a.length === b.length && a.every((e, i) => JSON.stringify(e, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) === JSON.stringify(b[i], (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
 }
-
-/** The node cannot start: no sandbox, or the node key is registered to another operator. */
-export class ProviderSetupError extends DatagoraError {}
 
 export class ProviderNode {
   private readonly running = new Set<string>();

@@ -7,12 +7,9 @@
  */
 import { encodeAbiParameters, getAbiItem, keccak256, type Address, type Chain, type Hex, type PublicClient, type Transport } from 'viem';
 import { computeMarketAbi } from '../contracts';
-import { DatagoraError } from '../errors';
+import { ComputeJobError } from './errors';
 import { readOffer } from '../market/licence';
 import type { Environment } from './settlement';
-
-/** A compute job cannot be quoted, requested or opened as asked. */
-export class ComputeJobError extends DatagoraError {}
 
 /** What the buyer picks: the dataset, the provider and environment, the minutes paid for. */
 export interface JobChoice {

@@ -6,7 +6,7 @@
  */
 import { hashTypedData, isAddressEqual, recoverTypedDataAddress, type Address, type Hex, type LocalAccount } from 'viem';
 import { z } from 'zod';
-import { DatagoraError } from '../errors';
+import { ReceiptError } from './errors';
 import { resultDomain, type Job, type ResultDomain } from './settlement';
 
 export const RECEIPT_TYPES = {
@@ -73,13 +73,6 @@ export const signedReceiptSchema = z.strictObject({
   signature: z.custom<Hex>((value) => typeof value === 'string' && /^0x[0-9a-fA-F]{130}$/.test(value), 'must be a 65-byte hex signature'),
 });
 export type SignedReceipt = z.infer<typeof signedReceiptSchema>;
-
-/** A receipt file that is malformed or whose signature does not hold. */
-export class ReceiptError extends DatagoraError {
-  constructor(message: string, hint = 'ask the provider for the receipt again; do not rely on this one') {
-    super(message, hint);
-  }
-}
 
 function typedData(receipt: Receipt, chainId: number, computeMarket: Address) {
   return {

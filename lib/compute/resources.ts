@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DatagoraError } from '../errors';
+import { NvidiaSmiOutputError } from './errors';
 
 /** One NVIDIA GPU (or, with `count`, several identical ones). */
 export interface GpuInfo {
@@ -36,16 +36,6 @@ export interface Resources {
   gpuDevices: string[];
   /** Existing directories (real paths) holding libcuda.so*, libcudart* or libnvidia-ml*. */
   cudaLibraryDirs: string[];
-}
-
-/** nvidia-smi printed something that is not the CSV it was asked for. */
-export class NvidiaSmiOutputError extends DatagoraError {
-  constructor(line: string) {
-    super(
-      `nvidia-smi printed a line that is not "name, memory.total, uuid, driver_version": ${JSON.stringify(line.slice(0, 200))}`,
-      'Run `nvidia-smi --query-gpu=name,memory.total,uuid,driver_version --format=csv,noheader,nounits` by hand; a driver/library version mismatch or a failing GPU shows up there.',
-    );
-  }
 }
 
 /** The query detectResources runs; parseNvidiaSmi reads its output. */

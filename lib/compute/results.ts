@@ -12,20 +12,13 @@ import { sha256, toHex, type Hex } from 'viem';
 import { z } from 'zod';
 import { createSha256, decryptStream, encryptStream, generateDataKey, type ByteSource } from '../crypto';
 import { nodeCrypto } from '../crypto/runtime';
-import { DatagoraError } from '../errors';
+import { ResultsError } from './errors';
 import type { ContentStore } from '../storage';
 
 const WRAP_INFO = 'datagora/results-key/v1';
 export const RESULTS_FORMAT = 'datagora/job-results/v1';
 /** Largest results manifest a client decrypts. */
 const MAX_MANIFEST_BYTES = 16 << 20;
-
-/** The results are unreadable: wrong key, tampered files or a malformed manifest. */
-export class ResultsError extends DatagoraError {
-  constructor(message: string, hint = 'fetch the results again; if it persists, the provider released bad results', options?: { cause?: unknown }) {
-    super(message, hint, options);
-  }
-}
 
 /** node:crypto, for the key functions the node and the CLI call synchronously. */
 function node(): typeof NodeCrypto {

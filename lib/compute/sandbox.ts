@@ -19,11 +19,11 @@ import { copyFile, chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, rmdir, s
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { DatagoraError } from '../errors';
+import { SandboxJobError, SandboxUnavailableError } from './errors';
 import { processAlive } from '../os/process';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace';
 
-export { createWorkspace, removeWorkspace, WorkspaceError, type Workspace, type WorkspaceOptions } from './workspace';
+export { createWorkspace, removeWorkspace, type Workspace, type WorkspaceOptions } from './workspace';
 
 /** The user a root node runs algorithms as (nobody/nogroup on Debian). */
 export const SANDBOX_USER = { uid: 65534, gid: 65534 } as const;
@@ -106,20 +106,6 @@ export interface SandboxResult {
   enforced: SandboxEnforcement;
   /** What the algorithm left that was not copied out ("outputs/x (symbolic link)"): links, special files, over-cap files. */
   discarded: string[];
-}
-
-/** bubblewrap (or a tool the sandbox needs) is missing or cannot create namespaces here. */
-export class SandboxUnavailableError extends DatagoraError {
-  constructor(reason: string, hint: string, cause?: unknown) {
-    super(reason, hint, { cause });
-  }
-}
-
-/** A job description the sandbox cannot run as given. */
-export class SandboxJobError extends DatagoraError {
-  constructor(problem: string, hint: string) {
-    super(problem, hint);
-  }
 }
 
 const INSTALL_HINT = 'install bubblewrap and util-linux (`sudo apt-get install bubblewrap util-linux`), then retry';

@@ -7,16 +7,9 @@ import { execFile } from 'node:child_process';
 import { chown, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DatagoraError } from '../errors';
+import { WorkspaceError } from './errors';
 
 const run = promisify(execFile);
-
-/** A workspace could not be created or removed. */
-export class WorkspaceError extends DatagoraError {
-  constructor(problem: string, hint: string, cause?: unknown) {
-    super(problem, hint, { cause });
-  }
-}
 
 /** A job's scratch area; `wipe()` unmounts and removes it and is safe to call more than once. */
 export interface Workspace {

@@ -5,9 +5,10 @@
  */
 import { privateKeyToAccount } from 'viem/accounts';
 import { jobAuthorization, verifyJobAuthorization } from '@/lib/compute/auth';
-import { receiptHash, ReceiptError, signReceipt, verifyReceiptOnChain, type JobOnChain, type Receipt } from '@/lib/compute/receipt';
+import { ReceiptError, ResultsError } from '@/lib/compute/errors';
+import { receiptHash, signReceipt, verifyReceiptOnChain, type JobOnChain, type Receipt } from '@/lib/compute/receipt';
 import type { ResultDomain } from '@/lib/compute/settlement';
-import { decryptResultFile, fromBase64, generateResultKey, openResultsKey, readResultsManifest, RESULTS_FORMAT, ResultsError, toBase64, wrapResultsKey } from '@/lib/compute/results';
+import { decryptResultFile, fromBase64, generateResultKey, openResultsKey, readResultsManifest, RESULTS_FORMAT, toBase64, wrapResultsKey } from '@/lib/compute/results';
 import { encryptStream, generateDataKey, sha256Hex } from '@/lib/crypto';
 
 const NODE = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');

@@ -12,7 +12,6 @@ import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { mulberry32 } from '@/lib/demo/random';
 import {
   DEFAULT_GUARD_POLICY,
-  GuardPolicyError,
   inspectOutputs,
   LeakIndex,
   MAX_FINDINGS,
@@ -22,6 +21,7 @@ import {
   type GuardVerdict,
 } from '@/lib/compute/guard';
 import { scanShingles } from '@/lib/compute/guard/scan';
+import { GuardPolicyError } from '@/lib/compute/errors';
 
 const PYTHON = '/usr/bin/python3';
 const ATTACKS = path.join(__dirname, 'exfiltration');

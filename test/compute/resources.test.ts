@@ -2,7 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { detectResources, NvidiaSmiOutputError, parseCudaVersion, parseNvidiaSmi } from '@/lib/compute/resources';
+import { NvidiaSmiOutputError } from '@/lib/compute/errors';
+import { detectResources, parseCudaVersion, parseNvidiaSmi } from '@/lib/compute/resources';
 import { DatagoraError } from '@/lib/errors';
 
 // Real `nvidia-smi --query-gpu=name,memory.total,uuid,driver_version --format=csv,noheader,nounits` output.

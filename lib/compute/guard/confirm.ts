@@ -10,7 +10,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { LeakIndexError } from './errors';
+import { LeakIndexError } from '../errors';
 import { Bitmap, key53, KeyList, SortedKeys, sortUnique, TWO32 } from './hash';
 import type { LeakIndexParts } from './leak-index';
 import { KGRAM_BYTES, SHINGLE_BYTES } from './winnow';

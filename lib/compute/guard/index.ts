@@ -43,7 +43,7 @@
  * finding carries one, nor anything read from a file.
  */
 import { DecodeBudget, decodeLayers, hasNestedEncoding } from './decode';
-import { GuardPolicyError } from './errors';
+import { GuardPolicyError } from '../errors';
 import { LeakIndex } from './leak-index';
 import { RunMeasurer } from './confirm';
 import { findRowLeaks, scanShingles } from './scan';
@@ -52,7 +52,6 @@ import { listReleased, readReleased } from './walk';
 import { KGRAM_BYTES, SHINGLE_BYTES } from './winnow';
 
 export { LeakIndex, type LeakIndexOptions } from './leak-index';
-export { GuardPolicyError, LeakIndexError } from './errors';
 export { SHINGLE_BYTES } from './winnow';
 
 export interface GuardPolicy {

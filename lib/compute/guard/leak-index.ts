@@ -19,7 +19,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Bitmap, buzhash, bytesKey, key53, KeyList, SortedKeys, TWO32 } from './hash';
 import { FIELD_SEPARATORS, fieldSetKey, hashFields, jsonRowFields, normaliseField, splitFields } from './fields';
-import { LeakIndexError } from './errors';
+import { LeakIndexError } from '../errors';
 import { KGRAM_BYTES, Winnower } from './winnow';
 
 /** Bytes of a row's start hashed as its anchor. Rows shorter than this are never indexed. */
