@@ -11,7 +11,7 @@ import { ResourceKind } from '../../compute/settlement';
 import { datasetRegistryAbi, type LicenceTerms } from '../../contracts';
 import { DatagoraError } from '../../errors';
 import { QueryError } from '../../indexer/errors';
-import type { DatasetSalesReport } from '../../indexer/api';
+import type { DatasetSalesReport } from '../../indexer/reports';
 import { presetOf, type LicencePreset } from '../../licence/presets';
 import { DatasetNotFoundError, type Market } from '../../market';
 import type { ComputePolicy, DatasetDocument } from '../../metadata';
