@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runInSandbox, sandboxSupport, type SandboxLimits } from '../lib/compute/sandbox';
+import { runInSandbox, sandboxSupport } from '../lib/compute/bubblewrap';
+import type { SandboxLimits } from '../lib/compute/engine';
 import { percentile } from './stats';
 
 export interface SandboxFigure {

@@ -18,9 +18,10 @@ import { JobStore, FINAL_STATUSES, type JobRecord } from './jobs';
 import { admission, runJob, type PipelineContext } from './pipeline';
 import { detectResources, type Resources } from './resources';
 import { JobStatus, signProviderNode, type Environment } from './settlement';
-import { computeEngine, type ComputeEngine } from './index';
-import { removeWorkspace } from './sandbox';
+import type { ComputeEngine } from './engine';
+import { computeEngine } from './index';
 import { startProviderServer, type ProviderServer } from './server';
+import { removeWorkspace } from './workspace';
 
 /** The dev account `npm start` runs its provider as (the demo's data owners and buyers use 1–8). */
 export const PROVIDER_DEV_ACCOUNT = 9;

@@ -26,8 +26,8 @@ import { FAILURE_REASONS, type FailureReason, type JobPhase, type JobRecord, typ
 import { receiptHash, signReceipt, type Receipt } from './receipt';
 import { signJobResult, JobStatus, type Job } from './settlement';
 import { filesHash, storeResults } from './results';
-import type { ComputeEngine } from './index';
-import { createWorkspace, type SandboxResult } from './sandbox';
+import { createWorkspace } from './workspace';
+import { SANDBOX_PATHS, type ComputeEngine, type SandboxResult } from './engine';
 
 export const NODE_SOFTWARE = 'datagora-provider/0.1.0';
 /** Time kept after the algorithm's wall limit to guard, publish and settle before the deadline, besides the time
@@ -238,8 +238,8 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     set('running', `running ${record.algorithm.name} (${record.algorithm.runtime}) for at most ${Math.floor(wallSeconds / 60)} min ${wallSeconds % 60} s`);
     algorithmStarted = true;
     run = await ctx.engine.run({
-      command: [runtime, `/data/transformations/${record.algorithm.name}`],
-      env: { DIDS: JSON.stringify([job.datasetId.toString()]), TRANSFORMATION_DID: job.algorithmHash, ALGO: `/data/transformations/${record.algorithm.name}` },
+      command: [runtime, `${SANDBOX_PATHS.transformations}/${record.algorithm.name}`],
+      env: { DIDS: JSON.stringify([job.datasetId.toString()]), TRANSFORMATION_DID: job.algorithmHash, ALGO: `${SANDBOX_PATHS.transformations}/${record.algorithm.name}` },
       inputs,
       algorithm,
       outputs,

@@ -9,18 +9,9 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  ALGORITHM_LOG,
-  createWorkspace,
-  LOG_TRUNCATED_MARKER,
-  runInSandbox,
-  SANDBOX_USER,
-  sandboxSupport,
-  sweepStaleSandboxes,
-  type SandboxJob,
-  type SandboxLimits,
-  type SandboxResult,
-} from '@/lib/compute/sandbox';
+import { LOG_TRUNCATED_MARKER, runInSandbox, SANDBOX_USER, sandboxSupport, sweepStaleSandboxes } from '@/lib/compute/bubblewrap';
+import { ALGORITHM_LOG, type SandboxJob, type SandboxLimits, type SandboxResult } from '@/lib/compute/engine';
+import { createWorkspace } from '@/lib/compute/workspace';
 import { processesWith } from '../helpers/processes';
 
 const ESCAPES = path.join(__dirname, 'escapes');
@@ -137,7 +128,7 @@ describe('sandbox support', () => {
   it('says bwrap is missing, with the apt-get hint, where it is not installed', () => {
     // A real process on a system view where /usr/bin/bwrap is not executable (masked by /dev/null).
     const script = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();
-      require(${JSON.stringify(path.resolve(__dirname, '../../lib/compute/sandbox.ts'))}).sandboxSupport().then((r) => console.log(JSON.stringify(r)));`;
+      require(${JSON.stringify(path.resolve(__dirname, '../../lib/compute/bubblewrap/index.ts'))}).sandboxSupport().then((r) => console.log(JSON.stringify(r)));`;
     const masked = spawnSync('bwrap', ['--dev-bind', '/', '/', '--ro-bind', '/dev/null', '/usr/bin/bwrap', '--', process.execPath, '-e', script], {
       encoding: 'utf8',
       env: { PATH: '/usr/bin:/bin', NODE_ENV: 'test' },
@@ -458,7 +449,7 @@ function daemonJob(prefix: string, prelude = ''): { token: string; script: strin
   };
   const script = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();
     ${prelude}
-    require(${JSON.stringify(path.resolve(__dirname, '../../lib/compute/sandbox.ts'))}).runInSandbox(JSON.parse(process.env.JOB));`;
+    require(${JSON.stringify(path.resolve(__dirname, '../../lib/compute/bubblewrap/index.ts'))}).runInSandbox(JSON.parse(process.env.JOB));`;
   return { token, script, env: { ...process.env, JOB: JSON.stringify(job) } };
 }
 
