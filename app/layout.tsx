@@ -3,7 +3,7 @@ import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import { SiteFooter } from '@/components/layout/site-footer';
 import { SiteHeader } from '@/components/layout/site-header';
-import { readClientConfig } from '@/components/wallet/read-client-config';
+import { readClientConfig } from '@/lib/web/queries/client-config';
 import { WalletProviders } from '@/components/wallet/wallet-providers';
 import './globals.css';
 

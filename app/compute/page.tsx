@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { PageShell } from '@/components/analytics/page-shell';
 import { ReadFailure } from '@/components/layout/read-failure';
 import { ComputeWorkbench } from '@/components/compute/compute-workbench';
-import { readComputeSetup } from '@/components/compute/read-compute';
+import { computeSetup } from '@/components/compute/setup';
 import { RequireWallet } from '@/components/wallet/wallet-providers';
 
 // Providers and datasets are read on every visit, never prerendered.
@@ -13,7 +13,7 @@ export const metadata: Metadata = { title: 'Run a compute job · Datagora' };
 const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? '';
 
 export default async function ComputePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const [setup, params] = await Promise.all([readComputeSetup(), searchParams]);
+  const [setup, params] = await Promise.all([computeSetup(), searchParams]);
   return (
     <PageShell
       title="Run a compute job"

@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { ReadFailure } from '@/components/layout/read-failure';
-import type { Problem } from '@/lib/web/queries/dataset';
+import type { Problem } from '@/lib/web/queries/problem';
 
 /** Shown instead of the dataset when the chain or storage does not answer: what happened, what to do. */
 export function DatasetUnavailable({ id, problem }: { id: string; problem: Problem }) {

@@ -4,7 +4,7 @@ import { getAddress, isAddress } from 'viem';
 import { PageShell } from '@/components/analytics/page-shell';
 import { ReadFailure } from '@/components/layout/read-failure';
 import { OwnerProfile } from '@/components/owners/owner-profile';
-import { readOwner } from '@/components/owners/read-owner';
+import { readOwner } from '@/lib/web/queries/owners';
 
 // Datasets and sales are read from the indexer on every visit.
 export const dynamic = 'force-dynamic';

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { notFound, redirect } from 'next/navigation';
 import { PageShell } from '@/components/analytics/page-shell';
 import { ReadFailure } from '@/components/layout/read-failure';
-import { readTransactionPage } from '@/components/tx/read-transaction';
+import { readTransactionPage } from '@/lib/web/queries/transaction';
 import { TransactionView } from '@/components/tx/transaction-view';
 import { isTransactionHash } from '@/lib/chain/transaction';
 

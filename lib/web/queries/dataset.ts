@@ -5,23 +5,17 @@
  * visit. Never throws: an unknown dataset, and a chain, storage or indexer that does not answer, come back as
  * states the page can explain.
  */
-import { BaseError, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { ComputeClient, type ProviderInfo } from '../../compute/client';
 import { ResourceKind } from '../../compute/settlement';
 import { datasetRegistryAbi, type LicenceTerms } from '../../contracts';
-import { DatagoraError } from '../../errors';
 import { QueryError } from '../../indexer/errors';
 import type { DatasetSalesReport } from '../../indexer/reports';
 import { presetOf, type LicencePreset } from '../../licence/presets';
 import { DatasetNotFoundError, type Market } from '../../market';
 import type { ComputePolicy, DatasetDocument } from '../../metadata';
+import { problemOf, type Problem } from './problem';
 import { chainReads, deployments, indexer, market as openMarket, publicClient } from '../services';
-
-/** Something that could not be read, and what an operator can do about it. */
-export interface Problem {
-  message: string;
-  hint: string;
-}
 
 export interface DatasetVersionView {
   version: number;
@@ -102,13 +96,6 @@ export async function isDatasetPublished(id: bigint): Promise<boolean | undefine
   }
 }
 
-function problem(error: unknown, hint: string): Problem {
-  if (error instanceof DatagoraError) return { message: error.message, hint: error.hint };
-  // viem's full messages span many lines of request details; the short one is what a visitor needs.
-  const message = error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
-  return { message, hint };
-}
-
 /** `ipfs://<cid>` through this app's gateway; web URLs as they are. */
 export function legalHrefOf(uri: string): string | null {
   if (uri.startsWith('ipfs://')) return `/ipfs/${uri.slice('ipfs://'.length)}`;
@@ -123,8 +110,13 @@ async function readSales(id: bigint): Promise<Sales> {
     if (error instanceof QueryError && error.parameter === 'dataset') {
       return { available: false, message: 'the indexer has not read this dataset yet', hint: 'its sales appear once the indexer catches up with the chain; reload in a moment' };
     }
-    return { available: false, ...problem(error, 'start the indexer (`npm start` runs it) or set DATAGORA_INDEXER_URL') };
+    return { available: false, ...problemOf(error, 'start the indexer (`npm start` runs it) or set DATAGORA_INDEXER_URL') };
   }
+}
+
+/** An environment in words: "GPU: 1× A100, 8 CPUs, 32768 MB". */
+export function environmentLabel(env: ProviderInfo['environments'][number]): string {
+  return env.kind === ResourceKind.Gpu ? `GPU: ${env.gpus}× ${env.gpuModel}, ${env.cpus} CPUs, ${env.memoryMb} MB` : `CPU: ${env.cpus} CPUs, ${env.memoryMb} MB`;
 }
 
 /** A provider as the pages show it: its environments in words, their prices formatted. */
@@ -132,11 +124,13 @@ export function providerView(market: Market, provider: ProviderInfo): ProviderVi
   return {
     id: provider.id.toString(),
     endpoint: provider.endpoint,
-    environments: provider.environments.map((env) => ({
-      label: env.kind === ResourceKind.Gpu ? `GPU: ${env.gpus}× ${env.gpuModel}, ${env.cpus} CPUs, ${env.memoryMb} MB` : `CPU: ${env.cpus} CPUs, ${env.memoryMb} MB`,
-      pricePerMinute: market.formatAmount(env.pricePerMinute),
-    })),
+    environments: provider.environments.map((env) => ({ label: environmentLabel(env), pricePerMinute: market.formatAmount(env.pricePerMinute) })),
   };
+}
+
+/** Every provider registered on ComputeMarket, active or not, read once per block. */
+export async function registeredProviders(market: Market): Promise<ProviderInfo[]> {
+  return (await chainReads()).read('providers', () => new ComputeClient(market).providers());
 }
 
 async function readProviders(market: Market, id: bigint, policy: ComputePolicy | undefined): Promise<Providers> {
@@ -145,7 +139,7 @@ async function readProviders(market: Market, id: bigint, policy: ComputePolicy |
     const allowed = (await reads.read(`providers:${id}`, () => new ComputeClient(market).allowedProviders(id))).filter((p) => p.active);
     return { available: true, policy, providers: allowed.map((p) => providerView(market, p)) };
   } catch (error) {
-    return { available: false, ...problem(error, 'check the chain with `datagora health`') };
+    return { available: false, ...problemOf(error, 'check the chain with `datagora health`') };
   }
 }
 
@@ -165,7 +159,7 @@ export async function readDataset(id: bigint): Promise<DatasetPage> {
   try {
     market = await openMarket();
   } catch (error) {
-    return { status: 'unavailable', ...problem(error, 'check the market with `datagora health`') };
+    return { status: 'unavailable', ...problemOf(error, 'check the market with `datagora health`') };
   }
   try {
     const details = await (await chainReads()).read(`dataset:${id}`, () => market.getDataset(id));
@@ -198,6 +192,6 @@ export async function readDataset(id: bigint): Promise<DatasetPage> {
     return { status: 'found', dataset, sales, providers };
   } catch (error) {
     if (error instanceof DatasetNotFoundError) return { status: 'not-found' };
-    return { status: 'unavailable', ...problem(error, 'check the market with `datagora health`') };
+    return { status: 'unavailable', ...problemOf(error, 'check the market with `datagora health`') };
   }
 }

@@ -3,11 +3,11 @@
  * them within one); the head is asked on every visit. Never throws: a chain that is down, a missing deployments
  * file or contracts without code come back as a `MarketUnavailable` the page can explain.
  */
-import { BaseError, type Address } from 'viem';
+import type { Address } from 'viem';
 import { WrongChainError, type Deployments } from '../../chain';
 import { loadConfig } from '../../config';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi } from '../../contracts';
-import { DatagoraError } from '../../errors';
+import { problemOf } from './problem';
 import { chainReads, deployments as readDeployments, publicClient } from '../services';
 
 export interface MarketFacts {
@@ -51,10 +51,7 @@ const FALLBACK_HINTS: Record<MarketProblem, string> = {
 };
 
 function unavailable(problem: MarketProblem, error: unknown, rpcUrl?: string): MarketUnavailable {
-  if (error instanceof DatagoraError) return { available: false, problem, rpcUrl, message: error.message, hint: error.hint };
-  // viem's full messages span many lines of request details; the short one is what a visitor needs.
-  const message = error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
-  return { available: false, problem, rpcUrl, message, hint: FALLBACK_HINTS[problem] };
+  return { available: false, problem, rpcUrl, ...problemOf(error, FALLBACK_HINTS[problem]) };
 }
 
 /** Reads chain, deployments and the market's counters; each failure names the step that failed. */
