@@ -9,7 +9,8 @@ import { encodeFunctionData, maxUint256, parseGwei, parseUnits, type Hex } from 
 import { sql } from 'drizzle-orm';
 import { devAccount } from '../lib/chain';
 import { marketplaceAbi, mockStablecoinAbi } from '../lib/contracts';
-import { parseAnalyticsParams, REPORT_NAMES, runReport } from '../lib/indexer/analytics';
+import { parseAnalyticsParams, runReport } from '../lib/indexer/analytics';
+import { REPORT_NAMES } from '../lib/indexer/api';
 import { openDatabase, type IndexerDatabase } from '../lib/indexer/db';
 import { Indexer } from '../lib/indexer/indexer';
 import { updateRollups } from '../lib/indexer/rollups';

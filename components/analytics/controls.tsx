@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import type { TotalsReport } from '@/lib/indexer/reports';
+import type { TotalsReport } from '@/lib/indexer/api';
 import { amountValue, money, plural } from './format';
 import { DEFAULT_PERIOD, PERIODS, type AnalyticsQuery } from './read-analytics';
 

@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import { BarChart, type Bar } from '@/components/charts/bar-chart';
 import { TimeSeriesChart } from '@/components/charts/time-series-chart';
 import { TxLink } from '@/components/tx/tx-link';
-import type { ReportName } from '@/lib/indexer/analytics';
+import type { ReportName } from '@/lib/indexer/api';
 import { AnalyticsControls } from './controls';
 import { amountValue, formatCount, formatHours, formatRate, money, plural } from './format';
 import { csvHref, type AnalyticsQuery, type AnalyticsReports } from './read-analytics';

@@ -1,5 +1,5 @@
 /** How the analytics and providers pages write amounts, counts, rates and hours. */
-import type { Amount } from '@/lib/indexer/analytics';
+import type { Amount } from '@/lib/indexer/api';
 
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 // Stablecoin amounts to the cent and beyond: fees such as 8.125 show exactly, as in the CSV.

@@ -6,18 +6,19 @@ import 'server-only';
 import { loadConfig } from '@/lib/config';
 import { DatagoraError } from '@/lib/errors';
 import { IndexerClient, searchParamsOf, type QueryParams } from '@/lib/indexer/client';
-import type { ReportName, Wash } from '@/lib/indexer/analytics';
 import type {
   DailyReport,
   LicenceMixReport,
   PriceDistributionReport,
   ProvidersReport,
   RepeatBuyersReport,
+  ReportName,
   RevenueSplitReport,
   TopDatasetsReport,
   TotalsReport,
+  Wash,
   WashTradesReport,
-} from '@/lib/indexer/reports';
+} from '@/lib/indexer/api';
 
 /** The periods the page offers for its daily series, in days up to today. */
 export const PERIODS = [7, 30, 90] as const;

@@ -1,5 +1,5 @@
 import { amountValue, formatCount, formatHours, formatRate, money, plural } from '@/components/analytics/format';
-import type { ProviderRow } from '@/lib/indexer/reports';
+import type { ProviderRow } from '@/lib/indexer/api';
 import type { EnvironmentView, Providers, ProviderView } from './read-providers';
 
 type Listed = Extract<Providers, { available: true }>;

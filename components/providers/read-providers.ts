@@ -9,7 +9,7 @@ import { ResourceKind } from '@/lib/compute/settlement';
 import { loadConfig, type Config } from '@/lib/config';
 import { DatagoraError } from '@/lib/errors';
 import { IndexerClient } from '@/lib/indexer/client';
-import type { ProviderRow, ProvidersReport } from '@/lib/indexer/reports';
+import type { ProviderRow, ProvidersReport } from '@/lib/indexer/api';
 import { Market } from '@/lib/market';
 
 /** One environment a node offers, as ComputeMarket's Environment struct holds it. */

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { IndexerClient, type QueryParams } from '../indexer/client';
-import type { Amount, DailyReport, LicenceMixReport, ProvidersReport, RepeatBuyersReport, RevenueSplitReport, TopDatasetsReport, TotalsReport } from '../indexer/reports';
+import type { Amount, DailyReport, LicenceMixReport, ProvidersReport, RepeatBuyersReport, RevenueSplitReport, TopDatasetsReport, TotalsReport } from '../indexer/api';
 import { printJson } from './market';
 import { printTable, truncate } from './table';
 import { UsageError, withNegativeValues } from './usage';

@@ -1,6 +1,7 @@
 /**
  * Market analytics as the read API serves them: report names, their query parameters, JSON results and CSV.
- * The queries are in reports.ts. Wash-flagged sales and jobs are left out unless `wash=include`.
+ * The queries are in reports.ts and the results' types in api.ts. Wash-flagged sales and jobs are left out unless
+ * `wash=include`.
  *
  * Parameters: `wash=exclude|include`, `from`/`to` (YYYY-MM-DD, UTC, inclusive; default the 30 days to today)
  * for daily series, `limit` (1–100, default 10), `by=revenue|buyers` (top-datasets), `dataset` (an id; required
@@ -8,29 +9,8 @@
  */
 import type { IndexerDatabase } from './db';
 import { QueryError } from './errors';
-import { queryReport, REPORTS, type Amount, type ReportName, type ReportResult } from './reports';
-
-export type { Amount, ReportName, ReportResult } from './reports';
-
-/** The market's currency, to format amounts (structurally the indexer's IndexerContext). */
-export interface AnalyticsContext {
-  decimals: number;
-  symbol: string;
-}
-
-export type Wash = 'exclude' | 'include';
-
-export interface AnalyticsParams {
-  wash: Wash;
-  /** Inclusive UTC days, YYYY-MM-DD. */
-  from: string;
-  to: string;
-  limit: number;
-  by: 'revenue' | 'buyers';
-  dataset?: number;
-}
-
-export const REPORT_NAMES: readonly ReportName[] = Object.keys(REPORTS) as ReportName[];
+import { REPORT_NAMES, type AnalyticsParams, type Amount, type ReportName, type ReportResult } from './api';
+import { queryReport, type AnalyticsContext } from './reports';
 
 /** Longest daily series one request may ask for. */
 export const MAX_DAYS = 366;
@@ -90,7 +70,7 @@ export function parseAnalyticsParams(report: string, params: URLSearchParams): A
   return { wash, from: iso(from), to: iso(to), limit, by, ...(dataset !== undefined ? { dataset } : {}) };
 }
 
-/** Runs one report; the JSON result (see reports.ts for each report's shape). */
+/** Runs one report; the JSON result (see api.ts for each report's shape). */
 export async function runReport(idb: IndexerDatabase, report: string, params: AnalyticsParams, context: AnalyticsContext): Promise<ReportResult> {
   return queryReport(idb, reportName(report), params, context);
 }

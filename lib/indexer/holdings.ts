@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { formatUnits, getAddress, isAddress, type Address } from 'viem';
 import type { IndexerDatabase } from './db';
 import { QueryError } from './errors';
-import type { Amount } from './reports';
+import type { Amount } from './api';
 import { searchDatasets, type SearchResult } from './search';
 
 /** The market's currency, to format amounts (structurally the indexer's IndexerContext). */

@@ -5,7 +5,8 @@
  * form, and every bad parameter's QueryError.
  */
 import { parseUnits } from 'viem';
-import { MAX_DAYS, parseAnalyticsParams, REPORT_NAMES, reportCsv, runReport, type Amount } from '@/lib/indexer/analytics';
+import { MAX_DAYS, parseAnalyticsParams, reportCsv, runReport } from '@/lib/indexer/analytics';
+import { REPORT_NAMES, type Amount } from '@/lib/indexer/api';
 import { openDatabase, type IndexerDatabase } from '@/lib/indexer/db';
 import { QueryError } from '@/lib/indexer/errors';
 import { updateRollups } from '@/lib/indexer/rollups';

@@ -10,7 +10,7 @@ import { ComputeClient, type ProviderInfo } from '../../compute/client';
 import { ResourceKind } from '../../compute/settlement';
 import { datasetRegistryAbi, type LicenceTerms } from '../../contracts';
 import { QueryError } from '../../indexer/errors';
-import type { DatasetSalesReport } from '../../indexer/reports';
+import type { DatasetSalesReport } from '../../indexer/api';
 import { presetOf, type LicencePreset } from '../../licence/presets';
 import { DatasetNotFoundError, type Market } from '../../market';
 import type { ComputePolicy, DatasetDocument } from '../../metadata';
