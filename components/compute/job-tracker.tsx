@@ -9,7 +9,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { isAddressEqual } from 'viem';
 import { useReadContract } from 'wagmi';
 import { amountOf, cancelJob, openJobResults, sendAlgorithm, watchJob, type LocalJob } from '@/lib/client/compute';
-import type { JobPhase, JobView } from '@/lib/compute/jobs';
+import type { JobPhase, JobView } from '@/lib/compute/provider/jobs';
 import { FINAL_STATUSES, JobStatus } from '@/lib/compute/settlement';
 import { computeMarketAbi } from '@/lib/contracts';
 import { formatDateTime } from '@/components/dataset/format';

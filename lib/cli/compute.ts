@@ -9,7 +9,7 @@ import type { Hex } from 'viem';
 import { loadConfig } from '../config';
 import { algorithmHash } from '../compute/algorithm';
 import { ComputeClient, DEFAULT_MAX_MINUTES } from '../compute/client';
-import type { JobView } from '../compute/jobs';
+import type { JobView } from '../compute/provider/jobs';
 import type { Receipt } from '../compute/receipt';
 import { datasetId, idList, parse, positiveId, printJson, wholeNumber, withMarket } from './market';
 import { truncate } from './table';
@@ -227,7 +227,7 @@ export async function provider(args: string[]): Promise<number> {
   const options = { account: { type: 'string' }, 'private-key-env': { type: 'string' } } as const;
   const { values } = parseArgs({ args: withNegativeValues(args, options), options });
   // The node (its sandbox and server) is loaded by this command only.
-  const [{ PROVIDER_DEV_ACCOUNT, ProviderNode }, { resolveAccount }, { readDeployments }] = await Promise.all([import('../compute/node'), import('../market'), import('../chain')]);
+  const [{ PROVIDER_DEV_ACCOUNT, ProviderNode }, { resolveAccount }, { readDeployments }] = await Promise.all([import('../compute/provider/node'), import('../market'), import('../chain')]);
   const config = loadConfig();
   const { chainId } = readDeployments(config.deploymentsFile);
   if (values.account !== undefined && !/^\d+$/.test(values.account)) throw new UsageError('--account must be a dev account number');

@@ -9,7 +9,7 @@ import { parseEventLogs, type Address, type Chain, type PublicClient, type Trans
 import { algorithmHash, checkParameters, MAX_ALGORITHM_BYTES, runtimeOf } from '../compute/algorithm';
 import { jobAuthorization, providerRequest } from '../compute/auth';
 import { ComputeJobError, ProviderRequestError, ReceiptError, ResultsError } from '../compute/errors';
-import type { JobReport, JobView } from '../compute/jobs';
+import type { JobReport, JobView } from '../compute/provider/jobs';
 import { FINAL_STATUSES } from '../compute/settlement';
 import { parseSignedReceipt, verifyReceiptOnChain, type JobOnChain, type SignedReceipt } from '../compute/receipt';
 import type { Job } from '../compute/settlement';

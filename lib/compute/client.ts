@@ -10,7 +10,7 @@ import { computeMarketAbi, mockStablecoinAbi } from '../contracts';
 import { ComputeJobError, ProviderRequestError, ReceiptError } from './errors';
 import { InsufficientFundsError, type Market } from '../market';
 import { jobAuthorization, providerRequest } from './auth';
-import { FINAL_STATUSES, type JobReport, type JobView, type PublicJobView } from './jobs';
+import { FINAL_STATUSES, type JobReport, type JobView, type PublicJobView } from './provider/jobs';
 import { parseSignedReceipt, verifyReceiptOnChain, type SignedReceipt } from './receipt';
 import { JobStatus, type Environment, type Job } from './settlement';
 import { describeFiles, fetchResults, filesHash, generateResultKeyPair, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from './results';

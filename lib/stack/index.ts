@@ -31,7 +31,7 @@ import { stopProcessGroup, waitUntilReady } from '../os/process';
 import { spawnNode } from './process';
 import { ensureProductionBuild, startWeb } from './web';
 import { computeEngine } from '../compute';
-import { PROVIDER_DEV_ACCOUNT } from '../compute/node';
+import { PROVIDER_DEV_ACCOUNT } from '../compute/provider/node';
 
 export { PortInUseError } from '../net/ports';
 export { MarketRunningError } from './lock';

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpath
 import os from 'node:os';
 import path from 'node:path';
 import { NvidiaSmiOutputError } from '@/lib/compute/errors';
-import { detectResources, parseCudaVersion, parseNvidiaSmi } from '@/lib/compute/resources';
+import { detectResources, parseCudaVersion, parseNvidiaSmi } from '@/lib/compute/provider/resources';
 import { DatagoraError } from '@/lib/errors';
 
 // Real `nvidia-smi --query-gpu=name,memory.total,uuid,driver_version --format=csv,noheader,nounits` output.
@@ -150,7 +150,7 @@ describe('detectResources in a limited cgroup', () => {
       writeFileSync(path.join(cpu, 'cpu.cfs_period_us'), '100000');
       writeFileSync(path.join(cpu, 'cpu.cfs_quota_us'), '100000'); // one CPU's worth
       const script = path.join(scratch, 'detect.ts');
-      writeFileSync(script, `import { detectResources } from ${JSON.stringify(path.resolve(__dirname, '../../lib/compute/resources'))};\ndetectResources().then((r) => process.stdout.write(JSON.stringify(r)));\n`);
+      writeFileSync(script, `import { detectResources } from ${JSON.stringify(path.resolve(__dirname, '../../lib/compute/provider/resources'))};\ndetectResources().then((r) => process.stdout.write(JSON.stringify(r)));\n`);
       // The shell joins both cgroups, then becomes the Node process that detects.
       const child = spawnSync('sh', ['-c', 'echo $$ > "$1/cgroup.procs" && echo $$ > "$2/cgroup.procs" && exec "$3" "$4" "$5"', 'sh', memory, cpu, process.execPath, require.resolve('tsx/cli'), script], { encoding: 'utf8' });
       expect(child.stderr).toBe('');

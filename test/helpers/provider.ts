@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Address } from 'viem';
 import { ComputeClient } from '@/lib/compute/client';
-import { PROVIDER_DEV_ACCOUNT, ProviderNode } from '@/lib/compute/node';
+import { PROVIDER_DEV_ACCOUNT, ProviderNode } from '@/lib/compute/provider/node';
 import { computeMarketAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { DEMO_DATASETS, writeDemoFile } from '@/lib/demo/datasets';
 import type { DatasetInfo, Market } from '@/lib/market';

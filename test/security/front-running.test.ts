@@ -6,7 +6,7 @@
 import { getAbiItem, parseEventLogs, type Hash } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi, computeMarketAbi } from '@/lib/contracts';
-import { loadNodeKey } from '@/lib/compute/node';
+import { loadNodeKey } from '@/lib/compute/provider/node';
 import { signProviderNode } from '@/lib/compute/settlement';
 import { DatasetNotFoundError, TransactionRejectedError } from '@/lib/market';
 import { metadataPointer } from '@/lib/metadata';

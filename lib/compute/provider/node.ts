@@ -8,18 +8,18 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { formatEther, isAddressEqual, parseEther, parseUnits, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { openKeyNetwork, type KeyNetwork } from '../access';
-import { walletFor } from '../chain';
-import type { Config } from '../config';
-import { computeMarketAbi } from '../contracts';
-import { ProviderSetupError } from './errors';
-import { Market } from '../market';
+import { openKeyNetwork, type KeyNetwork } from '../../access';
+import { walletFor } from '../../chain';
+import type { Config } from '../../config';
+import { computeMarketAbi } from '../../contracts';
+import { ProviderSetupError } from '../errors';
+import { Market } from '../../market';
 import { JobStore, FINAL_STATUSES, type JobRecord } from './jobs';
 import { admission, runJob, type PipelineContext } from './pipeline';
 import { detectResources, type Resources } from './resources';
-import { JobStatus, signProviderNode, type Environment } from './settlement';
-import type { ComputeEngine } from './engine';
-import { computeEngine } from './index';
+import { JobStatus, signProviderNode, type Environment } from '../settlement';
+import type { ComputeEngine } from '../engine';
+import { computeEngine } from '../index';
 import { startProviderServer, type ProviderServer } from './server';
 import { removeWorkspace } from './workspace';
 

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { chown, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { WorkspaceError } from './errors';
+import { WorkspaceError } from '../errors';
 
 const run = promisify(execFile);
 

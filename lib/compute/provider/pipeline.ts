@@ -16,18 +16,18 @@ import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { LocalAccount } from 'viem';
-import { parseEnvelope, type KeyNetwork } from '../access';
-import { computeMarketAbi } from '../contracts';
-import { createSha256, decryptStream, toHex } from '../crypto';
-import type { DatasetDocument } from '../metadata';
-import type { Market } from '../market';
-import { DEFAULT_GUARD_POLICY, inspectOutputs, LeakIndex, type GuardPolicy, type GuardVerdict } from './guard';
+import { parseEnvelope, type KeyNetwork } from '../../access';
+import { computeMarketAbi } from '../../contracts';
+import { createSha256, decryptStream, toHex } from '../../crypto';
+import type { DatasetDocument } from '../../metadata';
+import type { Market } from '../../market';
+import { DEFAULT_GUARD_POLICY, inspectOutputs, LeakIndex, type GuardPolicy, type GuardVerdict } from '../guard';
 import { FAILURE_REASONS, type FailureReason, type JobPhase, type JobRecord, type JobStore } from './jobs';
-import { receiptHash, signReceipt, type Receipt } from './receipt';
-import { signJobResult, JobStatus, type Job } from './settlement';
-import { filesHash, storeResults } from './results';
+import { receiptHash, signReceipt, type Receipt } from '../receipt';
+import { signJobResult, JobStatus, type Job } from '../settlement';
+import { filesHash, storeResults } from '../results';
 import { createWorkspace } from './workspace';
-import { SANDBOX_PATHS, type ComputeEngine, type SandboxResult } from './engine';
+import { SANDBOX_PATHS, type ComputeEngine, type SandboxResult } from '../engine';
 
 export const NODE_SOFTWARE = 'datagora-provider/0.1.0';
 /** Time kept after the algorithm's wall limit to guard, publish and settle before the deadline, besides the time

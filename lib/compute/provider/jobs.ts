@@ -11,11 +11,11 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Address, Hex } from 'viem';
-import type { FindingKind, GuardFinding } from './guard';
-import type { SignedReceipt } from './receipt';
-import type { WrappedKey } from './results';
+import type { FindingKind, GuardFinding } from '../guard';
+import type { SignedReceipt } from '../receipt';
+import type { WrappedKey } from '../results';
 
-import { FINAL_STATUSES, JOB_STATUSES, type JobPhase } from './settlement';
+import { FINAL_STATUSES, JOB_STATUSES, type JobPhase } from '../settlement';
 
 export { FINAL_STATUSES, JOB_STATUSES, type JobPhase };
 

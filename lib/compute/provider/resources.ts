@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NvidiaSmiOutputError } from './errors';
+import { NvidiaSmiOutputError } from '../errors';
 
 /** One NVIDIA GPU (or, with `count`, several identical ones). */
 export interface GpuInfo {

@@ -11,18 +11,20 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { isAddressEqual, type Address } from 'viem';
 import { z } from 'zod';
-import { computeMarketAbi, datasetRegistryAbi } from '../contracts';
-import { allowBrowsers, readJson, send } from '../net/http';
-import { jsonNesting } from '../net/json';
-import { assertPortFree } from '../net/ports';
-import { algorithmHash, MAX_ALGORITHM_BYTES, MAX_PARAMS_NESTING, runtimeOf } from './algorithm';
-import { verifyJobAuthorization } from './auth';
-import { ProviderRequestError } from './errors';
-import { FINAL_STATUSES, jobReport, publicView, type JobRecord } from './jobs';
-import type { ProviderNode } from './node';
+import type { Config } from '../../config';
+import { computeMarketAbi, datasetRegistryAbi } from '../../contracts';
+import type { Market } from '../../market';
+import { allowBrowsers, readJson, send } from '../../net/http';
+import { jsonNesting } from '../../net/json';
+import { assertPortFree } from '../../net/ports';
+import { algorithmHash, MAX_ALGORITHM_BYTES, MAX_PARAMS_NESTING, runtimeOf } from '../algorithm';
+import { verifyJobAuthorization } from '../auth';
+import { ProviderRequestError } from '../errors';
+import { FINAL_STATUSES, jobReport, publicView, type JobRecord, type JobStore } from './jobs';
 import { OPENAPI } from './openapi';
-import { JobStatus } from './settlement';
-import { resultPublicKeySchema } from './results';
+import type { Resources } from './resources';
+import { JobStatus, type Environment } from '../settlement';
+import { resultPublicKeySchema } from '../results';
 
 const MAX_BODY_BYTES = Math.ceil((MAX_ALGORITHM_BYTES * 4) / 3) + 128 * 1024;
 
@@ -42,8 +44,24 @@ const submissionSchema = z.strictObject({
   resultKey: resultPublicKeySchema,
 });
 
+/** What the API serves from its provider node: the node passes itself, so this module need not import it. */
+export interface ServedProvider {
+  readonly config: Config;
+  readonly providerId: bigint;
+  readonly node: { readonly address: Address };
+  readonly market: Pick<Market, 'deployments' | 'publicClient'>;
+  readonly store: JobStore;
+  readonly resources: Resources;
+  readonly environments: readonly Environment[];
+  /** Jobs running now. */
+  readonly active: number;
+  /** Starts queued jobs while there is room. */
+  schedule(): void;
+  log(line: string): void;
+}
+
 /** Starts the HTTP API of `provider` on its configured host and port. */
-export async function startProviderServer(provider: ProviderNode): Promise<ProviderServer> {
+export async function startProviderServer(provider: ServedProvider): Promise<ProviderServer> {
   const { config, store, market } = provider;
   const { host, port } = config.compute;
   const { chainId } = market.deployments;
