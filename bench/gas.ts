@@ -6,7 +6,7 @@
 import { keccak256, maxUint256, parseEventLogs, toHex, type Hex, type TransactionReceipt } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { AnvilChain, connectPublic, deployMarket, devAccount, fundDevAccounts, walletFor } from '../lib/chain';
-import { quoteJob, requestJobArgs } from '../lib/compute/quote';
+import { quoteJob, requestJobArgs } from '../lib/compute/buyer/quote';
 import { signJobResult, signProviderNode } from '../lib/compute/settlement';
 import { licenceTerms } from '../lib/licence';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi, type LicenceTerms } from '../lib/contracts';

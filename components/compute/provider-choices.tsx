@@ -6,7 +6,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { usePublicClient } from 'wagmi';
 import type { BrowserWallet } from '@/lib/client/wallet';
-import { allowedProviders } from '@/lib/compute/quote';
+import { allowedProviders } from '@/lib/compute/buyer/quote';
 import { describeFailure } from '@/components/wallet/use-browser-wallet';
 import { useMarket } from '@/components/wallet/market-context';
 import type { ProviderOption } from './options';

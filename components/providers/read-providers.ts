@@ -4,7 +4,7 @@
  * answer the other still fills the page, with a note; when neither does, a message and a hint.
  */
 import 'server-only';
-import { ComputeClient } from '@/lib/compute/client';
+import { ComputeClient } from '@/lib/compute/buyer/client';
 import { ResourceKind } from '@/lib/compute/settlement';
 import { loadConfig, type Config } from '@/lib/config';
 import { DatagoraError } from '@/lib/errors';

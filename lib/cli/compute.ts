@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import type { Hex } from 'viem';
 import { loadConfig } from '../config';
 import { algorithmHash } from '../compute/algorithm';
-import { ComputeClient, DEFAULT_MAX_MINUTES } from '../compute/client';
+import { ComputeClient, DEFAULT_MAX_MINUTES } from '../compute/buyer/client';
 import type { JobView } from '../compute/provider/jobs';
 import type { Receipt } from '../compute/receipt';
 import { datasetId, idList, parse, positiveId, printJson, wholeNumber, withMarket } from './market';

@@ -282,7 +282,7 @@ export async function show(args: string[]): Promise<number> {
     }
     const doc = d.document;
     const computes = d.terms.computeOnly || d.terms.computePrice > 0n;
-    const { ComputeClient } = await import('../compute/client');
+    const { ComputeClient } = await import('../compute/buyer/client');
     const providers = computes ? (await new ComputeClient(market).allowedProviders(id)).filter((p) => p.active).map((p) => p.id) : [];
     const lines = [
       `#${d.id} ${doc.title}${d.listed ? '' : '  (delisted)'}`,

@@ -22,10 +22,10 @@ import { ownedDataset } from './owner';
 import { addressOf, send, signer, type BrowserWallet } from './wallet';
 import { fromGateway } from './streams';
 
-import { quoteJob, requestJobArgs, type JobChoice } from '../compute/quote';
+import { quoteJob, requestJobArgs, type JobChoice } from '../compute/buyer/quote';
 
 export { ComputeJobError } from '../compute/errors';
-export { quoteJob, type JobChoice, type JobQuote } from '../compute/quote';
+export { quoteJob, type JobChoice, type JobQuote } from '../compute/buyer/quote';
 
 type Reader = PublicClient<Transport, Chain>;
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { algorithmHash } from '@/lib/compute/algorithm';
 import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { generateResultKeyPair } from '@/lib/compute/results';
-import { quoteJob, requestJobArgs } from '@/lib/compute/quote';
+import { quoteJob, requestJobArgs } from '@/lib/compute/buyer/quote';
 import { signProviderNode } from '@/lib/compute/settlement';
 import { allowEveryProvider, BUYER, delta, EXAMPLES, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
 import { cpuEnvironment } from '../helpers/compute';
@@ -241,7 +241,7 @@ test('on an approved-only dataset a job waits in the queue until the owner appro
   const datasetId = await publishComputeOnly(bed.owner, bed.dataFile, { title: 'Vitals, approved algorithms only', compute: { algorithms: 'approved', outputGuard: { maxOutputBytes: 16 << 20, leakDetection: true } } });
   const algorithm = path.join(EXAMPLES, 'aggregate_stats.py');
   const requested = await bed.client.request({ datasetId, algorithm, params: { group_by: 'alert', columns: ['heart_rate', 'spo2'] }, maxMinutes: 3 });
-  const { ComputeClient } = await import('@/lib/compute/client');
+  const { ComputeClient } = await import('@/lib/compute/buyer/client');
   const ownerClient = new ComputeClient(bed.owner);
   // The node checks the policy when it takes the job from its queue; on a busy machine that takes a moment.
   let waiting = await bed.client.status(requested.jobId);

@@ -20,7 +20,7 @@ import {
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { devAccount, walletFor } from '@/lib/chain';
-import { environmentSpecHash } from '@/lib/compute/quote';
+import { environmentSpecHash } from '@/lib/compute/buyer/quote';
 import { JobStatus, jobResultTypes, providerNodeTypes, resultDomain, signJobResult, signProviderNode, type Environment, type Job } from '@/lib/compute/settlement';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { startTestMarket, type TestMarket } from '../helpers/market';

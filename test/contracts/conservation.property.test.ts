@@ -39,7 +39,7 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { devAccount } from '@/lib/chain';
-import { environmentSpecHash } from '@/lib/compute/quote';
+import { environmentSpecHash } from '@/lib/compute/buyer/quote';
 import { JobStatus, signJobResult, type Environment, type Job } from '@/lib/compute/settlement';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { startTestMarket, type TestMarket } from '../helpers/market';

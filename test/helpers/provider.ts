@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Address } from 'viem';
-import { ComputeClient } from '@/lib/compute/client';
+import { ComputeClient } from '@/lib/compute/buyer/client';
 import { PROVIDER_DEV_ACCOUNT, ProviderNode } from '@/lib/compute/provider/node';
 import { computeMarketAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { DEMO_DATASETS, writeDemoFile } from '@/lib/demo/datasets';

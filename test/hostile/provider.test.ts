@@ -15,7 +15,7 @@ import { parseSiweMessage } from 'viem/siwe';
 import { algorithmHash, MAX_ALGORITHM_BYTES } from '@/lib/compute/algorithm';
 import { jobAuthorization, jobResource, resultKeyResource } from '@/lib/compute/auth';
 import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
-import { quoteJob, requestJobArgs } from '@/lib/compute/quote';
+import { quoteJob, requestJobArgs } from '@/lib/compute/buyer/quote';
 import { generateResultKeyPair, toBase64 } from '@/lib/compute/results';
 import { nastyString } from '../helpers/hostile';
 import { startComputeBed, type ComputeBed } from '../helpers/provider';

@@ -10,7 +10,7 @@ import { parseUnits, type Address, type Hex } from 'viem';
 import { devAccount } from '@/lib/chain';
 import { isTransactionHash, marketContracts, readTransaction } from '@/lib/chain/transaction';
 import { loadConfig } from '@/lib/config';
-import { quoteJob, requestJobArgs } from '@/lib/compute/quote';
+import { quoteJob, requestJobArgs } from '@/lib/compute/buyer/quote';
 import { signJobResult } from '@/lib/compute/settlement';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import type { IndexerClient } from '@/lib/indexer/client';

@@ -12,7 +12,7 @@ import { devAccount } from '@/lib/chain';
 import type { Config } from '@/lib/config';
 import { signJobResult, type Job } from '@/lib/compute/settlement';
 import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
-import { quoteJob, requestJobArgs } from '@/lib/compute/quote';
+import { quoteJob, requestJobArgs } from '@/lib/compute/buyer/quote';
 import { metadataPointer } from '@/lib/metadata';
 import { encodeDagJson } from '@/lib/metadata/dag-json';
 import { parseAnalyticsParams, runReport } from '@/lib/indexer/analytics';

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { ComputeClient } from '@/lib/compute/client';
+import { ComputeClient } from '@/lib/compute/buyer/client';
 import { signProviderNode } from '@/lib/compute/settlement';
 import { computeMarketAbi } from '@/lib/contracts';
 import { openDatabase, type IndexerDatabase } from '@/lib/indexer/db';

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { jobAuthorization } from '@/lib/compute/auth';
-import { ComputeClient } from '@/lib/compute/client';
+import { ComputeClient } from '@/lib/compute/buyer/client';
 import { runCli } from '../helpers/processes';
 import { cliEnv } from '../helpers/services';
 import { BUYER, startComputeBed, type ComputeBed } from '../helpers/provider';

@@ -4,7 +4,7 @@
  * job's events from). Never throws: a chain that does not answer makes the page unavailable; an indexer that
  * does not answer leaves a problem beside the providers.
  */
-import type { ProviderInfo } from '../../compute/client';
+import type { ProviderInfo } from '../../compute/buyer/client';
 import type { QueryParams } from '../../indexer/client';
 import type { SearchResult } from '../../indexer/search';
 import type { Market } from '../../market';

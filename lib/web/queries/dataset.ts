@@ -6,7 +6,7 @@
  * states the page can explain.
  */
 import type { Address, Hex } from 'viem';
-import { ComputeClient, type ProviderInfo } from '../../compute/client';
+import { ComputeClient, type ProviderInfo } from '../../compute/buyer/client';
 import { ResourceKind } from '../../compute/settlement';
 import { datasetRegistryAbi, type LicenceTerms } from '../../contracts';
 import { QueryError } from '../../indexer/errors';

@@ -5,8 +5,8 @@
  * the owner allows or may allow.
  */
 import type { OwnedDataset, ProviderAllowance } from '../../client/owner';
-import { ComputeClient } from '../../compute/client';
-import { allowedProviders } from '../../compute/quote';
+import { ComputeClient } from '../../compute/buyer/client';
+import { allowedProviders } from '../../compute/buyer/quote';
 import { computeMarketAbi } from '../../contracts';
 import type { Market } from '../../market';
 import { providerView } from './dataset';

@@ -6,17 +6,17 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEventLogs, type Address, type Hex } from 'viem';
-import { computeMarketAbi, mockStablecoinAbi } from '../contracts';
-import { ComputeJobError, ProviderRequestError, ReceiptError } from './errors';
-import { InsufficientFundsError, type Market } from '../market';
-import { jobAuthorization, providerRequest } from './auth';
-import { FINAL_STATUSES, type JobReport, type JobView, type PublicJobView } from './provider/jobs';
-import { parseSignedReceipt, verifyReceiptOnChain, type SignedReceipt } from './receipt';
-import { JobStatus, type Environment, type Job } from './settlement';
-import { describeFiles, fetchResults, filesHash, generateResultKeyPair, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from './results';
-import { algorithmHash, checkParameters, MAX_ALGORITHM_BYTES, runtimeOf } from './algorithm';
+import { computeMarketAbi, mockStablecoinAbi } from '../../contracts';
+import { ComputeJobError, ProviderRequestError, ReceiptError } from '../errors';
+import { InsufficientFundsError, type Market } from '../../market';
+import { jobAuthorization, providerRequest } from '../auth';
+import { FINAL_STATUSES, type JobReport, type JobView, type PublicJobView } from '../provider/jobs';
+import { parseSignedReceipt, verifyReceiptOnChain, type SignedReceipt } from '../receipt';
+import { JobStatus, type Environment, type Job } from '../settlement';
+import { describeFiles, fetchResults, filesHash, generateResultKeyPair, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from '../results';
+import { algorithmHash, checkParameters, MAX_ALGORITHM_BYTES, runtimeOf } from '../algorithm';
 import { allowedProviders, quoteJob, requestJobArgs } from './quote';
-import { setAlgorithmApproval, setProvidersAllowed } from '../market/actions/owner';
+import { setAlgorithmApproval, setProvidersAllowed } from '../../market/actions/owner';
 
 export interface ProviderInfo {
   id: bigint;

@@ -6,10 +6,10 @@
  * No Node imports: pages use it.
  */
 import { encodeAbiParameters, getAbiItem, keccak256, type Address, type Chain, type Hex, type PublicClient, type Transport } from 'viem';
-import { computeMarketAbi } from '../contracts';
-import { ComputeJobError } from './errors';
-import { readOffer } from '../market/licence';
-import type { Environment } from './settlement';
+import { computeMarketAbi } from '../../contracts';
+import { ComputeJobError } from '../errors';
+import { readOffer } from '../../market/licence';
+import type { Environment } from '../settlement';
 
 /** What the buyer picks: the dataset, the provider and environment, the minutes paid for. */
 export interface JobChoice {
