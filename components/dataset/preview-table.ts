@@ -3,42 +3,13 @@
  * (one object per line; the columns are every key in order of first appearance). Every cell is visible text:
  * a document from another client, or a JSON escape like \u202e, can still carry control or bidi characters.
  */
+import { csvRecords } from '@/lib/csv';
 import { visibleText } from '@/lib/market/files';
 import type { DatasetDocument } from '@/lib/metadata';
 
 export interface PreviewTable {
   columns: string[];
   rows: string[][];
-}
-
-/** Every record of a CSV text; quoted fields may hold commas, doubled quotes and line breaks. */
-function csvRecords(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      record.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || record.length > 0) records.push([...record, field]);
-  return records;
 }
 
 function cell(value: unknown): string {

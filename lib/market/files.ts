@@ -3,6 +3,7 @@
  * the row count, columns and a preview of the first rows, gathered while the file streams through. Every
  * string it takes from the file is made visible text first, because the preview is public and signed.
  */
+import { splitLine } from '../csv';
 import { BIDI_CONTROLS } from '../metadata/characters';
 import type { DatasetDocument } from '../metadata/schema';
 import { formatBytes } from '../units';
@@ -121,29 +122,6 @@ function typeOf(values: string[]): Column['type'] {
   return 'string';
 }
 
-/** Splits one CSV line, honouring double quotes. */
-function csvCells(line: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      cells.push(cell);
-      cell = '';
-    } else cell += c;
-  }
-  cells.push(cell);
-  return cells;
-}
-
 /** A header cell as a column name the document accepts: visible, at most 128 characters, never blank. */
 function columnName(cell: string, index: number): string {
   let name = visibleText(cell).trim().slice(0, MAX_COLUMN_NAME);
@@ -153,9 +131,9 @@ function columnName(cell: string, index: number): string {
 }
 
 function csvColumns(header: string, sample: string[]): Column[] | undefined {
-  const names = csvCells(header);
+  const names = splitLine(header);
   if (names.length > MAX_COLUMNS) return undefined;
-  const rows = sample.filter((l) => l !== '').map(csvCells);
+  const rows = sample.filter((l) => l !== '').map((line) => splitLine(line));
   return names.map((cell, i) => ({ name: columnName(cell, i), type: typeOf(rows.map((row) => row[i] ?? '')) }));
 }
 
