@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { AnalyticsDashboard } from '@/components/analytics/dashboard';
 import { PageShell } from '@/components/analytics/page-shell';
-import { analyticsQuery, readAnalytics } from '@/components/analytics/read-analytics';
+import { analyticsQuery, readAnalytics } from '@/lib/web/queries/analytics';
 import { ReadFailure } from '@/components/layout/read-failure';
 
 // The figures are read from the indexer on every visit, never prerendered.

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { PageShell } from '@/components/analytics/page-shell';
 import { ReadFailure } from '@/components/layout/read-failure';
 import { ProviderList } from '@/components/providers/provider-list';
-import { readProviders } from '@/components/providers/read-providers';
+import { readProviders } from '@/lib/web/queries/providers';
 
 // Registrations and track records are read on every visit, never prerendered.
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { PublishWizard } from '@/components/publish/publish-wizard';
-import { readProviderChoices } from '@/components/publish/read-providers';
+import { readProviderChoices } from '@/components/publish/provider-choices';
 import { RequireWallet } from '@/components/wallet/wallet-providers';
 
 // The providers to choose from, and their records, are read on every visit, never prerendered.

@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import type { TotalsReport } from '@/lib/indexer/api';
 import { amountValue, money, plural } from './format';
-import { DEFAULT_PERIOD, PERIODS, type AnalyticsQuery } from './read-analytics';
+import { DEFAULT_PERIOD, PERIODS, type AnalyticsQuery } from '@/lib/web/queries/analytics';
 
 /** The page's URL for `query` with some of it changed; defaults are left out so the plain /analytics is canonical. */
 function hrefOf(query: AnalyticsQuery, change: Partial<Pick<AnalyticsQuery, 'days' | 'wash'>>): string {

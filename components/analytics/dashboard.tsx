@@ -6,7 +6,7 @@ import { TxLink } from '@/components/tx/tx-link';
 import type { ReportName } from '@/lib/indexer/api';
 import { AnalyticsControls } from './controls';
 import { amountValue, formatCount, formatHours, formatRate, money, plural } from './format';
-import { csvHref, type AnalyticsQuery, type AnalyticsReports } from './read-analytics';
+import { csvHref, type AnalyticsQuery, type AnalyticsReports } from '@/lib/web/queries/analytics';
 
 interface Stat {
   label: string;

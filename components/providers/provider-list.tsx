@@ -1,6 +1,6 @@
 import { amountValue, formatCount, formatHours, formatRate, money, plural } from '@/components/analytics/format';
 import type { ProviderRow } from '@/lib/indexer/api';
-import type { EnvironmentView, Providers, ProviderView } from './read-providers';
+import type { EnvironmentView, Providers, ProviderView } from '@/lib/web/queries/providers';
 
 type Listed = Extract<Providers, { available: true }>;
 

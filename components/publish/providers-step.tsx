@@ -6,8 +6,8 @@
 import Link from 'next/link';
 import { formatCount, formatRate, plural } from '@/components/analytics/format';
 import { ReadFailure } from '@/components/layout/read-failure';
-import type { EnvironmentView } from '@/components/providers/read-providers';
-import type { JobRecord, ProviderChoice, ProviderChoices } from './read-providers';
+import type { EnvironmentView } from '@/lib/web/queries/providers';
+import type { JobRecord, ProviderChoice, ProviderChoices } from './provider-choices';
 
 function recordText(record: JobRecord | null): string {
   if (record === null) return 'Record unknown';

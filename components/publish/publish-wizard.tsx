@@ -19,7 +19,7 @@ import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import { Field, INPUT } from './field';
 import { ProvidersStep } from './providers-step';
 import { Published } from './published';
-import type { ProviderChoices } from './read-providers';
+import type { ProviderChoices } from './provider-choices';
 
 const STEPS = ['File', 'Details', 'Licence', 'Prices', 'Providers', 'Publish'] as const;
 const PRESET_LABELS: Record<LicencePreset, string> = {

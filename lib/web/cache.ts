@@ -4,6 +4,12 @@
  * read per key and block serves every visitor; a read that fails is forgotten at once.
  */
 
+/** One visit's reads, all at the head block it asked for once. */
+export interface BlockReads {
+  readonly block: bigint;
+  read<T>(key: string, read: () => Promise<T>): Promise<T>;
+}
+
 /** Keys kept at most: a page per dataset and per catalogue search, the oldest dropped first. */
 const DEFAULT_LIMIT = 1000;
 
@@ -18,6 +24,12 @@ export class BlockCache {
   /** The chain's head block, asked now. */
   head(): Promise<bigint> {
     return this.headBlock();
+  }
+
+  /** Reads at the head block, asked now. */
+  async at(): Promise<BlockReads> {
+    const block = await this.head();
+    return { block, read: (key, read) => this.readAt(block, key, read) };
   }
 
   /** `read()`'s value for `key` at the current head, read once per block. */

@@ -9,12 +9,13 @@ import { openKeyNetwork, type KeyNetwork } from '../access';
 import { connectPublic, readDeployments, type Deployments } from '../chain';
 import { loadConfig } from '../config';
 import { IndexerClient } from '../indexer/client';
+import type { IndexerStatus } from '../indexer/indexer';
 import { Market } from '../market';
 import { openMetadataStore, type MetadataDomain } from '../metadata';
 import { openStore, type ContentStore } from '../storage';
 import { UploadSignIns } from '../storage/upload-signin';
 import { UploadSessions } from '../storage/uploads';
-import { BlockCache } from './cache';
+import { BlockCache, type BlockReads } from './cache';
 
 /** A promise made once; a failure is forgotten so the next request tries again. */
 function once<T>(make: () => Promise<T>): () => Promise<T> {
@@ -56,6 +57,34 @@ export const chainReads = once(async () => {
   const client = await publicClient();
   return new BlockCache(() => client.getBlockNumber({ cacheTime: 0 }));
 });
+
+/**
+ * An answer of the indexer's read model, kept for the chain's head block once the indexer has applied that block
+ * and read every document it anchors; until then, and while the chain does not answer, every visit asks the
+ * indexer afresh, so a page never shows less than the indexer knows.
+ */
+export async function indexedRead<T>(key: string, read: (client: IndexerClient) => Promise<T>, known?: BlockReads): Promise<T> {
+  const at = known ?? (await headReads());
+  if (!at) return read(indexer());
+  const current = await at.read('indexer', () => indexerAt(at.block)).catch(() => false);
+  return current ? at.read(`indexer:${key}`, () => read(indexer())) : read(indexer());
+}
+
+/** One visit's reads at the chain's head block; undefined while the chain does not answer. */
+export async function headReads(): Promise<BlockReads | undefined> {
+  try {
+    return await (await chainReads()).at();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves once the indexer has caught up with `block`; rejects (so that nothing is kept) while it has not. */
+async function indexerAt(block: bigint): Promise<true> {
+  const status = await indexer().health<IndexerStatus>();
+  if (BigInt(status.lastBlock) < block || status.pendingMetadata > 0) throw new Error(`the indexer is at block ${status.lastBlock}, the chain at ${block}`);
+  return true;
+}
 
 /** The account a request to /api/uploads is signed in as (its bearer token); UploadSignInError otherwise. */
 export async function uploadAccount(request: Request): Promise<Address> {

@@ -8,7 +8,7 @@ import { IndexerUnavailableError } from '../../indexer/errors';
 import { parseSearchParams, type SearchItem, type SearchResult } from '../../indexer/search';
 import { presetOf } from '../../licence/presets';
 import { formatAmount, type Token } from '../../units';
-import { chainReads, deployments, indexer, market as openMarket } from '../services';
+import { chainReads, deployments, indexedRead, market as openMarket } from '../services';
 
 export interface CatalogueEntry {
   id: string;
@@ -94,7 +94,7 @@ export async function readCatalogue(filters: CatalogueFilters): Promise<Catalogu
     // A bad field is answered here, in the indexer's words, whether the indexer runs or not.
     parseSearchParams(new URLSearchParams(filters));
     try {
-      const result = await indexer().search<SearchResult>(filters);
+      const result = await indexedRead(`search:${new URLSearchParams(filters)}`, (client) => client.search<SearchResult>(filters));
       // Prices from their base units, written as every page writes amounts.
       const { stablecoin } = await deployments();
       return { available: true, source: 'indexer', entries: result.items.map((d) => fromIndexer(d, stablecoin)), total: result.total, page: result.page, pageSize: result.pageSize };

@@ -14,8 +14,9 @@ import type { DatasetSalesReport } from '../../indexer/api';
 import { presetOf, type LicencePreset } from '../../licence/presets';
 import { DatasetNotFoundError, type Market } from '../../market';
 import type { ComputePolicy, DatasetDocument } from '../../metadata';
+import type { BlockReads } from '../cache';
 import { problemOf, type Problem } from './problem';
-import { chainReads, deployments, indexer, market as openMarket, publicClient } from '../services';
+import { chainReads, deployments, indexedRead, market as openMarket, publicClient } from '../services';
 
 export interface DatasetVersionView {
   version: number;
@@ -102,9 +103,9 @@ export function legalHrefOf(uri: string): string | null {
   return /^https?:\/\//.test(uri) ? uri : null;
 }
 
-async function readSales(id: bigint): Promise<Sales> {
+async function readSales(id: bigint, at: BlockReads): Promise<Sales> {
   try {
-    return { available: true, report: await indexer().report<DatasetSalesReport>('dataset-sales', { dataset: id.toString() }) };
+    return { available: true, report: await indexedRead(`dataset-sales:${id}`, (client) => client.report<DatasetSalesReport>('dataset-sales', { dataset: id.toString() }), at) };
   } catch (error) {
     // The chain knows the dataset (it was just read from there): the indexer is behind, not wrong.
     if (error instanceof QueryError && error.parameter === 'dataset') {
@@ -133,20 +134,18 @@ export async function registeredProviders(market: Market): Promise<ProviderInfo[
   return (await chainReads()).read('providers', () => new ComputeClient(market).providers());
 }
 
-async function readProviders(market: Market, id: bigint, policy: ComputePolicy | undefined): Promise<Providers> {
+async function readProviders(market: Market, id: bigint, policy: ComputePolicy | undefined, at: BlockReads): Promise<Providers> {
   try {
-    const reads = await chainReads();
-    const allowed = (await reads.read(`providers:${id}`, () => new ComputeClient(market).allowedProviders(id))).filter((p) => p.active);
+    const allowed = (await at.read(`providers:${id}`, () => new ComputeClient(market).allowedProviders(id))).filter((p) => p.active);
     return { available: true, policy, providers: allowed.map((p) => providerView(market, p)) };
   } catch (error) {
     return { available: false, ...problemOf(error, 'check the chain with `datagora health`') };
   }
 }
 
-async function minedAt(market: Market, blockNumber: bigint): Promise<Date | null> {
+async function minedAt(market: Market, blockNumber: bigint, at: BlockReads): Promise<Date | null> {
   try {
-    const reads = await chainReads();
-    const block = await reads.read(`block:${blockNumber}`, () => market.publicClient.getBlock({ blockNumber }));
+    const block = await at.read(`block:${blockNumber}`, () => market.publicClient.getBlock({ blockNumber }));
     return new Date(Number(block.timestamp) * 1000);
   } catch {
     return null;
@@ -162,13 +161,14 @@ export async function readDataset(id: bigint): Promise<DatasetPage> {
     return { status: 'unavailable', ...problemOf(error, 'check the market with `datagora health`') };
   }
   try {
-    const details = await (await chainReads()).read(`dataset:${id}`, () => market.getDataset(id));
+    const at = await (await chainReads()).at();
+    const details = await at.read(`dataset:${id}`, () => market.getDataset(id));
     const { terms } = details;
     const computeEnabled = terms.computeOnly || terms.computePrice > 0n;
     const [dates, sales, providers] = await Promise.all([
-      Promise.all(details.history.map((v) => minedAt(market, v.blockNumber))),
-      terms.computeOnly ? null : readSales(id),
-      computeEnabled ? readProviders(market, id, details.document.compute) : null,
+      Promise.all(details.history.map((v) => minedAt(market, v.blockNumber, at))),
+      terms.computeOnly ? null : readSales(id, at),
+      computeEnabled ? readProviders(market, id, details.document.compute, at) : null,
     ]);
     const dataset: DatasetView = {
       id: details.id.toString(),

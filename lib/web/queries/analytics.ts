@@ -1,11 +1,9 @@
 /**
- * The analytics page's reports, read from the indexer in one pass. Never throws: an indexer that does not answer
- * (or a bad configuration) comes back as a message and a hint the page shows instead of the figures.
+ * The analytics page's reports, read from the indexer's read model in one pass (kept for the block it has
+ * indexed). Never throws: an indexer that does not answer (or a bad configuration) comes back as a message and a
+ * hint the page shows instead of the figures.
  */
-import 'server-only';
-import { loadConfig } from '@/lib/config';
-import { DatagoraError } from '@/lib/errors';
-import { IndexerClient, searchParamsOf, type QueryParams } from '@/lib/indexer/client';
+import { searchParamsOf, type QueryParams } from '../../indexer/client';
 import type {
   DailyReport,
   LicenceMixReport,
@@ -18,7 +16,9 @@ import type {
   TotalsReport,
   Wash,
   WashTradesReport,
-} from '@/lib/indexer/api';
+} from '../../indexer/api';
+import { problemOf } from './problem';
+import { headReads, indexedRead } from '../services';
 
 /** The periods the page offers for its daily series, in days up to today. */
 export const PERIODS = [7, 30, 90] as const;
@@ -77,8 +77,11 @@ export function csvHref(report: ReportName, query: AnalyticsQuery): string {
 /** Every report the page shows, for `query`. */
 export async function readAnalytics(query: AnalyticsQuery): Promise<Analytics> {
   try {
-    const client = new IndexerClient(loadConfig().indexer.url);
-    const read = <T>(report: ReportName) => client.report<T>(report, reportParams(report, query));
+    const at = await headReads();
+    const read = <T>(report: ReportName) => {
+      const params = reportParams(report, query);
+      return indexedRead(`report:${report}?${searchParamsOf(params)}`, (client) => client.report<T>(report, params), at);
+    };
     const [totals, daily, topDatasets, revenueSplit, repeatBuyers, priceDistribution, licenceMix, providers, washTrades] = await Promise.all([
       read<TotalsReport>('totals'),
       read<DailyReport>('daily'),
@@ -104,7 +107,6 @@ export async function readAnalytics(query: AnalyticsQuery): Promise<Analytics> {
       washTrades,
     };
   } catch (error) {
-    if (error instanceof DatagoraError) return { available: false, message: error.message, hint: error.hint };
-    return { available: false, message: error instanceof Error ? error.message : String(error), hint: 'check `datagora health`' };
+    return { available: false, ...problemOf(error, 'check `datagora health`') };
   }
 }

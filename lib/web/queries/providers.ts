@@ -1,16 +1,14 @@
 /**
- * The compute providers page's data: each node as registered on ComputeMarket (endpoint, environments, prices)
- * joined with its track record from the indexer's providers report. Never throws: when one source does not
- * answer the other still fills the page, with a note; when neither does, a message and a hint.
+ * The compute providers page's data: each node as registered on ComputeMarket (endpoint, environments, prices;
+ * read once per block) joined with its track record from the indexer's providers report. Never throws: when one
+ * source does not answer the other still fills the page, with a note; when neither does, a message and a hint.
  */
-import 'server-only';
-import { ComputeClient } from '@/lib/compute/buyer/client';
-import { ResourceKind } from '@/lib/compute/settlement';
-import { loadConfig, type Config } from '@/lib/config';
-import { DatagoraError } from '@/lib/errors';
-import { IndexerClient } from '@/lib/indexer/client';
-import type { ProviderRow, ProvidersReport } from '@/lib/indexer/api';
-import { Market } from '@/lib/market';
+import { ResourceKind } from '../../compute/settlement';
+import { loadConfig } from '../../config';
+import type { ProviderRow, ProvidersReport } from '../../indexer/api';
+import { registeredProviders } from './dataset';
+import { problemOf, type Problem } from './problem';
+import { indexedRead, market as openMarket } from '../services';
 
 /** One environment a node offers, as ComputeMarket's Environment struct holds it. */
 export interface EnvironmentView {
@@ -36,20 +34,14 @@ export interface ProviderView {
   record: ProviderRow | null;
 }
 
-interface Failure {
-  message: string;
-  hint: string;
-}
+type Failure = Problem;
 
 export type Providers =
   /** `symbol` is the currency of the records' earnings. */
   | { available: true; providers: ProviderView[]; symbol: string | null; chainFailure: Failure | null; indexerFailure: Failure | null }
   | ({ available: false } & Failure);
 
-function failureOf(error: unknown): Failure {
-  if (error instanceof DatagoraError) return { message: error.message, hint: error.hint };
-  return { message: error instanceof Error ? error.message : String(error), hint: 'check `datagora health`' };
-}
+const failureOf = (error: unknown): Failure => problemOf(error, 'check `datagora health`');
 
 /** Settles `promise` as a value or a failure to show. */
 async function attempt<T>(promise: Promise<T>): Promise<{ value: T } | { failure: Failure }> {
@@ -60,42 +52,34 @@ async function attempt<T>(promise: Promise<T>): Promise<{ value: T } | { failure
   }
 }
 
-async function readRegistered(config: Config): Promise<Omit<ProviderView, 'record'>[]> {
-  const market = await Market.open(config);
-  try {
-    const providers = await new ComputeClient(market).providers();
-    return providers.map((p) => ({
-      id: p.id.toString(),
-      owner: p.owner,
-      signer: p.signer,
-      endpoint: p.endpoint,
-      active: p.active,
-      environments: p.environments.map((e) => ({
-        kind: e.kind === ResourceKind.Gpu ? 'GPU' : 'CPU',
-        cpus: e.cpus,
-        memoryMb: e.memoryMb,
-        gpus: e.gpus,
-        gpuModel: e.gpuModel,
-        pricePerMinute: market.formatAmount(e.pricePerMinute),
-      })),
-    }));
-  } finally {
-    await market.close();
-  }
+async function readRegistered(): Promise<Omit<ProviderView, 'record'>[]> {
+  const market = await openMarket();
+  const providers = await registeredProviders(market);
+  return providers.map((p) => ({
+    id: p.id.toString(),
+    owner: p.owner,
+    signer: p.signer,
+    endpoint: p.endpoint,
+    active: p.active,
+    environments: p.environments.map((e) => ({
+      kind: e.kind === ResourceKind.Gpu ? 'GPU' : 'CPU',
+      cpus: e.cpus,
+      memoryMb: e.memoryMb,
+      gpus: e.gpus,
+      gpuModel: e.gpuModel,
+      pricePerMinute: market.formatAmount(e.pricePerMinute),
+    })),
+  }));
 }
 
 /** Every registered provider, from the chain and the indexer together. */
 export async function readProviders(): Promise<Providers> {
-  let config: Config;
   try {
-    config = loadConfig();
+    loadConfig();
   } catch (error) {
     return { available: false, ...failureOf(error) };
   }
-  const [chain, indexer] = await Promise.all([
-    attempt(readRegistered(config)),
-    attempt(new IndexerClient(config.indexer.url).report<ProvidersReport>('providers')),
-  ]);
+  const [chain, indexer] = await Promise.all([attempt(readRegistered()), attempt(indexedRead('report:providers', (client) => client.report<ProvidersReport>('providers')))]);
   if ('failure' in chain && 'failure' in indexer) return { available: false, ...chain.failure };
 
   const records = new Map('value' in indexer ? indexer.value.providers.map((row) => [String(row.providerId), row]) : []);

@@ -4,7 +4,7 @@
  * the providers page's reader. Never throws: a source that does not answer leaves a note, both a failure.
  */
 import 'server-only';
-import { readProviders, type EnvironmentView } from '@/components/providers/read-providers';
+import { readProviders, type EnvironmentView } from '@/lib/web/queries/providers';
 
 /** The jobs a provider ran: closed ones delivered or failed; `successRate` null before any closed. */
 export interface JobRecord {
