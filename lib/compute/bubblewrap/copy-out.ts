@@ -3,6 +3,7 @@ import { constants as fsConstants } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 
+/** Bounds the walks below: deeper directories are neither counted nor copied (copyOut lists them as discarded). */
 const MAX_COPY_DEPTH = 32;
 
 /** Bytes of regular files under `dir` (apparent sizes, so sparse files count in full). */

@@ -17,8 +17,9 @@ import { tools } from './probe';
 import { syscallFilter } from './seccomp';
 import { checkSources, validate } from './validate';
 
+/** RLIMIT_NOFILE of the algorithm's processes. */
 const OPEN_FILES = 4096;
-
+/** How often the outputs' and logs' sizes are checked where no tmpfs bounds them. */
 const WATCH_INTERVAL_MS = 200;
 
 /** Signal number → name; the first name wins where two share a number (SIGABRT, not SIGIOT). */

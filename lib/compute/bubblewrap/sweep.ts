@@ -7,6 +7,7 @@ import { removeWorkspace } from '../provider/workspace';
 import { ownCgroups } from './cgroups';
 import { STAGING_PREFIX } from './host';
 
+/** A staging directory's or cgroup's name, with the pid of the node that made it. */
 const STALE = new RegExp(`^${STAGING_PREFIX}(\\d+)-`);
 
 /**

@@ -8,6 +8,7 @@ import { LOG_TRUNCATED_MARKER } from './log';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Refuses, with a SandboxJobError, a job the sandbox cannot run as given. */
 export function validate(job: SandboxJob): void {
   const bad = (problem: string, hint: string) => new SandboxJobError(problem, hint);
   if (job.command.length === 0 || !job.command[0]) throw bad('the job has no command', 'pass the interpreter and the algorithm, e.g. ["/usr/bin/python3", "/data/transformations/algorithm.py"]');
@@ -44,6 +45,7 @@ function readableBy(info: { uid: number; gid: number; mode: number; isDirectory(
   return (bits & need) === need;
 }
 
+/** Refuses missing inputs, algorithm or GPU paths, and under a root node sources the sandbox user cannot read. */
 export async function checkSources(job: SandboxJob, dropsPrivileges: boolean): Promise<void> {
   const inputs = await stat(job.inputs).catch(() => undefined);
   if (!inputs?.isDirectory()) throw new SandboxJobError(`the inputs directory ${job.inputs} does not exist`, 'create it and put the dataset in it');
