@@ -3,7 +3,7 @@
  * Node imports: the browser's compute flows throw and catch them too. (A job's parameter errors stay beside the
  * rules they report, in algorithm.ts.)
  */
-import { DatagoraError } from '../errors';
+import { DatagoraError, UnavailableError } from '../errors';
 
 /** A compute job cannot be quoted, requested, opened or followed as asked. */
 export class ComputeJobError extends DatagoraError {}
@@ -55,7 +55,7 @@ export class WorkspaceError extends DatagoraError {
 }
 
 /** bubblewrap (or a tool the sandbox needs) is missing or cannot create namespaces here. */
-export class SandboxUnavailableError extends DatagoraError {
+export class SandboxUnavailableError extends UnavailableError {
   constructor(reason: string, hint: string, cause?: unknown) {
     super(reason, hint, { cause });
   }
