@@ -7,7 +7,7 @@
 import Link from 'next/link';
 import { useEffect, useState, type ReactNode } from 'react';
 import { isAddressEqual } from 'viem';
-import { useReadContract } from 'wagmi';
+import { usePublicClient, useReadContract } from 'wagmi';
 import { amountOf, cancelJob, openJobResults, sendAlgorithm, watchJob, type LocalJob } from '@/lib/client/compute';
 import type { JobPhase, JobView } from '@/lib/compute/provider/jobs';
 import { FINAL_STATUSES, JobStatus } from '@/lib/compute/settlement';
@@ -132,9 +132,10 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
     query: { refetchInterval: (query) => (query.state.data === undefined || query.state.data <= JobStatus.Accepted ? 3_000 : false) },
   });
 
+  const publicClient = usePublicClient();
   useEffect(() => {
-    if (!job.submitted) return;
-    return watchJob(job, {
+    if (!job.submitted || !publicClient) return;
+    return watchJob({ publicClient: publicClient as Parameters<typeof watchJob>[0]['publicClient'] }, job, {
       status: (next) => {
         setView(next);
         setReconnecting(false);
@@ -142,7 +143,7 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
       reconnecting: () => setReconnecting(true),
       failed: setRefused,
     });
-  }, [job]);
+  }, [job, publicClient]);
 
   // The node reports a final status once the job has settled: read the chain again now rather than at the next poll.
   useEffect(() => {

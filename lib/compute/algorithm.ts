@@ -5,6 +5,7 @@
  */
 import { sha256, type Hex } from 'viem';
 import { DatagoraError } from '../errors';
+import { ComputeJobError } from './errors';
 import { jsonNesting } from '../net/json';
 
 /** Largest algorithm file a node accepts (base64 in the submission's JSON adds a third). */
@@ -15,6 +16,12 @@ export function runtimeOf(name: string): 'python' | 'node' | undefined {
   if (/\.py$/.test(name)) return 'python';
   if (/\.(c|m)?js$/.test(name)) return 'node';
   return undefined;
+}
+
+/** Checks an algorithm file's runtime and size before anything is paid: ComputeJobError for one no provider runs. */
+export function checkAlgorithm(name: string, size: number): void {
+  if (!runtimeOf(name)) throw new ComputeJobError(`${name}: only Python (.py) and Node.js (.js, .mjs, .cjs) algorithms run on providers`, 'choose a .py or .js file, or rewrite the algorithm');
+  if (size > MAX_ALGORITHM_BYTES) throw new ComputeJobError(`${name} is ${size} bytes; providers accept at most ${MAX_ALGORITHM_BYTES}`, 'keep the algorithm small; it cannot download anything, so bundle only code');
 }
 
 /** SHA-256 of an algorithm file as the bytes32 a job commits to on-chain (viem's, so the browser hashes it too). */

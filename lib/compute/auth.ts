@@ -18,15 +18,21 @@ const LIFETIME_MS = 10 * 60_000;
  * come back as ProviderRequestError with its reason code and hint.
  */
 export async function providerRequest<T>(endpoint: string, route: string, init: RequestInit = {}): Promise<T> {
+  return (await (await providerFetch(endpoint, route, init)).json().catch(() => ({}))) as T;
+}
+
+/** A provider node's answer to `route` on `endpoint` when it is a success; its refusal as ProviderRequestError. */
+export async function providerFetch(endpoint: string, route: string, init: RequestInit = {}): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(new URL(route, endpoint), init);
   } catch (error) {
+    if (init.signal?.aborted) throw error;
     throw new ProviderRequestError(0, 'unreachable', `the provider at ${endpoint} cannot be reached: ${(error as Error).message}`, 'check that the provider node runs; your escrow is safe (refund after the deadline)');
   }
+  if (response.ok) return response;
   const body = (await response.json().catch(() => ({}))) as { error?: string; reason?: string; hint?: string };
-  if (!response.ok) throw new ProviderRequestError(response.status, body.error ?? 'error', body.reason ?? `HTTP ${response.status}`, body.hint);
-  return body as T;
+  throw new ProviderRequestError(response.status, body.error ?? 'error', body.reason ?? `HTTP ${response.status}`, body.hint);
 }
 
 /** The resource naming job `jobId` on chain `chainId`. */

@@ -280,25 +280,22 @@ export async function* decryptResultFile(ciphertext: ByteSource, key: Uint8Array
 }
 
 /**
- * Fetches and decrypts results into `outDir/outputs` and `outDir/logs`, checking every file's size and SHA-256
- * against the manifest. A file appears only once verified.
+ * Where the CLI puts released files: `outDir/outputs/<path>` and `outDir/logs/<path>` (the manifest's paths are
+ * relative and never climb out). A file appears only once its plaintext matched the manifest.
  */
-export async function fetchResults(store: ContentStore, cid: string, key: Uint8Array, outDir: string): Promise<ResultsManifest> {
-  const [{ createWriteStream }, { mkdir, rename, rm }, path, { pipeline }] = await Promise.all([import('node:fs'), import('node:fs/promises'), import('node:path'), import('node:stream/promises')]);
-  const manifest = await readResultsManifest(store.cat(cid), key, cid);
-  for (const [kind, files] of [['outputs', manifest.outputs], ['logs', manifest.logs]] as const) {
-    for (const f of files) {
-      const target = path.join(outDir, kind, ...f.path.split('/'));
-      await mkdir(path.dirname(target), { recursive: true });
-      const partial = `${target}.partial`;
-      try {
-        await pipeline(decryptResultFile(store.cat(f.cid), key, f, `${kind}/${f.path}`), createWriteStream(partial));
-        await rename(partial, target);
-      } catch (error) {
-        await rm(partial, { force: true });
-        throw error;
-      }
+export function resultsDirectory(outDir: string): (kind: 'outputs' | 'logs', file: ResultFile, plaintext: AsyncIterable<Uint8Array>) => Promise<string> {
+  return async (kind, file, plaintext) => {
+    const [{ createWriteStream }, { mkdir, rename, rm }, path, { pipeline }] = await Promise.all([import('node:fs'), import('node:fs/promises'), import('node:path'), import('node:stream/promises')]);
+    const target = path.join(outDir, kind, ...file.path.split('/'));
+    await mkdir(path.dirname(target), { recursive: true });
+    const partial = `${target}.partial`;
+    try {
+      await pipeline(plaintext, createWriteStream(partial));
+      await rename(partial, target);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
     }
-  }
-  return manifest;
+    return file.path;
+  };
 }

@@ -1,22 +1,26 @@
 /**
- * The buyer's and owner's side of compute-to-data, over the market SDK: request and pay for a job, submit the
- * algorithm to the provider node, follow its status, fetch and decrypt the results and check the receipt against
- * the chain; cancel or refund a job; approve algorithms for a dataset.
+ * The buyer's and owner's side of compute-to-data for Node (the SDK and the CLI): the Node adapter of the compute
+ * flows' port (../port.ts) — result keys in files under DATAGORA_HOME, results read from this connection's IPFS
+ * store and written to a directory — and the flows over it (../actions): request and pay for a job, follow it,
+ * open and verify its results; cancel or refund it; approve algorithms and providers for a dataset.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseEventLogs, type Address, type Hex } from 'viem';
-import { computeMarketAbi, mockStablecoinAbi } from '../../contracts';
-import { ComputeJobError, ProviderRequestError, ReceiptError } from '../errors';
-import { InsufficientFundsError, type Market } from '../../market';
-import { jobAuthorization, providerRequest } from '../auth';
-import { FINAL_STATUSES, type JobReport, type JobView, type PublicJobView } from '../provider/jobs';
-import { parseSignedReceipt, verifyReceiptOnChain, type SignedReceipt } from '../receipt';
-import { JobStatus, type Environment, type Job } from '../settlement';
-import { describeFiles, fetchResults, filesHash, generateResultKeyPair, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from '../results';
-import { algorithmHash, checkParameters, MAX_ALGORITHM_BYTES, runtimeOf } from '../algorithm';
-import { allowedProviders, quoteJob, requestJobArgs } from './quote';
+import type { Address, Hex } from 'viem';
+import { computeMarketAbi } from '../../contracts';
+import type { Market } from '../../market';
 import { setAlgorithmApproval, setProvidersAllowed } from '../../market/actions/owner';
+import { followJob } from '../actions/follow';
+import { postAlgorithm, reclaimEscrow, requestJob } from '../actions/request';
+import { openJobResults, readJobOnChain } from '../actions/results';
+import { jobAuthorization, providerRequest } from '../auth';
+import { ComputeJobError, ProviderRequestError, ReceiptError } from '../errors';
+import type { ComputePort } from '../port';
+import type { JobReport, JobView, PublicJobView } from '../provider/jobs';
+import { parseSignedReceipt, verifyReceiptOnChain, type SignedReceipt } from '../receipt';
+import { describeFiles, filesHash, generateResultKeyPair, resultsDirectory, unwrapResultsKey, type ResultKeyPair } from '../results';
+import { JobStatus, type Environment, type Job } from '../settlement';
+import { allowedProviders } from './quote';
 
 export interface ProviderInfo {
   id: bigint;
@@ -63,6 +67,26 @@ export class ComputeClient {
     return JSON.parse(readFileSync(file, 'utf8')) as LocalJob;
   }
 
+  /** The compute flows' port for the acting account: its key signs, its job keys are files here. */
+  private port(): ComputePort<ResultKeyPair> {
+    const { market } = this;
+    const signer = market.account;
+    if (!signer) throw new ComputeJobError('this needs an account', 'pass --account N or --private-key-env VAR');
+    return {
+      ...market.port(),
+      signer,
+      newResultKey: async () => generateResultKeyPair(),
+      keepJob: async (job) => {
+        const file = this.jobFile(job.jobId);
+        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        writeFileSync(file, JSON.stringify({ jobId: job.jobId.toString(), endpoint: job.endpoint, keyPair: job.resultKey } satisfies LocalJob), { mode: 0o600 });
+        chmodSync(file, 0o600);
+      },
+      openResultsKey: async (wrapped, keyPair) => unwrapResultsKey(wrapped, keyPair),
+      ciphertext: (cid) => market.store.cat(cid),
+    };
+  }
+
   /** Every registered provider. */
   async providers(): Promise<ProviderInfo[]> {
     const count = await this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
@@ -91,24 +115,15 @@ export class ComputeClient {
    * the algorithm declares as columns must name columns of the dataset (UnknownColumnError before any payment).
    */
   async request(request: ComputeRequest): Promise<{ jobId: bigint; job: Job; escrow: bigint; provider: ProviderInfo; txHash: Hex }> {
-    const { market } = this;
-    const account = market.account;
-    if (!account) throw new ComputeJobError('requesting a job needs an account', 'pass --account N or --private-key-env VAR');
+    const port = this.port();
     let content: Buffer;
     try {
       content = readFileSync(request.algorithm);
     } catch (error) {
       throw new ComputeJobError(`cannot read the algorithm ${request.algorithm}: ${(error as Error).message}`, 'give the path of a .py or .js file');
     }
-    const name = path.basename(request.algorithm);
-    if (!runtimeOf(name)) throw new ComputeJobError(`${name}: only Python (.py) and Node.js (.js, .mjs, .cjs) algorithms run on providers`, 'rename or rewrite the algorithm');
-    if (content.length > MAX_ALGORITHM_BYTES) throw new ComputeJobError(`${name} is ${content.length} bytes; providers accept at most ${MAX_ALGORITHM_BYTES}`, 'keep the algorithm small; it cannot download anything, so bundle only code');
-    // Parameters a provider refuses, or naming a column the data lacks, fail only once the data fee is paid: refuse them now.
-    const { document } = await market.getDataset(request.datasetId);
-    checkParameters(content, request.params ?? {}, { id: request.datasetId, columns: document.columns });
-
     const providers = (await this.providers()).filter((p) => p.active);
-    const allowed = await allowedProviders(market.publicClient, this.computeMarket, request.datasetId, providers.map((p) => p.id));
+    const allowed = await allowedProviders(this.market.publicClient, this.computeMarket, request.datasetId, providers.map((p) => p.id));
     const providerId = request.providerId ?? allowed[0];
     const provider = providers.find((p) => p.id === providerId);
     if (!provider) {
@@ -118,45 +133,21 @@ export class ComputeClient {
       );
     }
     const choice = { datasetId: request.datasetId, providerId: provider.id, environment: request.environment ?? 0, maxMinutes: request.maxMinutes ?? DEFAULT_MAX_MINUTES, aiTraining: request.aiTraining ?? false };
-    const quote = await quoteJob(market.publicClient, market.deployments.contracts, choice);
-    const { escrow, currency: token } = quote;
-    const balance = await market.publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [account.address] });
-    if (balance < escrow) throw new InsufficientFundsError(`the job's escrow is ${market.formatAmount(escrow)} but ${account.address} holds ${market.formatAmount(balance)}`, 'fund the account with the market stablecoin, or lower --max-minutes');
-    const allowance = await market.publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'allowance', args: [account.address, this.computeMarket] });
-    if (allowance < escrow) await market.send(`approve the compute market to take ${market.formatAmount(escrow)}`, { address: token, abi: mockStablecoinAbi, functionName: 'approve', args: [this.computeMarket, escrow] });
-
-    const { hash: txHash, logs } = await market.send(`request a compute job on dataset ${request.datasetId}`, {
-      address: this.computeMarket,
-      abi: computeMarketAbi,
-      functionName: 'requestJob',
-      args: requestJobArgs(choice, quote, algorithmHash(content)),
-    });
-    const [event] = parseEventLogs({ abi: computeMarketAbi, eventName: 'JobRequested', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
-    if (!event) throw new ComputeJobError(`the request ${txHash} emitted no JobRequested event`, 'report it');
-    const jobId = event.args.jobId;
-    const keyPair = generateResultKeyPair();
-    const file = this.jobFile(jobId);
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, JSON.stringify({ jobId: jobId.toString(), endpoint: provider.endpoint, keyPair } satisfies LocalJob), { mode: 0o600 });
-    chmodSync(file, 0o600);
-    await this.submit(jobId, provider.endpoint, { name, content, params: request.params ?? {}, resultKey: keyPair.publicKey });
-    return { jobId, job: event.args.job, escrow: event.args.escrow, provider, txHash };
+    const job = await requestJob(port, choice, { name: path.basename(request.algorithm), content }, request.params ?? {});
+    return { jobId: job.jobId, job: job.job, escrow: job.escrow, provider, txHash: job.txHash };
   }
 
-  /** Sends the algorithm of a paid job to its node. */
+  /** Sends the algorithm of a paid job to its node (once: a second submission is refused as `already-submitted`). */
   async submit(jobId: bigint, endpoint: string, submission: { name: string; content: Uint8Array; params: unknown; resultKey: string }): Promise<JobView> {
-    return this.call(endpoint, jobId, '/api/v1/jobs', {
-      method: 'POST',
-      body: JSON.stringify({ jobId: jobId.toString(), algorithm: { name: submission.name, content: Buffer.from(submission.content).toString('base64') }, params: submission.params, resultKey: submission.resultKey }),
-      resultKey: submission.resultKey,
-    });
+    return postAlgorithm(this.port().signer, { endpoint, chainId: this.market.deployments.chainId, jobId }, submission);
   }
 
-  private async call<T>(endpoint: string, jobId: bigint, route: string, options: { method?: string; body?: string; resultKey?: string; auth?: boolean } = {}): Promise<T> {
+  /** A GET of the job's node, signed in as this account unless `auth` is false. */
+  private async call<T>(endpoint: string, jobId: bigint, route: string, auth = true): Promise<T> {
     const account = this.market.account;
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if ((options.auth ?? true) && account) headers.authorization = await jobAuthorization(account, { endpoint, chainId: this.market.deployments.chainId, jobId, ...(options.resultKey ? { resultKey: options.resultKey } : {}) });
-    return providerRequest<T>(endpoint, route, { method: options.method ?? 'GET', headers, ...(options.body ? { body: options.body } : {}) });
+    const headers: Record<string, string> = {};
+    if (auth && account) headers.authorization = await jobAuthorization(account, { endpoint, chainId: this.market.deployments.chainId, jobId });
+    return providerRequest<T>(endpoint, route, { headers });
   }
 
   private async endpointOf(jobId: bigint): Promise<string> {
@@ -191,7 +182,7 @@ export class ComputeClient {
   /** The job's status at its node: its report for its buyer and its dataset's owner, the public view (counts) for others. */
   async status(jobId: bigint): Promise<JobView> {
     const endpoint = await this.endpointOf(jobId);
-    return (await this.reportIfAllowed(endpoint, jobId)) ?? this.call<PublicJobView>(endpoint, jobId, `/api/v1/jobs/${jobId}`, { auth: false });
+    return (await this.reportIfAllowed(endpoint, jobId)) ?? this.call<PublicJobView>(endpoint, jobId, `/api/v1/jobs/${jobId}`, false);
   }
 
   /**
@@ -199,37 +190,9 @@ export class ComputeClient {
    * report when this account may read it.
    */
   async follow(jobId: bigint, onStatus?: (view: PublicJobView) => void, signal?: AbortSignal): Promise<JobView> {
-    const endpoint = await this.endpointOf(jobId);
-    for (;;) {
-      let last: PublicJobView | undefined;
-      try {
-        const response = await fetch(new URL(`/api/v1/jobs/${jobId}/events`, endpoint), { headers: { accept: 'text/event-stream' }, ...(signal ? { signal } : {}) });
-        if (!response.ok || !response.body) throw new ProviderRequestError(response.status, 'events', `the node answered ${response.status} for job ${jobId}'s events`);
-        let buffer = '';
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          buffer += Buffer.from(chunk).toString('utf8');
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) !== -1) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const data = block.split('\n').find((line) => line.startsWith('data: '));
-            if (!data) continue;
-            last = JSON.parse(data.slice(6)) as PublicJobView;
-            onStatus?.(last);
-          }
-        }
-      } catch (error) {
-        if (signal?.aborted || (error instanceof ProviderRequestError && error.status === 404)) throw error;
-      }
-      if (last && FINAL_STATUSES.includes(last.status)) return (await this.reportIfAllowed(endpoint, jobId)) ?? last;
-      // The stream broke (node restarting): try again until it answers, or until the job can no longer settle.
-      const [{ job, status }, block] = await Promise.all([this.job(jobId), this.market.publicClient.getBlock()]);
-      if (status === JobStatus.Cancelled || status === JobStatus.Refunded) throw new ComputeJobError(`job ${jobId} was ${status === JobStatus.Cancelled ? 'cancelled' : 'refunded'} on-chain`, 'request a new job');
-      if (status !== JobStatus.Settled && block.timestamp > job.deadline) {
-        throw new ComputeJobError(`job ${jobId} passed its deadline unsettled and its node does not answer`, `take the whole escrow back: datagora job ${jobId} --refund`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
+    const [endpoint, { job }] = await Promise.all([this.endpointOf(jobId), this.job(jobId)]);
+    const last = await followJob(this.market, { jobId, endpoint, computeMarket: this.computeMarket, job }, { status: (view) => onStatus?.(view) }, signal);
+    return (await this.reportIfAllowed(endpoint, jobId)) ?? last;
   }
 
   /**
@@ -238,19 +201,11 @@ export class ComputeClient {
    */
   async results(jobId: bigint, outDir: string): Promise<{ receipt: SignedReceipt; outputs: string[]; logs: string[]; delivered: boolean }> {
     const local = this.localJob(jobId);
-    const body = await this.call<{ receipt: SignedReceipt; results: { cid: string; wrappedKey: WrappedKey } | null }>(local.endpoint, jobId, `/api/v1/jobs/${jobId}/results`);
+    const { chainId, startBlock } = this.market.deployments;
+    const job = { jobId, endpoint: local.endpoint, chainId, computeMarket: this.computeMarket, resultKey: local.keyPair };
     mkdirSync(outDir, { recursive: true });
-    let outputs: string[] = [];
-    let logs: string[] = [];
-    if (body.results) {
-      const key = unwrapResultsKey(body.results.wrappedKey, local.keyPair);
-      const manifest = await fetchResults(this.market.store, body.results.cid, key, outDir);
-      outputs = manifest.outputs.map((f) => f.path);
-      logs = manifest.logs.map((f) => f.path);
-    }
-    const receiptFile = path.join(outDir, 'receipt.json');
-    writeFileSync(receiptFile, `${JSON.stringify(body.receipt, null, 2)}\n`);
-    const receipt = await this.verifyReceipt(receiptFile, body.results ? outDir : undefined);
+    const { receipt, outputs, logs } = await openJobResults(this.port(), job, resultsDirectory(outDir), BigInt(startBlock));
+    writeFileSync(path.join(outDir, 'receipt.json'), `${JSON.stringify(receipt, null, 2)}\n`);
     return { receipt, outputs, logs, delivered: receipt.receipt.delivered };
   }
 
@@ -267,18 +222,8 @@ export class ComputeClient {
     }
     const signed = parseSignedReceipt(json);
     const { deployments, publicClient } = this.market;
-    const jobId = BigInt(signed.receipt.jobId);
-    const { job } = await this.job(jobId);
-    const [provider, settled] = await Promise.all([
-      publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [job.providerId] }),
-      publicClient.getContractEvents({ address: this.computeMarket, abi: computeMarketAbi, eventName: 'JobSettled', args: { jobId }, fromBlock: BigInt(deployments.startBlock) }),
-    ]);
-    const event = settled[0]?.args;
-    await verifyReceiptOnChain(signed, { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, {
-      job,
-      nodeKey: provider.signer,
-      settlement: event ? { resultHash: event.resultHash!, minutesUsed: event.minutesUsed!, delivered: event.delivered! } : undefined,
-    });
+    const chain = await readJobOnChain(publicClient, this.computeMarket, BigInt(signed.receipt.jobId), BigInt(deployments.startBlock));
+    await verifyReceiptOnChain(signed, { chainId: deployments.chainId, computeMarket: this.computeMarket }, chain);
     if (resultsDir) {
       const [outputs, logs] = await Promise.all([describeFiles(path.join(resultsDir, 'outputs')).catch(() => []), describeFiles(path.join(resultsDir, 'logs')).catch(() => [])]);
       if (filesHash(outputs) !== signed.receipt.outputHash) throw new ReceiptError(`the files under ${resultsDir}/outputs do not hash to the receipt's outputHash`, 'the outputs were altered after release');
@@ -289,16 +234,12 @@ export class ComputeClient {
 
   /** Withdraws a job the provider has not accepted yet; the whole escrow is credited back. */
   async cancel(jobId: bigint): Promise<Hex> {
-    const { job } = await this.job(jobId);
-    const { hash } = await this.market.send(`cancel job ${jobId}`, { address: this.computeMarket, abi: computeMarketAbi, functionName: 'cancelJob', args: [jobId, job] });
-    return hash;
+    return (await reclaimEscrow(this.market.port(), jobId, (await this.job(jobId)).job, 'cancel')).hash;
   }
 
   /** Takes the whole escrow back of a job still unsettled after its deadline. */
   async refund(jobId: bigint): Promise<Hex> {
-    const { job } = await this.job(jobId);
-    const { hash } = await this.market.send(`refund job ${jobId}`, { address: this.computeMarket, abi: computeMarketAbi, functionName: 'refund', args: [jobId, job] });
-    return hash;
+    return (await reclaimEscrow(this.market.port(), jobId, (await this.job(jobId)).job, 'refund')).hash;
   }
 
   /** The providers the owner of `datasetId` allows to run jobs on it. */

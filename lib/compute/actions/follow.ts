@@ -1,0 +1,75 @@
+/**
+ * Following a job at its provider's node, for the CLI and the browser alike: its public status by Server-Sent
+ * Events until it is final. When the stream breaks (the node restarting, the network) it reconnects each second,
+ * unless the chain says the job can no longer run: cancelled, refunded, or past its deadline unsettled.
+ */
+import type { Chain, PublicClient, Transport } from 'viem';
+import { computeMarketAbi } from '../../contracts';
+import { providerFetch } from '../auth';
+import { ComputeJobError, ProviderRequestError } from '../errors';
+import { FINAL_STATUSES, type PublicJobView } from '../provider/jobs';
+import { JobStatus } from '../settlement';
+import type { RequestedJob } from '../port';
+
+export interface JobWatch {
+  status(view: PublicJobView): void;
+  /** The stream broke: reconnecting. */
+  reconnecting?(): void;
+}
+
+/** Waits between reconnections to a node that stopped answering. */
+const RECONNECT_MS = 1_000;
+
+/** The job's final public status; ProviderRequestError when the node refuses to stream it (it does not know the job). */
+export async function followJob(
+  reader: { publicClient: PublicClient<Transport, Chain> },
+  job: Pick<RequestedJob, 'jobId' | 'endpoint' | 'computeMarket' | 'job'>,
+  watch: JobWatch,
+  signal?: AbortSignal,
+): Promise<PublicJobView> {
+  for (;;) {
+    let last: PublicJobView | undefined;
+    try {
+      const response = await providerFetch(job.endpoint, `/api/v1/jobs/${job.jobId}/events`, { headers: { accept: 'text/event-stream' }, ...(signal ? { signal } : {}) });
+      for await (const view of events(response)) {
+        last = view;
+        watch.status(view);
+      }
+    } catch (error) {
+      if (signal?.aborted || (error instanceof ProviderRequestError && error.status >= 400 && error.status < 500)) throw error;
+    }
+    if (last && FINAL_STATUSES.includes(last.status)) return last;
+    const [status, block] = await Promise.all([
+      reader.publicClient.readContract({ address: job.computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [job.jobId] }),
+      reader.publicClient.getBlock(),
+    ]);
+    if (status === JobStatus.Cancelled || status === JobStatus.Refunded) throw new ComputeJobError(`job ${job.jobId} was ${status === JobStatus.Cancelled ? 'cancelled' : 'refunded'} on-chain`, 'request a new job');
+    if (status !== JobStatus.Settled && block.timestamp > job.job.deadline) {
+      throw new ComputeJobError(`job ${job.jobId} passed its deadline unsettled and its node does not answer`, `take the whole escrow back: refund the job (\`datagora job ${job.jobId} --refund\`)`);
+    }
+    watch.reconnecting?.();
+    await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
+  }
+}
+
+/** The `status` events of a Server-Sent Events response, as they arrive. */
+async function* events(response: Response): AsyncGenerator<PublicJobView> {
+  if (!response.body) return;
+  const decoder = new TextDecoder();
+  const reader = response.body.getReader();
+  let buffer = '';
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      buffer += decoder.decode(read.value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block.split('\n').find((line) => line.startsWith('data: '));
+        if (data) yield JSON.parse(data.slice(6)) as PublicJobView;
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}

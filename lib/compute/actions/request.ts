@@ -1,0 +1,131 @@
+/**
+ * Requesting a compute job, for the CLI and the browser alike: the algorithm and its parameters checked before
+ * anything is paid (runtime, size, nesting, the columns it names), the job quoted from the chain, the escrow
+ * paid under exactly the quoted terms, environment and amount (a change in flight reverts), the job and its result
+ * key kept on this host, then the algorithm sent to the provider's node under the buyer's sign-in. Also sending a
+ * paid job's algorithm again, and taking the escrow back of a job that cannot run.
+ */
+import { parseEventLogs } from 'viem';
+import type { MessageSigner } from '../../access/siwe';
+import { computeMarketAbi, mockStablecoinAbi } from '../../contracts';
+import { InsufficientFundsError } from '../../market/errors';
+import { formatAmount } from '../../units';
+import { algorithmHash, checkAlgorithm, checkParameters } from '../algorithm';
+import { jobAuthorization, providerRequest } from '../auth';
+import { quoteJob, requestJobArgs, type JobChoice } from '../buyer/quote';
+import { ComputeJobError, ProviderRequestError } from '../errors';
+import type { ComputePort, HeldResultKey, RequestedJob } from '../port';
+import type { JobView } from '../provider/jobs';
+import { toBase64 } from '../results';
+
+/** The algorithm's file: its name (which says its runtime) and bytes. */
+export interface AlgorithmFile {
+  name: string;
+  content: Uint8Array;
+}
+
+export type RequestStep = 'quote' | 'pay' | 'submit';
+
+/**
+ * Pays a job into escrow (approving the stablecoin first when needed) and sends the algorithm. A job paid but not
+ * sent is kept with `submitted` false, and told to `onStep` with the step `submit`, for {@link sendAlgorithm}.
+ */
+export async function requestJob<K extends HeldResultKey>(
+  port: ComputePort<K>,
+  choice: JobChoice,
+  algorithm: AlgorithmFile,
+  params: unknown,
+  onStep?: (step: RequestStep, job?: RequestedJob<K>) => void,
+): Promise<RequestedJob<K>> {
+  const { publicClient, market, account } = port;
+  const amount = (value: bigint) => formatAmount(value, market.stablecoin);
+  checkAlgorithm(algorithm.name, algorithm.content.length);
+  onStep?.('quote');
+  // Parameters a provider refuses, or naming a column the data lacks, fail only once the data fee is paid: refuse them now.
+  const { document } = await port.anchored(choice.datasetId);
+  checkParameters(algorithm.content, params ?? {}, { id: choice.datasetId, columns: document.columns });
+  const quote = await quoteJob(publicClient, market.contracts, choice);
+  const balance = await publicClient.readContract({ address: quote.currency, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [account] });
+  if (balance < quote.escrow) throw new InsufficientFundsError(`the job's escrow is ${amount(quote.escrow)} but ${account} holds ${amount(balance)}`, 'fund the account with the market stablecoin, or pay for fewer minutes');
+  await port.beforeWrites?.(`request a compute job on dataset ${choice.datasetId}`);
+  // Made before paying, so that a paid job always has its key kept.
+  const resultKey = await port.newResultKey();
+
+  onStep?.('pay');
+  const computeMarket = market.contracts.computeMarket;
+  const allowance = await publicClient.readContract({ address: quote.currency, abi: mockStablecoinAbi, functionName: 'allowance', args: [account, computeMarket] });
+  if (allowance < quote.escrow) {
+    await port.send(`approve the compute market to take ${amount(quote.escrow)}`, { address: quote.currency, abi: mockStablecoinAbi, functionName: 'approve', args: [computeMarket, quote.escrow] });
+  }
+  // The quoted terms, environment and escrow are what is paid for: a change in flight reverts.
+  const { hash, logs } = await port.send(`request a compute job on dataset ${choice.datasetId}`, {
+    address: computeMarket,
+    abi: computeMarketAbi,
+    functionName: 'requestJob',
+    args: requestJobArgs(choice, quote, algorithmHash(algorithm.content)),
+  });
+  const [event] = parseEventLogs({ abi: computeMarketAbi, eventName: 'JobRequested', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
+  if (!event) throw new ComputeJobError(`the payment ${hash} emitted no JobRequested event`, 'report it');
+  const job: RequestedJob<K> = {
+    jobId: event.args.jobId,
+    chainId: market.chainId,
+    computeMarket,
+    job: event.args.job,
+    escrow: event.args.escrow,
+    txHash: hash,
+    endpoint: quote.endpoint,
+    algorithm: algorithm.name,
+    params: params ?? {},
+    resultKey,
+    requestedAt: Date.now(),
+    submitted: false,
+  };
+  await port.keepJob(job);
+
+  onStep?.('submit', job);
+  return submit(port, job, algorithm.content);
+}
+
+/** Sends a paid job's algorithm again (its node never got it): `algorithm` must be the very file the job committed to. */
+export async function sendAlgorithm<K extends HeldResultKey>(port: ComputePort<K>, job: RequestedJob<K>, algorithm: AlgorithmFile): Promise<RequestedJob<K>> {
+  checkAlgorithm(algorithm.name, algorithm.content.length);
+  if (algorithmHash(algorithm.content) !== job.job.algorithmHash) {
+    throw new ComputeJobError(`${algorithm.name} is not the algorithm job ${job.jobId} paid for: its SHA-256 differs from ${job.job.algorithmHash}`, 'choose the file you paid for; another algorithm needs a new job');
+  }
+  return submit(port, job, algorithm.content);
+}
+
+/** Sends the algorithm to the job's node under the buyer's sign-in, which binds the result key; keeps the job as sent. */
+async function submit<K extends HeldResultKey>(port: ComputePort<K>, job: RequestedJob<K>, content: Uint8Array): Promise<RequestedJob<K>> {
+  try {
+    await postAlgorithm(port.signer, job, { name: job.algorithm, content, params: job.params, resultKey: job.resultKey.publicKey });
+  } catch (error) {
+    // A retry after an answer that got lost: the node has the job already.
+    if (!(error instanceof ProviderRequestError && error.code === 'already-submitted')) throw error;
+  }
+  const submitted = { ...job, submitted: true };
+  await port.keepJob(submitted);
+  return submitted;
+}
+
+/** One submission of a paid job's algorithm to its node; the node's refusal (e.g. `already-submitted`) as ProviderRequestError. */
+export async function postAlgorithm(
+  signer: MessageSigner,
+  job: Pick<RequestedJob, 'endpoint' | 'chainId' | 'jobId'>,
+  submission: { name: string; content: Uint8Array; params: unknown; resultKey: string },
+): Promise<JobView> {
+  const authorization = await jobAuthorization(signer, { endpoint: job.endpoint, chainId: job.chainId, jobId: job.jobId, resultKey: submission.resultKey });
+  return providerRequest<JobView>(job.endpoint, '/api/v1/jobs', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization },
+    body: JSON.stringify({ jobId: job.jobId.toString(), algorithm: { name: submission.name, content: toBase64(submission.content, 'base64') }, params: submission.params, resultKey: submission.resultKey }),
+  });
+}
+
+/**
+ * Takes a job's whole escrow back: `cancel` while its provider has not accepted it, `refund` once it is past its
+ * deadline unsettled.
+ */
+export async function reclaimEscrow(port: Pick<ComputePort, 'send' | 'market'>, jobId: bigint, job: RequestedJob['job'], how: 'cancel' | 'refund') {
+  return port.send(`${how} job ${jobId}`, { address: port.market.contracts.computeMarket, abi: computeMarketAbi, functionName: how === 'cancel' ? 'cancelJob' : 'refund', args: [jobId, job] });
+}
