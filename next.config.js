@@ -6,9 +6,9 @@ const nextConfig = {
   // Pin the root so Next does not guess it from a lockfile in a parent directory.
   turbopack: {
     root: __dirname,
-    // Optional packages of a wallet SDK that are never loaded (lib/client/absent-module.js says why).
+    // Optional packages of a wallet SDK that are never loaded (scripts/absent-module.js says why).
     resolveAlias: Object.fromEntries(
-      ['@x402/core/client', '@x402/evm', '@x402/evm/exact/client', '@x402/evm/upto/client', '@x402/svm/exact/client'].map((name) => [name, './lib/client/absent-module.js']),
+      ['@x402/core/client', '@x402/evm', '@x402/evm/exact/client', '@x402/evm/upto/client', '@x402/svm/exact/client'].map((name) => [name, './scripts/absent-module.js']),
     ),
   },
   outputFileTracingRoot: __dirname,

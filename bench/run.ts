@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     ['guard', 'Output guard (1M-row CSV)', () => measureGuard()],
     ['compute', 'Compute-to-data jobs (chain, IPFS, key network, provider node)', () => measureJobOverhead()],
     ['indexer', `Indexer: ingest from anvil, analytics and search over 1,000,000 purchases (${DATABASE_KINDS.join(' and ')})`, () => measureIndexer()],
-    ['web', 'Web app: first-load JavaScript and Lighthouse (datagora start, production build, Chromium)', () => measureWeb({ basePort: Number(process.env.DATAGORA_BENCH_PORT ?? 8650) + 20 })],
+    ['web', 'Web app: pages under load against the search API, first-load JavaScript and Lighthouse (datagora start, production build, Chromium)', () => measureWeb({ basePort: Number(process.env.DATAGORA_BENCH_PORT ?? 8650) + 20 })],
     ['cli', 'CLI start-up (datagora --help and read commands against the embedded services, beside node -e 0)', () => measureCli()],
   ];
   for (const [name, title, measure] of sections) {

@@ -1,6 +1,7 @@
 /**
- * The web app as a user gets it: `datagora start` (the production build) on ports of its own, then what a first
- * visit costs — the JavaScript each page loads, compressed as served and uncompressed — and Lighthouse's
+ * The web app as a user gets it: `datagora start` (the production build) on ports of its own, then how many
+ * visitors its pages serve at once (against the search API's figures as the baseline of the same run), what a
+ * first visit costs — the JavaScript each page loads, compressed as served and uncompressed — and Lighthouse's
  * performance score of the market page.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import type { Request } from 'playwright-core';
 import type { Result } from 'lighthouse';
 import { CHROMIUM_FLAGS, chromiumPath, openBrowser, pageErrors } from '../test/helpers/browser';
 import { runCli } from '../test/helpers/processes';
+import { load } from './load';
 import type { PublishFigure } from './publish';
 
 /** The market page (with the target) first, then the other pages where the app has them. */
@@ -22,6 +24,12 @@ const LIGHTHOUSE_RUNS = 3;
 /** A first start builds the app; on a busy 2-core machine that takes minutes. */
 const START_MS = 900_000;
 const KB = 1000;
+/** The search API first, as the baseline the pages are read against; a download dataset and a compute-only one. */
+const LOADED_ROUTES = ['/api/datasets', '/', '/datasets/1', '/datasets/3'];
+const LOAD_CONNECTIONS = 50;
+const LOAD_SECONDS = 10;
+const PAGE_RATE_TARGET = 300;
+const PAGE_P99_TARGET_MS = 500;
 
 interface ScriptSize {
   /** Body bytes received (gzip as Next serves them, plus chunked-encoding framing): CDP's encodedDataLength less the headers. */
@@ -70,6 +78,29 @@ async function firstLoadJavaScript(url: string): Promise<PublishFigure[]> {
     }
   } finally {
     await browser.close();
+  }
+  return rows;
+}
+
+/**
+ * Each route under LOAD_CONNECTIONS concurrent clients for LOAD_SECONDS, after a short warm-up (the first
+ * visits compile nothing in a production build, but fill the caches a visitor would find filled).
+ */
+async function pageLoad(url: string): Promise<PublishFigure[]> {
+  const rows: PublishFigure[] = [];
+  let baseline: number | undefined;
+  for (const route of LOADED_ROUTES) {
+    await load(url + route, { connections: LOAD_CONNECTIONS, seconds: 1 });
+    const result = await load(url + route, { connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS });
+    const page = !route.startsWith('/api/');
+    baseline ??= result.rate;
+    const note = `${result.requests} requests, ${LOAD_CONNECTIONS} clients${page ? `; ${Math.round((result.rate / baseline) * 100)}% of the search API's rate` : ''}`;
+    rows.push(
+      { name: `${route} under load, answers per second`, value: result.rate, unit: 'req/s', ...(page ? { target: PAGE_RATE_TARGET, atLeast: true } : {}), note },
+      { name: `  ${route} median latency`, value: result.p50, unit: 'ms' },
+      { name: `  ${route} 99th percentile latency`, value: result.p99, unit: 'ms', ...(page ? { target: PAGE_P99_TARGET_MS } : {}) },
+      { name: `  ${route} errors (not 200)`, value: result.errors, unit: '', target: 0 },
+    );
   }
   return rows;
 }
@@ -139,7 +170,7 @@ export async function measureWeb(options: { basePort: number }): Promise<Publish
   try {
     await stack.waitFor(/Datagora is running on/, START_MS);
     const url = `http://127.0.0.1:${port(1)}`;
-    return [...(await firstLoadJavaScript(url)), ...(await lighthouseFigures(`${url}/`))];
+    return [...(await pageLoad(url)), ...(await firstLoadJavaScript(url)), ...(await lighthouseFigures(`${url}/`))];
   } finally {
     if (stack.child.exitCode === null && stack.child.signalCode === null) stack.child.kill('SIGINT');
     await stack.exit;
