@@ -7,15 +7,16 @@
 import { useConnectModal } from '@rainbow-me/rainbowkit';
 import { useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
-import { usePublicClient, useReadContract } from 'wagmi';
+import { usePublicClient } from 'wagmi';
 import { amountOf, quoteJob, requestJob, sendAlgorithm, type JobChoice, type LocalJob, type RequestStep } from '@/lib/client/compute';
+import { stablecoinBalance } from '@/lib/client/chain';
 import type { BrowserWallet } from '@/lib/client/wallet';
 import { MAX_ALGORITHM_BYTES, runtimeOf } from '@/lib/compute/algorithm';
-import { mockStablecoinAbi } from '@/lib/contracts';
 import { Section } from '@/components/dataset/section';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { describeFailure, useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import { useMarket } from '@/components/wallet/market-context';
+import { useChainRead } from '@/components/wallet/use-chain-read';
 import { DatasetPicker } from './dataset-picker';
 import type { DatasetList, ProviderOption } from './options';
 import { firstEnvironment, ProviderChoices, useAllowedProviders } from './provider-choices';
@@ -101,7 +102,7 @@ function Estimate({ choice, address }: { choice: JobChoice | null; address: `0x$
     enabled: choice !== null && publicClient !== undefined,
     retry: false,
   });
-  const balance = useReadContract({ address: config.stablecoin.address, abi: mockStablecoinAbi, functionName: 'balanceOf', args: address ? [address] : undefined, query: { enabled: address !== undefined } });
+  const balance = useChainRead(['balance', address], address && ((client) => stablecoinBalance(client, config, address)));
   const amount = (value: bigint) => amountOf(config, value);
   if (!choice) return <p className="text-sm text-muted">Choose a dataset, an environment and the minutes to see the price.</p>;
   if (quote.isPending) {

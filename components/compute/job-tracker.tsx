@@ -7,14 +7,15 @@
 import Link from 'next/link';
 import { useEffect, useState, type ReactNode } from 'react';
 import { isAddressEqual } from 'viem';
-import { usePublicClient, useReadContract } from 'wagmi';
+import { usePublicClient } from 'wagmi';
+import { jobStatusOnChain } from '@/lib/client/chain';
 import { amountOf, cancelJob, openJobResults, sendAlgorithm, watchJob, type LocalJob } from '@/lib/client/compute';
 import type { JobPhase, JobView } from '@/lib/compute/provider/jobs';
 import { FINAL_STATUSES, JobStatus } from '@/lib/compute/settlement';
-import { computeMarketAbi } from '@/lib/contracts';
 import { formatDateTime } from '@/components/dataset/format';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { describeFailure, useBrowserWallet } from '@/components/wallet/use-browser-wallet';
+import { useChainRead } from '@/components/wallet/use-chain-read';
 import { Facts } from './facts';
 import { describeFindings, JobResultsView, revokeLinks, withLinks, type LinkedResults } from './job-results';
 import { chip, primaryButton, secondaryButton } from './styles';
@@ -123,14 +124,12 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
   const [refused, setRefused] = useState<unknown>(null);
   const [results, setResults] = useState<LinkedResults | null>(null);
   const final = view !== null && FINAL_STATUSES.includes(view.status);
-  const { data: status, refetch: refetchStatus } = useReadContract({
-    address: job.computeMarket,
-    abi: computeMarketAbi,
-    functionName: 'jobStatus',
-    args: [job.jobId],
+  const { data: status, refetch: refetchStatus } = useChainRead(
+    ['job-status', job.computeMarket, job.jobId],
+    (client) => jobStatusOnChain(client, job.computeMarket, job.jobId),
     // Until the job is closed on-chain, its status is read again now and then.
-    query: { refetchInterval: (query) => (query.state.data === undefined || query.state.data <= JobStatus.Accepted ? 3_000 : false) },
-  });
+    (data) => (data === undefined || data <= JobStatus.Accepted ? 3_000 : false),
+  );
 
   const publicClient = usePublicClient();
   useEffect(() => {

@@ -6,12 +6,12 @@
 import Link from 'next/link';
 import { useConnectModal } from '@rainbow-me/rainbowkit';
 import { useState } from 'react';
-import { useReadContract } from 'wagmi';
 import { browserPort } from '@/lib/client/port';
 import { fileInMemory } from '@/lib/client/streams';
 import { buyLicence } from '@/lib/market/actions/buy';
 import { download, type DownloadProgress } from '@/lib/market/actions/download';
-import { marketplaceAbi } from '@/lib/contracts';
+import { canDecrypt as readCanDecrypt } from '@/lib/client/chain';
+import { useChainRead } from '@/components/wallet/use-chain-read';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 
@@ -56,13 +56,7 @@ export function DatasetActions(props: DatasetActionsProps) {
   const { openConnectModal } = useConnectModal();
   const [progress, setProgress] = useState<DownloadProgress | null>(null);
   const id = BigInt(props.datasetId);
-  const access = useReadContract({
-    address: market?.config.contracts.marketplace,
-    abi: marketplaceAbi,
-    functionName: 'canDecrypt',
-    args: address ? [id, address] : undefined,
-    query: { enabled: Boolean(address && market) },
-  });
+  const access = useChainRead(['can-decrypt', id, address], address && market ? (client) => readCanDecrypt(client, market.config, id, address) : undefined);
   if (!market) return null;
   const canDecrypt = access.data === true;
   const working = state.status === 'working';

@@ -6,10 +6,11 @@
  */
 import Link from 'next/link';
 import { useEffect } from 'react';
-import { useAccount, useBlock, useReadContract } from 'wagmi';
+import { useAccount, useBlock } from 'wagmi';
 import { formatDateTime } from '@/components/dataset/format';
 import { useMarket, useWalletGate } from '@/components/wallet/market-context';
-import { marketplaceAbi } from '@/lib/contracts';
+import { licenceExpiresAt } from '@/lib/client/chain';
+import { useChainRead } from '@/components/wallet/use-chain-read';
 
 /** The contract's expiry of a perpetual licence: type(uint64).max. */
 const PERPETUAL = 2n ** 64n - 1n;
@@ -17,19 +18,13 @@ const PERPETUAL = 2n ** 64n - 1n;
 function Holding({ datasetId }: { datasetId: string }) {
   const market = useMarket();
   const { address } = useAccount();
-  const licence = useReadContract({
-    address: market?.config.contracts.marketplace,
-    abi: marketplaceAbi,
-    functionName: 'licenceOf',
-    args: address ? [BigInt(datasetId), address] : undefined,
-    query: { enabled: Boolean(address && market) },
-  });
+  const licence = useChainRead(['licence', datasetId, address], address && market ? (client) => licenceExpiresAt(client, market.config, BigInt(datasetId), address) : undefined);
   // The head block: its number triggers the read again, its time is the clock the contract compares expiries with.
   const { data: head } = useBlock({ watch: Boolean(address && market) });
   const { refetch } = licence;
   useEffect(() => void refetch(), [head?.number, refetch]);
 
-  const expiresAt = licence.data?.expiresAt ?? 0n;
+  const expiresAt = licence.data ?? 0n;
   if (!address || !head || expiresAt === 0n) return null;
   const perpetual = expiresAt === PERPETUAL;
   const until = new Date(Number(expiresAt) * 1000);
