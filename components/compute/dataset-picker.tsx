@@ -4,7 +4,7 @@
  * typed by hand while the indexer does not answer.
  */
 import { useEffect, useState } from 'react';
-import type { SearchResult } from '@/lib/indexer/search';
+import type { SearchResult } from '@/lib/indexer/api';
 import { COMPUTABLE, datasetOption, type DatasetList, type DatasetOption } from './options';
 import { chip, choiceCard, field } from './styles';
 

@@ -1,5 +1,5 @@
 /** What the compute page offers to choose from, as the server reads it and the browser's searches refresh it. */
-import type { SearchItem } from '@/lib/indexer/search';
+import type { SearchItem } from '@/lib/indexer/api';
 
 export interface EnvironmentOption {
   index: number;

@@ -8,7 +8,7 @@ import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import { untilIndexed } from '@/lib/client/owner';
 import { browserPort } from '@/lib/client/port';
 import { setListed } from '@/lib/market/actions/owner';
-import type { SearchItem } from '@/lib/indexer/search';
+import type { SearchItem } from '@/lib/indexer/api';
 import { AlgorithmQueue } from './algorithm-queue';
 import { ProviderAccess } from './provider-access';
 import { useRefreshDesk } from './queries';

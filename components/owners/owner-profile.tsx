@@ -1,7 +1,7 @@
 /** An owner as people meet them: what they publish, how it sells and what it earned them. */
 import Link from 'next/link';
 import { amountValue, formatCount, money, plural } from '@/components/analytics/format';
-import type { OwnerProfile as Profile } from '@/lib/indexer/holdings';
+import type { OwnerProfile as Profile } from '@/lib/indexer/api';
 
 const chip = 'rounded-full border border-line px-2 py-0.5 text-xs';
 /** The day an owner started publishing; the chain and the indexer count days in UTC. */

@@ -4,7 +4,7 @@ import { amountValue, formatCount, money } from '@/components/analytics/format';
 import { formatDateTime, shortHash } from '@/components/dataset/format';
 import { chip } from '@/components/owner/styles';
 import { TxLink } from '@/components/tx/tx-link';
-import type { PaidJob } from '@/lib/indexer/holdings';
+import type { PaidJob } from '@/lib/indexer/api';
 
 function statusOf(job: PaidJob): { label: string; tone: string } {
   switch (job.status) {

@@ -10,7 +10,7 @@ import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import { browserPort } from '@/lib/client/port';
 import { buyLicence } from '@/lib/market/actions/buy';
-import type { HeldLicence } from '@/lib/indexer/holdings';
+import type { HeldLicence } from '@/lib/indexer/api';
 import { useRefreshWhenIndexed } from './queries';
 import { chip, secondaryButton } from '@/components/owner/styles';
 

@@ -7,7 +7,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import type { Address } from 'viem';
 import { callApi } from '@/lib/client/wallet';
-import type { AccountPurchases } from '@/lib/indexer/holdings';
+import type { AccountPurchases } from '@/lib/indexer/api';
 
 const PURCHASES = 'purchases';
 /** The indexer polls the chain every second; a purchase it has not shown by then is left to the next reload. */

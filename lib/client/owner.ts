@@ -5,7 +5,7 @@
  */
 import type { Address, Hex } from 'viem';
 import { searchParamsOf } from '../indexer/client';
-import type { SearchItem, SearchResult } from '../indexer/search';
+import type { SearchItem, SearchResult } from '../indexer/api';
 import type { DatasetDocument } from '../metadata/schema';
 import { callApi } from './wallet';
 

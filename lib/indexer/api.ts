@@ -1,8 +1,10 @@
 /**
- * The analytics reports as the read API answers them: what the indexer's server sends, and what IndexerClient,
- * the web app and the CLI read. Types only (and the report names), so the browser can import them without the
- * SQL that computes them (./reports).
+ * The indexer's read API as it answers: search pages, an account's purchases, an owner's profile and the analytics
+ * reports; what the indexer's server sends, and what IndexerClient, the web app and the CLI read. Types only (and
+ * the report names), so the browser can import them without the SQL that computes them (./search, ./holdings,
+ * ./reports).
  */
+import type { Address } from 'viem';
 
 /** The reports the API serves, in the order it lists them. */
 export const REPORT_NAMES = ['totals', 'daily', 'top-datasets', 'revenue-split', 'repeat-buyers', 'price-distribution', 'licence-mix', 'providers', 'dataset-sales', 'wash-trades'] as const;
@@ -191,3 +193,128 @@ export type ReportResult =
   | ProvidersReport
   | DatasetSalesReport
   | WashTradesReport;
+
+/** One dataset of a search page (see ./search). */
+export interface SearchItem {
+  id: string;
+  /** Null until the metadata document is read and verified (see metadataStatus). */
+  title: string | null;
+  description: string | null;
+  tags: string[];
+  format: string | null;
+  size: number | null;
+  rowCount: number | null;
+  owner: string;
+  listed: boolean;
+  version: number;
+  metadataCid: string;
+  licence: string;
+  commercial: boolean;
+  derivatives: boolean;
+  aiTraining: boolean;
+  computeOnly: boolean;
+  /** Amounts in base units: price is the compute price of compute-only data, else the download price. */
+  price: string;
+  downloadPrice: string;
+  computePrice: string;
+  /** Real (not wash-flagged) licence sales, what buyers paid for them, and how many distinct buyers. */
+  sales: number;
+  revenue: string;
+  buyers: number;
+  /** The amounts for people ("2.5 dUSD"). */
+  formatted: { price: string; downloadPrice: string; computePrice: string; revenue: string };
+  publishedAt: string;
+  updatedAt: string;
+  metadataStatus: string;
+}
+
+export interface SearchResult {
+  total: number;
+  page: number;
+  pageSize: number;
+  items: SearchItem[];
+}
+
+/** A licence the account holds or held: its latest purchase or transfer in, unless it was transferred away since. */
+export interface HeldLicence {
+  datasetId: number;
+  /** Null until the dataset's metadata is read. */
+  title: string | null;
+  /** Who owns the dataset now. */
+  owner: string;
+  /** The terms the licence was bought under (a licence received by transfer: those of its sender's purchase, when known). */
+  termsId: number | null;
+  licence: string | null;
+  rights: { commercialUse: boolean; derivatives: boolean; aiTraining: boolean; transferable: boolean } | null;
+  /** ISO time; null for a perpetual licence. */
+  expiresAt: string | null;
+  /** Unexpired at the time of the query. */
+  active: boolean;
+  via: 'purchase' | 'transfer';
+  /** The transaction that gave the account this licence last, and when. */
+  txHash: string;
+  acquiredAt: string;
+  /** Purchases of this dataset by the account (renewals included) and what they cost. */
+  purchases: number;
+  paid: Amount;
+  /** What buying again costs now, under the dataset's current terms; null when it cannot be bought again (delisted, compute-only, perpetual). */
+  renewal: { termsId: number; price: Amount } | null;
+}
+
+export type JobStatus = 'requested' | 'accepted' | 'settled' | 'cancelled' | 'refunded';
+
+/** A compute job the account paid for. */
+export interface PaidJob {
+  jobId: number;
+  datasetId: number;
+  title: string | null;
+  providerId: number;
+  status: JobStatus;
+  /** Settled with results released (null while open). */
+  delivered: boolean | null;
+  escrow: Amount;
+  maxMinutes: number;
+  minutesUsed: number | null;
+  /** Escrow less what came back, once closed. */
+  spent: Amount | null;
+  refund: Amount | null;
+  requestedAt: string;
+  closedAt: string | null;
+  requestTx: string | null;
+  /** The settlement, cancellation or refund. */
+  closeTx: string | null;
+  /** Hash of the receipt the provider's node signed, as the settlement recorded it. */
+  receiptHash: string | null;
+}
+
+export interface AccountPurchases {
+  account: Address;
+  symbol: string;
+  /** Latest first. */
+  licences: HeldLicence[];
+  /** The latest `MAX_JOBS` (./holdings), of `jobsTotal`. */
+  jobs: PaidJob[];
+  jobsTotal: number;
+}
+
+export interface OwnerProfile {
+  owner: Address;
+  symbol: string;
+  /** Real sales only (wash trades left out), of the datasets the account owns now. */
+  totals: {
+    datasets: number;
+    listed: number;
+    licences: number;
+    /** What buyers paid for the licences, and what the owner was credited (less the market fee). */
+    revenue: Amount;
+    earned: Amount;
+    buyers: number;
+    /** Compute jobs delivered on its datasets, and the data fees credited for them. */
+    computeJobs: number;
+    computeEarned: Amount;
+  };
+  /** When its first dataset was published; null without datasets. */
+  since: string | null;
+  /** Its newest `PROFILE_DATASETS` (./holdings) datasets, listed or not (`datasets.total` counts them all). */
+  datasets: SearchResult;
+}

@@ -3,7 +3,7 @@
  * account's purchases, an owner's profile and health. Bad parameters come back as the QueryError the service raised.
  */
 import { IndexerUnavailableError, QueryError } from './errors';
-import type { AccountPurchases, OwnerProfile } from './holdings';
+import type { AccountPurchases, OwnerProfile } from './api';
 
 export type QueryParams = Record<string, string | number | boolean | undefined>;
 

@@ -7,97 +7,13 @@ import { sql } from 'drizzle-orm';
 import { formatUnits, getAddress, isAddress, type Address } from 'viem';
 import type { IndexerDatabase } from './db';
 import { QueryError } from './errors';
-import type { Amount } from './api';
-import { searchDatasets, type SearchResult } from './search';
+import type { AccountPurchases, Amount, HeldLicence, JobStatus, OwnerProfile, PaidJob } from './api';
+import { searchDatasets } from './search';
 
 /** The market's currency, to format amounts (structurally the indexer's IndexerContext). */
 interface Currency {
   decimals: number;
   symbol: string;
-}
-
-/** A licence the account holds or held: its latest purchase or transfer in, unless it was transferred away since. */
-export interface HeldLicence {
-  datasetId: number;
-  /** Null until the dataset's metadata is read. */
-  title: string | null;
-  /** Who owns the dataset now. */
-  owner: string;
-  /** The terms the licence was bought under (a licence received by transfer: those of its sender's purchase, when known). */
-  termsId: number | null;
-  licence: string | null;
-  rights: { commercialUse: boolean; derivatives: boolean; aiTraining: boolean; transferable: boolean } | null;
-  /** ISO time; null for a perpetual licence. */
-  expiresAt: string | null;
-  /** Unexpired at the time of the query. */
-  active: boolean;
-  via: 'purchase' | 'transfer';
-  /** The transaction that gave the account this licence last, and when. */
-  txHash: string;
-  acquiredAt: string;
-  /** Purchases of this dataset by the account (renewals included) and what they cost. */
-  purchases: number;
-  paid: Amount;
-  /** What buying again costs now, under the dataset's current terms; null when it cannot be bought again (delisted, compute-only, perpetual). */
-  renewal: { termsId: number; price: Amount } | null;
-}
-
-export type JobStatus = 'requested' | 'accepted' | 'settled' | 'cancelled' | 'refunded';
-
-/** A compute job the account paid for. */
-export interface PaidJob {
-  jobId: number;
-  datasetId: number;
-  title: string | null;
-  providerId: number;
-  status: JobStatus;
-  /** Settled with results released (null while open). */
-  delivered: boolean | null;
-  escrow: Amount;
-  maxMinutes: number;
-  minutesUsed: number | null;
-  /** Escrow less what came back, once closed. */
-  spent: Amount | null;
-  refund: Amount | null;
-  requestedAt: string;
-  closedAt: string | null;
-  requestTx: string | null;
-  /** The settlement, cancellation or refund. */
-  closeTx: string | null;
-  /** Hash of the receipt the provider's node signed, as the settlement recorded it. */
-  receiptHash: string | null;
-}
-
-export interface AccountPurchases {
-  account: Address;
-  symbol: string;
-  /** Latest first. */
-  licences: HeldLicence[];
-  /** The latest `MAX_JOBS`, of `jobsTotal`. */
-  jobs: PaidJob[];
-  jobsTotal: number;
-}
-
-export interface OwnerProfile {
-  owner: Address;
-  symbol: string;
-  /** Real sales only (wash trades left out), of the datasets the account owns now. */
-  totals: {
-    datasets: number;
-    listed: number;
-    licences: number;
-    /** What buyers paid for the licences, and what the owner was credited (less the market fee). */
-    revenue: Amount;
-    earned: Amount;
-    buyers: number;
-    /** Compute jobs delivered on its datasets, and the data fees credited for them. */
-    computeJobs: number;
-    computeEarned: Amount;
-  };
-  /** When its first dataset was published; null without datasets. */
-  since: string | null;
-  /** Its newest `PROFILE_DATASETS` datasets, listed or not (`datasets.total` counts them all). */
-  datasets: SearchResult;
 }
 
 export const MAX_JOBS = 100;

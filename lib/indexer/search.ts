@@ -5,6 +5,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { formatUnits, getAddress, isAddress } from 'viem';
 import { unsafeCharacter } from '../metadata';
+import type { SearchItem, SearchResult } from './api';
 import type { IndexerDatabase } from './db';
 import { QueryError } from './errors';
 
@@ -36,46 +37,6 @@ export interface SearchQuery {
   order: 'asc' | 'desc';
   page: number;
   pageSize: number;
-}
-
-export interface SearchItem {
-  id: string;
-  /** Null until the metadata document is read and verified (see metadataStatus). */
-  title: string | null;
-  description: string | null;
-  tags: string[];
-  format: string | null;
-  size: number | null;
-  rowCount: number | null;
-  owner: string;
-  listed: boolean;
-  version: number;
-  metadataCid: string;
-  licence: string;
-  commercial: boolean;
-  derivatives: boolean;
-  aiTraining: boolean;
-  computeOnly: boolean;
-  /** Amounts in base units: price is the compute price of compute-only data, else the download price. */
-  price: string;
-  downloadPrice: string;
-  computePrice: string;
-  /** Real (not wash-flagged) licence sales, what buyers paid for them, and how many distinct buyers. */
-  sales: number;
-  revenue: string;
-  buyers: number;
-  /** The amounts for people ("2.5 dUSD"). */
-  formatted: { price: string; downloadPrice: string; computePrice: string; revenue: string };
-  publishedAt: string;
-  updatedAt: string;
-  metadataStatus: string;
-}
-
-export interface SearchResult {
-  total: number;
-  page: number;
-  pageSize: number;
-  items: SearchItem[];
 }
 
 /** The parameters a search takes; any other is refused. */

@@ -5,7 +5,8 @@
  */
 import { DatagoraError } from '../../errors';
 import { IndexerUnavailableError } from '../../indexer/errors';
-import { parseSearchParams, type SearchItem, type SearchResult } from '../../indexer/search';
+import type { SearchItem, SearchResult } from '../../indexer/api';
+import { parseSearchParams } from '../../indexer/search';
 import { presetOf } from '../../licence/presets';
 import { formatAmount, type Token } from '../../units';
 import { chainReads, deployments, indexedRead, market as openMarket } from '../services';

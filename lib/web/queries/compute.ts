@@ -6,7 +6,7 @@
  */
 import type { ProviderInfo } from '../../compute/buyer/client';
 import type { QueryParams } from '../../indexer/client';
-import type { SearchResult } from '../../indexer/search';
+import type { SearchResult } from '../../indexer/api';
 import type { Market } from '../../market';
 import { registeredProviders } from './dataset';
 import { problemOf, type Problem } from './problem';

@@ -3,7 +3,7 @@
  * indexer that does not answer comes back as a problem the page can explain.
  */
 import type { Address } from 'viem';
-import type { OwnerProfile } from '../../indexer/holdings';
+import type { OwnerProfile } from '../../indexer/api';
 import { problemOf, type Problem } from './problem';
 import { indexer } from '../services';
 
