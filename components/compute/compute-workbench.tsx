@@ -39,7 +39,7 @@ function LocalJobs({ jobs, current, onShow }: { jobs: LocalJob[]; current: Local
       <p className="mt-1 text-sm text-muted">Their result keys live in this browser’s storage: clearing the site’s data loses them, and no other browser can open these results.</p>
       <ul className="mt-4 divide-y divide-line">
         {jobs.map((job) => (
-          <li key={job.key} className="flex flex-wrap items-center justify-between gap-x-4 gap-y-2 py-3 text-sm">
+          <li key={job.jobId.toString()} className="flex flex-wrap items-center justify-between gap-x-4 gap-y-2 py-3 text-sm">
             <span className="min-w-0">
               <span className="font-medium">Job #{job.jobId.toString()}</span>
               <span className="text-muted">
@@ -47,7 +47,7 @@ function LocalJobs({ jobs, current, onShow }: { jobs: LocalJob[]; current: Local
                 · dataset #{job.job.datasetId.toString()} · {job.algorithm} · {formatDateTime(new Date(job.requestedAt))}
               </span>
             </span>
-            {current?.key === job.key ? (
+            {current?.jobId === job.jobId ? (
               <span className="text-xs font-medium text-muted">Shown above</span>
             ) : (
               <button type="button" onClick={() => onShow(job)} className={secondaryButton}>
@@ -92,7 +92,7 @@ export function ComputeWorkbench({ providers, datasets, startBlock, dataset, job
     window.scrollTo({ top: 0 });
   };
   const remember = (job: LocalJob) => {
-    setJobs((list) => [job, ...(list ?? []).filter((j) => j.key !== job.key)]);
+    setJobs((list) => [job, ...(list ?? []).filter((j) => j.jobId !== job.jobId)]);
     show(job);
   };
 
@@ -117,7 +117,7 @@ export function ComputeWorkbench({ providers, datasets, startBlock, dataset, job
         </p>
       ) : null}
       {current ? (
-        <JobTracker key={current.key} job={current} startBlock={startBlock} onChanged={remember} onNew={() => show(null)} />
+        <JobTracker key={current.jobId.toString()} job={current} startBlock={startBlock} onChanged={remember} onNew={() => show(null)} />
       ) : (
         <JobForm providers={providers} datasets={datasets} preselectedDataset={dataset} onStarted={remember} />
       )}

@@ -8,7 +8,8 @@ import { useConnectModal } from '@rainbow-me/rainbowkit';
 import { useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { usePublicClient } from 'wagmi';
-import { amountOf, quoteJob, requestJob, sendAlgorithm, type JobChoice, type LocalJob, type RequestStep } from '@/lib/client/compute';
+import { algorithmFile, amountOf, computePort, quoteJob, type JobChoice, type LocalJob } from '@/lib/client/compute';
+import { requestJob, sendAlgorithm, type RequestStep } from '@/lib/compute/actions/request';
 import { stablecoinBalance } from '@/lib/client/chain';
 import type { BrowserWallet } from '@/lib/client/wallet';
 import { MAX_ALGORITHM_BYTES, runtimeOf } from '@/lib/compute/algorithm';
@@ -171,8 +172,8 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
     setPaid(null);
     const job = await run(
       'Paying for the job',
-      (w) =>
-        requestJob(w, choice, input, (next, paidJob) => {
+      async (w) =>
+        requestJob(computePort(w), choice, await algorithmFile(input.file), input.params, (next, paidJob) => {
           setStep(next);
           if (paidJob) setPaid(paidJob);
         }),
@@ -182,7 +183,7 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
   }
 
   async function sendAgain(job: LocalJob, file: File) {
-    const sent = await run('Sending the algorithm again', (w) => sendAlgorithm(w, job, file), 'The provider has your algorithm');
+    const sent = await run('Sending the algorithm again', async (w) => sendAlgorithm(computePort(w), job, await algorithmFile(file)), 'The provider has your algorithm');
     if (sent) onStarted(sent);
   }
 

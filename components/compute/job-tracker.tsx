@@ -9,7 +9,10 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { isAddressEqual } from 'viem';
 import { usePublicClient } from 'wagmi';
 import { jobStatusOnChain } from '@/lib/client/chain';
-import { amountOf, cancelJob, openJobResults, sendAlgorithm, watchJob, type LocalJob } from '@/lib/client/compute';
+import { algorithmFile, amountOf, computePort, resultsInMemory, watchJob, type LocalJob } from '@/lib/client/compute';
+import { browserPort } from '@/lib/client/port';
+import { reclaimEscrow, sendAlgorithm } from '@/lib/compute/actions/request';
+import { openJobResults } from '@/lib/compute/actions/results';
 import type { JobPhase, JobView } from '@/lib/compute/provider/jobs';
 import { FINAL_STATUSES, JobStatus } from '@/lib/compute/settlement';
 import { formatDateTime } from '@/components/dataset/format';
@@ -103,7 +106,7 @@ function SendAgain({ job, onChanged }: { job: LocalJob; onChanged: (job: LocalJo
           type="button"
           disabled={!wallet || !file || state.status === 'working'}
           onClick={() =>
-            void run('Sending the algorithm', (w) => sendAlgorithm(w, job, file!), 'The provider has your algorithm').then((sent) => {
+            void run('Sending the algorithm', async (w) => sendAlgorithm(computePort(w), job, await algorithmFile(file!)), 'The provider has your algorithm').then((sent) => {
               if (sent) onChanged(sent);
             })
           }
@@ -228,7 +231,7 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
           <button
             type="button"
             disabled={!wallet || !isBuyer || state.status === 'working'}
-            onClick={() => void run('Cancelling the job', (w) => cancelJob(w, job), 'Cancelled: the whole escrow is credited back to you').then(() => refetchStatus())}
+            onClick={() => void run('Cancelling the job', (w) => reclaimEscrow(browserPort(w), job.jobId, job.job, 'cancel'), 'Cancelled: the whole escrow is credited back to you').then(() => refetchStatus())}
             className={secondaryButton}
           >
             Cancel the job
@@ -256,7 +259,7 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
                 type="button"
                 disabled={!wallet || !isBuyer || state.status === 'working'}
                 onClick={() =>
-                  void run('Opening the results', (w) => openJobResults(w, job, BigInt(startBlock)), 'Results decrypted and receipt verified').then((opened) => {
+                  void run('Opening the results', (w) => openJobResults(computePort(w), job, resultsInMemory, BigInt(startBlock)), 'Results decrypted and receipt verified').then((opened) => {
                     if (opened) setResults(withLinks(opened));
                   })
                 }
