@@ -5,7 +5,7 @@
  */
 import type { Address, Chain, Hex, PublicClient, Transport } from 'viem';
 import type { Deployments } from '../chain';
-import { datasetRegistryAbi, marketplaceAbi, type LicenceTerms } from '../contracts';
+import { contractsOf, type LicenceTerms } from '../contracts';
 import { AnchorMismatchError, cidFromPointer, verifyAnchored, type DatasetDocument, type MetadataStore } from '../metadata';
 import { DatasetNotFoundError } from './errors';
 import { licenceExpiry } from './licence';
@@ -51,11 +51,11 @@ function domainOf(deployments: Deployments) {
 }
 
 function isPublished({ publicClient, deployments }: RegistryReader, id: bigint): Promise<boolean> {
-  return publicClient.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'isPublished', args: [id] });
+  return publicClient.readContract({ ...contractsOf(deployments).registry, functionName: 'isPublished', args: [id] });
 }
 
 function datasetCount({ publicClient, deployments }: RegistryReader): Promise<bigint> {
-  return publicClient.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'datasetCount' });
+  return publicClient.readContract({ ...contractsOf(deployments).registry, functionName: 'datasetCount' });
 }
 
 /** Every dataset on the registry, newest first, with its verified metadata. */
@@ -82,12 +82,12 @@ export async function datasetSummary(reader: RegistryReader, id: bigint): Promis
 /** The summary of a dataset known to be published. */
 async function readSummary(reader: RegistryReader, id: bigint): Promise<DatasetSummary> {
   const { publicClient, deployments, metadata } = reader;
-  const registry = deployments.contracts.datasetRegistry;
+  const { registry } = contractsOf(deployments);
   const [dataset, owner] = await Promise.all([
-    publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'getDataset', args: [id] }),
-    publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'datasetOwner', args: [id] }),
+    publicClient.readContract({ ...registry, functionName: 'getDataset', args: [id] }),
+    publicClient.readContract({ ...registry, functionName: 'datasetOwner', args: [id] }),
   ]);
-  const terms = await publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'getTerms', args: [dataset.termsId] });
+  const terms = await publicClient.readContract({ ...registry, functionName: 'getTerms', args: [dataset.termsId] });
   const pointer = { codec: dataset.metadataCodec, digest: dataset.metadataDigest };
   const metadataCid = cidFromPointer(pointer);
   const signed = await metadata.get(metadataCid, domainOf(deployments), id);
@@ -119,11 +119,11 @@ async function readSummary(reader: RegistryReader, id: bigint): Promise<DatasetS
 export async function datasetDetails(reader: RegistryReader, id: bigint, account?: Address): Promise<DatasetDetails> {
   const { publicClient, deployments } = reader;
   const summary = await datasetSummary(reader, id);
-  const registry = deployments.contracts.datasetRegistry;
+  const { registry } = contractsOf(deployments);
   const fromBlock = BigInt(deployments.startBlock);
   const [published, updated] = await Promise.all([
-    publicClient.getContractEvents({ address: registry, abi: datasetRegistryAbi, eventName: 'DatasetPublished', args: { datasetId: id }, fromBlock }),
-    publicClient.getContractEvents({ address: registry, abi: datasetRegistryAbi, eventName: 'MetadataUpdated', args: { datasetId: id }, fromBlock }),
+    publicClient.getContractEvents({ ...registry, eventName: 'DatasetPublished', args: { datasetId: id }, fromBlock }),
+    publicClient.getContractEvents({ ...registry, eventName: 'MetadataUpdated', args: { datasetId: id }, fromBlock }),
   ]);
   const history: DatasetVersion[] = [
     ...published.map((e) => ({ version: 1, metadataCid: cidFromPointer(e.args.metadata!), blockNumber: e.blockNumber, txHash: e.transactionHash })),
@@ -131,11 +131,11 @@ export async function datasetDetails(reader: RegistryReader, id: bigint, account
   ].sort((a, b) => a.version - b.version);
   const details: DatasetDetails = { ...summary, history, canDecrypt: false };
   if (account) {
-    const marketplace = deployments.contracts.marketplace;
+    const { marketplace } = contractsOf(deployments);
     const [licence, valid, canDecrypt] = await Promise.all([
-      publicClient.readContract({ address: marketplace, abi: marketplaceAbi, functionName: 'licenceOf', args: [id, account] }),
-      publicClient.readContract({ address: marketplace, abi: marketplaceAbi, functionName: 'hasLicence', args: [id, account] }),
-      publicClient.readContract({ address: marketplace, abi: marketplaceAbi, functionName: 'canDecrypt', args: [id, account] }),
+      publicClient.readContract({ ...marketplace, functionName: 'licenceOf', args: [id, account] }),
+      publicClient.readContract({ ...marketplace, functionName: 'hasLicence', args: [id, account] }),
+      publicClient.readContract({ ...marketplace, functionName: 'canDecrypt', args: [id, account] }),
     ]);
     if (licence.termsId !== 0n) details.licence = { expiresAt: licenceExpiry(licence.expiresAt), valid };
     details.canDecrypt = canDecrypt;

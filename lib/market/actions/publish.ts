@@ -6,7 +6,7 @@
  * the ciphertext is stored.
  */
 import { parseEventLogs, type Hex } from 'viem';
-import { computeMarketAbi, datasetRegistryAbi, type LicenceTerms } from '../../contracts';
+import { contractsOf, datasetRegistryAbi, type LicenceTerms } from '../../contracts';
 import { ciphertextSize, createSha256, DEFAULT_CHUNK_SIZE, encryptStream, generateDataKey, toHex } from '../../crypto';
 import { metadataPointer } from '../../metadata/cid';
 import type { ComputePolicy } from '../../metadata/schema';
@@ -73,7 +73,7 @@ export interface PublishResult {
 }
 
 export async function publish(port: PublishPort, source: PlaintextSource, input: PublishInput, onProgress?: (progress: PublishProgress) => void, resume?: PublishResume): Promise<PublishResult> {
-  const registry = port.market.contracts.datasetRegistry;
+  const { registry } = contractsOf(port.market);
   assertPublishable(source.name, source.size);
   // A bad licence, an unknown provider or an account without gas costs nothing: all are checked before any upload.
   onProgress?.({ step: 'licence' });
@@ -98,7 +98,7 @@ export async function publish(port: PublishPort, source: PlaintextSource, input:
     const document = firstVersion({ datasetId, publisher: port.account, info, upload, termsId, envelope });
     const cid = await port.storeDocument(document);
     onProgress?.({ step: 'list' });
-    const { hash } = await port.send(`publish ${source.name}`, { address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [metadataPointer(cid), termsId, datasetId] });
+    const { hash } = await port.send(`publish ${source.name}`, { ...registry, functionName: 'publish', args: [metadataPointer(cid), termsId, datasetId] });
     resume?.listed();
     if (providers.length > 0) {
       onProgress?.({ step: 'providers' });
@@ -147,9 +147,9 @@ async function encryptAndUpload(port: PublishPort, source: PlaintextSource, data
 async function prepareListing(port: PublishPort, terms: LicenceTerms, dataKey: Uint8Array, resume: PublishResume | undefined, onProgress?: (progress: PublishProgress) => void) {
   onProgress?.({ step: 'terms' });
   const termsId = await ensureTerms(port, terms);
-  const registry = port.market.contracts.datasetRegistry;
+  const { registry } = contractsOf(port.market);
   const reserved = resume?.datasetId;
-  const reusable = reserved !== undefined && (await port.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'reservedBy', args: [reserved] })) === port.account;
+  const reusable = reserved !== undefined && (await port.publicClient.readContract({ ...registry, functionName: 'reservedBy', args: [reserved] })) === port.account;
   onProgress?.({ step: 'reserve' });
   const datasetId = reusable ? reserved : await reserveDatasetId(port);
   if (!reusable) resume?.record({ datasetId });
@@ -160,18 +160,18 @@ async function prepareListing(port: PublishPort, terms: LicenceTerms, dataKey: U
 
 /** The id of identical terms, registering them first if they are new. */
 async function ensureTerms(port: PublishPort, terms: LicenceTerms): Promise<bigint> {
-  const registry = port.market.contracts.datasetRegistry;
-  const read = () => port.publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'termsIdOf', args: [terms] });
+  const { registry } = contractsOf(port.market);
+  const read = () => port.publicClient.readContract({ ...registry, functionName: 'termsIdOf', args: [terms] });
   const existing = await read();
   if (existing !== 0n) return existing;
   // Registering is idempotent: a concurrent publisher may have registered the same terms first.
-  await port.send('register the licence terms', { address: registry, abi: datasetRegistryAbi, functionName: 'registerTerms', args: [terms] });
+  await port.send('register the licence terms', { ...registry, functionName: 'registerTerms', args: [terms] });
   return read();
 }
 
 /** Reserves the next dataset id for the account: only it can publish under that id. */
 async function reserveDatasetId(port: PublishPort): Promise<bigint> {
-  const { hash, logs } = await port.send('reserve a dataset id', { address: port.market.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'reserveDatasetId' });
+  const { hash, logs } = await port.send('reserve a dataset id', { ...contractsOf(port.market).registry, functionName: 'reserveDatasetId' });
   const [event] = parseEventLogs({ abi: datasetRegistryAbi, eventName: 'DatasetIdReserved', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
   if (!event) throw new TransactionRejectedError('NoReservation', `the reservation ${hash} emitted no DatasetIdReserved event`, 'report it');
   return event.args.datasetId;
@@ -180,7 +180,7 @@ async function reserveDatasetId(port: PublishPort): Promise<bigint> {
 /** Checks, before anything is uploaded or sent, that every provider to allow is registered. */
 async function assertProviders(port: PublishPort, providerIds: readonly bigint[]): Promise<void> {
   if (providerIds.length === 0) return;
-  const count = await port.publicClient.readContract({ address: port.market.contracts.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+  const count = await port.publicClient.readContract({ ...contractsOf(port.market).computeMarket, functionName: 'providerCount' });
   const unknown = providerIds.filter((id) => id < 1n || id > count);
   if (unknown.length > 0) throw new TransactionRejectedError('UnknownProvider', `there is no provider ${unknown.join(', ')}`, 'list the providers with `datagora providers`');
 }

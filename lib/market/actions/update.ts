@@ -4,7 +4,7 @@
  * owner and stored; then anchored on-chain.
  */
 import { isAddressEqual, type Hex } from 'viem';
-import { datasetRegistryAbi } from '../../contracts';
+import { contractsOf } from '../../contracts';
 import { metadataPointer } from '../../metadata/cid';
 import { nextVersion, type VersionChanges } from '../document';
 import { TransactionRejectedError } from '../errors';
@@ -18,6 +18,6 @@ export async function updateMetadata(port: PublishPort, id: bigint, changes: Ver
   }
   const document = nextVersion(current, changes, port.account);
   const cid = await port.storeDocument(document);
-  const { hash } = await port.send(`update dataset ${id}`, { address: port.market.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'updateMetadata', args: [id, metadataPointer(cid)] });
+  const { hash } = await port.send(`update dataset ${id}`, { ...contractsOf(port.market).registry, functionName: 'updateMetadata', args: [id, metadataPointer(cid)] });
   return { version: document.version, metadataCid: cid, txHash: hash };
 }
