@@ -5,9 +5,6 @@
  */
 import { fmix, key53, stringHashes } from './hash';
 
-/** A line's fields at a separator, double-quoted fields honoured (the guard's callers know it by this name). */
-export { splitLine as splitFields } from '../../csv';
-
 /** Separators tried on output lines (whitespace runs are tried too). */
 export const FIELD_SEPARATORS = [',', '\t', ';', '|'] as const;
 

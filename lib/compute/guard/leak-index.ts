@@ -18,7 +18,8 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Bitmap, buzhash, bytesKey, key53, KeyList, SortedKeys, TWO32 } from './hash';
-import { FIELD_SEPARATORS, fieldSetKey, hashFields, jsonRowFields, normaliseField, splitFields } from './fields';
+import { splitLine } from '../../csv';
+import { FIELD_SEPARATORS, fieldSetKey, hashFields, jsonRowFields, normaliseField } from './fields';
 import { LeakIndexError } from '../errors';
 import { KGRAM_BYTES, Winnower } from './winnow';
 
@@ -202,7 +203,7 @@ export class LeakIndex {
       let fields = text[0] === '{' ? jsonRowFields(text) : null;
       if (!fields) {
         delimiter ??= delimiterOf(text);
-        fields = splitFields(text, delimiter).map(normaliseField);
+        fields = splitLine(text, delimiter).map(normaliseField);
       }
       if (fields.length >= 2) {
         const { sumA, sumB } = hashFields(fields);

@@ -4,7 +4,8 @@
  * ones counted, all of them passed on to be measured against the raw file (confirm.ts).
  */
 import { BUZ1, bytesKey, fmix, key53, rotl, SEED_A, SEED_B, stepA, stepB } from './hash';
-import { FIELD_SEPARATORS, fieldSetKey, hashFields, normaliseField, splitFields } from './fields';
+import { splitLine } from '../../csv';
+import { FIELD_SEPARATORS, fieldSetKey, hashFields, normaliseField } from './fields';
 import { ANCHOR_BYTES, LENGTH_SPAN, MAX_ROW_BYTES, type LeakIndexParts } from './leak-index';
 import { candidateWindows } from './confirm';
 import { KGRAM_BYTES, SHINGLE_BYTES, Winnower } from './winnow';
@@ -108,7 +109,7 @@ function findFieldRows(bytes: Buffer, index: LeakIndexParts, hits: RowHits): voi
       const line = bytes.toString('latin1', start, end).trim();
       let found = false;
       for (const separator of FIELD_SEPARATORS) {
-        if (line.includes(separator) && fieldsMatch(splitFields(line, separator), index)) {
+        if (line.includes(separator) && fieldsMatch(splitLine(line, separator), index)) {
           found = true;
           break;
         }

@@ -8,7 +8,7 @@
  * - Without one, the table may have at most dataRows / k rows: each output row must summarise k input rows on
  *   average.
  */
-import { splitFields } from './fields';
+import { splitLine } from '../../csv';
 
 /** A breach of the rule: how many rows, and where the first is (line or array index, 1-based). */
 export interface GroupBreach {
@@ -74,7 +74,7 @@ export function checkGroupSize(file: string, bytes: Buffer, k: number, dataRows:
   }
   const lines = text.split('\n').map((line) => line.replace(/\r$/, '')).filter((line) => line.trim() !== '');
   if (lines.length === 0) return null;
-  const names = splitFields(lines[0]!, kind);
-  const rows = lines.slice(1).map((line) => splitFields(line, kind));
+  const names = splitLine(lines[0]!, kind);
+  const rows = lines.slice(1).map((line) => splitLine(line, kind));
   return judge(rows.length, names, (row, column) => rows[row]![column], k, dataRows, (row) => `data row ${row + 1}`);
 }
