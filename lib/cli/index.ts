@@ -229,7 +229,7 @@ export async function main(argv: string[], root: string): Promise<number> {
       case 'health':
         return await health(args);
       case 'publish':
-        return await (await import('./market')).publish(args);
+        return await (await import('./owner')).publish(args);
       case 'datasets':
         return await (await import('./market')).datasets(args);
       case 'show':
@@ -239,13 +239,13 @@ export async function main(argv: string[], root: string): Promise<number> {
       case 'download':
         return await (await import('./market')).download(args);
       case 'update':
-        return await (await import('./market')).update(args);
+        return await (await import('./owner')).update(args);
       case 'delist':
-        return await (await import('./market')).delist(args);
+        return await (await import('./owner')).delist(args);
       case 'relist':
-        return await (await import('./market')).delist(args, true);
+        return await (await import('./owner')).delist(args, true);
       case 'withdraw':
-        return await (await import('./market')).withdraw(args);
+        return await (await import('./owner')).withdraw(args);
       case 'balance':
         return await (await import('./market')).balance(args);
       case 'compute':
