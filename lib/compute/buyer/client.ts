@@ -127,6 +127,8 @@ export class ComputeClient {
     const providerId = request.providerId ?? allowed[0];
     const provider = providers.find((p) => p.id === providerId);
     if (!provider) {
+      // A dataset nobody published has no providers either: say that first (DatasetNotFoundError).
+      await port.anchored(request.datasetId);
       throw new ComputeJobError(
         request.providerId !== undefined ? `provider ${request.providerId} is not an active provider` : `the owner of dataset ${request.datasetId} allows no active provider`,
         request.providerId !== undefined ? 'choose another with --provider (`datagora providers` lists them)' : 'ask the owner to allow a provider (`datagora providers allow`)',
