@@ -7,7 +7,7 @@
  */
 import { parseEventLogs } from 'viem';
 import type { MessageSigner } from '../../access/siwe';
-import { computeMarketAbi, mockStablecoinAbi } from '../../contracts';
+import { computeMarketAbi, contractsOf, mockStablecoinAbi } from '../../contracts';
 import { InsufficientFundsError } from '../../market/errors';
 import { formatAmount } from '../../units';
 import { algorithmHash, checkAlgorithm, checkParameters } from '../algorithm';
@@ -59,8 +59,7 @@ export async function requestJob<K extends HeldResultKey>(
   }
   // The quoted terms, environment and escrow are what is paid for: a change in flight reverts.
   const { hash, logs } = await port.send(`request a compute job on dataset ${choice.datasetId}`, {
-    address: computeMarket,
-    abi: computeMarketAbi,
+    ...contractsOf(market).computeMarket,
     functionName: 'requestJob',
     args: requestJobArgs(choice, quote, algorithmHash(algorithm.content)),
   });
@@ -127,5 +126,5 @@ export async function postAlgorithm(
  * deadline unsettled.
  */
 export async function reclaimEscrow(port: Pick<ComputePort, 'send' | 'market'>, jobId: bigint, job: RequestedJob['job'], how: 'cancel' | 'refund') {
-  return port.send(`${how} job ${jobId}`, { address: port.market.contracts.computeMarket, abi: computeMarketAbi, functionName: how === 'cancel' ? 'cancelJob' : 'refund', args: [jobId, job] });
+  return port.send(`${how} job ${jobId}`, { ...contractsOf(port.market).computeMarket, functionName: how === 'cancel' ? 'cancelJob' : 'refund', args: [jobId, job] });
 }

@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Address, Hex } from 'viem';
-import { computeMarketAbi } from '../../contracts';
+import { contractsOf } from '../../contracts';
 import type { Market } from '../../market';
 import { setAlgorithmApproval, setProvidersAllowed } from '../../market/actions/owner';
 import { followJob } from '../actions/follow';
@@ -53,8 +53,8 @@ export const DEFAULT_MAX_MINUTES = 10;
 export class ComputeClient {
   constructor(private readonly market: Market) {}
 
-  private get computeMarket(): Address {
-    return this.market.deployments.contracts.computeMarket;
+  private get computeMarket() {
+    return contractsOf(this.market.deployments).computeMarket;
   }
 
   private jobFile(jobId: bigint): string {
@@ -89,10 +89,10 @@ export class ComputeClient {
 
   /** Every registered provider. */
   async providers(): Promise<ProviderInfo[]> {
-    const count = await this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+    const count = await this.market.publicClient.readContract({ ...this.computeMarket, functionName: 'providerCount' });
     const providers: ProviderInfo[] = [];
     for (let id = 1n; id <= count; id++) {
-      const p = await this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [id] });
+      const p = await this.market.publicClient.readContract({ ...this.computeMarket, functionName: 'getProvider', args: [id] });
       providers.push({ id, owner: p.owner, signer: p.signer, active: p.active, endpoint: p.endpoint, environments: p.environments });
     }
     return providers;
@@ -101,8 +101,8 @@ export class ComputeClient {
   /** The job as requested on-chain (from its JobRequested event). */
   async job(jobId: bigint): Promise<{ job: Job; escrow: bigint; status: number }> {
     const [events, status] = await Promise.all([
-      this.market.publicClient.getContractEvents({ address: this.computeMarket, abi: computeMarketAbi, eventName: 'JobRequested', args: { jobId }, fromBlock: BigInt(this.market.deployments.startBlock) }),
-      this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] }),
+      this.market.publicClient.getContractEvents({ ...this.computeMarket, eventName: 'JobRequested', args: { jobId }, fromBlock: BigInt(this.market.deployments.startBlock) }),
+      this.market.publicClient.readContract({ ...this.computeMarket, functionName: 'jobStatus', args: [jobId] }),
     ]);
     const args = events[0]?.args;
     if (!args?.job || args.escrow === undefined) throw new ComputeJobError(`there is no job ${jobId}`, 'check the id: `datagora compute` prints it');
@@ -123,7 +123,7 @@ export class ComputeClient {
       throw new ComputeJobError(`cannot read the algorithm ${request.algorithm}: ${(error as Error).message}`, 'give the path of a .py or .js file');
     }
     const providers = (await this.providers()).filter((p) => p.active);
-    const allowed = await allowedProviders(this.market.publicClient, this.computeMarket, request.datasetId, providers.map((p) => p.id));
+    const allowed = await allowedProviders(this.market.publicClient, this.computeMarket.address, request.datasetId, providers.map((p) => p.id));
     const providerId = request.providerId ?? allowed[0];
     const provider = providers.find((p) => p.id === providerId);
     if (!provider) {
@@ -156,7 +156,7 @@ export class ComputeClient {
     const file = this.jobFile(jobId);
     if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as LocalJob).endpoint;
     const { job } = await this.job(jobId);
-    const provider = await this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [job.providerId] });
+    const provider = await this.market.publicClient.readContract({ ...this.computeMarket, functionName: 'getProvider', args: [job.providerId] });
     return provider.endpoint;
   }
 
@@ -193,7 +193,7 @@ export class ComputeClient {
    */
   async follow(jobId: bigint, onStatus?: (view: PublicJobView) => void, signal?: AbortSignal): Promise<JobView> {
     const [endpoint, { job }] = await Promise.all([this.endpointOf(jobId), this.job(jobId)]);
-    const last = await followJob(this.market, { jobId, endpoint, computeMarket: this.computeMarket, job }, { status: (view) => onStatus?.(view) }, signal);
+    const last = await followJob(this.market, { jobId, endpoint, computeMarket: this.computeMarket.address, job }, { status: (view) => onStatus?.(view) }, signal);
     return (await this.reportIfAllowed(endpoint, jobId)) ?? last;
   }
 
@@ -204,7 +204,7 @@ export class ComputeClient {
   async results(jobId: bigint, outDir: string): Promise<{ receipt: SignedReceipt; outputs: string[]; logs: string[]; delivered: boolean }> {
     const local = this.localJob(jobId);
     const { chainId, startBlock } = this.market.deployments;
-    const job = { jobId, endpoint: local.endpoint, chainId, computeMarket: this.computeMarket, resultKey: local.keyPair };
+    const job = { jobId, endpoint: local.endpoint, chainId, computeMarket: this.computeMarket.address, resultKey: local.keyPair };
     mkdirSync(outDir, { recursive: true });
     const { receipt, outputs, logs } = await openJobResults(this.port(), job, resultsDirectory(outDir), BigInt(startBlock));
     writeFileSync(path.join(outDir, 'receipt.json'), `${JSON.stringify(receipt, null, 2)}\n`);
@@ -224,8 +224,8 @@ export class ComputeClient {
     }
     const signed = parseSignedReceipt(json);
     const { deployments, publicClient } = this.market;
-    const chain = await readJobOnChain(publicClient, this.computeMarket, BigInt(signed.receipt.jobId), BigInt(deployments.startBlock));
-    await verifyReceiptOnChain(signed, { chainId: deployments.chainId, computeMarket: this.computeMarket }, chain);
+    const chain = await readJobOnChain(publicClient, this.computeMarket.address, BigInt(signed.receipt.jobId), BigInt(deployments.startBlock));
+    await verifyReceiptOnChain(signed, { chainId: deployments.chainId, computeMarket: this.computeMarket.address }, chain);
     if (resultsDir) {
       const [outputs, logs] = await Promise.all([describeFiles(path.join(resultsDir, 'outputs')).catch(() => []), describeFiles(path.join(resultsDir, 'logs')).catch(() => [])]);
       if (filesHash(outputs) !== signed.receipt.outputHash) throw new ReceiptError(`the files under ${resultsDir}/outputs do not hash to the receipt's outputHash`, 'the outputs were altered after release');
@@ -247,7 +247,7 @@ export class ComputeClient {
   /** The providers the owner of `datasetId` allows to run jobs on it. */
   async allowedProviders(datasetId: bigint): Promise<ProviderInfo[]> {
     const providers = await this.providers();
-    const allowed = await allowedProviders(this.market.publicClient, this.computeMarket, datasetId, providers.map((p) => p.id));
+    const allowed = await allowedProviders(this.market.publicClient, this.computeMarket.address, datasetId, providers.map((p) => p.id));
     return providers.filter((p) => allowed.includes(p.id));
   }
 
@@ -263,14 +263,14 @@ export class ComputeClient {
 
   /** The owner's approval queue: algorithms of open jobs on the dataset that are not approved. */
   async pendingAlgorithms(datasetId: bigint): Promise<{ algorithmHash: Hex; jobIds: bigint[] }[]> {
-    const events = await this.market.publicClient.getContractEvents({ address: this.computeMarket, abi: computeMarketAbi, eventName: 'JobRequested', args: { datasetId }, fromBlock: BigInt(this.market.deployments.startBlock) });
+    const events = await this.market.publicClient.getContractEvents({ ...this.computeMarket, eventName: 'JobRequested', args: { datasetId }, fromBlock: BigInt(this.market.deployments.startBlock) });
     const pending = new Map<Hex, bigint[]>();
     for (const event of events) {
       const { jobId, job } = event.args;
       if (jobId === undefined || !job) continue;
       const [status, approved] = await Promise.all([
-        this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] }),
-        this.market.publicClient.readContract({ address: this.computeMarket, abi: computeMarketAbi, functionName: 'isAlgorithmApproved', args: [datasetId, job.algorithmHash] }),
+        this.market.publicClient.readContract({ ...this.computeMarket, functionName: 'jobStatus', args: [jobId] }),
+        this.market.publicClient.readContract({ ...this.computeMarket, functionName: 'isAlgorithmApproved', args: [datasetId, job.algorithmHash] }),
       ]);
       if (approved || (status !== JobStatus.Requested && status !== JobStatus.Accepted)) continue;
       pending.set(job.algorithmHash, [...(pending.get(job.algorithmHash) ?? []), jobId]);

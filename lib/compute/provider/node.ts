@@ -11,7 +11,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { openKeyNetwork, type KeyNetwork } from '../../access';
 import { walletFor } from '../../chain';
 import type { Config } from '../../config';
-import { computeMarketAbi } from '../../contracts';
+import { contractsOf } from '../../contracts';
 import { ProviderSetupError } from '../errors';
 import { Market } from '../../market';
 import { JobStore, FINAL_STATUSES, type JobRecord } from './jobs';
@@ -103,20 +103,20 @@ export class ProviderNode {
     try {
       const { deployments, publicClient } = operatorMarket;
       const environments = environmentsFor(resources, config, deployments.stablecoin.decimals);
-      const computeMarket = deployments.contracts.computeMarket;
-      let providerId = await publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'providerIdOf', args: [node.address] });
-      const consent = () => signProviderNode(node, { chainId: deployments.chainId, computeMarket }, options.operator.address, config.compute.url);
+      const { computeMarket } = contractsOf(deployments);
+      let providerId = await publicClient.readContract({ ...computeMarket, functionName: 'providerIdOf', args: [node.address] });
+      const consent = () => signProviderNode(node, { chainId: deployments.chainId, computeMarket: computeMarket.address }, options.operator.address, config.compute.url);
       if (providerId === 0n) {
-        await operatorMarket.send('register the provider', { address: computeMarket, abi: computeMarketAbi, functionName: 'registerProvider', args: [config.compute.url, node.address, environments, await consent()] });
-        providerId = await publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'providerIdOf', args: [node.address] });
+        await operatorMarket.send('register the provider', { ...computeMarket, functionName: 'registerProvider', args: [config.compute.url, node.address, environments, await consent()] });
+        providerId = await publicClient.readContract({ ...computeMarket, functionName: 'providerIdOf', args: [node.address] });
         log(`registered provider ${providerId} (node ${node.address}, operator ${options.operator.address})`);
       } else {
-        const current = await publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [providerId] });
+        const current = await publicClient.readContract({ ...computeMarket, functionName: 'getProvider', args: [providerId] });
         if (!isAddressEqual(current.owner, options.operator.address)) {
           throw new ProviderSetupError(`provider ${providerId} belongs to ${current.owner}, not to the operator ${options.operator.address}`, 'run the provider as the account that registered it (--account / --private-key-env)');
         }
         if (current.endpoint !== config.compute.url || !sameEnvironments(current.environments, environments)) {
-          await operatorMarket.send('update the provider', { address: computeMarket, abi: computeMarketAbi, functionName: 'updateProvider', args: [providerId, config.compute.url, node.address, environments, await consent()] });
+          await operatorMarket.send('update the provider', { ...computeMarket, functionName: 'updateProvider', args: [providerId, config.compute.url, node.address, environments, await consent()] });
           log(`updated provider ${providerId}: ${config.compute.url}`);
         }
       }
@@ -186,10 +186,10 @@ export class ProviderNode {
    * go back to the queue and run again from the start (their workspace was wiped or is discarded).
    */
   private async recover(): Promise<void> {
-    const computeMarket = this.market.deployments.contracts.computeMarket;
+    const { computeMarket } = contractsOf(this.market.deployments);
     for (const record of this.store.list()) {
       if (FINAL_STATUSES.includes(record.status) || record.status === 'queued') continue;
-      const status = await this.market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [BigInt(record.jobId)] });
+      const status = await this.market.publicClient.readContract({ ...computeMarket, functionName: 'jobStatus', args: [BigInt(record.jobId)] });
       if (status === JobStatus.Settled && record.receipt) {
         const failed = record.receipt.receipt.status === 'failed';
         this.store.update(record.jobId, { status: failed ? 'failed' : 'finished', finishedAt: new Date().toISOString(), ...(failed ? { reason: (record.receipt.receipt.reason || 'node-error') as JobRecord['reason'] } : {}) }, 'settled before the node restarted');

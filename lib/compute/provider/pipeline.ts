@@ -17,7 +17,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { LocalAccount } from 'viem';
 import { parseEnvelope, type KeyNetwork } from '../../access';
-import { computeMarketAbi } from '../../contracts';
+import { contractsOf } from '../../contracts';
 import { createSha256, decryptStream, toHex } from '../../crypto';
 import type { DatasetDocument } from '../../metadata';
 import type { Market } from '../../market';
@@ -136,7 +136,7 @@ export async function admission(ctx: PipelineContext, record: JobRecord): Promis
   const dataset = await ctx.market.getDataset(job.datasetId);
   if (dataset.document.compute?.algorithms !== 'approved') return 'run';
   const margin = publishMargin(guardPolicyOf(dataset.document, dataset.terms.computeOnly, ctx.jobDiskMb * 1024 * 1024).maxOutputBytes);
-  const approved = await ctx.market.publicClient.readContract({ address: ctx.market.deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'isAlgorithmApproved', args: [job.datasetId, job.algorithmHash] });
+  const approved = await ctx.market.publicClient.readContract({ ...contractsOf(ctx.market.deployments).computeMarket, functionName: 'isAlgorithmApproved', args: [job.datasetId, job.algorithmHash] });
   if (approved) return 'run';
   const latestStart = Number(job.deadline) - job.maxMinutes * 60 - margin;
   return Date.now() / 1000 < latestStart ? 'wait' : 'run';
@@ -171,8 +171,8 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
   try {
     set('provisioning', 'checking the job on-chain and the dataset’s compute policy');
     const market = ctx.market;
-    const computeMarket = market.deployments.contracts.computeMarket;
-    const status = await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] });
+    const { computeMarket } = contractsOf(market.deployments);
+    const status = await market.publicClient.readContract({ ...computeMarket, functionName: 'jobStatus', args: [jobId] });
     if (status === JobStatus.Cancelled) return set('cancelled', 'the buyer cancelled the job on-chain', { finishedAt: new Date().toISOString() });
     if (status !== JobStatus.Requested && status !== JobStatus.Accepted) throw new JobFailure('node-error', `the job is closed on-chain (status ${status})`);
     const dataset = await market.getDataset(job.datasetId);
@@ -180,7 +180,7 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     if (!dataset.terms.computeOnly && dataset.terms.computePrice === 0n) throw new JobFailure('compute-not-allowed');
     if (job.aiTraining && !dataset.terms.aiTrainingAllowed) throw new JobFailure('compute-not-allowed', 'the job declares AI training, which the licence forbids');
     if (dataset.document.compute?.algorithms === 'approved') {
-      const approved = await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'isAlgorithmApproved', args: [job.datasetId, job.algorithmHash] });
+      const approved = await market.publicClient.readContract({ ...computeMarket, functionName: 'isAlgorithmApproved', args: [job.datasetId, job.algorithmHash] });
       if (!approved) throw new JobFailure('algorithm-not-approved');
     }
     const runtime = RUNTIMES[record.algorithm.runtime];
@@ -190,10 +190,10 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     if (wallSeconds < 10) throw new JobFailure('deadline');
     if (status === JobStatus.Requested) {
       try {
-        await market.send(`accept job ${id}`, { address: computeMarket, abi: computeMarketAbi, functionName: 'acceptJob', args: [jobId, job] });
+        await market.send(`accept job ${id}`, { ...computeMarket, functionName: 'acceptJob', args: [jobId, job] });
       } catch (error) {
         // The buyer may have cancelled between our read and our transaction.
-        const now = await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] });
+        const now = await market.publicClient.readContract({ ...computeMarket, functionName: 'jobStatus', args: [jobId] });
         if (now === JobStatus.Cancelled) return set('cancelled', 'the buyer cancelled the job on-chain', { finishedAt: new Date().toISOString() });
         throw error;
       }
@@ -319,7 +319,7 @@ async function publish(
   const signed = await signReceipt(ctx.node, receipt, chainId, computeMarket);
   const resultHash = receiptHash(receipt, chainId, computeMarket);
   const signature = await signJobResult(ctx.node, { chainId, computeMarket }, { jobId, resultHash, minutesUsed: receipt.minutesUsed, delivered });
-  const { hash } = await market.send(`settle job ${id}`, { address: computeMarket, abi: computeMarketAbi, functionName: 'submitResult', args: [jobId, job, resultHash, receipt.minutesUsed, delivered, signature] });
+  const { hash } = await market.send(`settle job ${id}`, { ...contractsOf(market.deployments).computeMarket, functionName: 'submitResult', args: [jobId, job, resultHash, receipt.minutesUsed, delivered, signature] });
   // Only now, with the settlement mined (sendWrite throws for a reverted one), do the receipt and the buyer's
   // wrapped results key reach the record the API serves: a job that fails to settle never hands out results the
   // buyer could keep while refunding the escrow after the deadline.

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { isAddressEqual, type Address } from 'viem';
 import { z } from 'zod';
 import type { Config } from '../../config';
-import { computeMarketAbi, datasetRegistryAbi } from '../../contracts';
+import { contractsOf } from '../../contracts';
 import type { Market } from '../../market';
 import { allowBrowsers, readJson, send } from '../../net/http';
 import { jsonNesting } from '../../net/json';
@@ -65,7 +65,7 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
   const { config, store, market } = provider;
   const { host, port } = config.compute;
   const { chainId } = market.deployments;
-  const computeMarket = market.deployments.contracts.computeMarket;
+  const contracts = contractsOf(market.deployments);
   const publicHost = new URL(config.compute.url).host;
   const algorithmsDir = path.join(config.compute.dir, 'algorithms');
   mkdirSync(algorithmsDir, { recursive: true, mode: 0o700 });
@@ -90,7 +90,7 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
   async function asBuyerOrOwner(request: IncomingMessage, job: JobRecord): Promise<void> {
     const signIn = await signedIn(request, job);
     if (signIn.buyer) return;
-    const owner = await market.publicClient.readContract({ address: market.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'datasetOwner', args: [BigInt(job.datasetId)] });
+    const owner = await market.publicClient.readContract({ ...contracts.registry, functionName: 'datasetOwner', args: [BigInt(job.datasetId)] });
     if (!isAddressEqual(signIn.address, owner)) {
       throw new ProviderRequestError(403, 'not-buyer-or-owner', `only the job's buyer ${job.buyer} or dataset ${job.datasetId}'s owner ${owner} may read this`, 'sign in with the account that paid for the job or owns the dataset; anyone may read the status');
     }
@@ -109,7 +109,7 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
     if (signIn.resultKey !== body.resultKey) throw new ProviderRequestError(400, 'result-key-mismatch', 'the sign-in must name the result key of the submission');
     const runtime = runtimeOf(body.algorithm.name);
     if (!runtime) throw new ProviderRequestError(400, 'runtime-unsupported', `${body.algorithm.name}: only Python (.py) and Node.js (.js, .mjs, .cjs) algorithms run here`);
-    const events = await market.publicClient.getContractEvents({ address: computeMarket, abi: computeMarketAbi, eventName: 'JobRequested', args: { jobId }, fromBlock: BigInt(market.deployments.startBlock) });
+    const events = await market.publicClient.getContractEvents({ ...contracts.computeMarket, eventName: 'JobRequested', args: { jobId }, fromBlock: BigInt(market.deployments.startBlock) });
     const requested = events[0]?.args;
     if (!requested?.job) throw new ProviderRequestError(404, 'job-not-paid', `job ${jobId} was never requested and paid on-chain`, 'request it first: datagora compute requests and pays, then submits');
     const job = requested.job;
@@ -119,7 +119,7 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
     if (content.length > MAX_ALGORITHM_BYTES) throw new ProviderRequestError(413, 'too-large', `the algorithm is over ${MAX_ALGORITHM_BYTES} bytes`);
     const hash = algorithmHash(content);
     if (hash !== job.algorithmHash) throw new ProviderRequestError(409, 'algorithm-mismatch', `the algorithm's SHA-256 ${hash} differs from the hash ${job.algorithmHash} committed on-chain`, 'submit exactly the file whose hash was paid for');
-    const status = await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] });
+    const status = await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobStatus', args: [jobId] });
     if (status !== JobStatus.Requested) throw new ProviderRequestError(409, 'job-closed', `job ${jobId} is no longer open on-chain (status ${status})`);
     if (store.get(body.jobId)) throw new ProviderRequestError(409, 'already-submitted', `job ${jobId} was already submitted`);
     const file = path.join(algorithmsDir, `${body.jobId}-${body.algorithm.name}`);
