@@ -13,8 +13,8 @@ import { algorithmFile, amountOf, computePort, resultsInMemory, watchJob, type L
 import { browserPort } from '@/lib/client/port';
 import { reclaimEscrow, sendAlgorithm } from '@/lib/compute/actions/request';
 import { openJobResults } from '@/lib/compute/actions/results';
-import type { JobPhase, JobView } from '@/lib/compute/provider/jobs';
-import { FINAL_STATUSES, JobStatus } from '@/lib/compute/settlement';
+import { FINAL_STATUSES, type JobPhase, type JobView } from '@/lib/compute/api';
+import { JobStatus } from '@/lib/compute/settlement';
 import { formatDateTime } from '@/components/dataset/format';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { describeFailure, useBrowserWallet } from '@/components/wallet/use-browser-wallet';

@@ -9,7 +9,7 @@ import type { Hex } from 'viem';
 import { loadConfig } from '../config';
 import { algorithmHash } from '../compute/algorithm';
 import { ComputeClient, DEFAULT_MAX_MINUTES } from '../compute/buyer/client';
-import type { JobView } from '../compute/provider/jobs';
+import type { JobView } from '../compute/api';
 import type { Receipt } from '../compute/receipt';
 import { datasetId, idList, parse, positiveId, printJson, wholeNumber, withMarket } from './market';
 import { truncate } from './table';

@@ -9,7 +9,7 @@ import type { JobResults as Opened } from '../compute/actions/results';
 import { checkAlgorithm } from '../compute/algorithm';
 import { ComputeJobError, ResultsError } from '../compute/errors';
 import type { ComputePort, RequestedJob } from '../compute/port';
-import type { JobView } from '../compute/provider/jobs';
+import type { JobView } from '../compute/api';
 import { generateResultKey, openResultsKey, type ResultFile, type ResultKey } from '../compute/results';
 import { formatAmount } from '../units';
 import type { ClientConfig } from './config';

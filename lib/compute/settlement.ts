@@ -5,11 +5,6 @@
  */
 import type { Address, Hex, LocalAccount } from 'viem';
 
-/** A job's phases at its provider node, in order; the last three are final. No Node imports: pages use them. */
-export const JOB_STATUSES = ['queued', 'provisioning', 'running', 'filtering', 'publishing', 'finished', 'failed', 'cancelled'] as const;
-export type JobPhase = (typeof JOB_STATUSES)[number];
-export const FINAL_STATUSES: readonly JobPhase[] = ['finished', 'failed', 'cancelled'];
-
 /** ComputeMarket's Job and Environment structs, inferred from the generated ABI. */
 export type { Environment, Job } from '../contracts';
 

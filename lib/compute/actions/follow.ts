@@ -6,8 +6,8 @@
 import type { Chain, PublicClient, Transport } from 'viem';
 import { computeMarketAbi } from '../../contracts';
 import { providerFetch } from '../auth';
+import { FINAL_STATUSES, type PublicJobView } from '../api';
 import { ComputeJobError, ProviderRequestError } from '../errors';
-import { FINAL_STATUSES, type PublicJobView } from '../provider/jobs';
 import { JobStatus } from '../settlement';
 import type { RequestedJob } from '../port';
 

@@ -6,10 +6,10 @@
  */
 import type { Address, Chain, PublicClient, Transport } from 'viem';
 import { computeMarketAbi } from '../../contracts';
+import type { JobReport } from '../api';
 import { jobAuthorization, providerRequest } from '../auth';
 import { ReceiptError, ResultsError } from '../errors';
 import type { ComputePort, HeldResultKey, RequestedJob } from '../port';
-import type { JobReport } from '../provider/jobs';
 import { parseSignedReceipt, verifyReceiptOnChain, type JobOnChain, type SignedReceipt } from '../receipt';
 import { decryptResultFile, filesHash, readResultsManifest, wrappedKeySchema, type ResultFile } from '../results';
 

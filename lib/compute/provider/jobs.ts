@@ -1,52 +1,17 @@
 /**
  * The provider node's job queue, persisted as one JSON file per job (written atomically) so a restarted node
- * recovers every job where it stood. Statuses follow Ocean's compute-to-data lifecycle:
- * queued → provisioning → running → filtering → publishing → finished | failed (or cancelled by the buyer).
- *
- * Two views of a job: the public one (anyone may follow a job: status, history, counts of the guard's findings)
- * and the report its buyer and its dataset's owner read (the findings themselves). Neither holds text the
- * algorithm wrote: details are the node's own words, findings point at entries by number (see guard/index.ts).
+ * recovers every job where it stood, and the views of a job its API answers (their types: ../api).
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Address, Hex } from 'viem';
+import { FAILURE_REASONS, type FailureReason, type JobEvent, type JobPhase, type JobReport, type PublicJobView } from '../api';
 import type { FindingKind, GuardFinding } from '../guard';
 import type { SignedReceipt } from '../receipt';
 import type { WrappedKey } from '../results';
 
-import { FINAL_STATUSES, JOB_STATUSES, type JobPhase } from '../settlement';
-
-export { FINAL_STATUSES, JOB_STATUSES, type JobPhase };
-
-/**
- * Why a job failed. Before the algorithm ran: policy and provisioning codes (no minutes billed, data fee
- * refunded). After: the algorithm's own outcome, or the guard's block.
- */
-export const FAILURE_REASONS = {
-  'compute-not-allowed': 'the dataset’s licence does not allow this compute job',
-  'algorithm-not-approved': 'the dataset only runs algorithms its owner approved, and this one was not approved in time',
-  'data-unavailable': 'the dataset’s encrypted content could not be fetched from IPFS',
-  'key-denied': 'the key network did not release the data key to this node',
-  'data-corrupt': 'the decrypted data does not match the hash its owner signed',
-  'runtime-unsupported': 'the algorithm’s runtime is not available on this node',
-  'deadline': 'too little time was left before the job’s deadline to run it',
-  'algorithm-error': 'the algorithm exited with an error',
-  'timeout': 'the algorithm ran past the job’s maximum minutes',
-  'memory': 'the algorithm exceeded the memory limit',
-  'output-limit': 'the algorithm wrote more than the output limit',
-  'blocked-leak': 'the output guard found raw data in the outputs or logs: nothing was released',
-  'blocked-small-group': 'the output guard found groups smaller than the dataset’s minimum group size: nothing was released',
-  'blocked-output': 'the output guard refused the outputs (size, links or special files): nothing was released',
-  'node-error': 'the provider node failed while running the job',
-} as const;
-export type FailureReason = keyof typeof FAILURE_REASONS;
-
-export interface JobEvent {
-  status: JobPhase;
-  at: string;
-  detail?: string;
-}
+export { FAILURE_REASONS, FINAL_STATUSES, JOB_STATUSES, type FailureReason, type JobPhase, type JobReport, type JobView, type PublicJobView } from '../api';
 
 /** Everything a node keeps about one job. Integers of 64 bits and more are decimal strings. */
 export interface JobRecord {
@@ -93,7 +58,7 @@ function findingCounts(record: JobRecord): { findings: number; kinds: Partial<Re
  * The public view of a job: status, history and counts — no findings, results or buyer secrets, nor how the
  * algorithm ended (its exit code and run time are numbers it chooses).
  */
-export function publicView(record: JobRecord) {
+export function publicView(record: JobRecord): PublicJobView {
   const counts = findingCounts(record);
   return {
     jobId: record.jobId,
@@ -113,10 +78,9 @@ export function publicView(record: JobRecord) {
     ...(counts ? { guard: counts } : {}),
   };
 }
-export type PublicJobView = ReturnType<typeof publicView>;
 
 /** The job's report for its buyer and its dataset's owner: the public view, the guard's findings, how the algorithm ended. */
-export function jobReport(record: JobRecord) {
+export function jobReport(record: JobRecord): JobReport {
   return {
     ...publicView(record),
     findings: record.findings ?? [],
@@ -124,10 +88,6 @@ export function jobReport(record: JobRecord) {
     ...(record.run ? { runMs: record.run.wallMs, exitCode: record.run.exitCode, signal: record.run.signal } : {}),
   };
 }
-export type JobReport = ReturnType<typeof jobReport>;
-
-/** A job as a client sees it: the report when signed in as its buyer or owner, else the public view. */
-export type JobView = PublicJobView & Partial<Pick<JobReport, 'findings' | 'omittedFindings' | 'runMs' | 'exitCode' | 'signal'>>;
 
 /** Job files under `dir`, with a change event per update (for Server-Sent Events). */
 export class JobStore extends EventEmitter<{ change: [JobRecord] }> {
