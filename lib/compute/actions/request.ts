@@ -15,7 +15,7 @@ import { jobAuthorization, providerRequest } from '../auth';
 import { quoteJob, requestJobArgs, type JobChoice } from '../buyer/quote';
 import { ComputeJobError, ProviderRequestError } from '../errors';
 import type { ComputePort, HeldResultKey, RequestedJob } from '../port';
-import type { JobView } from '../provider/jobs';
+import type { JobView } from '../api';
 import { toBase64 } from '../results';
 
 /** The algorithm's file: its name (which says its runtime) and bytes. */

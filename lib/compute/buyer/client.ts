@@ -16,7 +16,7 @@ import { openJobResults, readJobOnChain } from '../actions/results';
 import { jobAuthorization, providerRequest } from '../auth';
 import { ComputeJobError, ProviderRequestError, ReceiptError } from '../errors';
 import type { ComputePort } from '../port';
-import type { JobReport, JobView, PublicJobView } from '../provider/jobs';
+import type { JobReport, JobView, PublicJobView } from '../api';
 import { parseSignedReceipt, verifyReceiptOnChain, type SignedReceipt } from '../receipt';
 import { describeFiles, filesHash, generateResultKeyPair, resultsDirectory, unwrapResultsKey, type ResultKeyPair } from '../results';
 import { JobStatus, type Environment, type Job } from '../settlement';

@@ -11,8 +11,6 @@ import type { FindingKind, GuardFinding } from '../guard';
 import type { SignedReceipt } from '../receipt';
 import type { WrappedKey } from '../results';
 
-export { FAILURE_REASONS, FINAL_STATUSES, JOB_STATUSES, type FailureReason, type JobPhase, type JobReport, type JobView, type PublicJobView } from '../api';
-
 /** Everything a node keeps about one job. Integers of 64 bits and more are decimal strings. */
 export interface JobRecord {
   jobId: string;
