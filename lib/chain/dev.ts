@@ -4,7 +4,7 @@
  */
 import { parseUnits, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
-import { mockStablecoinAbi } from '../contracts';
+import { contractsOf } from '../contracts';
 import { keyAccount } from './account';
 import type { Deployments } from './deployments';
 
@@ -49,8 +49,7 @@ export async function fundDevAccounts(
   const amount = parseUnits(DEV_FUNDING, deployments.stablecoin.decimals);
   for (let i = 0; i < DEV_ACCOUNT_COUNT; i++) {
     const hash = await minter.writeContract({
-      address: deployments.stablecoin.address,
-      abi: mockStablecoinAbi,
+      ...contractsOf(deployments).stablecoin,
       functionName: 'mint',
       args: [devAccount(i).address, amount],
     });

@@ -17,7 +17,7 @@ import {
   type PublicClient,
   type Transport,
 } from 'viem';
-import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '../contracts';
+import { contractsOf } from '../contracts';
 import type { Deployments } from './deployments';
 
 /** A named contract whose calls and events can be decoded. */
@@ -80,13 +80,13 @@ export function isTransactionHash(text: string): text is Hex {
 
 /** The market's contracts on `deployments`, with their ABIs. */
 export function marketContracts(deployments: Deployments): KnownContract[] {
-  const { contracts, stablecoin } = deployments;
+  const contracts = contractsOf(deployments);
   return [
-    { name: 'DatasetRegistry', address: contracts.datasetRegistry, abi: datasetRegistryAbi },
-    { name: 'Marketplace', address: contracts.marketplace, abi: marketplaceAbi },
-    { name: 'ComputeMarket', address: contracts.computeMarket, abi: computeMarketAbi },
+    { name: 'DatasetRegistry', ...contracts.registry },
+    { name: 'Marketplace', ...contracts.marketplace },
+    { name: 'ComputeMarket', ...contracts.computeMarket },
     // Transfer and Approval are ERC-20's own: the mock's ABI decodes any stablecoin's.
-    { name: stablecoin.symbol, address: stablecoin.address, abi: mockStablecoinAbi },
+    { name: deployments.stablecoin.symbol, ...contracts.stablecoin },
   ];
 }
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { devAccount } from '../chain';
 import type { Config } from '../config';
 import { parsePrice } from '../licence/presets';
-import { computeMarketAbi, mockStablecoinAbi } from '../contracts';
+import { contractsOf } from '../contracts';
 import { Market } from '../market';
 import { DEMO_DATASETS, writeDemoFile } from './datasets';
 
@@ -29,7 +29,7 @@ export async function seedDemoMarket(config: Config, log: (line: string) => void
   try {
     // The stack's own provider, registered before seeding: the demo's owners allow it on every dataset.
     const reader = await marketOf(DEMO_DATASETS[0]!.owner);
-    const providerCount = await reader.publicClient.readContract({ address: reader.deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+    const providerCount = await reader.publicClient.readContract({ ...contractsOf(reader.deployments).computeMarket, functionName: 'providerCount' });
     const providers = Array.from({ length: Number(providerCount) }, (_, i) => BigInt(i + 1));
     for (const [i, dataset] of DEMO_DATASETS.entries()) {
       const file = await writeDemoFile(dir, dataset, 1000 + i);
@@ -52,8 +52,7 @@ export async function seedDemoMarket(config: Config, log: (line: string) => void
     const { owner, washBuyer, price } = DEMO_DATASETS[washed]!;
     const seller = await marketOf(owner);
     await seller.send(`fund account ${washBuyer}`, {
-      address: seller.deployments.stablecoin.address,
-      abi: mockStablecoinAbi,
+      ...contractsOf(seller.deployments).stablecoin,
       functionName: 'transfer',
       args: [devAccount(washBuyer!).address, parsePrice(price, seller.deployments.stablecoin.decimals)],
     });

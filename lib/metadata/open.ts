@@ -2,7 +2,7 @@
 import type { Chain, PublicClient, Transport } from 'viem';
 import type { Deployments } from '../chain';
 import type { Config } from '../config';
-import { datasetRegistryAbi } from '../contracts';
+import { contractsOf } from '../contracts';
 import { CeramicMetadataStore } from './ceramic';
 import { cidFromPointer } from './cid';
 import { MetadataStoreError } from './errors';
@@ -22,8 +22,7 @@ export interface MetadataStoreDeps {
  */
 export async function firstVersionCid({ publicClient, deployments }: Omit<MetadataStoreDeps, 'blocks'>, datasetId: bigint): Promise<string> {
   const [published] = await publicClient.getContractEvents({
-    address: deployments.contracts.datasetRegistry,
-    abi: datasetRegistryAbi,
+    ...contractsOf(deployments).registry,
     eventName: 'DatasetPublished',
     args: { datasetId },
     fromBlock: BigInt(deployments.startBlock),

@@ -8,7 +8,7 @@
 import type { Address, Hex } from 'viem';
 import { ComputeClient, type ProviderInfo } from '../../compute/buyer/client';
 import { ResourceKind } from '../../compute/settlement';
-import { datasetRegistryAbi, type LicenceTerms } from '../../contracts';
+import { contractsOf, type LicenceTerms } from '../../contracts';
 import { QueryError } from '../../indexer/errors';
 import type { DatasetSalesReport } from '../../indexer/api';
 import { presetOf, type LicencePreset } from '../../licence/presets';
@@ -90,8 +90,8 @@ export function parseDatasetId(text: string): bigint | undefined {
  */
 export async function isDatasetPublished(id: bigint): Promise<boolean | undefined> {
   try {
-    const [{ contracts }, client, reads] = await Promise.all([deployments(), publicClient(), chainReads()]);
-    return await reads.read(`published:${id}`, () => client.readContract({ address: contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'isPublished', args: [id] }));
+    const [{ registry }, client, reads] = await Promise.all([deployments().then(contractsOf), publicClient(), chainReads()]);
+    return await reads.read(`published:${id}`, () => client.readContract({ ...registry, functionName: 'isPublished', args: [id] }));
   } catch {
     return undefined;
   }

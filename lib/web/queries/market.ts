@@ -6,7 +6,7 @@
 import type { Address } from 'viem';
 import { WrongChainError, type Deployments } from '../../chain';
 import { loadConfig } from '../../config';
-import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi } from '../../contracts';
+import { contractsOf } from '../../contracts';
 import { problemOf } from './problem';
 import { chainReads, deployments as readDeployments, publicClient } from '../services';
 
@@ -80,16 +80,16 @@ export async function readMarket(): Promise<MarketSnapshot> {
     return unavailable(error instanceof WrongChainError ? 'contracts' : 'chain', error, rpcUrl);
   }
 
-  const { datasetRegistry, marketplace, computeMarket } = deployments.contracts;
+  const { registry, marketplace, computeMarket } = contractsOf(deployments);
   try {
     const reads = await chainReads();
     const [datasets, licenceTerms, providers, computeJobs, licenceFeeBps, computeFeeBps] = await reads.readAt(blockNumber, 'market', () => Promise.all([
-      client.readContract({ address: datasetRegistry, abi: datasetRegistryAbi, functionName: 'datasetCount' }),
-      client.readContract({ address: datasetRegistry, abi: datasetRegistryAbi, functionName: 'termsCount' }),
-      client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'providerCount' }),
-      client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobCount' }),
-      client.readContract({ address: marketplace, abi: marketplaceAbi, functionName: 'feeBps' }),
-      client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'feeBps' }),
+      client.readContract({ ...registry, functionName: 'datasetCount' }),
+      client.readContract({ ...registry, functionName: 'termsCount' }),
+      client.readContract({ ...computeMarket, functionName: 'providerCount' }),
+      client.readContract({ ...computeMarket, functionName: 'jobCount' }),
+      client.readContract({ ...marketplace, functionName: 'feeBps' }),
+      client.readContract({ ...computeMarket, functionName: 'feeBps' }),
     ]));
     return {
       available: true,

@@ -7,7 +7,7 @@
 import type { OwnedDataset, ProviderAllowance } from '../../client/owner';
 import { ComputeClient } from '../../compute/buyer/client';
 import { allowedProviders } from '../../compute/buyer/quote';
-import { computeMarketAbi } from '../../contracts';
+import { contractsOf } from '../../contracts';
 import type { Market } from '../../market';
 import { providerView } from './dataset';
 
@@ -15,8 +15,7 @@ async function approvalQueue(market: Market, id: bigint): Promise<NonNullable<Ow
   const [pending, answers] = await Promise.all([
     new ComputeClient(market).pendingAlgorithms(id),
     market.publicClient.getContractEvents({
-      address: market.deployments.contracts.computeMarket,
-      abi: computeMarketAbi,
+      ...contractsOf(market.deployments).computeMarket,
       eventName: 'AlgorithmApprovalSet',
       args: { datasetId: id },
       fromBlock: BigInt(market.deployments.startBlock),
