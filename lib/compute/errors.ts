@@ -47,13 +47,6 @@ export class NvidiaSmiOutputError extends DatagoraError {
   }
 }
 
-/** A workspace could not be created or removed. */
-export class WorkspaceError extends DatagoraError {
-  constructor(problem: string, hint: string, cause?: unknown) {
-    super(problem, hint, { cause });
-  }
-}
-
 /** bubblewrap (or a tool the sandbox needs) is missing or cannot create namespaces here. */
 export class SandboxUnavailableError extends UnavailableError {
   constructor(reason: string, hint: string, cause?: unknown) {

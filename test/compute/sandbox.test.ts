@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LOG_TRUNCATED_MARKER, runInSandbox, SANDBOX_USER, sandboxSupport, sweepStaleSandboxes } from '@/lib/compute/bubblewrap';
 import { ALGORITHM_LOG, type SandboxJob, type SandboxLimits, type SandboxResult } from '@/lib/compute/engine';
-import { createWorkspace } from '@/lib/compute/provider/workspace';
+import { createWorkspace } from '@/lib/os/workspace';
 import { processesWith } from '../helpers/processes';
 
 const ESCAPES = path.join(__dirname, 'escapes');

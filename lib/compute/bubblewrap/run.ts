@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ALGORITHM_LOG, type SandboxEnforcement, type SandboxJob, type SandboxResult } from '../engine';
 import { SandboxUnavailableError } from '../errors';
-import { createWorkspace, type Workspace } from '../provider/workspace';
+import { createWorkspace, type Workspace } from '../../os/workspace';
 import { dropArgs, mountArgs, namespaceArgs, resolveCommand, writeEtc } from './arguments';
 import { JobCgroups } from './cgroups';
 import { copyOut, usage } from './copy-out';

@@ -3,7 +3,7 @@ import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { processAlive } from '../../os/process';
-import { removeWorkspace } from '../provider/workspace';
+import { removeWorkspace } from '../../os/workspace';
 import { ownCgroups } from './cgroups';
 import { STAGING_PREFIX } from './host';
 

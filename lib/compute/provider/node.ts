@@ -22,7 +22,7 @@ import { JobStatus, signProviderNode, type Environment } from '../settlement';
 import type { ComputeEngine } from '../engine';
 import { computeEngine } from '../index';
 import { startProviderServer, type ProviderServer } from './server';
-import { removeWorkspace } from './workspace';
+import { removeWorkspace } from '../../os/workspace';
 
 /** The dev account `npm start` runs its provider as (the demo's data owners and buyers use 1–8). */
 export const PROVIDER_DEV_ACCOUNT = 9;

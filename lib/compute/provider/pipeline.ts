@@ -27,7 +27,7 @@ import type { JobRecord, JobStore } from './jobs';
 import { receiptHash, signReceipt, type Receipt } from '../receipt';
 import { signJobResult, JobStatus, type Job } from '../settlement';
 import { filesHash, storeResults } from '../results';
-import { createWorkspace } from './workspace';
+import { createWorkspace } from '../../os/workspace';
 import { SANDBOX_PATHS, type ComputeEngine, type SandboxResult } from '../engine';
 
 export const NODE_SOFTWARE = 'datagora-provider/0.1.0';

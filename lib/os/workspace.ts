@@ -1,15 +1,23 @@
 /**
  * Private, size-limited scratch areas for compute jobs: a tmpfs mount when this process may mount (root), so a
  * decrypted dataset never touches the disk and a full area fails writes instead of filling the node's disk;
- * otherwise a plain 0700 directory (the caller must then bound what is written some other way).
+ * otherwise a plain 0700 directory (the caller must then bound what is written some other way). The provider's
+ * pipeline stages a job's dataset in one, and a sandbox engine its outputs and logs.
  */
 import { execFile } from 'node:child_process';
 import { chown, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { WorkspaceError } from '../errors';
+import { DatagoraError } from '../errors';
 
 const run = promisify(execFile);
+
+/** A workspace could not be created or removed. */
+export class WorkspaceError extends DatagoraError {
+  constructor(problem: string, hint: string, cause?: unknown) {
+    super(problem, hint, { cause });
+  }
+}
 
 /** A job's scratch area; `wipe()` unmounts and removes it and is safe to call more than once. */
 export interface Workspace {
