@@ -26,7 +26,7 @@ import type { KeySession } from '../lib/access/session';
 import { PHASES, type PhaseTotals } from '../lib/access/timings';
 import { AnvilChain, connectPublic, deployMarket, devAccount, walletFor, type Deployments } from '../lib/chain';
 import { loadConfig } from '../lib/config';
-import { datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '../lib/contracts';
+import { contractsOf, datasetRegistryAbi } from '../lib/contracts';
 import { licenceTerms } from '../lib/licence';
 import { percentile } from './stats';
 
@@ -143,23 +143,22 @@ async function licensedBuyers(chain: AnvilChain, deployments: Deployments, datas
   const publicClient = await connectPublic(chain.rpcUrl);
   const testClient = createTestClient({ mode: 'anvil', chain: publicClient.chain, transport: http(chain.rpcUrl) });
   const minter = walletFor(publicClient, devAccount(0));
-  const { marketplace } = deployments.contracts;
-  const stablecoin = deployments.stablecoin.address;
+  const contracts = contractsOf(deployments);
   const buyers = Array.from({ length: count }, () => privateKeyToAccount(generatePrivateKey()));
-  const { termsId } = await publicClient.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'getDataset', args: [datasetId] });
+  const { termsId } = await publicClient.readContract({ ...contracts.registry, functionName: 'getDataset', args: [datasetId] });
   const mined = async (hash: `0x${string}`) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 25 });
     if (receipt.status !== 'success') throw new Error(`benchmark transaction ${hash} reverted`);
   };
   for (const buyer of buyers) {
     await testClient.setBalance({ address: buyer.address, value: parseEther('10') });
-    await mined(await minter.writeContract({ address: stablecoin, abi: mockStablecoinAbi, functionName: 'mint', args: [buyer.address, 1_000_000_000n] }));
+    await mined(await minter.writeContract({ ...contracts.stablecoin, functionName: 'mint', args: [buyer.address, 1_000_000_000n] }));
   }
   await Promise.all(
     buyers.map(async (buyer) => {
       const wallet = walletFor(publicClient, buyer);
-      await mined(await wallet.writeContract({ address: stablecoin, abi: mockStablecoinAbi, functionName: 'approve', args: [marketplace, maxUint256] }));
-      await mined(await wallet.writeContract({ address: marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [datasetId, termsId, maxUint256] }));
+      await mined(await wallet.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [contracts.marketplace.address, maxUint256] }));
+      await mined(await wallet.writeContract({ ...contracts.marketplace, functionName: 'buyLicence', args: [datasetId, termsId, maxUint256] }));
     }),
   );
   return buyers;
@@ -176,15 +175,14 @@ export async function measureAccess(options: { port?: number; buyers?: number } 
     const publicClient = await connectPublic(chain.rpcUrl);
     const deployments = await deployMarket({ publicClient, wallet: walletFor(publicClient, devAccount(0)) }, { feeBps: 250, stablecoin: { mock: true } });
     const owner = walletFor(publicClient, devAccount(1));
-    const registry = deployments.contracts.datasetRegistry;
-    const reservation = await publicClient.waitForTransactionReceipt({ hash: await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'reserveDatasetId' }) });
+    const { registry } = contractsOf(deployments);
+    const reservation = await publicClient.waitForTransactionReceipt({ hash: await owner.writeContract({ ...registry, functionName: 'reserveDatasetId' }) });
     const [reserved] = parseEventLogs({ abi: datasetRegistryAbi, logs: reservation.logs, eventName: 'DatasetIdReserved' });
     if (!reserved) throw new Error('the benchmark could not reserve a dataset id');
     const { datasetId } = reserved.args;
     const terms = licenceTerms({ currency: deployments.stablecoin.address });
     const published = await owner.writeContract({
-      address: registry,
-      abi: datasetRegistryAbi,
+      ...registry,
       functionName: 'publishWithTerms',
       args: [{ codec: 0x0129, digest: `0x${randomBytes(32).toString('hex')}` }, terms, datasetId],
     });

@@ -9,7 +9,7 @@ import { AnvilChain, connectPublic, deployMarket, devAccount, fundDevAccounts, w
 import { quoteJob, requestJobArgs } from '../lib/compute/buyer/quote';
 import { signJobResult, signProviderNode } from '../lib/compute/settlement';
 import { licenceTerms } from '../lib/licence';
-import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi, type LicenceTerms } from '../lib/contracts';
+import { computeMarketAbi, contractsOf, datasetRegistryAbi, type LicenceTerms } from '../lib/contracts';
 
 export interface GasFigure {
   name: string;
@@ -30,7 +30,8 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     const wallet = (i: number) => walletFor(publicClient, devAccount(i));
     const d = await deployMarket({ publicClient, wallet: wallet(0) }, { feeBps: 250, stablecoin: { mock: true } });
     await fundDevAccounts(publicClient, wallet(0), d);
-    const { datasetRegistry: registry, marketplace, computeMarket } = d.contracts;
+    const contracts = contractsOf(d);
+    const { marketplace, computeMarket } = d.contracts;
     const usd = d.stablecoin.address;
     const figures: GasFigure[] = [];
     const gasOf = async (hash: Hex) => {
@@ -52,18 +53,17 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
 
     // A publisher reserves an id, prepares its key envelope and metadata for it, then publishes under it.
     const reserve = async (name?: string, note?: string) => {
-      const hash = await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'reserveDatasetId' });
+      const hash = await owner.writeContract({ ...contracts.registry, functionName: 'reserveDatasetId' });
       const receipt = name ? await record(name, hash, undefined, note) : await gasOf(hash);
       return parseEventLogs({ abi: datasetRegistryAbi, logs: receipt.logs, eventName: 'DatasetIdReserved' })[0]!.args.datasetId;
     };
     const publishedIn = (receipt: TransactionReceipt) => parseEventLogs({ abi: datasetRegistryAbi, logs: receipt.logs, eventName: 'DatasetPublished' })[0]!.args;
 
-    await record('registerTerms', await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'registerTerms', args: [terms({})] }));
+    await record('registerTerms', await owner.writeContract({ ...contracts.registry, functionName: 'registerTerms', args: [terms({})] }));
     const computeTermsReceipt = await record(
       'publishWithTerms (new terms)',
       await owner.writeContract({
-        address: registry,
-        abi: datasetRegistryAbi,
+        ...contracts.registry,
         functionName: 'publishWithTerms',
         args: [pointer('c'), terms({ computeOnly: true, downloadPrice: 0n }), await reserve('reserveDatasetId', 'the step before every publish')],
       }),
@@ -73,20 +73,20 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     const computeDataset = publishedIn(computeTermsReceipt).datasetId;
     const published = await record(
       'publish',
-      await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'publish', args: [pointer('a'), 1n, await reserve()] }),
+      await owner.writeContract({ ...contracts.registry, functionName: 'publish', args: [pointer('a'), 1n, await reserve()] }),
       150_000,
       'registered terms, id reserved, owner already holds a data NFT',
     );
     const { datasetId, termsId } = publishedIn(published);
-    await record('updateMetadata', await owner.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'updateMetadata', args: [datasetId, pointer('a2')] }));
+    await record('updateMetadata', await owner.writeContract({ ...contracts.registry, functionName: 'updateMetadata', args: [datasetId, pointer('a2')] }));
 
     for (const buyer of [...buyers, wallet(0)]) {
-      await gasOf(await buyer.writeContract({ address: usd, abi: mockStablecoinAbi, functionName: 'approve', args: [marketplace, maxUint256] }));
-      await gasOf(await buyer.writeContract({ address: usd, abi: mockStablecoinAbi, functionName: 'approve', args: [computeMarket, maxUint256] }));
+      await gasOf(await buyer.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [marketplace, maxUint256] }));
+      await gasOf(await buyer.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [computeMarket, maxUint256] }));
     }
     // Unlimited approvals, the usual wallet flow: OpenZeppelin's ERC-20 then skips the allowance update.
     const buy = (i: number) =>
-      buyers[i]!.writeContract({ address: marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [datasetId, termsId, 10_000_000n] });
+      buyers[i]!.writeContract({ ...contracts.marketplace, functionName: 'buyLicence', args: [datasetId, termsId, 10_000_000n] });
     await record('buyLicence (first sale)', await buy(0), undefined, "owner's and treasury's balances start empty");
     await record('buyLicence', await buy(1), 90_000, 'owner and treasury already credited');
     await record('buyLicence (renewal)', await buy(1), undefined, 'extends an existing licence');
@@ -95,8 +95,7 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     const registered = await record(
       'registerProvider',
       await providerOwner.writeContract({
-        address: computeMarket,
-        abi: computeMarketAbi,
+        ...contracts.computeMarket,
         functionName: 'registerProvider',
         args: [
           endpoint,
@@ -111,7 +110,7 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     const providerId = parseEventLogs({ abi: computeMarketAbi, logs: registered.logs, eventName: 'ProviderRegistered' })[0]!.args.providerId;
     await record(
       'setProvidersAllowed (1 provider)',
-      await owner.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setProvidersAllowed', args: [computeDataset, [providerId], true] }),
+      await owner.writeContract({ ...contracts.computeMarket, functionName: 'setProvidersAllowed', args: [computeDataset, [providerId], true] }),
       undefined,
       'the dataset owner allows the provider',
     );
@@ -120,8 +119,7 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     const quote = await quoteJob(publicClient, d.contracts, choice);
     const request = async (buyerIndex: number, name?: string, target?: number, note?: string) => {
       const hash = await buyers[buyerIndex]!.writeContract({
-        address: computeMarket,
-        abi: computeMarketAbi,
+        ...contracts.computeMarket,
         functionName: 'requestJob',
         args: requestJobArgs(choice, quote, keccak256(toHex('algorithm'))),
       });
@@ -141,7 +139,7 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
       const signature = await signJobResult(node, { chainId: d.chainId, computeMarket }, { jobId, resultHash, minutesUsed: 12, delivered });
       await record(
         name,
-        await providerOwner.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'submitResult', args: [jobId, job, resultHash, 12, delivered, signature] }),
+        await providerOwner.writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [jobId, job, resultHash, 12, delivered, signature] }),
         target,
         note,
       );
@@ -150,27 +148,27 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     const first = await request(0, 'requestJob (first for dataset and provider)');
     await submit(first.jobId, first.job, 'submitResult (first settlement)', undefined, 'every payee balance starts empty');
     const second = await request(0, 'requestJob', 120_000, 'dataset and provider have had jobs before');
-    await record('acceptJob', await providerOwner.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'acceptJob', args: [second.jobId, second.job] }));
+    await record('acceptJob', await providerOwner.writeContract({ ...contracts.computeMarket, functionName: 'acceptJob', args: [second.jobId, second.job] }));
     await submit(second.jobId, second.job, 'submitResult', 80_000, 'all four payees already hold a balance');
     const third = await request(1);
     await submit(third.jobId, third.job, "submitResult (buyer's first refund)", undefined, "the buyer's balance starts empty");
     const undelivered = await request(0);
     await submit(undelivered.jobId, undelivered.job, 'submitResult (not delivered)', undefined, 'data fee back to the buyer; payees already hold a balance', false);
     const cancelled = await request(2);
-    await record('cancelJob', await buyers[2]!.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }));
+    await record('cancelJob', await buyers[2]!.writeContract({ ...contracts.computeMarket, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }));
     const late = await request(2);
     const testRpc = (method: string, params: unknown[]) =>
       fetch(chain.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
     await testRpc('evm_increaseTime', [Number(late.job.deadline) + 1 - Math.floor(Date.now() / 1000) + 7200]);
     await testRpc('evm_mine', []);
-    await record('refund', await buyers[2]!.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'refund', args: [late.jobId, late.job] }));
+    await record('refund', await buyers[2]!.writeContract({ ...contracts.computeMarket, functionName: 'refund', args: [late.jobId, late.job] }));
     await record(
       'setAlgorithmApproval',
-      await owner.writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setAlgorithmApproval', args: [computeDataset, keccak256(toHex('algorithm')), true] }),
+      await owner.writeContract({ ...contracts.computeMarket, functionName: 'setAlgorithmApproval', args: [computeDataset, keccak256(toHex('algorithm')), true] }),
       undefined,
       'first approval of an algorithm on the dataset',
     );
-    await record('withdraw', await owner.writeContract({ address: marketplace, abi: marketplaceAbi, functionName: 'withdraw', args: [usd] }), undefined, "the owner's licence revenue");
+    await record('withdraw', await owner.writeContract({ ...contracts.marketplace, functionName: 'withdraw', args: [usd] }), undefined, "the owner's licence revenue");
     return figures;
   } finally {
     await chain.stop();

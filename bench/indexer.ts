@@ -8,7 +8,7 @@ import path from 'node:path';
 import { encodeFunctionData, maxUint256, parseGwei, parseUnits, type Hex } from 'viem';
 import { sql } from 'drizzle-orm';
 import { devAccount } from '../lib/chain';
-import { marketplaceAbi, mockStablecoinAbi } from '../lib/contracts';
+import { contractsOf, marketplaceAbi } from '../lib/contracts';
 import { parseAnalyticsParams, runReport } from '../lib/indexer/analytics';
 import { REPORT_NAMES } from '../lib/indexer/api';
 import { openDatabase, type IndexerDatabase } from '../lib/indexer/db';
@@ -33,7 +33,7 @@ async function buyMany(services: TestServices, datasetId: bigint, termsId: bigin
   const { publicClient, deployments, testClient } = services.chain;
   const data = encodeFunctionData({ abi: marketplaceAbi, functionName: 'buyLicence', args: [datasetId, termsId, maxUint256] });
   for (const index of BUYERS) {
-    const approve = await services.chain.wallet(index).writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.marketplace, maxUint256] });
+    const approve = await services.chain.wallet(index).writeContract({ ...contractsOf(deployments).stablecoin, functionName: 'approve', args: [deployments.contracts.marketplace, maxUint256] });
     await publicClient.waitForTransactionReceipt({ hash: approve });
   }
   await testClient.setAutomine(false);
