@@ -3,24 +3,23 @@
  * paid for — so that components show state without knowing contracts or ABIs.
  */
 import type { Address, Chain, PublicClient, Transport } from 'viem';
-import { computeMarketAbi, marketplaceAbi, mockStablecoinAbi } from '../contracts';
-import type { ClientConfig } from './config';
+import { computeMarketAbi, contractsOf, type MarketLocation } from '../contracts';
 
 type Reader = PublicClient<Transport, Chain>;
 
 /** The account's balance in the market stablecoin (base units). */
-export function stablecoinBalance(client: Reader, config: Pick<ClientConfig, 'stablecoin'>, account: Address): Promise<bigint> {
-  return client.readContract({ address: config.stablecoin.address, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [account] });
+export function stablecoinBalance(client: Reader, market: MarketLocation, account: Address): Promise<bigint> {
+  return client.readContract({ ...contractsOf(market).stablecoin, functionName: 'balanceOf', args: [account] });
 }
 
 /** Whether the key nodes would release dataset `id`'s key to the account (a valid licence, or its owner). */
-export function canDecrypt(client: Reader, config: Pick<ClientConfig, 'contracts'>, id: bigint, account: Address): Promise<boolean> {
-  return client.readContract({ address: config.contracts.marketplace, abi: marketplaceAbi, functionName: 'canDecrypt', args: [id, account] });
+export function canDecrypt(client: Reader, market: MarketLocation, id: bigint, account: Address): Promise<boolean> {
+  return client.readContract({ ...contractsOf(market).marketplace, functionName: 'canDecrypt', args: [id, account] });
 }
 
 /** The expiry of the account's licence on dataset `id` as the Marketplace holds it: 0 for none. */
-export async function licenceExpiresAt(client: Reader, config: Pick<ClientConfig, 'contracts'>, id: bigint, account: Address): Promise<bigint> {
-  return (await client.readContract({ address: config.contracts.marketplace, abi: marketplaceAbi, functionName: 'licenceOf', args: [id, account] })).expiresAt;
+export async function licenceExpiresAt(client: Reader, market: MarketLocation, id: bigint, account: Address): Promise<bigint> {
+  return (await client.readContract({ ...contractsOf(market).marketplace, functionName: 'licenceOf', args: [id, account] })).expiresAt;
 }
 
 /** A job's status on-chain (JobStatus). */

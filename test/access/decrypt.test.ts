@@ -13,7 +13,7 @@ import { accessIdentity } from '@/lib/access/conditions';
 import type { LocalKeyNetwork } from '@/lib/access/local';
 import type { ShareRequest } from '@/lib/access/protocol';
 import { HEDGE_AFTER_MS } from '@/lib/access/shares';
-import { datasetRegistryAbi } from '@/lib/contracts';
+import { contractsOf } from '@/lib/contracts';
 import { DAY } from '@/lib/licence';
 import { devAccount } from '@/lib/chain';
 import { startKeyNetworkFixture, type KeyNetworkFixture } from './fixture';
@@ -85,8 +85,7 @@ describe('the local key network', () => {
     await fixture.buy(BUYER, delisted);
     const wrapped = await fixture.keys.encryptKey(dataKey, delisted);
     const hash = await fixture.market.wallet(OWNER).writeContract({
-      address: fixture.market.deployments.contracts.datasetRegistry,
-      abi: datasetRegistryAbi,
+      ...contractsOf(fixture.market.deployments).registry,
       functionName: 'delist',
       args: [delisted],
     });

@@ -11,7 +11,7 @@ import { openKeyNetwork, type KeyNetwork } from '@/lib/access';
 import { ensureKeyNetwork, type NetworkInfo } from '@/lib/access/ceremony';
 import { startKeyNode, type KeyNode } from '@/lib/access/node';
 import { loadConfig, type Config } from '@/lib/config';
-import { datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi, type LicenceTerms } from '@/lib/contracts';
+import { contractsOf, datasetRegistryAbi, type LicenceTerms } from '@/lib/contracts';
 import { licenceTerms } from '@/lib/licence';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 import { metadataPointer } from '../helpers/terms';
@@ -71,7 +71,7 @@ export async function startKeyNetworkFixture(options: { nodes?: number; threshol
     const config: Config = { ...base, keyNetwork: { ...network, urls } };
     const keys = await openKeyNetwork(config, market.deployments);
 
-    const { datasetRegistry, marketplace } = market.deployments.contracts;
+    const contracts = contractsOf(market.deployments);
     const mined = async (hash: Hash) => {
       const receipt = await market.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 25 });
       if (receipt.status !== 'success') throw new Error(`transaction ${hash} reverted`);
@@ -86,15 +86,14 @@ export async function startKeyNetworkFixture(options: { nodes?: number; threshol
       urls,
       async publish(owner, overrides = {}) {
         const wallet = market.wallet(owner);
-        const reservation = await mined(await wallet.writeContract({ address: datasetRegistry, abi: datasetRegistryAbi, functionName: 'reserveDatasetId' }));
+        const reservation = await mined(await wallet.writeContract({ ...contracts.registry, functionName: 'reserveDatasetId' }));
         const [reserved] = parseEventLogs({ abi: datasetRegistryAbi, logs: reservation.logs, eventName: 'DatasetIdReserved' });
         if (!reserved) throw new Error('DatasetIdReserved missing');
         const { datasetId } = reserved.args;
         const terms = licenceTerms({ currency: market.deployments.stablecoin.address, ...overrides });
         await mined(
           await wallet.writeContract({
-            address: datasetRegistry,
-            abi: datasetRegistryAbi,
+            ...contracts.registry,
             functionName: 'publishWithTerms',
             args: [metadataPointer(`access-${datasetId}`), terms, datasetId],
           }),
@@ -103,9 +102,9 @@ export async function startKeyNetworkFixture(options: { nodes?: number; threshol
       },
       async buy(buyer, datasetId) {
         const wallet = market.wallet(buyer);
-        const { termsId } = await market.publicClient.readContract({ address: datasetRegistry, abi: datasetRegistryAbi, functionName: 'getDataset', args: [datasetId] });
-        await mined(await wallet.writeContract({ address: market.deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'approve', args: [marketplace, maxUint256] }));
-        await mined(await wallet.writeContract({ address: marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [datasetId, termsId, maxUint256] }));
+        const { termsId } = await market.publicClient.readContract({ ...contracts.registry, functionName: 'getDataset', args: [datasetId] });
+        await mined(await wallet.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [contracts.marketplace.address, maxUint256] }));
+        await mined(await wallet.writeContract({ ...contracts.marketplace, functionName: 'buyLicence', args: [datasetId, termsId, maxUint256] }));
       },
       async stopNode(index) {
         await running.get(index)?.stop();

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AnvilChain, connectPublic, devAccount, readDeployments } from '@/lib/chain';
-import { datasetRegistryAbi, marketplaceAbi } from '@/lib/contracts';
+import { contractsOf } from '@/lib/contracts';
 import { runCli } from '../helpers/processes';
 import { workerPort } from '../helpers/market';
 
@@ -42,11 +42,11 @@ describe('datagora deploy', () => {
     expect(deployments.deployer).toBe(devAccount(0).address);
     expect(deployments.stablecoin).toMatchObject({ symbol: 'dUSD', decimals: 6, mock: true });
     const client = await connectPublic(chain.rpcUrl, 1337);
-    const { datasetRegistry, marketplace, computeMarket } = deployments.contracts;
-    expect(await client.readContract({ address: marketplace, abi: marketplaceAbi, functionName: 'feeBps' })).toBe(300);
-    expect(await client.readContract({ address: marketplace, abi: marketplaceAbi, functionName: 'computeMarket' })).toBe(computeMarket);
+    const { registry, marketplace } = contractsOf(deployments);
+    expect(await client.readContract({ ...marketplace, functionName: 'feeBps' })).toBe(300);
+    expect(await client.readContract({ ...marketplace, functionName: 'computeMarket' })).toBe(deployments.contracts.computeMarket);
     expect(
-      await client.readContract({ address: datasetRegistry, abi: datasetRegistryAbi, functionName: 'isCurrencyAllowed', args: [deployments.stablecoin.address] }),
+      await client.readContract({ ...registry, functionName: 'isCurrencyAllowed', args: [deployments.stablecoin.address] }),
     ).toBe(true);
   });
 

@@ -9,7 +9,7 @@ import { browserPort } from '@/lib/client/port';
 import { readEarnings, setAlgorithmApproval, setListed, withdrawEarnings } from '@/lib/market/actions/owner';
 import { nextVersion } from '@/lib/market/document';
 import { signer, type BrowserWallet } from '@/lib/client/wallet';
-import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { contractsOf } from '@/lib/contracts';
 import { TransactionRejectedError } from '@/lib/market/errors';
 import type { WritePhase } from '@/lib/market/send';
 import { cidFromPointer } from '@/lib/metadata/cid';
@@ -60,7 +60,7 @@ async function listed(id: bigint): Promise<boolean> {
 }
 
 async function balanceOf(account: Address): Promise<bigint> {
-  return fixture().publicClient.readContract({ address: fixture().deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [account] });
+  return fixture().publicClient.readContract({ ...contractsOf(fixture().deployments).stablecoin, functionName: 'balanceOf', args: [account] });
 }
 
 describe('owner desk flows', () => {
@@ -103,7 +103,7 @@ describe('owner desk flows', () => {
   it('approves and then rejects an algorithm on the owner’s dataset only', async () => {
     const { datasetId: id } = await publish();
     const hash = `0x${'ab'.repeat(32)}` as const;
-    const approved = () => fixture().publicClient.readContract({ address: fixture().deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'isAlgorithmApproved', args: [id, hash] });
+    const approved = () => fixture().publicClient.readContract({ ...contractsOf(fixture().deployments).computeMarket, functionName: 'isAlgorithmApproved', args: [id, hash] });
     await setAlgorithmApproval(portOf(OWNER), id, hash, true);
     expect(await approved()).toBe(true);
     await setAlgorithmApproval(portOf(OWNER), id, hash, false);

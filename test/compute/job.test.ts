@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { algorithmHash } from '@/lib/compute/algorithm';
-import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { contractsOf } from '@/lib/contracts';
 import { generateResultKeyPair } from '@/lib/compute/results';
 import { quoteJob, requestJobArgs } from '@/lib/compute/buyer/quote';
 import { signProviderNode } from '@/lib/compute/settlement';
@@ -101,6 +101,7 @@ test('an algorithm error fails with its logs released and the data fee charged',
 
 test('the node refuses unpaid jobs, another provider’s jobs and an altered algorithm', async () => {
   const { publicClient, deployments } = bed.buyer;
+  const { computeMarket, stablecoin } = contractsOf(deployments);
   const node = bed.provider!;
   const keys = generateResultKeyPair();
   const submit = (jobId: bigint, content: string) => bed.client.submit(jobId, node.url, { name: 'a.py', content: Buffer.from(content), params: {}, resultKey: keys.publicKey });
@@ -110,26 +111,25 @@ test('the node refuses unpaid jobs, another provider’s jobs and an altered alg
   // A second provider, registered on-chain but with no node: a job assigned to it is refused here.
   const other = bed.services.chain.wallet(8);
   const consent = await signProviderNode(bed.services.account(7), { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, other.account.address, 'http://127.0.0.1:1');
-  await publicClient.waitForTransactionReceipt({ hash: await other.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'registerProvider', args: ['http://127.0.0.1:1', bed.services.account(7).address, [cpuEnvironment(1_000n)], consent] }) });
-  const otherId = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+  await publicClient.waitForTransactionReceipt({ hash: await other.writeContract({ ...computeMarket, functionName: 'registerProvider', args: ['http://127.0.0.1:1', bed.services.account(7).address, [cpuEnvironment(1_000n)], consent] }) });
+  const otherId = await publicClient.readContract({ ...computeMarket, functionName: 'providerCount' });
   await allowEveryProvider(bed.owner, bed.datasetId);
   const dir = tmp();
   const algorithm = path.join(dir, 'mean.py');
   writeFileSync(algorithm, 'print("mean")\n');
   await expect(bed.client.request({ datasetId: bed.datasetId, algorithm, providerId: otherId, maxMinutes: 1 })).rejects.toMatchObject({ code: 'unreachable' });
-  const jobs = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'jobCount' });
+  const jobs = await publicClient.readContract({ ...computeMarket, functionName: 'jobCount' });
   await expect(submit(jobs, 'print("mean")\n')).rejects.toMatchObject({ status: 403, code: 'wrong-provider' });
 
   // A job paid on-chain for one file (hash committed), then submitted with another: refused; the paid file is accepted.
   const buyer = bed.services.chain.wallet(BUYER);
-  const token = deployments.stablecoin.address;
   const paidHash = algorithmHash(Buffer.from('print("paid")\n'));
   const choice = { datasetId: bed.datasetId, providerId: node.providerId, environment: 0, maxMinutes: 1, aiTraining: false };
-  await publicClient.waitForTransactionReceipt({ hash: await buyer.writeContract({ address: token, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.computeMarket, 100_000_000n] }) });
+  await publicClient.waitForTransactionReceipt({ hash: await buyer.writeContract({ ...stablecoin, functionName: 'approve', args: [computeMarket.address, 100_000_000n] }) });
   await publicClient.waitForTransactionReceipt({
-    hash: await buyer.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'requestJob', args: requestJobArgs(choice, await quoteJob(publicClient, deployments.contracts, choice), paidHash) }),
+    hash: await buyer.writeContract({ ...computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, await quoteJob(publicClient, deployments.contracts, choice), paidHash) }),
   });
-  const paid = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'jobCount' });
+  const paid = await publicClient.readContract({ ...computeMarket, functionName: 'jobCount' });
   await expect(submit(paid, 'print("altered")\n')).rejects.toMatchObject({ status: 409, code: 'algorithm-mismatch' });
   await expect(submit(paid, 'print("paid")\n')).resolves.toMatchObject({ jobId: paid.toString(), status: 'queued', algorithmHash: paidHash });
   await expect(submit(paid, 'print("paid")\n')).rejects.toMatchObject({ status: 409, code: 'already-submitted' });
@@ -138,21 +138,22 @@ test('the node refuses unpaid jobs, another provider’s jobs and an altered alg
 
 test('the buyer cancels a job before it starts, and refunds one never settled by its deadline', async () => {
   const { publicClient, deployments } = bed.buyer;
-  const provider = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+  const { computeMarket } = contractsOf(deployments);
+  const provider = await publicClient.readContract({ ...computeMarket, functionName: 'providerCount' });
   const dir = tmp();
   const algorithm = path.join(dir, 'stats.py');
   writeFileSync(algorithm, 'print("stats")\n');
   // Jobs on the provider with no node (registered in the previous test, or here): nobody accepts them.
   const request = () => bed.client.request({ datasetId: bed.datasetId, algorithm, providerId: provider, maxMinutes: 1 }).catch(() => undefined);
   await request();
-  const cancelled = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'jobCount' });
+  const cancelled = await publicClient.readContract({ ...computeMarket, functionName: 'jobCount' });
   const { escrow } = await bed.client.job(cancelled);
   const before = await ledger(bed.buyer, accounts());
   await bed.client.cancel(cancelled);
   expect(delta(before, await ledger(bed.buyer, accounts()))['buyer.computeCredit']).toBe(escrow);
 
   await request();
-  const stalled = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'jobCount' });
+  const stalled = await publicClient.readContract({ ...computeMarket, functionName: 'jobCount' });
   await expect(bed.client.refund(stalled)).rejects.toThrow(/DeadlineNotReached/);
   const { job } = await bed.client.job(stalled);
   const block = await publicClient.getBlock();

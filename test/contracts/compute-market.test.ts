@@ -22,7 +22,7 @@ import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 
 import { devAccount, walletFor } from '@/lib/chain';
 import { environmentSpecHash } from '@/lib/compute/buyer/quote';
 import { JobStatus, jobResultTypes, providerNodeTypes, resultDomain, signJobResult, signProviderNode, type Environment, type Job } from '@/lib/compute/settlement';
-import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { computeMarketAbi, contractsOf, type MarketContracts } from '@/lib/contracts';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 import { expectRevert } from '../helpers/expect';
 import { metadataPointer, termsFor } from '../helpers/terms';
@@ -48,7 +48,7 @@ const OTHER_ALGORITHM = keccak256(toHex('algorithm: export-rows.py'));
 let market: TestMarket;
 let computeMarket: Address;
 let marketplace: Address;
-let registry: Address;
+let contracts: MarketContracts;
 let token: Address;
 let chainId: number;
 let node: PrivateKeyAccount;
@@ -117,8 +117,7 @@ async function nodeArgs(sender: Address, node: PrivateKeyAccount, options: NodeO
 async function registerTx(owner: number, node: PrivateKeyAccount, environments: readonly Environment[], options: NodeOptions = {}): Promise<Hex> {
   const { endpoint, signer, signature } = await nodeArgs(address(owner), node, options);
   return market.wallet(owner).writeContract({
-    address: computeMarket,
-    abi: computeMarketAbi,
+    ...contracts.computeMarket,
     functionName: 'registerProvider',
     args: [endpoint, signer, environments, signature],
     gas: options.gas,
@@ -136,8 +135,7 @@ async function updateTx(
   const wallet = walletOf(by);
   const { endpoint, signer, signature } = await nodeArgs(wallet.account.address, node, options);
   return wallet.writeContract({
-    address: computeMarket,
-    abi: computeMarketAbi,
+    ...contracts.computeMarket,
     functionName: 'updateProvider',
     args: [id, endpoint, signer, environments, signature],
     gas: options.gas,
@@ -182,13 +180,13 @@ async function requestArgs(options: RequestOptions) {
   const termsId =
     options.termsId ??
     (await market.publicClient
-      .readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'getOffer', args: [datasetId] })
+      .readContract({ ...contracts.registry, functionName: 'getOffer', args: [datasetId] })
       .then((offer) => offer.termsId)
       .catch(() => 0n));
   const environmentSpec =
     options.environmentSpec ??
     (await market.publicClient
-      .readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'environmentHash', args: [provider, environment] })
+      .readContract({ ...contracts.computeMarket, functionName: 'environmentHash', args: [provider, environment] })
       .catch(() => zeroHash));
   return [
     datasetId,
@@ -205,8 +203,7 @@ async function requestArgs(options: RequestOptions) {
 
 async function requestJob(options: RequestOptions = {}): Promise<Hex> {
   return market.wallet(options.buyer ?? BUYER).writeContract({
-    address: computeMarket,
-    abi: computeMarketAbi,
+    ...contracts.computeMarket,
     functionName: 'requestJob',
     args: await requestArgs(options),
     gas: options.gas,
@@ -227,15 +224,15 @@ async function request(options: RequestOptions = {}): Promise<Requested> {
 }
 
 function accept(jobId: bigint, job: Job, by: number | PrivateKeyAccount = node): Promise<Hex> {
-  return walletOf(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'acceptJob', args: [jobId, job] });
+  return walletOf(by).writeContract({ ...contracts.computeMarket, functionName: 'acceptJob', args: [jobId, job] });
 }
 
 function cancel(jobId: bigint, job: Job, by = BUYER): Promise<Hex> {
-  return market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'cancelJob', args: [jobId, job] });
+  return market.wallet(by).writeContract({ ...contracts.computeMarket, functionName: 'cancelJob', args: [jobId, job] });
 }
 
 function refund(jobId: bigint, job: Job, by = BUYER): Promise<Hex> {
-  return market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'refund', args: [jobId, job] });
+  return market.wallet(by).writeContract({ ...contracts.computeMarket, functionName: 'refund', args: [jobId, job] });
 }
 
 function sign(
@@ -259,8 +256,7 @@ async function submit(
   const delivered = options.delivered ?? true;
   const signature = options.signature ?? (await sign(jobId, minutesUsed, node, RESULT, delivered));
   return walletOf(by).writeContract({
-    address: computeMarket,
-    abi: computeMarketAbi,
+    ...contracts.computeMarket,
     functionName: 'submitResult',
     args: [jobId, job, RESULT, minutesUsed, delivered, signature],
   });
@@ -268,40 +264,37 @@ async function submit(
 
 const read = {
   status: (jobId: bigint) =>
-    market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] }),
+    market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobStatus', args: [jobId] }),
   isJob: (jobId: bigint, job: Job) =>
-    market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'isJob', args: [jobId, job] }),
+    market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'isJob', args: [jobId, job] }),
   withdrawable: (account: Address) =>
     market.publicClient.readContract({
-      address: computeMarket,
-      abi: computeMarketAbi,
+      ...contracts.computeMarket,
       functionName: 'withdrawable',
       args: [token, account],
     }),
   balance: (account: Address) =>
-    market.publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [account] }),
+    market.publicClient.readContract({ ...contracts.stablecoin, functionName: 'balanceOf', args: [account] }),
   hasActiveJob: (datasetId: bigint, account: Address) =>
     market.publicClient.readContract({
-      address: computeMarket,
-      abi: computeMarketAbi,
+      ...contracts.computeMarket,
       functionName: 'hasActiveJob',
       args: [datasetId, account],
     }),
   canDecrypt: (datasetId: bigint, account: Address) =>
     market.publicClient.readContract({
-      address: marketplace,
-      abi: marketplaceAbi,
+      ...contracts.marketplace,
       functionName: 'canDecrypt',
       args: [datasetId, account],
     }),
   provider: (id: bigint) =>
-    market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [id] }),
+    market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'getProvider', args: [id] }),
   providerIdOf: (signer: Address) =>
-    market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'providerIdOf', args: [signer] }),
+    market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'providerIdOf', args: [signer] }),
   environmentHash: (id: bigint, index: number) =>
-    market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'environmentHash', args: [id, index] }),
+    market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'environmentHash', args: [id, index] }),
   isProviderAllowed: (datasetId: bigint, id: bigint) =>
-    market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'isProviderAllowed', args: [datasetId, id] }),
+    market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'isProviderAllowed', args: [datasetId, id] }),
 };
 
 /** Balances of `accounts` in the compute market's withdrawable ledger. */
@@ -311,7 +304,8 @@ async function withdrawables(accounts: readonly Address[]): Promise<bigint[]> {
 
 beforeAll(async () => {
   market = await startTestMarket();
-  ({ computeMarket, marketplace, datasetRegistry: registry } = market.deployments.contracts);
+  ({ computeMarket, marketplace } = market.deployments.contracts);
+  contracts = contractsOf(market.deployments);
   token = market.deployments.stablecoin.address;
   chainId = market.deployments.chainId;
   const currency = token;
@@ -324,13 +318,12 @@ beforeAll(async () => {
   noComputeDataset = await publish({ currency, computePrice: 0n }, 'no-compute');
   freeDataset = await publish({ currency, computeOnly: true, downloadPrice: 0n, computePrice: 0n, aiTrainingAllowed: true }, 'free');
   delistedDataset = await publish({ currency, computePrice: 1_000_000n }, 'delisted');
-  await send(market.wallet(OWNER).writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'delist', args: [delistedDataset] }));
+  await send(market.wallet(OWNER).writeContract({ ...contracts.registry, functionName: 'delist', args: [delistedDataset] }));
 
   for (const account of [BUYER, STRANGER]) {
     await send(
       market.wallet(account).writeContract({
-        address: token,
-        abi: mockStablecoinAbi,
+        ...contracts.stablecoin,
         functionName: 'approve',
         args: [computeMarket, maxUint256],
       }),
@@ -374,13 +367,13 @@ describe('providers', () => {
     expect(await read.providerIdOf(signer.address)).toBe(2n);
     expect(await read.providerIdOf(node.address)).toBe(providerId);
     expect(
-      await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'providerCount' }),
+      await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'providerCount' }),
     ).toBe(2n);
   });
 
   it('rejects a zero node key, no environments, too many environments and a node key already in use', async () => {
     const signer = await newNode();
-    const max = await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'MAX_ENVIRONMENTS' });
+    const max = await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'MAX_ENVIRONMENTS' });
     expect(max).toBe(32n);
     await expectRevert(registerTx(OTHER_PROVIDER, signer, [cpuEnvironment(1n)], { signer: zeroAddress }), 'ZeroAddress');
     await expectRevert(registerTx(OTHER_PROVIDER, signer, []), 'NoEnvironments');
@@ -401,8 +394,7 @@ describe('providers', () => {
     });
     expect(
       await market.publicClient.readContract({
-        address: computeMarket,
-        abi: computeMarketAbi,
+        ...contracts.computeMarket,
         functionName: 'providerNodeDigest',
         args: [address(PROVIDER), node.address, 'https://node.example'],
       }),
@@ -520,7 +512,7 @@ describe('providers', () => {
   it('retires a provider: no new jobs, open jobs still settle', async () => {
     const open = await request();
     const retire = (by: number, id = providerId) =>
-      market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'retireProvider', args: [id] });
+      market.wallet(by).writeContract({ ...contracts.computeMarket, functionName: 'retireProvider', args: [id] });
     await expectRevert(retire(STRANGER), 'NotProviderOwner', [providerId, address(STRANGER)]);
     await expectRevert(retire(PROVIDER, 5n), 'UnknownProvider', [5n]);
 
@@ -542,7 +534,7 @@ describe('admin', () => {
 
   it('sets the settlement window up to seven days, and only for the admin', async () => {
     const setWindow = (by: number, window: bigint) =>
-      market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setSettlementWindow', args: [window] });
+      market.wallet(by).writeContract({ ...contracts.computeMarket, functionName: 'setSettlementWindow', args: [window] });
     const sevenDays = 7n * 24n * HOUR;
     await expectRevert(setWindow(ADMIN, sevenDays + 1n), 'SettlementWindowTooLong', [sevenDays + 1n]);
     await expectRevert(setWindow(STRANGER, HOUR), 'AccessControlUnauthorizedAccount', [address(STRANGER), DEFAULT_ADMIN_ROLE]);
@@ -550,7 +542,7 @@ describe('admin', () => {
     const receipt = await send(setWindow(ADMIN, sevenDays));
     expect(onlyEvent(computeMarketAbi, receipt.logs, 'SettlementWindowChanged')).toEqual({ window: sevenDays });
     expect(
-      await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'settlementWindow' }),
+      await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'settlementWindow' }),
     ).toBe(sevenDays);
 
     const { job, receipt: requested } = await request({ maxMinutes: 10 });
@@ -559,9 +551,9 @@ describe('admin', () => {
 
   it('sets the fee and the treasury, only for the fee admin', async () => {
     const setFee = (by: number, bps: number) =>
-      market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setFee', args: [bps] });
+      market.wallet(by).writeContract({ ...contracts.computeMarket, functionName: 'setFee', args: [bps] });
     const setTreasury = (by: number, treasury: Address) =>
-      market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setTreasury', args: [treasury] });
+      market.wallet(by).writeContract({ ...contracts.computeMarket, functionName: 'setTreasury', args: [treasury] });
     await expectRevert(setFee(ADMIN, 1001), 'FeeTooHigh', [1001, 1000]);
     await expectRevert(setFee(STRANGER, 10), 'AccessControlUnauthorizedAccount', [address(STRANGER), FEE_ADMIN_ROLE]);
     await expectRevert(setTreasury(ADMIN, zeroAddress), 'ZeroAddress');
@@ -619,14 +611,14 @@ describe('requestJob', () => {
     expect(await read.status(jobId)).toBe(JobStatus.Requested);
     expect(await read.isJob(jobId, expectedJob)).toBe(true);
     expect(
-      await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'escrowOf', args: [expectedJob] }),
+      await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'escrowOf', args: [expectedJob] }),
     ).toBe(expectedEscrow);
-    expect(await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobCount' })).toBe(1n);
+    expect(await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobCount' })).toBe(1n);
 
     const second = await request({ datasetId: computeOnlyDataset, aiTraining: true, maxMinutes: 1 });
     expect(second.jobId).toBe(2n);
     expect(second.escrow).toBe(3_333_333n + CPU_PRICE);
-    expect(await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobCount' })).toBe(2n);
+    expect(await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobCount' })).toBe(2n);
   });
 
   it('accepts exactly the escrow as maxPayment and rejects one unit less', async () => {
@@ -658,9 +650,9 @@ describe('requestJob', () => {
     await expectRevert(requestJob({ provider: 0n }), 'UnknownProvider', [0n]);
     await expectRevert(requestJob({ provider: 2n }), 'UnknownProvider', [2n]);
     await expectRevert(requestJob({ environment: 2 }), 'UnknownEnvironment', [providerId, 2]);
-    await send(market.wallet(PROVIDER).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'retireProvider', args: [providerId] }));
+    await send(market.wallet(PROVIDER).writeContract({ ...contracts.computeMarket, functionName: 'retireProvider', args: [providerId] }));
     await expectRevert(requestJob(), 'ProviderNotActive', [providerId]);
-    expect(await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobCount' })).toBe(0n);
+    expect(await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobCount' })).toBe(0n);
   });
 
   it('reverts TermsMismatch for terms other than the dataset’s, before any other check', async () => {
@@ -671,8 +663,8 @@ describe('requestJob', () => {
   });
 
   it.each([
-    ['setPrices', (datasetId: bigint) => market.wallet(OWNER).writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'setPrices', args: [datasetId, 0n, 1n], gas: IN_BLOCK_GAS })],
-    ['setTerms', (datasetId: bigint) => market.wallet(OWNER).writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'setTerms', args: [datasetId, 1n], gas: IN_BLOCK_GAS })],
+    ['setPrices', (datasetId: bigint) => market.wallet(OWNER).writeContract({ ...contracts.registry, functionName: 'setPrices', args: [datasetId, 0n, 1n], gas: IN_BLOCK_GAS })],
+    ['setTerms', (datasetId: bigint) => market.wallet(OWNER).writeContract({ ...contracts.registry, functionName: 'setTerms', args: [datasetId, 1n], gas: IN_BLOCK_GAS })],
   ] as const)('reverts TermsMismatch when %s lands in the same block before requestJob, escrowing nothing', async (_, change) => {
     // The compute-only dataset's terms id is 1: setTerms moves the download dataset to them.
     const termsId = (await requestArgs({}))[1];
@@ -712,7 +704,7 @@ describe('requestJob', () => {
     ]);
     expect(updated!.status).toBe('success');
     await expectRevert(minedRevert(market, requested!), 'EnvironmentMismatch', [providerId, 0]);
-    expect(await market.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobCount' })).toBe(0n);
+    expect(await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobCount' })).toBe(0n);
   });
 
   it('reverts when the buyer has not approved the escrow', async () => {
@@ -793,7 +785,7 @@ describe('acceptJob', () => {
 
 describe('allowed providers', () => {
   function setAllowed(by: number, datasetId: bigint, ids: readonly bigint[], allowed: boolean): Promise<Hex> {
-    return market.wallet(by).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setProvidersAllowed', args: [datasetId, ids, allowed] });
+    return market.wallet(by).writeContract({ ...contracts.computeMarket, functionName: 'setProvidersAllowed', args: [datasetId, ids, allowed] });
   }
 
   it('lets the owner allow and withdraw several providers per dataset, with a ProviderAllowanceSet event for each', async () => {
@@ -820,7 +812,7 @@ describe('allowed providers', () => {
       await expectRevert(setAllowed(account, computeOnlyDataset, [providerId], false), 'NotDatasetOwner', [computeOnlyDataset, address(account)]);
     }
     await expectRevert(
-      nodeWallet(node).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setProvidersAllowed', args: [computeOnlyDataset, [providerId], false] }),
+      nodeWallet(node).writeContract({ ...contracts.computeMarket, functionName: 'setProvidersAllowed', args: [computeOnlyDataset, [providerId], false] }),
       'NotDatasetOwner',
       [computeOnlyDataset, node.address],
     );
@@ -833,8 +825,7 @@ describe('allowed providers', () => {
   it('belongs to the dataset: after a transfer the allowances stay and only the new owner changes them', async () => {
     await send(
       market.wallet(OWNER).writeContract({
-        address: registry,
-        abi: datasetRegistryAbi,
+        ...contracts.registry,
         functionName: 'transferFrom',
         args: [address(OWNER), address(NEW_OWNER), computeOnlyDataset],
       }),
@@ -949,7 +940,7 @@ describe('submitResult', () => {
 
   it('uses the fee snapshotted at request even after the admin changes it', async () => {
     const old = await request({ maxMinutes: 10 });
-    await send(market.wallet(ADMIN).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'setFee', args: [1000] }));
+    await send(market.wallet(ADMIN).writeContract({ ...contracts.computeMarket, functionName: 'setFee', args: [1000] }));
     const fresh = await request({ maxMinutes: 10 });
     expect(old.job.feeBps).toBe(250);
     expect(fresh.job.feeBps).toBe(1000);
@@ -972,8 +963,7 @@ describe('submitResult', () => {
     const requested = await request({ maxMinutes: 6 });
     await send(
       market.wallet(OWNER).writeContract({
-        address: registry,
-        abi: datasetRegistryAbi,
+        ...contracts.registry,
         functionName: 'transferFrom',
         args: [address(OWNER), address(NEW_OWNER), downloadDataset],
       }),
@@ -997,8 +987,7 @@ describe('submitResult', () => {
     });
     const onChain = (flag: boolean) =>
       market.publicClient.readContract({
-        address: computeMarket,
-        abi: computeMarketAbi,
+        ...contracts.computeMarket,
         functionName: 'resultDigest',
         args: [7n, RESULT, 12, flag],
       });
@@ -1073,7 +1062,7 @@ describe('submitResult without delivered results', () => {
     for (const account of accounts) {
       const before = await read.balance(address(account));
       if ((await read.withdrawable(address(account))) > 0n) {
-        await send(market.wallet(account).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'withdraw', args: [token] }));
+        await send(market.wallet(account).writeContract({ ...contracts.computeMarket, functionName: 'withdraw', args: [token] }));
       }
       received.push((await read.balance(address(account))) - before);
     }
@@ -1178,8 +1167,7 @@ describe('submitResult without delivered results', () => {
 describe('algorithm approvals', () => {
   function setApproval(by: number, datasetId: bigint, algorithmHash: Hex, approved: boolean): Promise<Hex> {
     return market.wallet(by).writeContract({
-      address: computeMarket,
-      abi: computeMarketAbi,
+      ...contracts.computeMarket,
       functionName: 'setAlgorithmApproval',
       args: [datasetId, algorithmHash, approved],
     });
@@ -1187,8 +1175,7 @@ describe('algorithm approvals', () => {
 
   const isApproved = (datasetId: bigint, algorithmHash: Hex) =>
     market.publicClient.readContract({
-      address: computeMarket,
-      abi: computeMarketAbi,
+      ...contracts.computeMarket,
       functionName: 'isAlgorithmApproved',
       args: [datasetId, algorithmHash],
     });
@@ -1225,8 +1212,7 @@ describe('algorithm approvals', () => {
     await send(setApproval(OWNER, computeOnlyDataset, OTHER_ALGORITHM, true));
     await send(setApproval(OWNER, downloadDataset, ALGORITHM, true));
     const logs = await market.publicClient.getContractEvents({
-      address: computeMarket,
-      abi: computeMarketAbi,
+      ...contracts.computeMarket,
       eventName: 'AlgorithmApprovalSet',
       args: { datasetId: computeOnlyDataset, algorithmHash: ALGORITHM },
       fromBlock: 0n,
@@ -1243,8 +1229,7 @@ describe('algorithm approvals', () => {
     }
     await expectRevert(
       nodeWallet(node).writeContract({
-        address: computeMarket,
-        abi: computeMarketAbi,
+        ...contracts.computeMarket,
         functionName: 'setAlgorithmApproval',
         args: [computeOnlyDataset, OTHER_ALGORITHM, true],
       }),
@@ -1262,8 +1247,7 @@ describe('algorithm approvals', () => {
     await send(setApproval(OWNER, computeOnlyDataset, ALGORITHM, true));
     await send(
       market.wallet(OWNER).writeContract({
-        address: registry,
-        abi: datasetRegistryAbi,
+        ...contracts.registry,
         functionName: 'transferFrom',
         args: [address(OWNER), address(NEW_OWNER), computeOnlyDataset],
       }),
@@ -1305,8 +1289,7 @@ describe('refund', () => {
     await market.testClient.setNextBlockTimestamp({ timestamp: job.deadline });
     // An explicit gas limit skips the estimate, so the call is mined in the block at the deadline.
     const hash = await market.wallet(BUYER).writeContract({
-      address: computeMarket,
-      abi: computeMarketAbi,
+      ...contracts.computeMarket,
       functionName: 'refund',
       args: [jobId, job],
       gas: 200_000n,
@@ -1317,8 +1300,7 @@ describe('refund', () => {
     await expectRevert(
       market.publicClient.simulateContract({
         account: address(BUYER),
-        address: computeMarket,
-        abi: computeMarketAbi,
+        ...contracts.computeMarket,
         functionName: 'refund',
         args: [jobId, job],
         blockNumber: receipt.blockNumber,
@@ -1480,13 +1462,13 @@ describe('withdraw', () => {
     for (const [i, account] of accounts.entries()) {
       const before = await read.balance(address(account));
       const receipt = await send(
-        market.wallet(account).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'withdraw', args: [token] }),
+        market.wallet(account).writeContract({ ...contracts.computeMarket, functionName: 'withdraw', args: [token] }),
       );
       expect(onlyEvent(computeMarketAbi, receipt.logs, 'Withdrawn')).toEqual({ token, account: address(account), amount: credited[i] });
       expect(await read.balance(address(account))).toBe(before + (credited[i] ?? 0n));
       expect(await read.withdrawable(address(account))).toBe(0n);
       await expectRevert(
-        market.wallet(account).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'withdraw', args: [token] }),
+        market.wallet(account).writeContract({ ...contracts.computeMarket, functionName: 'withdraw', args: [token] }),
         'NothingToWithdraw',
         [token, address(account)],
       );

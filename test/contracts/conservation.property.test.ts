@@ -41,7 +41,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { devAccount } from '@/lib/chain';
 import { environmentSpecHash } from '@/lib/compute/buyer/quote';
 import { JobStatus, signJobResult, type Environment, type Job } from '@/lib/compute/settlement';
-import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { computeMarketAbi, contractsOf, marketplaceAbi, type MarketContracts } from '@/lib/contracts';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 import { expectRevert } from '../helpers/expect';
 import { metadataPointer, termsFor } from '../helpers/terms';
@@ -322,7 +322,8 @@ let client: PublicClient<Transport, Chain>;
 let wallets: WalletClient<Transport, Chain, Account>[];
 let accounts: Address[];
 let contracts: Record<MarketName, Address>;
-let registry: Address;
+/** The market's contracts, each with its ABI. */
+let deployed: MarketContracts;
 let token: Address;
 let chainId: number;
 let providerIds: bigint[];
@@ -354,7 +355,7 @@ beforeAll(async () => {
   wallets = signers.map((account) => createWalletClient({ account, chain, transport }));
   accounts = signers.map((account) => account.address);
   contracts = { marketplace: market.deployments.contracts.marketplace, compute: market.deployments.contracts.computeMarket };
-  registry = market.deployments.contracts.datasetRegistry;
+  deployed = contractsOf(market.deployments);
   token = market.deployments.stablecoin.address;
   chainId = market.deployments.chainId;
 
@@ -362,7 +363,7 @@ beforeAll(async () => {
   for (const address of accounts.slice(DEV_ACCOUNTS)) await market.testClient.setBalance({ address, value: parseEther('10') });
   for (let i = 0; i < DEV_ACCOUNTS; i++) {
     for (const spender of Object.values(contracts)) {
-      await receiptOf(send(i, { address: token, abi: mockStablecoinAbi, functionName: 'approve', args: [spender, maxUint256] }));
+      await receiptOf(send(i, { ...deployed.stablecoin, functionName: 'approve', args: [spender, maxUint256] }));
     }
   }
   providerIds = [];
@@ -452,7 +453,7 @@ async function resetChain(): Promise<void> {
 }
 
 function tokenBalance(account: Address): Promise<bigint> {
-  return client.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [account] });
+  return client.readContract({ ...deployed.stablecoin, functionName: 'balanceOf', args: [account] });
 }
 
 function moveTokens(from: Address, to: Address, amount: bigint): void {
@@ -519,7 +520,7 @@ async function checkInvariants(touched: JobModel | undefined): Promise<void> {
     Promise.all(accounts.map((account) => withdrawable('compute', account))),
     Promise.all(accounts.map((account) => tokenBalance(account))),
     touched &&
-      client.readContract({ address: contracts.compute, abi: computeMarketAbi, functionName: 'jobStatus', args: [touched.id] }),
+      client.readContract({ ...deployed.computeMarket, functionName: 'jobStatus', args: [touched.id] }),
   ]);
   model.now = block.timestamp;
   const sum = (values: readonly bigint[]) => values.reduce((total, value) => total + value, 0n);
@@ -554,8 +555,8 @@ async function checkAccess(touched: JobModel | undefined): Promise<void> {
   const providerIndex = providerIds.indexOf(providerId);
   const nodeAddress = accounts[nodeIndex(PROVIDERS[providerIndex]!.node)]!;
   const [hasActiveJob, canDecrypt] = await Promise.all([
-    client.readContract({ address: contracts.compute, abi: computeMarketAbi, functionName: 'hasActiveJob', args: [datasetId, nodeAddress] }),
-    client.readContract({ address: contracts.marketplace, abi: marketplaceAbi, functionName: 'canDecrypt', args: [datasetId, nodeAddress] }),
+    client.readContract({ ...deployed.computeMarket, functionName: 'hasActiveJob', args: [datasetId, nodeAddress] }),
+    client.readContract({ ...deployed.marketplace, functionName: 'canDecrypt', args: [datasetId, nodeAddress] }),
   ]);
   expect(canDecrypt).toBe(hasActiveJob);
   const allowed = datasetOf(datasetId).allowed.has(providerId);
@@ -743,7 +744,7 @@ async function allow(action: Extract<Action, { kind: 'allow' }>): Promise<JobMod
   const from = action.byOwner ? dataset.owner : at(BUYERS, action.other);
   const revert = from !== dataset.owner ? { name: 'NotDatasetOwner', args: [dataset.id, accounts[from]] } : null;
   const receipt = await attempt('allow', revert, () =>
-    send(from, { address: contracts.compute, abi: computeMarketAbi, functionName: 'setProvidersAllowed', args: [dataset.id, [providerId], action.allowed] }),
+    send(from, { ...deployed.computeMarket, functionName: 'setProvidersAllowed', args: [dataset.id, [providerId], action.allowed] }),
   );
   if (receipt) {
     if (action.allowed) dataset.allowed.add(providerId);
@@ -767,7 +768,7 @@ async function buy(action: Extract<Action, { kind: 'buy' }>): Promise<void> {
   else if (model.perpetualLicences.has(licenceKey)) revert = { name: 'AlreadyLicensedForever', args: [dataset.id] };
 
   const receipt = await attempt('buy', revert, () =>
-    send(buyer, { address: contracts.marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [dataset.id, termsId, maxPrice] }),
+    send(buyer, { ...deployed.marketplace, functionName: 'buyLicence', args: [dataset.id, termsId, maxPrice] }),
   );
   if (!receipt) return;
   const fee = feeOn(price, model.feeBps.marketplace);
@@ -808,8 +809,7 @@ async function request(action: Extract<Action, { kind: 'request' }>): Promise<Jo
 
   const receipt = await attempt('request', revert, () =>
     send(buyer, {
-      address: contracts.compute,
-      abi: computeMarketAbi,
+      ...deployed.computeMarket,
       functionName: 'requestJob',
       args: [dataset.id, termsId, providerId, environment, environmentSpec, ALGORITHM, action.aiTraining, action.maxMinutes, maxPayment],
     }),
@@ -844,7 +844,7 @@ type JobAction = Extract<Action, { kind: 'accept' | 'cancel' | 'submit' | 'refun
 async function jobAction(action: JobAction, target: JobModel): Promise<void> {
   const { id, job } = target;
   const provider = providerAccounts(job);
-  const compute = { address: contracts.compute, abi: computeMarketAbi } as const;
+  const compute = deployed.computeMarket;
   const wrongStatus = (...allowed: number[]): Revert | null =>
     allowed.includes(target.status) ? null : { name: 'InvalidJobStatus', args: [id, target.status] };
 
@@ -947,7 +947,7 @@ async function setTreasury(name: MarketName, treasury: number): Promise<void> {
 async function setWindow(window: bigint): Promise<void> {
   const revert = window > MAX_WINDOW ? { name: 'SettlementWindowTooLong', args: [window] } : null;
   const receipt = await attempt('setWindow', revert, () =>
-    send(ADMIN, { address: contracts.compute, abi: computeMarketAbi, functionName: 'setSettlementWindow', args: [window] }),
+    send(ADMIN, { ...deployed.computeMarket, functionName: 'setSettlementWindow', args: [window] }),
   );
   if (receipt) model.window = window;
 }
@@ -959,8 +959,7 @@ async function transferNft(action: Extract<Action, { kind: 'transferNft' }>): Pr
   const revert = from !== dataset.owner ? { name: 'ERC721InsufficientApproval', args: [accounts[from], dataset.id] } : null;
   const receipt = await attempt('transferNft', revert, () =>
     send(from, {
-      address: registry,
-      abi: datasetRegistryAbi,
+      ...deployed.registry,
       functionName: 'transferFrom',
       args: [accounts[dataset.owner]!, accounts[to]!, dataset.id],
     }),
@@ -970,7 +969,7 @@ async function transferNft(action: Extract<Action, { kind: 'transferNft' }>): Pr
 
 async function toggleListing(dataset: DatasetModel): Promise<void> {
   await attempt('toggleListing', null, () =>
-    send(dataset.owner, { address: registry, abi: datasetRegistryAbi, functionName: dataset.listed ? 'delist' : 'relist', args: [dataset.id] }),
+    send(dataset.owner, { ...deployed.registry, functionName: dataset.listed ? 'delist' : 'relist', args: [dataset.id] }),
   );
   dataset.listed = !dataset.listed;
 }
@@ -990,7 +989,7 @@ it(`conserves funds over ${RUNS} runs of ${ACTIONS_PER_RUN} random actions`, asy
       }
       // Every job's status on chain matches the model at the end of the run.
       const statuses = await Promise.all(
-        model.jobs.map((job) => client.readContract({ address: contracts.compute, abi: computeMarketAbi, functionName: 'jobStatus', args: [job.id] })),
+        model.jobs.map((job) => client.readContract({ ...deployed.computeMarket, functionName: 'jobStatus', args: [job.id] })),
       );
       expect(statuses).toEqual(model.jobs.map((job) => job.status));
     }),

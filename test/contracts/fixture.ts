@@ -16,7 +16,7 @@ import {
   type TransactionReceipt,
 } from 'viem';
 import { signProviderNode, type Environment } from '@/lib/compute/settlement';
-import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi, type LicenceTerms, type MetadataPointer } from '@/lib/contracts';
+import { computeMarketAbi, contractsOf, datasetRegistryAbi, type LicenceTerms, type MetadataPointer } from '@/lib/contracts';
 import { mined, onlyEvent } from '../helpers/compute';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 
@@ -52,7 +52,7 @@ export interface Published {
 
 /** Reserves the next dataset id for dev account `account` and returns it (read from DatasetIdReserved). */
 export async function reserveDatasetId(market: TestMarket, account: number): Promise<bigint> {
-  const hash = market.wallet(account).writeContract({ address: market.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'reserveDatasetId' });
+  const hash = market.wallet(account).writeContract({ ...contractsOf(market.deployments).registry, functionName: 'reserveDatasetId' });
   return onlyEvent(datasetRegistryAbi, (await mined(market.publicClient, hash)).logs, 'DatasetIdReserved').datasetId;
 }
 
@@ -62,7 +62,7 @@ export async function reserveDatasetId(market: TestMarket, account: number): Pro
  */
 export async function publishDataset(market: TestMarket, account: number, metadata: MetadataPointer, terms: LicenceTerms | bigint): Promise<Published> {
   const datasetId = await reserveDatasetId(market, account);
-  const registry = { address: market.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi } as const;
+  const { registry } = contractsOf(market.deployments);
   const wallet = market.wallet(account);
   const hash =
     typeof terms === 'bigint'
@@ -88,8 +88,7 @@ export async function registerProvider(
   endpoint = 'https://node.example',
 ): Promise<bigint> {
   const hash = market.wallet(owner).writeContract({
-    address: market.deployments.contracts.computeMarket,
-    abi: computeMarketAbi,
+    ...contractsOf(market.deployments).computeMarket,
     functionName: 'registerProvider',
     args: [endpoint, node.address, environments, await nodeSignature(market, node, market.wallet(owner).account.address, endpoint)],
   });
@@ -99,8 +98,7 @@ export async function registerProvider(
 /** Dev account `owner`, owner of `datasetId`, allows `providerIds` on it (or withdraws them, with `allowed` false). */
 export function allowProviders(market: TestMarket, owner: number, datasetId: bigint, providerIds: readonly bigint[], allowed = true): Promise<TransactionReceipt> {
   const hash = market.wallet(owner).writeContract({
-    address: market.deployments.contracts.computeMarket,
-    abi: computeMarketAbi,
+    ...contractsOf(market.deployments).computeMarket,
     functionName: 'setProvidersAllowed',
     args: [datasetId, providerIds, allowed],
   });
@@ -147,17 +145,18 @@ export async function minedRevert(market: TestMarket, receipt: TransactionReceip
 
 function fixtureFor(market: TestMarket) {
   const { publicClient, deployments } = market;
+  const contracts = contractsOf(deployments);
   // Deriving a dev account from the mnemonic takes ~20 ms, so wallets and contract handles are made once.
   // One client both signs and reads, so simulations run as the account too (msg.sender matters).
   const client = memoised((account: number) => market.wallet(account).extend(publicActions));
   const registry = memoised((account: number) =>
-    getContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, client: client(account) }),
+    getContract({ ...contracts.registry, client: client(account) }),
   );
   const marketplace = memoised((account: number) =>
-    getContract({ address: deployments.contracts.marketplace, abi: marketplaceAbi, client: client(account) }),
+    getContract({ ...contracts.marketplace, client: client(account) }),
   );
   const stablecoin = memoised((account: number) =>
-    getContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, client: client(account) }),
+    getContract({ ...contracts.stablecoin, client: client(account) }),
   );
   return {
     market,
@@ -212,7 +211,7 @@ function fixtureFor(market: TestMarket) {
       const owner = client(permit.owner).account;
       const token = deployments.stablecoin.address;
       const nonce =
-        permit.nonce ?? (await publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'nonces', args: [owner.address] }));
+        permit.nonce ?? (await publicClient.readContract({ ...contracts.stablecoin, functionName: 'nonces', args: [owner.address] }));
       const signature = await signer.signTypedData({
         domain: { name: 'Datagora Test Dollar', version: '1', chainId: publicClient.chain.id, verifyingContract: token },
         types: PERMIT_TYPES,

@@ -3,7 +3,7 @@
  * last unit, renewals, expiry, permits, licence transfers, pull payments, canDecrypt and the admin's settings.
  */
 import { keccak256, maxUint64, toHex, zeroAddress, zeroHash, type Address, type ContractEventName, type TransactionReceipt } from 'viem';
-import { datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { contractsOf, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
 import { eventsOf, expectRevert } from '../helpers/expect';
 import { metadataPointer, termsFor, type Terms } from '../helpers/terms';
 import { IN_BLOCK_GAS, useMarketFixture, type Published } from './fixture';
@@ -92,17 +92,16 @@ describe('deployment and admin settings', () => {
   });
 
   it('recorded its fee, treasury and compute market in events at deployment', async () => {
-    const { contracts } = fixture().deployments;
+    const contracts = contractsOf(fixture().deployments);
     const logs = await fixture().publicClient.getContractEvents({
-      address: contracts.marketplace,
-      abi: marketplaceAbi,
+      ...contracts.marketplace,
       fromBlock: 0n,
       strict: true,
     });
     const args = (eventName: string) => logs.filter((log) => log.eventName === eventName).map((log) => log.args);
     expect(args('FeeChanged')).toEqual([{ previousBps: 0, feeBps: 250 }]);
     expect(args('TreasuryChanged')).toEqual([{ previousTreasury: zeroAddress, treasury: address(ADMIN) }]);
-    expect(args('ComputeMarketSet')).toEqual([{ computeMarket: contracts.computeMarket }]);
+    expect(args('ComputeMarketSet')).toEqual([{ computeMarket: contracts.computeMarket.address }]);
   });
 
   it('setFee: the fee admin sets 0 to 1,000 bps with FeeChanged; above the cap reverts FeeTooHigh', async () => {

@@ -11,7 +11,7 @@ import {
   type ContractEventName,
   type TransactionReceipt,
 } from 'viem';
-import { datasetRegistryAbi } from '@/lib/contracts';
+import { contractsOf, datasetRegistryAbi } from '@/lib/contracts';
 import { eventsOf, expectRevert } from '../helpers/expect';
 import { metadataPointer, termsFor, type MetadataPointer, type Terms } from '../helpers/terms';
 import { IN_BLOCK_GAS, useMarketFixture, type Published } from './fixture';
@@ -72,8 +72,7 @@ describe('deployment', () => {
 
   it('allowed the stablecoin at deployment with CurrencyAllowed', async () => {
     const events = await fixture().publicClient.getContractEvents({
-      address: fixture().deployments.contracts.datasetRegistry,
-      abi: datasetRegistryAbi,
+      ...contractsOf(fixture().deployments).registry,
       eventName: 'CurrencyAllowed',
       fromBlock: 0n,
       strict: true,

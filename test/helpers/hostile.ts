@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import type { LocalAccount } from 'viem';
 import { devAccount } from '@/lib/chain';
-import { datasetRegistryAbi, type LicenceTerms } from '@/lib/contracts';
+import { contractsOf, type LicenceTerms } from '@/lib/contracts';
 import { eip712Domain, IpfsMetadataStore, metadataPointer, SIGNED_DATASET_FORMAT, type BlockStore, type DatasetDocument, type MetadataDomain } from '@/lib/metadata';
 import { encodeDagJson } from '@/lib/metadata/dag-json';
 import { reserveDatasetId } from '../contracts/fixture';
@@ -149,7 +149,7 @@ const domainOf = (chain: TestMarket): MetadataDomain => ({ chainId: chain.deploy
 async function anchor(chain: TestMarket, account: number, terms: LicenceTerms | bigint, put: (datasetId: bigint) => Promise<string>): Promise<Anchored> {
   const datasetId = await reserveDatasetId(chain, account);
   const cid = await put(datasetId);
-  const registry = { address: chain.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi } as const;
+  const { registry } = contractsOf(chain.deployments);
   const wallet = chain.wallet(account);
   const pointer = metadataPointer(cid);
   await mined(

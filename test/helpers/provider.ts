@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Address } from 'viem';
 import { ComputeClient } from '@/lib/compute/buyer/client';
 import { PROVIDER_DEV_ACCOUNT, ProviderNode } from '@/lib/compute/provider/node';
-import { computeMarketAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { contractsOf } from '@/lib/contracts';
 import { DEMO_DATASETS, writeDemoFile } from '@/lib/demo/datasets';
 import type { DatasetInfo, Market } from '@/lib/market';
 import { startTestServices, type TestServices } from './services';
@@ -41,7 +41,7 @@ export async function publishComputeOnly(market: Market, file: string, info: Par
 
 /** The ids of every provider registered so far. */
 async function registeredProviders(market: Market): Promise<bigint[]> {
-  const count = await market.publicClient.readContract({ address: market.deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'providerCount' });
+  const count = await market.publicClient.readContract({ ...contractsOf(market.deployments).computeMarket, functionName: 'providerCount' });
   return Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
 }
 
@@ -82,17 +82,18 @@ export async function startComputeBed(options: { provider?: boolean } = {}): Pro
 /** Every stablecoin amount a compute job can move: wallets and what each party can withdraw. */
 export async function ledger(market: Market, accounts: Record<string, Address>): Promise<Record<string, bigint>> {
   const { publicClient, deployments } = market;
+  const contracts = contractsOf(deployments);
   const token = deployments.stablecoin.address;
   const entries: [string, bigint][] = [];
   for (const [name, address] of Object.entries(accounts)) {
     const [wallet, compute, sales] = await Promise.all([
-      publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [address] }),
-      publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'withdrawable', args: [token, address] }),
-      publicClient.readContract({ address: deployments.contracts.marketplace, abi: marketplaceAbi, functionName: 'withdrawable', args: [token, address] }),
+      publicClient.readContract({ ...contracts.stablecoin, functionName: 'balanceOf', args: [address] }),
+      publicClient.readContract({ ...contracts.computeMarket, functionName: 'withdrawable', args: [token, address] }),
+      publicClient.readContract({ ...contracts.marketplace, functionName: 'withdrawable', args: [token, address] }),
     ]);
     entries.push([`${name}.wallet`, wallet], [`${name}.computeCredit`, compute], [`${name}.salesCredit`, sales]);
   }
-  entries.push(['escrow', await publicClient.readContract({ address: token, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [deployments.contracts.computeMarket] })]);
+  entries.push(['escrow', await publicClient.readContract({ ...contracts.stablecoin, functionName: 'balanceOf', args: [deployments.contracts.computeMarket] })]);
   return Object.fromEntries(entries);
 }
 

@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { parseSiweMessage } from 'viem/siwe';
 import { algorithmHash, MAX_ALGORITHM_BYTES } from '@/lib/compute/algorithm';
 import { jobAuthorization, jobResource, resultKeyResource } from '@/lib/compute/auth';
-import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { contractsOf } from '@/lib/contracts';
 import { quoteJob, requestJobArgs } from '@/lib/compute/buyer/quote';
 import { generateResultKeyPair, toBase64 } from '@/lib/compute/results';
 import { nastyString } from '../helpers/hostile';
@@ -39,15 +39,16 @@ beforeAll(async () => {
   bed = await startComputeBed();
   endpoint = bed.provider!.url;
   const { publicClient, deployments } = bed.buyer;
+  const contracts = contractsOf(deployments);
   chainId = deployments.chainId;
   // Paid on-chain, not submitted: every hostile submission below is for this job.
   const buyer = bed.services.chain.wallet(2);
   const choice = { datasetId: bed.datasetId, providerId: bed.provider!.providerId, environment: 0, maxMinutes: 2, aiTraining: false };
-  await publicClient.waitForTransactionReceipt({ hash: await buyer.writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.computeMarket, 100_000_000n] }) });
+  await publicClient.waitForTransactionReceipt({ hash: await buyer.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.computeMarket, 100_000_000n] }) });
   await publicClient.waitForTransactionReceipt({
-    hash: await buyer.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'requestJob', args: requestJobArgs(choice, await quoteJob(publicClient, deployments.contracts, choice), algorithmHash(HONEST)) }),
+    hash: await buyer.writeContract({ ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, await quoteJob(publicClient, deployments.contracts, choice), algorithmHash(HONEST)) }),
   });
-  jobId = await publicClient.readContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'jobCount' });
+  jobId = await publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobCount' });
 }, 120_000);
 
 afterAll(async () => {

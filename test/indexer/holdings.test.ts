@@ -12,7 +12,7 @@ import { isTransactionHash, marketContracts, readTransaction } from '@/lib/chain
 import { loadConfig } from '@/lib/config';
 import { quoteJob, requestJobArgs } from '@/lib/compute/buyer/quote';
 import { signJobResult } from '@/lib/compute/settlement';
-import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { computeMarketAbi, contractsOf } from '@/lib/contracts';
 import type { IndexerClient } from '@/lib/indexer/client';
 import { QueryError } from '@/lib/indexer/errors';
 import type { AccountPurchases, HeldLicence } from '@/lib/indexer/api';
@@ -58,6 +58,7 @@ describe.each(DATABASE_KINDS)('purchases and owners on %s', (kind) => {
   beforeAll(async () => {
     services = await startTestServices();
     const { publicClient, deployments } = services.chain;
+    const contracts = contractsOf(deployments);
     const [ownerA, ownerB, buyer] = await Promise.all([services.market(OWNER_A), services.market(OWNER_B), services.market(BUYER)]);
 
     // Owner A: a 30-day licence the buyer renews, and a perpetual one. The owner buys its own (a wash trade).
@@ -68,16 +69,16 @@ describe.each(DATABASE_KINDS)('purchases and owners on %s', (kind) => {
     txs.perpetual = (await buyer.buyLicence(ids.retail)).txHash;
     // The SDK refuses an owner's purchase of its own data; the contract does not.
     const ownerWallet = services.chain.wallet(OWNER_A);
-    await mined(publicClient, ownerWallet.writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.marketplace, usd('10')] }));
-    const { termsId: genomeTerms } = await publicClient.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'getOffer', args: [ids.genome] });
-    await mined(publicClient, ownerWallet.writeContract({ address: deployments.contracts.marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [ids.genome, genomeTerms, usd('10')] }));
+    await mined(publicClient, ownerWallet.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.marketplace, usd('10')] }));
+    const { termsId: genomeTerms } = await publicClient.readContract({ ...contracts.registry, functionName: 'getOffer', args: [ids.genome] });
+    await mined(publicClient, ownerWallet.writeContract({ ...contracts.marketplace, functionName: 'buyLicence', args: [ids.genome, genomeTerms, usd('10')] }));
 
     // Owner B: a transferable licence the buyer passes on, and compute-only data with two jobs.
     const cid = await ownerB.store.putBlock(await encodeDagJson({ title: 'raw pointer, no signed document' }), 'dag-json');
     const transferable = licenceTerms({ currency: deployments.stablecoin.address, downloadPrice: usd('4'), transferable: true, uri: 'ipfs://terms' });
     ids.passed = (await publishDataset(services.chain, OWNER_B, metadataPointer(cid), transferable)).datasetId;
     await buyer.buyLicence(ids.passed);
-    txs.transfer = await mined(publicClient, services.chain.wallet(BUYER).writeContract({ address: deployments.contracts.marketplace, abi: marketplaceAbi, functionName: 'transferLicence', args: [ids.passed, address(RECIPIENT)] })).then((r) => r.transactionHash);
+    txs.transfer = await mined(publicClient, services.chain.wallet(BUYER).writeContract({ ...contracts.marketplace, functionName: 'transferLicence', args: [ids.passed, address(RECIPIENT)] })).then((r) => r.transactionHash);
 
     ids.vitals = (await ownerB.publish(file('vitals.csv', 'patient,hr\np1,72\n'), { title: 'ICU vitals', tags: ['health'] }, { preset: 'compute-only' }, { download: 0n, compute: usd('15') })).datasetId;
     const providerId = await registerProvider(services.chain, OPERATOR, devAccount(NODE_KEY), [cpuEnvironment(usd('0.05'))], 'http://127.0.0.1:1');
@@ -86,17 +87,17 @@ describe.each(DATABASE_KINDS)('purchases and owners on %s', (kind) => {
       const choice = { datasetId: ids.vitals!, providerId, environment: 0, maxMinutes, aiTraining: false };
       const quote = await quoteJob(publicClient, deployments.contracts, choice);
       const wallet = services.chain.wallet(BUYER);
-      await mined(publicClient, wallet.writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.computeMarket, quote.escrow] }));
-      const receipt = await mined(publicClient, wallet.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'requestJob', args: requestJobArgs(choice, quote, `0x${'cd'.repeat(32)}`) }));
+      await mined(publicClient, wallet.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.computeMarket, quote.escrow] }));
+      const receipt = await mined(publicClient, wallet.writeContract({ ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, quote, `0x${'cd'.repeat(32)}`) }));
       return { ...onlyEvent(computeMarketAbi, receipt.logs, 'JobRequested'), txHash: receipt.transactionHash };
     };
     const settled = await requestJob(5);
     txs.jobRequest = settled.txHash;
     const resultHash = `0x${'ab'.repeat(32)}` as Hex;
     const signature = await signJobResult(devAccount(NODE_KEY), { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, { jobId: settled.jobId, resultHash, minutesUsed: 2, delivered: true });
-    txs.settlement = (await mined(publicClient, services.chain.wallet(NODE_KEY).writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'submitResult', args: [settled.jobId, settled.job, resultHash, 2, true, signature] }))).transactionHash;
+    txs.settlement = (await mined(publicClient, services.chain.wallet(NODE_KEY).writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [settled.jobId, settled.job, resultHash, 2, true, signature] }))).transactionHash;
     const cancelled = await requestJob(3);
-    txs.cancel = (await mined(publicClient, services.chain.wallet(BUYER).writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }))).transactionHash;
+    txs.cancel = (await mined(publicClient, services.chain.wallet(BUYER).writeContract({ ...contracts.computeMarket, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }))).transactionHash;
     ids.settledJob = settled.jobId;
     ids.cancelledJob = cancelled.jobId;
 

@@ -11,7 +11,7 @@ import { sql } from 'drizzle-orm';
 import { devAccount } from '@/lib/chain';
 import type { Config } from '@/lib/config';
 import { signJobResult, type Job } from '@/lib/compute/settlement';
-import { computeMarketAbi, datasetRegistryAbi, marketplaceAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { computeMarketAbi, contractsOf } from '@/lib/contracts';
 import { quoteJob, requestJobArgs } from '@/lib/compute/buyer/quote';
 import { metadataPointer } from '@/lib/metadata';
 import { encodeDagJson } from '@/lib/metadata/dag-json';
@@ -91,26 +91,29 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
 
   async function transferStablecoin(from: number, to: number, amount: bigint): Promise<void> {
     const { publicClient, deployments } = services.chain;
-    await mined(publicClient, services.chain.wallet(from).writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'transfer', args: [address(to), amount] }));
+    const contracts = contractsOf(deployments);
+    await mined(publicClient, services.chain.wallet(from).writeContract({ ...contracts.stablecoin, functionName: 'transfer', args: [address(to), amount] }));
   }
 
   /** An owner buying its own dataset, straight on the contract: the SDK refuses it (OwnDatasetError). */
   async function buyOwnDataset(owner: number, datasetId: bigint, price: bigint): Promise<void> {
     const { publicClient, deployments } = services.chain;
+    const contracts = contractsOf(deployments);
     const wallet = services.chain.wallet(owner);
-    await mined(publicClient, wallet.writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.marketplace, price] }));
-    const { termsId } = await publicClient.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'getOffer', args: [datasetId] });
-    await mined(publicClient, wallet.writeContract({ address: deployments.contracts.marketplace, abi: marketplaceAbi, functionName: 'buyLicence', args: [datasetId, termsId, price] }));
+    await mined(publicClient, wallet.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.marketplace, price] }));
+    const { termsId } = await publicClient.readContract({ ...contracts.registry, functionName: 'getOffer', args: [datasetId] });
+    await mined(publicClient, wallet.writeContract({ ...contracts.marketplace, functionName: 'buyLicence', args: [datasetId, termsId, price] }));
   }
 
   /** Pays a job on provider `providerId`'s first environment into escrow at the quote, as the provider node's buyers do. */
   async function requestJob(who: number, datasetId: bigint, providerId: bigint, maxMinutes: number): Promise<{ jobId: bigint; job: Job; escrow: bigint }> {
     const { publicClient, deployments } = services.chain;
+    const contracts = contractsOf(deployments);
     const wallet = services.chain.wallet(who);
     const choice = { datasetId, providerId, environment: 0, maxMinutes, aiTraining: false };
     const quote = await quoteJob(publicClient, deployments.contracts, choice);
-    await mined(publicClient, wallet.writeContract({ address: deployments.stablecoin.address, abi: mockStablecoinAbi, functionName: 'approve', args: [deployments.contracts.computeMarket, quote.escrow] }));
-    const receipt = await mined(publicClient, wallet.writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'requestJob', args: requestJobArgs(choice, quote, `0x${'cd'.repeat(32)}`) }));
+    await mined(publicClient, wallet.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.computeMarket, quote.escrow] }));
+    const receipt = await mined(publicClient, wallet.writeContract({ ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, quote, `0x${'cd'.repeat(32)}`) }));
     const { jobId, job, escrow } = onlyEvent(computeMarketAbi, receipt.logs, 'JobRequested');
     return { jobId, job, escrow };
   }
@@ -152,14 +155,15 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
 
     const vitals = await ownerB.publish(file('vitals.csv', 'patient,hr\np1,72\np2,88\n'), { title: 'ICU vitals', tags: ['health'] }, { preset: 'compute-only' }, { download: 0n, compute: usd('15') });
     const { publicClient, deployments } = services.chain;
+    const contracts = contractsOf(deployments);
     const providerId = await registerProvider(services.chain, OPERATOR, devAccount(NODE_KEY), [cpuEnvironment(usd('0.05'))], 'http://127.0.0.1:1');
     await allowProviders(services.chain, OWNER_B, vitals.datasetId, [providerId]);
     const settled = await requestJob(BUYER, vitals.datasetId, providerId, 5);
     const resultHash = `0x${'ab'.repeat(32)}` as Hex;
     const signature = await signJobResult(devAccount(NODE_KEY), { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, { jobId: settled.jobId, resultHash, minutesUsed: 2, delivered: true });
-    await mined(publicClient, services.chain.wallet(NODE_KEY).writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'submitResult', args: [settled.jobId, settled.job, resultHash, 2, true, signature] }));
+    await mined(publicClient, services.chain.wallet(NODE_KEY).writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [settled.jobId, settled.job, resultHash, 2, true, signature] }));
     const cancelled = await requestJob(BUYER_2, vitals.datasetId, providerId, 3);
-    await mined(publicClient, services.chain.wallet(BUYER_2).writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }));
+    await mined(publicClient, services.chain.wallet(BUYER_2).writeContract({ ...contracts.computeMarket, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }));
 
     await ownerA.updateMetadata(genome.datasetId, { title: 'Genome variants, annotated' });
     await ownerA.delist(retail.datasetId);

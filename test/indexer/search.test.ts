@@ -10,7 +10,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { ComputeClient } from '@/lib/compute/buyer/client';
 import { signProviderNode } from '@/lib/compute/settlement';
-import { computeMarketAbi } from '@/lib/contracts';
+import { computeMarketAbi, contractsOf } from '@/lib/contracts';
 import { openDatabase, type IndexerDatabase } from '@/lib/indexer/db';
 import { QueryError } from '@/lib/indexer/errors';
 import { Indexer } from '@/lib/indexer/indexer';
@@ -300,11 +300,11 @@ describe.each(DATABASE_KINDS)('hasProviders from the chain, through the indexer 
   /** Registers a provider as its operator, with the node key's consent; returns its id. */
   async function registerProvider({ operator, nodeKey }: (typeof PROVIDERS)[number]): Promise<bigint> {
     const { publicClient, deployments } = services.chain;
-    const computeMarket = deployments.contracts.computeMarket;
+    const { computeMarket } = contractsOf(deployments);
     const endpoint = 'http://127.0.0.1:1';
     const node = services.account(nodeKey);
-    const consent = await signProviderNode(node, { chainId: deployments.chainId, computeMarket }, services.account(operator).address, endpoint);
-    const receipt = await mined(publicClient, services.chain.wallet(operator).writeContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'registerProvider', args: [endpoint, node.address, [cpuEnvironment(1_000n)], consent] }));
+    const consent = await signProviderNode(node, { chainId: deployments.chainId, computeMarket: computeMarket.address }, services.account(operator).address, endpoint);
+    const receipt = await mined(publicClient, services.chain.wallet(operator).writeContract({ ...computeMarket, functionName: 'registerProvider', args: [endpoint, node.address, [cpuEnvironment(1_000n)], consent] }));
     return onlyEvent(computeMarketAbi, receipt.logs, 'ProviderRegistered').providerId;
   }
 
@@ -341,7 +341,7 @@ describe.each(DATABASE_KINDS)('hasProviders from the chain, through the indexer 
     await compute.setProvidersAllowed(computeOnly, [retiring], true);
     expect(await served('true')).toEqual([computeOnly]);
     const { publicClient, deployments } = services.chain;
-    await mined(publicClient, services.chain.wallet(PROVIDERS[1]!.operator).writeContract({ address: deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'retireProvider', args: [retiring] }));
+    await mined(publicClient, services.chain.wallet(PROVIDERS[1]!.operator).writeContract({ ...contractsOf(deployments).computeMarket, functionName: 'retireProvider', args: [retiring] }));
     expect(await served('true')).toEqual([]);
     expect(await indexer.database.rows(sql`select dataset_id::int as "datasetId", provider_id::int as "providerId", allowed from dataset_providers order by 1, 2`)).toEqual([
       { datasetId: Number(computeOnly), providerId: Number(active), allowed: false },

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { AccessDeniedError, KeyNetworkUnavailableError } from '@/lib/access';
-import { datasetRegistryAbi } from '@/lib/contracts';
+import { contractsOf } from '@/lib/contracts';
 import { LicenceCombinationError } from '@/lib/licence/presets';
 import { ComputeOnlyError, FileError, InsufficientFundsError, Market, TransactionRejectedError } from '@/lib/market';
 import { startTestServices, type TestServices } from '../helpers/services';
@@ -155,13 +155,13 @@ describe('market: publish, buy, download', () => {
   it('lists nothing before the ciphertext is stored, and a failed listing is retried without uploading again', async () => {
     const { deployments, publicClient } = services.chain;
     const admin = services.chain.wallet(0);
-    const registry = deployments.contracts.datasetRegistry;
+    const { registry } = contractsOf(deployments);
     const setAllowed = async (allowed: boolean) => {
-      const hash = await admin.writeContract({ address: registry, abi: datasetRegistryAbi, functionName: 'setCurrencyAllowed', args: [deployments.stablecoin.address, allowed] });
+      const hash = await admin.writeContract({ ...registry, functionName: 'setCurrencyAllowed', args: [deployments.stablecoin.address, allowed] });
       await publicClient.waitForTransactionReceipt({ hash });
     };
     const source = file('retry.csv', 'a,b\n1,2\n');
-    const count = () => publicClient.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'datasetCount' });
+    const count = () => publicClient.readContract({ ...registry, functionName: 'datasetCount' });
     const before = await count();
     await setAllowed(false);
     await expect(owner.publish(source, { title: 'Retry' }, { preset: 'ai-training' }, { download: usd('7'), compute: 0n })).rejects.toThrow(/not accepted/);

@@ -13,7 +13,7 @@ import { algorithmHash } from '@/lib/compute/algorithm';
 import { ComputeClient } from '@/lib/compute/buyer/client';
 import { quoteJob, requestJobArgs, type JobChoice } from '@/lib/compute/buyer/quote';
 import { signProviderNode, type Job } from '@/lib/compute/settlement';
-import { computeMarketAbi, mockStablecoinAbi } from '@/lib/contracts';
+import { computeMarketAbi, contractsOf, mockStablecoinAbi } from '@/lib/contracts';
 import { createSha256, decryptStream, toHex } from '@/lib/crypto';
 import { TransactionRejectedError, type Market } from '@/lib/market';
 import { BUYER, EXAMPLES, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
@@ -37,19 +37,19 @@ afterAll(async () => {
 /** Registers a provider owned by `market`'s account whose node key is a fresh key only this test holds. */
 async function registerProvider(market: Market): Promise<{ providerId: bigint; node: LocalAccount }> {
   const node = privateKeyToAccount(generatePrivateKey());
-  const computeMarket = market.deployments.contracts.computeMarket;
-  const consent = await signProviderNode(node, { chainId: market.deployments.chainId, computeMarket }, market.account!.address, 'http://127.0.0.1:9/rogue');
-  const { logs } = await market.send('register a provider', { address: computeMarket, abi: computeMarketAbi, functionName: 'registerProvider', args: ['http://127.0.0.1:9/rogue', node.address, ENVIRONMENTS, consent] });
+  const { computeMarket } = contractsOf(market.deployments);
+  const consent = await signProviderNode(node, { chainId: market.deployments.chainId, computeMarket: computeMarket.address }, market.account!.address, 'http://127.0.0.1:9/rogue');
+  const { logs } = await market.send('register a provider', { ...computeMarket, functionName: 'registerProvider', args: ['http://127.0.0.1:9/rogue', node.address, ENVIRONMENTS, consent] });
   const [event] = parseEventLogs({ abi: [getAbiItem({ abi: computeMarketAbi, name: 'ProviderRegistered' })], logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
   return { providerId: event!.args.providerId, node };
 }
 
 /** Pays a job into escrow directly on the contract (no node is asked to run it); returns its id and struct. */
 async function payJob(market: Market, choice: JobChoice): Promise<{ jobId: bigint; job: Job }> {
-  const computeMarket = market.deployments.contracts.computeMarket;
+  const { computeMarket } = contractsOf(market.deployments);
   const quote = await quoteJob(market.publicClient, market.deployments.contracts, choice);
-  await market.send('approve', { address: quote.currency, abi: mockStablecoinAbi, functionName: 'approve', args: [computeMarket, quote.escrow] });
-  const { logs } = await market.send('request a job', { address: computeMarket, abi: computeMarketAbi, functionName: 'requestJob', args: requestJobArgs(choice, quote, algorithmHash(Buffer.from('print(1)'))) });
+  await market.send('approve', { address: quote.currency, abi: mockStablecoinAbi, functionName: 'approve', args: [computeMarket.address, quote.escrow] });
+  const { logs } = await market.send('request a job', { ...computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, quote, algorithmHash(Buffer.from('print(1)'))) });
   const [event] = parseEventLogs({ abi: computeMarketAbi, eventName: 'JobRequested', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
   return { jobId: event!.args.jobId, job: event!.args.job };
 }
@@ -79,12 +79,11 @@ test('a rogue provider cannot take a job on a dataset whose owner did not allow 
     const choice = { datasetId, providerId, environment: 0, maxMinutes: 1, aiTraining: false };
     // The SDK says why before paying; the contract enforces it for anyone who skips the SDK.
     await expect(quoteJob(rogue.publicClient, rogue.deployments.contracts, choice)).rejects.toThrow(`does not allow provider ${providerId}`);
-    const computeMarket = rogue.deployments.contracts.computeMarket;
+    const { computeMarket } = contractsOf(rogue.deployments);
     const { termsId } = await rogue.getDataset(datasetId);
-    const spec = await rogue.publicClient.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'environmentHash', args: [providerId, 0] });
+    const spec = await rogue.publicClient.readContract({ ...computeMarket, functionName: 'environmentHash', args: [providerId, 0] });
     const request = rogue.send('request a job on my own provider', {
-      address: computeMarket,
-      abi: computeMarketAbi,
+      ...computeMarket,
       functionName: 'requestJob',
       args: [datasetId, termsId, providerId, 0, spec, algorithmHash(Buffer.from('x')), false, 1, 10n ** 12n],
     });
@@ -109,7 +108,7 @@ test('an allowed provider decrypts only with a job it accepted, and loses access
   const { jobId, job } = await payJob(buyer, { datasetId: bed.datasetId, providerId, environment: 0, maxMinutes: 5, aiTraining: false });
   // Requested, not accepted: a request alone (which the buyer could cancel at once for a full refund) grants nothing.
   await refusal(steal(bed.datasetId, node));
-  await operator.send(`accept job ${jobId}`, { address: operator.deployments.contracts.computeMarket, abi: computeMarketAbi, functionName: 'acceptJob', args: [jobId, job] });
+  await operator.send(`accept job ${jobId}`, { ...contractsOf(operator.deployments).computeMarket, functionName: 'acceptJob', args: [jobId, job] });
   const { document } = await bed.owner.getDataset(bed.datasetId);
   expect(await steal(bed.datasetId, node)).toBe(document.plaintextSha256);
   await new ComputeClient(bed.owner).setProvidersAllowed(bed.datasetId, [providerId], false);

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { datasetRegistryAbi } from '@/lib/contracts';
+import { contractsOf } from '@/lib/contracts';
 import { connectPublic, devAccount, readDeployments, walletFor } from '@/lib/chain';
 import { processesWith, runCli, type CliRun } from '../helpers/processes';
 import { workerPort } from '../helpers/market';
@@ -238,8 +238,7 @@ describe('datagora start', () => {
     const client = await connectPublic(`http://127.0.0.1:${anvilPort}`, deployments.chainId);
     const owner = walletFor(client, devAccount(1));
     const hash = await owner.writeContract({
-      address: deployments.contracts.datasetRegistry,
-      abi: datasetRegistryAbi,
+      ...contractsOf(deployments).registry,
       functionName: 'registerTerms',
       args: [
         {
@@ -262,7 +261,7 @@ describe('datagora start', () => {
     });
     await client.waitForTransactionReceipt({ hash });
     const blockBefore = await client.getBlockNumber();
-    const termsBefore = await client.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'termsCount' });
+    const termsBefore = await client.readContract({ ...contractsOf(deployments).registry, functionName: 'termsCount' });
 
     await waitForIndexer();
     const statsBefore = await runCli(['stats', '--json', '--include-wash'], env);
@@ -282,7 +281,7 @@ describe('datagora start', () => {
     const restarted = await connectPublic(`http://127.0.0.1:${anvilPort}`, deployments.chainId);
     expect(await restarted.getBlockNumber()).toBeGreaterThanOrEqual(blockBefore);
     expect(
-      await restarted.readContract({ address: deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'termsCount' }),
+      await restarted.readContract({ ...contractsOf(deployments).registry, functionName: 'termsCount' }),
     ).toBe(termsBefore);
     const health = await fetch(`${url}/api/health`);
     expect(health.status).toBe(200);

@@ -2,7 +2,7 @@
  * The pages' chain reads are kept for the block they were read at (lib/web/cache.ts): every visit of a block
  * shares one read, the next block is read afresh, and a read that failed is tried again by the next visit.
  */
-import { datasetRegistryAbi } from '@/lib/contracts';
+import { contractsOf } from '@/lib/contracts';
 import { BlockCache } from '@/lib/web/cache';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 
@@ -23,7 +23,7 @@ it('serves every visit of a block from one read, and reads again once a block is
   let reads = 0;
   const datasetCount = () => {
     reads++;
-    return market.publicClient.readContract({ address: market.deployments.contracts.datasetRegistry, abi: datasetRegistryAbi, functionName: 'datasetCount' });
+    return market.publicClient.readContract({ ...contractsOf(market.deployments).registry, functionName: 'datasetCount' });
   };
   const visits = await Promise.all(Array.from({ length: 50 }, () => cache.read('datasets', datasetCount)));
   expect(new Set(visits)).toEqual(new Set([0n]));
