@@ -181,6 +181,18 @@ async function ipfs(args: string[]): Promise<number> {
   return 0;
 }
 
+async function web(args: string[]): Promise<number> {
+  const options = { hostname: { type: 'string' }, port: { type: 'string' } } as const;
+  const { values } = parseArgs({ args, options });
+  const [{ serveWeb }, { loadConfig }] = await Promise.all([import('../stack/web-server'), import('../config')]);
+  const config = loadConfig();
+  const port = values.port === undefined ? config.web.port : Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new UsageError(`--port must be a TCP port, not "${values.port}"`);
+  await serveWeb(config, process.cwd(), { host: values.hostname ?? config.web.host, port });
+  await untilSignal();
+  return 0;
+}
+
 async function indexer(args: string[]): Promise<number> {
   parseArgs({ args, options: {} });
   const [{ startIndexerService }, { loadConfig }] = await Promise.all([import('../indexer/service'), import('../config')]);
@@ -264,6 +276,8 @@ export async function main(argv: string[], root: string): Promise<number> {
         return await (await import('./stats')).stats(args);
       case 'indexer':
         return await indexer(args);
+      case 'web':
+        return await web(args);
       case 'keynode':
         return await keynode(args);
       case 'ipfs':

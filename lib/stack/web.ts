@@ -1,6 +1,6 @@
 /**
  * The Next.js app as a child process: a production build made on first start (and again when sources
- * change), then `next start`; or `next dev` for hot reload.
+ * change), then the production server (`datagora web`); or `next dev` for hot reload.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -124,13 +124,14 @@ async function build(root: string, env: NodeJS.ProcessEnv, log: Logger, signal?:
   log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-/** Starts `next start` (or `next dev`) on host:port; returns the child. */
+/** Starts the production server (`datagora web`, ./web-server.ts) or `next dev` on host:port; returns the child. */
 export function startWeb(
   root: string,
   options: { host: string; port: number; dev: boolean },
   env: NodeJS.ProcessEnv,
   log: Logger,
 ): ChildProcess {
-  const args = [options.dev ? 'dev' : 'start', '--hostname', options.host, '--port', String(options.port)];
-  return runChild(args, root, { ...env, NEXT_TELEMETRY_DISABLED: '1' }, log);
+  const args = ['--hostname', options.host, '--port', String(options.port)];
+  const childEnv = { ...env, NEXT_TELEMETRY_DISABLED: '1' };
+  return options.dev ? runChild(['dev', ...args], root, childEnv, log) : spawnNode(path.join(root, 'bin', 'datagora'), ['web', ...args], root, childEnv, log);
 }

@@ -13,6 +13,16 @@ import { processesWith, runCli, type CliRun } from '../helpers/processes';
 import { workerPort } from '../helpers/market';
 
 const BUILD_AND_START_MS = 540_000;
+
+/** `attempt()`'s first answer other than undefined, asked every 200 ms for up to 20 s. */
+async function eventually<T>(attempt: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const value = await attempt();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('what the test waited for did not happen within 20 s');
+}
 jest.setTimeout(900_000);
 
 describe('datagora start', () => {
@@ -109,6 +119,15 @@ describe('datagora start', () => {
     const html = await page.text();
     expect(html).toContain('Datagora');
     expect(html).toContain('Hourly weather readings, 12 European stations (2026 H1)');
+
+    // Once the indexer holds the chain's head, the page is rendered once for that state and then served as it went.
+    const kept = await eventually(async () => {
+      const again = await fetch(url);
+      return again.headers.get('x-datagora-page') === 'kept' ? again.text() : undefined;
+    });
+    expect(kept).toContain('Hourly weather readings, 12 European stations (2026 H1)');
+    // A client-side navigation (the page's React payload) is Next's to answer every time.
+    expect((await fetch(url, { headers: { rsc: '1' } })).headers.get('x-datagora-page')).toBeNull();
   });
 
   it('lets the CLI publish as account 1, sell to account 2 who downloads identical bytes, and refuse account 3', async () => {
@@ -126,6 +145,8 @@ describe('datagora start', () => {
     expect(published.code).toBe(0);
     const id = published.output.trim().split('\n').pop()!;
     expect(id).toBe('7');
+    // No page kept before the listing hides it: the home page shows it once the indexer has it.
+    await eventually(async () => ((await (await fetch(url)).text()).includes('Tides') ? true : undefined));
     expect((await cli(['buy', id, '--account', '2'])).code).toBe(0);
     const out = path.join(home, 'tides-bought.csv');
     expect((await cli(['download', id, '--out', out, '--account', '2'])).code).toBe(0);
