@@ -79,6 +79,8 @@ Services (each also part of \`npm start\`):
                                           DATABASE_URL), with the search and analytics read API
   datagora provider [--account N | --private-key-env VAR]
                                           a compute provider node (bubblewrap sandbox), run by that operator
+  datagora web [--hostname H] [--port P]  the web app's production server (after \`npm run build\`), with the
+                                          market's pages kept per chain head
   datagora help
 
 Configuration comes from DATAGORA_* environment variables (see README).`;
