@@ -50,7 +50,8 @@ function recorded(response: ServerResponse, done: (page: KeptPage) => void): voi
   response.write = ((chunk: unknown, ...rest: unknown[]) => (copy(chunk), write(chunk, ...rest))) as ServerResponse['write'];
   response.end = ((...args: unknown[]) => {
     if (args.length > 0 && typeof args[0] !== 'function') copy(args[0]);
-    if (response.statusCode === 200) done({ status: 200, headers: response.getHeaders() as KeptPage['headers'], body: Buffer.concat(chunks) });
+    // Only a plain success is kept; one that sets a cookie is somebody's own.
+    if (response.statusCode === 200 && !response.hasHeader('set-cookie')) done({ status: 200, headers: response.getHeaders() as KeptPage['headers'], body: Buffer.concat(chunks) });
     return end(...args);
   }) as ServerResponse['end'];
 }
