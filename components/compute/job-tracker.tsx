@@ -8,9 +8,9 @@ import Link from 'next/link';
 import { useEffect, useState, type ReactNode } from 'react';
 import { isAddressEqual } from 'viem';
 import { usePublicClient } from 'wagmi';
-import { jobStatusOnChain } from '@/lib/client/chain';
 import { algorithmFile, amountOf, computePort, resultsInMemory, watchJob, type LocalJob } from '@/lib/client/compute';
 import { browserPort } from '@/lib/client/port';
+import { readJobStatus } from '@/lib/compute/actions/follow';
 import { reclaimEscrow, sendAlgorithm } from '@/lib/compute/actions/request';
 import { openJobResults } from '@/lib/compute/actions/results';
 import { FINAL_STATUSES, type JobPhase, type JobView } from '@/lib/compute/api';
@@ -129,7 +129,7 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
   const final = view !== null && FINAL_STATUSES.includes(view.status);
   const { data: status, refetch: refetchStatus } = useChainRead(
     ['job-status', job.computeMarket, job.jobId],
-    (client) => jobStatusOnChain(client, job.computeMarket, job.jobId),
+    (client) => readJobStatus(client, job.computeMarket, job.jobId),
     // Until the job is closed on-chain, its status is read again now and then.
     (data) => (data === undefined || data <= JobStatus.Accepted ? 3_000 : false),
   );

@@ -1,9 +1,10 @@
 /**
- * The chain as the pages read it in the browser for the connected account — what it holds, may decrypt and has
- * paid for — so that components show state without knowing contracts or ABIs.
+ * The chain as the pages read it in the browser for the connected account — what it holds and may decrypt — so
+ * that components show state without knowing contracts or ABIs. A job's status is read by the compute flows'
+ * own `readJobStatus`.
  */
 import type { Address, Chain, PublicClient, Transport } from 'viem';
-import { computeMarketAbi, contractsOf, type MarketLocation } from '../contracts';
+import { contractsOf, type MarketLocation } from '../contracts';
 
 type Reader = PublicClient<Transport, Chain>;
 
@@ -20,9 +21,4 @@ export function canDecrypt(client: Reader, market: MarketLocation, id: bigint, a
 /** The expiry of the account's licence on dataset `id` as the Marketplace holds it: 0 for none. */
 export async function licenceExpiresAt(client: Reader, market: MarketLocation, id: bigint, account: Address): Promise<bigint> {
   return (await client.readContract({ ...contractsOf(market).marketplace, functionName: 'licenceOf', args: [id, account] })).expiresAt;
-}
-
-/** A job's status on-chain (JobStatus). */
-export function jobStatusOnChain(client: Reader, computeMarket: Address, jobId: bigint): Promise<number> {
-  return client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] });
 }

@@ -4,6 +4,15 @@
  */
 import { IndexerUnavailableError, QueryError } from './errors';
 import type { AccountPurchases, OwnerProfile } from './api';
+import type { IndexerStatus } from './indexer';
+
+/**
+ * Whether the indexer's read model holds the chain at `block`: that block applied and every document it anchors
+ * read. Only then may an answer of the indexer be kept as the market's state at that block.
+ */
+export function indexerHolds(status: Pick<IndexerStatus, 'lastBlock' | 'pendingMetadata'>, block: bigint): boolean {
+  return BigInt(status.lastBlock) >= block && status.pendingMetadata === 0;
+}
 
 export type QueryParams = Record<string, string | number | boolean | undefined>;
 

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Chain, PublicClient, Transport } from 'viem';
 import { connectPublic } from '../chain';
 import type { Config } from '../config';
-import { IndexerClient } from '../indexer/client';
+import { IndexerClient, indexerHolds } from '../indexer/client';
 import type { IndexerStatus } from '../indexer/indexer';
 import { freshRead, PageCache, type KeptPage } from '../web/page-cache';
 
@@ -34,7 +34,7 @@ function marketState(publicClient: PublicClient<Transport, Chain>, indexer: Inde
   const status = freshRead(() => indexer.health<IndexerStatus>());
   return async () => {
     const [block, indexed] = await Promise.all([head(), status()]);
-    return BigInt(indexed.lastBlock) >= block && indexed.pendingMetadata === 0 ? block.toString() : undefined;
+    return indexerHolds(indexed, block) ? block.toString() : undefined;
   };
 }
 

@@ -8,7 +8,7 @@ import type { Address } from 'viem';
 import { openKeyNetwork, type KeyNetwork } from '../access';
 import { connectPublic, readDeployments, type Deployments } from '../chain';
 import { loadConfig } from '../config';
-import { IndexerClient } from '../indexer/client';
+import { IndexerClient, indexerHolds } from '../indexer/client';
 import type { IndexerStatus } from '../indexer/indexer';
 import { Market } from '../market';
 import { openMetadataStore, type MetadataDomain } from '../metadata';
@@ -82,7 +82,7 @@ export async function headReads(): Promise<BlockReads | undefined> {
 /** Resolves once the indexer has caught up with `block`; rejects (so that nothing is kept) while it has not. */
 async function indexerAt(block: bigint): Promise<true> {
   const status = await indexer().health<IndexerStatus>();
-  if (BigInt(status.lastBlock) < block || status.pendingMetadata > 0) throw new Error(`the indexer is at block ${status.lastBlock}, the chain at ${block}`);
+  if (!indexerHolds(status, block)) throw new Error(`the indexer is at block ${status.lastBlock}, the chain at ${block}`);
   return true;
 }
 

@@ -3,7 +3,7 @@
  * Events until it is final. When the stream breaks (the node restarting, the network) it reconnects each second,
  * unless the chain says the job can no longer run: cancelled, refunded, or past its deadline unsettled.
  */
-import type { Chain, PublicClient, Transport } from 'viem';
+import type { Address, Chain, PublicClient, Transport } from 'viem';
 import { computeMarketAbi } from '../../contracts';
 import { providerFetch } from '../auth';
 import { FINAL_STATUSES, type PublicJobView } from '../api';
@@ -15,6 +15,11 @@ export interface JobWatch {
   status(view: PublicJobView): void;
   /** The stream broke: reconnecting. */
   reconnecting?(): void;
+}
+
+/** A job's status (JobStatus) on the market it was paid on. */
+export function readJobStatus(client: PublicClient<Transport, Chain>, computeMarket: Address, jobId: bigint): Promise<number> {
+  return client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [jobId] });
 }
 
 /** Waits between reconnections to a node that stopped answering. */
@@ -40,7 +45,7 @@ export async function followJob(
     }
     if (last && FINAL_STATUSES.includes(last.status)) return last;
     const [status, block] = await Promise.all([
-      reader.publicClient.readContract({ address: job.computeMarket, abi: computeMarketAbi, functionName: 'jobStatus', args: [job.jobId] }),
+      readJobStatus(reader.publicClient, job.computeMarket, job.jobId),
       reader.publicClient.getBlock(),
     ]);
     if (status === JobStatus.Cancelled || status === JobStatus.Refunded) throw new ComputeJobError(`job ${job.jobId} was ${status === JobStatus.Cancelled ? 'cancelled' : 'refunded'} on-chain`, 'request a new job');

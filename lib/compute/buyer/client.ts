@@ -152,10 +152,11 @@ export class ComputeClient {
     return providerRequest<T>(endpoint, route, { headers });
   }
 
-  private async endpointOf(jobId: bigint): Promise<string> {
+  /** The node a job went to: from this machine's record of it, else from its provider's registration. */
+  private async endpointOf(jobId: bigint, known?: Job): Promise<string> {
     const file = this.jobFile(jobId);
     if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as LocalJob).endpoint;
-    const { job } = await this.job(jobId);
+    const job = known ?? (await this.job(jobId)).job;
     const provider = await this.market.publicClient.readContract({ ...this.computeMarket, functionName: 'getProvider', args: [job.providerId] });
     return provider.endpoint;
   }
@@ -192,7 +193,8 @@ export class ComputeClient {
    * report when this account may read it.
    */
   async follow(jobId: bigint, onStatus?: (view: PublicJobView) => void, signal?: AbortSignal): Promise<JobView> {
-    const [endpoint, { job }] = await Promise.all([this.endpointOf(jobId), this.job(jobId)]);
+    const { job } = await this.job(jobId);
+    const endpoint = await this.endpointOf(jobId, job);
     const last = await followJob(this.market, { jobId, endpoint, computeMarket: this.computeMarket.address, job }, { status: (view) => onStatus?.(view) }, signal);
     return (await this.reportIfAllowed(endpoint, jobId)) ?? last;
   }
