@@ -126,6 +126,13 @@ describe('datagora start', () => {
       return again.headers.get('x-datagora-page') === 'kept' ? again.text() : undefined;
     });
     expect(kept).toContain('Hourly weather readings, 12 European stations (2026 H1)');
+    // A visitor's own query is kept apart: it cannot change what the next visitor of the plain page is served.
+    const hostile = await fetch(`${url}/?q=${encodeURIComponent('<script>alert(1)</script>\u0000')}&x=${'a'.repeat(2000)}`);
+    expect(hostile.status).toBe(200);
+    await hostile.text();
+    const plain = await fetch(url);
+    expect(plain.headers.get('x-datagora-page')).toBe('kept');
+    expect(await plain.text()).toBe(kept);
     // A client-side navigation (the page's React payload) is Next's to answer every time.
     expect((await fetch(url, { headers: { rsc: '1' } })).headers.get('x-datagora-page')).toBeNull();
   });
