@@ -116,7 +116,7 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     );
     // The buyer's quote binds the dataset's terms and the environment's specification.
     const choice = { datasetId: computeDataset, providerId, environment: 0, maxMinutes: 30, aiTraining: true };
-    const quote = await quoteJob(publicClient, d.contracts, choice);
+    const quote = await quoteJob(publicClient, d.contracts, choice, buyers[0]!.account.address);
     const request = async (buyerIndex: number, name?: string, target?: number, note?: string) => {
       const hash = await buyers[buyerIndex]!.writeContract({
         ...contracts.computeMarket,
@@ -136,10 +136,10 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
       delivered = true,
     ) => {
       const resultHash = keccak256(toHex(`result ${jobId}`));
-      const signature = await signJobResult(node, { chainId: d.chainId, computeMarket }, { jobId, resultHash, minutesUsed: 12, delivered });
+      const signature = await signJobResult(node, { chainId: d.chainId, computeMarket }, { jobId, resultHash, minutesUsed: 12, delivered, releasedBytes: 0n });
       await record(
         name,
-        await providerOwner.writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [jobId, job, resultHash, 12, delivered, signature] }),
+        await providerOwner.writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [jobId, job, resultHash, 12, delivered, 0n, signature] }),
         target,
         note,
       );

@@ -9,19 +9,21 @@ import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
 import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
 import {Offer} from "./interfaces/ILicenceTerms.sol";
 import {MarketFees} from "./base/MarketFees.sol";
+import {ReleaseBudgets} from "./base/ReleaseBudgets.sol";
 
 /// @title ComputeMarket
 /// @notice Compute-to-data: providers register nodes; buyers escrow a job's data fee plus the provider's
 /// fee for its maximum minutes; the assigned provider settles with a signed result, or the buyer takes the
 /// escrow back after the deadline or before the provider accepts. The data fee is paid only when the job's
-/// results were delivered to the buyer. Dataset owners approve algorithms per dataset for the nodes to check.
+/// results were delivered to the buyer. Dataset owners approve algorithms per dataset for the nodes to check, and
+/// set what jobs may release ({ReleaseBudgets}): each job reserves its ε and bytes when requested.
 /// Anyone can register a provider, but a provider's node sees a dataset's plaintext only if the dataset's owner
 /// allowed that provider: jobs can be requested only on allowed providers, and a node may decrypt only while a job
 /// it accepted is open, before its deadline, and its provider is still allowed.
 /// @dev A job is stored as one word: the keccak256 of its {Job} with the low byte replaced by its status.
 /// The full Job is emitted in {JobRequested} and passed back to every later call, which keeps requesting
 /// and settling cheap while no field can be altered.
-contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
+contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
     using SafeERC20 for IERC20;
 
     /// @notice Kind of hardware an environment offers.
@@ -49,7 +51,8 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         Environment[] environments;
     }
 
-    /// @notice A job as requested; fixed for its life.
+    /// @notice A job as requested; fixed for its life. `epsilon` (millionths) is the privacy budget its results may
+    /// spend and `releaseBytes` the most its node may release; both are reserved from the dataset's budgets.
     struct Job {
         uint256 datasetId;
         uint256 providerId;
@@ -63,6 +66,8 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         uint8 environment;
         bool aiTraining;
         uint64 deadline;
+        uint64 epsilon;
+        uint64 releaseBytes;
     }
 
     /// @notice Where a job is in its life.
@@ -97,7 +102,7 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     bytes32 private constant PROVIDER_NODE_TYPEHASH =
         keccak256("ProviderNode(address owner,address signer,string endpoint)");
     bytes32 private constant JOB_RESULT_TYPEHASH =
-        keccak256("JobResult(uint256 jobId,bytes32 resultHash,uint32 minutesUsed,bool delivered)");
+        keccak256("JobResult(uint256 jobId,bytes32 resultHash,uint32 minutesUsed,bool delivered,uint64 releasedBytes)");
     /// @notice Most environments a provider may offer.
     uint256 public constant MAX_ENVIRONMENTS = 32;
     /// @notice Longest settlement window an admin can set.
@@ -155,8 +160,9 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @param resultHash Hash of the job's signed receipt and outputs.
     /// @param minutesUsed Minutes billed.
     /// @param delivered Whether the results were released to the buyer; if not, the data fee went back to the buyer.
+    /// @param releasedBytes Bytes of results released to the buyer (0 when nothing was delivered).
     /// @param split The amounts credited to the owner, the provider, the treasury and the buyer.
-    event JobSettled(uint256 indexed jobId, bytes32 resultHash, uint32 minutesUsed, bool delivered, Settlement split);
+    event JobSettled(uint256 indexed jobId, bytes32 resultHash, uint32 minutesUsed, bool delivered, uint64 releasedBytes, Settlement split);
     /// @notice The buyer cancelled `jobId` before acceptance and was credited `amount`.
     /// @param jobId The job.
     /// @param amount The whole escrow.
@@ -349,6 +355,8 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @param environmentSpec The environment's {environmentHash} as the buyer saw it.
     /// @param algorithmHash Hash of the algorithm the node must run, committed now and checked by the node.
     /// @param aiTraining Whether the job trains an AI model; the terms must then allow AI training.
+    /// @param epsilon Privacy budget (ε in millionths) the job's results may spend, reserved from the dataset's.
+    /// @param releaseBytes Most bytes of results the job may release, reserved from the dataset's byte budget.
     /// @param maxMinutes Longest run time paid for.
     /// @param maxPayment Highest escrow the buyer accepts.
     /// @return jobId The job's id.
@@ -360,6 +368,8 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         bytes32 environmentSpec,
         bytes32 algorithmHash,
         bool aiTraining,
+        uint64 epsilon,
+        uint64 releaseBytes,
         uint32 maxMinutes,
         uint256 maxPayment
     ) external nonReentrant returns (uint256 jobId) {
@@ -390,11 +400,14 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
             feeBps: feeBps,
             environment: environment,
             aiTraining: aiTraining,
-            deadline: uint64(block.timestamp) + uint64(maxMinutes) * 60 + settlementWindow
+            deadline: uint64(block.timestamp) + uint64(maxMinutes) * 60 + settlementWindow,
+            epsilon: epsilon,
+            releaseBytes: releaseBytes
         });
         uint256 escrow = _escrow(job.dataFee, job.maxMinutes, job.pricePerMinute);
         if (escrow > maxPayment) revert PaymentAboveMax(escrow, maxPayment);
 
+        _reserve(datasetId, msg.sender, epsilon, releaseBytes);
         jobId = _nextJobId++;
         _store(jobId, job, JobStatus.Requested);
         emit JobRequested(jobId, datasetId, providerId, job, escrow);
@@ -426,6 +439,7 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         JobStatus status = _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Requested);
         if (msg.sender != job.buyer) revert NotBuyer(jobId, msg.sender);
         uint256 amount = _close(jobId, job, status, JobStatus.Cancelled);
+        _giveBack(job.datasetId, job.buyer, job.epsilon, job.releaseBytes);
         _credit(job.currency, job.buyer, amount);
         emit JobCancelled(jobId, amount);
     }
@@ -439,26 +453,34 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @param job The job as emitted in {JobRequested}.
     /// @param resultHash Hash of the job's signed receipt and outputs.
     /// @param minutesUsed Minutes billed; at most the job's maxMinutes.
+    /// Of the job's reservation, the ε stays spent and the bytes released stay counted if the results were
+    /// delivered; the rest is given back.
     /// @param delivered Whether the job's results were released to the buyer.
-    /// @param receiptSignature The node key's signature of JobResult(jobId, resultHash, minutesUsed, delivered).
+    /// @param releasedBytes Bytes of results released; at most the job's releaseBytes, 0 unless delivered.
+    /// @param receiptSignature The node key's signature of
+    /// JobResult(jobId, resultHash, minutesUsed, delivered, releasedBytes).
     function submitResult(
         uint256 jobId,
         Job calldata job,
         bytes32 resultHash,
         uint32 minutesUsed,
         bool delivered,
+        uint64 releasedBytes,
         bytes calldata receiptSignature
     ) external {
         JobStatus status = _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Accepted);
         address signer = _requireProvider(job.providerId);
         if (block.timestamp > job.deadline) revert DeadlinePassed(jobId, job.deadline);
         if (minutesUsed > job.maxMinutes) revert TooManyMinutes(minutesUsed, job.maxMinutes);
-        (address recovered, ECDSA.RecoverError error,) =
-            ECDSA.tryRecoverCalldata(_resultDigest(jobId, resultHash, minutesUsed, delivered), receiptSignature);
+        if (releasedBytes > (delivered ? job.releaseBytes : 0)) revert ReleasedAboveReserved(releasedBytes, delivered ? job.releaseBytes : 0);
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(
+            _resultDigest(jobId, resultHash, minutesUsed, delivered, releasedBytes), receiptSignature
+        );
         if (error != ECDSA.RecoverError.NoError || recovered != signer) revert InvalidReceiptSignature(jobId);
 
         uint256 escrow = _close(jobId, job, status, JobStatus.Settled);
-        _settle(jobId, job, escrow, resultHash, minutesUsed, delivered);
+        _giveBack(job.datasetId, job.buyer, delivered ? 0 : job.epsilon, job.releaseBytes - releasedBytes);
+        _settle(jobId, job, escrow, resultHash, minutesUsed, delivered, releasedBytes);
     }
 
     /// @notice The buyer takes back the whole escrow of a job still unsettled after its deadline.
@@ -469,6 +491,7 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         if (msg.sender != job.buyer) revert NotBuyer(jobId, msg.sender);
         if (block.timestamp <= job.deadline) revert DeadlineNotReached(jobId, job.deadline);
         uint256 amount = _close(jobId, job, status, JobStatus.Refunded);
+        _giveBack(job.datasetId, job.buyer, job.epsilon, job.releaseBytes);
         _credit(job.currency, job.buyer, amount);
         emit JobRefunded(jobId, amount);
     }
@@ -511,12 +534,13 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @param resultHash Hash of the job's signed receipt and outputs.
     /// @param minutesUsed Minutes billed.
     /// @param delivered Whether the results were released to the buyer.
-    function resultDigest(uint256 jobId, bytes32 resultHash, uint32 minutesUsed, bool delivered)
+    /// @param releasedBytes Bytes of results released.
+    function resultDigest(uint256 jobId, bytes32 resultHash, uint32 minutesUsed, bool delivered, uint64 releasedBytes)
         external
         view
         returns (bytes32)
     {
-        return _resultDigest(jobId, resultHash, minutesUsed, delivered);
+        return _resultDigest(jobId, resultHash, minutesUsed, delivered, releasedBytes);
     }
 
     // --------------------------------------------------------------------------------- allowed providers
@@ -564,6 +588,17 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
     /// @param algorithmHash Hash of the algorithm.
     function isAlgorithmApproved(uint256 datasetId, bytes32 algorithmHash) external view returns (bool) {
         return _approvedAlgorithms[datasetId][algorithmHash];
+    }
+
+    // ----------------------------------------------------------------------------------- release budgets
+
+    /// @notice Sets what jobs may release from a dataset: ε (millionths) in all and per buyer, bytes per job and
+    /// per buyer; a zero field sets no limit. It binds jobs requested from now on; reservations already made stand.
+    /// @param datasetId The dataset; the caller must be its current owner.
+    /// @param budget The limits.
+    function setReleaseBudget(uint256 datasetId, ReleaseBudget calldata budget) external {
+        if (registry.datasetOwner(datasetId) != msg.sender) revert NotDatasetOwner(datasetId, msg.sender);
+        _setReleaseBudget(datasetId, budget);
     }
 
     // ------------------------------------------------------------------------------------------ internal
@@ -625,18 +660,21 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let image := mload(0x40)
-            calldatacopy(image, job, 0x180)
-            hash := keccak256(image, 0x180)
+            calldatacopy(image, job, 0x1c0)
+            hash := keccak256(image, 0x1c0)
         }
     }
 
-    /// @dev The EIP-712 digest of JobResult(jobId, resultHash, minutesUsed, delivered), which the node key signs.
-    function _resultDigest(uint256 jobId, bytes32 resultHash, uint32 minutesUsed, bool delivered)
+    /// @dev The EIP-712 digest of JobResult(jobId, resultHash, minutesUsed, delivered, releasedBytes), which the
+    /// node key signs.
+    function _resultDigest(uint256 jobId, bytes32 resultHash, uint32 minutesUsed, bool delivered, uint64 releasedBytes)
         private
         view
         returns (bytes32)
     {
-        return _hashTypedDataV4(keccak256(abi.encode(JOB_RESULT_TYPEHASH, jobId, resultHash, minutesUsed, delivered)));
+        return _hashTypedDataV4(
+            keccak256(abi.encode(JOB_RESULT_TYPEHASH, jobId, resultHash, minutesUsed, delivered, releasedBytes))
+        );
     }
 
     function _store(uint256 jobId, Job memory job, JobStatus status) private {
@@ -667,7 +705,8 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         uint256 escrow,
         bytes32 resultHash,
         uint32 minutesUsed,
-        bool delivered
+        bool delivered,
+        uint64 releasedBytes
     ) private {
         address currency = job.currency;
         // Undelivered results earn no data fee: it stays in the buyer's refund and bears no market fee. The
@@ -691,7 +730,7 @@ contract ComputeMarket is MarketFees, EIP712, IComputeMarket {
         _credit(currency, _providers[job.providerId].owner, split.providerAmount);
         _creditFee(currency, split.marketFee);
         _credit(currency, job.buyer, split.buyerRefund);
-        emit JobSettled(jobId, resultHash, minutesUsed, delivered, split);
+        emit JobSettled(jobId, resultHash, minutesUsed, delivered, releasedBytes, split);
     }
 
     /// @dev Fields rather than a Job, so calldata jobs are not copied to memory just for this.

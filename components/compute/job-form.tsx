@@ -98,9 +98,9 @@ function Estimate({ choice, address }: { choice: JobChoice | null; address: `0x$
   const config = market!.config;
   const quote = useQuery({
     // Keys are hashed as JSON, which has no bigints.
-    queryKey: ['compute-quote', choice && { ...choice, datasetId: choice.datasetId.toString(), providerId: choice.providerId.toString() }],
-    queryFn: () => quoteJob(publicClient!, config.contracts, choice!),
-    enabled: choice !== null && publicClient !== undefined,
+    queryKey: ['compute-quote', address, choice && { ...choice, datasetId: choice.datasetId.toString(), providerId: choice.providerId.toString(), epsilon: choice.epsilon?.toString(), releaseBytes: choice.releaseBytes?.toString() }],
+    queryFn: () => quoteJob(publicClient!, config.contracts, choice!, address!),
+    enabled: choice !== null && publicClient !== undefined && address !== undefined,
     retry: false,
   });
   const balance = useChainRead(['balance', address], address && ((client) => stablecoinBalance(client, config, address)));

@@ -33,6 +33,8 @@ export interface JobResult {
   minutesUsed: number;
   /** Whether the results were released to the buyer; the dataset owner is paid the data fee only then. */
   delivered: boolean;
+  /** Bytes of results released (0 unless delivered): what stays counted against the buyer's byte budget. */
+  releasedBytes: bigint;
 }
 
 /**
@@ -43,13 +45,14 @@ export function resultDomain(chainId: number, computeMarket: Address) {
   return { name: 'Datagora ComputeMarket', version: '1', chainId, verifyingContract: computeMarket } as const;
 }
 
-/** EIP-712 `JobResult(uint256 jobId,bytes32 resultHash,uint32 minutesUsed,bool delivered)`, as the contract hashes it. */
+/** EIP-712 `JobResult(uint256 jobId,bytes32 resultHash,uint32 minutesUsed,bool delivered,uint64 releasedBytes)`, as the contract hashes it. */
 export const jobResultTypes = {
   JobResult: [
     { name: 'jobId', type: 'uint256' },
     { name: 'resultHash', type: 'bytes32' },
     { name: 'minutesUsed', type: 'uint32' },
     { name: 'delivered', type: 'bool' },
+    { name: 'releasedBytes', type: 'uint64' },
   ],
 } as const;
 
@@ -59,7 +62,7 @@ export function signJobResult(account: LocalAccount, domain: ResultDomain, resul
     domain: resultDomain(domain.chainId, domain.computeMarket),
     types: jobResultTypes,
     primaryType: 'JobResult',
-    message: { jobId: result.jobId, resultHash: result.resultHash, minutesUsed: result.minutesUsed, delivered: result.delivered },
+    message: { jobId: result.jobId, resultHash: result.resultHash, minutesUsed: result.minutesUsed, delivered: result.delivered, releasedBytes: result.releasedBytes },
   });
 }
 

@@ -127,7 +127,7 @@ test('the node refuses unpaid jobs, another provider’s jobs and an altered alg
   const choice = { datasetId: bed.datasetId, providerId: node.providerId, environment: 0, maxMinutes: 1, aiTraining: false };
   await publicClient.waitForTransactionReceipt({ hash: await buyer.writeContract({ ...stablecoin, functionName: 'approve', args: [computeMarket.address, 100_000_000n] }) });
   await publicClient.waitForTransactionReceipt({
-    hash: await buyer.writeContract({ ...computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, await quoteJob(publicClient, deployments.contracts, choice), paidHash) }),
+    hash: await buyer.writeContract({ ...computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, await quoteJob(publicClient, deployments.contracts, choice, buyer.account.address), paidHash) }),
   });
   const paid = await publicClient.readContract({ ...computeMarket, functionName: 'jobCount' });
   await expect(submit(paid, 'print("altered")\n')).rejects.toMatchObject({ status: 409, code: 'algorithm-mismatch' });

@@ -44,6 +44,8 @@ const HOUR = 3600n;
 const ALGORITHM = keccak256(toHex('algorithm: train-model.py'));
 const RESULT = keccak256(toHex('result: outputs.tar'));
 const OTHER_ALGORITHM = keccak256(toHex('algorithm: export-rows.py'));
+/** Bytes a job reserves from its dataset's byte budget unless a test says otherwise. */
+const RELEASE_BYTES = 65_536n;
 
 let market: TestMarket;
 let computeMarket: Address;
@@ -161,6 +163,9 @@ interface RequestOptions {
   /** The environment's specification the buyer accepted (default: the provider's now). */
   environmentSpec?: Hex;
   aiTraining?: boolean;
+  /** ε in millionths the job reserves (default 0). */
+  epsilon?: bigint;
+  releaseBytes?: bigint;
   maxMinutes?: number;
   maxPayment?: bigint;
   buyer?: number;
@@ -196,6 +201,8 @@ async function requestArgs(options: RequestOptions) {
     environmentSpec,
     ALGORITHM,
     options.aiTraining ?? false,
+    options.epsilon ?? 0n,
+    options.releaseBytes ?? RELEASE_BYTES,
     options.maxMinutes ?? 30,
     options.maxPayment ?? maxUint256,
   ] as const;
@@ -241,8 +248,9 @@ function sign(
   signer: PrivateKeyAccount = node,
   resultHash: Hex = RESULT,
   delivered = true,
+  releasedBytes = 0n,
 ): Promise<Hex> {
-  return signJobResult(signer, { chainId, computeMarket }, { jobId, resultHash, minutesUsed, delivered });
+  return signJobResult(signer, { chainId, computeMarket }, { jobId, resultHash, minutesUsed, delivered, releasedBytes });
 }
 
 /** Settles `jobId`, signed by the node key over exactly these values unless `signature` is given. */
@@ -250,15 +258,16 @@ async function submit(
   jobId: bigint,
   job: Job,
   minutesUsed: number,
-  options: { by?: number | PrivateKeyAccount; signature?: Hex; delivered?: boolean } = {},
+  options: { by?: number | PrivateKeyAccount; signature?: Hex; delivered?: boolean; releasedBytes?: bigint } = {},
 ): Promise<Hex> {
   const by = options.by ?? node;
   const delivered = options.delivered ?? true;
-  const signature = options.signature ?? (await sign(jobId, minutesUsed, node, RESULT, delivered));
+  const releasedBytes = options.releasedBytes ?? 0n;
+  const signature = options.signature ?? (await sign(jobId, minutesUsed, node, RESULT, delivered, releasedBytes));
   return walletOf(by).writeContract({
     ...contracts.computeMarket,
     functionName: 'submitResult',
-    args: [jobId, job, RESULT, minutesUsed, delivered, signature],
+    args: [jobId, job, RESULT, minutesUsed, delivered, releasedBytes, signature],
   });
 }
 
@@ -598,6 +607,8 @@ describe('requestJob', () => {
       environment: 1,
       aiTraining: false,
       deadline: requestedAt + 45n * 60n + HOUR,
+      epsilon: 0n,
+      releaseBytes: RELEASE_BYTES,
     };
     expect(jobId).toBe(1n);
     expect(job).toEqual(expectedJob);
@@ -885,6 +896,7 @@ describe('submitResult', () => {
       resultHash: RESULT,
       minutesUsed,
       delivered,
+      releasedBytes: 0n,
       split: {
         owner: delivered ? owner : zeroAddress,
         ownerAmount: expected.owner,
@@ -983,17 +995,17 @@ describe('submitResult', () => {
       domain: resultDomain(chainId, computeMarket),
       types: jobResultTypes,
       primaryType: 'JobResult',
-      message: { jobId: 7n, resultHash: RESULT, minutesUsed: 12, delivered },
+      message: { jobId: 7n, resultHash: RESULT, minutesUsed: 12, delivered, releasedBytes: 99n },
     });
     const onChain = (flag: boolean) =>
       market.publicClient.readContract({
         ...contracts.computeMarket,
         functionName: 'resultDigest',
-        args: [7n, RESULT, 12, flag],
+        args: [7n, RESULT, 12, flag, 99n],
       });
     expect(await onChain(delivered)).toBe(digest);
     expect(await onChain(!delivered)).not.toBe(digest);
-    expect(await node.sign({ hash: digest })).toBe(await sign(7n, 12, node, RESULT, delivered));
+    expect(await node.sign({ hash: digest })).toBe(await sign(7n, 12, node, RESULT, delivered, 99n));
   });
 
   it('rejects signatures that are not the node key over these exact values', async () => {
@@ -1001,7 +1013,7 @@ describe('submitResult', () => {
     const stranger = privateKeyToAccount(generatePrivateKey());
     const providerOwner = devAccount(PROVIDER);
     expect(providerOwner.address).toBe(address(PROVIDER));
-    const result = { jobId, resultHash: RESULT, minutesUsed: 5, delivered: true };
+    const result = { jobId, resultHash: RESULT, minutesUsed: 5, delivered: true, releasedBytes: 0n };
     const bad: Hex[] = [
       await sign(jobId, 5, stranger),
       await signJobResult(providerOwner, { chainId, computeMarket }, result),
@@ -1009,6 +1021,7 @@ describe('submitResult', () => {
       await sign(jobId + 1n, 5), // other job
       await sign(jobId, 5, node, keccak256(toHex('other result'))),
       await sign(jobId, 5, node, RESULT, false), // not delivered
+      await sign(jobId, 5, node, RESULT, true, 1n), // other bytes released
       await signJobResult(node, { chainId: chainId + 1, computeMarket }, result),
       await signJobResult(node, { chainId, computeMarket: marketplace }, result),
       '0x',
@@ -1084,6 +1097,7 @@ describe('submitResult without delivered results', () => {
       resultHash: RESULT,
       minutesUsed: 37,
       delivered: false,
+      releasedBytes: 0n,
       split: {
         owner: zeroAddress,
         ownerAmount: 0n,
@@ -1156,6 +1170,7 @@ describe('submitResult without delivered results', () => {
       resultHash: RESULT,
       minutesUsed,
       delivered: false,
+      releasedBytes: 0n,
       split: { owner: zeroAddress, ...split },
     });
     const after = await withdrawables(accounts);
@@ -1476,5 +1491,77 @@ describe('withdraw', () => {
     expect(await read.balance(computeMarket)).toBe(marketBefore - requested.escrow);
     expect(await read.balance(computeMarket)).toBe(0n);
     expect(credited.reduce((sum, amount) => sum + amount, 0n)).toBe(escrowOf(requested.job));
+  });
+});
+
+describe('release budgets', () => {
+  const budget = (fields: Partial<{ epsilonTotal: bigint; epsilonPerBuyer: bigint; bytesPerJob: bigint; bytesPerBuyer: bigint }>) => ({ epsilonTotal: 0n, epsilonPerBuyer: 0n, bytesPerJob: 0n, bytesPerBuyer: 0n, ...fields });
+  const setBudget = (fields: Parameters<typeof budget>[0], by = OWNER, datasetId = computeOnlyDataset) =>
+    market.wallet(by).writeContract({ ...contracts.computeMarket, functionName: 'setReleaseBudget', args: [datasetId, budget(fields)] });
+  const spent = async (buyer = BUYER, datasetId = computeOnlyDataset) => {
+    const [epsilonTotal, mine] = await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'releaseSpent', args: [datasetId, address(buyer)] });
+    return { epsilonTotal, epsilon: mine.epsilon, released: mine.released };
+  };
+  const onData = (options: RequestOptions = {}) => request({ datasetId: computeOnlyDataset, ...options });
+
+  it('lets only the dataset owner set a budget, and says so in an event', async () => {
+    await expectRevert(setBudget({ bytesPerJob: 1n }, STRANGER), 'NotDatasetOwner', [computeOnlyDataset, address(STRANGER)]);
+    const receipt = await send(setBudget({ epsilonTotal: 3_000_000n, bytesPerJob: 65_536n }));
+    expect(onlyEvent(computeMarketAbi, receipt.logs, 'ReleaseBudgetSet')).toEqual({ datasetId: computeOnlyDataset, budget: budget({ epsilonTotal: 3_000_000n, bytesPerJob: 65_536n }) });
+    expect(await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'releaseBudget', args: [computeOnlyDataset] })).toEqual(budget({ epsilonTotal: 3_000_000n, bytesPerJob: 65_536n }));
+  });
+
+  it('counts what each job reserves, keeps what a delivered job released and gives back the rest', async () => {
+    const first = await onData({ epsilon: 500_000n, releaseBytes: 10_000n });
+    expect(await spent()).toEqual({ epsilonTotal: 500_000n, epsilon: 500_000n, released: 10_000n });
+    await send(submit(first.jobId, first.job, 1, { releasedBytes: 2_345n }));
+    expect(await spent()).toEqual({ epsilonTotal: 500_000n, epsilon: 500_000n, released: 2_345n });
+
+    const undelivered = await onData({ epsilon: 250_000n, releaseBytes: 10_000n });
+    await send(submit(undelivered.jobId, undelivered.job, 1, { delivered: false }));
+    const cancelled = await onData({ epsilon: 250_000n, releaseBytes: 10_000n });
+    await send(cancel(cancelled.jobId, cancelled.job));
+    const refunded = await onData({ epsilon: 250_000n, releaseBytes: 10_000n });
+    await travelPast(refunded.job.deadline);
+    await send(refund(refunded.jobId, refunded.job));
+    expect(await spent()).toEqual({ epsilonTotal: 500_000n, epsilon: 500_000n, released: 2_345n });
+  });
+
+  it('refuses a request over the ε left, per buyer and for the dataset as a whole', async () => {
+    await send(setBudget({ epsilonTotal: 1_500_000n, epsilonPerBuyer: 1_000_000n }));
+    await onData({ epsilon: 800_000n });
+    await expectRevert(requestJob({ datasetId: computeOnlyDataset, epsilon: 300_000n }), 'EpsilonOverBudget', [computeOnlyDataset, address(BUYER), 300_000n, 200_000n]);
+    await onData({ epsilon: 600_000n, buyer: STRANGER });
+    // The dataset's total leaves 100,000 whoever asks.
+    await expectRevert(requestJob({ datasetId: computeOnlyDataset, epsilon: 200_000n }), 'EpsilonOverBudget', [computeOnlyDataset, address(BUYER), 200_000n, 100_000n]);
+    await onData({ epsilon: 100_000n });
+  });
+
+  it('holds a buyer byte budget across two providers running jobs at the same time', async () => {
+    const other = await newProvider(OTHER_PROVIDER, await newNode(), [cpuEnvironment(CPU_PRICE)], [computeOnlyDataset]);
+    await send(setBudget({ bytesPerJob: 64_000n, bytesPerBuyer: 100_000n }));
+    await expectRevert(requestJob({ datasetId: computeOnlyDataset, releaseBytes: 64_001n }), 'BytesOverBudget', [computeOnlyDataset, address(BUYER), 64_001n, 64_000n]);
+    const first = await onData({ releaseBytes: 64_000n });
+    // The first job's reservation stands while it runs: the second provider's job may reserve only what is left.
+    await expectRevert(requestJob({ datasetId: computeOnlyDataset, provider: other, releaseBytes: 64_000n }), 'BytesOverBudget', [computeOnlyDataset, address(BUYER), 64_000n, 36_000n]);
+    const second = await onData({ provider: other, releaseBytes: 36_000n });
+    await send(submit(first.jobId, first.job, 1, { releasedBytes: 64_000n }));
+    expect(await spent()).toEqual({ epsilonTotal: 0n, epsilon: 0n, released: 100_000n });
+    await expectRevert(requestJob({ datasetId: computeOnlyDataset, releaseBytes: 1n }), 'BytesOverBudget', [computeOnlyDataset, address(BUYER), 1n, 0n]);
+    expect(second.job.providerId).toBe(other);
+    // Another buyer's budget is its own.
+    await onData({ buyer: STRANGER, releaseBytes: 64_000n });
+  });
+
+  it('refuses a settlement that reports more bytes released than its job reserved, or any undelivered', async () => {
+    const { jobId, job } = await onData({ releaseBytes: 1_000n });
+    await expectRevert(submit(jobId, job, 1, { releasedBytes: 1_001n }), 'ReleasedAboveReserved', [1_001n, 1_000n]);
+    await expectRevert(submit(jobId, job, 1, { delivered: false, releasedBytes: 1n }), 'ReleasedAboveReserved', [1n, 0n]);
+    await send(submit(jobId, job, 1, { releasedBytes: 1_000n }));
+  });
+
+  it('caps what one job may reserve, so no buyer can wrap a dataset’s counters', async () => {
+    await expectRevert(requestJob({ datasetId: computeOnlyDataset, epsilon: 100_000_001n }), 'ReservationTooLarge', [100_000_001n, RELEASE_BYTES]);
+    await expectRevert(requestJob({ datasetId: computeOnlyDataset, releaseBytes: (1n << 40n) + 1n }), 'ReservationTooLarge', [0n, (1n << 40n) + 1n]);
   });
 });

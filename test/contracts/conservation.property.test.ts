@@ -70,6 +70,8 @@ const INITIAL_FEE_BPS = 250;
 const INITIAL_WINDOW = 3600n;
 const MAX_WINDOW = 7n * 24n * 3600n;
 const ALGORITHM = keccak256(toHex('algorithm'));
+/** Bytes each job reserves from its dataset's byte budget (no budget is set here, so nothing limits them). */
+const RELEASE_BYTES = 4096n;
 const WRONG_SIGNER = privateKeyToAccount(keccak256(toHex('not a node key')));
 
 type MarketName = 'marketplace' | 'compute';
@@ -811,7 +813,7 @@ async function request(action: Extract<Action, { kind: 'request' }>): Promise<Jo
     send(buyer, {
       ...deployed.computeMarket,
       functionName: 'requestJob',
-      args: [dataset.id, termsId, providerId, environment, environmentSpec, ALGORITHM, action.aiTraining, action.maxMinutes, maxPayment],
+      args: [dataset.id, termsId, providerId, environment, environmentSpec, ALGORITHM, action.aiTraining, 0n, RELEASE_BYTES, action.maxMinutes, maxPayment],
     }),
   );
   if (!receipt) return undefined;
@@ -828,6 +830,8 @@ async function request(action: Extract<Action, { kind: 'request' }>): Promise<Jo
     environment,
     aiTraining: action.aiTraining,
     deadline: next() + BigInt(action.maxMinutes) * 60n + model.window,
+    epsilon: 0n,
+    releaseBytes: RELEASE_BYTES,
   };
   const requested = onlyEvent(computeMarketAbi, receipt.logs, 'JobRequested');
   const id = BigInt(model.jobs.length + 1);
@@ -882,7 +886,7 @@ async function jobAction(action: JobAction, target: JobModel): Promise<void> {
   const resultHash = keccak256(toHex(`result ${id}`));
   const { delivered } = action;
   const signer = action.rightSigner ? NODE_ACCOUNTS[provider.node - DEV_ACCOUNTS]! : WRONG_SIGNER;
-  const signature = await signJobResult(signer, { chainId, computeMarket: contracts.compute }, { jobId: id, resultHash, minutesUsed, delivered });
+  const signature = await signJobResult(signer, { chainId, computeMarket: contracts.compute }, { jobId: id, resultHash, minutesUsed, delivered, releasedBytes: 0n });
   const revert =
     wrongStatus(JobStatus.Requested, JobStatus.Accepted) ??
     (from !== provider.node && from !== provider.owner ? { name: 'NotProvider', args: [job.providerId, accounts[from]] } : null) ??
@@ -890,7 +894,7 @@ async function jobAction(action: JobAction, target: JobModel): Promise<void> {
     (minutesUsed > job.maxMinutes ? { name: 'TooManyMinutes', args: [minutesUsed, job.maxMinutes] } : null) ??
     (!action.rightSigner ? { name: 'InvalidReceiptSignature', args: [id] } : null);
   const receipt = await attempt(delivered ? 'submit' : 'submit undelivered', revert, () =>
-    send(from, { ...compute, functionName: 'submitResult', args: [id, job, resultHash, minutesUsed, delivered, signature] }),
+    send(from, { ...compute, functionName: 'submitResult', args: [id, job, resultHash, minutesUsed, delivered, 0n, signature] }),
   );
   if (!receipt) return;
   const split = expectedSplit(job, minutesUsed, delivered);
@@ -901,6 +905,7 @@ async function jobAction(action: JobAction, target: JobModel): Promise<void> {
     resultHash,
     minutesUsed,
     delivered,
+    releasedBytes: 0n,
     split: { owner: delivered ? owner : zeroAddress, ...split },
   });
   const ledger = model.ledgers.compute;

@@ -46,7 +46,7 @@ beforeAll(async () => {
   const choice = { datasetId: bed.datasetId, providerId: bed.provider!.providerId, environment: 0, maxMinutes: 2, aiTraining: false };
   await publicClient.waitForTransactionReceipt({ hash: await buyer.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.computeMarket, 100_000_000n] }) });
   await publicClient.waitForTransactionReceipt({
-    hash: await buyer.writeContract({ ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, await quoteJob(publicClient, deployments.contracts, choice), algorithmHash(HONEST)) }),
+    hash: await buyer.writeContract({ ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, await quoteJob(publicClient, deployments.contracts, choice, buyer.account.address), algorithmHash(HONEST)) }),
   });
   jobId = await publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobCount' });
 }, 120_000);

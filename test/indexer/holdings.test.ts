@@ -85,8 +85,8 @@ describe.each(DATABASE_KINDS)('purchases and owners on %s', (kind) => {
     await allowProviders(services.chain, OWNER_B, ids.vitals, [providerId]);
     const requestJob = async (maxMinutes: number) => {
       const choice = { datasetId: ids.vitals!, providerId, environment: 0, maxMinutes, aiTraining: false };
-      const quote = await quoteJob(publicClient, deployments.contracts, choice);
       const wallet = services.chain.wallet(BUYER);
+      const quote = await quoteJob(publicClient, deployments.contracts, choice, wallet.account.address);
       await mined(publicClient, wallet.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.computeMarket, quote.escrow] }));
       const receipt = await mined(publicClient, wallet.writeContract({ ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, quote, `0x${'cd'.repeat(32)}`) }));
       return { ...onlyEvent(computeMarketAbi, receipt.logs, 'JobRequested'), txHash: receipt.transactionHash };
@@ -94,8 +94,8 @@ describe.each(DATABASE_KINDS)('purchases and owners on %s', (kind) => {
     const settled = await requestJob(5);
     txs.jobRequest = settled.txHash;
     const resultHash = `0x${'ab'.repeat(32)}` as Hex;
-    const signature = await signJobResult(devAccount(NODE_KEY), { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, { jobId: settled.jobId, resultHash, minutesUsed: 2, delivered: true });
-    txs.settlement = (await mined(publicClient, services.chain.wallet(NODE_KEY).writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [settled.jobId, settled.job, resultHash, 2, true, signature] }))).transactionHash;
+    const signature = await signJobResult(devAccount(NODE_KEY), { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, { jobId: settled.jobId, resultHash, minutesUsed: 2, delivered: true, releasedBytes: 0n });
+    txs.settlement = (await mined(publicClient, services.chain.wallet(NODE_KEY).writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [settled.jobId, settled.job, resultHash, 2, true, 0n, signature] }))).transactionHash;
     const cancelled = await requestJob(3);
     txs.cancel = (await mined(publicClient, services.chain.wallet(BUYER).writeContract({ ...contracts.computeMarket, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }))).transactionHash;
     ids.settledJob = settled.jobId;

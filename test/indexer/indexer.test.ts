@@ -111,7 +111,7 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     const contracts = contractsOf(deployments);
     const wallet = services.chain.wallet(who);
     const choice = { datasetId, providerId, environment: 0, maxMinutes, aiTraining: false };
-    const quote = await quoteJob(publicClient, deployments.contracts, choice);
+    const quote = await quoteJob(publicClient, deployments.contracts, choice, wallet.account.address);
     await mined(publicClient, wallet.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.computeMarket, quote.escrow] }));
     const receipt = await mined(publicClient, wallet.writeContract({ ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, quote, `0x${'cd'.repeat(32)}`) }));
     const { jobId, job, escrow } = onlyEvent(computeMarketAbi, receipt.logs, 'JobRequested');
@@ -160,8 +160,8 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     await allowProviders(services.chain, OWNER_B, vitals.datasetId, [providerId]);
     const settled = await requestJob(BUYER, vitals.datasetId, providerId, 5);
     const resultHash = `0x${'ab'.repeat(32)}` as Hex;
-    const signature = await signJobResult(devAccount(NODE_KEY), { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, { jobId: settled.jobId, resultHash, minutesUsed: 2, delivered: true });
-    await mined(publicClient, services.chain.wallet(NODE_KEY).writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [settled.jobId, settled.job, resultHash, 2, true, signature] }));
+    const signature = await signJobResult(devAccount(NODE_KEY), { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, { jobId: settled.jobId, resultHash, minutesUsed: 2, delivered: true, releasedBytes: 0n });
+    await mined(publicClient, services.chain.wallet(NODE_KEY).writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [settled.jobId, settled.job, resultHash, 2, true, 0n, signature] }));
     const cancelled = await requestJob(BUYER_2, vitals.datasetId, providerId, 3);
     await mined(publicClient, services.chain.wallet(BUYER_2).writeContract({ ...contracts.computeMarket, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }));
 

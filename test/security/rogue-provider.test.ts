@@ -47,7 +47,7 @@ async function registerProvider(market: Market): Promise<{ providerId: bigint; n
 /** Pays a job into escrow directly on the contract (no node is asked to run it); returns its id and struct. */
 async function payJob(market: Market, choice: JobChoice): Promise<{ jobId: bigint; job: Job }> {
   const { computeMarket } = contractsOf(market.deployments);
-  const quote = await quoteJob(market.publicClient, market.deployments.contracts, choice);
+  const quote = await quoteJob(market.publicClient, market.deployments.contracts, choice, market.account!.address);
   await market.send('approve', { address: quote.currency, abi: mockStablecoinAbi, functionName: 'approve', args: [computeMarket.address, quote.escrow] });
   const { logs } = await market.send('request a job', { ...computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, quote, algorithmHash(Buffer.from('print(1)'))) });
   const [event] = parseEventLogs({ abi: computeMarketAbi, eventName: 'JobRequested', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
@@ -78,14 +78,14 @@ test('a rogue provider cannot take a job on a dataset whose owner did not allow 
   for (const datasetId of [bed.datasetId, approvedOnly, both]) {
     const choice = { datasetId, providerId, environment: 0, maxMinutes: 1, aiTraining: false };
     // The SDK says why before paying; the contract enforces it for anyone who skips the SDK.
-    await expect(quoteJob(rogue.publicClient, rogue.deployments.contracts, choice)).rejects.toThrow(`does not allow provider ${providerId}`);
+    await expect(quoteJob(rogue.publicClient, rogue.deployments.contracts, choice, rogue.account!.address)).rejects.toThrow(`does not allow provider ${providerId}`);
     const { computeMarket } = contractsOf(rogue.deployments);
     const { termsId } = await rogue.getDataset(datasetId);
     const spec = await rogue.publicClient.readContract({ ...computeMarket, functionName: 'environmentHash', args: [providerId, 0] });
     const request = rogue.send('request a job on my own provider', {
       ...computeMarket,
       functionName: 'requestJob',
-      args: [datasetId, termsId, providerId, 0, spec, algorithmHash(Buffer.from('x')), false, 1, 10n ** 12n],
+      args: [datasetId, termsId, providerId, 0, spec, algorithmHash(Buffer.from('x')), false, 0n, 4096n, 1, 10n ** 12n],
     });
     await expect(request).rejects.toMatchObject({ errorName: 'ProviderNotAllowed' });
     await expect(request).rejects.toBeInstanceOf(TransactionRejectedError);

@@ -44,7 +44,7 @@ export async function requestJob<K extends HeldResultKey>(
   // Parameters a provider refuses, or naming a column the data lacks, fail only once the data fee is paid: refuse them now.
   const { document } = await port.anchored(choice.datasetId);
   checkParameters(algorithm.content, params ?? {}, { id: choice.datasetId, columns: document.columns });
-  const quote = await quoteJob(publicClient, market.contracts, choice);
+  const quote = await quoteJob(publicClient, market.contracts, choice, account);
   const balance = await publicClient.readContract({ address: quote.currency, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [account] });
   if (balance < quote.escrow) throw new InsufficientFundsError(`the job's escrow is ${amount(quote.escrow)} but ${account} holds ${amount(balance)}`, 'fund the account with the market stablecoin, or pay for fewer minutes');
   await port.beforeWrites?.(`request a compute job on dataset ${choice.datasetId}`);

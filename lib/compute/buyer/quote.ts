@@ -1,8 +1,9 @@
 /**
  * A compute job's quote, read from the chain the same way for the SDK and the browser: the dataset's offer and
- * terms, the provider's environment and whether the dataset's owner allows that provider. The quote carries what
- * `requestJob` binds — the terms id (and so the currency and data fee), the environment's specification hash and
- * the escrow — so a change landing before the payment reverts instead of selling the buyer something else.
+ * terms, the provider's environment, whether the dataset's owner allows that provider, and what the dataset's release
+ * budgets leave the buyer. The quote carries what `requestJob` binds — the terms id (and so the currency and data
+ * fee), the environment's specification hash, the ε and bytes reserved, and the escrow — so a change landing before
+ * the payment reverts instead of selling the buyer something else.
  * No Node imports: pages use it.
  */
 import { encodeAbiParameters, getAbiItem, keccak256, type Address, type Chain, type Hex, type PublicClient, type Transport } from 'viem';
@@ -19,6 +20,10 @@ export interface JobChoice {
   maxMinutes: number;
   /** The job trains an AI model (the licence must allow it). */
   aiTraining: boolean;
+  /** Privacy budget the job's results spend, in millionths of ε (a noisy template's); 0 or absent for none. */
+  epsilon?: bigint;
+  /** Most bytes of results the job may release; absent: as many as the dataset's byte budget leaves the buyer. */
+  releaseBytes?: bigint;
 }
 
 export interface JobQuote {
@@ -36,6 +41,29 @@ export interface JobQuote {
   environmentSpec: Hex;
   /** The provider node's API, where the algorithm goes. */
   endpoint: string;
+  /** What the job reserves from the dataset's release budgets: ε in millionths, and bytes. */
+  epsilon: bigint;
+  releaseBytes: bigint;
+}
+
+/** ReleaseBudgets.MAX_JOB_BYTES: the most bytes one job may reserve. */
+export const MAX_JOB_BYTES = 1n << 40n;
+
+/** What is left of `limit` after `used`; a limit of 0 is none. */
+function left(limit: bigint, used: bigint): bigint {
+  if (limit === 0n) return MAX_JOB_BYTES << 24n;
+  return used >= limit ? 0n : limit - used;
+}
+
+/** What the dataset's release budgets leave `buyer`: ε in millionths, and bytes for one job. */
+export async function releaseLeft(client: Reader, computeMarket: Address, datasetId: bigint, buyer: Address): Promise<{ epsilon: bigint; bytes: bigint }> {
+  const [budget, [epsilonTotal, spent]] = await Promise.all([
+    client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'releaseBudget', args: [datasetId] }),
+    client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'releaseSpent', args: [datasetId, buyer] }),
+  ]);
+  const epsilon = [left(budget.epsilonTotal, epsilonTotal), left(budget.epsilonPerBuyer, spent.epsilon)].reduce((a, b) => (a < b ? a : b));
+  const bytes = [left(budget.bytesPerJob, 0n), left(budget.bytesPerBuyer, spent.released), MAX_JOB_BYTES].reduce((a, b) => (a < b ? a : b));
+  return { epsilon, bytes };
 }
 
 type Reader = PublicClient<Transport, Chain>;
@@ -56,13 +84,14 @@ export async function allowedProviders(client: Reader, computeMarket: Address, d
   return providerIds.filter((_, i) => allowed[i]);
 }
 
-/** The job's quote, with every check the contract makes, in words. */
-export async function quoteJob(client: Reader, contracts: { datasetRegistry: Address; computeMarket: Address }, choice: JobChoice): Promise<JobQuote> {
+/** The job's quote for `buyer`, with every check the contract makes, in words. */
+export async function quoteJob(client: Reader, contracts: { datasetRegistry: Address; computeMarket: Address }, choice: JobChoice, buyer: Address): Promise<JobQuote> {
   const { computeMarket } = contracts;
-  const [offer, provider, allowed] = await Promise.all([
+  const [offer, provider, allowed, budget] = await Promise.all([
     readOffer(client, contracts.datasetRegistry, choice.datasetId),
     client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [choice.providerId] }),
     client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'isProviderAllowed', args: [choice.datasetId, choice.providerId] }),
+    releaseLeft(client, computeMarket, choice.datasetId, buyer),
   ]);
   if (!offer.listed) throw new ComputeJobError(`dataset ${choice.datasetId} is delisted: it takes no new jobs`, 'choose another dataset');
   if (!offer.computeOnly && offer.computePrice === 0n) throw new ComputeJobError(`dataset ${choice.datasetId} does not offer compute jobs`, 'buy a download licence instead');
@@ -70,6 +99,11 @@ export async function quoteJob(client: Reader, contracts: { datasetRegistry: Add
   const environment = provider.environments[choice.environment];
   if (!provider.active || !environment) throw new ComputeJobError(`provider ${choice.providerId} has no active environment ${choice.environment}`, 'choose another provider or environment');
   if (choice.aiTraining && !offer.aiTrainingAllowed) throw new ComputeJobError(`dataset ${choice.datasetId}'s licence does not allow AI training`, 'do not declare AI training, or choose another dataset');
+  const epsilon = choice.epsilon ?? 0n;
+  if (epsilon > budget.epsilon) throw new ComputeJobError(`the job would spend ε ${formatEpsilon(epsilon)} of dataset ${choice.datasetId}'s privacy budget, which leaves you ε ${formatEpsilon(budget.epsilon)}`, budget.epsilon === 0n ? 'the budget is spent: nothing more can be asked of this dataset with noise' : 'ask for less ε (more noise)');
+  const releaseBytes = choice.releaseBytes ?? budget.bytes;
+  if (releaseBytes > budget.bytes) throw new ComputeJobError(`the job would release up to ${releaseBytes} bytes of dataset ${choice.datasetId}, where its byte budget leaves you ${budget.bytes}`, budget.bytes === 0n ? 'your byte budget on this dataset is spent' : `ask for at most ${budget.bytes} bytes`);
+  if (releaseBytes === 0n) throw new ComputeJobError(`your byte budget on dataset ${choice.datasetId} is spent: a job could release nothing`, 'ask the owner for a larger budget');
   return {
     termsId: offer.termsId,
     dataFee: offer.computePrice,
@@ -81,10 +115,17 @@ export async function quoteJob(client: Reader, contracts: { datasetRegistry: Add
     environment,
     environmentSpec: environmentSpecHash(environment),
     endpoint: provider.endpoint,
+    epsilon,
+    releaseBytes,
   };
+}
+
+/** ε in millionths, as a decimal number of ε. */
+function formatEpsilon(micro: bigint): string {
+  return (Number(micro) / 1e6).toString();
 }
 
 /** ComputeMarket.requestJob's arguments for `choice` at `quote`, with the algorithm's hash. */
 export function requestJobArgs(choice: JobChoice, quote: JobQuote, algorithmHash: Hex) {
-  return [choice.datasetId, quote.termsId, choice.providerId, choice.environment, quote.environmentSpec, algorithmHash, choice.aiTraining, choice.maxMinutes, quote.escrow] as const;
+  return [choice.datasetId, quote.termsId, choice.providerId, choice.environment, quote.environmentSpec, algorithmHash, choice.aiTraining, quote.epsilon, quote.releaseBytes, choice.maxMinutes, quote.escrow] as const;
 }

@@ -84,13 +84,19 @@ export function jobStruct(record: JobRecord): Job {
     environment: Number(j.environment),
     aiTraining: Boolean(j.aiTraining),
     deadline: BigInt(j.deadline as string),
+    epsilon: BigInt(j.epsilon as string),
+    releaseBytes: BigInt(j.releaseBytes as string),
   };
 }
 
-/** The guard policy a dataset's document and terms call for. */
-export function guardPolicyOf(document: DatasetDocument, computeOnly: boolean, diskBytes: number): GuardPolicy {
+/**
+ * The guard policy a dataset's document and terms call for; `releaseBytes`, a job's reservation from the dataset's
+ * byte budget, caps outputs plus logs further.
+ */
+export function guardPolicyOf(document: DatasetDocument, computeOnly: boolean, diskBytes: number, releaseBytes?: bigint): GuardPolicy {
   const declared = document.compute?.outputGuard;
-  const maxOutputBytes = Math.min(declared?.maxOutputBytes ?? DEFAULT_GUARD_POLICY.maxOutputBytes, diskBytes);
+  const reserved = releaseBytes !== undefined && releaseBytes < BigInt(diskBytes) ? Number(releaseBytes) : diskBytes;
+  const maxOutputBytes = Math.min(declared?.maxOutputBytes ?? DEFAULT_GUARD_POLICY.maxOutputBytes, diskBytes, reserved);
   // Leak detection protects data that is never released; a downloadable dataset's buyer could simply buy it.
   if (!computeOnly) return { maxOutputBytes, leakDetection: false };
   return {
@@ -184,9 +190,11 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
       const approved = await market.publicClient.readContract({ ...computeMarket, functionName: 'isAlgorithmApproved', args: [job.datasetId, job.algorithmHash] });
       if (!approved) throw new JobFailure('algorithm-not-approved');
     }
+    // Settlement could count no released byte against it: the node would work unpaid, so it runs nothing.
+    if (job.releaseBytes === 0n) throw new JobFailure('compute-not-allowed', 'the job reserved no bytes of results to release');
     const runtime = RUNTIMES[record.algorithm.runtime];
     if (!existsSync(runtime)) throw new JobFailure('runtime-unsupported', `${runtime} is not installed on this node`);
-    const policy = guardPolicyOf(dataset.document, dataset.terms.computeOnly, ctx.jobDiskMb * 1024 * 1024);
+    const policy = guardPolicyOf(dataset.document, dataset.terms.computeOnly, ctx.jobDiskMb * 1024 * 1024, job.releaseBytes);
     const wallSeconds = Math.min(job.maxMinutes * 60, Number(job.deadline) - Math.ceil(Date.now() / 1000) - publishMargin(policy.maxOutputBytes));
     if (wallSeconds < 10) throw new JobFailure('deadline');
     if (status === JobStatus.Requested) {
@@ -245,7 +253,7 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
       algorithm,
       outputs,
       logs,
-      limits: { wallSeconds, memoryBytes: ctx.jobMemoryMb * 1024 * 1024, cpus: environment.cpus, processes: 256, outputBytes: policy.maxOutputBytes, logBytes: LOG_LIMIT },
+      limits: { wallSeconds, memoryBytes: ctx.jobMemoryMb * 1024 * 1024, cpus: environment.cpus, processes: 256, outputBytes: policy.maxOutputBytes, logBytes: Math.min(LOG_LIMIT, policy.maxOutputBytes) },
       ...(environment.gpu ? { gpu: environment.gpu } : {}),
     });
     minutesUsed = Math.min(job.maxMinutes, Math.max(1, Math.ceil(run.wallMs / 60_000)));
@@ -319,8 +327,10 @@ async function publish(
   const computeMarket = market.deployments.contracts.computeMarket;
   const signed = await signReceipt(ctx.node, receipt, chainId, computeMarket);
   const resultHash = receiptHash(receipt, chainId, computeMarket);
-  const signature = await signJobResult(ctx.node, { chainId, computeMarket }, { jobId, resultHash, minutesUsed: receipt.minutesUsed, delivered });
-  const { hash } = await market.send(`settle job ${id}`, { ...contractsOf(market.deployments).computeMarket, functionName: 'submitResult', args: [jobId, job, resultHash, receipt.minutesUsed, delivered, signature] });
+  // What stays counted against the buyer's byte budget: every released byte, outputs and logs alike.
+  const releasedBytes = BigInt([...(stored?.outputs ?? []), ...(stored?.logs ?? [])].reduce((sum, file) => sum + file.size, 0));
+  const signature = await signJobResult(ctx.node, { chainId, computeMarket }, { jobId, resultHash, minutesUsed: receipt.minutesUsed, delivered, releasedBytes });
+  const { hash } = await market.send(`settle job ${id}`, { ...contractsOf(market.deployments).computeMarket, functionName: 'submitResult', args: [jobId, job, resultHash, receipt.minutesUsed, delivered, releasedBytes, signature] });
   // Only now, with the settlement mined (sendWrite throws for a reverted one), do the receipt and the buyer's
   // wrapped results key reach the record the API serves: a job that fails to settle never hands out results the
   // buyer could keep while refunding the escrow after the deadline.
