@@ -90,7 +90,10 @@ function LogText({ file, link }: { file: ReleasedFile; link: string | undefined 
 export const FINDING_KINDS: Record<FindingKind, string> = {
   'verbatim-leak': 'raw data',
   'small-group': 'groups under the minimum size',
-  unreadable: 'not inspectable (links, special files, undecodable content)',
+  unreadable: 'not inspectable (links or special files)',
+  undecodable: 'content the guard cannot decode',
+  layout: 'a name or directory outside the layout rules',
+  'too-many-files': 'over the file count limit',
   'output-too-large': 'over the size limit',
 };
 
@@ -98,6 +101,12 @@ export const FINDING_KINDS: Record<FindingKind, string> = {
 export function describeFindings(count: number, kinds: Partial<Record<FindingKind, number>>): string {
   const parts = (Object.entries(kinds) as [FindingKind, number][]).map(([kind, n]) => `${n} ${FINDING_KINDS[kind]}`);
   return `${count} ${count === 1 ? 'finding' : 'findings'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
+}
+
+/** A finding's own words, or its figure against the limit. */
+function findingDetail(finding: GuardFinding): string {
+  if ('detail' in finding) return finding.detail;
+  return finding.kind === 'too-many-files' ? `${finding.files} files over a limit of ${finding.limit}` : `${finding.bytes} bytes over a limit of ${finding.limit}`;
 }
 
 function Findings({ findings, omitted }: { findings: GuardFinding[]; omitted: number }) {
@@ -108,7 +117,7 @@ function Findings({ findings, omitted }: { findings: GuardFinding[]; omitted: nu
           <li key={i} className="p-3">
             <span className="font-medium">{FINDING_KINDS[finding.kind]}</span>
             {'file' in finding ? <span className="ml-2 font-mono text-muted">{finding.file}</span> : null}
-            <span className="block text-muted">{'detail' in finding ? finding.detail : `${finding.bytes} bytes over a limit of ${finding.limit}`}</span>
+            <span className="block text-muted">{findingDetail(finding)}</span>
           </li>
         ))}
       </ul>

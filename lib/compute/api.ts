@@ -36,6 +36,8 @@ export const FAILURE_REASONS = {
   'output-limit': 'the algorithm wrote more than the output limit',
   'blocked-leak': 'the output guard found raw data in the outputs or logs: nothing was released',
   'blocked-small-group': 'the output guard found groups smaller than the dataset’s minimum group size: nothing was released',
+  'blocked-undecodable': 'the outputs hold content the output guard cannot decode (e.g. bzip2 or xz): write plain text, CSV, JSON, gzip or zip; nothing was released',
+  'blocked-layout': 'the outputs break the output guard’s layout rules (too many files, names with characters other than letters, digits and . _ -, names too long or directories too deep): nothing was released',
   'blocked-output': 'the output guard refused the outputs (size, links or special files): nothing was released',
   'node-error': 'the provider node failed while running the job',
 } as const;

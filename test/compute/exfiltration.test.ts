@@ -1,10 +1,12 @@
 /**
  * Exfiltration attempts on compute-only data, run as real paid jobs through the provider node and its sandbox:
- * every one is blocked by the output guard, releases nothing, and gives the buyer the data fee back.
+ * every one is blocked by the output guard with the reason that fits it, releases nothing, and gives the buyer
+ * the data fee back.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { FAILURE_REASONS, type FailureReason } from '@/lib/compute/api';
 import { BUYER, delta, EXAMPLES, ledger, OPERATOR, OWNER, ROOT, startComputeBed, type ComputeBed } from '../helpers/provider';
 
 const ATTACKS = path.join(ROOT, 'test', 'compute', 'exfiltration');
@@ -19,24 +21,27 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-const blocked: [string, string][] = [
-  ['copy-file.py', 'copies the dataset file to outputs'],
-  ['print-rows.py', 'prints rows to its log'],
-  ['base64.py', 'writes the data base64-encoded'],
-  ['hex.py', 'writes the data hex-encoded'],
-  ['gzip.py', 'writes the data gzipped'],
-  ['row-per-file.py', 'writes one row per output file'],
-  ['base64-gzip.py', 'writes the data gzipped then base64-encoded'],
-  ['reordered-columns.py', 'writes rows with reordered columns and another separator'],
-  ['model-smuggle.py', 'hides the compressed data inside a pickled "model"'],
+const blocked: [string, string, FailureReason][] = [
+  ['copy-file.py', 'copies the dataset file to outputs', 'blocked-leak'],
+  ['print-rows.py', 'prints rows to its log', 'blocked-leak'],
+  ['base64.py', 'writes the data base64-encoded', 'blocked-leak'],
+  ['hex.py', 'writes the data hex-encoded', 'blocked-leak'],
+  ['gzip.py', 'writes the data gzipped', 'blocked-leak'],
+  ['row-per-file.py', 'writes one row per output file', 'blocked-leak'],
+  ['row-per-file-name.py', 'names one empty output file after each row', 'blocked-leak'],
+  ['base64-gzip.py', 'writes the data gzipped then base64-encoded', 'blocked-leak'],
+  ['reordered-columns.py', 'writes rows with reordered columns and another separator', 'blocked-leak'],
+  ['model-smuggle.py', 'hides the compressed data inside a pickled "model"', 'blocked-leak'],
+  ['undecodable.py', 'writes the data bzip2-compressed', 'blocked-undecodable'],
+  ['fragments.py', 'cuts rows into pieces too short to match, one file each', 'blocked-layout'],
 ];
 
-test.each(blocked)('%s (%s) is blocked: nothing released, data fee refunded', async (script) => {
+test.each(blocked)('%s (%s) is blocked as %s: nothing released, data fee refunded', async (script, _, reason) => {
   const accounts = { owner: bed.services.account(OWNER).address, buyer: bed.services.account(BUYER).address, operator: bed.services.account(OPERATOR).address };
   const before = await ledger(bed.buyer, accounts);
   const requested = await bed.client.request({ datasetId: bed.datasetId, algorithm: path.join(ATTACKS, script), maxMinutes: 2 });
   const final = await bed.client.follow(requested.jobId);
-  expect(final).toMatchObject({ status: 'failed', reason: 'blocked-leak' });
+  expect(final).toMatchObject({ status: 'failed', reason, reasonText: FAILURE_REASONS[reason] });
   expect(final.findings?.length).toBeGreaterThan(0);
   // The findings say where, never what: no data row appears in them.
   expect(JSON.stringify(final.findings)).not.toMatch(/P0\d{3},\d+,\d+/);
@@ -44,7 +49,7 @@ test.each(blocked)('%s (%s) is blocked: nothing released, data fee refunded', as
   const out = mkdtempSync(path.join(os.tmpdir(), 'datagora-exfil-'));
   const results = await bed.client.results(requested.jobId, out);
   expect(results).toMatchObject({ outputs: [], logs: [], delivered: false });
-  expect(results.receipt.receipt).toMatchObject({ status: 'failed', reason: 'blocked-leak', delivered: false, resultsCid: '' });
+  expect(results.receipt.receipt).toMatchObject({ status: 'failed', reason, delivered: false, resultsCid: '' });
 
   const { job } = requested;
   const providerFee = BigInt(results.receipt.receipt.minutesUsed) * job.pricePerMinute;

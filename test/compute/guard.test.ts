@@ -14,7 +14,10 @@ import {
   DEFAULT_GUARD_POLICY,
   inspectOutputs,
   LeakIndex,
+  MAX_DIRECTORY_DEPTH,
   MAX_FINDINGS,
+  MAX_NAME_BYTES,
+  MAX_RELEASED_FILES,
   SHINGLE_BYTES,
   type GuardFinding,
   type GuardPolicy,
@@ -216,10 +219,29 @@ describe('exfiltration algorithms are refused', () => {
     const verdict = await inspectOutputs(job, index, K_POLICY);
     expect(verdict.released).toBe(false);
     expect(verdict.findings).toHaveLength(MAX_FINDINGS);
-    expect(verdict.omittedFindings).toBe(ROWS - MAX_FINDINGS);
-    expect(verdict.kinds).toEqual({ 'verbatim-leak': ROWS });
-    expect(verdict.findings[0]).toEqual(expect.objectContaining({ kind: 'verbatim-leak', file: entryOf(job, 'outputs/parts/part-00000.txt'), encoding: 'plain', match: 'row' }));
+    expect(verdict.omittedFindings).toBe(ROWS + 1 - MAX_FINDINGS);
+    expect(verdict.kinds).toEqual({ 'verbatim-leak': ROWS, 'too-many-files': 1 });
+    expect(verdict.findings.slice(0, 2)).toEqual([
+      // The parts, and stdout.log and stderr.log in the logs.
+      { kind: 'too-many-files', files: ROWS + 2, limit: MAX_RELEASED_FILES },
+      expect.objectContaining({ kind: 'verbatim-leak', file: entryOf(job, 'outputs/parts/part-00000.txt'), encoding: 'plain', match: 'row' }),
+    ]);
     expectNoDataIn(verdict);
+  });
+
+  it('row-per-file-name.py: empty files named after rows are a leak in the entry names', async () => {
+    const job = await runAlgorithm('row-per-file-name.py');
+    const verdict = await inspectOutputs(job, index, K_POLICY);
+    expect(leaks(verdict)).toEqual([expect.objectContaining({ file: 'entry names', encoding: 'plain', match: 'row', detail: `${ROWS} data rows verbatim (first at byte 0)` })]);
+    expect(verdict.kinds).toEqual({ 'verbatim-leak': 1, layout: ROWS, 'too-many-files': 1 });
+    expectNoDataIn(verdict);
+  });
+
+  it('fragments.py: rows cut into pieces too short to match, one file each, are refused by their number', async () => {
+    const job = await runAlgorithm('fragments.py');
+    const pieces = table.lines.slice(0, 500).reduce((sum, line) => sum + Math.ceil(line.length / 15), 0);
+    const verdict = await inspectOutputs(job, index, K_POLICY);
+    expect(verdict).toMatchObject({ released: false, findings: [{ kind: 'too-many-files', files: pieces + 2, limit: MAX_RELEASED_FILES }], kinds: { 'too-many-files': 1 } });
   });
 
   it('pickle-dataframe.py is caught by its rare fragments (unique emails), not by rows or runs', async () => {
@@ -392,23 +414,24 @@ describe('decodings', () => {
     expect(leaks(await inspectOutputs(job, index, DEFAULT_GUARD_POLICY)).map((f) => f.encoding)).toContain('zip');
   });
 
-  it('refuses what it cannot decode: bzip2, a gzip bomb, encodings nested four deep', async () => {
-    const job = jobTree();
-    const code = `import bz2; open(${JSON.stringify(path.join(job.outputs, 'a.bz2'))}, 'wb').write(bz2.compress(b'hello ' * 100))`;
-    await new Promise((resolve) => spawn(PYTHON, ['-c', code]).once('exit', resolve));
-    const bz2 = await inspectOutputs(job, index, DEFAULT_GUARD_POLICY);
-    expect(bz2.findings).toEqual([{ kind: 'unreadable', file: 'outputs entry #1', detail: 'bzip2 data at byte 0: the guard cannot inspect it' }]);
+  it('refuses what it cannot decode, as undecodable: bzip2, xz, a gzip bomb, encodings nested four deep', async () => {
+    for (const [params, file, what] of [[{}, 'model.bz2', 'bzip2'], [{ format: 'xz' }, 'model.xz', 'xz']] as const) {
+      const job = await runAlgorithm('undecodable.py', params);
+      const verdict = await inspectOutputs(job, index, DEFAULT_GUARD_POLICY);
+      expect(verdict.findings).toEqual([{ kind: 'undecodable', file: entryOf(job, `outputs/${file}`), detail: `${what} data at byte 0: the guard cannot inspect it` }]);
+      expect(verdict.kinds).toEqual({ undecodable: 1 });
+    }
 
     // 80 MiB of zeros, then the rows: only the first 64 MiB are inspected, so the file is refused.
     const bomb = gzipSync(Buffer.concat([Buffer.alloc(80 * 1024 * 1024), rows()]));
     expect(bomb.length).toBeLessThan(1024 * 1024);
     const bombed = await inspectOutputs(outputsOf({ 'bomb.gz': bomb }), index, DEFAULT_GUARD_POLICY);
-    expect(bombed.findings).toEqual([expect.objectContaining({ kind: 'unreadable', file: 'outputs entry #1', detail: expect.stringMatching(/^gzip data expanding past the 64 MiB/) })]);
+    expect(bombed.findings).toEqual([expect.objectContaining({ kind: 'undecodable', file: 'outputs entry #1', detail: expect.stringMatching(/^gzip data expanding past the 64 MiB/) })]);
 
     const deep = Buffer.from(Buffer.from(gzipSync(rows()).toString('base64')).toString('hex')).toString('base64');
     const nested = await inspectOutputs(outputsOf({ 'deep.txt': deep }), index, DEFAULT_GUARD_POLICY);
     expect(nested.released).toBe(false);
-    expect(nested.findings).toContainEqual(expect.objectContaining({ kind: 'unreadable', detail: expect.stringMatching(/nested more than 3 layers deep/) }));
+    expect(nested.findings).toContainEqual(expect.objectContaining({ kind: 'undecodable', detail: expect.stringMatching(/nested more than 3 layers deep/) }));
   });
 });
 
@@ -458,22 +481,24 @@ describe('files, links and size', () => {
     it('a row in a link name is reported as a leak even when refusals fill the findings', async () => {
       const job = outputsOf({});
       for (let i = 0; i < MAX_FINDINGS + 10; i++) symlinkSync('/etc/hostname', path.join(job.outputs, `link-${i}`));
-      // Hex-encoded in a name in the logs: names are decoded like content.
+      // Hex-encoded in a name in the logs: names are decoded like content (and this one is over MAX_NAME_BYTES).
       symlinkSync('/etc/hostname', path.join(job.logs, Buffer.from(table.lines[7]!).toString('hex')));
       const verdict = await inspectOutputs(job, index, DEFAULT_GUARD_POLICY);
       expect(verdict.findings[0]).toEqual(expect.objectContaining({ kind: 'verbatim-leak', file: 'entry names', encoding: 'hex', match: 'row' }));
-      expect(verdict.kinds).toEqual({ 'verbatim-leak': 1, unreadable: MAX_FINDINGS + 11 });
-      expect(verdict.omittedFindings).toBe(12);
+      expect(verdict.kinds).toEqual({ 'verbatim-leak': 1, unreadable: MAX_FINDINGS + 11, layout: 1 });
+      expect(verdict.omittedFindings).toBe(13);
       expectNoDataIn(verdict);
     });
 
     it('files named after rows, deep in directories named after rows: every finding says where by number only', async () => {
-      const deep = table.lines.slice(0, 12).map((line) => line.replaceAll('/', '_').slice(0, 200)).join('/');
+      const deep = table.lines.slice(0, MAX_DIRECTORY_DEPTH).map((line) => line.replaceAll('/', '_').slice(0, 200)).join('/');
       const files = Object.fromEntries(table.lines.slice(100, 120).map((line) => [`${deep}/${line.replaceAll('/', '_')}.bz2`, Buffer.from('BZh91AY&SY\u0000\u0001')]));
       const job = outputsOf(files);
       const verdict = await inspectOutputs(job, index, DEFAULT_GUARD_POLICY);
-      expect(verdict.kinds).toEqual({ 'verbatim-leak': 1, unreadable: 20 });
-      expect(verdict.findings.filter((f) => f.kind === 'unreadable').map((f) => 'file' in f && f.file)).toEqual(Array.from({ length: 20 }, (_, i) => `outputs entry #${13 + i}`));
+      expect(verdict.kinds).toEqual({ 'verbatim-leak': 1, layout: MAX_DIRECTORY_DEPTH + 20, undecodable: 20 });
+      const entries = (kind: GuardFinding['kind']) => verdict.findings.filter((f) => f.kind === kind).map((f) => 'file' in f && f.file);
+      expect(entries('layout')).toEqual(Array.from({ length: MAX_DIRECTORY_DEPTH + 20 }, (_, i) => `outputs entry #${1 + i}`));
+      expect(entries('undecodable')).toEqual(Array.from({ length: 20 }, (_, i) => `outputs entry #${MAX_DIRECTORY_DEPTH + 1 + i}`));
       expectNoDataIn(verdict);
     });
   });
@@ -487,6 +512,68 @@ describe('files, links and size', () => {
 
   it('releases empty or missing directories', async () => {
     expect((await inspectOutputs({ outputs: path.join(scratch, 'none-1'), logs: path.join(scratch, 'none-2') }, index, DEFAULT_GUARD_POLICY)).released).toBe(true);
+  });
+});
+
+describe('layout', () => {
+  const CHARACTERS = 'a name with characters other than ASCII letters, digits, “.”, “_” and “-”';
+
+  it(`releases what honest jobs write, up to ${MAX_RELEASED_FILES} files, ${MAX_DIRECTORY_DEPTH} directories deep, names of ${MAX_NAME_BYTES} bytes`, async () => {
+    const honest: Record<string, string> = {
+      'Model_V2.final-1.pkl': 'model',
+      '.ipynb_checkpoints/analysis-checkpoint.json': '{}',
+      '_SUCCESS': '',
+      [`a/b/c/d/e/f/g/${'h'.repeat(MAX_NAME_BYTES)}/deep.csv`]: 'x,y\n1,2\n',
+    };
+    for (let i = 0; i < MAX_RELEASED_FILES - 5; i++) honest[`plots/figure-${String(i).padStart(2, '0')}.png`] = `figure ${i}`;
+    const job = outputsOf(honest);
+    writeFileSync(path.join(job.logs, 'algorithm.log'), 'done\n');
+    expect(await inspectOutputs(job, index, DEFAULT_GUARD_POLICY)).toMatchObject({ released: true, findings: [] });
+
+    writeFileSync(path.join(job.logs, 'extra.log'), 'one too many\n');
+    expect(await inspectOutputs(job, index, DEFAULT_GUARD_POLICY)).toMatchObject({ released: false, findings: [{ kind: 'too-many-files', files: MAX_RELEASED_FILES + 1, limit: MAX_RELEASED_FILES }] });
+  });
+
+  const names: [string, string, string][] = [
+    ['a space', 'two words.txt', CHARACTERS],
+    ['a comma', 'a,b.csv', CHARACTERS],
+    ['a newline', 'line\nbreak.txt', CHARACTERS],
+    ['a backslash', 'back\\slash.txt', CHARACTERS],
+    ['a control character', 'bell\u0007.txt', CHARACTERS],
+    ['a composed accent (NFC)', 'caf\u00e9.txt', CHARACTERS],
+    ['a decomposed accent (NFD)', 'cafe\u0301.txt', CHARACTERS],
+    [`${MAX_NAME_BYTES + 1} bytes`, `${'x'.repeat(MAX_NAME_BYTES - 3)}.txt`, `a name longer than ${MAX_NAME_BYTES} bytes`],
+  ];
+
+  it.each(names)('refuses a name with %s, saying which rule and where, never the name', async (_, name, detail) => {
+    const job = outputsOf({ 'ok.txt': 'fine', [name]: 'fine' });
+    const verdict = await inspectOutputs(job, index, DEFAULT_GUARD_POLICY);
+    expect(verdict.findings).toEqual([{ kind: 'layout', file: entryOf(job, `outputs/${name}`), detail }]);
+    expect(JSON.stringify(verdict)).not.toContain(name.slice(0, 4));
+  });
+
+  it('refuses names in one directory differing only in letter case (one would overwrite the other on macOS or Windows)', async () => {
+    const job = outputsOf({ 'Report.csv': 'a', 'report.csv': 'b', 'sub/report.csv': 'c' });
+    expect((await inspectOutputs(job, index, DEFAULT_GUARD_POLICY)).findings).toEqual([{ kind: 'layout', file: 'outputs entry #2', detail: 'a name differing only in letter case from outputs entry #1' }]);
+  });
+
+  it(`refuses a directory more than ${MAX_DIRECTORY_DEPTH} deep, without walking it`, async () => {
+    const job = outputsOf({ 'a/b/c/d/e/f/g/h/i/j/deep.txt': 'fine' });
+    expect((await inspectOutputs(job, index, DEFAULT_GUARD_POLICY)).findings).toEqual([
+      { kind: 'layout', file: `outputs entry #${MAX_DIRECTORY_DEPTH + 1}`, detail: `a directory more than ${MAX_DIRECTORY_DEPTH} levels deep (not walked)` },
+    ]);
+  });
+
+  it('reads a name that is not UTF-8 as bytes: refused by its name, opened, and its rows still found', async () => {
+    const job = jobTree();
+    writeFileSync(Buffer.concat([Buffer.from(`${job.outputs}/r`), Buffer.from([0xff, 0xfe]), Buffer.from('.csv')]), `${table.lines.slice(0, 20).join('\n')}\n`);
+    const verdict = await inspectOutputs(job, index, DEFAULT_GUARD_POLICY);
+    expect(verdict.kinds).toEqual({ layout: 1, 'verbatim-leak': 1 });
+    expect(verdict.findings).toEqual([
+      { kind: 'layout', file: 'outputs entry #1', detail: CHARACTERS },
+      expect.objectContaining({ kind: 'verbatim-leak', file: 'outputs entry #1', match: 'row' }),
+    ]);
+    expectNoDataIn(verdict);
   });
 });
 

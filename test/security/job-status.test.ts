@@ -35,9 +35,10 @@ for i in range(16):
 os.makedirs(deep)
 os.symlink("/etc/passwd", os.path.join(deep, rows[230]))
 os.mkfifo(os.path.join(deep, rows[231]))
-# Files the guard cannot clear (bzip2), each named by a row: one finding each.
+# Files the guard cannot clear (bzip2), each named by a row, 8 directories deep (the guard walks no deeper): two findings each, for its name and its content.
+walked = os.path.join(OUT, *[" ".join(rows[80 + 9 * i:89 + 9 * i]) for i in range(8)])
 for row in rows[240:320]:
-    with open(os.path.join(deep, row), "wb") as f:
+    with open(os.path.join(walked, row), "wb") as f:
         f.write(b"BZh91AY&SY" + os.urandom(64))
 os.mkdir(os.path.join(OUT, rows[400]))
 print("wrote", len(os.listdir(OUT)), "entries")
@@ -81,7 +82,7 @@ test('a job naming links, FIFOs and directories after rows is blocked as a leak,
   expectNoRows('the event stream', events);
   expect(events).toMatch(/"status":"failed"/);
   const view = JSON.parse(publicStatus) as Record<string, unknown>;
-  expect(view).toMatchObject({ status: 'failed', reason: 'blocked-leak', guard: { findings: expect.any(Number), kinds: expect.objectContaining({ 'verbatim-leak': expect.any(Number), unreadable: expect.any(Number) }) } });
+  expect(view).toMatchObject({ status: 'failed', reason: 'blocked-leak', guard: { findings: expect.any(Number), kinds: expect.objectContaining({ 'verbatim-leak': expect.any(Number), layout: expect.any(Number), undecodable: 80 }) } });
   expect(view).not.toHaveProperty('findings');
   expect((view.guard as { findings: number }).findings).toBeGreaterThanOrEqual(80);
   const stranger = runCli(['job', requested.jobId.toString(), '--json', '--account', String(STRANGER)], cliEnv(bed.services.config));
@@ -101,7 +102,7 @@ test('a job naming links, FIFOs and directories after rows is blocked as a leak,
   expect(owner.findings).toEqual(report.findings);
   const buyerCli = runCli(['job', requested.jobId.toString(), '--account', String(BUYER)], cliEnv(bed.services.config));
   expect(await buyerCli.exit).toBe(0);
-  expect(buyerCli.output()).toMatch(/guard: unreadable in outputs entry #\d+/);
+  expect(buyerCli.output()).toMatch(/guard: layout in outputs entry #\d+/);
   expectNoRows('the CLI’s report for the buyer', buyerCli.output());
   const logs = await bed.client.logs(requested.jobId);
   expectNoRows('the node’s log of the job', JSON.stringify(logs));

@@ -4,6 +4,9 @@
  *
  * What is refused:
  * - size: outputs + logs together over `maxOutputBytes` (nothing is read then);
+ * - more than MAX_RELEASED_FILES (64) files in outputs and logs together → `too-many-files`;
+ * - names outside ASCII letters, digits and . _ -, or over MAX_NAME_BYTES (100), names in a directory that
+ *   differ only in letter case, directories more than MAX_DIRECTORY_DEPTH (8) deep → `layout` (guard/walk.ts);
  * - anything but regular files and directories: symbolic links (even pointing inside), FIFOs, sockets,
  *   devices, unlistable directories → `unreadable`;
  * - verbatim leaks (`leakDetection`), looked for in every file as bytes (text or binary), in the names of
@@ -21,7 +24,7 @@
  *     shared fingerprints; past 16 passes the rest is refused unmeasured. Also `shingle`: ≥ MIN_FRAGMENTS
  *     (32) distinct rare fragments — 24-byte pieces each from fewer than 8 places in the data (emails, ids,
  *     addresses written one by one, as pandas pickles them);
- * - content the guard cannot decode, so cannot clear → `unreadable`: bzip2 / xz / 7z / zstd / lz4 data,
+ * - content the guard cannot decode, so cannot clear → `undecodable`: bzip2 / xz / 7z / zstd / lz4 data,
  *   encrypted or bzip2/lzma zip entries, a compressed stream expanding past 64 MiB (a bomb, or rows hidden
  *   after 64 MiB of padding), encodings nested deeper than 3 layers, decoded output past the budget
  *   (max(256 MiB, 4 × maxOutputBytes) per job);
@@ -32,7 +35,8 @@
  *
  * What it does not catch (by design: it matches bytes, not meaning): values transformed (rounded, shifted,
  * encrypted, XORed), a subset of a row's columns, numbers written as binary (np.save of df.values; a pickled
- * DataFrame without long unique text), data spread thinly (a few bytes per file name, per file, per row), and
+ * DataFrame without long unique text), data spread thinly (a few bytes per file name, per file, per row: the
+ * file count caps how far), a row in names with a separator it does not split on (`P0001_83_120`), and
  * compressions it does not decode (refused instead). The k rule is a policy on honest aggregates: tables it
  * does not recognise (other extensions, nested JSON) pass it.
  *
@@ -40,7 +44,8 @@
  *
  * Findings say where, never what: an entry's number (`outputs entry #3`, see guard/walk.ts), an encoding, counts
  * and offsets, in the guard's words only. Names are the algorithm's own text (a name can be a data row), so no
- * finding carries one, nor anything read from a file.
+ * finding carries one, nor anything read from a file: a `layout` finding names the rule broken and its limit,
+ * not the name, its length or the character at fault.
  */
 import { DecodeBudget, decodeLayers, hasNestedEncoding } from './decode';
 import { GuardPolicyError } from '../errors';
@@ -48,11 +53,12 @@ import { LeakIndex } from './leak-index';
 import { RunMeasurer } from './confirm';
 import { findRowLeaks, scanShingles } from './scan';
 import { checkGroupSize } from './tabular';
-import { listReleased, readReleased } from './walk';
+import { listReleased, MAX_RELEASED_FILES, readReleased } from './walk';
 import { KGRAM_BYTES, SHINGLE_BYTES } from './winnow';
 
 export { LeakIndex, type LeakIndexOptions } from './leak-index';
 export { SHINGLE_BYTES } from './winnow';
+export { MAX_DIRECTORY_DEPTH, MAX_NAME_BYTES, MAX_RELEASED_FILES } from './walk';
 
 export interface GuardPolicy {
   /** Most bytes the outputs and logs may hold together. */
@@ -70,9 +76,12 @@ export interface GuardPolicy {
  */
 export type GuardFinding =
   | { kind: 'output-too-large'; bytes: number; limit: number }
+  | { kind: 'too-many-files'; files: number; limit: number }
+  | { kind: 'layout'; file: string; detail: string }
   | { kind: 'verbatim-leak'; file: string; encoding: string; match: 'row' | 'shingle'; detail: string }
   | { kind: 'small-group'; file: string; detail: string }
-  | { kind: 'unreadable'; file: string; detail: string };
+  | { kind: 'unreadable'; file: string; detail: string }
+  | { kind: 'undecodable'; file: string; detail: string };
 
 export type FindingKind = GuardFinding['kind'];
 
@@ -100,6 +109,7 @@ const within = (encoding: string) => (encoding === 'plain' ? '' : `in its ${enco
 
 /** Where findings on the names of the entries point. */
 const NAMES = 'entry names';
+const NEWLINE = Buffer.from('\n');
 
 /** Distinct rare fragments (≥ KGRAM_BYTES, each from < RARE_BELOW places in the data) that make a leak. */
 export const MIN_FRAGMENTS = 32;
@@ -136,11 +146,11 @@ async function inspectLayer(file: string, data: Buffer, encoding: string, depth:
   }
   const where = depth === 0 ? '' : ` of its ${encoding}-decoded content`;
   if (depth >= MAX_DECODE_DEPTH) {
-    if (hasNestedEncoding(data)) inspection.add({ kind: 'unreadable', file, detail: `encoded content nested more than ${MAX_DECODE_DEPTH} layers deep${where}: the guard does not decode further` });
+    if (hasNestedEncoding(data)) inspection.add({ kind: 'undecodable', file, detail: `encoded content nested more than ${MAX_DECODE_DEPTH} layers deep${where}: the guard does not decode further` });
     return;
   }
   const { layers, opaque } = await decodeLayers(data, inspection.budget);
-  for (const item of opaque) inspection.add({ kind: 'unreadable', file, detail: `${item.what} at byte ${item.at}${where}: the guard cannot inspect it` });
+  for (const item of opaque) inspection.add({ kind: 'undecodable', file, detail: `${item.what} at byte ${item.at}${where}: the guard cannot inspect it` });
   for (const layer of layers) await inspectLayer(file, layer.data, depth === 0 ? layer.encoding : `${encoding}>${layer.encoding}`, depth + 1, inspection);
 }
 
@@ -191,9 +201,10 @@ export async function inspectOutputs(input: { outputs: string; logs: string }, i
       : undefined;
   // Every entry's name is written by the algorithm, whatever the entry: one path per line, scanned first so a
   // leak in names is reported as one even when refusals fill the findings.
-  if (inspection) await inspectLayer(NAMES, Buffer.from([...outputs.names, ...logs.names].join('\n')), 'plain', 0, inspection);
-  for (const refusal of [...outputs.refused, ...logs.refused]) add({ kind: 'unreadable', file: refusal.label, detail: refusal.detail });
+  if (inspection) await inspectLayer(NAMES, Buffer.concat([...outputs.names, ...logs.names].flatMap((name, i) => (i === 0 ? [name] : [NEWLINE, name]))), 'plain', 0, inspection);
+  for (const refusal of [...outputs.refused, ...logs.refused]) add({ kind: refusal.kind, file: refusal.label, detail: refusal.detail });
   const files = [...outputs.files, ...logs.files];
+  if (files.length > MAX_RELEASED_FILES) add({ kind: 'too-many-files', files: files.length, limit: MAX_RELEASED_FILES });
   const total = files.reduce((sum, file) => sum + file.size, 0);
   if (total > policy.maxOutputBytes) {
     add({ kind: 'output-too-large', bytes: total, limit: policy.maxOutputBytes });

@@ -63,7 +63,7 @@ export const OPENAPI = {
           guard: {
             type: 'object',
             description: 'When the output guard refused the outputs: how many findings, of which kinds — counts only (the findings are in the report).',
-            properties: { findings: { type: 'integer' }, kinds: { type: 'object', additionalProperties: { type: 'integer' }, description: 'verbatim-leak, small-group, unreadable, output-too-large.' } },
+            properties: { findings: { type: 'integer' }, kinds: { type: 'object', additionalProperties: { type: 'integer' }, description: 'verbatim-leak, small-group, undecodable, layout, too-many-files, unreadable, output-too-large.' } },
           },
         },
       },
@@ -72,12 +72,13 @@ export const OPENAPI = {
         required: ['kind'],
         description: 'Where, never what: entries are named by number, details are the guard’s own words and numbers.',
         properties: {
-          kind: { enum: ['verbatim-leak', 'small-group', 'unreadable', 'output-too-large'] },
+          kind: { enum: ['verbatim-leak', 'small-group', 'undecodable', 'layout', 'too-many-files', 'unreadable', 'output-too-large'] },
           file: { type: 'string', description: '`outputs entry #<n>` / `logs entry #<n>` (the n-th entry walking depth first, names sorted), `outputs` / `logs` (the directory itself) or `entry names` (the names of all entries, scanned like content).' },
           encoding: { type: 'string', description: 'The decoding layers the leak was found under, e.g. `base64>gzip`; `plain` for none.' },
           match: { enum: ['row', 'shingle'] },
           detail: { type: 'string' },
           bytes: { type: 'integer' },
+          files: { type: 'integer' },
           limit: { type: 'integer' },
         },
       },

@@ -116,10 +116,15 @@ function runOutcomeReason(result: SandboxResult): FailureReason | undefined {
   return undefined;
 }
 
-/** The block a verdict calls for, counting findings past MAX_FINDINGS too. */
+/**
+ * The block a verdict calls for, counting findings past MAX_FINDINGS too: a leak first, then the reason that
+ * tells the buyer most plainly what to change; size, links and special files last.
+ */
 function guardReason(kinds: GuardVerdict['kinds']): FailureReason {
   if (kinds['verbatim-leak']) return 'blocked-leak';
   if (kinds['small-group']) return 'blocked-small-group';
+  if (kinds.undecodable) return 'blocked-undecodable';
+  if (kinds.layout || kinds['too-many-files']) return 'blocked-layout';
   return 'blocked-output';
 }
 
