@@ -9,6 +9,7 @@ import type { ComputeConfig } from '../config';
 /** Where the algorithm finds things inside the sandbox (Ocean's compute-to-data layout). */
 export const SANDBOX_PATHS = {
   inputs: '/data/inputs',
+  ddos: '/data/ddos',
   transformations: '/data/transformations',
   outputs: '/data/outputs',
   logs: '/data/logs',
@@ -35,10 +36,12 @@ export interface SandboxLimits {
 export interface SandboxJob {
   /** Program and arguments as seen inside the sandbox, e.g. ['/usr/bin/python3', '/data/transformations/algorithm.py']. */
   command: string[];
-  /** The only environment the algorithm sees, besides PATH, HOME and LANG (which it may override). */
+  /** The only environment the algorithm sees, besides PATH, HOME (/tmp), LANG and MPLBACKEND (which it may override). */
   env?: Record<string, string>;
   /** Host directory bound read-only at /data/inputs; must be readable by the sandbox user. */
   inputs: string;
+  /** Host directory bound read-only at /data/ddos: each input's description (an Ocean DDO), named by the input's id. */
+  ddos?: string;
   /** Host file bound read-only at /data/transformations/<basename>. */
   algorithm: string;
   /** Host directory that receives what the algorithm left in /data/outputs (regular files and directories). */

@@ -66,7 +66,7 @@ export async function writeEtc(etc: string, uid: number, gid: number): Promise<v
   ]);
 }
 
-/** What the sandbox sees: read-only system and inputs, its two writable areas, memory-backed /tmp and /dev/shm. */
+/** What the sandbox sees: read-only system, inputs and their descriptions, its two writable areas, memory-backed /tmp and /dev/shm. */
 export function mountArgs(job: SandboxJob, where: { etc: string; outputs: string; logs: string; command: { bind?: string } }): string[] {
   const memoryArea = String(job.limits.memoryBytes);
   return [
@@ -74,6 +74,7 @@ export function mountArgs(job: SandboxJob, where: { etc: string; outputs: string
     '--perms', '0755', '--dir', '/etc',
     '--ro-bind-try', '/etc/alternatives', '/etc/alternatives', // numpy finds its BLAS through these links
     '--ro-bind-try', '/etc/ld.so.cache', '/etc/ld.so.cache',
+    '--ro-bind-try', '/etc/matplotlibrc', '/etc/matplotlibrc', // Debian's matplotlib refuses to import without it
     '--ro-bind', path.join(where.etc, 'passwd'), '/etc/passwd',
     '--ro-bind', path.join(where.etc, 'group'), '/etc/group',
     '--ro-bind', path.join(where.etc, 'hosts'), '/etc/hosts',
@@ -83,6 +84,7 @@ export function mountArgs(job: SandboxJob, where: { etc: string; outputs: string
     '--perms', '1777', '--size', memoryArea, '--tmpfs', '/tmp',
     '--perms', '0755', '--dir', '/data',
     '--ro-bind', job.inputs, SANDBOX_PATHS.inputs,
+    ...(job.ddos ? ['--ro-bind', job.ddos, SANDBOX_PATHS.ddos] : []),
     '--perms', '0755', '--dir', SANDBOX_PATHS.transformations,
     '--ro-bind', job.algorithm, `${SANDBOX_PATHS.transformations}/${path.basename(job.algorithm)}`,
     '--bind', where.outputs, SANDBOX_PATHS.outputs,
@@ -90,7 +92,8 @@ export function mountArgs(job: SandboxJob, where: { etc: string; outputs: string
     ...(where.command.bind ? bindAt('--ro-bind', where.command.bind) : []),
     ...(job.gpu?.devices ?? []).flatMap((device) => bindAt('--dev-bind', device)),
     ...(job.gpu?.libraryDirs ?? []).flatMap((dir) => bindAt('--ro-bind', dir)),
-    '--chdir', '/tmp',
+    // Ocean's algorithms open `data/inputs/<id>/0` relative to their container's root.
+    '--chdir', '/',
   ];
 }
 

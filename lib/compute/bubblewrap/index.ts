@@ -1,9 +1,9 @@
 /**
  * The bubblewrap engine: a buyer's algorithm runs in a bubblewrap sandbox on this machine, with no network,
- * nothing of the host but read-only /usr, the dataset (read-only at /data/inputs), the algorithm (read-only at
- * /data/transformations) and two size-limited writable areas (/data/outputs, /data/logs), as an unprivileged
- * user, under memory, CPU, process and time limits. Every process of the job is gone when runInSandbox (run.ts)
- * resolves.
+ * nothing of the host but read-only /usr, the dataset (read-only at /data/inputs, its DDO at /data/ddos), the
+ * algorithm (read-only at /data/transformations) and two size-limited writable areas (/data/outputs, /data/logs),
+ * working directory /, as an unprivileged user, under memory, CPU, process and time limits. Every process of the
+ * job is gone when runInSandbox (run.ts) resolves.
  *
  * How, when the node runs as root (a provider node): bwrap sets up the namespaces and mounts as root, then
  * setpriv drops to the dedicated sandbox user (uid/gid 65534) with no capabilities and no_new_privs before the

@@ -127,7 +127,8 @@ export async function runInSandbox(job: SandboxJob): Promise<SandboxResult> {
     const bwrapArgs = [
       ...namespaceArgs(),
       ...(filter ? ['--seccomp', '4'] : []),
-      ...Object.entries({ PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...job.env }).flatMap(([name, value]) => ['--setenv', name, value]),
+      // No display: matplotlib draws with Agg (Debian's configuration names Tk, which a headless sandbox cannot start).
+      ...Object.entries({ PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', MPLBACKEND: 'Agg', ...job.env }).flatMap(([name, value]) => ['--setenv', name, value]),
       ...mountArgs(job, { etc, outputs: outputs.dir, logs: logs.dir, command }),
       '--',
       ...dropArgs(found),

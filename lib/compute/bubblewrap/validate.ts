@@ -1,5 +1,6 @@
 /** Checks a job before anything starts: its command, paths, environment and limits, and that its sources are readable. */
 import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { SandboxJob, SandboxLimits } from '../engine';
 import { SandboxJobError } from '../errors';
@@ -12,13 +13,14 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function validate(job: SandboxJob): void {
   const bad = (problem: string, hint: string) => new SandboxJobError(problem, hint);
   if (job.command.length === 0 || !job.command[0]) throw bad('the job has no command', 'pass the interpreter and the algorithm, e.g. ["/usr/bin/python3", "/data/transformations/algorithm.py"]');
-  for (const [label, value] of Object.entries({ inputs: job.inputs, algorithm: job.algorithm, outputs: job.outputs, logs: job.logs })) {
+  const paths = { inputs: job.inputs, ...(job.ddos !== undefined ? { ddos: job.ddos } : {}), algorithm: job.algorithm, outputs: job.outputs, logs: job.logs };
+  for (const [label, value] of Object.entries(paths)) {
     if (!path.isAbsolute(value)) throw bad(`${label} must be an absolute path, got ${value}`, 'resolve it with path.resolve() first');
   }
   for (const name of Object.keys(job.env ?? {})) {
     if (!ENV_NAME.test(name)) throw bad(`"${name}" is not a valid environment variable name`, 'use letters, digits and underscores, not starting with a digit');
   }
-  for (const value of [...Object.values(job.env ?? {}), ...job.command, job.inputs, job.algorithm, job.outputs, job.logs]) {
+  for (const value of [...Object.values(job.env ?? {}), ...job.command, ...Object.values(paths)]) {
     if (value.includes('\0')) throw bad('the command, a path or the environment contains a NUL byte', 'remove it');
   }
   const { limits } = job;
@@ -45,19 +47,25 @@ function readableBy(info: { uid: number; gid: number; mode: number; isDirectory(
   return (bits & need) === need;
 }
 
-/** Refuses missing inputs, algorithm or GPU paths, and under a root node sources the sandbox user cannot read. */
+/** Refuses missing inputs, DDOs, algorithm or GPU paths, and under a root node sources the sandbox user cannot read. */
 export async function checkSources(job: SandboxJob, dropsPrivileges: boolean): Promise<void> {
   const inputs = await stat(job.inputs).catch(() => undefined);
   if (!inputs?.isDirectory()) throw new SandboxJobError(`the inputs directory ${job.inputs} does not exist`, 'create it and put the dataset in it');
   const algorithm = await stat(job.algorithm).catch(() => undefined);
   if (!algorithm?.isFile()) throw new SandboxJobError(`the algorithm ${job.algorithm} is not a file`, 'pass the path of the algorithm file');
+  const sources: [string, Stats, string][] = [['inputs directory', inputs, job.inputs], ['algorithm', algorithm, job.algorithm]];
+  if (job.ddos !== undefined) {
+    const ddos = await stat(job.ddos).catch(() => undefined);
+    if (!ddos?.isDirectory()) throw new SandboxJobError(`the DDO directory ${job.ddos} does not exist`, 'create it and write each input’s DDO in it, named by the input’s id');
+    sources.push(['DDO directory', ddos, job.ddos]);
+  }
   if (path.basename(job.algorithm).startsWith('.')) throw new SandboxJobError(`the algorithm's name ${path.basename(job.algorithm)} starts with a dot`, 'give it a plain name such as algorithm.py');
   for (const item of [...(job.gpu?.devices ?? []), ...(job.gpu?.libraryDirs ?? [])]) {
     if (!(await stat(item).catch(() => undefined))) throw new SandboxJobError(`${item} does not exist`, 'pass only the GPU devices and library directories this machine has');
   }
   if (!dropsPrivileges) return;
   const { uid, gid } = SANDBOX_USER;
-  for (const [what, info, where] of [['inputs directory', inputs, job.inputs], ['algorithm', algorithm, job.algorithm]] as const) {
+  for (const [what, info, where] of sources) {
     if (!readableBy(info, uid, gid)) {
       throw new SandboxJobError(
         `the ${what} ${where} is not readable by the sandbox user (uid ${uid})`,
