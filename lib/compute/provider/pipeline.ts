@@ -29,6 +29,7 @@ import { signJobResult, JobStatus, type Job } from '../settlement';
 import { filesHash, storeResults } from '../results';
 import { createWorkspace } from '../../os/workspace';
 import { SANDBOX_PATHS, type ComputeEngine, type SandboxResult } from '../engine';
+import { datasetDdo } from './ddo';
 
 export const NODE_SOFTWARE = 'datagora-provider/0.1.0';
 /** Time kept after the algorithm's wall limit to guard, publish and settle before the deadline, besides the time
@@ -218,8 +219,10 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     const algorithmDir = path.join(workspaceDir, 'transformations');
     const outputs = path.join(workspaceDir, 'outputs');
     const logs = path.join(workspaceDir, 'logs');
-    for (const dir of [path.dirname(dataFile), algorithmDir, outputs, logs]) await mkdir(dir, { recursive: true });
+    const ddos = path.join(workspaceDir, 'ddos');
+    for (const dir of [path.dirname(dataFile), algorithmDir, outputs, logs, ddos]) await mkdir(dir, { recursive: true });
     await writeFile(path.join(inputs, 'algoCustomData.json'), JSON.stringify(record.params ?? {}));
+    await writeFile(path.join(ddos, job.datasetId.toString()), JSON.stringify(datasetDdo(dataset, market.deployments)));
     const algorithm = path.join(algorithmDir, record.algorithm.name);
     await copyFile(record.algorithm.file, algorithm);
     // The node keeps submissions private (0600); the sandbox user must be able to read its copy.
@@ -255,6 +258,7 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
       command: [runtime, `${SANDBOX_PATHS.transformations}/${record.algorithm.name}`],
       env: { DIDS: JSON.stringify([job.datasetId.toString()]), TRANSFORMATION_DID: job.algorithmHash, ALGO: `${SANDBOX_PATHS.transformations}/${record.algorithm.name}` },
       inputs,
+      ddos,
       algorithm,
       outputs,
       logs,
