@@ -38,6 +38,7 @@ const PROGRESS_LABELS: Record<PublishStep, string> = {
   sign: 'Signing the description with your wallet',
   list: 'Listing the dataset on-chain',
   providers: 'Allowing the compute providers you chose',
+  budget: 'Setting what compute jobs may release',
 };
 const ZERO = '0x0000000000000000000000000000000000000000';
 const FLAG_LABELS: Record<keyof TermFlags, string> = {

@@ -11,6 +11,8 @@ import { algorithmHash } from '../compute/algorithm';
 import { ComputeClient, DEFAULT_MAX_MINUTES } from '../compute/buyer/client';
 import type { JobView } from '../compute/api';
 import type { Receipt } from '../compute/receipt';
+import { providerRequest } from '../compute/auth';
+import type { TemplateSummary } from '../compute/templates';
 import { datasetId, idList, parse, positiveId, printJson, wholeNumber, withMarket } from './market';
 import { truncate } from './table';
 import { UsageError, withNegativeValues } from './usage';
@@ -45,6 +47,8 @@ function describe(view: JobView): string {
 export async function compute(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     algorithm: { type: 'string' },
+    template: { type: 'string' },
+    model: { type: 'string' },
     params: { type: 'string' },
     provider: { type: 'string' },
     environment: { type: 'string' },
@@ -56,7 +60,8 @@ export async function compute(args: string[]): Promise<number> {
   const [id, extra] = positionals;
   if (extra) throw new UsageError('compute takes one dataset id');
   const dataset = datasetId(id);
-  if (!values.algorithm) throw new UsageError('compute needs --algorithm FILE (.py or .js)');
+  if (!values.algorithm === !values.template) throw new UsageError('compute needs --algorithm FILE (.py or .js) or --template NAME (`datagora templates` lists them)');
+  if (values.model !== undefined && values.template !== 'evaluate') throw new UsageError('--model goes with --template evaluate');
   let params: unknown = {};
   if (values.params !== undefined) {
     try {
@@ -71,10 +76,11 @@ export async function compute(args: string[]): Promise<number> {
   if (values.out !== undefined && !values.wait) throw new UsageError('--out needs --wait (or fetch later with `datagora job <id> --out DIR`)');
   return withMarket(values, async (market) => {
     const client = new ComputeClient(market);
-    const requested = await client.request({ datasetId: dataset, algorithm: values.algorithm!, params, maxMinutes, aiTraining: values['ai-training'], ...(providerId !== undefined ? { providerId } : {}), ...(environment !== undefined ? { environment } : {}) });
+    const what = values.template ? { template: values.template, ...(values.model ? { model: values.model } : {}) } : { algorithm: values.algorithm! };
+    const requested = await client.request({ datasetId: dataset, ...what, params, maxMinutes, aiTraining: values['ai-training'], ...(providerId !== undefined ? { providerId } : {}), ...(environment !== undefined ? { environment } : {}) });
     if (!values.json) {
       console.error(`job ${requested.jobId} paid: ${market.formatAmount(requested.escrow)} in escrow (data fee ${market.formatAmount(requested.job.dataFee)} + up to ${maxMinutes} min at ${market.formatAmount(requested.job.pricePerMinute)}/min) on provider ${requested.provider.id}`);
-      console.error(`algorithm ${path.basename(values.algorithm!)} sha256 ${requested.job.algorithmHash}; tx ${requested.txHash}`);
+      console.error(`${values.template ? `template ${values.template}` : `algorithm ${path.basename(values.algorithm!)}`} sha256 ${requested.job.algorithmHash}${requested.job.epsilon > 0n ? `, spending ε ${Number(requested.job.epsilon) / 1e6}` : ''}; tx ${requested.txHash}`);
     }
     if (!values.wait) {
       if (values.json) printJson({ jobId: requested.jobId, escrow: requested.escrow, providerId: requested.provider.id, txHash: requested.txHash });
@@ -217,6 +223,28 @@ export async function providers(args: string[]): Promise<number> {
     for (const p of values.json ? [] : list) {
       console.log(`provider ${p.id}${p.active ? '' : ' (retired)'} ${p.endpoint} node ${p.signer}`);
       p.environments.forEach((env, i) => console.log(`  env ${i}: ${env.kind === 1 ? `gpu ${env.gpus}× ${env.gpuModel}, ` : 'cpu '}${env.cpus} CPUs, ${env.memoryMb} MB — ${market.formatAmount(env.pricePerMinute)}/min`));
+    }
+    return 0;
+  });
+}
+
+/** `datagora templates [--provider ID]`: the analysis templates a provider's node ships, with their parameters. */
+export async function templates(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { provider: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError('usage: datagora templates [--provider ID]');
+  const providerId = values.provider === undefined ? undefined : BigInt(wholeNumber('provider', values.provider, 1)!);
+  return withMarket(values, async (market) => {
+    const active = (await new ComputeClient(market).providers()).filter((p) => p.active);
+    const provider = providerId === undefined ? active[0] : active.find((p) => p.id === providerId);
+    if (!provider) throw new UsageError(providerId === undefined ? 'no compute provider is registered' : `provider ${providerId} is not an active provider (\`datagora providers\` lists them)`);
+    const { templates: list = [] } = await providerRequest<{ templates?: TemplateSummary[] }>(provider.endpoint, '/api/v1/environments');
+    if (values.json) return printJson(list), 0;
+    console.log(`provider ${provider.id} (${provider.endpoint}) runs ${list.length} analysis template${list.length === 1 ? '' : 's'}:`);
+    for (const template of list) {
+      console.log(`\n${template.name} ${template.version}  sha256 ${template.hash}\n  ${template.description}`);
+      const properties = (template.params.properties ?? {}) as Record<string, { description?: string }>;
+      const required = new Set((template.params.required ?? []) as string[]);
+      for (const [name, schema] of Object.entries(properties)) console.log(`  --params ${name}${required.has(name) ? '' : ' (optional)'}${schema.description ? `: ${schema.description}` : ''}`);
     }
     return 0;
   });

@@ -24,9 +24,17 @@ Market (connect to the running \`npm start\` stack, or --rpc-url URL; act as --a
 of the local chain (default 1), or --private-key-env VAR; --json for machine output):
   datagora publish <file> --title T [--description D] [--tags a,b] --licence PRESET --price USDC
                   [--compute-price USDC] [--access-days N] [--rev-share-bps N] [--preview-rows N]
-                  [--algorithms any|approved] [--max-output-mb N] [--min-group-size K] [--providers 1,4]
+                  [--policy templates|approved|any] [--min-group-size K] [--epsilon E]
+                  [--epsilon-per-buyer E] [--max-release-kb N] [--max-buyer-release-kb N]
+                  [--max-output-mb N] [--providers 1,4]
                                           encrypt, store and list a dataset; prints its id; --providers
-                                          allows those compute providers (their nodes see the plaintext)
+                                          allows those compute providers (their nodes see the plaintext).
+                                          Compute policy (default templates for compute-only data): templates
+                                          = only the providers' analysis templates run, buyers send parameters;
+                                          approved = algorithms you approve; any = any algorithm under the
+                                          output guard and a byte budget (default 64 kB a job): leak-resistant,
+                                          not leak-proof. --epsilon: a differential-privacy budget; every
+                                          template result then carries noise
                   PRESET: non-commercial | commercial | commercial-remix | ai-training | compute-only
   datagora datasets [WORDS…] [--commercial] [--derivatives] [--ai-training] [--compute-only]
                   [--min-price USDC] [--max-price USDC] [--format F] [--owner ADDRESS] [--has-providers]
@@ -46,6 +54,8 @@ of the local chain (default 1), or --private-key-env VAR; --json for machine out
   datagora balance                       stablecoin, revenue to withdraw, gas
 
 Compute-to-data:
+  datagora templates [--provider ID]     the analysis templates a provider runs, with their parameters
+  datagora compute <datasetId> --template NAME --params JSON [--model FILE (evaluate)]
   datagora compute <datasetId> --algorithm FILE [--params JSON] [--provider ID] [--environment I]
                   [--max-minutes N] [--ai-training] [--wait] [--out DIR]
                                           pay a job into escrow and run FILE (.py / .js) next to the data;
@@ -272,6 +282,8 @@ export async function main(argv: string[], root: string): Promise<number> {
         return await (await import('./compute')).algorithms(args);
       case 'providers':
         return await (await import('./compute')).providers(args);
+      case 'templates':
+        return await (await import('./compute')).templates(args);
       case 'provider':
         return await (await import('./compute')).provider(args);
       case 'stats':

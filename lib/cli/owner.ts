@@ -4,6 +4,7 @@
  */
 import { parsePreset, parsePrice } from '../licence/presets';
 import { DEFAULT_GUARD_POLICY } from '../compute/guard';
+import { ALGORITHM_POLICIES, defaultComputePolicy, POLICY_WORDS, type AlgorithmPolicy, type ReleaseLimits } from '../compute/policy';
 import type { ComputePolicy } from '../metadata';
 import { datasetId, idList, parse, printJson, wholeNumber, withMarket } from './market';
 import { progressBar } from './progress';
@@ -20,9 +21,13 @@ export async function publish(args: string[]): Promise<number> {
     'access-days': { type: 'string' },
     'rev-share-bps': { type: 'string' },
     'preview-rows': { type: 'string' },
-    algorithms: { type: 'string' },
+    policy: { type: 'string' },
     'max-output-mb': { type: 'string' },
     'min-group-size': { type: 'string' },
+    epsilon: { type: 'string' },
+    'epsilon-per-buyer': { type: 'string' },
+    'max-release-kb': { type: 'string' },
+    'max-buyer-release-kb': { type: 'string' },
     providers: { type: 'string' },
   });
   const [file, extra] = positionals;
@@ -33,7 +38,8 @@ export async function publish(args: string[]): Promise<number> {
   const accessDays = wholeNumber('access-days', values['access-days']);
   const revShareBps = wholeNumber('rev-share-bps', values['rev-share-bps']);
   const previewRows = wholeNumber('preview-rows', values['preview-rows']);
-  const compute = computePolicy(values.algorithms, wholeNumber('max-output-mb', values['max-output-mb']), wholeNumber('min-group-size', values['min-group-size']));
+  const compute = computePolicy(preset === 'compute-only', values.policy, wholeNumber('max-output-mb', values['max-output-mb']), wholeNumber('min-group-size', values['min-group-size']));
+  const release = releaseLimits(values);
   if (preset !== 'compute-only' && values.price === undefined) throw new UsageError('publish needs --price (the download price, e.g. 12.50)');
   const providers = values.providers === undefined ? [] : idList('provider', values.providers);
   const bar = progressBar('encrypt+upload', !values.json && process.stderr.isTTY === true);
@@ -45,7 +51,7 @@ export async function publish(args: string[]): Promise<number> {
     };
     const tags = values.tags ? values.tags.split(',').map((t) => t.trim()).filter(Boolean) : [];
     try {
-      return await market.publish(file, { title: values.title!, description: values.description, tags, previewRows, providers, ...(compute ? { compute } : {}) }, { preset, accessDays, revShareBps }, prices, (p) => bar.update(p.bytes, p.total));
+      return await market.publish(file, { title: values.title!, description: values.description, tags, previewRows, providers, release, ...(compute ? { compute } : {}) }, { preset, accessDays, revShareBps }, prices, (p) => bar.update(p.bytes, p.total));
     } finally {
       bar.done();
     }
@@ -54,22 +60,50 @@ export async function publish(args: string[]): Promise<number> {
   else {
     if (result.resumed) console.error(`reused the ciphertext stored by an earlier attempt (${result.contentCid})`);
     if (result.notice) console.error(result.notice);
+    const policy = compute?.algorithms ?? defaultComputePolicy(preset === 'compute-only')?.algorithms;
+    if (policy) console.error(`compute policy ${policy}: ${POLICY_WORDS[policy].consequence}`);
     console.error(`published dataset ${result.datasetId}: metadata ${result.metadataCid}, content ${result.contentCid}, tx ${result.txHash}`);
     console.log(result.datasetId.toString());
   }
   return 0;
 }
 
-/** The compute policy the publish flags ask for, or undefined for the defaults. */
-function computePolicy(algorithms: string | undefined, maxOutputMb: number | undefined, minGroupSize: number | undefined): ComputePolicy | undefined {
-  if (algorithms === undefined && maxOutputMb === undefined && minGroupSize === undefined) return undefined;
-  if (algorithms !== undefined && algorithms !== 'any' && algorithms !== 'approved') throw new UsageError('--algorithms must be any (any algorithm, under the output guard) or approved (only algorithms you approve)');
+/**
+ * The compute policy the publish flags ask for, or undefined for the defaults (templates for compute-only data,
+ * else any algorithm under the default guard).
+ */
+function computePolicy(computeOnly: boolean, policy: string | undefined, maxOutputMb: number | undefined, minGroupSize: number | undefined): ComputePolicy | undefined {
+  if (policy === undefined && maxOutputMb === undefined && minGroupSize === undefined) return undefined;
+  if (policy !== undefined && !ALGORITHM_POLICIES.includes(policy as AlgorithmPolicy)) {
+    throw new UsageError(`--policy must be one of: ${ALGORITHM_POLICIES.map((name) => `${name} (${POLICY_WORDS[name as AlgorithmPolicy].title.toLowerCase()})`).join(', ')}`);
+  }
   if (minGroupSize !== undefined && minGroupSize < 2) throw new UsageError('--min-group-size must be at least 2');
   if (maxOutputMb !== undefined && maxOutputMb < 1) throw new UsageError('--max-output-mb must be at least 1');
+  const base = defaultComputePolicy(computeOnly);
+  const algorithms = (policy as AlgorithmPolicy | undefined) ?? base?.algorithms ?? 'any';
+  const guard = algorithms === 'templates' && base ? base.outputGuard : { maxOutputBytes: DEFAULT_GUARD_POLICY.maxOutputBytes, leakDetection: true };
+  const groupSize = minGroupSize ?? (algorithms === 'templates' ? base?.outputGuard.minGroupSize : undefined);
   return {
-    algorithms: algorithms ?? 'any',
-    outputGuard: { maxOutputBytes: (maxOutputMb ?? DEFAULT_GUARD_POLICY.maxOutputBytes / 2 ** 20) * 2 ** 20, leakDetection: true, ...(minGroupSize ? { minGroupSize } : {}) },
+    algorithms,
+    outputGuard: { ...guard, ...(maxOutputMb !== undefined ? { maxOutputBytes: maxOutputMb * 2 ** 20 } : {}), ...(groupSize ? { minGroupSize: groupSize } : {}) },
   };
+}
+
+/** The release limits the publish flags set: ε (a decimal), and kilobytes per job and per buyer. */
+function releaseLimits(values: { epsilon?: string; 'epsilon-per-buyer'?: string; 'max-release-kb'?: string; 'max-buyer-release-kb'?: string }): ReleaseLimits {
+  const epsilon = (flag: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0) || value > 1000) throw new UsageError(`--${flag} must be a positive number of ε up to 1000, e.g. 1 or 0.5`);
+    return value;
+  };
+  const kb = (flag: 'max-release-kb' | 'max-buyer-release-kb') => {
+    const value = wholeNumber(flag, values[flag]);
+    if (value !== undefined && value < 1) throw new UsageError(`--${flag} must be at least 1`);
+    return value === undefined ? undefined : value * 1024;
+  };
+  const limits = { epsilonTotal: epsilon('epsilon', values.epsilon), epsilonPerBuyer: epsilon('epsilon-per-buyer', values['epsilon-per-buyer']), bytesPerJob: kb('max-release-kb'), bytesPerBuyer: kb('max-buyer-release-kb') };
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
 }
 
 export async function update(args: string[]): Promise<number> {

@@ -39,6 +39,10 @@ export const FAILURE_REASONS = {
   'blocked-undecodable': 'the outputs hold content the output guard cannot decode (e.g. bzip2 or xz): write plain text, CSV, JSON, gzip or zip; nothing was released',
   'blocked-layout': 'the outputs break the output guard’s layout rules (too many files, names with characters other than letters, digits and . _ -, names too long or directories too deep): nothing was released',
   'blocked-output': 'the output guard refused the outputs (size, links or special files): nothing was released',
+  'template-required': 'the dataset runs only its providers’ analysis templates: choose a template and send parameters, not code',
+  'template-params': 'the template’s parameters are not ones it takes, or name columns the dataset does not publish',
+  'budget-mismatch': 'the job’s privacy budget does not match its parameters, or the owner’s budget requires noise',
+  'template-error': 'the template did not write a result of its fixed shape: nothing was released',
   'node-error': 'the provider node failed while running the job',
 } as const;
 export type FailureReason = keyof typeof FAILURE_REASONS;

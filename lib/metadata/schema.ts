@@ -137,12 +137,14 @@ export const datasetContentSchema = z.strictObject({
 });
 
 /**
- * How compute-to-data jobs may use the dataset. `algorithms`: `any` runs any algorithm under the output guard;
- * `approved` runs only algorithms whose hash the owner approved on ComputeMarket. The output guard applies to
- * compute-only datasets: a cap on outputs plus logs, verbatim-leak detection and an optional minimum group size.
+ * How compute-to-data jobs may use the dataset. `algorithms`: `templates` runs only the analysis templates its
+ * providers ship (the buyer sends parameters, never code); `approved` runs only algorithms whose hash the owner
+ * approved on ComputeMarket; `any` runs any algorithm under the output guard and the dataset's byte budget. The
+ * output guard applies to compute-only datasets: a cap on outputs plus logs, verbatim-leak detection and an
+ * optional minimum group size (for templates, the least rows behind any released group).
  */
 export const computePolicySchema = z.strictObject({
-  algorithms: z.enum(['any', 'approved']),
+  algorithms: z.enum(['templates', 'approved', 'any']),
   outputGuard: z.strictObject({
     maxOutputBytes: z.number().int().positive().max(2 ** 40),
     leakDetection: z.boolean(),

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Address } from 'viem';
 import { ComputeClient } from '@/lib/compute/buyer/client';
+import { DEFAULT_GUARD_POLICY } from '@/lib/compute/guard';
 import { PROVIDER_DEV_ACCOUNT, ProviderNode } from '@/lib/compute/provider/node';
 import { contractsOf } from '@/lib/contracts';
 import { DEMO_DATASETS, writeDemoFile } from '@/lib/demo/datasets';
@@ -32,10 +33,15 @@ export interface ComputeBed {
   stop(): Promise<void>;
 }
 
-/** Publishes `file` as compute-only at 15 dUSD a job, as `market`'s account, allowing every registered provider. */
+/**
+ * Publishes `file` as compute-only at 15 dUSD a job, as `market`'s account, allowing every registered provider.
+ * Unless `info` says otherwise, any algorithm runs under the default output guard and no byte budget: the suites
+ * that run free-form algorithms (guard, sandbox, settlement) test those, and the templates suites choose their own.
+ */
 export async function publishComputeOnly(market: Market, file: string, info: Partial<DatasetInfo> = {}): Promise<bigint> {
   const providers = await registeredProviders(market);
-  const { datasetId } = await market.publish(file, { title: 'Vitals', tags: ['health'], providers, ...info }, { preset: 'compute-only' }, { download: 0n, compute: 15_000_000n });
+  const open = { compute: { algorithms: 'any', outputGuard: { ...DEFAULT_GUARD_POLICY } }, release: { bytesPerJob: DEFAULT_GUARD_POLICY.maxOutputBytes } } as const;
+  const { datasetId } = await market.publish(file, { title: 'Vitals', tags: ['health'], providers, ...open, ...info }, { preset: 'compute-only' }, { download: 0n, compute: 15_000_000n });
   return datasetId;
 }
 

@@ -11,17 +11,24 @@ import { computeMarketAbi, contractsOf, mockStablecoinAbi } from '../../contract
 import { InsufficientFundsError } from '../../market/errors';
 import { formatAmount } from '../../units';
 import { algorithmHash, checkAlgorithm, checkParameters } from '../algorithm';
-import { jobAuthorization, providerRequest } from '../auth';
+import { jobAuthorization, providerFetch, providerRequest } from '../auth';
 import { quoteJob, requestJobArgs, type JobChoice } from '../buyer/quote';
 import { ComputeJobError, ProviderRequestError } from '../errors';
 import type { ComputePort, HeldResultKey, RequestedJob } from '../port';
 import type { JobView } from '../api';
 import { toBase64 } from '../results';
 
-/** The algorithm's file: its name (which says its runtime) and bytes. */
+/** The algorithm's file: its name (which says its runtime) and bytes; for the `evaluate` template, the model it scores. */
 export interface AlgorithmFile {
   name: string;
   content: Uint8Array;
+  model?: Uint8Array;
+}
+
+/** A provider's analysis template `name`, fetched from its node: the file a template job commits to and sends. */
+export async function fetchTemplate(endpoint: string, name: string): Promise<AlgorithmFile> {
+  const response = await providerFetch(endpoint, `/api/v1/templates/${encodeURIComponent(name)}`);
+  return { name: `${name}.py`, content: new Uint8Array(await response.arrayBuffer()) };
 }
 
 export type RequestStep = 'quote' | 'pay' | 'submit';
@@ -82,7 +89,7 @@ export async function requestJob<K extends HeldResultKey>(
   await port.keepJob(job);
 
   onStep?.('submit', job);
-  return submit(port, job, algorithm.content);
+  return submit(port, job, algorithm.content, algorithm.model);
 }
 
 /** Sends a paid job's algorithm again (its node never got it): `algorithm` must be the very file the job committed to. */
@@ -95,9 +102,9 @@ export async function sendAlgorithm<K extends HeldResultKey>(port: ComputePort<K
 }
 
 /** Sends the algorithm to the job's node under the buyer's sign-in, which binds the result key; keeps the job as sent. */
-async function submit<K extends HeldResultKey>(port: ComputePort<K>, job: RequestedJob<K>, content: Uint8Array): Promise<RequestedJob<K>> {
+async function submit<K extends HeldResultKey>(port: ComputePort<K>, job: RequestedJob<K>, content: Uint8Array, model?: Uint8Array): Promise<RequestedJob<K>> {
   try {
-    await postAlgorithm(port.signer, job, { name: job.algorithm, content, params: job.params, resultKey: job.resultKey.publicKey });
+    await postAlgorithm(port.signer, job, { name: job.algorithm, content, params: job.params, resultKey: job.resultKey.publicKey, ...(model ? { model } : {}) });
   } catch (error) {
     // A retry after an answer that got lost: the node has the job already.
     if (!(error instanceof ProviderRequestError && error.code === 'already-submitted')) throw error;
@@ -111,13 +118,19 @@ async function submit<K extends HeldResultKey>(port: ComputePort<K>, job: Reques
 export async function postAlgorithm(
   signer: MessageSigner,
   job: Pick<RequestedJob, 'endpoint' | 'chainId' | 'jobId'>,
-  submission: { name: string; content: Uint8Array; params: unknown; resultKey: string },
+  submission: { name: string; content: Uint8Array; params: unknown; resultKey: string; model?: Uint8Array },
 ): Promise<JobView> {
   const authorization = await jobAuthorization(signer, { endpoint: job.endpoint, chainId: job.chainId, jobId: job.jobId, resultKey: submission.resultKey });
   return providerRequest<JobView>(job.endpoint, '/api/v1/jobs', {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization },
-    body: JSON.stringify({ jobId: job.jobId.toString(), algorithm: { name: submission.name, content: toBase64(submission.content, 'base64') }, params: submission.params, resultKey: submission.resultKey }),
+    body: JSON.stringify({
+      jobId: job.jobId.toString(),
+      algorithm: { name: submission.name, content: toBase64(submission.content, 'base64') },
+      params: submission.params,
+      resultKey: submission.resultKey,
+      ...(submission.model ? { model: toBase64(submission.model, 'base64') } : {}),
+    }),
   });
 }
 

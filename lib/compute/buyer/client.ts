@@ -11,7 +11,7 @@ import { contractsOf } from '../../contracts';
 import type { Market } from '../../market';
 import { setAlgorithmApproval, setProvidersAllowed } from '../../market/actions/owner';
 import { followJob } from '../actions/follow';
-import { postAlgorithm, reclaimEscrow, requestJob } from '../actions/request';
+import { fetchTemplate, postAlgorithm, reclaimEscrow, requestJob } from '../actions/request';
 import { openJobResults, readJobOnChain } from '../actions/results';
 import { jobAuthorization, providerRequest } from '../auth';
 import { ComputeJobError, ProviderRequestError, ReceiptError } from '../errors';
@@ -21,6 +21,8 @@ import { parseSignedReceipt, verifyReceiptOnChain, type SignedReceipt } from '..
 import { describeFiles, filesHash, generateResultKeyPair, resultsDirectory, unwrapResultsKey, type ResultKeyPair } from '../results';
 import { JobStatus, type Environment, type Job } from '../settlement';
 import { allowedProviders } from './quote';
+import { templateEpsilon } from '../policy';
+import { toMicroEpsilon } from '../../privacy';
 
 export interface ProviderInfo {
   id: bigint;
@@ -33,7 +35,11 @@ export interface ProviderInfo {
 
 export interface ComputeRequest {
   datasetId: bigint;
-  algorithm: string;
+  /** A free-form algorithm's file, or `template`: one of the provider's analysis templates by name. */
+  algorithm?: string;
+  template?: string;
+  /** For the `evaluate` template: the pickled model's file. */
+  model?: string;
   params?: unknown;
   providerId?: bigint;
   environment?: number;
@@ -116,12 +122,16 @@ export class ComputeClient {
    */
   async request(request: ComputeRequest): Promise<{ jobId: bigint; job: Job; escrow: bigint; provider: ProviderInfo; txHash: Hex }> {
     const port = this.port();
-    let content: Buffer;
-    try {
-      content = readFileSync(request.algorithm);
-    } catch (error) {
-      throw new ComputeJobError(`cannot read the algorithm ${request.algorithm}: ${(error as Error).message}`, 'give the path of a .py or .js file');
-    }
+    if ((request.algorithm === undefined) === (request.template === undefined)) throw new ComputeJobError('a job runs either an algorithm file or a template', 'give --algorithm FILE or --template NAME');
+    const read = (file: string, what: string) => {
+      try {
+        return readFileSync(file);
+      } catch (error) {
+        throw new ComputeJobError(`cannot read the ${what} ${file}: ${(error as Error).message}`, what === 'model' ? 'give the path of a pickled scikit-learn model' : 'give the path of a .py or .js file');
+      }
+    };
+    const content = request.algorithm === undefined ? undefined : read(request.algorithm, 'algorithm');
+    const model = request.model === undefined ? undefined : read(request.model, 'model');
     const providers = (await this.providers()).filter((p) => p.active);
     const allowed = await allowedProviders(this.market.publicClient, this.computeMarket.address, request.datasetId, providers.map((p) => p.id));
     const providerId = request.providerId ?? allowed[0];
@@ -134,8 +144,10 @@ export class ComputeClient {
         request.providerId !== undefined ? 'choose another with --provider (`datagora providers` lists them)' : 'ask the owner to allow a provider (`datagora providers allow`)',
       );
     }
-    const choice = { datasetId: request.datasetId, providerId: provider.id, environment: request.environment ?? 0, maxMinutes: request.maxMinutes ?? DEFAULT_MAX_MINUTES, aiTraining: request.aiTraining ?? false };
-    const job = await requestJob(port, choice, { name: path.basename(request.algorithm), content }, request.params ?? {});
+    const params = request.params ?? {};
+    const choice = { datasetId: request.datasetId, providerId: provider.id, environment: request.environment ?? 0, maxMinutes: request.maxMinutes ?? DEFAULT_MAX_MINUTES, aiTraining: request.aiTraining ?? false, epsilon: toMicroEpsilon(templateEpsilon(params)) };
+    const algorithm = content ? { name: path.basename(request.algorithm!), content } : await fetchTemplate(provider.endpoint, request.template!);
+    const job = await requestJob(port, choice, { ...algorithm, ...(model ? { model } : {}) }, params);
     return { jobId: job.jobId, job: job.job, escrow: job.escrow, provider, txHash: job.txHash };
   }
 

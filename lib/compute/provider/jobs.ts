@@ -21,6 +21,8 @@ export interface JobRecord {
   job: Record<string, string | number | boolean>;
   algorithm: { name: string; hash: Hex; runtime: 'python' | 'node'; file: string; bytes: number };
   params: unknown;
+  /** The model a job of the `evaluate` template scores, as the buyer sent it (kept 0600 by the node). */
+  model?: { file: string; bytes: number };
   /** The buyer's X25519 public key for results. */
   resultKey: string;
   status: JobPhase;

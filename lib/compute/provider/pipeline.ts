@@ -30,6 +30,8 @@ import { filesHash, storeResults } from '../results';
 import { createWorkspace } from '../../os/workspace';
 import { SANDBOX_PATHS, type ComputeEngine, type SandboxResult } from '../engine';
 import { datasetDdo } from './ddo';
+import { JobFailure } from './failure';
+import { checkTemplateJob, releaseTemplateRun } from './templates';
 
 export const NODE_SOFTWARE = 'datagora-provider/0.1.0';
 /** Time kept after the algorithm's wall limit to guard, publish and settle before the deadline, besides the time
@@ -57,16 +59,6 @@ export interface PipelineContext {
   /** What the environment offers, for the receipt and the sandbox's CPU limit. */
   environment(index: number): { cpus: number; hardware: string; gpu?: { devices: string[]; libraryDirs: string[] } };
   log(line: string): void;
-}
-
-/** Thrown inside the pipeline to end a job as failed with a reason. */
-class JobFailure extends Error {
-  constructor(
-    readonly reason: FailureReason,
-    readonly detail?: string,
-  ) {
-    super(detail ?? FAILURE_REASONS[reason]);
-  }
 }
 
 /** The Job struct of a record, with its integers back as bigints. */
@@ -196,6 +188,7 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
       const approved = await market.publicClient.readContract({ ...computeMarket, functionName: 'isAlgorithmApproved', args: [job.datasetId, job.algorithmHash] });
       if (!approved) throw new JobFailure('algorithm-not-approved');
     }
+    const templateRun = await checkTemplateJob(market, job, dataset.document, record.params);
     // Settlement could count no released byte against it: the node would work unpaid, so it runs nothing.
     if (job.releaseBytes === 0n) throw new JobFailure('compute-not-allowed', 'the job reserved no bytes of results to release');
     const runtime = RUNTIMES[record.algorithm.runtime];
@@ -221,7 +214,8 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     const logs = path.join(workspaceDir, 'logs');
     const ddos = path.join(workspaceDir, 'ddos');
     for (const dir of [path.dirname(dataFile), algorithmDir, outputs, logs, ddos]) await mkdir(dir, { recursive: true });
-    await writeFile(path.join(inputs, 'algoCustomData.json'), JSON.stringify(record.params ?? {}));
+    await writeFile(path.join(inputs, 'algoCustomData.json'), JSON.stringify(templateRun ? templateRun.params : (record.params ?? {})));
+    if (templateRun && record.model) await copyFile(record.model.file, path.join(inputs, 'model.pkl')).then(() => chmod(path.join(inputs, 'model.pkl'), 0o644));
     await writeFile(path.join(ddos, job.datasetId.toString()), JSON.stringify(datasetDdo(dataset, market.deployments)));
     const algorithm = path.join(algorithmDir, record.algorithm.name);
     await copyFile(record.algorithm.file, algorithm);
@@ -269,18 +263,23 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     const runFailure = runOutcomeReason(run);
     store.update(id, { run: { outcome: run.outcome, exitCode: run.exitCode, signal: run.signal, wallMs: run.wallMs, enforced: run.enforced }, minutesUsed });
 
-    set('filtering', runFailure ? 'the algorithm failed: only its logs may be released' : 'checking outputs and logs for raw data');
+    set('filtering', templateRun ? 'releasing the template’s result' : runFailure ? 'the algorithm failed: only its logs may be released' : 'checking outputs and logs for raw data');
     // A failed algorithm's outputs are not released (else failing on purpose would be a way to skip the data fee).
-    const candidate = runFailure ? { outputs: path.join(workspaceDir, 'none'), logs } : { outputs, logs };
-    await mkdir(candidate.outputs, { recursive: true });
-    const index = policy.leakDetection || policy.minGroupSize ? await LeakIndex.build(dataFile, { rowsOnly: !policy.leakDetection }) : undefined;
-    const verdict = await inspectOutputs(candidate, index, policy);
+    // A template releases only its released result, never logs: a model under `evaluate` is the buyer's code.
+    const nothing = path.join(workspaceDir, 'none');
+    const candidate = templateRun ? { outputs: path.join(workspaceDir, 'released'), logs: nothing } : runFailure ? { outputs: nothing, logs } : { outputs, logs };
+    for (const dir of [nothing, candidate.outputs]) await mkdir(dir, { recursive: true });
+    if (templateRun && !runFailure) await releaseTemplateRun(templateRun, outputs, candidate.outputs);
+    // A template's released result has a fixed shape built from aggregates: the guard checks only its size there.
+    const guarded = templateRun ? { maxOutputBytes: policy.maxOutputBytes, leakDetection: false } : policy;
+    const index = guarded.leakDetection || guarded.minGroupSize ? await LeakIndex.build(dataFile, { rowsOnly: !guarded.leakDetection }) : undefined;
+    const verdict = await inspectOutputs(candidate, index, guarded);
     if (!verdict.released) {
       store.update(id, { findings: verdict.findings, findingKinds: verdict.kinds, omittedFindings: verdict.omittedFindings });
       const total = verdict.findings.length + verdict.omittedFindings;
       throw new JobFailure(guardReason(verdict.kinds), `${total} finding${total === 1 ? '' : 's'}; nothing was released`);
     }
-    released = runFailure ? { logs } : candidate;
+    released = runFailure ? (templateRun ? {} : { logs }) : candidate;
     // The exit code and signal are the algorithm's to choose: the report has them, the public detail does not.
     if (runFailure) failure = new JobFailure(runFailure);
   } catch (error) {

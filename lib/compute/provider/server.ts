@@ -5,7 +5,7 @@
  * the buyer only. A submission is refused unless the job is paid on-chain, assigned to this node, still open, and
  * the algorithm's SHA-256 is the hash the buyer committed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -26,8 +26,11 @@ import { OPENAPI } from './openapi';
 import type { Resources } from './resources';
 import { JobStatus, type Environment } from '../settlement';
 import { resultPublicKeySchema } from '../results';
+import { templateByHash, templateByName, templateSummaries } from '../templates';
 
-const MAX_BODY_BYTES = Math.ceil((MAX_ALGORITHM_BYTES * 4) / 3) + 128 * 1024;
+/** An algorithm and, for the `evaluate` template, a model of at most the same size, both base64. */
+const MAX_BODY_BYTES = 2 * Math.ceil((MAX_ALGORITHM_BYTES * 4) / 3) + 128 * 1024;
+const base64File = (what: string) => z.base64('must be base64').max(Math.ceil((MAX_ALGORITHM_BYTES * 4) / 3) + 4, `must be at most ${MAX_ALGORITHM_BYTES} bytes`).describe(what);
 
 export interface ProviderServer {
   url: string;
@@ -39,9 +42,11 @@ const submissionSchema = z.strictObject({
   algorithm: z.strictObject({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be a plain file name'),
     // Strict: Buffer.from decodes any text as base64, so a malformed one would be refused as another algorithm.
-    content: z.base64('must be base64').max(Math.ceil((MAX_ALGORITHM_BYTES * 4) / 3) + 4, `must be at most ${MAX_ALGORITHM_BYTES} bytes`),
+    content: base64File('the algorithm file'),
   }),
   params: z.json().optional(),
+  /** A pickled model, for the `evaluate` template only. */
+  model: base64File('the model file').optional(),
   resultKey: resultPublicKeySchema,
 });
 
@@ -120,11 +125,15 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
     if (content.length > MAX_ALGORITHM_BYTES) throw new ProviderRequestError(413, 'too-large', `the algorithm is over ${MAX_ALGORITHM_BYTES} bytes`);
     const hash = algorithmHash(content);
     if (hash !== job.algorithmHash) throw new ProviderRequestError(409, 'algorithm-mismatch', `the algorithm's SHA-256 ${hash} differs from the hash ${job.algorithmHash} committed on-chain`, 'submit exactly the file whose hash was paid for');
+    if (body.model !== undefined && templateByHash(hash)?.name !== 'evaluate') throw new ProviderRequestError(400, 'malformed-submission', 'only jobs of the evaluate template take a model', 'send the model with an evaluate job, or leave it out');
     const status = await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobStatus', args: [jobId] });
     if (status !== JobStatus.Requested) throw new ProviderRequestError(409, 'job-closed', `job ${jobId} is no longer open on-chain (status ${status})`);
     if (store.get(body.jobId)) throw new ProviderRequestError(409, 'already-submitted', `job ${jobId} was already submitted`);
     const file = path.join(algorithmsDir, `${body.jobId}-${body.algorithm.name}`);
     writeFileSync(file, content, { mode: 0o600 });
+    const model = body.model === undefined ? undefined : Buffer.from(body.model, 'base64');
+    const modelFile = path.join(algorithmsDir, `${body.jobId}-model.pkl`);
+    if (model) writeFileSync(modelFile, model, { mode: 0o600 });
     const now = new Date().toISOString();
     store.create({
       jobId: body.jobId,
@@ -134,6 +143,7 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
       job: Object.fromEntries(Object.entries(job).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v])) as JobRecord['job'],
       algorithm: { name: body.algorithm.name, hash, runtime, file, bytes: content.length },
       params: body.params ?? {},
+      ...(model ? { model: { file: modelFile, bytes: model.length } } : {}),
       resultKey: body.resultKey,
       status: 'queued',
       history: [{ status: 'queued', at: now }],
@@ -172,7 +182,13 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
       return send(response, 200, { status: 'ok', providerId: provider.providerId.toString(), node: provider.node.address, version: '1', running: provider.active, queued: store.list().filter((j) => j.status === 'queued').length });
     }
     if (method === 'GET' && resource === 'environments' && !id) {
-      return send(response, 200, { providerId: provider.providerId.toString(), environments: provider.environments.map((env, index) => ({ index, ...env, kind: env.kind === 1 ? 'gpu' : 'cpu' })), resources: provider.resources });
+      return send(response, 200, { providerId: provider.providerId.toString(), environments: provider.environments.map((env, index) => ({ index, ...env, kind: env.kind === 1 ? 'gpu' : 'cpu' })), resources: provider.resources, templates: templateSummaries });
+    }
+    // A template's file: what a buyer commits to by hash and sends back as the job's algorithm.
+    if (method === 'GET' && resource === 'templates' && id && !sub) {
+      const template = templateByName(id);
+      if (!template) throw new ProviderRequestError(404, 'not-found', `no template ${id}; GET /api/v1/environments lists them`);
+      return send(response, 200, readFileSync(template.file, 'utf8'), 'text/x-python; charset=utf-8');
     }
     if (resource !== 'jobs') throw new ProviderRequestError(404, 'not-found', `no route ${url.pathname}; see /api/v1/openapi.json`);
     if (method === 'POST' && !id) {

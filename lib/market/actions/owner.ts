@@ -7,6 +7,7 @@ import type { Address, Hex } from 'viem';
 import { contractsOf } from '../../contracts';
 import type { SentWrite } from '../send';
 import type { MarketAddresses, MarketPort } from '../port';
+import type { ReleaseBudget } from '../../compute/policy';
 
 /** Delists (no new sales; licences sold stay valid) or relists dataset `id`. */
 export function setListed(port: MarketPort, id: bigint, listed: boolean): Promise<SentWrite> {
@@ -24,6 +25,11 @@ export async function setProvidersAllowed(port: MarketPort, id: bigint, provider
   if (providerIds.length === 0) return undefined;
   const action = `${allowed ? 'allow' : 'withdraw'} provider${providerIds.length === 1 ? '' : 's'} ${providerIds.join(', ')} ${allowed ? 'on' : 'from'} dataset ${id}`;
   return port.send(action, { ...contractsOf(port.market).computeMarket, functionName: 'setProvidersAllowed', args: [id, [...providerIds], allowed] });
+}
+
+/** Sets what compute jobs may release from dataset `id` (ε and bytes; a zero field sets no limit). */
+export function setReleaseBudget(port: MarketPort, id: bigint, budget: ReleaseBudget): Promise<SentWrite> {
+  return port.send(`set the release budget of dataset ${id}`, { ...contractsOf(port.market).computeMarket, functionName: 'setReleaseBudget', args: [id, budget] });
 }
 
 /** Approves (its jobs run) or rejects (recorded on-chain; its jobs fail at their deadline) an algorithm on dataset `id`. */

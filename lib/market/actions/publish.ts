@@ -15,7 +15,8 @@ import { TransactionRejectedError } from '../errors';
 import { assertPublishable, binaryNotice, FileProfiler, formatOf } from '../files';
 import type { PublishPort } from '../port';
 import type { TermsRequest } from '../terms';
-import { setProvidersAllowed } from './owner';
+import { defaultComputePolicy, limitsAnything, policyOf, releaseBudgetFor, type ReleaseLimits } from '../../compute/policy';
+import { setProvidersAllowed, setReleaseBudget } from './owner';
 
 /** The plaintext to publish: its name (which says its format), exact size and bytes. */
 export interface PlaintextSource {
@@ -31,8 +32,13 @@ export interface PublishInput {
   tags?: string[];
   /** Data rows shown publicly (CSV / JSON lines); 0 for none. Default 5. */
   previewRows?: number;
-  /** How compute jobs may use the data (default: any algorithm, under the default output guard). */
+  /**
+   * How compute jobs may use the data. Default: analysis templates only for compute-only data; else any algorithm,
+   * under the default output guard.
+   */
   compute?: ComputePolicy;
+  /** What compute jobs may release (ε, bytes); absent limits are none, but `any` caps each job at 64 KiB. */
+  release?: ReleaseLimits;
   terms: TermsRequest;
   /**
    * Providers allowed to run compute jobs on it, whose nodes may then see its plaintext (none by default: no job
@@ -41,7 +47,7 @@ export interface PublishInput {
   providers?: readonly bigint[];
 }
 
-export type PublishStep = 'licence' | 'encrypt' | 'terms' | 'reserve' | 'key' | 'sign' | 'list' | 'providers';
+export type PublishStep = 'licence' | 'encrypt' | 'terms' | 'reserve' | 'key' | 'sign' | 'list' | 'providers' | 'budget';
 export interface PublishProgress {
   step: PublishStep;
   /** Plaintext bytes encrypted and stored so far (step `encrypt`). */
@@ -94,7 +100,8 @@ export async function publish(port: PublishPort, source: PlaintextSource, input:
       prepareListing(port, terms, dataKey, resume, onProgress),
     );
     onProgress?.({ step: 'sign' });
-    const info = { title: input.title, description: input.description, tags: input.tags, compute: input.compute };
+    const compute = input.compute ?? defaultComputePolicy(terms.computeOnly);
+    const info = { title: input.title, description: input.description, tags: input.tags, compute };
     const document = firstVersion({ datasetId, publisher: port.account, info, upload, termsId, envelope });
     const cid = await port.storeDocument(document);
     onProgress?.({ step: 'list' });
@@ -103,6 +110,11 @@ export async function publish(port: PublishPort, source: PlaintextSource, input:
     if (providers.length > 0) {
       onProgress?.({ step: 'providers' });
       await setProvidersAllowed(port, datasetId, providers);
+    }
+    const budget = releaseBudgetFor(compute ? policyOf({ compute }) : 'any', input.release ?? {});
+    if (limitsAnything(budget)) {
+      onProgress?.({ step: 'budget' });
+      await setReleaseBudget(port, datasetId, budget);
     }
     const notice = upload.profile.binary ? binaryNotice(source.name, upload.profile.binary) : undefined;
     return { datasetId, metadataCid: cid, contentCid: upload.contentCid, termsId, txHash: hash, resumed: stored !== undefined, ...(notice ? { notice } : {}) };

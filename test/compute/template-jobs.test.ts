@@ -1,0 +1,142 @@
+/**
+ * Analysis templates as real paid jobs on a compute-only dataset published with the defaults (templates only, the
+ * default k) and on one whose owner set a privacy budget: every template runs through the provider node and its
+ * sandbox and releases one result of its fixed shape; code of the buyer's is refused before the data key is fetched;
+ * the ε a job spends is reserved on-chain and must match its parameters.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ComputeJobError } from '@/lib/compute/errors';
+import { requestJobArgs, quoteJob } from '@/lib/compute/buyer/quote';
+import { algorithmHash } from '@/lib/compute/algorithm';
+import { templateByName } from '@/lib/compute/templates';
+import { contractsOf } from '@/lib/contracts';
+import { BUYER, EXAMPLES, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
+
+let bed: ComputeBed;
+/** Published with the defaults for compute-only data: templates only, k = 10. */
+let templatesOnly: bigint;
+/** Templates only, and at most ε 1 per buyer: every result carries noise. */
+let budgeted: bigint;
+
+beforeAll(async () => {
+  bed = await startComputeBed();
+  templatesOnly = await publishComputeOnly(bed.owner, bed.dataFile, { compute: undefined, release: undefined });
+  budgeted = await publishComputeOnly(bed.owner, bed.dataFile, { compute: undefined, release: { epsilonPerBuyer: 1 } });
+}, 240_000);
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+/** Runs `template` with `params` on `datasetId` to the end; returns the job's final view and its released result. */
+async function run(datasetId: bigint, template: string, params: unknown, model?: string) {
+  const requested = await bed.client.request({ datasetId, template, params, maxMinutes: 2, ...(model ? { model } : {}) });
+  const final = await bed.client.follow(requested.jobId);
+  const out = mkdtempSync(path.join(os.tmpdir(), 'datagora-template-'));
+  const results = await bed.client.results(requested.jobId, out);
+  const result = results.outputs.length === 1 ? (JSON.parse(readFileSync(path.join(out, 'outputs', 'result.json'), 'utf8')) as Record<string, unknown>) : undefined;
+  return { requested, final, results, result };
+}
+
+test('a dataset published compute-only with the defaults runs templates only, with k 10', async () => {
+  const document = (await bed.buyer.getDataset(templatesOnly)).document;
+  expect(document.compute).toMatchObject({ algorithms: 'templates', outputGuard: { minGroupSize: 10 } });
+});
+
+test('aggregate: counts and means by group, small groups suppressed by the dataset’s k', async () => {
+  const { final, results, result } = await run(templatesOnly, 'aggregate', { groupBy: ['alert'], metrics: [{ column: 'heart_rate', stats: ['count', 'mean', 'min', 'max'] }] });
+  expect(final).toMatchObject({ status: 'finished' });
+  expect(results).toMatchObject({ delivered: true, logs: [] });
+  const groups = result!.groups as { key: unknown[]; count: number; metrics: { heart_rate: { mean: number } } }[];
+  expect(groups.map((g) => g.count).reduce((a, b) => a + b, 0)).toBe(12_000);
+  expect(groups.every((g) => g.metrics.heart_rate.mean > 40 && g.metrics.heart_rate.mean < 140)).toBe(true);
+  // Grouped by patient (60 rows each) with k raised to 100 by the buyer: everything is suppressed.
+  const suppressed = await run(templatesOnly, 'aggregate', { groupBy: ['patient_id'], metrics: [{ column: 'spo2', stats: ['mean'] }], minGroupSize: 100 });
+  expect(suppressed.result).toMatchObject({ groups: [], suppressed: 200 });
+  // Asking for a smaller k than the owner's does not lower it: each patient's 60 rows stay above 10 and pass.
+  const byPatient = await run(templatesOnly, 'aggregate', { groupBy: ['patient_id'], metrics: [{ column: 'spo2', stats: ['mean'] }], minGroupSize: 1 });
+  expect((byPatient.result!.groups as unknown[]).length).toBe(200);
+  expect(Buffer.byteLength(JSON.stringify(byPatient.result))).toBeLessThan(64 * 1024);
+}, 120_000);
+
+test('histogram, correlation, logistic regression and a forest each release one result of its fixed shape', async () => {
+  const histogram = await run(templatesOnly, 'histogram', { column: 'heart_rate', bins: 10, range: [40, 140] });
+  expect(histogram.result).toMatchObject({ edges: expect.any(Array), counts: expect.any(Array) });
+  expect((histogram.result!.counts as number[]).length).toBe(10);
+  const correlation = await run(templatesOnly, 'correlation', { columns: ['heart_rate', 'spo2', 'resp_rate'] });
+  expect((correlation.result!.matrix as number[][])[1]![1]).toBe(1);
+  const logistic = await run(templatesOnly, 'train', { model: 'logistic', target: 'alert', features: ['heart_rate', 'spo2', 'resp_rate'] });
+  expect(logistic.result).toMatchObject({ model: 'logistic', coefficients: { heart_rate: expect.any(Number) } });
+  expect((logistic.result!.metrics as { accuracy: number }).accuracy).toBeGreaterThan(0.6);
+  const forest = await run(templatesOnly, 'train', { model: 'forest', target: 'alert', features: ['heart_rate', 'spo2'], trees: 3, maxDepth: 3, minSamplesLeaf: 1 });
+  expect(forest.final).toMatchObject({ status: 'finished' });
+  expect(forest.result).toMatchObject({ model: 'forest' });
+}, 240_000);
+
+test('evaluate scores the buyer’s own model and releases metrics only', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'datagora-model-'));
+  const model = path.join(dir, 'model.pkl');
+  // A model trained elsewhere (here on made-up rows): the buyer never sees the owner's data.
+  execFileSync('/usr/bin/python3', ['-c', `import pickle, numpy as np; from sklearn.linear_model import LogisticRegression; r = np.random.default_rng(1); X = r.normal([80, 96, 16], [10, 2, 2], (500, 3)); y = (0.12 * (X[:, 0] - 80) + 0.9 * (96.5 - X[:, 1]) > 1).astype(int); pickle.dump(LogisticRegression().fit(X, y), open(${JSON.stringify(model)}, 'wb'))`]);
+  const { final, result, results } = await run(templatesOnly, 'evaluate', { target: 'alert', features: ['heart_rate', 'spo2', 'resp_rate'] }, model);
+  expect(final).toMatchObject({ status: 'finished' });
+  expect(results.logs).toEqual([]);
+  expect(result).toMatchObject({ task: 'classification', metrics: { accuracy: expect.any(Number) }, n: 12_000 });
+  expect((result!.metrics as { accuracy: number }).accuracy).toBeGreaterThan(0.5);
+}, 120_000);
+
+test('code of the buyer’s own is refused on a templates dataset before the data key is fetched, and costs nothing', async () => {
+  const accounts = { owner: bed.services.account(OWNER).address, buyer: bed.services.account(BUYER).address, operator: bed.services.account(OPERATOR).address };
+  const before = await ledger(bed.buyer, accounts);
+  const requested = await bed.client.request({ datasetId: templatesOnly, algorithm: path.join(EXAMPLES, 'aggregate_stats.py'), params: { group_by: 'alert' }, maxMinutes: 2 });
+  const final = await bed.client.follow(requested.jobId);
+  expect(final).toMatchObject({ status: 'failed', reason: 'template-required' });
+  expect(final.minutesUsed ?? 0).toBe(0);
+  expect(final.history.map((event) => event.detail ?? '').join('\n')).not.toMatch(/decrypting/);
+  const change = await ledger(bed.buyer, accounts);
+  expect(change['buyer.computeCredit']! - before['buyer.computeCredit']!).toBe(requested.escrow);
+}, 120_000);
+
+test('with an ε budget every result carries noise, the spend is reserved on-chain, and what is left is enforced', async () => {
+  const { computeMarket } = contractsOf(bed.buyer.deployments);
+  const buyer = bed.buyer.account!.address;
+  // Without noise the node refuses before anything is decrypted.
+  const plain = await run(budgeted, 'histogram', { column: 'spo2', bins: 5, range: [90, 100] });
+  expect(plain.final).toMatchObject({ status: 'failed', reason: 'budget-mismatch' });
+
+  const noisy = await run(budgeted, 'histogram', { column: 'spo2', bins: 5, range: [90, 100], noise: 'laplace', epsilon: 0.6 });
+  expect(noisy.final).toMatchObject({ status: 'finished' });
+  expect(noisy.requested.job.epsilon).toBe(600_000n);
+  const counts = noisy.result!.counts as number[];
+  expect(counts).toHaveLength(5);
+  const [, spent] = await bed.buyer.publicClient.readContract({ ...computeMarket, functionName: 'releaseSpent', args: [budgeted, buyer] });
+  expect(spent.epsilon).toBe(600_000n);
+
+  // 0.4 is left: the SDK says so before paying.
+  await expect(bed.client.request({ datasetId: budgeted, template: 'histogram', params: { column: 'spo2', bins: 5, range: [90, 100], noise: 'laplace', epsilon: 0.5 }, maxMinutes: 2 })).rejects.toThrow(ComputeJobError);
+  await expect(bed.client.request({ datasetId: budgeted, template: 'histogram', params: { column: 'spo2', bins: 5, range: [90, 100], noise: 'laplace', epsilon: 0.5 }, maxMinutes: 2 })).rejects.toThrow('which leaves you ε 0.4');
+}, 180_000);
+
+test('a job that reserved less ε than its parameters spend is refused before the data key is fetched', async () => {
+  const { publicClient, deployments } = bed.buyer;
+  const contracts = contractsOf(deployments);
+  const template = templateByName('histogram')!;
+  const providerId = (await bed.client.providers())[0]!.id;
+  // Paid straight on the contract, reserving no ε, then sent with noisy parameters.
+  const choice = { datasetId: templatesOnly, providerId, environment: 0, maxMinutes: 1, aiTraining: false };
+  const quote = await quoteJob(publicClient, deployments.contracts, choice, bed.buyer.account!.address);
+  await bed.buyer.send('approve', { ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.computeMarket, quote.escrow] });
+  const content = readFileSync(template.file);
+  const { logs } = await bed.buyer.send('request', { ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, quote, algorithmHash(content)) });
+  expect(logs.length).toBeGreaterThan(0);
+  const jobId = await publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobCount' });
+  const { resultKey } = await import('@/lib/compute/results').then(({ generateResultKeyPair }) => ({ resultKey: generateResultKeyPair() }));
+  await bed.client.submit(jobId, quote.endpoint, { name: 'histogram.py', content, params: { column: 'spo2', bins: 5, range: [90, 100], noise: 'laplace', epsilon: 2 }, resultKey: resultKey.publicKey });
+  const final = await bed.client.follow(jobId);
+  expect(final).toMatchObject({ status: 'failed', reason: 'budget-mismatch' });
+  expect(final.minutesUsed ?? 0).toBe(0);
+  expect(final.history.map((event) => event.detail ?? '').join('\n')).not.toMatch(/decrypting/);
+}, 120_000);
