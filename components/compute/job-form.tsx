@@ -205,7 +205,7 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
         <Section
           id="job-algorithm"
           title="2. Algorithm"
-          intro="Python runs with numpy, pandas and scikit-learn; Node.js with its standard library. The dataset is at /data/inputs/<dataset id>/0, your parameters at /data/inputs/algoCustomData.json; write results to /data/outputs. There is no network."
+          intro="Python runs with numpy, pandas, scikit-learn and matplotlib; Node.js with its standard library. The dataset is at /data/inputs/<dataset id>/0, its description (an Ocean DDO) at /data/ddos/<dataset id>, your parameters at /data/inputs/algoCustomData.json; write results to /data/outputs. There is no network."
         >
           <div className="space-y-4">
             <label className="block text-sm font-medium">

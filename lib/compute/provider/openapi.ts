@@ -40,7 +40,7 @@ export const OPENAPI = {
         required: ['jobId', 'algorithm', 'resultKey'],
         properties: {
           jobId: { type: 'string' },
-          algorithm: { type: 'object', required: ['name', 'content'], properties: { name: { type: 'string', description: '`*.py` (Python 3 with numpy, pandas, scikit-learn) or `*.js`/`*.mjs`/`*.cjs` (Node.js).' }, content: { type: 'string', contentEncoding: 'base64', description: 'Standard base64, padded. Its SHA-256 must equal the job’s committed algorithmHash.' } } },
+          algorithm: { type: 'object', required: ['name', 'content'], properties: { name: { type: 'string', description: '`*.py` (Python 3 with numpy, pandas, scikit-learn, matplotlib) or `*.js`/`*.mjs`/`*.cjs` (Node.js).' }, content: { type: 'string', contentEncoding: 'base64', description: 'Standard base64, padded. Its SHA-256 must equal the job’s committed algorithmHash.' } } },
           params: { description: 'Any JSON nested at most 32 levels; the algorithm reads it at /data/inputs/algoCustomData.json.' },
           resultKey: { type: 'string', description: 'Raw X25519 public key (base64url) the results are encrypted to.' },
         },
