@@ -12,6 +12,7 @@ import { measureGas } from './gas';
 import { measurePublish, type PublishFigure } from './publish';
 import { measureStorage } from './storage';
 import { measureJobOverhead } from './compute';
+import { measureTemplateOverhead } from './templates';
 import { measureGuard } from './guard';
 import { measureSandbox } from './sandbox';
 import { measureIndexer } from './indexer';
@@ -40,7 +41,7 @@ function largeSizes(): number[] {
 }
 
 /** Every section, in the order they run; DATAGORA_BENCH=indexer,compute runs only those. */
-const SECTIONS = ['gas', 'storage', 'publish', 'metadata', 'access', 'sandbox', 'guard', 'compute', 'indexer', 'web', 'cli'] as const;
+const SECTIONS = ['gas', 'storage', 'publish', 'metadata', 'access', 'sandbox', 'guard', 'compute', 'templates', 'indexer', 'web', 'cli'] as const;
 
 function chosenSections(): Set<string> {
   const names = (process.env.DATAGORA_BENCH ?? '').split(',').filter(Boolean);
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
     ['sandbox', 'Compute sandbox start (bwrap, cgroups, tmpfs areas)', () => measureSandbox()],
     ['guard', 'Output guard (1M-row CSV)', () => measureGuard()],
     ['compute', 'Compute-to-data jobs (chain, IPFS, key network, provider node)', () => measureJobOverhead()],
+    ['templates', 'Analysis templates against free-form code: the aggregate template and aggregate_stats.py, interleaved on one provider node', () => measureTemplateOverhead()],
     ['indexer', `Indexer: ingest from anvil, analytics and search over 1,000,000 purchases (${DATABASE_KINDS.join(' and ')})`, () => measureIndexer()],
     ['web', 'Web app: pages under load against the search API, first-load JavaScript and Lighthouse (datagora start, production build, Chromium)', () => measureWeb({ basePort: Number(process.env.DATAGORA_BENCH_PORT ?? 8650) + 20 })],
     ['cli', 'CLI start-up (datagora --help and read commands against the embedded services, beside node -e 0)', () => measureCli()],
