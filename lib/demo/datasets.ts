@@ -6,6 +6,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { LicencePreset } from '../licence/presets';
+import type { ReleaseLimits } from '../compute/policy';
+import type { ComputePolicy } from '../metadata';
 import { mulberry32 } from './random';
 
 /** A normally distributed sample (Box–Muller). */
@@ -32,6 +34,9 @@ export interface DemoDataset {
   buyers: number[];
   /** An account the owner funds to buy the dataset: a wash trade, for the analytics to flag. */
   washBuyer?: number;
+  /** Its compute policy and release limits, where not the defaults for its licence. */
+  compute?: ComputePolicy;
+  release?: ReleaseLimits;
   rows: (rand: () => number) => Iterable<string>;
 }
 
@@ -99,6 +104,10 @@ export const DEMO_DATASETS: DemoDataset[] = [
     computePrice: '15',
     owner: 4,
     buyers: [],
+    // Free-form algorithms under the guard and a 16 MiB byte budget, so the demo's compute form (an upload of code)
+    // runs on it; a compute-only dataset published with the defaults runs templates only.
+    compute: { algorithms: 'any', outputGuard: { maxOutputBytes: 64 * 1024 * 1024, leakDetection: true } },
+    release: { bytesPerJob: 16 * 1024 * 1024 },
     *rows(rand) {
       yield 'patient_id,minute,heart_rate,systolic,diastolic,spo2,resp_rate,alert';
       for (let p = 1; p <= 200; p++) {

@@ -37,7 +37,7 @@ export async function seedDemoMarket(config: Config, log: (line: string) => void
       const decimals = owner.deployments.stablecoin.decimals;
       const { datasetId } = await owner.publish(
         file,
-        { title: dataset.title, description: dataset.description, tags: dataset.tags, providers },
+        { title: dataset.title, description: dataset.description, tags: dataset.tags, providers, ...(dataset.compute ? { compute: dataset.compute } : {}), ...(dataset.release ? { release: dataset.release } : {}) },
         { preset: dataset.licence },
         { download: parsePrice(dataset.price, decimals), compute: parsePrice(dataset.computePrice ?? '0', decimals) },
       );
