@@ -41,7 +41,8 @@ export const OPENAPI = {
         properties: {
           jobId: { type: 'string' },
           algorithm: { type: 'object', required: ['name', 'content'], properties: { name: { type: 'string', description: '`*.py` (Python 3 with numpy, pandas, scikit-learn, matplotlib) or `*.js`/`*.mjs`/`*.cjs` (Node.js).' }, content: { type: 'string', contentEncoding: 'base64', description: 'Standard base64, padded. Its SHA-256 must equal the job’s committed algorithmHash.' } } },
-          params: { description: 'Any JSON nested at most 32 levels; the algorithm reads it at /data/inputs/algoCustomData.json.' },
+          params: { description: 'Any JSON nested at most 32 levels; the algorithm reads it at /data/inputs/algoCustomData.json. For a template, the parameters its schema in /api/v1/environments takes.' },
+          model: { type: 'string', contentEncoding: 'base64', description: 'For the `evaluate` template only: the pickled scikit-learn model it scores, at most 4 MiB.' },
           resultKey: { type: 'string', description: 'Raw X25519 public key (base64url) the results are encrypted to.' },
         },
       },
@@ -101,7 +102,14 @@ export const OPENAPI = {
   },
   paths: {
     '/api/v1/health': { get: { summary: 'Node status', responses: { 200: { description: 'Provider id, node key address, jobs running and queued.' } } } },
-    '/api/v1/environments': { get: { summary: 'Compute environments and their prices', responses: { 200: { description: 'Environments as registered on-chain, plus detected resources.' } } } },
+    '/api/v1/environments': { get: { summary: 'Compute environments and their prices, and the analysis templates', responses: { 200: { description: 'Environments as registered on-chain, detected resources, and `templates`: each analysis template’s name, version, SHA-256 (the algorithmHash a template job commits to), description and parameters as JSON Schema.' } } } },
+    '/api/v1/templates/{name}': {
+      get: {
+        summary: 'An analysis template’s file',
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: 'The Python file: a template job commits to its SHA-256 and submits it as the algorithm.', content: { 'text/x-python': {} } }, 404: { description: 'No such template.' } },
+      },
+    },
     '/api/v1/jobs': {
       post: {
         summary: 'Submit a paid job’s algorithm',
