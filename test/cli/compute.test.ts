@@ -88,6 +88,32 @@ test('datagora compute --wait trains a model on compute-only data and the receip
   expect(status.output).toMatch(/finished/);
 });
 
+test('an owner publishes with templates and a privacy budget; a buyer lists the templates and runs one with noise', async () => {
+  const published = await cli(['publish', bed.dataFile, '--title', 'Vitals under templates', '--licence', 'compute-only', '--compute-price', '2', '--policy', 'templates', '--min-group-size', '20', '--epsilon-per-buyer', '1.5', '--providers', '1', '--account', String(OWNER)]);
+  expect(published).toMatchObject({ code: 0 });
+  expect(published.output).toMatch(/compute policy templates: Only the analysis templates/);
+  const id = published.output.trim().split('\n').pop()!;
+  const listed = await cli(['templates']);
+  expect(listed).toMatchObject({ code: 0 });
+  expect(listed.output).toMatch(/runs 5 analysis templates/);
+  for (const name of ['aggregate', 'histogram', 'correlation', 'train', 'evaluate']) expect(listed.output).toMatch(new RegExp(`^${name} \\d+\\.\\d+\\.\\d+  sha256 0x[0-9a-f]{64}$`, 'm'));
+  const bad = await cli(['publish', bed.dataFile, '--title', 'x', '--licence', 'compute-only', '--policy', 'everything', '--account', String(OWNER)]);
+  expect(bad.output).toMatch(/--policy must be one of: templates \(analysis templates only\), approved/);
+
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'datagora-cli-template-')), 'results');
+  const params = JSON.stringify({ column: 'heart_rate', bins: 8, range: [40, 120], noise: 'laplace', epsilon: 1 });
+  const run = await cli(['compute', id, '--template', 'histogram', '--params', params, '--max-minutes', '2', '--wait', '--out', out, '--account', String(BUYER)]);
+  expect(run).toMatchObject({ code: 0 });
+  expect(run.output).toMatch(/template histogram sha256 0x[0-9a-f]{64}, spending ε 1;/);
+  const result = JSON.parse(readFileSync(path.join(out, 'outputs', 'result.json'), 'utf8')) as { counts: number[]; edges: number[] };
+  expect(result.counts).toHaveLength(8);
+  expect(result.edges).toEqual([40, 50, 60, 70, 80, 90, 100, 110, 120]);
+  // What is left of the budget (0.5) is said before paying.
+  const over = await cli(['compute', id, '--template', 'histogram', '--params', params, '--account', String(BUYER)]);
+  expect(over.code).not.toBe(0);
+  expect(over.output).toMatch(/which leaves you ε 0\.5/);
+}, 180_000);
+
 test('a provider killed mid-job recovers its queue on restart and finishes the job', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'datagora-cli-restart-'));
   const algorithm = path.join(dir, 'slow.py');
