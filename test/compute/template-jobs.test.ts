@@ -8,12 +8,18 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ComputeClient } from '@/lib/compute/buyer/client';
 import { ComputeJobError } from '@/lib/compute/errors';
 import { requestJobArgs, quoteJob } from '@/lib/compute/buyer/quote';
 import { algorithmHash } from '@/lib/compute/algorithm';
-import { templateByName } from '@/lib/compute/templates';
+import { MAX_RESULT_BYTES, templateByName } from '@/lib/compute/templates';
+import { ProviderNode } from '@/lib/compute/provider/node';
+import { freePort } from '../helpers/market';
 import { contractsOf } from '@/lib/contracts';
 import { BUYER, EXAMPLES, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
+
+/** The operator of a second provider node. */
+const SECOND_OPERATOR = 8;
 
 let bed: ComputeBed;
 /** Published with the defaults for compute-only data: templates only, k = 10. */
@@ -37,7 +43,10 @@ async function run(datasetId: bigint, template: string, params: unknown, model?:
   const final = await bed.client.follow(requested.jobId);
   const out = mkdtempSync(path.join(os.tmpdir(), 'datagora-template-'));
   const results = await bed.client.results(requested.jobId, out);
-  const result = results.outputs.length === 1 ? (JSON.parse(readFileSync(path.join(out, 'outputs', 'result.json'), 'utf8')) as Record<string, unknown>) : undefined;
+  const text = results.outputs.length === 1 ? readFileSync(path.join(out, 'outputs', 'result.json'), 'utf8') : undefined;
+  const result = text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
+  // A released result is small; each test checks its shape.
+  if (text !== undefined) expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_RESULT_BYTES);
   return { requested, final, results, result };
 }
 
@@ -118,6 +127,33 @@ test('with an ε budget every result carries noise, the spend is reserved on-cha
   // 0.4 is left: the SDK says so before paying.
   await expect(bed.client.request({ datasetId: budgeted, template: 'histogram', params: { column: 'spo2', bins: 5, range: [90, 100], noise: 'laplace', epsilon: 0.5 }, maxMinutes: 2 })).rejects.toThrow(ComputeJobError);
   await expect(bed.client.request({ datasetId: budgeted, template: 'histogram', params: { column: 'spo2', bins: 5, range: [90, 100], noise: 'laplace', epsilon: 0.5 }, maxMinutes: 2 })).rejects.toThrow('which leaves you ε 0.4');
+}, 180_000);
+
+test('the ε budget holds across two providers of the same dataset', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'datagora-second-provider-'));
+  const port = await freePort();
+  const config = { ...bed.services.config, compute: { ...bed.services.config.compute, port, url: `http://127.0.0.1:${port}`, dir } };
+  const second = await ProviderNode.start({ config, operator: bed.services.account(SECOND_OPERATOR), resources: { cpus: 2, memoryMb: 4096, gpus: [], gpuDevices: [], cudaLibraryDirs: [] } });
+  try {
+    await new ComputeClient(bed.owner).setProvidersAllowed(budgeted, [second.providerId], true);
+    const params = (epsilon: number) => ({ column: 'resp_rate', bins: 4, range: [8, 24], noise: 'laplace', epsilon });
+    // The first provider's job spent 0.6 of the buyer's 1 (the test before); the second provider takes the 0.4 left.
+    const requested = await bed.client.request({ datasetId: budgeted, template: 'histogram', params: params(0.4), maxMinutes: 2, providerId: second.providerId });
+    expect(await bed.client.follow(requested.jobId)).toMatchObject({ status: 'finished' });
+    const { computeMarket } = contractsOf(bed.buyer.deployments);
+    const [, spent] = await bed.buyer.publicClient.readContract({ ...computeMarket, functionName: 'releaseSpent', args: [budgeted, bed.buyer.account!.address] });
+    expect(spent.epsilon).toBe(1_000_000n);
+    // Nothing is left on either provider: the SDK refuses, and the contract reverts for whoever skips it.
+    for (const providerId of [bed.provider!.providerId, second.providerId]) {
+      await expect(bed.client.request({ datasetId: budgeted, template: 'histogram', params: params(0.1), maxMinutes: 2, providerId })).rejects.toThrow('which leaves you ε 0');
+    }
+    const choice = { datasetId: budgeted, providerId: second.providerId, environment: 0, maxMinutes: 1, aiTraining: false };
+    const quote = await quoteJob(bed.buyer.publicClient, bed.buyer.deployments.contracts, choice, bed.buyer.account!.address);
+    const args = requestJobArgs(choice, { ...quote, epsilon: 100_000n }, templateByName('histogram')!.hash);
+    await expect(bed.buyer.send('request over budget', { ...computeMarket, functionName: 'requestJob', args })).rejects.toMatchObject({ errorName: 'EpsilonOverBudget' });
+  } finally {
+    await second.stop();
+  }
 }, 180_000);
 
 test('a job that reserved less ε than its parameters spend is refused before the data key is fetched', async () => {
