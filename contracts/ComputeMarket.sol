@@ -483,12 +483,13 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         _settle(jobId, job, escrow, resultHash, minutesUsed, delivered, releasedBytes);
     }
 
-    /// @notice The buyer takes back the whole escrow of a job still unsettled after its deadline.
+    /// @notice Closes a job still unsettled after its deadline: its whole escrow is credited back to its buyer and
+    /// its reservation of the dataset's release budgets given back. Anyone may call it, so a buyer cannot hold a
+    /// dataset's shared ε budget by leaving a job it never ran open; the funds only ever go to the buyer.
     /// @param jobId The job.
     /// @param job The job as emitted in {JobRequested}.
     function refund(uint256 jobId, Job calldata job) external {
         JobStatus status = _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Accepted);
-        if (msg.sender != job.buyer) revert NotBuyer(jobId, msg.sender);
         if (block.timestamp <= job.deadline) revert DeadlineNotReached(jobId, job.deadline);
         uint256 amount = _close(jobId, job, status, JobStatus.Refunded);
         _giveBack(job.datasetId, job.buyer, job.epsilon, job.releaseBytes);

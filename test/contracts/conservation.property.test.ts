@@ -868,7 +868,7 @@ async function jobAction(action: JobAction, target: JobModel): Promise<void> {
     const from = action.byBuyer ? accounts.indexOf(job.buyer) : at(BUYERS, action.other);
     const revert =
       (action.kind === 'cancel' ? wrongStatus(JobStatus.Requested) : wrongStatus(JobStatus.Requested, JobStatus.Accepted)) ??
-      (accounts[from] !== job.buyer ? { name: 'NotBuyer', args: [id, accounts[from]] } : null) ??
+      (action.kind === 'cancel' && accounts[from] !== job.buyer ? { name: 'NotBuyer', args: [id, accounts[from]] } : null) ??
       (action.kind === 'refund' && next() <= job.deadline ? { name: 'DeadlineNotReached', args: [id, job.deadline] } : null);
     const receipt = await attempt(action.kind, revert, () =>
       send(from, { ...compute, functionName: action.kind === 'cancel' ? 'cancelJob' : 'refund', args: [id, job] }),
