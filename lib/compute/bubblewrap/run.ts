@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ALGORITHM_LOG, type SandboxEnforcement, type SandboxJob, type SandboxResult } from '../engine';
 import { SandboxUnavailableError } from '../errors';
+import { MAX_RELEASED_FILES } from '../guard/walk';
 import { createWorkspace, type Workspace } from '../../os/workspace';
 import { dropArgs, mountArgs, namespaceArgs, resolveCommand, writeEtc } from './arguments';
 import { JobCgroups } from './cgroups';
@@ -21,6 +22,12 @@ import { checkSources, validate } from './validate';
 const OPEN_FILES = 4096;
 /** How often the outputs' and logs' sizes are checked where no tmpfs bounds them. */
 const WATCH_INTERVAL_MS = 200;
+/**
+ * Room in the outputs' tmpfs beyond their cap. A tmpfs counts whole pages, so a small cap (a 4 KiB byte budget is
+ * one page) would be full with one small file and read as an output-limit. With a page for each file the guard may
+ * release, a full area still means more than the cap was written; copy-out holds the bytes kept to the cap.
+ */
+const OUTPUT_SLACK_BYTES = MAX_RELEASED_FILES * 4096;
 
 /** Signal number → name; the first name wins where two share a number (SIGABRT, not SIGIOT). */
 const SIGNAL_NAMES = new Map<number, string>();
@@ -103,7 +110,7 @@ export async function runInSandbox(job: SandboxJob): Promise<SandboxResult> {
 
     // Meanwhile: the private areas (tmpfs where the node may mount) and the sandbox's /etc files.
     const owner = root ? { owner: { uid, gid } } : {};
-    const areas = await Promise.allSettled([createWorkspace(staging, limits.outputBytes, owner), createWorkspace(staging, limits.logBytes, owner)]);
+    const areas = await Promise.allSettled([createWorkspace(staging, limits.outputBytes + OUTPUT_SLACK_BYTES, owner), createWorkspace(staging, limits.logBytes, owner)]);
     for (const area of areas) if (area.status === 'fulfilled') workspaces.push(area.value);
     for (const area of areas) if (area.status === 'rejected') throw area.reason;
     const [outputs, logs] = workspaces as [Workspace, Workspace];

@@ -5,10 +5,10 @@
  * buyer, sign the receipt and settle on-chain. The workspace is wiped whatever the outcome.
  *
  * Settlement rules (ComputeMarket.submitResult's `delivered`):
- * - results released (finished, or an algorithm failure whose logs passed the guard): the owner is paid the data
- *   fee and the provider the minutes used;
- * - nothing released (a failure before the algorithm ran, or a guard block): the data fee goes back to the
- *   buyer; the provider is paid the minutes the algorithm actually ran (0 if it never started);
+ * - results released (finished, or an algorithm failure whose log holds something and passed the guard): the owner
+ *   is paid the data fee and the provider the minutes used;
+ * - nothing released (a failure before the algorithm ran, a guard block, or a failure with an empty log): the data
+ *   fee goes back to the buyer; the provider is paid the minutes the algorithm actually ran (0 if it never started);
  * - never settled by the deadline: the buyer takes the whole escrow back with `refund`.
  */
 import { createWriteStream, existsSync } from 'node:fs';
@@ -279,7 +279,7 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
       const total = verdict.findings.length + verdict.omittedFindings;
       throw new JobFailure(guardReason(verdict.kinds), `${total} finding${total === 1 ? '' : 's'}; nothing was released`);
     }
-    released = runFailure ? (templateRun ? {} : { logs }) : candidate;
+    released = runFailure ? (templateRun || verdict.scannedBytes === 0 ? {} : { logs }) : candidate;
     // The exit code and signal are the algorithm's to choose: the report has them, the public detail does not.
     if (runFailure) failure = new JobFailure(runFailure);
   } catch (error) {
