@@ -117,11 +117,11 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     // The buyer's quote binds the dataset's terms and the environment's specification.
     const choice = { datasetId: computeDataset, providerId, environment: 0, maxMinutes: 30, aiTraining: true };
     const quote = await quoteJob(publicClient, d.contracts, choice, buyers[0]!.account.address);
-    const request = async (buyerIndex: number, name?: string, target?: number, note?: string) => {
+    const request = async (buyerIndex: number, name?: string, target?: number, note?: string, reserve?: { epsilon: bigint; releaseBytes: bigint }) => {
       const hash = await buyers[buyerIndex]!.writeContract({
         ...contracts.computeMarket,
         functionName: 'requestJob',
-        args: requestJobArgs(choice, quote, keccak256(toHex('algorithm'))),
+        args: requestJobArgs(choice, { ...quote, ...reserve }, keccak256(toHex('algorithm'))),
       });
       const receipt = name ? await record(name, hash, target, note) : await gasOf(hash);
       const event = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'JobRequested' })[0]!;
@@ -134,12 +134,13 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
       target?: number,
       note?: string,
       delivered = true,
+      releasedBytes = 0n,
     ) => {
       const resultHash = keccak256(toHex(`result ${jobId}`));
-      const signature = await signJobResult(node, { chainId: d.chainId, computeMarket }, { jobId, resultHash, minutesUsed: 12, delivered, releasedBytes: 0n });
+      const signature = await signJobResult(node, { chainId: d.chainId, computeMarket }, { jobId, resultHash, minutesUsed: 12, delivered, releasedBytes });
       await record(
         name,
-        await providerOwner.writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [jobId, job, resultHash, 12, delivered, 0n, signature] }),
+        await providerOwner.writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [jobId, job, resultHash, 12, delivered, releasedBytes, signature] }),
         target,
         note,
       );
@@ -168,6 +169,14 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
       undefined,
       'first approval of an algorithm on the dataset',
     );
+    await record(
+      'setReleaseBudget',
+      await owner.writeContract({ ...contracts.computeMarket, functionName: 'setReleaseBudget', args: [computeDataset, { epsilonTotal: 0n, epsilonPerBuyer: 2_000_000n, bytesPerJob: 65_536n, bytesPerBuyer: 1n << 20n }] }),
+      undefined,
+      'ε 2 per buyer, 64 KiB a job, 1 MiB per buyer',
+    );
+    const budgeted = await request(0, 'requestJob (dataset with a release budget)', undefined, 'reserves ε 0.5 and 64 KiB for the buyer', { epsilon: 500_000n, releaseBytes: 65_536n });
+    await submit(budgeted.jobId, budgeted.job, 'submitResult (dataset with a release budget)', undefined, 'keeps the 1,234 bytes released, gives back the rest', true, 1_234n);
     await record('withdraw', await owner.writeContract({ ...contracts.marketplace, functionName: 'withdraw', args: [usd] }), undefined, "the owner's licence revenue");
     return figures;
   } finally {

@@ -20,7 +20,8 @@ import {ReleaseBudgets} from "./base/ReleaseBudgets.sol";
 /// Anyone can register a provider, but a provider's node sees a dataset's plaintext only if the dataset's owner
 /// allowed that provider: jobs can be requested only on allowed providers, and a node may decrypt only while a job
 /// it accepted is open, before its deadline, and its provider is still allowed.
-/// @dev A job is stored as one word: the keccak256 of its {Job} with the low byte replaced by its status.
+/// @dev A job is stored as one word: the keccak256 of its {Job} with the low byte replaced by its status, whose
+/// top bit ({RESERVED}) says that the job reserved from its dataset's release budgets.
 /// The full Job is emitted in {JobRequested} and passed back to every later call, which keeps requesting
 /// and settling cheap while no field can be altered.
 contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
@@ -98,6 +99,9 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         uint64 activeJobs;
         uint64 until;
     }
+
+    /// @dev The bit of a job's low byte set when it reserved from its dataset's release budgets.
+    uint256 private constant RESERVED = 0x80;
 
     bytes32 private constant PROVIDER_NODE_TYPEHASH =
         keccak256("ProviderNode(address owner,address signer,string endpoint)");
@@ -407,9 +411,9 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         uint256 escrow = _escrow(job.dataFee, job.maxMinutes, job.pricePerMinute);
         if (escrow > maxPayment) revert PaymentAboveMax(escrow, maxPayment);
 
-        _reserve(datasetId, msg.sender, epsilon, releaseBytes);
+        bool reserved = _reserve(datasetId, msg.sender, epsilon, releaseBytes);
         jobId = _nextJobId++;
-        _store(jobId, job, JobStatus.Requested);
+        _store(jobId, job, JobStatus.Requested, reserved);
         emit JobRequested(jobId, datasetId, providerId, job, escrow);
 
         if (escrow != 0) IERC20(job.currency).safeTransferFrom(msg.sender, address(this), escrow);
@@ -439,7 +443,7 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         JobStatus status = _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Requested);
         if (msg.sender != job.buyer) revert NotBuyer(jobId, msg.sender);
         uint256 amount = _close(jobId, job, status, JobStatus.Cancelled);
-        _giveBack(job.datasetId, job.buyer, job.epsilon, job.releaseBytes);
+        if (_reserved(jobId)) _giveBack(job.datasetId, job.buyer, job.epsilon, job.releaseBytes);
         _credit(job.currency, job.buyer, amount);
         emit JobCancelled(jobId, amount);
     }
@@ -479,7 +483,7 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         if (error != ECDSA.RecoverError.NoError || recovered != signer) revert InvalidReceiptSignature(jobId);
 
         uint256 escrow = _close(jobId, job, status, JobStatus.Settled);
-        _giveBack(job.datasetId, job.buyer, delivered ? 0 : job.epsilon, job.releaseBytes - releasedBytes);
+        if (_reserved(jobId)) _giveBack(job.datasetId, job.buyer, delivered ? 0 : job.epsilon, job.releaseBytes - releasedBytes);
         _settle(jobId, job, escrow, resultHash, minutesUsed, delivered, releasedBytes);
     }
 
@@ -492,7 +496,7 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         JobStatus status = _requireStatus(jobId, job, JobStatus.Requested, JobStatus.Accepted);
         if (block.timestamp <= job.deadline) revert DeadlineNotReached(jobId, job.deadline);
         uint256 amount = _close(jobId, job, status, JobStatus.Refunded);
-        _giveBack(job.datasetId, job.buyer, job.epsilon, job.releaseBytes);
+        if (_reserved(jobId)) _giveBack(job.datasetId, job.buyer, job.epsilon, job.releaseBytes);
         _credit(job.currency, job.buyer, amount);
         emit JobRefunded(jobId, amount);
     }
@@ -500,7 +504,7 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
     /// @notice Status of `jobId` (None if it does not exist).
     /// @param jobId The job.
     function jobStatus(uint256 jobId) external view returns (JobStatus) {
-        return JobStatus(uint8(_jobs[jobId]));
+        return JobStatus(uint8(_jobs[jobId] & ~RESERVED));
     }
 
     /// @notice True if `job` is exactly the job requested as `jobId`.
@@ -650,7 +654,7 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
     {
         uint256 state = _jobs[jobId];
         if (state == 0 || state >> 8 != _jobHash(job) >> 8) revert JobMismatch(jobId);
-        status = JobStatus(uint8(state));
+        status = JobStatus(uint8(state & ~RESERVED));
         if (status != a && status != b) revert InvalidJobStatus(jobId, status);
     }
 
@@ -678,12 +682,18 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         );
     }
 
-    function _store(uint256 jobId, Job memory job, JobStatus status) private {
-        _jobs[jobId] = ((uint256(keccak256(abi.encode(job))) >> 8) << 8) | uint256(status);
+    function _store(uint256 jobId, Job memory job, JobStatus status, bool reserved) private {
+        _jobs[jobId] = ((uint256(keccak256(abi.encode(job))) >> 8) << 8) | (reserved ? RESERVED : 0) | uint256(status);
+    }
+
+    /// @dev Whether `jobId` reserved from its dataset's release budgets (the datasets had one when it was requested).
+    function _reserved(uint256 jobId) private view returns (bool) {
+        return _jobs[jobId] & RESERVED != 0;
     }
 
     function _setStatus(uint256 jobId, JobStatus status) private {
-        _jobs[jobId] = ((_jobs[jobId] >> 8) << 8) | uint256(status);
+        uint256 state = _jobs[jobId];
+        _jobs[jobId] = ((state >> 8) << 8) | (state & RESERVED) | uint256(status);
     }
 
     /// @dev Ends an open job, now `current`, with a final `status` and returns its escrow. Only an accepted job

@@ -7,8 +7,9 @@ pragma solidity ^0.8.28;
 /// buyer. A job reserves its ε and its largest release when it is requested, so two providers running jobs of the
 /// same buyer at once can never overspend between them; settlement gives back what was not used (all of it when
 /// nothing was delivered), and a cancelled or refunded job gives back everything.
-/// @dev Spends are counted whether or not the owner has set a budget, so a budget set later starts from what was
-/// already released. A field of zero sets no limit on its count; all zero is the default: nothing is limited.
+/// @dev Only jobs requested while the dataset has a budget reserve (and are counted): a dataset without one pays no
+/// storage for it. A field of zero sets no limit on its count; all zero is the default: nothing is limited or
+/// counted. Released bytes are in every settlement's event for anyone who needs the whole history.
 abstract contract ReleaseBudgets {
     /// @notice An owner's limits on what compute jobs may release from one dataset. ε in millionths; 0: no limit.
     struct ReleaseBudget {
@@ -54,7 +55,7 @@ abstract contract ReleaseBudgets {
     }
 
     /// @notice ε (millionths) reserved or spent on `datasetId` by all buyers, and what `buyer` has reserved or
-    /// released from it.
+    /// released from it, by jobs requested while the dataset had a budget.
     /// @param datasetId The dataset.
     /// @param buyer The buyer.
     function releaseSpent(uint256 datasetId, address buyer) external view returns (uint64 epsilonTotal, Spent memory spent) {
@@ -67,10 +68,12 @@ abstract contract ReleaseBudgets {
         emit ReleaseBudgetSet(datasetId, budget);
     }
 
-    /// @dev Reserves `epsilon` and `bytes_` for a job of `buyer`, reverting if a budget is set and would be exceeded.
-    function _reserve(uint256 datasetId, address buyer, uint64 epsilon, uint64 bytes_) internal {
+    /// @dev Reserves `epsilon` and `bytes_` for a job of `buyer` where the dataset has a budget, reverting if it
+    /// would be exceeded; returns whether it reserved (and so must give back).
+    function _reserve(uint256 datasetId, address buyer, uint64 epsilon, uint64 bytes_) internal returns (bool) {
         if (epsilon > MAX_JOB_EPSILON || bytes_ > MAX_JOB_BYTES) revert ReservationTooLarge(epsilon, bytes_);
         ReleaseBudget memory budget = _budgets[datasetId];
+        if (budget.epsilonTotal == 0 && budget.epsilonPerBuyer == 0 && budget.bytesPerJob == 0 && budget.bytesPerBuyer == 0) return false;
         Spent memory spent = _spent[datasetId][buyer];
         uint64 total = _epsilonSpent[datasetId];
         uint64 epsilonLeft = _min(_left(budget.epsilonTotal, total), _left(budget.epsilonPerBuyer, spent.epsilon));
@@ -80,6 +83,7 @@ abstract contract ReleaseBudgets {
         // The per-job caps keep the counters 2**24 jobs or more from overflowing; checked arithmetic stays as a guard.
         if (epsilon != 0) _epsilonSpent[datasetId] = total + epsilon;
         _spent[datasetId][buyer] = Spent({epsilon: spent.epsilon + epsilon, released: spent.released + bytes_});
+        return true;
     }
 
     /// @dev Gives back `epsilon` and `bytes_` of a job's reservation (never more than it reserved).

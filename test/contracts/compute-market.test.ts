@@ -1286,7 +1286,11 @@ describe('algorithm approvals', () => {
 
 describe('refund', () => {
   it('refuses before the deadline, then refunds a requested job to its buyer, whoever asks', async () => {
+    const budget = { epsilonTotal: 1_000_000n, epsilonPerBuyer: 0n, bytesPerJob: 0n, bytesPerBuyer: 0n };
+    await send(market.wallet(OWNER).writeContract({ ...contracts.computeMarket, functionName: 'setReleaseBudget', args: [downloadDataset, budget] }));
     const { jobId, job, escrow } = await request({ maxMinutes: 20, epsilon: 700_000n });
+    const held = () => market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'releaseSpent', args: [downloadDataset, address(BUYER)] }).then(([total]) => total);
+    expect(await held()).toBe(700_000n);
     await expectRevert(refund(jobId, job), 'DeadlineNotReached', [jobId, job.deadline]);
     await expectRevert(refund(jobId, job, STRANGER), 'DeadlineNotReached', [jobId, job.deadline]);
     await travelPast(job.deadline);
@@ -1294,8 +1298,7 @@ describe('refund', () => {
     // A stranger closes it: the escrow is the buyer's, and the buyer's hold on the dataset's ε ends.
     const receipt = await send(refund(jobId, job, STRANGER));
     expect(await read.withdrawable(address(STRANGER))).toBe(0n);
-    const [epsilonTotal] = await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'releaseSpent', args: [job.datasetId, address(BUYER)] });
-    expect(epsilonTotal).toBe(0n);
+    expect(await held()).toBe(0n);
     expect(onlyEvent(computeMarketAbi, receipt.logs, 'JobRefunded')).toEqual({ jobId, amount: escrow });
     expect(await read.status(jobId)).toBe(JobStatus.Refunded);
     expect(await read.withdrawable(address(BUYER))).toBe(escrow);
@@ -1515,7 +1518,19 @@ describe('release budgets', () => {
     expect(await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'releaseBudget', args: [computeOnlyDataset] })).toEqual(budget({ epsilonTotal: 3_000_000n, bytesPerJob: 65_536n }));
   });
 
+  it('counts nothing while no budget is set, so such datasets pay no storage for it', async () => {
+    const before = await onData({ epsilon: 500_000n, releaseBytes: 10_000n });
+    expect(await spent()).toEqual({ epsilonTotal: 0n, epsilon: 0n, released: 0n });
+    // A budget set later binds later jobs; settling the earlier one gives nothing back it never took.
+    await send(setBudget({ bytesPerBuyer: 20_000n }));
+    const after = await onData({ releaseBytes: 10_000n });
+    await send(submit(before.jobId, before.job, 1, { releasedBytes: 10_000n }));
+    await send(cancel(after.jobId, after.job));
+    expect(await spent()).toEqual({ epsilonTotal: 0n, epsilon: 0n, released: 0n });
+  });
+
   it('counts what each job reserves, keeps what a delivered job released and gives back the rest', async () => {
+    await send(setBudget({ epsilonTotal: 10_000_000n }));
     const first = await onData({ epsilon: 500_000n, releaseBytes: 10_000n });
     expect(await spent()).toEqual({ epsilonTotal: 500_000n, epsilon: 500_000n, released: 10_000n });
     await send(submit(first.jobId, first.job, 1, { releasedBytes: 2_345n }));
