@@ -83,7 +83,7 @@ export interface JobReport extends PublicJobView {
   /** At most the guard's MAX_FINDINGS; `omittedFindings` counts the rest. */
   findings: GuardFinding[];
   omittedFindings: number;
-  /** Once the algorithm ran. */
+  /** Once the algorithm ran and its results were released (else they would be a channel for the data). */
   runMs?: number;
   exitCode?: number | null;
   signal?: string | null;

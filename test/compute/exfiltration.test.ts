@@ -66,3 +66,17 @@ test('an honest aggregate on the same data is released', async () => {
   expect(results.delivered).toBe(true);
   expect(results.outputs.length).toBeGreaterThan(0);
 });
+
+test('an algorithm that exits with a byte of the data and writes nothing leaks neither its exit code nor its run time', async () => {
+  const requested = await bed.client.request({ datasetId: bed.datasetId, algorithm: path.join(ATTACKS, 'exit-code.py'), maxMinutes: 2 });
+  const final = await bed.client.follow(requested.jobId);
+  expect(final).toMatchObject({ status: 'failed', reason: 'algorithm-error' });
+  // The report the buyer reads and the signed receipt say only that the run failed.
+  const report = await bed.client.report(requested.jobId);
+  expect(report).not.toHaveProperty('exitCode');
+  expect(report).not.toHaveProperty('runMs');
+  expect(report).not.toHaveProperty('signal');
+  const results = await bed.client.results(requested.jobId, mkdtempSync(path.join(os.tmpdir(), 'datagora-exfil-')));
+  expect(results).toMatchObject({ outputs: [], logs: [], delivered: false });
+  expect(results.receipt.receipt.exitCode).toBe(1);
+});

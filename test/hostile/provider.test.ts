@@ -293,8 +293,11 @@ describe('a provider node under hostile submissions', () => {
   it('refuses algorithms over its limit, and bodies past its bound, with answers the client reads', async () => {
     const huge = Buffer.alloc(MAX_ALGORITHM_BYTES + 1024, 0x61);
     expectRefusal(await submit(submission(huge), await buyerAuthorization()), 400, 'malformed-submission');
-    // Past the body's own bound: refused before it is read whole, several times over one kept-alive connection.
-    for (let i = 0; i < 4; i++) expectRefusal(await submit(submission(Buffer.concat([huge, huge])), await buyerAuthorization()), 413, 'too-large');
+    // Past the body's own bound (room for an algorithm and an evaluate template's model): refused before it is read
+    // whole, several times over one kept-alive connection.
+    for (let i = 0; i < 4; i++) expectRefusal(await submit(submission(Buffer.concat([huge, huge, huge])), await buyerAuthorization()), 413, 'too-large');
+    // A model rides only with a job of the evaluate template: this one paid for another algorithm.
+    expectRefusal(await submit({ ...submission(HONEST), model: Buffer.from('not a model').toString('base64') }, await buyerAuthorization()), 400, 'malformed-submission');
     // A sign-in past Node's header limit (16 kB) is answered by Node itself, before any route: a 431, not a reset.
     expect((await fetch(new URL('/api/v1/jobs', endpoint), { method: 'POST', headers: { authorization: `SIWE ${'A'.repeat(20_000)}` }, body: '{}' })).status).toBe(431);
   });

@@ -85,7 +85,9 @@ export function jobReport(record: JobRecord): JobReport {
     ...publicView(record),
     findings: record.findings ?? [],
     omittedFindings: record.omittedFindings ?? 0,
-    ...(record.run ? { runMs: record.run.wallMs, exitCode: record.run.exitCode, signal: record.run.signal } : {}),
+    // How a run ended is the algorithm's to choose (exit code, signal, run time): a channel for the data outside the
+    // byte budget, so only a job that released its results reports it.
+    ...(record.run && record.settlement?.delivered ? { runMs: record.run.wallMs, exitCode: record.run.exitCode, signal: record.run.signal } : {}),
   };
 }
 

@@ -322,7 +322,9 @@ async function publish(
     resultsCid: stored?.cid ?? '',
     status: outcome.failure ? 'failed' : 'finished',
     reason: outcome.failure?.reason ?? '',
-    exitCode: outcome.run?.exitCode ?? -1,
+    // Where nothing was released the exit code says only whether the run succeeded: its value, like the run time,
+    // is the algorithm's to choose, and would otherwise carry bits of the data outside the byte budget.
+    exitCode: outcome.run ? (delivered ? (outcome.run.exitCode ?? -1) : outcome.run.exitCode === 0 ? 0 : 1) : -1,
     minutesUsed: outcome.minutesUsed,
     delivered,
     environment: job.environment,
