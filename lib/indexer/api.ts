@@ -318,3 +318,37 @@ export interface OwnerProfile {
   /** Its newest `PROFILE_DATASETS` (./holdings) datasets, listed or not (`datasets.total` counts them all). */
   datasets: SearchResult;
 }
+
+/** A release budget as ComputeMarket counts it: ε in millionths and bytes, decimal strings of uint64s; '0' is no limit. */
+export interface ReleaseLimitsView {
+  epsilonTotal: string;
+  epsilonPerBuyer: string;
+  bytesPerJob: string;
+  bytesPerBuyer: string;
+}
+
+/** What one buyer's compute jobs on a dataset spent of its release budget; amounts as decimal strings. */
+export interface BuyerReleases {
+  buyer: string;
+  /** Jobs it requested on the dataset (cancelled and refunded included), and those delivered. */
+  jobs: number;
+  delivered: number;
+  /** ε (millionths) of its delivered jobs: spent for good. */
+  epsilon: string;
+  /** Bytes of results its jobs released. */
+  releasedBytes: string;
+  /** What its open jobs reserve: counted against the budget until they settle, then given back less what they used. */
+  reserved: { epsilon: string; bytes: string };
+  lastJobAt: string;
+}
+
+/** A dataset's release budget and what its buyers' compute jobs released (GET /api/v1/datasets/<id>/releases). */
+export interface DatasetReleases {
+  datasetId: number;
+  /** As its owner last set it; null when never set: nothing is limited. */
+  budget: (ReleaseLimitsView & { updatedAt: string }) | null;
+  /** Summed over every buyer. */
+  totals: Omit<BuyerReleases, 'buyer' | 'lastJobAt'> & { buyers: number };
+  /** The `MAX_RELEASE_BUYERS` (./releases) buyers that released the most bytes, then spent the most ε. */
+  buyers: BuyerReleases[];
+}

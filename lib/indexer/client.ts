@@ -1,9 +1,10 @@
 /**
  * The indexer's read API as the web app and the CLI call it: search, analytics reports (JSON or CSV), an
- * account's purchases, an owner's profile and health. Bad parameters come back as the QueryError the service raised.
+ * account's purchases, an owner's profile, a dataset's releases and health. Bad parameters come back as the
+ * QueryError the service raised.
  */
 import { IndexerUnavailableError, QueryError } from './errors';
-import type { AccountPurchases, OwnerProfile } from './api';
+import type { AccountPurchases, DatasetReleases, OwnerProfile } from './api';
 import type { IndexerStatus } from './indexer';
 
 /**
@@ -73,6 +74,11 @@ export class IndexerClient {
   /** `owner`'s datasets and sales (see holdings.ts). */
   owner(owner: string): Promise<OwnerProfile> {
     return this.json<OwnerProfile>(`/api/v1/owners/${encodeURIComponent(owner)}`);
+  }
+
+  /** Dataset `datasetId`'s release budget and what each buyer's compute jobs released (see releases.ts). */
+  releases(datasetId: bigint | number): Promise<DatasetReleases> {
+    return this.json<DatasetReleases>(`/api/v1/datasets/${datasetId}/releases`);
   }
 
   /** One analytics report as CSV. */

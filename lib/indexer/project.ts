@@ -1,5 +1,6 @@
 /**
- * Events into tables: each state event updates the rows it describes (datasets, terms, providers, jobs), sales and
+ * Events into tables: each state event updates the rows it describes (datasets, terms, providers, release budgets,
+ * jobs), sales and
  * owners' stablecoin transfers are bulk-inserted, and wash trades are flagged. Runs inside the batch's transaction,
  * and again over the kept events after a reorg.
  */
@@ -118,6 +119,15 @@ export async function applyState(tx: Database, e: DecodedEvent): Promise<void> {
         .onConflictDoUpdate({ target: [t.datasetProviders.datasetId, t.datasetProviders.providerId], set: allowance });
       return;
     }
+    case 'computeMarket:ReleaseBudgetSet': {
+      const budget = a.budget as Record<string, unknown>;
+      const limits = { epsilonTotal: str(budget.epsilonTotal), epsilonPerBuyer: str(budget.epsilonPerBuyer), bytesPerJob: str(budget.bytesPerJob), bytesPerBuyer: str(budget.bytesPerBuyer), updatedAt: e.timestamp };
+      await tx
+        .insert(t.releaseBudgets)
+        .values({ datasetId: num(a.datasetId), ...limits })
+        .onConflictDoUpdate({ target: t.releaseBudgets.datasetId, set: limits });
+      return;
+    }
     case 'computeMarket:JobRequested': {
       const job = a.job as Record<string, unknown>;
       const [dataset] = await tx.select({ owner: t.datasets.owner }).from(t.datasets).where(eq(t.datasets.id, num(a.datasetId)));
@@ -134,6 +144,8 @@ export async function applyState(tx: Database, e: DecodedEvent): Promise<void> {
           dataFee: str(job.dataFee),
           pricePerMinute: str(job.pricePerMinute),
           maxMinutes: num(job.maxMinutes),
+          epsilon: num(job.epsilon),
+          releaseBytes: num(job.releaseBytes),
           status: 'requested',
           requestedAt: e.timestamp,
           requestedBlock: e.blockNumber,
@@ -153,6 +165,7 @@ export async function applyState(tx: Database, e: DecodedEvent): Promise<void> {
           closedAt: e.timestamp,
           minutesUsed: num(a.minutesUsed),
           delivered: a.delivered === true,
+          releasedBytes: num(a.releasedBytes),
           ownerAmount: str(split.ownerAmount),
           providerAmount: str(split.providerAmount),
           marketFee: str(split.marketFee),
@@ -165,7 +178,7 @@ export async function applyState(tx: Database, e: DecodedEvent): Promise<void> {
     case 'computeMarket:JobRefunded':
       await tx
         .update(t.jobs)
-        .set({ status: e.name === 'JobCancelled' ? 'cancelled' : 'refunded', closedAt: e.timestamp, minutesUsed: 0, delivered: false, ownerAmount: '0', providerAmount: '0', marketFee: '0', buyerRefund: str(a.amount) })
+        .set({ status: e.name === 'JobCancelled' ? 'cancelled' : 'refunded', closedAt: e.timestamp, minutesUsed: 0, delivered: false, releasedBytes: 0, ownerAmount: '0', providerAmount: '0', marketFee: '0', buyerRefund: str(a.amount) })
         .where(eq(t.jobs.id, num(a.jobId)));
       return;
     default:
@@ -245,7 +258,7 @@ export async function flagWash(tx: Database, scope: RollupScope, window: number)
  * blocks), then the wash flags and the rollups.
  */
 export async function replayState(tx: Database, washWindow: number, unit: bigint): Promise<void> {
-  for (const table of [t.datasets, t.terms, t.providers, t.datasetProviders, t.jobs]) await tx.delete(table);
+  for (const table of [t.datasets, t.terms, t.providers, t.datasetProviders, t.releaseBudgets, t.jobs]) await tx.delete(table);
   const kept = await tx.select().from(t.events).orderBy(asc(t.events.blockNumber), asc(t.events.logIndex));
   for (const row of kept) {
     await applyState(tx, { ...row, contract: row.contract as ContractKey, txHash: row.txHash as Hex, blockHash: row.blockHash as Hex, args: row.args as Record<string, unknown> });
@@ -257,7 +270,7 @@ export async function replayState(tx: Database, washWindow: number, unit: bigint
 /** Empties every table but the content-addressed documents (the chain the rows described is gone). */
 export async function clearTables(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
-    for (const table of [t.cursor, t.blocks, t.events, t.terms, t.datasets, t.datasetVersions, t.purchases, t.tokenTransfers, t.providers, t.datasetProviders, t.jobs, t.salesRollup, t.buyers, t.datasetBuyers]) {
+    for (const table of [t.cursor, t.blocks, t.events, t.terms, t.datasets, t.datasetVersions, t.purchases, t.tokenTransfers, t.providers, t.datasetProviders, t.releaseBudgets, t.jobs, t.salesRollup, t.buyers, t.datasetBuyers]) {
       await tx.delete(table);
     }
   });

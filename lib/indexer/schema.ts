@@ -5,7 +5,7 @@
  * Three kinds of table:
  * - facts, one row per log (events, purchases, jobs' history…), unique by transaction hash + log index and
  *   deleted from the fork block on a reorg;
- * - state (datasets, terms, providers, dataset_providers, jobs) that events update, rebuilt from the kept events after a reorg;
+ * - state (datasets, terms, providers, dataset_providers, release_budgets, jobs) that events update, rebuilt from the kept events after a reorg;
  * - rollups (sales_rollup, buyers, dataset_buyers) that analytics read instead of scanning every purchase,
  *   recomputed for the keys each batch touched.
  */
@@ -16,6 +16,8 @@ const amount = (name: string) => numeric(name, { precision: 78, scale: 0 }).notN
 const blockNumber = (name: string) => bigint(name, { mode: 'number' }).notNull();
 /** Postgres full-text vector; written in SQL (see search.ts), never read into JavaScript. */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+/** A uint64 set by anyone (an owner's budget can be 2⁶⁴ − 1, past Postgres's signed bigint), read as a decimal string. */
+const uint64 = (name: string) => numeric(name, { precision: 20, scale: 0 }).notNull();
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' }).notNull();
 
 /** Where the indexer is: the last block it has fully applied, and for which chain and contracts. */
@@ -192,6 +194,19 @@ export const datasetProviders = pgTable(
   (t) => [primaryKey({ columns: [t.datasetId, t.providerId] })],
 );
 
+/**
+ * What compute jobs may release from a dataset, as its owner last set it (ReleaseBudgetSet): ε in millionths in all
+ * and per buyer, bytes per job and per buyer; '0' sets no limit. No row: the owner never set one, nothing is limited.
+ */
+export const releaseBudgets = pgTable('release_budgets', {
+  datasetId: bigint('dataset_id', { mode: 'number' }).primaryKey(),
+  epsilonTotal: uint64('epsilon_total'),
+  epsilonPerBuyer: uint64('epsilon_per_buyer'),
+  bytesPerJob: uint64('bytes_per_job'),
+  bytesPerBuyer: uint64('bytes_per_buyer'),
+  updatedAt: at('updated_at'),
+});
+
 /** Compute jobs: requested, then accepted, then settled, cancelled or refunded. */
 export const jobs = pgTable(
   'jobs',
@@ -207,12 +222,20 @@ export const jobs = pgTable(
     dataFee: amount('data_fee'),
     pricePerMinute: amount('price_per_minute'),
     maxMinutes: integer('max_minutes').notNull(),
+    /**
+     * What the job reserved from the dataset's release budgets: ε in millionths and bytes (ComputeMarket caps them
+     * at 10⁸ and 2⁴⁰, so they fit a bigint). Delivered, its ε stays spent; released_bytes of its bytes stay counted.
+     */
+    epsilon: bigint('epsilon', { mode: 'number' }).notNull().default(0),
+    releaseBytes: bigint('release_bytes', { mode: 'number' }).notNull().default(0),
     status: text('status').notNull(),
     requestedAt: at('requested_at'),
     requestedBlock: blockNumber('requested_block'),
     closedAt: timestamp('closed_at', { withTimezone: true, mode: 'date' }),
     minutesUsed: integer('minutes_used'),
     delivered: boolean('delivered'),
+    /** Bytes of results released to the buyer, once closed (0 unless delivered). */
+    releasedBytes: bigint('released_bytes', { mode: 'number' }),
     ownerAmount: numeric('owner_amount', { precision: 78, scale: 0 }),
     providerAmount: numeric('provider_amount', { precision: 78, scale: 0 }),
     marketFee: numeric('market_fee', { precision: 78, scale: 0 }),

@@ -1,7 +1,7 @@
 /**
  * The indexer's read API: health with the indexer's lag, dataset search, analytics reports (JSON or CSV), an
- * account's purchases and an owner's profile. Only GET; bad parameters answer 400 with the QueryError, so the web
- * app and the CLI show the same words.
+ * account's purchases, an owner's profile and what compute jobs released from a dataset. Only GET; bad parameters
+ * answer 400 with the QueryError, so the web app and the CLI show the same words.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ import { parseAnalyticsParams, reportCsv, runReport } from './analytics';
 import { failureResponse } from './errors';
 import { ownerProfile, parseAccount, purchasesOf } from './holdings';
 import type { Indexer } from './indexer';
+import { parseDatasetId, releasesOf } from './releases';
 import { parseSearchParams, searchDatasets } from './search';
 
 export interface IndexerServer {
@@ -21,6 +22,7 @@ export interface IndexerServer {
 const REPORT_PATH = /^\/api\/v1\/analytics\/([a-z0-9-]+)(\.csv)?$/;
 const PURCHASES_PATH = /^\/api\/v1\/accounts\/([^/]+)\/purchases$/;
 const OWNER_PATH = /^\/api\/v1\/owners\/([^/]+)$/;
+const RELEASES_PATH = /^\/api\/v1\/datasets\/([^/]+)\/releases$/;
 
 /** Serves `indexer`'s database on host:port (0 picks a free port). */
 export async function startIndexerServer(indexer: Indexer, host: string, port: number, log: (line: string) => void = () => {}): Promise<IndexerServer> {
@@ -35,6 +37,8 @@ export async function startIndexerServer(indexer: Indexer, host: string, port: n
         if (buyer) return send(response, 200, await purchasesOf(indexer.database, parseAccount(buyer[1]!), indexer.context));
         const owner = OWNER_PATH.exec(url.pathname);
         if (owner) return send(response, 200, await ownerProfile(indexer.database, parseAccount(owner[1]!), indexer.context));
+        const released = RELEASES_PATH.exec(url.pathname);
+        if (released) return send(response, 200, await releasesOf(indexer.database, parseDatasetId(released[1]!)));
         const report = REPORT_PATH.exec(url.pathname);
         if (report) {
           const [, name, csv] = report;

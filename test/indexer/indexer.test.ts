@@ -6,21 +6,22 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseUnits, type Address, type Hex } from 'viem';
+import { parseUnits, type Address } from 'viem';
 import { sql } from 'drizzle-orm';
 import { devAccount } from '@/lib/chain';
 import type { Config } from '@/lib/config';
-import { signJobResult, type Job } from '@/lib/compute/settlement';
-import { computeMarketAbi, contractsOf } from '@/lib/contracts';
-import { quoteJob, requestJobArgs } from '@/lib/compute/buyer/quote';
+import { contractsOf } from '@/lib/contracts';
+import { setReleaseBudget } from '@/lib/market/actions/owner';
 import { metadataPointer } from '@/lib/metadata';
 import { encodeDagJson } from '@/lib/metadata/dag-json';
 import { parseAnalyticsParams, runReport } from '@/lib/indexer/analytics';
 import { Indexer } from '@/lib/indexer/indexer';
+import { releasesOf } from '@/lib/indexer/releases';
 import { updateRollups } from '@/lib/indexer/rollups';
 import type { Market } from '@/lib/market';
 import { allowProviders, publishDataset, registerProvider } from '../contracts/fixture';
-import { cpuEnvironment, mined, onlyEvent } from '../helpers/compute';
+import { cpuEnvironment, mined } from '../helpers/compute';
+import { requestJobOnChain, settleJobOnChain } from '../helpers/jobs';
 import { freePort } from '../helpers/market';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../helpers/database';
 import { startTestServices, type TestServices } from '../helpers/services';
@@ -46,7 +47,8 @@ async function dump(indexer: Indexer): Promise<Record<string, unknown[]>> {
     purchases: 'select tx_hash, log_index, dataset_id, buyer, price, fee, wash from purchases order by block_number, log_index',
     transfers: 'select tx_hash, log_index, "from", "to", value from token_transfers order by block_number, log_index',
     providers: 'select id, owner, signer, active, environments from providers order by id',
-    jobs: 'select id, dataset_id, buyer, owner, status, minutes_used, delivered, owner_amount, provider_amount, market_fee, buyer_refund, wash from jobs order by id',
+    jobs: 'select id, dataset_id, buyer, owner, status, minutes_used, delivered, epsilon, release_bytes, released_bytes, owner_amount, provider_amount, market_fee, buyer_refund, wash from jobs order by id',
+    budgets: 'select dataset_id, epsilon_total, epsilon_per_buyer, bytes_per_job, bytes_per_buyer from release_budgets order by dataset_id',
     rollup: 'select dimension, key, wash, sales, volume, fees from sales_rollup order by 1, 2, 3',
     buyers: 'select buyer, purchases, wash_purchases from buyers order by buyer',
     datasetBuyers: 'select dataset_id, buyer, purchases, wash_purchases from dataset_buyers order by 1, 2',
@@ -105,19 +107,6 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     await mined(publicClient, wallet.writeContract({ ...contracts.marketplace, functionName: 'buyLicence', args: [datasetId, termsId, price] }));
   }
 
-  /** Pays a job on provider `providerId`'s first environment into escrow at the quote, as the provider node's buyers do. */
-  async function requestJob(who: number, datasetId: bigint, providerId: bigint, maxMinutes: number): Promise<{ jobId: bigint; job: Job; escrow: bigint }> {
-    const { publicClient, deployments } = services.chain;
-    const contracts = contractsOf(deployments);
-    const wallet = services.chain.wallet(who);
-    const choice = { datasetId, providerId, environment: 0, maxMinutes, aiTraining: false };
-    const quote = await quoteJob(publicClient, deployments.contracts, choice, wallet.account.address);
-    await mined(publicClient, wallet.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.computeMarket, quote.escrow] }));
-    const receipt = await mined(publicClient, wallet.writeContract({ ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, quote, `0x${'cd'.repeat(32)}`) }));
-    const { jobId, job, escrow } = onlyEvent(computeMarketAbi, receipt.logs, 'JobRequested');
-    return { jobId, job, escrow };
-  }
-
   beforeAll(async () => {
     services = await startTestServices();
     ownerA = await services.market(OWNER_A);
@@ -158,12 +147,16 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     const contracts = contractsOf(deployments);
     const providerId = await registerProvider(services.chain, OPERATOR, devAccount(NODE_KEY), [cpuEnvironment(usd('0.05'))], 'http://127.0.0.1:1');
     await allowProviders(services.chain, OWNER_B, vitals.datasetId, [providerId]);
-    const settled = await requestJob(BUYER, vitals.datasetId, providerId, 5);
-    const resultHash = `0x${'ab'.repeat(32)}` as Hex;
-    const signature = await signJobResult(devAccount(NODE_KEY), { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, { jobId: settled.jobId, resultHash, minutesUsed: 2, delivered: true, releasedBytes: 0n });
-    await mined(publicClient, services.chain.wallet(NODE_KEY).writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [settled.jobId, settled.job, resultHash, 2, true, 0n, signature] }));
-    const cancelled = await requestJob(BUYER_2, vitals.datasetId, providerId, 3);
+    // The owner limits what jobs release; each job reserves its ε and bytes, the settlement says what it released.
+    const budget = { epsilonTotal: 5_000_000n, epsilonPerBuyer: 2_000_000n, bytesPerJob: 4_096n, bytesPerBuyer: 10_000n };
+    await setReleaseBudget(ownerB.port(), vitals.datasetId, budget);
+    const onVitals = (maxMinutes: number, epsilon: bigint) => ({ datasetId: vitals.datasetId, providerId, maxMinutes, epsilon });
+    const settled = await requestJobOnChain(services.chain, BUYER, onVitals(5, 1_500_000n));
+    await settleJobOnChain(services.chain, NODE_KEY, settled, { minutesUsed: 2, delivered: true, releasedBytes: 1_500n });
+    const cancelled = await requestJobOnChain(services.chain, BUYER_2, onVitals(3, 500_000n));
     await mined(publicClient, services.chain.wallet(BUYER_2).writeContract({ ...contracts.computeMarket, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }));
+    // A later change replaces the budget: the last one counts.
+    await setReleaseBudget(ownerB.port(), vitals.datasetId, { ...budget, bytesPerBuyer: 0n });
 
     await ownerA.updateMetadata(genome.datasetId, { title: 'Genome variants, annotated' });
     await ownerA.delist(retail.datasetId);
@@ -204,9 +197,36 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     const paid = usd('15') + 2n * usd('0.05');
     const fee = (usd('15') * 250n) / 10_000n + (2n * usd('0.05') * 250n) / 10_000n;
     expect(tables.jobs).toEqual([
-      expect.objectContaining({ id: id(settled.jobId), buyer: address(BUYER), owner: address(OWNER_B), status: 'settled', minutes_used: 2, delivered: true, market_fee: fee.toString(), buyer_refund: (settled.escrow - paid).toString(), wash: null }),
-      expect.objectContaining({ id: id(cancelled.jobId), buyer: address(BUYER_2), status: 'cancelled', buyer_refund: cancelled.escrow.toString(), wash: null }),
+      expect.objectContaining({ id: id(settled.jobId), buyer: address(BUYER), owner: address(OWNER_B), status: 'settled', minutes_used: 2, delivered: true, epsilon: 1_500_000, release_bytes: 4_096, released_bytes: 1_500, market_fee: fee.toString(), buyer_refund: (settled.escrow - paid).toString(), wash: null }),
+      expect.objectContaining({ id: id(cancelled.jobId), buyer: address(BUYER_2), status: 'cancelled', epsilon: 500_000, release_bytes: 4_096, released_bytes: 0, buyer_refund: cancelled.escrow.toString(), wash: null }),
     ]);
+    // Publishing data for any algorithm sets the default 64 kB cap a job; the compute-only data runs templates: no cap until its owner sets one.
+    const anyAlgorithm = (dataset: bigint) => ({ dataset_id: id(dataset), epsilon_total: '0', epsilon_per_buyer: '0', bytes_per_job: '65536', bytes_per_buyer: '0' });
+    expect(tables.budgets).toEqual([anyAlgorithm(genome.datasetId), anyAlgorithm(retail.datasetId), { dataset_id: id(vitals.datasetId), epsilon_total: '5000000', epsilon_per_buyer: '2000000', bytes_per_job: '4096', bytes_per_buyer: '0' }]);
+
+    // Per buyer, what the chain's own counters say: the delivered job's ε and released bytes; the cancelled one's given back.
+    const releases = await releasesOf(resumed.indexer.database, id(vitals.datasetId));
+    const unreserved = { epsilon: '0', bytes: '0' };
+    expect(releases).toMatchObject({
+      budget: { epsilonTotal: '5000000', epsilonPerBuyer: '2000000', bytesPerJob: '4096', bytesPerBuyer: '0' },
+      totals: { buyers: 2, jobs: 2, delivered: 1, epsilon: '1500000', releasedBytes: '1500', reserved: unreserved },
+      buyers: [
+        { buyer: address(BUYER), jobs: 1, delivered: 1, epsilon: '1500000', releasedBytes: '1500', reserved: unreserved },
+        { buyer: address(BUYER_2), jobs: 1, delivered: 0, epsilon: '0', releasedBytes: '0', reserved: unreserved },
+      ],
+    });
+    for (const row of releases.buyers) {
+      const [epsilonTotal, spent] = await publicClient.readContract({ ...contracts.computeMarket, functionName: 'releaseSpent', args: [vitals.datasetId, row.buyer as Address] });
+      expect({ epsilonTotal: epsilonTotal.toString(), epsilon: spent.epsilon.toString(), released: spent.released.toString() }).toEqual({ epsilonTotal: releases.totals.epsilon, epsilon: row.epsilon, released: row.releasedBytes });
+    }
+    // A dataset without jobs, and ids the indexer has not seen.
+    expect(await releasesOf(resumed.indexer.database, id(genome.datasetId))).toEqual({
+      datasetId: id(genome.datasetId),
+      budget: { epsilonTotal: '0', epsilonPerBuyer: '0', bytesPerJob: '65536', bytesPerBuyer: '0', updatedAt: expect.any(String) },
+      totals: { buyers: 0, jobs: 0, delivered: 0, epsilon: '0', releasedBytes: '0', reserved: unreserved },
+      buyers: [],
+    });
+    await expect(releasesOf(resumed.indexer.database, 999)).rejects.toMatchObject({ name: 'QueryError', parameter: 'datasetId' });
     const job = tables.jobs![0] as Record<string, string>;
     expect(BigInt(job.owner_amount!) + BigInt(job.provider_amount!) + BigInt(job.market_fee!) + BigInt(job.buyer_refund!)).toBe(settled.escrow);
 
