@@ -73,6 +73,12 @@ Compute-to-data:
                                           dataset allows)
   datagora providers allow|withdraw <datasetId> <id[,id…]>
                                           (owners) which providers may run jobs on a dataset
+  datagora budget <datasetId>            the dataset's release budget (ε, bytes) and what each buyer's
+                                          jobs spent and released (from the indexer)
+  datagora budget set <datasetId> [--epsilon E] [--epsilon-per-buyer E] [--max-release-kb N]
+                  [--max-buyer-release-kb N]
+                                          (owners) replace it for jobs requested from now on: a limit not
+                                          given is none (any algorithm: 64 kB a job unless told)
 
 Analytics (from the indexer; wash trades left out unless --include-wash):
   datagora stats [--json] [--include-wash] [--csv REPORT] [--from YYYY-MM-DD --to YYYY-MM-DD] [--dataset ID]
@@ -284,6 +290,8 @@ export async function main(argv: string[], root: string): Promise<number> {
         return await (await import('./compute')).providers(args);
       case 'templates':
         return await (await import('./compute')).templates(args);
+      case 'budget':
+        return await (await import('./budget')).budget(args);
       case 'provider':
         return await (await import('./compute')).provider(args);
       case 'stats':

@@ -89,8 +89,8 @@ function computePolicy(computeOnly: boolean, policy: string | undefined, maxOutp
   };
 }
 
-/** The release limits the publish flags set: ε (a decimal), and kilobytes per job and per buyer. */
-function releaseLimits(values: { epsilon?: string; 'epsilon-per-buyer'?: string; 'max-release-kb'?: string; 'max-buyer-release-kb'?: string }): ReleaseLimits {
+/** The release limits the publish and `budget set` flags set: ε (a decimal), and kilobytes per job and per buyer. */
+export function releaseLimits(values: { epsilon?: string; 'epsilon-per-buyer'?: string; 'max-release-kb'?: string; 'max-buyer-release-kb'?: string }): ReleaseLimits {
   const epsilon = (flag: string, text: string | undefined) => {
     if (text === undefined) return undefined;
     const value = Number(text);
