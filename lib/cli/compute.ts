@@ -40,8 +40,9 @@ function printLogTails(outDir: string, logs: readonly string[]): void {
 }
 
 function describe(view: JobView): string {
-  const last = view.history.at(-1);
-  return `job ${view.jobId}: ${view.status}${view.reason ? ` (${view.reason}: ${view.reasonText})` : ''}${last?.detail ? ` — ${last.detail}` : view.detail ? ` — ${view.detail}` : ''}`;
+  const detail = view.history.at(-1)?.detail ?? view.detail;
+  // A failure without words of its own has the reason's as its detail: said once.
+  return `job ${view.jobId}: ${view.status}${view.reason ? ` (${view.reason}: ${view.reasonText})` : ''}${detail && detail !== view.reasonText ? ` — ${detail}` : ''}`;
 }
 
 export async function compute(args: string[]): Promise<number> {
@@ -242,9 +243,17 @@ export async function templates(args: string[]): Promise<number> {
     console.log(`provider ${provider.id} (${provider.endpoint}) runs ${list.length} analysis template${list.length === 1 ? '' : 's'}:`);
     for (const template of list) {
       console.log(`\n${template.name} ${template.version}  sha256 ${template.hash}\n  ${template.description}`);
-      const properties = (template.params.properties ?? {}) as Record<string, { description?: string }>;
-      const required = new Set((template.params.required ?? []) as string[]);
-      for (const [name, schema] of Object.entries(properties)) console.log(`  --params ${name}${required.has(name) ? '' : ' (optional)'}${schema.description ? `: ${schema.description}` : ''}`);
+      // A template taking several shapes (train: one per model) lists each.
+      const variants = (template.params.anyOf ?? [template.params]) as Record<string, unknown>[];
+      for (const variant of variants) {
+        const properties = (variant.properties ?? {}) as Record<string, { description?: string; const?: unknown }>;
+        const required = new Set((variant.required ?? []) as string[]);
+        if (variants.length > 1) console.log(`  one of: ${Object.entries(properties).filter(([, schema]) => schema.const !== undefined).map(([name, schema]) => `${name} ${JSON.stringify(schema.const)}`).join(', ') || 'another shape'}`);
+        for (const [name, schema] of Object.entries(properties)) {
+          if (schema.const !== undefined) continue;
+          console.log(`${variants.length > 1 ? '  ' : ''}  --params ${name}${required.has(name) ? '' : ' (optional)'}${schema.description ? `: ${schema.description}` : ''}`);
+        }
+      }
     }
     return 0;
   });
