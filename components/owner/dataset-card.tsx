@@ -11,6 +11,7 @@ import { setListed } from '@/lib/market/actions/owner';
 import type { SearchItem } from '@/lib/indexer/api';
 import { AlgorithmQueue } from './algorithm-queue';
 import { ProviderAccess } from './provider-access';
+import { ReleaseBudget } from './release-budget';
 import { useRefreshDesk } from './queries';
 import { chip, secondaryButton } from './styles';
 import { VersionForm } from './version-form';
@@ -100,6 +101,9 @@ export function DatasetCard({ item, owner }: { item: SearchItem; owner: Address 
           </div>
           <div className="border-t border-line pt-4">
             <AlgorithmQueue id={item.id} run={run} busy={busy} onAnswered={refresh} />
+          </div>
+          <div className="border-t border-line pt-4">
+            <ReleaseBudget id={item.id} run={run} busy={busy} onChanged={refresh} />
           </div>
         </>
       ) : null}

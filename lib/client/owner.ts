@@ -1,11 +1,11 @@
 /**
  * The owner's desk in the browser reads: the account's datasets as the indexer sees them, and one dataset as the
- * chain and its signed metadata have it, with its approval queue and providers. The owner's writes are the
- * market's actions (lib/market/actions/owner.ts, update.ts) over the browser's port.
+ * chain and its signed metadata have it, with its approval queue, providers and release budget. The owner's writes
+ * are the market's actions (lib/market/actions/owner.ts, update.ts) over the browser's port.
  */
 import type { Address, Hex } from 'viem';
 import { searchParamsOf } from '../indexer/client';
-import type { SearchItem, SearchResult } from '../indexer/api';
+import type { DatasetReleases, ReleaseLimitsView, SearchItem, SearchResult } from '../indexer/api';
 import type { DatasetDocument } from '../metadata/schema';
 import { callApi } from './wallet';
 
@@ -28,11 +28,25 @@ export async function ownedDatasets(owner: Address): Promise<SearchItem[]> {
  * Resolves once the indexer shows what the chain just confirmed for dataset `id`, so the desk reloads the new
  * state rather than the old; gives up quietly after a while (the change is on-chain either way).
  */
-export async function untilIndexed(owner: Address, id: bigint, shows: (item: SearchItem) => boolean): Promise<void> {
+export function untilIndexed(owner: Address, id: bigint, shows: (item: SearchItem) => boolean): Promise<void> {
+  return until(async () => {
+    const item = (await ownedDatasets(owner)).find((d) => d.id === id.toString());
+    return item !== undefined && shows(item);
+  });
+}
+
+/** Resolves once the indexer shows `budget` as dataset `id`'s release budget, or gives up quietly as untilIndexed does. */
+export function untilBudgetIndexed(id: bigint, budget: ReleaseLimitsView): Promise<void> {
+  return until(async () => {
+    const shown = (await ownedDataset(id)).releases?.budget;
+    return shown !== null && shown !== undefined && (Object.keys(budget) as (keyof ReleaseLimitsView)[]).every((field) => shown[field] === budget[field]);
+  });
+}
+
+async function until(indexed: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + INDEXER_WAIT_MS;
   while (Date.now() < deadline) {
-    const item = (await ownedDatasets(owner)).find((d) => d.id === id.toString());
-    if (item && shows(item)) return;
+    if (await indexed()) return;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
@@ -68,6 +82,8 @@ export interface OwnedDataset {
   approvals: AlgorithmRequest[] | null;
   /** The active providers and those allowed; null unless the dataset takes compute jobs. */
   providers: ProviderAllowance[] | null;
+  /** Its release budget and what each buyer's jobs released, from the indexer; null unless it takes compute jobs. */
+  releases: DatasetReleases | null;
 }
 
 export function ownedDataset(id: bigint): Promise<OwnedDataset> {

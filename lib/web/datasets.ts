@@ -5,7 +5,7 @@ import { DatagoraError } from '../errors';
 import { parseDatasetId } from './queries/dataset';
 import { readOwnedDataset } from './queries/owner';
 import { answering, NO_STORE } from './responses';
-import { market } from './services';
+import { indexer, market } from './services';
 
 /**
  * GET /api/datasets/<id>/access: the key envelope with its identity, and the content's CID, size and signed
@@ -20,12 +20,13 @@ export function accessAnswer(text: string): Promise<Response> {
 
 /**
  * GET /api/owner/datasets/<id>: the verified current document, on which the browser builds and signs the next
- * version, the algorithm approval queue and the compute providers the dataset allows. All public.
+ * version, the algorithm approval queue, the compute providers the dataset allows and its release budget's spend.
+ * All public.
  */
 export function ownedDatasetAnswer(text: string): Promise<Response> {
   return answering(async () => {
     const id = parseDatasetId(text);
     if (id === undefined) throw new DatagoraError(`"${text}" is not a dataset id`, 'give the dataset’s number, e.g. /api/owner/datasets/1');
-    return Response.json(await readOwnedDataset(await market(), id), { headers: NO_STORE });
+    return Response.json(await readOwnedDataset(await market(), indexer(), id), { headers: NO_STORE });
   });
 }

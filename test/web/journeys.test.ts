@@ -175,4 +175,28 @@ describe('the web app in Chromium', () => {
     await expect(page.getByRole('link', { name: /Run a compute job/ }).count()).resolves.toBe(0);
     expect(pageErrors(page)).toEqual([]);
   });
+
+  it('shows the vitals owner what the builder’s job released, and lets them change the release budget', async () => {
+    await page.goto(`${url}/my-datasets`, { waitUntil: 'networkidle' });
+    await useAccount(4);
+    const budget = page.getByRole('region', { name: 'Release budget of dataset 3' });
+    await budget.waitFor({ timeout: 30_000 });
+    const limit = (term: string) => budget.locator('dt', { hasText: term }).locator('xpath=following-sibling::dd[1]').innerText();
+    await expect(limit('Bytes per job')).resolves.toBe('16 MB');
+    await expect(limit('ε per buyer')).resolves.toBe('no limit');
+    // The compute journey's job (account 2): its released bytes count against the budget.
+    const cells = budget.getByRole('row', { name: /0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC/ }).getByRole('cell');
+    await expect(cells.nth(1).innerText()).resolves.toBe('1');
+    await expect(cells.nth(3).innerText()).resolves.toMatch(/^[1-9][\d,.]* (B|kB|MB)$/);
+    await budget.getByText('Change the budget').click();
+    await budget.getByLabel('ε per buyer').fill('2');
+    await budget.getByLabel('kB per buyer').fill('512');
+    await budget.getByRole('button', { name: 'Set the budget' }).click();
+    await outcome(page, page.getByText('Release budget set: it binds the jobs requested from now on'), 60_000);
+    await budget.locator('dd', { hasText: '512 kB' }).waitFor({ timeout: 30_000 });
+    await expect(limit('ε per buyer')).resolves.toBe('2');
+    await expect(limit('Bytes per job')).resolves.toBe('16 MB');
+    await screenshot(page, 'my-datasets-budget');
+    expect(pageErrors(page)).toEqual([]);
+  });
 });

@@ -2,12 +2,13 @@
  * The server's half of the owner's desk: one dataset as the chain anchors it, with its verified current
  * document (what the owner's next version builds on), for datasets that run only approved algorithms the
  * approval queue with the owner's standing answers, and for datasets that take compute jobs the providers
- * the owner allows or may allow.
+ * the owner allows or may allow and, from the indexer, the release budget with what each buyer's jobs released.
  */
 import type { OwnedDataset, ProviderAllowance } from '../../client/owner';
 import { ComputeClient } from '../../compute/buyer/client';
 import { allowedProviders } from '../../compute/buyer/quote';
 import { contractsOf } from '../../contracts';
+import type { IndexerClient } from '../../indexer/client';
 import type { Market } from '../../market';
 import { providerView } from './dataset';
 
@@ -35,11 +36,13 @@ async function providerAllowances(market: Market, id: bigint): Promise<ProviderA
     .filter((p) => p.active || p.allowed);
 }
 
-export async function readOwnedDataset(market: Market, id: bigint): Promise<OwnedDataset> {
+export async function readOwnedDataset(market: Market, indexer: IndexerClient, id: bigint): Promise<OwnedDataset> {
   const { owner, listed, version, metadataCid, document, terms } = await market.getDataset(id);
-  const [approvals, providers] = await Promise.all([
+  const computable = terms.computeOnly || terms.computePrice > 0n;
+  const [approvals, providers, releases] = await Promise.all([
     document.compute?.algorithms === 'approved' ? approvalQueue(market, id) : null,
-    terms.computeOnly || terms.computePrice > 0n ? providerAllowances(market, id) : null,
+    computable ? providerAllowances(market, id) : null,
+    computable ? indexer.releases(id) : null,
   ]);
-  return { datasetId: id.toString(), owner, listed, version, metadataCid, document, approvals, providers };
+  return { datasetId: id.toString(), owner, listed, version, metadataCid, document, approvals, providers, releases };
 }
