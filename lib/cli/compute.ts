@@ -11,8 +11,7 @@ import { algorithmHash } from '../compute/algorithm';
 import { ComputeClient, DEFAULT_MAX_MINUTES } from '../compute/buyer/client';
 import type { JobView } from '../compute/api';
 import type { Receipt } from '../compute/receipt';
-import { providerRequest } from '../compute/auth';
-import type { TemplateSummary } from '../compute/templates';
+import { fetchTemplates } from '../compute/actions/request';
 import { datasetId, idList, parse, positiveId, printJson, wholeNumber, withMarket } from './market';
 import { truncate } from './table';
 import { UsageError, withNegativeValues } from './usage';
@@ -238,7 +237,7 @@ export async function templates(args: string[]): Promise<number> {
     const active = (await new ComputeClient(market).providers()).filter((p) => p.active);
     const provider = providerId === undefined ? active[0] : active.find((p) => p.id === providerId);
     if (!provider) throw new UsageError(providerId === undefined ? 'no compute provider is registered' : `provider ${providerId} is not an active provider (\`datagora providers\` lists them)`);
-    const { templates: list = [] } = await providerRequest<{ templates?: TemplateSummary[] }>(provider.endpoint, '/api/v1/environments');
+    const list = await fetchTemplates(provider.endpoint);
     if (values.json) return printJson(list), 0;
     console.log(`provider ${provider.id} (${provider.endpoint}) runs ${list.length} analysis template${list.length === 1 ? '' : 's'}:`);
     for (const template of list) {

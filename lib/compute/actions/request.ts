@@ -17,6 +17,7 @@ import { ComputeJobError, ProviderRequestError } from '../errors';
 import type { ComputePort, HeldResultKey, RequestedJob } from '../port';
 import type { JobView } from '../api';
 import { toBase64 } from '../results';
+import type { TemplateSummary } from '../templates';
 
 /** The algorithm's file: its name (which says its runtime) and bytes; for the `evaluate` template, the model it scores. */
 export interface AlgorithmFile {
@@ -29,6 +30,12 @@ export interface AlgorithmFile {
 export async function fetchTemplate(endpoint: string, name: string): Promise<AlgorithmFile> {
   const response = await providerFetch(endpoint, `/api/v1/templates/${encodeURIComponent(name)}`);
   return { name: `${name}.py`, content: new Uint8Array(await response.arrayBuffer()) };
+}
+
+/** The analysis templates a provider's node runs, with their parameters as JSON Schema (its GET /api/v1/environments). */
+export async function fetchTemplates(endpoint: string): Promise<TemplateSummary[]> {
+  const { templates = [] } = await providerRequest<{ templates?: TemplateSummary[] }>(endpoint, '/api/v1/environments');
+  return templates;
 }
 
 export type RequestStep = 'quote' | 'pay' | 'submit';
@@ -92,13 +99,13 @@ export async function requestJob<K extends HeldResultKey>(
   return submit(port, job, algorithm.content, algorithm.model);
 }
 
-/** Sends a paid job's algorithm again (its node never got it): `algorithm` must be the very file the job committed to. */
+/** Sends a paid job's algorithm (and an evaluate job's model) again, its node never got them: `algorithm` must be the very file the job committed to. */
 export async function sendAlgorithm<K extends HeldResultKey>(port: ComputePort<K>, job: RequestedJob<K>, algorithm: AlgorithmFile): Promise<RequestedJob<K>> {
   checkAlgorithm(algorithm.name, algorithm.content.length);
   if (algorithmHash(algorithm.content) !== job.job.algorithmHash) {
     throw new ComputeJobError(`${algorithm.name} is not the algorithm job ${job.jobId} paid for: its SHA-256 differs from ${job.job.algorithmHash}`, 'choose the file you paid for; another algorithm needs a new job');
   }
-  return submit(port, job, algorithm.content);
+  return submit(port, job, algorithm.content, algorithm.model);
 }
 
 /** Sends the algorithm to the job's node under the buyer's sign-in, which binds the result key; keeps the job as sent. */
