@@ -1,27 +1,30 @@
 'use client';
 /**
- * A new compute job: the dataset, the algorithm and its parameters, the environment of a provider the dataset's
- * owner allows and the minutes paid for, with the escrow read from ComputeMarket as the choice changes; then
- * one button pays it and sends the algorithm to the provider.
+ * A new compute job: the dataset, what runs on it (one of the provider's analysis templates with its parameters
+ * picked from the dataset's columns, or, where the dataset's policy allows, the buyer's own algorithm), the
+ * environment of a provider the dataset's owner allows and the minutes paid for, with the escrow and the release
+ * budget read from ComputeMarket as the choice changes; then one button pays it and sends the algorithm (a
+ * template's file, fetched from the node) to the provider.
  */
 import { useConnectModal } from '@rainbow-me/rainbowkit';
 import { useQuery } from '@tanstack/react-query';
-import { useState, type ReactNode } from 'react';
-import { usePublicClient } from 'wagmi';
-import { algorithmFile, amountOf, computePort, quoteJob, type JobChoice, type LocalJob } from '@/lib/client/compute';
-import { requestJob, sendAlgorithm, type RequestStep } from '@/lib/compute/actions/request';
-import { stablecoinBalance } from '@/lib/client/chain';
-import type { BrowserWallet } from '@/lib/client/wallet';
+import { useState } from 'react';
+import { algorithmFile, computePort, type JobChoice, type LocalJob } from '@/lib/client/compute';
+import { ownedDataset } from '@/lib/client/owner';
+import { fetchTemplate, fetchTemplates, requestJob, sendAlgorithm, type AlgorithmFile, type RequestStep } from '@/lib/compute/actions/request';
 import { MAX_ALGORITHM_BYTES, runtimeOf } from '@/lib/compute/algorithm';
+import { policyOf, templateEpsilon } from '@/lib/compute/policy';
+import { toMicroEpsilon } from '@/lib/privacy';
 import { Section } from '@/components/dataset/section';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { describeFailure, useBrowserWallet } from '@/components/wallet/use-browser-wallet';
-import { useMarket } from '@/components/wallet/market-context';
-import { useChainRead } from '@/components/wallet/use-chain-read';
 import { DatasetPicker } from './dataset-picker';
+import { Estimate } from './estimate';
 import type { DatasetList, ProviderOption } from './options';
 import { firstEnvironment, ProviderChoices, useAllowedProviders } from './provider-choices';
-import { field, primaryButton, secondaryButton } from './styles';
+import { choiceCard, field, primaryButton, secondaryButton } from './styles';
+import { TemplateChoice, type TemplateFormValue } from './template-fields';
+import { EMPTY_FIELDS, templateParams, templateProblems } from './template-params';
 
 const DEFAULT_MINUTES = '10';
 /** ComputeMarket keeps maxMinutes in a uint32. */
@@ -33,10 +36,15 @@ const STEPS: { step: RequestStep; label: string }[] = [
   { step: 'submit', label: 'Sign in to the provider and send the algorithm' },
 ];
 
+type Kind = 'template' | 'algorithm';
+
 interface Form {
   datasetId: string;
+  /** What runs: null until the buyer picks, and then the dataset's policy picks (a template where only templates run). */
+  kind: Kind | null;
   file: File | null;
   params: string;
+  templated: TemplateFormValue;
   /** `providerId:environment`. */
   environment: string;
   minutes: string;
@@ -44,34 +52,75 @@ interface Form {
 }
 
 /** The chosen dataset's id, or null while none (or no valid one) is. */
-const datasetIdOf = (form: Form): string | null => (/^[1-9]\d{0,19}$/.test(form.datasetId) ? form.datasetId : null);
+const datasetIdOf = (form: Pick<Form, 'datasetId'>): string | null => (/^[1-9]\d{0,19}$/.test(form.datasetId) ? form.datasetId : null);
 
-type Problems = Partial<Record<'datasetId' | 'file' | 'params' | 'environment' | 'minutes', string>>;
+type Problems = Partial<Record<'datasetId' | 'kind' | 'file' | 'params' | 'template' | 'model' | 'environment' | 'minutes', string>>;
 
-function problemsOf(form: Form): Problems {
+/** A template's parameters as the form makes them (the JSON box wins over the fields), or why they are not JSON. */
+function templateInput({ template, fields, raw }: TemplateFormValue): { params: unknown } | { notJson: string } {
+  if (raw === null) return { params: template ? templateParams(template, fields) : {} };
+  try {
+    return { params: JSON.parse(raw) as unknown };
+  } catch (error) {
+    return { notJson: `Not JSON: ${(error as Error).message}` };
+  }
+}
+
+/** The problems of the form, with each of the template's parameters in its schema's words. */
+function problemsOf(form: Form & { kind: Kind | null }): { problems: Problems; templateIssues: string[] } {
   const problems: Problems = {};
+  let templateIssues: string[] = [];
   if (!datasetIdOf(form)) problems.datasetId = 'Choose a dataset.';
-  if (!form.file) problems.file = 'Choose the algorithm file.';
-  else if (!runtimeOf(form.file.name)) problems.file = 'Providers run Python (.py) and Node.js (.js, .mjs, .cjs) files only.';
-  else if (form.file.size > MAX_ALGORITHM_BYTES) problems.file = `Providers accept algorithms up to ${MAX_ALGORITHM_BYTES / 2 ** 20} MiB.`;
-  if (form.params.trim()) {
-    try {
-      JSON.parse(form.params);
-    } catch (error) {
-      problems.params = `Not JSON: ${(error as Error).message}`;
+  if (form.kind === null) problems.kind = 'Wait for the dataset’s compute policy.';
+  if (form.kind === 'algorithm') {
+    if (!form.file) problems.file = 'Choose the algorithm file.';
+    else if (!runtimeOf(form.file.name)) problems.file = 'Providers run Python (.py) and Node.js (.js, .mjs, .cjs) files only.';
+    else if (form.file.size > MAX_ALGORITHM_BYTES) problems.file = `Providers accept algorithms up to ${MAX_ALGORITHM_BYTES / 2 ** 20} MiB.`;
+    if (form.params.trim()) {
+      try {
+        JSON.parse(form.params);
+      } catch (error) {
+        problems.params = `Not JSON: ${(error as Error).message}`;
+      }
     }
+  }
+  if (form.kind === 'template') {
+    const { template, model } = form.templated;
+    const input = templateInput(form.templated);
+    if (!template) problems.template = 'Choose a template.';
+    else if ('notJson' in input) templateIssues = [input.notJson];
+    else templateIssues = templateProblems(template, input.params);
+    if (templateIssues.length > 0) problems.template = 'The template’s parameters are not ones it takes: see above.';
+    if (template === 'evaluate' && !model) problems.model = 'Choose the model file to evaluate.';
+    else if (template === 'evaluate' && model && model.size > MAX_ALGORITHM_BYTES) problems.model = `Providers accept models up to ${MAX_ALGORITHM_BYTES / 2 ** 20} MiB.`;
   }
   if (!form.environment) problems.environment = 'Choose where the job runs.';
   const minutes = Number(form.minutes);
   if (!/^\d+$/.test(form.minutes) || minutes < 1 || minutes > MAX_MINUTES) problems.minutes = 'Give a whole number of minutes, at least 1.';
-  return problems;
+  return { problems, templateIssues };
 }
 
-/** The form's choice as the chain takes it, or null while a part of it is missing or invalid. */
+/** The parameters the job sends: the template's, or the algorithm's JSON. Only once problemsOf finds none. */
+function paramsOf(form: Form): unknown {
+  if (form.kind === 'template') return (templateInput(form.templated) as { params: unknown }).params;
+  return form.params.trim() ? (JSON.parse(form.params) as unknown) : {};
+}
+
+/** The form's choice as the chain takes it, or null while a part of it is missing or invalid; a template job reserves its ε. */
 function choiceOf(form: Form, problems: Problems): JobChoice | null {
-  if (problems.datasetId || problems.environment || problems.minutes) return null;
+  if (problems.datasetId || problems.environment || problems.minutes || problems.kind) return null;
   const [providerId, environment] = form.environment.split(':');
-  return { datasetId: BigInt(form.datasetId), providerId: BigInt(providerId!), environment: Number(environment), maxMinutes: Number(form.minutes), aiTraining: form.aiTraining };
+  const base = { datasetId: BigInt(form.datasetId), providerId: BigInt(providerId!), environment: Number(environment), maxMinutes: Number(form.minutes), aiTraining: form.aiTraining };
+  if (form.kind !== 'template' || problems.template) return base;
+  return { ...base, epsilon: toMicroEpsilon(templateEpsilon(paramsOf(form))) };
+}
+
+/** What the job commits to and sends: the buyer's file, or the template's as its node serves it (with an evaluate job's model). */
+async function algorithmOf(form: Form, endpoint: string): Promise<AlgorithmFile> {
+  if (form.kind === 'algorithm') return algorithmFile(form.file!);
+  const { template, model } = form.templated;
+  const file = await fetchTemplate(endpoint, template);
+  return model && template === 'evaluate' ? { ...file, model: new Uint8Array(await model.arrayBuffer()) } : file;
 }
 
 function FieldProblem({ id, problem }: { id: string; problem: string | undefined }) {
@@ -82,79 +131,79 @@ function FieldProblem({ id, problem }: { id: string; problem: string | undefined
   ) : null;
 }
 
-function Row({ label, children, strong = false }: { label: string; children: ReactNode; strong?: boolean }) {
-  return (
-    <div className={`flex items-baseline justify-between gap-4 ${strong ? 'border-t border-line pt-2 font-semibold' : ''}`}>
-      <dt className={strong ? '' : 'text-muted'}>{label}</dt>
-      <dd className="text-right whitespace-nowrap tabular-nums">{children}</dd>
-    </div>
-  );
-}
-
-/** The escrow as ComputeMarket computes it for the current choice, and the account's balance. */
-function Estimate({ choice, address }: { choice: JobChoice | null; address: `0x${string}` | undefined }) {
-  const market = useMarket();
-  const publicClient = usePublicClient() as BrowserWallet['publicClient'] | undefined;
-  const config = market!.config;
-  const quote = useQuery({
-    // Keys are hashed as JSON, which has no bigints.
-    queryKey: ['compute-quote', address, choice && { ...choice, datasetId: choice.datasetId.toString(), providerId: choice.providerId.toString(), epsilon: choice.epsilon?.toString(), releaseBytes: choice.releaseBytes?.toString() }],
-    queryFn: () => quoteJob(publicClient!, config.contracts, choice!, address!),
-    enabled: choice !== null && publicClient !== undefined && address !== undefined,
-    retry: false,
-  });
-  const balance = useChainRead(['balance', address], address && ((client) => stablecoinBalance(client, config, address)));
-  const amount = (value: bigint) => amountOf(config, value);
-  if (!choice) return <p className="text-sm text-muted">Choose a dataset, an environment and the minutes to see the price.</p>;
-  if (quote.isPending) {
+/** Template or own code: the latter only where the dataset's policy runs code other than its providers' templates. */
+function KindChoice({ datasetId, dataset, policy, kind, onChange }: { datasetId: string | null; dataset: { isPending: boolean; error: unknown }; policy: string | null; kind: Kind | null; onChange: (kind: Kind) => void }) {
+  if (datasetId === null) return <p className="text-sm text-muted">Choose a dataset first: its owner’s policy says what may run on it.</p>;
+  if (dataset.error) {
+    const failure = describeFailure(dataset.error);
+    return (
+      <p role="alert" className="text-sm text-warn">
+        The description of dataset #{datasetId} cannot be read: {failure.message}
+      </p>
+    );
+  }
+  if (policy === null) {
     return (
       <p role="status" className="text-sm text-muted">
-        Reading the prices from the chain…
+        Reading what dataset #{datasetId} runs…
       </p>
     );
   }
-  if (quote.isError) {
-    const failure = describeFailure(quote.error);
-    return (
-      <div role="alert" className="rounded-lg border border-warn/40 bg-warn-soft p-3 text-sm">
-        <p className="font-medium">{failure.message}</p>
-        {failure.hint ? <p className="mt-1 text-muted">{failure.hint}</p> : null}
-      </div>
-    );
-  }
-  const { dataFee, pricePerMinute, escrow } = quote.data;
+  if (policy === 'templates') return <p className="text-sm text-muted">The owner of dataset #{datasetId} runs only its providers’ analysis templates: choose one and its parameters; no code of yours runs on the data.</p>;
+  const options: [Kind, string, string][] = [
+    ['template', 'Analysis template', 'A fixed analysis with parameters: aggregates, histograms, correlations, models.'],
+    ['algorithm', 'Your own algorithm', policy === 'approved' ? 'Your code, once the dataset’s owner approves its hash.' : 'Your code, under the output guard and the dataset’s byte budget.'],
+  ];
   return (
-    <div className="space-y-3 text-sm">
-      <dl className="space-y-2">
-        <Row label="Data fee (the dataset’s compute price)">{amount(dataFee)}</Row>
-        <Row label={`Compute, up to ${choice.maxMinutes} min × ${amount(pricePerMinute)}`}>{amount(pricePerMinute * BigInt(choice.maxMinutes))}</Row>
-        <Row label="Paid into escrow now" strong>
-          {amount(escrow)}
-        </Row>
-      </dl>
-      <p className="text-muted">
-        Unused minutes come back to you when the job settles; if nothing is released, the data fee comes back too.
-        {balance.data !== undefined ? ` You hold ${amount(balance.data)}.` : ''}
-      </p>
-    </div>
+    <fieldset>
+      <legend className="sr-only">What runs</legend>
+      <div className="grid gap-2 sm:grid-cols-2">
+        {options.map(([value, title, words]) => (
+          <label key={value} className={choiceCard}>
+            <input type="radio" name="kind" value={value} checked={kind === value} onChange={() => onChange(value)} className="mt-1 accent-brand" />
+            <span>
+              <span className="font-medium">{title}</span>
+              <span className="mt-1 block text-xs text-muted">{words}</span>
+            </span>
+          </label>
+        ))}
+      </div>
+    </fieldset>
   );
 }
 
 export function JobForm({ providers, datasets, preselectedDataset, onStarted }: { providers: ProviderOption[]; datasets: DatasetList; preselectedDataset: string; onStarted: (job: LocalJob) => void }) {
   const { market, address, isConnected, wrongChain, wallet, state, run } = useBrowserWallet();
   const { openConnectModal } = useConnectModal();
-  const [chosen, setChosen] = useState<Form>({ datasetId: preselectedDataset, file: null, params: '', environment: '', minutes: DEFAULT_MINUTES, aiTraining: false });
+  const [chosen, setChosen] = useState<Form>({
+    datasetId: preselectedDataset,
+    kind: null,
+    file: null,
+    params: '',
+    templated: { template: '', fields: EMPTY_FIELDS, raw: null, model: null },
+    environment: '',
+    minutes: DEFAULT_MINUTES,
+    aiTraining: false,
+  });
   const [shown, setShown] = useState<Problems>({});
   const [step, setStep] = useState<RequestStep | null>(null);
   // A job paid whose algorithm did not reach the provider: sending it again needs no new payment.
   const [paid, setPaid] = useState<LocalJob | null>(null);
-  const allowed = useAllowedProviders(datasetIdOf(chosen), providers);
+  const datasetId = datasetIdOf(chosen);
+  const allowed = useAllowedProviders(datasetId, providers);
   const offered = allowed.data ?? [];
-  if (!market) return null;
   // The environment chosen while its provider is offered for the dataset; else the first one offered.
   const stillOffered = offered.some((p) => p.environments.some((env) => `${p.id}:${env.index}` === chosen.environment));
-  const form = { ...chosen, environment: stillOffered ? chosen.environment : firstEnvironment(offered) };
-  const problems = problemsOf(form);
+  const environment = stillOffered ? chosen.environment : firstEnvironment(offered);
+  const endpoint = offered.find((p) => p.id === environment.split(':')[0])?.endpoint;
+  // The dataset's signed document: its compute policy and the columns a template's parameters name.
+  const dataset = useQuery({ queryKey: ['dataset-document', datasetId], queryFn: async () => (await ownedDataset(BigInt(datasetId!))).document, enabled: datasetId !== null, retry: false });
+  const policy = dataset.data ? policyOf(dataset.data) : null;
+  const kind: Kind | null = policy === null ? null : policy === 'templates' ? 'template' : (chosen.kind ?? 'algorithm');
+  const templates = useQuery({ queryKey: ['provider-templates', endpoint], queryFn: () => fetchTemplates(endpoint!), enabled: endpoint !== undefined && kind === 'template', retry: false, staleTime: Infinity });
+  if (!market) return null;
+  const form: Form = { ...chosen, kind, environment };
+  const { problems, templateIssues } = problemsOf(form);
   const choice = choiceOf(form, problems);
   const working = state.status === 'working';
   const update = (patch: Partial<Form>) => {
@@ -164,16 +213,16 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
   const describedBy = (name: keyof Problems) => (shown[name] ? `${name}-problem` : undefined);
 
   async function pay() {
-    if (Object.keys(problems).length > 0 || !choice || !form.file) {
+    if (Object.keys(problems).length > 0 || !choice || !endpoint) {
       setShown(problems);
       return;
     }
-    const input = { file: form.file, params: form.params.trim() ? (JSON.parse(form.params) as unknown) : {} };
+    const params = paramsOf(form);
     setPaid(null);
     const job = await run(
       'Paying for the job',
       async (w) =>
-        requestJob(computePort(w), choice, await algorithmFile(input.file), input.params, (next, paidJob) => {
+        requestJob(computePort(w), choice, await algorithmOf(form, endpoint), params, (next, paidJob) => {
           setStep(next);
           if (paidJob) setPaid(paidJob);
         }),
@@ -182,8 +231,8 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
     if (job) onStarted(job);
   }
 
-  async function sendAgain(job: LocalJob, file: File) {
-    const sent = await run('Sending the algorithm again', async (w) => sendAlgorithm(computePort(w), job, await algorithmFile(file)), 'The provider has your algorithm');
+  async function sendAgain(job: LocalJob) {
+    const sent = await run('Sending the algorithm again', async (w) => sendAlgorithm(computePort(w), job, await algorithmOf(form, job.endpoint)), 'The provider has your algorithm');
     if (sent) onStarted(sent);
   }
 
@@ -204,43 +253,66 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
 
         <Section
           id="job-algorithm"
-          title="2. Algorithm"
-          intro="Python runs with numpy, pandas, scikit-learn and matplotlib; Node.js with its standard library. The dataset is at /data/inputs/<dataset id>/0, its description (an Ocean DDO) at /data/ddos/<dataset id>, your parameters at /data/inputs/algoCustomData.json; write results to /data/outputs. There is no network."
+          title="2. What runs"
+          intro="One of the provider’s analysis templates, its parameters picked from the columns the dataset publishes; or, where the dataset’s owner allows it, your own code."
         >
           <div className="space-y-4">
-            <label className="block text-sm font-medium">
-              Algorithm file (.py, .js)
-              <input
-                type="file"
-                accept=".py,.js,.mjs,.cjs"
-                aria-invalid={shown.file ? true : undefined}
-                aria-describedby={describedBy('file')}
-                onChange={(event) => update({ file: event.target.files?.[0] ?? null })}
-                className="mt-1 block w-full text-sm file:mr-3 file:rounded-lg file:border file:border-line file:bg-surface file:px-3 file:py-1.5 file:font-semibold file:text-ink"
-              />
-            </label>
-            <FieldProblem id="file-problem" problem={shown.file} />
-            <label className="block text-sm font-medium">
-              Parameters (JSON, optional)
-              <textarea
-                value={form.params}
-                onChange={(event) => update({ params: event.target.value })}
-                rows={3}
-                spellCheck={false}
-                placeholder='{"target": "alert"}'
-                aria-invalid={shown.params ? true : undefined}
-                aria-describedby={describedBy('params')}
-                className={`${field} mt-1 w-full font-mono`}
-              />
-            </label>
-            <FieldProblem id="params-problem" problem={shown.params} />
+            <KindChoice datasetId={datasetId} dataset={dataset} policy={policy} kind={kind} onChange={(next) => update({ kind: next })} />
+            {kind === 'template' ? (
+              endpoint === undefined ? (
+                <p className="text-sm text-muted">The templates come from the provider chosen below.</p>
+              ) : (
+                <TemplateChoice
+                  templates={templates}
+                  columns={dataset.data?.columns ?? []}
+                  value={form.templated}
+                  onChange={(patch) => update({ templated: { ...form.templated, ...patch } })}
+                  problems={shown.template ? templateIssues : undefined}
+                  modelProblem={shown.model}
+                />
+              )
+            ) : null}
+            {kind === 'template' && shown.template && templateIssues.length === 0 ? <FieldProblem id="template-problem" problem={shown.template} /> : null}
+            {kind === 'algorithm' ? (
+              <>
+                <p className="text-sm text-muted">
+                  Python runs with numpy, pandas, scikit-learn and matplotlib; Node.js with its standard library. The dataset is at /data/inputs/&lt;dataset id&gt;/0, its description (an Ocean DDO) at /data/ddos/&lt;dataset id&gt;, your parameters at /data/inputs/algoCustomData.json; write results to /data/outputs. There is no network.
+                </p>
+                <label className="block text-sm font-medium">
+                  Algorithm file (.py, .js)
+                  <input
+                    type="file"
+                    accept=".py,.js,.mjs,.cjs"
+                    aria-invalid={shown.file ? true : undefined}
+                    aria-describedby={describedBy('file')}
+                    onChange={(event) => update({ file: event.target.files?.[0] ?? null })}
+                    className="mt-1 block w-full text-sm file:mr-3 file:rounded-lg file:border file:border-line file:bg-surface file:px-3 file:py-1.5 file:font-semibold file:text-ink"
+                  />
+                </label>
+                <FieldProblem id="file-problem" problem={shown.file} />
+                <label className="block text-sm font-medium">
+                  Parameters (JSON, optional)
+                  <textarea
+                    value={form.params}
+                    onChange={(event) => update({ params: event.target.value })}
+                    rows={3}
+                    spellCheck={false}
+                    placeholder='{"target": "alert"}'
+                    aria-invalid={shown.params ? true : undefined}
+                    aria-describedby={describedBy('params')}
+                    className={`${field} mt-1 w-full font-mono`}
+                  />
+                </label>
+                <FieldProblem id="params-problem" problem={shown.params} />
+              </>
+            ) : null}
           </div>
         </Section>
 
         <Section id="job-environment" title="3. Provider and time" intro="A node the dataset’s owner allows runs the job next to the data: its hardware and price per minute. The job stops when its minutes run out.">
           <fieldset>
             <legend className="sr-only">Provider and environment</legend>
-            <ProviderChoices datasetId={datasetIdOf(form)} registered={providers.length} allowed={allowed} value={form.environment} onChange={(environment) => update({ environment })} />
+            <ProviderChoices datasetId={datasetId} registered={providers.length} allowed={allowed} value={form.environment} onChange={(environment) => update({ environment })} />
           </fieldset>
           <FieldProblem id="environment-problem" problem={shown.environment} />
           <div className="mt-4 flex flex-wrap items-end gap-x-6 gap-y-3">
@@ -307,13 +379,13 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
           </ol>
         ) : null}
         <TransactionStatus state={state} />
-        {paid && state.status === 'failed' && form.file ? (
+        {paid && state.status === 'failed' && (form.kind === 'template' || form.file) ? (
           <div className="space-y-2 rounded-lg border border-line p-3 text-sm">
             <p>
               Job #{paid.jobId.toString()} is paid, but its provider did not get the algorithm. Send it again: no new payment is needed.
             </p>
             <div className="flex flex-wrap gap-2">
-              <button type="button" disabled={!wallet} onClick={() => void sendAgain(paid, form.file!)} className={secondaryButton}>
+              <button type="button" disabled={!wallet} onClick={() => void sendAgain(paid)} className={secondaryButton}>
                 Send the algorithm again
               </button>
               <button type="button" onClick={() => onStarted(paid)} className={secondaryButton}>

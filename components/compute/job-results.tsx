@@ -1,8 +1,9 @@
 'use client';
 /**
- * A job's results, decrypted in the page: the output files to save, the logs to read, what the output guard
- * found (entries by number: the node never repeats a name the algorithm wrote), and the receipt with what was
- * checked (the node key's signature, the settlement on-chain, the files' hashes) and how the escrow was split.
+ * A job's results, decrypted in the page: the output files to save (small JSON ones, such as a template's
+ * result.json, shown indented), the logs to read, what the output guard found (entries by number: the node never
+ * repeats a name the algorithm wrote), and the receipt with what was checked (the node key's signature, the
+ * settlement on-chain, the files' hashes) and how the escrow was split.
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { amountOf, type JobResults, type ReleasedFile } from '@/lib/client/compute';
@@ -56,32 +57,47 @@ function FileList({ files, links, label }: { files: ReleasedFile[]; links: Linke
   );
 }
 
-function LogText({ file, link }: { file: ReleasedFile; link: string | undefined }) {
+/** A JSON output shown as text, indented, when it is small enough to read in the page (a template's result.json). */
+const readable = (file: ReleasedFile) => file.path.endsWith('.json') && file.size <= LOG_PREVIEW_BYTES;
+
+function indented(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+/** A released file's text in the page: a log's beginning with its download, or a JSON output indented. */
+function FileText({ file, link, json = false }: { file: ReleasedFile; link: string | undefined; json?: boolean }) {
   const [text, setText] = useState<string | null>(null);
   useEffect(() => {
     let shown = true;
     void file.blob
       .slice(0, LOG_PREVIEW_BYTES)
       .text()
-      .then((value) => shown && setText(value));
+      .then((value) => shown && setText(json ? indented(value) : value));
     return () => {
       shown = false;
     };
-  }, [file]);
+  }, [file, json]);
   return (
     <details open className="rounded-lg border border-line">
       <summary className="cursor-pointer px-3 py-2 text-sm font-medium">
         <span className="font-mono">{file.path}</span> <span className="font-normal text-muted">{formatBytes(file.size)}</span>
       </summary>
-      <pre tabIndex={0} className="max-h-80 overflow-auto border-t border-line bg-background p-3 font-mono text-xs whitespace-pre-wrap">
+      <pre tabIndex={0} aria-label={`Contents of ${file.path}`} className="max-h-80 overflow-auto border-t border-line bg-background p-3 font-mono text-xs whitespace-pre-wrap">
         {text ?? 'Reading…'}
         {file.size > LOG_PREVIEW_BYTES ? '\n… (download the file for the rest)' : ''}
       </pre>
-      <p className="border-t border-line px-3 py-2">
-        <a href={link} download={baseName(file.path)} className="text-sm font-medium text-brand underline-offset-4 hover:underline">
-          Download {file.path}
-        </a>
-      </p>
+      {/* An output's download is in the file list above it. */}
+      {json ? null : (
+        <p className="border-t border-line px-3 py-2">
+          <a href={link} download={baseName(file.path)} className="text-sm font-medium text-brand underline-offset-4 hover:underline">
+            Download {file.path}
+          </a>
+        </p>
+      )}
     </details>
   );
 }
@@ -202,7 +218,12 @@ export function JobResultsView({ results, config }: { results: LinkedResults; co
           Outputs
         </h4>
         {results.outputs.length > 0 ? (
-          <FileList files={results.outputs} links={results.links} label="Output files" />
+          <>
+            <FileList files={results.outputs} links={results.links} label="Output files" />
+            {results.outputs.filter(readable).map((file) => (
+              <FileText key={file.path} file={file} link={results.links.get(file)} json />
+            ))}
+          </>
         ) : (
           <p className="text-sm text-muted">{receipt.delivered ? 'The algorithm wrote no output file.' : 'No output was released: the job failed before its results could be released.'}</p>
         )}
@@ -214,7 +235,7 @@ export function JobResultsView({ results, config }: { results: LinkedResults; co
         {results.logs.length > 0 ? (
           <div className="space-y-2">
             {results.logs.map((file) => (
-              <LogText key={file.path} file={file} link={results.links.get(file)} />
+              <FileText key={file.path} file={file} link={results.links.get(file)} />
             ))}
           </div>
         ) : (

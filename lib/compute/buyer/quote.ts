@@ -121,7 +121,7 @@ export async function quoteJob(client: Reader, contracts: { datasetRegistry: Add
 }
 
 /** ε in millionths, as a decimal number of ε. */
-function formatEpsilon(micro: bigint): string {
+export function formatEpsilon(micro: bigint): string {
   return (Number(micro) / 1e6).toString();
 }
 

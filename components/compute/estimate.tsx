@@ -1,0 +1,92 @@
+'use client';
+/**
+ * The job form's price: the escrow as ComputeMarket computes it for the current choice, the account's balance, and
+ * what the job reserves from the dataset's release budgets (the ε a noisy template spends, the bytes it may
+ * release) beside what those budgets leave the buyer. quoteJob refuses, in words, a job the budgets cannot take.
+ */
+import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { usePublicClient } from 'wagmi';
+import { amountOf, quoteJob, type JobChoice } from '@/lib/client/compute';
+import { stablecoinBalance } from '@/lib/client/chain';
+import type { BrowserWallet } from '@/lib/client/wallet';
+import { formatEpsilon, MAX_JOB_BYTES, releaseLeft } from '@/lib/compute/buyer/quote';
+import { formatBytes } from '@/lib/units';
+import { describeFailure } from '@/components/wallet/use-browser-wallet';
+import { useMarket } from '@/components/wallet/market-context';
+import { useChainRead } from '@/components/wallet/use-chain-read';
+
+function Row({ label, children, strong = false }: { label: string; children: ReactNode; strong?: boolean }) {
+  return (
+    <div className={`flex items-baseline justify-between gap-4 ${strong ? 'border-t border-line pt-2 font-semibold' : ''}`}>
+      <dt className={strong ? '' : 'text-muted'}>{label}</dt>
+      <dd className="text-right whitespace-nowrap tabular-nums">{children}</dd>
+    </div>
+  );
+}
+
+/** A budget left, or none when the owner set no limit (releaseLeft answers beyond any job's reach then). */
+const limited = (left: bigint) => left < MAX_JOB_BYTES;
+
+export function Estimate({ choice, address }: { choice: JobChoice | null; address: `0x${string}` | undefined }) {
+  const market = useMarket();
+  const publicClient = usePublicClient() as BrowserWallet['publicClient'] | undefined;
+  const config = market!.config;
+  const quote = useQuery({
+    // Keys are hashed as JSON, which has no bigints.
+    queryKey: [
+      'compute-quote',
+      address,
+      choice && {
+        ...choice,
+        datasetId: choice.datasetId.toString(),
+        providerId: choice.providerId.toString(),
+        epsilon: choice.epsilon?.toString(),
+        releaseBytes: choice.releaseBytes?.toString(),
+      },
+    ],
+    queryFn: () => Promise.all([quoteJob(publicClient!, config.contracts, choice!, address!), releaseLeft(publicClient!, config.contracts.computeMarket, choice!.datasetId, address!)]),
+    enabled: choice !== null && publicClient !== undefined && address !== undefined,
+    retry: false,
+  });
+  const balance = useChainRead(['balance', address], address && ((client) => stablecoinBalance(client, config, address)));
+  const amount = (value: bigint) => amountOf(config, value);
+  if (!choice) return <p className="text-sm text-muted">Choose a dataset, an environment and the minutes to see the price.</p>;
+  if (quote.isPending) {
+    return (
+      <p role="status" className="text-sm text-muted">
+        Reading the prices from the chain…
+      </p>
+    );
+  }
+  if (quote.isError) {
+    const failure = describeFailure(quote.error);
+    return (
+      <div role="alert" className="rounded-lg border border-warn/40 bg-warn-soft p-3 text-sm">
+        <p className="font-medium">{failure.message}</p>
+        {failure.hint ? <p className="mt-1 text-muted">{failure.hint}</p> : null}
+      </div>
+    );
+  }
+  const [{ dataFee, pricePerMinute, escrow, epsilon, releaseBytes }, left] = quote.data;
+  return (
+    <div className="space-y-3 text-sm">
+      <dl className="space-y-2">
+        <Row label="Data fee (the dataset’s compute price)">{amount(dataFee)}</Row>
+        <Row label={`Compute, up to ${choice.maxMinutes} min × ${amount(pricePerMinute)}`}>{amount(pricePerMinute * BigInt(choice.maxMinutes))}</Row>
+        <Row label="Paid into escrow now" strong>
+          {amount(escrow)}
+        </Row>
+      </dl>
+      <dl aria-label="Release budget" className="space-y-2">
+        {choice.epsilon !== undefined ? <Row label="Privacy budget the job spends">ε {formatEpsilon(epsilon)}</Row> : null}
+        <Row label="Privacy budget left to you">{limited(left.epsilon) ? `ε ${formatEpsilon(left.epsilon)}` : 'no limit set'}</Row>
+        {limited(releaseBytes) ? <Row label="Results released at most">{formatBytes(Number(releaseBytes))}</Row> : null}
+      </dl>
+      <p className="text-muted">
+        Unused minutes come back to you when the job settles; if nothing is released, the data fee comes back too.
+        {balance.data !== undefined ? ` You hold ${amount(balance.data)}.` : ''}
+      </p>
+    </div>
+  );
+}
