@@ -10,7 +10,7 @@
  * changes instead.
  */
 import { z } from 'zod';
-import { gaussianMechanism, laplaceMechanism, splitEpsilon, type RandomSource } from '../../privacy';
+import { gaussianMechanism, gaussianSigma, laplaceMechanism, laplaceSnapping, splitEpsilon, type RandomSource } from '../../privacy';
 import { TemplateOutputError, TemplateParamsError } from './errors';
 import type { Template } from './index';
 import {
@@ -87,6 +87,18 @@ function canonicalJson(value: unknown): string {
 function mechanism(noise: 'laplace' | 'gaussian', epsilon: number, delta: number | undefined, random?: RandomSource) {
   return (value: number, sensitivity: number): number =>
     noise === 'laplace' ? laplaceMechanism(value, sensitivity, epsilon, { random }) : gaussianMechanism(value, sensitivity, epsilon, delta!, { random });
+}
+
+/** The chance a group's key appears although its rows were cut (fewer than k): the δ of DP partition selection. */
+export const KEYS_DELTA = 1e-6;
+
+/**
+ * How far past k a count's noise reaches with probability at most KEYS_DELTA: b·ln(1/2δ) for Laplace of scale b
+ * (its one-sided tail is ½e^(−t/b)), σ·√(2 ln(1/2δ)) for a Gaussian (its tail is below ½e^(−t²/2σ²)).
+ */
+function keysMargin(noise: 'laplace' | 'gaussian', epsilon: number, delta: number | undefined): number {
+  const log = Math.log(1 / (2 * KEYS_DELTA));
+  return noise === 'laplace' ? laplaceSnapping(1, epsilon).scale * log : gaussianSigma(1, epsilon, delta!) * Math.sqrt(2 * log);
 }
 
 /** A noisy count (sensitivity 1), never below 0: clamping is post-processing, free of privacy cost. */
@@ -185,14 +197,14 @@ function releaseAggregate(params: AggregateParams, raw: AggregateOutput, context
   const noisy = mechanism(params.noise, epsilon, params.delta === undefined ? undefined : params.delta / parts, context.random);
   const groups: unknown[] = [];
   let dropped = 0;
+  // Group keys are values of the data, so which groups appear is a release too. The template cut groups below k
+  // by their exact count; a group is kept only if its noisy count clears k by a margin the noise could pass with
+  // probability at most KEYS_DELTA, so a group at the edge of that cut (or of one row) shows with at most that
+  // probability: the set of keys is (ε, δ)-DP, as in DP partition selection. With no grouping there are no keys.
+  const threshold = params.groupBy.length === 0 ? k : k + keysMargin(params.noise, epsilon, params.delta === undefined ? undefined : params.delta / parts);
   for (const group of raw.groups) {
-    // Group keys are values of the data, so which groups appear is a release too. The template cut groups below
-    // k by their exact count; the node keeps one only if its noisy count reaches k as well, so a group just at k
-    // shows about half the time rather than always, and a listed group's size is never known exactly. That is a
-    // k-anonymity rule, not differential privacy for the set of keys: that would take a threshold of
-    // k + b·ln(1/2δ) on the noisy count, with a δ, for keys no one chose in advance.
     const count = countOf(noisy, group.count);
-    if (count < k) {
+    if (count < threshold) {
       dropped++;
       continue;
     }
