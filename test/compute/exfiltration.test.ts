@@ -3,11 +3,11 @@
  * every one is blocked by the output guard with the reason that fits it, releases nothing, and gives the buyer
  * the data fee back.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FAILURE_REASONS, type FailureReason } from '@/lib/compute/api';
-import { BUYER, delta, EXAMPLES, ledger, OPERATOR, OWNER, publishComputeOnly, ROOT, startComputeBed, type ComputeBed } from '../helpers/provider';
+import { BUYER, delta, EXAMPLES, ledger, OPERATOR, OWNER, payAndSubmit, publishComputeOnly, ROOT, startComputeBed, type ComputeBed } from '../helpers/provider';
 
 const ATTACKS = path.join(ROOT, 'test', 'compute', 'exfiltration');
 
@@ -85,13 +85,13 @@ test('under the templates policy every attack here is refused before the data ke
   const templatesOnly = await publishComputeOnly(bed.owner, bed.dataFile, { compute: undefined, release: undefined });
   const attacks = readdirSync(ATTACKS).filter((file) => file.endsWith('.py') && !file.startsWith('benign-'));
   expect(attacks.length).toBeGreaterThanOrEqual(15);
+  // The SDK refuses code before paying; a buyer who pays on the contract itself meets the node's refusal.
+  await expect(bed.client.request({ datasetId: templatesOnly, algorithm: path.join(ATTACKS, attacks[0]!), maxMinutes: 1 })).rejects.toThrow('analysis templates');
   for (const script of attacks) {
-    const requested = await bed.client.request({ datasetId: templatesOnly, algorithm: path.join(ATTACKS, script), maxMinutes: 1 });
-    const final = await bed.client.follow(requested.jobId);
+    const final = await payAndSubmit(bed, templatesOnly, { name: script, content: readFileSync(path.join(ATTACKS, script)) }, {});
     expect({ script, status: final.status, reason: final.reason }).toEqual({ script, status: 'failed', reason: 'template-required' });
     expect(final.history.map((event) => event.detail ?? '').join('\n')).not.toMatch(/decrypting/);
-    const results = await bed.client.results(requested.jobId, mkdtempSync(path.join(os.tmpdir(), 'datagora-exfil-')));
-    expect(results).toMatchObject({ outputs: [], logs: [], delivered: false });
-    expect(results.receipt.receipt.minutesUsed).toBe(0);
+    expect(final.settlement).toMatchObject({ delivered: false });
+    expect(final.minutesUsed ?? 0).toBe(0);
   }
 }, 300_000);

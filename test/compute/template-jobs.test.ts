@@ -11,12 +11,11 @@ import path from 'node:path';
 import { ComputeClient } from '@/lib/compute/buyer/client';
 import { ComputeJobError } from '@/lib/compute/errors';
 import { requestJobArgs, quoteJob } from '@/lib/compute/buyer/quote';
-import { algorithmHash } from '@/lib/compute/algorithm';
 import { MAX_RESULT_BYTES, templateByName } from '@/lib/compute/templates';
 import { ProviderNode } from '@/lib/compute/provider/node';
 import { freePort } from '../helpers/market';
 import { contractsOf } from '@/lib/contracts';
-import { BUYER, EXAMPLES, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
+import { BUYER, delta, EXAMPLES, ledger, OPERATOR, OWNER, payAndSubmit, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
 
 /** The operator of a second provider node. */
 const SECOND_OPERATOR = 8;
@@ -97,24 +96,31 @@ test('evaluate scores the buyer’s own model and releases metrics only', async 
   expect((result!.metrics as { accuracy: number }).accuracy).toBeGreaterThan(0.5);
 }, 120_000);
 
-test('code of the buyer’s own is refused on a templates dataset before the data key is fetched, and costs nothing', async () => {
+test('code of the buyer’s own is refused on a templates dataset: by the SDK before paying, by the node before the data key is fetched', async () => {
   const accounts = { owner: bed.services.account(OWNER).address, buyer: bed.services.account(BUYER).address, operator: bed.services.account(OPERATOR).address };
   const before = await ledger(bed.buyer, accounts);
-  const requested = await bed.client.request({ datasetId: templatesOnly, algorithm: path.join(EXAMPLES, 'aggregate_stats.py'), params: { group_by: 'alert' }, maxMinutes: 2 });
-  const final = await bed.client.follow(requested.jobId);
+  const code = path.join(EXAMPLES, 'aggregate_stats.py');
+  await expect(bed.client.request({ datasetId: templatesOnly, algorithm: code, params: { group_by: 'alert' }, maxMinutes: 2 })).rejects.toThrow('runs only its providers\' analysis templates');
+  expect(await ledger(bed.buyer, accounts)).toEqual(before);
+  // A buyer who pays on the contract itself is refused by the node: the whole escrow comes back.
+  const final = await payAndSubmit(bed, templatesOnly, { name: 'aggregate_stats.py', content: readFileSync(code) }, { group_by: 'alert' });
   expect(final).toMatchObject({ status: 'failed', reason: 'template-required' });
   expect(final.minutesUsed ?? 0).toBe(0);
   expect(final.history.map((event) => event.detail ?? '').join('\n')).not.toMatch(/decrypting/);
-  const change = await ledger(bed.buyer, accounts);
-  expect(change['buyer.computeCredit']! - before['buyer.computeCredit']!).toBe(requested.escrow);
+  const change = delta(before, await ledger(bed.buyer, accounts));
+  expect(change['owner.computeCredit']).toBe(0n);
+  expect(change['operator.computeCredit']).toBe(0n);
 }, 120_000);
 
 test('with an ε budget every result carries noise, the spend is reserved on-chain, and what is left is enforced', async () => {
   const { computeMarket } = contractsOf(bed.buyer.deployments);
   const buyer = bed.buyer.account!.address;
-  // Without noise the node refuses before anything is decrypted.
-  const plain = await run(budgeted, 'histogram', { column: 'spo2', bins: 5, range: [90, 100] });
-  expect(plain.final).toMatchObject({ status: 'failed', reason: 'budget-mismatch' });
+  // Without noise the SDK refuses before paying, and the node before anything is decrypted.
+  const plain = { column: 'spo2', bins: 5, range: [90, 100] };
+  await expect(bed.client.request({ datasetId: budgeted, template: 'histogram', params: plain, maxMinutes: 2 })).rejects.toThrow('every template result must carry noise');
+  const bypassed = await payAndSubmit(bed, budgeted, { name: 'histogram.py', content: readFileSync(templateByName('histogram')!.file) }, plain);
+  expect(bypassed).toMatchObject({ status: 'failed', reason: 'budget-mismatch' });
+  expect(bypassed.history.map((event) => event.detail ?? '').join('\n')).not.toMatch(/decrypting/);
 
   const noisy = await run(budgeted, 'histogram', { column: 'spo2', bins: 5, range: [90, 100], noise: 'laplace', epsilon: 0.6 });
   expect(noisy.final).toMatchObject({ status: 'finished' });
@@ -157,21 +163,9 @@ test('the ε budget holds across two providers of the same dataset', async () =>
 }, 180_000);
 
 test('a job that reserved less ε than its parameters spend is refused before the data key is fetched', async () => {
-  const { publicClient, deployments } = bed.buyer;
-  const contracts = contractsOf(deployments);
-  const template = templateByName('histogram')!;
-  const providerId = (await bed.client.providers())[0]!.id;
   // Paid straight on the contract, reserving no ε, then sent with noisy parameters.
-  const choice = { datasetId: templatesOnly, providerId, environment: 0, maxMinutes: 1, aiTraining: false };
-  const quote = await quoteJob(publicClient, deployments.contracts, choice, bed.buyer.account!.address);
-  await bed.buyer.send('approve', { ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.computeMarket, quote.escrow] });
-  const content = readFileSync(template.file);
-  const { logs } = await bed.buyer.send('request', { ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, quote, algorithmHash(content)) });
-  expect(logs.length).toBeGreaterThan(0);
-  const jobId = await publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobCount' });
-  const { resultKey } = await import('@/lib/compute/results').then(({ generateResultKeyPair }) => ({ resultKey: generateResultKeyPair() }));
-  await bed.client.submit(jobId, quote.endpoint, { name: 'histogram.py', content, params: { column: 'spo2', bins: 5, range: [90, 100], noise: 'laplace', epsilon: 2 }, resultKey: resultKey.publicKey });
-  const final = await bed.client.follow(jobId);
+  const template = templateByName('histogram')!;
+  const final = await payAndSubmit(bed, templatesOnly, { name: 'histogram.py', content: readFileSync(template.file) }, { column: 'spo2', bins: 5, range: [90, 100], noise: 'laplace', epsilon: 2 });
   expect(final).toMatchObject({ status: 'failed', reason: 'budget-mismatch' });
   expect(final.minutesUsed ?? 0).toBe(0);
   expect(final.history.map((event) => event.detail ?? '').join('\n')).not.toMatch(/decrypting/);

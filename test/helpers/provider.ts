@@ -5,11 +5,15 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Address } from 'viem';
+import { parseEventLogs, type Address } from 'viem';
+import { algorithmHash } from '@/lib/compute/algorithm';
+import type { JobView } from '@/lib/compute/api';
 import { ComputeClient } from '@/lib/compute/buyer/client';
+import { quoteJob, requestJobArgs } from '@/lib/compute/buyer/quote';
+import { generateResultKeyPair } from '@/lib/compute/results';
 import { DEFAULT_GUARD_POLICY } from '@/lib/compute/guard';
 import { PROVIDER_DEV_ACCOUNT, ProviderNode } from '@/lib/compute/provider/node';
-import { contractsOf } from '@/lib/contracts';
+import { computeMarketAbi, contractsOf } from '@/lib/contracts';
 import { DEMO_DATASETS, writeDemoFile } from '@/lib/demo/datasets';
 import type { DatasetInfo, Market } from '@/lib/market';
 import { startTestServices, type TestServices } from './services';
@@ -106,4 +110,22 @@ export async function ledger(market: Market, accounts: Record<string, Address>):
 /** `after - before` per key. */
 export function delta(before: Record<string, bigint>, after: Record<string, bigint>): Record<string, bigint> {
   return Object.fromEntries(Object.keys(after).map((key) => [key, after[key]! - (before[key] ?? 0n)]));
+}
+
+/**
+ * A buyer who skips the SDK's checks: pays a job for `content` on the bed's provider straight on the contract,
+ * reserving `epsilon` millionths, and submits it with `params`. Returns the job's final view: what the provider
+ * node itself enforces.
+ */
+export async function payAndSubmit(bed: ComputeBed, datasetId: bigint, algorithm: { name: string; content: Uint8Array }, params: unknown, epsilon = 0n): Promise<JobView> {
+  const { publicClient, deployments } = bed.buyer;
+  const contracts = contractsOf(deployments);
+  const choice = { datasetId, providerId: bed.provider!.providerId, environment: 0, maxMinutes: 1, aiTraining: false, epsilon };
+  const quote = await quoteJob(publicClient, deployments.contracts, { ...choice, epsilon: 0n }, bed.buyer.account!.address);
+  await bed.buyer.send('approve', { ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.computeMarket, quote.escrow] });
+  const { logs } = await bed.buyer.send('request', { ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, { ...quote, epsilon }, algorithmHash(algorithm.content)) });
+  const [requested] = parseEventLogs({ abi: computeMarketAbi, eventName: 'JobRequested', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
+  const jobId = requested!.args.jobId;
+  await bed.client.submit(jobId, quote.endpoint, { name: algorithm.name, content: algorithm.content, params, resultKey: generateResultKeyPair().publicKey });
+  return bed.client.follow(jobId);
 }

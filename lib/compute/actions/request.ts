@@ -17,19 +17,24 @@ import { ComputeJobError, ProviderRequestError } from '../errors';
 import type { ComputePort, HeldResultKey, RequestedJob } from '../port';
 import type { JobView } from '../api';
 import { toBase64 } from '../results';
+import { policyOf } from '../policy';
 import type { TemplateSummary } from '../templates';
 
-/** The algorithm's file: its name (which says its runtime) and bytes; for the `evaluate` template, the model it scores. */
+/**
+ * The algorithm's file: its name (which says its runtime) and bytes; `template` names the provider's analysis
+ * template it is; for the `evaluate` template, `model` is the model it scores.
+ */
 export interface AlgorithmFile {
   name: string;
   content: Uint8Array;
+  template?: string;
   model?: Uint8Array;
 }
 
 /** A provider's analysis template `name`, fetched from its node: the file a template job commits to and sends. */
 export async function fetchTemplate(endpoint: string, name: string): Promise<AlgorithmFile> {
   const response = await providerFetch(endpoint, `/api/v1/templates/${encodeURIComponent(name)}`);
-  return { name: `${name}.py`, content: new Uint8Array(await response.arrayBuffer()) };
+  return { name: `${name}.py`, content: new Uint8Array(await response.arrayBuffer()), template: name };
 }
 
 /** The analysis templates a provider's node runs, with their parameters as JSON Schema (its GET /api/v1/environments). */
@@ -57,8 +62,15 @@ export async function requestJob<K extends HeldResultKey>(
   onStep?.('quote');
   // Parameters a provider refuses, or naming a column the data lacks, fail only once the data fee is paid: refuse them now.
   const { document } = await port.anchored(choice.datasetId);
+  // What the provider would refuse after the payment (the data fee then comes back, the minutes' fee not): said now.
+  if (policyOf(document) === 'templates' && algorithm.template === undefined) {
+    throw new ComputeJobError(`dataset ${choice.datasetId} runs only its providers' analysis templates: its owner accepts no code`, 'choose a template and send parameters (`datagora templates`, --template NAME)');
+  }
   checkParameters(algorithm.content, params ?? {}, { id: choice.datasetId, columns: document.columns });
   const quote = await quoteJob(publicClient, market.contracts, choice, account);
+  if (algorithm.template !== undefined && quote.noiseRequired && (choice.epsilon ?? 0n) === 0n) {
+    throw new ComputeJobError(`dataset ${choice.datasetId}'s owner set a privacy budget: every template result must carry noise`, 'add "noise":"laplace" and "epsilon" to the parameters (correlation, the forest and evaluate have no noisy form)');
+  }
   const balance = await publicClient.readContract({ address: quote.currency, abi: mockStablecoinAbi, functionName: 'balanceOf', args: [account] });
   if (balance < quote.escrow) throw new InsufficientFundsError(`the job's escrow is ${amount(quote.escrow)} but ${account} holds ${amount(balance)}`, 'fund the account with the market stablecoin, or pay for fewer minutes');
   await port.beforeWrites?.(`request a compute job on dataset ${choice.datasetId}`);

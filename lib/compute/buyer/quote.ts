@@ -11,6 +11,7 @@ import { computeMarketAbi } from '../../contracts';
 import { ComputeJobError } from '../errors';
 import { readOffer } from '../../market/licence';
 import type { Environment } from '../settlement';
+import { requiresNoise } from '../policy';
 
 /** What the buyer picks: the dataset, the provider and environment, the minutes paid for. */
 export interface JobChoice {
@@ -44,6 +45,8 @@ export interface JobQuote {
   /** What the job reserves from the dataset's release budgets: ε in millionths, and bytes. */
   epsilon: bigint;
   releaseBytes: bigint;
+  /** The dataset's owner set an ε budget: every template result must carry noise. */
+  noiseRequired: boolean;
 }
 
 /** ReleaseBudgets.MAX_JOB_BYTES: the most bytes one job may reserve. */
@@ -56,14 +59,14 @@ function left(limit: bigint, used: bigint): bigint {
 }
 
 /** What the dataset's release budgets leave `buyer`: ε in millionths, and bytes for one job. */
-export async function releaseLeft(client: Reader, computeMarket: Address, datasetId: bigint, buyer: Address): Promise<{ epsilon: bigint; bytes: bigint }> {
+export async function releaseLeft(client: Reader, computeMarket: Address, datasetId: bigint, buyer: Address): Promise<{ epsilon: bigint; bytes: bigint; noiseRequired: boolean }> {
   const [budget, [epsilonTotal, spent]] = await Promise.all([
     client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'releaseBudget', args: [datasetId] }),
     client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'releaseSpent', args: [datasetId, buyer] }),
   ]);
   const epsilon = [left(budget.epsilonTotal, epsilonTotal), left(budget.epsilonPerBuyer, spent.epsilon)].reduce((a, b) => (a < b ? a : b));
   const bytes = [left(budget.bytesPerJob, 0n), left(budget.bytesPerBuyer, spent.released), MAX_JOB_BYTES].reduce((a, b) => (a < b ? a : b));
-  return { epsilon, bytes };
+  return { epsilon, bytes, noiseRequired: requiresNoise(budget) };
 }
 
 type Reader = PublicClient<Transport, Chain>;
@@ -117,6 +120,7 @@ export async function quoteJob(client: Reader, contracts: { datasetRegistry: Add
     endpoint: provider.endpoint,
     epsilon,
     releaseBytes,
+    noiseRequired: budget.noiseRequired,
   };
 }
 
