@@ -118,7 +118,7 @@ test('with an ε budget every result carries noise, the spend is reserved on-cha
   // Without noise the SDK refuses before paying, and the node before anything is decrypted.
   const plain = { column: 'spo2', bins: 5, range: [90, 100] };
   await expect(bed.client.request({ datasetId: budgeted, template: 'histogram', params: plain, maxMinutes: 2 })).rejects.toThrow('every template result must carry noise');
-  const bypassed = await payAndSubmit(bed, budgeted, { name: 'histogram.py', content: readFileSync(templateByName('histogram')!.file) }, plain);
+  const bypassed = await payAndSubmit(bed, budgeted, { name: 'histogram.py', content: Buffer.from(templateByName('histogram')!.source) }, plain);
   expect(bypassed).toMatchObject({ status: 'failed', reason: 'budget-mismatch' });
   expect(bypassed.history.map((event) => event.detail ?? '').join('\n')).not.toMatch(/decrypting/);
 
@@ -165,7 +165,7 @@ test('the ε budget holds across two providers of the same dataset', async () =>
 test('a job that reserved less ε than its parameters spend is refused before the data key is fetched', async () => {
   // Paid straight on the contract, reserving no ε, then sent with noisy parameters.
   const template = templateByName('histogram')!;
-  const final = await payAndSubmit(bed, templatesOnly, { name: 'histogram.py', content: readFileSync(template.file) }, { column: 'spo2', bins: 5, range: [90, 100], noise: 'laplace', epsilon: 2 });
+  const final = await payAndSubmit(bed, templatesOnly, { name: 'histogram.py', content: Buffer.from(template.source) }, { column: 'spo2', bins: 5, range: [90, 100], noise: 'laplace', epsilon: 2 });
   expect(final).toMatchObject({ status: 'failed', reason: 'budget-mismatch' });
   expect(final.minutesUsed ?? 0).toBe(0);
   expect(final.history.map((event) => event.detail ?? '').join('\n')).not.toMatch(/decrypting/);

@@ -66,11 +66,13 @@ async function run(name: string, params: unknown, options: { model?: string; wri
   for (const item of [inputs, path.join(inputs, DID)]) chmodSync(item, 0o755);
   const outputs = path.join(dir, 'outputs');
   const logs = path.join(dir, 'logs');
+  const algorithm = path.join(dir, `${name}.py`);
+  writeFileSync(algorithm, template.source, { mode: 0o644 });
   const result = await runInSandbox({
-    command: [PYTHON, `/data/transformations/${path.basename(template.file)}`],
+    command: [PYTHON, `/data/transformations/${name}.py`],
     env: { DIDS: JSON.stringify([DID]) },
     inputs,
-    algorithm: template.file,
+    algorithm,
     outputs,
     logs,
     limits: { wallSeconds: 120, memoryBytes: 1024 * MiB, cpus: 1, processes: 64, outputBytes: 2 * MiB, logBytes: 64 * 1024 },
@@ -125,8 +127,7 @@ describe('the manifest', () => {
   it('names each template by its file: hash, version and description from its header, found by name and hash', () => {
     expect(TEMPLATES.map((template) => template.name)).toEqual(['aggregate', 'histogram', 'correlation', 'train', 'evaluate']);
     for (const template of TEMPLATES) {
-      const bytes = readFileSync(template.file);
-      expect(template.file).toBe(path.resolve(__dirname, `../../lib/compute/templates/${template.name}.py`));
+      const bytes = Buffer.from(template.source);
       expect(template.hash).toBe(`0x${createHash('sha256').update(bytes).digest('hex')}`);
       expect(templateByHash(template.hash.toUpperCase().replace('0X', '0x'))).toBe(template);
       expect(bytes.toString('utf8').startsWith(`# Datagora analysis template "${template.name}", version ${template.version}.`)).toBe(true);
@@ -137,11 +138,14 @@ describe('the manifest', () => {
     expect(templateSummaries[1]!.params).toMatchObject({ type: 'object', additionalProperties: false, required: ['column', 'bins', 'range'] });
   });
 
-  it('keeps the shared prelude identical in every template, with the node’s result cap', () => {
-    const prelude = (file: string) => /# --- shared prelude[^]*# --- end of shared prelude ---\n/.exec(readFileSync(file, 'utf8'))?.[0];
-    const preludes = new Set(TEMPLATES.map((template) => prelude(template.file)));
-    expect(preludes.size).toBe(1);
-    expect([...preludes][0]).toContain(`MAX_RESULT_BYTES = ${MAX_RESULT_BYTES}\n`);
+  it('builds each template as one file with the shared prelude, which holds the node’s result cap', () => {
+    const prelude = readFileSync(path.resolve(__dirname, '../../lib/compute/templates/prelude.py'), 'utf8');
+    expect(prelude).toContain(`MAX_RESULT_BYTES = ${MAX_RESULT_BYTES}\n`);
+    for (const template of TEMPLATES) {
+      expect(template.source).toContain('\ndef run(compute):');
+      expect(template.source).not.toContain('prelude.py');
+      expect(readFileSync(path.resolve(__dirname, `../../lib/compute/templates/${template.name}.py`), 'utf8')).not.toContain('\ndef run(compute):');
+    }
   });
 
   it('says which columns a job names and what ε it spends', () => {

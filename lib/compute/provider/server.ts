@@ -5,7 +5,7 @@
  * the buyer only. A submission is refused unless the job is paid on-chain, assigned to this node, still open, and
  * the algorithm's SHA-256 is the hash the buyer committed.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -188,7 +188,7 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
     if (method === 'GET' && resource === 'templates' && id && !sub) {
       const template = templateByName(id);
       if (!template) throw new ProviderRequestError(404, 'not-found', `no template ${id}; GET /api/v1/environments lists them`);
-      return send(response, 200, readFileSync(template.file, 'utf8'), 'text/x-python; charset=utf-8');
+      return send(response, 200, template.source, 'text/x-python; charset=utf-8');
     }
     if (resource !== 'jobs') throw new ProviderRequestError(404, 'not-found', `no route ${url.pathname}; see /api/v1/openapi.json`);
     if (method === 'POST' && !id) {

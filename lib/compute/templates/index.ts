@@ -1,16 +1,18 @@
 /**
  * The analysis templates a provider node ships: for a dataset whose compute policy is `templates`, only these run,
- * and the buyer sends parameters, never code. Each is a Python file beside this module, run by /usr/bin/python3 in
- * the sandbox with the parsed parameters as /data/inputs/algoCustomData.json; it writes one result.json of exact
- * results in a fixed shape, which release.ts checks, perturbs as the parameters ask and rounds before anything
- * leaves the node. A job commits to a template by its file's hash, as to any algorithm. Node only (it reads the
- * files); the CLI bundle keeps each module's own directory as __dirname, so the files are found there too.
+ * and the buyer sends parameters, never code. Each is a Python file beside this module, with prelude.py (which they
+ * all share) put in its marked place: one source, run by /usr/bin/python3 in the sandbox with the parsed parameters
+ * as /data/inputs/algoCustomData.json; it writes one result.json of exact results in a fixed shape, which
+ * release.ts checks, perturbs as the parameters ask and rounds before anything leaves the node. A job commits to a
+ * template by its source's hash, as to any algorithm. Node only (it reads the files); the CLI bundle keeps each
+ * module's own directory as __dirname, so the files are found there too.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Hex } from 'viem';
 import { z } from 'zod';
 import { algorithmHash } from '../algorithm';
+import { templateEpsilon } from '../policy';
 import { TemplateParamsError } from './errors';
 import { aggregateOutput, correlationOutput, errorOutput, evaluateOutput, histogramOutput, trainOutput } from './outputs';
 import {
@@ -41,10 +43,10 @@ export interface Template<P = unknown> {
   readonly name: TemplateName;
   /** Semver, from the file's header. */
   readonly version: string;
-  /** Absolute path of the Python file. */
-  readonly file: string;
+  /** The Python file as it runs, is served and is hashed: the template's file with the shared prelude in place. */
+  readonly source: string;
   readonly description: string;
-  /** SHA-256 of the file, the bytes32 a job commits to as its algorithm hash. */
+  /** SHA-256 of the source, the bytes32 a job commits to as its algorithm hash. */
   readonly hash: Hex;
   readonly params: z.ZodType<P>;
   /** What the template writes as result.json: its results, or an error naming a fixed code. */
@@ -70,23 +72,28 @@ export interface TemplateSummary {
 /** `# Datagora analysis template "<name>", version <semver>.` then what it computes, up to an empty comment line. */
 const HEADER = /^# Datagora analysis template "([a-z]+)", version (\d+\.\d+\.\d+)\.\n((?:# .+\n)+)#\n/;
 
+/** The line of each template's file that the shared prelude replaces. */
+const PRELUDE_MARKER = '# --- the shared prelude (prelude.py) goes here: the node builds each template as one file ---\n';
+/** What every template shares (reading the data and parameters, writing the result), without its own header. */
+const PRELUDE = readFileSync(path.join(__dirname, 'prelude.py'), 'utf8').replace(/^(?:# .*\n)+/, '');
+
 function define<P>(name: TemplateName, parts: { params: z.ZodType<P>; output: z.ZodType; columnsOf(params: P): string[] }): Template<P> {
   const file = path.join(__dirname, `${name}.py`);
-  const bytes = readFileSync(file);
-  const header = HEADER.exec(bytes.toString('utf8'));
-  // A file without its header is a broken checkout or build, not a runtime condition.
-  if (!header || header[1] !== name) throw new Error(`${file} does not start with the header of the ${name} template`);
-  const noisy = (params: P) => (params as { noise?: string }).noise !== undefined;
+  const text = readFileSync(file, 'utf8');
+  const header = HEADER.exec(text);
+  // A file without its header or prelude marker is a broken checkout or build, not a runtime condition.
+  if (!header || header[1] !== name || !text.includes(PRELUDE_MARKER)) throw new Error(`${file} does not start with the header of the ${name} template, or has no prelude marker`);
+  const source = text.replace(PRELUDE_MARKER, () => PRELUDE);
   return {
     name,
     version: header[2]!,
-    file,
+    source,
     description: header[3]!.replace(/^# /gm, '').replace(/\n/g, ' ').trim(),
-    hash: algorithmHash(bytes),
+    hash: algorithmHash(new TextEncoder().encode(source)),
     params: parts.params,
     output: z.union([errorOutput, parts.output]),
-    noisy,
-    epsilonOf: (params) => (noisy(params) ? (params as { epsilon: number }).epsilon : 0),
+    noisy: (params) => templateEpsilon(params) > 0,
+    epsilonOf: (params) => templateEpsilon(params),
     columnsOf: (params) => [...new Set(parts.columnsOf(params))],
   };
 }
