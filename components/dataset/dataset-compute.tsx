@@ -1,24 +1,86 @@
 import Link from 'next/link';
 import { ReadFailure } from '@/components/layout/read-failure';
+import { policyOf, POLICY_WORDS, type AlgorithmPolicy } from '@/lib/compute/policy';
+import { budgetLines, NO_LIMIT } from '@/lib/compute/release-words';
+import type { ReleaseLimitsView } from '@/lib/indexer/api';
 import type { ComputePolicy } from '@/lib/metadata';
 import { formatBytes } from '@/lib/units';
-import type { ProviderView, Providers } from '@/lib/web/queries/dataset';
+import type { ProviderView, Providers, Templates } from '@/lib/web/queries/dataset';
 import { Section } from './section';
 
-/** Which algorithms may run and, for compute-only data, what the output guard lets out. */
-function policyLines(policy: ComputePolicy | undefined, computeOnly: boolean): string[] {
-  const approved = policy?.algorithms === 'approved';
-  const algorithms = approved ? 'Only algorithms the owner has approved run; others wait in the queue for approval.' : 'Any algorithm may run.';
+/** For compute-only data, what the output guard lets out; nothing for other data. */
+function guardLine(policy: ComputePolicy | undefined, computeOnly: boolean): string | null {
   // The output guard filters results of compute-only data only: a licence holder could download the rest.
-  if (!computeOnly) return [algorithms];
-  if (!policy) return [algorithms, 'Results pass the provider’s default output guard before they are released.'];
+  if (!computeOnly) return null;
+  if (!policy) return 'Results pass the provider’s default output guard before they are released.';
   const guard = policy.outputGuard;
   const checks = [
     `Results are capped at ${formatBytes(guard.maxOutputBytes)}`,
     ...(guard.leakDetection ? ['checked for copies of the raw data'] : []),
     ...(guard.minGroupSize ? [`and must aggregate at least ${guard.minGroupSize} rows per group`] : []),
   ];
-  return [algorithms, `${checks.join(', ')}.`];
+  return `${checks.join(', ')}.`;
+}
+
+/**
+ * The release budget in the desk's words: the ε limits under templates, the byte limits otherwise, and any other
+ * limit the owner set.
+ */
+function budgetRows(policy: AlgorithmPolicy, release: ReleaseLimitsView): { label: string; value: string }[] {
+  return budgetLines(release).filter((line) => line.label.startsWith('ε') === (policy === 'templates') || line.value !== NO_LIMIT);
+}
+
+/** The policy the owner chose, in the words the wizard and the CLI use, with its release budget and guard. */
+function PolicySummary({ policy, release, computeOnly }: { policy: ComputePolicy | undefined; release: ReleaseLimitsView; computeOnly: boolean }) {
+  const algorithms = policyOf({ compute: policy });
+  const guard = guardLine(policy, computeOnly);
+  return (
+    <div className="mb-5 space-y-3 rounded-lg bg-brand-soft p-4 text-sm">
+      <p className="font-medium">
+        Compute policy: {POLICY_WORDS[algorithms].title}
+      </p>
+      <p>{POLICY_WORDS[algorithms].consequence}</p>
+      {guard ? <p>{guard}</p> : null}
+      <p id="release-budget" className="font-medium">
+        Release budget
+      </p>
+      <dl aria-labelledby="release-budget" className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
+        {budgetRows(algorithms, release).map(({ label, value }) => (
+          <div key={label} className="contents">
+            <dt className="text-muted">{label}</dt>
+            <dd className="tabular-nums">{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </div>
+  );
+}
+
+/** The analysis templates the allowed providers run, and which providers could not be asked. */
+function TemplateList({ templates, providers }: { templates: Templates; providers: number }) {
+  return (
+    <div className="mt-4 space-y-2 text-sm">
+      <h3 className="font-medium">Analysis templates the allowed providers run</h3>
+      {templates.templates.length === 0 ? (
+        <p className="text-muted">{templates.unreachable.length > 0 ? 'None is known: no allowed provider answered.' : 'None: the allowed providers list no template.'}</p>
+      ) : (
+        <ul aria-label="Analysis templates" className="space-y-2">
+          {templates.templates.map((template) => (
+            <li key={template.hash}>
+              <span className="font-medium">{template.name}</span> <span className="text-muted">v{template.version}</span>
+              {template.providers.length < providers ? <span className="text-muted"> · on {template.providers.map((id) => `provider #${id}`).join(', ')}</span> : null}
+              <p className="text-muted">{template.description}</p>
+            </li>
+          ))}
+        </ul>
+      )}
+      {templates.unreachable.length > 0 ? (
+        <p role="status" className="text-warn">
+          {templates.unreachable.map((id) => `Provider #${id}`).join(', ')} did not answer, so {templates.unreachable.length === 1 ? 'its' : 'their'} templates are not listed.
+        </p>
+      ) : null}
+    </div>
+  );
 }
 
 function ProviderCard({ provider }: { provider: ProviderView }) {
@@ -56,6 +118,7 @@ export function DatasetCompute({ providers, computePrice, computeOnly }: { provi
     >
       {providers.available ? (
         <>
+          <PolicySummary policy={providers.policy} release={providers.release} computeOnly={computeOnly} />
           <p className="mb-4 text-sm font-medium">{allowanceLine(providers.providers.length)}</p>
           {providers.providers.length > 0 ? (
             <ul aria-label="Allowed providers" className="grid gap-3 md:grid-cols-2">
@@ -64,11 +127,7 @@ export function DatasetCompute({ providers, computePrice, computeOnly }: { provi
               ))}
             </ul>
           ) : null}
-          <ul className="mt-4 space-y-1 text-sm text-muted">
-            {policyLines(providers.policy, computeOnly).map((line) => (
-              <li key={line}>{line}</li>
-            ))}
-          </ul>
+          {providers.templates && providers.providers.length > 0 ? <TemplateList templates={providers.templates} providers={providers.providers.length} /> : null}
         </>
       ) : (
         <ReadFailure

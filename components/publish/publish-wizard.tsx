@@ -1,7 +1,8 @@
 'use client';
 /**
- * The publish wizard: file → details → licence → prices → providers → encrypt, upload and publish with the
- * wallet (the market's publish flow over the browser's port). Each step checks its fields before the next; nothing is uploaded before the last.
+ * The publish wizard: file → details → licence → prices → compute (what jobs may run and release, and which
+ * providers run them) → encrypt, upload and publish with the wallet (the market's publish flow over the
+ * browser's port). Each step checks its fields before the next; nothing is uploaded before the last.
  */
 import { useConnectModal } from '@rainbow-me/rainbowkit';
 import { useState } from 'react';
@@ -16,12 +17,13 @@ import { formatAmount, formatBytes, type Token } from '@/lib/units';
 import { LicenceSummary } from '@/components/licence/licence-summary';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
+import { INITIAL_POLICY, PolicyFields, policyProblems, policySummary, publishPolicy, type PolicyForm } from './compute-policy';
 import { Field, INPUT } from './field';
 import { ProvidersStep } from './providers-step';
 import { Published } from './published';
 import type { ProviderChoices } from './provider-choices';
 
-const STEPS = ['File', 'Details', 'Licence', 'Prices', 'Providers', 'Publish'] as const;
+const STEPS = ['File', 'Details', 'Licence', 'Prices', 'Compute', 'Publish'] as const;
 const PRESET_LABELS: Record<LicencePreset, string> = {
   'non-commercial': 'Non-commercial',
   commercial: 'Commercial',
@@ -64,11 +66,13 @@ interface Form {
   revSharePercent: string;
   downloadPrice: string;
   computePrice: string;
+  /** What compute jobs may run and release. */
+  policy: PolicyForm;
   /** The ids of the compute providers to allow. */
   providers: string[];
 }
 
-const INITIAL: Form = { file: null, title: '', description: '', tags: '', previewRows: '5', preset: 'commercial', flags: presetFlags('commercial'), accessDays: '365', revSharePercent: '0', downloadPrice: '10', computePrice: '', providers: [] };
+const INITIAL: Form = { file: null, title: '', description: '', tags: '', previewRows: '5', preset: 'commercial', flags: presetFlags('commercial'), accessDays: '365', revSharePercent: '0', downloadPrice: '10', computePrice: '', policy: INITIAL_POLICY, providers: [] };
 
 
 /** What the owner should know about a CSV or JSON-lines file before going on: that it looks binary, and why. */
@@ -155,6 +159,7 @@ function problemsOf(step: number, form: Form, decimals: number): Record<string, 
       }
     }
   }
+  if (step === 4 && computeEnabled(form, decimals)) Object.assign(problems, policyProblems(form.policy, form.flags.computeOnly));
   return problems;
 }
 
@@ -218,6 +223,7 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
             flags: form.flags,
           },
           providers: allowedProviders(form, decimals).map(BigInt),
+          ...(computeEnabled(form, decimals) ? publishPolicy(form.policy, form.flags.computeOnly) : {}),
         },
         (p) => (p.step === 'encrypt' ? setEncrypted({ bytes: p.bytes ?? 0, total: p.total ?? 0 }) : setProgress(p.step)),
       ),
@@ -357,14 +363,24 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
             </Field>
           </div>
         )}
-        {step === 4 && <ProvidersStep choices={providers} selected={form.providers} onChange={(ids) => setForm({ ...form, providers: ids })} computeEnabled={computeEnabled(form, decimals)} />}
+        {step === 4 && (
+          <>
+            {computeEnabled(form, decimals) && <PolicyFields form={form.policy} computeOnly={form.flags.computeOnly} problems={shown} onChange={(policy) => setForm({ ...form, policy })} />}
+            <ProvidersStep choices={providers} selected={form.providers} onChange={(ids) => setForm({ ...form, providers: ids })} computeEnabled={computeEnabled(form, decimals)} />
+          </>
+        )}
         {step === 5 && (
           <div className="space-y-4 text-sm">
             <p>
               <strong>{form.title}</strong> · {form.file?.name} ({formatBytes(form.file?.size ?? 0)}) · {PRESET_LABELS[form.preset]}
             </p>
             <Prices download={downloadUnits(form, decimals)} compute={computeUnits(form, decimals)} computeOnly={form.flags.computeOnly} token={market.config.stablecoin} />
-            {computeEnabled(form, decimals) && <AllowedLine ids={allowedProviders(form, decimals)} />}
+            {computeEnabled(form, decimals) && (
+              <>
+                <p>{policySummary(form.policy, form.flags.computeOnly)}</p>
+                <AllowedLine ids={allowedProviders(form, decimals)} />
+              </>
+            )}
             {(progress || encrypted) && (
               <div className="space-y-2">
                 {encrypted && encrypted.bytes < encrypted.total && (

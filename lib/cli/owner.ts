@@ -3,8 +3,7 @@
  * `withdraw`, each one call of the market SDK as the chosen account.
  */
 import { parsePreset, parsePrice } from '../licence/presets';
-import { DEFAULT_GUARD_POLICY } from '../compute/guard';
-import { ALGORITHM_POLICIES, defaultComputePolicy, POLICY_WORDS, type AlgorithmPolicy, type ReleaseLimits } from '../compute/policy';
+import { ALGORITHM_POLICIES, chosenComputePolicy, defaultComputePolicy, POLICY_WORDS, type AlgorithmPolicy, type ReleaseLimits } from '../compute/policy';
 import type { ComputePolicy } from '../metadata';
 import { datasetId, idList, parse, printJson, wholeNumber, withMarket } from './market';
 import { progressBar } from './progress';
@@ -68,25 +67,14 @@ export async function publish(args: string[]): Promise<number> {
   return 0;
 }
 
-/**
- * The compute policy the publish flags ask for, or undefined for the defaults (templates for compute-only data,
- * else any algorithm under the default guard).
- */
+/** The compute policy the publish flags ask for, or undefined for the defaults. */
 function computePolicy(computeOnly: boolean, policy: string | undefined, maxOutputMb: number | undefined, minGroupSize: number | undefined): ComputePolicy | undefined {
-  if (policy === undefined && maxOutputMb === undefined && minGroupSize === undefined) return undefined;
   if (policy !== undefined && !ALGORITHM_POLICIES.includes(policy as AlgorithmPolicy)) {
     throw new UsageError(`--policy must be one of: ${ALGORITHM_POLICIES.map((name) => `${name} (${POLICY_WORDS[name as AlgorithmPolicy].title.toLowerCase()})`).join(', ')}`);
   }
   if (minGroupSize !== undefined && minGroupSize < 2) throw new UsageError('--min-group-size must be at least 2');
   if (maxOutputMb !== undefined && maxOutputMb < 1) throw new UsageError('--max-output-mb must be at least 1');
-  const base = defaultComputePolicy(computeOnly);
-  const algorithms = (policy as AlgorithmPolicy | undefined) ?? base?.algorithms ?? 'any';
-  const guard = algorithms === 'templates' && base ? base.outputGuard : { maxOutputBytes: DEFAULT_GUARD_POLICY.maxOutputBytes, leakDetection: true };
-  const groupSize = minGroupSize ?? (algorithms === 'templates' ? base?.outputGuard.minGroupSize : undefined);
-  return {
-    algorithms,
-    outputGuard: { ...guard, ...(maxOutputMb !== undefined ? { maxOutputBytes: maxOutputMb * 2 ** 20 } : {}), ...(groupSize ? { minGroupSize: groupSize } : {}) },
-  };
+  return chosenComputePolicy(computeOnly, { algorithms: policy as AlgorithmPolicy | undefined, minGroupSize, maxOutputBytes: maxOutputMb === undefined ? undefined : maxOutputMb * 2 ** 20 });
 }
 
 /** The release limits the publish and `budget set` flags set: ε (a decimal), and kilobytes per job and per buyer. */

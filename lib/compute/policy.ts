@@ -33,6 +33,8 @@ export const DEFAULT_JOB_RELEASE_BYTES = 64 * 1024;
 export const DEFAULT_MIN_GROUP_SIZE = 10;
 /** The output cap under templates: a template's result is far smaller (templates/outputs.ts, MAX_RESULT_BYTES). */
 const TEMPLATES_MAX_OUTPUT_BYTES = 1 << 20;
+/** The output guard's cap on a free-form algorithm's outputs plus logs, unless the owner says otherwise. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 /** A dataset's policy: documents without one predate templates and ran any algorithm. */
 export function policyOf(document: Pick<DatasetDocument, 'compute'>): AlgorithmPolicy {
@@ -43,6 +45,30 @@ export function policyOf(document: Pick<DatasetDocument, 'compute'>): AlgorithmP
 export function defaultComputePolicy(computeOnly: boolean): ComputePolicy | undefined {
   if (!computeOnly) return undefined;
   return { algorithms: 'templates', outputGuard: { maxOutputBytes: TEMPLATES_MAX_OUTPUT_BYTES, leakDetection: true, minGroupSize: DEFAULT_MIN_GROUP_SIZE } };
+}
+
+/** What an owner chose at publish (the CLI's flags, the wizard's fields); each absent one takes its default. */
+export interface PolicyChoice {
+  algorithms?: AlgorithmPolicy;
+  /** The guard's cap on one job's outputs plus logs. */
+  maxOutputBytes?: number;
+  minGroupSize?: number;
+}
+
+/**
+ * The compute policy an owner's choices make, or undefined when they chose nothing (the publish then applies
+ * defaultComputePolicy). Templates keep their small output cap and k unless told otherwise.
+ */
+export function chosenComputePolicy(computeOnly: boolean, choice: PolicyChoice): ComputePolicy | undefined {
+  if (choice.algorithms === undefined && choice.maxOutputBytes === undefined && choice.minGroupSize === undefined) return undefined;
+  const base = defaultComputePolicy(computeOnly);
+  const algorithms = choice.algorithms ?? base?.algorithms ?? 'any';
+  const guard = algorithms === 'templates' && base ? base.outputGuard : { maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES, leakDetection: true };
+  const groupSize = choice.minGroupSize ?? (algorithms === 'templates' ? base?.outputGuard.minGroupSize : undefined);
+  return {
+    algorithms,
+    outputGuard: { ...guard, ...(choice.maxOutputBytes !== undefined ? { maxOutputBytes: choice.maxOutputBytes } : {}), ...(groupSize ? { minGroupSize: groupSize } : {}) },
+  };
 }
 
 /** An owner's release limits as typed: ε as a number, bytes as a count; absent sets no limit. */

@@ -1,8 +1,9 @@
 /**
  * The web app as people use it, in Debian's Chromium against the `npm start` stack: an owner publishes a file
- * through the wizard (encrypted in the page) and allows the stack's compute provider on it, a builder buys a
- * licence and downloads identical bytes (decrypted in the page), the investor's analytics show the sale, and
- * the owner withdraws the provider from the desk. Screenshots of every page are kept in test-results/screenshots.
+ * through the wizard (encrypted in the page) and allows the stack's compute provider on it, another publishes
+ * compute-only data that runs analysis templates only under a privacy budget, a builder buys a licence and
+ * downloads identical bytes (decrypted in the page), the investor's analytics show the sale, and the owner
+ * withdraws the provider from the desk. Screenshots of every page are kept in test-results/screenshots.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,7 @@ describe('the web app in Chromium', () => {
   const env = stackEnv(home, { web: 3300, anvil: 8690, ipfs: 5300, keyNodes: 7900, provider: 7960, indexer: 7980 });
   const url = `http://127.0.0.1:${env.DATAGORA_PORT}`;
   const file = path.join(home, 'tides.csv');
+  const cohort = path.join(home, 'cohort.csv');
   const title = 'Tide heights, three harbours';
   let stack: CliRun;
   let browser: TestBrowser;
@@ -26,6 +28,7 @@ describe('the web app in Chromium', () => {
 
   beforeAll(async () => {
     writeFileSync(file, 'harbour,hour,height_m\nBrest,0,4.1\nBrest,1,4.6\nCadiz,0,1.2\nOban,0,2.9\n');
+    writeFileSync(cohort, 'ward,age,stay_days\nA,71,4\nA,64,2\nB,58,7\nB,80,3\n');
     stack = await startStack(env);
     browser = await openBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
@@ -97,6 +100,57 @@ describe('the web app in Chromium', () => {
     datasetUrl = (await view.getAttribute('href'))!;
     expect(datasetUrl).toMatch(/^\/datasets\/7$/);
     expect(pageErrors(page)).toEqual([]);
+  });
+
+  it('publishes compute-only data that runs analysis templates only, with a privacy budget, and shows both on its page', async () => {
+    // A page of its own: another owner's wallet, connected here only.
+    const owner = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const next = () => owner.getByRole('button', { name: 'Next', exact: true }).click();
+    await owner.goto(`${url}/publish`, { waitUntil: 'networkidle' });
+    await owner.getByRole('button', { name: /^connect wallet$/i }).click();
+    await owner.getByText('Dev wallet (local chain)').click();
+    await owner.getByLabel('Dev account').selectOption('5');
+    await owner.setInputFiles('#file', cohort);
+    await next();
+    await owner.fill('#title', 'Ward stays, compute only');
+    await next();
+    await owner.getByRole('radio', { name: 'Compute-only (data never leaves)' }).check();
+    await next();
+    await owner.fill('#computePrice', '3');
+    await next();
+    // Compute-only data runs templates only unless its owner chooses otherwise; each policy says what it costs.
+    await expect(owner.getByRole('radio', { name: /^Analysis templates only/ }).isChecked()).resolves.toBe(true);
+    await expect(owner.getByText(/This is leak-resistant, not leak-proof/).isVisible()).resolves.toBe(true);
+    await expect(owner.locator('#minGroupSize').inputValue()).resolves.toBe('10');
+    await owner.fill('#minGroupSize', '1');
+    await owner.fill('#epsilonPerBuyer', '-1');
+    await next();
+    await expect(owner.getByText('A whole number of rows from 2 to 1,000,000.').isVisible()).resolves.toBe(true);
+    await expect(owner.getByText('A positive number up to 1000, e.g. 1 or 0.5; empty for no budget.').isVisible()).resolves.toBe(true);
+    await owner.fill('#minGroupSize', '10');
+    await owner.fill('#epsilonPerBuyer', '1');
+    await owner.getByRole('checkbox', { name: 'Provider #1' }).check();
+    await screenshot(owner, 'publish-compute-policy');
+    await next();
+    await expect(owner.getByText('Compute policy: Analysis templates only · groups of at least 10 rows · ε 1 per buyer').isVisible()).resolves.toBe(true);
+    await owner.getByRole('button', { name: /Encrypt, upload and publish/ }).click();
+    const view = owner.getByRole('link', { name: 'View the dataset' });
+    await outcome(owner, view, 120_000);
+    await owner.goto(`${url}${await view.getAttribute('href')}`, { waitUntil: 'networkidle' });
+    const compute = owner.locator('#compute');
+    await expect(compute.getByText('Compute policy: Analysis templates only').isVisible()).resolves.toBe(true);
+    await expect(compute.getByText(/^Only the analysis templates shipped with your providers run/).isVisible()).resolves.toBe(true);
+    // The budget as ComputeMarket holds it: the publish set ε 1 per buyer and nothing in total.
+    const budget = (term: string) => compute.getByLabel('Release budget').locator('dt', { hasText: term }).locator('xpath=following-sibling::dd[1]').innerText();
+    await expect(budget('ε per buyer')).resolves.toBe('1');
+    await expect(budget('ε in all')).resolves.toBe('no limit');
+    await expect(compute.getByText('Bytes per job').count()).resolves.toBe(0);
+    // The templates the stack's provider node lists in its /environments.
+    const templates = compute.getByRole('list', { name: 'Analysis templates' });
+    for (const name of ['aggregate', 'histogram', 'correlation', 'train', 'evaluate']) await expect(templates.getByText(name, { exact: true }).isVisible()).resolves.toBe(true);
+    await screenshot(owner, 'dataset-templates');
+    expect(pageErrors(owner)).toEqual([]);
+    await owner.context().close();
   });
 
   it('lets a builder buy a licence and download identical bytes, decrypted in the browser', async () => {

@@ -49,6 +49,7 @@
  */
 import { DecodeBudget, decodeLayers, hasNestedEncoding } from './decode';
 import { GuardPolicyError } from '../errors';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../policy';
 import { LeakIndex } from './leak-index';
 import { RunMeasurer } from './confirm';
 import { findRowLeaks, scanShingles } from './scan';
@@ -97,7 +98,7 @@ export interface GuardVerdict {
 }
 
 /** 64 MiB, leak detection on, no minimum group size. */
-export const DEFAULT_GUARD_POLICY: GuardPolicy = Object.freeze({ maxOutputBytes: 64 * 1024 * 1024, leakDetection: true });
+export const DEFAULT_GUARD_POLICY: GuardPolicy = Object.freeze({ maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES, leakDetection: true });
 
 /** Findings kept in a verdict: one is enough to refuse; the rest are counted. */
 export const MAX_FINDINGS = 50;

@@ -1,16 +1,20 @@
 /**
  * Everything the dataset page shows: the dataset, its verified metadata and version history through the market
  * SDK (read-only), its sales from the indexer's read model and, for data that compute jobs can use, the active
- * compute providers its owner allows. What comes from the chain is read once per block; the sales on every
- * visit. Never throws: an unknown dataset, and a chain, storage or indexer that does not answer, come back as
- * states the page can explain.
+ * compute providers its owner allows, its release budget and, under the templates policy, the analysis templates
+ * those providers' nodes run. What comes from the chain (and the nodes' template lists) is read once per block;
+ * the sales on every visit. Never throws: an unknown dataset, and a chain, storage or indexer that does not
+ * answer, come back as states the page can explain.
  */
 import type { Address, Hex } from 'viem';
+import { z } from 'zod';
+import { providerRequest } from '../../compute/auth';
 import { ComputeClient, type ProviderInfo } from '../../compute/buyer/client';
+import { policyOf } from '../../compute/policy';
 import { ResourceKind } from '../../compute/settlement';
 import { contractsOf, type LicenceTerms } from '../../contracts';
 import { QueryError } from '../../indexer/errors';
-import type { DatasetSalesReport } from '../../indexer/api';
+import type { DatasetSalesReport, ReleaseLimitsView } from '../../indexer/api';
 import { presetOf, type LicencePreset } from '../../licence/presets';
 import { DatasetNotFoundError, type Market } from '../../market';
 import type { ComputePolicy, DatasetDocument } from '../../metadata';
@@ -71,8 +75,32 @@ export interface ProviderView {
 /** Null for compute-only data, which sells no download licences. */
 export type Sales = { available: true; report: DatasetSalesReport } | ({ available: false } & Problem) | null;
 
-/** Null when the dataset takes no compute jobs; `providers` are the active ones its owner allows. */
-export type Providers = { available: true; providers: ProviderView[]; policy: ComputePolicy | undefined } | ({ available: false } & Problem) | null;
+/** An analysis template the allowed providers run, with the ids of those that run this version. */
+export interface TemplateView {
+  name: string;
+  version: string;
+  description: string;
+  hash: Hex;
+  providers: string[];
+}
+
+/** The templates of the allowed providers that answered; `unreachable` are the ids of those that did not. */
+export interface Templates {
+  templates: TemplateView[];
+  unreachable: string[];
+}
+
+/**
+ * Null when the dataset takes no compute jobs; `providers` are the active ones its owner allows; `release` is
+ * ComputeMarket's release budget; `templates` is null unless the policy is templates.
+ */
+export type Providers =
+  | { available: true; providers: ProviderView[]; policy: ComputePolicy | undefined; release: ReleaseLimitsView; templates: Templates | null }
+  | ({ available: false } & Problem)
+  | null;
+
+/** How long a provider's node may take to list its templates before the page goes on without them. */
+const TEMPLATES_TIMEOUT_MS = 3_000;
 
 export type DatasetPage =
   | { status: 'found'; dataset: DatasetView; sales: Sales; providers: Providers }
@@ -134,10 +162,50 @@ export async function registeredProviders(market: Market): Promise<ProviderInfo[
   return (await chainReads()).read('providers', () => new ComputeClient(market).providers());
 }
 
+/** What the page takes from a node's list of TemplateSummary: anything else, or more, is a node not answering. */
+const templateListSchema = z
+  .array(z.object({ name: z.string().min(1).max(100), version: z.string().min(1).max(40), description: z.string().max(4_000), hash: z.string().regex(/^0x[0-9a-f]{64}$/) }))
+  .max(100);
+
+/**
+ * The templates each node lists in its /environments, one entry per template version. A node that does not
+ * answer in time, or lists something other than templates, is named as not answering; the others are listed
+ * all the same.
+ */
+export async function readTemplates(providers: readonly Pick<ProviderInfo, 'id' | 'endpoint'>[], at: BlockReads): Promise<Templates> {
+  const lists = await Promise.all(
+    providers.map((p) =>
+      at
+        .read(`templates:${p.endpoint}`, async () => {
+          // fetchTemplates without its trust: a node that hangs is given up on, and what it sends is checked.
+          const answer = await providerRequest<{ templates?: unknown }>(p.endpoint, '/api/v1/environments', { signal: AbortSignal.timeout(TEMPLATES_TIMEOUT_MS) });
+          return templateListSchema.parse(answer.templates ?? []);
+        })
+        .catch(() => null),
+    ),
+  );
+  const byHash = new Map<Hex, TemplateView>();
+  providers.forEach((provider, i) => {
+    for (const template of lists[i] ?? []) {
+      const hash = template.hash as Hex;
+      const view = byHash.get(hash) ?? { name: template.name, version: template.version, description: template.description, hash, providers: [] };
+      if (!view.providers.includes(provider.id.toString())) view.providers.push(provider.id.toString());
+      byHash.set(hash, view);
+    }
+  });
+  return { templates: [...byHash.values()], unreachable: providers.filter((_, i) => lists[i] === null).map((p) => p.id.toString()) };
+}
+
 async function readProviders(market: Market, id: bigint, policy: ComputePolicy | undefined, at: BlockReads): Promise<Providers> {
   try {
-    const allowed = (await at.read(`providers:${id}`, () => new ComputeClient(market).allowedProviders(id))).filter((p) => p.active);
-    return { available: true, policy, providers: allowed.map((p) => providerView(market, p)) };
+    const client = new ComputeClient(market);
+    const [providers, budget] = await Promise.all([
+      at.read(`providers:${id}`, () => client.allowedProviders(id)),
+      at.read(`release-budget:${id}`, () => market.publicClient.readContract({ ...contractsOf(market.deployments).computeMarket, functionName: 'releaseBudget', args: [id] })),
+    ]);
+    const allowed = providers.filter((p) => p.active);
+    const templates = policyOf({ compute: policy }) === 'templates' ? await readTemplates(allowed, at) : null;
+    return { available: true, policy, providers: allowed.map((p) => providerView(market, p)), release: { epsilonTotal: budget.epsilonTotal.toString(), epsilonPerBuyer: budget.epsilonPerBuyer.toString(), bytesPerJob: budget.bytesPerJob.toString(), bytesPerBuyer: budget.bytesPerBuyer.toString() }, templates };
   } catch (error) {
     return { available: false, ...problemOf(error, 'check the chain with `datagora health`') };
   }
