@@ -114,7 +114,7 @@ export function DatasetCompute({ providers, computePrice, computeOnly }: { provi
     <Section
       id="compute"
       title="Compute providers"
-      intro={`Nodes the owner allows to run your algorithm next to this data: each decrypts it inside its sandbox for a job. A job costs the dataset’s ${computePrice} plus the minutes it may use at the environment’s price; unused minutes are refunded.`}
+      intro={`Nodes the owner allows to run jobs next to this data (analysis templates, or your own algorithm where the policy allows it): each decrypts it inside its sandbox for a job. A job costs the dataset’s ${computePrice} plus the minutes it may use at the environment’s price; unused minutes are refunded.`}
     >
       {providers.available ? (
         <>

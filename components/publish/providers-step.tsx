@@ -1,5 +1,5 @@
 /**
- * The wizard's Providers step: which compute providers may run jobs on the dataset. Each active provider with
+ * The wizard's Compute step, its providers: which compute providers may run jobs on the dataset. Each active provider with
  * its record, environments and prices, and a checkbox; none is ticked until the owner chooses, since an allowed
  * provider's node sees the plaintext.
  */

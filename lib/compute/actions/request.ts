@@ -6,6 +6,7 @@
  * paid job's algorithm again, and taking the escrow back of a job that cannot run.
  */
 import { parseEventLogs } from 'viem';
+import { z } from 'zod';
 import type { MessageSigner } from '../../access/siwe';
 import { computeMarketAbi, contractsOf, mockStablecoinAbi } from '../../contracts';
 import { InsufficientFundsError } from '../../market/errors';
@@ -37,10 +38,28 @@ export async function fetchTemplate(endpoint: string, name: string): Promise<Alg
   return { name: `${name}.py`, content: new Uint8Array(await response.arrayBuffer()), template: name };
 }
 
-/** The analysis templates a provider's node runs, with their parameters as JSON Schema (its GET /api/v1/environments). */
-export async function fetchTemplates(endpoint: string): Promise<TemplateSummary[]> {
-  const { templates = [] } = await providerRequest<{ templates?: TemplateSummary[] }>(endpoint, '/api/v1/environments');
-  return templates;
+/** What a node's list of templates may hold: anything else, or more, is a node answering wrongly. */
+const templateSummaries = z
+  .array(
+    z.object({
+      name: z.string().min(1).max(100),
+      version: z.string().min(1).max(40),
+      hash: z.string().regex(/^0x[0-9a-f]{64}$/),
+      description: z.string().max(4_000),
+      params: z.record(z.string(), z.unknown()),
+    }),
+  )
+  .max(100);
+
+/**
+ * The analysis templates a provider's node runs, with their parameters as JSON Schema (its GET /api/v1/environments),
+ * checked: a node is not trusted to answer in shape. `signal` gives up on a node that hangs.
+ */
+export async function fetchTemplates(endpoint: string, options: { signal?: AbortSignal } = {}): Promise<TemplateSummary[]> {
+  const { templates = [] } = await providerRequest<{ templates?: unknown }>(endpoint, '/api/v1/environments', options);
+  const parsed = templateSummaries.safeParse(templates);
+  if (!parsed.success) throw new ProviderRequestError(502, 'malformed-answer', `the provider at ${endpoint} lists its templates in another shape`, 'choose another provider');
+  return parsed.data as TemplateSummary[];
 }
 
 export type RequestStep = 'quote' | 'pay' | 'submit';

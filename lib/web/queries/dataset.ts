@@ -7,8 +7,7 @@
  * answer, come back as states the page can explain.
  */
 import type { Address, Hex } from 'viem';
-import { z } from 'zod';
-import { providerRequest } from '../../compute/auth';
+import { fetchTemplates } from '../../compute/actions/request';
 import { ComputeClient, type ProviderInfo } from '../../compute/buyer/client';
 import { policyOf } from '../../compute/policy';
 import { ResourceKind } from '../../compute/settlement';
@@ -162,11 +161,6 @@ export async function registeredProviders(market: Market): Promise<ProviderInfo[
   return (await chainReads()).read('providers', () => new ComputeClient(market).providers());
 }
 
-/** What the page takes from a node's list of TemplateSummary: anything else, or more, is a node not answering. */
-const templateListSchema = z
-  .array(z.object({ name: z.string().min(1).max(100), version: z.string().min(1).max(40), description: z.string().max(4_000), hash: z.string().regex(/^0x[0-9a-f]{64}$/) }))
-  .max(100);
-
 /**
  * The templates each node lists in its /environments, one entry per template version. A node that does not
  * answer in time, or lists something other than templates, is named as not answering; the others are listed
@@ -177,9 +171,8 @@ export async function readTemplates(providers: readonly Pick<ProviderInfo, 'id' 
     providers.map((p) =>
       at
         .read(`templates:${p.endpoint}`, async () => {
-          // fetchTemplates without its trust: a node that hangs is given up on, and what it sends is checked.
-          const answer = await providerRequest<{ templates?: unknown }>(p.endpoint, '/api/v1/environments', { signal: AbortSignal.timeout(TEMPLATES_TIMEOUT_MS) });
-          return templateListSchema.parse(answer.templates ?? []);
+          // A node that hangs is given up on; one that answers out of shape is refused by fetchTemplates.
+          return fetchTemplates(p.endpoint, { signal: AbortSignal.timeout(TEMPLATES_TIMEOUT_MS) });
         })
         .catch(() => null),
     ),
