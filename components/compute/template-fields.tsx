@@ -17,7 +17,7 @@ export interface TemplateFormValue {
   fields: TemplateFields;
   /** The parameters as typed in the JSON box, which then wins over the fields; null while the fields make them. */
   raw: string | null;
-  /** The evaluate template's model (a pickled scikit-learn estimator). */
+  /** The evaluate template's model (train's JSON, or a pickled scikit-learn estimator). */
   model: File | null;
 }
 
@@ -250,10 +250,10 @@ export function TemplateChoice({ templates, columns, value, onChange, problems, 
           </details>
           {template === 'evaluate' ? (
             <label className="block text-sm font-medium">
-              Model file (a pickled scikit-learn estimator)
+              Model file (a train template's result.json, scored without running your code; or a pickled scikit-learn estimator)
               <input
                 type="file"
-                accept=".pkl,.pickle"
+                accept=".json,.pkl,.pickle"
                 onChange={(event) => onChange({ model: event.target.files?.[0] ?? null })}
                 className="mt-1 block w-full text-sm file:mr-3 file:rounded-lg file:border file:border-line file:bg-surface file:px-3 file:py-1.5 file:font-semibold file:text-ink"
               />

@@ -38,7 +38,7 @@ export interface ComputeRequest {
   /** A free-form algorithm's file, or `template`: one of the provider's analysis templates by name. */
   algorithm?: string;
   template?: string;
-  /** For the `evaluate` template: the pickled model's file. */
+  /** For the `evaluate` template: the model's file (train's JSON result, or a pickled scikit-learn estimator). */
   model?: string;
   params?: unknown;
   providerId?: bigint;
@@ -127,7 +127,7 @@ export class ComputeClient {
       try {
         return readFileSync(file);
       } catch (error) {
-        throw new ComputeJobError(`cannot read the ${what} ${file}: ${(error as Error).message}`, what === 'model' ? 'give the path of a pickled scikit-learn model' : 'give the path of a .py or .js file');
+        throw new ComputeJobError(`cannot read the ${what} ${file}: ${(error as Error).message}`, what === 'model' ? 'give the path of a train result.json or a pickled scikit-learn model' : 'give the path of a .py or .js file');
       }
     };
     const content = request.algorithm === undefined ? undefined : read(request.algorithm, 'algorithm');

@@ -1,9 +1,10 @@
-# Datagora analysis template "evaluate", version 1.0.0.
-# Scores the buyer's model (a pickled scikit-learn estimator the node places at /data/inputs/model.pkl) on the
-# dataset: a classifier's accuracy, precision, recall, F1 and, for a binary one with probabilities, ROC AUC; a
-# regressor's R², RMSE and MAE; and how many rows were scored (those with no feature or target missing).
-# Loading the model runs the buyer's code: the sandbox contains it, and the node releases only this fixed
-# shape, rounded, whatever the model writes.
+# Datagora analysis template "evaluate", version 1.1.0.
+# Scores the buyer's model (the file the node places at /data/inputs/model.pkl) on the dataset: a classifier's
+# accuracy, precision, recall, F1 and, for a binary one with probabilities, ROC AUC; a regressor's R², RMSE and
+# MAE; and how many rows were scored (those with no feature or target missing). A model given as numbers (JSON in
+# the shape the train template releases: linear or logistic coefficients, or a forest's trees) is scored by this
+# template's own code, so no code of the buyer's touches the data; a pickled scikit-learn estimator runs the
+# buyer's code when loaded: the sandbox contains it, and the node releases only this fixed shape, rounded.
 #
 # Parameters (checked by the node first): target, features (in the order the model takes them). Writes
 # result.json, or {error: {code, column?}} for a parameter the data or the model cannot serve.
@@ -17,6 +18,73 @@ import numpy as np
 import pandas as pd
 
 MODEL = os.path.join(INPUTS, "model.pkl")
+
+
+class DeclaredModel:
+    """A model given as numbers in the train template's shape, predicting with numpy: no code of the buyer's."""
+
+    def __init__(self, spec, features):
+        self.kind = spec.get("model")
+        if self.kind in ("linear", "logistic"):
+            weights = spec["coefficients"]
+            if sorted(weights) != sorted(features):
+                raise ParamError("model-unreadable")
+            self.weights = np.array([float(weights[column]) for column in features])
+            self.intercept = float(spec["intercept"])
+            self.classes_ = np.array([0, 1])
+        elif self.kind == "forest":
+            if spec["features"] != list(features):
+                raise ParamError("model-unreadable")
+            self.trees = spec["trees"]
+            self.task = spec["task"]
+            self.classes_ = np.array(spec.get("classes") or [])
+        else:
+            raise ParamError("model-unreadable")
+
+    @property
+    def classifier(self):
+        return self.kind == "logistic" or (self.kind == "forest" and self.task == "classification")
+
+    def _leaves(self, x):
+        """Each tree's leaf value for each row, walked from the root (depth is bounded by the train template)."""
+        rows = np.asarray(x, dtype=float)
+        out = []
+        for tree in self.trees:
+            values = []
+            for row in rows:
+                node = 0
+                for _ in range(len(tree["feature"])):
+                    if tree["left"][node] == -1:
+                        break
+                    node = tree["left"][node] if row[tree["feature"][node]] <= tree["threshold"][node] else tree["right"][node]
+                values.append(tree["value"][node])
+            out.append(values)
+        return np.asarray(out, dtype=float).mean(axis=0)
+
+    def predict_proba(self, x):
+        if self.kind == "logistic":
+            positive = 1 / (1 + np.exp(-(np.asarray(x, dtype=float) @ self.weights + self.intercept)))
+            return np.column_stack([1 - positive, positive])
+        return self._leaves(x)
+
+    def predict(self, x):
+        if self.kind == "linear":
+            return np.asarray(x, dtype=float) @ self.weights + self.intercept
+        if self.kind == "forest" and self.task == "regression":
+            return self._leaves(x)[:, 0]
+        labels = self.classes_
+        if self.kind == "forest" and all(label.lstrip("-").isdigit() for label in labels):
+            labels = labels.astype(int)
+        return np.asarray(labels)[self.predict_proba(x).argmax(axis=1)]
+
+
+def load_model(features):
+    """The buyer's model: numbers in JSON, else a pickle (whose loading runs the buyer's code, in the sandbox)."""
+    with open(MODEL, "rb") as file:
+        raw = file.read()
+    if raw.lstrip()[:1] == b"{":
+        return DeclaredModel(json.loads(raw), features)
+    return pickle.loads(raw)
 
 
 def classification(y_true, model, x):
@@ -69,12 +137,12 @@ def compute(frame, params):
     if not os.path.exists(MODEL):
         raise ParamError("model-missing")
     try:
-        with open(MODEL, "rb") as file:
-            model = pickle.load(file)
+        model = load_model(params["features"])
     except Exception:  # noqa: BLE001 - whatever the file holds, the answer is the same
         raise ParamError("model-unreadable") from None
+    classifier = model.classifier if isinstance(model, DeclaredModel) else is_classifier(model)
     try:
-        task, metrics = (classification if is_classifier(model) else regression)(y, model, x)
+        task, metrics = (classification if classifier else regression)(y, model, x)
     except ParamError:
         raise
     except Exception:  # noqa: BLE001 - the model's own failure; its message may quote the data
