@@ -250,7 +250,7 @@ export function TemplateChoice({ templates, columns, value, onChange, problems, 
           </details>
           {template === 'evaluate' ? (
             <label className="block text-sm font-medium">
-              Model file (a train template's result.json, scored without running your code; or a pickled scikit-learn estimator)
+              Model file (a train template’s result.json, scored without running your code; or a pickled scikit-learn estimator)
               <input
                 type="file"
                 accept=".json,.pkl,.pickle"
