@@ -383,14 +383,7 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         if (!offer.computeOnly && offer.computePrice == 0) revert ComputeNotAllowed(datasetId);
         if (aiTraining && !offer.aiTrainingAllowed) revert AiTrainingNotAllowed(datasetId);
         if (maxMinutes == 0) revert ZeroMinutes();
-        Provider storage provider = _providers[providerId];
-        if (provider.owner == address(0)) revert UnknownProvider(providerId);
-        if (!provider.active) revert ProviderNotActive(providerId);
-        if (!_allowedProviders[datasetId][providerId]) revert ProviderNotAllowed(datasetId, providerId);
-        if (environment >= provider.environments.length) revert UnknownEnvironment(providerId, environment);
-        if (_environmentHashes[providerId][environment] != environmentSpec) {
-            revert EnvironmentMismatch(providerId, environment);
-        }
+        Provider storage provider = _requestedProvider(datasetId, providerId, environment, environmentSpec);
 
         Job memory job = Job({
             datasetId: datasetId,
@@ -630,6 +623,23 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         for (uint256 i = 0; i < environments.length; ++i) {
             provider.environments.push(environments[i]);
             _environmentHashes[providerId][i] = keccak256(abi.encode(environments[i]));
+        }
+    }
+
+    /// @dev The provider a request names, checked: registered, active, allowed on the dataset, and offering
+    /// `environment` with the specification the buyer accepted.
+    function _requestedProvider(uint256 datasetId, uint256 providerId, uint8 environment, bytes32 environmentSpec)
+        private
+        view
+        returns (Provider storage provider)
+    {
+        provider = _providers[providerId];
+        if (provider.owner == address(0)) revert UnknownProvider(providerId);
+        if (!provider.active) revert ProviderNotActive(providerId);
+        if (!_allowedProviders[datasetId][providerId]) revert ProviderNotAllowed(datasetId, providerId);
+        if (environment >= provider.environments.length) revert UnknownEnvironment(providerId, environment);
+        if (_environmentHashes[providerId][environment] != environmentSpec) {
+            revert EnvironmentMismatch(providerId, environment);
         }
     }
 

@@ -58,6 +58,8 @@ abstract contract ReleaseBudgets {
     /// released from it, by jobs requested while the dataset had a budget.
     /// @param datasetId The dataset.
     /// @param buyer The buyer.
+    /// @return epsilonTotal ε (millionths) all buyers' jobs reserved or spent.
+    /// @return spent What `buyer`'s jobs reserved or released: ε (millionths) and bytes.
     function releaseSpent(uint256 datasetId, address buyer) external view returns (uint64 epsilonTotal, Spent memory spent) {
         return (_epsilonSpent[datasetId], _spent[datasetId][buyer]);
     }
