@@ -3,7 +3,8 @@
  * compute-only data published with the defaults (templates only, groups of at least 10 rows), the form offers no
  * upload of code, checks the template's parameters with the node's own schemas before anything is paid, shows
  * the ε the job spends, and runs aggregate with columns picked from the dataset's schema; the results show the
- * released result.json with its groups. Screenshots are kept in test-results/screenshots.
+ * released result.json with its groups. Then a logistic regression trained from the fields, and a model given as
+ * numbers uploaded to evaluate. Screenshots are kept in test-results/screenshots.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -39,9 +40,12 @@ describe('an analysis template from the compute page in Chromium', () => {
   let datasetId = '';
 
   beforeAll(async () => {
-    // Two wards of 15 stays each: both groups pass the default minimum of 10 rows.
-    const rows = Array.from({ length: 30 }, (_, i) => `${i % 2 === 0 ? 'A' : 'B'},${50 + i},${(i % 2 === 0 ? 2 : 5) + (i % 3)}`);
-    writeFileSync(file, `ward,age,stay_days\n${rows.join('\n')}\n`);
+    // Two wards of 15 stays each: both groups pass the default minimum of 10 rows. Stays past 4 days are readmitted.
+    const rows = Array.from({ length: 30 }, (_, i) => {
+      const stay = (i % 2 === 0 ? 2 : 5) + (i % 3);
+      return `${i % 2 === 0 ? 'A' : 'B'},${50 + i},${stay},${stay > 4 ? 1 : 0}`;
+    });
+    writeFileSync(file, `ward,age,stay_days,readmitted\n${rows.join('\n')}\n`);
     stack = await startStack(env);
     // Published as an owner would with the SDK's CLI, naming no policy: compute-only data runs templates only.
     const published = await cliResult(['publish', file, '--title', TITLE, '--licence', 'compute-only', '--compute-price', '2', '--providers', '1', '--account', String(OWNER)], env);
@@ -116,6 +120,51 @@ describe('an analysis template from the compute page in Chromium', () => {
     ]);
     expect(result.groups[0]!.metrics.stay_days.mean).toBeLessThan(result.groups[1]!.metrics.stay_days.mean);
     await screenshot(page, 'compute-template-results');
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  /** Opens the compute page on the dataset, connected as the buyer, and picks `template`. */
+  async function choose(template: string): Promise<void> {
+    await page.goto(`${url}/compute?dataset=${datasetId}`, { waitUntil: 'networkidle' });
+    const connect = page.getByRole('button', { name: /^connect wallet$/i }).first();
+    if (await connect.isVisible()) {
+      await connect.click();
+      await page.getByText('Dev wallet (local chain)').click();
+      await page.getByLabel('Dev account').selectOption(String(BUYER));
+    }
+    await page.getByRole('radio', { name: new RegExp(`^${template}`) }).check({ timeout: 30_000 });
+  }
+
+  /** Pays the chosen job, waits for it, opens its results and returns the released result.json. */
+  async function runAndRead(): Promise<Record<string, unknown>> {
+    await page.getByRole('button', { name: 'Pay and run the job' }).click();
+    const open = page.getByRole('button', { name: 'Open the results' });
+    await outcome(page, open, 240_000);
+    await open.click();
+    await page.getByText('Results decrypted and receipt verified').waitFor({ timeout: 60_000 });
+    return JSON.parse(await page.locator('pre[aria-label^="Contents of"][aria-label$="result.json"]').innerText()) as Record<string, unknown>;
+  }
+
+  it('trains a logistic regression from the fields and scores a model given as numbers, uploaded as JSON', async () => {
+    await choose('train');
+    await page.getByLabel(/^Model/).selectOption('logistic');
+    await page.getByLabel(/^Target/).selectOption('readmitted');
+    const features = page.getByRole('group', { name: 'Features' });
+    for (const column of ['age', 'stay_days']) await features.getByLabel(column).check();
+    const trained = await runAndRead();
+    expect(trained).toMatchObject({ model: 'logistic', coefficients: { age: expect.any(Number), stay_days: expect.any(Number) } });
+    expect((trained.coefficients as { stay_days: number }).stay_days).toBeGreaterThan(0);
+
+    // A model trained elsewhere, as numbers: the template scores it with its own code.
+    const model = path.join(home, 'model.json');
+    writeFileSync(model, JSON.stringify({ model: 'logistic', coefficients: { age: 0, stay_days: 2 }, intercept: -9 }));
+    await choose('evaluate');
+    await page.getByLabel(/^Target/).selectOption('readmitted');
+    for (const column of ['age', 'stay_days']) await page.getByRole('group', { name: 'Features' }).getByLabel(column).check();
+    await page.locator('input[type=file][accept=".json,.pkl,.pickle"]').setInputFiles(model);
+    const scored = await runAndRead();
+    expect(scored).toMatchObject({ task: 'classification', n: 30, metrics: { accuracy: 1 } });
+    await screenshot(page, 'compute-template-evaluate');
     expect(pageErrors(page)).toEqual([]);
   });
 });
