@@ -10,7 +10,8 @@ import { usePublicClient } from 'wagmi';
 import { amountOf, quoteJob, type JobChoice } from '@/lib/client/compute';
 import { stablecoinBalance } from '@/lib/client/chain';
 import type { BrowserWallet } from '@/lib/client/wallet';
-import { formatEpsilon, MAX_JOB_BYTES, releaseLeft } from '@/lib/compute/buyer/quote';
+import { MAX_JOB_BYTES } from '@/lib/compute/buyer/quote';
+import { epsilonText } from '@/lib/compute/release-words';
 import { formatBytes } from '@/lib/units';
 import { describeFailure } from '@/components/wallet/use-browser-wallet';
 import { useMarket } from '@/components/wallet/market-context';
@@ -25,7 +26,7 @@ function Row({ label, children, strong = false }: { label: string; children: Rea
   );
 }
 
-/** A budget left, or none when the owner set no limit (releaseLeft answers beyond any job's reach then). */
+/** A budget left, or none when the owner set no limit (the quote's epsilonLeft is beyond any job's reach then). */
 const limited = (left: bigint) => left < MAX_JOB_BYTES;
 
 export function Estimate({ choice, address }: { choice: JobChoice | null; address: `0x${string}` | undefined }) {
@@ -45,7 +46,7 @@ export function Estimate({ choice, address }: { choice: JobChoice | null; addres
         releaseBytes: choice.releaseBytes?.toString(),
       },
     ],
-    queryFn: () => Promise.all([quoteJob(publicClient!, config.contracts, choice!, address!), releaseLeft(publicClient!, config.contracts.computeMarket, choice!.datasetId, address!)]),
+    queryFn: () => quoteJob(publicClient!, config.contracts, choice!, address!),
     enabled: choice !== null && publicClient !== undefined && address !== undefined,
     retry: false,
   });
@@ -68,7 +69,7 @@ export function Estimate({ choice, address }: { choice: JobChoice | null; addres
       </div>
     );
   }
-  const [{ dataFee, pricePerMinute, escrow, epsilon, releaseBytes }, left] = quote.data;
+  const { dataFee, pricePerMinute, escrow, epsilon, epsilonLeft, releaseBytes } = quote.data;
   return (
     <div className="space-y-3 text-sm">
       <dl className="space-y-2">
@@ -79,8 +80,8 @@ export function Estimate({ choice, address }: { choice: JobChoice | null; addres
         </Row>
       </dl>
       <dl aria-label="Release budget" className="space-y-2">
-        {choice.epsilon !== undefined ? <Row label="Privacy budget the job spends">ε {formatEpsilon(epsilon)}</Row> : null}
-        <Row label="Privacy budget left to you">{limited(left.epsilon) ? `ε ${formatEpsilon(left.epsilon)}` : 'no limit set'}</Row>
+        {choice.epsilon !== undefined ? <Row label="Privacy budget the job spends">ε {epsilonText(epsilon)}</Row> : null}
+        <Row label="Privacy budget left to you">{limited(epsilonLeft) ? `ε ${epsilonText(epsilonLeft)}` : 'no limit set'}</Row>
         {limited(releaseBytes) ? <Row label="Results released at most">{formatBytes(Number(releaseBytes))}</Row> : null}
       </dl>
       <p className="text-muted">

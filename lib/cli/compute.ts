@@ -9,6 +9,7 @@ import type { Hex } from 'viem';
 import { loadConfig } from '../config';
 import { algorithmHash } from '../compute/algorithm';
 import { ComputeClient, DEFAULT_MAX_MINUTES } from '../compute/buyer/client';
+import { epsilonText } from '../compute/release-words';
 import type { JobView } from '../compute/api';
 import type { Receipt } from '../compute/receipt';
 import { fetchTemplates } from '../compute/actions/request';
@@ -80,7 +81,7 @@ export async function compute(args: string[]): Promise<number> {
     const requested = await client.request({ datasetId: dataset, ...what, params, maxMinutes, aiTraining: values['ai-training'], ...(providerId !== undefined ? { providerId } : {}), ...(environment !== undefined ? { environment } : {}) });
     if (!values.json) {
       console.error(`job ${requested.jobId} paid: ${market.formatAmount(requested.escrow)} in escrow (data fee ${market.formatAmount(requested.job.dataFee)} + up to ${maxMinutes} min at ${market.formatAmount(requested.job.pricePerMinute)}/min) on provider ${requested.provider.id}`);
-      console.error(`${values.template ? `template ${values.template}` : `algorithm ${path.basename(values.algorithm!)}`} sha256 ${requested.job.algorithmHash}${requested.job.epsilon > 0n ? `, spending ε ${Number(requested.job.epsilon) / 1e6}` : ''}; tx ${requested.txHash}`);
+      console.error(`${values.template ? `template ${values.template}` : `algorithm ${path.basename(values.algorithm!)}`} sha256 ${requested.job.algorithmHash}${requested.job.epsilon > 0n ? `, spending ε ${epsilonText(requested.job.epsilon)}` : ''}; tx ${requested.txHash}`);
     }
     if (!values.wait) {
       if (values.json) printJson({ jobId: requested.jobId, escrow: requested.escrow, providerId: requested.provider.id, txHash: requested.txHash });

@@ -4,12 +4,13 @@
  * and "no limit" for a zero field. No Node imports: pages use it.
  */
 import type { ReleaseLimitsView } from '../indexer/api';
+import { fromMicroEpsilon } from '../privacy';
 
 export const NO_LIMIT = 'no limit';
 
 /** ε from millionths (a decimal string or bigint, as the chain counts it): "1.5". */
 export function epsilonText(micro: string | bigint): string {
-  return (Number(micro) / 1e6).toLocaleString('en-US', { maximumFractionDigits: 6 });
+  return fromMicroEpsilon(BigInt(micro)).toLocaleString('en-US', { maximumFractionDigits: 6 });
 }
 
 /** Bytes as "512 B", "64 kB" or "1.5 MB", in powers of 1024. */

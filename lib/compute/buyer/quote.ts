@@ -12,6 +12,7 @@ import { ComputeJobError } from '../errors';
 import { readOffer } from '../../market/licence';
 import type { Environment } from '../settlement';
 import { requiresNoise } from '../policy';
+import { epsilonText } from '../release-words';
 
 /** What the buyer picks: the dataset, the provider and environment, the minutes paid for. */
 export interface JobChoice {
@@ -45,6 +46,8 @@ export interface JobQuote {
   /** What the job reserves from the dataset's release budgets: ε in millionths, and bytes. */
   epsilon: bigint;
   releaseBytes: bigint;
+  /** What the budgets leave the buyer beyond this job's ε (beyond any job's reach where no limit is set). */
+  epsilonLeft: bigint;
   /** The dataset's owner set an ε budget: every template result must carry noise. */
   noiseRequired: boolean;
 }
@@ -59,7 +62,7 @@ function left(limit: bigint, used: bigint): bigint {
 }
 
 /** What the dataset's release budgets leave `buyer`: ε in millionths, and bytes for one job. */
-export async function releaseLeft(client: Reader, computeMarket: Address, datasetId: bigint, buyer: Address): Promise<{ epsilon: bigint; bytes: bigint; noiseRequired: boolean }> {
+async function releaseLeft(client: Reader, computeMarket: Address, datasetId: bigint, buyer: Address): Promise<{ epsilon: bigint; bytes: bigint; noiseRequired: boolean }> {
   const [budget, [epsilonTotal, spent]] = await Promise.all([
     client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'releaseBudget', args: [datasetId] }),
     client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'releaseSpent', args: [datasetId, buyer] }),
@@ -103,7 +106,7 @@ export async function quoteJob(client: Reader, contracts: { datasetRegistry: Add
   if (!provider.active || !environment) throw new ComputeJobError(`provider ${choice.providerId} has no active environment ${choice.environment}`, 'choose another provider or environment');
   if (choice.aiTraining && !offer.aiTrainingAllowed) throw new ComputeJobError(`dataset ${choice.datasetId}'s licence does not allow AI training`, 'do not declare AI training, or choose another dataset');
   const epsilon = choice.epsilon ?? 0n;
-  if (epsilon > budget.epsilon) throw new ComputeJobError(`the job would spend ε ${formatEpsilon(epsilon)} of dataset ${choice.datasetId}'s privacy budget, which leaves you ε ${formatEpsilon(budget.epsilon)}`, budget.epsilon === 0n ? 'the budget is spent: nothing more can be asked of this dataset with noise' : 'ask for less ε (more noise)');
+  if (epsilon > budget.epsilon) throw new ComputeJobError(`the job would spend ε ${epsilonText(epsilon)} of dataset ${choice.datasetId}'s privacy budget, which leaves you ε ${epsilonText(budget.epsilon)}`, budget.epsilon === 0n ? 'the budget is spent: nothing more can be asked of this dataset with noise' : 'ask for less ε (more noise)');
   const releaseBytes = choice.releaseBytes ?? budget.bytes;
   if (releaseBytes > budget.bytes) throw new ComputeJobError(`the job would release up to ${releaseBytes} bytes of dataset ${choice.datasetId}, where its byte budget leaves you ${budget.bytes}`, budget.bytes === 0n ? 'your byte budget on this dataset is spent' : `ask for at most ${budget.bytes} bytes`);
   if (releaseBytes === 0n) throw new ComputeJobError(`your byte budget on dataset ${choice.datasetId} is spent: a job could release nothing`, 'ask the owner for a larger budget');
@@ -120,13 +123,9 @@ export async function quoteJob(client: Reader, contracts: { datasetRegistry: Add
     endpoint: provider.endpoint,
     epsilon,
     releaseBytes,
+    epsilonLeft: budget.epsilon,
     noiseRequired: budget.noiseRequired,
   };
-}
-
-/** ε in millionths, as a decimal number of ε. */
-export function formatEpsilon(micro: bigint): string {
-  return (Number(micro) / 1e6).toString();
 }
 
 /** ComputeMarket.requestJob's arguments for `choice` at `quote`, with the algorithm's hash. */
