@@ -170,3 +170,13 @@ test('a job that reserved less ε than its parameters spend is refused before th
   expect(final.minutesUsed ?? 0).toBe(0);
   expect(final.history.map((event) => event.detail ?? '').join('\n')).not.toMatch(/decrypting/);
 }, 120_000);
+
+test('a job that reserved no bytes of results is refused before the data key is fetched: its node would work unpaid', async () => {
+  // The contract takes a reservation of 0 bytes: settlement could then count nothing released.
+  const final = await payAndSubmit(bed, bed.datasetId, { name: 'aggregate_stats.py', content: readFileSync(path.join(EXAMPLES, 'aggregate_stats.py')) }, { group_by: 'alert' }, 0n, 0n);
+  expect(final).toMatchObject({ status: 'failed', reason: 'compute-not-allowed' });
+  expect(final.minutesUsed ?? 0).toBe(0);
+  const history = final.history.map((event) => event.detail ?? '').join('\n');
+  expect(history).toMatch(/the job reserved no bytes of results to release/);
+  expect(history).not.toMatch(/decrypting/);
+}, 120_000);

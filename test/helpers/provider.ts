@@ -114,16 +114,16 @@ export function delta(before: Record<string, bigint>, after: Record<string, bigi
 
 /**
  * A buyer who skips the SDK's checks: pays a job for `content` on the bed's provider straight on the contract,
- * reserving `epsilon` millionths, and submits it with `params`. Returns the job's final view: what the provider
- * node itself enforces.
+ * reserving `epsilon` millionths (and `releaseBytes`, else what the quote offers), and submits it with `params`.
+ * Returns the job's final view: what the provider node itself enforces.
  */
-export async function payAndSubmit(bed: ComputeBed, datasetId: bigint, algorithm: { name: string; content: Uint8Array }, params: unknown, epsilon = 0n): Promise<JobView> {
+export async function payAndSubmit(bed: ComputeBed, datasetId: bigint, algorithm: { name: string; content: Uint8Array }, params: unknown, epsilon = 0n, releaseBytes?: bigint): Promise<JobView> {
   const { publicClient, deployments } = bed.buyer;
   const contracts = contractsOf(deployments);
   const choice = { datasetId, providerId: bed.provider!.providerId, environment: 0, maxMinutes: 1, aiTraining: false, epsilon };
   const quote = await quoteJob(publicClient, deployments.contracts, { ...choice, epsilon: 0n }, bed.buyer.account!.address);
   await bed.buyer.send('approve', { ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.computeMarket, quote.escrow] });
-  const { logs } = await bed.buyer.send('request', { ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, { ...quote, epsilon }, algorithmHash(algorithm.content)) });
+  const { logs } = await bed.buyer.send('request', { ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(choice, { ...quote, epsilon, ...(releaseBytes !== undefined ? { releaseBytes } : {}) }, algorithmHash(algorithm.content)) });
   const [requested] = parseEventLogs({ abi: computeMarketAbi, eventName: 'JobRequested', logs: logs as Parameters<typeof parseEventLogs>[0]['logs'] });
   const jobId = requested!.args.jobId;
   await bed.client.submit(jobId, quote.endpoint, { name: algorithm.name, content: algorithm.content, params, resultKey: generateResultKeyPair().publicKey });
