@@ -6,9 +6,10 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
-import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
+import {IComputeMarket, Job} from "./interfaces/IComputeMarket.sol";
 import {Offer} from "./interfaces/ILicenceTerms.sol";
 import {MarketFees} from "./base/MarketFees.sol";
+import {Royalties} from "./base/Royalties.sol";
 import {ReleaseBudgets} from "./base/ReleaseBudgets.sol";
 
 /// @title ComputeMarket
@@ -21,10 +22,13 @@ import {ReleaseBudgets} from "./base/ReleaseBudgets.sol";
 /// allowed that provider: jobs can be requested only on allowed providers, and a node may decrypt only while a job
 /// it accepted is open, before its deadline, and its provider is still allowed.
 /// @dev A job is stored as one word: the keccak256 of its {Job} with the low byte replaced by its status, whose
-/// top bit ({RESERVED}) says that the job reserved from its dataset's release budgets.
+/// top bit ({RESERVED}) says that the job reserved from its dataset's release budgets and the next ({DERIVED})
+/// that its dataset is a derivative, whose ancestors share the data fee ({Royalties}). When a job settles with its
+/// results delivered, the hash becomes keccak256(job hash, result hash): the word then commits to the result,
+/// which {isDeliveredResult} checks for the registry's lineage proofs at no extra storage.
 /// The full Job is emitted in {JobRequested} and passed back to every later call, which keeps requesting
 /// and settling cheap while no field can be altered.
-contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
+contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
     using SafeERC20 for IERC20;
 
     /// @notice Kind of hardware an environment offers.
@@ -50,25 +54,6 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         bool active;
         string endpoint;
         Environment[] environments;
-    }
-
-    /// @notice A job as requested; fixed for its life. `epsilon` (millionths) is the privacy budget its results may
-    /// spend and `releaseBytes` the most its node may release; both are reserved from the dataset's budgets.
-    struct Job {
-        uint256 datasetId;
-        uint256 providerId;
-        address buyer;
-        address currency;
-        bytes32 algorithmHash;
-        uint128 dataFee;
-        uint128 pricePerMinute;
-        uint32 maxMinutes;
-        uint16 feeBps;
-        uint8 environment;
-        bool aiTraining;
-        uint64 deadline;
-        uint64 epsilon;
-        uint64 releaseBytes;
     }
 
     /// @notice Where a job is in its life.
@@ -102,6 +87,10 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
 
     /// @dev The bit of a job's low byte set when it reserved from its dataset's release budgets.
     uint256 private constant RESERVED = 0x80;
+    /// @dev The bit of a job's low byte set when its dataset has ancestors to pay.
+    uint256 private constant DERIVED = 0x40;
+    /// @dev The bits of a job's low byte that hold its status.
+    uint256 private constant STATUS = 0x3f;
 
     bytes32 private constant PROVIDER_NODE_TYPEHASH =
         keccak256("ProviderNode(address owner,address signer,string endpoint)");
@@ -159,9 +148,11 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
     /// @notice The provider accepted `jobId`: it can no longer be cancelled.
     /// @param jobId The job.
     event JobAccepted(uint256 indexed jobId);
-    /// @notice `jobId` settled with `resultHash` after `minutesUsed`; `split` lists what each party was credited.
+    /// @notice `jobId` settled with `resultHash` after `minutesUsed`; `split` lists what each party was credited
+    /// (the ancestors of a derivative dataset are paid their royalties out of the owner's part, in {RoyaltyPaid}).
     /// @param jobId The job.
-    /// @param resultHash Hash of the job's signed receipt and outputs.
+    /// @param resultHash keccak256(abi.encode(receipt hash, outputs root)): the job's signed receipt and the Merkle
+    /// root of its outputs' SHA-256s.
     /// @param minutesUsed Minutes billed.
     /// @param delivered Whether the results were released to the buyer; if not, the data fee went back to the buyer.
     /// @param releasedBytes Bytes of results released to the buyer (0 when nothing was delivered).
@@ -404,9 +395,10 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         uint256 escrow = _escrow(job.dataFee, job.maxMinutes, job.pricePerMinute);
         if (escrow > maxPayment) revert PaymentAboveMax(escrow, maxPayment);
 
-        bool reserved = _reserve(datasetId, msg.sender, epsilon, releaseBytes);
+        uint256 flags = _reserve(datasetId, msg.sender, epsilon, releaseBytes) ? RESERVED : 0;
+        if (offer.ancestors != 0) flags |= DERIVED;
         jobId = _nextJobId++;
-        _store(jobId, job, JobStatus.Requested, reserved);
+        _jobs[jobId] = ((uint256(keccak256(abi.encode(job))) >> 8) << 8) | flags | uint256(JobStatus.Requested);
         emit JobRequested(jobId, datasetId, providerId, job, escrow);
 
         if (escrow != 0) IERC20(job.currency).safeTransferFrom(msg.sender, address(this), escrow);
@@ -476,6 +468,7 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         if (error != ECDSA.RecoverError.NoError || recovered != signer) revert InvalidReceiptSignature(jobId);
 
         uint256 escrow = _close(jobId, job, status, JobStatus.Settled);
+        if (delivered) _commitResult(jobId, job, resultHash);
         if (_reserved(jobId)) _giveBack(job.datasetId, job.buyer, delivered ? 0 : job.epsilon, job.releaseBytes - releasedBytes);
         _settle(jobId, job, escrow, resultHash, minutesUsed, delivered, releasedBytes);
     }
@@ -497,10 +490,17 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
     /// @notice Status of `jobId` (None if it does not exist).
     /// @param jobId The job.
     function jobStatus(uint256 jobId) external view returns (JobStatus) {
-        return JobStatus(uint8(_jobs[jobId] & ~RESERVED));
+        return JobStatus(uint8(_jobs[jobId] & STATUS));
     }
 
-    /// @notice True if `job` is exactly the job requested as `jobId`.
+    /// @inheritdoc IComputeMarket
+    function isDeliveredResult(uint256 jobId, Job calldata job, bytes32 resultHash) external view returns (bool) {
+        uint256 state = _jobs[jobId];
+        return state & STATUS == uint256(JobStatus.Settled) && state >> 8 == _resultCommitment(job, resultHash) >> 8;
+    }
+
+    /// @notice True if `job` is exactly the job requested as `jobId` and it has not settled with delivered results
+    /// (the job's word then commits to its result: see {isDeliveredResult}).
     /// @param jobId The job.
     /// @param job The job as emitted in {JobRequested}.
     function isJob(uint256 jobId, Job calldata job) external view returns (bool) {
@@ -663,8 +663,10 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         returns (JobStatus status)
     {
         uint256 state = _jobs[jobId];
-        if (state == 0 || state >> 8 != _jobHash(job) >> 8) revert JobMismatch(jobId);
-        status = JobStatus(uint8(state & ~RESERVED));
+        if (state == 0) revert JobMismatch(jobId);
+        status = JobStatus(uint8(state & STATUS));
+        // A job settled with delivered results no longer stores its hash, so only its status can be reported.
+        if (state >> 8 != _jobHash(job) >> 8 && status != JobStatus.Settled) revert JobMismatch(jobId);
         if (status != a && status != b) revert InvalidJobStatus(jobId, status);
     }
 
@@ -692,8 +694,14 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         );
     }
 
-    function _store(uint256 jobId, Job memory job, JobStatus status, bool reserved) private {
-        _jobs[jobId] = ((uint256(keccak256(abi.encode(job))) >> 8) << 8) | (reserved ? RESERVED : 0) | uint256(status);
+    /// @dev keccak256(job hash, result hash), the word a job settled with delivered results keeps.
+    function _resultCommitment(Job calldata job, bytes32 resultHash) private pure returns (uint256) {
+        return uint256(keccak256(abi.encode(_jobHash(job) >> 8, resultHash)));
+    }
+
+    /// @dev Replaces a settled job's hash by its commitment to `resultHash`, keeping its flags and status.
+    function _commitResult(uint256 jobId, Job calldata job, bytes32 resultHash) private {
+        _jobs[jobId] = ((_resultCommitment(job, resultHash) >> 8) << 8) | (_jobs[jobId] & 0xff);
     }
 
     /// @dev Whether `jobId` reserved from its dataset's release budgets (the datasets had one when it was requested).
@@ -703,7 +711,7 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
 
     function _setStatus(uint256 jobId, JobStatus status) private {
         uint256 state = _jobs[jobId];
-        _jobs[jobId] = ((state >> 8) << 8) | (state & RESERVED) | uint256(status);
+        _jobs[jobId] = ((state >> 8) << 8) | (state & ~STATUS & 0xff) | uint256(status);
     }
 
     /// @dev Ends an open job, now `current`, with a final `status` and returns its escrow. Only an accepted job
@@ -717,8 +725,8 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
         return _escrow(job.dataFee, job.maxMinutes, job.pricePerMinute);
     }
 
-    /// @dev Splits a settled job's escrow: the data fee to the dataset's owner if the results were delivered,
-    /// minutes used to the provider, the market fee on what they are paid to the treasury, the rest back to the
+    /// @dev Splits a settled job's escrow: the data fee to the dataset's owner if the results were delivered (less
+    /// the royalties of a derivative's ancestors), minutes used to the provider, the market fee on what they are paid to the treasury, the rest back to the
     /// buyer.
     function _settle(
         uint256 jobId,
@@ -746,6 +754,9 @@ contract ComputeMarket is MarketFees, ReleaseBudgets, EIP712, IComputeMarket {
             split.providerAmount = providerFee - providerFeeCut;
             split.marketFee = dataFeeCut + providerFeeCut;
             split.buyerRefund = escrow - dataFee - providerFee;
+        }
+        if (delivered && _jobs[jobId] & DERIVED != 0) {
+            split.ownerAmount -= _payRoyalties(registry, job.datasetId, currency, split.ownerAmount);
         }
         _credit(currency, split.owner, split.ownerAmount);
         _credit(currency, _providers[job.providerId].owner, split.providerAmount);

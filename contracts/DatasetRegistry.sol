@@ -4,10 +4,14 @@ pragma solidity ^0.8.28;
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
-import {LicenceTerms, Offer} from "./interfaces/ILicenceTerms.sol";
+import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
+import {IMarketplace} from "./interfaces/IMarketplace.sol";
+import {LicenceTerms, Offer, Royalty} from "./interfaces/ILicenceTerms.sol";
+import {Lineage} from "./base/Lineage.sol";
 
 /// @title DatasetRegistry
-/// @notice One ERC-721 "data NFT" per dataset. The NFT's holder owns the dataset: it changes metadata, terms
+/// @notice One ERC-721 "data NFT" per asset: a dataset or a model, in one sequence of ids ({Lineage} records what
+/// a derivative derives from). The NFT's holder owns the dataset: it changes metadata, terms
 /// and listing, and earns its future revenue. Licence terms are registered once and shared by id.
 /// Publishing takes two steps: {reserveDatasetId} gives the caller the next id, which it names in its key
 /// envelope's access conditions and its signed metadata, then {publish} uses it. Only the account that reserved an
@@ -15,7 +19,7 @@ import {LicenceTerms, Offer} from "./interfaces/ILicenceTerms.sol";
 /// id first. An id reserved and never published stays a gap ({isPublished} tells them apart).
 /// @dev A metadata pointer is a CIDv1 with a sha2-256 multihash, stored as its codec and digest
 /// (e.g. 0x0129 dag-json, 0x85 dag-jose); clients rebuild the CID from the two.
-contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
+contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry, Lineage {
     /// @notice Role allowed to add and remove payment currencies.
     bytes32 public constant CURRENCY_ADMIN_ROLE = keccak256("CURRENCY_ADMIN_ROLE");
     uint16 private constant BPS = 10_000;
@@ -26,7 +30,8 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         bytes32 digest;
     }
 
-    /// @notice A dataset's record beside its NFT.
+    /// @notice An asset's record beside its NFT. `ancestors` counts those its sales pay; `constraints` are what its
+    /// parents require of its terms ({Lineage}).
     struct Dataset {
         uint64 termsId;
         uint32 version;
@@ -34,6 +39,9 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         bool listed;
         uint40 publishedAt;
         uint40 updatedAt;
+        AssetKind kind;
+        uint8 ancestors;
+        uint8 constraints;
         bytes32 metadataDigest;
     }
 
@@ -62,6 +70,7 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     mapping(uint256 datasetId => Dataset) private _datasets;
     mapping(uint256 termsId => StoredTerms) private _terms;
     mapping(bytes32 termsHash => uint256 termsId) private _termsIdByHash;
+    mapping(uint256 termsId => bytes32 rightsHash) private _rights;
     /// @notice The account that reserved `datasetId` and has not published under it yet, or the zero address.
     mapping(uint256 datasetId => address account) public reservedBy;
     /// @notice Whether `currency` may be used in licence terms.
@@ -150,6 +159,13 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         emit CurrencyAllowed(currency, allowed);
     }
 
+    /// @notice Sets, once, the markets whose licences and delivered compute jobs entitle a publisher to a parent.
+    /// @param marketplace_ The Marketplace.
+    /// @param computeMarket_ The ComputeMarket.
+    function setMarkets(IMarketplace marketplace_, IComputeMarket computeMarket_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setMarkets(marketplace_, computeMarket_);
+    }
+
     /// @notice Registers licence terms, or returns the id of identical terms registered before.
     /// @param terms The terms; inconsistent combinations revert with a named error.
     /// @return termsId The id to publish under.
@@ -173,7 +189,24 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     /// @param datasetId The id the caller reserved with {reserveDatasetId} and prepared the metadata for.
     function publish(MetadataPointer calldata metadata, uint256 termsId, uint256 datasetId) external {
         if (termsId == 0 || termsId >= _nextTermsId) revert UnknownTerms(termsId);
-        _publish(metadata, termsId, datasetId);
+        _publish(metadata, termsId, datasetId, AssetKind.Dataset, 0, 0);
+    }
+
+    /// @notice Publishes a dataset or a model, derived from `derivation.parents` (possibly none), under registered
+    /// terms and mints its NFT to the caller. Each parent is checked ({Lineage}); its sales then pay the ancestors.
+    /// @param metadata CID of the signed metadata document.
+    /// @param termsId Id from {registerTerms}.
+    /// @param datasetId The id the caller reserved with {reserveDatasetId} and prepared the metadata for.
+    /// @param derivation What the asset is, its content's SHA-256 and its parents with what entitles the caller.
+    function publishAsset(
+        MetadataPointer calldata metadata,
+        uint256 termsId,
+        uint256 datasetId,
+        Derivation calldata derivation
+    ) external {
+        if (termsId == 0 || termsId >= _nextTermsId) revert UnknownTerms(termsId);
+        (uint8 ancestors, uint8 constraints) = _registerLineage(datasetId, termsId, derivation);
+        _publish(metadata, termsId, datasetId, derivation.kind, ancestors, constraints);
     }
 
     /// @notice Registers the terms (or reuses identical ones) and publishes in one transaction.
@@ -181,7 +214,7 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     /// @param terms The licence terms.
     /// @param datasetId The id the caller reserved with {reserveDatasetId} and prepared the metadata for.
     function publishWithTerms(MetadataPointer calldata metadata, LicenceTerms calldata terms, uint256 datasetId) external {
-        _publish(metadata, _registerTerms(terms), datasetId);
+        _publish(metadata, _registerTerms(terms), datasetId, AssetKind.Dataset, 0, 0);
     }
 
     /// @notice Anchors a new metadata version of an owned dataset.
@@ -209,6 +242,8 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
     /// @param termsId Id from {registerTerms}.
     function setTerms(uint256 datasetId, uint256 termsId) external onlyDatasetOwner(datasetId) {
         if (termsId == 0 || termsId >= _nextTermsId) revert UnknownTerms(termsId);
+        Dataset storage dataset = _datasets[datasetId];
+        _checkConstraints(dataset.constraints, dataset.termsId, termsId);
         _switchTerms(datasetId, termsId);
     }
 
@@ -273,6 +308,17 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         offer.aiTrainingAllowed = terms.aiTrainingAllowed;
         offer.downloadPrice = terms.downloadPrice;
         offer.computePrice = terms.computePrice;
+        offer.ancestors = dataset.ancestors;
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function royaltiesOf(uint256 assetId) external view returns (Royalty[] memory royalties) {
+        Ancestor[] memory ancestors = ancestorsOf(assetId);
+        royalties = new Royalty[](ancestors.length);
+        for (uint256 i = 0; i < ancestors.length; ++i) {
+            uint256 ancestorId = ancestors[i].assetId;
+            royalties[i] = Royalty(ancestorId, _ownerOf(ancestorId), ancestors[i].bps);
+        }
     }
 
     /// @inheritdoc IDatasetRegistry
@@ -307,7 +353,14 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         return super.supportsInterface(interfaceId);
     }
 
-    function _publish(MetadataPointer calldata metadata, uint256 termsId, uint256 datasetId) private {
+    function _publish(
+        MetadataPointer calldata metadata,
+        uint256 termsId,
+        uint256 datasetId,
+        AssetKind kind,
+        uint8 ancestors,
+        uint8 constraints
+    ) private {
         _checkPointer(metadata);
         if (reservedBy[datasetId] != msg.sender) revert DatasetIdNotReserved(datasetId, msg.sender);
         delete reservedBy[datasetId];
@@ -318,6 +371,9 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
             listed: true,
             publishedAt: uint40(block.timestamp),
             updatedAt: uint40(block.timestamp),
+            kind: kind,
+            ancestors: ancestors,
+            constraints: constraints,
             metadataDigest: metadata.digest
         });
         emit DatasetPublished(datasetId, msg.sender, termsId, metadata);
@@ -331,6 +387,20 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
         _validate(terms);
         termsId = _nextTermsId++;
         _termsIdByHash[termsHash] = termsId;
+        _rights[termsId] = keccak256(
+            abi.encode(
+                terms.commercialRevShare,
+                terms.computeOnly,
+                terms.aiTrainingAllowed,
+                terms.transferable,
+                terms.commercialUse,
+                terms.commercialAttribution,
+                terms.derivativesAllowed,
+                terms.derivativesAttribution,
+                terms.derivativesReciprocal,
+                keccak256(bytes(terms.uri))
+            )
+        );
         _terms[termsId] = StoredTerms({
             currency: terms.currency,
             accessDuration: terms.accessDuration,
@@ -399,6 +469,30 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry {
             if (terms.downloadPrice != 0) revert DownloadPriceOnComputeOnly();
             if (terms.transferable) revert TransferableComputeOnly();
         }
+    }
+
+    function _publishedAsset(uint256 assetId) internal view override returns (address owner, uint256 termsId) {
+        owner = _requireDataset(assetId);
+        termsId = _datasets[assetId].termsId;
+    }
+
+    function _ancestorCount(uint256 assetId) internal view override returns (uint256) {
+        return _datasets[assetId].ancestors;
+    }
+
+    function _termsOf(uint256 termsId) internal view override returns (ParentTerms memory) {
+        StoredTerms storage terms = _terms[termsId];
+        return ParentTerms({
+            derivativesAllowed: terms.derivativesAllowed,
+            aiTrainingAllowed: terms.aiTrainingAllowed,
+            reciprocal: terms.derivativesReciprocal,
+            commercialUse: terms.commercialUse,
+            revShare: terms.commercialRevShare
+        });
+    }
+
+    function _rightsOf(uint256 termsId) internal view override returns (bytes32) {
+        return _rights[termsId];
     }
 
     /// @dev The owner of `datasetId`; reverts with {UnknownDataset} (not ERC-721's error) so every dataset

@@ -6,18 +6,30 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
 import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
+import {IMarketplace} from "./interfaces/IMarketplace.sol";
 import {MarketFees} from "./base/MarketFees.sol";
+import {Royalties} from "./base/Royalties.sol";
 
 /// @title Marketplace
 /// @notice Sells download licences for datasets in the currency of their terms and answers {canDecrypt},
-/// the on-chain condition the key network checks before it releases a dataset's key.
-contract Marketplace is MarketFees {
+/// the on-chain condition the key network checks before it releases a dataset's key. A sale of a derivative pays its
+/// ancestors their shares ({Royalties}).
+contract Marketplace is Royalties, IMarketplace {
     using SafeERC20 for IERC20;
 
     /// @notice A download licence: the terms it was bought under and when it ends.
     struct Licence {
         uint64 termsId;
         uint64 expiresAt;
+    }
+
+    /// @dev What a sale reads of a dataset's offer.
+    struct Sale {
+        address owner;
+        address currency;
+        uint64 accessDuration;
+        uint256 price;
+        uint8 ancestors;
     }
 
     uint64 private constant PERPETUAL = type(uint64).max;
@@ -30,7 +42,8 @@ contract Marketplace is MarketFees {
     mapping(uint256 datasetId => mapping(address account => Licence)) private _licences;
 
     /// @notice `buyer` paid `price` for a licence to `datasetId` under `termsId`, valid until `expiresAt`;
-    /// `owner` was credited `price - fee` and the treasury `fee`.
+    /// the treasury was credited `fee`, the ancestors of a derivative their royalties ({RoyaltyPaid}) and `owner`
+    /// the rest.
     /// @param datasetId The dataset.
     /// @param buyer The account that paid and holds the licence.
     /// @param owner The dataset owner credited with the price less the fee.
@@ -105,8 +118,8 @@ contract Marketplace is MarketFees {
         nonReentrant
         returns (uint64 expiresAt)
     {
-        (address owner, address currency, uint64 accessDuration, uint256 price) = _sale(datasetId, termsId);
-        return _buy(datasetId, maxPrice, owner, uint64(termsId), currency, accessDuration, price);
+        Sale memory sale = _sale(datasetId, termsId);
+        return _buy(datasetId, maxPrice, uint64(termsId), sale);
     }
 
     /// @notice {buyLicence} with an EIP-2612 permit instead of a prior approval.
@@ -128,9 +141,9 @@ contract Marketplace is MarketFees {
         bytes32 r,
         bytes32 s
     ) external nonReentrant returns (uint64 expiresAt) {
-        (address owner, address currency, uint64 accessDuration, uint256 price) = _sale(datasetId, termsId);
-        try IERC20Permit(currency).permit(msg.sender, address(this), maxPrice, deadline, v, r, s) {} catch {}
-        return _buy(datasetId, maxPrice, owner, uint64(termsId), currency, accessDuration, price);
+        Sale memory sale = _sale(datasetId, termsId);
+        try IERC20Permit(sale.currency).permit(msg.sender, address(this), maxPrice, deadline, v, r, s) {} catch {}
+        return _buy(datasetId, maxPrice, uint64(termsId), sale);
     }
 
     /// @notice Moves the caller's valid licence to `datasetId` to `to`, if its terms allow transfer.
@@ -175,16 +188,13 @@ contract Marketplace is MarketFees {
         return address(compute) != address(0) && compute.hasActiveJob(datasetId, account);
     }
 
-    function _buy(
-        uint256 datasetId,
-        uint256 maxPrice,
-        address owner,
-        uint64 termsId,
-        address currency,
-        uint64 accessDuration,
-        uint256 price
-    ) private returns (uint64 expiresAt) {
+    function _buy(uint256 datasetId, uint256 maxPrice, uint64 termsId, Sale memory sale)
+        private
+        returns (uint64 expiresAt)
+    {
+        uint256 price = sale.price;
         if (price > maxPrice) revert PriceAboveMax(price, maxPrice);
+        uint64 accessDuration = sale.accessDuration;
 
         Licence storage licence = _licences[datasetId][msg.sender];
         uint64 current = licence.expiresAt;
@@ -199,9 +209,12 @@ contract Marketplace is MarketFees {
         licence.termsId = termsId;
         licence.expiresAt = expiresAt;
 
+        address currency = sale.currency;
         uint256 fee = _chargeFee(currency, price);
-        _credit(currency, owner, price - fee);
-        emit LicencePurchased(datasetId, msg.sender, owner, termsId, currency, price, fee, expiresAt);
+        uint256 net = price - fee;
+        if (sale.ancestors != 0) net -= _payRoyalties(registry, datasetId, currency, net);
+        _credit(currency, sale.owner, net);
+        emit LicencePurchased(datasetId, msg.sender, sale.owner, termsId, currency, price, fee, expiresAt);
 
         if (price != 0) IERC20(currency).safeTransferFrom(msg.sender, address(this), price);
     }
@@ -211,12 +224,13 @@ contract Marketplace is MarketFees {
     /// checks are pure cost. Reverts with the registry's error for an unknown dataset, with {TermsMismatch} when
     /// the dataset is no longer sold under `acceptedTermsId`, and with {DatasetNotListed} or {ComputeOnlyDataset}
     /// when no download licence is on sale.
-    function _sale(uint256 datasetId, uint256 acceptedTermsId)
-        private
-        view
-        returns (address owner, address currency, uint64 accessDuration, uint256 price)
-    {
+    function _sale(uint256 datasetId, uint256 acceptedTermsId) private view returns (Sale memory sale) {
         uint256 termsId;
+        address owner;
+        address currency;
+        uint64 accessDuration;
+        uint256 price;
+        uint8 ancestors;
         IDatasetRegistry registry_ = registry;
         bytes4 selector = IDatasetRegistry.getOffer.selector;
         bool listed;
@@ -227,13 +241,13 @@ contract Marketplace is MarketFees {
             let offer := mload(0x40)
             mstore(0x00, selector)
             mstore(0x04, datasetId)
-            if iszero(staticcall(gas(), registry_, 0x00, 0x24, offer, 0x120)) {
+            if iszero(staticcall(gas(), registry_, 0x00, 0x24, offer, 0x140)) {
                 returndatacopy(offer, 0x00, returndatasize())
                 revert(offer, returndatasize())
             }
-            // An Offer is 9 words; its fields in order: owner, listed, termsId, currency, accessDuration,
-            // computeOnly, aiTrainingAllowed, downloadPrice, computePrice.
-            if lt(returndatasize(), 0x120) { revert(0x00, 0x00) }
+            // An Offer is 10 words; its fields in order: owner, listed, termsId, currency, accessDuration,
+            // computeOnly, aiTrainingAllowed, downloadPrice, computePrice, ancestors.
+            if lt(returndatasize(), 0x140) { revert(0x00, 0x00) }
             owner := mload(offer)
             listed := mload(add(offer, 0x20))
             termsId := mload(add(offer, 0x40))
@@ -241,9 +255,11 @@ contract Marketplace is MarketFees {
             accessDuration := mload(add(offer, 0x80))
             computeOnly := mload(add(offer, 0xa0))
             price := mload(add(offer, 0xe0))
+            ancestors := mload(add(offer, 0x120))
         }
         if (termsId != acceptedTermsId) revert TermsMismatch(datasetId, acceptedTermsId, termsId);
         if (!listed) revert DatasetNotListed(datasetId);
         if (computeOnly) revert ComputeOnlyDataset(datasetId);
+        return Sale(owner, currency, accessDuration, price, ancestors);
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LicenceTerms, Offer} from "./ILicenceTerms.sol";
+import {LicenceTerms, Offer, Royalty} from "./ILicenceTerms.sol";
 
 /// @title IDatasetRegistry
 /// @notice The part of DatasetRegistry the marketplaces call.
@@ -17,4 +17,9 @@ interface IDatasetRegistry {
     /// @notice Terms registered under `termsId`; reverts for an unknown id.
     /// @param termsId The terms id.
     function getTerms(uint256 termsId) external view returns (LicenceTerms memory);
+
+    /// @notice The royalties a sale of `assetId` owes: each ancestor, its current owner and its share (absolute
+    /// basis points of the sale's net). Empty for an asset with no lineage.
+    /// @param assetId The asset.
+    function royaltiesOf(uint256 assetId) external view returns (Royalty[] memory);
 }

@@ -46,4 +46,14 @@ struct Offer {
     bool aiTrainingAllowed;
     uint128 downloadPrice;
     uint128 computePrice;
+    /// How many ancestors (parents, their ancestors) share the asset's revenue; 0 for an asset with no lineage.
+    uint8 ancestors;
+}
+
+/// @notice What a sale of a derivative owes one of its ancestors: `bps` of the sale's net (after the market fee),
+/// credited to the ancestor's current owner.
+struct Royalty {
+    uint256 ancestorId;
+    address owner;
+    uint16 bps;
 }

@@ -59,6 +59,11 @@ export async function deployMarket(clients: Clients, options: DeployOptions): Pr
     publicClient,
     await wallet.writeContract({ address: marketplace.address, abi: marketplaceAbi, functionName: 'setComputeMarket', args: [compute.address] }),
   );
+  // Derivatives prove their parents through these two markets' licences and delivered jobs; set once.
+  await send(
+    publicClient,
+    await wallet.writeContract({ address: registry.address, abi: datasetRegistryAbi, functionName: 'setMarkets', args: [marketplace.address, compute.address] }),
+  );
 
   const stablecoin = options.stablecoin.mock
     ? (await deploy(clients, mockStablecoinAbi, mockStablecoinBytecode, [deployer])).address

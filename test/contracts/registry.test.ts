@@ -310,6 +310,9 @@ describe('publish', () => {
       listed: true,
       publishedAt,
       updatedAt: publishedAt,
+      kind: 0,
+      ancestors: 0,
+      constraints: 0,
       metadataDigest: metadata.digest,
     });
   });
@@ -477,6 +480,7 @@ describe('getOffer, getDataset and datasetOwner', () => {
       aiTrainingAllowed: terms.aiTrainingAllowed,
       downloadPrice: terms.downloadPrice,
       computePrice: terms.computePrice,
+      ancestors: 0,
     });
   });
 
