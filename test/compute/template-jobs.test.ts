@@ -77,12 +77,23 @@ test('histogram, correlation, logistic regression and a forest each release one 
   const correlation = await run(templatesOnly, 'correlation', { columns: ['heart_rate', 'spo2', 'resp_rate'] });
   expect((correlation.result!.matrix as number[][])[1]![1]).toBe(1);
   const logistic = await run(templatesOnly, 'train', { model: 'logistic', target: 'alert', features: ['heart_rate', 'spo2', 'resp_rate'] });
+  // A train job declares AI training though the buyer did not say so: the licence is checked for it, and its model
+  // can be published as the data's derivative.
+  expect(logistic.requested.job.aiTraining).toBe(true);
   expect(logistic.result).toMatchObject({ model: 'logistic', coefficients: { heart_rate: expect.any(Number) } });
   expect((logistic.result!.metrics as { accuracy: number }).accuracy).toBeGreaterThan(0.6);
   const forest = await run(templatesOnly, 'train', { model: 'forest', target: 'alert', features: ['heart_rate', 'spo2'], trees: 3, maxDepth: 3, minSamplesLeaf: 1 });
   expect(forest.final).toMatchObject({ status: 'finished' });
   expect(forest.result).toMatchObject({ model: 'forest' });
 }, 240_000);
+
+test('a train job paid on the contract without declaring AI training is refused by the node before the data key is fetched', async () => {
+  const template = templateByName('train')!;
+  const final = await payAndSubmit(bed, templatesOnly, { name: 'train.py', content: Buffer.from(template.source) }, { model: 'logistic', target: 'alert', features: ['heart_rate', 'spo2'] });
+  expect(final).toMatchObject({ status: 'failed', reason: 'template-params' });
+  expect(final.history.map((event) => event.detail ?? '').join('\n')).toMatch(/must declare AI training/);
+  expect(final.history.map((event) => event.detail ?? '').join('\n')).not.toMatch(/decrypting/);
+}, 120_000);
 
 test('evaluate scores the buyer’s own model and releases metrics only', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'datagora-model-'));

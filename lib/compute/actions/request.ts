@@ -78,6 +78,9 @@ export async function requestJob<K extends HeldResultKey>(
   const { publicClient, market, account } = port;
   const amount = (value: bigint) => formatAmount(value, market.stablecoin);
   checkAlgorithm(algorithm.name, algorithm.content.length);
+  // A train job trains a model whatever the buyer ticked: it is declared, so the licence is checked for it, the node
+  // runs it, and the model may be published as the data's derivative (the registry wants a training job).
+  if (algorithm.template === 'train') choice = { ...choice, aiTraining: true };
   onStep?.('quote');
   // Parameters a provider refuses, or naming a column the data lacks, fail only once the data fee is paid: refuse them now.
   const { document } = await port.anchored(choice.datasetId);

@@ -37,6 +37,8 @@ export async function checkTemplateJob(market: Market, job: Job, document: Datas
     if (policyOf(document) === 'templates') throw new JobFailure('template-required');
     return undefined;
   }
+  // Undeclared, a train job would run on data whose licence forbids AI training.
+  if (template.name === 'train' && !job.aiTraining) throw new JobFailure('template-params', 'a train job trains a model: its request must declare AI training');
   let params: unknown;
   try {
     params = parseTemplateParams(template, rawParams);
