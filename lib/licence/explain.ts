@@ -49,7 +49,7 @@ const BPS = 10_000;
 const HOUR = 3_600n;
 
 /** Basis points as a percentage: 500 → "5%", 250 → "2.5%". */
-function percent(bps: number): string {
+export function percent(bps: number): string {
   return `${bps / 100}%`;
 }
 
