@@ -6,15 +6,11 @@
  */
 import { useConnectModal } from '@rainbow-me/rainbowkit';
 import { useState } from 'react';
-import { customTerms, presetFlags, TERM_FLAGS, type TermFlags } from '@/lib/licence/custom';
-import { licenceProblems, ownerConsequences } from '@/lib/licence/explain';
-import { LICENCE_PRESETS, parsePrice, type LicencePreset } from '@/lib/licence/presets';
 import { browserPort } from '@/lib/client/port';
 import { fileSource } from '@/lib/client/streams';
 import { publish as publishDataset, type PublishResult, type PublishStep } from '@/lib/market/actions/publish';
 import { assertPublishable, binaryNotice, binaryReason, EmptyFileError, formatOf, HEAD_BYTES, isTabular } from '@/lib/market/files';
-import { formatAmount, formatBytes, type Token } from '@/lib/units';
-import { LicenceSummary } from '@/components/licence/licence-summary';
+import { formatBytes } from '@/lib/units';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import { INITIAL_POLICY, PolicyFields, policyProblems, policySummary, publishPolicy, type PolicyForm } from './compute-policy';
@@ -22,15 +18,9 @@ import { Field, INPUT } from './field';
 import { ProvidersStep } from './providers-step';
 import { Published } from './published';
 import type { ProviderChoices } from './provider-choices';
+import { computeUnits, initialTerms, LicenceFields, licenceFieldProblems, PRESET_LABELS, priceFieldProblems, PriceFields, Prices, termsRequest, type TermsForm } from './terms-fields';
 
 const STEPS = ['File', 'Details', 'Licence', 'Prices', 'Compute', 'Publish'] as const;
-const PRESET_LABELS: Record<LicencePreset, string> = {
-  'non-commercial': 'Non-commercial',
-  commercial: 'Commercial',
-  'commercial-remix': 'Commercial remix (revenue share)',
-  'ai-training': 'AI training',
-  'compute-only': 'Compute-only (data never leaves)',
-};
 const PROGRESS_LABELS: Record<PublishStep, string> = {
   licence: 'Checking the licence and storing its legal text',
   encrypt: 'Encrypting and uploading in this browser',
@@ -42,38 +32,20 @@ const PROGRESS_LABELS: Record<PublishStep, string> = {
   providers: 'Allowing the compute providers you chose',
   budget: 'Setting what compute jobs may release',
 };
-const ZERO = '0x0000000000000000000000000000000000000000';
-const FLAG_LABELS: Record<keyof TermFlags, string> = {
-  commercialUse: 'Commercial use',
-  commercialAttribution: 'Attribution required for commercial use',
-  derivativesAllowed: 'Derivatives (modified or combined data)',
-  derivativesAttribution: 'Attribution required on derivatives',
-  derivativesReciprocal: 'Derivatives carry this same licence',
-  aiTrainingAllowed: 'AI training',
-  transferable: 'Licence can be transferred',
-  computeOnly: 'Compute-only (the file is never released)',
-};
 
-interface Form {
+interface Form extends TermsForm {
   file: File | null;
   title: string;
   description: string;
   tags: string;
   previewRows: string;
-  preset: LicencePreset;
-  flags: TermFlags;
-  accessDays: string;
-  revSharePercent: string;
-  downloadPrice: string;
-  computePrice: string;
   /** What compute jobs may run and release. */
   policy: PolicyForm;
   /** The ids of the compute providers to allow. */
   providers: string[];
 }
 
-const INITIAL: Form = { file: null, title: '', description: '', tags: '', previewRows: '5', preset: 'commercial', flags: presetFlags('commercial'), accessDays: '365', revSharePercent: '0', downloadPrice: '10', computePrice: '', policy: INITIAL_POLICY, providers: [] };
-
+const INITIAL: Form = { file: null, title: '', description: '', tags: '', previewRows: '5', ...initialTerms('commercial'), policy: INITIAL_POLICY, providers: [] };
 
 /** What the owner should know about a CSV or JSON-lines file before going on: that it looks binary, and why. */
 async function fileNotice(file: File): Promise<string | undefined> {
@@ -94,16 +66,6 @@ function fileProblem(file: File): string | undefined {
   }
 }
 
-/** The download price in base units; none for compute-only data, which is never downloaded. */
-function downloadUnits(form: Form, decimals: number): bigint {
-  return form.flags.computeOnly ? 0n : parsePrice(form.downloadPrice, decimals);
-}
-
-/** The compute price in base units: compute-only data needs one; other data takes no jobs until its owner sets one. */
-function computeUnits(form: Form, decimals: number): bigint {
-  return !form.flags.computeOnly && form.computePrice.trim() === '' ? 0n : parsePrice(form.computePrice, decimals);
-}
-
 /** Compute jobs can run on the data: compute-only, or a compute price above 0 (checked by the Prices step). */
 function computeEnabled(form: Form, decimals: number): boolean {
   return form.flags.computeOnly || computeUnits(form, decimals) > 0n;
@@ -112,12 +74,6 @@ function computeEnabled(form: Form, decimals: number): boolean {
 /** The providers to allow: none for data that takes no compute jobs. */
 function allowedProviders(form: Form, decimals: number): string[] {
   return computeEnabled(form, decimals) ? form.providers : [];
-}
-
-/** The complete terms the form describes (throws the first combination the registry refuses). */
-function termsOf(form: Form, downloadPrice: bigint, computePrice: bigint) {
-  const revShareBps = Math.round(Number(form.revSharePercent) * 100);
-  return customTerms(form.preset, form.flags, { currency: ZERO, downloadPrice, computePrice, accessDuration: BigInt(Number(form.accessDays) || 0) * 86_400n, uri: 'ipfs://x', revShareBps });
 }
 
 /** The problems of a step's fields; empty when it may go on. */
@@ -133,44 +89,10 @@ function problemsOf(step: number, form: Form, decimals: number): Record<string, 
     const rows = Number(form.previewRows);
     if (!Number.isInteger(rows) || rows < 0 || rows > 20) problems.previewRows = 'A whole number from 0 to 20.';
   }
-  if (step === 2) {
-    const days = Number(form.accessDays);
-    if (!Number.isInteger(days) || days < 0 || days > 36_500) problems.accessDays = 'A whole number of days (0 = perpetual).';
-    const share = Number(form.revSharePercent);
-    if (!(share >= 0 && share <= 100) || Math.round(share * 100) !== share * 100) problems.revSharePercent = 'A percentage from 0 to 100 with at most two decimals.';
-    else {
-      const [problem] = licenceProblems({ ...termsOf(form, 0n, 1n), downloadPrice: 0n, computePrice: 1n });
-      if (problem) problems.flags = `${problem.message}: ${problem.hint}.`;
-    }
-  }
-  if (step === 3) {
-    for (const [field, units] of [['downloadPrice', downloadUnits], ['computePrice', computeUnits]] as const) {
-      try {
-        units(form, decimals);
-      } catch (error) {
-        problems[field] = (error as Error).message;
-      }
-    }
-    if (!problems.downloadPrice && !problems.computePrice) {
-      try {
-        termsOf(form, downloadUnits(form, decimals), computeUnits(form, decimals));
-      } catch (error) {
-        problems.computePrice = (error as Error).message;
-      }
-    }
-  }
+  if (step === 2) Object.assign(problems, licenceFieldProblems(form));
+  if (step === 3) Object.assign(problems, priceFieldProblems(form, decimals));
   if (step === 4 && computeEnabled(form, decimals)) Object.assign(problems, policyProblems(form.policy, form.flags.computeOnly));
   return problems;
-}
-
-/** Every price the owner is about to publish, download and compute alike. */
-function Prices({ download, compute, computeOnly, token }: { download: bigint; compute: bigint; computeOnly: boolean; token: Token }) {
-  return (
-    <ul aria-label="Prices" className="space-y-1">
-      <li>Download licence: {computeOnly ? 'none, compute-only data is never downloaded' : formatAmount(download, token)}</li>
-      <li>Compute job: {compute > 0n ? `${formatAmount(compute, token)} per job, besides the provider’s time` : 'not offered (no compute price)'}</li>
-    </ul>
-  );
 }
 
 function AllowedLine({ ids }: { ids: string[] }) {
@@ -199,9 +121,6 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
     // The first problem may be above the fold on a phone: bring it into view.
     else requestAnimationFrame(() => document.querySelector('form [role="alert"]')?.scrollIntoView({ block: 'center' }));
   };
-  const revShareBps = Math.round(Number(form.revSharePercent) * 100);
-  // Shown while the publisher builds the licence, even before the combination is valid.
-  const terms = { ...form.flags, commercialRevShare: revShareBps, accessDuration: BigInt(Number(form.accessDays) || 0) * 86_400n };
 
   async function publish() {
     const file = form.file!;
@@ -214,14 +133,7 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
           description: form.description.trim() || undefined,
           tags: form.tags.split(',').map((tag) => tag.trim()).filter(Boolean),
           previewRows: Number(form.previewRows),
-          terms: {
-            preset: form.preset,
-            downloadPrice: downloadUnits(form, decimals).toString(),
-            computePrice: computeUnits(form, decimals).toString(),
-            accessDays: Number(form.accessDays),
-            revShareBps,
-            flags: form.flags,
-          },
+          terms: termsRequest(form, decimals),
           providers: allowedProviders(form, decimals).map(BigInt),
           ...(computeEnabled(form, decimals) ? publishPolicy(form.policy, form.flags.computeOnly) : {}),
         },
@@ -293,76 +205,8 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
             </Field>
           </>
         )}
-        {step === 2 && (
-          <>
-            <fieldset className="space-y-2">
-              <legend className="text-sm font-medium">Licence</legend>
-              {LICENCE_PRESETS.map((preset) => (
-                <label key={preset} className="flex items-center gap-2 text-sm">
-                  <input type="radio" name="preset" value={preset} checked={form.preset === preset} onChange={() => setForm({ ...form, preset, flags: presetFlags(preset), revSharePercent: '0' })} />
-                  {PRESET_LABELS[preset]}
-                </label>
-              ))}
-            </fieldset>
-            <fieldset className="space-y-2" aria-describedby={shown.flags ? 'flags-problem' : undefined}>
-              <legend className="text-sm font-medium">Every term (starts from the preset)</legend>
-              <div className="grid gap-2 sm:grid-cols-2">
-                {TERM_FLAGS.map((flag) => (
-                  <label key={flag} className="flex items-center gap-2 text-sm">
-                    <input type="checkbox" checked={form.flags[flag]} onChange={(event) => setForm({ ...form, flags: { ...form.flags, [flag]: event.target.checked } })} />
-                    {FLAG_LABELS[flag]}
-                  </label>
-                ))}
-              </div>
-              {shown.flags && (
-                <p id="flags-problem" className="text-xs text-warn" role="alert">
-                  {shown.flags}
-                </p>
-              )}
-            </fieldset>
-            <div className="grid gap-4 sm:grid-cols-2">
-              <Field label="Access period (days)" id="accessDays" problem={shown.accessDays} hint="How long a download licence lasts; 0 = perpetual.">
-                <input id="accessDays" type="number" min={0} className={INPUT} value={form.accessDays} onChange={set('accessDays')} disabled={form.flags.computeOnly} />
-              </Field>
-              <Field label="Revenue share on commercial derivatives (%)" id="revSharePercent" problem={shown.revSharePercent}>
-                <input id="revSharePercent" type="number" min={0} max={100} step="0.01" className={INPUT} value={form.revSharePercent} onChange={set('revSharePercent')} disabled={!form.flags.commercialUse} />
-              </Field>
-            </div>
-            <section aria-labelledby="buyers-may" className="space-y-3">
-              <h2 id="buyers-may" className="text-sm font-semibold">
-                What a licensee may do
-              </h2>
-              <LicenceSummary terms={terms} />
-            </section>
-            <section aria-labelledby="for-you" className="space-y-2">
-              <h2 id="for-you" className="text-sm font-semibold">
-                What it means for you
-              </h2>
-              <ul className="list-disc space-y-1 pl-5 text-sm text-muted">
-                {ownerConsequences(terms).map((item) => (
-                  <li key={item.key}>
-                    <span className="font-medium text-ink">{item.title}.</span> {item.detail}
-                  </li>
-                ))}
-              </ul>
-            </section>
-          </>
-        )}
-        {step === 3 && (
-          <div className="grid gap-4 sm:grid-cols-2">
-            <Field label={`Download licence price (${symbol})`} id="downloadPrice" problem={shown.downloadPrice} hint={form.flags.computeOnly ? 'Compute-only data is never downloaded.' : undefined}>
-              <input id="downloadPrice" inputMode="decimal" className={INPUT} value={form.flags.computeOnly ? '0' : form.downloadPrice} onChange={set('downloadPrice')} disabled={form.flags.computeOnly} />
-            </Field>
-            <Field
-              label={`Price per compute job (${symbol})`}
-              id="computePrice"
-              problem={shown.computePrice}
-              hint={form.flags.computeOnly ? "Paid into escrow with each job, besides the provider's time." : "Leave it empty to sell downloads only; with a price, jobs pay it into escrow besides the provider's time."}
-            >
-              <input id="computePrice" inputMode="decimal" className={INPUT} value={form.computePrice} onChange={set('computePrice')} />
-            </Field>
-          </div>
-        )}
+        {step === 2 && <LicenceFields form={form} problems={shown} onChange={(terms) => setForm({ ...form, ...terms })} />}
+        {step === 3 && <PriceFields form={form} problems={shown} symbol={symbol} onChange={(terms) => setForm({ ...form, ...terms })} />}
         {step === 4 && (
           <>
             {computeEnabled(form, decimals) && <PolicyFields form={form.policy} computeOnly={form.flags.computeOnly} problems={shown} onChange={(policy) => setForm({ ...form, policy })} />}
@@ -374,7 +218,7 @@ export function PublishWizard({ providers }: { providers: ProviderChoices }) {
             <p>
               <strong>{form.title}</strong> · {form.file?.name} ({formatBytes(form.file?.size ?? 0)}) · {PRESET_LABELS[form.preset]}
             </p>
-            <Prices download={downloadUnits(form, decimals)} compute={computeUnits(form, decimals)} computeOnly={form.flags.computeOnly} token={market.config.stablecoin} />
+            <Prices form={form} token={market.config.stablecoin} />
             {computeEnabled(form, decimals) && (
               <>
                 <p>{policySummary(form.policy, form.flags.computeOnly)}</p>
