@@ -1,12 +1,16 @@
 /**
  * One market per test file, reset between tests with anvil snapshots, and typed handles on its contracts
  * for any dev account. The steps every suite takes the way clients take them — reserving a dataset id and
- * publishing under it, registering a provider with its node key's signature, allowing providers on a dataset —
- * and sending several transactions into one block are exported for suites that run their own market too.
+ * publishing under it (a derivative with the claims on its parents), registering a provider with its node key's
+ * signature, allowing providers on a dataset — and sending several transactions into one block are exported for
+ * suites that run their own market too.
  */
 import {
   ContractFunctionRevertedError,
   getContract,
+  zeroAddress,
+  zeroHash,
+  type ContractFunctionArgs,
   parseSignature,
   publicActions,
   type Address,
@@ -15,7 +19,7 @@ import {
   type LocalAccount,
   type TransactionReceipt,
 } from 'viem';
-import { signProviderNode, type Environment } from '@/lib/compute/settlement';
+import { signProviderNode, type Environment, type Job } from '@/lib/compute/settlement';
 import { computeMarketAbi, contractsOf, datasetRegistryAbi, type LicenceTerms, type MetadataPointer } from '@/lib/contracts';
 import { mined, onlyEvent } from '../helpers/compute';
 import { startTestMarket, type TestMarket } from '../helpers/market';
@@ -71,6 +75,54 @@ export async function publishDataset(market: TestMarket, account: number, metada
   const receipt = await mined(market.publicClient, hash);
   const published = onlyEvent(datasetRegistryAbi, receipt.logs, 'DatasetPublished');
   return { datasetId: published.datasetId, termsId: published.termsId, receipt };
+}
+
+/** What an asset is and derives from, as publishAsset takes it (Lineage.Derivation). */
+export type Derivation = ContractFunctionArgs<typeof datasetRegistryAbi, 'nonpayable', 'publishAsset'>[3];
+/** One parent of a derivative and what entitles its publisher to it (Lineage.ParentClaim). */
+export type ParentClaim = Derivation['parents'][number];
+
+/** Lineage.AssetKind. */
+export const AssetKind = { Dataset: 0, Model: 1 } as const;
+
+/** The job of a claim entitled by ownership or a licence: all zeroes, which the registry ignores. */
+const NO_JOB: Job = {
+  datasetId: 0n,
+  providerId: 0n,
+  buyer: zeroAddress,
+  currency: zeroAddress,
+  algorithmHash: zeroHash,
+  dataFee: 0n,
+  pricePerMinute: 0n,
+  maxMinutes: 0,
+  feeBps: 0,
+  environment: 0,
+  aiTraining: false,
+  deadline: 0n,
+  epsilon: 0n,
+  releaseBytes: 0n,
+};
+
+/** A claim on `parentId` under its terms `termsId`, entitled by owning the parent or holding a licence to it. */
+export function heldClaim(parentId: bigint, termsId: bigint): ParentClaim {
+  return { parentId, termsId, jobId: 0n, job: NO_JOB, receiptHash: zeroHash, outputsProof: [] };
+}
+
+/** The publishAsset call of dev account `account` under `termsId` for `assetId`, its id reserved before. */
+export function publishAssetTx(market: TestMarket, account: number, assetId: bigint, metadata: MetadataPointer, termsId: bigint, derivation: Derivation, gas?: bigint): Promise<Hash> {
+  return market.wallet(account).writeContract({
+    ...contractsOf(market.deployments).registry,
+    functionName: 'publishAsset',
+    args: [metadata, termsId, assetId, derivation],
+    gas,
+  });
+}
+
+/** Reserves an id as dev account `account` and publishes `derivation` under it with registered terms `termsId`. */
+export async function publishAsset(market: TestMarket, account: number, metadata: MetadataPointer, termsId: bigint, derivation: Derivation): Promise<Published> {
+  const assetId = await reserveDatasetId(market, account);
+  const receipt = await mined(market.publicClient, publishAssetTx(market, account, assetId, metadata, termsId, derivation));
+  return { datasetId: assetId, termsId, receipt };
 }
 
 /** `node`'s signature letting `owner` register (or update) a provider with it at `endpoint`. */
@@ -177,6 +229,11 @@ function fixtureFor(market: TestMarket) {
     reserve: (account: number) => reserveDatasetId(market, account),
     /** Reserves an id as dev account `account` and publishes `metadata` under it with `terms` (an id, or new terms). */
     publish: (account: number, metadata: MetadataPointer, terms: LicenceTerms | bigint) => publishDataset(market, account, metadata, terms),
+    /** Registers `terms` (or finds identical ones) and returns their id. */
+    async registerTerms(terms: LicenceTerms): Promise<bigint> {
+      await mined(publicClient, registry(0).write.registerTerms([terms]));
+      return registry(0).read.termsIdOf([terms]);
+    },
     /** Mines the transactions `sends` start in one block, in order; see {@link inOneBlock}. */
     inOneBlock: (sends: readonly (() => Promise<Hash>)[]) => inOneBlock(market, sends),
     /** Rejects with the custom error the transaction of `receipt` reverted with; see {@link minedRevert}. */

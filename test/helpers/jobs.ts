@@ -2,7 +2,7 @@
  * Compute jobs straight on ComputeMarket, as a provider node's buyers pay for them and as its node settles them,
  * for tests of what reads the chain afterwards (the indexer, the CLI's reports) without running a node.
  */
-import type { Hex } from 'viem';
+import type { Hex, TransactionReceipt } from 'viem';
 import { devAccount } from '@/lib/chain';
 import { quoteJob, requestJobArgs, type JobChoice } from '@/lib/compute/buyer/quote';
 import { signJobResult, type Job } from '@/lib/compute/settlement';
@@ -29,11 +29,19 @@ export async function requestJobOnChain(chain: TestMarket, who: number, choice: 
   return { jobId, job, escrow };
 }
 
-/** Dev account `nodeKey`, the provider's node key, signs the job's result and submits it, as a node settles. */
-export async function settleJobOnChain(chain: TestMarket, nodeKey: number, requested: RequestedJob, result: { minutesUsed: number; delivered: boolean; releasedBytes: bigint }): Promise<void> {
+/**
+ * Dev account `nodeKey`, the provider's node key, signs the job's result and submits it, as a node settles; with
+ * `resultHash` when a test proves outputs against it (lib/lineage/outputs.ts), else a fixed one. Returns the receipt.
+ */
+export async function settleJobOnChain(
+  chain: TestMarket,
+  nodeKey: number,
+  requested: RequestedJob,
+  result: { minutesUsed: number; delivered: boolean; releasedBytes: bigint; resultHash?: Hex },
+): Promise<TransactionReceipt> {
   const { publicClient, deployments } = chain;
-  const resultHash = `0x${'ab'.repeat(32)}` as Hex;
-  const signature = await signJobResult(devAccount(nodeKey), { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, { jobId: requested.jobId, resultHash, ...result });
-  const args = [requested.jobId, requested.job, resultHash, result.minutesUsed, result.delivered, result.releasedBytes, signature] as const;
-  await mined(publicClient, chain.wallet(nodeKey).writeContract({ ...contractsOf(deployments).computeMarket, functionName: 'submitResult', args }));
+  const { resultHash = `0x${'ab'.repeat(32)}`, ...settled } = result;
+  const signature = await signJobResult(devAccount(nodeKey), { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket }, { jobId: requested.jobId, resultHash, ...settled });
+  const args = [requested.jobId, requested.job, resultHash, settled.minutesUsed, settled.delivered, settled.releasedBytes, signature] as const;
+  return mined(publicClient, chain.wallet(nodeKey).writeContract({ ...contractsOf(deployments).computeMarket, functionName: 'submitResult', args }));
 }
