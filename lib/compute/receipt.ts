@@ -1,12 +1,15 @@
 /**
  * The signed receipt of a compute job: what ran (dataset content, algorithm, environment, node software), what
- * came out (hashes of the released outputs and logs, the encrypted results' CID), how it ended and the minutes
- * billed. The node key signs it as EIP-712 in ComputeMarket's domain; its typed-data hash is the `resultHash`
- * settled on-chain, so a receipt, the settlement and the files check each other.
+ * came out (hashes of the released outputs and logs, the Merkle root of the outputs, the encrypted results' CID),
+ * how it ended and the minutes billed. The node key signs it as EIP-712 in ComputeMarket's domain; the job settles
+ * on-chain with its typed-data hash bound to the outputs root (`settledResultHash`), so a receipt, the settlement
+ * and the files check each other, and the registry can check that a derivative's content is one of the outputs.
  */
 import { hashTypedData, isAddressEqual, recoverTypedDataAddress, type Address, type Hex, type LocalAccount } from 'viem';
 import { z } from 'zod';
+import { resultHashOf } from '../lineage/outputs';
 import { ReceiptError } from './errors';
+import { filesHash, filesRoot, type ResultFile } from './results';
 import { resultDomain, type Job, type ResultDomain } from './settlement';
 
 export const RECEIPT_TYPES = {
@@ -16,6 +19,7 @@ export const RECEIPT_TYPES = {
     { name: 'datasetCid', type: 'string' },
     { name: 'algorithmHash', type: 'bytes32' },
     { name: 'outputHash', type: 'bytes32' },
+    { name: 'outputsRoot', type: 'bytes32' },
     { name: 'logsHash', type: 'bytes32' },
     { name: 'resultsCid', type: 'string' },
     { name: 'status', type: 'string' },
@@ -42,6 +46,8 @@ export const receiptSchema = z.strictObject({
   datasetCid: z.string().min(1).max(200),
   algorithmHash: bytes32,
   outputHash: bytes32,
+  /** The Merkle root of the released outputs' SHA-256s in path order (lib/lineage/outputs.ts); zero for none. */
+  outputsRoot: bytes32,
   logsHash: bytes32,
   /** The encrypted results on IPFS; empty when nothing was released. */
   resultsCid: z.string().max(200),
@@ -61,7 +67,7 @@ export const receiptSchema = z.strictObject({
 });
 export type Receipt = z.infer<typeof receiptSchema>;
 
-export const RECEIPT_FORMAT = 'datagora/compute-receipt/v1';
+export const RECEIPT_FORMAT = 'datagora/compute-receipt/v2';
 
 /** A receipt with the node key's signature and the contract it settles on, as saved to `receipt.json`. */
 export const signedReceiptSchema = z.strictObject({
@@ -89,9 +95,14 @@ function typedData(receipt: Receipt, chainId: number, computeMarket: Address) {
   };
 }
 
-/** The receipt's EIP-712 hash: the `resultHash` the job settles with. */
+/** The receipt's EIP-712 hash: what a lineage claim names as `receiptHash`. */
 export function receiptHash(receipt: Receipt, chainId: number, computeMarket: Address): Hex {
   return hashTypedData(typedData(receipt, chainId, computeMarket));
+}
+
+/** The `resultHash` the job settles with: the receipt's hash bound to its outputs root. */
+export function settledResultHash(receipt: Receipt, chainId: number, computeMarket: Address): Hex {
+  return resultHashOf(receiptHash(receipt, chainId, computeMarket), receipt.outputsRoot);
 }
 
 /** Signs `receipt` with the node key. */
@@ -130,8 +141,8 @@ export interface JobOnChain {
 
 /**
  * Checks a receipt against the market it names and the chain's record of its job: signed by the node key of the
- * job's provider, naming the job's dataset and algorithm, and settled with exactly its hash, minutes and
- * delivery. Returns its hash; throws ReceiptError naming the first thing that does not hold.
+ * job's provider, naming the job's dataset and algorithm, and settled with exactly its result hash, minutes and
+ * delivery. Returns its (EIP-712) hash; throws ReceiptError naming the first thing that does not hold.
  */
 export async function verifyReceiptOnChain(signed: SignedReceipt, market: ResultDomain, chain: JobOnChain): Promise<Hex> {
   const jobId = signed.receipt.jobId;
@@ -143,8 +154,20 @@ export async function verifyReceiptOnChain(signed: SignedReceipt, market: Result
   if (signed.receipt.algorithmHash !== chain.job.algorithmHash || signed.receipt.datasetId !== chain.job.datasetId.toString()) throw new ReceiptError(`the receipt names another dataset or algorithm than job ${jobId} committed`);
   const settled = chain.settlement;
   if (!settled) throw new ReceiptError(`job ${jobId} is not settled on-chain`, 'wait for the settlement, or refund after the deadline');
-  if (settled.resultHash !== hash || settled.minutesUsed !== signed.receipt.minutesUsed || settled.delivered !== signed.receipt.delivered) {
-    throw new ReceiptError(`job ${jobId} settled on-chain with result ${settled.resultHash}, ${settled.minutesUsed} min, delivered ${settled.delivered}; the receipt hashes to ${hash} with ${signed.receipt.minutesUsed} min, delivered ${signed.receipt.delivered}`);
+  const result = settledResultHash(signed.receipt, signed.chainId, signed.computeMarket);
+  if (settled.resultHash !== result || settled.minutesUsed !== signed.receipt.minutesUsed || settled.delivered !== signed.receipt.delivered) {
+    throw new ReceiptError(`job ${jobId} settled on-chain with result ${settled.resultHash}, ${settled.minutesUsed} min, delivered ${settled.delivered}; the receipt settles as ${result} with ${signed.receipt.minutesUsed} min, delivered ${signed.receipt.delivered}`);
   }
   return hash;
+}
+
+/**
+ * Checks released files against their receipt: the outputs hash to its outputHash and outputsRoot, the logs to its
+ * logsHash. `where` names each kind in the error (the outputs of job 7, the files under out/outputs).
+ */
+export function verifyReceiptFiles(receipt: Receipt, files: Record<'outputs' | 'logs', readonly ResultFile[]>, where: Record<'outputs' | 'logs', string>, hint: string): void {
+  const mismatch = (kind: 'outputs' | 'logs', field: string) => new ReceiptError(`${where[kind]} do not hash to the receipt's ${field}`, hint);
+  if (filesHash(files.outputs) !== receipt.outputHash) throw mismatch('outputs', 'outputHash');
+  if (filesRoot(files.outputs) !== receipt.outputsRoot) throw mismatch('outputs', 'outputsRoot');
+  if (filesHash(files.logs) !== receipt.logsHash) throw mismatch('logs', 'logsHash');
 }

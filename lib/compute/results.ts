@@ -12,6 +12,7 @@ import { sha256, toHex, type Hex } from 'viem';
 import { z } from 'zod';
 import { createSha256, decryptStream, encryptStream, generateDataKey, type ByteSource } from '../crypto';
 import { nodeCrypto } from '../crypto/runtime';
+import { outputsRoot } from '../lineage/outputs';
 import { ResultsError } from './errors';
 import type { ContentStore } from '../storage';
 
@@ -170,7 +171,22 @@ export async function listFiles(dir: string): Promise<{ path: string; file: stri
     }
   }
   await walk('');
-  return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return byPath(found);
+}
+
+/** Files in the order a receipt hashes them: by path, compared code unit by code unit. */
+function byPath<T extends { path: string }>(files: readonly T[]): T[] {
+  return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The SHA-256s of `files` in path order: the leaves of their outputs root. */
+export function sha256sByPath(files: readonly Pick<ResultFile, 'path' | 'sha256'>[]): string[] {
+  return byPath(files).map((file) => file.sha256);
+}
+
+/** The outputs root a receipt names for released outputs: the Merkle root over their SHA-256s in path order. */
+export function filesRoot(files: readonly Pick<ResultFile, 'path' | 'sha256'>[]): Hex {
+  return outputsRoot(sha256sByPath(files));
 }
 
 async function fileSha256(file: string): Promise<string> {
@@ -182,8 +198,7 @@ async function fileSha256(file: string): Promise<string> {
 
 /** The hash a receipt names for a set of files: SHA-256 of their sorted `path size sha256` lines. */
 export function filesHash(files: readonly ResultFile[]): Hex {
-  const lines = [...files]
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  const lines = byPath(files)
     .map((f) => `${f.path}\t${f.size}\t${f.sha256}\n`)
     .join('');
   return sha256(new TextEncoder().encode(lines));
@@ -197,14 +212,14 @@ export async function describeFiles(dir: string): Promise<ResultFile[]> {
 
 /**
  * Encrypts the released outputs and logs into `store` under a fresh results key wrapped to `recipient`.
- * Returns the manifest's CID, the wrapped key and the hashes the receipt names.
+ * Returns the manifest's CID, the wrapped key and the hashes and outputs root the receipt names.
  */
 export async function storeResults(
   store: ContentStore,
   jobId: bigint,
   dirs: { outputs?: string; logs?: string },
   recipient: string,
-): Promise<{ cid: string; wrappedKey: WrappedKey; outputHash: Hex; logsHash: Hex; outputs: ResultFile[]; logs: ResultFile[] }> {
+): Promise<{ cid: string; wrappedKey: WrappedKey; outputHash: Hex; outputsRoot: Hex; logsHash: Hex; outputs: ResultFile[]; logs: ResultFile[] }> {
   const { createReadStream } = await import('node:fs');
   const key = generateDataKey();
   async function put(dir: string | undefined) {
@@ -228,7 +243,7 @@ export async function storeResults(
   const manifest: ResultsManifest = { format: RESULTS_FORMAT, jobId: jobId.toString(), outputs, logs };
   const added = await store.add(encryptStream(key, [new TextEncoder().encode(JSON.stringify(manifest))]));
   const describe = (files: typeof outputs): ResultFile[] => files.map(({ path: p, size, sha256: s }) => ({ path: p, size, sha256: s }));
-  return { cid: added.cid, wrappedKey: wrapResultsKey(key, recipient), outputHash: filesHash(describe(outputs)), logsHash: filesHash(describe(logs)), outputs: describe(outputs), logs: describe(logs) };
+  return { cid: added.cid, wrappedKey: wrapResultsKey(key, recipient), outputHash: filesHash(describe(outputs)), outputsRoot: filesRoot(outputs), logsHash: filesHash(describe(logs)), outputs: describe(outputs), logs: describe(logs) };
 }
 
 async function collect(source: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array> {

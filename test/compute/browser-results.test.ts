@@ -1,19 +1,18 @@
 /**
  * What the compute page does in the browser, run here on Node's WebCrypto: a result key made with WebCrypto opens
  * what the node wraps with node:crypto, results decrypt and are checked file by file, a receipt is checked
- * against the chain's record of its job, and a wallet-like signer signs a job's sign-in.
+ * against the chain's record of its job and against the released files, and a wallet-like signer signs a job's
+ * sign-in.
  */
 import { privateKeyToAccount } from 'viem/accounts';
 import { jobAuthorization, verifyJobAuthorization } from '@/lib/compute/auth';
 import { ReceiptError, ResultsError } from '@/lib/compute/errors';
-import { receiptHash, signReceipt, verifyReceiptOnChain, type JobOnChain, type Receipt } from '@/lib/compute/receipt';
-import type { ResultDomain } from '@/lib/compute/settlement';
-import { decryptResultFile, fromBase64, generateResultKey, openResultsKey, readResultsManifest, RESULTS_FORMAT, toBase64, wrapResultsKey } from '@/lib/compute/results';
+import { receiptHash, settledResultHash, signReceipt, verifyReceiptFiles, verifyReceiptOnChain, type JobOnChain } from '@/lib/compute/receipt';
+import { decryptResultFile, filesRoot, fromBase64, generateResultKey, openResultsKey, readResultsManifest, RESULTS_FORMAT, toBase64, wrapResultsKey } from '@/lib/compute/results';
 import { encryptStream, generateDataKey, sha256Hex } from '@/lib/crypto';
+import { receiptOf, RECEIPT_MARKET as MARKET, RECEIPT_NODE as NODE } from '../helpers/receipts';
 
-const NODE = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
 const BUYER = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a');
-const MARKET: ResultDomain = { chainId: 31337, computeMarket: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0' };
 
 async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -56,25 +55,9 @@ test('released files decrypt only as the manifest describes them', async () => {
 });
 
 describe('a receipt checked against the chain', () => {
-  const receipt: Receipt = {
-    jobId: '7',
-    datasetId: '3',
-    datasetCid: 'bafy-data',
-    algorithmHash: `0x${'ab'.repeat(32)}`,
-    outputHash: `0x${'01'.repeat(32)}`,
-    logsHash: `0x${'02'.repeat(32)}`,
-    resultsCid: 'bafy-results',
-    status: 'finished',
-    reason: '',
-    exitCode: 0,
-    minutesUsed: 1,
-    delivered: true,
-    environment: 0,
-    hardware: 'cpu 2 CPUs',
-    nodeVersion: 'test',
-    startedAt: '1700000000',
-    finishedAt: '1700000060',
-  };
+  const metrics = new TextEncoder().encode('{"accuracy":0.93}');
+  const outputs = [{ path: 'metrics.json', size: metrics.length, sha256: sha256Hex(metrics) }];
+  const receipt = receiptOf(outputs);
   const chainOf = (hash: `0x${string}`, patch: Partial<JobOnChain> = {}): JobOnChain => ({
     job: { datasetId: 3n, providerId: 1n, algorithmHash: receipt.algorithmHash },
     nodeKey: NODE.address,
@@ -82,10 +65,10 @@ describe('a receipt checked against the chain', () => {
     ...patch,
   });
 
-  test('holds when the provider’s node key signed it and the job settled with its hash', async () => {
+  test('holds when the provider’s node key signed it and the job settled with its hash bound to its outputs root', async () => {
     const signed = await signReceipt(NODE, receipt, MARKET.chainId, MARKET.computeMarket);
-    const hash = receiptHash(receipt, MARKET.chainId, MARKET.computeMarket);
-    await expect(verifyReceiptOnChain(signed, MARKET, chainOf(hash))).resolves.toBe(hash);
+    const hash = settledResultHash(receipt, MARKET.chainId, MARKET.computeMarket);
+    await expect(verifyReceiptOnChain(signed, MARKET, chainOf(hash))).resolves.toBe(receiptHash(receipt, MARKET.chainId, MARKET.computeMarket));
 
     const refused = (chain: JobOnChain, market = MARKET) => expect(verifyReceiptOnChain(signed, market, chain)).rejects.toBeInstanceOf(ReceiptError);
     await refused(chainOf(hash), { ...MARKET, chainId: 1 });
@@ -94,6 +77,22 @@ describe('a receipt checked against the chain', () => {
     await refused(chainOf(hash, { settlement: undefined }));
     await refused(chainOf(hash, { settlement: { resultHash: hash, minutesUsed: 2, delivered: true } }));
     await refused(chainOf(`0x${'ff'.repeat(32)}`));
+    // A settlement with the bare receipt hash, as before outputs roots, is not this receipt's.
+    await refused(chainOf(receiptHash(receipt, MARKET.chainId, MARKET.computeMarket)));
+  });
+
+  test('names exactly the released files: their hash and, for outputs, their root', () => {
+    const hint = 'the provider released other files than it signed for';
+    const where = { outputs: 'the outputs of job 7', logs: 'the logs of job 7' };
+    expect(() => verifyReceiptFiles(receipt, { outputs, logs: [] }, where, hint)).not.toThrow();
+    expect(() => verifyReceiptFiles(receipt, { outputs: [{ ...outputs[0]!, size: 18 }], logs: [] }, where, hint)).toThrow(/the outputs of job 7 do not hash to the receipt's outputHash/);
+    expect(() => verifyReceiptFiles(receipt, { outputs, logs: outputs }, where, hint)).toThrow(/logsHash/);
+    // A node that signs for the files it released but for the root of others (so that a file it never released
+    // could be proven one of the job's outputs) is caught by the buyer opening the results.
+    const model = { path: 'model.json', size: 2, sha256: sha256Hex(new TextEncoder().encode('{}')) };
+    const otherRoot = { ...receipt, outputsRoot: filesRoot([...outputs, model]) };
+    expect(() => verifyReceiptFiles(otherRoot, { outputs, logs: [] }, where, hint)).toThrow(ReceiptError);
+    expect(() => verifyReceiptFiles(otherRoot, { outputs, logs: [] }, where, hint)).toThrow(/the outputs of job 7 do not hash to the receipt's outputsRoot/);
   });
 
   test('fails when the receipt was altered after signing', async () => {

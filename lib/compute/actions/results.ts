@@ -2,7 +2,8 @@
  * Opening a final job's results, for the CLI and the browser alike: its receipt, encrypted results and report
  * fetched from its node as the buyer (one sign-in), the results key unwrapped with the job's private key on this
  * host, every released file decrypted into the caller's sink and checked against the manifest, and the receipt
- * verified: signed by the provider's node key, settled on-chain with its hash, and naming exactly these files.
+ * verified: signed by the provider's node key, settled on-chain with its result hash, and naming exactly these
+ * files (their hash and their outputs root).
  */
 import type { Address, Chain, PublicClient, Transport } from 'viem';
 import { computeMarketAbi } from '../../contracts';
@@ -10,8 +11,8 @@ import type { JobReport } from '../api';
 import { jobAuthorization, providerRequest } from '../auth';
 import { ReceiptError, ResultsError } from '../errors';
 import type { ComputePort, HeldResultKey, RequestedJob } from '../port';
-import { parseSignedReceipt, verifyReceiptOnChain, type JobOnChain, type SignedReceipt } from '../receipt';
-import { decryptResultFile, filesHash, readResultsManifest, wrappedKeySchema, type ResultFile } from '../results';
+import { parseSignedReceipt, verifyReceiptFiles, verifyReceiptOnChain, type JobOnChain, type SignedReceipt } from '../receipt';
+import { decryptResultFile, readResultsManifest, wrappedKeySchema, type ResultFile } from '../results';
 
 /** How ComputeMarket split the escrow when the job settled (JobSettled). */
 export interface EscrowSplit {
@@ -63,8 +64,7 @@ export async function openJobResults<K extends HeldResultKey, T>(port: ComputePo
 
   const chain = await readJobOnChain(port.publicClient, job.computeMarket, job.jobId, fromBlock);
   await verifyReceiptOnChain(receipt, { chainId: job.chainId, computeMarket: job.computeMarket }, chain);
-  if (filesHash(released.outputs) !== receipt.receipt.outputHash) throw new ReceiptError(`the outputs of job ${job.jobId} do not hash to its receipt's outputHash`, 'the provider released other files than it signed for; do not rely on them');
-  if (filesHash(released.logs) !== receipt.receipt.logsHash) throw new ReceiptError(`the logs of job ${job.jobId} do not hash to its receipt's logsHash`, 'the provider released other logs than it signed for; do not rely on them');
+  verifyReceiptFiles(receipt.receipt, released, { outputs: `the outputs of job ${job.jobId}`, logs: `the logs of job ${job.jobId}` }, 'the provider released other files than it signed for; do not rely on them');
   if (!chain.split) throw new ReceiptError(`job ${job.jobId}'s settlement on-chain names no split`);
   return { receipt, outputs, logs, split: chain.split, report };
 }

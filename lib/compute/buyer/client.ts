@@ -17,8 +17,8 @@ import { jobAuthorization, providerRequest } from '../auth';
 import { ComputeJobError, ProviderRequestError, ReceiptError } from '../errors';
 import type { ComputePort } from '../port';
 import type { JobReport, JobView, PublicJobView } from '../api';
-import { parseSignedReceipt, verifyReceiptOnChain, type SignedReceipt } from '../receipt';
-import { describeFiles, filesHash, generateResultKeyPair, resultsDirectory, unwrapResultsKey, type ResultKeyPair } from '../results';
+import { parseSignedReceipt, verifyReceiptFiles, verifyReceiptOnChain, type SignedReceipt } from '../receipt';
+import { describeFiles, generateResultKeyPair, resultsDirectory, unwrapResultsKey, type ResultKeyPair } from '../results';
 import { JobStatus, type Environment, type Job } from '../settlement';
 import { allowedProviders } from './quote';
 import { templateEpsilon } from '../policy';
@@ -226,8 +226,8 @@ export class ComputeClient {
   }
 
   /**
-   * Verifies a receipt file: signed by the node key of the job's provider, settled on-chain with exactly its hash,
-   * minutes and delivery, and — given the results directory — the files hash to what it names.
+   * Verifies a receipt file: signed by the node key of the job's provider, settled on-chain with exactly its result
+   * hash, minutes and delivery, and — given the results directory — the files hash to what it names.
    */
   async verifyReceipt(file: string, resultsDir?: string): Promise<SignedReceipt> {
     let json: unknown;
@@ -242,8 +242,7 @@ export class ComputeClient {
     await verifyReceiptOnChain(signed, { chainId: deployments.chainId, computeMarket: this.computeMarket.address }, chain);
     if (resultsDir) {
       const [outputs, logs] = await Promise.all([describeFiles(path.join(resultsDir, 'outputs')).catch(() => []), describeFiles(path.join(resultsDir, 'logs')).catch(() => [])]);
-      if (filesHash(outputs) !== signed.receipt.outputHash) throw new ReceiptError(`the files under ${resultsDir}/outputs do not hash to the receipt's outputHash`, 'the outputs were altered after release');
-      if (filesHash(logs) !== signed.receipt.logsHash) throw new ReceiptError(`the files under ${resultsDir}/logs do not hash to the receipt's logsHash`, 'the logs were altered after release');
+      verifyReceiptFiles(signed.receipt, { outputs, logs }, { outputs: `the files under ${resultsDir}/outputs`, logs: `the files under ${resultsDir}/logs` }, 'the files were altered after release');
     }
     return signed;
   }

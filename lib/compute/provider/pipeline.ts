@@ -24,9 +24,10 @@ import type { Market } from '../../market';
 import { DEFAULT_GUARD_POLICY, inspectOutputs, LeakIndex, type GuardPolicy, type GuardVerdict } from '../guard';
 import { FAILURE_REASONS, type FailureReason, type JobPhase } from '../api';
 import type { JobRecord, JobStore } from './jobs';
-import { receiptHash, signReceipt, type Receipt } from '../receipt';
+import { settledResultHash, signReceipt, type Receipt } from '../receipt';
 import { signJobResult, JobStatus, type Job } from '../settlement';
 import { filesHash, storeResults } from '../results';
+import { EMPTY_OUTPUTS_ROOT } from '../../lineage/outputs';
 import { createWorkspace } from '../../os/workspace';
 import { SANDBOX_PATHS, type ComputeEngine, type SandboxResult } from '../engine';
 import { datasetDdo } from './ddo';
@@ -318,6 +319,7 @@ async function publish(
     datasetCid: outcome.datasetCid || 'unknown',
     algorithmHash: job.algorithmHash,
     outputHash: stored?.outputHash ?? empty,
+    outputsRoot: stored?.outputsRoot ?? EMPTY_OUTPUTS_ROOT,
     logsHash: stored?.logsHash ?? empty,
     resultsCid: stored?.cid ?? '',
     status: outcome.failure ? 'failed' : 'finished',
@@ -336,7 +338,7 @@ async function publish(
   const { chainId } = market.deployments;
   const computeMarket = market.deployments.contracts.computeMarket;
   const signed = await signReceipt(ctx.node, receipt, chainId, computeMarket);
-  const resultHash = receiptHash(receipt, chainId, computeMarket);
+  const resultHash = settledResultHash(receipt, chainId, computeMarket);
   // What stays counted against the buyer's byte budget: every released byte, outputs and logs alike.
   const releasedBytes = BigInt([...(stored?.outputs ?? []), ...(stored?.logs ?? [])].reduce((sum, file) => sum + file.size, 0));
   const signature = await signJobResult(ctx.node, { chainId, computeMarket }, { jobId, resultHash, minutesUsed: receipt.minutesUsed, delivered, releasedBytes });
