@@ -1,15 +1,19 @@
 /**
  * Compute-to-data end to end against the real chain, IPFS node, key nodes and a provider node running jobs in
  * the bubblewrap sandbox: a paid training job whose balances settle to the unit, a Node.js job, an algorithm
- * error, refusals (unpaid, wrong provider, altered algorithm), cancellation, refund after the deadline, and the
- * owner's approval queue.
+ * error, refusals (unpaid, wrong provider, altered algorithm), cancellation, refund after the deadline, the
+ * owner's approval queue, and a delivered job's outputs proven on-chain from its receipt.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Hex } from 'viem';
 import { algorithmHash } from '@/lib/compute/algorithm';
 import { contractsOf } from '@/lib/contracts';
-import { generateResultKeyPair } from '@/lib/compute/results';
+import { describeFiles, generateResultKeyPair } from '@/lib/compute/results';
+import { sha256Hex } from '@/lib/crypto';
+import { resultHashOf, rootFromProof } from '@/lib/lineage/outputs';
+import { contentProof } from '@/lib/lineage/provenance';
 import { quoteJob, requestJobArgs } from '@/lib/compute/buyer/quote';
 import { signProviderNode } from '@/lib/compute/settlement';
 import { allowEveryProvider, BUYER, delta, EXAMPLES, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
@@ -69,6 +73,35 @@ test('a paid training job returns a model and metrics, a verified receipt, and s
   expect(change.escrow).toBe(requested.escrow);
   // Nothing is created or lost: the escrow paid in equals the credits handed out.
   expect(change['buyer.computeCredit']! + change['owner.computeCredit']! + change['operator.computeCredit']! + change['treasury.computeCredit']!).toBe(requested.escrow);
+});
+
+test('a delivered job settles with a result hash the chain matches to each of its outputs, and to no other file', async () => {
+  const algorithm = path.join(tmp(), 'model.py');
+  writeFileSync(
+    algorithm,
+    `import json, os
+os.makedirs("/data/outputs/card", exist_ok=True)
+json.dump({"kind": "constant", "label": "stable"}, open("/data/outputs/model.json", "w"))
+json.dump({"fitted": True}, open("/data/outputs/metrics.json", "w"))
+open("/data/outputs/card/README.md", "w").write("# A constant model\\n")
+`,
+  );
+  const requested = await bed.client.request({ datasetId: bed.datasetId, algorithm, maxMinutes: 1 });
+  expect(await bed.client.follow(requested.jobId)).toMatchObject({ status: 'finished' });
+  const out = tmp();
+  const { receipt } = await bed.client.results(requested.jobId, out);
+  const outputs = await describeFiles(path.join(out, 'outputs'));
+  expect(outputs.map((output) => output.path)).toEqual(['card/README.md', 'metrics.json', 'model.json']);
+
+  const { publicClient, deployments } = bed.buyer;
+  const isDeliveredResult = (resultHash: Hex) => publicClient.readContract({ ...contractsOf(deployments).computeMarket, functionName: 'isDeliveredResult', args: [requested.jobId, requested.job, resultHash] });
+  const [model, metrics] = [outputs[2]!, outputs[1]!];
+  const proof = contentProof(receipt, outputs, model.sha256);
+  expect(await isDeliveredResult(resultHashOf(proof.receiptHash, rootFromProof(model.sha256, proof.outputsProof)))).toBe(true);
+  // Another file with the model's proof, or the model with another output's proof, is not the job's result.
+  const altered = sha256Hex(new TextEncoder().encode('{"kind": "constant", "label": "alert"}'));
+  expect(await isDeliveredResult(resultHashOf(proof.receiptHash, rootFromProof(altered, proof.outputsProof)))).toBe(false);
+  expect(await isDeliveredResult(resultHashOf(proof.receiptHash, rootFromProof(model.sha256, contentProof(receipt, outputs, metrics.sha256).outputsProof)))).toBe(false);
 });
 
 test('a Node.js algorithm runs through the same pipeline', async () => {
