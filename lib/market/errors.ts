@@ -71,6 +71,10 @@ const EXPLAIN: Record<string, (args: readonly unknown[]) => [message: string, hi
     `the owner changed the terms of dataset ${String(id)} (from terms ${String(accepted)}, which you accepted, to terms ${String(current)}) before your purchase landed; nothing was charged`,
     'read the new terms with `datagora show` and buy again if they suit you',
   ],
+  ParentTermsMismatch: ([id, accepted, current]) => [
+    `the owner of dataset ${String(id)} changed its terms (from terms ${String(accepted)}, which you accepted, to terms ${String(current)}) while you published; nothing was listed`,
+    'read its new terms with `datagora show` and publish again if they suit you',
+  ],
   ProviderNotAllowed: ([id, provider]) => [`the owner of dataset ${String(id)} does not allow provider ${String(provider)} to run jobs on it`, 'choose one of the providers the dataset lists (`datagora show`)'],
   EnvironmentMismatch: ([provider, environment]) => [
     `provider ${String(provider)} changed environment ${String(environment)} since you chose it; nothing was charged`,

@@ -23,6 +23,7 @@ import type { VersionChanges } from './document';
 import { InsufficientFundsError, TransactionRejectedError } from './errors';
 import { UploadJournal } from './journal';
 import type { AcceptedOffer } from './licence';
+import type { DerivationPort } from '../lineage/derivation';
 import type { DownloadPort, PublishPort } from './port';
 import { fileSource } from './read';
 import { fileSink } from './save';
@@ -106,9 +107,10 @@ export class Market {
 
   /**
    * The flows' port for the acting account: writes signed by its local key, ciphertext and documents in this
-   * connection's stores, keys sealed and opened by the key network directly.
+   * connection's stores, keys sealed and opened by the key network directly, and the compute jobs it requested
+   * from this machine opened with the keys kept here (to prove a derivative's content).
    */
-  port(): PublishPort & DownloadPort {
+  port(): PublishPort & DownloadPort & DerivationPort {
     const { account, wallet } = this.actor();
     const { publicClient, deployments, store } = this;
     const domain = { chainId: deployments.chainId, registry: deployments.contracts.datasetRegistry };
@@ -132,6 +134,7 @@ export class Market {
         return keys.decryptKey(parseEnvelope(ticket.envelope, keys.kind), session ?? account);
       },
       ciphertext: (cid) => store.cat(cid),
+      computeJob: async (jobId) => (await import('../lineage/node-jobs')).requestedJobOutputs(this, jobId),
     };
   }
 
@@ -147,7 +150,8 @@ export class Market {
    * Publishes `file`: streams it through encryption into IPFS (pinned) in constant memory, wraps its data
    * key for the dataset's access conditions, signs and stores the metadata, then lists it on-chain. Nothing
    * is listed before the ciphertext is stored; a failed listing can be retried without uploading again (the
-   * steps done are recorded under DATAGORA_HOME until the dataset is listed).
+   * steps done are recorded under DATAGORA_HOME until the dataset is listed). With `info.derivation` it is a
+   * model or a derived dataset, its parents checked first (lib/lineage/derivation.ts).
    */
   async publish(file: string, info: DatasetInfo, licence: LicenceChoice, prices: Prices, onProgress?: OnProgress): Promise<PublishResult> {
     const port = this.port();

@@ -3,15 +3,18 @@
  * before anything is uploaded, the file streamed through encryption into storage while the terms are registered,
  * a dataset id reserved for the account (nobody can take it first) and the data key sealed for that id; then the
  * signed document stored, the listing sent, and the chosen compute providers allowed. Nothing is listed before
- * the ciphertext is stored.
+ * the ciphertext is stored. A derivative (a model trained on datasets, a dataset built from others) names its
+ * parents: they are checked before the upload as the registry checks them (lib/lineage/derivation.ts), and it is
+ * listed with publishAsset, its content's SHA-256 proven against the jobs it names.
  */
 import { parseEventLogs, type Hex } from 'viem';
+import { checkDerivation, derivesFromJob, type DerivationInput, type DerivationPort } from '../../lineage/derivation';
 import { contractsOf, datasetRegistryAbi, type LicenceTerms } from '../../contracts';
 import { ciphertextSize, createSha256, DEFAULT_CHUNK_SIZE, encryptStream, generateDataKey, toHex } from '../../crypto';
 import { metadataPointer } from '../../metadata/cid';
 import type { ComputePolicy } from '../../metadata/schema';
 import { firstVersion, type SealedUpload } from '../document';
-import { TransactionRejectedError } from '../errors';
+import { FileError, TransactionRejectedError } from '../errors';
 import { assertPublishable, binaryNotice, FileProfiler, formatOf } from '../files';
 import type { PublishPort } from '../port';
 import type { TermsRequest } from '../terms';
@@ -45,6 +48,8 @@ export interface PublishInput {
    * can run until the owner allows a provider).
    */
   providers?: readonly bigint[];
+  /** What it derives from, for a model or a derived dataset; absent, a dataset of no lineage is published. */
+  derivation?: DerivationInput;
 }
 
 export type PublishStep = 'licence' | 'encrypt' | 'terms' | 'reserve' | 'key' | 'sign' | 'list' | 'providers' | 'budget';
@@ -78,14 +83,18 @@ export interface PublishResult {
   notice?: string;
 }
 
-export async function publish(port: PublishPort, source: PlaintextSource, input: PublishInput, onProgress?: (progress: PublishProgress) => void, resume?: PublishResume): Promise<PublishResult> {
+export async function publish(port: PublishPort & DerivationPort, source: PlaintextSource, input: PublishInput, onProgress?: (progress: PublishProgress) => void, resume?: PublishResume): Promise<PublishResult> {
   const { registry } = contractsOf(port.market);
   assertPublishable(source.name, source.size);
-  // A bad licence, an unknown provider or an account without gas costs nothing: all are checked before any upload.
+  // A bad licence, an unknown provider, a parent that forbids this derivative or an account without gas costs
+  // nothing: all are checked before any upload. Content proven through a job is hashed before anything else.
   onProgress?.({ step: 'licence' });
+  const { derivation: lineage } = input;
+  const contentSha256 = lineage && derivesFromJob(lineage) ? await plaintextSha256(source) : undefined;
   const terms = await port.licenceTerms(input.terms);
   const providers = input.providers ?? [];
   await assertProviders(port, providers);
+  const derivation = lineage && (await checkDerivation(port, terms, lineage, contentSha256));
   await port.beforeWrites?.(`publish ${source.name}`);
 
   const stored = resume?.upload;
@@ -99,13 +108,17 @@ export async function publish(port: PublishPort, source: PlaintextSource, input:
       stored ? Promise.resolve(stored) : encryptAndUpload(port, source, dataKey, input.previewRows ?? 5, onProgress).then((upload) => (resume?.record({ upload }), upload)),
       prepareListing(port, terms, dataKey, resume, onProgress),
     );
+    const derived = derivation && { ...derivation, contentHash: contentHashOf(source.name, upload, contentSha256) };
     onProgress?.({ step: 'sign' });
     const compute = input.compute ?? defaultComputePolicy(terms.computeOnly);
     const info = { title: input.title, description: input.description, tags: input.tags, compute };
     const document = firstVersion({ datasetId, publisher: port.account, info, upload, termsId, envelope });
     const cid = await port.storeDocument(document);
     onProgress?.({ step: 'list' });
-    const { hash } = await port.send(`publish ${source.name}`, { ...registry, functionName: 'publish', args: [metadataPointer(cid), termsId, datasetId] });
+    const pointer = metadataPointer(cid);
+    const { hash } = derived
+      ? await port.send(`publish ${source.name}`, { ...registry, functionName: 'publishAsset', args: [pointer, termsId, datasetId, derived] })
+      : await port.send(`publish ${source.name}`, { ...registry, functionName: 'publish', args: [pointer, termsId, datasetId] });
     resume?.listed();
     if (providers.length > 0) {
       onProgress?.({ step: 'providers' });
@@ -150,6 +163,20 @@ async function encryptAndUpload(port: PublishPort, source: PlaintextSource, data
     dataKey,
     profile: profiler.profile(),
   };
+}
+
+/** The SHA-256 of the plaintext (0x + hex, as the registry takes it), read once before it is encrypted. */
+async function plaintextSha256(source: PlaintextSource): Promise<Hex> {
+  const hash = createSha256();
+  for await (const chunk of source.chunks()) hash.update(chunk);
+  return `0x${toHex(hash.digest())}`;
+}
+
+/** The content hash a derivative is registered with: the upload's, which must be the one proven before it. */
+function contentHashOf(name: string, upload: SealedUpload, proven: Hex | undefined): Hex {
+  const uploaded: Hex = `0x${upload.plaintextSha256}`;
+  if (proven !== undefined && proven !== uploaded) throw new FileError(`${name} changed while it was published: its SHA-256 was ${proven}, the upload's is ${uploaded}`, 'publish it again once nothing writes to it');
+  return uploaded;
 }
 
 /**
