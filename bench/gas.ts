@@ -1,13 +1,15 @@
 /**
  * Gas used by the market's main transactions on the embedded chain. Each figure is a transaction's
  * gasUsed; "first" means the payee's balance slots start empty, "steady" that they already hold funds,
- * the usual case in a running market.
+ * the usual case in a running market. Derivatives (lineage and royalties) are measured beside the same plain
+ * transaction, with Story Protocol's published figures in their notes for comparison.
  */
-import { keccak256, maxUint256, parseEventLogs, toHex, type Hex, type TransactionReceipt } from 'viem';
+import { keccak256, maxUint256, parseEventLogs, sha256, toHex, zeroAddress, zeroHash, type ContractFunctionArgs, type Hex, type TransactionReceipt } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { AnvilChain, connectPublic, deployMarket, devAccount, fundDevAccounts, walletFor } from '../lib/chain';
-import { quoteJob, requestJobArgs } from '../lib/compute/buyer/quote';
-import { signJobResult, signProviderNode } from '../lib/compute/settlement';
+import { quoteJob, requestJobArgs, type JobChoice } from '../lib/compute/buyer/quote';
+import { signJobResult, signProviderNode, type Job } from '../lib/compute/settlement';
+import { outputsProof, outputsRoot, resultHashOf } from '../lib/lineage/outputs';
 import { licenceTerms } from '../lib/licence';
 import { computeMarketAbi, contractsOf, datasetRegistryAbi, type LicenceTerms } from '../lib/contracts';
 
@@ -19,6 +21,30 @@ export interface GasFigure {
   note?: string;
 }
 
+/** Story Protocol's periphery gas report, for comparison: registering a derivative (median) and minting licence tokens. */
+const STORY = { registerDerivative: 382_994, mintLicenseTokens: 417_585 } as const;
+/** A parent of a derivative and what entitles its publisher to it (Lineage.ParentClaim). */
+type ParentClaim = ContractFunctionArgs<typeof datasetRegistryAbi, 'nonpayable', 'publishAsset'>[3]['parents'][number];
+/** Lineage.AssetKind.Model. */
+const MODEL = 1;
+const MODEL_SHA256 = sha256(toHex('model weights'));
+/** The job of a parent claim entitled by a licence: all zeroes, which the registry ignores. */
+const NO_JOB: Job = {
+  datasetId: 0n,
+  providerId: 0n,
+  buyer: zeroAddress,
+  currency: zeroAddress,
+  algorithmHash: zeroHash,
+  dataFee: 0n,
+  pricePerMinute: 0n,
+  maxMinutes: 0,
+  feeBps: 0,
+  environment: 0,
+  aiTraining: false,
+  deadline: 0n,
+  epsilon: 0n,
+  releaseBytes: 0n,
+};
 const DAG_JSON = 0x0129;
 const pointer = (seed: string) => ({ codec: DAG_JSON, digest: keccak256(toHex(seed)) });
 
@@ -117,6 +143,12 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     // The buyer's quote binds the dataset's terms and the environment's specification.
     const choice = { datasetId: computeDataset, providerId, environment: 0, maxMinutes: 30, aiTraining: true };
     const quote = await quoteJob(publicClient, d.contracts, choice, buyers[0]!.account.address);
+    /** `buyer` requests a job on `on` at its quote, unrecorded. */
+    const requestOn = async (buyer: (typeof buyers)[number], on: JobChoice) => {
+      const onQuote = await quoteJob(publicClient, d.contracts, on, buyer.account.address);
+      const receipt = await gasOf(await buyer.writeContract({ ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(on, onQuote, keccak256(toHex('algorithm'))) }));
+      return parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'JobRequested' })[0]!.args;
+    };
     const request = async (buyerIndex: number, name?: string, target?: number, note?: string, reserve?: { epsilon: bigint; releaseBytes: bigint }) => {
       const hash = await buyers[buyerIndex]!.writeContract({
         ...contracts.computeMarket,
@@ -127,34 +159,28 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
       const event = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'JobRequested' })[0]!;
       return { jobId: event.args.jobId, job: event.args.job };
     };
+    /** Settles a job as its provider, recorded under `name` when given; `resultHash` commits to its outputs. */
     const submit = async (
       jobId: bigint,
       job: Awaited<ReturnType<typeof request>>['job'],
-      name: string,
-      target?: number,
-      note?: string,
-      delivered = true,
-      releasedBytes = 0n,
+      name?: string,
+      options: { target?: number; note?: string; delivered?: boolean; releasedBytes?: bigint; resultHash?: Hex } = {},
     ) => {
-      const resultHash = keccak256(toHex(`result ${jobId}`));
+      const { delivered = true, releasedBytes = 0n, resultHash = keccak256(toHex(`result ${jobId}`)) } = options;
       const signature = await signJobResult(node, { chainId: d.chainId, computeMarket }, { jobId, resultHash, minutesUsed: 12, delivered, releasedBytes });
-      await record(
-        name,
-        await providerOwner.writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [jobId, job, resultHash, 12, delivered, releasedBytes, signature] }),
-        target,
-        note,
-      );
+      const hash = await providerOwner.writeContract({ ...contracts.computeMarket, functionName: 'submitResult', args: [jobId, job, resultHash, 12, delivered, releasedBytes, signature] });
+      await (name ? record(name, hash, options.target, options.note) : gasOf(hash));
     };
 
     const first = await request(0, 'requestJob (first for dataset and provider)');
-    await submit(first.jobId, first.job, 'submitResult (first settlement)', undefined, 'every payee balance starts empty');
+    await submit(first.jobId, first.job, 'submitResult (first settlement)', { note: 'every payee balance starts empty' });
     const second = await request(0, 'requestJob', 120_000, 'dataset and provider have had jobs before');
     await record('acceptJob', await providerOwner.writeContract({ ...contracts.computeMarket, functionName: 'acceptJob', args: [second.jobId, second.job] }));
-    await submit(second.jobId, second.job, 'submitResult', 80_000, 'all four payees already hold a balance');
+    await submit(second.jobId, second.job, 'submitResult', { target: 80_000, note: 'all four payees already hold a balance' });
     const third = await request(1);
-    await submit(third.jobId, third.job, "submitResult (buyer's first refund)", undefined, "the buyer's balance starts empty");
+    await submit(third.jobId, third.job, "submitResult (buyer's first refund)", { note: "the buyer's balance starts empty" });
     const undelivered = await request(0);
-    await submit(undelivered.jobId, undelivered.job, 'submitResult (not delivered)', undefined, 'data fee back to the buyer; payees already hold a balance', false);
+    await submit(undelivered.jobId, undelivered.job, 'submitResult (not delivered)', { note: 'data fee back to the buyer; payees already hold a balance', delivered: false });
     const cancelled = await request(2);
     await record('cancelJob', await buyers[2]!.writeContract({ ...contracts.computeMarket, functionName: 'cancelJob', args: [cancelled.jobId, cancelled.job] }));
     const late = await request(2);
@@ -176,7 +202,84 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
       'ε 2 per buyer, 64 KiB a job, 1 MiB per buyer',
     );
     const budgeted = await request(0, 'requestJob (dataset with a release budget)', undefined, 'reserves ε 0.5 and 64 KiB for the buyer', { epsilon: 500_000n, releaseBytes: 65_536n });
-    await submit(budgeted.jobId, budgeted.job, 'submitResult (dataset with a release budget)', undefined, 'keeps the 1,234 bytes released, gives back the rest', true, 1_234n);
+    await submit(budgeted.jobId, budgeted.job, 'submitResult (dataset with a release budget)', { note: 'keeps the 1,234 bytes released, gives back the rest', releasedBytes: 1_234n });
+
+    // Lineage: parents of other owners, open to derivatives and AI training, paying 10 % and 7 %; a model of the
+    // owner's derived from both under its own terms (5 %), beside a plain publish under the same terms.
+    const parentOwners = [wallet(6), wallet(7)];
+    const parents: { datasetId: bigint; termsId: bigint }[] = [];
+    for (const [i, parentOwner] of parentOwners.entries()) {
+      const id = parseEventLogs({ abi: datasetRegistryAbi, logs: (await gasOf(await parentOwner.writeContract({ ...contracts.registry, functionName: 'reserveDatasetId' }))).logs, eventName: 'DatasetIdReserved' })[0]!.args.datasetId;
+      const parentTerms = terms({ derivativesAllowed: true, commercialRevShare: [1_000, 700][i]! });
+      parents.push(publishedIn(await gasOf(await parentOwner.writeContract({ ...contracts.registry, functionName: 'publishWithTerms', args: [pointer(`parent ${i}`), parentTerms, id] }))));
+    }
+    const modelTerms = terms({ derivativesAllowed: true, commercialRevShare: 500, uri: 'ipfs://bafkreimodel' });
+    await gasOf(await owner.writeContract({ ...contracts.registry, functionName: 'registerTerms', args: [modelTerms] }));
+    const modelTermsId = await publicClient.readContract({ ...contracts.registry, functionName: 'termsIdOf', args: [modelTerms] });
+    for (const spender of [marketplace, computeMarket]) await gasOf(await owner.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [spender, maxUint256] }));
+    for (const parent of parents) {
+      await gasOf(await owner.writeContract({ ...contracts.marketplace, functionName: 'buyLicence', args: [parent.datasetId, parent.termsId, 10_000_000n] }));
+    }
+    const licensed = (parent: (typeof parents)[number]): ParentClaim => ({ parentId: parent.datasetId, termsId: parent.termsId, jobId: 0n, job: NO_JOB, receiptHash: zeroHash, outputsProof: [] });
+    const publishModel = async (name: string, claims: ParentClaim[], target?: number, note?: string) =>
+      publishedIn(
+        await record(
+          name,
+          await owner.writeContract({
+            ...contracts.registry,
+            functionName: 'publishAsset',
+            args: [pointer(name), modelTermsId, await reserve(), { kind: MODEL, contentHash: MODEL_SHA256, parents: claims }],
+          }),
+          target,
+          note,
+        ),
+      );
+    await record(
+      'publish (the model\'s terms)',
+      await owner.writeContract({ ...contracts.registry, functionName: 'publish', args: [pointer('plain'), modelTermsId, await reserve()] }),
+      undefined,
+      'a dataset under the same terms, to compare with',
+    );
+    await publishModel('publishAsset (model, no parents)', [], undefined, 'kind and content hash, LineageRegistered with no parents');
+    const model = await publishModel(
+      'publishAsset (model, 2 parents by licence)',
+      parents.map(licensed),
+      150_000,
+      `Story Protocol registerDerivative: ${STORY.registerDerivative.toLocaleString('en-US')} (median)`,
+    );
+
+    // The owner trains on the first parent in a compute job; its settled result commits to the outputs, one of
+    // which is the model file, proven with its Merkle path.
+    const parentOwner = parentOwners[0]!;
+    await gasOf(await parentOwner.writeContract({ ...contracts.computeMarket, functionName: 'setProvidersAllowed', args: [parents[0]!.datasetId, [providerId], true] }));
+    const training = { datasetId: parents[0]!.datasetId, providerId, environment: 0, maxMinutes: 30, aiTraining: true };
+    const trained = await requestOn(owner, training);
+    const outputs = [MODEL_SHA256, sha256(toHex('metrics.json'))];
+    const receiptHash = keccak256(toHex('receipt of the training job'));
+    await submit(trained.jobId, trained.job, undefined, { resultHash: resultHashOf(receiptHash, outputsRoot(outputs)) });
+    await publishModel(
+      'publishAsset (model, 2 parents: a job and a licence)',
+      [{ ...licensed(parents[0]!), jobId: trained.jobId, job: trained.job, receiptHash, outputsProof: outputsProof(outputs, MODEL_SHA256)! }, licensed(parents[1]!)],
+      150_000,
+      'the job proven delivered with the model among its outputs',
+    );
+
+    // Sales of the 2-parent model: the owner, the treasury and both parents' owners already hold a balance here,
+    // as for the plain buyLicence and submitResult rows.
+    await record(
+      'buyLicence (2-parent derivative)',
+      await buyers[1]!.writeContract({ ...contracts.marketplace, functionName: 'buyLicence', args: [model.datasetId, modelTermsId, 10_000_000n] }),
+      120_000,
+      `pays 2 royalties (compare buyLicence); Story Protocol mintLicenseTokens: ${STORY.mintLicenseTokens.toLocaleString('en-US')}`,
+    );
+    await gasOf(await owner.writeContract({ ...contracts.computeMarket, functionName: 'setProvidersAllowed', args: [model.datasetId, [providerId], true] }));
+    const onModel = { datasetId: model.datasetId, providerId, environment: 0, maxMinutes: 30, aiTraining: false };
+    const firstOnModel = await requestOn(buyers[0]!, onModel);
+    await submit(firstOnModel.jobId, firstOnModel.job, 'submitResult (2-parent derivative, first)', { note: "the parents' owners' balances start empty" });
+    const onDerivative = await requestOn(buyers[0]!, onModel);
+    await submit(onDerivative.jobId, onDerivative.job, 'submitResult (2-parent derivative)', {
+      note: "pays 2 royalties; all six payees hold a balance (the 80,000 target is the plain submitResult's)",
+    });
     await record('withdraw', await owner.writeContract({ ...contracts.marketplace, functionName: 'withdraw', args: [usd] }), undefined, "the owner's licence revenue");
     return figures;
   } finally {
