@@ -4,11 +4,12 @@
  * the usual case in a running market. Derivatives (lineage and royalties) are measured beside the same plain
  * transaction, with Story Protocol's published figures in their notes for comparison.
  */
-import { keccak256, maxUint256, parseEventLogs, sha256, toHex, zeroAddress, zeroHash, type ContractFunctionArgs, type Hex, type TransactionReceipt } from 'viem';
+import { keccak256, maxUint256, parseEventLogs, sha256, toHex, zeroHash, type Hex, type TransactionReceipt } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { AnvilChain, connectPublic, deployMarket, devAccount, fundDevAccounts, walletFor } from '../lib/chain';
 import { quoteJob, requestJobArgs, type JobChoice } from '../lib/compute/buyer/quote';
-import { signJobResult, signProviderNode, type Job } from '../lib/compute/settlement';
+import { signJobResult, signProviderNode } from '../lib/compute/settlement';
+import { EMPTY_JOB, type Derivation } from '../lib/lineage/derivation';
 import { outputsProof, outputsRoot, resultHashOf } from '../lib/lineage/outputs';
 import { licenceTerms } from '../lib/licence';
 import { computeMarketAbi, contractsOf, datasetRegistryAbi, type LicenceTerms } from '../lib/contracts';
@@ -24,27 +25,10 @@ export interface GasFigure {
 /** Story Protocol's periphery gas report, for comparison: registering a derivative (median) and minting licence tokens. */
 const STORY = { registerDerivative: 382_994, mintLicenseTokens: 417_585 } as const;
 /** A parent of a derivative and what entitles its publisher to it (Lineage.ParentClaim). */
-type ParentClaim = ContractFunctionArgs<typeof datasetRegistryAbi, 'nonpayable', 'publishAsset'>[3]['parents'][number];
+type ParentClaim = Derivation['parents'][number];
 /** Lineage.AssetKind.Model. */
 const MODEL = 1;
 const MODEL_SHA256 = sha256(toHex('model weights'));
-/** The job of a parent claim entitled by a licence: all zeroes, which the registry ignores. */
-const NO_JOB: Job = {
-  datasetId: 0n,
-  providerId: 0n,
-  buyer: zeroAddress,
-  currency: zeroAddress,
-  algorithmHash: zeroHash,
-  dataFee: 0n,
-  pricePerMinute: 0n,
-  maxMinutes: 0,
-  feeBps: 0,
-  environment: 0,
-  aiTraining: false,
-  deadline: 0n,
-  epsilon: 0n,
-  releaseBytes: 0n,
-};
 const DAG_JSON = 0x0129;
 const pointer = (seed: string) => ({ codec: DAG_JSON, digest: keccak256(toHex(seed)) });
 
@@ -220,7 +204,7 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
     for (const parent of parents) {
       await gasOf(await owner.writeContract({ ...contracts.marketplace, functionName: 'buyLicence', args: [parent.datasetId, parent.termsId, 10_000_000n] }));
     }
-    const licensed = (parent: (typeof parents)[number]): ParentClaim => ({ parentId: parent.datasetId, termsId: parent.termsId, jobId: 0n, job: NO_JOB, receiptHash: zeroHash, outputsProof: [] });
+    const licensed = (parent: (typeof parents)[number]): ParentClaim => ({ parentId: parent.datasetId, termsId: parent.termsId, jobId: 0n, job: EMPTY_JOB, receiptHash: zeroHash, outputsProof: [] });
     const publishModel = async (name: string, claims: ParentClaim[], target?: number, note?: string) =>
       publishedIn(
         await record(

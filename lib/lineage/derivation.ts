@@ -92,7 +92,8 @@ interface ParentState {
 /** The registry's terms fields its rights hash covers: equal for terms a reciprocal parent accepts. */
 const RIGHTS = ['commercialRevShare', 'computeOnly', 'aiTrainingAllowed', 'transferable', 'commercialUse', 'commercialAttribution', 'derivativesAllowed', 'derivativesAttribution', 'derivativesReciprocal', 'uri'] as const;
 
-const EMPTY_JOB: Job = {
+/** The job of a claim entitled by ownership or a licence: all zeroes, which the registry ignores. */
+export const EMPTY_JOB: Job = {
   datasetId: 0n,
   providerId: 0n,
   buyer: zeroAddress,

@@ -8,9 +8,7 @@
 import {
   ContractFunctionRevertedError,
   getContract,
-  zeroAddress,
   zeroHash,
-  type ContractFunctionArgs,
   parseSignature,
   publicActions,
   type Address,
@@ -19,8 +17,9 @@ import {
   type LocalAccount,
   type TransactionReceipt,
 } from 'viem';
-import { signProviderNode, type Environment, type Job } from '@/lib/compute/settlement';
+import { signProviderNode, type Environment } from '@/lib/compute/settlement';
 import { computeMarketAbi, contractsOf, datasetRegistryAbi, type LicenceTerms, type MetadataPointer } from '@/lib/contracts';
+import { EMPTY_JOB, type Derivation } from '@/lib/lineage/derivation';
 import { mined, onlyEvent } from '../helpers/compute';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 
@@ -77,35 +76,15 @@ export async function publishDataset(market: TestMarket, account: number, metada
   return { datasetId: published.datasetId, termsId: published.termsId, receipt };
 }
 
-/** What an asset is and derives from, as publishAsset takes it (Lineage.Derivation). */
-export type Derivation = ContractFunctionArgs<typeof datasetRegistryAbi, 'nonpayable', 'publishAsset'>[3];
 /** One parent of a derivative and what entitles its publisher to it (Lineage.ParentClaim). */
 export type ParentClaim = Derivation['parents'][number];
 
 /** Lineage.AssetKind. */
 export const AssetKind = { Dataset: 0, Model: 1 } as const;
 
-/** The job of a claim entitled by ownership or a licence: all zeroes, which the registry ignores. */
-const NO_JOB: Job = {
-  datasetId: 0n,
-  providerId: 0n,
-  buyer: zeroAddress,
-  currency: zeroAddress,
-  algorithmHash: zeroHash,
-  dataFee: 0n,
-  pricePerMinute: 0n,
-  maxMinutes: 0,
-  feeBps: 0,
-  environment: 0,
-  aiTraining: false,
-  deadline: 0n,
-  epsilon: 0n,
-  releaseBytes: 0n,
-};
-
 /** A claim on `parentId` under its terms `termsId`, entitled by owning the parent or holding a licence to it. */
 export function heldClaim(parentId: bigint, termsId: bigint): ParentClaim {
-  return { parentId, termsId, jobId: 0n, job: NO_JOB, receiptHash: zeroHash, outputsProof: [] };
+  return { parentId, termsId, jobId: 0n, job: EMPTY_JOB, receiptHash: zeroHash, outputsProof: [] };
 }
 
 /** The publishAsset call of dev account `account` under `termsId` for `assetId`, its id reserved before. */

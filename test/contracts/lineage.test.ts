@@ -9,6 +9,7 @@
 import { keccak256, sha256, toHex, zeroHash, type Address, type Hex } from 'viem';
 import { devAccount } from '@/lib/chain';
 import { contractsOf, datasetRegistryAbi, datasetRegistryBytecode } from '@/lib/contracts';
+import type { Derivation } from '@/lib/lineage/derivation';
 import { outputsProof, outputsRoot, resultHashOf } from '@/lib/lineage/outputs';
 import { cpuEnvironment } from '../helpers/compute';
 import { eventsOf, expectRevert } from '../helpers/expect';
@@ -23,7 +24,6 @@ import {
   publishAssetTx,
   registerProvider,
   useMarketFixture,
-  type Derivation,
   type ParentClaim,
   type Published,
 } from './fixture';
