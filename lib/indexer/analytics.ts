@@ -4,13 +4,14 @@
  * `wash=include`.
  *
  * Parameters: `wash=exclude|include`, `from`/`to` (YYYY-MM-DD, UTC, inclusive; default the 30 days to today)
- * for daily series, `limit` (1–100, default 10), `by=revenue|buyers` (top-datasets), `dataset` (an id; required
+ * for daily series (daily, royalty-volume), `limit` (1–100, default 10; rankings and lists), `by=revenue|buyers` (top-datasets), `dataset` (an id; required
  * by dataset-sales, optional for wash-trades).
  */
 import type { IndexerDatabase } from './db';
 import { QueryError } from './errors';
 import { REPORT_NAMES, type AnalyticsParams, type Amount, type ReportName, type ReportResult } from './api';
-import { queryReport, type AnalyticsContext } from './reports';
+import type { AnalyticsContext } from './query';
+import { queryReport } from './reports';
 
 /** Longest daily series one request may ask for. */
 export const MAX_DAYS = 366;
@@ -99,7 +100,7 @@ function table(result: ReportResult): Table {
     case 'top-datasets':
       return { columns: ['rank', 'dataset_id', 'title', 'owner', 'sales', 'revenue', 'buyers'], rows: result.datasets.map((d, i) => [i + 1, d.datasetId, d.title, d.owner, d.sales, whole(d.revenue), d.buyers]) };
     case 'revenue-split': {
-      const shares = [['paid', result.paid], ['owners', result.owners], ['providers', result.providers], ['market_fees', result.marketFees], ['refunds', result.refunds], ['held', result.held]] as const;
+      const shares = [['paid', result.paid], ['owners', result.owners], ['providers', result.providers], ['market_fees', result.marketFees], ['royalties', result.royalties], ['refunds', result.refunds], ['held', result.held]] as const;
       return { columns: ['share', 'licences', 'compute', 'total'], rows: shares.map(([share, s]) => [share, whole(s.licences), whole(s.compute), whole(s.total)]) };
     }
     case 'repeat-buyers':
@@ -121,6 +122,15 @@ function table(result: ReportResult): Table {
         columns: ['timestamp', 'tx_hash', 'log_index', 'dataset_id', 'title', 'buyer', 'owner', 'price', 'reason'],
         rows: result.trades.map((t) => [t.timestamp, t.txHash, t.logIndex, t.datasetId, t.title, t.buyer, t.owner, whole(t.price), t.reason]),
       };
+    case 'royalty-volume':
+      return { columns: ['day', 'volume', 'payments'], rows: result.days.map((d) => [d.day, whole(d.volume), d.payments]) };
+    case 'derivative-revenue':
+      return {
+        columns: ['rank', 'dataset_id', 'title', 'owner', 'kind', 'royalties', 'payments', 'derivatives'],
+        rows: result.datasets.map((d, i) => [i + 1, d.datasetId, d.title, d.owner, d.kind, whole(d.royalties), d.payments, d.derivatives]),
+      };
+    case 'lineage-trees':
+      return { columns: ['rank', 'root_id', 'title', 'owner', 'kind', 'descendants', 'depth'], rows: result.trees.map((t, i) => [i + 1, t.rootId, t.title, t.owner, t.kind, t.descendants, t.depth]) };
   }
 }
 

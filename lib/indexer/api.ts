@@ -1,13 +1,16 @@
 /**
- * The indexer's read API as it answers: search pages, an account's purchases, an owner's profile and the analytics
- * reports; what the indexer's server sends, and what IndexerClient, the web app and the CLI read. Types only (and
+ * The indexer's read API as it answers: search pages, an account's purchases, an owner's profile, an asset's
+ * lineage and royalties, and the analytics reports; what the indexer's server sends, and what IndexerClient, the web app and the CLI read. Types only (and
  * the report names), so the browser can import them without the SQL that computes them (./search, ./holdings,
  * ./reports).
  */
 import type { Address } from 'viem';
+import type { AssetKind } from '../lineage/derivation';
+
+export type { AssetKind };
 
 /** The reports the API serves, in the order it lists them. */
-export const REPORT_NAMES = ['totals', 'daily', 'top-datasets', 'revenue-split', 'repeat-buyers', 'price-distribution', 'licence-mix', 'providers', 'dataset-sales', 'wash-trades'] as const;
+export const REPORT_NAMES = ['totals', 'daily', 'top-datasets', 'revenue-split', 'repeat-buyers', 'price-distribution', 'licence-mix', 'providers', 'dataset-sales', 'wash-trades', 'royalty-volume', 'derivative-revenue', 'lineage-trees'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
 /** Whether wash-flagged sales and jobs count (`wash=include`) or are left out (the default). */
@@ -95,11 +98,13 @@ export interface RevenueSplitReport {
   report: 'revenue-split';
   symbol: string;
   wash: Wash;
-  /** paid = owners + providers + marketFees + refunds + held (escrow of jobs still open). */
+  /** paid = owners + providers + marketFees + royalties + refunds + held (escrow of jobs still open). */
   paid: Split;
   owners: Split;
   providers: Split;
   marketFees: Split;
+  /** What sales of derivatives paid their ancestors' owners. */
+  royalties: Split;
   refunds: Split;
   held: Split;
 }
@@ -182,6 +187,30 @@ export interface WashTradesReport {
   trades: (SaleRow & { datasetId: number; title: string | null; owner: string; reason: string })[];
 }
 
+/** Royalties paid per UTC day of the range (the daily report's days), empty days as zeros. */
+export interface RoyaltyVolumeReport {
+  report: 'royalty-volume';
+  symbol: string;
+  wash: Wash;
+  from: string;
+  to: string;
+  days: { day: string; volume: Amount; payments: number }[];
+}
+
+/** Assets ranked by the royalties their derivatives' sales paid them. */
+export interface DerivativeRevenueReport {
+  report: 'derivative-revenue';
+  symbol: string;
+  wash: Wash;
+  datasets: { datasetId: number; title: string | null; owner: string | null; kind: AssetKind; royalties: Amount; payments: number; derivatives: number }[];
+}
+
+/** Assets with no parents ranked by how many assets derive from them, then by the longest chain below them. */
+export interface LineageTreesReport {
+  report: 'lineage-trees';
+  trees: { rootId: number; title: string | null; owner: string | null; kind: AssetKind; descendants: number; depth: number }[];
+}
+
 export type ReportResult =
   | TotalsReport
   | DailyReport
@@ -192,11 +221,16 @@ export type ReportResult =
   | LicenceMixReport
   | ProvidersReport
   | DatasetSalesReport
-  | WashTradesReport;
+  | WashTradesReport
+  | RoyaltyVolumeReport
+  | DerivativeRevenueReport
+  | LineageTreesReport;
+
 
 /** One dataset of a search page (see ./search). */
 export interface SearchItem {
   id: string;
+  kind: AssetKind;
   /** Null until the metadata document is read and verified (see metadataStatus). */
   title: string | null;
   description: string | null;
@@ -305,13 +339,15 @@ export interface OwnerProfile {
     datasets: number;
     listed: number;
     licences: number;
-    /** What buyers paid for the licences, and what the owner was credited (less the market fee). */
+    /** What buyers paid for the licences, and what the owner was credited (less the market fee and the royalties to ancestors). */
     revenue: Amount;
     earned: Amount;
     buyers: number;
     /** Compute jobs delivered on its datasets, and the data fees credited for them. */
     computeJobs: number;
     computeEarned: Amount;
+    /** Royalties the account was credited as an ancestor's owner, per currency: income apart from its own sales. */
+    royaltyIncome: RoyaltySum[];
   };
   /** When its first dataset was published; null without datasets. */
   since: string | null;
@@ -351,4 +387,50 @@ export interface DatasetReleases {
   totals: Omit<BuyerReleases, 'buyer' | 'lastJobAt'> & { buyers: number };
   /** The `MAX_RELEASE_BUYERS` (./releases) buyers that released the most bytes, then spent the most ε. */
   buyers: BuyerReleases[];
+}
+
+/** Royalties in one currency: the amount in its base units, and how many payments. */
+export interface RoyaltySum {
+  currency: string;
+  amount: string;
+  payments: number;
+}
+
+export interface LineageNode {
+  id: string;
+  kind: AssetKind;
+  /** Null until its metadata is read. */
+  title: string | null;
+  owner: string;
+}
+
+/** A parent and a child: the parent's share of the child's sales and the job that entitled the child (null: a licence or ownership). */
+export interface LineageEdge {
+  parentId: string;
+  childId: string;
+  bps: number;
+  jobId: string | null;
+}
+
+/**
+ * An asset's lineage graph (GET /api/v1/datasets/<id>/lineage): the asset, every ancestor (at most 8) and its
+ * descendants down to `MAX_LINEAGE_LEVELS` (./lineage), at most `MAX_LINEAGE_NODES` nodes; `truncated` when
+ * descendants were left out. Ids as decimal strings.
+ */
+export interface AssetLineage {
+  assetId: string;
+  nodes: LineageNode[];
+  edges: LineageEdge[];
+  truncated: boolean;
+}
+
+/**
+ * An asset's royalties (GET /api/v1/datasets/<id>/royalties), those of wash-flagged sales left out: what its owners
+ * earned as an ancestor, what its own sales paid its ancestors, and the derivatives that paid it most (amounts in
+ * base units).
+ */
+export interface AssetRoyalties {
+  earned: RoyaltySum[];
+  paid: RoyaltySum[];
+  fromDerivatives: { assetId: string; title: string | null; amount: string }[];
 }

@@ -1,10 +1,10 @@
 /**
  * The indexer's read API as the web app and the CLI call it: search, analytics reports (JSON or CSV), an
- * account's purchases, an owner's profile, a dataset's releases and health. Bad parameters come back as the
+ * account's purchases, an owner's profile, a dataset's releases, an asset's lineage and royalties, and health. Bad parameters come back as the
  * QueryError the service raised.
  */
 import { IndexerUnavailableError, QueryError } from './errors';
-import type { AccountPurchases, DatasetReleases, OwnerProfile } from './api';
+import type { AccountPurchases, AssetLineage, AssetRoyalties, DatasetReleases, OwnerProfile } from './api';
 import type { IndexerStatus } from './indexer';
 
 /**
@@ -79,6 +79,16 @@ export class IndexerClient {
   /** Dataset `datasetId`'s release budget and what each buyer's compute jobs released (see releases.ts). */
   releases(datasetId: bigint | number): Promise<DatasetReleases> {
     return this.json<DatasetReleases>(`/api/v1/datasets/${datasetId}/releases`);
+  }
+
+  /** Asset `assetId`'s parents, ancestors and descendants a few levels down (see lineage.ts). */
+  lineage(assetId: bigint | number): Promise<AssetLineage> {
+    return this.json<AssetLineage>(`/api/v1/datasets/${assetId}/lineage`);
+  }
+
+  /** The royalties asset `assetId` earned as an ancestor and paid as a derivative (see lineage.ts). */
+  royalties(assetId: bigint | number): Promise<AssetRoyalties> {
+    return this.json<AssetRoyalties>(`/api/v1/datasets/${assetId}/royalties`);
   }
 
   /** One analytics report as CSV. */

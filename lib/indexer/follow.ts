@@ -115,7 +115,7 @@ export class ChainFollower {
     this.reorgs++;
     const parent = fork - 1 >= 0 ? await this.client.getBlock({ blockNumber: BigInt(fork - 1) }) : undefined;
     await this.db.transaction(async (tx) => {
-      for (const table of [t.events, t.purchases, t.tokenTransfers, t.datasetVersions]) {
+      for (const table of [t.events, t.purchases, t.royalties, t.tokenTransfers, t.datasetVersions]) {
         await tx.delete(table).where(gte(table.blockNumber, fork));
       }
       await tx.delete(t.blocks).where(gte(t.blocks.number, fork));
@@ -182,7 +182,8 @@ export class ChainFollower {
       const owners = (await tx.selectDistinct({ owner: t.datasets.owner }).from(t.datasets)).map((row) => row.owner);
       const transfers = await this.decode(owners.length > 0 ? await this.ownerTransfers(owners, from, to) : []);
 
-      await insertFacts(tx, [...marketEvents.filter(isFact), ...transfers], this.addresses.stablecoin);
+      // Every market log: a royalty's row names the sale after it, a state event when the sale is a job's settlement.
+      await insertFacts(tx, [...marketEvents, ...transfers], this.addresses.stablecoin);
       await flagWash(tx, { fromBlock: from, toBlock: to }, this.config.washWindowSeconds);
       await updateRollups(tx, { fromBlock: from, toBlock: to }, this.unit);
 

@@ -8,6 +8,7 @@ import { formatUnits, getAddress, isAddress, type Address } from 'viem';
 import type { IndexerDatabase } from './db';
 import { QueryError } from './errors';
 import type { AccountPurchases, Amount, HeldLicence, JobStatus, OwnerProfile, PaidJob } from './api';
+import { royaltyIncomeOf } from './lineage';
 import { searchDatasets } from './search';
 
 /** The market's currency, to format amounts (structurally the indexer's IndexerContext). */
@@ -144,7 +145,7 @@ export async function purchasesOf(idb: IndexerDatabase, account: Address, curren
   return { account, symbol: currency.symbol, licences, jobs, jobsTotal: total };
 }
 
-/** `owner`'s datasets and what they sold (real sales; wash trades left out). */
+/** `owner`'s datasets, what they sold and the royalties it earned from derivatives (real sales; wash trades left out). */
 export async function ownerProfile(idb: IndexerDatabase, owner: Address, currency: Currency): Promise<OwnerProfile> {
   const [totals] = await idb.rows<Row>(sql`
     with owned as (select d.id, d.listed, d.published_at from datasets d where d.owner = ${owner})
@@ -153,10 +154,14 @@ export async function ownerProfile(idb: IndexerDatabase, owner: Address, currenc
       (select coalesce(sum(r.sales), 0) from sales_rollup r join owned o on r.key = o.id::text where r.dimension = 'dataset' and not r.wash)::int8 as licences,
       (select coalesce(sum(r.volume), 0) from sales_rollup r join owned o on r.key = o.id::text where r.dimension = 'dataset' and not r.wash)::text as revenue,
       (select coalesce(sum(r.fees), 0) from sales_rollup r join owned o on r.key = o.id::text where r.dimension = 'dataset' and not r.wash)::text as fees,
+      (select coalesce(sum(r.royalties), 0) from sales_rollup r join owned o on r.key = o.id::text where r.dimension = 'dataset' and not r.wash)::text as royalties,
       (select count(distinct b.buyer) from dataset_buyers b join owned o on o.id = b.dataset_id where b.purchases > 0)::int8 as buyers,
       (select count(*) from jobs j join owned o on o.id = j.dataset_id where j.status = 'settled' and j.delivered and j.wash is null)::int8 as compute_jobs,
       (select coalesce(sum(j.owner_amount), 0) from jobs j join owned o on o.id = j.dataset_id where j.status = 'settled' and j.wash is null)::text as compute_earned`);
-  const datasets = await searchDatasets(idb, { flags: {}, owner, listed: 'all', sort: 'newest', order: 'desc', page: 1, pageSize: PROFILE_DATASETS }, currency);
+  const [datasets, royaltyIncome] = await Promise.all([
+    searchDatasets(idb, { flags: {}, owner, listed: 'all', sort: 'newest', order: 'desc', page: 1, pageSize: PROFILE_DATASETS }, currency),
+    royaltyIncomeOf(idb, owner),
+  ]);
   const t = totals!;
   return {
     owner,
@@ -166,10 +171,11 @@ export async function ownerProfile(idb: IndexerDatabase, owner: Address, currenc
       listed: Number(t.listed),
       licences: Number(t.licences),
       revenue: amount(t.revenue, currency),
-      earned: amount(BigInt(String(t.revenue)) - BigInt(String(t.fees)), currency),
+      earned: amount(BigInt(String(t.revenue)) - BigInt(String(t.fees)) - BigInt(String(t.royalties)), currency),
       buyers: Number(t.buyers),
       computeJobs: Number(t.compute_jobs),
       computeEarned: amount(t.compute_earned, currency),
+      royaltyIncome,
     },
     since: isoOrNull(t.since),
     datasets,

@@ -1,12 +1,12 @@
 /**
  * Events into tables: each state event updates the rows it describes (datasets, terms, providers, release budgets,
- * jobs), sales and
- * owners' stablecoin transfers are bulk-inserted, and wash trades are flagged. Runs inside the batch's transaction,
- * and again over the kept events after a reorg.
+ * jobs, lineage), sales, royalties and owners' stablecoin transfers are bulk-inserted, and wash trades are flagged.
+ * Runs inside the batch's transaction, and again over the kept events after a reorg.
  */
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Address, Hex } from 'viem';
 import { presetOf } from '../licence/presets';
+import { ASSET_KINDS } from '../lineage/derivation';
 import { cidFromPointer, type MetadataPointer } from '../metadata';
 import type { Database } from './db';
 import type { ContractKey, DecodedEvent } from './events';
@@ -17,12 +17,13 @@ import * as t from './schema';
  * Logs that only add a row to their own table (bulk-inserted, unique by transaction hash and log index there).
  * Every other log is kept in `events`, updates state, and is replayed after a reorg.
  */
-const FACT_EVENTS = new Set(['marketplace:LicencePurchased', 'stablecoin:Transfer']);
+const FACT_EVENTS = new Set(['marketplace:LicencePurchased', 'marketplace:RoyaltyPaid', 'computeMarket:RoyaltyPaid', 'stablecoin:Transfer']);
 export const isFact = (event: DecodedEvent) => FACT_EVENTS.has(`${event.contract}:${event.name}`);
 
 const INSERT_CHUNK = 5_000;
 
 const PURCHASE_COLUMNS = 'tx_hash text, log_index int, block_number bigint, "timestamp" timestamptz, dataset_id bigint, buyer text, owner text, terms_id bigint, currency text, price numeric, fee numeric, expires_at timestamptz, wash text';
+const ROYALTY_COLUMNS = 'tx_hash text, log_index int, block_number bigint, "timestamp" timestamptz, source text, asset_id bigint, ancestor_id bigint, owner text, currency text, amount numeric, sale_log_index int, job_id bigint';
 const TRANSFER_COLUMNS = 'tx_hash text, log_index int, block_number bigint, "timestamp" timestamptz, token text, "from" text, "to" text, value numeric';
 
 const str = (value: unknown) => String(value);
@@ -89,6 +90,9 @@ export async function applyState(tx: Database, e: DecodedEvent): Promise<void> {
       await tx.insert(t.datasetVersions).values({ datasetId: num(a.datasetId), version: num(a.version), metadataCid: cid, blockNumber: e.blockNumber, txHash: e.txHash, timestamp: e.timestamp }).onConflictDoNothing();
       return;
     }
+    case 'registry:LineageRegistered':
+      await applyLineage(tx, e);
+      return;
     case 'registry:TermsChanged':
       await tx.update(t.datasets).set({ termsId: num(a.termsId), updatedAt: e.timestamp }).where(eq(t.datasets.id, num(a.datasetId)));
       return;
@@ -200,7 +204,10 @@ export async function insertEvents(tx: Database, events: DecodedEvent[]): Promis
   return events.filter((e) => fresh.has(`${e.txHash}:${e.logIndex}`));
 }
 
-/** Purchases and transfers, in bulk. A purchase from the owner's own account is flagged 'self' here. */
+/**
+ * Purchases, royalties and transfers among `events` (a batch's logs, in chain order), in bulk. A purchase from the
+ * owner's own account is flagged 'self' here.
+ */
 export async function insertFacts(tx: Database, events: DecodedEvent[], stablecoin: Address): Promise<void> {
   const purchases = events
     .filter((e) => e.contract === 'marketplace' && e.name === 'LicencePurchased')
@@ -227,7 +234,49 @@ export async function insertFacts(tx: Database, events: DecodedEvent[], stableco
     .filter((e) => e.contract === 'stablecoin' && e.name === 'Transfer')
     .map((e) => ({ tx_hash: e.txHash, log_index: e.logIndex, block_number: e.blockNumber, timestamp: e.timestamp.toISOString(), token: stablecoin, from: addr(e.args.from), to: addr(e.args.to), value: str(e.args.value) }));
   await bulkInsert(tx, 'purchases', PURCHASE_COLUMNS, purchases);
+  await bulkInsert(tx, 'royalties', ROYALTY_COLUMNS, royaltyRows(events));
   await bulkInsert(tx, 'token_transfers', TRANSFER_COLUMNS, transfers);
+}
+
+const SALE_EVENTS: Partial<Record<ContractKey, { sale: string; source: 'licence' | 'compute' }>> = {
+  marketplace: { sale: 'LicencePurchased', source: 'licence' },
+  computeMarket: { sale: 'JobSettled', source: 'compute' },
+};
+
+/**
+ * Royalty rows of the RoyaltyPaid logs among `events`, each with the sale that paid it: the markets emit a sale's
+ * royalties right before the sale's own log (LicencePurchased, JobSettled), in the same transaction.
+ */
+function royaltyRows(events: DecodedEvent[]): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
+  let waiting: DecodedEvent[] = [];
+  for (const e of events) {
+    const market = SALE_EVENTS[e.contract];
+    if (!market) continue;
+    if (e.name === 'RoyaltyPaid') {
+      waiting.push(e);
+      continue;
+    }
+    if (e.name !== market.sale) continue;
+    for (const r of waiting.filter((w) => w.txHash === e.txHash && w.contract === e.contract)) {
+      rows.push({
+        tx_hash: r.txHash,
+        log_index: r.logIndex,
+        block_number: r.blockNumber,
+        timestamp: r.timestamp.toISOString(),
+        source: market.source,
+        asset_id: num(r.args.assetId),
+        ancestor_id: num(r.args.ancestorId),
+        owner: addr(r.args.owner),
+        currency: addr(r.args.currency),
+        amount: str(r.args.amount),
+        sale_log_index: e.logIndex,
+        job_id: market.source === 'compute' ? num(e.args.jobId) : null,
+      });
+    }
+    waiting = waiting.filter((w) => !(w.txHash === e.txHash && w.contract === e.contract));
+  }
+  return rows;
 }
 
 /**
@@ -251,6 +300,14 @@ export async function flagWash(tx: Database, scope: RollupScope, window: number)
       where f."from" = j.owner and f."to" = j.buyer
         and f.timestamp >= j.requested_at - make_interval(secs => ${window})
         and f.block_number <= j.requested_block))`);
+  // A royalty carries the flag of the sale that paid it.
+  const royaltiesIn = scope === 'all' ? sql`true` : sql`r.block_number between ${scope.fromBlock} and ${scope.toBlock}`;
+  await tx.execute(sql`
+    update royalties r set wash = p.wash from purchases p
+    where ${royaltiesIn} and r.source = 'licence' and p.tx_hash = r.tx_hash and p.log_index = r.sale_log_index and r.wash is distinct from p.wash`);
+  await tx.execute(sql`
+    update royalties r set wash = j.wash from jobs j
+    where ${royaltiesIn} and r.source = 'compute' and j.id = r.job_id and r.wash is distinct from j.wash`);
 }
 
 /**
@@ -258,7 +315,7 @@ export async function flagWash(tx: Database, scope: RollupScope, window: number)
  * blocks), then the wash flags and the rollups.
  */
 export async function replayState(tx: Database, washWindow: number, unit: bigint): Promise<void> {
-  for (const table of [t.datasets, t.terms, t.providers, t.datasetProviders, t.releaseBudgets, t.jobs]) await tx.delete(table);
+  for (const table of [t.datasets, t.terms, t.providers, t.datasetProviders, t.releaseBudgets, t.jobs, t.assetLineage, t.assetParents, t.assetAncestors]) await tx.delete(table);
   const kept = await tx.select().from(t.events).orderBy(asc(t.events.blockNumber), asc(t.events.logIndex));
   for (const row of kept) {
     await applyState(tx, { ...row, contract: row.contract as ContractKey, txHash: row.txHash as Hex, blockHash: row.blockHash as Hex, args: row.args as Record<string, unknown> });
@@ -270,7 +327,7 @@ export async function replayState(tx: Database, washWindow: number, unit: bigint
 /** Empties every table but the content-addressed documents (the chain the rows described is gone). */
 export async function clearTables(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
-    for (const table of [t.cursor, t.blocks, t.events, t.terms, t.datasets, t.datasetVersions, t.purchases, t.tokenTransfers, t.providers, t.datasetProviders, t.releaseBudgets, t.jobs, t.salesRollup, t.buyers, t.datasetBuyers]) {
+    for (const table of [t.cursor, t.blocks, t.events, t.terms, t.datasets, t.datasetVersions, t.purchases, t.tokenTransfers, t.providers, t.datasetProviders, t.releaseBudgets, t.jobs, t.assetLineage, t.assetParents, t.assetAncestors, t.royalties, t.salesRollup, t.royaltyRollup, t.buyers, t.datasetBuyers]) {
       await tx.delete(table);
     }
   });
@@ -279,4 +336,28 @@ export async function clearTables(db: Database): Promise<void> {
 /** Provider environments as JSON with readable kinds. */
 function environments(value: unknown): unknown {
   return (value as Record<string, unknown>[]).map((env) => ({ ...env, kind: Number(env.kind) === 1 ? 'gpu' : 'cpu' }));
+}
+
+/**
+ * A derivative's lineage as registered (LineageRegistered comes before its DatasetPublished): its kind and content
+ * hash, its parents, and its ancestors with the longest chain from each, one more than through the parents.
+ */
+async function applyLineage(tx: Database, e: DecodedEvent): Promise<void> {
+  const a = e.args;
+  const assetId = num(a.assetId);
+  const parents = (a.parents as Record<string, unknown>[]).map((p) => ({ assetId, parentId: num(p.parentId), jobId: BigInt(str(p.jobId)) === 0n ? null : num(p.jobId), bps: num(p.bps) }));
+  await tx
+    .insert(t.assetLineage)
+    .values({ assetId, kind: ASSET_KINDS[num(a.kind)] ?? 'dataset', contentHash: str(a.contentHash), registeredAt: e.timestamp })
+    .onConflictDoNothing();
+  if (parents.length === 0) return;
+  await tx.insert(t.assetParents).values(parents).onConflictDoNothing();
+  const inherited = await tx
+    .select({ ancestorId: t.assetAncestors.ancestorId, distance: t.assetAncestors.distance })
+    .from(t.assetAncestors)
+    .where(inArray(t.assetAncestors.assetId, parents.map((p) => p.parentId)));
+  const distance = new Map<number, number>(parents.map((p) => [p.parentId, 1]));
+  for (const row of inherited) distance.set(row.ancestorId, Math.max(distance.get(row.ancestorId) ?? 0, row.distance + 1));
+  const ancestors = (a.ancestors as Record<string, unknown>[]).map((x) => ({ assetId, ancestorId: num(x.assetId), bps: num(x.bps), distance: distance.get(num(x.assetId)) ?? 1 }));
+  await tx.insert(t.assetAncestors).values(ancestors).onConflictDoNothing();
 }

@@ -7,103 +7,25 @@
  *   provider took it, so it does not count against the provider;
  * - success rate: delivered / closed; utilization: minutes used / max_minutes booked, over closed jobs.
  */
-import { sql, type SQL } from 'drizzle-orm';
-import { formatUnits } from 'viem';
+import { sql } from 'drizzle-orm';
 import { LICENCE_PRESETS } from '../licence/presets';
-import type { Amount, AnalyticsParams, DailyReport, DatasetSalesReport, LicenceMixReport, PriceDistributionReport, ProvidersReport, RepeatBuyersReport, ReportName, ReportResult, RevenueSplitReport, SaleRow, Split, TopDatasetsReport, TotalsReport, WashTradesReport } from './api';
+import type { AnalyticsParams, DailyReport, DatasetSalesReport, LicenceMixReport, PriceDistributionReport, ProvidersReport, RepeatBuyersReport, ReportName, ReportResult, RevenueSplitReport, SaleRow, TopDatasetsReport, TotalsReport, WashTradesReport } from './api';
 import type { IndexerDatabase } from './db';
 import { QueryError } from './errors';
+import { LINEAGE_REPORTS } from './lineage-reports';
+import { dayOf, num, Query, type AnalyticsContext, type Row } from './query';
 import { PRICE_BUCKETS } from './rollups';
-
-/** The market's currency, to format amounts (structurally the indexer's IndexerContext). */
-export interface AnalyticsContext {
-  decimals: number;
-  symbol: string;
-}
-
-type Row = Record<string, unknown>;
-
-/** Counts come back as numbers from PGlite and as strings from node-postgres. */
-function num(value: unknown): number {
-  return value === null || value === undefined ? 0 : Number(value);
-}
 
 function ratio(part: number, whole: number): number | null {
   return whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000;
 }
 
 const ISO = sql.raw(`'YYYY-MM-DD"T"HH24:MI:SS"Z"'`);
-const DAY = sql.raw(`'YYYY-MM-DD'`);
-
-/** Runs one report: the rows, and amounts formatted in the market's currency. */
-class Query {
-  constructor(
-    private readonly idb: IndexerDatabase,
-    readonly params: AnalyticsParams,
-    private readonly context: AnalyticsContext,
-  ) {}
-
-  get symbol(): string {
-    return this.context.symbol;
-  }
-
-  rows(query: SQL): Promise<Row[]> {
-    return this.idb.rows<Row>(query);
-  }
-
-  amount(raw: unknown): Amount {
-    const units = BigInt(raw === null || raw === undefined ? 0 : String(raw));
-    return { raw: units.toString(), value: formatUnits(units, this.context.decimals) };
-  }
-
-  split(licences: bigint, compute: bigint): Split {
-    return { licences: this.amount(licences), compute: this.amount(compute), total: this.amount(licences + compute) };
-  }
-
-  /** Rollup rows to count: real sales only unless `wash=include`. */
-  rollupWash(): SQL {
-    return this.params.wash === 'include' ? sql.empty() : sql`and not r.wash`;
-  }
-
-  /** Jobs to count (alias j). */
-  jobWash(): SQL {
-    return this.params.wash === 'include' ? sql.empty() : sql`and j.wash is null`;
-  }
-
-  purchaseWash(): SQL {
-    return this.params.wash === 'include' ? sql.empty() : sql`and p.wash is null`;
-  }
-
-  /** A buyers / dataset_buyers row's purchases that count (alias b). */
-  bought(): SQL {
-    return this.params.wash === 'include' ? sql`(b.purchases + b.wash_purchases)` : sql`b.purchases`;
-  }
-
-  /** The inclusive day range as a half-open timestamp range. */
-  range(): { start: string; end: string } {
-    const end = new Date(`${this.params.to}T00:00:00Z`);
-    end.setUTCDate(end.getUTCDate() + 1);
-    return { start: `${this.params.from}T00:00:00Z`, end: end.toISOString() };
-  }
-
-  /**
-   * The range's days: `at` (UTC midnight, to join dayOf() buckets) and `day` (YYYY-MM-DD, the rollup key).
-   * Steps of 24 hours, not '1 day', which a session time zone with daylight saving would stretch.
-   */
-  days(): SQL {
-    return sql`select d as at, to_char(d at time zone 'UTC', ${DAY}) as day from generate_series(${`${this.params.from}T00:00:00Z`}::timestamptz, ${`${this.params.to}T00:00:00Z`}::timestamptz, interval '24 hours') d`;
-  }
-}
-
-/** The UTC midnight starting the day of `timestamp` (date_bin: twice as fast as to_char over many rows). */
-function dayOf(timestamp: SQL): SQL {
-  return sql`date_bin(interval '24 hours', ${timestamp}, timestamptz '2000-01-01T00:00:00Z')`;
-}
 
 /** Licence sales of one rollup dimension, summed per key. */
 function rollup(q: Query, dimension: string): Promise<Row[]> {
   return q.rows(sql`
-    select r.key, sum(r.sales)::int8 as sales, sum(r.volume)::text as volume, sum(r.fees)::text as fees
+    select r.key, sum(r.sales)::int8 as sales, sum(r.volume)::text as volume, sum(r.fees)::text as fees, sum(r.royalties)::text as royalties
     from sales_rollup r where r.dimension = ${dimension} ${q.rollupWash()} group by r.key`);
 }
 
@@ -211,8 +133,11 @@ async function revenueSplit(q: Query): Promise<RevenueSplitReport> {
   const licences = await rollup(q, 'licence');
   const volume = licences.reduce((sum, r) => sum + BigInt(String(r.volume)), 0n);
   const fees = licences.reduce((sum, r) => sum + BigInt(String(r.fees)), 0n);
+  const royalties = licences.reduce((sum, r) => sum + BigInt(String(r.royalties)), 0n);
+  // Jobs' owner_amount is already net of the royalties their data fees paid (the royalties' own rows say how much).
   const [jobs] = await q.rows(sql`
     select coalesce(sum(j.escrow), 0)::text as paid,
+      (select coalesce(sum(r.amount), 0) from royalties r where r.source = 'compute' ${q.royaltyWash()})::text as royalties,
       coalesce(sum(j.owner_amount) filter (where j.status = 'settled'), 0)::text as owners,
       coalesce(sum(j.provider_amount) filter (where j.status = 'settled'), 0)::text as providers,
       coalesce(sum(j.market_fee) filter (where j.status = 'settled'), 0)::text as fees,
@@ -225,9 +150,10 @@ async function revenueSplit(q: Query): Promise<RevenueSplitReport> {
     symbol: q.symbol,
     wash: q.params.wash,
     paid: q.split(volume, compute('paid')),
-    owners: q.split(volume - fees, compute('owners')),
+    owners: q.split(volume - fees - royalties, compute('owners')),
     providers: q.split(0n, compute('providers')),
     marketFees: q.split(fees, compute('fees')),
+    royalties: q.split(royalties, compute('royalties')),
     refunds: q.split(0n, compute('refunds')),
     held: q.split(0n, compute('held')),
   };
@@ -367,6 +293,7 @@ export const REPORTS = {
   providers,
   'dataset-sales': datasetSales,
   'wash-trades': washTrades,
+  ...LINEAGE_REPORTS,
 } as const satisfies { [N in ReportName]: (q: Query) => Promise<Extract<ReportResult, { report: N }>> };
 
 /** Runs report `name` over `idb`. */

@@ -1,7 +1,8 @@
 /**
- * Rollups: licence sales summed by day, dataset, licence preset and price bucket, and purchases per buyer, so
- * analytics never scan every purchase. One SELECT per rollup serves two uses: added for the blocks a batch
- * applied (`{ fromBlock, toBlock }`), or rebuilt from every row after a reorg or a bulk load (`'all'`).
+ * Rollups: licence sales summed by day, dataset, licence preset and price bucket (with the royalties they paid),
+ * royalties by day and by ancestor, and purchases per buyer, so analytics never scan every purchase or royalty.
+ * One SELECT per rollup serves two uses: added for the blocks a batch applied (`{ fromBlock, toBlock }`), or
+ * rebuilt from every row after a reorg or a bulk load (`'all'`).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from './db';
@@ -30,6 +31,10 @@ function purchasesIn(scope: RollupScope): SQL {
   return scope === 'all' ? sql`true` : sql`p.block_number between ${scope.fromBlock} and ${scope.toBlock}`;
 }
 
+function royaltiesIn(scope: RollupScope): SQL {
+  return scope === 'all' ? sql`true` : sql`r.block_number between ${scope.fromBlock} and ${scope.toBlock}`;
+}
+
 function jobsIn(scope: RollupScope): SQL {
   return scope === 'all' ? sql`true` : sql`j.requested_block between ${scope.fromBlock} and ${scope.toBlock}`;
 }
@@ -39,6 +44,7 @@ export async function updateRollups(db: Database, scope: RollupScope, unit: bigi
   const rebuild = scope === 'all';
   if (rebuild) {
     await db.execute(sql`delete from sales_rollup`);
+    await db.execute(sql`delete from royalty_rollup`);
     await db.execute(sql`delete from buyers`);
     await db.execute(sql`delete from dataset_buyers`);
   }
@@ -50,15 +56,34 @@ export async function updateRollups(db: Database, scope: RollupScope, unit: bigi
   ];
   for (const [dimension, key] of dimensions) {
     await db.execute(sql`
-      insert into sales_rollup (dimension, key, wash, sales, volume, fees)
-      select ${dimension}, ${key}, p.wash is not null, count(*), sum(p.price), sum(p.fee)
+      with paid as (
+        select r.tx_hash, r.sale_log_index, sum(r.amount) as amount from royalties r
+        where ${royaltiesIn(scope)} and r.source = 'licence' group by 1, 2)
+      insert into sales_rollup (dimension, key, wash, sales, volume, fees, royalties)
+      select ${dimension}, ${key}, p.wash is not null, count(*), sum(p.price), sum(p.fee), coalesce(sum(paid.amount), 0)
       from purchases p left join terms t on t.id = p.terms_id
+      left join paid on paid.tx_hash = p.tx_hash and paid.sale_log_index = p.log_index
       where ${purchasesIn(scope)}
       group by 2, 3
       on conflict (dimension, key, wash) do update set
         sales = sales_rollup.sales + excluded.sales,
         volume = sales_rollup.volume + excluded.volume,
-        fees = sales_rollup.fees + excluded.fees`);
+        fees = sales_rollup.fees + excluded.fees,
+        royalties = sales_rollup.royalties + excluded.royalties`);
+  }
+  const royaltyDimensions: [string, SQL][] = [
+    ['day', sql`to_char(r.timestamp at time zone 'UTC', 'YYYY-MM-DD')`],
+    ['ancestor', sql`r.ancestor_id::text`],
+  ];
+  for (const [dimension, key] of royaltyDimensions) {
+    await db.execute(sql`
+      insert into royalty_rollup (dimension, key, wash, payments, volume)
+      select ${dimension}, ${key}, r.wash is not null, count(*), sum(r.amount)
+      from royalties r where ${royaltiesIn(scope)}
+      group by 2, 3
+      on conflict (dimension, key, wash) do update set
+        payments = royalty_rollup.payments + excluded.payments,
+        volume = royalty_rollup.volume + excluded.volume`);
   }
   // A buyer is anyone who bought a licence or paid for a compute job.
   await db.execute(sql`

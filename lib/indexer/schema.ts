@@ -3,11 +3,12 @@
  * them). Amounts are uint256 in the currency's base units, kept as numeric(78,0) and read as decimal strings.
  *
  * Three kinds of table:
- * - facts, one row per log (events, purchases, jobs' history…), unique by transaction hash + log index and
- *   deleted from the fork block on a reorg;
- * - state (datasets, terms, providers, dataset_providers, release_budgets, jobs) that events update, rebuilt from the kept events after a reorg;
- * - rollups (sales_rollup, buyers, dataset_buyers) that analytics read instead of scanning every purchase,
- *   recomputed for the keys each batch touched.
+ * - facts, one row per log (events, purchases, royalties, jobs' history…), unique by transaction hash + log index
+ *   and deleted from the fork block on a reorg;
+ * - state (datasets, terms, providers, dataset_providers, release_budgets, jobs, asset_lineage, asset_parents,
+ *   asset_ancestors) that events update, rebuilt from the kept events after a reorg;
+ * - rollups (sales_rollup, royalty_rollup, buyers, dataset_buyers) that analytics read instead of scanning every
+ *   purchase or royalty, recomputed for the keys each batch touched.
  */
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, customType, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
@@ -152,6 +153,40 @@ export const purchases = pgTable(
   ],
 );
 
+/**
+ * Royalties a sale of a derivative paid one of its ancestors' owners (RoyaltyPaid of the Marketplace or the
+ * ComputeMarket), with the log of the sale that paid it: the LicencePurchased or JobSettled right after it in the
+ * same transaction. `wash` is the sale's flag: a royalty of a flagged sale is left out with it.
+ */
+export const royalties = pgTable(
+  'royalties',
+  {
+    txHash: text('tx_hash').notNull(),
+    logIndex: integer('log_index').notNull(),
+    blockNumber: blockNumber('block_number'),
+    timestamp: at('timestamp'),
+    /** 'licence' (a licence sale) or 'compute' (a delivered job's data fee). */
+    source: text('source').notNull(),
+    assetId: bigint('asset_id', { mode: 'number' }).notNull(),
+    ancestorId: bigint('ancestor_id', { mode: 'number' }).notNull(),
+    /** The ancestor's owner at the sale, who was credited. */
+    owner: text('owner').notNull(),
+    currency: text('currency').notNull(),
+    amount: amount('amount'),
+    saleLogIndex: integer('sale_log_index').notNull(),
+    /** The job whose settlement paid it (source 'compute'). */
+    jobId: bigint('job_id', { mode: 'number' }),
+    wash: text('wash'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.txHash, t.logIndex] }),
+    index('royalties_ancestor').on(t.ancestorId),
+    index('royalties_asset').on(t.assetId),
+    index('royalties_owner').on(t.owner),
+    index('royalties_block').on(t.blockNumber),
+  ],
+);
+
 /** Stablecoin transfers, kept to see who funded a buyer before a purchase. */
 export const tokenTransfers = pgTable(
   'token_transfers',
@@ -207,6 +242,44 @@ export const releaseBudgets = pgTable('release_budgets', {
   updatedAt: at('updated_at'),
 });
 
+/**
+ * What an asset published with its lineage (LineageRegistered) is: a dataset or a model and the SHA-256 of its
+ * plaintext. Assets published without lineage have no row (datasets, content not declared).
+ */
+export const assetLineage = pgTable('asset_lineage', {
+  assetId: bigint('asset_id', { mode: 'number' }).primaryKey(),
+  kind: text('kind').notNull(),
+  contentHash: text('content_hash').notNull(),
+  registeredAt: at('registered_at'),
+});
+
+/** A derivative's parents as registered: the job that entitled its publisher (null: a licence or ownership) and the parent's share. */
+export const assetParents = pgTable(
+  'asset_parents',
+  {
+    assetId: bigint('asset_id', { mode: 'number' }).notNull(),
+    parentId: bigint('parent_id', { mode: 'number' }).notNull(),
+    jobId: bigint('job_id', { mode: 'number' }),
+    bps: integer('bps').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.assetId, t.parentId] }), index('asset_parents_parent').on(t.parentId)],
+);
+
+/**
+ * Every ancestor of a derivative (the registry keeps at most 8, so this is the whole closure) with its absolute
+ * share, and `distance`: the generations of the longest chain from the ancestor down to the asset.
+ */
+export const assetAncestors = pgTable(
+  'asset_ancestors',
+  {
+    assetId: bigint('asset_id', { mode: 'number' }).notNull(),
+    ancestorId: bigint('ancestor_id', { mode: 'number' }).notNull(),
+    bps: integer('bps').notNull(),
+    distance: integer('distance').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.assetId, t.ancestorId] }), index('asset_ancestors_ancestor').on(t.ancestorId)],
+);
+
 /** Compute jobs: requested, then accepted, then settled, cancelled or refunded. */
 export const jobs = pgTable(
   'jobs',
@@ -258,11 +331,26 @@ export const salesRollup = pgTable(
     sales: integer('sales').notNull(),
     volume: amount('volume'),
     fees: amount('fees'),
+    /** What the sales paid their datasets' ancestors: the owners were credited volume − fees − royalties. */
+    royalties: numeric('royalties', { precision: 78, scale: 0 }).notNull().default('0'),
     /**
      * Dataset rows only: distinct buyers — on the real row, buyers with a real purchase; on the flagged row,
      * buyers whose every purchase was flagged — so the two rows add up to all distinct buyers.
      */
     buyers: integer('buyers').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.dimension, t.key, t.wash] })],
+);
+
+/** Royalties summed by 'day' (YYYY-MM-DD, UTC) and by 'ancestor' (the id paid); `wash` splits those of flagged sales. */
+export const royaltyRollup = pgTable(
+  'royalty_rollup',
+  {
+    dimension: text('dimension').notNull(),
+    key: text('key').notNull(),
+    wash: boolean('wash').notNull(),
+    payments: integer('payments').notNull(),
+    volume: amount('volume'),
   },
   (t) => [primaryKey({ columns: [t.dimension, t.key, t.wash] })],
 );

@@ -1,13 +1,14 @@
 /**
- * Full-text search over the indexed datasets: titles, descriptions and tags, with licence, price, format,
- * owner and compute-provider filters, sorting and pages.
+ * Full-text search over the indexed datasets and models: titles, descriptions and tags, with kind, licence, price,
+ * format, owner and compute-provider filters, sorting and pages.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { formatUnits, getAddress, isAddress } from 'viem';
 import { unsafeCharacter } from '../metadata';
-import type { SearchItem, SearchResult } from './api';
+import type { AssetKind, SearchItem, SearchResult } from './api';
 import type { IndexerDatabase } from './db';
 import { QueryError } from './errors';
+import { KIND } from './lineage';
 
 /** The search vector of a dataset row: title and tags weigh more than the description. */
 export function searchVector(): SQL {
@@ -23,6 +24,8 @@ export type LicenceFlag = keyof typeof FLAGS;
 
 export interface SearchQuery {
   q?: string;
+  /** Only datasets, or only models. */
+  kind?: AssetKind;
   flags: Partial<Record<LicenceFlag, boolean>>;
   /** Decimal amounts in whole currency units ("2.5"), compared with the compute price of compute-only data. */
   minPrice?: string;
@@ -40,7 +43,7 @@ export interface SearchQuery {
 }
 
 /** The parameters a search takes; any other is refused. */
-export const SEARCH_PARAMETERS = ['q', ...Object.keys(FLAGS), 'minPrice', 'maxPrice', 'format', 'owner', 'hasProviders', 'listed', 'sort', 'order', 'page', 'pageSize'];
+export const SEARCH_PARAMETERS = ['q', 'kind', ...Object.keys(FLAGS), 'minPrice', 'maxPrice', 'format', 'owner', 'hasProviders', 'listed', 'sort', 'order', 'page', 'pageSize'];
 export const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
 /** Far past any real catalogue, and keeps the row offset a safe integer. */
@@ -100,12 +103,14 @@ export function parseSearchParams(params: URLSearchParams): SearchQuery {
   const owner = get('owner');
   if (owner !== undefined && !isAddress(owner, { strict: false })) throw new QueryError('owner', `"${owner}" is not an address`, 'give a 0x-prefixed 20-byte address');
   const hasProviders = get('hasProviders');
+  const kind = get('kind');
   const sort = oneOf('sort', get('sort') ?? (q ? 'relevance' : 'newest'), SEARCH_SORTS);
   if (sort === 'relevance' && !q) throw new QueryError('sort', 'relevance needs a search text', 'give q, or sort by newest, price, sales or revenue');
   // Cheapest first; everything else best or newest first.
   const order = oneOf('order', get('order') ?? (sort === 'price' ? 'asc' : 'desc'), ['asc', 'desc'] as const);
   return {
     ...(q ? { q } : {}),
+    ...(kind !== undefined ? { kind: oneOf('kind', kind, ['dataset', 'model'] as const) } : {}),
     flags,
     ...(minPrice !== undefined ? { minPrice } : {}),
     ...(maxPrice !== undefined ? { maxPrice } : {}),
@@ -128,6 +133,7 @@ const COMPUTABLE = sql`(t.compute_only or t.compute_price > 0)`;
 function conditions(query: SearchQuery, decimals: number): SQL[] {
   const where: SQL[] = [];
   if (query.q !== undefined) where.push(sql`d.search @@ websearch_to_tsquery('english', ${query.q})`);
+  if (query.kind !== undefined) where.push(sql`${KIND} = ${query.kind}`);
   for (const [name, wanted] of Object.entries(query.flags)) where.push(sql`t.${sql.raw(FLAGS[name as LicenceFlag])} = ${wanted}`);
   // Whole units to base units in numeric, exactly (a bound finer than the currency still compares right).
   const units = (value: string) => sql`(${value}::numeric * power(10::numeric, ${decimals}))`;
@@ -167,16 +173,16 @@ export async function searchDatasets(idb: IndexerDatabase, query: SearchQuery, c
   const where = conditions(query, context.decimals);
   const filter = where.length > 0 ? sql`where ${sql.join(where, sql` and `)}` : sql``;
   // Terms exist before any dataset names them (the registry checks), so the join drops nothing.
-  const [count] = await idb.rows<{ total: number }>(sql`select count(*)::int as total from datasets d join terms t on t.id = d.terms_id ${filter}`);
+  const from = sql`from datasets d join terms t on t.id = d.terms_id left join asset_lineage l on l.asset_id = d.id`;
+  const [count] = await idb.rows<{ total: number }>(sql`select count(*)::int as total ${from} ${filter}`);
   const rows = await idb.rows<Row>(sql`
-    select d.id::text as id, d.title, d.description, d.tags, d.format, d.size::float8 as size, d.row_count::float8 as "rowCount",
+    select d.id::text as id, ${KIND} as kind, d.title, d.description, d.tags, d.format, d.size::float8 as size, d.row_count::float8 as "rowCount",
       d.owner, d.listed, d.version, d.metadata_cid as "metadataCid", t.preset as licence, t.commercial_use as commercial,
       t.derivatives, t.ai_training as "aiTraining", t.compute_only as "computeOnly",
       (${PRICE})::text as price, t.download_price::text as "downloadPrice", t.compute_price::text as "computePrice",
       coalesce(s.sales, 0)::int as sales, coalesce(s.volume, 0)::text as revenue, coalesce(s.buyers, 0)::int as buyers,
       d.published_at as "publishedAt", d.updated_at as "updatedAt", d.metadata_status as "metadataStatus"
-    from datasets d
-    join terms t on t.id = d.terms_id
+    ${from}
     left join sales_rollup s on s.dimension = 'dataset' and s.key = d.id::text and s.wash = false
     ${filter}
     order by ${orderBy(query)}

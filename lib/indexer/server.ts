@@ -1,6 +1,7 @@
 /**
  * The indexer's read API: health with the indexer's lag, dataset search, analytics reports (JSON or CSV), an
- * account's purchases, an owner's profile and what compute jobs released from a dataset. Only GET; bad parameters
+ * account's purchases, an owner's profile, what compute jobs released from a dataset, and an asset's lineage and
+ * royalties. Only GET; bad parameters
  * answer 400 with the QueryError, so the web app and the CLI show the same words.
  */
 import { createServer } from 'node:http';
@@ -11,6 +12,7 @@ import { parseAnalyticsParams, reportCsv, runReport } from './analytics';
 import { failureResponse } from './errors';
 import { ownerProfile, parseAccount, purchasesOf } from './holdings';
 import type { Indexer } from './indexer';
+import { lineageOf, royaltiesOf } from './lineage';
 import { parseDatasetId, releasesOf } from './releases';
 import { parseSearchParams, searchDatasets } from './search';
 
@@ -23,6 +25,8 @@ const REPORT_PATH = /^\/api\/v1\/analytics\/([a-z0-9-]+)(\.csv)?$/;
 const PURCHASES_PATH = /^\/api\/v1\/accounts\/([^/]+)\/purchases$/;
 const OWNER_PATH = /^\/api\/v1\/owners\/([^/]+)$/;
 const RELEASES_PATH = /^\/api\/v1\/datasets\/([^/]+)\/releases$/;
+const LINEAGE_PATH = /^\/api\/v1\/datasets\/([^/]+)\/lineage$/;
+const ROYALTIES_PATH = /^\/api\/v1\/datasets\/([^/]+)\/royalties$/;
 
 /** Serves `indexer`'s database on host:port (0 picks a free port). */
 export async function startIndexerServer(indexer: Indexer, host: string, port: number, log: (line: string) => void = () => {}): Promise<IndexerServer> {
@@ -39,6 +43,10 @@ export async function startIndexerServer(indexer: Indexer, host: string, port: n
         if (owner) return send(response, 200, await ownerProfile(indexer.database, parseAccount(owner[1]!), indexer.context));
         const released = RELEASES_PATH.exec(url.pathname);
         if (released) return send(response, 200, await releasesOf(indexer.database, parseDatasetId(released[1]!)));
+        const lineage = LINEAGE_PATH.exec(url.pathname);
+        if (lineage) return send(response, 200, await lineageOf(indexer.database, parseDatasetId(lineage[1]!)));
+        const royalties = ROYALTIES_PATH.exec(url.pathname);
+        if (royalties) return send(response, 200, await royaltiesOf(indexer.database, parseDatasetId(royalties[1]!)));
         const report = REPORT_PATH.exec(url.pathname);
         if (report) {
           const [, name, csv] = report;

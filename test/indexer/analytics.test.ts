@@ -246,6 +246,7 @@ describe.each(DATABASE_KINDS)('analytics on %s', (kind) => {
       owners: split('165.15', '3'),
       providers: split('0', '7.7'),
       marketFees: split('18.35', '0.3'),
+      royalties: split('0', '0'),
       refunds: split('0', '31'),
       held: split('0', '21'),
     });
@@ -355,7 +356,7 @@ describe.each(DATABASE_KINDS)('analytics on %s', (kind) => {
       `rank,dataset_id,title,owner,sales,revenue,buyers\r\n1,2,"'@Traffic, ""city"" counts",${OWNER_1},3,3.5,3\r\n2,1,Weather stations,${OWNER_1},4,180,2\r\n`,
     );
     expect(await csv('daily', 'from=2026-01-05&to=2026-01-06')).toBe('day,volume,licences,licence_volume,compute_volume,listings,jobs_requested,compute_minutes\r\n2026-01-05,2,0,0,2,0,2,10\r\n2026-01-06,0,0,0,0,0,0,0\r\n');
-    expect(await csv('revenue-split')).toBe('share,licences,compute,total\r\npaid,183.5,63,246.5\r\nowners,165.15,3,168.15\r\nproviders,0,7.7,7.7\r\nmarket_fees,18.35,0.3,18.65\r\nrefunds,0,31,31\r\nheld,0,21,21\r\n');
+    expect(await csv('revenue-split')).toBe('share,licences,compute,total\r\npaid,183.5,63,246.5\r\nowners,165.15,3,168.15\r\nproviders,0,7.7,7.7\r\nmarket_fees,18.35,0.3,18.65\r\nroyalties,0,0,0\r\nrefunds,0,31,31\r\nheld,0,21,21\r\n');
     expect(await csv('repeat-buyers')).toBe('buyers,repeat_buyers,rate\r\n4,3,0.75\r\n');
     expect((await csv('price-distribution')).split('\r\n').slice(-3)).toEqual(['500–1000,500,1000,0,0', '≥1000,1000,,0,0', '']);
     expect((await csv('providers')).split('\r\n')[1]).toBe('1,0x0000000000000000000000000000000000000001,http://provider-1.test,true,3,2,1,2,0,0.3333,16,25,0.64,7.7');

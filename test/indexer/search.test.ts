@@ -146,6 +146,7 @@ describe.each(DATABASE_KINDS)('dataset search (%s)', (kind) => {
     const [genome] = (await search({ owner: OWNER_A, sort: 'price', order: 'asc' })).items;
     expect(genome).toEqual({
       id: '1',
+      kind: 'dataset',
       title: 'Human genome variants',
       description: 'Variant calls from a thousand sequenced people',
       tags: ['dna', 'biology'],
@@ -370,6 +371,7 @@ describe('search parameters', () => {
     ['maxPrice', { minPrice: '5', maxPrice: '1' }],
     ['owner', { owner: '0x1234' }],
     ['hasProviders', { hasProviders: 'some' }],
+    ['kind', { kind: 'Model' }],
     ['listed', { listed: 'yes' }],
     ['sort', { sort: 'popular' }],
     ['sort', { sort: 'relevance' }],
