@@ -26,7 +26,8 @@ of the local chain (default 1), or --private-key-env VAR; --json for machine out
                   [--compute-price USDC] [--access-days N] [--rev-share-bps N] [--preview-rows N]
                   [--policy templates|approved|any] [--min-group-size K] [--epsilon E]
                   [--epsilon-per-buyer E] [--max-release-kb N] [--max-buyer-release-kb N]
-                  [--max-output-mb N] [--providers 1,4]
+                  [--max-output-mb N] [--providers 1,4] [--derived-from-job JOB] [--parents 3,5]
+                  [--kind model|dataset]
                                           encrypt, store and list a dataset; prints its id; --providers
                                           allows those compute providers (their nodes see the plaintext).
                                           Compute policy (default templates for compute-only data): templates
@@ -34,15 +35,23 @@ of the local chain (default 1), or --private-key-env VAR; --json for machine out
                                           approved = algorithms you approve; any = any algorithm under the
                                           output guard and a byte budget (default 64 kB a job): leak-resistant,
                                           not leak-proof. --epsilon: a differential-privacy budget; every
-                                          template result then carries noise
+                                          template result then carries noise. A derivative names its
+                                          parents: --derived-from-job (the job's dataset; the file must be
+                                          one of the job's outputs) and --parents (data you own or license);
+                                          it is a model unless --kind dataset. Each parent's licence must
+                                          allow it, and its sales pay each parent its revenue share
                   PRESET: non-commercial | commercial | commercial-remix | ai-training | compute-only
-  datagora datasets [WORDS…] [--commercial] [--derivatives] [--ai-training] [--compute-only]
-                  [--min-price USDC] [--max-price USDC] [--format F] [--owner ADDRESS] [--has-providers]
-                  [--sort relevance|newest|price|sales|revenue] [--order asc|desc] [--page N]
-                  [--page-size N] [--all]
-                                          search the listed datasets through the indexer (--all: delisted
-                                          too); without an indexer, every dataset read from the chain
-  datagora show <id>                     one dataset: licence, price, versions, your access
+  datagora datasets [WORDS…] [--kind model|dataset] [--commercial] [--derivatives] [--ai-training]
+                  [--compute-only] [--min-price USDC] [--max-price USDC] [--format F] [--owner ADDRESS]
+                  [--has-providers] [--sort relevance|newest|price|sales|revenue] [--order asc|desc]
+                  [--page N] [--page-size N] [--all]
+                                          search the listed datasets and models through the indexer (--all:
+                                          delisted too); without an indexer, every dataset read from the chain
+  datagora show <id>                     one dataset or model: licence, price, versions, your access,
+                                          its parents with their shares and jobs, and its children
+  datagora lineage <id>                  the lineage graph from the indexer: ancestors above the asset,
+                                          descendants below, each edge with its share and the job that
+                                          entitles it (or none: the parent is owned or licensed)
   datagora buy <id> [--terms ID] [--max-price USDC] [--yes]
                                           buy a download licence under the terms shown now (or --terms ID);
                                           asks before extending a licence you hold (--yes: without asking)
@@ -264,6 +273,8 @@ export async function main(argv: string[], root: string): Promise<number> {
         return await (await import('./market')).datasets(args);
       case 'show':
         return await (await import('./market')).show(args);
+      case 'lineage':
+        return await (await import('./lineage')).lineage(args);
       case 'buy':
         return await (await import('./market')).buy(args);
       case 'download':

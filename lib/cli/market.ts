@@ -95,6 +95,7 @@ export function parse<O extends ParseArgsConfig['options']>(args: string[], opti
 /** The search flags of `datagora datasets`, as the indexer's search parameters (search.ts). */
 const SEARCH_FLAGS = {
   q: { type: 'string' },
+  kind: { type: 'string' },
   commercial: { type: 'boolean' },
   derivatives: { type: 'boolean' },
   'ai-training': { type: 'boolean' },
@@ -111,10 +112,11 @@ const SEARCH_FLAGS = {
   all: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
-/** One row of the `datasets` table, from the indexer or the chain. */
-function datasetRow(d: { id: string; title: string | null; licence: string; price: string; size: number | null; listed: boolean; owner: string }, sales?: number) {
+/** One row of the `datasets` table, from the indexer (with each asset's kind and sales) or the chain. */
+function datasetRow(d: { id: string; kind?: string; title: string | null; licence: string; price: string; size: number | null; listed: boolean; owner: string }, sales?: number) {
   return {
     id: Number(d.id),
+    ...(d.kind !== undefined ? { kind: d.kind } : {}),
     title: truncate(d.title ?? '(metadata not read yet)', 40),
     licence: d.licence,
     price: d.price,
@@ -131,6 +133,7 @@ export async function datasets(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, SEARCH_FLAGS);
   const params: QueryParams = {
     q: [values.q, ...positionals].filter(Boolean).join(' ') || undefined,
+    kind: values.kind,
     commercial: values.commercial,
     derivatives: values.derivatives,
     aiTraining: values['ai-training'],
@@ -211,9 +214,9 @@ export async function show(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {});
   const id = datasetId(positionals[0]);
   await withMarket(values, async (market) => {
-    const d = await market.getDataset(id);
+    const [d, lineage] = await Promise.all([market.getDataset(id), import('./lineage').then(({ shownLineage }) => shownLineage(market, id))]);
     if (values.json) {
-      printJson(d);
+      printJson({ ...d, lineage: lineage.json });
       return;
     }
     const doc = d.document;
@@ -224,6 +227,7 @@ export async function show(args: string[]): Promise<number> {
       `#${d.id} ${doc.title}${d.listed ? '' : '  (delisted)'}`,
       doc.description ?? '',
       `owner      ${d.owner}`,
+      ...lineage.lines,
       `licence    ${licenceName(d)} (terms ${d.termsId}; ${d.terms.accessDuration === 0n ? 'perpetual' : `${d.terms.accessDuration / 86_400n} days`}; AI training ${d.terms.aiTrainingAllowed ? 'allowed' : 'not allowed'}; text ${d.terms.uri})`,
       `price      ${d.terms.computeOnly ? 'compute only' : market.formatAmount(d.terms.downloadPrice)}${d.terms.computePrice > 0n ? `, ${market.formatAmount(d.terms.computePrice)} per compute job` : ''}`,
       `data       ${doc.format}, ${formatBytes(doc.size)} (${doc.size.toLocaleString('en-US')} bytes)${doc.rowCount !== undefined ? `, ${doc.rowCount.toLocaleString('en-US')} row${doc.rowCount === 1 ? '' : 's'}` : ''}, sha256 ${doc.plaintextSha256}`,

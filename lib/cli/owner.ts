@@ -6,6 +6,7 @@ import { parsePreset, parsePrice } from '../licence/presets';
 import { ALGORITHM_POLICIES, chosenComputePolicy, defaultComputePolicy, POLICY_WORDS, type AlgorithmPolicy, type ReleaseLimits } from '../compute/policy';
 import type { ComputePolicy } from '../metadata';
 import { datasetId, idList, parse, printJson, wholeNumber, withMarket } from './market';
+import { derivationFlags, derivationOf, DERIVATION_FLAGS, derivedWords } from './lineage';
 import { progressBar } from './progress';
 import { UsageError } from './usage';
 
@@ -28,6 +29,7 @@ export async function publish(args: string[]): Promise<number> {
     'max-release-kb': { type: 'string' },
     'max-buyer-release-kb': { type: 'string' },
     providers: { type: 'string' },
+    ...DERIVATION_FLAGS,
   });
   const [file, extra] = positionals;
   if (!file || extra) throw new UsageError('publish takes one file: datagora publish <file> --title T --licence PRESET --price USDC');
@@ -41,27 +43,30 @@ export async function publish(args: string[]): Promise<number> {
   const release = releaseLimits(values);
   if (preset !== 'compute-only' && values.price === undefined) throw new UsageError('publish needs --price (the download price, e.g. 12.50)');
   const providers = values.providers === undefined ? [] : idList('provider', values.providers);
+  const lineage = derivationFlags(values);
   const bar = progressBar('encrypt+upload', !values.json && process.stderr.isTTY === true);
-  const result = await withMarket(values, async (market) => {
+  const { result, derivation } = await withMarket(values, async (market) => {
     const decimals = market.deployments.stablecoin.decimals;
     const prices = {
       download: values.price === undefined ? 0n : parsePrice(values.price, decimals),
       compute: values['compute-price'] === undefined ? 0n : parsePrice(values['compute-price'], decimals),
     };
     const tags = values.tags ? values.tags.split(',').map((t) => t.trim()).filter(Boolean) : [];
+    const derivation = await derivationOf(market, lineage);
+    const info = { title: values.title!, description: values.description, tags, previewRows, providers, release, ...(compute ? { compute } : {}), ...(derivation ? { derivation } : {}) };
     try {
-      return await market.publish(file, { title: values.title!, description: values.description, tags, previewRows, providers, release, ...(compute ? { compute } : {}) }, { preset, accessDays, revShareBps }, prices, (p) => bar.update(p.bytes, p.total));
+      return { result: await market.publish(file, info, { preset, accessDays, revShareBps }, prices, (p) => bar.update(p.bytes, p.total)), derivation };
     } finally {
       bar.done();
     }
   });
-  if (values.json) printJson(result);
+  if (values.json) printJson({ ...result, ...(derivation ? { derivation } : {}) });
   else {
     if (result.resumed) console.error(`reused the ciphertext stored by an earlier attempt (${result.contentCid})`);
     if (result.notice) console.error(result.notice);
     const policy = compute?.algorithms ?? defaultComputePolicy(preset === 'compute-only')?.algorithms;
     if (policy) console.error(`compute policy ${policy}: ${POLICY_WORDS[policy].consequence}`);
-    console.error(`published dataset ${result.datasetId}: metadata ${result.metadataCid}, content ${result.contentCid}, tx ${result.txHash}`);
+    console.error(`published ${derivation?.kind ?? 'dataset'} ${result.datasetId}${derivation ? derivedWords(derivation) : ''}: metadata ${result.metadataCid}, content ${result.contentCid}, tx ${result.txHash}`);
     console.log(result.datasetId.toString());
   }
   return 0;

@@ -1,13 +1,15 @@
 /**
  * Compute-to-data as a user drives it: `datagora provider` as its own process, `datagora compute --wait` on a
- * compute-only dataset, `datagora receipt verify`, `datagora job`, and a provider killed mid-job that finishes
- * the job after its restart.
+ * compute-only dataset, `datagora receipt verify`, `datagora job`, a model trained in a job published as the data's
+ * derivative (`publish --derived-from-job`, `show`, `lineage`), and a provider killed mid-job that finishes the job
+ * after its restart.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cliResult } from '../helpers/cli';
 import { processesWith, runCli, type CliRun } from '../helpers/processes';
+import { serveIndexer } from '../helpers/indexer';
 import { cliEnv } from '../helpers/services';
 import { BUYER, EXAMPLES, OPERATOR, OWNER, startComputeBed, type ComputeBed } from '../helpers/provider';
 
@@ -113,6 +115,76 @@ test('an owner publishes with templates and a privacy budget; a buyer lists the 
   expect(over.code).not.toBe(0);
   expect(over.output).toMatch(/which leaves you ε 0\.5/);
 }, 180_000);
+
+test('a model trained in a template job on compute-only data is published as its derivative; show and lineage tell its parents, shares and children', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'datagora-cli-lineage-'));
+  const idOf = (output: string) => output.trim().split('\n').pop()!;
+  const data = await cli(['publish', bed.dataFile, '--title', 'Vitals for training', '--licence', 'compute-only', '--compute-price', '2', '--rev-share-bps', '1000', '--providers', '1', '--account', String(OWNER)]);
+  expect(data).toMatchObject({ code: 0 });
+  const dataId = idOf(data.output);
+  const out = path.join(dir, 'results');
+  const params = JSON.stringify({ model: 'logistic', target: 'alert', features: ['heart_rate', 'spo2', 'resp_rate'] });
+  const trained = await cli(['compute', dataId, '--template', 'train', '--params', params, '--max-minutes', '2', '--wait', '--out', out, '--account', String(BUYER)]);
+  expect(trained).toMatchObject({ code: 0 });
+  const jobId = /job (\d+) paid/.exec(trained.output)![1]!;
+
+  // A file the job did not release is refused before anything is uploaded, naming the files it did release.
+  const other = path.join(dir, 'model.json');
+  writeFileSync(other, '{"model":"logistic","coefficients":{}}\n');
+  const refused = await cli(['publish', other, '--title', 'Not from the job', '--derived-from-job', jobId, '--licence', 'ai-training', '--price', '20', '--account', String(BUYER)]);
+  expect(refused.code).toBe(2);
+  expect(refused.output).toMatch(new RegExp(`^LineageError: the content \\(SHA-256 [0-9a-f]{64}\\) is not one of job ${jobId}'s outputs: outputs/result\\.json\n  → publish the file the job released, unchanged \\(e\\.g\\. outputs/result\\.json\\)`));
+
+  const modelFile = path.join(out, 'outputs', 'result.json');
+  const notBuyer = await cli(['publish', modelFile, '--title', 'Not my job', '--derived-from-job', jobId, '--licence', 'ai-training', '--price', '20', '--account', String(OWNER)]);
+  expect(notBuyer.output.split('\n')[0]).toMatch(new RegExp(`^DerivationRefusedError: job ${jobId} was paid for by 0x\\w+, not by 0x\\w+$`));
+  const model = await cli(['publish', modelFile, '--title', 'Alert model', '--derived-from-job', jobId, '--licence', 'ai-training', '--price', '20', '--account', String(BUYER)]);
+  expect(model).toMatchObject({ code: 0 });
+  const modelId = idOf(model.output);
+  expect(model.output).toContain(`published model ${modelId} derived from dataset ${dataId} (job ${jobId}): `);
+  // Its owner derives a dataset from it (--parents): the vitals become its grandparent, still paid 10 % of each sale.
+  const scores = path.join(dir, 'scores.csv');
+  writeFileSync(scores, 'patient,score\n1,0.2\n2,0.9\n');
+  const derived = await cli(['publish', scores, '--title', 'Alert scores', '--parents', modelId, '--kind', 'dataset', '--licence', 'commercial', '--price', '1', '--account', String(BUYER)]);
+  expect(derived).toMatchObject({ code: 0 });
+  const scoresId = idOf(derived.output);
+
+  // Without an indexer the chain still tells the kind, parents and shares.
+  const alone = await cli(['show', scoresId]);
+  expect(alone.output).toMatch(new RegExp(`^kind       dataset\nparents    #${modelId}: 0 % of each sale, owned or licensed\nancestors  #${modelId} 0 %, #${dataId} 10 % \\(every sale pays each its share\\)\nchildren   unknown: the indexer at http://\\S+ does not answer$`, 'm'));
+  const served = await serveIndexer(bed.services.config, 'pglite');
+  try {
+    await served.indexer.catchUp();
+    const indexed = (args: string[]) => cliResult(args, { ...env, DATAGORA_INDEXER_URL: served.server.url });
+    const shown = await indexed(['show', modelId]);
+    expect(shown.output).toContain(`kind       model\nparents    #${dataId} Vitals for training [dataset]: 10 % of each sale, job ${jobId}\n`);
+    expect(shown.output).toContain(`children   #${scoresId} Alert scores [dataset] (0 %, owned or licensed)\n`);
+    const json = JSON.parse((await indexed(['show', modelId, '--json'])).output) as { lineage: unknown };
+    expect(json.lineage).toEqual({ assetId: modelId, kind: 'model', contentHash: expect.stringMatching(/^0x[0-9a-f]{64}$/), parents: [{ parentId: dataId, jobId, bps: 1000 }], ancestors: [{ assetId: dataId, bps: 1000 }], keepsRights: false, nonCommercial: false, children: [{ assetId: scoresId, bps: 0, jobId: null }] });
+
+    const models = await indexed(['datasets', '--kind', 'model', '--json']);
+    expect(JSON.parse(models.output)).toEqual([expect.objectContaining({ id: modelId, kind: 'model', title: 'Alert model' })]);
+
+    const graph = await indexed(['lineage', scoresId]);
+    expect(graph).toMatchObject({ code: 0 });
+    expect(graph.output.trim()).toBe(
+      [
+        'ancestors',
+        `  #${dataId} Vitals for training [dataset]`,
+        `    → #${modelId}: 10 % of each sale, job ${jobId}`,
+        `  #${modelId} Alert model [model]`,
+        `    → #${scoresId}: 0 % of each sale, owned or licensed`,
+        `#${scoresId} Alert scores [dataset]`,
+        'descendants',
+        '  none',
+      ].join('\n'),
+    );
+    const below = await indexed(['lineage', dataId]);
+    expect(below.output).toContain(`#${dataId} Vitals for training [dataset]\ndescendants\n  #${modelId} Alert model [model] (10 % of each sale, job ${jobId})\n    #${scoresId} Alert scores [dataset] (0 % of each sale, owned or licensed)`);
+  } finally {
+    await served.stop();
+  }
+}, 240_000);
 
 test('a provider killed mid-job recovers its queue on restart and finishes the job', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'datagora-cli-restart-'));

@@ -1,5 +1,6 @@
-/** The CLI's plain tables, progress figures and negative flag values, without a market. */
+/** The CLI's plain tables, progress figures, negative flag values and lineage graphs as text, without a market. */
 import { parseArgs } from 'node:util';
+import { lineageText } from '@/lib/cli/lineage';
 import { formatTable, truncate } from '@/lib/cli/table';
 import { progressLine } from '@/lib/cli/progress';
 import { withNegativeValues } from '@/lib/cli/usage';
@@ -40,4 +41,34 @@ test('parseArgs reads the rewritten arguments as the user meant them', () => {
   const options = { price: { type: 'string' }, json: { type: 'boolean' } } as const;
   const parsed = parseArgs({ args: withNegativeValues(['-3', '--price', '-0.5', '7', '--json'], options), options, allowPositionals: true });
   expect(parsed).toEqual({ values: { price: '-0.5', json: true }, positionals: ['-3', '7'] });
+});
+
+test('a lineage graph reads as text: ancestors farthest first with their edges, the asset, then descendants as a tree', () => {
+  const node = (id: number, kind: 'dataset' | 'model', title: string | null) => ({ id: String(id), kind, title, owner: '0x0' });
+  const edge = (parentId: number, childId: number, bps: number, jobId: number | null = null) => ({ parentId: String(parentId), childId: String(childId), bps, jobId: jobId === null ? null : String(jobId) });
+  // 1 → 2 → 4 and 3 → 4 above the asset 4; below it 5 and 6, both parents of 7 (shown once, then named again).
+  const graph = {
+    assetId: '4',
+    nodes: [node(1, 'dataset', 'Vitals'), node(2, 'model', 'Alert model'), node(3, 'dataset', 'Wards'), node(4, 'model', 'Tuned model'), node(5, 'dataset', 'Scores'), node(6, 'model', null), node(7, 'model', 'Ensemble')],
+    edges: [edge(1, 2, 1000, 9), edge(2, 4, 0), edge(3, 4, 250, 11), edge(4, 5, 0), edge(4, 6, 500), edge(5, 7, 0), edge(6, 7, 0)],
+    truncated: true,
+  };
+  expect(lineageText(graph).join('\n')).toBe(
+    [
+      'ancestors',
+      '  #1 Vitals [dataset]',
+      '    → #2: 10 % of each sale, job 9',
+      '  #2 Alert model [model]',
+      '    → #4: 0 % of each sale, owned or licensed',
+      '  #3 Wards [dataset]',
+      '    → #4: 2.5 % of each sale, job 11',
+      '#4 Tuned model [model]',
+      'descendants',
+      '  #5 Scores [dataset] (0 % of each sale, owned or licensed)',
+      '    #7 Ensemble [model] (0 % of each sale, owned or licensed)',
+      '  #6 (title not read yet) [model] (5 % of each sale, owned or licensed)',
+      '    #7 Ensemble [model] (0 % of each sale, owned or licensed) — shown above',
+      '  … and more than the indexer answers with (a few levels, a hundred assets)',
+    ].join('\n'),
+  );
 });
