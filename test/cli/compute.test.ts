@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AssetLineage } from '@/lib/indexer/api';
 import { cliResult } from '../helpers/cli';
 import { processesWith, runCli, type CliRun } from '../helpers/processes';
 import { serveIndexer } from '../helpers/indexer';
@@ -159,8 +160,8 @@ test('a model trained in a template job on compute-only data is published as its
     const shown = await indexed(['show', modelId]);
     expect(shown.output).toContain(`kind       model\nparents    #${dataId} Vitals for training [dataset]: 10 % of each sale, job ${jobId}\n`);
     expect(shown.output).toContain(`children   #${scoresId} Alert scores [dataset] (0 %, owned or licensed)\n`);
-    const json = JSON.parse((await indexed(['show', modelId, '--json'])).output) as { lineage: unknown };
-    expect(json.lineage).toEqual({ assetId: modelId, kind: 'model', contentHash: expect.stringMatching(/^0x[0-9a-f]{64}$/), parents: [{ parentId: dataId, jobId, bps: 1000 }], ancestors: [{ assetId: dataId, bps: 1000 }], keepsRights: false, nonCommercial: false, children: [{ assetId: scoresId, bps: 0, jobId: null }] });
+    const shownJson = JSON.parse((await indexed(['show', modelId, '--json'])).output) as { lineage: unknown };
+    expect(shownJson.lineage).toEqual({ assetId: modelId, kind: 'model', contentHash: expect.stringMatching(/^0x[0-9a-f]{64}$/), parents: [{ parentId: dataId, jobId, bps: 1000 }], ancestors: [{ assetId: dataId, bps: 1000 }], keepsRights: false, nonCommercial: false, children: [{ assetId: scoresId, bps: 0, jobId: null }] });
 
     const models = await indexed(['datasets', '--kind', 'model', '--json']);
     expect(JSON.parse(models.output)).toEqual([expect.objectContaining({ id: modelId, kind: 'model', title: 'Alert model' })]);
@@ -179,6 +180,9 @@ test('a model trained in a template job on compute-only data is published as its
         '  none',
       ].join('\n'),
     );
+    const json = JSON.parse((await indexed(['lineage', modelId, '--json'])).output) as AssetLineage;
+    expect(json).toMatchObject({ assetId: modelId, truncated: false, edges: [{ parentId: dataId, childId: modelId, bps: 1000, jobId }, { parentId: modelId, childId: scoresId, bps: 0, jobId: null }] });
+    expect(json.nodes.map((n) => [n.id, n.kind, n.title])).toEqual([[dataId, 'dataset', 'Vitals for training'], [modelId, 'model', 'Alert model'], [scoresId, 'dataset', 'Alert scores']]);
     const below = await indexed(['lineage', dataId]);
     expect(below.output).toContain(`#${dataId} Vitals for training [dataset]\ndescendants\n  #${modelId} Alert model [model] (10 % of each sale, job ${jobId})\n    #${scoresId} Alert scores [dataset] (0 % of each sale, owned or licensed)`);
   } finally {
