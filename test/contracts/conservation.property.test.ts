@@ -13,7 +13,12 @@
  *    the provider accepted there runs.
  * Owners allow and withdraw providers along the way; buyers now and then name stale terms or another
  * environment's specification (TermsMismatch, EnvironmentMismatch) or a provider not allowed (ProviderNotAllowed).
- * Block timestamps advance by exactly one second per block, so deadlines are predicted to the second.
+ * Owners and buyers publish derivatives (publishAsset) of random parents, entitled by ownership, a licence or a
+ * delivered job whose outputs hold the derivative's file, under terms with random shares; the model predicts each
+ * lineage rule the registry checks and the ancestors it stores, and every sale of a derivative and every data fee
+ * of a delivered job on one pays its ancestors' owners at that moment (RoyaltyPaid), all of it conserved.
+ * Block timestamps advance by exactly one second per block, so deadlines and licence expiries are predicted to the
+ * second.
  */
 import fc from 'fast-check';
 import {
@@ -22,8 +27,10 @@ import {
   http,
   keccak256,
   maxUint256,
+  maxUint64,
   parseEther,
   parseEventLogs,
+  sha256,
   toHex,
   TransactionReceiptNotFoundError,
   zeroAddress,
@@ -41,12 +48,13 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { devAccount } from '@/lib/chain';
 import { environmentSpecHash } from '@/lib/compute/buyer/quote';
 import { JobStatus, signJobResult, type Environment, type Job } from '@/lib/compute/settlement';
-import { computeMarketAbi, contractsOf, marketplaceAbi, type MarketContracts } from '@/lib/contracts';
+import { computeMarketAbi, contractsOf, datasetRegistryAbi, marketplaceAbi, type LicenceTerms, type MarketContracts } from '@/lib/contracts';
+import { outputsProof, outputsRoot, resultHashOf } from '@/lib/lineage/outputs';
 import { startTestMarket, type TestMarket } from '../helpers/market';
 import { expectRevert } from '../helpers/expect';
 import { metadataPointer, termsFor } from '../helpers/terms';
 import { cpuEnvironment, escrowOf, expectedSplit, feeOn, gpuEnvironment, onlyEvent } from '../helpers/compute';
-import { allowProviders, publishDataset, registerProvider } from './fixture';
+import { allowProviders, AssetKind, heldClaim, publishDataset, registerProvider, reserveDatasetId, type ParentClaim } from './fixture';
 
 const RUNS = 10;
 const ACTIONS_PER_RUN = 100;
@@ -54,6 +62,9 @@ const ACTIONS_PER_RUN = 100;
 const ADMIN = 0;
 const OWNERS = [1, 2, 3] as const;
 const BUYERS = [3, 4, 5, 6] as const;
+/** Who publishes derivatives: owners of parents and buyers of licences and jobs alike. */
+const DERIVERS = [1, 2, 3, 4, 5, 6] as const;
+const DAY = 24n * 3600n;
 const TREASURIES = [0, 9] as const;
 const DEV_ACCOUNTS = 10;
 const NODE_KEYS = [keccak256(toHex('node key 1')), keccak256(toHex('node key 2')), keccak256(toHex('node key 3'))] as const;
@@ -76,26 +87,48 @@ const WRONG_SIGNER = privateKeyToAccount(keccak256(toHex('not a node key')));
 
 type MarketName = 'marketplace' | 'compute';
 type Role = 'node' | 'owner' | 'other';
+type Derivatives = 'none' | 'open' | 'reciprocal';
+
+/** The terms an asset is published under, and the providers its owner allows right after. */
+interface TermsChoice {
+  computeOnly: boolean;
+  downloadPrice: bigint;
+  computePrice: bigint;
+  aiTraining: boolean;
+  perpetual: boolean;
+  commercial: boolean;
+  /** Share of its derivatives' sales (commercial terms only). */
+  share: number;
+  derivatives: Derivatives;
+  /** Bit i set: the owner allows provider i right after publishing. */
+  providers: number;
+}
 
 type Action =
-  | {
-      kind: 'publish';
-      owner: number;
-      computeOnly: boolean;
-      downloadPrice: bigint;
-      computePrice: bigint;
-      aiTraining: boolean;
-      perpetual: boolean;
-      /** Bit i set: the owner allows provider i right after publishing. */
-      providers: number;
-    }
+  | ({ kind: 'publish'; owner: number } & TermsChoice)
+  | ({
+      kind: 'derive';
+      publisher: number;
+      model: boolean;
+      /** Picks of parents, deduplicated and sent in ascending order. */
+      parents: number[];
+      targeted: boolean;
+      /** Claim parents through a job on them rather than ownership or a licence. */
+      viaJob: boolean;
+      job: number;
+      staleTerms: boolean;
+      /** The asset's content is not the file the publisher's jobs output. */
+      wrongContent: boolean;
+    } & TermsChoice)
   | { kind: 'allow'; dataset: number; provider: number; allowed: boolean; byOwner: boolean; other: number }
-  | { kind: 'buy'; buyer: number; dataset: number; targeted: boolean; underpay: boolean; staleTerms: boolean }
+  | { kind: 'buy'; buyer: number; dataset: number; targeted: boolean; derived: boolean; underpay: boolean; staleTerms: boolean }
   | {
       kind: 'request';
       buyer: number;
       dataset: number;
       targeted: boolean;
+      /** Prefer a derivative, whose sales pay its ancestors. */
+      derived: boolean;
       provider: number;
       environment: number;
       aiTraining: boolean;
@@ -146,19 +179,44 @@ const role = fc.oneof(
 );
 /** Most actions pick a target they can succeed on; the rest pick anything and exercise the reverts. */
 const targeted = mostly(0.85);
+/** Licence sales and jobs prefer a derivative paying royalties this often, so that most runs pay some. */
+const derived = mostly(0.6);
+
+const termsChoice = {
+  computeOnly: fc.boolean(),
+  downloadPrice: price,
+  computePrice: price,
+  aiTraining: fc.boolean(),
+  perpetual: mostly(0.3),
+  commercial: mostly(0.8),
+  share: fc.oneof(
+    { weight: 1, arbitrary: fc.constant(0) },
+    { weight: 3, arbitrary: fc.integer({ min: 1, max: 3_000 }) },
+    { weight: 2, arbitrary: fc.integer({ min: 3_001, max: 10_000 }) },
+  ),
+  derivatives: fc.oneof(
+    { weight: 1, arbitrary: fc.constant<Derivatives>('none') },
+    { weight: 3, arbitrary: fc.constant<Derivatives>('open') },
+    { weight: 1, arbitrary: fc.constant<Derivatives>('reciprocal') },
+  ),
+  providers: fc.oneof({ weight: 3, arbitrary: fc.constant(0b111) }, { weight: 1, arbitrary: fc.nat({ max: 0b111 }) }),
+};
 
 const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('publish' as const), owner: pick, ...termsChoice }) },
   {
-    weight: 3,
+    weight: 4,
     arbitrary: fc.record({
-      kind: fc.constant('publish' as const),
-      owner: pick,
-      computeOnly: fc.boolean(),
-      downloadPrice: price,
-      computePrice: price,
-      aiTraining: fc.boolean(),
-      perpetual: mostly(0.3),
-      providers: fc.oneof({ weight: 3, arbitrary: fc.constant(0b111) }, { weight: 1, arbitrary: fc.nat({ max: 0b111 }) }),
+      kind: fc.constant('derive' as const),
+      publisher: pick,
+      model: mostly(0.7),
+      parents: fc.array(pick, { minLength: 0, maxLength: 4 }),
+      targeted,
+      viaJob: mostly(0.4),
+      job: pick,
+      staleTerms: mostly(0.05),
+      wrongContent: mostly(0.05),
+      ...termsChoice,
     }),
   },
   {
@@ -174,7 +232,7 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('buy' as const), buyer: pick, dataset: pick, targeted, underpay: mostly(0.05), staleTerms: mostly(0.05) }),
+    arbitrary: fc.record({ kind: fc.constant('buy' as const), buyer: pick, dataset: pick, targeted, derived, underpay: mostly(0.05), staleTerms: mostly(0.05) }),
   },
   {
     weight: 8,
@@ -183,6 +241,7 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
       buyer: pick,
       dataset: pick,
       targeted,
+      derived,
       provider: fc.nat({ max: 19 }), // 19 picks an unknown provider
       environment: fc.nat({ max: 9 }), // 9 picks an index past the provider's environments
       aiTraining: mostly(0.15),
@@ -278,6 +337,7 @@ class Ledger {
 interface DatasetModel {
   id: bigint;
   termsId: bigint;
+  terms: LicenceTerms;
   /** The providers its owner allows. */
   allowed: Set<bigint>;
   owner: number;
@@ -287,6 +347,13 @@ interface DatasetModel {
   computePrice: bigint;
   perpetual: boolean;
   listed: boolean;
+  /** Every ancestor with its absolute share, as the registry stores them (empty for a plain dataset). */
+  ancestors: Ancestor[];
+}
+
+interface Ancestor {
+  assetId: bigint;
+  bps: number;
 }
 
 interface JobModel {
@@ -294,6 +361,8 @@ interface JobModel {
   job: Job;
   escrow: bigint;
   status: number;
+  /** Settled with its results delivered: its word then commits to its outputs. */
+  delivered: boolean;
 }
 
 interface Model {
@@ -304,8 +373,11 @@ interface Model {
   ledgers: Record<MarketName, Ledger>;
   tokens: Map<Address, bigint>;
   datasets: DatasetModel[];
+  /** The id the next reservation gets: a derivative refused leaves its reserved id unpublished. */
+  nextId: bigint;
   jobs: JobModel[];
-  perpetualLicences: Set<string>;
+  /** When each buyer's licence to each dataset ends, by `${datasetId}:${account}`. */
+  licences: Map<string, bigint>;
 }
 
 /** What the events say: credits, withdrawals, treasuries and jobs, read only from receipts. */
@@ -338,6 +410,8 @@ let events: EventLog;
 const tallies = new Map<string, { ok: number; reverted: number }>();
 /** Reverts seen (all predicted), by custom error. */
 const revertCounts = new Map<string, number>();
+/** RoyaltyPaid events seen (all predicted). */
+let royaltiesPaid = 0;
 
 const abiOf = { marketplace: marketplaceAbi, compute: computeMarketAbi } as const;
 const nodeIndex = (node: number) => DEV_ACCOUNTS + node;
@@ -444,8 +518,9 @@ async function resetChain(): Promise<void> {
     ledgers: { marketplace: new Ledger(), compute: new Ledger() },
     tokens: new Map(accounts.map((account, i) => [account, balances[i] ?? 0n])),
     datasets: [],
+    nextId: 1n,
     jobs: [],
-    perpetualLicences: new Set(),
+    licences: new Map(),
   };
   events = {
     ledgers: { marketplace: new Ledger(), compute: new Ledger() },
@@ -467,7 +542,10 @@ function moveTokens(from: Address, to: Address, amount: bigint): void {
 function readEvents(receipt: TransactionReceipt): void {
   for (const name of ['marketplace', 'compute'] as const) {
     const logs = receipt.logs.filter((log) => log.address.toLowerCase() === contracts[name].toLowerCase());
-    for (const log of parseEventLogs({ abi: abiOf[name], logs, strict: true })) {
+    const parsed = parseEventLogs({ abi: abiOf[name], logs, strict: true });
+    // A sale's owner is credited its price less the fee and the royalties the same sale paid.
+    const royalties = parsed.reduce((sum, log) => sum + (log.eventName === 'RoyaltyPaid' ? log.args.amount : 0n), 0n);
+    for (const log of parsed) {
       const ledger = events.ledgers[name];
       switch (log.eventName) {
         case 'TreasuryChanged':
@@ -478,8 +556,12 @@ function readEvents(receipt: TransactionReceipt): void {
           ledger.withdraw(log.args.account, log.args.amount);
           break;
         case 'LicencePurchased':
-          ledger.credit(log.args.owner, log.args.price - log.args.fee);
+          ledger.credit(log.args.owner, log.args.price - log.args.fee - royalties);
           ledger.credit(events.treasury[name], log.args.fee);
+          break;
+        case 'RoyaltyPaid':
+          expect(log.args.currency).toBe(token);
+          ledger.credit(log.args.owner, log.args.amount);
           break;
         case 'JobRequested':
           events.jobs.set(log.args.jobId, log.args.job);
@@ -568,7 +650,7 @@ async function checkAccess(touched: JobModel | undefined): Promise<void> {
   else if (running.some((job) => job.job.deadline >= model.now + 2n)) expect(hasActiveJob).toBe(true);
 }
 
-const datasetOf = (id: bigint) => model.datasets[Number(id) - 1]!;
+const datasetOf = (id: bigint) => model.datasets.find((dataset) => dataset.id === id)!;
 
 const isOpen = (job: JobModel) => job.status === JobStatus.Requested || job.status === JobStatus.Accepted;
 
@@ -594,10 +676,14 @@ function selectJob(action: JobAction): JobModel | undefined {
 }
 
 /** Among `items`, one that `fits` when the action is targeted and there is one; otherwise any. */
-function choose<T>(items: readonly T[], index: number, targeted: boolean, fits: (item: T) => boolean): T {
+function choose<T>(items: readonly T[], index: number, targeted: boolean, fits: (item: T) => boolean, preferred: (item: T) => boolean = () => true): T {
   const fit = targeted ? items.filter(fits) : [];
-  return at(fit.length ? fit : items, index);
+  const best = fit.filter(preferred);
+  return at(best.length ? best : fit.length ? fit : items, index);
 }
+
+/** A derivative that pays royalties, when the action prefers one. */
+const derivedIf = (wanted: boolean) => (dataset: DatasetModel) => !wanted || dataset.ancestors.some((ancestor) => ancestor.bps > 0);
 
 function providerAccounts(job: Job): { owner: number; node: number } {
   const provider = PROVIDERS[providerIds.indexOf(job.providerId)]!;
@@ -617,6 +703,9 @@ async function execute(action: Action): Promise<JobModel | undefined> {
   switch (action.kind) {
     case 'publish':
       await publish(action);
+      return undefined;
+    case 'derive':
+      await derive(action);
       return undefined;
     case 'allow':
       return allow(action);
@@ -667,7 +756,7 @@ async function execute(action: Action): Promise<JobModel | undefined> {
 }
 
 const needsDataset = (action: Action) =>
-  ['allow', 'buy', 'request', 'accept', 'cancel', 'submit', 'refund', 'transferNft', 'toggleListing'].includes(action.kind);
+  ['derive', 'allow', 'buy', 'request', 'accept', 'cancel', 'submit', 'refund', 'transferNft', 'toggleListing'].includes(action.kind);
 
 function publishFallback(action: Action): Action {
   const seed = JSON.stringify(action, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)).length;
@@ -679,6 +768,9 @@ function publishFallback(action: Action): Action {
     computePrice: BigInt(seed) * 777n,
     aiTraining: true,
     perpetual: false,
+    commercial: true,
+    share: seed % 1_000,
+    derivatives: 'open',
     providers: 0b111,
   };
 }
@@ -689,6 +781,7 @@ function requestFallback(seed: number): Action {
     buyer: seed,
     dataset: seed,
     targeted: true,
+    derived: false,
     provider: seed % PROVIDERS.length,
     environment: 0,
     aiTraining: false,
@@ -705,38 +798,168 @@ async function travel(seconds: number): Promise<void> {
   tally('travel').ok++;
 }
 
-async function publish(action: Extract<Action, { kind: 'publish' }>): Promise<void> {
-  const owner = at(OWNERS, action.owner);
-  // Compute-only terms carry no download price and are never transferable.
-  const downloadPrice = action.computeOnly ? 0n : action.downloadPrice;
-  const terms = termsFor({
+/** The terms `choice` asks for: consistent by construction (the registry would refuse e.g. a share without commercial use). */
+function termsOf(choice: TermsChoice): LicenceTerms {
+  return termsFor({
     currency: token,
-    computeOnly: action.computeOnly,
-    downloadPrice,
-    computePrice: action.computePrice,
-    aiTrainingAllowed: action.aiTraining,
-    accessDuration: action.perpetual ? 0n : 24n * 3600n,
+    computeOnly: choice.computeOnly,
+    // Compute-only terms carry no download price and are never transferable.
+    downloadPrice: choice.computeOnly ? 0n : choice.downloadPrice,
+    computePrice: choice.computePrice,
+    aiTrainingAllowed: choice.aiTraining,
+    accessDuration: choice.perpetual ? 0n : DAY,
+    commercialUse: choice.commercial,
+    commercialAttribution: choice.commercial,
+    commercialRevShare: choice.commercial ? choice.share : 0,
+    derivativesAllowed: choice.derivatives !== 'none',
+    derivativesReciprocal: choice.derivatives === 'reciprocal',
   });
-  // Every publish succeeds, reserving the next id first, and datasets are never removed, so the model's next id is
-  // one past its datasets.
-  const id = BigInt(model.datasets.length + 1);
-  const { datasetId, termsId } = await publishDataset(market, owner, metadataPointer(`${id}`), terms);
-  expect(datasetId).toBe(id);
-  const allowed = providerIds.filter((_, i) => action.providers & (1 << i));
+}
+
+/** The model of an asset published as `id` by `owner` under `terms`, with `ancestors`; its owner allows `providers`. */
+async function addDataset(id: bigint, owner: number, termsId: bigint, terms: LicenceTerms, providers: number, ancestors: Ancestor[]): Promise<void> {
+  const allowed = providerIds.filter((_, i) => providers & (1 << i));
   if (allowed.length) await allowProviders(market, owner, id, allowed);
-  tally('publish').ok++;
   model.datasets.push({
     id,
     termsId,
+    terms,
     allowed: new Set(allowed),
     owner,
-    computeOnly: action.computeOnly,
-    aiTrainingAllowed: action.aiTraining,
-    downloadPrice,
-    computePrice: action.computePrice,
-    perpetual: action.perpetual,
+    computeOnly: terms.computeOnly,
+    aiTrainingAllowed: terms.aiTrainingAllowed,
+    downloadPrice: terms.downloadPrice,
+    computePrice: terms.computePrice,
+    perpetual: terms.accessDuration === 0n,
     listed: true,
+    ancestors,
   });
+}
+
+async function publish(action: Extract<Action, { kind: 'publish' }>): Promise<void> {
+  const owner = at(OWNERS, action.owner);
+  const terms = termsOf(action);
+  // Every publish succeeds, reserving the next id first.
+  const id = model.nextId++;
+  const { datasetId, termsId } = await publishDataset(market, owner, metadataPointer(`${id}`), terms);
+  expect(datasetId).toBe(id);
+  tally('publish').ok++;
+  await addDataset(id, owner, termsId, terms, action.providers, []);
+}
+
+
+// --------------------------------------------------------------------------------------------- lineage
+
+/** The model file a buyer's jobs output: a derivative it publishes proves this content through any of them. */
+const modelFile = (buyer: Address): Hex => sha256(toHex(`model by ${buyer}`));
+const NOT_AN_OUTPUT = sha256(toHex('a file no job output'));
+/** A job's outputs: its buyer's model file and a log of its own. */
+const outputsOf = (job: JobModel): Hex[] => [modelFile(job.job.buyer), sha256(toHex(`log ${job.id}`))];
+const receiptHashOf = (jobId: bigint): Hex => keccak256(toHex(`receipt ${jobId}`));
+/** Terms that are not rights: a reciprocal parent's child must keep every other term. */
+const NOT_RIGHTS = new Set(['currency', 'accessDuration', 'downloadPrice', 'computePrice']);
+const rightsOf = (terms: LicenceTerms) => JSON.stringify(Object.entries(terms).filter(([term]) => !NOT_RIGHTS.has(term)).map(([, value]) => String(value)));
+const licensed = (dataset: DatasetModel, account: number, time: bigint) => (model.licences.get(`${dataset.id}:${account}`) ?? 0n) > time;
+/** Settled with its results delivered: the chain then knows its result, and so its outputs. */
+const deliveredJob = (job: JobModel) => job.status === JobStatus.Settled && job.delivered;
+/** A job through which its buyer may publish a `kind` of its outputs. */
+const provesContent = (job: JobModel, kind: 'model' | 'dataset') => deliveredJob(job) && (kind === 'dataset' || job.job.aiTraining);
+
+/** What the publisher's claim on `parent` names: its own job on it when asked and it has one, else ownership or a licence. */
+function claimOn(parent: DatasetModel, action: Extract<Action, { kind: 'derive' }>, publisher: number, content: Hex): ParentClaim {
+  const jobs = model.jobs.filter((job) => job.job.datasetId === parent.id);
+  const own = jobs.filter((job) => job.job.buyer === accounts[publisher]);
+  const kind = action.model ? 'model' : 'dataset';
+  // Untargeted, the claim may name anyone's job on the parent, one that never delivered, or none at all.
+  const job = !action.viaJob ? undefined : action.targeted ? (own.find((j) => provesContent(j, kind)) ?? own.at(-1)) : jobs.length ? at(jobs, action.job) : undefined;
+  if (!job) return heldClaim(parent.id, parent.termsId);
+  return { ...heldClaim(parent.id, parent.termsId), jobId: job.id, job: job.job, receiptHash: receiptHashOf(job.id), outputsProof: outputsProof(outputsOf(job), content) ?? [] };
+}
+
+/** Adds `bps` to `assetId`'s share among `ancestors` or appends it, as Lineage._merge does; returns its revert if any. */
+function merge(ancestors: Ancestor[], assetId: bigint, bps: number): Revert | null {
+  const known = ancestors.find((ancestor) => ancestor.assetId === assetId);
+  if (known) {
+    known.bps += bps;
+    return known.bps > 10_000 ? { name: 'RoyaltiesOverAll', args: [BigInt(known.bps)] } : null;
+  }
+  if (ancestors.length === 8) return { name: 'TooManyAncestors', args: [] };
+  ancestors.push({ assetId, bps });
+  return null;
+}
+
+/** The registry's verdict on `claims` of `publisher` for an asset under `terms` at time `now`, rule by rule in its order. */
+function lineageOf(claims: readonly ParentClaim[], publisher: number, kind: 'model' | 'dataset', content: Hex, termsId: bigint, terms: LicenceTerms, now: bigint) {
+  const ancestors: Ancestor[] = [];
+  const fail = (revert: Revert) => ({ revert, ancestors });
+  for (const claim of claims) {
+    const parent = datasetOf(claim.parentId);
+    const parentTerms = parent.terms;
+    if (claim.termsId !== parent.termsId) return fail({ name: 'ParentTermsMismatch', args: [parent.id, claim.termsId, parent.termsId] });
+    if (!parentTerms.derivativesAllowed) return fail({ name: 'DerivativesNotAllowed', args: [parent.id] });
+    if (kind === 'model' && !parentTerms.aiTrainingAllowed) return fail({ name: 'TrainingNotAllowed', args: [parent.id] });
+    if (claim.jobId === 0n) {
+      if (parent.owner !== publisher && !licensed(parent, publisher, now)) return fail({ name: 'NotLicensed', args: [parent.id, accounts[publisher]] });
+    } else {
+      const job = model.jobs.find((j) => j.id === claim.jobId)!;
+      if (job.job.buyer !== accounts[publisher]) return fail({ name: 'NotJobBuyer', args: [job.id, accounts[publisher]] });
+      if (kind === 'model' && !job.job.aiTraining) return fail({ name: 'JobNotTraining', args: [job.id] });
+      if (!deliveredJob(job) || !outputsOf(job).includes(content)) return fail({ name: 'ContentNotProven', args: [job.id, content] });
+    }
+    if (parentTerms.derivativesReciprocal && rightsOf(parentTerms) !== rightsOf(terms)) {
+      return fail({ name: 'ReciprocalTermsRequired', args: [parent.termsId, termsId] });
+    }
+    if (!parentTerms.commercialUse && terms.commercialUse) return fail({ name: 'CommercialUseNotAllowed', args: [termsId] });
+    for (const [assetId, bps] of [[parent.id, parentTerms.commercialRevShare] as const, ...parent.ancestors.map((a) => [a.assetId, a.bps] as const)]) {
+      const revert = merge(ancestors, assetId, bps);
+      if (revert) return fail(revert);
+    }
+  }
+  const total = ancestors.reduce((sum, ancestor) => sum + ancestor.bps, 0);
+  return { revert: total > 10_000 ? { name: 'RoyaltiesOverAll', args: [BigInt(total)] } : null, ancestors };
+}
+
+/**
+ * An owner or buyer publishes a derivative of up to four parents. Targeted, it picks parents it is entitled to that
+ * allow this derivative, and terms that keep a reciprocal parent's rights and a non-commercial parent's limit.
+ */
+async function derive(action: Extract<Action, { kind: 'derive' }>): Promise<void> {
+  const publisher = at(DERIVERS, action.publisher);
+  const kind = action.model ? 'model' : 'dataset';
+  const soon = next() + 3n; // after the terms and the reservation are mined
+  const fits = (d: DatasetModel) =>
+    d.terms.derivativesAllowed &&
+    (kind === 'dataset' || d.aiTrainingAllowed) &&
+    (d.owner === publisher || licensed(d, publisher, soon) || (action.viaJob && model.jobs.some((j) => j.job.datasetId === d.id && j.job.buyer === accounts[publisher] && provesContent(j, kind))));
+  const parents = [...new Set(action.parents.map((p) => choose(model.datasets, p, action.targeted, fits)))].sort((a, b) => Number(a.id - b.id));
+  const content = action.wrongContent ? NOT_AN_OUTPUT : modelFile(accounts[publisher]!);
+  const claims = parents.map((parent) => claimOn(parent, action, publisher, content));
+  if (action.staleTerms && claims.length) claims[0] = { ...claims[0]!, termsId: claims[0]!.termsId + 1n };
+
+  let terms = termsOf(action);
+  const reciprocal = parents.find((parent) => parent.terms.derivativesReciprocal);
+  if (action.targeted && reciprocal) terms = { ...reciprocal.terms, downloadPrice: reciprocal.terms.computeOnly ? 0n : terms.downloadPrice, computePrice: terms.computePrice, accessDuration: terms.accessDuration };
+  else if (action.targeted && parents.some((parent) => !parent.terms.commercialUse)) terms = { ...terms, commercialUse: false, commercialAttribution: false, commercialRevShare: 0 };
+  await receiptOf(send(publisher, { ...deployed.registry, functionName: 'registerTerms', args: [terms] }));
+  const termsId = await client.readContract({ ...deployed.registry, functionName: 'termsIdOf', args: [terms] });
+  const id = model.nextId++;
+  expect(await reserveDatasetId(market, publisher)).toBe(id);
+  model.now = (await client.getBlock()).timestamp;
+
+  const { revert, ancestors } = lineageOf(claims, publisher, kind, content, termsId, terms, next());
+  const derivation = { kind: action.model ? AssetKind.Model : AssetKind.Dataset, contentHash: content, parents: claims };
+  const receipt = await attempt('derive', revert, () =>
+    send(publisher, { ...deployed.registry, functionName: 'publishAsset', args: [metadataPointer(`${id}`), termsId, id, derivation] }),
+  );
+  if (!receipt) return;
+  expect(onlyEvent(datasetRegistryAbi, receipt.logs, 'LineageRegistered')).toEqual({
+    assetId: id,
+    kind: derivation.kind,
+    contentHash: content,
+    parents: claims.map((claim) => ({ parentId: claim.parentId, jobId: claim.jobId, bps: datasetOf(claim.parentId).terms.commercialRevShare })),
+    ancestors,
+  });
+  await addDataset(id, publisher, termsId, terms, action.providers, ancestors);
 }
 
 /** The dataset's owner (or another account) allows or withdraws a provider; returns the provider's last job there. */
@@ -757,34 +980,53 @@ async function allow(action: Extract<Action, { kind: 'allow' }>): Promise<JobMod
 
 async function buy(action: Extract<Action, { kind: 'buy' }>): Promise<void> {
   const buyer = at(BUYERS, action.buyer);
-  const dataset = choose(model.datasets, action.dataset, action.targeted, (d) => d.listed && !d.computeOnly);
+  const dataset = choose(model.datasets, action.dataset, action.targeted, (d) => d.listed && !d.computeOnly, derivedIf(action.derived));
   const price = dataset.downloadPrice;
   const maxPrice = action.underpay && price > 0n ? price - 1n : price;
   const licenceKey = `${dataset.id}:${buyer}`;
+  const current = model.licences.get(licenceKey) ?? 0n;
   const termsId = action.staleTerms ? dataset.termsId + 1n : dataset.termsId;
   let revert: Revert | null = null;
   if (termsId !== dataset.termsId) revert = { name: 'TermsMismatch', args: [dataset.id, termsId, dataset.termsId] };
   else if (!dataset.listed) revert = { name: 'DatasetNotListed', args: [dataset.id] };
   else if (dataset.computeOnly) revert = { name: 'ComputeOnlyDataset', args: [dataset.id] };
   else if (price > maxPrice) revert = { name: 'PriceAboveMax', args: [price, maxPrice] };
-  else if (model.perpetualLicences.has(licenceKey)) revert = { name: 'AlreadyLicensedForever', args: [dataset.id] };
+  else if (current === maxUint64) revert = { name: 'AlreadyLicensedForever', args: [dataset.id] };
 
   const receipt = await attempt('buy', revert, () =>
     send(buyer, { ...deployed.marketplace, functionName: 'buyLicence', args: [dataset.id, termsId, maxPrice] }),
   );
   if (!receipt) return;
   const fee = feeOn(price, model.feeBps.marketplace);
+  const expiresAt = dataset.perpetual ? maxUint64 : (current > next() ? current : next()) + DAY;
+  const royalties = payRoyalties('marketplace', dataset, price - fee, receipt);
   const purchased = onlyEvent(marketplaceAbi, receipt.logs, 'LicencePurchased');
-  expect([purchased.price, purchased.fee, purchased.owner, purchased.buyer]).toEqual([price, fee, accounts[dataset.owner], accounts[buyer]]);
-  model.ledgers.marketplace.credit(accounts[dataset.owner]!, price - fee);
+  expect([purchased.price, purchased.fee, purchased.owner, purchased.buyer, purchased.expiresAt]).toEqual([price, fee, accounts[dataset.owner], accounts[buyer], expiresAt]);
+  model.ledgers.marketplace.credit(accounts[dataset.owner]!, price - fee - royalties);
   model.ledgers.marketplace.credit(accounts[model.treasury.marketplace]!, fee);
   moveTokens(accounts[buyer]!, contracts.marketplace, price);
-  if (dataset.perpetual) model.perpetualLicences.add(licenceKey);
+  model.licences.set(licenceKey, expiresAt);
+}
+
+/**
+ * Credits each ancestor's owner now its share of `net` from a sale of `asset` in `market`'s ledger, checks the
+ * sale's RoyaltyPaid events against them (none for a zero amount) and returns the sum, which the owner does not get.
+ */
+function payRoyalties(market: MarketName, asset: DatasetModel, net: bigint, receipt: TransactionReceipt): bigint {
+  const paid = asset.ancestors
+    .map((ancestor) => ({ ancestor, amount: feeOn(net, ancestor.bps) }))
+    .filter(({ amount }) => amount > 0n)
+    .map(({ ancestor, amount }) => ({ assetId: asset.id, ancestorId: ancestor.assetId, owner: accounts[datasetOf(ancestor.assetId).owner]!, currency: token, amount }));
+  const logs = receipt.logs.filter((log) => log.address.toLowerCase() === contracts[market].toLowerCase());
+  expect(parseEventLogs({ abi: abiOf[market], logs, eventName: 'RoyaltyPaid', strict: true }).map((log) => log.args)).toEqual(paid);
+  for (const royalty of paid) model.ledgers[market].credit(royalty.owner, royalty.amount);
+  royaltiesPaid += paid.length;
+  return paid.reduce((sum, royalty) => sum + royalty.amount, 0n);
 }
 
 async function request(action: Extract<Action, { kind: 'request' }>): Promise<JobModel | undefined> {
   const buyer = at(BUYERS, action.buyer);
-  const dataset = choose(model.datasets, action.dataset, action.targeted, (d) => d.listed && (d.computeOnly || d.computePrice > 0n));
+  const dataset = choose(model.datasets, action.dataset, action.targeted, (d) => d.listed && (d.computeOnly || d.computePrice > 0n), derivedIf(action.derived));
   const known = action.provider < 19;
   const providerId = known ? at(providerIds, action.provider) : UNKNOWN_PROVIDER;
   const environments = known ? at(PROVIDERS, action.provider).environments : [];
@@ -837,7 +1079,7 @@ async function request(action: Extract<Action, { kind: 'request' }>): Promise<Jo
   const id = BigInt(model.jobs.length + 1);
   expect(requested).toEqual({ jobId: id, datasetId: dataset.id, providerId, job: expectedJob, escrow });
   expect(escrowOf(expectedJob)).toBe(escrow);
-  const job: JobModel = { id, job: expectedJob, escrow, status: JobStatus.Requested };
+  const job: JobModel = { id, job: expectedJob, escrow, status: JobStatus.Requested, delivered: false };
   model.jobs.push(job);
   moveTokens(accounts[buyer]!, contracts.compute, escrow);
   return job;
@@ -883,7 +1125,7 @@ async function jobAction(action: JobAction, target: JobModel): Promise<void> {
 
   const from = caller(action.by, job, action.other);
   const minutesUsed = action.overrun ? job.maxMinutes + 1 : action.minutes % (job.maxMinutes + 1);
-  const resultHash = keccak256(toHex(`result ${id}`));
+  const resultHash = resultHashOf(receiptHashOf(id), outputsRoot(outputsOf(target)));
   const { delivered } = action;
   const signer = action.rightSigner ? NODE_ACCOUNTS[provider.node - DEV_ACCOUNTS]! : WRONG_SIGNER;
   const signature = await signJobResult(signer, { chainId, computeMarket: contracts.compute }, { jobId: id, resultHash, minutesUsed, delivered, releasedBytes: 0n });
@@ -898,7 +1140,10 @@ async function jobAction(action: JobAction, target: JobModel): Promise<void> {
   );
   if (!receipt) return;
   const split = expectedSplit(job, minutesUsed, delivered);
-  const owner = accounts[datasetOf(job.datasetId).owner]!;
+  const dataset = datasetOf(job.datasetId);
+  const owner = accounts[dataset.owner]!;
+  // The ancestors of a derivative are paid out of the owner's part of a delivered job's data fee (zero otherwise).
+  split.ownerAmount -= payRoyalties('compute', dataset, split.ownerAmount, receipt);
   // Without delivery nobody is paid the data fee, and the event names no owner.
   expect(onlyEvent(computeMarketAbi, receipt.logs, 'JobSettled')).toEqual({
     jobId: id,
@@ -914,6 +1159,7 @@ async function jobAction(action: JobAction, target: JobModel): Promise<void> {
   ledger.credit(accounts[model.treasury.compute]!, split.marketFee);
   ledger.credit(job.buyer, split.buyerRefund);
   target.status = JobStatus.Settled;
+  target.delivered = delivered;
 }
 
 async function withdraw(index: number, name: MarketName): Promise<void> {
@@ -997,6 +1243,10 @@ it(`conserves funds over ${RUNS} runs of ${ACTIONS_PER_RUN} random actions`, asy
         model.jobs.map((job) => client.readContract({ ...deployed.computeMarket, functionName: 'jobStatus', args: [job.id] })),
       );
       expect(statuses).toEqual(model.jobs.map((job) => job.status));
+      // And every derivative's ancestors with their shares.
+      const derived = model.datasets.filter((dataset) => dataset.ancestors.length > 0);
+      const ancestors = await Promise.all(derived.map((dataset) => client.readContract({ ...deployed.registry, functionName: 'ancestorsOf', args: [dataset.id] })));
+      expect(ancestors).toEqual(derived.map((dataset) => dataset.ancestors));
     }),
     // Each run drives a real chain for seconds; report the failing seed and path instead of shrinking for minutes.
     { numRuns: RUNS, endOnFailure: true },
@@ -1008,7 +1258,7 @@ it(`conserves funds over ${RUNS} runs of ${ACTIONS_PER_RUN} random actions`, asy
   const errors = [...revertCounts.entries()].map(([name, count]) => `${name} ${count}`).join(', ');
   console.log(
     `${ok + reverted} actions in ${Date.now() - started} ms: ${ok} succeeded, ${reverted} reverted as predicted.\n` +
-      `By kind (ok/reverted): ${kinds}.\nReverts: ${errors}.`,
+      `By kind (ok/reverted): ${kinds}.\nReverts: ${errors}.\nRoyalties paid: ${royaltiesPaid}.`,
   );
   expect(ok + reverted).toBeGreaterThanOrEqual(RUNS * ACTIONS_PER_RUN);
 }, 300_000);
