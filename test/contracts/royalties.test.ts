@@ -146,6 +146,22 @@ describe('a licence sale of N', () => {
     // fee 25,000; A 10 % of 975,000.
     expect(royaltiesPaid(receipt, 'marketplace')).toEqual([{ ...royalty(A, OWNER_A, 97_500n), assetId: child.datasetId }]);
   });
+
+  it('leaves the owner only what rounding leaves when the ancestors take 100 %', async () => {
+    const sixty = await fixture().publish(OWNER_A, metadataPointer('60 %'), openTerms(token(), 6_000));
+    const forty = await fixture().publish(OWNER_B, metadataPointer('40 %'), openTerms(token(), 4_000));
+    await buy(MAKER, sixty);
+    await buy(MAKER, forty);
+    const all = await derive(MAKER, [sixty, forty], termsFor({ currency: token(), downloadPrice: 1_000_001n }));
+    const before = await balances('marketplace', PAYEES);
+    const receipt = await buy(BUYER, all);
+    // fee 25,000.025 → 25,000; net 975,001: 60 % = 585,000.6 → 585,000 and 40 % = 390,000.4 → 390,000; the owner 1.
+    expect(royaltiesPaid(receipt, 'marketplace')).toEqual([
+      { ...royalty(sixty, OWNER_A, 585_000n), assetId: all.datasetId },
+      { ...royalty(forty, OWNER_B, 390_000n), assetId: all.datasetId },
+    ]);
+    expect((await balances('marketplace', PAYEES)).map((balance, i) => balance - before[i]!)).toEqual([25_000n, 1n, 585_000n, 390_000n, 0n]);
+  });
 });
 
 describe("a compute job's data fee on N", () => {
