@@ -5,12 +5,14 @@ import { HeldLicence } from '@/components/purchases/held-licence';
 import { periodText } from '@/lib/licence/explain';
 import { DatasetActions } from './dataset-actions';
 import { DatasetCompute } from './dataset-compute';
+import { DatasetLineage } from './dataset-lineage';
 import { DatasetPreview, DatasetSchema } from './dataset-contents';
 import { DatasetHistory, DatasetIntegrity } from './dataset-record';
 import { DatasetSales } from './dataset-sales';
 import { formatBytes } from '@/lib/units';
 import { formatDateTime } from './format';
 import type { DatasetView, Providers, Sales } from '@/lib/web/queries/dataset';
+import type { Lineage } from '@/lib/web/queries/lineage';
 import { Section } from './section';
 import { RequireWallet } from '@/components/wallet/wallet-providers';
 
@@ -21,7 +23,10 @@ function Header({ dataset }: { dataset: DatasetView }) {
   return (
     <header className="space-y-4">
       <p className="flex flex-wrap items-center gap-2">
-        <span className="text-sm text-muted">Dataset #{dataset.id}</span>
+        <span className="text-sm text-muted">
+          {dataset.kind === 'model' ? 'Model' : 'Dataset'} #{dataset.id}
+        </span>
+        {dataset.kind === 'model' ? <span className={`${chip} border-brand/40 bg-brand-soft text-brand`}>Model</span> : null}
         {dataset.listed ? (
           <span className={`${chip} border-ok/40 text-ok`}>Listed</span>
         ) : (
@@ -133,8 +138,11 @@ function Licence({ dataset }: { dataset: DatasetView }) {
   );
 }
 
-/** The dataset page: what the data is, under which licence, at what price, how it sells and how to check it. */
-export function DatasetPage({ dataset, sales, providers }: { dataset: DatasetView; sales: Sales; providers: Providers }) {
+/**
+ * The dataset page, a model's too: what the asset is, under which licence, at what price, where it comes from and
+ * what derives from it, how it sells and how to check it.
+ */
+export function DatasetPage({ dataset, sales, providers, lineage }: { dataset: DatasetView; sales: Sales; providers: Providers; lineage: Lineage }) {
   return (
     <div className="mx-auto max-w-6xl px-4 py-10 sm:px-6 sm:py-12">
       <nav aria-label="Breadcrumb" className="mb-6 text-sm">
@@ -154,6 +162,7 @@ export function DatasetPage({ dataset, sales, providers }: { dataset: DatasetVie
           <Licence dataset={dataset} />
           <DatasetSchema columns={dataset.document.columns} />
           <DatasetPreview preview={dataset.document.preview} />
+          <DatasetLineage lineage={lineage} kind={dataset.kind} />
           <DatasetSales sales={sales} />
           <DatasetCompute providers={providers} computePrice={dataset.computePrice.label} computeOnly={dataset.terms.computeOnly} />
           <DatasetHistory history={dataset.history} />

@@ -4,31 +4,7 @@
  * each descendant as many below as its longest path from it, so every edge points down. Within a layer, assets
  * are ordered by the mean position of their parents, then of their children, which untangles most crossings.
  */
-
-/** The indexer's lineage answer (GET /api/v1/datasets/<id>/lineage); ids as decimal strings. */
-export interface LineageNode {
-  id: string;
-  kind: 'dataset' | 'model';
-  title: string | null;
-  owner: string;
-}
-
-export interface LineageEdge {
-  parentId: string;
-  childId: string;
-  /** The parent's share of the child's sales, in basis points. */
-  bps: number;
-  /** The compute job that entitled the child to the parent; null for a licence or the parent's owner. */
-  jobId: string | null;
-}
-
-export interface LineageGraph {
-  assetId: string;
-  nodes: LineageNode[];
-  edges: LineageEdge[];
-  /** Some ancestors or descendants were left out. */
-  truncated: boolean;
-}
+import type { AssetLineage, LineageEdge, LineageNode } from '@/lib/indexer/api';
 
 export const BOX = { width: 200, height: 52 } as const;
 const GAP_X = 28;
@@ -126,7 +102,7 @@ function pointAtHeight(x1: number, y1: number, x2: number, y2: number, y: number
 }
 
 /** The drawing of `graph` around its asset; nodes related to the asset by no edge are left out. */
-export function layoutLineage(graph: LineageGraph): LineageLayout {
+export function layoutLineage(graph: AssetLineage): LineageLayout {
   const known = new Set(graph.nodes.map((n) => n.id));
   const edges = graph.edges.filter((e) => known.has(e.parentId) && known.has(e.childId));
   const parents = adjacency(edges, 'childId', 'parentId');

@@ -5,10 +5,11 @@
  */
 import { TableScroller } from '@/components/dataset/section';
 import { percent } from '@/lib/licence/explain';
-import { BOX, layoutLineage, type LineageEdge, type LineageGraph as Graph, type PlacedNode } from './layout';
+import type { AssetLineage, LineageEdge } from '@/lib/indexer/api';
+import { BOX, layoutLineage, type PlacedNode } from './layout';
 
 /** Characters of a title that fit a box at the picture's font size. */
-const TITLE_CHARS = 26;
+const TITLE_CHARS = 24;
 
 const KIND = { dataset: 'Dataset', model: 'Model' } as const;
 
@@ -88,7 +89,7 @@ function EdgeLabel({ edge }: { edge: ReturnType<typeof layoutLineage>['edges'][n
 }
 
 /** The lineage picture of `graph`'s asset, at its natural size in a region that scrolls sideways when wider than the page. */
-export function LineageGraph({ graph }: { graph: Graph }) {
+export function LineageGraph({ graph }: { graph: AssetLineage }) {
   const layout = layoutLineage(graph);
   const asset = layout.nodes.find((n) => n.relation === 'asset');
   if (!asset) return null;

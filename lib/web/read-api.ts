@@ -1,10 +1,11 @@
 /**
- * The routes that relay the indexer's read API to browsers: dataset search, analytics reports (JSON or CSV) and
- * an account's purchases. Each checks its parameters here too, so a bad query is a 400 even while the indexer is
+ * The routes that relay the indexer's read API to browsers: dataset search, analytics reports (JSON or CSV), an
+ * account's purchases, an owner's summary and an asset's lineage and royalties. Each checks its parameters here too, so a bad query is a 400 even while the indexer is
  * down; 503 when the indexer does not answer.
  */
 import { parseAnalyticsParams } from '../indexer/analytics';
 import { parseAccount } from '../indexer/holdings';
+import { parseDatasetId } from '../indexer/releases';
 import { parseSearchParams } from '../indexer/search';
 import { indexerResponse, NO_STORE } from './responses';
 import { indexer } from './services';
@@ -35,4 +36,19 @@ export function reportAnswer(request: Request, report: string): Promise<Response
 /** GET /api/purchases/<address>: the licences the account holds or held and the compute jobs it paid for. */
 export function purchasesAnswer(address: string): Promise<Response> {
   return indexerResponse(() => indexer().purchases(parseAccount(address)));
+}
+
+/** GET /api/owners/<address>: the account's datasets, sales and royalty income (lib/indexer/holdings.ts). */
+export function ownerAnswer(address: string): Promise<Response> {
+  return indexerResponse(() => indexer().owner(parseAccount(address)));
+}
+
+/** GET /api/datasets/<id>/lineage: the asset's ancestors and descendants a few levels down (lib/indexer/lineage.ts). */
+export function lineageAnswer(id: string): Promise<Response> {
+  return indexerResponse(() => indexer().lineage(parseDatasetId(id)));
+}
+
+/** GET /api/datasets/<id>/royalties: what the asset earned from its derivatives and paid its ancestors. */
+export function royaltiesAnswer(id: string): Promise<Response> {
+  return indexerResponse(() => indexer().royalties(parseDatasetId(id)));
 }

@@ -1,7 +1,8 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
-import { BOX, layoutLineage, type LineageGraph as Graph, type LineageNode } from '@/components/lineage/layout';
+import { BOX, layoutLineage } from '@/components/lineage/layout';
 import { LineageGraph } from '@/components/lineage/lineage-graph';
+import type { AssetLineage as Graph, LineageNode } from '@/lib/indexer/api';
 
 const node = (id: string, kind: LineageNode['kind'] = 'dataset', title: string | null = `Asset ${id}`): LineageNode => ({ id, kind, title, owner: '0x0000000000000000000000000000000000000001' });
 
@@ -155,7 +156,7 @@ describe('LineageGraph', () => {
 
   it('names the picture and shortens long titles in their boxes', () => {
     expect(html).toContain('aria-label="Lineage of Model #9: 3 assets it derives from above it, 2 derived from it below"');
-    expect(html).toContain('>Synthetic ICU patient vit…</text>');
+    expect(html).toContain('>Synthetic ICU patient v…</text>');
     expect(html).toMatch(/<svg[^>]*width="\d+"[^>]*height="\d+"/);
   });
 });

@@ -26,7 +26,7 @@ async function DatasetContent({ id, page }: { id: string; page: Promise<Page> })
   const found = await page;
   if (found.status === 'not-found') notFound();
   if (found.status === 'unavailable') return <DatasetUnavailable id={id} problem={found} />;
-  return <DatasetPage dataset={found.dataset} sales={found.sales} providers={found.providers} />;
+  return <DatasetPage dataset={found.dataset} sales={found.sales} providers={found.providers} lineage={found.lineage} />;
 }
 
 export default async function DatasetRoute({ params }: Props) {

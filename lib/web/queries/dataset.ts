@@ -1,6 +1,7 @@
 /**
- * Everything the dataset page shows: the dataset, its verified metadata and version history through the market
- * SDK (read-only), its sales from the indexer's read model and, for data that compute jobs can use, the active
+ * Everything the dataset page shows: the dataset (or model), its verified metadata and version history through the
+ * market SDK (read-only), its sales, lineage and royalties from the indexer's read model and, for data that compute
+ * jobs can use, the active
  * compute providers its owner allows, its release budget and, under the templates policy, the analysis templates
  * those providers' nodes run. What comes from the chain (and the nodes' template lists) is read once per block;
  * the sales on every visit. Never throws: an unknown dataset, and a chain, storage or indexer that does not
@@ -13,11 +14,13 @@ import { policyOf } from '../../compute/policy';
 import { ResourceKind } from '../../compute/settlement';
 import { contractsOf, type LicenceTerms } from '../../contracts';
 import { QueryError } from '../../indexer/errors';
-import type { DatasetSalesReport, ReleaseLimitsView } from '../../indexer/api';
+import type { AssetKind, DatasetSalesReport, ReleaseLimitsView } from '../../indexer/api';
 import { presetOf, type LicencePreset } from '../../licence/presets';
 import { DatasetNotFoundError, type Market } from '../../market';
 import type { ComputePolicy, DatasetDocument } from '../../metadata';
 import type { BlockReads } from '../cache';
+import { readLineage, type Lineage } from './lineage';
+import { ASSET_KINDS } from '../../lineage/derivation';
 import { problemOf, type Problem } from './problem';
 import { chainReads, deployments, indexedRead, market as openMarket, publicClient } from '../services';
 
@@ -38,6 +41,8 @@ export interface PriceView {
 
 export interface DatasetView {
   id: string;
+  /** A dataset, or a model derived from data. */
+  kind: AssetKind;
   owner: Address;
   listed: boolean;
   version: number;
@@ -102,7 +107,7 @@ export type Providers =
 const TEMPLATES_TIMEOUT_MS = 3_000;
 
 export type DatasetPage =
-  | { status: 'found'; dataset: DatasetView; sales: Sales; providers: Providers }
+  | { status: 'found'; dataset: DatasetView; sales: Sales; providers: Providers; lineage: Lineage }
   | { status: 'not-found' }
   | ({ status: 'unavailable' } & Problem);
 
@@ -226,13 +231,16 @@ export async function readDataset(id: bigint): Promise<DatasetPage> {
     const details = await at.read(`dataset:${id}`, () => market.getDataset(id));
     const { terms } = details;
     const computeEnabled = terms.computeOnly || terms.computePrice > 0n;
-    const [dates, sales, providers] = await Promise.all([
+    const [dates, sales, providers, lineage, asset] = await Promise.all([
       Promise.all(details.history.map((v) => minedAt(market, v.blockNumber, at))),
       terms.computeOnly ? null : readSales(id, at),
       computeEnabled ? readProviders(market, id, details.document.compute, at) : null,
+      readLineage(id, market.deployments.stablecoin, at),
+      at.read(`asset:${id}`, () => market.publicClient.readContract({ ...contractsOf(market.deployments).registry, functionName: 'getDataset', args: [id] })),
     ]);
     const dataset: DatasetView = {
       id: details.id.toString(),
+      kind: ASSET_KINDS[asset.kind]!,
       owner: details.owner,
       listed: details.listed,
       version: details.version,
@@ -250,7 +258,7 @@ export async function readDataset(id: bigint): Promise<DatasetPage> {
       computeEnabled,
       history: details.history.map((v, i) => ({ version: v.version, date: dates[i] ?? null, metadataCid: v.metadataCid, txHash: v.txHash })),
     };
-    return { status: 'found', dataset, sales, providers };
+    return { status: 'found', dataset, sales, providers, lineage };
   } catch (error) {
     if (error instanceof DatasetNotFoundError) return { status: 'not-found' };
     return { status: 'unavailable', ...problemOf(error, 'check the market with `datagora health`') };
