@@ -10,6 +10,13 @@ const LICENCE_FLAGS = [
   ['computeOnly', 'Compute-only'],
 ] as const;
 
+/** What the market lists: everything, or only datasets or only models (the indexer's `kind`). */
+const KINDS = [
+  ['', 'Datasets and models'],
+  ['dataset', 'Datasets'],
+  ['model', 'Models'],
+] as const;
+
 const SORTS = [
   ['', 'Best match, else newest'],
   ['newest', 'Newest'],
@@ -43,6 +50,13 @@ function SearchForm({ filters }: { filters: CatalogueFilters }) {
         </select>
       </div>
       <div className="flex flex-wrap items-center gap-x-5 gap-y-2 text-sm sm:gap-y-3">
+        <select name="kind" defaultValue={filters.kind ?? ''} aria-label="Kind" className={field}>
+          {KINDS.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
         {LICENCE_FLAGS.map(([name, label]) => (
           <label key={name} className="flex items-center gap-2">
             <input type="checkbox" name={name} value="true" defaultChecked={filters[name] === 'true'} />
@@ -82,6 +96,7 @@ function DatasetCard({ d }: { d: CatalogueEntry }) {
       </div>
       {d.description ? <p className="mt-2 line-clamp-2 text-sm text-muted sm:line-clamp-none">{d.description}</p> : null}
       <p className="mt-3 flex flex-wrap gap-2 text-xs">
+        {d.kind === 'model' ? <span className={`${chip} border-brand/40 bg-brand-soft text-brand`}>Model</span> : null}
         <span className={chip}>{d.licence}</span>
         {d.format !== undefined && d.size !== undefined ? (
           <span className={chip}>
@@ -133,6 +148,12 @@ function Pages({ filters, page, pages }: { filters: CatalogueFilters; page: numb
   );
 }
 
+/** "1 dataset", "12 models", "3 datasets and models". */
+function countText(total: number, kind: string | undefined): string {
+  const [one, many] = kind === 'model' ? ['model', 'models'] : kind === 'dataset' ? ['dataset', 'datasets'] : ['dataset or model', 'datasets and models'];
+  return `${total.toLocaleString('en-US')} ${total === 1 ? one : many}`;
+}
+
 function Results({ catalogue, filters }: { catalogue: CatalogueData; filters: CatalogueFilters }) {
   if (!catalogue.available) {
     return (
@@ -150,10 +171,10 @@ function Results({ catalogue, filters }: { catalogue: CatalogueData; filters: Ca
           {catalogue.note}
         </p>
       ) : (
-        <p className="text-sm text-muted">{catalogue.total === 1 ? '1 dataset' : `${catalogue.total.toLocaleString('en-US')} datasets`}</p>
+        <p className="text-sm text-muted">{countText(catalogue.total, filters.kind)}</p>
       )}
       {catalogue.entries.length === 0 ? (
-        <p className="text-muted">{searching ? 'No datasets match this search.' : 'No datasets yet: publish one with `npx datagora publish`.'}</p>
+        <p className="text-muted">{searching ? `No ${filters.kind === 'model' ? 'models' : 'datasets'} match this search.` : 'No datasets yet: publish one with `npx datagora publish`.'}</p>
       ) : (
         <ul className="grid gap-4 md:grid-cols-2">
           {catalogue.entries.map((d) => (

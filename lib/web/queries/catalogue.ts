@@ -5,7 +5,7 @@
  */
 import { DatagoraError } from '../../errors';
 import { IndexerUnavailableError } from '../../indexer/errors';
-import type { SearchItem, SearchResult } from '../../indexer/api';
+import type { AssetKind, SearchItem, SearchResult } from '../../indexer/api';
 import { parseSearchParams } from '../../indexer/search';
 import { presetOf } from '../../licence/presets';
 import { formatAmount, type Token } from '../../units';
@@ -13,6 +13,8 @@ import { chainReads, deployments, indexedRead, market as openMarket } from '../s
 
 export interface CatalogueEntry {
   id: string;
+  /** Known only through the indexer. */
+  kind?: AssetKind;
   /** Null while the indexer has not read and verified the metadata document. */
   title: string | null;
   description?: string;
@@ -30,7 +32,7 @@ export interface CatalogueEntry {
 }
 
 /** The search form's fields, as the page's URL carries them (names of lib/indexer/search.ts). */
-export const CATALOGUE_FIELDS = ['q', 'commercial', 'derivatives', 'aiTraining', 'computeOnly', 'minPrice', 'maxPrice', 'sort', 'page'] as const;
+export const CATALOGUE_FIELDS = ['q', 'kind', 'commercial', 'derivatives', 'aiTraining', 'computeOnly', 'minPrice', 'maxPrice', 'sort', 'page'] as const;
 export type CatalogueFilters = Partial<Record<(typeof CATALOGUE_FIELDS)[number], string>>;
 
 export type Catalogue =
@@ -54,6 +56,7 @@ function fromIndexer(d: SearchItem, token: Token): CatalogueEntry {
   const price = formatAmount(BigInt(d.price), token);
   return {
     id: d.id,
+    kind: d.kind,
     title: d.title,
     description: d.description ?? undefined,
     tags: d.tags,
