@@ -1,7 +1,7 @@
 'use client';
 /**
- * The owner's desk for the connected wallet: earnings and datasets with their controls. Without a deployed
- * market, a wallet, or the right chain, it says what is missing instead.
+ * The owner's desk for the connected wallet: earnings, income (sales apart from royalties) and datasets with their
+ * controls. Without a deployed market, a wallet, or the right chain, it says what is missing instead.
  */
 import { useSyncExternalStore, type ReactNode } from 'react';
 import { useAccount } from 'wagmi';
@@ -10,6 +10,7 @@ import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import { useMarket } from '@/components/wallet/market-context';
 import { DatasetList } from './dataset-list';
 import { EarningsCard } from './earnings-card';
+import { IncomeCard } from './income-card';
 
 function Note({ children }: { children: ReactNode }) {
   return <p className="rounded-xl border border-line bg-surface p-5 text-sm text-muted shadow-sm">{children}</p>;
@@ -28,6 +29,7 @@ function Desk() {
   return (
     <div className="space-y-8">
       <EarningsCard owner={address} stablecoin={market!.config.stablecoin} />
+      <IncomeCard owner={address} stablecoin={market!.config.stablecoin} />
       <DatasetList owner={address} />
     </div>
   );

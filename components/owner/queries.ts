@@ -1,13 +1,13 @@
 'use client';
 /**
- * The desk's reads, cached by react-query per account: its datasets (indexer), its earnings (chain) and one
- * dataset's current version and approval queue (web app route). Every owner action refreshes them all.
+ * The desk's reads, cached by react-query per account: its datasets and income (indexer), its earnings (chain) and
+ * one dataset's current version and approval queue (web app route). Every owner action refreshes them all.
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import type { Address } from 'viem';
 import { usePublicClient } from 'wagmi';
-import { ownedDataset, ownedDatasets } from '@/lib/client/owner';
+import { ownedDataset, ownedDatasets, ownerSummary } from '@/lib/client/owner';
 import { readEarnings } from '@/lib/market/actions/owner';
 import type { BrowserWallet } from '@/lib/client/wallet';
 import { useMarket } from '@/components/wallet/market-context';
@@ -16,6 +16,10 @@ const OWNER = 'owner';
 
 export function useOwnedDatasets(owner: Address) {
   return useQuery({ queryKey: [OWNER, owner, 'datasets'], queryFn: () => ownedDatasets(owner) });
+}
+
+export function useIncome(owner: Address) {
+  return useQuery({ queryKey: [OWNER, owner, 'income'], queryFn: () => ownerSummary(owner) });
 }
 
 export function useEarnings(owner: Address) {

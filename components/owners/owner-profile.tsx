@@ -1,6 +1,7 @@
 /** An owner as people meet them: what they publish, how it sells and what it earned them. */
 import Link from 'next/link';
 import { amountValue, formatCount, money, plural } from '@/components/analytics/format';
+import { currencyAmount, type Stablecoin } from '@/components/lineage/royalties';
 import type { OwnerProfile as Profile } from '@/lib/indexer/api';
 
 const chip = 'rounded-full border border-line px-2 py-0.5 text-xs';
@@ -61,20 +62,23 @@ function Datasets({ profile }: { profile: Profile }) {
   );
 }
 
-export function OwnerProfile({ profile }: { profile: Profile }) {
+export function OwnerProfile({ profile, stablecoin }: { profile: Profile; stablecoin: Stablecoin }) {
   const { totals } = profile;
   const amount = money(profile.symbol);
+  const royalties = totals.royaltyIncome.length > 0 ? totals.royaltyIncome.map((sum) => currencyAmount(stablecoin, sum.currency, sum.amount)).join(', ') : amount(0);
+  const payments = totals.royaltyIncome.reduce((sum, r) => sum + r.payments, 0);
   return (
     <div className="mx-auto max-w-6xl space-y-8 px-4 py-10 sm:px-6">
       <header className="space-y-2">
         <p className="text-sm text-muted">Owner{profile.since ? ` · publishing since ${day.format(new Date(profile.since))}` : ''}</p>
         <h1 className="font-mono text-xl font-semibold break-all sm:text-2xl">{profile.owner}</h1>
       </header>
-      <dl className="grid grid-cols-2 gap-3 md:grid-cols-4">
+      <dl className="grid grid-cols-2 gap-3 md:grid-cols-5">
         <Stat label="Datasets" value={formatCount(totals.datasets)} note={`${formatCount(totals.listed)} listed`} />
         <Stat label="Licences sold" value={formatCount(totals.licences)} note={plural(totals.buyers, 'buyer')} />
         <Stat label="Licence revenue" value={amount(amountValue(totals.revenue))} note={`${amount(amountValue(totals.earned))} after the market fee`} />
         <Stat label="Compute jobs delivered" value={formatCount(totals.computeJobs)} note={`${amount(amountValue(totals.computeEarned))} in data fees`} />
+        <Stat label="Royalties" value={royalties} note={`${plural(payments, 'payment')} from sales of assets derived from theirs`} />
       </dl>
       <section aria-labelledby="owner-datasets" className="rounded-xl border border-line bg-surface p-5 shadow-sm sm:p-6">
         <h2 id="owner-datasets" className="text-lg font-semibold tracking-tight">

@@ -1,11 +1,11 @@
 /**
- * The owner's desk in the browser reads: the account's datasets as the indexer sees them, and one dataset as the
- * chain and its signed metadata have it, with its approval queue, providers and release budget. The owner's writes
+ * The owner's desk in the browser reads: the account's datasets and income as the indexer sees them, and one
+ * dataset as the chain and its signed metadata have it, with its approval queue, providers and release budget. The owner's writes
  * are the market's actions (lib/market/actions/owner.ts, update.ts) over the browser's port.
  */
 import type { Address, Hex } from 'viem';
 import { searchParamsOf } from '../indexer/client';
-import type { DatasetReleases, ReleaseLimitsView, SearchItem, SearchResult } from '../indexer/api';
+import type { DatasetReleases, OwnerProfile, ReleaseLimitsView, SearchItem, SearchResult } from '../indexer/api';
 import type { DatasetDocument } from '../metadata/schema';
 import { callApi } from './wallet';
 
@@ -22,6 +22,11 @@ export async function ownedDatasets(owner: Address): Promise<SearchItem[]> {
     items.push(...result.items);
     if (items.length >= result.total || result.items.length === 0) return items;
   }
+}
+
+/** What `owner`'s datasets sold and earned, and the royalties it was paid as an ancestor's owner (GET /api/owners/<address>). */
+export function ownerSummary(owner: Address): Promise<OwnerProfile> {
+  return callApi<OwnerProfile>(`/api/owners/${owner}`);
 }
 
 /**

@@ -28,5 +28,5 @@ export default async function OwnerRoute({ params }: Props) {
       </PageShell>
     );
   }
-  return <OwnerProfile profile={page.profile} />;
+  return <OwnerProfile profile={page.profile} stablecoin={page.stablecoin} />;
 }
