@@ -1,12 +1,12 @@
 import Link from 'next/link';
-import type { ReactNode } from 'react';
 import { BarChart, type Bar } from '@/components/charts/bar-chart';
 import { TimeSeriesChart } from '@/components/charts/time-series-chart';
 import { TxLink } from '@/components/tx/tx-link';
-import type { ReportName } from '@/lib/indexer/api';
 import { AnalyticsControls } from './controls';
 import { amountValue, formatCount, formatHours, formatRate, money, plural } from './format';
-import { csvHref, type AnalyticsQuery, type AnalyticsReports } from '@/lib/web/queries/analytics';
+import { LineagePanels } from './lineage-panels';
+import { Section } from './section';
+import type { AnalyticsQuery, AnalyticsReports } from '@/lib/web/queries/analytics';
 
 interface Stat {
   label: string;
@@ -46,38 +46,6 @@ function Headline({ reports }: { reports: AnalyticsReports }) {
         </div>
       ))}
     </dl>
-  );
-}
-
-/** A card of the dashboard: its heading, the CSV of the report behind it, a note, then the chart. */
-function Section({
-  id,
-  title,
-  report,
-  query,
-  note,
-  children,
-}: {
-  id: string;
-  title: string;
-  report: ReportName;
-  query: AnalyticsQuery;
-  note?: ReactNode;
-  children: ReactNode;
-}) {
-  return (
-    <section aria-labelledby={`${id}-title`} className="min-w-0 space-y-4 rounded-xl border border-line bg-surface p-5 shadow-sm">
-      <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
-        <h2 id={`${id}-title`} className="font-semibold">
-          {title}
-        </h2>
-        <a href={csvHref(report, query)} download className="rounded text-sm font-medium text-brand underline-offset-2 hover:underline">
-          CSV<span className="sr-only"> of {title.toLowerCase()}</span>
-        </a>
-      </div>
-      {note ? <p className="text-sm text-muted">{note}</p> : null}
-      {children}
-    </section>
   );
 }
 
@@ -131,6 +99,7 @@ export function AnalyticsDashboard({ reports, query }: { reports: AnalyticsRepor
     { label: 'Data owners', value: amountValue(revenueSplit.owners.total) },
     { label: 'Compute providers', value: amountValue(revenueSplit.providers.total) },
     { label: 'Market fees', value: amountValue(revenueSplit.marketFees.total) },
+    { label: 'Royalties to ancestors’ owners', value: amountValue(revenueSplit.royalties.total) },
     { label: 'Refunded to buyers', value: amountValue(revenueSplit.refunds.total) },
     { label: 'Held in escrow', value: amountValue(revenueSplit.held.total) },
   ];
@@ -254,6 +223,7 @@ export function AnalyticsDashboard({ reports, query }: { reports: AnalyticsRepor
             }))}
           />
         </Section>
+        <LineagePanels reports={reports} query={query} />
       </div>
       <FlaggedTrades reports={reports} query={query} />
     </div>

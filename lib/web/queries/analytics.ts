@@ -6,12 +6,15 @@
 import { searchParamsOf, type QueryParams } from '../../indexer/client';
 import type {
   DailyReport,
+  DerivativeRevenueReport,
   LicenceMixReport,
+  LineageTreesReport,
   PriceDistributionReport,
   ProvidersReport,
   RepeatBuyersReport,
   ReportName,
   RevenueSplitReport,
+  RoyaltyVolumeReport,
   TopDatasetsReport,
   TotalsReport,
   Wash,
@@ -46,6 +49,9 @@ export interface AnalyticsReports {
   licenceMix: LicenceMixReport;
   providers: ProvidersReport;
   washTrades: WashTradesReport;
+  royaltyVolume: RoyaltyVolumeReport;
+  derivativeRevenue: DerivativeRevenueReport;
+  lineageTrees: LineageTreesReport;
 }
 
 export type Analytics = AnalyticsReports | { available: false; message: string; hint: string };
@@ -61,10 +67,10 @@ export function analyticsQuery(searchParams: Record<string, string | string[] | 
   return { wash: first('wash') === 'include' ? 'include' : 'exclude', days, from: isoDay(today - (days - 1) * DAY_MS), to: isoDay(today) };
 }
 
-/** The parameters each report takes from the query: every report counts wash trades or not; the daily one has a period. */
+/** The parameters each report takes from the query: every report counts wash trades or not; the daily series have a period. */
 export function reportParams(report: ReportName, query: AnalyticsQuery): QueryParams {
   if (report === 'wash-trades') return { limit: 100 };
-  if (report === 'daily') return { wash: query.wash, from: query.from, to: query.to };
+  if (report === 'daily' || report === 'royalty-volume') return { wash: query.wash, from: query.from, to: query.to };
   return { wash: query.wash };
 }
 
@@ -82,7 +88,7 @@ export async function readAnalytics(query: AnalyticsQuery): Promise<Analytics> {
       const params = reportParams(report, query);
       return indexedRead(`report:${report}?${searchParamsOf(params)}`, (client) => client.report<T>(report, params), at);
     };
-    const [totals, daily, topDatasets, revenueSplit, repeatBuyers, priceDistribution, licenceMix, providers, washTrades] = await Promise.all([
+    const [totals, daily, topDatasets, revenueSplit, repeatBuyers, priceDistribution, licenceMix, providers, washTrades, royaltyVolume, derivativeRevenue, lineageTrees] = await Promise.all([
       read<TotalsReport>('totals'),
       read<DailyReport>('daily'),
       read<TopDatasetsReport>('top-datasets'),
@@ -92,6 +98,9 @@ export async function readAnalytics(query: AnalyticsQuery): Promise<Analytics> {
       read<LicenceMixReport>('licence-mix'),
       read<ProvidersReport>('providers'),
       read<WashTradesReport>('wash-trades'),
+      read<RoyaltyVolumeReport>('royalty-volume'),
+      read<DerivativeRevenueReport>('derivative-revenue'),
+      read<LineageTreesReport>('lineage-trees'),
     ]);
     return {
       available: true,
@@ -105,6 +114,9 @@ export async function readAnalytics(query: AnalyticsQuery): Promise<Analytics> {
       licenceMix,
       providers,
       washTrades,
+      royaltyVolume,
+      derivativeRevenue,
+      lineageTrees,
     };
   } catch (error) {
     return { available: false, ...problemOf(error, 'check `datagora health`') };
