@@ -3,15 +3,17 @@
  * A job's results, decrypted in the page: the output files to save (small JSON ones, such as a template's
  * result.json, shown indented), the logs to read, what the output guard found (entries by number: the node never
  * repeats a name the algorithm wrote), and the receipt with what was checked (the node key's signature, the
- * settlement on-chain, the files' hashes) and how the escrow was split.
+ * settlement on-chain, the files' hashes) and how the escrow was split. An output of a delivered training job can be
+ * published as a model derived from the job's dataset.
  */
 import { useEffect, useState, type ReactNode } from 'react';
-import { amountOf, type JobResults, type ReleasedFile } from '@/lib/client/compute';
+import { amountOf, type JobResults, type LocalJob, type ReleasedFile } from '@/lib/client/compute';
 import type { ClientConfig } from '@/lib/client/config';
 import type { FindingKind, GuardFinding } from '@/lib/compute/guard';
 import { formatDateTime, shortHash } from '@/components/dataset/format';
 import { formatBytes } from '@/lib/units';
 import { Facts } from './facts';
+import { PublishModel } from './publish-model';
 import { secondaryButton } from './styles';
 
 /** Log text shown in the page; the whole file is a download away. */
@@ -36,7 +38,7 @@ export function revokeLinks(results: LinkedResults): void {
 
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
-function FileList({ files, links, label }: { files: ReleasedFile[]; links: LinkedResults['links']; label: string }) {
+function FileList({ files, links, label, onPublish }: { files: ReleasedFile[]; links: LinkedResults['links']; label: string; onPublish?: (file: ReleasedFile) => void }) {
   return (
     <ul aria-label={label} className="divide-y divide-line rounded-lg border border-line">
       {files.map((file) => (
@@ -48,9 +50,16 @@ function FileList({ files, links, label }: { files: ReleasedFile[]; links: Linke
               SHA-256 {shortHash(file.sha256)}
             </span>
           </span>
-          <a href={links.get(file)} download={baseName(file.path)} className={secondaryButton}>
-            Download<span className="sr-only"> {file.path}</span>
-          </a>
+          <span className="flex flex-wrap gap-2">
+            {onPublish ? (
+              <button type="button" onClick={() => onPublish(file)} className={secondaryButton}>
+                Publish this model<span className="sr-only"> ({file.path})</span>
+              </button>
+            ) : null}
+            <a href={links.get(file)} download={baseName(file.path)} className={secondaryButton}>
+              Download<span className="sr-only"> {file.path}</span>
+            </a>
+          </span>
         </li>
       ))}
     </ul>
@@ -209,8 +218,11 @@ function ReceiptFacts({ results, config }: { results: LinkedResults; config: Cli
   );
 }
 
-export function JobResultsView({ results, config }: { results: LinkedResults; config: ClientConfig }) {
+export function JobResultsView({ results, config, job }: { results: LinkedResults; config: ClientConfig; job: LocalJob }) {
   const { receipt } = results.receipt;
+  const [publishing, setPublishing] = useState<ReleasedFile | null>(null);
+  // A model derives only from a delivered job that declared AI training (the registry's JobNotTraining).
+  const trained = receipt.delivered && job.job.aiTraining;
   return (
     <div className="space-y-6">
       <section aria-labelledby="outputs-title" className="space-y-3">
@@ -219,7 +231,8 @@ export function JobResultsView({ results, config }: { results: LinkedResults; co
         </h4>
         {results.outputs.length > 0 ? (
           <>
-            <FileList files={results.outputs} links={results.links} label="Output files" />
+            <FileList files={results.outputs} links={results.links} label="Output files" onPublish={trained ? setPublishing : undefined} />
+            {publishing ? <PublishModel key={publishing.path} job={job} results={results} file={publishing} onCancel={() => setPublishing(null)} /> : null}
             {results.outputs.filter(readable).map((file) => (
               <FileText key={file.path} file={file} link={results.links.get(file)} json />
             ))}

@@ -244,7 +244,7 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
         <div className="space-y-4 border-t border-line pt-6">
           <h3 className="text-base font-semibold">Results</h3>
           {results ? (
-            <JobResultsView results={results} config={config} />
+            <JobResultsView results={results} config={config} job={job} />
           ) : (
             <div className="space-y-3">
               <p className="text-sm text-muted">

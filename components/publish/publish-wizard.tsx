@@ -21,7 +21,7 @@ import type { ProviderChoices } from './provider-choices';
 import { computeUnits, initialTerms, LicenceFields, licenceFieldProblems, PRESET_LABELS, priceFieldProblems, PriceFields, Prices, termsRequest, type TermsForm } from './terms-fields';
 
 const STEPS = ['File', 'Details', 'Licence', 'Prices', 'Compute', 'Publish'] as const;
-const PROGRESS_LABELS: Record<PublishStep, string> = {
+export const PROGRESS_LABELS: Record<PublishStep, string> = {
   licence: 'Checking the licence and storing its legal text',
   encrypt: 'Encrypting and uploading in this browser',
   terms: 'Registering the licence terms',

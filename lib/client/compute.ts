@@ -2,13 +2,16 @@
  * Compute-to-data in the browser: its adapter of the compute flows' port (lib/compute/port.ts), over which the
  * pages run the flows themselves (lib/compute/actions: request, follow, results). A job's result key is a
  * non-extractable WebCrypto key kept with the job in this browser's IndexedDB, so only this browser can open the
- * job's results; encrypted results come through the web app's gateway and are held in the page as Blobs.
+ * job's results; encrypted results come through the web app's gateway and are held in the page as Blobs. A file
+ * the page opened can be published as a model derived from its job, over the publish port with those results.
  */
 import { followJob } from '../compute/actions/follow';
 import type { JobResults as Opened } from '../compute/actions/results';
 import { checkAlgorithm } from '../compute/algorithm';
 import { ComputeJobError, ResultsError } from '../compute/errors';
 import type { ComputePort, RequestedJob } from '../compute/port';
+import type { DerivationPort } from '../lineage/derivation';
+import type { PublishPort } from '../market/port';
 import type { JobView } from '../compute/api';
 import { generateResultKey, openResultsKey, type ResultFile, type ResultKey } from '../compute/results';
 import { formatAmount } from '../units';
@@ -90,6 +93,20 @@ export interface JobWatcher {
   reconnecting(): void;
   /** The node refused the stream, or the job can no longer run: the reason. */
   failed(error: unknown): void;
+}
+
+/**
+ * The publish port over the wallet for a derivative of `job`, whose results the page opened and checked against the
+ * receipt and the chain: the derivation proves the published file against those, and no other job's.
+ */
+export function derivativePort(wallet: BrowserWallet, job: LocalJob, results: JobResults): PublishPort & DerivationPort {
+  return {
+    ...browserPort(wallet),
+    async computeJob(jobId) {
+      if (jobId !== job.jobId) throw new ComputeJobError(`this page opened the results of job ${job.jobId}, not of job ${jobId}`, 'publish the file from the results of the job that made it');
+      return { job: job.job, open: async () => ({ receipt: results.receipt, outputs: results.outputs }) };
+    },
+  };
 }
 
 /** Follows the job at its node until it is final (lib/compute/actions/follow.ts), for an effect: returns a function that stops. */
