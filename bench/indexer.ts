@@ -13,6 +13,7 @@ import { parseAnalyticsParams, runReport } from '../lib/indexer/analytics';
 import { REPORT_NAMES } from '../lib/indexer/api';
 import { openDatabase, type IndexerDatabase } from '../lib/indexer/db';
 import { Indexer } from '../lib/indexer/indexer';
+import { lineageOf, royaltiesOf } from '../lib/indexer/lineage';
 import { updateRollups } from '../lib/indexer/rollups';
 import { parseSearchParams, searchDatasets, searchVector } from '../lib/indexer/search';
 import { DATABASE_KINDS, freshDatabase, type DatabaseKind } from '../test/helpers/database';
@@ -74,7 +75,10 @@ async function ingestRate(services: TestServices, kind: DatabaseKind): Promise<{
   }
 }
 
-/** Loads a synthetic market: 1,000 datasets, `purchases` sales over a year (2 % wash), 20,000 jobs. */
+/**
+ * Loads a synthetic market: 1,000 datasets, `purchases` sales over a year (2 % wash), 20,000 jobs; the last 200
+ * assets are models of two parents each (the last 50 of a model and a dataset), whose sales pay their ancestors.
+ */
 async function loadSynthetic(idb: IndexerDatabase, purchases: number): Promise<void> {
   const words = ['genome', 'retail', 'weather', 'traffic', 'vitals', 'satellite', 'energy', 'finance', 'speech', 'images'];
   await idb.db.execute(sql`select setseed(0.42)`);
@@ -107,6 +111,19 @@ async function loadSynthetic(idb: IndexerDatabase, purchases: number): Promise<v
       15500000, 15000000, 50000, 10, 'settled', now() - (g || ' minutes')::interval, g, now() - (g || ' minutes')::interval, 3, g % 10 <> 0,
       14625000, 146250, 378750, 350000
     from generate_series(1, 20000) g`);
+  await idb.db.execute(sql`insert into asset_lineage (asset_id, kind, content_hash, registered_at) select g, 'model', '0x' || md5(g::text), now() from generate_series(801, 1000) g`);
+  await idb.db.execute(sql`
+    insert into asset_parents (asset_id, parent_id, job_id, bps)
+    select g, p, null, 500 from generate_series(801, 1000) g, lateral (values (g - 800), (case when g > 950 then g - 150 else g - 400 end)) v(p)`);
+  await idb.db.execute(sql`insert into asset_ancestors (asset_id, ancestor_id, bps, distance) select asset_id, parent_id, bps, 1 from asset_parents`);
+  await idb.db.execute(sql`
+    insert into asset_ancestors (asset_id, ancestor_id, bps, distance)
+    select c.asset_id, a.ancestor_id, a.bps, a.distance + 1 from asset_parents c join asset_ancestors a on a.asset_id = c.parent_id on conflict do nothing`);
+  await idb.db.execute(sql`
+    insert into royalties (tx_hash, log_index, block_number, timestamp, source, asset_id, ancestor_id, owner, currency, amount, sale_log_index, job_id, wash)
+    select p.tx_hash, row_number() over (partition by p.tx_hash), p.block_number, p.timestamp, 'licence', p.dataset_id, a.ancestor_id,
+      '0x' || lpad(to_hex(a.ancestor_id % 200 + 1), 40, '0'), p.currency, p.price / 20, p.log_index, null, p.wash
+    from purchases p join asset_ancestors a on a.asset_id = p.dataset_id`);
 }
 
 /** p95 of `runs` calls of `query` after a few warm-up calls. */
@@ -132,7 +149,7 @@ async function queryLatencies(kind: DatabaseKind, purchases: number): Promise<Pu
     await idb.db.transaction((tx) => updateRollups(tx, 'all', 10n ** 6n));
     const rollupSeconds = (performance.now() - started) / 1000;
     const figures: PublishFigure[] = [
-      { name: `${kind}: load ${purchases.toLocaleString('en-US')} synthetic purchases`, value: Math.round(loadSeconds * 10) / 10, unit: 's', note: 'SQL generate_series, 1,000 datasets, 20,000 jobs' },
+      { name: `${kind}: load ${purchases.toLocaleString('en-US')} synthetic purchases`, value: Math.round(loadSeconds * 10) / 10, unit: 's', note: 'SQL generate_series, 1,000 datasets (200 models), 20,000 jobs, the royalties of models\' sales' },
       { name: `${kind}: rebuild every rollup from them`, value: Math.round(rollupSeconds * 10) / 10, unit: 's', note: 'what a reorg costs at this size' },
     ];
     for (const report of REPORT_NAMES) {
@@ -147,6 +164,9 @@ async function queryLatencies(kind: DatabaseKind, purchases: number): Promise<Pu
       const parsed = parseSearchParams(new URLSearchParams(query));
       figures.push({ name: `${kind}: ${label} p95`, value: await p95(() => searchDatasets(idb, parsed, CONTEXT)), unit: 'ms', target: 50 });
     }
+    // Dataset 1 is the parent of model 801, itself a parent of model 951.
+    figures.push({ name: `${kind}: lineage of a model p95`, value: await p95(() => lineageOf(idb, 801)), unit: 'ms', target: 50 });
+    figures.push({ name: `${kind}: royalties of a dataset p95`, value: await p95(() => royaltiesOf(idb, 1)), unit: 'ms', target: 50 });
     return figures;
   } finally {
     await idb.close();

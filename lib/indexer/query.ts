@@ -57,11 +57,6 @@ export class Query {
     return this.params.wash === 'include' ? sql.empty() : sql`and j.wash is null`;
   }
 
-  /** Royalties to count (alias r): those of real sales and jobs (a royalty carries its sale's flag). */
-  royaltyWash(): SQL {
-    return this.params.wash === 'include' ? sql.empty() : sql`and r.wash is null`;
-  }
-
   purchaseWash(): SQL {
     return this.params.wash === 'include' ? sql.empty() : sql`and p.wash is null`;
   }

@@ -134,10 +134,10 @@ async function revenueSplit(q: Query): Promise<RevenueSplitReport> {
   const volume = licences.reduce((sum, r) => sum + BigInt(String(r.volume)), 0n);
   const fees = licences.reduce((sum, r) => sum + BigInt(String(r.fees)), 0n);
   const royalties = licences.reduce((sum, r) => sum + BigInt(String(r.royalties)), 0n);
-  // Jobs' owner_amount is already net of the royalties their data fees paid (the royalties' own rows say how much).
+  // Jobs' owner_amount is already net of the royalties their data fees paid (the royalty rollup says how much).
   const [jobs] = await q.rows(sql`
     select coalesce(sum(j.escrow), 0)::text as paid,
-      (select coalesce(sum(r.amount), 0) from royalties r where r.source = 'compute' ${q.royaltyWash()})::text as royalties,
+      (select coalesce(sum(r.volume), 0) from royalty_rollup r where r.dimension = 'source' and r.key = 'compute' ${q.rollupWash()})::text as royalties,
       coalesce(sum(j.owner_amount) filter (where j.status = 'settled'), 0)::text as owners,
       coalesce(sum(j.provider_amount) filter (where j.status = 'settled'), 0)::text as providers,
       coalesce(sum(j.market_fee) filter (where j.status = 'settled'), 0)::text as fees,

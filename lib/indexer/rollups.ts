@@ -1,6 +1,6 @@
 /**
  * Rollups: licence sales summed by day, dataset, licence preset and price bucket (with the royalties they paid),
- * royalties by day and by ancestor, and purchases per buyer, so analytics never scan every purchase or royalty.
+ * royalties by day, by ancestor and by source (licence or compute), and purchases per buyer, so analytics never scan every purchase or royalty.
  * One SELECT per rollup serves two uses: added for the blocks a batch applied (`{ fromBlock, toBlock }`), or
  * rebuilt from every row after a reorg or a bulk load (`'all'`).
  */
@@ -74,6 +74,7 @@ export async function updateRollups(db: Database, scope: RollupScope, unit: bigi
   const royaltyDimensions: [string, SQL][] = [
     ['day', sql`to_char(r.timestamp at time zone 'UTC', 'YYYY-MM-DD')`],
     ['ancestor', sql`r.ancestor_id::text`],
+    ['source', sql`r.source`],
   ];
   for (const [dimension, key] of royaltyDimensions) {
     await db.execute(sql`

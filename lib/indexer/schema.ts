@@ -342,7 +342,10 @@ export const salesRollup = pgTable(
   (t) => [primaryKey({ columns: [t.dimension, t.key, t.wash] })],
 );
 
-/** Royalties summed by 'day' (YYYY-MM-DD, UTC) and by 'ancestor' (the id paid); `wash` splits those of flagged sales. */
+/**
+ * Royalties summed by 'day' (YYYY-MM-DD, UTC), by 'ancestor' (the id paid) and by 'source' ('licence' or 'compute');
+ * `wash` splits those of flagged sales.
+ */
 export const royaltyRollup = pgTable(
   'royalty_rollup',
   {
