@@ -467,10 +467,14 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
         );
         if (error != ECDSA.RecoverError.NoError || recovered != signer) revert InvalidReceiptSignature(jobId);
 
-        uint256 escrow = _close(jobId, job, status, JobStatus.Settled);
-        if (delivered) _commitResult(jobId, job, resultHash);
-        if (_reserved(jobId)) _giveBack(job.datasetId, job.buyer, delivered ? 0 : job.epsilon, job.releaseBytes - releasedBytes);
-        _settle(jobId, job, escrow, resultHash, minutesUsed, delivered, releasedBytes);
+        uint256 state = _jobs[jobId];
+        // One write closes the job: its status, and for delivered results the commitment in place of its hash.
+        uint256 word = delivered ? _resultCommitment(job, resultHash) : state;
+        _jobs[jobId] = ((word >> 8) << 8) | (state & (RESERVED | DERIVED)) | uint256(JobStatus.Settled);
+        if (status == JobStatus.Accepted) _access[job.datasetId][job.providerId].activeJobs -= 1;
+        if (state & RESERVED != 0) _giveBack(job.datasetId, job.buyer, delivered ? 0 : job.epsilon, job.releaseBytes - releasedBytes);
+        uint256 escrow = _escrow(job.dataFee, job.maxMinutes, job.pricePerMinute);
+        _settle(jobId, job, escrow, resultHash, minutesUsed, delivered, releasedBytes, delivered && state & DERIVED != 0);
     }
 
     /// @notice Closes a job still unsettled after its deadline: its whole escrow is credited back to its buyer and
@@ -699,11 +703,6 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
         return uint256(keccak256(abi.encode(_jobHash(job) >> 8, resultHash)));
     }
 
-    /// @dev Replaces a settled job's hash by its commitment to `resultHash`, keeping its flags and status.
-    function _commitResult(uint256 jobId, Job calldata job, bytes32 resultHash) private {
-        _jobs[jobId] = ((_resultCommitment(job, resultHash) >> 8) << 8) | (_jobs[jobId] & 0xff);
-    }
-
     /// @dev Whether `jobId` reserved from its dataset's release budgets (the datasets had one when it was requested).
     function _reserved(uint256 jobId) private view returns (bool) {
         return _jobs[jobId] & RESERVED != 0;
@@ -735,7 +734,8 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
         bytes32 resultHash,
         uint32 minutesUsed,
         bool delivered,
-        uint64 releasedBytes
+        uint64 releasedBytes,
+        bool payRoyalties
     ) private {
         address currency = job.currency;
         // Undelivered results earn no data fee: it stays in the buyer's refund and bears no market fee. The
@@ -755,7 +755,7 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
             split.marketFee = dataFeeCut + providerFeeCut;
             split.buyerRefund = escrow - dataFee - providerFee;
         }
-        if (delivered && _jobs[jobId] & DERIVED != 0) {
+        if (payRoyalties) {
             split.ownerAmount -= _payRoyalties(registry, job.datasetId, currency, split.ownerAmount);
         }
         _credit(currency, split.owner, split.ownerAmount);

@@ -23,15 +23,6 @@ contract Marketplace is Royalties, IMarketplace {
         uint64 expiresAt;
     }
 
-    /// @dev What a sale reads of a dataset's offer.
-    struct Sale {
-        address owner;
-        address currency;
-        uint64 accessDuration;
-        uint256 price;
-        uint8 ancestors;
-    }
-
     uint64 private constant PERPETUAL = type(uint64).max;
 
     /// @notice The registry of datasets and terms.
@@ -118,8 +109,8 @@ contract Marketplace is Royalties, IMarketplace {
         nonReentrant
         returns (uint64 expiresAt)
     {
-        Sale memory sale = _sale(datasetId, termsId);
-        return _buy(datasetId, maxPrice, uint64(termsId), sale);
+        (address owner, address currency, uint64 accessDuration, uint256 price, uint8 ancestors) = _sale(datasetId, termsId);
+        return _buy(datasetId, maxPrice, owner, uint64(termsId), currency, accessDuration, price, ancestors);
     }
 
     /// @notice {buyLicence} with an EIP-2612 permit instead of a prior approval.
@@ -141,9 +132,9 @@ contract Marketplace is Royalties, IMarketplace {
         bytes32 r,
         bytes32 s
     ) external nonReentrant returns (uint64 expiresAt) {
-        Sale memory sale = _sale(datasetId, termsId);
-        try IERC20Permit(sale.currency).permit(msg.sender, address(this), maxPrice, deadline, v, r, s) {} catch {}
-        return _buy(datasetId, maxPrice, uint64(termsId), sale);
+        (address owner, address currency, uint64 accessDuration, uint256 price, uint8 ancestors) = _sale(datasetId, termsId);
+        try IERC20Permit(currency).permit(msg.sender, address(this), maxPrice, deadline, v, r, s) {} catch {}
+        return _buy(datasetId, maxPrice, owner, uint64(termsId), currency, accessDuration, price, ancestors);
     }
 
     /// @notice Moves the caller's valid licence to `datasetId` to `to`, if its terms allow transfer.
@@ -188,13 +179,17 @@ contract Marketplace is Royalties, IMarketplace {
         return address(compute) != address(0) && compute.hasActiveJob(datasetId, account);
     }
 
-    function _buy(uint256 datasetId, uint256 maxPrice, uint64 termsId, Sale memory sale)
-        private
-        returns (uint64 expiresAt)
-    {
-        uint256 price = sale.price;
+    function _buy(
+        uint256 datasetId,
+        uint256 maxPrice,
+        address owner,
+        uint64 termsId,
+        address currency,
+        uint64 accessDuration,
+        uint256 price,
+        uint8 ancestors
+    ) private returns (uint64 expiresAt) {
         if (price > maxPrice) revert PriceAboveMax(price, maxPrice);
-        uint64 accessDuration = sale.accessDuration;
 
         Licence storage licence = _licences[datasetId][msg.sender];
         uint64 current = licence.expiresAt;
@@ -209,12 +204,11 @@ contract Marketplace is Royalties, IMarketplace {
         licence.termsId = termsId;
         licence.expiresAt = expiresAt;
 
-        address currency = sale.currency;
         uint256 fee = _chargeFee(currency, price);
         uint256 net = price - fee;
-        if (sale.ancestors != 0) net -= _payRoyalties(registry, datasetId, currency, net);
-        _credit(currency, sale.owner, net);
-        emit LicencePurchased(datasetId, msg.sender, sale.owner, termsId, currency, price, fee, expiresAt);
+        if (ancestors != 0) net -= _payRoyalties(registry, datasetId, currency, net);
+        _credit(currency, owner, net);
+        emit LicencePurchased(datasetId, msg.sender, owner, termsId, currency, price, fee, expiresAt);
 
         if (price != 0) IERC20(currency).safeTransferFrom(msg.sender, address(this), price);
     }
@@ -224,13 +218,12 @@ contract Marketplace is Royalties, IMarketplace {
     /// checks are pure cost. Reverts with the registry's error for an unknown dataset, with {TermsMismatch} when
     /// the dataset is no longer sold under `acceptedTermsId`, and with {DatasetNotListed} or {ComputeOnlyDataset}
     /// when no download licence is on sale.
-    function _sale(uint256 datasetId, uint256 acceptedTermsId) private view returns (Sale memory sale) {
+    function _sale(uint256 datasetId, uint256 acceptedTermsId)
+        private
+        view
+        returns (address owner, address currency, uint64 accessDuration, uint256 price, uint8 ancestors)
+    {
         uint256 termsId;
-        address owner;
-        address currency;
-        uint64 accessDuration;
-        uint256 price;
-        uint8 ancestors;
         IDatasetRegistry registry_ = registry;
         bytes4 selector = IDatasetRegistry.getOffer.selector;
         bool listed;
@@ -260,6 +253,5 @@ contract Marketplace is Royalties, IMarketplace {
         if (termsId != acceptedTermsId) revert TermsMismatch(datasetId, acceptedTermsId, termsId);
         if (!listed) revert DatasetNotListed(datasetId);
         if (computeOnly) revert ComputeOnlyDataset(datasetId);
-        return Sale(owner, currency, accessDuration, price, ancestors);
     }
 }
