@@ -79,9 +79,9 @@ export function JobList({ jobs, total, symbol }: { jobs: PaidJob[]; total: numbe
                 {job.spent && job.refund ? ` · spent ${amount(amountValue(job.spent))}, ${amount(amountValue(job.refund))} back` : ''}
                 {job.minutesUsed !== null && job.status === 'settled' ? ` · ${formatCount(job.minutesUsed)} min used` : ''}
               </p>
-              {job.receiptHash ? (
+              {job.resultHash ? (
                 <p className="text-muted">
-                  Receipt signed by the provider’s node, settled on-chain: <code className="font-mono text-xs" title={job.receiptHash}>{shortHash(job.receiptHash)}</code>
+                  Receipt signed by the provider’s node, settled on-chain with its outputs’ root: <code className="font-mono text-xs" title={job.resultHash}>{shortHash(job.resultHash)}</code>
                 </p>
               ) : null}
               {job.status === 'cancelled' || job.status === 'refunded' ? null : (

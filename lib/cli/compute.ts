@@ -159,7 +159,7 @@ export async function receipt(args: string[]): Promise<number> {
     if (values.json) printJson({ valid: true, receipt: signed, filesChecked: withFiles });
     else {
       console.log(`valid receipt for job ${r.jobId}: ${r.status}${r.reason ? ` (${r.reason})` : ''}, exit ${r.exitCode}, ${r.minutesUsed} min on ${r.hardware}`);
-      console.log(`  signed by node key ${signed.signer}; settled on-chain with this receipt's hash: ${delivery(r)}`);
+      console.log(`  signed by node key ${signed.signer}; settled on-chain with this receipt and its outputs' root: ${delivery(r)}`);
       console.log(`  dataset ${r.datasetId} content ${r.datasetCid}; algorithm ${r.algorithmHash}; ${withFiles ? 'output and log files match their hashes' : 'files not checked (no outputs/ next to the receipt; pass --results DIR)'}`);
     }
     return 0;

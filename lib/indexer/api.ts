@@ -317,8 +317,8 @@ export interface PaidJob {
   requestTx: string | null;
   /** The settlement, cancellation or refund. */
   closeTx: string | null;
-  /** Hash of the receipt the provider's node signed, as the settlement recorded it. */
-  receiptHash: string | null;
+  /** What the settlement recorded: keccak256 of the receipt the provider's node signed and its outputs' Merkle root. */
+  resultHash: string | null;
 }
 
 export interface AccountPurchases {

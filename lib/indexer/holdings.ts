@@ -133,7 +133,7 @@ async function jobsOf(idb: IndexerDatabase, account: Address, currency: Currency
       closedAt: isoOrNull(r.closed_at),
       requestTx: requested.get(id) ?? null,
       closeTx: close ? String(close.tx_hash) : null,
-      receiptHash: close?.name === 'JobSettled' ? String(close.result_hash) : null,
+      resultHash: close?.name === 'JobSettled' ? String(close.result_hash) : null,
     };
   });
   return { jobs, total: count!.total };
