@@ -402,6 +402,12 @@ export interface LineageNode {
   /** Null until its metadata is read. */
   title: string | null;
   owner: string;
+  /**
+   * Whether the file its current metadata describes (its plaintext SHA-256) is the content registered with its
+   * lineage — for a parent entitled by a job, the output proven on-chain. False: the owner sells another file than
+   * the one it registered (or swapped it in a later version). Null: no lineage, or the metadata is not read yet.
+   */
+  contentMatches?: boolean | null;
 }
 
 /** A parent and a child: the parent's share of the child's sales and the job that entitled the child (null: a licence or ownership). */

@@ -55,7 +55,10 @@ export async function lineageOf(idb: IndexerDatabase, assetId: number): Promise<
   const members = ids([...seen]);
   const [nodes, edges] = await Promise.all([
     idb.rows<Row>(sql`
-      select d.id, ${KIND} as kind, d.title, d.owner from datasets d left join asset_lineage l on l.asset_id = d.id
+      select d.id, ${KIND} as kind, d.title, d.owner,
+        case when l.content_hash is null or doc.document is null then null
+          else l.content_hash = '0x' || (doc.document->'document'->>'plaintextSha256') end as content_matches
+      from datasets d left join asset_lineage l on l.asset_id = d.id left join documents doc on doc.cid = d.metadata_cid
       where d.id in (${members}) order by d.id`),
     idb.rows<Row>(sql`
       select a.parent_id, a.asset_id, a.bps, a.job_id from asset_parents a
@@ -63,7 +66,7 @@ export async function lineageOf(idb: IndexerDatabase, assetId: number): Promise<
   ]);
   return {
     assetId: String(assetId),
-    nodes: nodes.map((r): LineageNode => ({ id: String(r.id), kind: r.kind as AssetKind, title: (r.title as string | null) ?? null, owner: String(r.owner) })),
+    nodes: nodes.map((r): LineageNode => ({ id: String(r.id), kind: r.kind as AssetKind, title: (r.title as string | null) ?? null, owner: String(r.owner), contentMatches: r.content_matches === null ? null : Boolean(r.content_matches) })),
     edges: edges.map((r): LineageEdge => ({ parentId: String(r.parent_id), childId: String(r.asset_id), bps: Number(r.bps), jobId: r.job_id === null ? null : String(r.job_id) })),
     truncated,
   };
