@@ -25,6 +25,8 @@ export interface DemoDataset {
   description: string;
   tags: string[];
   licence: LicencePreset;
+  /** Share of its derivatives' revenue, in basis points, where not the preset's. */
+  revShareBps?: number;
   /** Whole dollars of the stablecoin. */
   price: string;
   computePrice?: string;
@@ -100,6 +102,8 @@ export const DEMO_DATASETS: DemoDataset[] = [
     description: 'Minute-level heart rate, blood pressure, SpO2 and respiration for 200 synthetic patients, with a nurse-alert label. Sensitive by design: released only as compute-to-data results.',
     tags: ['health', 'vitals', 'icu', 'sensitive'],
     licence: 'compute-only',
+    // Models trained on it pay 10 % of their sales back (the demo's model does).
+    revShareBps: 1000,
     price: '0',
     computePrice: '15',
     owner: 4,

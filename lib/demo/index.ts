@@ -1,7 +1,8 @@
 /**
  * Seeds a fresh local market: six demo datasets under different licences, published by dev accounts, with
- * a few purchases between them, all through the market SDK like a user would — and one wash trade (an owner
- * funds an account that then buys their dataset) for the analytics' wash-trade filter to catch.
+ * a few purchases between them, all through the market SDK like a user would — one wash trade (an owner
+ * funds an account that then buys their dataset) for the analytics' wash-trade filter to catch, and a model
+ * trained on the compute-only vitals, published as their derivative and sold once (royalties).
  */
 import path from 'node:path';
 import { devAccount } from '../chain';
@@ -10,6 +11,7 @@ import { parsePrice } from '../licence/presets';
 import { contractsOf } from '../contracts';
 import { Market } from '../market';
 import { DEMO_DATASETS, writeDemoFile } from './datasets';
+import { seedDemoModel } from './model';
 
 export { DEMO_DATASETS } from './datasets';
 
@@ -38,7 +40,7 @@ export async function seedDemoMarket(config: Config, log: (line: string) => void
       const { datasetId } = await owner.publish(
         file,
         { title: dataset.title, description: dataset.description, tags: dataset.tags, providers, ...(dataset.compute ? { compute: dataset.compute } : {}), ...(dataset.release ? { release: dataset.release } : {}) },
-        { preset: dataset.licence },
+        { preset: dataset.licence, ...(dataset.revShareBps !== undefined ? { revShareBps: dataset.revShareBps } : {}) },
         { download: parsePrice(dataset.price, decimals), compute: parsePrice(dataset.computePrice ?? '0', decimals) },
       );
       ids.push(datasetId);
@@ -58,6 +60,9 @@ export async function seedDemoMarket(config: Config, log: (line: string) => void
     });
     await (await marketOf(washBuyer!)).buyLicence(ids[washed]!);
     log(`  account ${owner} sent account ${washBuyer} ${price} ${seller.deployments.stablecoin.symbol}, which bought dataset ${ids[washed]} with it (a wash trade)`);
+    // The demo's model needs the stack's provider to train it; a market without one has no model.
+    const vitals = DEMO_DATASETS.findIndex((d) => d.licence === 'compute-only');
+    if (providers.length > 0) await seedDemoModel(dir, ids[vitals]!, marketOf, log);
   } finally {
     await Promise.all([...markets.values()].map((m) => m.close()));
   }

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { contractsOf } from '@/lib/contracts';
+import { erc20Abi } from 'viem';
 import { connectPublic, devAccount, readDeployments, walletFor } from '@/lib/chain';
 import { processesWith, runCli, type CliRun } from '../helpers/processes';
 import { workerPort } from '../helpers/market';
@@ -88,6 +89,7 @@ describe('datagora start', () => {
     expect(output).toMatch(/\[ipfs\]/);
     expect(output).toMatch(/\[key0\]/);
     expect(output).toMatch(/\[demo\]\s+demo dataset 6:/);
+    expect(output).toMatch(/\[demo\]\s+demo model 7: .* derived from dataset 3 through job 1/);
     expect(output).toMatch(/\[web\]/);
 
     const response = await fetch(`${url}/api/health`);
@@ -111,7 +113,7 @@ describe('datagora start', () => {
       stablecoin: deployments.stablecoin.address,
     });
     expect(health.components.web!.status).toBe('ok');
-    expect(health.components.indexer!.details).toMatchObject({ adapter: 'pglite', chainId: 31337, datasets: 6, pendingMetadata: 0 });
+    expect(health.components.indexer!.details).toMatchObject({ adapter: 'pglite', chainId: 31337, datasets: 7, pendingMetadata: 0 });
     expect(health.components.indexer!.details.lag).toBeLessThanOrEqual(2);
 
     const page = await fetch(url);
@@ -144,14 +146,14 @@ describe('datagora start', () => {
     };
     const demo = await cli(['datasets', '--json']);
     expect(demo.code).toBe(0);
-    expect((JSON.parse(demo.output) as unknown[]).length).toBe(6);
+    expect((JSON.parse(demo.output) as unknown[]).length).toBe(7);
 
     const source = path.join(home, 'tides.csv');
     writeFileSync(source, 'station,height_m\nbrest,6.1\ncalais,7.2\n');
     const published = await cli(['publish', source, '--title', 'Tides', '--licence', 'commercial', '--price', '9.99', '--account', '1']);
     expect(published.code).toBe(0);
     const id = published.output.trim().split('\n').pop()!;
-    expect(id).toBe('7');
+    expect(id).toBe('8');
     // No page kept before the listing hides it: the home page shows it once the indexer has it.
     await eventually(async () => ((await (await fetch(url)).text()).includes('Tides') ? true : undefined));
     expect((await cli(['buy', id, '--account', '2'])).code).toBe(0);
@@ -193,6 +195,54 @@ describe('datagora start', () => {
     expect((await run(['receipt', 'verify', path.join(out, 'receipt.json')])).code).toBe(0);
   });
 
+  it('trains a model on the compute-only vitals, publishes it as their derivative, sells it and pays the vitals owner its royalty', async () => {
+    const run = async (args: string[]) => {
+      const child = runCli(args, env);
+      return { code: await child.exit, output: child.output() };
+    };
+    const json = async <T>(args: string[]) => {
+      const result = await run([...args, '--json']);
+      expect(result.code).toBe(0);
+      return JSON.parse(result.output.slice(result.output.search(/^[[{]/m))) as T;
+    };
+    const out = path.join(home, 'alert-model');
+    const trained = await json<{ jobId: string; status: string }>(['compute', '3', '--template', 'train', '--params', '{"model":"logistic","target":"alert","features":["heart_rate","spo2","resp_rate"]}', '--wait', '--out', out, '--account', '3']);
+    expect(trained.status).toBe('finished');
+    const published = await run(['publish', path.join(out, 'outputs', 'result.json'), '--title', 'Alert model', '--derived-from-job', trained.jobId, '--licence', 'ai-training', '--price', '25', '--account', '3']);
+    expect(published.code).toBe(0);
+    expect(published.output).toMatch(new RegExp(`published model 9 derived from dataset 3 \\(job ${trained.jobId}\\)`));
+    await waitForIndexer();
+    const shown = await run(['show', '9']);
+    expect(shown.output).toMatch(new RegExp(`parents\\s+#3 Synthetic ICU patient vitals \\(compute-only\\) \\[dataset\\]: 10 % of each sale, job ${trained.jobId}`));
+
+    // The vitals' owner (account 4) is paid 10 % of the sale's net, to the unit, and withdraws it.
+    const deployments = readDeployments(path.join(home, 'deployments.json'));
+    const client = await connectPublic(`http://127.0.0.1:${anvilPort}`);
+    const { marketplace } = contractsOf(deployments);
+    const owner = devAccount(4).address;
+    const withdrawable = () => client.readContract({ ...marketplace, functionName: 'withdrawable', args: [deployments.stablecoin.address, owner] });
+    const before = await withdrawable();
+    expect((await run(['buy', '9', '--account', '6'])).code).toBe(0);
+    const feeBps = BigInt(await client.readContract({ ...marketplace, functionName: 'feeBps' }));
+    const price = 25_000_000n;
+    const net = price - (price * feeBps) / 10_000n;
+    const owed = before + (net * 1_000n) / 10_000n;
+    expect(await withdrawable()).toBe(owed);
+    // Withdrawing takes the licence side's balance, royalty included, and the data fees the vitals' jobs paid.
+    const { computeMarket } = contractsOf(deployments);
+    const fees = await client.readContract({ ...computeMarket, functionName: 'withdrawable', args: [deployments.stablecoin.address, owner] });
+    const wallet = () => client.readContract({ address: deployments.stablecoin.address, abi: erc20Abi, functionName: 'balanceOf', args: [owner] });
+    const held = await wallet();
+    expect((await run(['withdraw', '--account', '4'])).code).toBe(0);
+    expect((await wallet()) - held).toBe(owed + fees);
+    expect(await withdrawable()).toBe(0n);
+
+    const lineage = await run(['lineage', '3']);
+    expect(lineage.code).toBe(0);
+    expect(lineage.output).toMatch(/#7 ICU alert model .*\[model\]/);
+    expect(lineage.output).toMatch(/#9 Alert model \[model\] \(10 % of each sale, job \d+\)/);
+  });
+
   it('indexes the market: datagora stats, /api/analytics and search report it, wash trade excluded', async () => {
     const run = async (args: string[]) => {
       const child = runCli(args, env);
@@ -200,13 +250,14 @@ describe('datagora start', () => {
     };
     await waitForIndexer();
 
-    // Demo: 10 real sales worth 325 dUSD and a wash trade of 60; then Tides sold at 9.99; one compute job.
+    // Demo: 10 real sales worth 325 dUSD, a wash trade of 60, a training job and its model sold at 20; then Tides
+    // sold at 9.99, a compute job, and a second model trained and sold at 25.
     const stats = await run(['stats', '--json']);
     expect(stats.code).toBe(0);
     const { totals } = JSON.parse(stats.output) as { totals: { datasets: number; licences: number; jobs: number; licenceVolume: { value: string }; flagged: { licences: number; volume: { value: string } } } };
-    expect(totals).toMatchObject({ datasets: 7, licences: 11, jobs: 1, licenceVolume: { value: '334.99' }, flagged: { licences: 1, volume: { value: '60' } } });
+    expect(totals).toMatchObject({ datasets: 9, licences: 13, jobs: 3, licenceVolume: { value: '379.99' }, flagged: { licences: 1, volume: { value: '60' } } });
     const withWash = JSON.parse((await run(['stats', '--json', '--include-wash'])).output) as { totals: { licences: number } };
-    expect(withWash.totals.licences).toBe(12);
+    expect(withWash.totals.licences).toBe(14);
 
     const api = await fetch(`${url}/api/analytics/top-datasets?by=revenue&limit=1`);
     expect(api.status).toBe(200);
@@ -314,7 +365,7 @@ describe('datagora start', () => {
     const health = await fetch(`${url}/api/health`);
     expect(health.status).toBe(200);
     // Blocks and key shares survive too: a buyer from before the restart still downloads.
-    const again = runCli(['download', '7', '--out', path.join(home, 'after-restart.csv'), '--account', '2'], env);
+    const again = runCli(['download', '8', '--out', path.join(home, 'after-restart.csv'), '--account', '2'], env);
     expect(await again.exit).toBe(0);
     expect(readFileSync(path.join(home, 'after-restart.csv'), 'utf8')).toContain('brest,6.1');
 
