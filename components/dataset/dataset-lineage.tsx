@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { ReadFailure } from '@/components/layout/read-failure';
-import { assetName, LineageGraph } from '@/components/lineage/lineage-graph';
+import { assetName, CONTENT_DIFFERS, LineageGraph } from '@/components/lineage/lineage-graph';
 import { percent } from '@/lib/licence/explain';
 import { royaltyLines, type Stablecoin } from '@/components/lineage/royalties';
 import type { AssetKind, AssetRoyalties } from '@/lib/indexer/api';
@@ -101,6 +101,7 @@ export function DatasetLineage({ lineage, kind }: { lineage: Lineage; kind: Asse
   }
   const { graph, royalties, stablecoin } = lineage;
   const hasParents = graph.edges.some((e) => e.childId === graph.assetId);
+  const differs = graph.nodes.find((n) => n.id === graph.assetId)?.contentMatches === false;
   return (
     <Section
       id="lineage"
@@ -108,6 +109,11 @@ export function DatasetLineage({ lineage, kind }: { lineage: Lineage; kind: Asse
       intro={`What this ${kind} was derived from, above it, and what was derived from it, below, as the registry records them. Each arrow gives the share of the child’s sales paid to the parent’s owner, and the compute job that proved it where there is one.`}
     >
       <div className="space-y-6">
+        {differs ? (
+          <p role="status" className="rounded-lg border border-warn/40 bg-warn-soft p-3 text-sm">
+            Careful: {CONTENT_DIFFERS}. Its parents’ terms and royalties still bind it, but its lineage does not vouch for the file a licence buys.
+          </p>
+        ) : null}
         {graph.edges.length === 0 ? (
           <p className="text-sm text-muted">Not derived from another asset, and nothing has been derived from it yet.</p>
         ) : (

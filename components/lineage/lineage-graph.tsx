@@ -1,7 +1,8 @@
 /**
  * An asset's lineage as a picture: the assets it was derived from above it, those derived from it below, each
  * edge labelled with the share of the child's sales its parent receives and, where a compute job entitled the
- * child to the parent, that job. Every other asset links to its page; each link's name says how it relates.
+ * child to the parent, that job. Every other asset links to its page; each link's name says how it relates. An
+ * asset whose current file is not the content registered with its lineage is marked.
  */
 import { TableScroller } from '@/components/dataset/section';
 import { percent } from '@/lib/licence/explain';
@@ -23,6 +24,9 @@ export function edgeText(edge: Pick<LineageEdge, 'bps' | 'jobId'>): string {
   return `${percent(edge.bps)}${edge.jobId === null ? '' : `, through job ${edge.jobId}`}`;
 }
 
+/** Said of an asset whose current file is not the content its lineage registered (proven, for a job's output). */
+export const CONTENT_DIFFERS = 'the file it sells is not the content registered with its lineage';
+
 /** How `node` relates to the asset, for its link's name. */
 function relationText(node: PlacedNode, asset: PlacedNode, edges: readonly LineageEdge[]): string {
   const noun = asset.kind;
@@ -33,6 +37,7 @@ function relationText(node: PlacedNode, asset: PlacedNode, edges: readonly Linea
 
 function Box({ node, label }: { node: PlacedNode; label: string | null }) {
   const isAsset = node.relation === 'asset';
+  const differs = node.contentMatches === false;
   const title = node.title ?? 'metadata not verified yet';
   const box = (
     <>
@@ -43,22 +48,23 @@ function Box({ node, label }: { node: PlacedNode; label: string | null }) {
         height={BOX.height}
         rx={node.kind === 'model' ? 14 : 6}
         fill={node.kind === 'model' ? 'var(--brand-soft)' : 'var(--surface)'}
-        stroke={isAsset ? 'var(--brand)' : 'var(--line)'}
-        strokeWidth={isAsset ? 2.5 : 1.5}
+        stroke={differs ? 'var(--warn)' : isAsset ? 'var(--brand)' : 'var(--line)'}
+        strokeWidth={isAsset || differs ? 2.5 : 1.5}
+        strokeDasharray={differs ? '6 4' : undefined}
       />
       <text x={node.x + 12} y={node.y + 21} fontSize={13} fontWeight={600} fill="currentColor">
         {fit(title, TITLE_CHARS)}
       </text>
       <text x={node.x + 12} y={node.y + 40} fontSize={12} fill="var(--muted)">
         {assetName(node)}
-        {isAsset ? ' · this page' : ''}
+        {differs ? ' · file differs' : isAsset ? ' · this page' : ''}
       </text>
     </>
   );
   if (label === null) {
     return (
       <g aria-current="page">
-        <title>{`${assetName(node)}: ${title}`}</title>
+        <title>{`${assetName(node)}: ${title}${differs ? `; ${CONTENT_DIFFERS}` : ''}`}</title>
         {box}
       </g>
     );
@@ -124,7 +130,11 @@ export function LineageGraph({ graph }: { graph: AssetLineage }) {
           ))}
         </g>
         {layout.nodes.map((node) => (
-          <Box key={node.id} node={node} label={node.relation === 'asset' ? null : `${assetName(node)}: ${node.title ?? 'metadata not verified yet'}, ${relationText(node, asset, layout.edges)}`} />
+          <Box
+            key={node.id}
+            node={node}
+            label={node.relation === 'asset' ? null : `${assetName(node)}: ${node.title ?? 'metadata not verified yet'}, ${relationText(node, asset, layout.edges)}${node.contentMatches === false ? `; ${CONTENT_DIFFERS}` : ''}`}
+          />
         ))}
       </svg>
     </TableScroller>

@@ -52,3 +52,13 @@ describe('DatasetLineage', () => {
     expect(text(down)).toContain('the indexer has not read this asset yet');
   });
 });
+
+test('a model selling another file than the content its lineage registered is marked, in its picture and on its page', () => {
+  const swapped: AssetLineage = { ...graph, nodes: graph.nodes.map((n) => (n.id === '7' ? { ...n, contentMatches: false } : { ...n, contentMatches: null })) };
+  const own = renderToStaticMarkup(createElement(DatasetLineage, { lineage: { available: true, graph: swapped, royalties: none, stablecoin: DUSD }, kind: 'model' }));
+  expect(text(own)).toContain('Careful: the file it sells is not the content registered with its lineage.');
+  expect(own).toContain('Model #7 · file differs');
+  const parent = renderToStaticMarkup(createElement(DatasetLineage, { lineage: { available: true, graph: { ...swapped, assetId: '3' }, royalties: none, stablecoin: DUSD }, kind: 'dataset' }));
+  expect(parent).toContain('aria-label="Model #7: Alert model, derived from this dataset, pays it 10%, through job 1; the file it sells is not the content registered with its lineage"');
+  expect(text(parent)).not.toContain('Careful');
+});
