@@ -300,6 +300,12 @@ describe('the web app in Chromium', () => {
     await page.locator('#lineage').screenshot({ path: path.join(__dirname, 'screenshots', 'model-lineage.png') });
     await page.goto(`${url}/datasets/3`, { waitUntil: 'networkidle' });
     await expect(page.getByRole('list', { name: 'Derivatives that paid royalties' }).getByRole('listitem').filter({ hasText: modelTitle }).innerText()).resolves.toBe(`#${modelId} ${modelTitle}\n1.17 dUSD`);
+    // The web app's routes relay the same answers to any browser; a bad id is a 400 naming it.
+    const json = async (pathname: string) => (await page.request.get(`${url}${pathname}`)).json() as Promise<Record<string, unknown>>;
+    await expect(json(`/api/datasets/${modelId}/lineage`)).resolves.toMatchObject({ assetId: modelId, edges: [{ parentId: '3', childId: modelId, bps: 1000, jobId }], truncated: false });
+    await expect(json('/api/datasets/3/royalties').then((r) => r.fromDerivatives)).resolves.toContainEqual({ assetId: modelId, title: modelTitle, amount: '1170000' });
+    const bad = await page.request.get(`${url}/api/datasets/x/royalties`);
+    expect([bad.status(), ((await bad.json()) as { parameter: string }).parameter]).toEqual([400, 'datasetId']);
     // The vitals' owner sees royalties apart from its own sales.
     await page.goto(`${url}/my-datasets`, { waitUntil: 'networkidle' });
     await useAccount(4);
