@@ -147,7 +147,7 @@ export function DatasetPage({ dataset, sales, providers, lineage }: { dataset: D
     <div className="mx-auto max-w-6xl px-4 py-10 sm:px-6 sm:py-12">
       <nav aria-label="Breadcrumb" className="mb-6 text-sm">
         <Link href="/#datasets" className="rounded text-muted hover:text-ink">
-          ← All datasets
+          ← The market
         </Link>
       </nav>
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem] lg:gap-8">
