@@ -18,6 +18,8 @@ import { QueryError } from '@/lib/indexer/errors';
 import { lineageOf, MAX_LINEAGE_NODES } from '@/lib/indexer/lineage';
 import * as t from '@/lib/indexer/schema';
 import type { Market } from '@/lib/market';
+import { nextVersion } from '@/lib/market/document';
+import { metadataPointer } from '@/lib/metadata/cid';
 import { allowProviders, registerProvider } from '../contracts/fixture';
 import { cpuEnvironment, mined } from '../helpers/compute';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../helpers/database';
@@ -268,6 +270,25 @@ describe.each(DATABASE_KINDS)('lineage and royalties on %s', (kind) => {
       expect(await dump(fresh.indexer.database)).toEqual(after);
     } finally {
       await fresh.stop();
+    }
+  });
+
+  it("says when a derivative's owner swaps the file it sells for another than its lineage registered", async () => {
+    const snapshot = await services.chain.testClient.snapshot();
+    try {
+      // The owner anchors a version of its own making: same content CID and key, another plaintext hash.
+      const port = modeller.port();
+      const current = await port.anchored(ids.model);
+      const swapped = { ...nextVersion(current, {}, port.account), plaintextSha256: 'ab'.repeat(32) };
+      const cid = await port.storeDocument(swapped);
+      await port.send('swap the model', { ...contractsOf(port.market).registry, functionName: 'updateMetadata', args: [ids.model, metadataPointer(cid)] });
+      await served.indexer.catchUp();
+      const nodes = (await served.client.lineage(ids.model)).nodes;
+      expect(nodes.find((n) => n.id === String(ids.model))?.contentMatches).toBe(false);
+      expect(nodes.find((n) => n.id === String(ids.tuned))?.contentMatches).toBe(true);
+    } finally {
+      await services.chain.testClient.revert({ id: snapshot });
+      await served.indexer.catchUp();
     }
   });
 });
