@@ -35,13 +35,20 @@ const isSearch = (filters: CatalogueFilters) => Object.keys(filters).some((name)
 function SearchForm({ filters }: { filters: CatalogueFilters }) {
   return (
     <form method="get" action="/#datasets" className="space-y-3 rounded-xl border border-line bg-surface p-4 shadow-sm sm:space-y-4 sm:p-5">
-      {/* On a phone the button stays beside the box and the sort wraps below them. */}
+      {/* On a phone the button stays beside the box, and the kind and the sort share the row below them. */}
       <div className="flex flex-wrap gap-2 sm:flex-nowrap sm:gap-3">
-        <input type="search" name="q" defaultValue={filters.q} placeholder="Search titles, descriptions and tags" aria-label="Search" className={`${field} min-w-0 flex-1`} />
+        <input type="search" name="q" defaultValue={filters.q} placeholder="Search titles, descriptions and tags" aria-label="Search" className={`${field} min-w-0 flex-1 basis-3/5 sm:basis-auto`} />
         <button type="submit" className="rounded-lg bg-brand px-4 py-2 text-sm font-semibold text-brand-ink shadow-sm transition hover:opacity-90 sm:order-last">
           Search
         </button>
-        <select name="sort" defaultValue={filters.sort ?? ''} aria-label="Sort" className={`${field} w-full sm:w-auto`}>
+        <select name="kind" defaultValue={filters.kind ?? ''} aria-label="Kind" className={`${field} min-w-0 flex-1 basis-2/5 sm:w-auto sm:flex-none sm:basis-auto`}>
+          {KINDS.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <select name="sort" defaultValue={filters.sort ?? ''} aria-label="Sort" className={`${field} min-w-0 flex-1 basis-2/5 sm:w-auto sm:flex-none sm:basis-auto`}>
           {SORTS.map(([value, label]) => (
             <option key={value} value={value}>
               {label}
@@ -50,13 +57,6 @@ function SearchForm({ filters }: { filters: CatalogueFilters }) {
         </select>
       </div>
       <div className="flex flex-wrap items-center gap-x-5 gap-y-2 text-sm sm:gap-y-3">
-        <select name="kind" defaultValue={filters.kind ?? ''} aria-label="Kind" className={field}>
-          {KINDS.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </select>
         {LICENCE_FLAGS.map(([name, label]) => (
           <label key={name} className="flex items-center gap-2">
             <input type="checkbox" name={name} value="true" defaultChecked={filters[name] === 'true'} />

@@ -14,7 +14,7 @@ import { parsePrice } from '../licence/presets';
 export const DEMO_MODEL = {
   trainer: 3,
   buyer: 5,
-  title: 'ICU alert model (logistic regression, trained on the vitals by compute-to-data)',
+  title: 'ICU alert model (logistic regression)',
   price: '20',
   params: { model: 'logistic', target: 'alert', features: ['heart_rate', 'spo2', 'resp_rate'] },
 };

@@ -134,7 +134,9 @@ describe('market: derivatives', () => {
     expect(commercial.error).toMatchObject({ rule: 'CommercialUseNotAllowed', hint: expect.stringContaining('--licence non-commercial') });
 
     // Two parents taking 60 % each: no sale could pay them both.
-    const greedy = await Promise.all(['a', 'b'].map(async (name) => (await publishWatched(trainer, `greedy-${name}.csv`, { title: name, terms: terms({ preset: 'ai-training', revShareBps: 6000 }) })).result!.datasetId));
+    // One after the other: one account's publications each reserve an id and send from the same nonce sequence.
+    const greedy: bigint[] = [];
+    for (const name of ['a', 'b']) greedy.push((await publishWatched(trainer, `greedy-${name}.csv`, { title: name, terms: terms({ preset: 'ai-training', revShareBps: 6000 }) })).result!.datasetId);
     const over = await publishWatched(trainer, 'over.json', { title: 'Over', derivation: { kind: 'model', parents: greedy.map((parentId) => ({ parentId })) }, terms: terms({ preset: 'commercial' }) });
     expect(over.error).toMatchObject({ rule: 'RoyaltiesOverAll', message: "its ancestors' revenue shares would add up to 120 %, over 100 %" });
 
