@@ -3,7 +3,7 @@
  * the contracts, the embedded IPFS node, a key ceremony and n key nodes — the real components `npm start`
  * runs, plus the Config that points the SDK at them.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,8 @@ export interface TestServices {
   chain: TestMarket;
   config: Config;
   home: string;
+  /** Writes `content` to `name` under home and returns its path: a file to publish. */
+  file(name: string, content: string): string;
   /** A market SDK acting as dev account `index` (closed by stop()). */
   market(index: number): Promise<Market>;
   account(index: number): LocalAccount;
@@ -131,6 +133,11 @@ export async function startTestServices(options: { keyNodes?: number; threshold?
       chain,
       config,
       home,
+      file(name, content) {
+        const target = path.join(home, name);
+        writeFileSync(target, content);
+        return target;
+      },
       account: devAccount,
       async market(index) {
         const market = await Market.open(config, { account: devAccount(index) });

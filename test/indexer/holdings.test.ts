@@ -4,8 +4,6 @@
  * scripted market history — licences bought, renewed, bought perpetual, transferred away, bought by the owner,
  * compute jobs settled and cancelled — read back through the indexer's read API as the web app reads it.
  */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseUnits, type Address, type Hex } from 'viem';
 import { devAccount } from '@/lib/chain';
 import { isTransactionHash, marketContracts, readTransaction } from '@/lib/chain/transaction';
@@ -49,12 +47,6 @@ describe.each(DATABASE_KINDS)('purchases and owners on %s', (kind) => {
   const ids: Record<string, bigint> = {};
   const txs: Record<string, Hex> = {};
 
-  function file(name: string, content: string): string {
-    const target = path.join(services.home, name);
-    writeFileSync(target, content);
-    return target;
-  }
-
   beforeAll(async () => {
     services = await startTestServices();
     const { publicClient, deployments } = services.chain;
@@ -62,8 +54,8 @@ describe.each(DATABASE_KINDS)('purchases and owners on %s', (kind) => {
     const [ownerA, ownerB, buyer] = await Promise.all([services.market(OWNER_A), services.market(OWNER_B), services.market(BUYER)]);
 
     // Owner A: a 30-day licence the buyer renews, and a perpetual one. The owner buys its own (a wash trade).
-    ids.genome = (await ownerA.publish(file('genome.csv', 'sample,variant\ns1,BRCA1\n'), { title: 'Genome variants', tags: ['genomics'] }, { preset: 'commercial', accessDays: 30 }, { download: usd('10'), compute: 0n })).datasetId;
-    ids.retail = (await ownerA.publish(file('retail.csv', 'basket,total\nb1,12.5\n'), { title: 'Retail baskets', tags: ['retail'] }, { preset: 'non-commercial', accessDays: 0 }, { download: usd('2.5'), compute: 0n })).datasetId;
+    ids.genome = (await ownerA.publish(services.file('genome.csv', 'sample,variant\ns1,BRCA1\n'), { title: 'Genome variants', tags: ['genomics'] }, { preset: 'commercial', accessDays: 30 }, { download: usd('10'), compute: 0n })).datasetId;
+    ids.retail = (await ownerA.publish(services.file('retail.csv', 'basket,total\nb1,12.5\n'), { title: 'Retail baskets', tags: ['retail'] }, { preset: 'non-commercial', accessDays: 0 }, { download: usd('2.5'), compute: 0n })).datasetId;
     txs.firstBuy = (await buyer.buyLicence(ids.genome)).txHash;
     txs.renewal = (await buyer.buyLicence(ids.genome)).txHash;
     txs.perpetual = (await buyer.buyLicence(ids.retail)).txHash;
@@ -80,7 +72,7 @@ describe.each(DATABASE_KINDS)('purchases and owners on %s', (kind) => {
     await buyer.buyLicence(ids.passed);
     txs.transfer = await mined(publicClient, services.chain.wallet(BUYER).writeContract({ ...contracts.marketplace, functionName: 'transferLicence', args: [ids.passed, address(RECIPIENT)] })).then((r) => r.transactionHash);
 
-    ids.vitals = (await ownerB.publish(file('vitals.csv', 'patient,hr\np1,72\n'), { title: 'ICU vitals', tags: ['health'] }, { preset: 'compute-only' }, { download: 0n, compute: usd('15') })).datasetId;
+    ids.vitals = (await ownerB.publish(services.file('vitals.csv', 'patient,hr\np1,72\n'), { title: 'ICU vitals', tags: ['health'] }, { preset: 'compute-only' }, { download: 0n, compute: usd('15') })).datasetId;
     const providerId = await registerProvider(services.chain, OPERATOR, devAccount(NODE_KEY), [cpuEnvironment(usd('0.05'))], 'http://127.0.0.1:1');
     await allowProviders(services.chain, OWNER_B, ids.vitals, [providerId]);
     const requestJob = async (maxMinutes: number) => {

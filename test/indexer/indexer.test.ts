@@ -4,8 +4,6 @@
  * the tables exactly, a restart resumes without duplicates or gaps, and a reorg made with anvil's
  * snapshot/revert drops the orphaned rows.
  */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseUnits, type Address } from 'viem';
 import { sql } from 'drizzle-orm';
 import { devAccount } from '@/lib/chain';
@@ -83,12 +81,6 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     await indexer.stop();
   }
 
-  function file(name: string, content: string): string {
-    const target = path.join(services.home, name);
-    writeFileSync(target, content);
-    return target;
-  }
-
   const address = (index: number): Address => devAccount(index).address;
 
   async function transferStablecoin(from: number, to: number, amount: bigint): Promise<void> {
@@ -123,8 +115,8 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
 
   it('indexes a scripted market history exactly, and resumes after a restart without duplicates or gaps', async () => {
     // Part 1, indexed by a first run that then stops.
-    const genome = await ownerA.publish(file('genome.csv', 'sample,variant\ns1,BRCA1\ns2,TP53\n'), { title: 'Genome variants', description: 'Variant calls of two samples', tags: ['genomics', 'health'] }, { preset: 'commercial' }, { download: usd('10'), compute: 0n });
-    const retail = await ownerA.publish(file('retail.csv', 'basket,total\nb1,12.5\nb2,7\n'), { title: 'Retail baskets', tags: ['retail'] }, { preset: 'non-commercial' }, { download: usd('2.5'), compute: 0n });
+    const genome = await ownerA.publish(services.file('genome.csv', 'sample,variant\ns1,BRCA1\ns2,TP53\n'), { title: 'Genome variants', description: 'Variant calls of two samples', tags: ['genomics', 'health'] }, { preset: 'commercial' }, { download: usd('10'), compute: 0n });
+    const retail = await ownerA.publish(services.file('retail.csv', 'basket,total\nb1,12.5\nb2,7\n'), { title: 'Retail baskets', tags: ['retail'] }, { preset: 'non-commercial' }, { download: usd('2.5'), compute: 0n });
     const first = await openIndexer();
     await first.indexer.catchUp();
     const early = await dump(first.indexer);
@@ -142,7 +134,7 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     await transferStablecoin(OWNER_A, SOCK_PUPPET, usd('20'));
     await puppet.buyLicence(genome.datasetId);
 
-    const vitals = await ownerB.publish(file('vitals.csv', 'patient,hr\np1,72\np2,88\n'), { title: 'ICU vitals', tags: ['health'] }, { preset: 'compute-only' }, { download: 0n, compute: usd('15') });
+    const vitals = await ownerB.publish(services.file('vitals.csv', 'patient,hr\np1,72\np2,88\n'), { title: 'ICU vitals', tags: ['health'] }, { preset: 'compute-only' }, { download: 0n, compute: usd('15') });
     const { publicClient, deployments } = services.chain;
     const contracts = contractsOf(deployments);
     const providerId = await registerProvider(services.chain, OPERATOR, devAccount(NODE_KEY), [cpuEnvironment(usd('0.05'))], 'http://127.0.0.1:1');
@@ -307,7 +299,7 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
     const datasetCount = before.datasets!.length;
 
     const snapshot = await services.chain.testClient.snapshot();
-    const orphan = await ownerB.publish(file('orphan.csv', 'a,b\n1,2\n'), { title: 'Orphaned survey', tags: ['survey'] }, { preset: 'commercial' }, { download: usd('4'), compute: 0n });
+    const orphan = await ownerB.publish(services.file('orphan.csv', 'a,b\n1,2\n'), { title: 'Orphaned survey', tags: ['survey'] }, { preset: 'commercial' }, { download: usd('4'), compute: 0n });
     await buyer.buyLicence(orphan.datasetId);
     await transferStablecoin(OWNER_B, BUYER_2, usd('1'));
     await indexer.catchUp();
@@ -317,7 +309,7 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
 
     // The chain goes back to the snapshot and grows another branch with a different dataset under the same id.
     await services.chain.testClient.revert({ id: snapshot });
-    const replacement = await ownerB.publish(file('replacement.csv', 'x\n1\n'), { title: 'Replacement weather', tags: ['weather'] }, { preset: 'non-commercial' }, { download: usd('1'), compute: 0n });
+    const replacement = await ownerB.publish(services.file('replacement.csv', 'x\n1\n'), { title: 'Replacement weather', tags: ['weather'] }, { preset: 'non-commercial' }, { download: usd('1'), compute: 0n });
     expect(replacement.datasetId).toBe(orphan.datasetId);
     await indexer.catchUp();
     const after = await dump(indexer);
@@ -352,7 +344,7 @@ describe.each(DATABASE_KINDS)('indexer on %s', (kind) => {
   });
 
   it('keeps listings whose metadata cannot be read yet pending, indexes the chain meanwhile, and reads them once storage answers', async () => {
-    const late = await ownerB.publish(file('late.csv', 'k,v\n1,2\n'), { title: 'Late metadata', tags: ['late'] }, { preset: 'commercial' }, { download: usd('3'), compute: 0n });
+    const late = await ownerB.publish(services.file('late.csv', 'k,v\n1,2\n'), { title: 'Late metadata', tags: ['late'] }, { preset: 'commercial' }, { download: usd('3'), compute: 0n });
     const database = await freshDatabase(kind);
     databases.push(database);
     const storage = { ...services.config.storage, apiUrl: `http://127.0.0.1:${await freePort()}` } as Config['storage'];

@@ -6,8 +6,6 @@
  * the graph, the royalties to the unit, owners' revenue net of royalties as the chain credited it, the analytics
  * reports, the kind filter, hostile ids, and a reorg that takes a derivative and its royalty away.
  */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { parseUnits, type Address } from 'viem';
 import { devAccount } from '@/lib/chain';
@@ -66,12 +64,6 @@ describe.each(DATABASE_KINDS)('lineage and royalties on %s', (kind) => {
   let currency: Address;
   const ids: Record<'weather' | 'traffic' | 'model' | 'tuned', bigint> = { weather: 0n, traffic: 0n, model: 0n, tuned: 0n };
 
-  function file(name: string, content: string): string {
-    const target = path.join(services.home, name);
-    writeFileSync(target, content);
-    return target;
-  }
-
   beforeAll(async () => {
     services = await startTestServices();
     const { publicClient, deployments } = services.chain;
@@ -81,15 +73,15 @@ describe.each(DATABASE_KINDS)('lineage and royalties on %s', (kind) => {
     [modeller, tuner, buyer] = await Promise.all([services.market(MODELLER), services.market(TUNER), services.market(BUYER)]);
 
     // Two datasets whose terms allow training, sharing 10 % and 5 % of their derivatives' sales.
-    ids.weather = (await ownerA.publish(file('weather.csv', 'station,temp\ns1,12.5\n'), { title: 'Weather stations', tags: ['weather'] }, { preset: 'ai-training', revShareBps: 1_000 }, { download: usd('10'), compute: 0n })).datasetId;
-    ids.traffic = (await ownerB.publish(file('traffic.csv', 'road,cars\nr1,120\n'), { title: 'Traffic counts', tags: ['traffic'] }, { preset: 'ai-training', revShareBps: 500 }, { download: usd('4'), compute: 0n })).datasetId;
+    ids.weather = (await ownerA.publish(services.file('weather.csv', 'station,temp\ns1,12.5\n'), { title: 'Weather stations', tags: ['weather'] }, { preset: 'ai-training', revShareBps: 1_000 }, { download: usd('10'), compute: 0n })).datasetId;
+    ids.traffic = (await ownerB.publish(services.file('traffic.csv', 'road,cars\nr1,120\n'), { title: 'Traffic counts', tags: ['traffic'] }, { preset: 'ai-training', revShareBps: 500 }, { download: usd('4'), compute: 0n })).datasetId;
     // A model trained on both under licences, sharing 20 %; a model tuned from it, which owes all three.
     await modeller.buyLicence(ids.weather);
     await modeller.buyLicence(ids.traffic);
     const parents = [{ parentId: ids.weather }, { parentId: ids.traffic }];
-    ids.model = (await modeller.publish(file('forecast.json', '{"weights":[0.5,0.25]}'), { title: 'Forecast model', tags: ['model'], derivation: { kind: 'model', parents } }, { preset: 'ai-training', revShareBps: 2_000 }, { download: usd('20'), compute: usd('15') })).datasetId;
+    ids.model = (await modeller.publish(services.file('forecast.json', '{"weights":[0.5,0.25]}'), { title: 'Forecast model', tags: ['model'], derivation: { kind: 'model', parents } }, { preset: 'ai-training', revShareBps: 2_000 }, { download: usd('20'), compute: usd('15') })).datasetId;
     await tuner.buyLicence(ids.model);
-    ids.tuned = (await tuner.publish(file('tuned.json', '{"weights":[0.5,0.3]}'), { title: 'Tuned forecast', derivation: { kind: 'model', parents: [{ parentId: ids.model }] } }, { preset: 'ai-training' }, { download: usd('50'), compute: 0n })).datasetId;
+    ids.tuned = (await tuner.publish(services.file('tuned.json', '{"weights":[0.5,0.3]}'), { title: 'Tuned forecast', derivation: { kind: 'model', parents: [{ parentId: ids.model }] } }, { preset: 'ai-training' }, { download: usd('50'), compute: 0n })).datasetId;
 
     // Sales: a dataset, both models, the model's owner buying its own model (a wash trade: the SDK refuses it, the contract does not).
     await buyer.buyLicence(ids.weather);
@@ -244,7 +236,7 @@ describe.each(DATABASE_KINDS)('lineage and royalties on %s', (kind) => {
 
     const snapshot = await services.chain.testClient.snapshot();
     // The buyer, licensed on the weather data, publishes a dataset derived from it, and the tuner buys it.
-    const blend = await buyer.publish(file('blend.csv', 'station,temp\ns1,12.7\n'), { title: 'Blended weather', derivation: { kind: 'dataset', parents: [{ parentId: ids.weather }] } }, { preset: 'ai-training' }, { download: usd('8'), compute: 0n });
+    const blend = await buyer.publish(services.file('blend.csv', 'station,temp\ns1,12.7\n'), { title: 'Blended weather', derivation: { kind: 'dataset', parents: [{ parentId: ids.weather }] } }, { preset: 'ai-training' }, { download: usd('8'), compute: 0n });
     await tuner.buyLicence(blend.datasetId);
     await indexer.catchUp();
     expect((await client.lineage(ids.weather)).nodes.map((n) => n.id)).toContain(String(blend.datasetId));
@@ -253,7 +245,7 @@ describe.each(DATABASE_KINDS)('lineage and royalties on %s', (kind) => {
 
     // Another branch: the same id is a plain dataset now.
     await services.chain.testClient.revert({ id: snapshot });
-    const plain = await buyer.publish(file('plain.csv', 'k,v\n1,2\n'), { title: 'Plain survey' }, { preset: 'commercial' }, { download: usd('1'), compute: 0n });
+    const plain = await buyer.publish(services.file('plain.csv', 'k,v\n1,2\n'), { title: 'Plain survey' }, { preset: 'commercial' }, { download: usd('1'), compute: 0n });
     expect(plain.datasetId).toBe(blend.datasetId);
     await indexer.catchUp();
     expect(await client.lineage(ids.weather)).toEqual(weatherLineage);
