@@ -14,6 +14,7 @@ import type { Page } from 'playwright-core';
 import { eventually, openBrowser, outcome, pageErrors, screenshot, type TestBrowser } from '../helpers/browser';
 import type { CliRun } from '../helpers/processes';
 import { stackEnv, startStack, stopStack } from '../helpers/stack';
+import { devAccount } from '@/lib/chain';
 
 jest.setTimeout(900_000);
 
@@ -306,6 +307,10 @@ describe('the web app in Chromium', () => {
     await expect(json('/api/datasets/3/royalties').then((r) => r.fromDerivatives)).resolves.toContainEqual({ assetId: modelId, title: modelTitle, amount: '1170000' });
     const bad = await page.request.get(`${url}/api/datasets/x/royalties`);
     expect([bad.status(), ((await bad.json()) as { parameter: string }).parameter]).toEqual([400, 'datasetId']);
+    // The owner route's royalty income: a hostile address is refused the same way, and the service goes on.
+    const hostile = await page.request.get(`${url}/api/owners/${encodeURIComponent('0xZZ<script>')}`);
+    expect(hostile.status()).toBe(400);
+    await expect(json(`/api/owners/${devAccount(4).address}`).then((r) => (r.totals as { royaltyIncome: unknown[] }).royaltyIncome)).resolves.toHaveLength(1);
     // The vitals' owner sees royalties apart from its own sales.
     await page.goto(`${url}/my-datasets`, { waitUntil: 'networkidle' });
     await useAccount(4);
