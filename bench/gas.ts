@@ -7,7 +7,7 @@
 import { keccak256, maxUint256, parseEventLogs, sha256, toHex, zeroHash, type Hex, type TransactionReceipt } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { AnvilChain, connectPublic, deployMarket, devAccount, fundDevAccounts, walletFor } from '../lib/chain';
-import { quoteJob, requestJobArgs, type JobChoice } from '../lib/compute/buyer/quote';
+import { jobInput, quoteJob, requestJobArgs, type JobChoice } from '../lib/compute/buyer/quote';
 import { signJobResult, signProviderNode } from '../lib/compute/settlement';
 import { EMPTY_JOB, type Derivation } from '../lib/lineage/derivation';
 import { outputsProof, outputsRoot, resultHashOf } from '../lib/lineage/outputs';
@@ -247,6 +247,25 @@ export async function measureGas(port: number): Promise<GasFigure[]> {
       150_000,
       'the job proven delivered with the model among its outputs',
     );
+
+    // One job over several datasets of different owners on the provider: one escrow, a job per dataset, the minutes
+    // priced once. Recorded after a first such request, so every dataset and the provider have had jobs before.
+    await gasOf(await parentOwners[1]!.writeContract({ ...contracts.computeMarket, functionName: 'setProvidersAllowed', args: [parents[1]!.datasetId, [providerId], true] }));
+    await gasOf(await owner.writeContract({ ...contracts.computeMarket, functionName: 'setProvidersAllowed', args: [datasetId, [providerId], true] }));
+    const linked = async (datasetIds: bigint[], name?: string, target?: number, note?: string) => {
+      const inputs = [];
+      let escrow = 0n;
+      for (const [i, id] of datasetIds.entries()) {
+        const quoted = await quoteJob(publicClient, d.contracts, { ...training, datasetId: id }, buyers[0]!.account.address);
+        inputs.push(jobInput({ ...training, datasetId: id }, quoted));
+        escrow += i === 0 ? quoted.escrow : quoted.dataFee;
+      }
+      const hash = await buyers[0]!.writeContract({ ...contracts.computeMarket, functionName: 'requestJob', args: [inputs, keccak256(toHex('algorithm')), true, training.maxMinutes, escrow] });
+      return name ? record(name, hash, target, note) : gasOf(hash);
+    };
+    await linked([datasetId, parents[0]!.datasetId, parents[1]!.datasetId]);
+    await linked([parents[0]!.datasetId, parents[1]!.datasetId], 'requestJob (2 datasets, one provider)', 165_000, '120,000 + 45,000 per extra dataset');
+    await linked([datasetId, parents[0]!.datasetId, parents[1]!.datasetId], 'requestJob (3 datasets, one provider)', 210_000, '120,000 + 45,000 per extra dataset');
 
     // Sales of the 2-parent model: the owner, the treasury and both parents' owners already hold a balance here,
     // as for the plain buyLicence and submitResult rows.

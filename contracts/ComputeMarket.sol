@@ -7,10 +7,11 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
 import {IComputeMarket, Job} from "./interfaces/IComputeMarket.sol";
-import {Offer} from "./interfaces/ILicenceTerms.sol";
+import {ComputeOffer} from "./interfaces/ILicenceTerms.sol";
 import {MarketFees} from "./base/MarketFees.sol";
 import {Royalties} from "./base/Royalties.sol";
 import {ReleaseBudgets} from "./base/ReleaseBudgets.sol";
+import {Providers} from "./base/Providers.sol";
 
 /// @title ComputeMarket
 /// @notice Compute-to-data: providers register nodes; buyers escrow a job's data fee plus the provider's
@@ -28,33 +29,8 @@ import {ReleaseBudgets} from "./base/ReleaseBudgets.sol";
 /// which {isDeliveredResult} checks for the registry's lineage proofs at no extra storage.
 /// The full Job is emitted in {JobRequested} and passed back to every later call, which keeps requesting
 /// and settling cheap while no field can be altered.
-contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
+contract ComputeMarket is Royalties, ReleaseBudgets, Providers, IComputeMarket {
     using SafeERC20 for IERC20;
-
-    /// @notice Kind of hardware an environment offers.
-    enum ResourceKind {
-        Cpu,
-        Gpu
-    }
-
-    /// @notice A compute environment a provider offers, with its price.
-    struct Environment {
-        ResourceKind kind;
-        uint16 cpus;
-        uint32 memoryMb;
-        uint16 gpus;
-        string gpuModel;
-        uint128 pricePerMinute;
-    }
-
-    /// @notice A registered provider. `signer` is the node's key: it signs results and decrypts data.
-    struct Provider {
-        address owner;
-        address signer;
-        bool active;
-        string endpoint;
-        Environment[] environments;
-    }
 
     /// @notice Where a job is in its life.
     enum JobStatus {
@@ -85,19 +61,35 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
         uint64 until;
     }
 
+    /// @notice One dataset of a {requestJob} run, with what the buyer accepted for it: the terms, the provider and
+    /// environment (with its {environmentHash}), and what the job may spend from the dataset's release budgets.
+    struct JobInput {
+        uint256 datasetId;
+        uint256 termsId;
+        uint256 providerId;
+        uint8 environment;
+        bytes32 environmentSpec;
+        uint64 epsilon;
+        uint64 releaseBytes;
+    }
+
     /// @dev The bit of a job's low byte set when it reserved from its dataset's release budgets.
     uint256 private constant RESERVED = 0x80;
     /// @dev The bit of a job's low byte set when its dataset has ancestors to pay.
     uint256 private constant DERIVED = 0x40;
+    /// @dev The bit of a job's low byte set when it was requested with the job before it, as one run ({requestJob}).
+    uint256 private constant LINKED = 0x20;
     /// @dev The bits of a job's low byte that hold its status.
-    uint256 private constant STATUS = 0x3f;
+    uint256 private constant STATUS = 0x1f;
+    /// @dev Above the low byte, never stored: {_open} prices no minutes on the job.
+    uint256 private constant UNPRICED = 0x100;
+    /// @dev The flags a job keeps for its life.
+    uint256 private constant FLAGS = RESERVED | DERIVED | LINKED;
 
-    bytes32 private constant PROVIDER_NODE_TYPEHASH =
-        keccak256("ProviderNode(address owner,address signer,string endpoint)");
     bytes32 private constant JOB_RESULT_TYPEHASH =
         keccak256("JobResult(uint256 jobId,bytes32 resultHash,uint32 minutesUsed,bool delivered,uint64 releasedBytes)");
-    /// @notice Most environments a provider may offer.
-    uint256 public constant MAX_ENVIRONMENTS = 32;
+    /// @notice Most jobs one {requestJob} links into a run.
+    uint256 public constant MAX_LINKED_JOBS = 8;
     /// @notice Longest settlement window an admin can set.
     uint64 public constant MAX_SETTLEMENT_WINDOW = 7 days;
 
@@ -106,35 +98,12 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
     /// @notice Time a provider has after a job's maximum run time to settle it.
     uint64 public settlementWindow = 1 hours;
 
-    uint256 private _nextProviderId = 1;
     uint256 private _nextJobId = 1;
-    mapping(uint256 providerId => Provider) private _providers;
-    /// @notice The provider whose node key is `signer`, or 0.
-    mapping(address signer => uint256 providerId) public providerIdOf;
     mapping(uint256 jobId => uint256 state) private _jobs;
     mapping(uint256 datasetId => mapping(uint256 providerId => Access)) private _access;
     mapping(uint256 datasetId => mapping(bytes32 algorithmHash => bool approved)) private _approvedAlgorithms;
     mapping(uint256 datasetId => mapping(uint256 providerId => bool allowed)) private _allowedProviders;
-    /// @dev keccak256(abi.encode(environment)) of each of a provider's environments, so a request binds the
-    /// specification the buyer saw with one storage read.
-    mapping(uint256 providerId => mapping(uint256 index => bytes32 specHash)) private _environmentHashes;
 
-    /// @notice `owner` registered provider `providerId` with node key `signer`.
-    /// @param providerId The new provider.
-    /// @param owner The account that registered it and may update or retire it.
-    /// @param signer Address of the node's key.
-    /// @param endpoint The node's public URL.
-    /// @param environments What the node offers and the price per minute of each.
-    event ProviderRegistered(uint256 indexed providerId, address indexed owner, address indexed signer, string endpoint, Environment[] environments);
-    /// @notice Provider `providerId` changed its node key, endpoint or environments.
-    /// @param providerId The provider.
-    /// @param signer Address of the node's key from now on.
-    /// @param endpoint The node's public URL.
-    /// @param environments What the node offers from now on.
-    event ProviderUpdated(uint256 indexed providerId, address indexed signer, string endpoint, Environment[] environments);
-    /// @notice Provider `providerId` retired: it takes no new jobs.
-    /// @param providerId The provider.
-    event ProviderRetired(uint256 indexed providerId);
     /// @notice The settlement window is now `window` seconds.
     /// @param window Seconds a provider has after a job's maximum run time to settle it.
     event SettlementWindowChanged(uint64 window);
@@ -145,6 +114,10 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
     /// @param job The full job, to pass back to every later call.
     /// @param escrow Amount taken from the buyer: the data fee plus maxMinutes at the price per minute.
     event JobRequested(uint256 indexed jobId, uint256 indexed datasetId, uint256 indexed providerId, Job job, uint256 escrow);
+    /// @notice The `count` jobs from `firstJobId` on were requested together as one run ({requestJob}).
+    /// @param firstJobId The first job.
+    /// @param count How many jobs.
+    event JobsLinked(uint256 indexed firstJobId, uint256 count);
     /// @notice The provider accepted `jobId`: it can no longer be cancelled.
     /// @param jobId The job.
     event JobAccepted(uint256 indexed jobId);
@@ -179,18 +152,6 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
     /// @param approved Whether the algorithm is approved from now on.
     event AlgorithmApprovalSet(uint256 indexed datasetId, bytes32 indexed algorithmHash, bool approved);
 
-    /// @notice No provider has id `providerId`.
-    error UnknownProvider(uint256 providerId);
-    /// @notice `account` is neither the owner nor the node of `providerId`.
-    error NotProvider(uint256 providerId, address account);
-    /// @notice `account` does not own `providerId`.
-    error NotProviderOwner(uint256 providerId, address account);
-    /// @notice Provider `providerId` is retired.
-    error ProviderNotActive(uint256 providerId);
-    /// @notice `signer` is already the node key of provider `providerId`.
-    error SignerInUse(address signer, uint256 providerId);
-    /// @notice The node key `signer` did not sign the registration of `owner`'s provider at its endpoint.
-    error InvalidNodeSignature(address signer);
     /// @notice The owner of `datasetId` has not allowed provider `providerId` to run jobs on it.
     error ProviderNotAllowed(uint256 datasetId, uint256 providerId);
     /// @notice `datasetId` is sold under `termsId`, not under the `acceptedTermsId` the buyer accepted.
@@ -198,12 +159,6 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
     /// @notice Environment `environment` of provider `providerId` is not the specification the buyer accepted
     /// (the provider changed it in flight).
     error EnvironmentMismatch(uint256 providerId, uint8 environment);
-    /// @notice A provider offers at most {MAX_ENVIRONMENTS} environments (jobs name one by a uint8), not `count`.
-    error TooManyEnvironments(uint256 count);
-    /// @notice A provider must offer at least one environment.
-    error NoEnvironments();
-    /// @notice Provider `providerId` has no environment `environment`.
-    error UnknownEnvironment(uint256 providerId, uint8 environment);
     /// @notice The settlement window `window` is above {MAX_SETTLEMENT_WINDOW}.
     error SettlementWindowTooLong(uint64 window);
     /// @notice `datasetId` is delisted.
@@ -212,6 +167,12 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
     error ComputeNotAllowed(uint256 datasetId);
     /// @notice The job declares AI training and the terms of `datasetId` forbid it.
     error AiTrainingNotAllowed(uint256 datasetId);
+    /// @notice {requestJob} names 1 to {MAX_LINKED_JOBS} datasets, not `count`.
+    error LinkedJobCount(uint256 count);
+    /// @notice {requestJob} names datasets in ascending order, each once; `datasetId` breaks it.
+    error LinkedDatasetsNotAscending(uint256 datasetId);
+    /// @notice Linked jobs share one escrow, so one currency; `datasetId` is sold in `currency`.
+    error CurrencyMismatch(uint256 datasetId, address currency);
     /// @notice A job needs at least one minute.
     error ZeroMinutes();
     /// @notice The job's escrow `escrow` is above the buyer's limit `maxPayment`.
@@ -241,94 +202,6 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
         registry = registry_;
     }
 
-    // ----------------------------------------------------------------------------------------- providers
-
-    /// @notice Registers the caller as a provider whose node holds the key of `signer`.
-    /// @dev The node key proves it agrees by signing the caller and endpoint, so nobody can register someone
-    /// else's node key (seen in a pending transaction) and block its owner's registration.
-    /// @param endpoint The node's public URL.
-    /// @param signer Address of the node's key; signs results and is the account that may decrypt.
-    /// @param environments What the node offers and the price per minute of each.
-    /// @param nodeSignature The node key's EIP-712 signature of ProviderNode(caller, signer, endpoint).
-    /// @return providerId The new provider's id.
-    function registerProvider(
-        string calldata endpoint,
-        address signer,
-        Environment[] calldata environments,
-        bytes calldata nodeSignature
-    ) external returns (uint256 providerId) {
-        providerId = _nextProviderId++;
-        Provider storage provider = _providers[providerId];
-        provider.owner = msg.sender;
-        provider.active = true;
-        _setNode(providerId, provider, endpoint, signer, environments, nodeSignature);
-        emit ProviderRegistered(providerId, msg.sender, signer, endpoint, environments);
-    }
-
-    /// @notice Replaces a provider's endpoint, node key and environments. Jobs already requested keep their price.
-    /// @param providerId The provider; the caller must own it.
-    /// @param endpoint The node's public URL.
-    /// @param signer Address of the node's key.
-    /// @param environments What the node offers and the price per minute of each.
-    /// @param nodeSignature The node key's EIP-712 signature of ProviderNode(caller, signer, endpoint).
-    function updateProvider(
-        uint256 providerId,
-        string calldata endpoint,
-        address signer,
-        Environment[] calldata environments,
-        bytes calldata nodeSignature
-    ) external {
-        Provider storage provider = _ownedProvider(providerId);
-        delete providerIdOf[provider.signer];
-        delete provider.environments;
-        _setNode(providerId, provider, endpoint, signer, environments, nodeSignature);
-        emit ProviderUpdated(providerId, signer, endpoint, environments);
-    }
-
-    /// @notice Retires a provider: no new jobs. Its open jobs can still be settled or refunded.
-    /// @param providerId The provider; the caller must own it.
-    function retireProvider(uint256 providerId) external {
-        Provider storage provider = _ownedProvider(providerId);
-        if (!provider.active) revert ProviderNotActive(providerId);
-        provider.active = false;
-        emit ProviderRetired(providerId);
-    }
-
-    /// @notice The provider `providerId`; reverts for an unknown id.
-    /// @param providerId The provider.
-    function getProvider(uint256 providerId) external view returns (Provider memory) {
-        Provider storage provider = _providers[providerId];
-        if (provider.owner == address(0)) revert UnknownProvider(providerId);
-        return provider;
-    }
-
-    /// @notice keccak256(abi.encode(environment)) of provider `providerId`'s environment `index`: what a buyer
-    /// names in {requestJob} to bind the specification it accepted.
-    /// @param providerId The provider.
-    /// @param index The environment's index.
-    function environmentHash(uint256 providerId, uint8 index) external view returns (bytes32) {
-        Provider storage provider = _providers[providerId];
-        if (provider.owner == address(0)) revert UnknownProvider(providerId);
-        if (index >= provider.environments.length) revert UnknownEnvironment(providerId, index);
-        return _environmentHashes[providerId][index];
-    }
-
-    /// @notice The EIP-712 digest a node key signs to let `owner` register or update a provider with it.
-    /// @param owner The account that will own the provider.
-    /// @param signer The node key.
-    /// @param endpoint The node's public URL.
-    function providerNodeDigest(address owner, address signer, string calldata endpoint)
-        public
-        view
-        returns (bytes32)
-    {
-        return _hashTypedDataV4(keccak256(abi.encode(PROVIDER_NODE_TYPEHASH, owner, signer, keccak256(bytes(endpoint)))));
-    }
-
-    /// @notice Number of providers ever registered.
-    function providerCount() external view returns (uint256) {
-        return _nextProviderId - 1;
-    }
 
     /// @notice Sets how long providers have after a job's maximum run time to settle it.
     /// @param window Seconds, at most {MAX_SETTLEMENT_WINDOW}.
@@ -340,68 +213,51 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
 
     // ---------------------------------------------------------------------------------------------- jobs
 
-    /// @notice Requests a compute job and escrows its data fee plus `maxMinutes` of the environment's price.
-    /// @dev Everything the buyer accepted is bound: the terms (and so the currency and data fee) by `termsId`, the
-    /// environment's specification and price by `environmentSpec`, the total by `maxPayment`.
-    /// @param datasetId The dataset to compute on; its terms must allow compute.
-    /// @param termsId The terms the buyer accepted; must be the dataset's terms now.
-    /// @param providerId An active provider the dataset's owner allowed.
-    /// @param environment Index of one of the provider's environments.
-    /// @param environmentSpec The environment's {environmentHash} as the buyer saw it.
-    /// @param algorithmHash Hash of the algorithm the node must run, committed now and checked by the node.
-    /// @param aiTraining Whether the job trains an AI model; the terms must then allow AI training.
-    /// @param epsilon Privacy budget (ε in millionths) the job's results may spend, reserved from the dataset's.
-    /// @param releaseBytes Most bytes of results the job may release, reserved from the dataset's byte budget.
-    /// @param maxMinutes Longest run time paid for.
-    /// @param maxPayment Highest escrow the buyer accepts.
-    /// @return jobId The job's id.
+    /// @notice Requests a compute job: one run of an algorithm over one or several datasets, as one job per
+    /// dataset, in one escrow. Each job holds its dataset's data fee, reserves its ε and bytes from its dataset's
+    /// release budgets and is settled or refunded on its own, so each owner is paid its own fee on delivery and
+    /// each fee goes back without it. Jobs on the same provider are one run there, whose minutes are escrowed and
+    /// priced once, on the first of them (the others carry a price of zero); jobs on different providers are the
+    /// participants of a federated training.
+    /// @dev Everything the buyer accepted is bound: each dataset's terms (and so the currency and data fee) by
+    /// `termsId`, each environment's specification and price by `environmentSpec`, the total by `maxPayment`.
+    /// The jobs take consecutive ids; each after the first is marked {LINKED} to the one before, at no storage
+    /// cost, so a node learns the whole run from the chain ({jobGroup}) and never from the buyer.
+    /// @param inputs The datasets, in ascending order, each with the terms the buyer accepted, an active provider
+    /// its owner allowed and one of its environments, and what the job may spend from the dataset's budgets
+    /// (ε in millionths, bytes of results); 1 to {MAX_LINKED_JOBS}, all in one currency.
+    /// @param algorithmHash Hash of the algorithm (or federated plan) the nodes must run, committed now and
+    /// checked by every node.
+    /// @param aiTraining Whether the run trains an AI model; every dataset's terms must then allow AI training.
+    /// @param maxMinutes Longest run time paid for, on every provider.
+    /// @param maxPayment Highest total escrow the buyer accepts.
+    /// @return firstJobId The first job's id; the others follow it.
     function requestJob(
-        uint256 datasetId,
-        uint256 termsId,
-        uint256 providerId,
-        uint8 environment,
-        bytes32 environmentSpec,
+        JobInput[] calldata inputs,
         bytes32 algorithmHash,
         bool aiTraining,
-        uint64 epsilon,
-        uint64 releaseBytes,
         uint32 maxMinutes,
         uint256 maxPayment
-    ) external nonReentrant returns (uint256 jobId) {
-        Offer memory offer = registry.getOffer(datasetId);
-        if (offer.termsId != termsId) revert TermsMismatch(datasetId, termsId, offer.termsId);
-        if (!offer.listed) revert DatasetNotListed(datasetId);
-        if (!offer.computeOnly && offer.computePrice == 0) revert ComputeNotAllowed(datasetId);
-        if (aiTraining && !offer.aiTrainingAllowed) revert AiTrainingNotAllowed(datasetId);
+    ) external nonReentrant returns (uint256 firstJobId) {
+        uint256 count = inputs.length;
+        if (count == 0 || count > MAX_LINKED_JOBS) revert LinkedJobCount(count);
         if (maxMinutes == 0) revert ZeroMinutes();
-        Provider storage provider = _requestedProvider(datasetId, providerId, environment, environmentSpec);
-
-        Job memory job = Job({
-            datasetId: datasetId,
-            providerId: providerId,
-            buyer: msg.sender,
-            currency: offer.currency,
-            algorithmHash: algorithmHash,
-            dataFee: offer.computePrice,
-            pricePerMinute: provider.environments[environment].pricePerMinute,
-            maxMinutes: maxMinutes,
-            feeBps: feeBps,
-            environment: environment,
-            aiTraining: aiTraining,
-            deadline: uint64(block.timestamp) + uint64(maxMinutes) * 60 + settlementWindow,
-            epsilon: epsilon,
-            releaseBytes: releaseBytes
-        });
-        uint256 escrow = _escrow(job.dataFee, job.maxMinutes, job.pricePerMinute);
-        if (escrow > maxPayment) revert PaymentAboveMax(escrow, maxPayment);
-
-        uint256 flags = _reserve(datasetId, msg.sender, epsilon, releaseBytes) ? RESERVED : 0;
-        if (offer.ancestors != 0) flags |= DERIVED;
-        jobId = _nextJobId++;
-        _jobs[jobId] = ((uint256(keccak256(abi.encode(job))) >> 8) << 8) | flags | uint256(JobStatus.Requested);
-        emit JobRequested(jobId, datasetId, providerId, job, escrow);
-
-        if (escrow != 0) IERC20(job.currency).safeTransferFrom(msg.sender, address(this), escrow);
+        firstJobId = _nextJobId;
+        _nextJobId = firstJobId + count;
+        address currency;
+        uint256 total;
+        for (uint256 i = 0; i < count; ++i) {
+            JobInput calldata input = inputs[i];
+            uint256 flags = i == 0 ? 0 : LINKED;
+            if (i != 0 && input.datasetId <= inputs[i - 1].datasetId) revert LinkedDatasetsNotAscending(input.datasetId);
+            for (uint256 j = 0; j < i; ++j) if (inputs[j].providerId == input.providerId) flags |= UNPRICED;
+            uint256 escrow;
+            (currency, escrow) = _open(firstJobId + i, input, algorithmHash, aiTraining, maxMinutes, flags, currency);
+            total += escrow;
+        }
+        if (total > maxPayment) revert PaymentAboveMax(total, maxPayment);
+        if (count > 1) emit JobsLinked(firstJobId, count);
+        if (total != 0) IERC20(currency).safeTransferFrom(msg.sender, address(this), total);
     }
 
     /// @notice The provider takes `jobId`; from now on only settlement or the deadline refund end it. Its node
@@ -470,7 +326,7 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
         uint256 state = _jobs[jobId];
         // One write closes the job: its status, and for delivered results the commitment in place of its hash.
         uint256 word = delivered ? _resultCommitment(job, resultHash) : state;
-        _jobs[jobId] = ((word >> 8) << 8) | (state & (RESERVED | DERIVED)) | uint256(JobStatus.Settled);
+        _jobs[jobId] = ((word >> 8) << 8) | (state & FLAGS) | uint256(JobStatus.Settled);
         if (status == JobStatus.Accepted) _access[job.datasetId][job.providerId].activeJobs -= 1;
         if (state & RESERVED != 0) _giveBack(job.datasetId, job.buyer, delivered ? 0 : job.epsilon, job.releaseBytes - releasedBytes);
         uint256 escrow = _escrow(job.dataFee, job.maxMinutes, job.pricePerMinute);
@@ -495,6 +351,20 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
     /// @param jobId The job.
     function jobStatus(uint256 jobId) external view returns (JobStatus) {
         return JobStatus(uint8(_jobs[jobId] & STATUS));
+    }
+
+    /// @notice The run `jobId` belongs to: its first job and how many jobs were requested with it ({requestJob});
+    /// (jobId, 1) for a job requested alone, (0, 0) for none.
+    /// @param jobId The job.
+    /// @return firstJobId The run's first job.
+    /// @return count How many jobs the run has.
+    function jobGroup(uint256 jobId) external view returns (uint256 firstJobId, uint256 count) {
+        if (_jobs[jobId] == 0) return (0, 0);
+        firstJobId = jobId;
+        while (_jobs[firstJobId] & LINKED != 0) --firstJobId;
+        uint256 last = jobId;
+        while (_jobs[last + 1] & LINKED != 0) ++last;
+        count = last - firstJobId + 1;
     }
 
     /// @inheritdoc IComputeMarket
@@ -605,29 +475,50 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
 
     // ------------------------------------------------------------------------------------------ internal
 
-    function _setNode(
-        uint256 providerId,
-        Provider storage provider,
-        string calldata endpoint,
-        address signer,
-        Environment[] calldata environments,
-        bytes calldata nodeSignature
-    ) private {
-        if (signer == address(0)) revert ZeroAddress();
-        if (environments.length == 0) revert NoEnvironments();
-        if (environments.length > MAX_ENVIRONMENTS) revert TooManyEnvironments(environments.length);
-        uint256 holder = providerIdOf[signer];
-        if (holder != 0) revert SignerInUse(signer, holder);
-        (address recovered, ECDSA.RecoverError error,) =
-            ECDSA.tryRecoverCalldata(providerNodeDigest(msg.sender, signer, endpoint), nodeSignature);
-        if (error != ECDSA.RecoverError.NoError || recovered != signer) revert InvalidNodeSignature(signer);
-        providerIdOf[signer] = providerId;
-        provider.signer = signer;
-        provider.endpoint = endpoint;
-        for (uint256 i = 0; i < environments.length; ++i) {
-            provider.environments.push(environments[i]);
-            _environmentHashes[providerId][i] = keccak256(abi.encode(environments[i]));
-        }
+    /// @dev Checks one requested job against its dataset's offer and provider, reserves from the dataset's release
+    /// budgets, stores the job as `jobId` with `flags` and emits it. A job flagged {UNPRICED} carries no minutes (its
+    /// run's minutes are priced on an earlier job of the same provider). `currency` is the run's currency so far
+    /// (zero before its first job). Returns the job's currency and escrow.
+    function _open(
+        uint256 jobId,
+        JobInput calldata input,
+        bytes32 algorithmHash,
+        bool aiTraining,
+        uint32 maxMinutes,
+        uint256 flags,
+        address currency
+    ) private returns (address, uint256 escrow) {
+        uint256 datasetId = input.datasetId;
+        ComputeOffer memory offer = registry.computeOffer(datasetId);
+        if (currency != address(0) && offer.currency != currency) revert CurrencyMismatch(datasetId, offer.currency);
+        if (offer.termsId != input.termsId) revert TermsMismatch(datasetId, input.termsId, offer.termsId);
+        if (!offer.listed) revert DatasetNotListed(datasetId);
+        if (!offer.computeOnly && offer.computePrice == 0) revert ComputeNotAllowed(datasetId);
+        if (aiTraining && !offer.aiTrainingAllowed) revert AiTrainingNotAllowed(datasetId);
+        Provider storage provider = _requestedProvider(datasetId, input.providerId, input.environment, input.environmentSpec);
+
+        Job memory job = Job({
+            datasetId: datasetId,
+            providerId: input.providerId,
+            buyer: msg.sender,
+            currency: offer.currency,
+            algorithmHash: algorithmHash,
+            dataFee: offer.computePrice,
+            pricePerMinute: flags & UNPRICED == 0 ? provider.environments[input.environment].pricePerMinute : 0,
+            maxMinutes: maxMinutes,
+            feeBps: feeBps,
+            environment: input.environment,
+            aiTraining: aiTraining,
+            deadline: uint64(block.timestamp) + uint64(maxMinutes) * 60 + settlementWindow,
+            epsilon: input.epsilon,
+            releaseBytes: input.releaseBytes
+        });
+        if (_reserve(datasetId, msg.sender, input.epsilon, input.releaseBytes)) flags |= RESERVED;
+        if (offer.ancestors != 0) flags |= DERIVED;
+        _jobs[jobId] = ((uint256(keccak256(abi.encode(job))) >> 8) << 8) | (flags & FLAGS) | uint256(JobStatus.Requested);
+        escrow = _escrow(job.dataFee, job.maxMinutes, job.pricePerMinute);
+        emit JobRequested(jobId, datasetId, input.providerId, job, escrow);
+        return (offer.currency, escrow);
     }
 
     /// @dev The provider a request names, checked: registered, active, allowed on the dataset, and offering
@@ -647,18 +538,6 @@ contract ComputeMarket is Royalties, ReleaseBudgets, EIP712, IComputeMarket {
         }
     }
 
-    function _ownedProvider(uint256 providerId) private view returns (Provider storage provider) {
-        provider = _providers[providerId];
-        if (provider.owner == address(0)) revert UnknownProvider(providerId);
-        if (provider.owner != msg.sender) revert NotProviderOwner(providerId, msg.sender);
-    }
-
-    /// @dev Reverts unless the caller is the owner or node of `providerId`; returns the node key.
-    function _requireProvider(uint256 providerId) private view returns (address signer) {
-        Provider storage provider = _providers[providerId];
-        signer = provider.signer;
-        if (msg.sender != signer && msg.sender != provider.owner) revert NotProvider(providerId, msg.sender);
-    }
 
     /// @dev Checks that `job` is the one stored as `jobId` and that its status is `a` or `b`; returns the status.
     function _requireStatus(uint256 jobId, Job calldata job, JobStatus a, JobStatus b)

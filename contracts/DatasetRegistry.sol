@@ -6,7 +6,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
 import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
 import {IMarketplace} from "./interfaces/IMarketplace.sol";
-import {LicenceTerms, Offer, Royalty} from "./interfaces/ILicenceTerms.sol";
+import {ComputeOffer, LicenceTerms, Offer, Royalty} from "./interfaces/ILicenceTerms.sol";
 import {Lineage} from "./base/Lineage.sol";
 
 /// @title DatasetRegistry
@@ -309,6 +309,13 @@ contract DatasetRegistry is ERC721, AccessControl, IDatasetRegistry, Lineage {
         offer.downloadPrice = terms.downloadPrice;
         offer.computePrice = terms.computePrice;
         offer.ancestors = dataset.ancestors;
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function computeOffer(uint256 datasetId) external view returns (ComputeOffer memory) {
+        Dataset storage dataset = _datasets[datasetId];
+        StoredTerms storage terms = _terms[dataset.termsId];
+        return ComputeOffer(dataset.listed, dataset.termsId, terms.currency, terms.computeOnly, terms.aiTrainingAllowed, terms.computePrice, dataset.ancestors);
     }
 
     /// @inheritdoc IDatasetRegistry

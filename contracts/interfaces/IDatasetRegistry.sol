@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LicenceTerms, Offer, Royalty} from "./ILicenceTerms.sol";
+import {ComputeOffer, LicenceTerms, Offer, Royalty} from "./ILicenceTerms.sol";
 
 /// @title IDatasetRegistry
 /// @notice The part of DatasetRegistry the marketplaces call.
@@ -9,6 +9,11 @@ interface IDatasetRegistry {
     /// @notice Owner, listing state, terms and prices of `datasetId`; reverts for an unknown dataset.
     /// @param datasetId The dataset.
     function getOffer(uint256 datasetId) external view returns (Offer memory);
+
+    /// @notice What a compute job on `datasetId` binds, without its owner (a job pays the owner at settlement); all
+    /// zero for an unknown dataset.
+    /// @param datasetId The dataset.
+    function computeOffer(uint256 datasetId) external view returns (ComputeOffer memory);
 
     /// @notice Current owner of `datasetId`, or the zero address if it does not exist.
     /// @param datasetId The dataset.

@@ -50,6 +50,18 @@ struct Offer {
     uint8 ancestors;
 }
 
+/// @notice What a compute job on a dataset binds: its listing, terms id, currency, compute terms and price, and how
+/// many ancestors share its data fee. All zero for an unknown dataset (whose terms id 0 no buyer accepts).
+struct ComputeOffer {
+    bool listed;
+    uint64 termsId;
+    address currency;
+    bool computeOnly;
+    bool aiTrainingAllowed;
+    uint128 computePrice;
+    uint8 ancestors;
+}
+
 /// @notice What a sale of a derivative owes one of its ancestors: `bps` of the sale's net (after the market fee),
 /// credited to the ancestor's current owner.
 struct Royalty {

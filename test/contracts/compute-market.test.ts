@@ -194,15 +194,9 @@ async function requestArgs(options: RequestOptions) {
       .readContract({ ...contracts.computeMarket, functionName: 'environmentHash', args: [provider, environment] })
       .catch(() => zeroHash));
   return [
-    datasetId,
-    termsId,
-    provider,
-    environment,
-    environmentSpec,
+    [{ datasetId, termsId, providerId: provider, environment, environmentSpec, epsilon: options.epsilon ?? 0n, releaseBytes: options.releaseBytes ?? RELEASE_BYTES }],
     ALGORITHM,
     options.aiTraining ?? false,
-    options.epsilon ?? 0n,
-    options.releaseBytes ?? RELEASE_BYTES,
     options.maxMinutes ?? 30,
     options.maxPayment ?? maxUint256,
   ] as const;
@@ -653,7 +647,8 @@ describe('requestJob', () => {
     await expectRevert(requestJob({ datasetId: delistedDataset }), 'DatasetNotListed', [delistedDataset]);
     await expectRevert(requestJob({ datasetId: noComputeDataset }), 'ComputeNotAllowed', [noComputeDataset]);
     await expectRevert(requestJob({ datasetId: downloadDataset, aiTraining: true }), 'AiTrainingNotAllowed', [downloadDataset]);
-    await expectRevert(requestJob({ datasetId: 999n }), 'UnknownDataset', [999n]);
+    // An unknown dataset has terms id 0 and is listed by nobody (the market reads no owner for a job).
+    await expectRevert(requestJob({ datasetId: 999n }), 'DatasetNotListed', [999n]);
   });
 
   it('reverts for invalid minutes, providers and environments', async () => {
@@ -666,11 +661,11 @@ describe('requestJob', () => {
     expect(await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobCount' })).toBe(0n);
   });
 
-  it('reverts TermsMismatch for terms other than the dataset’s, before any other check', async () => {
-    const termsId = (await requestArgs({}))[1];
+  it('reverts TermsMismatch for terms other than the dataset’s, before any other check of the dataset', async () => {
+    const termsId = (await requestArgs({}))[0][0].termsId;
     await expectRevert(requestJob({ termsId: termsId + 1n }), 'TermsMismatch', [downloadDataset, termsId + 1n, termsId]);
-    const delistedTerms = (await requestArgs({ datasetId: delistedDataset }))[1];
-    await expectRevert(requestJob({ datasetId: delistedDataset, termsId: 0n, maxMinutes: 0 }), 'TermsMismatch', [delistedDataset, 0n, delistedTerms]);
+    const delistedTerms = (await requestArgs({ datasetId: delistedDataset }))[0][0].termsId;
+    await expectRevert(requestJob({ datasetId: delistedDataset, termsId: 0n }), 'TermsMismatch', [delistedDataset, 0n, delistedTerms]);
   });
 
   it.each([
@@ -678,11 +673,11 @@ describe('requestJob', () => {
     ['setTerms', (datasetId: bigint) => market.wallet(OWNER).writeContract({ ...contracts.registry, functionName: 'setTerms', args: [datasetId, 1n], gas: IN_BLOCK_GAS })],
   ] as const)('reverts TermsMismatch when %s lands in the same block before requestJob, escrowing nothing', async (_, change) => {
     // The compute-only dataset's terms id is 1: setTerms moves the download dataset to them.
-    const termsId = (await requestArgs({}))[1];
+    const termsId = (await requestArgs({}))[0][0].termsId;
     const before = await read.balance(address(BUYER));
     const [changed, requested] = await inOneBlock(market, [() => change(downloadDataset), () => requestJob({ termsId, gas: IN_BLOCK_GAS })]);
     expect(changed!.status).toBe('success');
-    const current = (await requestArgs({}))[1];
+    const current = (await requestArgs({}))[0][0].termsId;
     expect(current).not.toBe(termsId);
     await expectRevert(minedRevert(market, requested!), 'TermsMismatch', [downloadDataset, termsId, current]);
     expect(await read.balance(address(BUYER))).toBe(before);

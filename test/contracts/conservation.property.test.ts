@@ -1040,11 +1040,11 @@ async function request(action: Extract<Action, { kind: 'request' }>): Promise<Jo
   const environmentSpec = action.wrongSpec ? keccak256(spec) : spec;
 
   let revert: Revert | null = null;
-  if (termsId !== dataset.termsId) revert = { name: 'TermsMismatch', args: [dataset.id, termsId, dataset.termsId] };
+  if (action.maxMinutes === 0) revert = { name: 'ZeroMinutes' };
+  else if (termsId !== dataset.termsId) revert = { name: 'TermsMismatch', args: [dataset.id, termsId, dataset.termsId] };
   else if (!dataset.listed) revert = { name: 'DatasetNotListed', args: [dataset.id] };
   else if (!dataset.computeOnly && dataset.computePrice === 0n) revert = { name: 'ComputeNotAllowed', args: [dataset.id] };
   else if (action.aiTraining && !dataset.aiTrainingAllowed) revert = { name: 'AiTrainingNotAllowed', args: [dataset.id] };
-  else if (action.maxMinutes === 0) revert = { name: 'ZeroMinutes' };
   else if (!known) revert = { name: 'UnknownProvider', args: [providerId] };
   else if (!dataset.allowed.has(providerId)) revert = { name: 'ProviderNotAllowed', args: [dataset.id, providerId] };
   else if (environment >= environments.length) revert = { name: 'UnknownEnvironment', args: [providerId, environment] };
@@ -1055,7 +1055,7 @@ async function request(action: Extract<Action, { kind: 'request' }>): Promise<Jo
     send(buyer, {
       ...deployed.computeMarket,
       functionName: 'requestJob',
-      args: [dataset.id, termsId, providerId, environment, environmentSpec, ALGORITHM, action.aiTraining, 0n, RELEASE_BYTES, action.maxMinutes, maxPayment],
+      args: [[{ datasetId: dataset.id, termsId, providerId, environment, environmentSpec, epsilon: 0n, releaseBytes: RELEASE_BYTES }], ALGORITHM, action.aiTraining, action.maxMinutes, maxPayment],
     }),
   );
   if (!receipt) return undefined;

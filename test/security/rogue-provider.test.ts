@@ -85,7 +85,7 @@ test('a rogue provider cannot take a job on a dataset whose owner did not allow 
     const request = rogue.send('request a job on my own provider', {
       ...computeMarket,
       functionName: 'requestJob',
-      args: [datasetId, termsId, providerId, 0, spec, algorithmHash(Buffer.from('x')), false, 0n, 4096n, 1, 10n ** 12n],
+      args: [[{ datasetId, termsId, providerId, environment: 0, environmentSpec: spec, epsilon: 0n, releaseBytes: 4096n }], algorithmHash(Buffer.from('x')), false, 1, 10n ** 12n],
     });
     await expect(request).rejects.toMatchObject({ errorName: 'ProviderNotAllowed' });
     await expect(request).rejects.toBeInstanceOf(TransactionRejectedError);

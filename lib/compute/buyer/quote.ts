@@ -128,7 +128,12 @@ export async function quoteJob(client: Reader, contracts: { datasetRegistry: Add
   };
 }
 
-/** ComputeMarket.requestJob's arguments for `choice` at `quote`, with the algorithm's hash. */
+/** One dataset of a ComputeMarket.requestJob call: `choice` at `quote`. */
+export function jobInput(choice: JobChoice, quote: JobQuote) {
+  return { datasetId: choice.datasetId, termsId: quote.termsId, providerId: choice.providerId, environment: choice.environment, environmentSpec: quote.environmentSpec, epsilon: quote.epsilon, releaseBytes: quote.releaseBytes };
+}
+
+/** ComputeMarket.requestJob's arguments for a job on one dataset: `choice` at `quote`, with the algorithm's hash. */
 export function requestJobArgs(choice: JobChoice, quote: JobQuote, algorithmHash: Hex) {
-  return [choice.datasetId, quote.termsId, choice.providerId, choice.environment, quote.environmentSpec, algorithmHash, choice.aiTraining, quote.epsilon, quote.releaseBytes, choice.maxMinutes, quote.escrow] as const;
+  return [[jobInput(choice, quote)], algorithmHash, choice.aiTraining, choice.maxMinutes, quote.escrow] as const;
 }
