@@ -14,3 +14,13 @@ export function jsonNesting(value: unknown): number {
   }
   return deepest;
 }
+
+/**
+ * JSON with keys sorted at every level and no whitespace, so one value has one spelling (a released result, a
+ * federated plan whose hash a job commits to). Call it on values whose nesting is bounded (see jsonNesting).
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : item,
+  );
+}

@@ -10,6 +10,7 @@
  * changes instead.
  */
 import { z } from 'zod';
+import { canonicalJson } from '../../net/json';
 import { gaussianMechanism, gaussianSigma, laplaceMechanism, laplaceSnapping, splitEpsilon, type RandomSource } from '../../privacy';
 import { TemplateOutputError, TemplateParamsError } from './errors';
 import type { Template } from './index';
@@ -75,13 +76,6 @@ const roundMetric = (x: number | null | undefined): number | null => (x == null 
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
 const sameMembers = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((item) => b.includes(item));
 const tooFewRows = { error: { code: 'too-few-rows' } };
-
-/** Keys sorted at every level, so one result has one spelling. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item !== null && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : item,
-  );
-}
 
 /** The noise the parameters ask for, each statistic given `epsilon` (and `delta`) of the budget. */
 function mechanism(noise: 'laplace' | 'gaussian', epsilon: number, delta: number | undefined, random?: RandomSource) {
