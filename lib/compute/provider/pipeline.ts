@@ -20,7 +20,7 @@ import { parseEnvelope, type KeyNetwork } from '../../access';
 import { contractsOf } from '../../contracts';
 import { createSha256, decryptStream, toHex } from '../../crypto';
 import type { DatasetDocument } from '../../metadata';
-import type { Market } from '../../market';
+import type { DatasetDetails, Market } from '../../market';
 import { DEFAULT_GUARD_POLICY, inspectOutputs, LeakIndex, type GuardPolicy, type GuardVerdict } from '../guard';
 import { FAILURE_REASONS, type FailureReason, type JobPhase } from '../api';
 import type { JobRecord, JobStore } from './jobs';
@@ -148,6 +148,37 @@ export async function admission(ctx: PipelineContext, record: JobRecord): Promis
   return Date.now() / 1000 < latestStart ? 'wait' : 'run';
 }
 
+/** The data key of `dataset`, from the key network as the node key: JobFailure('key-denied') when it is refused. */
+export async function dataKeyOf(ctx: Pick<PipelineContext, 'keys' | 'node'>, dataset: DatasetDetails): Promise<Uint8Array> {
+  try {
+    return await ctx.keys.decryptKey(parseEnvelope(dataset.document.key, ctx.keys.kind), ctx.node);
+  } catch (error) {
+    throw new JobFailure('key-denied', (error as Error).message);
+  }
+}
+
+/**
+ * Decrypts `dataset`'s content from IPFS into `file` (readable by the sandbox user) and checks it against the
+ * plaintext hash its owner signed: JobFailure('data-unavailable') or ('data-corrupt') where it cannot.
+ */
+export async function decryptInto(market: Market, dataset: DatasetDetails, dataKey: Uint8Array, file: string): Promise<void> {
+  const hash = createSha256();
+  try {
+    await pipeline(
+      (async function* () {
+        for await (const chunk of decryptStream(dataKey, market.store.cat(dataset.document.content.cid))) {
+          hash.update(chunk);
+          yield chunk;
+        }
+      })(),
+      createWriteStream(file, { mode: 0o644 }),
+    );
+  } catch (error) {
+    throw new JobFailure('data-unavailable', (error as Error).message);
+  }
+  if (toHex(hash.digest()) !== dataset.document.plaintextSha256) throw new JobFailure('data-corrupt');
+}
+
 /** Runs `record` to a final status. Never throws: every failure ends as a failed (and settled) job. */
 export async function runJob(ctx: PipelineContext, record: JobRecord): Promise<JobRecord> {
   const { store } = ctx;
@@ -223,28 +254,9 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
     // The node keeps submissions private (0600); the sandbox user must be able to read its copy.
     await chmod(algorithm, 0o644);
 
-    let dataKey: Uint8Array;
-    try {
-      dataKey = await ctx.keys.decryptKey(parseEnvelope(dataset.document.key, ctx.keys.kind), ctx.node);
-    } catch (error) {
-      throw new JobFailure('key-denied', (error as Error).message);
-    }
+    const dataKey = await dataKeyOf(ctx, dataset);
     set('provisioning', `decrypting ${dataset.document.size} bytes into the job’s private workspace (${workspaceKind})`);
-    const hash = createSha256();
-    try {
-      await pipeline(
-        (async function* () {
-          for await (const chunk of decryptStream(dataKey, market.store.cat(dataset.document.content.cid))) {
-            hash.update(chunk);
-            yield chunk;
-          }
-        })(),
-        createWriteStream(dataFile, { mode: 0o644 }),
-      );
-    } catch (error) {
-      throw new JobFailure('data-unavailable', (error as Error).message);
-    }
-    if (toHex(hash.digest()) !== dataset.document.plaintextSha256) throw new JobFailure('data-corrupt');
+    await decryptInto(market, dataset, dataKey, dataFile);
 
     const environment = ctx.environment(job.environment);
     set('running', `running ${record.algorithm.name} (${record.algorithm.runtime}) for at most ${Math.floor(wallSeconds / 60)} min ${wallSeconds % 60} s`);
