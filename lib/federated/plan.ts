@@ -90,7 +90,7 @@ export function parsePlan(input: unknown): FederatedPlan {
   const nesting = jsonNesting(input);
   if (nesting > MAX_PARAMS_NESTING) throw new FederatedPlanError(`it nests ${nesting} levels deep; at most ${MAX_PARAMS_NESTING}`, 'flatten the params');
   const parsed = planSchema.safeParse(input);
-  if (!parsed.success) throw new FederatedPlanError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'plan'}: ${issue.message}`).join('; '));
+  if (!parsed.success) throw new FederatedPlanError(parsed.error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; '));
   const plan = parsed.data;
   // The input's params, not zod's copy of them, which has already dropped a "__proto__" key.
   const bad = notJson((input as { params: unknown }).params);

@@ -103,8 +103,8 @@ describe('the federated plan', () => {
     ['a __proto__ key in the params', JSON.parse(JSON.stringify(plan).replace('"learningRate"', '"__proto__"')), '__proto__'],
     ['params nested 5,000 deep', edited('params', { a: nestedArrays(5_000) }), 'levels deep'],
     ['params over the size limit', edited('params', { a: 'x'.repeat(MAX_PARAMS_BYTES) }), 'bytes as JSON'],
-    ['null', null, 'plan'],
-    ['a string', 'plan', 'plan'],
+    ['null', null, 'expected object'],
+    ['a string', 'plan', 'expected object'],
   ])('refuses %s with a FederatedPlanError', (_name, input, words) => {
     expect(() => parsePlan(input)).toThrow(FederatedPlanError);
     expect(() => planHash(input)).toThrow(words);
