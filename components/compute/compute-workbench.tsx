@@ -6,6 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import { localJobs, type LocalJob } from '@/lib/client/compute';
+import { jobsOf } from '@/lib/compute/actions/request';
 import { formatDateTime } from '@/components/dataset/format';
 import { describeFailure } from '@/components/wallet/use-browser-wallet';
 import { useMarket } from '@/components/wallet/market-context';
@@ -18,7 +19,7 @@ export interface ComputeWorkbenchProps {
   providers: ProviderOption[];
   datasets: DatasetList;
   startBlock: string;
-  /** From the page's URL: the dataset to preselect, the job to show. */
+  /** From the page's URL: the dataset (or datasets, `3,10`) to preselect, the job to show. */
   dataset: string;
   job: string;
 }
@@ -44,7 +45,7 @@ function LocalJobs({ jobs, current, onShow }: { jobs: LocalJob[]; current: Local
               <span className="font-medium">Job #{job.jobId.toString()}</span>
               <span className="text-muted">
                 {' '}
-                · dataset #{job.job.datasetId.toString()} · {job.algorithm} · {formatDateTime(new Date(job.requestedAt))}
+                · {job.linked?.length ? 'datasets' : 'dataset'} {jobsOf(job).map((j) => `#${j.job.datasetId}`).join(', ')} · {job.algorithm} · {formatDateTime(new Date(job.requestedAt))}
               </span>
             </span>
             {current?.jobId === job.jobId ? (

@@ -1,119 +1,37 @@
 'use client';
 /**
- * A new compute job: the dataset, what runs on it (one of the provider's analysis templates with its parameters
- * picked from the dataset's columns, or, where the dataset's policy allows, the buyer's own algorithm), the
- * environment of a provider the dataset's owner allows and the minutes paid for, with the escrow and the release
- * budget read from ComputeMarket as the choice changes; then one button pays it and sends the algorithm (a
- * template's file, fetched from the node) to the provider.
+ * A new compute job: the dataset, or several run together on one provider, what runs on them (one of the
+ * provider's analysis templates with its parameters picked from the columns they all publish, or, where every
+ * dataset's policy allows, the buyer's own algorithm), the environment of a provider every owner allows and the
+ * minutes paid for, with each fee, the escrow and the release budget read from ComputeMarket as the choice changes;
+ * then one button pays it and sends the algorithm (a template's file, fetched from the node) to the provider.
  */
 import { useConnectModal } from '@rainbow-me/rainbowkit';
-import { useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { algorithmFile, computePort, type JobChoice, type LocalJob } from '@/lib/client/compute';
+import { algorithmFile, computePort, type LocalJob } from '@/lib/client/compute';
 import { ownedDataset } from '@/lib/client/owner';
 import { fetchTemplate, fetchTemplates, requestJob, sendAlgorithm, type AlgorithmFile, type RequestStep } from '@/lib/compute/actions/request';
-import { MAX_ALGORITHM_BYTES, runtimeOf } from '@/lib/compute/algorithm';
-import { policyOf, templateEpsilon } from '@/lib/compute/policy';
-import { toMicroEpsilon } from '@/lib/privacy';
 import { Section } from '@/components/dataset/section';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
 import { describeFailure, useBrowserWallet } from '@/components/wallet/use-browser-wallet';
+import type { AlgorithmPolicy } from '@/lib/compute/policy';
 import { DatasetPicker } from './dataset-picker';
 import { Estimate } from './estimate';
 import type { DatasetList, ProviderOption } from './options';
 import { firstEnvironment, ProviderChoices, useAllowedProviders } from './provider-choices';
 import { choiceCard, field, primaryButton, secondaryButton } from './styles';
-import { TemplateChoice, type TemplateFormValue } from './template-fields';
-import { EMPTY_FIELDS, templateParams, templateProblems } from './template-params';
+import { TemplateChoice } from './template-fields';
+import { EMPTY_FIELDS } from './template-params';
+import { chosenDatasets, choiceOf, linkedDatasets, paramsOf, problemsOf, sharedColumns, strictestPolicy, type Form, type Kind, type Problems } from './job-choice';
 
 const DEFAULT_MINUTES = '10';
-/** ComputeMarket keeps maxMinutes in a uint32. */
-const MAX_MINUTES = 2 ** 32 - 1;
 
 const STEPS: { step: RequestStep; label: string }[] = [
   { step: 'quote', label: 'Check the price and your balance' },
   { step: 'pay', label: 'Approve the stablecoin and pay the escrow' },
   { step: 'submit', label: 'Sign in to the provider and send the algorithm' },
 ];
-
-type Kind = 'template' | 'algorithm';
-
-interface Form {
-  datasetId: string;
-  /** What runs: null until the buyer picks, and then the dataset's policy picks (a template where only templates run). */
-  kind: Kind | null;
-  file: File | null;
-  params: string;
-  templated: TemplateFormValue;
-  /** `providerId:environment`. */
-  environment: string;
-  minutes: string;
-  aiTraining: boolean;
-}
-
-/** The chosen dataset's id, or null while none (or no valid one) is. */
-const datasetIdOf = (form: Pick<Form, 'datasetId'>): string | null => (/^[1-9]\d{0,19}$/.test(form.datasetId) ? form.datasetId : null);
-
-type Problems = Partial<Record<'datasetId' | 'kind' | 'file' | 'params' | 'template' | 'model' | 'environment' | 'minutes', string>>;
-
-/** A template's parameters as the form makes them (the JSON box wins over the fields), or why they are not JSON. */
-function templateInput({ template, fields, raw }: TemplateFormValue): { params: unknown } | { notJson: string } {
-  if (raw === null) return { params: template ? templateParams(template, fields) : {} };
-  try {
-    return { params: JSON.parse(raw) as unknown };
-  } catch (error) {
-    return { notJson: `Not JSON: ${(error as Error).message}` };
-  }
-}
-
-/** The problems of the form, with each of the template's parameters in its schema's words. */
-function problemsOf(form: Form & { kind: Kind | null }): { problems: Problems; templateIssues: string[] } {
-  const problems: Problems = {};
-  let templateIssues: string[] = [];
-  if (!datasetIdOf(form)) problems.datasetId = 'Choose a dataset.';
-  if (form.kind === null) problems.kind = 'Wait for the dataset’s compute policy.';
-  if (form.kind === 'algorithm') {
-    if (!form.file) problems.file = 'Choose the algorithm file.';
-    else if (!runtimeOf(form.file.name)) problems.file = 'Providers run Python (.py) and Node.js (.js, .mjs, .cjs) files only.';
-    else if (form.file.size > MAX_ALGORITHM_BYTES) problems.file = `Providers accept algorithms up to ${MAX_ALGORITHM_BYTES / 2 ** 20} MiB.`;
-    if (form.params.trim()) {
-      try {
-        JSON.parse(form.params);
-      } catch (error) {
-        problems.params = `Not JSON: ${(error as Error).message}`;
-      }
-    }
-  }
-  if (form.kind === 'template') {
-    const { template, model } = form.templated;
-    const input = templateInput(form.templated);
-    if (!template) problems.template = 'Choose a template.';
-    else if ('notJson' in input) templateIssues = [input.notJson];
-    else templateIssues = templateProblems(template, input.params);
-    if (templateIssues.length > 0) problems.template = 'The template’s parameters are not ones it takes: see above.';
-    if (template === 'evaluate' && !model) problems.model = 'Choose the model file to evaluate.';
-    else if (template === 'evaluate' && model && model.size > MAX_ALGORITHM_BYTES) problems.model = `Providers accept models up to ${MAX_ALGORITHM_BYTES / 2 ** 20} MiB.`;
-  }
-  if (!form.environment) problems.environment = 'Choose where the job runs.';
-  const minutes = Number(form.minutes);
-  if (!/^\d+$/.test(form.minutes) || minutes < 1 || minutes > MAX_MINUTES) problems.minutes = 'Give a whole number of minutes, at least 1.';
-  return { problems, templateIssues };
-}
-
-/** The parameters the job sends: the template's, or the algorithm's JSON. Only once problemsOf finds none. */
-function paramsOf(form: Form): unknown {
-  if (form.kind === 'template') return (templateInput(form.templated) as { params: unknown }).params;
-  return form.params.trim() ? (JSON.parse(form.params) as unknown) : {};
-}
-
-/** The form's choice as the chain takes it, or null while a part of it is missing or invalid; a template job reserves its ε. */
-function choiceOf(form: Form, problems: Problems): JobChoice | null {
-  if (problems.datasetId || problems.environment || problems.minutes || problems.kind) return null;
-  const [providerId, environment] = form.environment.split(':');
-  const base = { datasetId: BigInt(form.datasetId), providerId: BigInt(providerId!), environment: Number(environment), maxMinutes: Number(form.minutes), aiTraining: form.aiTraining };
-  if (form.kind !== 'template' || problems.template) return base;
-  return { ...base, epsilon: toMicroEpsilon(templateEpsilon(paramsOf(form))) };
-}
 
 /** What the job commits to and sends: the buyer's file, or the template's as its node serves it (with an evaluate job's model). */
 async function algorithmOf(form: Form, endpoint: string): Promise<AlgorithmFile> {
@@ -131,28 +49,38 @@ function FieldProblem({ id, problem }: { id: string; problem: string | undefined
   ) : null;
 }
 
-/** Template or own code: the latter only where the dataset's policy runs code other than its providers' templates. */
-function KindChoice({ datasetId, dataset, policy, kind, onChange }: { datasetId: string | null; dataset: { isPending: boolean; error: unknown }; policy: string | null; kind: Kind | null; onChange: (kind: Kind) => void }) {
-  if (datasetId === null) return <p className="text-sm text-muted">Choose a dataset first: its owner’s policy says what may run on it.</p>;
-  if (dataset.error) {
-    const failure = describeFailure(dataset.error);
+/** "dataset #3" or "datasets #3, #10". */
+const named = (ids: readonly string[]) => (ids.length === 1 ? `dataset #${ids[0]}` : `datasets ${ids.map((id) => `#${id}`).join(', ')}`);
+
+/** Template or own code: the latter only where every dataset's policy runs code other than its providers' templates. */
+function KindChoice({ datasetIds, failed, policy, strictest, kind, onChange }: { datasetIds: string[] | null; failed: { id: string; error: unknown } | null; policy: AlgorithmPolicy | null; strictest: string | undefined; kind: Kind | null; onChange: (kind: Kind) => void }) {
+  if (datasetIds === null) return <p className="text-sm text-muted">Choose a dataset first: its owner’s policy says what may run on it.</p>;
+  if (failed) {
+    const failure = describeFailure(failed.error);
     return (
       <p role="alert" className="text-sm text-warn">
-        The description of dataset #{datasetId} cannot be read: {failure.message}
+        The description of dataset #{failed.id} cannot be read: {failure.message}
       </p>
     );
   }
   if (policy === null) {
     return (
       <p role="status" className="text-sm text-muted">
-        Reading what dataset #{datasetId} runs…
+        Reading what {named(datasetIds)} run{datasetIds.length === 1 ? 's' : ''}…
       </p>
     );
   }
-  if (policy === 'templates') return <p className="text-sm text-muted">The owner of dataset #{datasetId} runs only its providers’ analysis templates: choose one and its parameters; no code of yours runs on the data.</p>;
+  const several = datasetIds.length > 1;
+  if (policy === 'templates') {
+    return (
+      <p className="text-sm text-muted">
+        The owner of dataset #{strictest} runs only its providers’ analysis templates{several ? ', so the job runs one on every dataset' : ''}: choose one and its parameters; no code of yours runs on the data.
+      </p>
+    );
+  }
   const options: [Kind, string, string][] = [
     ['template', 'Analysis template', 'A fixed analysis with parameters: aggregates, histograms, correlations, models.'],
-    ['algorithm', 'Your own algorithm', policy === 'approved' ? 'Your code, once the dataset’s owner approves its hash.' : 'Your code, under the output guard and the dataset’s byte budget.'],
+    ['algorithm', 'Your own algorithm', policy === 'approved' ? `Your code, once the owner of dataset #${strictest} approves its hash.` : `Your code, under the output guard and the ${several ? 'datasets’ byte budgets' : 'dataset’s byte budget'}.`],
   ];
   return (
     <fieldset>
@@ -176,7 +104,7 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
   const { market, address, isConnected, wrongChain, wallet, state, run } = useBrowserWallet();
   const { openConnectModal } = useConnectModal();
   const [chosen, setChosen] = useState<Form>({
-    datasetId: preselectedDataset,
+    datasetIds: linkedDatasets(preselectedDataset),
     kind: null,
     file: null,
     params: '',
@@ -189,16 +117,23 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
   const [step, setStep] = useState<RequestStep | null>(null);
   // A job paid whose algorithm did not reach the provider: sending it again needs no new payment.
   const [paid, setPaid] = useState<LocalJob | null>(null);
-  const datasetId = datasetIdOf(chosen);
-  const allowed = useAllowedProviders(datasetId, providers);
+  const datasetIds = chosenDatasets(chosen);
+  const allowed = useAllowedProviders(datasetIds, providers);
   const offered = allowed.data ?? [];
-  // The environment chosen while its provider is offered for the dataset; else the first one offered.
+  // The environment chosen while its provider is offered for the datasets; else the first one offered.
   const stillOffered = offered.some((p) => p.environments.some((env) => `${p.id}:${env.index}` === chosen.environment));
   const environment = stillOffered ? chosen.environment : firstEnvironment(offered);
   const endpoint = offered.find((p) => p.id === environment.split(':')[0])?.endpoint;
-  // The dataset's signed document: its compute policy and the columns a template's parameters name.
-  const dataset = useQuery({ queryKey: ['dataset-document', datasetId], queryFn: async () => (await ownedDataset(BigInt(datasetId!))).document, enabled: datasetId !== null, retry: false });
-  const policy = dataset.data ? policyOf(dataset.data) : null;
+  // Each dataset's signed document: its compute policy and the columns a template's parameters name.
+  const documents = useQueries({
+    queries: (datasetIds ?? []).map((id) => ({ queryKey: ['dataset-document', id], queryFn: async () => (await ownedDataset(BigInt(id))).document, retry: false })),
+  });
+  const failedAt = documents.findIndex((document) => document.error);
+  const failed = failedAt === -1 ? null : { id: datasetIds![failedAt]!, error: documents[failedAt]!.error };
+  const read = datasetIds !== null && documents.every((document) => document.data) ? documents.map((document) => document.data!) : null;
+  const policy = read ? strictestPolicy(read) : null;
+  const strictest = read ? datasetIds![read.findIndex((document) => strictestPolicy([document]) === policy)] : undefined;
+  const columns = read ? sharedColumns(read) : [];
   const kind: Kind | null = policy === null ? null : policy === 'templates' ? 'template' : (chosen.kind ?? 'algorithm');
   const templates = useQuery({ queryKey: ['provider-templates', endpoint], queryFn: () => fetchTemplates(endpoint!), enabled: endpoint !== undefined && kind === 'template', retry: false, staleTime: Infinity });
   if (!market) return null;
@@ -222,7 +157,7 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
     const job = await run(
       'Paying for the job',
       async (w) =>
-        requestJob(computePort(w), choice, await algorithmOf(form, endpoint), params, (next, paidJob) => {
+        requestJob(computePort(w), choice, await algorithmOf(form, endpoint), params, (next, { job: paidJob }) => {
           setStep(next);
           if (paidJob) setPaid(paidJob);
         }),
@@ -246,8 +181,8 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
       className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem] lg:items-start"
     >
       <div className="min-w-0 space-y-6">
-        <Section id="job-dataset" title="1. Dataset" intro="Datasets that take compute jobs: compute-only data, or data with a compute price, with an active provider.">
-          <DatasetPicker initial={datasets} preselected={preselectedDataset} selectedId={form.datasetId} onSelect={(datasetId) => update({ datasetId })} />
+        <Section id="job-dataset" title="1. Datasets" intro="Datasets that take compute jobs: compute-only data, or data with a compute price, with an active provider. Several run as one job on a provider all their owners allow, each owner paid its own fee.">
+          <DatasetPicker initial={datasets} preselected={linkedDatasets(preselectedDataset)} selectedIds={form.datasetIds} onChange={(ids) => update({ datasetIds: ids })} />
           <FieldProblem id="datasetId-problem" problem={shown.datasetId} />
         </Section>
 
@@ -257,14 +192,14 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
           intro="One of the provider’s analysis templates, its parameters picked from the columns the dataset publishes; or, where the dataset’s owner allows it, your own code."
         >
           <div className="space-y-4">
-            <KindChoice datasetId={datasetId} dataset={dataset} policy={policy} kind={kind} onChange={(next) => update({ kind: next })} />
+            <KindChoice datasetIds={datasetIds} failed={failed} policy={policy} strictest={strictest} kind={kind} onChange={(next) => update({ kind: next })} />
             {kind === 'template' ? (
               endpoint === undefined ? (
                 <p className="text-sm text-muted">The templates come from the provider chosen below.</p>
               ) : (
                 <TemplateChoice
                   templates={templates}
-                  columns={dataset.data?.columns ?? []}
+                  columns={columns}
                   value={form.templated}
                   onChange={(patch) => update({ templated: { ...form.templated, ...patch } })}
                   problems={shown.template ? templateIssues : undefined}
@@ -312,7 +247,7 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
         <Section id="job-environment" title="3. Provider and time" intro="A node the dataset’s owner allows runs the job next to the data: its hardware and price per minute. The job stops when its minutes run out.">
           <fieldset>
             <legend className="sr-only">Provider and environment</legend>
-            <ProviderChoices datasetId={datasetId} registered={providers.length} allowed={allowed} value={form.environment} onChange={(environment) => update({ environment })} />
+            <ProviderChoices datasetIds={datasetIds} registered={providers.length} allowed={allowed} value={form.environment} onChange={(environment) => update({ environment })} />
           </fieldset>
           <FieldProblem id="environment-problem" problem={shown.environment} />
           <div className="mt-4 flex flex-wrap items-end gap-x-6 gap-y-3">

@@ -165,12 +165,14 @@ function Check({ children }: { children: ReactNode }) {
 }
 
 function ReceiptFacts({ results, config }: { results: LinkedResults; config: ClientConfig }) {
-  const { receipt: signed, split } = results;
+  const { receipt: signed, split, splits } = results;
   const receipt = signed.receipt;
   const amount = (value: bigint) => amountOf(config, value);
   const when = (seconds: string) => formatDateTime(new Date(Number(seconds) * 1000));
+  // A job over several datasets paid each owner from its own job: each is shown.
+  const owners: [string, bigint][] = splits.length > 1 ? splits.map((s) => [`Owner of dataset #${s.datasetId}`, s.split.ownerAmount]) : [['Dataset owner', split.ownerAmount]];
   const shares: [string, bigint][] = [
-    ['Dataset owner', split.ownerAmount],
+    ...owners,
     ['Provider', split.providerAmount],
     ['Market fee', split.marketFee],
     ['Back to you', split.buyerRefund],

@@ -2,7 +2,8 @@
 /**
  * One job this browser requested: what was paid, where it stands on-chain and at its node (live, by the node's
  * Server-Sent Events), and once it is over its results, opened in the page. A job whose algorithm never reached
- * the node can be sent again or cancelled.
+ * the node can be sent again or cancelled. A job over several datasets is followed by its first job, and
+ * cancelled whole.
  */
 import Link from 'next/link';
 import { useEffect, useState, type ReactNode } from 'react';
@@ -11,7 +12,7 @@ import { usePublicClient } from 'wagmi';
 import { algorithmFile, amountOf, computePort, resultsInMemory, watchJob, type LocalJob } from '@/lib/client/compute';
 import { browserPort } from '@/lib/client/port';
 import { readJobStatus } from '@/lib/compute/actions/follow';
-import { reclaimEscrow, sendAlgorithm } from '@/lib/compute/actions/request';
+import { jobsOf, reclaimEscrow, sendAlgorithm } from '@/lib/compute/actions/request';
 import { openJobResults } from '@/lib/compute/actions/results';
 import { FINAL_STATUSES, type JobPhase, type JobView } from '@/lib/compute/api';
 import { JobStatus } from '@/lib/compute/settlement';
@@ -165,12 +166,18 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
   // Cancelled, or refunded after its deadline: nothing more will happen to it.
   const closedUnrun = status === JobStatus.Cancelled || status === JobStatus.Refunded;
   const refusal = refused ? describeFailure(refused) : null;
+  const jobs = jobsOf(job);
   const facts: [string, ReactNode][] = [
     [
-      'Dataset',
-      <Link key="dataset" href={`/datasets/${job.job.datasetId}`} className="font-medium text-brand underline-offset-4 hover:underline">
-        #{job.job.datasetId.toString()}
-      </Link>,
+      jobs.length === 1 ? 'Dataset' : `Datasets (${jobs.length}, one job each)`,
+      <span key="datasets" className="flex flex-wrap gap-x-3">
+        {jobs.map(({ jobId, job: { datasetId } }) => (
+          <Link key={jobId.toString()} href={`/datasets/${datasetId}`} className="font-medium text-brand underline-offset-4 hover:underline">
+            #{datasetId.toString()}
+            {jobs.length > 1 ? <span className="font-normal text-muted"> (job {jobId.toString()})</span> : null}
+          </Link>
+        ))}
+      </span>,
     ],
     ['Algorithm', job.algorithm],
     ['Provider', `#${job.job.providerId} · ${job.endpoint}`],
@@ -231,7 +238,7 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
           <button
             type="button"
             disabled={!wallet || !isBuyer || state.status === 'working'}
-            onClick={() => void run('Cancelling the job', (w) => reclaimEscrow(browserPort(w), job.jobId, job.job, 'cancel'), 'Cancelled: the whole escrow is credited back to you').then(() => refetchStatus())}
+            onClick={() => void run('Cancelling the job', (w) => reclaimEscrow(browserPort(w), jobs, 'cancel'), 'Cancelled: the whole escrow is credited back to you').then(() => refetchStatus())}
             className={secondaryButton}
           >
             Cancel the job

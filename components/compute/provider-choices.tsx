@@ -1,7 +1,7 @@
 'use client';
 /**
- * The job form's choice of where the job runs: the environments of the active providers the chosen dataset's
- * owner allows (read from ComputeMarket whenever the dataset changes), or why there is nothing to choose.
+ * The job form's choice of where the job runs: the environments of the active providers the owner of every chosen
+ * dataset allows (read from ComputeMarket whenever the datasets change), or why there is nothing to choose.
  */
 import { useQuery } from '@tanstack/react-query';
 import { usePublicClient } from 'wagmi';
@@ -12,17 +12,18 @@ import { useMarket } from '@/components/wallet/market-context';
 import type { ProviderOption } from './options';
 import { choiceCard } from './styles';
 
-/** The providers among `providers` that the owner of `datasetId` allows; idle while no dataset is chosen. */
-export function useAllowedProviders(datasetId: string | null, providers: ProviderOption[]) {
+/** The providers among `providers` that the owner of every dataset of `datasetIds` allows; idle while none is chosen. */
+export function useAllowedProviders(datasetIds: string[] | null, providers: ProviderOption[]) {
   const market = useMarket();
   const publicClient = usePublicClient() as BrowserWallet['publicClient'] | undefined;
   return useQuery({
-    queryKey: ['allowed-providers', datasetId, providers.map((p) => p.id)],
+    queryKey: ['allowed-providers', datasetIds, providers.map((p) => p.id)],
     queryFn: async () => {
-      const allowed = await allowedProviders(publicClient!, market!.config.contracts.computeMarket, BigInt(datasetId!), providers.map((p) => BigInt(p.id)));
-      return providers.filter((p) => allowed.includes(BigInt(p.id)));
+      const ids = providers.map((p) => BigInt(p.id));
+      const allowed = await Promise.all(datasetIds!.map((id) => allowedProviders(publicClient!, market!.config.contracts.computeMarket, BigInt(id), ids)));
+      return providers.filter((p) => allowed.every((list) => list.includes(BigInt(p.id))));
     },
-    enabled: datasetId !== null && publicClient !== undefined && market !== null,
+    enabled: datasetIds !== null && publicClient !== undefined && market !== null,
     retry: false,
   });
 }
@@ -36,7 +37,7 @@ export function firstEnvironment(providers: ProviderOption[]): string {
 const empty = 'rounded-lg border border-dashed border-line p-4 text-center text-sm text-muted';
 
 interface ProviderChoicesProps {
-  datasetId: string | null;
+  datasetIds: string[] | null;
   /** How many providers are active at all. */
   registered: number;
   allowed: ReturnType<typeof useAllowedProviders>;
@@ -44,13 +45,14 @@ interface ProviderChoicesProps {
   onChange: (value: string) => void;
 }
 
-export function ProviderChoices({ datasetId, registered, allowed, value, onChange }: ProviderChoicesProps) {
+export function ProviderChoices({ datasetIds, registered, allowed, value, onChange }: ProviderChoicesProps) {
   if (registered === 0) return <p className={empty}>No compute provider is active, so no job can run until one registers.</p>;
-  if (datasetId === null) return <p className={empty}>Choose a dataset to see the providers its owner allows.</p>;
+  if (datasetIds === null) return <p className={empty}>Choose a dataset to see the providers its owner allows.</p>;
+  const named = datasetIds.length === 1 ? `dataset #${datasetIds[0]}` : `datasets ${datasetIds.map((id) => `#${id}`).join(', ')}`;
   if (allowed.isPending) {
     return (
       <p role="status" className={empty}>
-        Reading which providers the owner of dataset #{datasetId} allows…
+        Reading which providers the {datasetIds.length === 1 ? 'owner' : 'owners'} of {named} allow{datasetIds.length === 1 ? 's' : ''}…
       </p>
     );
   }
@@ -58,13 +60,19 @@ export function ProviderChoices({ datasetId, registered, allowed, value, onChang
     const failure = describeFailure(allowed.error);
     return (
       <div role="alert" className="rounded-lg border border-warn/40 bg-warn-soft p-3 text-sm">
-        <p className="font-medium">The providers dataset #{datasetId} allows cannot be read: {failure.message}</p>
+        <p className="font-medium">
+          The providers {named} allow{datasetIds.length === 1 ? 's' : ''} cannot be read: {failure.message}
+        </p>
         {failure.hint ? <p className="mt-1 text-muted">{failure.hint}</p> : null}
       </div>
     );
   }
   if (allowed.data.length === 0) {
-    return <p className={empty}>The owner of dataset #{datasetId} allows no provider yet, so no compute job can run on it.</p>;
+    return datasetIds.length === 1 ? (
+      <p className={empty}>The owner of {named} allows no provider yet, so no compute job can run on it.</p>
+    ) : (
+      <p className={empty}>No provider is allowed by the owners of all of {named}, so no one job can run on them together: take a dataset out, or run a job on each.</p>
+    );
   }
   return (
     <ul className="space-y-2">

@@ -1,6 +1,7 @@
 /**
- * Compute-to-data commands: request a job and follow it (`compute`), inspect, cancel or refund one (`job`),
- * verify a receipt, manage a dataset's approved algorithms, list providers, and run a provider node.
+ * Compute-to-data commands: request a job on one dataset or several and follow it (`compute`), inspect, cancel or
+ * refund one (`job`; a job over several datasets as a whole), verify a receipt, manage a dataset's approved
+ * algorithms, list providers, and run a provider node.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,10 @@ import { epsilonText } from '../compute/release-words';
 import type { JobView } from '../compute/api';
 import type { Receipt } from '../compute/receipt';
 import { fetchTemplates } from '../compute/actions/request';
+import type { EscrowSplit, RunJobOnChain } from '../compute/actions/results';
+import { MAX_RUN_DATASETS, type RunQuote } from '../compute/buyer/quote';
 import { datasetId, idList, parse, positiveId, printJson, wholeNumber, withMarket } from './market';
+import type { Market } from '../market';
 import { truncate } from './table';
 import { UsageError, withNegativeValues } from './usage';
 
@@ -59,8 +63,9 @@ export async function compute(args: string[]): Promise<number> {
     out: { type: 'string' },
   });
   const [id, extra] = positionals;
-  if (extra) throw new UsageError('compute takes one dataset id');
-  const dataset = datasetId(id);
+  if (extra) throw new UsageError('compute takes one dataset id, or several separated by commas (3,10)');
+  const datasets = idList('dataset', id ?? '');
+  if (datasets.length > MAX_RUN_DATASETS) throw new UsageError(`compute takes at most ${MAX_RUN_DATASETS} dataset ids, got ${datasets.length}`);
   if (!values.algorithm === !values.template) throw new UsageError('compute needs --algorithm FILE (.py or .js) or --template NAME (`datagora templates` lists them)');
   if (values.model !== undefined && values.template !== 'evaluate') throw new UsageError('--model goes with --template evaluate');
   let params: unknown = {};
@@ -78,13 +83,27 @@ export async function compute(args: string[]): Promise<number> {
   return withMarket(values, async (market) => {
     const client = new ComputeClient(market);
     const what = values.template ? { template: values.template, ...(values.model ? { model: values.model } : {}) } : { algorithm: values.algorithm! };
-    const requested = await client.request({ datasetId: dataset, ...what, params, maxMinutes, aiTraining: values['ai-training'], ...(providerId !== undefined ? { providerId } : {}), ...(environment !== undefined ? { environment } : {}) });
+    const run = datasets.length > 1;
+    const onQuote = (quote: RunQuote) => {
+      // Each dataset's fee and the total, said before the one payment that escrows them all.
+      if (values.json || !run) return;
+      for (const job of quote.jobs) console.error(`dataset ${job.datasetId}: data fee ${market.formatAmount(job.dataFee)}`);
+      console.error(`compute: up to ${maxMinutes} min at ${market.formatAmount(quote.pricePerMinute)}/min = ${market.formatAmount(BigInt(maxMinutes) * quote.pricePerMinute)}, once for the ${quote.jobs.length} datasets`);
+      console.error(`total escrow: ${market.formatAmount(quote.escrow)} (data fees ${market.formatAmount(quote.dataFees)}); paying it now`);
+    };
+    const requested = await client.request({ datasetId: run ? datasets : datasets[0]!, ...what, params, maxMinutes, aiTraining: values['ai-training'], ...(providerId !== undefined ? { providerId } : {}), ...(environment !== undefined ? { environment } : {}) }, onQuote);
+    const jobIds = [requested.jobId, ...requested.linked.map((job) => job.jobId)];
     if (!values.json) {
-      console.error(`job ${requested.jobId} paid: ${market.formatAmount(requested.escrow)} in escrow (data fee ${market.formatAmount(requested.job.dataFee)} + up to ${maxMinutes} min at ${market.formatAmount(requested.job.pricePerMinute)}/min) on provider ${requested.provider.id}`);
+      const fees = requested.job.dataFee + requested.linked.reduce((sum, job) => sum + job.job.dataFee, 0n);
+      console.error(
+        run
+          ? `jobs ${jobIds.join(', ')} paid: ${market.formatAmount(requested.escrow)} in escrow (data fees ${market.formatAmount(fees)} + up to ${maxMinutes} min at ${market.formatAmount(requested.job.pricePerMinute)}/min) on provider ${requested.provider.id}; the job goes by its first id, ${requested.jobId}`
+          : `job ${requested.jobId} paid: ${market.formatAmount(requested.escrow)} in escrow (data fee ${market.formatAmount(fees)} + up to ${maxMinutes} min at ${market.formatAmount(requested.job.pricePerMinute)}/min) on provider ${requested.provider.id}`,
+      );
       console.error(`${values.template ? `template ${values.template}` : `algorithm ${path.basename(values.algorithm!)}`} sha256 ${requested.job.algorithmHash}${requested.job.epsilon > 0n ? `, spending ε ${epsilonText(requested.job.epsilon)}` : ''}; tx ${requested.txHash}`);
     }
     if (!values.wait) {
-      if (values.json) printJson({ jobId: requested.jobId, escrow: requested.escrow, providerId: requested.provider.id, txHash: requested.txHash });
+      if (values.json) printJson({ jobId: requested.jobId, ...(run ? { jobIds } : {}), escrow: requested.escrow, providerId: requested.provider.id, txHash: requested.txHash });
       else console.log(requested.jobId.toString());
       return 0;
     }
@@ -100,6 +119,7 @@ export async function compute(args: string[]): Promise<number> {
     else {
       const { receipt } = results.receipt;
       console.error(`receipt verified: signed by provider ${requested.provider.id}'s node key and settled on-chain (${receipt.minutesUsed} min): ${delivery(receipt)}`);
+      if (run) for (const { jobId: id, datasetId: dataset, split } of results.splits) console.error(`  job ${id}, dataset ${dataset}: ${splitText(market, split)}`);
       for (const file of results.outputs) console.error(`  outputs/${file}`);
       for (const file of results.logs) console.error(`  logs/${file}`);
       if (receipt.status === 'failed') printLogTails(out, results.logs);
@@ -107,6 +127,19 @@ export async function compute(args: string[]): Promise<number> {
     }
     return final.status === 'finished' ? 0 : 1;
   });
+}
+
+const STATUSES = ['none', 'requested', 'accepted', 'settled', 'refunded', 'cancelled'];
+
+/** Where a settled job's escrow went. */
+function splitText(market: Market, split: EscrowSplit): string {
+  return `owner paid ${market.formatAmount(split.ownerAmount)}, provider ${market.formatAmount(split.providerAmount)}, market fee ${market.formatAmount(split.marketFee)}, back to you ${market.formatAmount(split.buyerRefund)}`;
+}
+
+/** One job as the chain tells it: its status, escrow and, once closed, where the escrow went. */
+function onChainText(market: Market, job: RunJobOnChain): string {
+  const outcome = job.settlement ? ` — ${splitText(market, job.settlement.split)}` : job.returned !== undefined ? ` — ${market.formatAmount(job.returned)} credited back to you` : '';
+  return `job ${job.jobId} on dataset ${job.job.datasetId}, provider ${job.job.providerId}: ${STATUSES[job.status]} on-chain, escrow ${market.formatAmount(job.escrow)}${outcome}`;
 }
 
 export async function job(args: string[]): Promise<number> {
@@ -117,12 +150,14 @@ export async function job(args: string[]): Promise<number> {
   return withMarket(values, async (market) => {
     const client = new ComputeClient(market);
     if (values.cancel || values.refund) {
-      const tx = values.cancel ? await client.cancel(jid) : await client.refund(jid);
-      if (values.json) printJson({ jobId: jid, txHash: tx });
-      else console.log(`job ${jid} ${values.cancel ? 'cancelled' : 'refunded'}: the whole escrow is credited back (datagora withdraw) — tx ${tx}`);
+      // A job over several datasets is reclaimed whole: every job of its run still open.
+      const txs = values.cancel ? await client.cancel(jid) : await client.refund(jid);
+      if (values.json) printJson({ jobId: jid, txHashes: txs });
+      else console.log(`${txs.length === 1 ? `job ${jid}` : `the ${txs.length} open jobs of job ${jid}'s run`} ${values.cancel ? 'cancelled' : 'refunded'}: the whole escrow is credited back (datagora withdraw) — tx ${txs.join(', ')}`);
       return 0;
     }
-    const onChain = await client.job(jid);
+    const run = await client.run(jid);
+    const onChain = run.find((j) => j.jobId === jid)!;
     const view = values.wait ? await client.follow(jid) : await client.status(jid).catch(() => undefined);
     if (values.out) {
       const results = await client.results(jid, path.resolve(values.out));
@@ -131,10 +166,15 @@ export async function job(args: string[]): Promise<number> {
         if (results.receipt.receipt.status === 'failed') printLogTails(path.resolve(values.out), results.logs);
       }
     }
-    const statuses = ['none', 'requested', 'accepted', 'settled', 'refunded', 'cancelled'];
-    if (values.json) printJson({ jobId: jid, onChain: { status: statuses[onChain.status], escrow: onChain.escrow, job: onChain.job }, node: view ?? null });
+    if (values.json) printJson({ jobId: jid, onChain: { status: STATUSES[onChain.status], escrow: onChain.escrow, job: onChain.job }, ...(run.length > 1 ? { run: run.map((j) => ({ ...j, status: STATUSES[j.status] })) } : {}), node: view ?? null });
     else {
-      console.log(`job ${jid} on dataset ${onChain.job.datasetId}, provider ${onChain.job.providerId}: ${statuses[onChain.status]} on-chain, escrow ${market.formatAmount(onChain.escrow)}, deadline ${new Date(Number(onChain.job.deadline) * 1000).toISOString()}`);
+      const deadline = new Date(Number(onChain.job.deadline) * 1000).toISOString();
+      if (run.length === 1) console.log(`${onChainText(market, onChain)}, deadline ${deadline}`);
+      else {
+        const total = run.reduce((sum, j) => sum + j.escrow, 0n);
+        console.log(`job ${jid} is one of the ${run.length} jobs of a run over datasets ${run.map((j) => j.job.datasetId).join(', ')} on provider ${onChain.job.providerId} (escrow ${market.formatAmount(total)} in all, deadline ${deadline}); it goes by job ${run[0]!.jobId}:`);
+        for (const j of run) console.log(`  ${onChainText(market, j)}`);
+      }
       if (view) {
         console.log(describe(view));
         for (const event of view.history) console.log(`  ${event.at} ${event.status}${event.detail ? `: ${event.detail}` : ''}`);

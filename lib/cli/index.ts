@@ -64,15 +64,18 @@ of the local chain (default 1), or --private-key-env VAR; --json for machine out
 
 Compute-to-data:
   datagora templates [--provider ID]     the analysis templates a provider runs, with their parameters
-  datagora compute <datasetId> --template NAME --params JSON [--model FILE (evaluate)]
-  datagora compute <datasetId> --algorithm FILE [--params JSON] [--provider ID] [--environment I]
-                  [--max-minutes N] [--ai-training] [--wait] [--out DIR]
+  datagora compute <datasetId[,datasetId…]> --template NAME --params JSON [--model FILE (evaluate)]
+  datagora compute <datasetId[,datasetId…]> --algorithm FILE [--params JSON] [--provider ID]
+                  [--environment I] [--max-minutes N] [--ai-training] [--wait] [--out DIR]
                                           pay a job into escrow and run FILE (.py / .js) next to the data;
                                           prints the job id, or with --wait follows it and fetches the
-                                          results and receipt into DIR
+                                          results and receipt into DIR. Several datasets (3,10): one job on
+                                          a provider every owner allows, each at /data/inputs/<id>/0; each
+                                          fee and the total are printed, then escrowed in one payment
   datagora job <id> [--wait] [--out DIR] [--cancel | --refund]
                                           a job's status; fetch its results; cancel it before it starts;
-                                          take the escrow back after its deadline
+                                          take the escrow back after its deadline (a job over several
+                                          datasets: every one of its jobs)
   datagora receipt verify <receipt.json> [--results DIR]
                                           check a receipt's signature, its on-chain settlement and files
   datagora algorithms approve|revoke <datasetId> <sha256 | FILE>

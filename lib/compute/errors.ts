@@ -8,6 +8,21 @@ import { DatagoraError, UnavailableError } from '../errors';
 /** A compute job cannot be quoted, requested, opened or followed as asked. */
 export class ComputeJobError extends DatagoraError {}
 
+/**
+ * One dataset of a job refuses it as chosen (delisted, its owner does not allow the provider, its licence or its
+ * release budgets refuse the job, another currency than the others'): `datasetId` names it, so a page can point at
+ * it among several.
+ */
+export class JobDatasetError extends ComputeJobError {
+  constructor(
+    readonly datasetId: bigint,
+    message: string,
+    hint: string,
+  ) {
+    super(message, hint);
+  }
+}
+
 /** The node refused a request: HTTP status, a reason code and words. */
 export class ProviderRequestError extends DatagoraError {
   constructor(

@@ -16,13 +16,28 @@ export interface HeldResultKey {
   publicKey: string;
 }
 
-/** A job the buyer requested: everything needed to follow it and open its results later. */
+/** One job of a run as ComputeMarket emitted it (JobRequested). */
+export interface LinkedJob {
+  jobId: bigint;
+  job: Job;
+  escrow: bigint;
+}
+
+/**
+ * A job the buyer requested: everything needed to follow it and open its results later. A job over several datasets
+ * is a run of linked jobs, one per dataset: it is followed, opened and sent under its first job, and keeps the others
+ * so that cancelling or refunding it reclaims every job's escrow.
+ */
 export interface RequestedJob<K extends HeldResultKey = HeldResultKey> {
+  /** The job, or a run's first job. */
   jobId: bigint;
   chainId: number;
   computeMarket: Address;
   job: Job;
+  /** What the request escrowed: a run's for all of its jobs. */
   escrow: bigint;
+  /** A run's other jobs, in order; absent or empty for a job on one dataset. */
+  linked?: LinkedJob[];
   txHash: Hex;
   /** The provider node's API. */
   endpoint: string;

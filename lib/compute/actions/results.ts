@@ -3,16 +3,18 @@
  * fetched from its node as the buyer (one sign-in), the results key unwrapped with the job's private key on this
  * host, every released file decrypted into the caller's sink and checked against the manifest, and the receipt
  * verified: signed by the provider's node key, settled on-chain with its result hash, and naming exactly these
- * files (their hash and their outputs root).
+ * files (their hash and their outputs root). A run's results are opened under its first job; every job of the run
+ * must have settled with the same result, and each job's split (what its dataset's owner was paid) is read.
  */
-import type { Address, Chain, PublicClient, Transport } from 'viem';
+import type { Address, Chain, Hex, PublicClient, Transport } from 'viem';
 import { computeMarketAbi } from '../../contracts';
 import type { JobReport } from '../api';
 import { jobAuthorization, providerRequest } from '../auth';
-import { ReceiptError, ResultsError } from '../errors';
+import { ComputeJobError, ReceiptError, ResultsError } from '../errors';
 import type { ComputePort, HeldResultKey, RequestedJob } from '../port';
 import { parseSignedReceipt, verifyReceiptFiles, verifyReceiptOnChain, type JobOnChain, type SignedReceipt } from '../receipt';
 import { decryptResultFile, readResultsManifest, wrappedKeySchema, type ResultFile } from '../results';
+import type { Job, JobStatus } from '../settlement';
 
 /** How ComputeMarket split the escrow when the job settled (JobSettled). */
 export interface EscrowSplit {
@@ -25,11 +27,26 @@ export interface EscrowSplit {
 /** Where released files go: each one's plaintext, already checked against the manifest as it is read. */
 export type ResultsSink<T> = (kind: 'outputs' | 'logs', file: ResultFile, plaintext: AsyncIterable<Uint8Array>) => Promise<T>;
 
+/** How one job of a run closed on-chain. */
+export interface RunJobOnChain {
+  jobId: bigint;
+  job: Job;
+  escrow: bigint;
+  status: JobStatus;
+  /** Its settlement (JobSettled): the result it settled with and how its escrow was split. */
+  settlement?: { resultHash: Hex; minutesUsed: number; delivered: boolean; split: EscrowSplit };
+  /** What cancelling it, or refunding it after its deadline, credited back to the buyer. */
+  returned?: bigint;
+}
+
 export interface JobResults<T> {
   receipt: SignedReceipt;
   outputs: T[];
   logs: T[];
+  /** How the escrow was split: a run's summed over its jobs. */
   split: EscrowSplit;
+  /** Each job's own split (one per dataset of a run): what each dataset's owner was paid. */
+  splits: { jobId: bigint; datasetId: bigint; split: EscrowSplit }[];
   /** The node's report: the output guard's findings (entries by number, never a name) and how the algorithm ended. */
   report: JobReport;
 }
@@ -66,7 +83,60 @@ export async function openJobResults<K extends HeldResultKey, T>(port: ComputePo
   await verifyReceiptOnChain(receipt, { chainId: job.chainId, computeMarket: job.computeMarket }, chain);
   verifyReceiptFiles(receipt.receipt, released, { outputs: `the outputs of job ${job.jobId}`, logs: `the logs of job ${job.jobId}` }, 'the provider released other files than it signed for; do not rely on them');
   if (!chain.split) throw new ReceiptError(`job ${job.jobId}'s settlement on-chain names no split`);
-  return { receipt, outputs, logs, split: chain.split, report };
+  const splits = await runSplits(port.publicClient, job.computeMarket, job.jobId, fromBlock, chain.settlement!);
+  return { receipt, outputs, logs, split: sumSplits(splits.map((s) => s.split)), splits, report };
+}
+
+/** Each job's split of the run `jobId` opens, every one settled exactly as the receipt's job (`settled`): a run settles once for all. */
+async function runSplits(client: PublicClient<Transport, Chain>, computeMarket: Address, jobId: bigint, fromBlock: bigint, settled: NonNullable<JobOnChain['settlement']>) {
+  const run = await readRun(client, computeMarket, jobId, fromBlock);
+  return run.map(({ jobId: id, job, settlement }) => {
+    if (!settlement || settlement.resultHash !== settled.resultHash || settlement.minutesUsed !== settled.minutesUsed || settlement.delivered !== settled.delivered) {
+      throw new ReceiptError(`job ${id} of the run of job ${jobId} ${settlement ? `settled with result ${settlement.resultHash}, ${settlement.minutesUsed} min, delivered ${settlement.delivered}` : 'is not settled'}, unlike job ${jobId}`, 'the provider settled the run’s jobs apart; ask it, and refund what stays unsettled after the deadline');
+    }
+    return { jobId: id, datasetId: job.datasetId, split: settlement.split };
+  });
+}
+
+function sumSplits(splits: readonly EscrowSplit[]): EscrowSplit {
+  const sum = (key: keyof EscrowSplit) => splits.reduce((total, split) => total + split[key], 0n);
+  return { ownerAmount: sum('ownerAmount'), providerAmount: sum('providerAmount'), marketFee: sum('marketFee'), buyerRefund: sum('buyerRefund') };
+}
+
+/**
+ * Every job of the run `jobId` belongs to (ComputeMarket.jobGroup: from the chain, never from a buyer's or a
+ * node's word), in order, each with its request, status and how it closed: settled (and how its escrow was split),
+ * or cancelled or refunded (and what came back). A job requested alone is a run of one.
+ */
+export async function readRun(client: PublicClient<Transport, Chain>, computeMarket: Address, jobId: bigint, fromBlock: bigint): Promise<RunJobOnChain[]> {
+  const market = { address: computeMarket, abi: computeMarketAbi } as const;
+  const [firstJobId, count] = await client.readContract({ ...market, functionName: 'jobGroup', args: [jobId] });
+  if (count === 0n) throw new ComputeJobError(`there is no job ${jobId}`, 'check the id: `datagora compute` prints it');
+  const ids = Array.from({ length: Number(count) }, (_, i) => firstJobId + BigInt(i));
+  const args = { jobId: ids };
+  const [requested, settled, cancelled, refunded, statuses] = await Promise.all([
+    client.getContractEvents({ ...market, eventName: 'JobRequested', args, fromBlock }),
+    client.getContractEvents({ ...market, eventName: 'JobSettled', args, fromBlock }),
+    client.getContractEvents({ ...market, eventName: 'JobCancelled', args, fromBlock }),
+    client.getContractEvents({ ...market, eventName: 'JobRefunded', args, fromBlock }),
+    Promise.all(ids.map((id) => client.readContract({ ...market, functionName: 'jobStatus', args: [id] }))),
+  ]);
+  return ids.map((id, i) => {
+    const request = requested.find((event) => event.args.jobId === id)?.args;
+    if (!request?.job || request.escrow === undefined) throw new ComputeJobError(`ComputeMarket ${computeMarket} has no request of job ${id} since block ${fromBlock}`, 'check that you are on the market’s chain');
+    const settlement = settled.find((event) => event.args.jobId === id)?.args;
+    const returned = [...cancelled, ...refunded].find((event) => event.args.jobId === id)?.args.amount;
+    return {
+      jobId: id,
+      job: request.job,
+      escrow: request.escrow,
+      status: statuses[i]! as JobStatus,
+      ...(settlement?.resultHash && settlement.minutesUsed !== undefined && settlement.delivered !== undefined && settlement.split
+        ? { settlement: { resultHash: settlement.resultHash, minutesUsed: settlement.minutesUsed, delivered: settlement.delivered, split: settlement.split } }
+        : {}),
+      ...(returned !== undefined ? { returned } : {}),
+    };
+  });
 }
 
 /** The job on-chain: its request, its provider's node key and its settlement, from `fromBlock` (the market's deployment). */

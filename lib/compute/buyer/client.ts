@@ -12,15 +12,15 @@ import type { Market } from '../../market';
 import { setAlgorithmApproval, setProvidersAllowed } from '../../market/actions/owner';
 import { followJob } from '../actions/follow';
 import { fetchTemplate, postAlgorithm, reclaimEscrow, requestJob } from '../actions/request';
-import { openJobResults, readJobOnChain } from '../actions/results';
+import { openJobResults, readJobOnChain, readRun, type JobResults, type RunJobOnChain } from '../actions/results';
 import { jobAuthorization, providerRequest } from '../auth';
-import { ComputeJobError, ProviderRequestError, ReceiptError } from '../errors';
-import type { ComputePort } from '../port';
+import { ComputeJobError, JobDatasetError, ProviderRequestError, ReceiptError } from '../errors';
+import type { ComputePort, LinkedJob } from '../port';
 import type { JobReport, JobView, PublicJobView } from '../api';
 import { parseSignedReceipt, verifyReceiptFiles, verifyReceiptOnChain, type SignedReceipt } from '../receipt';
 import { describeFiles, generateResultKeyPair, resultsDirectory, unwrapResultsKey, type ResultKeyPair } from '../results';
 import { JobStatus, type Environment, type Job } from '../settlement';
-import { allowedProviders } from './quote';
+import { allowedProviders, runDatasets, type RunQuote } from './quote';
 import { templateEpsilon } from '../policy';
 import { toMicroEpsilon } from '../../privacy';
 
@@ -34,7 +34,8 @@ export interface ProviderInfo {
 }
 
 export interface ComputeRequest {
-  datasetId: bigint;
+  /** The dataset, or the datasets of a job over several on one provider (one job each, linked into one escrow). */
+  datasetId: bigint | readonly bigint[];
   /** A free-form algorithm's file, or `template`: one of the provider's analysis templates by name. */
   algorithm?: string;
   template?: string;
@@ -115,14 +116,28 @@ export class ComputeClient {
     return { job: args.job, escrow: args.escrow, status };
   }
 
+  /** Every job of the run `jobId` belongs to, from the chain: a job requested alone is a run of one. */
+  async run(jobId: bigint): Promise<RunJobOnChain[]> {
+    return readRun(this.market.publicClient, this.computeMarket.address, jobId, BigInt(this.market.deployments.startBlock));
+  }
+
+  /** The first job of the run `jobId` belongs to: the id its node, results and receipt go by. */
+  private async firstJob(jobId: bigint): Promise<bigint> {
+    const [first, count] = await this.market.publicClient.readContract({ ...this.computeMarket, functionName: 'jobGroup', args: [jobId] });
+    return count === 0n ? jobId : first;
+  }
+
   /**
-   * Pays a job into escrow and submits the algorithm to the provider. The escrow is the dataset's compute price
-   * plus `maxMinutes` at the environment's price per minute; what is not used comes back at settlement. Parameters
-   * the algorithm declares as columns must name columns of the dataset (UnknownColumnError before any payment).
+   * Pays a job into escrow and submits the algorithm to the provider. The escrow is each dataset's compute price
+   * plus `maxMinutes` at the environment's price per minute, once; what is not used comes back at settlement.
+   * Without a provider named, the first active one every dataset's owner allows runs it. Parameters the algorithm
+   * declares as columns must name columns of every dataset (UnknownColumnError before any payment). `onQuote` is
+   * told each dataset's fee and the total once every check has passed, before paying.
    */
-  async request(request: ComputeRequest): Promise<{ jobId: bigint; job: Job; escrow: bigint; provider: ProviderInfo; txHash: Hex }> {
+  async request(request: ComputeRequest, onQuote?: (quote: RunQuote) => void): Promise<{ jobId: bigint; job: Job; escrow: bigint; linked: LinkedJob[]; provider: ProviderInfo; txHash: Hex }> {
     const port = this.port();
     if ((request.algorithm === undefined) === (request.template === undefined)) throw new ComputeJobError('a job runs either an algorithm file or a template', 'give --algorithm FILE or --template NAME');
+    const datasetIds = runDatasets(typeof request.datasetId === 'bigint' ? [request.datasetId] : request.datasetId);
     const read = (file: string, what: string) => {
       try {
         return readFileSync(file);
@@ -132,23 +147,37 @@ export class ComputeClient {
     };
     const content = request.algorithm === undefined ? undefined : read(request.algorithm, 'algorithm');
     const model = request.model === undefined ? undefined : read(request.model, 'model');
-    const providers = (await this.providers()).filter((p) => p.active);
-    const allowed = await allowedProviders(this.market.publicClient, this.computeMarket.address, request.datasetId, providers.map((p) => p.id));
-    const providerId = request.providerId ?? allowed[0];
-    const provider = providers.find((p) => p.id === providerId);
-    if (!provider) {
-      // A dataset nobody published has no providers either: say that first (DatasetNotFoundError).
-      await port.anchored(request.datasetId);
-      throw new ComputeJobError(
-        request.providerId !== undefined ? `provider ${request.providerId} is not an active provider` : `the owner of dataset ${request.datasetId} allows no active provider`,
-        request.providerId !== undefined ? 'choose another with --provider (`datagora providers` lists them)' : 'ask the owner to allow a provider (`datagora providers allow`)',
-      );
-    }
+    const provider = await this.providerFor(datasetIds, request.providerId);
     const params = request.params ?? {};
-    const choice = { datasetId: request.datasetId, providerId: provider.id, environment: request.environment ?? 0, maxMinutes: request.maxMinutes ?? DEFAULT_MAX_MINUTES, aiTraining: request.aiTraining ?? false, epsilon: toMicroEpsilon(templateEpsilon(params)) };
+    const choice = { datasetIds, providerId: provider.id, environment: request.environment ?? 0, maxMinutes: request.maxMinutes ?? DEFAULT_MAX_MINUTES, aiTraining: request.aiTraining ?? false, epsilon: toMicroEpsilon(templateEpsilon(params)) };
     const algorithm = content ? { name: path.basename(request.algorithm!), content } : await fetchTemplate(provider.endpoint, request.template!);
-    const job = await requestJob(port, choice, { ...algorithm, ...(model ? { model } : {}) }, params);
-    return { jobId: job.jobId, job: job.job, escrow: job.escrow, provider, txHash: job.txHash };
+    const job = await requestJob(port, choice, { ...algorithm, ...(model ? { model } : {}) }, params, (step, { quote }) => {
+      if (step === 'pay' && quote) onQuote?.(quote);
+    });
+    return { jobId: job.jobId, job: job.job, escrow: job.escrow, linked: job.linked ?? [], provider, txHash: job.txHash };
+  }
+
+  /**
+   * The active provider `providerId`, or without one the first active provider the owner of every dataset allows;
+   * in words, the dataset whose owner allows none, or that no provider is allowed by them all.
+   */
+  private async providerFor(datasetIds: readonly bigint[], providerId: bigint | undefined): Promise<ProviderInfo> {
+    const providers = (await this.providers()).filter((p) => p.active);
+    const ids = providers.map((p) => p.id);
+    const allowed = providerId === undefined ? await Promise.all(datasetIds.map((id) => allowedProviders(this.market.publicClient, this.computeMarket.address, id, ids))) : [];
+    const chosen = providerId ?? ids.find((id) => allowed.every((list) => list.includes(id)));
+    const provider = providers.find((p) => p.id === chosen);
+    if (provider) return provider;
+    // A dataset nobody published has no providers either: say that first (DatasetNotFoundError).
+    const port = this.port();
+    for (const id of datasetIds) await port.anchored(id);
+    if (providerId !== undefined) throw new ComputeJobError(`provider ${providerId} is not an active provider`, 'choose another with --provider (`datagora providers` lists them)');
+    const none = datasetIds.findIndex((_, i) => allowed[i]!.length === 0);
+    if (none !== -1) throw new JobDatasetError(datasetIds[none]!, `the owner of dataset ${datasetIds[none]} allows no active provider`, 'ask the owner to allow a provider (`datagora providers allow`)');
+    throw new ComputeJobError(
+      `no active provider is allowed by the owner of every dataset: ${datasetIds.map((id, i) => `dataset ${id} allows provider${allowed[i]!.length === 1 ? '' : 's'} ${allowed[i]!.join(', ')}`).join('; ')}`,
+      'ask an owner to allow a provider the others allow, or run a job per dataset (`datagora providers of <dataset>`)',
+    );
   }
 
   /** Sends the algorithm of a paid job to its node (once: a second submission is refused as `already-submitted`). */
@@ -175,12 +204,14 @@ export class ComputeClient {
 
   /** The job's report (the guard's findings, how the run ended), signed in as its buyer or its dataset's owner. */
   async report(jobId: bigint): Promise<JobReport> {
-    return this.call(await this.endpointOf(jobId), jobId, `/api/v1/jobs/${jobId}/report`);
+    const first = await this.firstJob(jobId);
+    return this.call(await this.endpointOf(first), first, `/api/v1/jobs/${first}/report`);
   }
 
   /** The node's log of the job, signed in as its buyer or its dataset's owner. */
   async logs(jobId: bigint): Promise<{ jobId: string; lines: string[]; algorithmLogs: string }> {
-    return this.call(await this.endpointOf(jobId), jobId, `/api/v1/jobs/${jobId}/logs`);
+    const first = await this.firstJob(jobId);
+    return this.call(await this.endpointOf(first), first, `/api/v1/jobs/${first}/logs`);
   }
 
   /** The report when this account may read it (the job's buyer or its dataset's owner), else undefined. */
@@ -196,8 +227,9 @@ export class ComputeClient {
 
   /** The job's status at its node: its report for its buyer and its dataset's owner, the public view (counts) for others. */
   async status(jobId: bigint): Promise<JobView> {
-    const endpoint = await this.endpointOf(jobId);
-    return (await this.reportIfAllowed(endpoint, jobId)) ?? this.call<PublicJobView>(endpoint, jobId, `/api/v1/jobs/${jobId}`, false);
+    const first = await this.firstJob(jobId);
+    const endpoint = await this.endpointOf(first);
+    return (await this.reportIfAllowed(endpoint, first)) ?? this.call<PublicJobView>(endpoint, first, `/api/v1/jobs/${first}`, false);
   }
 
   /**
@@ -205,24 +237,26 @@ export class ComputeClient {
    * report when this account may read it.
    */
   async follow(jobId: bigint, onStatus?: (view: PublicJobView) => void, signal?: AbortSignal): Promise<JobView> {
-    const { job } = await this.job(jobId);
-    const endpoint = await this.endpointOf(jobId, job);
-    const last = await followJob(this.market, { jobId, endpoint, computeMarket: this.computeMarket.address, job }, { status: (view) => onStatus?.(view) }, signal);
-    return (await this.reportIfAllowed(endpoint, jobId)) ?? last;
+    const first = await this.firstJob(jobId);
+    const { job } = await this.job(first);
+    const endpoint = await this.endpointOf(first, job);
+    const last = await followJob(this.market, { jobId: first, endpoint, computeMarket: this.computeMarket.address, job }, { status: (view) => onStatus?.(view) }, signal);
+    return (await this.reportIfAllowed(endpoint, first)) ?? last;
   }
 
   /**
    * Fetches the receipt and results of a final job into `outDir` (outputs/, logs/, receipt.json), decrypting with
    * this machine's job key and verifying files, receipt signature and on-chain settlement.
    */
-  async results(jobId: bigint, outDir: string): Promise<{ receipt: SignedReceipt; outputs: string[]; logs: string[]; delivered: boolean }> {
-    const local = this.localJob(jobId);
+  async results(jobId: bigint, outDir: string): Promise<{ receipt: SignedReceipt; outputs: string[]; logs: string[]; delivered: boolean; splits: JobResults<string>['splits'] }> {
+    const first = await this.firstJob(jobId);
+    const local = this.localJob(first);
     const { chainId, startBlock } = this.market.deployments;
-    const job = { jobId, endpoint: local.endpoint, chainId, computeMarket: this.computeMarket.address, resultKey: local.keyPair };
+    const job = { jobId: first, endpoint: local.endpoint, chainId, computeMarket: this.computeMarket.address, resultKey: local.keyPair };
     mkdirSync(outDir, { recursive: true });
-    const { receipt, outputs, logs } = await openJobResults(this.port(), job, resultsDirectory(outDir), BigInt(startBlock));
+    const { receipt, outputs, logs, splits } = await openJobResults(this.port(), job, resultsDirectory(outDir), BigInt(startBlock));
     writeFileSync(path.join(outDir, 'receipt.json'), `${JSON.stringify(receipt, null, 2)}\n`);
-    return { receipt, outputs, logs, delivered: receipt.receipt.delivered };
+    return { receipt, outputs, logs, delivered: receipt.receipt.delivered, splits };
   }
 
   /**
@@ -247,14 +281,14 @@ export class ComputeClient {
     return signed;
   }
 
-  /** Withdraws a job the provider has not accepted yet; the whole escrow is credited back. */
-  async cancel(jobId: bigint): Promise<Hex> {
-    return (await reclaimEscrow(this.market.port(), jobId, (await this.job(jobId)).job, 'cancel')).hash;
+  /** Withdraws a job, or every job of its run, the provider has not accepted yet; the whole escrow is credited back. Answers the transactions. */
+  async cancel(jobId: bigint): Promise<Hex[]> {
+    return (await reclaimEscrow(this.market.port(), await this.run(jobId), 'cancel')).map((sent) => sent.hash);
   }
 
-  /** Takes the whole escrow back of a job still unsettled after its deadline. */
-  async refund(jobId: bigint): Promise<Hex> {
-    return (await reclaimEscrow(this.market.port(), jobId, (await this.job(jobId)).job, 'refund')).hash;
+  /** Takes the whole escrow back of a job, or of every job of its run, still unsettled after its deadline. Answers the transactions. */
+  async refund(jobId: bigint): Promise<Hex[]> {
+    return (await reclaimEscrow(this.market.port(), await this.run(jobId), 'refund')).map((sent) => sent.hash);
   }
 
   /** The providers the owner of `datasetId` allows to run jobs on it. */
