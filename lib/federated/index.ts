@@ -8,5 +8,6 @@ export * from './dp';
 export * from './errors';
 export * from './fixed';
 export * from './masks';
+export * from './model';
 export * from './plan';
 export * from './update';
