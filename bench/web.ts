@@ -151,7 +151,7 @@ async function lighthouseFigures(url: string): Promise<PublishFigure[]> {
 
 /**
  * Starts the whole market with `node bin/datagora start` in a temporary home, its services on
- * basePort…basePort+7, measures, and stops it with SIGINT (as Ctrl-C does) whatever happened.
+ * basePort…basePort+8, measures, and stops it with SIGINT (as Ctrl-C does) whatever happened.
  */
 export async function measureWeb(options: { basePort: number }): Promise<PublishFigure[]> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'datagora-bench-web-'));
@@ -164,6 +164,8 @@ export async function measureWeb(options: { basePort: number }): Promise<Publish
     DATAGORA_KEYNODE_PORT: port(3), // three key nodes: +3, +4, +5
     DATAGORA_PROVIDER_PORT: port(6),
     DATAGORA_INDEXER_PORT: port(7),
+    // The stack's second provider node, which would take port(7) by default.
+    DATAGORA_SECOND_PROVIDER_PORT: port(8),
     // The stack's embedded database, even when DATABASE_URL points the indexer bench at a Postgres.
     DATABASE_URL: '',
   });

@@ -40,6 +40,9 @@ export const envSchema = z
     DATAGORA_COMPUTE: z.enum(['bubblewrap']).default('bubblewrap'),
     DATAGORA_PROVIDER_PORT: port.default(7480),
     DATAGORA_PROVIDER_URL: z.url().optional(),
+    DATAGORA_PROVIDER_DIR: z.string().min(1).optional(),
+    DATAGORA_SECOND_PROVIDER_PORT: port.optional(),
+    DATAGORA_SECOND_PROVIDER_URL: z.url().optional(),
     DATAGORA_PROVIDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     DATAGORA_PROVIDER_PRICE: z.string().regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount like 0.05').default('0.05'),
     DATAGORA_PROVIDER_GPU_PRICE: z.string().regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount like 0.5').default('0.5'),
@@ -65,6 +68,10 @@ export const envSchema = z
     }
     if (env.DATAGORA_KEYNODE_THRESHOLD > env.DATAGORA_KEYNODES) {
       ctx.addIssue({ code: 'custom', path: ['DATAGORA_KEYNODE_THRESHOLD'], message: 'must not exceed DATAGORA_KEYNODES' });
+    }
+    const second = env.DATAGORA_SECOND_PROVIDER_PORT ?? env.DATAGORA_PROVIDER_PORT + 1;
+    if (second === env.DATAGORA_PROVIDER_PORT || second > 65_535) {
+      ctx.addIssue({ code: 'custom', path: ['DATAGORA_SECOND_PROVIDER_PORT'], message: 'must be a port other than DATAGORA_PROVIDER_PORT (set it when that is 65535)' });
     }
   });
 
@@ -112,6 +119,11 @@ export interface ComputeConfig {
   jobDiskMb: number;
   /** Node key, job queue and algorithms. */
   dir: string;
+  /**
+   * The second node `datagora start` runs on the embedded chain (another operator, its own key and queue), so
+   * one machine shows jobs across providers; the node reads it as its own port, endpoint and directory.
+   */
+  second: { port: number; url: string; dir: string };
 }
 
 /**
@@ -181,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Paths come from the environment at run time: tell Next's file tracer not to follow them.
   const home = path.resolve(/*turbopackIgnore: true*/ e.DATAGORA_HOME);
   const host = e.DATAGORA_HOST;
+  const secondProviderPort = e.DATAGORA_SECOND_PROVIDER_PORT ?? e.DATAGORA_PROVIDER_PORT + 1;
   const chain: ChainConfig =
     e.DATAGORA_CHAIN === 'anvil'
       ? {
@@ -237,7 +250,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       gpuPricePerMinute: e.DATAGORA_PROVIDER_GPU_PRICE,
       jobMemoryMb: e.DATAGORA_PROVIDER_JOB_MEMORY_MB,
       jobDiskMb: e.DATAGORA_PROVIDER_JOB_DISK_MB,
-      dir: path.join(/*turbopackIgnore: true*/ home, 'provider'),
+      dir: e.DATAGORA_PROVIDER_DIR ? path.resolve(/*turbopackIgnore: true*/ e.DATAGORA_PROVIDER_DIR) : path.join(/*turbopackIgnore: true*/ home, 'provider'),
+      second: {
+        port: secondProviderPort,
+        url: e.DATAGORA_SECOND_PROVIDER_URL ?? `http://${host}:${secondProviderPort}`,
+        dir: path.join(/*turbopackIgnore: true*/ home, 'provider-2'),
+      },
     },
     indexer: {
       database: e.DATABASE_URL ? { adapter: 'postgres', url: e.DATABASE_URL } : { adapter: 'pglite', dir: path.join(/*turbopackIgnore: true*/ home, 'indexer') },

@@ -11,7 +11,7 @@ import type { ComputePolicy } from '../metadata';
 import { mulberry32 } from './random';
 
 /** A normally distributed sample (Box–Muller). */
-function gaussian(rand: () => number, mean: number, sd: number): number {
+export function gaussian(rand: () => number, mean: number, sd: number): number {
   const u = Math.max(rand(), 1e-12);
   return mean + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
@@ -36,6 +36,8 @@ export interface DemoDataset {
   buyers: number[];
   /** An account the owner funds to buy the dataset: a wash trade, for the analytics to flag. */
   washBuyer?: number;
+  /** The one provider node of the stack's two that may run its jobs; every registered provider otherwise. */
+  onlyProvider?: 'first' | 'second';
   /** Its compute policy and release limits, where not the defaults for its licence. */
   compute?: ComputePolicy;
   release?: ReleaseLimits;

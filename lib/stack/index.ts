@@ -1,6 +1,6 @@
 /**
  * The whole market in one process tree: the chain (embedded anvil or a remote RPC), the contracts on it,
- * the embedded IPFS node, the key nodes, the indexer, demo data on a fresh chain, the provider node and the
+ * the embedded IPFS node, the key nodes, the indexer, two provider nodes, demo data on a fresh chain and the
  * web app. Every child's log
  * lines carry its prefix; stopping the stack stops every child.
  */
@@ -25,7 +25,7 @@ import { DatagoraError } from '../errors';
 import { prefixedLogger } from './log';
 import { assertPortFree } from '../net/ports';
 import { ensureKeyNetwork } from '../access/ceremony';
-import { seedDemoMarket } from '../demo';
+import { SECOND_PROVIDER_DEV_ACCOUNT, seedDemoMarket } from '../demo';
 import { claimStartLock, MarketRunningError, webAnswers } from './lock';
 import { stopProcessGroup, waitUntilReady } from '../os/process';
 import { spawnNode } from './process';
@@ -147,7 +147,10 @@ async function assertServicePortsFree(config: Config): Promise<void> {
     const { host, basePort, nodes } = config.keyNetwork;
     for (let i = 0; i < nodes; i++) await assertPortFree(host, basePort + i, 'DATAGORA_KEYNODE_PORT', `key node ${i}`);
   }
-  if (config.chain.adapter === 'anvil') await assertPortFree(config.compute.host, config.compute.port, 'DATAGORA_PROVIDER_PORT', 'provider node');
+  if (config.chain.adapter === 'anvil') {
+    await assertPortFree(config.compute.host, config.compute.port, 'DATAGORA_PROVIDER_PORT', 'provider node');
+    await assertPortFree(config.compute.host, config.compute.second.port, 'DATAGORA_SECOND_PROVIDER_PORT', 'second provider node');
+  }
   await assertPortFree(config.indexer.host, config.indexer.port, 'DATAGORA_INDEXER_PORT', 'indexer');
 }
 
@@ -204,11 +207,37 @@ async function waitForIndexer(config: Config, log: (line: string) => void): Prom
   log(`still catching up with block ${head}: search and analytics fill in as it does`);
 }
 
+/** A provider node `npm start` runs: its log prefix, dev account, endpoint and what its configuration changes. */
+interface StackProvider {
+  name: string;
+  account: number;
+  url: string;
+  env: Record<string, string>;
+}
+
 /**
- * Starts the compute provider node as dev account {@link PROVIDER_DEV_ACCOUNT} on the embedded chain. On a
- * remote chain the operator runs `datagora provider --private-key-env …` with their own key.
+ * The stack's two provider nodes: dev account {@link PROVIDER_DEV_ACCOUNT} as the configuration says, and dev
+ * account {@link SECOND_PROVIDER_DEV_ACCOUNT} on the second port with its own key and queue, so jobs can span
+ * providers on one machine.
  */
-async function startProvider(config: Config, root: string, env: NodeJS.ProcessEnv, started: ChildProcess[]): Promise<void> {
+function stackProviders(config: Config): StackProvider[] {
+  const { second } = config.compute;
+  return [
+    { name: 'provider', account: PROVIDER_DEV_ACCOUNT, url: config.compute.url, env: {} },
+    {
+      name: 'provider2',
+      account: SECOND_PROVIDER_DEV_ACCOUNT,
+      url: second.url,
+      env: { DATAGORA_PROVIDER_PORT: String(second.port), DATAGORA_PROVIDER_URL: second.url, DATAGORA_PROVIDER_DIR: second.dir },
+    },
+  ];
+}
+
+/**
+ * Starts the stack's provider nodes on the embedded chain. On a remote chain each operator runs
+ * `datagora provider --private-key-env …` with their own key.
+ */
+async function startProviders(config: Config, root: string, env: NodeJS.ProcessEnv, started: ChildProcess[]): Promise<void> {
   const log = prefixedLogger('provider');
   if (config.chain.adapter !== 'anvil') {
     log('not started on a remote chain: run `datagora provider --private-key-env VAR` as the provider’s operator');
@@ -219,9 +248,14 @@ async function startProvider(config: Config, root: string, env: NodeJS.ProcessEn
     log(`not started: ${support.reason} (${support.hint}); the market runs without compute-to-data`);
     return;
   }
-  const child = spawnNode(path.join(root, 'bin', 'datagora'), ['provider', '--account', String(PROVIDER_DEV_ACCOUNT)], root, env, log);
-  started.push(child);
-  await waitUntilReady('provider', child, () => answers(`${config.compute.url}/api/v1/health`), SERVICE_READY_TIMEOUT_MS);
+  // One after the other: on a fresh chain the nodes register in this order, so their provider ids are 1 and 2.
+  for (const [i, node] of stackProviders(config).entries()) {
+    const nodeLog = i === 0 ? log : prefixedLogger(node.name);
+    nodeLog(`dev account ${node.account}’s node on ${node.url}`);
+    const child = spawnNode(path.join(root, 'bin', 'datagora'), ['provider', '--account', String(node.account)], root, { ...env, ...node.env }, nodeLog);
+    started.push(child);
+    await waitUntilReady(node.name, child, () => answers(`${node.url}/api/v1/health`), SERVICE_READY_TIMEOUT_MS);
+  }
 }
 
 /** Starts the chain, ensures the contracts, starts the services, seeds a fresh market, starts the web app. */
@@ -260,10 +294,11 @@ export async function startStack(config: Config, options: StackOptions): Promise
     const env = childEnv(config);
     await startServices(config, options.root, env, services);
     step();
-    await startIndexer(config, options.root, env, services);
-    step();
-    // The provider registers before the demo is seeded, so the demo's owners can allow it on their datasets.
-    await startProvider(config, options.root, env, services);
+    // The providers register before the demo is seeded, so the demo's owners can allow them on their datasets;
+    // they need no indexer, so they start while it does. Both settle first: a child spawned after the stop began
+    // would outlive the stack.
+    const starts = await Promise.allSettled([startIndexer(config, options.root, env, services), startProviders(config, options.root, env, services)]);
+    for (const start of starts) if (start.status === 'rejected') throw start.reason;
     step();
     if (fresh && config.chain.adapter === 'anvil') {
       const demoLog = prefixedLogger('demo');

@@ -43,6 +43,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('puts the stack’s second provider node on the next port, in its own directory', () => {
+    expect(loadConfig({}).compute).toMatchObject({ port: 7480, dir: path.resolve('.datagora', 'provider'), second: { port: 7481, url: 'http://127.0.0.1:7481', dir: path.resolve('.datagora', 'provider-2') } });
+    expect(loadConfig({ DATAGORA_PROVIDER_PORT: '9000', DATAGORA_PROVIDER_DIR: 'nodes/a' }).compute).toMatchObject({ dir: path.resolve('nodes/a'), second: { port: 9001 } });
+    expect(loadConfig({ DATAGORA_SECOND_PROVIDER_PORT: '9100', DATAGORA_SECOND_PROVIDER_URL: 'https://b.example' }).compute.second).toMatchObject({ port: 9100, url: 'https://b.example' });
+    for (const env of [{ DATAGORA_SECOND_PROVIDER_PORT: '7480' }, { DATAGORA_PROVIDER_PORT: '65535' }]) {
+      expect(() => loadConfig(env)).toThrow('DATAGORA_SECOND_PROVIDER_PORT: must be a port other than DATAGORA_PROVIDER_PORT');
+    }
+  });
+
   it('keeps the indexer in PGlite unless DATABASE_URL names a Postgres (empty means unset)', () => {
     expect(loadConfig({}).indexer.database).toEqual({ adapter: 'pglite', dir: path.resolve('.datagora', 'indexer') });
     expect(loadConfig({ DATABASE_URL: '' }).indexer.database.adapter).toBe('pglite');

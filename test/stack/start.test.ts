@@ -90,6 +90,15 @@ describe('datagora start', () => {
     expect(output).toMatch(/\[key0\]/);
     expect(output).toMatch(/\[demo\]\s+demo dataset 6:/);
     expect(output).toMatch(/\[demo\]\s+demo model 7: .* derived from dataset 3 through job 1/);
+    // Two provider nodes, each named in the logs; each hospital allows only its own.
+    expect(output).toContain(`[provider] dev account 9’s node on http://127.0.0.1:${providerPort}`);
+    expect(output).toMatch(/\[provider\]\s+registered provider 1 \(node 0x[0-9a-fA-F]{40}, operator 0xa0Ee7A142d267C1f36714E4a8F75612F20a79720\)/);
+    expect(output).toContain(`[provider2] dev account 8’s node on http://127.0.0.1:${providerPort + 1}`);
+    expect(output).toMatch(/\[provider2\]\s+registered provider 2 \(node 0x[0-9a-fA-F]{40}, operator 0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f\)/);
+    expect(output).toMatch(/\[demo\]\s+demo dataset 8: "ICU vitals, hospital A" \(compute-only\) by account 4, providers 1 allowed/);
+    expect(output).toMatch(/\[demo\]\s+demo dataset 9: "ICU vitals, hospital B" \(compute-only\) by account 5, providers 2 allowed/);
+    const second = (await (await fetch(`http://127.0.0.1:${providerPort + 1}/api/v1/health`)).json()) as { status: string; providerId: string };
+    expect(second).toMatchObject({ status: 'ok', providerId: '2' });
     expect(output).toMatch(/\[web\]/);
 
     const response = await fetch(`${url}/api/health`);
@@ -113,7 +122,7 @@ describe('datagora start', () => {
       stablecoin: deployments.stablecoin.address,
     });
     expect(health.components.web!.status).toBe('ok');
-    expect(health.components.indexer!.details).toMatchObject({ adapter: 'pglite', chainId: 31337, datasets: 7, pendingMetadata: 0 });
+    expect(health.components.indexer!.details).toMatchObject({ adapter: 'pglite', chainId: 31337, datasets: 9, pendingMetadata: 0 });
     expect(health.components.indexer!.details.lag).toBeLessThanOrEqual(2);
 
     const page = await fetch(url);
@@ -146,14 +155,14 @@ describe('datagora start', () => {
     };
     const demo = await cli(['datasets', '--json']);
     expect(demo.code).toBe(0);
-    expect((JSON.parse(demo.output) as unknown[]).length).toBe(7);
+    expect((JSON.parse(demo.output) as unknown[]).length).toBe(9);
 
     const source = path.join(home, 'tides.csv');
     writeFileSync(source, 'station,height_m\nbrest,6.1\ncalais,7.2\n');
     const published = await cli(['publish', source, '--title', 'Tides', '--licence', 'commercial', '--price', '9.99', '--account', '1']);
     expect(published.code).toBe(0);
     const id = published.output.trim().split('\n').pop()!;
-    expect(id).toBe('8');
+    expect(id).toBe('10');
     // No page kept before the listing hides it: the home page shows it once the indexer has it.
     await eventually(async () => ((await (await fetch(url)).text()).includes('Tides') ? true : undefined));
     expect((await cli(['buy', id, '--account', '2'])).code).toBe(0);
@@ -210,9 +219,9 @@ describe('datagora start', () => {
     expect(trained.status).toBe('finished');
     const published = await run(['publish', path.join(out, 'outputs', 'result.json'), '--title', 'Alert model', '--derived-from-job', trained.jobId, '--licence', 'ai-training', '--price', '25', '--account', '3']);
     expect(published.code).toBe(0);
-    expect(published.output).toMatch(new RegExp(`published model 9 derived from dataset 3 \\(job ${trained.jobId}\\)`));
+    expect(published.output).toMatch(new RegExp(`published model 11 derived from dataset 3 \\(job ${trained.jobId}\\)`));
     await waitForIndexer();
-    const shown = await run(['show', '9']);
+    const shown = await run(['show', '11']);
     expect(shown.output).toMatch(new RegExp(`parents\\s+#3 Synthetic ICU patient vitals \\(compute-only\\) \\[dataset\\]: 10 % of each sale, job ${trained.jobId}`));
 
     // The vitals' owner (account 4) is paid 10 % of the sale's net, to the unit, and withdraws it.
@@ -222,7 +231,7 @@ describe('datagora start', () => {
     const owner = devAccount(4).address;
     const withdrawable = () => client.readContract({ ...marketplace, functionName: 'withdrawable', args: [deployments.stablecoin.address, owner] });
     const before = await withdrawable();
-    expect((await run(['buy', '9', '--account', '6'])).code).toBe(0);
+    expect((await run(['buy', '11', '--account', '6'])).code).toBe(0);
     const feeBps = BigInt(await client.readContract({ ...marketplace, functionName: 'feeBps' }));
     const price = 25_000_000n;
     const net = price - (price * feeBps) / 10_000n;
@@ -240,7 +249,7 @@ describe('datagora start', () => {
     const lineage = await run(['lineage', '3']);
     expect(lineage.code).toBe(0);
     expect(lineage.output).toMatch(/#7 ICU alert model .*\[model\]/);
-    expect(lineage.output).toMatch(/#9 Alert model \[model\] \(10 % of each sale, job \d+\)/);
+    expect(lineage.output).toMatch(/#11 Alert model \[model\] \(10 % of each sale, job \d+\)/);
   });
 
   it('indexes the market: datagora stats, /api/analytics and search report it, wash trade excluded', async () => {
@@ -255,7 +264,7 @@ describe('datagora start', () => {
     const stats = await run(['stats', '--json']);
     expect(stats.code).toBe(0);
     const { totals } = JSON.parse(stats.output) as { totals: { datasets: number; licences: number; jobs: number; licenceVolume: { value: string }; flagged: { licences: number; volume: { value: string } } } };
-    expect(totals).toMatchObject({ datasets: 9, licences: 13, jobs: 3, licenceVolume: { value: '379.99' }, flagged: { licences: 1, volume: { value: '60' } } });
+    expect(totals).toMatchObject({ datasets: 11, licences: 13, jobs: 3, licenceVolume: { value: '379.99' }, flagged: { licences: 1, volume: { value: '60' } } });
     const withWash = JSON.parse((await run(['stats', '--json', '--include-wash'])).output) as { totals: { licences: number } };
     expect(withWash.totals.licences).toBe(14);
 
@@ -272,7 +281,7 @@ describe('datagora start', () => {
     const found = JSON.parse((await run(['datasets', 'tides', '--json'])).output) as { id: string; title: string }[];
     expect(found.map((d) => d.title)).toEqual(['Tides']);
     const search = await fetch(`${url}/api/datasets?computeOnly=true`);
-    expect(((await search.json()) as { items: { title: string }[] }).items.map((d) => d.title)).toEqual(['Synthetic ICU patient vitals (compute-only)']);
+    expect(((await search.json()) as { items: { title: string }[] }).items.map((d) => d.title).sort()).toEqual(['ICU vitals, hospital A', 'ICU vitals, hospital B', 'Synthetic ICU patient vitals (compute-only)']);
   });
 
   it('answers a second start in the same home with where the market runs, and leaves it running', async () => {
@@ -365,7 +374,7 @@ describe('datagora start', () => {
     const health = await fetch(`${url}/api/health`);
     expect(health.status).toBe(200);
     // Blocks and key shares survive too: a buyer from before the restart still downloads.
-    const again = runCli(['download', '8', '--out', path.join(home, 'after-restart.csv'), '--account', '2'], env);
+    const again = runCli(['download', '10', '--out', path.join(home, 'after-restart.csv'), '--account', '2'], env);
     expect(await again.exit).toBe(0);
     expect(readFileSync(path.join(home, 'after-restart.csv'), 'utf8')).toContain('brest,6.1');
 

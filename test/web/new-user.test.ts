@@ -145,7 +145,7 @@ describe('the web app for a new user', () => {
     const page = await desktop();
     await page.goto(url, { waitUntil: 'networkidle' });
     const sizes = await page.locator('#datasets li').getByText(/^(csv|jsonl) · /).allInnerTexts();
-    expect(sizes).toHaveLength(6);
+    expect(sizes).toHaveLength(8);
     for (const size of sizes) expect(size).toMatch(/^(csv|jsonl) · [1-9][\d.]* (B|kB|MB|GB) · [\d,]+ rows$/);
     // Most of the demo's files are under a megabyte: kB, where the catalogue wrote "0.9 MB" or "1 MB".
     expect(sizes.filter((size) => / kB /.test(size)).length).toBeGreaterThan(1);
