@@ -9,6 +9,7 @@ import { DatasetPicker } from '@/components/compute/dataset-picker';
 import { choiceOf, linkedDatasets, problemsOf, sharedColumns, strictestPolicy, type Form } from '@/components/compute/job-choice';
 import type { DatasetOption } from '@/components/compute/options';
 import { EMPTY_FIELDS } from '@/components/compute/template-params';
+import type { AlgorithmPolicy } from '@/lib/compute/policy';
 
 /** The HTML's text, as a reader sees it. */
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#x27;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ');
@@ -47,9 +48,10 @@ describe('the datasets of a job', () => {
   });
 
   it('runs what the strictest owner allows, and offers the columns every dataset publishes', () => {
-    expect(strictestPolicy([{ compute: { algorithms: 'any' } }, {}])).toBe('any');
-    expect(strictestPolicy([{}, { compute: { algorithms: 'approved' } }])).toBe('approved');
-    expect(strictestPolicy([{ compute: { algorithms: 'approved' } }, { compute: { algorithms: 'templates' } }, {}])).toBe('templates');
+    const policy = (algorithms: AlgorithmPolicy) => ({ compute: { algorithms, outputGuard: { maxOutputBytes: 65_536, leakDetection: true } } });
+    expect(strictestPolicy([policy('any'), {}])).toBe('any');
+    expect(strictestPolicy([{}, policy('approved')])).toBe('approved');
+    expect(strictestPolicy([policy('approved'), policy('templates'), {}])).toBe('templates');
     const column = (name: string) => ({ name, type: 'number' });
     expect(sharedColumns([{ columns: [column('pulse'), column('spo2'), column('alert')] }, { columns: [column('alert'), column('pulse')] }, {}]).map((c) => c.name)).toEqual(['pulse', 'alert']);
     expect(sharedColumns([{}, {}])).toEqual([]);
