@@ -24,6 +24,7 @@ export const FINAL_STATUSES: readonly JobPhase[] = ['finished', 'failed', 'cance
  */
 export const FAILURE_REASONS = {
   'compute-not-allowed': 'the dataset’s licence does not allow this compute job',
+  'provider-not-allowed': 'the dataset’s owner no longer allows this provider to run jobs on it',
   'algorithm-not-approved': 'the dataset only runs algorithms its owner approved, and this one was not approved in time',
   'data-unavailable': 'the dataset’s encrypted content could not be fetched from IPFS',
   'key-denied': 'the key network did not release the data key to this node',
@@ -40,6 +41,7 @@ export const FAILURE_REASONS = {
   'blocked-layout': 'the outputs break the output guard’s layout rules (too many files, names with characters other than letters, digits and . _ -, names too long or directories too deep): nothing was released',
   'blocked-output': 'the output guard refused the outputs (size, links or special files): nothing was released',
   'template-required': 'the dataset runs only its providers’ analysis templates: choose a template and send parameters, not code',
+  'template-one-dataset': 'an analysis template runs on one dataset at a time: request one job per dataset',
   'template-params': 'the template’s parameters are not ones it takes, or name columns the dataset does not publish',
   'budget-mismatch': 'the job’s privacy budget does not match its parameters, or the owner’s budget requires noise',
   'template-error': 'the template did not write a result of its fixed shape: nothing was released',
@@ -58,6 +60,7 @@ export interface JobEvent {
  * algorithm ended (its exit code and run time are numbers it chooses). Integers of 64 bits and more are decimal strings.
  */
 export interface PublicJobView {
+  /** The job, or the first job of a run over several datasets. */
   jobId: string;
   datasetId: string;
   providerId: string;
@@ -74,6 +77,8 @@ export interface PublicJobView {
   finishedAt?: string;
   minutesUsed?: number;
   settlement?: { txHash: Hex; delivered: boolean };
+  /** A run over several datasets: its other jobs, in order, each with its dataset and, once settled, its settlement. */
+  linked?: { jobId: string; datasetId: string; settlement?: { txHash: Hex; delivered: boolean } }[];
   /** How many findings the guard made, of which kinds. */
   guard?: { findings: number; kinds: Partial<Record<FindingKind, number>> };
 }

@@ -1,6 +1,7 @@
 /**
  * The provider node's job queue, persisted as one JSON file per job (written atomically) so a restarted node
- * recovers every job where it stood, and the views of a job its API answers (their types: ../api).
+ * recovers every job where it stood, and the views of a job its API answers (their types: ../api). A run over
+ * several datasets (linked jobs, ComputeMarket.jobGroup) is one record, kept under its first job's id.
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -10,15 +11,54 @@ import { FAILURE_REASONS, type FailureReason, type JobEvent, type JobPhase, type
 import type { FindingKind, GuardFinding } from '../guard';
 import type { SignedReceipt } from '../receipt';
 import type { WrappedKey } from '../results';
+import type { Job } from '../settlement';
 
-/** Everything a node keeps about one job. Integers of 64 bits and more are decimal strings. */
+/** An on-chain Job struct as JSON (bigints as strings). */
+export type JobJson = Record<string, string | number | boolean>;
+
+/** `job` as a record keeps it. */
+export function jobJson(job: Job): JobJson {
+  return Object.fromEntries(Object.entries(job).map(([key, value]) => [key, typeof value === 'bigint' ? value.toString() : value])) as JobJson;
+}
+
+/** The Job struct a record kept, with its integers back as bigints. */
+export function jobStruct(j: JobJson): Job {
+  return {
+    datasetId: BigInt(j.datasetId as string),
+    providerId: BigInt(j.providerId as string),
+    buyer: j.buyer as Job['buyer'],
+    currency: j.currency as Job['currency'],
+    algorithmHash: j.algorithmHash as Job['algorithmHash'],
+    dataFee: BigInt(j.dataFee as string),
+    pricePerMinute: BigInt(j.pricePerMinute as string),
+    maxMinutes: Number(j.maxMinutes),
+    feeBps: Number(j.feeBps),
+    environment: Number(j.environment),
+    aiTraining: Boolean(j.aiTraining),
+    deadline: BigInt(j.deadline as string),
+    epsilon: BigInt(j.epsilon as string),
+    releaseBytes: BigInt(j.releaseBytes as string),
+  };
+}
+
+/** A later job of a record's run: its dataset, its Job struct and, once settled, its settlement. */
+export interface LinkedJob {
+  jobId: string;
+  datasetId: string;
+  job: JobJson;
+  settlement?: { txHash: Hex; delivered: boolean };
+}
+
+/** Everything a node keeps about one job, or one run of linked jobs. Integers of 64 bits and more are decimal strings. */
 export interface JobRecord {
+  /** The job, or the run's first job. */
   jobId: string;
   datasetId: string;
   providerId: string;
   buyer: Address;
-  /** The on-chain Job struct as JSON (bigints as strings). */
-  job: Record<string, string | number | boolean>;
+  job: JobJson;
+  /** The run's other jobs, in order (absent for a job requested alone): one dataset each, all run at once. */
+  linked?: LinkedJob[];
   algorithm: { name: string; hash: Hex; runtime: 'python' | 'node'; file: string; bytes: number };
   params: unknown;
   /** The model a job of the `evaluate` template scores, as the buyer sent it (kept 0600 by the node). */
@@ -43,7 +83,13 @@ export interface JobRecord {
   omittedFindings?: number;
   results?: { cid: string; wrappedKey: WrappedKey };
   receipt?: SignedReceipt;
+  /** The first job's settlement (the others' are in `linked`). */
   settlement?: { txHash: Hex; delivered: boolean };
+}
+
+/** Every job of the record's run, the first one first, with its struct. */
+export function runJobs(record: JobRecord): { jobId: bigint; datasetId: bigint; job: Job }[] {
+  return [record, ...(record.linked ?? [])].map((entry) => ({ jobId: BigInt(entry.jobId), datasetId: BigInt(entry.datasetId), job: jobStruct(entry.job) }));
 }
 
 /** How many findings the guard made, of which kinds: all the public learns of them. */
@@ -75,6 +121,7 @@ export function publicView(record: JobRecord): PublicJobView {
     ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
     ...(record.minutesUsed !== undefined ? { minutesUsed: record.minutesUsed } : {}),
     ...(record.settlement ? { settlement: record.settlement } : {}),
+    ...(record.linked ? { linked: record.linked.map(({ jobId, datasetId, settlement }) => ({ jobId, datasetId, ...(settlement ? { settlement } : {}) })) } : {}),
     ...(counts ? { guard: counts } : {}),
   };
 }
@@ -94,6 +141,8 @@ export function jobReport(record: JobRecord): JobReport {
 /** Job files under `dir`, with a change event per update (for Server-Sent Events). */
 export class JobStore extends EventEmitter<{ change: [JobRecord] }> {
   private readonly jobs = new Map<string, JobRecord>();
+  /** A run's later job ids → its first job's. */
+  private readonly runs = new Map<string, string>();
 
   constructor(private readonly dir: string) {
     super();
@@ -101,13 +150,17 @@ export class JobStore extends EventEmitter<{ change: [JobRecord] }> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const name of readdirSync(dir)) {
       if (!/^\d+\.json$/.test(name)) continue;
-      const record = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as JobRecord;
-      this.jobs.set(record.jobId, record);
+      this.keep(JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as JobRecord);
     }
   }
 
   get(jobId: string): JobRecord | undefined {
     return this.jobs.get(jobId);
+  }
+
+  /** The record of the job, or of the run it belongs to. */
+  find(jobId: string): JobRecord | undefined {
+    return this.jobs.get(this.runs.get(jobId) ?? jobId);
   }
 
   /** Every job, oldest first. */
@@ -134,7 +187,12 @@ export class JobStore extends EventEmitter<{ change: [JobRecord] }> {
     const file = path.join(this.dir, `${record.jobId}.json`);
     writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 1), { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
-    this.jobs.set(record.jobId, record);
+    this.keep(record);
     this.emit('change', record);
+  }
+
+  private keep(record: JobRecord): void {
+    this.jobs.set(record.jobId, record);
+    for (const linked of record.linked ?? []) this.runs.set(linked.jobId, record.jobId);
   }
 }

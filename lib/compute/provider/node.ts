@@ -15,7 +15,7 @@ import { contractsOf } from '../../contracts';
 import { ProviderSetupError } from '../errors';
 import { Market } from '../../market';
 import { FINAL_STATUSES } from '../api';
-import { JobStore, type JobRecord } from './jobs';
+import { JobStore, runJobs, type JobRecord } from './jobs';
 import { admission, runJob, type PipelineContext } from './pipeline';
 import { detectResources, type Resources } from './resources';
 import { JobStatus, signProviderNode, type Environment } from '../settlement';
@@ -184,17 +184,19 @@ export class ProviderNode {
 
   /**
    * After a restart: a job cut off mid-run is checked on-chain — settled or closed jobs are marked so, the rest
-   * go back to the queue and run again from the start (their workspace was wiped or is discarded).
+   * go back to the queue and run again from the start (their workspace was wiped or is discarded). A run goes back
+   * while any of its jobs is open, so that one cut off between two settlements still settles the rest.
    */
   private async recover(): Promise<void> {
     const { computeMarket } = contractsOf(this.market.deployments);
     for (const record of this.store.list()) {
       if (FINAL_STATUSES.includes(record.status) || record.status === 'queued') continue;
-      const status = await this.market.publicClient.readContract({ ...computeMarket, functionName: 'jobStatus', args: [BigInt(record.jobId)] });
-      if (status === JobStatus.Settled && record.receipt) {
+      const [status, ...later] = await Promise.all(runJobs(record).map(({ jobId }) => this.market.publicClient.readContract({ ...computeMarket, functionName: 'jobStatus', args: [jobId] })));
+      const laterOpen = later.some((s) => s === JobStatus.Requested || s === JobStatus.Accepted);
+      if (!laterOpen && status === JobStatus.Settled && record.receipt) {
         const failed = record.receipt.receipt.status === 'failed';
         this.store.update(record.jobId, { status: failed ? 'failed' : 'finished', finishedAt: new Date().toISOString(), ...(failed ? { reason: (record.receipt.receipt.reason || 'node-error') as JobRecord['reason'] } : {}) }, 'settled before the node restarted');
-      } else if (status === JobStatus.Cancelled || status === JobStatus.Refunded || status === JobStatus.Settled) {
+      } else if (!laterOpen && (status === JobStatus.Cancelled || status === JobStatus.Refunded || status === JobStatus.Settled)) {
         this.store.update(record.jobId, { status: status === JobStatus.Cancelled ? 'cancelled' : 'failed', reason: 'node-error', finishedAt: new Date().toISOString() }, `closed on-chain while the node was down (status ${status})`);
       } else {
         this.store.update(record.jobId, { status: 'queued' }, `the node restarted during ${record.status}: the job runs again from the start`);

@@ -1,7 +1,7 @@
 /** The provider node's HTTP API as an OpenAPI 3.1 document, served at GET /api/v1/openapi.json. */
 
 const error = { $ref: '#/components/schemas/Error' };
-const jobIdParam = { name: 'jobId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' }, description: 'The on-chain job id (ComputeMarket).' };
+const jobIdParam = { name: 'jobId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' }, description: 'The on-chain job id (ComputeMarket); any job of a run over several datasets answers for the run.' };
 const auth = [{ siwe: [] }];
 
 export const OPENAPI = {
@@ -39,7 +39,7 @@ export const OPENAPI = {
         type: 'object',
         required: ['jobId', 'algorithm', 'resultKey'],
         properties: {
-          jobId: { type: 'string' },
+          jobId: { type: 'string', description: 'The job; for a run over several datasets (jobs linked by one requestJob), its first job: the node reads the others from the chain (ComputeMarket.jobGroup) and runs the algorithm once over every dataset, each at /data/inputs/<datasetId>/0.' },
           algorithm: { type: 'object', required: ['name', 'content'], properties: { name: { type: 'string', description: '`*.py` (Python 3 with numpy, pandas, scikit-learn, matplotlib) or `*.js`/`*.mjs`/`*.cjs` (Node.js).' }, content: { type: 'string', contentEncoding: 'base64', description: 'Standard base64, padded. Its SHA-256 must equal the job’s committed algorithmHash.' } } },
           params: { description: 'Any JSON nested at most 32 levels; the algorithm reads it at /data/inputs/algoCustomData.json. For a template, the parameters its schema in /api/v1/environments takes.' },
           model: { type: 'string', contentEncoding: 'base64', description: 'For the `evaluate` template only: the pickled scikit-learn model it scores, at most 4 MiB.' },
@@ -61,6 +61,7 @@ export const OPENAPI = {
           history: { type: 'array', items: { type: 'object', properties: { status: { type: 'string' }, at: { type: 'string', format: 'date-time' }, detail: { type: 'string' } } } },
           minutesUsed: { type: 'integer' },
           settlement: { type: 'object', properties: { txHash: { type: 'string' }, delivered: { type: 'boolean' } } },
+          linked: { type: 'array', description: 'A run over several datasets: its other jobs, in order.', items: { type: 'object', properties: { jobId: { type: 'string' }, datasetId: { type: 'string' }, settlement: { type: 'object', properties: { txHash: { type: 'string' }, delivered: { type: 'boolean' } } } } } },
           guard: {
             type: 'object',
             description: 'When the output guard refused the outputs: how many findings, of which kinds — counts only (the findings are in the report).',
@@ -117,11 +118,11 @@ export const OPENAPI = {
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Submission' } } } },
         responses: {
           202: { description: 'Queued.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } },
-          400: { description: 'Malformed submission or unsupported runtime.', content: { 'application/json': { schema: error } } },
+          400: { description: 'Malformed submission, unsupported runtime, or `mixed-environments` (a run’s jobs in several environments).', content: { 'application/json': { schema: error } } },
           401: { description: 'Missing, expired or invalid sign-in.', content: { 'application/json': { schema: error } } },
-          403: { description: '`wrong-provider` (assigned to another node) or `not-buyer`.', content: { 'application/json': { schema: error } } },
+          403: { description: '`wrong-provider` (the job, or a job of its run, is assigned to another node) or `not-buyer`.', content: { 'application/json': { schema: error } } },
           404: { description: '`job-not-paid`: no such job on-chain.', content: { 'application/json': { schema: error } } },
-          409: { description: '`algorithm-mismatch`, `job-closed` or `already-submitted`.', content: { 'application/json': { schema: error } } },
+          409: { description: '`algorithm-mismatch`, `job-closed`, `already-submitted`, or `not-first-job` (a later job of a run: submit the run as its first job).', content: { 'application/json': { schema: error } } },
           413: { description: 'Algorithm too large.', content: { 'application/json': { schema: error } } },
         },
       },

@@ -3,7 +3,8 @@
  * submission by the job's buyer, public status (JSON or Server-Sent Events: status and counts only), the job's
  * report (the guard's findings) and the node's log of it for the buyer and the dataset's owner, and results for
  * the buyer only. A submission is refused unless the job is paid on-chain, assigned to this node, still open, and
- * the algorithm's SHA-256 is the hash the buyer committed.
+ * the algorithm's SHA-256 is the hash the buyer committed. A run over several datasets (linked jobs) is submitted
+ * once, as its first job: the node reads the rest of the run from the chain, and answers for every job of it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -21,10 +22,10 @@ import { algorithmHash, MAX_ALGORITHM_BYTES, MAX_PARAMS_NESTING, runtimeOf } fro
 import { verifyJobAuthorization } from '../auth';
 import { ProviderRequestError } from '../errors';
 import { FINAL_STATUSES } from '../api';
-import { jobReport, publicView, type JobRecord, type JobStore } from './jobs';
+import { jobJson, jobReport, publicView, type JobRecord, type JobStore } from './jobs';
 import { OPENAPI } from './openapi';
 import type { Resources } from './resources';
-import { JobStatus, type Environment } from '../settlement';
+import { JobStatus, type Environment, type Job } from '../settlement';
 import { resultPublicKeySchema } from '../results';
 import { templateByHash, templateByName, templateSummaries } from '../templates';
 
@@ -76,30 +77,54 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
   const algorithmsDir = path.join(config.compute.dir, 'algorithms');
   mkdirSync(algorithmsDir, { recursive: true, mode: 0o700 });
 
+  /** The record of job `jobId`: its own, or its run's. */
   function record(jobId: string): JobRecord {
-    const found = store.get(jobId);
+    const found = store.find(jobId);
     if (!found) throw new ProviderRequestError(404, 'job-unknown', `this node has no job ${jobId}`, 'submit the job first (datagora compute)');
     return found;
   }
 
-  /** Whether the request's SIWE sign-in for `job` is its buyer's; the signed-in address either way. */
-  async function signedIn(request: IncomingMessage, job: JobRecord): Promise<{ address: Address; buyer: boolean }> {
-    const { address } = await verifyJobAuthorization(request.headers.authorization, { host: publicHost, chainId, jobId: BigInt(job.jobId) });
+  /** Whether the request's SIWE sign-in for job `jobId` (of `job`'s run) is its buyer's; the signed-in address either way. */
+  async function signedIn(request: IncomingMessage, jobId: string, job: JobRecord): Promise<{ address: Address; buyer: boolean }> {
+    const { address } = await verifyJobAuthorization(request.headers.authorization, { host: publicHost, chainId, jobId: BigInt(jobId) });
     return { address, buyer: isAddressEqual(address, job.buyer) };
   }
 
-  async function asBuyer(request: IncomingMessage, job: JobRecord): Promise<void> {
-    if (!(await signedIn(request, job)).buyer) throw new ProviderRequestError(403, 'not-buyer', `only the job's buyer ${job.buyer} may read this`);
+  async function asBuyer(request: IncomingMessage, jobId: string, job: JobRecord): Promise<void> {
+    if (!(await signedIn(request, jobId, job)).buyer) throw new ProviderRequestError(403, 'not-buyer', `only the job's buyer ${job.buyer} may read this`);
   }
 
-  /** The buyer, or whoever owns the job's dataset on-chain now (ownership can move). */
-  async function asBuyerOrOwner(request: IncomingMessage, job: JobRecord): Promise<void> {
-    const signIn = await signedIn(request, job);
+  /** The buyer, or whoever owns one of the run's datasets on-chain now (ownership can move). */
+  async function asBuyerOrOwner(request: IncomingMessage, jobId: string, job: JobRecord): Promise<void> {
+    const signIn = await signedIn(request, jobId, job);
     if (signIn.buyer) return;
-    const owner = await market.publicClient.readContract({ ...contracts.registry, functionName: 'datasetOwner', args: [BigInt(job.datasetId)] });
-    if (!isAddressEqual(signIn.address, owner)) {
-      throw new ProviderRequestError(403, 'not-buyer-or-owner', `only the job's buyer ${job.buyer} or dataset ${job.datasetId}'s owner ${owner} may read this`, 'sign in with the account that paid for the job or owns the dataset; anyone may read the status');
+    const datasets = [job.datasetId, ...(job.linked ?? []).map((linked) => linked.datasetId)];
+    const owners = await Promise.all(datasets.map((id) => market.publicClient.readContract({ ...contracts.registry, functionName: 'datasetOwner', args: [BigInt(id)] })));
+    if (!owners.some((owner) => isAddressEqual(signIn.address, owner))) {
+      const owned = datasets.length === 1 ? `dataset ${job.datasetId}'s owner ${owners[0]}` : `an owner of datasets ${datasets.join(', ')}`;
+      throw new ProviderRequestError(403, 'not-buyer-or-owner', `only the job's buyer ${job.buyer} or ${owned} may read this`, 'sign in with the account that paid for the job or owns the dataset; anyone may read the status');
     }
+  }
+
+  /**
+   * The jobs of the run `jobId` starts, as the chain holds them (ComputeMarket.jobGroup, never the buyer's word):
+   * refused unless `jobId` is a paid job and the first of its run, and every job is this node's, in one environment.
+   */
+  async function paidRun(jobId: bigint): Promise<Job[]> {
+    const [first, count] = await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobGroup', args: [jobId] });
+    if (count === 0n) throw new ProviderRequestError(404, 'job-not-paid', `job ${jobId} was never requested and paid on-chain`, 'request it first: datagora compute requests and pays, then submits');
+    if (first !== jobId) throw new ProviderRequestError(409, 'not-first-job', `job ${jobId} is one of the ${count} jobs of a run that starts with job ${first}`, `submit the run once, as job ${first}`);
+    const ids = Array.from({ length: Number(count) }, (_, i) => first + BigInt(i));
+    const events = await market.publicClient.getContractEvents({ ...contracts.computeMarket, eventName: 'JobRequested', args: { jobId: ids }, fromBlock: BigInt(market.deployments.startBlock) });
+    const jobs = ids.map((id) => {
+      const job = events.find((event) => event.args.jobId === id)?.args.job;
+      if (!job) throw new ProviderRequestError(404, 'job-not-paid', `job ${id} was never requested and paid on-chain`, 'request it first: datagora compute requests and pays, then submits');
+      if (job.providerId !== provider.providerId) throw new ProviderRequestError(403, 'wrong-provider', `job ${id} is assigned to provider ${job.providerId}, not to this node (provider ${provider.providerId})`, `submit it to provider ${job.providerId}'s endpoint`);
+      return job;
+    });
+    const mixed = jobs.find((job) => job.environment !== jobs[0]!.environment);
+    if (mixed) throw new ProviderRequestError(400, 'mixed-environments', `the run's jobs ask for environments ${jobs[0]!.environment} and ${mixed.environment}: one run runs in one environment`, 'request the run again in one environment');
+    return jobs;
   }
 
   async function submit(request: IncomingMessage): Promise<{ status: number; body: unknown }> {
@@ -115,19 +140,17 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
     if (signIn.resultKey !== body.resultKey) throw new ProviderRequestError(400, 'result-key-mismatch', 'the sign-in must name the result key of the submission');
     const runtime = runtimeOf(body.algorithm.name);
     if (!runtime) throw new ProviderRequestError(400, 'runtime-unsupported', `${body.algorithm.name}: only Python (.py) and Node.js (.js, .mjs, .cjs) algorithms run here`);
-    const events = await market.publicClient.getContractEvents({ ...contracts.computeMarket, eventName: 'JobRequested', args: { jobId }, fromBlock: BigInt(market.deployments.startBlock) });
-    const requested = events[0]?.args;
-    if (!requested?.job) throw new ProviderRequestError(404, 'job-not-paid', `job ${jobId} was never requested and paid on-chain`, 'request it first: datagora compute requests and pays, then submits');
-    const job = requested.job;
-    if (job.providerId !== provider.providerId) throw new ProviderRequestError(403, 'wrong-provider', `job ${jobId} is assigned to provider ${job.providerId}, not to this node (provider ${provider.providerId})`, `submit it to provider ${job.providerId}'s endpoint`);
+    const [job, ...linked] = (await paidRun(jobId)) as [Job, ...Job[]];
+    // One requestJob made the run: one buyer and one algorithm for all of its jobs.
     if (!isAddressEqual(signIn.address, job.buyer)) throw new ProviderRequestError(403, 'not-buyer', `job ${jobId} was paid by ${job.buyer}, not by ${signIn.address}`);
     const content = Buffer.from(body.algorithm.content, 'base64');
     if (content.length > MAX_ALGORITHM_BYTES) throw new ProviderRequestError(413, 'too-large', `the algorithm is over ${MAX_ALGORITHM_BYTES} bytes`);
     const hash = algorithmHash(content);
     if (hash !== job.algorithmHash) throw new ProviderRequestError(409, 'algorithm-mismatch', `the algorithm's SHA-256 ${hash} differs from the hash ${job.algorithmHash} committed on-chain`, 'submit exactly the file whose hash was paid for');
     if (body.model !== undefined && templateByHash(hash)?.name !== 'evaluate') throw new ProviderRequestError(400, 'malformed-submission', 'only jobs of the evaluate template take a model', 'send the model with an evaluate job, or leave it out');
-    const status = await market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobStatus', args: [jobId] });
-    if (status !== JobStatus.Requested) throw new ProviderRequestError(409, 'job-closed', `job ${jobId} is no longer open on-chain (status ${status})`);
+    const statuses = await Promise.all([jobId, ...linked.map((_, i) => jobId + BigInt(i + 1))].map((id) => market.publicClient.readContract({ ...contracts.computeMarket, functionName: 'jobStatus', args: [id] })));
+    const closed = statuses.findIndex((status) => status !== JobStatus.Requested);
+    if (closed >= 0) throw new ProviderRequestError(409, 'job-closed', `job ${jobId + BigInt(closed)} is no longer open on-chain (status ${statuses[closed]})`);
     if (store.get(body.jobId)) throw new ProviderRequestError(409, 'already-submitted', `job ${jobId} was already submitted`);
     const file = path.join(algorithmsDir, `${body.jobId}-${body.algorithm.name}`);
     writeFileSync(file, content, { mode: 0o600 });
@@ -140,7 +163,8 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
       datasetId: job.datasetId.toString(),
       providerId: job.providerId.toString(),
       buyer: job.buyer,
-      job: Object.fromEntries(Object.entries(job).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v])) as JobRecord['job'],
+      job: jobJson(job),
+      ...(linked.length > 0 ? { linked: linked.map((later, i) => ({ jobId: (jobId + BigInt(i + 1)).toString(), datasetId: later.datasetId.toString(), job: jobJson(later) })) } : {}),
       algorithm: { name: body.algorithm.name, hash, runtime, file, bytes: content.length },
       params: body.params ?? {},
       ...(model ? { model: { file: modelFile, bytes: model.length } } : {}),
@@ -200,16 +224,16 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
     if (!sub) return send(response, 200, publicView(job));
     if (sub === 'events') return events(response, job);
     if (sub === 'report') {
-      await asBuyerOrOwner(request, job);
+      await asBuyerOrOwner(request, id, job);
       return send(response, 200, jobReport(job));
     }
     if (sub === 'logs') {
-      await asBuyerOrOwner(request, job);
+      await asBuyerOrOwner(request, id, job);
       const lines = job.history.map((e) => `${e.at} ${e.status}${e.detail ? `: ${e.detail}` : ''}`);
       return send(response, 200, { jobId: job.jobId, lines, algorithmLogs: job.results ? 'released with the results (logs/)' : FINAL_STATUSES.includes(job.status) ? 'not released' : 'released with the results once the output guard passes them' });
     }
     if (sub === 'results') {
-      await asBuyer(request, job);
+      await asBuyer(request, id, job);
       if (!FINAL_STATUSES.includes(job.status) || !job.receipt) throw new ProviderRequestError(409, 'not-finished', `job ${id} is ${job.status}; results come once it is finished or failed`);
       return send(response, 200, { jobId: job.jobId, status: job.status, receipt: job.receipt, results: job.results ?? null, settlement: job.settlement ?? null });
     }
