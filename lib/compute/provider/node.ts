@@ -23,6 +23,9 @@ import type { ComputeEngine } from '../engine';
 import { computeEngine } from '../index';
 import { startProviderServer, type ProviderServer } from './server';
 import { removeWorkspace } from '../../os/workspace';
+import type { AgreementKeyPair } from '../../federated';
+import { loadAgreementKey, publishAgreementKey } from './federated/keys';
+import { federatedApi, type FederatedApi } from './federated/routes';
 
 /** The dev account `npm start` runs its provider as (the demo's data owners and buyers use 1–8). */
 export const PROVIDER_DEV_ACCOUNT = 9;
@@ -76,6 +79,8 @@ export class ProviderNode {
   private server?: ProviderServer;
   private timer?: NodeJS.Timeout;
   private stopping = false;
+  /** The federated API its server answers under /api/v1/federated. */
+  readonly federated: FederatedApi;
 
   private constructor(
     readonly config: Config,
@@ -88,7 +93,10 @@ export class ProviderNode {
     readonly resources: Resources,
     readonly environments: Environment[],
     readonly log: (line: string) => void,
-  ) {}
+    agreementKey: AgreementKeyPair,
+  ) {
+    this.federated = federatedApi(this.context(), providerId, agreementKey, config);
+  }
 
   /** Registers (or updates) the provider on-chain, recovers the queue and starts serving. */
   static async start(options: ProviderNodeOptions): Promise<ProviderNode> {
@@ -121,6 +129,8 @@ export class ProviderNode {
           log(`updated provider ${providerId}: ${config.compute.url}`);
         }
       }
+      const agreementKey = await loadAgreementKey(config.compute.dir);
+      if (await publishAgreementKey(operatorMarket, providerId, agreementKey.publicKey)) log(`published provider ${providerId}'s agreement key for federated training`);
       const gas = await publicClient.getBalance({ address: node.address });
       if (gas < MIN_NODE_GAS) {
         const hash = await walletFor(publicClient, options.operator).sendTransaction({ to: node.address, value: NODE_GAS_TOP_UP });
@@ -135,7 +145,7 @@ export class ProviderNode {
       for (const entry of existsSync(workDir) ? readdirSync(workDir) : []) {
         if (entry.startsWith('ws-')) await removeWorkspace(path.join(workDir, entry));
       }
-      const provider = new ProviderNode(config, providerId, node, market, keys, engine, store, resources, environments, log);
+      const provider = new ProviderNode(config, providerId, node, market, keys, engine, store, resources, environments, log, agreementKey);
       provider.server = await startProviderServer(provider);
       await provider.recover();
       provider.timer = setInterval(() => provider.schedule(), APPROVAL_POLL_MS);

@@ -146,5 +146,47 @@ export const OPENAPI = {
         responses: { 200: { description: 'The receipt, the results manifest CID and the results key wrapped to the buyer’s key (null when nothing was released).' }, 403: { description: 'Not the buyer.' }, 409: { description: 'Not finished yet.' } },
       },
     },
+    '/api/v1/federated': {
+      post: {
+        summary: 'Join a federated job: the plan its jobs committed to and the local step (buyer)',
+        description:
+          'Body `{jobId, plan, algorithm: {name, content (base64)}, resultKey}`. The node checks, against the chain only: the job paid, this node’s and open; its run (ComputeMarket.jobGroup) of 2 to 8 jobs on as many providers; SHA-256 of the canonical plan equal to the job’s algorithmHash; the plan’s participants exactly the run’s (datasetId, providerId) in order; the local step the plan’s (name and SHA-256); AI training declared and allowed; the dataset’s compute policy (templates-only refuses, `approved` needs the local step approved); with an ε budget, noise (z > 0) and the plan’s ε (Rényi DP over its rounds) within the job’s reservation; the plan’s updates within the job’s byte reservation; its own X25519 agreement key on-chain. Then it accepts the job.',
+        security: auth,
+        responses: {
+          202: { description: 'Joined: the session’s public view.' },
+          400: { description: '`malformed-request`, `malformed-plan`, `result-key-mismatch`.', content: { 'application/json': { schema: error } } },
+          403: { description: '`wrong-provider`, `not-buyer`, `compute-not-allowed`, `template-required`, `algorithm-not-approved`, `provider-not-allowed`, `noise-required`, `epsilon-over-reservation`, `byte-budget`.', content: { 'application/json': { schema: error } } },
+          404: { description: '`job-not-paid`.', content: { 'application/json': { schema: error } } },
+          409: { description: '`already-joined`, `job-closed`, `not-federated`, `run-shares-provider`, `plan-mismatch`, `participants-mismatch`, `algorithm-mismatch`, `deadline`, `session-busy`.', content: { 'application/json': { schema: error } } },
+        },
+      },
+    },
+    '/api/v1/federated/{jobId}': { get: { summary: 'A federated session’s public view: status, and per attempt its round, outcome, participants, bytes, ε (millionths) and wall time — never a value', parameters: [jobIdParam], responses: { 200: { description: 'The session.' }, 404: { description: '`not-joined`.' } } } },
+    '/api/v1/federated/{jobId}/events': { get: { summary: 'The session’s public view on every change (Server-Sent Events, `event: status`); the stream ends once it is finished or failed', parameters: [jobIdParam], responses: { 200: { description: 'The stream.', content: { 'text/event-stream': {} } } } } },
+    '/api/v1/federated/{jobId}/rounds': {
+      post: {
+        summary: 'Run one attempt of one round at this node (buyer): the masked update and its signed receipt',
+        description:
+          'Body `{round (1..R), attempt (1..), participants: provider ids (2 to 8, of the plan, this node’s among them), model: base64 of d float64 little-endian}`. Rounds go in order: round r+1 once this node answered round r; a retry of a round takes a higher attempt; no attempt runs twice. The local step runs in the sandbox on the dataset (/data/inputs/<datasetId>/0), the model (/data/inputs/model.json) and the plan’s params (/data/inputs/algoCustomData.json), and writes /data/outputs/update.json `{delta: d numbers, samples: n}`. The node clips delta to L2 norm C, adds N(0, (zC)²), weights it by the records it counts in its dataset, encodes [n·Δ′, n] in fixed point mod 2^64 and adds its pairwise masks with the other participants, whose keys it reads from ComputeMarket.agreementKeyOf. Answer `{round, attempt, masked: base64 of d+1 uint64 little-endian, receipt}`; the receipt is EIP-712 `FederatedRound(uint256 jobId,uint32 round,uint32 attempt,bytes32 modelIn,bytes32 updateOut,uint64 epsilon,uint64 bytes)` in ComputeMarket’s domain, signed by the node key.',
+        security: auth,
+        parameters: [jobIdParam],
+        responses: {
+          200: { description: 'The masked update and its receipt.' },
+          400: { description: '`malformed-request`, `malformed-model`, `round-out-of-range`, `participant-missing`.', content: { 'application/json': { schema: error } } },
+          403: { description: '`not-buyer`, `participant-unknown`, `noise-required`, `epsilon-spent` (another release would pass the job’s ε reservation; retries count), `byte-budget-spent`.', content: { 'application/json': { schema: error } } },
+          409: { description: '`round-out-of-order`, `round-replayed`, `session-closed`, `session-busy`, `time-spent`, `job-closed`, `agreement-key-changed`, `agreement-key-invalid` (a participant’s key on-chain is unset, of low order or a copy).', content: { 'application/json': { schema: error } } },
+          422: { description: 'The attempt failed and released nothing: `update-malformed` (not the update’s shape, non-finite, too large), `algorithm-error`, `timeout`, `memory`, `key-denied`, `data-unavailable`, `data-corrupt`, `update-out-of-range`, `node-error`.', content: { 'application/json': { schema: error } } },
+        },
+      },
+    },
+    '/api/v1/federated/{jobId}/finish': {
+      post: {
+        summary: 'End the training with the final model (buyer): the node settles its job delivered',
+        description: 'Body `{model: base64 of d float64}`. Outputs `model.json` (the final model as a JSON array) and `rounds.json` (every round receipt this node signed), encrypted to the result key of the join; the job’s receipt is signed and the job settled delivered (minutes: the rounds’ run time; released bytes: every update and the outputs, at most the reservation). Asked again, a finished session answers the same.',
+        security: auth,
+        parameters: [jobIdParam],
+        responses: { 200: { description: 'As GET /api/v1/jobs/{jobId}/results: `{jobId, status, receipt, results, settlement}`.' }, 409: { description: '`session-closed`, `session-busy`.' }, 502: { description: '`settlement-failed`: the buyer can refund after the deadline.' } },
+      },
+    },
   },
 } as const;

@@ -64,6 +64,8 @@ export interface ServedProvider {
   readonly active: number;
   /** Starts queued jobs while there is room. */
   schedule(): void;
+  /** The federated API (federated/routes.ts). */
+  readonly federated: { handle(request: IncomingMessage, response: ServerResponse, id: string | undefined, sub: string | undefined): Promise<void> };
   log(line: string): void;
 }
 
@@ -214,6 +216,7 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
       if (!template) throw new ProviderRequestError(404, 'not-found', `no template ${id}; GET /api/v1/environments lists them`);
       return send(response, 200, template.source, 'text/x-python; charset=utf-8');
     }
+    if (resource === 'federated') return provider.federated.handle(request, response, id, sub);
     if (resource !== 'jobs') throw new ProviderRequestError(404, 'not-found', `no route ${url.pathname}; see /api/v1/openapi.json`);
     if (method === 'POST' && !id) {
       const { status, body } = await submit(request);
