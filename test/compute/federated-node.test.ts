@@ -21,11 +21,10 @@ import { aggregateRound, decodeFixed, epsilonMillionths, l2Norm, maskVector, mod
 import { outputsProof } from '@/lib/lineage/outputs';
 import type { Market } from '@/lib/market';
 import { federatedCall, payRun, startFederatedBed, FEDERATED_OPERATORS, type FederatedBed } from '../helpers/federated';
-import { delta, ledger, publishComputeOnly } from '../helpers/provider';
+import { delta, ledger, publishComputeOnly, ROOT } from '../helpers/provider';
 
-const FIXTURES = path.join(__dirname, 'fixtures', 'federated');
-const LOCAL_STEP = readFileSync(path.join(FIXTURES, 'local_step.py'));
-const HOSTILE_STEP = readFileSync(path.join(FIXTURES, 'hostile_step.py'));
+const LOCAL_STEP = readFileSync(path.join(ROOT, 'examples', 'federated', 'local_logreg.py'));
+const HOSTILE_STEP = readFileSync(path.join(__dirname, 'fixtures', 'federated', 'hostile_step.py'));
 const [BUYER, NORTH_OWNER, SOUTH_OWNER] = [2, 4, 5];
 const ROWS = 200;
 const D = 3;
@@ -73,13 +72,14 @@ const participants = (a: bigint, b: bigint): FederatedPlanInput['participants'] 
   { datasetId: Number(b), providerId: Number(p2.providerId) },
 ];
 
-function plan(overrides: Partial<FederatedPlanInput> = {}, step = LOCAL_STEP, name = 'local_step.py'): FederatedPlanInput {
-  return { kind: PLAN_KIND, algorithm: { name, sha256: algorithmHash(step) }, dimension: D, rounds: 2, clip: 1, noiseMultiplier: 0, params: { target: 'y', lr: 0.5, epochs: 5 }, participants: participants(northId, southId), ...overrides };
+function plan(overrides: Partial<FederatedPlanInput> = {}, step = LOCAL_STEP, name = 'local_logreg.py'): FederatedPlanInput {
+  const params = { label: 'y', features: ['x1', 'x2'], mean: [0, 0], scale: [1, 1], lr: 0.5, epochs: 5 };
+  return { kind: PLAN_KIND, algorithm: { name, sha256: algorithmHash(step) }, dimension: D, rounds: 2, clip: 1, noiseMultiplier: 0, params, participants: participants(northId, southId), ...overrides };
 }
 
 async function join(provider: ProviderNode, jobId: bigint, thePlan: FederatedPlanInput, options: { content?: Uint8Array; as?: Market } = {}): Promise<ResultKeyPair> {
   const keys = generateResultKeyPair();
-  const content = Buffer.from(options.content ?? (thePlan.algorithm.name === 'local_step.py' ? LOCAL_STEP : HOSTILE_STEP)).toString('base64');
+  const content = Buffer.from(options.content ?? (thePlan.algorithm.name === 'local_logreg.py' ? LOCAL_STEP : HOSTILE_STEP)).toString('base64');
   await federatedCall(options.as ?? buyer, provider.url, jobId, '/api/v1/federated', { jobId: jobId.toString(), plan: thePlan, algorithm: { name: thePlan.algorithm.name, content }, resultKey: keys.publicKey }, keys.publicKey);
   return keys;
 }
