@@ -184,7 +184,8 @@ function ReceiptFacts({ results, config }: { results: LinkedResults; config: Cli
     ['Ran', `${when(receipt.startedAt)} to ${when(receipt.finishedAt)}`],
     ['Hardware', receipt.hardware],
     ['Node software', receipt.nodeVersion],
-    ['Dataset content', receipt.datasetCid],
+    // A run's receipt names each dataset's content, job by job.
+    ...(receipt.datasets ?? [receipt]).map(({ datasetId, datasetCid }): [string, string] => [receipt.datasets ? `Dataset #${datasetId} content` : 'Dataset content', datasetCid]),
     ['Algorithm SHA-256', receipt.algorithmHash],
   ];
   return (
@@ -194,7 +195,7 @@ function ReceiptFacts({ results, config }: { results: LinkedResults; config: Cli
           Signed by the node key <span className="font-mono break-all">{signed.signer}</span> registered for the job’s provider.
         </Check>
         <Check>
-          Settled on-chain with this receipt’s hash, {receipt.minutesUsed} {receipt.minutesUsed === 1 ? 'minute' : 'minutes'}, results {receipt.delivered ? 'delivered' : 'not delivered'}.
+          {receipt.datasets ? `Each of the ${receipt.datasets.length} jobs, one per dataset, settled` : 'Settled'} on-chain with this receipt’s hash, {receipt.minutesUsed} {receipt.minutesUsed === 1 ? 'minute' : 'minutes'}, results {receipt.delivered ? 'delivered' : 'not delivered'}.
         </Check>
         <Check>The released files are exactly the ones the receipt names (outputs and logs hashes match).</Check>
       </ul>

@@ -200,7 +200,8 @@ export async function receipt(args: string[]): Promise<number> {
     else {
       console.log(`valid receipt for job ${r.jobId}: ${r.status}${r.reason ? ` (${r.reason})` : ''}, exit ${r.exitCode}, ${r.minutesUsed} min on ${r.hardware}`);
       console.log(`  signed by node key ${signed.signer}; settled on-chain with this receipt and its outputs' root: ${delivery(r)}`);
-      console.log(`  dataset ${r.datasetId} content ${r.datasetCid}; algorithm ${r.algorithmHash}; ${withFiles ? 'output and log files match their hashes' : 'files not checked (no outputs/ next to the receipt; pass --results DIR)'}`);
+      const datasets = (r.datasets ?? [r]).map((d) => `dataset ${d.datasetId} content ${d.datasetCid}${r.datasets ? ` (job ${d.jobId}, settled with it)` : ''}`).join('; ');
+      console.log(`  ${datasets}; algorithm ${r.algorithmHash}; ${withFiles ? 'output and log files match their hashes' : 'files not checked (no outputs/ next to the receipt; pass --results DIR)'}`);
     }
     return 0;
   });

@@ -1,8 +1,8 @@
 /**
  * Compute-to-data as a user drives it: `datagora provider` as its own process, `datagora compute --wait` on a
  * compute-only dataset, `datagora receipt verify`, `datagora job`, a model trained in a job published as the data's
- * derivative (`publish --derived-from-job`, `show`, `lineage`), and a provider killed mid-job that finishes the job
- * after its restart.
+ * derivative (`publish --derived-from-job`, `show`, `lineage`), one job over two owners' datasets (`compute 3,10`),
+ * and a provider killed mid-job that finishes the job after its restart.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -188,6 +188,51 @@ test('a model trained in a template job on compute-only data is published as its
   } finally {
     await served.stop();
   }
+}, 240_000);
+
+test('datagora compute 3,10 runs one job over two owners’ datasets: each fee and the total before paying, each owner paid its own fee, `job` shows the run', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'datagora-cli-run-'));
+  const ward = path.join(dir, 'ward.csv');
+  writeFileSync(ward, `patient,pulse,oxygen\n${Array.from({ length: 300 }, (_, i) => `W${i},${60 + (i % 40)},${90 + (i % 10)}`).join('\n')}\n`);
+  const published = await cli(['publish', ward, '--title', 'Ward B vitals', '--licence', 'compute-only', '--compute-price', '2', '--policy', 'any', '--providers', '1', '--account', '5']);
+  expect(published).toMatchObject({ code: 0 });
+  const wardId = published.output.trim().split('\n').pop()!;
+  const vitals = bed.datasetId.toString();
+  const algorithm = path.join(dir, 'counts.py');
+  writeFileSync(algorithm, 'import json, os\ndids = json.loads(os.environ["DIDS"])\njson.dump({d: sum(1 for _ in open(f"/data/inputs/{d}/0")) - 1 for d in dids}, open("/data/outputs/rows.json", "w"))\n');
+  const out = path.join(dir, 'results');
+  // Named in any order: the job takes them in ascending order.
+  const run = await cli(['compute', `${wardId},${vitals}`, '--algorithm', algorithm, '--max-minutes', '2', '--wait', '--out', out, '--account', String(BUYER)]);
+  expect(run).toMatchObject({ code: 0 });
+  const before = run.output.indexOf('total escrow');
+  expect(run.output.slice(0, before)).toContain(`dataset ${vitals}: data fee 15 dUSD\ndataset ${wardId}: data fee 2 dUSD\ncompute: up to 2 min at 0.05 dUSD/min = 0.1 dUSD, once for the 2 datasets\n`);
+  expect(run.output).toContain('total escrow: 17.1 dUSD (data fees 17 dUSD); paying it now');
+  const [, first, second] = /jobs (\d+), (\d+) paid: 17\.1 dUSD in escrow \(data fees 17 dUSD \+ up to 2 min at 0\.05 dUSD\/min\) on provider 1; the job goes by its first id, \1/.exec(run.output)!;
+  expect(run.output.indexOf('paid:')).toBeGreaterThan(before);
+  expect(run.output).toMatch(/receipt verified: signed by provider 1's node key and settled on-chain \(\d+ min\): results delivered/);
+  // 2.5 % of each fee to the market: 15 → 14.625, 2 → 1.95.
+  expect(run.output).toContain(`  job ${first}, dataset ${vitals}: owner paid 14.625 dUSD, `);
+  expect(run.output).toContain(`  job ${second}, dataset ${wardId}: owner paid 1.95 dUSD, `);
+  expect(JSON.parse(readFileSync(path.join(out, 'outputs', 'rows.json'), 'utf8'))).toEqual({ [vitals]: 12_000, [wardId]: 300 });
+  // One receipt names both datasets, and both jobs settled with it.
+  const verified = await cli(['receipt', 'verify', path.join(out, 'receipt.json')]);
+  expect(verified).toMatchObject({ code: 0 });
+  expect(verified.output).toMatch(new RegExp(`dataset ${vitals} content \\S+ \\(job ${first}, settled with it\\); dataset ${wardId} content \\S+ \\(job ${second}, settled with it\\)`));
+
+  // Asked by its second job, `job` tells the whole run from the chain.
+  const shown = await cli(['job', second!, '--account', String(BUYER)]);
+  expect(shown.output).toMatch(new RegExp(`^job ${second} is one of the 2 jobs of a run over datasets ${vitals}, ${wardId} on provider 1 \\(escrow 17\\.1 dUSD in all, deadline [^)]+\\); it goes by job ${first}:$`, 'm'));
+  expect(shown.output).toMatch(new RegExp(`^  job ${first} on dataset ${vitals}, provider 1: settled on-chain, escrow 15\\.1 dUSD — owner paid 14\\.625 dUSD, `, 'm'));
+  expect(shown.output).toMatch(new RegExp(`^  job ${second} on dataset ${wardId}, provider 1: settled on-chain, escrow 2 dUSD — owner paid 1\\.95 dUSD, `, 'm'));
+  expect(shown.output).toMatch(new RegExp(`^job ${first}: finished`, 'm'));
+
+  // Once the ward's owner withdraws the provider, the job is refused before anything is paid, the ward named.
+  expect(await cli(['providers', 'withdraw', wardId, '1', '--account', '5'])).toMatchObject({ code: 0 });
+  const refused = await cli(['compute', `${vitals},${wardId}`, '--algorithm', algorithm, '--account', String(BUYER)]);
+  expect(refused.code).toBe(2);
+  expect(refused.output).toContain(`JobDatasetError: the owner of dataset ${wardId} allows no active provider`);
+  const named = await cli(['compute', `${vitals},${wardId}`, '--algorithm', algorithm, '--provider', '1', '--account', String(BUYER)]);
+  expect(named.output).toContain(`JobDatasetError: the owner of dataset ${wardId} does not allow provider 1 to run jobs on it`);
 }, 240_000);
 
 test('a provider killed mid-job recovers its queue on restart and finishes the job', async () => {

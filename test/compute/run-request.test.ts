@@ -6,7 +6,7 @@
  * cancelling or refunding it takes back every job's escrow, to the unit; and a run on a provider node settles
  * every job, each owner paid its own fee, read back from the first job.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UnknownColumnError } from '@/lib/compute/algorithm';
@@ -15,7 +15,7 @@ import { JobDatasetError } from '@/lib/compute/errors';
 import { JobStatus, signProviderNode } from '@/lib/compute/settlement';
 import { contractsOf } from '@/lib/contracts';
 import type { Market } from '@/lib/market';
-import { cpuEnvironment } from '../helpers/compute';
+import { cpuEnvironment, feeOn } from '../helpers/compute';
 import { allowEveryProvider, BUYER, delta, EXAMPLES, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
 
 /** A second hospital, owner of the other datasets. */
@@ -131,3 +131,26 @@ test('cancelling or refunding a job over several datasets takes back every jobâ€
   expect(delta(before, await ledger(bed.buyer, accounts()))['buyer.computeCredit']).toBe(stalled.reduce((sum, job) => sum + job.escrow, 0n));
   expect((await bed.client.run(second)).map(({ status }) => status)).toEqual([JobStatus.Refunded, JobStatus.Refunded]);
 });
+
+test('a job over two datasets runs once on the provider every owner allows, each owner paid its own fee, read from its first job', async () => {
+  const before = await ledger(bed.buyer, accounts());
+  const quoted: bigint[] = [];
+  const requested = await bed.client.request({ datasetId: [ward, vitals], algorithm: algorithmFile('counts.py', COUNTS), maxMinutes: 2 }, (quote) => quoted.push(...quote.jobs.map((job) => job.dataFee), quote.escrow));
+  // No provider named: the first one both owners allow is the live one (the dead one is registered after it).
+  expect(requested.provider.id).toBe(live);
+  expect(requested.linked.map((job) => job.jobId)).toEqual([requested.jobId + 1n]);
+  expect(quoted).toEqual([requested.job.dataFee, requested.linked[0]!.job.dataFee, requested.escrow]);
+  expect(await bed.client.follow(requested.linked[0]!.jobId)).toMatchObject({ jobId: requested.jobId.toString(), status: 'finished' });
+
+  const out = tmp();
+  const results = await bed.client.results(requested.linked[0]!.jobId, out);
+  const written = JSON.parse(readFileSync(path.join(out, 'outputs', 'counts.json'), 'utf8')) as { dids: string[]; rows: Record<string, number> };
+  expect(written.dids).toEqual([vitals, ward].sort((a, b) => Number(a - b)).map(String));
+  expect(written.rows[ward.toString()]).toBe(500);
+  expect(results.receipt.receipt.datasets?.map((entry) => entry.datasetId)).toEqual(written.dids);
+  const fees = [requested.job, requested.linked[0]!.job].map((job) => [job.datasetId, job.dataFee - feeOn(job.dataFee, job.feeBps)]);
+  expect(results.splits.map(({ datasetId, split }) => [datasetId, split.ownerAmount])).toEqual(fees);
+  const change = delta(before, await ledger(bed.buyer, accounts()));
+  const paid = Object.fromEntries(fees) as Record<string, bigint>;
+  expect([change['owner.computeCredit'], change['ownerB.computeCredit']]).toEqual([paid[vitals.toString()], paid[ward.toString()]]);
+}, 240_000);

@@ -3,8 +3,8 @@
  * fetched from its node as the buyer (one sign-in), the results key unwrapped with the job's private key on this
  * host, every released file decrypted into the caller's sink and checked against the manifest, and the receipt
  * verified: signed by the provider's node key, settled on-chain with its result hash, and naming exactly these
- * files (their hash and their outputs root). A run's results are opened under its first job; every job of the run
- * must have settled with the same result, and each job's split (what its dataset's owner was paid) is read.
+ * files (their hash and their outputs root). A run over several datasets is opened under its first job; its receipt
+ * names every job, each of which settled with it, and each job's split (what its dataset's owner was paid) is read.
  */
 import type { Address, Chain, Hex, PublicClient, Transport } from 'viem';
 import { computeMarketAbi } from '../../contracts';
@@ -12,9 +12,9 @@ import type { JobReport } from '../api';
 import { jobAuthorization, providerRequest } from '../auth';
 import { ComputeJobError, ReceiptError, ResultsError } from '../errors';
 import type { ComputePort, HeldResultKey, RequestedJob } from '../port';
-import { parseSignedReceipt, verifyReceiptFiles, verifyReceiptOnChain, type JobOnChain, type SignedReceipt } from '../receipt';
+import { parseSignedReceipt, receiptJobIds, verifyReceiptFiles, verifyReceiptOnChain, type JobOnChain, type SignedReceipt } from '../receipt';
 import { decryptResultFile, readResultsManifest, wrappedKeySchema, type ResultFile } from '../results';
-import type { Job, JobStatus } from '../settlement';
+import type { Job, JobStatus, ResultDomain } from '../settlement';
 
 /** How ComputeMarket split the escrow when the job settled (JobSettled). */
 export interface EscrowSplit {
@@ -79,23 +79,30 @@ export async function openJobResults<K extends HeldResultKey, T>(port: ComputePo
     }
   }
 
-  const chain = await readJobOnChain(port.publicClient, job.computeMarket, job.jobId, fromBlock);
-  await verifyReceiptOnChain(receipt, { chainId: job.chainId, computeMarket: job.computeMarket }, chain);
+  const splits = await verifyRunReceipt(port.publicClient, { chainId: job.chainId, computeMarket: job.computeMarket }, receipt, fromBlock);
   verifyReceiptFiles(receipt.receipt, released, { outputs: `the outputs of job ${job.jobId}`, logs: `the logs of job ${job.jobId}` }, 'the provider released other files than it signed for; do not rely on them');
-  if (!chain.split) throw new ReceiptError(`job ${job.jobId}'s settlement on-chain names no split`);
-  const splits = await runSplits(port.publicClient, job.computeMarket, job.jobId, fromBlock, chain.settlement!);
   return { receipt, outputs, logs, split: sumSplits(splits.map((s) => s.split)), splits, report };
 }
 
-/** Each job's split of the run `jobId` opens, every one settled exactly as the receipt's job (`settled`): a run settles once for all. */
-async function runSplits(client: PublicClient<Transport, Chain>, computeMarket: Address, jobId: bigint, fromBlock: bigint, settled: NonNullable<JobOnChain['settlement']>) {
-  const run = await readRun(client, computeMarket, jobId, fromBlock);
-  return run.map(({ jobId: id, job, settlement }) => {
-    if (!settlement || settlement.resultHash !== settled.resultHash || settlement.minutesUsed !== settled.minutesUsed || settlement.delivered !== settled.delivered) {
-      throw new ReceiptError(`job ${id} of the run of job ${jobId} ${settlement ? `settled with result ${settlement.resultHash}, ${settlement.minutesUsed} min, delivered ${settlement.delivered}` : 'is not settled'}, unlike job ${jobId}`, 'the provider settled the run’s jobs apart; ask it, and refund what stays unsettled after the deadline');
-    }
-    return { jobId: id, datasetId: job.datasetId, split: settlement.split };
-  });
+/**
+ * Checks `signed` on-chain against every job it must cover, and returns how each one's escrow was split: the jobs
+ * of its run on its provider — a job alone, or a run over several datasets on one provider, whose one receipt must
+ * name exactly its jobs (a node cannot leave a dataset out) — each signed for by that provider's node key and
+ * settled with the receipt's result hash, minutes and delivery. (A federated run's jobs on other providers have
+ * receipts of their own.)
+ */
+export async function verifyRunReceipt(client: PublicClient<Transport, Chain>, market: ResultDomain, signed: SignedReceipt, fromBlock: bigint): Promise<{ jobId: bigint; datasetId: bigint; split: EscrowSplit }[]> {
+  const jobId = BigInt(signed.receipt.jobId);
+  const run = await readRun(client, market.computeMarket, jobId, fromBlock);
+  const own = run.find((job) => job.jobId === jobId)!;
+  const covered = run.filter((job) => job.job.providerId === own.job.providerId);
+  const named = receiptJobIds(signed.receipt);
+  if (named.join() !== covered.map((job) => job.jobId).join()) {
+    throw new ReceiptError(`the receipt of job ${jobId} names job${named.length === 1 ? '' : 's'} ${named.join(', ')}, but its run on-chain has job${covered.length === 1 ? '' : 's'} ${covered.map((job) => job.jobId).join(', ')} on provider ${own.job.providerId}`);
+  }
+  const provider = await client.readContract({ address: market.computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [own.job.providerId] });
+  for (const job of covered) await verifyReceiptOnChain(signed, market, { jobId: job.jobId, job: job.job, nodeKey: provider.signer, settlement: job.settlement });
+  return covered.map((job) => ({ jobId: job.jobId, datasetId: job.job.datasetId, split: job.settlement!.split }));
 }
 
 function sumSplits(splits: readonly EscrowSplit[]): EscrowSplit {

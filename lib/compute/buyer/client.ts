@@ -12,12 +12,12 @@ import type { Market } from '../../market';
 import { setAlgorithmApproval, setProvidersAllowed } from '../../market/actions/owner';
 import { followJob } from '../actions/follow';
 import { fetchTemplate, postAlgorithm, reclaimEscrow, requestJob } from '../actions/request';
-import { openJobResults, readJobOnChain, readRun, type JobResults, type RunJobOnChain } from '../actions/results';
+import { openJobResults, readRun, verifyRunReceipt, type JobResults, type RunJobOnChain } from '../actions/results';
 import { jobAuthorization, providerRequest } from '../auth';
 import { ComputeJobError, JobDatasetError, ProviderRequestError, ReceiptError } from '../errors';
 import type { ComputePort, LinkedJob } from '../port';
 import type { JobReport, JobView, PublicJobView } from '../api';
-import { parseSignedReceipt, verifyReceiptFiles, verifyReceiptOnChain, type SignedReceipt } from '../receipt';
+import { parseSignedReceipt, verifyReceiptFiles, type SignedReceipt } from '../receipt';
 import { describeFiles, generateResultKeyPair, resultsDirectory, unwrapResultsKey, type ResultKeyPair } from '../results';
 import { JobStatus, type Environment, type Job } from '../settlement';
 import { allowedProviders, runDatasets, type RunQuote } from './quote';
@@ -261,7 +261,8 @@ export class ComputeClient {
 
   /**
    * Verifies a receipt file: signed by the node key of the job's provider, settled on-chain with exactly its result
-   * hash, minutes and delivery, and — given the results directory — the files hash to what it names.
+   * hash, minutes and delivery (a run's receipt: by every job of the run, each named), and — given the results
+   * directory — the files hash to what it names.
    */
   async verifyReceipt(file: string, resultsDir?: string): Promise<SignedReceipt> {
     let json: unknown;
@@ -272,8 +273,7 @@ export class ComputeClient {
     }
     const signed = parseSignedReceipt(json);
     const { deployments, publicClient } = this.market;
-    const chain = await readJobOnChain(publicClient, this.computeMarket.address, BigInt(signed.receipt.jobId), BigInt(deployments.startBlock));
-    await verifyReceiptOnChain(signed, { chainId: deployments.chainId, computeMarket: this.computeMarket.address }, chain);
+    await verifyRunReceipt(publicClient, { chainId: deployments.chainId, computeMarket: this.computeMarket.address }, signed, BigInt(deployments.startBlock));
     if (resultsDir) {
       const [outputs, logs] = await Promise.all([describeFiles(path.join(resultsDir, 'outputs')).catch(() => []), describeFiles(path.join(resultsDir, 'logs')).catch(() => [])]);
       verifyReceiptFiles(signed.receipt, { outputs, logs }, { outputs: `the files under ${resultsDir}/outputs`, logs: `the files under ${resultsDir}/logs` }, 'the files were altered after release');
