@@ -72,6 +72,15 @@ Compute-to-data:
                                           results and receipt into DIR. Several datasets (3,10): one job on
                                           a provider every owner allows, each at /data/inputs/<id>/0; each
                                           fee and the total are printed, then escrowed in one payment
+  datagora federate <datasetId,datasetId…> --algorithm FILE --dimension D [--params JSON]
+                  [--providers P,P] [--rounds R] [--clip C] [--noise Z] [--max-minutes N]
+                  [--round-timeout S] [--out FILE]
+                                          federated training (FedAvg) over 2 to 8 datasets: each trains on a
+                                          provider its owner allows (a different one each, or --providers in
+                                          the same order), which clips and noises its update (noise z·C) and
+                                          masks it, so this machine, the aggregator, learns only the sum;
+                                          writes the final model's weights (JSON) to FILE and settles every
+                                          job with it (publish it with --derived-from-job FIRST_JOB)
   datagora job <id> [--wait] [--out DIR] [--cancel | --refund]
                                           a job's status; fetch its results; cancel it before it starts;
                                           take the escrow back after its deadline (a job over several
@@ -296,6 +305,8 @@ export async function main(argv: string[], root: string): Promise<number> {
         return await (await import('./compute')).compute(args);
       case 'job':
         return await (await import('./compute')).job(args);
+      case 'federate':
+        return await (await import('./federated')).federate(args);
       case 'receipt':
         return await (await import('./compute')).receipt(args);
       case 'algorithms':

@@ -24,15 +24,17 @@ const RESOURCES = { cpus: 2, memoryMb: 4096, gpus: [], gpuDevices: [], cudaLibra
 export interface FederatedBed {
   services: TestServices;
   providers: [ProviderNode, ProviderNode];
+  /** The nodes of `moreOperators`, in order. */
+  more: ProviderNode[];
   stop(): Promise<void>;
 }
 
-/** The services and two provider nodes, each in its own directory on its own port. */
-export async function startFederatedBed(): Promise<FederatedBed> {
+/** The services and two provider nodes (and one per operator of `moreOperators`), each in its own directory on its own port. */
+export async function startFederatedBed(moreOperators: readonly number[] = []): Promise<FederatedBed> {
   const services = await startTestServices();
   const providers: ProviderNode[] = [];
   try {
-    for (const operator of FEDERATED_OPERATORS) {
+    for (const operator of [...FEDERATED_OPERATORS, ...moreOperators]) {
       const port = await freePort();
       const compute = { ...services.config.compute, port, url: `http://127.0.0.1:${port}`, dir: mkdtempSync(path.join(os.tmpdir(), 'datagora-federated-node-')) };
       providers.push(await ProviderNode.start({ config: { ...services.config, compute }, operator: services.account(operator), resources: RESOURCES, ...(process.env.DATAGORA_TEST_LOG ? { log: (line: string) => console.log(line) } : {}) }));
@@ -44,9 +46,11 @@ export async function startFederatedBed(): Promise<FederatedBed> {
   }
   return {
     services,
-    providers: providers as [ProviderNode, ProviderNode],
+    providers: providers.slice(0, 2) as [ProviderNode, ProviderNode],
+    more: providers.slice(2),
     async stop() {
-      await Promise.all(providers.map((p) => p.stop()));
+      // A test may have stopped a node already, as a crash.
+      await Promise.allSettled(providers.map((p) => p.stop()));
       await services.stop();
     },
   };

@@ -11,6 +11,7 @@ import { contractsOf } from '../../contracts';
 import type { Market } from '../../market';
 import { setAlgorithmApproval, setProvidersAllowed } from '../../market/actions/owner';
 import { followJob } from '../actions/follow';
+import { assignProviders, requestFederated, trainFederated, type FederatedJob, type FederatedRun, type RoundOutcome } from '../actions/federated';
 import { fetchTemplate, postAlgorithm, reclaimEscrow, requestJob } from '../actions/request';
 import { openJobResults, readRun, verifyRunReceipt, type JobResults, type RunJobOnChain } from '../actions/results';
 import { jobAuthorization, providerRequest } from '../auth';
@@ -23,6 +24,14 @@ import { JobStatus, type Environment, type Job } from '../settlement';
 import { allowedProviders, runDatasets, type RunQuote } from './quote';
 import { templateEpsilon } from '../policy';
 import { toMicroEpsilon } from '../../privacy';
+
+const FEDERATED_STEPS = {
+  quote: 'quoting every dataset on its provider',
+  pay: 'paying the jobs into escrow',
+  join: 'joining every provider node with the plan',
+  round: 'training',
+  finish: 'sending the final model to every provider to settle',
+} as const;
 
 export interface ProviderInfo {
   id: bigint;
@@ -56,6 +65,28 @@ interface LocalJob {
 }
 
 export const DEFAULT_MAX_MINUTES = 10;
+
+/** Federated training as the CLI asks for it: the datasets, the local step's file and the plan's shape. */
+export interface FederateRequest {
+  datasetIds: readonly bigint[];
+  /** A provider per dataset, in the same order; by default a different one its owner allows each. */
+  providerIds?: readonly bigint[];
+  algorithm: string;
+  params: Record<string, unknown>;
+  dimension: number;
+  rounds: number;
+  clip: number;
+  noiseMultiplier: number;
+  maxMinutes: number;
+  roundTimeoutMs?: number;
+}
+
+/** What `federate` tells as it goes. */
+export interface FederateHooks {
+  paid?(run: FederatedRun<ResultKeyPair>): void;
+  step?(detail: string): void;
+  round?(outcome: RoundOutcome): void;
+}
 
 export class ComputeClient {
   constructor(private readonly market: Market) {}
@@ -155,6 +186,33 @@ export class ComputeClient {
       if (step === 'pay' && quote) onQuote?.(quote);
     });
     return { jobId: job.jobId, job: job.job, escrow: job.escrow, linked: job.linked ?? [], provider, txHash: job.txHash };
+  }
+
+  /**
+   * Federated training over `request.datasetIds` (../actions/federated.ts), this machine the aggregator: each dataset
+   * on a provider of its own, the jobs paid in one escrow, every node joined, the rounds driven and the nodes finished.
+   */
+  async federate(request: FederateRequest, hooks: FederateHooks = {}): Promise<{ run: FederatedRun<ResultKeyPair>; model: Float64Array; rounds: RoundOutcome[]; dropped: FederatedJob[] }> {
+    const port = this.port();
+    let content: Uint8Array;
+    try {
+      content = readFileSync(request.algorithm);
+    } catch (error) {
+      throw new ComputeJobError(`cannot read the local step ${request.algorithm}: ${(error as Error).message}`, 'give the path of a .py or .js file (examples/federated/local_logreg.py)');
+    }
+    const active = (await this.providers()).filter((p) => p.active).map((p) => p.id);
+    const providerIds =
+      request.providerIds ?? assignProviders(request.datasetIds, await Promise.all(request.datasetIds.map((id) => allowedProviders(this.market.publicClient, this.computeMarket.address, id, active))));
+    const participants = request.datasetIds.map((datasetId, i) => ({ datasetId, providerId: providerIds[i]! }));
+    const choice = { participants, maxMinutes: request.maxMinutes, rounds: request.rounds, clip: request.clip, noiseMultiplier: request.noiseMultiplier, dimension: request.dimension, params: request.params };
+    const run = await requestFederated(port, choice, { name: path.basename(request.algorithm), content }, (step) => hooks.step?.(FEDERATED_STEPS[step]));
+    hooks.paid?.(run);
+    const trained = await trainFederated(port, run, {
+      ...(request.roundTimeoutMs ? { roundTimeoutMs: request.roundTimeoutMs } : {}),
+      onRound: (outcome) => hooks.round?.(outcome),
+      onStep: (step, detail) => hooks.step?.(detail ?? FEDERATED_STEPS[step]),
+    });
+    return { run, ...trained };
   }
 
   /**
