@@ -6,14 +6,17 @@ Each round, a provider node runs this in its sandbox, with no network, on its ow
 dataset at <DATA_ROOT>/inputs/<first of $DIDS>/0 (CSV with a header), the current global model at
 <DATA_ROOT>/inputs/model.json and the parameters at <DATA_ROOT>/inputs/algoCustomData.json, runs `epochs`
 full-batch gradient steps from the global model, and writes <DATA_ROOT>/outputs/update.json:
-{"delta": [local model - global model, d floats], "samples": rows used}. DATA_ROOT defaults to /data.
+{"delta": [local model - global model, d floats], "samples": rows used}, plus "loss" (the global model's mean
+log-loss on the rows, before any local step) when the parameters ask for it. DATA_ROOT defaults to /data.
 
 The model is a flat JSON array of d = len(features) + 1 floats: one weight per feature, in the order of
 `features`, then the bias. Features are standardised with the FIXED `mean` and `scale` of the parameters, never
 with the local data's own, so every participant trains in the same feature space.
 
 Parameters: label (a 0/1 column), features (column names), mean and scale (one number per feature),
-lr (step size), epochs (local steps per round), l2 (ridge penalty, default 0).
+lr (step size), epochs (local steps per round), l2 (ridge penalty, default 0), reportLoss (default false: set it
+true exactly when the plan has a lossBound, since a node refuses a loss the plan does not bound and requires one
+where it does).
 
 No row, value or statistic of the data is printed or written besides the update itself; the node clips the
 delta and adds noise before anything leaves (see README.md).
@@ -69,6 +72,9 @@ def load_params(path):
     l2 = _number(raw.get("l2", 0), "l2")
     if l2 < 0:
         raise UsageError("l2 must not be negative")
+    report_loss = raw.get("reportLoss", False)
+    if not isinstance(report_loss, bool):
+        raise UsageError("reportLoss must be true or false")
     return {
         "label": label,
         "features": features,
@@ -77,6 +83,7 @@ def load_params(path):
         "lr": _number(raw.get("lr"), "lr", positive=True),
         "epochs": epochs,
         "l2": l2,
+        "report_loss": report_loss,
     }
 
 
@@ -151,6 +158,14 @@ def sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
+def log_loss(x, y, model):
+    """The mean log-loss of a flat model on the rows: log(1 + e^s) - y*s with s its score, without overflow."""
+    import numpy as np
+
+    score = x @ model[:-1] + model[-1]
+    return float(np.mean(np.logaddexp(0.0, score) - y * score))
+
+
 def train(x, y, model, lr, epochs, l2=0.0):
     """`epochs` full-batch gradient steps on the mean log-loss (plus l2/2 * |w|^2) from `model`; returns the new model."""
     weights, bias = model[:-1].copy(), float(model[-1])
@@ -179,6 +194,9 @@ def main():
     model = read_model(os.path.join(inputs, "model.json"), len(params["features"]) + 1)
     local = np.asarray(train(x, y, model, params["lr"], params["epochs"], params["l2"]))
     update = {"delta": [float(v) for v in local - model], "samples": int(len(y))}
+    if params["report_loss"]:
+        # The incoming model's, so the aggregator's curve is the global model's loss round after round.
+        update["loss"] = log_loss(x, y, model)
     outputs = os.path.join(DATA_ROOT, "outputs")
     os.makedirs(outputs, exist_ok=True)
     with open(os.path.join(outputs, "update.json"), "w", encoding="ascii") as file:

@@ -99,6 +99,12 @@ describe('federated logistic regression on the two hospitals', () => {
     expect(update.delta.every(Number.isFinite)).toBe(true);
     expect(update.delta.some((d) => d !== 0)).toBe(true);
     expect(run.stdout).toBe(`local_logreg: 10 local epoch(s) on ${a!.rows} rows; wrote update.json\n`);
+    // Asked for it, the loss too: the incoming model's, before any local step — log 2 for the all-zeros model.
+    const reported = localStep(a!.train, [0, 0, 0, 0, 0], { ...PARAMS, reportLoss: true });
+    expect(reported.status).toBe(0);
+    const withLoss = JSON.parse(readFileSync(path.join(reported.outputs, 'update.json'), 'utf8')) as { loss: number };
+    expect(Object.keys(withLoss).sort()).toEqual(['delta', 'loss', 'samples']);
+    expect(withLoss.loss).toBeCloseTo(Math.LN2, 12);
   });
 
   it('refuses parameters or a model of the wrong shape with exit 2, naming what to fix, and writes nothing', () => {
@@ -110,6 +116,7 @@ describe('federated logistic regression on the two hospitals', () => {
       [[0, 0, 0, 0, 0], { ...PARAMS, scale: [15, 10, 0, 3.5] }, /scale\[2\] must be a positive finite number/],
       [[0, 0, 0, 0, 0], { ...PARAMS, features: ['age', 'heart_rate', 'spo2', 'pulse'] }, /column\(s\) pulse not in the dataset/],
       [[0, 0, 0, 0, 0], { ...PARAMS, epochs: 0 }, /epochs must be an integer/],
+      [[0, 0, 0, 0, 0], { ...PARAMS, reportLoss: 'yes' }, /reportLoss must be true or false/],
     ];
     for (const [model, params, message] of cases) {
       const run = localStep(a!.train, model, params);
@@ -118,18 +125,22 @@ describe('federated logistic regression on the two hospitals', () => {
     }
   });
 
-  it('reaches the accuracy of the same model trained on the pooled rows, within 2 points, without noise', () => {
+  it('reaches the accuracy of the same model trained on the pooled rows, within 2 points, without noise, its loss falling every round', () => {
     let global = new Array<number>(DIMENSION).fill(0);
+    const losses: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const updates = hospitals.map((h) => {
-        const run = localStep(h.train, global);
+        const run = localStep(h.train, global, { ...PARAMS, reportLoss: true });
         expect(run.status).toBe(0);
-        return JSON.parse(readFileSync(path.join(run.outputs, 'update.json'), 'utf8')) as { delta: number[]; samples: number };
+        return JSON.parse(readFileSync(path.join(run.outputs, 'update.json'), 'utf8')) as { delta: number[]; samples: number; loss: number };
       });
-      // FedAvg: the global model moves by the row-weighted mean of the hospitals' deltas.
+      // FedAvg: the global model moves by the row-weighted mean of the hospitals' deltas; its loss is their row-weighted mean.
       const total = updates.reduce((sum, u) => sum + u.samples, 0);
       global = global.map((w, i) => w + updates.reduce((sum, u) => sum + u.samples * u.delta[i]!, 0) / total);
+      losses.push(updates.reduce((sum, u) => sum + u.samples * u.loss, 0) / total);
     }
+    expect(losses[0]).toBeCloseTo(Math.LN2, 12);
+    losses.slice(1).forEach((loss, i) => expect(loss).toBeLessThan(losses[i]!));
     // Central: the same number of full-batch steps on the union of the same rows.
     const params = path.join(work, 'central-params.json');
     writeFileSync(params, JSON.stringify({ ...PARAMS, epochs: ROUNDS * PARAMS.epochs }));
