@@ -5,13 +5,15 @@
  * Neighbouring datasets differ in one row replaced: the sample count n travels exactly beside the update, so adding
  * or removing a row is not what this protects. The local step is the buyer's code, so it can push the clipped update
  * to +C·e for one row value and −C·e for another: the L2 sensitivity of a release is 2C, not the C of add/remove
- * accounting (Opacus's, McMahan et al.'s client-level DP-FedAvg). Hence SENSITIVITY_IN_CLIPS.
+ * accounting (Opacus's, McMahan et al.'s client-level DP-FedAvg). Hence SENSITIVITY_IN_CLIPS. A plan with a loss
+ * bound releases one more coordinate, the loss mapped into [0, C], under the same noise: see SENSITIVITY_WITH_LOSS_IN_CLIPS.
  */
 import { toMicroEpsilon } from '../privacy/budget';
 import { PrivacyParameterError, requireDelta, requirePositive } from '../privacy/errors';
 import { gaussianNoise } from '../privacy/mechanisms';
 import { secureRandom, type RandomSource } from '../privacy/random';
 import { FederatedUpdateError } from './errors';
+import type { FederatedPlan } from './plan';
 
 const CLIP_HINT = 'the clip C is the largest L2 norm an update keeps: a finite number above 0, from the plan';
 
@@ -41,14 +43,17 @@ export function clipToNorm(update: ArrayLike<number>, clip: number): Float64Arra
   return clipped;
 }
 
-/** The Gaussian mechanism on a clipped update: clipToNorm, then N(0, (z·clip)²) on every coordinate (none for z = 0). */
-export function clipAndNoise(update: ArrayLike<number>, clip: number, noiseMultiplier: number, random: RandomSource = secureRandom): Float64Array<ArrayBuffer> {
+/**
+ * The Gaussian mechanism on a release bounded in clips (the clipped update, and the loss when reported): N(0, (z·clip)²)
+ * added to every coordinate of `release`, in place (none for z = 0). Returns `release`.
+ */
+export function addNoise<T extends Float64Array>(release: T, clip: number, noiseMultiplier: number, random: RandomSource = secureRandom): T {
+  requirePositive(clip, 'clip', CLIP_HINT);
   requireNoiseMultiplier(noiseMultiplier);
-  const released = clipToNorm(update, clip);
-  if (noiseMultiplier === 0) return released;
+  if (noiseMultiplier === 0) return release;
   const sigma = noiseMultiplier * clip;
-  for (let i = 0; i < released.length; i++) released[i] = released[i]! + gaussianNoise(sigma, random);
-  return released;
+  for (let i = 0; i < release.length; i++) release[i] = release[i]! + gaussianNoise(sigma, random);
+  return release;
 }
 
 function requireNoiseMultiplier(z: number): void {
@@ -65,6 +70,24 @@ function requireReleases(releases: number, parameter: string): void {
 
 /** The L2 sensitivity of one node's release, in clips: a replaced row can move a clipped update from +C to −C. */
 export const SENSITIVITY_IN_CLIPS = 2;
+/**
+ * The same with the loss coordinate, clamped into [0, C]: a replaced row moves the update by up to 2C and, at once,
+ * the loss from 0 to C, so two releases are at most √((2C)² + C²) = √5·C apart, reached by (+C·e, 0) and (−C·e, C).
+ * (The release's own norm is at most √2·C, which would bound the distance by 2√2·C: looser, since the loss is never
+ * negative.)
+ */
+export const SENSITIVITY_WITH_LOSS_IN_CLIPS = Math.sqrt(5);
+
+/**
+ * What an ε is worked out from: `rounds` releases (every attempt that released one counts) under a plan's noise, δ
+ * and loss bound — the plan itself, or `{ ...plan, rounds: releasedSoFar }`.
+ */
+export type FederatedSpend = Pick<FederatedPlan, 'noiseMultiplier' | 'delta' | 'lossBound'> & { rounds: number };
+
+/** The L2 sensitivity of one release under `plan`, in clips: the loss coordinate, when the plan reports one, adds to it. */
+export function releaseSensitivity(plan: Pick<FederatedPlan, 'lossBound'>): number {
+  return plan.lossBound === undefined ? SENSITIVITY_IN_CLIPS : SENSITIVITY_WITH_LOSS_IN_CLIPS;
+}
 
 /**
  * The ε of `releases` Gaussian mechanisms whose noise is `noiseMultiplier` times their L2 sensitivity, at δ, by
@@ -84,15 +107,15 @@ export function gaussianRdpEpsilon({ releases, noiseMultiplier, delta }: { relea
 
 /**
  * The ε a node's dataset spends on `rounds` released updates (every attempt that released one counts) clipped to C
- * with noise z·C: the Gaussian mechanism's RDP bound at sensitivity SENSITIVITY_IN_CLIPS·C.
+ * with noise z·C: the Gaussian mechanism's RDP bound at sensitivity releaseSensitivity(spend)·C.
  */
-export function federatedEpsilon({ rounds, noiseMultiplier, delta }: { rounds: number; noiseMultiplier: number; delta: number }): number {
-  requireReleases(rounds, 'rounds');
-  return gaussianRdpEpsilon({ releases: rounds, noiseMultiplier: noiseMultiplier / SENSITIVITY_IN_CLIPS, delta });
+export function federatedEpsilon(spend: FederatedSpend): number {
+  requireReleases(spend.rounds, 'rounds');
+  return gaussianRdpEpsilon({ releases: spend.rounds, noiseMultiplier: spend.noiseMultiplier / releaseSensitivity(spend), delta: spend.delta });
 }
 
 /** federatedEpsilon in millionths, rounded up, as a job reserves it on-chain. z = 0 has no ε to reserve. */
-export function epsilonMillionths(spend: { rounds: number; noiseMultiplier: number; delta: number }): bigint {
+export function epsilonMillionths(spend: FederatedSpend): bigint {
   const epsilon = federatedEpsilon(spend);
   if (epsilon === Infinity) {
     throw new PrivacyParameterError('noiseMultiplier', 0, 'gives no privacy guarantee, so no ε can be reserved', 'only a dataset without an ε budget trains without noise; it reserves 0');

@@ -37,7 +37,7 @@ export function decodeFixed(ring: BigUint64Array): Float64Array<ArrayBuffer> {
 }
 
 function sameLength(a: BigUint64Array, b: BigUint64Array): void {
-  if (a.length !== b.length) throw new RingEncodingError(`vectors of ${a.length} and ${b.length} elements cannot be combined`, 'every vector of a round has d+1 elements');
+  if (a.length !== b.length) throw new RingEncodingError(`vectors of ${a.length} and ${b.length} elements cannot be combined`, 'every vector of a round has the plan’s length: d+1 elements, d+2 with a lossBound');
 }
 
 /** a + b mod 2^64, element by element. */
@@ -62,7 +62,7 @@ export function ringToBytes(ring: BigUint64Array): Uint8Array<ArrayBuffer> {
 
 /** Little-endian bytes back to a vector of `length` elements; RingEncodingError for any other byte count. */
 export function ringFromBytes(bytes: Uint8Array, length: number): BigUint64Array<ArrayBuffer> {
-  if (bytes.length !== length * 8) throw new RingEncodingError(`${bytes.length} bytes are not a vector of ${length} elements (${length * 8} bytes)`, 'send the vector the round asked for, d+1 elements');
+  if (bytes.length !== length * 8) throw new RingEncodingError(`${bytes.length} bytes are not a vector of ${length} elements (${length * 8} bytes)`, 'send the vector the round asked for: d+1 elements, d+2 with a lossBound');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return BigUint64Array.from({ length }, (_, i) => view.getBigUint64(i * 8, true));
 }
@@ -76,7 +76,7 @@ export function ringToBase64(ring: BigUint64Array): string {
 export function ringFromBase64(text: string, length: number): BigUint64Array<ArrayBuffer> {
   // atob skips whitespace and takes a missing pad: only the padded length of `length` elements is read.
   if (text.length !== 4 * Math.ceil((length * 8) / 3) || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
-    throw new RingEncodingError(`not the base64 of a vector of ${length} elements`, 'send ringToBase64 of the vector the round asked for, d+1 elements');
+    throw new RingEncodingError(`not the base64 of a vector of ${length} elements`, 'send ringToBase64 of the vector the round asked for: d+1 elements, d+2 with a lossBound');
   }
   return ringFromBytes(fromBase64(text), length);
 }

@@ -14,7 +14,7 @@ import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem';
 import { loadEsm } from '../esm';
 import { AgreementKeyError, MaskContextError } from './errors';
 import { ringAdd } from './fixed';
-import { MAX_DIMENSION, MAX_PARTICIPANTS, MIN_PARTICIPANTS } from './plan';
+import { MAX_DIMENSION, MAX_PARTICIPANTS, MAX_VECTOR_LENGTH, MIN_PARTICIPANTS } from './plan';
 
 /** @noble/curves 2 is an ES module only: imported on first use. */
 const curves = () => loadEsm('@noble/curves/ed25519.js', () => import('@noble/curves/ed25519.js'));
@@ -107,7 +107,7 @@ function checkContext({ context, providerId, peers }: MaskOptions, length: numbe
   if (!/^0x[0-9a-fA-F]{40}$/.test(computeMarket)) throw new MaskContextError(`ComputeMarket ${JSON.stringify(String(computeMarket).slice(0, 80))} is not an address`);
   if (!(firstJobId > 0n)) throw new MaskContextError(`first job id ${firstJobId} is not a job`);
   if (!isCount(round) || !isCount(attempt)) throw new MaskContextError(`round ${round} and attempt ${attempt} must be whole numbers from 0`);
-  if (!(isCount(length) && length >= 2 && length <= MAX_DIMENSION + 1)) throw new MaskContextError(`a vector of ${length} elements is not d+1 for a d from 1 to ${MAX_DIMENSION}`);
+  if (!(isCount(length) && length >= 2 && length <= MAX_VECTOR_LENGTH)) throw new MaskContextError(`a vector of ${length} elements is not a round's: d+1, or d+2 with a loss, for a d from 1 to ${MAX_DIMENSION}`);
   if (participants.length < MIN_PARTICIPANTS || participants.length > MAX_PARTICIPANTS) {
     throw new MaskContextError(`${participants.length} participants; an attempt takes ${MIN_PARTICIPANTS} to ${MAX_PARTICIPANTS}`, 'with fewer than 2 left, the round cannot go on');
   }

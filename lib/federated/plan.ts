@@ -10,8 +10,10 @@ import { canonicalJson, jsonNesting } from '../net/json';
 import { FederatedPlanError } from './errors';
 
 export const PLAN_KIND = 'datagora-federated/1';
-/** Most model coordinates: a round moves 8·(d+1) bytes per provider each way, 8 MB at this bound. */
+/** Most model coordinates: a round moves 8·vectorLength(plan) bytes per provider each way, 8 MB at this bound. */
 export const MAX_DIMENSION = 1_000_000;
+/** The longest vector a node releases: d coordinates, the loss, the sample count. */
+export const MAX_VECTOR_LENGTH = MAX_DIMENSION + 2;
 export const MAX_ROUNDS = 100;
 /** A sum of one masked vector is that provider's update: every attempt needs two. */
 export const MIN_PARTICIPANTS = 2;
@@ -23,6 +25,11 @@ export const MAX_PARTICIPANTS = 8;
  */
 export const MAX_CLIP = 1_000;
 export const MAX_NOISE_MULTIPLIER = 100;
+/**
+ * The largest loss bound L: a node clamps the reported loss to [0, L] and releases it as a coordinate scaled by
+ * C/L, so L only sets the chart's range and resolution, never the ring's.
+ */
+export const MAX_LOSS_BOUND = 1_000;
 export const DEFAULT_DELTA = 1e-5;
 /** The local step's params, as canonical JSON: they travel with every round. */
 export const MAX_PARAMS_BYTES = 16_384;
@@ -48,6 +55,8 @@ const planSchema = z.strictObject({
   clip: z.number().gt(0).max(MAX_CLIP),
   noiseMultiplier: z.number().min(0).max(MAX_NOISE_MULTIPLIER),
   delta: z.number().gt(0).lt(1).default(DEFAULT_DELTA),
+  // Absent: no loss is reported, and the plan's spelling (so its hash) is what it was before losses existed.
+  lossBound: z.number().gt(0).max(MAX_LOSS_BOUND).optional(),
   params: z.record(z.string(), z.unknown()),
   participants: z
     .array(participant)
@@ -62,7 +71,7 @@ const planSchema = z.strictObject({
     }),
 });
 
-/** A plan as written (δ may be left out). Ids are positive safe integers: JSON numbers, not strings. */
+/** A plan as written (δ and the loss bound may be left out). Ids are positive safe integers: JSON numbers, not strings. */
 export type FederatedPlanInput = z.input<typeof planSchema>;
 /** A checked plan, δ filled in and the algorithm's hash in lower case. */
 export type FederatedPlan = z.output<typeof planSchema>;
@@ -108,4 +117,12 @@ export function encodePlan(plan: unknown): string {
 /** The bytes32 every job of the run commits to as its algorithmHash: SHA-256 of the encoded plan, as an algorithm file is hashed. */
 export function planHash(plan: unknown): Hex {
   return algorithmHash(new TextEncoder().encode(encodePlan(plan)));
+}
+
+/**
+ * The numbers a node releases each round: the d coordinates of its weighted update, its weighted loss when the plan
+ * bounds one, and its sample count. Every length check of a round's vectors and every byte count uses this.
+ */
+export function vectorLength(plan: Pick<FederatedPlan, 'dimension' | 'lossBound'>): number {
+  return plan.dimension + (plan.lossBound === undefined ? 1 : 2);
 }

@@ -3,7 +3,7 @@
  * running local steps in the bubblewrap sandbox: two owners' datasets, each allowing a different provider; a
  * buyer's run of linked jobs for a plan, joined at both nodes, driven round by round over HTTP and finished, both
  * jobs settled delivered with each owner paid and the final model among each job's outputs. What a node answers is
- * masked (ring-uniform to the aggregator), the two answers sum to the clipped, weighted updates; and the attacks:
+ * masked (ring-uniform to the aggregator), the two answers sum to the clipped, weighted updates and losses; and the attacks:
  * a local step that writes raw rows, the wrong shape, NaN or megabytes; rounds replayed, skipped, of one
  * participant or a stranger, driven by someone else; plans and keys that are not the chain's; ε past the reservation.
  */
@@ -72,9 +72,12 @@ const participants = (a: bigint, b: bigint): FederatedPlanInput['participants'] 
   { datasetId: Number(b), providerId: Number(p2.providerId) },
 ];
 
+const PARAMS = { label: 'y', features: ['x1', 'x2'], mean: [0, 0], scale: [1, 1], lr: 0.5, epochs: 5 };
+/** A plan's loss bound, and the parameters that have the local step report the loss it bounds. */
+const LOSS = { lossBound: 2, params: { ...PARAMS, reportLoss: true } };
+
 function plan(overrides: Partial<FederatedPlanInput> = {}, step = LOCAL_STEP, name = 'local_logreg.py'): FederatedPlanInput {
-  const params = { label: 'y', features: ['x1', 'x2'], mean: [0, 0], scale: [1, 1], lr: 0.5, epochs: 5 };
-  return { kind: PLAN_KIND, algorithm: { name, sha256: algorithmHash(step) }, dimension: D, rounds: 2, clip: 1, noiseMultiplier: 0, params, participants: participants(northId, southId), ...overrides };
+  return { kind: PLAN_KIND, algorithm: { name, sha256: algorithmHash(step) }, dimension: D, rounds: 2, clip: 1, noiseMultiplier: 0, params: PARAMS, participants: participants(northId, southId), ...overrides };
 }
 
 async function join(provider: ProviderNode, jobId: bigint, thePlan: FederatedPlanInput, options: { content?: Uint8Array; as?: Market } = {}): Promise<ResultKeyPair> {
@@ -130,10 +133,10 @@ function accuracy(model: Float64Array, ...csvs: string[]): number {
   return right / rows.length;
 }
 
-test('two providers train one model: rounds answer masked updates that sum to the clipped ones, both jobs settle delivered and each owner is paid', async () => {
+test('two providers train one model: rounds answer masked updates that sum to the clipped ones and the falling loss, both jobs settle delivered and each owner is paid', async () => {
   const accounts = { north: bed.services.account(NORTH_OWNER).address, south: bed.services.account(SOUTH_OWNER).address, buyer: bed.services.account(BUYER).address };
   const before = await ledger(buyer, accounts);
-  const thePlan = plan();
+  const thePlan = plan(LOSS);
   const run = await payRun(buyer, thePlan);
   const [first, second] = run.jobs.map((j) => j.jobId) as [bigint, bigint];
 
@@ -154,24 +157,32 @@ test('two providers train one model: rounds answer masked updates that sum to th
   await expect(round(p1, first, 1, 1, zero, { as: north })).rejects.toMatchObject({ status: 403, code: 'not-buyer' });
 
   let model = new Float64Array(D);
+  const losses: number[] = [];
   for (const r of [1, 2]) {
     const answers = await Promise.all([round(p1, first, r, 1, model), round(p2, second, r, 1, model)]);
-    const vectors = answers.map((answer) => ringFromBase64(answer.masked, D + 1));
+    // d weighted coordinates, the weighted loss, the sample count.
+    const vectors = answers.map((answer) => ringFromBase64(answer.masked, D + 2));
     // Alone, an answer is ring-uniform: nothing near the clipped update's scale (C·n = 200).
     for (const vector of vectors) for (const x of decodeFixed(vector)) expect(Math.abs(x)).toBeGreaterThan(1e6);
     const sum = decodeFixed(sumMasked(vectors));
-    expect(sum[D]).toBe(2 * ROWS);
+    expect(sum[D + 1]).toBe(2 * ROWS);
     expect(l2Norm(sum.subarray(0, D))).toBeLessThanOrEqual(1 * 2 * ROWS);
     for (const [i, answer] of answers.entries()) {
       const provider = bed.providers[i]!;
       const receipt = await verifyRoundReceipt(answer.receipt, { chainId: buyer.deployments.chainId, computeMarket: buyer.deployments.contracts.computeMarket }, provider.node.address);
-      expect(receipt.receipt).toMatchObject({ jobId: run.jobs[i]!.jobId.toString(), round: r, attempt: 1, modelIn: modelHash(model), updateOut: sha256(Buffer.from(answer.masked, 'base64')), epsilon: '0', bytes: String((D + 1) * 8) });
+      expect(receipt.receipt).toMatchObject({ jobId: run.jobs[i]!.jobId.toString(), round: r, attempt: 1, modelIn: modelHash(model), updateOut: sha256(Buffer.from(answer.masked, 'base64')), epsilon: '0', bytes: String((D + 2) * 8) });
     }
-    model = aggregateRound(model, vectors);
+    const next = aggregateRound(model, vectors, thePlan);
+    model = next.model;
+    losses.push(next.loss!);
     await expect(round(p1, first, r, 1, model)).rejects.toMatchObject({ status: 409, code: 'round-replayed' });
   }
   await expect(round(p1, first, 3, 1, model)).rejects.toMatchObject({ status: 400, code: 'round-out-of-range' });
   expect(accuracy(model, hospital(0, 7), hospital(0.8, 11))).toBeGreaterThan(0.75);
+  // The global model's loss on both hospitals' rows, within the bound: log 2 for the zeros it starts from, then less.
+  expect(losses[0]).toBeCloseTo(Math.LN2, 6);
+  expect(losses[1]).toBeGreaterThan(0);
+  expect(losses[1]).toBeLessThan(losses[0]!);
 
   // The public view counts and times rounds, and holds no value or receipt.
   const view = (await (await fetch(`${p1.url}/api/v1/federated/${first}`)).json()) as { rounds: object[]; released: number };
@@ -226,8 +237,8 @@ test('a local step that writes raw rows is clipped to C·n; the wrong shape, NaN
   expect(await agreementKey(p2)).toBe(key);
   expect(statSync(path.join(p2.config.compute.dir, 'agreement-key')).mode & 0o777).toBe(0o600);
 
-  // Raw rows ×1000 as the delta (and a row's value as a loss): what leaves is the clipped update, weighted by the
-  // records the node counted, d+1 numbers and nothing else.
+  // Raw rows ×1000 as the delta: what leaves is the clipped update, weighted by the records the node counted, d+1
+  // numbers and nothing else.
   const answers = await Promise.all([round(p1, first, 1, 1, [1, 0, 0]), round(p2, second, 1, 1, [1, 0, 0])]);
   for (const [provider, peer, answer] of [[p1, p2, answers[0]], [p2, p1, answers[1]]] as const) {
     const update = await unmask(provider, peer, run.firstJobId, answer);
@@ -259,13 +270,15 @@ test('plans and runs the chain does not back are refused, and ε is held to the 
   const alone = await payRun(buyer, plan(), { participants: participants(northId, southId).slice(0, 1) });
   await expect(join(p1, alone.firstJobId, plan())).rejects.toMatchObject({ status: 409, code: 'not-federated' });
 
-  // Budgeted data: no noise is refused, and so is a plan whose ε passes what the job reserved.
+  // Budgeted data: no noise is refused, and so is a plan whose ε passes what the job reserved — counting the loss
+  // it reports, which costs more than the updates alone.
   const budgetedParticipants = [{ datasetId: Number(southId), providerId: Number(p2.providerId) }, { datasetId: Number(budgeted), providerId: Number(p1.providerId) }];
   const noiseless = plan({ participants: budgetedParticipants });
   const paidNoiseless = await payRun(buyer, noiseless);
   await expect(join(p1, paidNoiseless.jobs[1]!.jobId, noiseless)).rejects.toMatchObject({ status: 403, code: 'noise-required' });
-  const noisy = plan({ participants: budgetedParticipants, noiseMultiplier: 4 });
-  const planned = epsilonMillionths({ rounds: 2, noiseMultiplier: 4, delta: 1e-5 });
+  const noisy = plan({ participants: budgetedParticipants, noiseMultiplier: 4, ...LOSS });
+  const planned = epsilonMillionths({ rounds: 2, noiseMultiplier: 4, delta: 1e-5, lossBound: LOSS.lossBound });
+  expect(planned).toBeGreaterThan(epsilonMillionths({ rounds: 2, noiseMultiplier: 4, delta: 1e-5 }));
   const short = await payRun(buyer, noisy, { epsilon: { [String(budgeted)]: planned - 1n } });
   await expect(join(p1, short.jobs[1]!.jobId, noisy)).rejects.toMatchObject({ status: 403, code: 'epsilon-over-reservation' });
 
@@ -281,6 +294,6 @@ test('plans and runs the chain does not back are refused, and ε is held to the 
     spent.push(answer.receipt.receipt.epsilon);
   }
   expect(spent.reduce((sum, e) => sum + BigInt(e), 0n)).toBe(planned);
-  expect(BigInt(spent[0]!)).toBe(epsilonMillionths({ rounds: 1, noiseMultiplier: 4, delta: 1e-5 }));
+  expect(BigInt(spent[0]!)).toBe(epsilonMillionths({ rounds: 1, noiseMultiplier: 4, delta: 1e-5, lossBound: LOSS.lossBound }));
   await expect(round(p1, budgetedJob, 2, 1, model)).rejects.toMatchObject({ status: 403, code: 'epsilon-spent' });
 }, 240_000);

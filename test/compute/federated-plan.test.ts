@@ -1,7 +1,7 @@
 /** The buyer's side of a federated run before anything is paid: the plan its jobs commit to, and a provider per dataset. */
 import { assignProviders, federatedPlan, federatedReservation } from '@/lib/compute/actions/federated';
 import { ComputeJobError } from '@/lib/compute/errors';
-import { FederatedPlanError, parsePlan, planHash } from '@/lib/federated';
+import { epsilonMillionths, FederatedPlanError, parsePlan, planHash } from '@/lib/federated';
 
 const algorithm = { name: 'local_logreg.py', content: new TextEncoder().encode('print(1)\n') };
 const choice = {
@@ -34,10 +34,12 @@ describe('federatedPlan', () => {
     expect(() => federatedPlan({ ...choice, participants: [{ datasetId: 1n, providerId: 1n }] }, algorithm)).toThrow(FederatedPlanError);
   });
 
-  it('reserves the ε of every round, rounded up, and none without noise', () => {
+  it('reserves the ε of every round, rounded up, the loss it reports counted, and none without noise', () => {
     const plan = federatedPlan(choice, algorithm);
     expect(federatedReservation(plan)).toBeGreaterThan(0n);
     expect(federatedReservation({ ...plan, rounds: 6 })).toBeGreaterThan(federatedReservation(plan));
+    expect(federatedReservation({ ...plan, lossBound: 1 })).toBe(epsilonMillionths({ ...plan, lossBound: 1 }));
+    expect(federatedReservation({ ...plan, lossBound: 1 })).toBeGreaterThan(federatedReservation(plan));
     expect(federatedReservation({ ...plan, noiseMultiplier: 0 })).toBe(0n);
   });
 });

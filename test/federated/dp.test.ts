@@ -1,10 +1,13 @@
 import fc from 'fast-check';
-import { clipAndNoise, clipToNorm, epsilonMillionths, federatedEpsilon, FederatedUpdateError, gaussianRdpEpsilon, l2Norm, SENSITIVITY_IN_CLIPS } from '@/lib/federated';
+import { addNoise, clipToNorm, epsilonMillionths, federatedEpsilon, FederatedUpdateError, gaussianRdpEpsilon, l2Norm, SENSITIVITY_IN_CLIPS, SENSITIVITY_WITH_LOSS_IN_CLIPS, weightedRelease } from '@/lib/federated';
 import { gaussianDelta, PrivacyParameterError } from '@/lib/privacy';
 import { moments, seededRandom } from '../privacy/seeded';
 
 /** Opacus's default RDP orders (opacus/accountants/rdp.py, DEFAULT_ALPHAS): the grid its accountant minimises over. */
 const OPACUS_ORDERS = [...Array.from({ length: 99 }, (_, x) => 1 + (x + 1) / 10), ...Array.from({ length: 52 }, (_, x) => 12 + x)];
+
+/** The Gaussian mechanism on an update as a node applies it: clipped to C, then N(0, (zC)²) on every coordinate. */
+const clipAndNoise = (update: ArrayLike<number>, clip: number, z: number, random?: Parameters<typeof addNoise>[3]) => addNoise(clipToNorm(update, clip), clip, z, random);
 
 describe('clipping', () => {
   it('measures norms without overflow or underflow', () => {
@@ -117,6 +120,40 @@ describe('the ε of federated rounds', () => {
     const clip = 1;
     const [plus, minus] = [clipToNorm([5, 0], clip), clipToNorm([-5, 0], clip)];
     expect(l2Norm([plus[0]! - minus[0]!, plus[1]! - minus[1]!])).toBe(SENSITIVITY_IN_CLIPS * clip);
+  });
+
+  it('counts a release with the loss at sensitivity √5·C: the update moves by 2C and the loss, clamped into [0, C], by C', () => {
+    expect(SENSITIVITY_WITH_LOSS_IN_CLIPS).toBe(Math.sqrt(5));
+    const clip = 1.5;
+    const plan = { clip, noiseMultiplier: 0, lossBound: 3 };
+    // One row's value steers a hostile step between these two: as far apart as the releases can be.
+    const [a, b] = [weightedRelease({ delta: Float64Array.of(5, 0), samples: 1, loss: -5 }, plan), weightedRelease({ delta: Float64Array.of(-5, 0), samples: 1, loss: 1e9 }, plan)];
+    const gap = (x: Float64Array, y: Float64Array) => l2Norm(Array.from(x.subarray(0, 3), (v, i) => v - y[i]!));
+    expect(gap(a, b)).toBeCloseTo(SENSITIVITY_WITH_LOSS_IN_CLIPS * clip, 12);
+    // No two releases are further apart, whatever the step writes.
+    const update = fc.record({ delta: fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 2, maxLength: 2 }), loss: fc.double({ min: -1e12, max: 1e12, noNaN: true }) });
+    fc.assert(
+      fc.property(update, update, (x, y) => {
+        const release = (u: typeof x) => weightedRelease({ delta: Float64Array.from(u.delta), samples: 1, loss: u.loss }, plan);
+        expect(gap(release(x), release(y))).toBeLessThanOrEqual(SENSITIVITY_WITH_LOSS_IN_CLIPS * clip * (1 + 1e-12));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('costs more ε with the loss than without, by the figures worked out by hand', () => {
+    // z = 1, R = 10, δ = 1e-5, ln(1e5) = 11.512925. Without the loss the noise is z/2 sensitivities: ρ = R·2²/2z² = 20,
+    // ε = 20 + 2√(20·11.512925) = 50.34854. With it, z/√5: ρ = R·5/2z² = 25, ε = 25 + 2·5·√11.512925 = 58.93070.
+    const spend = { rounds: 10, noiseMultiplier: 1, delta: 1e-5 };
+    expect(federatedEpsilon(spend)).toBeCloseTo(50.34854, 5);
+    expect(federatedEpsilon({ ...spend, lossBound: 5 })).toBeCloseTo(58.93070, 5);
+    expect(epsilonMillionths({ ...spend, lossBound: 5 })).toBe(58_930_703n);
+    // z = 4, R = 2: ρ = 2·4/32 = 0.25, ε = 0.25 + 2√(0.25·11.512925) = 3.64307; with the loss ρ = 2·5/32 = 0.3125,
+    // ε = 0.3125 + 2√(0.3125·11.512925) = 4.10607.
+    expect(federatedEpsilon({ rounds: 2, noiseMultiplier: 4, delta: 1e-5 })).toBeCloseTo(3.64307, 5);
+    expect(federatedEpsilon({ rounds: 2, noiseMultiplier: 4, delta: 1e-5, lossBound: 1000 })).toBeCloseTo(4.10607, 5);
+    // Only whether a loss is reported counts, not its bound.
+    expect(federatedEpsilon({ ...spend, lossBound: 0.01 })).toBe(federatedEpsilon({ ...spend, lossBound: 1000 }));
   });
 
   it('grows with every release, retried ones too, and shrinks with more noise or a looser δ', () => {

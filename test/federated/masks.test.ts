@@ -7,6 +7,7 @@ import {
   encodeFixed,
   generateAgreementKeyPair,
   MaskContextError,
+  MAX_VECTOR_LENGTH,
   maskVector,
   ringAdd,
   sharedSecret,
@@ -142,6 +143,7 @@ describe('pairwise masks', () => {
     ['no chain', { chainId: 0 }],
     ['a market that is no address', { computeMarket: '0x1234' }],
     ['a vector of one element', { length: 1 }],
+    ['a vector longer than any plan’s, d+2 at the largest dimension', { length: MAX_VECTOR_LENGTH + 1 }],
   ])('refuse %s with a MaskContextError', async (_name, change) => {
     const all = await nodes([1n, 2n, 3n]);
     const { providerId = 1n, drop = false, length = 4, ...context } = change;

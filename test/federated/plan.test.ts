@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { encodePlan, FederatedPlanError, MAX_PARAMS_BYTES, parsePlan, planHash, type FederatedPlanInput } from '@/lib/federated';
+import { encodePlan, FederatedPlanError, MAX_PARAMS_BYTES, parsePlan, planHash, vectorLength, type FederatedPlanInput } from '@/lib/federated';
 import { hostileJson, nestedArrays } from '../helpers/hostile';
 
 const plan: FederatedPlanInput = {
@@ -61,13 +61,30 @@ describe('the federated plan', () => {
       edited('dimension', 10),
       edited('params.epochs', 2),
       edited('participants', [plan.participants[0], { datasetId: 10, providerId: 3 }]),
+      edited('lossBound', 5),
+      edited('lossBound', 6),
     ];
     const hashes = new Set([plan, ...variants].map(planHash));
     expect(hashes.size).toBe(variants.length + 1);
   });
 
+  it('keeps the hash of a plan without a loss bound as it was before losses were reported, and sizes its vectors by it', () => {
+    // The hash this plan had before lossBound existed: jobs paid for then still match their plan.
+    expect(planHash(plan)).toBe('0x2e29046f6d330695c8cf686e344d7642aed83b615ba9f6f69c94f07d7337ab40');
+    expect(planHash({ ...plan, lossBound: undefined })).toBe(planHash(plan));
+    expect(encodePlan({ ...plan, lossBound: 5 })).toContain('"lossBound":5');
+    expect(vectorLength(parsePlan(plan))).toBe(10);
+    expect(vectorLength(parsePlan({ ...plan, lossBound: 5 }))).toBe(11);
+  });
+
   it.each([
     ['an extra key', edited('extra', 1), 'Unrecognized key'],
+    ['a loss bound of 0', edited('lossBound', 0), 'lossBound'],
+    ['a negative loss bound', edited('lossBound', -1), 'lossBound'],
+    ['a loss bound of 1001', edited('lossBound', 1001), 'lossBound'],
+    ['an infinite loss bound', edited('lossBound', Infinity), 'lossBound'],
+    ['a loss bound as a string', edited('lossBound', '5'), 'lossBound'],
+    ['a loss bound of true', edited('lossBound', true), 'lossBound'],
     ['an extra key in the algorithm', edited('algorithm.url', 'http://x'), 'algorithm'],
     ['an extra key in a participant', edited('participants', [{ datasetId: 3, providerId: 2, fee: 0 }, plan.participants[1]]), 'participants.0'],
     ['another kind', edited('kind', 'datagora-federated/2'), 'kind'],

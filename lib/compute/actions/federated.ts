@@ -20,6 +20,7 @@ import {
   parsePlan,
   planHash,
   ringFromBase64,
+  vectorLength,
   type FederatedPlan,
   type FederatedPlanInput,
 } from '../../federated';
@@ -82,6 +83,8 @@ export interface RoundOutcome {
   dropped: bigint[];
   /** SHA-256 of the global model after the round. */
   modelHash: Hex;
+  /** The incoming model's loss over every participant's rows, noised like the updates: only when the plan has a lossBound. */
+  loss?: number;
   /** Bytes each participant sent (its masked update). */
   bytesPerProvider: number;
   wallMs: number;
@@ -137,7 +140,7 @@ export function federatedPlan(choice: FederatedChoice, algorithm: AlgorithmFile)
 
 /** The ε (millionths) each job reserves: every round's release, by the RDP accountant; 0 without noise (z = 0). */
 export function federatedReservation(plan: FederatedPlan): bigint {
-  return plan.noiseMultiplier === 0 ? 0n : epsilonMillionths({ rounds: plan.rounds, noiseMultiplier: plan.noiseMultiplier, delta: plan.delta });
+  return plan.noiseMultiplier === 0 ? 0n : epsilonMillionths(plan);
 }
 
 /**
@@ -263,7 +266,7 @@ export async function trainFederated<K extends HeldResultKey>(port: ComputePort<
   let active = [...run.jobs];
   const dropped: FederatedJob[] = [];
   const rounds: RoundOutcome[] = [];
-  const vectorLength = plan.dimension + 1;
+  const length = vectorLength(plan);
   for (let round = 1; round <= plan.rounds; round += 1) {
     const droppedThisRound: bigint[] = [];
     for (let attempt = 1; ; attempt += 1) {
@@ -287,10 +290,11 @@ export async function trainFederated<K extends HeldResultKey>(port: ComputePort<
       const masked = answers.map((a) => {
         const answer = (a as { answer: RoundAnswer }).answer;
         if (answer.round !== round || answer.attempt !== attempt) throw new ProviderRequestError(502, 'malformed-answer', `provider ${a.job.providerId} answered round ${answer.round} attempt ${answer.attempt} for round ${round} attempt ${attempt}`);
-        return ringFromBase64(answer.masked, vectorLength);
+        return ringFromBase64(answer.masked, length);
       });
-      model = aggregateRound(model, masked);
-      const outcome: RoundOutcome = { round, attempts: attempt, participants: active.map((job) => job.providerId), dropped: droppedThisRound, modelHash: modelHash(model), bytesPerProvider: vectorLength * 8, wallMs: Date.now() - started };
+      const aggregate = aggregateRound(model, masked, plan);
+      model = aggregate.model;
+      const outcome: RoundOutcome = { round, attempts: attempt, participants: active.map((job) => job.providerId), dropped: droppedThisRound, modelHash: modelHash(model), ...(aggregate.loss !== undefined ? { loss: aggregate.loss } : {}), bytesPerProvider: length * 8, wallMs: Date.now() - started };
       rounds.push(outcome);
       options.onRound?.(outcome, model);
       break;
@@ -309,6 +313,6 @@ async function postRound(job: FederatedJob, body: string, sessions: Sessions, op
 }
 
 /** The ε each dataset spends over the plan, for display: Infinity without noise. */
-export function planEpsilon(plan: Pick<FederatedPlan, 'rounds' | 'noiseMultiplier' | 'delta'>): number {
-  return federatedEpsilon({ rounds: plan.rounds, noiseMultiplier: plan.noiseMultiplier, delta: plan.delta });
+export function planEpsilon(plan: Pick<FederatedPlan, 'rounds' | 'noiseMultiplier' | 'delta' | 'lossBound'>): number {
+  return federatedEpsilon(plan);
 }

@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Address } from 'viem';
 import { contractsOf } from '../../../contracts';
-import { epsilonMillionths, FederatedPlanError, parsePlan, planHash, type FederatedPlan } from '../../../federated';
+import { epsilonMillionths, FederatedPlanError, parsePlan, planHash, vectorLength, type FederatedPlan } from '../../../federated';
 import { algorithmHash, runtimeOf } from '../../algorithm';
 import { ProviderRequestError } from '../../errors';
 import { requiresNoise } from '../../policy';
@@ -96,10 +96,10 @@ export async function joinSession(ctx: FederatedContext, buyer: Address, request
   const budget = await read.readContract({ ...computeMarket, functionName: 'releaseBudget', args: [job.datasetId] });
   if (requiresNoise(budget)) {
     if (plan.noiseMultiplier === 0) throw refuse(403, 'noise-required', `dataset ${job.datasetId}'s owner set a privacy budget: the plan must add noise (noiseMultiplier above 0)`);
-    const epsilon = epsilonMillionths({ rounds: plan.rounds, noiseMultiplier: plan.noiseMultiplier, delta: plan.delta });
+    const epsilon = epsilonMillionths(plan);
     if (epsilon > job.epsilon) throw refuse(403, 'epsilon-over-reservation', `the plan's ${plan.rounds} rounds spend ε ${epsilon} millionths of dataset ${job.datasetId}, over the ${job.epsilon} job ${jobId} reserved`, 'reserve more ε, or plan fewer rounds or more noise');
   }
-  const bytes = BigInt(plan.rounds * (plan.dimension + 1) * 8);
+  const bytes = BigInt(plan.rounds * vectorLength(plan) * 8);
   if (bytes > job.releaseBytes) throw refuse(403, 'byte-budget', `the plan's ${plan.rounds} updates take ${bytes} bytes, over the ${job.releaseBytes} job ${jobId} reserved`);
   if (Number(job.deadline) - Date.now() / 1000 < MIN_TIME_LEFT_S) throw refuse(409, 'deadline', `job ${jobId}'s deadline is too close to train`);
   const ownKey = await read.readContract({ ...computeMarket, functionName: 'agreementKeyOf', args: [ctx.providerId] });

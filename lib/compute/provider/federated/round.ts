@@ -1,8 +1,8 @@
 /**
  * One round of a federated job at this node: the buyer's local step runs in the sandbox on this node's dataset
  * and the global model it was sent; the node reads the update it wrote, refuses one of the wrong shape, clips and
- * noises it itself (lib/federated: whatever the local step wrote, what leaves has norm at most C·n plus the noise),
- * weights it by its dataset's record count, which it counts itself, encodes it in the ring and masks it for the
+ * noises it itself (lib/federated: whatever the local step wrote, what leaves has norm at most C·n plus the noise,
+ * √2·C·n with the loss a plan may ask for, clamped to its bound), weights it by its dataset's record count, which it counts itself, encodes it in the ring and masks it for the
  * attempt's participants with their on-chain agreement keys. Only the masked vector leaves, with a signed receipt.
  */
 import { createReadStream } from 'node:fs';
@@ -10,7 +10,7 @@ import { chmod, copyFile, lstat, mkdir, readFile, writeFile } from 'node:fs/prom
 import path from 'node:path';
 import { sha256 } from 'viem';
 import { contractsOf } from '../../../contracts';
-import { encodeFixed, epsilonMillionths, maskVector, parseLocalUpdate, ringToBytes, sharedSecret, weightedRelease, modelHash, type AgreementKeyPair, type LocalUpdate, type Peer } from '../../../federated';
+import { encodeFixed, epsilonMillionths, maskVector, parseLocalUpdate, ringToBytes, sharedSecret, vectorLength, weightedRelease, modelHash, type AgreementKeyPair, type FederatedPlan, type LocalUpdate, type Peer } from '../../../federated';
 import type { DatasetDetails } from '../../../market';
 import { createWorkspace } from '../../../os/workspace';
 import { FAILURE_REASONS } from '../../api';
@@ -104,15 +104,16 @@ function runFailure(result: SandboxResult): RoundFailure | undefined {
   return undefined;
 }
 
-/** Reads outputs/update.json: a regular file of at most the size an update of `dimension` takes, of the update's shape. */
-async function readUpdate(outputs: string, dimension: number): Promise<LocalUpdate> {
+/** Reads outputs/update.json: a regular file of at most the size an update of the plan takes, of the update's shape. */
+async function readUpdate(outputs: string, plan: FederatedPlan): Promise<LocalUpdate> {
   const file = path.join(outputs, 'update.json');
-  const malformed = new RoundFailure('update-malformed', `the local step wrote no update of the plan’s shape: outputs/update.json as {"delta": [${dimension} finite numbers], "samples": n}`);
+  const loss = plan.lossBound === undefined ? '' : ', "loss": the incoming model’s loss (the plan has a lossBound)';
+  const malformed = new RoundFailure('update-malformed', `the local step wrote no update of the plan’s shape: outputs/update.json as {"delta": [${plan.dimension} finite numbers], "samples": n${loss}}`);
   const stat = await lstat(file).catch(() => undefined);
-  if (!stat?.isFile() || stat.size > updateLimit(dimension)) throw malformed;
+  if (!stat?.isFile() || stat.size > updateLimit(plan.dimension)) throw malformed;
   try {
     // The error's words quote what the algorithm wrote: the buyer gets the node's words only.
-    return parseLocalUpdate(JSON.parse(await readFile(file, 'utf8')), dimension);
+    return parseLocalUpdate(JSON.parse(await readFile(file, 'utf8')), plan);
   } catch {
     throw malformed;
   }
@@ -151,7 +152,7 @@ async function localStep(ctx: FederatedContext, session: FederatedSession, datas
     const failure = runFailure(run);
     if (failure) return { records, wallMs: run.wallMs, failure };
     try {
-      return { update: await readUpdate(outputs, plan.dimension), records, wallMs: run.wallMs };
+      return { update: await readUpdate(outputs, plan), records, wallMs: run.wallMs };
     } catch (error) {
       return { records, wallMs: run.wallMs, failure: error as RoundFailure };
     }
@@ -180,10 +181,10 @@ export async function runRound(ctx: FederatedContext, session: FederatedSession,
   const { computeMarket } = contractsOf(ctx.market.deployments);
   const read = ctx.market.publicClient;
   checkRoundOrder(session, request);
-  const bytes = (plan.dimension + 1) * 8;
+  const bytes = vectorLength(plan) * 8;
   if (BigInt(session.bytesReleased + bytes) > job.releaseBytes) throw new ProviderRequestError(403, 'byte-budget-spent', `another update (${bytes} bytes) would take the job past the ${job.releaseBytes} bytes it reserved`, 'finish the training');
   const budget = await read.readContract({ ...computeMarket, functionName: 'releaseBudget', args: [job.datasetId] });
-  const epsilonAfter = plan.noiseMultiplier > 0 ? epsilonMillionths({ rounds: session.released + 1, noiseMultiplier: plan.noiseMultiplier, delta: plan.delta }) : undefined;
+  const epsilonAfter = plan.noiseMultiplier > 0 ? epsilonMillionths({ ...plan, rounds: session.released + 1 }) : undefined;
   if (budget.epsilonTotal !== 0n || budget.epsilonPerBuyer !== 0n) {
     if (epsilonAfter === undefined) throw new ProviderRequestError(403, 'noise-required', `dataset ${job.datasetId}'s owner set a privacy budget: its updates must carry noise`);
     if (epsilonAfter > job.epsilon) throw new ProviderRequestError(403, 'epsilon-spent', `another update would spend ε ${epsilonAfter} millionths in all, over the ${job.epsilon} the job reserved`, 'finish the training');
@@ -229,14 +230,14 @@ export async function runRound(ctx: FederatedContext, session: FederatedSession,
   // The weight is the node's own count: a count the local step chose could carry data out unnoised.
   let masked: BigUint64Array;
   try {
-    const vector = encodeFixed(weightedRelease({ delta: step.update.delta, samples: step.records }, plan));
+    const vector = encodeFixed(weightedRelease({ ...step.update, samples: step.records }, plan));
     masked = await maskVector(vector, { context: { chainId: ctx.market.deployments.chainId, computeMarket: computeMarket.address, firstJobId: BigInt(session.firstJobId), round: request.round, attempt: request.attempt, participants: request.participants }, providerId: ctx.providerId, secretKey: ctx.agreementKey.secretKey, peers });
   } catch (error) {
     ctx.log(`federated job ${session.jobId}: the update could not be released: ${(error as Error).message}`);
     return fail(new RoundFailure('update-out-of-range', 'the weighted update does not fit the ring’s fixed point (too many records for the plan’s clip and noise)'), step.wallMs);
   }
   const released = ringToBytes(masked);
-  const epsilonBefore = session.released > 0 && epsilonAfter !== undefined ? epsilonMillionths({ rounds: session.released, noiseMultiplier: plan.noiseMultiplier, delta: plan.delta }) : 0n;
+  const epsilonBefore = session.released > 0 && epsilonAfter !== undefined ? epsilonMillionths({ ...plan, rounds: session.released }) : 0n;
   const epsilon = epsilonAfter === undefined ? 0n : epsilonAfter - epsilonBefore;
   const receipt = await signRoundReceipt(
     ctx.node,
