@@ -258,7 +258,7 @@ export function JobResultsView({ results, config, job }: { results: LinkedResult
           <p className="text-sm text-muted">No log was released.</p>
         )}
       </section>
-      {results.report.findings.length > 0 ? (
+      {results.report && results.report.findings.length > 0 ? (
         <section aria-labelledby="findings-title" className="space-y-3">
           <h4 id="findings-title" className="font-semibold">
             What the output guard found

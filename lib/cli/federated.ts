@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { epsilonText } from '../compute/release-words';
+import { modelFile } from '../federated/model';
 import { idList, parse, printJson, wholeNumber, withMarket } from './market';
 import { UsageError } from './usage';
 
@@ -79,7 +80,7 @@ export async function federate(args: string[]): Promise<number> {
         },
       },
     );
-    writeFileSync(out, `${JSON.stringify([...trained.model])}\n`);
+    writeFileSync(out, modelFile(trained.model));
     const settled = trained.run.jobs.filter((job) => !trained.dropped.includes(job));
     if (values.json) {
       printJson({ firstJobId: trained.run.firstJobId, jobs: trained.run.jobs.map((j) => ({ jobId: j.jobId, datasetId: j.datasetId, providerId: j.providerId, dropped: trained.dropped.includes(j) })), rounds: trained.rounds, model: out });

@@ -37,15 +37,18 @@ export function derivationFlags(values: { 'derived-from-job'?: string; parents?:
 }
 
 /**
- * The derivation to publish: the job's dataset (read from its JobRequested event) and the licensed parents, a model
- * unless --kind says otherwise; undefined for a dataset of no lineage.
+ * The derivation to publish: every dataset of the job's run (read from the chain: one job over several datasets, or
+ * a federated training), each through its own job, and the licensed parents, a model unless --kind says otherwise;
+ * undefined for a dataset of no lineage. A job of the run that delivered nothing (a provider that dropped out of a
+ * federated training) proves nothing and is left out.
  */
 export async function derivationOf(market: Market, flags: DerivationFlags): Promise<DerivationInput | undefined> {
   const parents = [...flags.parents];
   if (flags.jobId !== undefined) {
     const { ComputeClient } = await import('../compute/buyer/client');
-    const { job } = await new ComputeClient(market).job(flags.jobId);
-    parents.push({ parentId: job.datasetId, jobId: flags.jobId });
+    const run = await new ComputeClient(market).run(flags.jobId);
+    const delivered = run.filter((job) => job.settlement?.delivered || job.jobId === flags.jobId);
+    for (const { jobId, job } of delivered) parents.push({ parentId: job.datasetId, jobId });
   }
   if (parents.length === 0 && flags.kind !== 'model') return undefined;
   return { kind: flags.kind ?? 'model', parents };

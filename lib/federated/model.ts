@@ -38,6 +38,14 @@ export function modelFromBase64(text: string, dimension: number): Float64Array {
   return model;
 }
 
+/**
+ * The final model as a file: its weights as a JSON array, byte for byte what every node puts among its outputs and
+ * the aggregator writes, so the file a buyer publishes hashes to the content the jobs' outputs roots prove.
+ */
+export function modelFile(model: Float64Array): string {
+  return JSON.stringify(Array.from(model));
+}
+
 /** SHA-256 of the model's bytes, as round receipts name a model. */
 export function modelHash(model: Float64Array): Hex {
   return sha256(modelToBytes(model));

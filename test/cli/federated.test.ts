@@ -2,10 +2,11 @@
  * Federated training as a user drives it: `datagora federate` over hospitals' ICU vitals, each compute-only and
  * allowing only its own provider node (real nodes running the example local step in the bubblewrap sandbox, on the
  * real chain, IPFS node and key nodes). Three rounds over two providers settle both jobs delivered, each owner paid
- * its own data fee to the unit; a provider killed in the middle of a round is left out, the round retried with the
- * other two, and its escrow taken back by refund after its deadline.
+ * its own data fee to the unit, and the final model, one of each job's outputs, is published as a model derived
+ * from both; a provider killed in the middle of a round is left out, the round retried with the other two, and its
+ * escrow taken back by refund after its deadline.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Address } from 'viem';
@@ -105,6 +106,15 @@ test('datagora federate trains one model across two providers in three rounds, a
   for (const jobId of jobs) expect(await settled(owners[0]!, jobId)).toEqual({ status: JobStatus.Settled, delivered: true });
   const moved = delta(before, await ledger(owners[0]!, accounts));
   expect([moved['north.computeCredit'], moved['south.computeCredit']]).toEqual([OWNER_PART, OWNER_PART]);
+
+  // The final model is one of every job's outputs: published, it derives from both hospitals, each through its job.
+  const published = await cliResult(['publish', out, '--title', 'Federated alert model', '--derived-from-job', jobs[0]!.toString(), '--licence', 'ai-training', '--price', '20', '--account', String(BUYER)], env);
+  expect(published).toMatchObject({ code: 0 });
+  expect(published.output).toMatch(new RegExp(`published model \\d+ derived from dataset ${hospitals[0]} \\(job ${jobs[0]}\\), dataset ${hospitals[1]} \\(job ${jobs[1]}\\)`));
+  const other = path.join(path.dirname(out), 'other.json');
+  writeFileSync(other, JSON.stringify(model.map((w) => w + 1)));
+  const refused = await cliResult(['publish', other, '--title', 'Not the trained model', '--derived-from-job', jobs[0]!.toString(), '--licence', 'ai-training', '--price', '20', '--account', String(BUYER)], env);
+  expect(refused.output).toMatch(/LineageError: the content \(SHA-256 [0-9a-f]{64}\) is not one of job \d+'s outputs: outputs\/model\.json, outputs\/rounds\.json/);
 }, 300_000);
 
 test('a provider killed mid-round is left out, the round retried with the other two, and its escrow refunded after the deadline', async () => {

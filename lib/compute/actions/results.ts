@@ -47,15 +47,22 @@ export interface JobResults<T> {
   split: EscrowSplit;
   /** Each job's own split (one per dataset of a run): what each dataset's owner was paid. */
   splits: { jobId: bigint; datasetId: bigint; split: EscrowSplit }[];
-  /** The node's report: the output guard's findings (entries by number, never a name) and how the algorithm ended. */
-  report: JobReport;
+  /** The node's report: the output guard's findings (entries by number, never a name) and how the algorithm ended; none for a federated job (its node releases no algorithm output but updates and the final model). */
+  report?: JobReport;
 }
 
-export async function openJobResults<K extends HeldResultKey, T>(port: ComputePort<K>, job: Pick<RequestedJob<K>, 'jobId' | 'endpoint' | 'chainId' | 'computeMarket' | 'resultKey'>, sink: ResultsSink<T>, fromBlock: bigint): Promise<JobResults<T>> {
+export async function openJobResults<K extends HeldResultKey, T>(
+  port: ComputePort<K>,
+  job: Pick<RequestedJob<K>, 'jobId' | 'endpoint' | 'chainId' | 'computeMarket' | 'resultKey'>,
+  sink: ResultsSink<T>,
+  fromBlock: bigint,
+  options: { federated?: boolean } = {},
+): Promise<JobResults<T>> {
   const authorization = await jobAuthorization(port.signer, { endpoint: job.endpoint, chainId: job.chainId, jobId: job.jobId });
+  const api = options.federated ? 'federated' : 'jobs';
   const [body, report] = await Promise.all([
-    providerRequest<{ receipt: unknown; results: { cid: string; wrappedKey: unknown } | null }>(job.endpoint, `/api/v1/jobs/${job.jobId}/results`, { headers: { authorization } }),
-    providerRequest<JobReport>(job.endpoint, `/api/v1/jobs/${job.jobId}/report`, { headers: { authorization } }),
+    providerRequest<{ receipt: unknown; results: { cid: string; wrappedKey: unknown } | null }>(job.endpoint, `/api/v1/${api}/${job.jobId}/results`, { headers: { authorization } }),
+    options.federated ? undefined : providerRequest<JobReport>(job.endpoint, `/api/v1/jobs/${job.jobId}/report`, { headers: { authorization } }),
   ]);
   const receipt = parseSignedReceipt(body.receipt);
   if (receipt.receipt.jobId !== job.jobId.toString()) throw new ReceiptError(`the node sent the receipt of job ${receipt.receipt.jobId} for job ${job.jobId}`);
@@ -81,7 +88,7 @@ export async function openJobResults<K extends HeldResultKey, T>(port: ComputePo
 
   const splits = await verifyRunReceipt(port.publicClient, { chainId: job.chainId, computeMarket: job.computeMarket }, receipt, fromBlock);
   verifyReceiptFiles(receipt.receipt, released, { outputs: `the outputs of job ${job.jobId}`, logs: `the logs of job ${job.jobId}` }, 'the provider released other files than it signed for; do not rely on them');
-  return { receipt, outputs, logs, split: sumSplits(splits.map((s) => s.split)), splits, report };
+  return { receipt, outputs, logs, split: sumSplits(splits.map((s) => s.split)), splits, ...(report ? { report } : {}) };
 }
 
 /**

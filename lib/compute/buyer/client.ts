@@ -152,10 +152,20 @@ export class ComputeClient {
     return readRun(this.market.publicClient, this.computeMarket.address, jobId, BigInt(this.market.deployments.startBlock));
   }
 
-  /** The first job of the run `jobId` belongs to: the id its node, results and receipt go by. */
+  /**
+   * The job of the run `jobId` belongs to that its node, results and receipt go by: the run's first job on the same
+   * provider (a job over several datasets is one run there; each job of a federated run is its provider's own).
+   */
   private async firstJob(jobId: bigint): Promise<bigint> {
-    const [first, count] = await this.market.publicClient.readContract({ ...this.computeMarket, functionName: 'jobGroup', args: [jobId] });
-    return count === 0n ? jobId : first;
+    return (await this.nodeJob(jobId)).jobId;
+  }
+
+  /** {@link firstJob}, and whether the run is federated (its jobs on different providers). */
+  private async nodeJob(jobId: bigint): Promise<{ jobId: bigint; federated: boolean }> {
+    const run = await this.run(jobId);
+    const own = run.find((job) => job.jobId === jobId)!;
+    const first = run.find((job) => job.job.providerId === own.job.providerId)!;
+    return { jobId: first.jobId, federated: run.some((job) => job.job.providerId !== own.job.providerId) };
   }
 
   /**
@@ -307,12 +317,12 @@ export class ComputeClient {
    * this machine's job key and verifying files, receipt signature and on-chain settlement.
    */
   async results(jobId: bigint, outDir: string): Promise<{ receipt: SignedReceipt; outputs: string[]; logs: string[]; delivered: boolean; splits: JobResults<string>['splits'] }> {
-    const first = await this.firstJob(jobId);
+    const { jobId: first, federated } = await this.nodeJob(jobId);
     const local = this.localJob(first);
     const { chainId, startBlock } = this.market.deployments;
     const job = { jobId: first, endpoint: local.endpoint, chainId, computeMarket: this.computeMarket.address, resultKey: local.keyPair };
     mkdirSync(outDir, { recursive: true });
-    const { receipt, outputs, logs, splits } = await openJobResults(this.port(), job, resultsDirectory(outDir), BigInt(startBlock));
+    const { receipt, outputs, logs, splits } = await openJobResults(this.port(), job, resultsDirectory(outDir), BigInt(startBlock), { federated });
     writeFileSync(path.join(outDir, 'receipt.json'), `${JSON.stringify(receipt, null, 2)}\n`);
     return { receipt, outputs, logs, delivered: receipt.receipt.delivered, splits };
   }

@@ -12,6 +12,7 @@ import { ProviderRequestError } from '../../errors';
 import { settledResultHash, signReceipt, type Receipt } from '../../receipt';
 import { filesHash, storeResults } from '../../results';
 import { JobStatus, signJobResult } from '../../settlement';
+import { modelFile } from '../../../federated';
 import { jobStruct } from '../jobs';
 import { NODE_SOFTWARE } from '../pipeline';
 import type { FederatedContext } from './round';
@@ -43,7 +44,7 @@ export async function finishSession(ctx: FederatedContext, session: FederatedSes
   try {
     const outputs = path.join(workspace.dir, 'outputs');
     await mkdir(outputs);
-    await writeFile(path.join(outputs, 'model.json'), JSON.stringify(Array.from(model)));
+    await writeFile(path.join(outputs, 'model.json'), modelFile(model));
     const receipts = session.rounds.flatMap((entry) => (entry.receipt ? [entry.receipt] : []));
     await writeFile(path.join(outputs, 'rounds.json'), JSON.stringify(receipts));
     const stored = await storeResults(market.store, jobId, { outputs }, session.resultKey);

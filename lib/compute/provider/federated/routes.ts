@@ -80,6 +80,11 @@ export class FederatedApi {
     const session = this.session(id);
     if (method === 'GET' && !sub) return send(response, 200, publicSessionView(session));
     if (method === 'GET' && sub === 'events') return this.events(response, session);
+    if (method === 'GET' && sub === 'results') {
+      await this.signedIn(request, session.jobId, session.buyer);
+      if (session.status !== 'finished') throw new ProviderRequestError(409, 'not-finished', `federated job ${id} is ${session.status}; its results come once it is finished`, 'finish the training (POST /api/v1/federated/<jobId>/finish)');
+      return send(response, 200, resultsView(session));
+    }
     const modelBytes = base64Length(session.plan.dimension * 8) + 4096;
     if (method === 'POST' && sub === 'rounds') return send(response, 200, await this.locked(session, (body) => this.round(request, session.jobId, body), request, modelBytes));
     if (method === 'POST' && sub === 'finish') return send(response, 200, await this.locked(session, (body) => this.finish(request, session.jobId, body), request, modelBytes));
