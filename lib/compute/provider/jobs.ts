@@ -3,15 +3,13 @@
  * recovers every job where it stood, and the views of a job its API answers (their types: ../api). A run over
  * several datasets (linked jobs, ComputeMarket.jobGroup) is one record, kept under its first job's id.
  */
-import { EventEmitter } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Address, Hex } from 'viem';
 import { FAILURE_REASONS, type FailureReason, type JobEvent, type JobPhase, type JobReport, type PublicJobView } from '../api';
 import type { FindingKind, GuardFinding } from '../guard';
 import type { SignedReceipt } from '../receipt';
 import type { WrappedKey } from '../results';
 import type { Job } from '../settlement';
+import { RecordStore } from './records';
 
 /** An on-chain Job struct as JSON (bigints as strings). */
 export type JobJson = Record<string, string | number | boolean>;
@@ -138,34 +136,24 @@ export function jobReport(record: JobRecord): JobReport {
   };
 }
 
-/** Job files under `dir`, with a change event per update (for Server-Sent Events). */
-export class JobStore extends EventEmitter<{ change: [JobRecord] }> {
-  private readonly jobs = new Map<string, JobRecord>();
+/** Job files under `dir`, with a change event per update (for Server-Sent Events); a run is kept under its first job. */
+export class JobStore extends RecordStore<JobRecord> {
   /** A run's later job ids → its first job's. */
   private readonly runs = new Map<string, string>();
 
-  constructor(private readonly dir: string) {
-    super();
-    this.setMaxListeners(0);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const name of readdirSync(dir)) {
-      if (!/^\d+\.json$/.test(name)) continue;
-      this.keep(JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as JobRecord);
-    }
-  }
-
-  get(jobId: string): JobRecord | undefined {
-    return this.jobs.get(jobId);
+  constructor(dir: string) {
+    super(dir);
+    for (const record of this.records.values()) this.index(record);
   }
 
   /** The record of the job, or of the run it belongs to. */
   find(jobId: string): JobRecord | undefined {
-    return this.jobs.get(this.runs.get(jobId) ?? jobId);
+    return this.records.get(this.runs.get(jobId) ?? jobId);
   }
 
   /** Every job, oldest first. */
   list(): JobRecord[] {
-    return [...this.jobs.values()].sort((a, b) => Number(BigInt(a.jobId) - BigInt(b.jobId)));
+    return [...this.records.values()].sort((a, b) => Number(BigInt(a.jobId) - BigInt(b.jobId)));
   }
 
   create(record: JobRecord): void {
@@ -174,7 +162,7 @@ export class JobStore extends EventEmitter<{ change: [JobRecord] }> {
 
   /** Applies `patch`; a new status is appended to the history. */
   update(jobId: string, patch: Partial<JobRecord>, detail?: string): JobRecord {
-    const current = this.jobs.get(jobId);
+    const current = this.records.get(jobId);
     if (!current) throw new Error(`no job ${jobId}`);
     const next: JobRecord = { ...current, ...patch };
     // A new status, or a new step within one (with its detail), goes into the history.
@@ -183,16 +171,12 @@ export class JobStore extends EventEmitter<{ change: [JobRecord] }> {
     return next;
   }
 
-  private write(record: JobRecord): void {
-    const file = path.join(this.dir, `${record.jobId}.json`);
-    writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 1), { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
-    this.keep(record);
-    this.emit('change', record);
+  protected override keep(record: JobRecord): void {
+    super.keep(record);
+    this.index(record);
   }
 
-  private keep(record: JobRecord): void {
-    this.jobs.set(record.jobId, record);
+  private index(record: JobRecord): void {
     for (const linked of record.linked ?? []) this.runs.set(linked.jobId, record.jobId);
   }
 }

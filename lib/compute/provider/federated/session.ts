@@ -3,15 +3,13 @@
  * atomically) so a restarted node keeps every session's history — above all the updates it released and the ε
  * they spent, which must never be forgotten — and the public view anyone may read (counts, never values).
  */
-import { EventEmitter } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Address, Hex } from 'viem';
 import type { FederatedPlan } from '../../../federated';
 import type { SignedRoundReceipt } from '../../round-receipt';
 import type { SignedReceipt } from '../../receipt';
 import type { WrappedKey } from '../../results';
 import type { JobJson } from '../jobs';
+import { RecordStore } from '../records';
 
 /** A session's phases: open while the buyer drives rounds, then publishing, finished (settled) or failed. */
 export type SessionStatus = 'open' | 'publishing' | 'finished' | 'failed';
@@ -96,36 +94,14 @@ export function publicSessionView(session: FederatedSession) {
 export type PublicSessionView = ReturnType<typeof publicSessionView>;
 
 /** Session files under `dir`, with a change event per update (for Server-Sent Events). */
-export class SessionStore extends EventEmitter<{ change: [FederatedSession] }> {
-  private readonly sessions = new Map<string, FederatedSession>();
-
-  constructor(private readonly dir: string) {
-    super();
-    this.setMaxListeners(0);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const name of readdirSync(dir)) {
-      if (!/^\d+\.json$/.test(name)) continue;
-      const session = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as FederatedSession;
-      this.sessions.set(session.jobId, session);
-    }
-  }
-
-  get(jobId: string): FederatedSession | undefined {
-    return this.sessions.get(jobId);
-  }
-
+export class SessionStore extends RecordStore<FederatedSession> {
   /** Writes `session` whole: a crash leaves the old file or the new one, never a mix. */
   put(session: FederatedSession): FederatedSession {
-    const file = path.join(this.dir, `${session.jobId}.json`);
-    writeFileSync(`${file}.tmp`, JSON.stringify(session, null, 1), { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
-    this.sessions.set(session.jobId, session);
-    this.emit('change', session);
-    return session;
+    return this.write(session);
   }
 
   update(jobId: string, patch: Partial<FederatedSession>): FederatedSession {
-    const current = this.sessions.get(jobId);
+    const current = this.records.get(jobId);
     if (!current) throw new Error(`no federated session ${jobId}`);
     return this.put({ ...current, ...patch });
   }
