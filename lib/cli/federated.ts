@@ -28,6 +28,7 @@ export async function federate(args: string[]): Promise<number> {
     rounds: { type: 'string' },
     clip: { type: 'string' },
     noise: { type: 'string' },
+    'loss-bound': { type: 'string' },
     'max-minutes': { type: 'string' },
     'round-timeout': { type: 'string' },
     out: { type: 'string' },
@@ -53,6 +54,9 @@ export async function federate(args: string[]): Promise<number> {
   const rounds = wholeNumber('rounds', values.rounds, 1) ?? 3;
   const clip = decimal('clip', values.clip, 1e-6, 1_000) ?? 1;
   const noiseMultiplier = decimal('noise', values.noise, 0, 100) ?? 1;
+  const lossBound = decimal('loss-bound', values['loss-bound'], 1e-6, 1_000);
+  // The local step reports the loss exactly when the plan bounds one (the example's reportLoss; a node refuses a mismatch).
+  if (lossBound !== undefined && params.reportLoss === undefined) params = { ...params, reportLoss: true };
   const maxMinutes = wholeNumber('max-minutes', values['max-minutes'], 1) ?? 10;
   const roundTimeout = wholeNumber('round-timeout', values['round-timeout'], 1);
   const out = path.resolve(values.out ?? 'federated-model.json');
@@ -63,7 +67,7 @@ export async function federate(args: string[]): Promise<number> {
       if (!values.json) console.error(line);
     };
     const trained = await client.federate(
-      { datasetIds, ...(providerIds ? { providerIds } : {}), algorithm, params, dimension, rounds, clip, noiseMultiplier, maxMinutes, ...(roundTimeout ? { roundTimeoutMs: roundTimeout * 1000 } : {}) },
+      { datasetIds, ...(providerIds ? { providerIds } : {}), algorithm, params, dimension, rounds, clip, noiseMultiplier, ...(lossBound !== undefined ? { lossBound } : {}), maxMinutes, ...(roundTimeout ? { roundTimeoutMs: roundTimeout * 1000 } : {}) },
       {
         paid(run) {
           const epsilon = run.jobs[0]!.job.epsilon;
@@ -76,15 +80,17 @@ export async function federate(args: string[]): Promise<number> {
         },
         round(outcome) {
           const dropped = outcome.dropped.length > 0 ? `; provider${outcome.dropped.length === 1 ? '' : 's'} ${outcome.dropped.join(', ')} dropped out` : '';
-          log(`round ${outcome.round}/${rounds}: providers ${outcome.participants.join(', ')}, ${outcome.bytesPerProvider} B masked from each, model ${outcome.modelHash.slice(0, 18)}…, ${(outcome.wallMs / 1000).toFixed(1)} s${outcome.attempts > 1 ? `, ${outcome.attempts} attempts` : ''}${dropped}`);
+          const loss = outcome.loss === undefined ? '' : `, loss ${outcome.loss.toFixed(4)}`;
+          log(`round ${outcome.round}/${rounds}: providers ${outcome.participants.join(', ')}, ${outcome.bytesPerProvider} B masked from each${loss}, model ${outcome.modelHash.slice(0, 18)}…, ${(outcome.wallMs / 1000).toFixed(1)} s${outcome.attempts > 1 ? `, ${outcome.attempts} attempts` : ''}${dropped}`);
         },
       },
     );
     writeFileSync(out, modelFile(trained.model));
     const settled = trained.run.jobs.filter((job) => !trained.dropped.includes(job));
     if (values.json) {
-      printJson({ firstJobId: trained.run.firstJobId, jobs: trained.run.jobs.map((j) => ({ jobId: j.jobId, datasetId: j.datasetId, providerId: j.providerId, dropped: trained.dropped.includes(j) })), rounds: trained.rounds, model: out });
+      printJson({ firstJobId: trained.run.firstJobId, ...(trained.stopped ? { stopped: trained.stopped } : {}), jobs: trained.run.jobs.map((j) => ({ jobId: j.jobId, datasetId: j.datasetId, providerId: j.providerId, dropped: trained.dropped.includes(j) })), rounds: trained.rounds, model: out });
     } else {
+      if (trained.stopped) log(`training stopped early: ${trained.stopped}; the model is that of the last round completed`);
       log(`the final model is in ${out}; jobs ${settled.map((j) => j.jobId).join(', ')} settled with it among their outputs`);
       for (const job of trained.dropped) log(`job ${job.jobId} (provider ${job.providerId}) dropped out: take its escrow back after its deadline with \`datagora job ${job.jobId} --refund\``);
       log(`publish it as a model derived from every dataset: datagora publish ${path.relative(process.cwd(), out)} --kind model --derived-from-job ${trained.run.firstJobId} …`);

@@ -73,14 +73,16 @@ Compute-to-data:
                                           a provider every owner allows, each at /data/inputs/<id>/0; each
                                           fee and the total are printed, then escrowed in one payment
   datagora federate <datasetId,datasetId…> --algorithm FILE --dimension D [--params JSON]
-                  [--providers P,P] [--rounds R] [--clip C] [--noise Z] [--max-minutes N]
-                  [--round-timeout S] [--out FILE]
+                  [--providers P,P] [--rounds R] [--clip C] [--noise Z] [--loss-bound L]
+                  [--max-minutes N] [--round-timeout S] [--out FILE]
                                           federated training (FedAvg) over 2 to 8 datasets: each trains on a
                                           provider its owner allows (a different one each, or --providers in
                                           the same order), which clips and noises its update (noise z·C) and
                                           masks it, so this machine, the aggregator, learns only the sum;
                                           writes the final model's weights (JSON) to FILE and settles every
-                                          job with it (publish it with --derived-from-job FIRST_JOB)
+                                          job with it (publish it with --derived-from-job FIRST_JOB);
+                                          --loss-bound: each round's loss, clamped to L and noised like the
+                                          updates (its ε counted too)
   datagora job <id> [--wait] [--out DIR] [--cancel | --refund]
                                           a job's status; fetch its results; cancel it before it starts;
                                           take the escrow back after its deadline (a job over several

@@ -92,9 +92,12 @@ test('datagora federate trains one model across two providers in three rounds, a
   const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'datagora-federate-')), 'model.json');
   const accounts: Record<string, Address> = { north: owners[0]!.account!.address, south: owners[1]!.account!.address };
   const before = await ledger(owners[0]!, accounts);
-  const run = await cliResult(federate(hospitals.slice(0, 2), out), env);
+  const run = await cliResult(federate(hospitals.slice(0, 2), out, ['--loss-bound', '2']), env);
   expect(run).toMatchObject({ code: 0 });
-  for (const round of [1, 2, 3]) expect(run.output).toMatch(new RegExp(`round ${round}/3: providers 1, 2, 48 B masked from each`));
+  // Each provider masks d + 2 numbers (the update, the loss, its rows); the loss of the first, all-zero model is ln 2.
+  const losses = [1, 2, 3].map((round) => Number(new RegExp(`round ${round}/3: providers 1, 2, 56 B masked from each, loss (\\d\\.\\d{4})`).exec(run.output)?.[1]));
+  expect(losses[0]).toBeCloseTo(Math.LN2, 3);
+  expect(losses[2]).toBeLessThan(losses[0]!);
   expect(run.output).toContain('no differential privacy (noise 0)');
   const model = JSON.parse(readFileSync(out, 'utf8')) as number[];
   expect(model).toHaveLength(5);

@@ -48,6 +48,11 @@ export interface FederatedChoice {
   delta?: number;
   /** Weights of the model (the local step's delta has as many). */
   dimension: number;
+  /**
+   * Bound L of the loss each node reports beside its update (the incoming model's loss on its rows, clamped to
+   * [0, L] and noised with the update; ε then counts it): absent, no loss is released.
+   */
+  lossBound?: number;
   /** The local step's parameters (its algoCustomData.json). */
   params: Record<string, unknown>;
 }
@@ -132,6 +137,7 @@ export function federatedPlan(choice: FederatedChoice, algorithm: AlgorithmFile)
     clip: choice.clip,
     noiseMultiplier: choice.noiseMultiplier,
     ...(choice.delta !== undefined ? { delta: choice.delta } : {}),
+    ...(choice.lossBound !== undefined ? { lossBound: choice.lossBound } : {}),
     params: choice.params,
     participants: participants.map((p) => ({ datasetId: Number(p.datasetId), providerId: Number(p.providerId) })),
   };
@@ -254,11 +260,23 @@ export interface TrainOptions {
   signal?: AbortSignal;
 }
 
+/** How a training ended: the final model, each round's outcome, the jobs that dropped out, and `stopped` when fewer than 2 providers were left before the last round. */
+export interface FederatedTraining {
+  model: Float64Array;
+  rounds: RoundOutcome[];
+  dropped: FederatedJob[];
+  /** Why the training stopped before the plan's last round (the model is then that of the last round completed). */
+  stopped?: string;
+}
+
 /**
  * Drives the plan's rounds over the run's nodes and finishes every node still taking part. Returns the final model,
- * each round's outcome, and the jobs that dropped out (their escrow comes back by refund after their deadline).
+ * each round's outcome, and the jobs that dropped out (their escrow comes back by refund after their deadline). With
+ * fewer than 2 providers left, no round can be aggregated (a sum of one is that provider's update): the training
+ * stops there and the remaining node is still finished with the last model, so a provider that released updates is
+ * paid for them and its owner for its data.
  */
-export async function trainFederated<K extends HeldResultKey>(port: ComputePort<K>, run: FederatedRun<K>, options: TrainOptions = {}): Promise<{ model: Float64Array; rounds: RoundOutcome[]; dropped: FederatedJob[] }> {
+export async function trainFederated<K extends HeldResultKey>(port: ComputePort<K>, run: FederatedRun<K>, options: TrainOptions = {}): Promise<FederatedTraining> {
   const { plan } = run;
   const sessions = new Sessions(port, run);
   let model = options.initialModel ? Float64Array.from(options.initialModel) : new Float64Array(plan.dimension);
@@ -267,11 +285,13 @@ export async function trainFederated<K extends HeldResultKey>(port: ComputePort<
   const dropped: FederatedJob[] = [];
   const rounds: RoundOutcome[] = [];
   const length = vectorLength(plan);
-  for (let round = 1; round <= plan.rounds; round += 1) {
+  let stopped: string | undefined;
+  for (let round = 1; round <= plan.rounds && !stopped; round += 1) {
     const droppedThisRound: bigint[] = [];
     for (let attempt = 1; ; attempt += 1) {
       if (active.length < 2) {
-        throw new ComputeJobError(`round ${round}: ${active.length} provider${active.length === 1 ? '' : 's'} left; an aggregate needs at least 2 (a sum of one would be that provider's update)`, 'the jobs that dropped out are refunded after their deadline (`datagora job <id> --refund`)');
+        stopped = `round ${round}: ${active.length} provider${active.length === 1 ? '' : 's'} left, and an aggregate needs at least 2 (a sum of one would be that provider's update)`;
+        break;
       }
       options.onStep?.('round', `round ${round}, attempt ${attempt}: ${active.length} providers`);
       const started = Date.now();
@@ -303,7 +323,7 @@ export async function trainFederated<K extends HeldResultKey>(port: ComputePort<
   options.onStep?.('finish');
   const body = JSON.stringify({ model: modelToBase64(model) });
   await Promise.all(active.map(async (job) => providerRequest(job.endpoint, `/api/v1/federated/${job.jobId}/finish`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: await sessions.authorization(job) }, body })));
-  return { model, rounds, dropped };
+  return { model, rounds, dropped, ...(stopped ? { stopped } : {}) };
 }
 
 async function postRound(job: FederatedJob, body: string, sessions: Sessions, options: TrainOptions): Promise<RoundAnswer> {

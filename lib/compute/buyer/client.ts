@@ -11,7 +11,7 @@ import { contractsOf } from '../../contracts';
 import type { Market } from '../../market';
 import { setAlgorithmApproval, setProvidersAllowed } from '../../market/actions/owner';
 import { followJob } from '../actions/follow';
-import { assignProviders, requestFederated, trainFederated, type FederatedJob, type FederatedRun, type RoundOutcome } from '../actions/federated';
+import { assignProviders, requestFederated, trainFederated, type FederatedRun, type FederatedTraining, type RoundOutcome } from '../actions/federated';
 import { fetchTemplate, postAlgorithm, reclaimEscrow, requestJob } from '../actions/request';
 import { openJobResults, readRun, verifyRunReceipt, type JobResults, type RunJobOnChain } from '../actions/results';
 import { jobAuthorization, providerRequest } from '../auth';
@@ -77,6 +77,8 @@ export interface FederateRequest {
   rounds: number;
   clip: number;
   noiseMultiplier: number;
+  /** Bound of the loss each node reports (the plan's lossBound); absent, none is released. */
+  lossBound?: number;
   maxMinutes: number;
   roundTimeoutMs?: number;
 }
@@ -202,7 +204,7 @@ export class ComputeClient {
    * Federated training over `request.datasetIds` (../actions/federated.ts), this machine the aggregator: each dataset
    * on a provider of its own, the jobs paid in one escrow, every node joined, the rounds driven and the nodes finished.
    */
-  async federate(request: FederateRequest, hooks: FederateHooks = {}): Promise<{ run: FederatedRun<ResultKeyPair>; model: Float64Array; rounds: RoundOutcome[]; dropped: FederatedJob[] }> {
+  async federate(request: FederateRequest, hooks: FederateHooks = {}): Promise<FederatedTraining & { run: FederatedRun<ResultKeyPair> }> {
     const port = this.port();
     let content: Uint8Array;
     try {
@@ -214,7 +216,8 @@ export class ComputeClient {
     const providerIds =
       request.providerIds ?? assignProviders(request.datasetIds, await Promise.all(request.datasetIds.map((id) => allowedProviders(this.market.publicClient, this.computeMarket.address, id, active))));
     const participants = request.datasetIds.map((datasetId, i) => ({ datasetId, providerId: providerIds[i]! }));
-    const choice = { participants, maxMinutes: request.maxMinutes, rounds: request.rounds, clip: request.clip, noiseMultiplier: request.noiseMultiplier, dimension: request.dimension, params: request.params };
+    const { maxMinutes, rounds, clip, noiseMultiplier, dimension, params, lossBound } = request;
+    const choice = { participants, maxMinutes, rounds, clip, noiseMultiplier, dimension, params, ...(lossBound !== undefined ? { lossBound } : {}) };
     const run = await requestFederated(port, choice, { name: path.basename(request.algorithm), content }, (step) => hooks.step?.(FEDERATED_STEPS[step]));
     hooks.paid?.(run);
     const trained = await trainFederated(port, run, {
