@@ -19,6 +19,7 @@ import { measureIndexer } from './indexer';
 import { measureMetadata } from './metadata';
 import { measureWeb } from './web';
 import { measureCli } from './cli';
+import { federatedTable, measureFederated } from './federated';
 import { DATABASE_KINDS } from '../test/helpers/database';
 
 /** Prints figures with their targets (upper bounds unless `atLeast`). */
@@ -41,13 +42,15 @@ function largeSizes(): number[] {
 }
 
 /** Every section, in the order they run; DATAGORA_BENCH=indexer,compute runs only those. */
-const SECTIONS = ['gas', 'storage', 'publish', 'metadata', 'access', 'sandbox', 'guard', 'compute', 'templates', 'indexer', 'web', 'cli'] as const;
+const SECTIONS = ['gas', 'storage', 'publish', 'metadata', 'access', 'sandbox', 'guard', 'compute', 'templates', 'indexer', 'web', 'cli', 'federated'] as const;
+/** Sections too slow for every run (minutes of training): only when DATAGORA_BENCH names them. */
+const ON_REQUEST: readonly string[] = ['federated'];
 
 function chosenSections(): Set<string> {
   const names = (process.env.DATAGORA_BENCH ?? '').split(',').filter(Boolean);
   const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
   if (unknown.length > 0) throw new Error(`DATAGORA_BENCH: unknown section ${unknown.join(', ')} (sections: ${SECTIONS.join(', ')})`);
-  return new Set(names.length > 0 ? names : SECTIONS);
+  return new Set(names.length > 0 ? names : SECTIONS.filter((name) => !ON_REQUEST.includes(name)));
 }
 
 async function main(): Promise<void> {
@@ -96,6 +99,15 @@ async function main(): Promise<void> {
     if (!run.has(name)) continue;
     results[name] = await measure();
     printFigures(title, results[name] as PublishFigure[]);
+  }
+  if (run.has('federated')) {
+    const federated = await measureFederated();
+    const held = federated.hospitals.map((h) => `${h.heldOutPatients} of ${h.patients} patients of ${h.title}`).join(' and ');
+    console.log(
+      `\nFederated logistic regression over the demo's two hospitals (two provider nodes, bubblewrap sandbox) against the same model trained centrally: ${federated.rounds} rounds of ${federated.params.epochs} local steps at clip ${federated.clip} vs ${federated.central.gradientSteps} steps on the pooled rows; accuracy on the held-out patients (${held}, none of them published), where always answering "no alert" scores ${(federated.majority * 100).toFixed(2)} %\n`,
+    );
+    console.table(federatedTable(federated));
+    results.federated = federated;
   }
 
   const dir = path.join(__dirname, 'results');
