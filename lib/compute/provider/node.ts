@@ -27,7 +27,7 @@ import type { AgreementKeyPair } from '../../federated';
 import { loadAgreementKey, publishAgreementKey } from './federated/keys';
 import { federatedApi, type FederatedApi } from './federated/routes';
 
-/** The dev account `npm start` runs its provider as (the demo's data owners and buyers use 1–8). */
+/** The dev account `npm start` runs its first provider as (its second runs as dev account 8, also a demo buyer: an operator sends transactions only when its node starts, before the demo buys anything). */
 export const PROVIDER_DEV_ACCOUNT = 9;
 
 /** Below this the node key is topped up by the operator, so settlements never stall for gas. */
