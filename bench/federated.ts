@@ -268,6 +268,8 @@ export async function measureFederated(options: { noise?: readonly number[]; run
 }
 
 const percent = (value: number) => `${(value * 100).toFixed(2)} %`;
+/** Byte counts seen (ascending) as one value or their range. */
+const span = (bytes: number[]) => `${[...new Set([bytes[0]!, bytes.at(-1)!])].map((b) => b.toLocaleString('en-US')).join('–')} B`;
 /** One cell for a figure per dataset or provider: the value once when all are equal. */
 const each = (values: Record<string, string>, who: string) =>
   new Set(Object.values(values)).size === 1 ? `${Object.values(values)[0]} each` : Object.entries(values).map(([id, v]) => `${who} ${id}: ${v}`).join(', ');
@@ -281,9 +283,9 @@ export function federatedTable(bench: FederatedBench): Record<string, string>[] 
     central: percent(bench.central.accuracy),
     'difference (points)': figure.differencePoints.toFixed(2),
     verdict: figure.noiseMultiplier === 0 ? (Math.abs(figure.differencePoints) <= bench.targetPoints ? `within ${bench.targetPoints} points` : 'OVER') : '',
-    'bytes per round': each(mapValues(figure.bytesPerRound, (b) => `${b.join(' / ')} B`), 'provider'),
-    'bytes per run': each(mapValues(figure.bytesPerRun, (b) => `${b.join(' / ')} B`), 'provider'),
-    'settled as released': each(mapValues(figure.settledBytes, (b) => `${b.map((v) => v.toLocaleString('en-US')).join(' / ')} B`), 'provider'),
+    'bytes per round': each(mapValues(figure.bytesPerRound, span), 'provider'),
+    'bytes per run': each(mapValues(figure.bytesPerRun, span), 'provider'),
+    'settled as released': each(mapValues(figure.settledBytes, span), 'provider'),
     'round p50 / max': `${figure.roundMs.median.toLocaleString('en-US')} / ${figure.roundMs.max.toLocaleString('en-US')} ms`,
     'run p50 / max': `${(figure.runMs.median / 1000).toFixed(1)} / ${(figure.runMs.max / 1000).toFixed(1)} s`,
   }));
