@@ -13,25 +13,11 @@ import { computeMarketAbi, mockStablecoinAbi, mockStablecoinBytecode } from '@/l
 import { cpuEnvironment, onlyEvent } from '../helpers/compute';
 import { eventsOf, expectRevert } from '../helpers/expect';
 import { metadataPointer, termsFor } from '../helpers/terms';
-import { allowProviders, registerProvider, useMarketFixture, type Published } from '../contracts/fixture';
+import { allowProviders, LINKED, publishLinkedMarket, useMarketFixture, type Published } from '../contracts/fixture';
 
 const fixture = useMarketFixture();
 
-const ADMIN = 0;
-const OWNER_A = 1;
-const OWNER_B = 2;
-const OWNER_C = 3;
-const BUYER = 5;
-const PROVIDER = 6;
-const NODE = 7;
-const OTHER_PROVIDER = 8;
-const OTHER_NODE = 9;
-
-/** Odd data fees, so a sum that dropped or doubled one shows. */
-const FEE_A = 3_333_337n;
-const FEE_B = 1_000_001n;
-const FEE_C = 7n;
-const PER_MINUTE = 1_000n;
+const { ADMIN, OWNER_B, OWNER_C, BUYER, FEE_A, FEE_B, FEE_C, PER_MINUTE } = LINKED;
 const MINUTES = 10;
 const ALGORITHM = keccak256(toHex('train.py'));
 
@@ -48,15 +34,7 @@ const choice = (datasetIds: bigint[], changes: Partial<RunChoice> = {}): RunChoi
 const quote = (datasetIds: bigint[], changes: Partial<RunChoice> = {}) => quoteRun(fixture().publicClient, contracts(), choice(datasetIds, changes), buyer());
 
 beforeAll(async () => {
-  const token = fixture().deployments.stablecoin.address;
-  A = await fixture().publish(OWNER_A, metadataPointer('A'), termsFor({ currency: token, computePrice: FEE_A, computeOnly: true, downloadPrice: 0n, aiTrainingAllowed: true }));
-  B = await fixture().publish(OWNER_B, metadataPointer('B'), termsFor({ currency: token, computePrice: FEE_B, computeOnly: true, downloadPrice: 0n, aiTrainingAllowed: true }));
-  C = await fixture().publish(OWNER_C, metadataPointer('C'), termsFor({ currency: token, computePrice: FEE_C, computeOnly: true, downloadPrice: 0n }));
-  providerId = await registerProvider(fixture().market, PROVIDER, devAccount(NODE), [cpuEnvironment(PER_MINUTE)]);
-  otherProviderId = await registerProvider(fixture().market, OTHER_PROVIDER, devAccount(OTHER_NODE), [cpuEnvironment(3_000n)]);
-  await allowProviders(fixture().market, OWNER_A, A.datasetId, [providerId, otherProviderId]);
-  await allowProviders(fixture().market, OWNER_B, B.datasetId, [providerId]);
-  await allowProviders(fixture().market, OWNER_C, C.datasetId, [providerId, otherProviderId]);
+  ({ A, B, C, providerId, otherProviderId } = await publishLinkedMarket(fixture(), { A: 'both', B: 'first', C: 'both' }));
 });
 
 /** What `promise` rejects with: a JobDatasetError naming `datasetId` in `words`. */

@@ -17,11 +17,13 @@ import {
   type LocalAccount,
   type TransactionReceipt,
 } from 'viem';
+import { devAccount } from '@/lib/chain';
 import { signProviderNode, type Environment } from '@/lib/compute/settlement';
 import { computeMarketAbi, contractsOf, datasetRegistryAbi, type LicenceTerms, type MetadataPointer } from '@/lib/contracts';
 import { EMPTY_JOB, type Derivation } from '@/lib/lineage/derivation';
-import { mined, onlyEvent } from '../helpers/compute';
+import { cpuEnvironment, mined, onlyEvent } from '../helpers/compute';
 import { startTestMarket, type TestMarket } from '../helpers/market';
+import { metadataPointer, termsFor } from '../helpers/terms';
 
 export type Fixture = ReturnType<typeof fixtureFor>;
 
@@ -287,4 +289,41 @@ export function useMarketFixture(options: { feeBps?: number } = {}): () => Fixtu
     if (!fixture) throw new Error('the market fixture is only available inside tests');
     return fixture;
   };
+}
+
+/** The accounts and prices of {@link publishLinkedMarket}. */
+export const LINKED = {
+  ADMIN: 0,
+  OWNER_A: 1,
+  OWNER_B: 2,
+  OWNER_C: 3,
+  BUYER: 5,
+  PROVIDER: 6,
+  NODE: 7,
+  OTHER_PROVIDER: 8,
+  OTHER_NODE: 9,
+  /** Odd data fees, so every market fee rounds and a sum that dropped or doubled one shows. */
+  FEE_A: 3_333_337n,
+  FEE_B: 1_000_001n,
+  FEE_C: 7n,
+  PER_MINUTE: 1_000n,
+  OTHER_PER_MINUTE: 3_000n,
+} as const;
+
+/**
+ * A market for jobs over several datasets: compute-only datasets A and B (AI training allowed) and C (not) of three
+ * owners, two providers, and the providers each owner allows (`allowed`: 'both' or 'first', per dataset).
+ */
+export async function publishLinkedMarket(fixture: Fixture, allowed: Record<'A' | 'B' | 'C', 'both' | 'first'>) {
+  const token = fixture.deployments.stablecoin.address;
+  const terms = (computePrice: bigint, aiTrainingAllowed: boolean) => termsFor({ currency: token, computePrice, computeOnly: true, downloadPrice: 0n, aiTrainingAllowed });
+  const A = await fixture.publish(LINKED.OWNER_A, metadataPointer('A'), terms(LINKED.FEE_A, true));
+  const B = await fixture.publish(LINKED.OWNER_B, metadataPointer('B'), terms(LINKED.FEE_B, true));
+  const C = await fixture.publish(LINKED.OWNER_C, metadataPointer('C'), terms(LINKED.FEE_C, false));
+  const providerId = await registerProvider(fixture.market, LINKED.PROVIDER, devAccount(LINKED.NODE), [cpuEnvironment(LINKED.PER_MINUTE)]);
+  const otherProviderId = await registerProvider(fixture.market, LINKED.OTHER_PROVIDER, devAccount(LINKED.OTHER_NODE), [cpuEnvironment(LINKED.OTHER_PER_MINUTE)]);
+  for (const [name, owner, dataset] of [['A', LINKED.OWNER_A, A], ['B', LINKED.OWNER_B, B], ['C', LINKED.OWNER_C, C]] as const) {
+    await allowProviders(fixture.market, owner, dataset.datasetId, allowed[name] === 'both' ? [providerId, otherProviderId] : [providerId]);
+  }
+  return { A, B, C, providerId, otherProviderId };
 }

@@ -9,28 +9,14 @@ import { keccak256, toHex, type Address, type TransactionReceipt } from 'viem';
 import { devAccount } from '@/lib/chain';
 import { signJobResult, type Job } from '@/lib/compute/settlement';
 import { computeMarketAbi, mockStablecoinAbi, mockStablecoinBytecode } from '@/lib/contracts';
-import { cpuEnvironment, onlyEvent } from '../helpers/compute';
+import { onlyEvent } from '../helpers/compute';
 import { eventsOf, expectRevert } from '../helpers/expect';
 import { metadataPointer, termsFor } from '../helpers/terms';
-import { allowProviders, registerProvider, useMarketFixture, type Published } from './fixture';
+import { allowProviders, LINKED, publishLinkedMarket, useMarketFixture, type Published } from './fixture';
 
 const fixture = useMarketFixture();
 
-const ADMIN = 0; // the treasury
-const OWNER_A = 1;
-const OWNER_B = 2;
-const OWNER_C = 3;
-const BUYER = 5;
-const PROVIDER = 6;
-const NODE = 7;
-const OTHER_PROVIDER = 8;
-const OTHER_NODE = 9;
-
-/** Odd data fees, so every market fee rounds. */
-const FEE_A = 3_333_337n;
-const FEE_B = 1_000_001n;
-const PER_MINUTE = 1_000n;
-const OTHER_PER_MINUTE = 3_000n;
+const { ADMIN, OWNER_A, OWNER_B, OWNER_C, BUYER, PROVIDER, NODE, OTHER_NODE, FEE_A, FEE_B, PER_MINUTE, OTHER_PER_MINUTE } = LINKED;
 const MINUTES = 10;
 const RELEASE_BYTES = 4_096n;
 const ALGORITHM = keccak256(toHex('train.py'));
@@ -46,14 +32,7 @@ const token = () => fixture().deployments.stablecoin.address;
 const computeMarket = () => ({ address: fixture().deployments.contracts.computeMarket, abi: computeMarketAbi });
 
 beforeAll(async () => {
-  A = await fixture().publish(OWNER_A, metadataPointer('A'), termsFor({ currency: token(), computePrice: FEE_A, computeOnly: true, downloadPrice: 0n, aiTrainingAllowed: true }));
-  B = await fixture().publish(OWNER_B, metadataPointer('B'), termsFor({ currency: token(), computePrice: FEE_B, computeOnly: true, downloadPrice: 0n, aiTrainingAllowed: true }));
-  C = await fixture().publish(OWNER_C, metadataPointer('C'), termsFor({ currency: token(), computePrice: 7n, computeOnly: true, downloadPrice: 0n }));
-  providerId = await registerProvider(fixture().market, PROVIDER, devAccount(NODE), [cpuEnvironment(PER_MINUTE)]);
-  otherProviderId = await registerProvider(fixture().market, OTHER_PROVIDER, devAccount(OTHER_NODE), [cpuEnvironment(OTHER_PER_MINUTE)]);
-  await allowProviders(fixture().market, OWNER_A, A.datasetId, [providerId, otherProviderId]);
-  await allowProviders(fixture().market, OWNER_B, B.datasetId, [providerId, otherProviderId]);
-  await allowProviders(fixture().market, OWNER_C, C.datasetId, [providerId]);
+  ({ A, B, C, providerId, otherProviderId } = await publishLinkedMarket(fixture(), { A: 'both', B: 'both', C: 'first' }));
   await fixture().mined(fixture().stablecoin(BUYER).write.approve([fixture().deployments.contracts.computeMarket, 2n ** 255n]));
 });
 
