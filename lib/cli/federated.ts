@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { epsilonText } from '../compute/release-words';
+import { planEpsilon } from '../compute/actions/federated';
 import { modelFile } from '../federated/model';
 import { idList, parse, printJson, wholeNumber, withMarket } from './market';
 import { UsageError } from './usage';
@@ -70,10 +70,12 @@ export async function federate(args: string[]): Promise<number> {
       { datasetIds, ...(providerIds ? { providerIds } : {}), algorithm, params, dimension, rounds, clip, noiseMultiplier, ...(lossBound !== undefined ? { lossBound } : {}), maxMinutes, ...(roundTimeout ? { roundTimeoutMs: roundTimeout * 1000 } : {}) },
       {
         paid(run) {
-          const epsilon = run.jobs[0]!.job.epsilon;
+          const epsilon = planEpsilon(run.plan);
+          const reserved = run.jobs.filter((job) => job.job.epsilon > 0n).map((job) => job.datasetId);
+          const counted = reserved.length > 0 ? `, reserved from the ε budget of dataset${reserved.length === 1 ? '' : 's'} ${reserved.join(', ')}` : '';
           log(`paid ${market.formatAmount(run.escrow)} into escrow for ${run.jobs.length} jobs (tx ${run.txHash}); plan ${run.jobs[0]!.job.algorithmHash}`);
           for (const { jobId, datasetId, providerId, job } of run.jobs) log(`  job ${jobId}: dataset ${datasetId} on provider ${providerId}, data fee ${market.formatAmount(job.dataFee)} + up to ${job.maxMinutes} min at ${market.formatAmount(job.pricePerMinute)}/min`);
-          log(`${run.plan.rounds} rounds, clip ${run.plan.clip}, noise multiplier ${run.plan.noiseMultiplier}: ${epsilon > 0n ? `each dataset spends at most ε ${epsilonText(epsilon)} (δ ${run.plan.delta})` : 'no differential privacy (noise 0)'}`);
+          log(`${run.plan.rounds} rounds, clip ${run.plan.clip}, noise multiplier ${run.plan.noiseMultiplier}: ${Number.isFinite(epsilon) ? `each dataset spends ε ${epsilon.toFixed(2)} (δ ${run.plan.delta})${counted}` : 'no differential privacy (noise 0)'}`);
         },
         step(detail) {
           log(detail);

@@ -120,6 +120,21 @@ test('datagora federate trains one model across two providers in three rounds, a
   expect(refused.output).toMatch(/LineageError: the content \(SHA-256 [0-9a-f]{64}\) is not one of job \d+'s outputs: outputs\/model\.json, outputs\/rounds\.json/);
 }, 300_000);
 
+test('refused in words before anything is paid: no noise on a dataset with an ε budget, or more ε than a job may reserve', async () => {
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'datagora-federate-')), 'model.json');
+  const budgeted = await publishComputeOnly(owners[0]!, bed.services.file('budgeted.csv', vitals(0, 40)), { title: 'ICU vitals, budgeted', providers: [bed.providers[0].providerId], release: { bytesPerJob: 65_536, epsilonPerBuyer: 1_000 } });
+  const buyer = await bed.services.market(BUYER);
+  const before = await ledger(buyer, { buyer: buyer.account!.address });
+  const noiseless = await cliResult(federate([budgeted, hospitals[1]!], out), env);
+  expect(noiseless.code).not.toBe(0);
+  expect(noiseless.output).toContain(`dataset ${budgeted}'s owner set a privacy budget: its updates must carry noise`);
+  // 10 rounds at z = 0.3 spend ε ≈ 640 by the accountant: over what one job may reserve (ε 100), though the budget has 1,000.
+  const greedy = await cliResult(federate([budgeted, hospitals[1]!], out, ['--noise', '0.3', '--rounds', '10']), env);
+  expect(greedy.code).not.toBe(0);
+  expect(greedy.output).toMatch(new RegExp(`the plan spends ε [\\d.]+ of dataset ${budgeted}'s privacy budget over its rounds; one job may reserve at most ε 100`));
+  expect(delta(before, await ledger(buyer, { buyer: buyer.account!.address }))).toEqual({ 'buyer.wallet': 0n, 'buyer.computeCredit': 0n, 'buyer.salesCredit': 0n, escrow: 0n });
+}, 120_000);
+
 test('a provider killed mid-round is left out, the round retried with the other two, and its escrow refunded after the deadline', async () => {
   const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'datagora-federate-')), 'model.json');
   const victim = bed.more[0]!;

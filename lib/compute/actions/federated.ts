@@ -29,6 +29,7 @@ import { formatAmount } from '../../units';
 import { algorithmHash, checkAlgorithm } from '../algorithm';
 import { jobAuthorization, providerRequest } from '../auth';
 import { jobInput, quoteJob, type JobQuote } from '../buyer/quote';
+import { epsilonText } from '../release-words';
 import { ComputeJobError, ProviderRequestError } from '../errors';
 import type { ComputePort, HeldResultKey } from '../port';
 import { toBase64 } from '../results';
@@ -144,7 +145,10 @@ export function federatedPlan(choice: FederatedChoice, algorithm: AlgorithmFile)
   return parsePlan(input);
 }
 
-/** The ε (millionths) each job reserves: every round's release, by the RDP accountant; 0 without noise (z = 0). */
+/** ReleaseBudgets.MAX_JOB_EPSILON: the most ε (millionths) one job may reserve. */
+const MAX_JOB_EPSILON = 100_000_000n;
+
+/** The ε (millionths) a job on a dataset with an ε budget reserves: every round's release, by the RDP accountant; 0 without noise (z = 0). */
 export function federatedReservation(plan: FederatedPlan): bigint {
   return plan.noiseMultiplier === 0 ? 0n : epsilonMillionths(plan);
 }
@@ -168,10 +172,16 @@ export async function requestFederated<K extends HeldResultKey>(
   const quotes: { participant: FederatedChoice['participants'][number]; quote: JobQuote }[] = [];
   for (const { datasetId } of plan.participants) {
     const participant = byDataset.get(BigInt(datasetId))!;
-    const jobChoice = { datasetId: participant.datasetId, providerId: participant.providerId, environment: participant.environment ?? 0, maxMinutes: choice.maxMinutes, aiTraining: true, epsilon };
-    const quote = await quoteJob(publicClient, market.contracts, jobChoice, account);
-    if (quote.noiseRequired && plan.noiseMultiplier === 0) {
-      throw new ComputeJobError(`dataset ${datasetId}'s owner set a privacy budget: its updates must carry noise`, 'train with a noise multiplier above 0 (--noise)');
+    const jobChoice = { datasetId: participant.datasetId, providerId: participant.providerId, environment: participant.environment ?? 0, maxMinutes: choice.maxMinutes, aiTraining: true };
+    // ε is reserved only where the owner set an ε budget (there the node holds every release to the reservation);
+    // elsewhere nothing is counted, and a job may reserve at most MAX_JOB_EPSILON.
+    let quote = await quoteJob(publicClient, market.contracts, jobChoice, account);
+    if (quote.noiseRequired) {
+      if (plan.noiseMultiplier === 0) throw new ComputeJobError(`dataset ${datasetId}'s owner set a privacy budget: its updates must carry noise`, 'train with a noise multiplier above 0 (--noise)');
+      if (epsilon > MAX_JOB_EPSILON) {
+        throw new ComputeJobError(`the plan spends ε ${epsilonText(epsilon)} of dataset ${datasetId}'s privacy budget over its rounds; one job may reserve at most ε ${epsilonText(MAX_JOB_EPSILON)}`, 'train fewer rounds, or with more noise (--noise)');
+      }
+      quote = await quoteJob(publicClient, market.contracts, { ...jobChoice, epsilon }, account);
     }
     quotes.push({ participant, quote });
   }
