@@ -142,6 +142,23 @@ function onChainText(market: Market, job: RunJobOnChain): string {
   return `job ${job.jobId} on dataset ${job.job.datasetId}, provider ${job.job.providerId}: ${STATUSES[job.status]} on-chain, escrow ${market.formatAmount(job.escrow)}${outcome}`;
 }
 
+/** `datagora job` on a job of a federated training: every job of the run on-chain, and this job's rounds at its node. */
+async function federatedJob(market: Market, client: ComputeClient, jid: bigint, run: RunJobOnChain[], json: boolean | undefined): Promise<number> {
+  const session = await client.federatedStatus(jid);
+  if (json) {
+    printJson({ jobId: jid, run: run.map((j) => ({ ...j, status: STATUSES[j.status] })), node: session ?? null });
+    return 0;
+  }
+  console.log(`job ${jid} is one of the ${run.length} jobs of a federated training over datasets ${run.map((j) => j.job.datasetId).join(', ')} (deadline ${new Date(Number(run[0]!.job.deadline) * 1000).toISOString()}):`);
+  for (const j of run) console.log(`  ${onChainText(market, j)} on provider ${j.job.providerId}`);
+  if (!session) console.log('its provider node does not answer or has no such training');
+  else {
+    console.log(`at its node: ${session.status}, ${session.released} update(s) released (${session.bytesReleased} B), of ${session.plan.rounds} rounds`);
+    for (const r of session.rounds) console.log(`  round ${r.round} attempt ${r.attempt}: ${r.outcome}${'reason' in r && r.reason ? ` (${r.reason})` : ''}, ${r.participants} providers, ${r.bytes} B, ${r.wallMs} ms`);
+  }
+  return 0;
+}
+
 export async function job(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { cancel: { type: 'boolean', default: false }, refund: { type: 'boolean', default: false }, out: { type: 'string' }, wait: { type: 'boolean', default: false } });
   const [id, extra] = positionals;
@@ -158,6 +175,7 @@ export async function job(args: string[]): Promise<number> {
     }
     const run = await client.run(jid);
     const onChain = run.find((j) => j.jobId === jid)!;
+    if (run.some((j) => j.job.providerId !== onChain.job.providerId)) return federatedJob(market, client, jid, run, values.json);
     const view = values.wait ? await client.follow(jid) : await client.status(jid).catch(() => undefined);
     if (values.out) {
       const results = await client.results(jid, path.resolve(values.out));

@@ -109,6 +109,9 @@ test('datagora federate trains one model across two providers in three rounds, a
   for (const jobId of jobs) expect(await settled(owners[0]!, jobId)).toEqual({ status: JobStatus.Settled, delivered: true });
   const moved = delta(before, await ledger(owners[0]!, accounts));
   expect([moved['north.computeCredit'], moved['south.computeCredit']]).toEqual([OWNER_PART, OWNER_PART]);
+  const shown = await cliResult(['job', jobs[1]!.toString()], env);
+  expect(shown.output).toContain(`job ${jobs[1]} is one of the 2 jobs of a federated training over datasets ${hospitals[0]}, ${hospitals[1]}`);
+  expect(shown.output).toContain('at its node: finished, 3 update(s) released (168 B), of 3 rounds');
 
   // The final model is one of every job's outputs: published, it derives from both hospitals, each through its job.
   const published = await cliResult(['publish', out, '--title', 'Federated alert model', '--derived-from-job', jobs[0]!.toString(), '--licence', 'ai-training', '--price', '20', '--account', String(BUYER)], env);

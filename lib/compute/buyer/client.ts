@@ -18,6 +18,7 @@ import { jobAuthorization, providerRequest } from '../auth';
 import { ComputeJobError, JobDatasetError, ProviderRequestError, ReceiptError } from '../errors';
 import type { ComputePort, LinkedJob } from '../port';
 import type { JobReport, JobView, PublicJobView } from '../api';
+import type { PublicSessionView } from '../provider/federated/session';
 import { parseSignedReceipt, verifyReceiptFiles, type SignedReceipt } from '../receipt';
 import { describeFiles, generateResultKeyPair, resultsDirectory, unwrapResultsKey, type ResultKeyPair } from '../results';
 import { JobStatus, type Environment, type Job } from '../settlement';
@@ -198,6 +199,11 @@ export class ComputeClient {
       if (step === 'pay' && quote) onQuote?.(quote);
     });
     return { jobId: job.jobId, job: job.job, escrow: job.escrow, linked: job.linked ?? [], provider, txHash: job.txHash };
+  }
+
+  /** A federated job's public view at its node (its rounds: counts, bytes, times, never a value); undefined where the node does not answer. */
+  async federatedStatus(jobId: bigint): Promise<PublicSessionView | undefined> {
+    return this.call<PublicSessionView>(await this.endpointOf(jobId), jobId, `/api/v1/federated/${jobId}`, false).catch(() => undefined);
   }
 
   /**
