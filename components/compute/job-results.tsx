@@ -235,7 +235,7 @@ export function JobResultsView({ results, config, job }: { results: LinkedResult
         {results.outputs.length > 0 ? (
           <>
             <FileList files={results.outputs} links={results.links} label="Output files" onPublish={trained ? setPublishing : undefined} />
-            {publishing ? <PublishModel key={publishing.path} job={job} results={results} file={publishing} onCancel={() => setPublishing(null)} /> : null}
+            {publishing ? <PublishModel key={publishing.path} jobs={[{ jobId: job.jobId, job: job.job, results }]} file={publishing} onCancel={() => setPublishing(null)} /> : null}
             {results.outputs.filter(readable).map((file) => (
               <FileText key={file.path} file={file} link={results.links.get(file)} json />
             ))}

@@ -1,13 +1,14 @@
 'use client';
 /**
- * "Publish this model": an output of a delivered training job published as a model derived from the job's
- * dataset, through the market's publish action over the wallet, with the licence and prices of the publish wizard.
- * The action checks the parent's terms and proves the file is one of the job's outputs, against the receipt the
- * page verified and the chain, before anything is uploaded or signed; each sale of the model then pays the
- * dataset's owner the share its licence sets.
+ * "Publish this model": an output of a delivered training job — or the final model of a federated training, among
+ * the outputs of each of its jobs — published as a model derived from each job's dataset, through the market's
+ * publish action over the wallet, with the licence and prices of the publish wizard. The action checks every
+ * parent's terms and proves the file is one of each job's outputs, against the receipts the page verified and the
+ * chain, before anything is uploaded or signed; each sale of the model then pays every dataset's owner the share
+ * its licence sets.
  */
 import { useState } from 'react';
-import { derivativePort, type JobResults, type LocalJob, type ReleasedFile } from '@/lib/client/compute';
+import { derivativePort, type OpenedJob, type ReleasedFile } from '@/lib/client/compute';
 import { fileSource } from '@/lib/client/streams';
 import { publish, type PublishResult, type PublishStep } from '@/lib/market/actions/publish';
 import { Field, INPUT } from '@/components/publish/field';
@@ -35,7 +36,7 @@ function problemsOf(form: Form, decimals: number): Record<string, string> {
   return problems;
 }
 
-export function PublishModel({ job, results, file, onCancel }: { job: LocalJob; results: JobResults; file: ReleasedFile; onCancel: () => void }) {
+export function PublishModel({ jobs, file, onCancel }: { jobs: readonly OpenedJob[]; file: ReleasedFile; onCancel: () => void }) {
   const { market, wallet, state, run } = useBrowserWallet();
   const [form, setForm] = useState<Form>({ title: '', description: '', tags: 'model', ...initialTerms('ai-training') });
   const [shown, setShown] = useState<Record<string, string>>({});
@@ -43,7 +44,6 @@ export function PublishModel({ job, results, file, onCancel }: { job: LocalJob; 
   const [result, setResult] = useState<PublishResult | null>(null);
   if (!market) return null;
   const { decimals, symbol } = market.config.stablecoin;
-  const datasetId = job.job.datasetId.toString();
   const set = (field: 'title' | 'description' | 'tags') => (event: { target: { value: string } }) => setForm({ ...form, [field]: event.target.value });
 
   async function submit() {
@@ -57,7 +57,7 @@ export function PublishModel({ job, results, file, onCancel }: { job: LocalJob; 
       'Publishing the model',
       (w) =>
         publish(
-          derivativePort(w, job, results),
+          derivativePort(w, jobs),
           fileSource(new File([file.blob], baseName(file.path))),
           {
             title: form.title.trim(),
@@ -65,7 +65,7 @@ export function PublishModel({ job, results, file, onCancel }: { job: LocalJob; 
             tags: form.tags.split(',').map((tag) => tag.trim()).filter(Boolean),
             previewRows: 0,
             terms: termsRequest(form, decimals),
-            derivation: { kind: 'model', parents: [{ parentId: job.job.datasetId, jobId: job.jobId }] },
+            derivation: { kind: 'model', parents: jobs.map(({ jobId, job }) => ({ parentId: job.datasetId, jobId })) },
           },
           (p) => p.step !== 'encrypt' && setProgress(p.step),
         ),
@@ -83,7 +83,9 @@ export function PublishModel({ job, results, file, onCancel }: { job: LocalJob; 
           Publish <span className="font-mono">{file.path}</span> as a model
         </h5>
         <p className="text-sm text-muted">
-          It is registered as derived from dataset #{datasetId} through job #{job.jobId.toString()}: the registry checks that this file is one of the job’s outputs, and every sale of the model pays the dataset’s owner the share its licence sets.
+          {jobs.length === 1
+            ? `It is registered as derived from dataset #${jobs[0]!.job.datasetId} through job #${jobs[0]!.jobId}: the registry checks that this file is one of the job’s outputs, and every sale of the model pays the dataset’s owner the share its licence sets.`
+            : `It is registered as derived from ${jobs.map(({ jobId, job }) => `dataset #${job.datasetId} (job #${jobId})`).join(', ')}: the registry checks that this file is one of each job’s outputs, and every sale of the model pays each dataset’s owner the share its licence sets.`}
         </p>
       </div>
       <form

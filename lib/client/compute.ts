@@ -3,7 +3,8 @@
  * pages run the flows themselves (lib/compute/actions: request, follow, results). A job's result key is a
  * non-extractable WebCrypto key kept with the job in this browser's IndexedDB, so only this browser can open the
  * job's results; encrypted results come through the web app's gateway and are held in the page as Blobs. A file
- * the page opened can be published as a model derived from its job, over the publish port with those results.
+ * the page opened can be published as a model derived from its job (or from every job of a federated training),
+ * over the publish port with those results.
  */
 import { followJob } from '../compute/actions/follow';
 import type { JobResults as Opened } from '../compute/actions/results';
@@ -13,6 +14,7 @@ import type { ComputePort, RequestedJob } from '../compute/port';
 import type { DerivationPort } from '../lineage/derivation';
 import type { PublishPort } from '../market/port';
 import type { JobView } from '../compute/api';
+import type { Job } from '../compute/settlement';
 import { generateResultKey, openResultsKey, type ResultFile, type ResultKey } from '../compute/results';
 import { formatAmount } from '../units';
 import type { ClientConfig } from './config';
@@ -95,16 +97,24 @@ export interface JobWatcher {
   failed(error: unknown): void;
 }
 
+/** A job whose results the page opened and checked against the receipt and the chain. */
+export interface OpenedJob {
+  jobId: bigint;
+  job: Job;
+  results: JobResults;
+}
+
 /**
- * The publish port over the wallet for a derivative of `job`, whose results the page opened and checked against the
- * receipt and the chain: the derivation proves the published file against those, and no other job's.
+ * The publish port over the wallet for a derivative of `opened` (a job, or each job of a federated training): the
+ * derivation proves the published file against their results, and no other job's.
  */
-export function derivativePort(wallet: BrowserWallet, job: LocalJob, results: JobResults): PublishPort & DerivationPort {
+export function derivativePort(wallet: BrowserWallet, opened: readonly OpenedJob[]): PublishPort & DerivationPort {
   return {
     ...browserPort(wallet),
     async computeJob(jobId) {
-      if (jobId !== job.jobId) throw new ComputeJobError(`this page opened the results of job ${job.jobId}, not of job ${jobId}`, 'publish the file from the results of the job that made it');
-      return { job: job.job, open: async () => ({ receipt: results.receipt, outputs: results.outputs }) };
+      const found = opened.find((o) => o.jobId === jobId);
+      if (!found) throw new ComputeJobError(`this page opened the results of job ${opened.map((o) => o.jobId).join(', ')}, not of job ${jobId}`, 'publish the file from the results of the job that made it');
+      return { job: found.job, open: async () => ({ receipt: found.results.receipt, outputs: found.results.outputs }) };
     },
   };
 }
