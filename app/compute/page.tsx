@@ -21,7 +21,7 @@ export default async function ComputePage({ searchParams }: { searchParams: Prom
     >
       {setup.available ? (
         <RequireWallet>
-          <ComputeWorkbench providers={setup.providers} datasets={setup.datasets} startBlock={setup.startBlock} dataset={first(params.dataset)} job={first(params.job)} />
+          <ComputeWorkbench providers={setup.providers} datasets={setup.datasets} startBlock={setup.startBlock} dataset={first(params.dataset)} job={first(params.job)} mode={first(params.mode)} />
         </RequireWallet>
       ) : (
         <ReadFailure

@@ -1,8 +1,9 @@
 'use client';
 /**
- * The compute page in the browser: the form for a new job, or the job being followed, and the jobs this browser
- * requested before (only here can their results be opened). The job shown is in the URL (?job=N), so a reload
- * comes back to it.
+ * The compute page in the browser: the form for a new job or for federated training (?mode=federated), or the job
+ * being followed, and the jobs this browser requested before (only here can their results be opened). The job
+ * shown is in the URL (?job=N), so a reload comes back to it. A federated training lives in this page (it is the
+ * aggregator), so once opened it stays mounted while another part is shown.
  */
 import { useEffect, useState } from 'react';
 import { localJobs, type LocalJob } from '@/lib/client/compute';
@@ -10,6 +11,7 @@ import { jobsOf } from '@/lib/compute/actions/request';
 import { formatDateTime } from '@/components/dataset/format';
 import { describeFailure } from '@/components/wallet/use-browser-wallet';
 import { useMarket } from '@/components/wallet/market-context';
+import { FederatedTrainer } from './federated-training';
 import { JobForm } from './job-form';
 import { JobTracker } from './job-tracker';
 import type { DatasetList, ProviderOption } from './options';
@@ -19,16 +21,43 @@ export interface ComputeWorkbenchProps {
   providers: ProviderOption[];
   datasets: DatasetList;
   startBlock: string;
-  /** From the page's URL: the dataset (or datasets, `3,10`) to preselect, the job to show. */
+  /** From the page's URL: the dataset (or datasets, `3,10`) to preselect, the job to show, `federated` for training across providers. */
   dataset: string;
   job: string;
+  mode: string;
 }
+
+type Mode = 'job' | 'federated';
 
 function showInUrl(job: LocalJob | null): void {
   const url = new URL(window.location.href);
   if (job) url.searchParams.set('job', job.jobId.toString());
   else url.searchParams.delete('job');
   window.history.replaceState(null, '', url);
+}
+
+function modeInUrl(mode: Mode): void {
+  const url = new URL(window.location.href);
+  if (mode === 'federated') url.searchParams.set('mode', mode);
+  else url.searchParams.delete('mode');
+  window.history.replaceState(null, '', url);
+}
+
+const MODES: [Mode, string][] = [
+  ['job', 'One job'],
+  ['federated', 'Federated training'],
+];
+
+function ModeSwitch({ mode, onChange }: { mode: Mode; onChange: (mode: Mode) => void }) {
+  return (
+    <div role="group" aria-label="What to run" className="inline-flex max-w-full rounded-lg border border-line bg-surface p-1 text-sm">
+      {MODES.map(([value, label]) => (
+        <button key={value} type="button" aria-pressed={mode === value} onClick={() => onChange(value)} className={`rounded-md px-3 py-1.5 font-semibold transition ${mode === value ? 'bg-brand text-brand-ink' : 'text-muted hover:text-ink'}`}>
+          {label}
+        </button>
+      ))}
+    </div>
+  );
 }
 
 function LocalJobs({ jobs, current, onShow }: { jobs: LocalJob[]; current: LocalJob | null; onShow: (job: LocalJob) => void }) {
@@ -62,12 +91,15 @@ function LocalJobs({ jobs, current, onShow }: { jobs: LocalJob[]; current: Local
   );
 }
 
-export function ComputeWorkbench({ providers, datasets, startBlock, dataset, job: jobInUrl }: ComputeWorkbenchProps) {
+export function ComputeWorkbench({ providers, datasets, startBlock, dataset, job: jobInUrl, mode: modeParam }: ComputeWorkbenchProps) {
   const market = useMarket();
   const [jobs, setJobs] = useState<LocalJob[] | null>(null);
   const [storageFailure, setStorageFailure] = useState<string | null>(null);
   const [current, setCurrent] = useState<LocalJob | null>(null);
   const [missing, setMissing] = useState(false);
+  const [mode, setMode] = useState<Mode>(modeParam === 'federated' ? 'federated' : 'job');
+  // Mounted once asked for, then kept while other parts show: a training in progress lives in it.
+  const [federatedShown, setFederatedShown] = useState(mode === 'federated');
   const config = market?.config;
 
   useEffect(() => {
@@ -92,6 +124,13 @@ export function ComputeWorkbench({ providers, datasets, startBlock, dataset, job
     showInUrl(job);
     window.scrollTo({ top: 0 });
   };
+  const choose = (next: Mode) => {
+    setMode(next);
+    if (next === 'federated') setFederatedShown(true);
+    modeInUrl(next);
+  };
+  // A federated run keeps its jobs itself (one per dataset): the list is read again.
+  const reread = () => void localJobs(config).then(setJobs, (error: unknown) => setStorageFailure(describeFailure(error).message));
   const remember = (job: LocalJob) => {
     setJobs((list) => [job, ...(list ?? []).filter((j) => j.jobId !== job.jobId)]);
     show(job);
@@ -120,8 +159,14 @@ export function ComputeWorkbench({ providers, datasets, startBlock, dataset, job
       {current ? (
         <JobTracker key={current.jobId.toString()} job={current} startBlock={startBlock} onChanged={remember} onNew={() => show(null)} />
       ) : (
-        <JobForm providers={providers} datasets={datasets} preselectedDataset={dataset} onStarted={remember} />
+        <ModeSwitch mode={mode} onChange={choose} />
       )}
+      {!current && mode === 'job' ? <JobForm providers={providers} datasets={datasets} preselectedDataset={dataset} onStarted={remember} /> : null}
+      {federatedShown ? (
+        <div hidden={current !== null || mode !== 'federated'}>
+          <FederatedTrainer providers={providers} datasets={datasets} startBlock={startBlock} preselectedDataset={dataset} onJobsKept={reread} />
+        </div>
+      ) : null}
       {jobs && jobs.length > 0 ? <LocalJobs jobs={jobs} current={current} onShow={show} /> : null}
     </div>
   );

@@ -36,13 +36,24 @@ function DatasetChoice({ option, checked, full, onToggle }: { option: DatasetOpt
   );
 }
 
+/** What the picker says of the datasets ticked: a job's words unless told otherwise (federated training has its own). */
+export interface PickerWords {
+  none: string;
+  count(n: number): string;
+}
+
+const JOB_WORDS: PickerWords = {
+  none: 'Tick a dataset to run the job on it; tick more to run one job over several, on a provider all their owners allow.',
+  count: (n) => (n === 1 ? 'The job runs on 1 dataset' : `The job runs on ${n} datasets, together`),
+};
+
 /** The datasets in the job, each with a button that takes it out: what the list may have scrolled away. */
-function InTheJob({ chosen, ids, onRemove }: { chosen: DatasetOption[]; ids: string[]; onRemove: (id: string) => void }) {
-  if (ids.length === 0) return <p className="text-sm text-muted">Tick a dataset to run the job on it; tick more to run one job over several, on a provider all their owners allow.</p>;
+function InTheJob({ chosen, ids, words, onRemove }: { chosen: DatasetOption[]; ids: string[]; words: PickerWords; onRemove: (id: string) => void }) {
+  if (ids.length === 0) return <p className="text-sm text-muted">{words.none}</p>;
   return (
     <div aria-live="polite">
       <p className="text-sm font-medium">
-        {ids.length === 1 ? 'The job runs on 1 dataset' : `The job runs on ${ids.length} datasets, together`}
+        {words.count(ids.length)}
         <span className="font-normal text-muted"> (at most {MAX_RUN_DATASETS})</span>
       </p>
       <ul aria-label="Datasets in the job" className="mt-2 flex flex-wrap gap-2">
@@ -73,7 +84,7 @@ async function searchDatasets(query: string, signal: AbortSignal): Promise<{ ite
   return { items: body.items.map(datasetOption), total: body.total };
 }
 
-export function DatasetPicker({ initial, preselected, selectedIds, onChange }: { initial: DatasetList; preselected: readonly string[]; selectedIds: string[]; onChange: (ids: string[]) => void }) {
+export function DatasetPicker({ initial, preselected, selectedIds, onChange, words = JOB_WORDS }: { initial: DatasetList; preselected: readonly string[]; selectedIds: string[]; onChange: (ids: string[]) => void; words?: PickerWords }) {
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<{ query: string; items: DatasetOption[]; total: number } | null>(null);
   const [searchFailure, setSearchFailure] = useState<string | null>(null);
@@ -140,7 +151,7 @@ export function DatasetPicker({ initial, preselected, selectedIds, onChange }: {
   };
   return (
     <div className="space-y-3">
-      <InTheJob chosen={chosen} ids={selectedIds} onRemove={remove} />
+      <InTheJob chosen={chosen} ids={selectedIds} words={words} onRemove={remove} />
       <input type="search" value={query} onChange={(event) => setQuery(event.target.value)} placeholder="Search titles, descriptions and tags" aria-label="Search datasets" className={`${field} w-full`} />
       {searchFailure ? (
         <p role="status" className="text-sm text-warn">
