@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Address } from 'viem';
+import { jobAuthorization } from '@/lib/compute/auth';
 import { JobStatus } from '@/lib/compute/settlement';
 import { contractsOf } from '@/lib/contracts';
 import { DEMO_HOSPITALS } from '@/lib/demo/hospitals';
@@ -112,6 +113,11 @@ test('datagora federate trains one model across two providers in three rounds, a
   const shown = await cliResult(['job', jobs[1]!.toString()], env);
   expect(shown.output).toContain(`job ${jobs[1]} is one of the 2 jobs of a federated training over datasets ${hospitals[0]}, ${hospitals[1]}`);
   expect(shown.output).toContain('at its node: finished, 3 update(s) released (168 B), of 3 rounds');
+  // Its receipt and wrapped results key go to its buyer alone: the dataset's own owner, signed in, is refused.
+  const node = bed.providers[1];
+  const stranger = await jobAuthorization(owners[1]!.account!, { endpoint: node.url, chainId: owners[1]!.deployments.chainId, jobId: jobs[1]! });
+  const refusedResults = await fetch(`${node.url}/api/v1/federated/${jobs[1]}/results`, { headers: { authorization: stranger } });
+  expect([refusedResults.status, ((await refusedResults.json()) as { error: string }).error]).toEqual([403, 'not-buyer']);
 
   // The final model is one of every job's outputs: published, it derives from both hospitals, each through its job.
   const published = await cliResult(['publish', out, '--title', 'Federated alert model', '--derived-from-job', jobs[0]!.toString(), '--licence', 'ai-training', '--price', '20', '--account', String(BUYER)], env);
