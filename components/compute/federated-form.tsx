@@ -25,6 +25,7 @@ import { useMarket } from '@/components/wallet/market-context';
 import { DatasetPicker, type PickerWords } from './dataset-picker';
 import { EXAMPLE, federatedChoiceOf, federatedProblems, initialForm, privacyText, providerAssignment, type FederatedForm as Form, type FederatedProblems } from './federated-choice';
 import { FederatedPrice, useFederatedQuote } from './federated-price';
+import { PaySteps } from './pay-steps';
 import { linkedDatasets } from './job-choice';
 import type { DatasetList, ProviderOption } from './options';
 import { choiceCard, field, primaryButton } from './styles';
@@ -284,23 +285,7 @@ export function FederatedForm({ providers, datasets, preselectedDataset, onStart
             {working ? 'Working…' : 'Pay and start training'}
           </button>
         )}
-        {Object.keys(shown).length > 0 ? (
-          <p role="alert" className="text-sm text-warn">
-            Some choices are missing or invalid: see above.
-          </p>
-        ) : null}
-        {step && (working || state.status === 'failed') ? (
-          <ol className="space-y-1 text-sm">
-            {STEPS.map(({ step: s, label }, i) => {
-              const at = STEPS.findIndex((entry) => entry.step === step);
-              return (
-                <li key={s} aria-current={s === step ? 'step' : undefined} className={i < at ? 'text-ok' : s === step ? 'font-medium text-ink' : 'text-muted'}>
-                  {i < at ? '✓' : `${i + 1}.`} {label}
-                </li>
-              );
-            })}
-          </ol>
-        ) : null}
+        <PaySteps steps={STEPS} step={step} show={working || state.status === 'failed'} invalid={Object.keys(shown).length > 0} />
         <TransactionStatus state={state} />
       </aside>
     </form>

@@ -19,6 +19,7 @@ import type { AlgorithmPolicy } from '@/lib/compute/policy';
 import { DatasetPicker } from './dataset-picker';
 import { Estimate } from './estimate';
 import type { DatasetList, ProviderOption } from './options';
+import { PaySteps } from './pay-steps';
 import { firstEnvironment, ProviderChoices, useAllowedProviders } from './provider-choices';
 import { choiceCard, field, primaryButton, secondaryButton } from './styles';
 import { TemplateChoice } from './template-fields';
@@ -296,23 +297,7 @@ export function JobForm({ providers, datasets, preselectedDataset, onStarted }: 
             {working ? 'Working…' : 'Pay and run the job'}
           </button>
         )}
-        {Object.keys(shown).length > 0 ? (
-          <p role="alert" className="text-sm text-warn">
-            Some choices are missing or invalid: see above.
-          </p>
-        ) : null}
-        {step && (working || state.status === 'failed') ? (
-          <ol className="space-y-1 text-sm">
-            {STEPS.map(({ step: s, label }, i) => {
-              const at = STEPS.findIndex((entry) => entry.step === step);
-              return (
-                <li key={s} aria-current={s === step ? 'step' : undefined} className={i < at ? 'text-ok' : s === step ? 'font-medium text-ink' : 'text-muted'}>
-                  {i < at ? '✓' : `${i + 1}.`} {label}
-                </li>
-              );
-            })}
-          </ol>
-        ) : null}
+        <PaySteps steps={STEPS} step={step} show={working || state.status === 'failed'} invalid={Object.keys(shown).length > 0} />
         <TransactionStatus state={state} />
         {paid && state.status === 'failed' && (form.kind === 'template' || form.file) ? (
           <div className="space-y-2 rounded-lg border border-line p-3 text-sm">
