@@ -137,7 +137,7 @@ function PublishTrained({ run, settled, startBlock }: { run: FederatedRun<Result
   );
 }
 
-function FinalModel({ run, training: { model, dropped, stopped }, startBlock, config }: { run: FederatedRun<ResultKey>; training: FederatedTraining; startBlock: string; config: Parameters<typeof amountOf>[0] }) {
+function FinalModel({ run, training: { model, rounds, dropped, droppedFinished, stopped }, startBlock, config }: { run: FederatedRun<ResultKey>; training: FederatedTraining; startBlock: string; config: Parameters<typeof amountOf>[0] }) {
   const href = useMemo(() => URL.createObjectURL(new Blob([modelFile(model)], { type: 'application/json' })), [model]);
   useEffect(() => () => URL.revokeObjectURL(href), [href]);
   const settled = run.jobs.filter((job) => !dropped.includes(job));
@@ -155,9 +155,15 @@ function FinalModel({ run, training: { model, dropped, stopped }, startBlock, co
       <a href={href} download="federated-model.json" className={`${secondaryButton} inline-block`}>
         Download the model (JSON)
       </a>
+      {droppedFinished.map((job) => (
+        <p key={job.jobId.toString()} className="text-sm text-muted">
+          Job #{job.jobId.toString()} (dataset #{job.datasetId.toString()}, provider #{job.providerId.toString()}) dropped out after taking part in a round: it was finished with this model and settled.
+        </p>
+      ))}
       {dropped.map((job) => (
         <p key={job.jobId.toString()} className="text-sm text-warn">
-          Job #{job.jobId.toString()} (dataset #{job.datasetId.toString()}, provider #{job.providerId.toString()}) dropped out: nothing was paid for it, and its escrow ({amountOf(config, job.job.dataFee + BigInt(job.job.maxMinutes) * job.job.pricePerMinute)}) comes back by refund after {formatDateTime(new Date(Number(job.job.deadline) * 1000))}.
+          Job #{job.jobId.toString()} (dataset #{job.datasetId.toString()}, provider #{job.providerId.toString()}) dropped out: nothing was paid for it, and its escrow ({amountOf(config, job.job.dataFee + BigInt(job.job.maxMinutes) * job.job.pricePerMinute)}) comes back by refund after {formatDateTime(new Date(Number(job.job.deadline) * 1000))}
+          {rounds.some((round) => round.participants.includes(job.providerId)) ? ', unless its node is back before then: it settles the updates it released itself' : ''}.
         </p>
       ))}
       {settled.length > 0 ? <PublishTrained run={run} settled={settled} startBlock={startBlock} /> : null}

@@ -90,11 +90,16 @@ export async function federate(args: string[]): Promise<number> {
     writeFileSync(out, modelFile(trained.model));
     const settled = trained.run.jobs.filter((job) => !trained.dropped.includes(job));
     if (values.json) {
-      printJson({ firstJobId: trained.run.firstJobId, ...(trained.stopped ? { stopped: trained.stopped } : {}), jobs: trained.run.jobs.map((j) => ({ jobId: j.jobId, datasetId: j.datasetId, providerId: j.providerId, dropped: trained.dropped.includes(j) })), rounds: trained.rounds, model: out });
+      const jobs = trained.run.jobs.map((j) => ({ jobId: j.jobId, datasetId: j.datasetId, providerId: j.providerId, dropped: trained.dropped.includes(j) || trained.droppedFinished.includes(j), settled: settled.includes(j) }));
+      printJson({ firstJobId: trained.run.firstJobId, ...(trained.stopped ? { stopped: trained.stopped } : {}), jobs, rounds: trained.rounds, model: out });
     } else {
       if (trained.stopped) log(`training stopped early: ${trained.stopped}; the model is that of the last round completed`);
       log(`the final model is in ${out}; jobs ${settled.map((j) => j.jobId).join(', ')} settled with it among their outputs`);
-      for (const job of trained.dropped) log(`job ${job.jobId} (provider ${job.providerId}) dropped out: take its escrow back after its deadline with \`datagora job ${job.jobId} --refund\``);
+      for (const job of trained.droppedFinished) log(`job ${job.jobId} (provider ${job.providerId}) dropped out after taking part in a round: finished with the final model and settled`);
+      for (const job of trained.dropped) {
+        const released = trained.rounds.some((round) => round.participants.includes(job.providerId));
+        log(`job ${job.jobId} (provider ${job.providerId}) dropped out: take its escrow back after its deadline with \`datagora job ${job.jobId} --refund\`${released ? ' (its node, back before then, settles the updates it released)' : ''}`);
+      }
       log(`publish it as a model derived from every dataset: datagora publish ${path.relative(process.cwd(), out)} --kind model --derived-from-job ${trained.run.firstJobId} …`);
       console.log(out);
     }

@@ -3,7 +3,8 @@
  * allowing only its own provider node (real nodes running the example local step in the bubblewrap sandbox, on the
  * real chain, IPFS node and key nodes). Three rounds over two providers settle both jobs delivered, each owner paid
  * its own data fee to the unit, and the final model, one of each job's outputs, is published as a model derived
- * from both; a provider killed in the middle of a round is left out, the round retried with the other two, and its
+ * from both; a provider whose local step breaks after a round is left out of the rest and finished with the final
+ * model; a provider killed in the middle of a round is left out, the round retried with the other two, and its
  * escrow taken back by refund after its deadline.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -143,6 +144,21 @@ test('refused in words before anything is paid: no noise on a dataset with an ε
   expect(greedy.output).toMatch(new RegExp(`the plan spends ε [\\d.]+ of dataset ${budgeted}'s privacy budget over its rounds; one job may reserve at most ε 100`));
   expect(delta(before, await ledger(buyer, { buyer: buyer.account!.address }))).toEqual({ 'buyer.wallet': 0n, 'buyer.computeCredit': 0n, 'buyer.salesCredit': 0n, escrow: 0n });
 }, 120_000);
+
+test('a provider whose local step breaks after the first round is left out of the rest, then finished with the final model: every job settles delivered', async () => {
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'datagora-federate-')), 'model.json');
+  const step = path.join(ROOT, 'test', 'compute', 'fixtures', 'federated', 'younger_fail_step.py');
+  const run = await cliResult(federate(hospitals, out).map((arg) => (arg === LOCAL_STEP ? step : arg)), env);
+  expect(run).toMatchObject({ code: 0 });
+  // Hospital B's patients are the younger: its node fails round 2, which goes on without it.
+  expect(run.output).toMatch(/round 1\/3: providers 1, 2, 3,/);
+  expect(run.output).toMatch(/round 2\/3: providers 1, 3, .*2 attempts; provider 2 dropped out/);
+  const jobs = jobIdsIn(run.output);
+  expect(run.output).toContain(`job ${jobs[1]} (provider 2) dropped out after taking part in a round: finished with the final model and settled`);
+  for (const jobId of jobs) expect(await settled(owners[0]!, jobId)).toEqual({ status: JobStatus.Settled, delivered: true });
+  const shown = await cliResult(['job', jobs[1]!.toString()], env);
+  expect(shown.output).toContain('at its node: finished, 1 update(s) released');
+}, 300_000);
 
 test('a provider killed mid-round is left out, the round retried with the other two, and its escrow refunded after the deadline', async () => {
   const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'datagora-federate-')), 'model.json');

@@ -5,17 +5,21 @@
  * jobs settled delivered with each owner paid and the final model among each job's outputs. What a node answers is
  * masked (ring-uniform to the aggregator), the two answers sum to the clipped, weighted updates and losses; and the attacks:
  * a local step that writes raw rows, the wrong shape, NaN or megabytes; rounds replayed, skipped, of one
- * participant or a stranger, driven by someone else; plans and keys that are not the chain's; ε past the reservation.
+ * participant or a stranger, driven by someone else; plans and keys that are not the chain's; ε past the reservation;
+ * a buyer who takes every round's answers and never finishes, to refund both jobs after their deadline.
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { sha256, type Hex } from 'viem';
 import { algorithmHash } from '@/lib/compute/algorithm';
+import { jobAuthorization } from '@/lib/compute/auth';
 import { readJobOnChain } from '@/lib/compute/actions/results';
 import { verifyReceiptOnChain, type SignedReceipt } from '@/lib/compute/receipt';
 import { decryptResultFile, generateResultKeyPair, readResultsManifest, sha256sByPath, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from '@/lib/compute/results';
 import { verifyRoundReceipt, type SignedRoundReceipt } from '@/lib/compute/round-receipt';
+import { SELF_SETTLE_MARGIN_S } from '@/lib/compute/provider/federated/finish';
 import { ProviderNode } from '@/lib/compute/provider/node';
+import { JobStatus } from '@/lib/compute/settlement';
 import { contractsOf } from '@/lib/contracts';
 import { aggregateRound, decodeFixed, epsilonMillionths, l2Norm, maskVector, modelHash, modelToBase64, PLAN_KIND, ringFromBase64, ringSub, sumMasked, type FederatedPlanInput } from '@/lib/federated';
 import { outputsProof } from '@/lib/lineage/outputs';
@@ -296,4 +300,44 @@ test('plans and runs the chain does not back are refused, and ε is held to the 
   expect(spent.reduce((sum, e) => sum + BigInt(e), 0n)).toBe(planned);
   expect(BigInt(spent[0]!)).toBe(epsilonMillionths({ rounds: 1, noiseMultiplier: 4, delta: 1e-5, lossBound: LOSS.lossBound }));
   await expect(round(p1, budgetedJob, 2, 1, model)).rejects.toMatchObject({ status: 403, code: 'epsilon-spent' });
+}, 240_000);
+
+test('a buyer who drives every round and never finishes cannot take the escrow back: each node settles what it released before the deadline, and each owner is paid', async () => {
+  const thePlan = plan({ rounds: 1 });
+  const run = await payRun(buyer, thePlan);
+  const nodes = [p1, p2] as const;
+  const keys = await Promise.all(nodes.map((provider, i) => join(provider, run.jobs[i]!.jobId, thePlan)));
+  await Promise.all(nodes.map((provider, i) => round(provider, run.jobs[i]!.jobId, 1, 1, [0, 0, 0])));
+
+  // The buyer has its model (it sums the answers itself) and waits for the deadline, to refund both jobs.
+  const { testClient } = bed.services.chain;
+  const { computeMarket } = contractsOf(buyer.deployments);
+  const { timestamp } = await buyer.publicClient.getBlock();
+  await testClient.increaseTime({ seconds: Number(run.jobs[0]!.job.deadline - timestamp) - SELF_SETTLE_MARGIN_S + 1 });
+  await testClient.mine({ blocks: 1 });
+  const status = (jobId: bigint) => buyer.publicClient.readContract({ ...computeMarket, functionName: 'jobStatus', args: [jobId] });
+  for (const { jobId } of run.jobs) {
+    for (let waited = 0; (await status(jobId)) !== JobStatus.Settled; waited += 500) {
+      if (waited > 120_000) throw new Error(`job ${jobId} was not settled by its node`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  // (The sessions earlier tests left open with updates released are settled too: each job's own settlement counts.)
+  for (const [i, provider] of nodes.entries()) {
+    const { jobId, job } = run.jobs[i]!;
+    const [settled] = await buyer.publicClient.getContractEvents({ ...computeMarket, eventName: 'JobSettled', args: { jobId }, fromBlock: BigInt(buyer.deployments.startBlock) });
+    expect(settled!.args).toMatchObject({ delivered: true, split: { owner: bed.services.account([NORTH_OWNER, SOUTH_OWNER][i]!).address, ownerAmount: job.dataFee - (job.dataFee * BigInt(job.feeBps)) / 10_000n, buyerRefund: BigInt(job.maxMinutes - 1) * job.pricePerMinute } });
+    const authorization = await jobAuthorization(buyer.account!, { endpoint: provider.url, chainId: buyer.deployments.chainId, jobId });
+    const answer = (await (await fetch(`${provider.url}/api/v1/federated/${jobId}/results`, { headers: { authorization } })).json()) as { status: string; receipt: SignedReceipt; results: { cid: string; wrappedKey: WrappedKey } };
+    expect(answer).toMatchObject({ status: 'finished', receipt: { receipt: { delivered: true, jobId: jobId.toString() } } });
+    // Delivered with what the node released: its round receipts, and no final model it was never sent.
+    const { files } = await openResults(answer.results, keys[i]!);
+    expect(Object.keys(files)).toEqual(['rounds.json']);
+    expect((JSON.parse(files['rounds.json']!) as SignedRoundReceipt[]).map((r) => r.receipt.round)).toEqual([1]);
+  }
+
+  // Past the deadline, the refund the buyer waited for is refused.
+  await testClient.increaseTime({ seconds: 2 * SELF_SETTLE_MARGIN_S });
+  await testClient.mine({ blocks: 1 });
+  await expect(buyer.send('refund', { ...computeMarket, functionName: 'refund', args: [run.jobs[0]!.jobId, run.jobs[0]!.job] })).rejects.toThrow(/InvalidJobStatus/);
 }, 240_000);

@@ -260,6 +260,8 @@ interface RoundAnswer {
   receipt: unknown;
 }
 
+const DEFAULT_ROUND_TIMEOUT_MS = 10 * 60_000;
+
 export interface TrainOptions {
   /** The model the first round starts from (zeros by default). */
   initialModel?: Float64Array;
@@ -274,17 +276,23 @@ export interface TrainOptions {
 export interface FederatedTraining {
   model: Float64Array;
   rounds: RoundOutcome[];
+  /**
+   * Jobs that dropped out and could not be finished: their escrow comes back by refund after their deadline, unless
+   * a node that released updates is back before then, and settles them itself.
+   */
   dropped: FederatedJob[];
+  /** Jobs that dropped out after a round they took part in, finished with the final model: settled, their datasets among its parents. */
+  droppedFinished: FederatedJob[];
   /** Why the training stopped before the plan's last round (the model is then that of the last round completed). */
   stopped?: string;
 }
 
 /**
  * Drives the plan's rounds over the run's nodes and finishes every node still taking part. Returns the final model,
- * each round's outcome, and the jobs that dropped out (their escrow comes back by refund after their deadline). With
- * fewer than 2 providers left, no round can be aggregated (a sum of one is that provider's update): the training
- * stops there and the remaining node is still finished with the last model, so a provider that released updates is
- * paid for them and its owner for its data.
+ * each round's outcome, and the jobs that dropped out. With fewer than 2 providers left, no round can be aggregated
+ * (a sum of one is that provider's update): the training stops there and the remaining node is still finished with
+ * the last model. A node that dropped out after taking part in a round is asked to finish too, as its updates are in
+ * the model: a provider that released updates is paid for them, and its owner for its data.
  */
 export async function trainFederated<K extends HeldResultKey>(port: ComputePort<K>, run: FederatedRun<K>, options: TrainOptions = {}): Promise<FederatedTraining> {
   const { plan } = run;
@@ -295,6 +303,8 @@ export async function trainFederated<K extends HeldResultKey>(port: ComputePort<
   const dropped: FederatedJob[] = [];
   const rounds: RoundOutcome[] = [];
   const length = vectorLength(plan);
+  /** Jobs whose updates are in the model: each took part in a completed round. */
+  const contributed = new Set<FederatedJob>();
   let stopped: string | undefined;
   for (let round = 1; round <= plan.rounds && !stopped; round += 1) {
     const droppedThisRound: bigint[] = [];
@@ -326,18 +336,24 @@ export async function trainFederated<K extends HeldResultKey>(port: ComputePort<
       model = aggregate.model;
       const outcome: RoundOutcome = { round, attempts: attempt, participants: active.map((job) => job.providerId), dropped: droppedThisRound, modelHash: modelHash(model), ...(aggregate.loss !== undefined ? { loss: aggregate.loss } : {}), bytesPerProvider: length * 8, wallMs: Date.now() - started };
       rounds.push(outcome);
+      for (const job of active) contributed.add(job);
       options.onRound?.(outcome, model);
       break;
     }
   }
   options.onStep?.('finish');
   const body = JSON.stringify({ model: modelToBase64(model) });
-  await Promise.all(active.map(async (job) => providerRequest(job.endpoint, `/api/v1/federated/${job.jobId}/finish`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: await sessions.authorization(job) }, body })));
-  return { model, rounds, dropped, ...(stopped ? { stopped } : {}) };
+  const finish = async (job: FederatedJob, signal?: AbortSignal) => providerRequest(job.endpoint, `/api/v1/federated/${job.jobId}/finish`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: await sessions.authorization(job) }, body, ...(signal ? { signal } : {}) });
+  await Promise.all(active.map((job) => finish(job)));
+  // A node that dropped out may be gone, or still busy with the round it missed: then it stays dropped.
+  const late = dropped.filter((job) => contributed.has(job));
+  const finished = await Promise.allSettled(late.map((job) => finish(job, AbortSignal.timeout(options.roundTimeoutMs ?? DEFAULT_ROUND_TIMEOUT_MS))));
+  const droppedFinished = late.filter((_, i) => finished[i]!.status === 'fulfilled');
+  return { model, rounds, dropped: dropped.filter((job) => !droppedFinished.includes(job)), droppedFinished, ...(stopped ? { stopped } : {}) };
 }
 
 async function postRound(job: FederatedJob, body: string, sessions: Sessions, options: TrainOptions): Promise<RoundAnswer> {
-  const timeout = AbortSignal.timeout(options.roundTimeoutMs ?? 10 * 60_000);
+  const timeout = AbortSignal.timeout(options.roundTimeoutMs ?? DEFAULT_ROUND_TIMEOUT_MS);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   return providerRequest<RoundAnswer>(job.endpoint, `/api/v1/federated/${job.jobId}/rounds`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: await sessions.authorization(job) }, body, signal });
 }

@@ -151,11 +151,6 @@ export class JobStore extends RecordStore<JobRecord> {
     return this.records.get(this.runs.get(jobId) ?? jobId);
   }
 
-  /** Every job, oldest first. */
-  list(): JobRecord[] {
-    return [...this.records.values()].sort((a, b) => Number(BigInt(a.jobId) - BigInt(b.jobId)));
-  }
-
   create(record: JobRecord): void {
     this.write(record);
   }

@@ -148,7 +148,7 @@ export class ProviderNode {
       const provider = new ProviderNode(config, providerId, node, market, keys, engine, store, resources, environments, log, agreementKey);
       provider.server = await startProviderServer(provider);
       await provider.recover();
-      provider.timer = setInterval(() => provider.schedule(), APPROVAL_POLL_MS);
+      provider.timer = setInterval(() => provider.tick(), APPROVAL_POLL_MS);
       provider.schedule();
       log(`provider ${providerId} serving ${provider.server.url} (${resources.cpus} CPUs, ${resources.memoryMb} MB${resources.gpus.length ? `, ${resources.gpus.length}× ${resources.gpus[0]!.model}` : ''}; ${config.compute.concurrency} job(s) at once)`);
       return provider;
@@ -213,6 +213,13 @@ export class ProviderNode {
         this.log(`job ${record.jobId}: recovered after a restart, queued again`);
       }
     }
+  }
+
+  /** The node's timer: queued jobs start, and federated sessions left unfinished are settled before their deadline. */
+  private tick(): void {
+    this.schedule();
+    if (this.stopping) return;
+    this.federated.settleUnfinished().catch((error: unknown) => this.log(`federated sessions: ${(error as Error).message}`));
   }
 
   /** Starts queued jobs while there is capacity, oldest first; jobs awaiting the owner's approval wait. */

@@ -161,8 +161,8 @@ export const OPENAPI = {
         },
       },
     },
-    '/api/v1/federated/{jobId}': { get: { summary: 'A federated session’s public view: status, and per attempt its round, outcome, participants, bytes, ε (millionths) and wall time — never a value', parameters: [jobIdParam], responses: { 200: { description: 'The session.' }, 404: { description: '`not-joined`.' } } } },
-    '/api/v1/federated/{jobId}/events': { get: { summary: 'The session’s public view on every change (Server-Sent Events, `event: status`); the stream ends once it is finished or failed', parameters: [jobIdParam], responses: { 200: { description: 'The stream.', content: { 'text/event-stream': {} } } } } },
+    '/api/v1/federated/{jobId}': { get: { summary: 'A federated session’s public view: status (`open`, `publishing`, `finished` — by the buyer’s finish, or by the node 10 minutes before the deadline when the buyer never finished a session that released updates —, `failed` or `closed`), and per attempt its round, outcome, participants, bytes, ε (millionths) and wall time — never a value', parameters: [jobIdParam], responses: { 200: { description: 'The session.' }, 404: { description: '`not-joined`.' } } } },
+    '/api/v1/federated/{jobId}/events': { get: { summary: 'The session’s public view on every change (Server-Sent Events, `event: status`); the stream ends once it is finished, failed or closed', parameters: [jobIdParam], responses: { 200: { description: 'The stream.', content: { 'text/event-stream': {} } } } } },
     '/api/v1/federated/{jobId}/rounds': {
       post: {
         summary: 'Run one attempt of one round at this node (buyer): the masked update and its signed receipt',

@@ -26,6 +26,11 @@ export class RecordStore<T extends { jobId: string }> extends EventEmitter<{ cha
     return this.records.get(jobId);
   }
 
+  /** Every record, oldest job first. */
+  list(): T[] {
+    return [...this.records.values()].sort((a, b) => Number(BigInt(a.jobId) - BigInt(b.jobId)));
+  }
+
   /** Writes `record` whole and tells the listeners. */
   protected write(record: T): T {
     const file = path.join(this.dir, `${record.jobId}.json`);

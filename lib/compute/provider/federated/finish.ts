@@ -3,6 +3,11 @@
  * (model.json, beside rounds.json with every round receipt this node signed), encrypted to the buyer; the node signs
  * the job's receipt and settles it delivered, so the final model's SHA-256 is in the outputs root every job of the
  * run settled with, and the model can be published as a derivative of every dataset that trained it.
+ *
+ * A buyer who drives rounds and never finishes has the model already (it aggregates every round itself): were the
+ * job left open, it could take the whole escrow back after the deadline. So a session that released updates and is
+ * still open close to its deadline is settled by the node itself (`settleUnfinished`), delivered with the round
+ * receipts alone: the owner is paid for its data and the provider for its minutes.
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,11 +31,15 @@ export function resultsView(session: FederatedSession) {
   return { jobId: session.jobId, status: session.status, receipt: session.receipt ?? null, results: session.results ?? null, settlement: session.settlement ?? null };
 }
 
+/** How long before its deadline a session that released updates and was never finished is settled by the node. */
+export const SELF_SETTLE_MARGIN_S = 10 * 60;
+
 /**
- * Writes the outputs, settles the job delivered and records it; the caller holds the session's lock. A session cut
- * off while publishing (the node stopped) or whose settlement failed finishes again while its job is still open.
+ * Writes the outputs — the final `model` the buyer sent, or none when the node settles on its own — settles the
+ * job delivered and records it; the caller holds the session's lock. A session cut off while publishing (the node
+ * stopped) or whose settlement failed finishes again while its job is still open.
  */
-export async function finishSession(ctx: FederatedContext, session: FederatedSession, model: Float64Array): Promise<FederatedSession> {
+export async function finishSession(ctx: FederatedContext, session: FederatedSession, model: Float64Array | undefined): Promise<FederatedSession> {
   const id = session.jobId;
   const jobId = BigInt(id);
   const job = jobStruct(session.job);
@@ -39,12 +48,12 @@ export async function finishSession(ctx: FederatedContext, session: FederatedSes
   const computeMarket = contractsOf(market.deployments).computeMarket;
   const status = await market.publicClient.readContract({ ...computeMarket, functionName: 'jobStatus', args: [jobId] });
   if (status !== JobStatus.Accepted) throw new ProviderRequestError(409, 'job-closed', `job ${id} is no longer running on-chain (status ${status})`);
-  ctx.sessions.update(id, { status: 'publishing', detail: 'encrypting the final model to the buyer and settling' });
+  ctx.sessions.update(id, { status: 'publishing', detail: model ? 'encrypting the final model to the buyer and settling' : 'the buyer never finished: settling the updates released before the deadline' });
   const workspace = await createWorkspace(ctx.workDir, OUTPUTS_BYTES);
   try {
     const outputs = path.join(workspace.dir, 'outputs');
     await mkdir(outputs);
-    await writeFile(path.join(outputs, 'model.json'), modelFile(model));
+    if (model) await writeFile(path.join(outputs, 'model.json'), modelFile(model));
     const receipts = session.rounds.flatMap((entry) => (entry.receipt ? [entry.receipt] : []));
     await writeFile(path.join(outputs, 'rounds.json'), JSON.stringify(receipts));
     const stored = await storeResults(market.store, jobId, { outputs }, session.resultKey);
@@ -79,7 +88,7 @@ export async function finishSession(ctx: FederatedContext, session: FederatedSes
     const { hash } = await market.send(`settle federated job ${id}`, { ...computeMarket, functionName: 'submitResult', args: [jobId, job, resultHash, minutesUsed, true, releasedBytes, signature] });
     return ctx.sessions.update(id, {
       status: 'finished',
-      detail: `settled in ${hash}`,
+      detail: model ? `settled in ${hash}` : `the buyer never finished: settled by the node in ${hash}, with the round receipts and no final model`,
       receipt: signed,
       results: { cid: stored.cid, wrappedKey: stored.wrappedKey },
       settlement: { txHash: hash, delivered: true },

@@ -16,7 +16,10 @@ import { MAX_ALGORITHM_BYTES } from '../../algorithm';
 import { verifyJobAuthorization } from '../../auth';
 import { ProviderRequestError } from '../../errors';
 import { resultPublicKeySchema } from '../../results';
-import { finishSession, resultsView } from './finish';
+import { JobStatus } from '../../settlement';
+import { jobStruct } from '../jobs';
+import { contractsOf } from '../../../contracts';
+import { finishSession, resultsView, SELF_SETTLE_MARGIN_S } from './finish';
 import { joinSession } from './join';
 import { runRound, type FederatedContext } from './round';
 import type { PipelineContext } from '../pipeline';
@@ -24,6 +27,8 @@ import { publicSessionView, SessionStore, type FederatedSession } from './sessio
 
 const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
 const JOIN_BODY_BYTES = base64Length(MAX_ALGORITHM_BYTES) + (64 << 10);
+/** How often the node reads the chain's clock for sessions left unfinished. */
+const SELF_SETTLE_CHECK_MS = 10_000;
 const jobId = z.string().regex(/^[1-9][0-9]{0,30}$/, 'must be a job id');
 
 const joinSchema = z.strictObject({
@@ -66,6 +71,7 @@ function decodeModel(text: string, dimension: number): Float64Array {
 export class FederatedApi {
   /** Sessions (by job id) with a call running: one at a time each. */
   private readonly busy = new Set<string>();
+  private lastSelfSettle = 0;
 
   constructor(
     private readonly ctx: FederatedContext,
@@ -151,12 +157,43 @@ export class FederatedApi {
     return resultsView(await finishSession(this.ctx, current, model));
   }
 
+  /**
+   * Settles every session that released updates, was never finished and is within SELF_SETTLE_MARGIN_S of its
+   * deadline by the chain's clock (finish.ts says why); a session the chain closed without it is marked closed.
+   * Called on the node's timer; reads the chain at most every SELF_SETTLE_CHECK_MS, and only with such sessions.
+   */
+  async settleUnfinished(): Promise<void> {
+    if (Date.now() - this.lastSelfSettle < SELF_SETTLE_CHECK_MS) return;
+    this.lastSelfSettle = Date.now();
+    const unsettled = this.ctx.sessions.list().filter((s) => (s.status === 'open' || s.status === 'publishing' || s.status === 'failed') && s.released > 0);
+    if (unsettled.length === 0) return;
+    const { market } = this.ctx;
+    const { timestamp } = await market.publicClient.getBlock();
+    for (const session of unsettled) {
+      if (timestamp + BigInt(SELF_SETTLE_MARGIN_S) < jobStruct(session.job).deadline || this.busy.has(session.jobId)) continue;
+      this.busy.add(session.jobId);
+      try {
+        const status = await market.publicClient.readContract({ ...contractsOf(market.deployments).computeMarket, functionName: 'jobStatus', args: [BigInt(session.jobId)] });
+        if (status !== JobStatus.Accepted) {
+          this.ctx.sessions.update(session.jobId, { status: 'closed', detail: `closed on-chain without this node's settlement (status ${status})` });
+          continue;
+        }
+        await finishSession(this.ctx, session, undefined);
+        this.ctx.log(`federated job ${session.jobId}: the buyer never finished; settled the ${session.released} update(s) released before the deadline`);
+      } catch (error) {
+        this.ctx.log(`federated job ${session.jobId}: could not settle it before the deadline: ${(error as Error).message}`);
+      } finally {
+        this.busy.delete(session.jobId);
+      }
+    }
+  }
+
   private events(response: ServerResponse, session: FederatedSession): void {
     const { sessions } = this.ctx;
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const write = (s: FederatedSession) => {
       response.write(`event: status\ndata: ${JSON.stringify(publicSessionView(s))}\n\n`);
-      if (s.status === 'finished' || s.status === 'failed') {
+      if (s.status === 'finished' || s.status === 'failed' || s.status === 'closed') {
         sessions.off('change', onChange);
         response.end();
       }

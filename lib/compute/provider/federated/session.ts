@@ -11,8 +11,12 @@ import type { WrappedKey } from '../../results';
 import type { JobJson } from '../jobs';
 import { RecordStore } from '../records';
 
-/** A session's phases: open while the buyer drives rounds, then publishing, finished (settled) or failed. */
-export type SessionStatus = 'open' | 'publishing' | 'finished' | 'failed';
+/**
+ * A session's phases: open while the buyer drives rounds, then publishing, finished (settled: by the buyer's finish,
+ * or by the node before the deadline when the buyer never finished) or failed (settling did not go through: tried
+ * again while the job is open); closed when the chain closed the job without this node's settlement.
+ */
+export type SessionStatus = 'open' | 'publishing' | 'finished' | 'failed' | 'closed';
 
 /** One attempt of one round at this node, released or failed. */
 export interface RoundEntry {
@@ -79,7 +83,7 @@ export function publicSessionView(session: FederatedSession) {
     providerId: session.providerId,
     buyer: session.buyer,
     planHash: session.job.algorithmHash as Hex,
-    plan: { rounds: plan.rounds, dimension: plan.dimension, clip: plan.clip, noiseMultiplier: plan.noiseMultiplier, participants: plan.participants.length },
+    plan: { rounds: plan.rounds, dimension: plan.dimension, clip: plan.clip, noiseMultiplier: plan.noiseMultiplier, ...(plan.lossBound !== undefined ? { lossBound: plan.lossBound } : {}), participants: plan.participants.length },
     status: session.status,
     ...(session.detail ? { detail: session.detail } : {}),
     rounds: session.rounds.map(({ receipt: _receipt, providers: _providers, ...entry }) => entry),
