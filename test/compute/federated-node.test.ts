@@ -6,7 +6,8 @@
  * masked (ring-uniform to the aggregator), the two answers sum to the clipped, weighted updates and losses; and the attacks:
  * a local step that writes raw rows, the wrong shape, NaN or megabytes; rounds replayed, skipped, of one
  * participant or a stranger, driven by someone else; plans and keys that are not the chain's; ε past the reservation;
- * a buyer who takes every round's answers and never finishes, to refund both jobs after their deadline.
+ * rounds of many paid runs at once, past the node's concurrency; a buyer who takes every round's answers and never
+ * finishes, to refund both jobs after their deadline.
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -300,6 +301,24 @@ test('plans and runs the chain does not back are refused, and ε is held to the 
   expect(spent.reduce((sum, e) => sum + BigInt(e), 0n)).toBe(planned);
   expect(BigInt(spent[0]!)).toBe(epsilonMillionths({ rounds: 1, noiseMultiplier: 4, delta: 1e-5, lossBound: LOSS.lossBound }));
   await expect(round(p1, budgetedJob, 2, 1, model)).rejects.toMatchObject({ status: 403, code: 'epsilon-spent' });
+}, 240_000);
+
+test('however many runs a buyer pays, a node runs no more local steps at once than its concurrency (2): the other rounds wait their turn', async () => {
+  const thePlan = plan({ rounds: 1 });
+  const runs = [await payRun(buyer, thePlan), await payRun(buyer, thePlan), await payRun(buyer, thePlan)];
+  for (const run of runs) await Promise.all([join(p1, run.jobs[0]!.jobId, thePlan), join(p2, run.jobs[1]!.jobId, thePlan)]);
+  await Promise.all(runs.flatMap((run) => [round(p1, run.jobs[0]!.jobId, 1, 1, [0, 0, 0]), round(p2, run.jobs[1]!.jobId, 1, 1, [0, 0, 0])]));
+  for (const [i, provider] of [p1, p2].entries()) {
+    const steps = [];
+    for (const run of runs) {
+      const view = (await (await fetch(`${provider.url}/api/v1/federated/${run.jobs[i]!.jobId}`)).json()) as { rounds: { at: string; wallMs: number; outcome: string }[] };
+      expect(view.rounds).toMatchObject([{ outcome: 'released' }]);
+      steps.push({ start: Date.parse(view.rounds[0]!.at), end: Date.parse(view.rounds[0]!.at) + view.rounds[0]!.wallMs });
+    }
+    // The third step starts once one of the first two has ended (its start is recorded to the millisecond).
+    const [a, b, c] = steps.sort((x, y) => x.start - y.start) as [(typeof steps)[number], (typeof steps)[number], (typeof steps)[number]];
+    expect(c.start).toBeGreaterThanOrEqual(Math.min(a.end, b.end) - 1);
+  }
 }, 240_000);
 
 test('a buyer who drives every round and never finishes cannot take the escrow back: each node settles what it released before the deadline, and each owner is paid', async () => {

@@ -72,11 +72,16 @@ export class FederatedApi {
   /** Sessions (by job id) with a call running: one at a time each. */
   private readonly busy = new Set<string>();
   private lastSelfSettle = 0;
+  /** Rounds running their local step now, and those waiting for one to end, first come first served. */
+  private stepsRunning = 0;
+  private readonly stepsWaiting: (() => void)[] = [];
 
   constructor(
     private readonly ctx: FederatedContext,
     /** The node's public host: the SIWE domain sign-ins must name. */
     private readonly host: string,
+    /** How many rounds may run at once (the node's concurrency): more wait their turn, however many runs were paid. */
+    private readonly maxSteps: number,
   ) {}
 
   async handle(request: IncomingMessage, response: ServerResponse, id: string | undefined, sub: string | undefined): Promise<void> {
@@ -143,8 +148,17 @@ export class FederatedApi {
     if (stranger !== undefined) throw new ProviderRequestError(403, 'participant-unknown', `provider ${stranger} is not a participant of the plan`);
     if (!participants.includes(this.ctx.providerId)) throw new ProviderRequestError(400, 'participant-missing', `the attempt's participants must include this node's provider ${this.ctx.providerId}`);
     const model = decodeModel(body.model, session.plan.dimension);
-    const answer = await runRound(this.ctx, session, { round: body.round, attempt: body.attempt, participants, model });
-    return { round: answer.round, attempt: answer.attempt, masked: ringToBase64(answer.masked), receipt: answer.receipt };
+    if (this.stepsRunning < this.maxSteps) this.stepsRunning += 1;
+    else await new Promise<void>((resolve) => this.stepsWaiting.push(resolve));
+    try {
+      const answer = await runRound(this.ctx, session, { round: body.round, attempt: body.attempt, participants, model });
+      return { round: answer.round, attempt: answer.attempt, masked: ringToBase64(answer.masked), receipt: answer.receipt };
+    } finally {
+      // The turn goes to the next round waiting, if any.
+      const next = this.stepsWaiting.shift();
+      if (next) next();
+      else this.stepsRunning -= 1;
+    }
   }
 
   private async finish(request: IncomingMessage, jobId: string, json: unknown) {
@@ -210,5 +224,5 @@ export class FederatedApi {
 /** The federated API of a node: its pipeline context, its provider, its agreement key, sessions kept under its directory. */
 export function federatedApi(ctx: PipelineContext, providerId: bigint, agreementKey: AgreementKeyPair, config: Config): FederatedApi {
   const sessions = new SessionStore(path.join(config.compute.dir, 'federated'));
-  return new FederatedApi({ ...ctx, providerId, agreementKey, sessions, algorithmsDir: path.join(config.compute.dir, 'algorithms') }, new URL(config.compute.url).host);
+  return new FederatedApi({ ...ctx, providerId, agreementKey, sessions, algorithmsDir: path.join(config.compute.dir, 'algorithms') }, new URL(config.compute.url).host, config.compute.concurrency);
 }
