@@ -14,7 +14,6 @@ import path from 'node:path';
 import { sha256, type Hex } from 'viem';
 import { algorithmHash } from '@/lib/compute/algorithm';
 import { jobAuthorization } from '@/lib/compute/auth';
-import { readJobOnChain } from '@/lib/compute/actions/results';
 import { verifyReceiptOnChain, type SignedReceipt } from '@/lib/compute/receipt';
 import { decryptResultFile, generateResultKeyPair, readResultsManifest, sha256sByPath, unwrapResultsKey, type ResultKeyPair, type WrappedKey } from '@/lib/compute/results';
 import { verifyRoundReceipt, type SignedRoundReceipt } from '@/lib/compute/round-receipt';
@@ -26,7 +25,7 @@ import { aggregateRound, decodeFixed, epsilonMillionths, l2Norm, maskVector, mod
 import { outputsProof } from '@/lib/lineage/outputs';
 import type { Market } from '@/lib/market';
 import { federatedCall, payRun, startFederatedBed, FEDERATED_OPERATORS, type FederatedBed } from '../helpers/federated';
-import { delta, ledger, publishComputeOnly, ROOT } from '../helpers/provider';
+import { delta, jobOnChain, ledger, publishComputeOnly, ROOT } from '../helpers/provider';
 
 const LOCAL_STEP = readFileSync(path.join(ROOT, 'examples', 'federated', 'local_logreg.py'));
 const HOSTILE_STEP = readFileSync(path.join(__dirname, 'fixtures', 'federated', 'hostile_step.py'));
@@ -201,7 +200,7 @@ test('two providers train one model: rounds answer masked updates that sum to th
   for (const [i, answer] of finished.entries()) {
     const { jobId, job } = run.jobs[i]!;
     expect(answer).toMatchObject({ status: 'finished', settlement: { delivered: true } });
-    const chain = await readJobOnChain(buyer.publicClient, buyer.deployments.contracts.computeMarket, jobId, BigInt(buyer.deployments.startBlock));
+    const chain = await jobOnChain(buyer, jobId);
     await verifyReceiptOnChain(answer.receipt, { chainId: buyer.deployments.chainId, computeMarket: buyer.deployments.contracts.computeMarket }, chain);
     expect(answer.receipt.receipt).toMatchObject({ datasetId: job.datasetId.toString(), algorithmHash: run.hash, minutesUsed: 1, delivered: true });
     // The final model is one of the job's outputs, provable against the root it settled with.

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseEventLogs } from 'viem';
-import { openJobResults, readJobOnChain } from '@/lib/compute/actions/results';
+import { openJobResults } from '@/lib/compute/actions/results';
 import { algorithmHash } from '@/lib/compute/algorithm';
 import { jobAuthorization, providerRequest } from '@/lib/compute/auth';
 import { jobInput, quoteJob } from '@/lib/compute/buyer/quote';
@@ -23,7 +23,7 @@ import { computeMarketAbi, contractsOf } from '@/lib/contracts';
 import type { Market } from '@/lib/market';
 import { resultHashOf, rootFromProof } from '@/lib/lineage/outputs';
 import { contentProof } from '@/lib/lineage/provenance';
-import { BUYER, delta, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
+import { BUYER, delta, jobOnChain, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
 import { feeOn } from '../helpers/compute';
 
 /** The second dataset's owner: another hospital. */
@@ -144,7 +144,7 @@ test('a job over two owners’ datasets mounts both, pays each owner its own fee
   ]);
   const { publicClient, deployments } = bed.buyer;
   const market = { chainId: deployments.chainId, computeMarket: deployments.contracts.computeMarket };
-  const hashes = await Promise.all(jobs.map(async ({ jobId }) => verifyReceiptOnChain(signed, market, { ...(await readJobOnChain(publicClient, market.computeMarket, jobId, BigInt(deployments.startBlock))), jobId })));
+  const hashes = await Promise.all(jobs.map(async ({ jobId }) => verifyReceiptOnChain(signed, market, await jobOnChain(bed.buyer, jobId))));
   expect(hashes[1]).toBe(hashes[0]);
 
   // Every job settles alike: the same result, minutes, delivery and released bytes (what was released, once).

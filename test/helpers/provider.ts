@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseEventLogs, type Address } from 'viem';
 import { algorithmHash } from '@/lib/compute/algorithm';
 import type { JobView } from '@/lib/compute/api';
+import type { JobOnChain } from '@/lib/compute/receipt';
 import { ComputeClient } from '@/lib/compute/buyer/client';
 import { quoteJob, requestJobArgs } from '@/lib/compute/buyer/quote';
 import { generateResultKeyPair } from '@/lib/compute/results';
@@ -128,4 +129,20 @@ export async function payAndSubmit(bed: ComputeBed, datasetId: bigint, algorithm
   const jobId = requested!.args.jobId;
   await bed.client.submit(jobId, quote.endpoint, { name: algorithm.name, content: algorithm.content, params, resultKey: generateResultKeyPair().publicKey });
   return bed.client.follow(jobId);
+}
+
+/** Job `jobId` as a receipt is checked against on-chain: its request, its provider's node key and its settlement. */
+export async function jobOnChain(market: Market, jobId: bigint): Promise<JobOnChain> {
+  const { publicClient, deployments } = market;
+  const { computeMarket } = contractsOf(deployments);
+  const fromBlock = BigInt(deployments.startBlock);
+  const [requested, settled] = await Promise.all([
+    publicClient.getContractEvents({ ...computeMarket, eventName: 'JobRequested', args: { jobId }, fromBlock }),
+    publicClient.getContractEvents({ ...computeMarket, eventName: 'JobSettled', args: { jobId }, fromBlock }),
+  ]);
+  const job = requested[0]!.args.job!;
+  const provider = await publicClient.readContract({ ...computeMarket, functionName: 'getProvider', args: [job.providerId] });
+  const event = settled[0]?.args;
+  const settlement = event?.resultHash && event.minutesUsed !== undefined && event.delivered !== undefined ? { resultHash: event.resultHash, minutesUsed: event.minutesUsed, delivered: event.delivered } : undefined;
+  return { jobId, job, nodeKey: provider.signer, settlement };
 }

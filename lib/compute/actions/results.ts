@@ -12,7 +12,7 @@ import type { JobReport } from '../api';
 import { jobAuthorization, providerRequest } from '../auth';
 import { ComputeJobError, ReceiptError, ResultsError } from '../errors';
 import type { ComputePort, HeldResultKey, RequestedJob } from '../port';
-import { parseSignedReceipt, receiptJobIds, verifyReceiptFiles, verifyReceiptOnChain, type JobOnChain, type SignedReceipt } from '../receipt';
+import { parseSignedReceipt, receiptJobIds, verifyReceiptFiles, verifyReceiptOnChain, type SignedReceipt } from '../receipt';
 import { decryptResultFile, readResultsManifest, wrappedKeySchema, type ResultFile } from '../results';
 import type { Job, JobStatus, ResultDomain } from '../settlement';
 
@@ -151,18 +151,4 @@ export async function readRun(client: PublicClient<Transport, Chain>, computeMar
       ...(returned !== undefined ? { returned } : {}),
     };
   });
-}
-
-/** The job on-chain: its request, its provider's node key and its settlement, from `fromBlock` (the market's deployment). */
-export async function readJobOnChain(client: PublicClient<Transport, Chain>, computeMarket: Address, jobId: bigint, fromBlock: bigint): Promise<JobOnChain & { split?: EscrowSplit }> {
-  const [requested, settled] = await Promise.all([
-    client.getContractEvents({ address: computeMarket, abi: computeMarketAbi, eventName: 'JobRequested', args: { jobId }, fromBlock }),
-    client.getContractEvents({ address: computeMarket, abi: computeMarketAbi, eventName: 'JobSettled', args: { jobId }, fromBlock }),
-  ]);
-  const job = requested[0]?.args.job;
-  if (!job) throw new ReceiptError(`ComputeMarket ${computeMarket} has no job ${jobId}`, 'check that you are on the market’s chain');
-  const provider = await client.readContract({ address: computeMarket, abi: computeMarketAbi, functionName: 'getProvider', args: [job.providerId] });
-  const event = settled[0]?.args;
-  const settlement = event?.resultHash && event.minutesUsed !== undefined && event.delivered !== undefined ? { resultHash: event.resultHash, minutesUsed: event.minutesUsed, delivered: event.delivered } : undefined;
-  return { job, nodeKey: provider.signer, settlement, split: event?.split };
 }
