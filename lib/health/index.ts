@@ -120,10 +120,9 @@ function keyNetworkChecks(config: Config): Record<string, Promise<ComponentHealt
   return Object.fromEntries(network.urls.map((url, i) => [`keynode${i}`, keyNodeHealth(url)]));
 }
 
-/** The compute provider node answers, with its provider id, node key and queue. */
-function providerHealth(config: Config): Promise<ComponentHealth> {
+/** The compute provider node at `url` answers, with its provider id, node key and queue. */
+function providerHealth(config: Config, url: string): Promise<ComponentHealth> {
   return probe(async () => {
-    const url = config.compute.url;
     const response = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(3_000) }).catch((cause: unknown) => {
       throw new Error(`no provider node answers at ${url}`, { cause });
     });
@@ -154,7 +153,9 @@ export async function checkHealth(config: Config, extra: Record<string, () => Pr
     storage: storageHealth(config),
     metadata: metadataHealth(config),
     ...keyNetworkChecks(config),
-    provider: providerHealth(config),
+    provider: providerHealth(config, config.compute.url),
+    // On the embedded chain the stack runs a second provider node, which federated training needs.
+    ...(config.chain.adapter === 'anvil' ? { provider2: providerHealth(config, config.compute.second.url) } : {}),
     indexer: indexerHealth(config),
     ...Object.fromEntries(Object.entries(extra).map(([name, check]) => [name, check()])),
   };

@@ -109,8 +109,9 @@ describe('datagora start', () => {
     };
     const deployments = readDeployments(path.join(home, 'deployments.json'));
     expect(health.status).toBe('ok');
-    expect(Object.keys(health.components).sort()).toEqual(['chain', 'contracts', 'indexer', 'keynode0', 'keynode1', 'keynode2', 'metadata', 'provider', 'storage', 'web']);
+    expect(Object.keys(health.components).sort()).toEqual(['chain', 'contracts', 'indexer', 'keynode0', 'keynode1', 'keynode2', 'metadata', 'provider', 'provider2', 'storage', 'web']);
     for (const component of Object.values(health.components)) expect(component.status).toBe('ok');
+    expect(health.components.provider2!.details).toMatchObject({ url: `http://127.0.0.1:${providerPort + 1}`, providerId: '2' });
     expect(health.components.storage!.details.adapter).toBe('helia');
     expect(health.components.keynode0!.details).toMatchObject({ index: 0, threshold: 2, nodes: 3, chainId: 31337 });
     expect(health.components.chain!.status).toBe('ok');
