@@ -4,27 +4,32 @@
  * dataset, linked), submitted once as its first job, both datasets mounted at /data/inputs/<id>/0, each owner paid
  * its own fee, the provider's minutes once, one receipt naming both datasets with which every job settles. Attacks:
  * rows of the second dataset copied to the outputs, a later job of a run or two separately paid jobs submitted as
- * one, and a run whose second owner withdrew the provider after the request.
+ * one, and a run whose second owner withdrew the provider after the request. A node that dies between two
+ * settlements settles the rest alike once restarted.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseEventLogs } from 'viem';
+import { getAbiItem, parseEventLogs, toFunctionSelector } from 'viem';
 import { openJobResults } from '@/lib/compute/actions/results';
 import { algorithmHash } from '@/lib/compute/algorithm';
 import { jobAuthorization, providerRequest } from '@/lib/compute/auth';
 import { jobInput, quoteJob } from '@/lib/compute/buyer/quote';
 import { ComputeClient } from '@/lib/compute/buyer/client';
 import type { ComputePort } from '@/lib/compute/port';
+import { ProviderNode } from '@/lib/compute/provider/node';
+import { JobStatus } from '@/lib/compute/settlement';
 import { RUN_RECEIPT_FORMAT, verifyReceiptOnChain } from '@/lib/compute/receipt';
 import { describeFiles, generateResultKeyPair, resultsDirectory, unwrapResultsKey, type ResultKeyPair } from '@/lib/compute/results';
 import { templateByName } from '@/lib/compute/templates';
 import { computeMarketAbi, contractsOf } from '@/lib/contracts';
 import type { Market } from '@/lib/market';
 import { resultHashOf, rootFromProof } from '@/lib/lineage/outputs';
+import { removeWorkspace } from '@/lib/os/workspace';
 import { contentProof } from '@/lib/lineage/provenance';
 import { BUYER, delta, jobOnChain, ledger, OPERATOR, OWNER, publishComputeOnly, startComputeBed, type ComputeBed } from '../helpers/provider';
 import { feeOn } from '../helpers/compute';
+import { freePort } from '../helpers/market';
 
 /** The second dataset's owner: another hospital. */
 const OWNER_B = 5;
@@ -255,3 +260,52 @@ test('a run whose second owner withdrew the provider after the request fails bef
     await clientB.setProvidersAllowed(wardId, [bed.provider!.providerId], true);
   }
 });
+
+test('a node that dies between two settlements of a run settles the rest with the receipt it signed once restarted, and runs nothing again', async () => {
+  const jobs = await payRun([bed.datasetId, wardId], COUNTS);
+  const keys = generateResultKeyPair();
+  const { testClient } = bed.services.chain;
+  const node = bed.provider!;
+  const submitResult = toFunctionSelector(getAbiItem({ abi: computeMarketAbi, name: 'submitResult' }));
+  const left = mkdtempSync(path.join(os.tmpdir(), 'datagora-crashed-node-'));
+  // Blocks are mined by hand from here: every transaction of the node's, up to its second settlement.
+  await testClient.setAutomine(false);
+  try {
+    await submit(jobs[0]!.jobId, COUNTS, keys);
+    for (let settled = 0, crashed = false; !crashed; ) {
+      const pending = Object.values((await testClient.getTxpoolContent()).pending).flatMap((byNonce) => Object.values(byNonce));
+      const settling = pending.find((tx) => tx.input.startsWith(submitResult));
+      if (settling && settled === 1) {
+        // The node dies here: what it left on disk is its directory now, and its transaction never lands.
+        cpSync(node.config.compute.dir, left, { recursive: true });
+        await node.stop();
+        await testClient.dropTransaction({ hash: settling.hash });
+        crashed = true;
+      } else if (pending.length > 0) {
+        if (settling) settled += 1;
+        await testClient.mine({ blocks: 1 });
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  } finally {
+    await testClient.setAutomine(true);
+  }
+  expect((await settlements(jobs.slice(0, 1)))[0]).toMatchObject({ delivered: true });
+  expect(await bed.buyer.publicClient.readContract({ ...contractsOf(bed.buyer.deployments).computeMarket, functionName: 'jobStatus', args: [jobs[1]!.jobId] })).toBe(JobStatus.Accepted);
+
+  const port = await freePort();
+  bed.provider = await ProviderNode.start({ config: { ...node.config, compute: { ...node.config.compute, dir: left, port, url: `http://127.0.0.1:${port}` } }, operator: bed.services.account(OPERATOR), resources: node.resources });
+  const [a, b] = await settlements(jobs);
+  expect(b).toMatchObject({ delivered: true, resultHash: a!.resultHash, minutesUsed: a!.minutesUsed, releasedBytes: a!.releasedBytes });
+  const record = JSON.parse(readFileSync(path.join(left, 'jobs', `${jobs[0]!.jobId}.json`), 'utf8')) as { attempts: number; status: string; pending?: unknown };
+  expect(record).toMatchObject({ attempts: 1, status: 'finished' });
+  expect(record.pending).toBeUndefined();
+  // The buyer opens the one run's results, checked against each job's settlement.
+  const out = tmp();
+  await open(jobs[0]!.jobId, keys, out);
+  expect(JSON.parse(readFileSync(path.join(out, 'outputs', 'aggregate.json'), 'utf8'))).toMatchObject({ total: 12_000 + WARD_ROWS });
+  // The dead node's workspace, which a restart in its own directory would have removed.
+  const work = path.join(node.config.compute.dir, 'work');
+  for (const entry of readdirSync(work)) if (entry.startsWith('ws-')) await removeWorkspace(path.join(work, entry));
+}, 240_000);

@@ -83,6 +83,20 @@ export interface JobRecord {
   receipt?: SignedReceipt;
   /** The first job's settlement (the others' are in `linked`). */
   settlement?: { txHash: Hex; delivered: boolean };
+  /**
+   * What the run settles with, kept before its first settlement and never served: a node restarted between two
+   * settlements settles the rest with the same receipt instead of running the algorithm again.
+   */
+  pending?: PendingSettlement;
+}
+
+/** A run's signed receipt, its result hash and released bytes, its results and how it failed, if it did. */
+export interface PendingSettlement {
+  receipt: SignedReceipt;
+  resultHash: Hex;
+  releasedBytes: string;
+  results?: { cid: string; wrappedKey: WrappedKey };
+  failure?: { reason: FailureReason; detail?: string };
 }
 
 /** Every job of the record's run, the first one first, with its struct. */

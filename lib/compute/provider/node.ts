@@ -16,7 +16,7 @@ import { ProviderSetupError } from '../errors';
 import { Market } from '../../market';
 import { FINAL_STATUSES } from '../api';
 import { JobStore, runJobs, type JobRecord } from './jobs';
-import { admission, runJob, type PipelineContext } from './pipeline';
+import { admission, runJob, settleRun, type PipelineContext } from './pipeline';
 import { detectResources, type Resources } from './resources';
 import { JobStatus, signProviderNode, type Environment } from '../settlement';
 import type { ComputeEngine } from '../engine';
@@ -201,6 +201,10 @@ export class ProviderNode {
     const { computeMarket } = contractsOf(this.market.deployments);
     for (const record of this.store.list()) {
       if (FINAL_STATUSES.includes(record.status) || record.status === 'queued') continue;
+      if (record.pending) {
+        await this.settlePending(record.jobId);
+        continue;
+      }
       const [status, ...later] = await Promise.all(runJobs(record).map(({ jobId }) => this.market.publicClient.readContract({ ...computeMarket, functionName: 'jobStatus', args: [jobId] })));
       const laterOpen = later.some((s) => s === JobStatus.Requested || s === JobStatus.Accepted);
       if (!laterOpen && status === JobStatus.Settled && record.receipt) {
@@ -220,6 +224,17 @@ export class ProviderNode {
     this.schedule();
     if (this.stopping) return;
     this.federated.settleUnfinished().catch((error: unknown) => this.log(`federated sessions: ${(error as Error).message}`));
+  }
+
+  /** A run cut off while settling: the jobs still open settle with the receipt it had signed, nothing runs again. */
+  private async settlePending(id: string): Promise<void> {
+    try {
+      const done = await settleRun(this.context(), id);
+      this.log(`job ${id}: recovered after a restart while settling: ${done.status}`);
+    } catch (error) {
+      this.log(`job ${id}: settlement failed: ${(error as Error).message}`);
+      this.store.update(id, { status: 'failed', reason: 'node-error', finishedAt: new Date().toISOString(), pending: undefined }, 'could not settle on-chain; the buyer can refund after the deadline');
+    }
   }
 
   /** Starts queued jobs while there is capacity, oldest first; jobs awaiting the owner's approval wait. */

@@ -22,7 +22,7 @@ import { contractsOf } from '../../contracts';
 import type { Market } from '../../market';
 import type { GuardVerdict } from '../guard';
 import { FAILURE_REASONS, type FailureReason, type JobPhase } from '../api';
-import { jobStruct, runJobs, type JobRecord, type JobStore } from './jobs';
+import { jobStruct, runJobs, type JobRecord, type JobStore, type PendingSettlement } from './jobs';
 import { settledResultHash, signReceipt, type Receipt } from '../receipt';
 import { signJobResult, JobStatus } from '../settlement';
 import { filesHash, storeResults } from '../results';
@@ -215,7 +215,7 @@ async function execute(ctx: PipelineContext, record: JobRecord, workspaceDir: st
   } catch (error) {
     // The message may name released files (storing them failed): the node's log has it, the job's detail does not.
     ctx.log(`job ${id}: settlement failed: ${(error as Error).message}`);
-    return set('failed', 'could not settle on-chain; the buyer can refund after the deadline', { reason: 'node-error', finishedAt: new Date().toISOString() });
+    return set('failed', 'could not settle on-chain; the buyer can refund after the deadline', { reason: 'node-error', finishedAt: new Date().toISOString(), pending: undefined });
   }
 }
 
@@ -264,10 +264,33 @@ async function publish(
   const { chainId } = market.deployments;
   const computeMarket = contractsOf(market.deployments).computeMarket;
   const signed = await signReceipt(ctx.node, receipt, chainId, computeMarket.address);
-  const resultHash = settledResultHash(receipt, chainId, computeMarket.address);
   // What stays counted against the buyer's byte budget on every dataset: every released byte, outputs and logs
   // alike. The guard held them to the smallest of the jobs' reservations.
-  const releasedBytes = BigInt([...(stored?.outputs ?? []), ...(stored?.logs ?? [])].reduce((sum, file) => sum + file.size, 0));
+  const releasedBytes = [...(stored?.outputs ?? []), ...(stored?.logs ?? [])].reduce((sum, file) => sum + file.size, 0);
+  const pending: PendingSettlement = {
+    receipt: signed,
+    resultHash: settledResultHash(receipt, chainId, computeMarket.address),
+    releasedBytes: releasedBytes.toString(),
+    ...(stored ? { results: { cid: stored.cid, wrappedKey: stored.wrappedKey } } : {}),
+    ...(outcome.failure ? { failure: { reason: outcome.failure.reason, ...(outcome.failure.detail ? { detail: outcome.failure.detail } : {}) } } : {}),
+  };
+  store.update(id, { pending });
+  return settleRun(ctx, id);
+}
+
+/**
+ * Settles every job of run `id` still open with the receipt its record keeps pending (the same result hash,
+ * minutes and released bytes on each; only the first carries a price per minute), then serves it. Called once the
+ * receipt is signed, and again by a node restarted between two settlements.
+ */
+export async function settleRun(ctx: PipelineContext, id: string): Promise<JobRecord> {
+  const { store, market } = ctx;
+  const record = store.get(id)!;
+  const { receipt, resultHash, releasedBytes, results, failure } = record.pending!;
+  const { delivered, minutesUsed } = receipt.receipt;
+  const { chainId } = market.deployments;
+  const computeMarket = contractsOf(market.deployments).computeMarket;
+  const jobs = runJobs(record);
   const statuses = await runStatuses(ctx, record);
   const settlements: ({ txHash: Hex; delivered: boolean } | undefined)[] = [];
   for (const [i, { jobId, job }] of jobs.entries()) {
@@ -276,17 +299,22 @@ async function publish(
       settlements.push(undefined);
       continue;
     }
-    const signature = await signJobResult(ctx.node, { chainId, computeMarket: computeMarket.address }, { jobId, resultHash, minutesUsed: receipt.minutesUsed, delivered, releasedBytes });
-    const { hash } = await market.send(`settle job ${jobId}`, { ...computeMarket, functionName: 'submitResult', args: [jobId, job, resultHash, receipt.minutesUsed, delivered, releasedBytes, signature] });
+    const signature = await signJobResult(ctx.node, { chainId, computeMarket: computeMarket.address }, { jobId, resultHash, minutesUsed, delivered, releasedBytes: BigInt(releasedBytes) });
+    const { hash } = await market.send(`settle job ${jobId}`, { ...computeMarket, functionName: 'submitResult', args: [jobId, job, resultHash, minutesUsed, delivered, BigInt(releasedBytes), signature] });
     settlements.push({ txHash: hash, delivered });
+  }
+  const finishedAt = new Date().toISOString();
+  // A job its buyer took back after the deadline (the node was down past it) paid nothing for its data: the run's
+  // results are not handed out.
+  if (statuses.includes(JobStatus.Refunded)) {
+    return store.update(id, { status: 'failed', reason: 'node-error', finishedAt, pending: undefined }, 'a job of the run was refunded after its deadline: its results are withheld');
   }
   // Only now, with every settlement mined (sendWrite throws for a reverted one), do the receipt and the buyer's
   // wrapped results key reach the record the API serves: a run that fails to settle never hands out results the
   // buyer could keep while refunding the escrow after the deadline.
-  const finishedAt = new Date().toISOString();
   const [settlement, ...later] = settlements;
   const linked = record.linked?.map((entry, i) => ({ ...entry, ...(later[i] ? { settlement: later[i] } : {}) }));
-  const released = { receipt: signed, finishedAt, ...(settlement ? { settlement } : {}), ...(linked ? { linked } : {}), ...(stored ? { results: { cid: stored.cid, wrappedKey: stored.wrappedKey } } : {}) };
-  if (outcome.failure) return store.update(id, { status: 'failed', reason: outcome.failure.reason, ...released }, outcome.failure.detail ?? FAILURE_REASONS[outcome.failure.reason]);
+  const released = { receipt, finishedAt, pending: undefined, ...(settlement ? { settlement } : {}), ...(linked ? { linked } : {}), ...(results ? { results } : {}) };
+  if (failure) return store.update(id, { status: 'failed', reason: failure.reason, ...released }, failure.detail ?? FAILURE_REASONS[failure.reason]);
   return store.update(id, { status: 'finished', ...released }, `settled in ${settlements.flatMap((s) => (s ? [s.txHash] : [])).join(', ')}`);
 }
