@@ -358,4 +358,21 @@ test('a buyer who drives every round and never finishes cannot take the escrow b
   await testClient.increaseTime({ seconds: 2 * SELF_SETTLE_MARGIN_S });
   await testClient.mine({ blocks: 1 });
   await expect(buyer.send('refund', { ...computeMarket, functionName: 'refund', args: [run.jobs[0]!.jobId, run.jobs[0]!.job] })).rejects.toThrow(/InvalidJobStatus/);
+
+  // A node that finds the deadline already passed (it was down through the last minutes) closes the session, and
+  // the buyer's refund goes through.
+  const late = await payRun(buyer, thePlan);
+  await Promise.all(nodes.map((provider, i) => join(provider, late.jobs[i]!.jobId, thePlan)));
+  await Promise.all(nodes.map((provider, i) => round(provider, late.jobs[i]!.jobId, 1, 1, [0, 0, 0])));
+  const now = (await buyer.publicClient.getBlock()).timestamp;
+  await testClient.increaseTime({ seconds: Number(late.jobs[0]!.job.deadline - now) + 1 });
+  await testClient.mine({ blocks: 1 });
+  const view = async () => (await (await fetch(`${p1.url}/api/v1/federated/${late.jobs[0]!.jobId}`)).json()) as { status: string; detail: string };
+  for (let waited = 0; (await view()).status !== 'closed'; waited += 500) {
+    if (waited > 60_000) throw new Error(`the session of job ${late.jobs[0]!.jobId} was not closed`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  expect((await view()).detail).toMatch(/deadline passed/);
+  await buyer.send('refund', { ...computeMarket, functionName: 'refund', args: [late.jobs[0]!.jobId, late.jobs[0]!.job] });
+  expect(await status(late.jobs[0]!.jobId)).toBe(JobStatus.Refunded);
 }, 240_000);

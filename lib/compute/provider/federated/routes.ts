@@ -184,12 +184,14 @@ export class FederatedApi {
     const { market } = this.ctx;
     const { timestamp } = await market.publicClient.getBlock();
     for (const session of unsettled) {
-      if (timestamp + BigInt(SELF_SETTLE_MARGIN_S) < jobStruct(session.job).deadline || this.busy.has(session.jobId)) continue;
+      const { deadline } = jobStruct(session.job);
+      if (timestamp + BigInt(SELF_SETTLE_MARGIN_S) < deadline || this.busy.has(session.jobId)) continue;
       this.busy.add(session.jobId);
       try {
         const status = await market.publicClient.readContract({ ...contractsOf(market.deployments).computeMarket, functionName: 'jobStatus', args: [BigInt(session.jobId)] });
-        if (status !== JobStatus.Accepted) {
-          this.ctx.sessions.update(session.jobId, { status: 'closed', detail: `closed on-chain without this node's settlement (status ${status})` });
+        if (status !== JobStatus.Accepted || timestamp > deadline) {
+          const why = status !== JobStatus.Accepted ? `closed on-chain without this node's settlement (status ${status})` : 'its deadline passed before the node could settle it: its buyer may refund it';
+          this.ctx.sessions.update(session.jobId, { status: 'closed', detail: why });
           continue;
         }
         await finishSession(this.ctx, session, undefined);

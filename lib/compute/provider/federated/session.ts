@@ -14,7 +14,8 @@ import { RecordStore } from '../records';
 /**
  * A session's phases: open while the buyer drives rounds, then publishing, finished (settled: by the buyer's finish,
  * or by the node before the deadline when the buyer never finished) or failed (settling did not go through: tried
- * again while the job is open); closed when the chain closed the job without this node's settlement.
+ * again while the job is open); closed when the chain closed the job without this node's settlement, or its
+ * deadline passed before the node could settle it (it was down, or the chain unreachable).
  */
 export type SessionStatus = 'open' | 'publishing' | 'finished' | 'failed' | 'closed';
 
