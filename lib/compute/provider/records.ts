@@ -4,6 +4,7 @@
  * per write feeds the Server-Sent Events of its API. The job queue and the federated sessions are both such stores.
  */
 import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -29,6 +30,27 @@ export class RecordStore<T extends { jobId: string }> extends EventEmitter<{ cha
   /** Every record, oldest job first. */
   list(): T[] {
     return [...this.records.values()].sort((a, b) => Number(BigInt(a.jobId) - BigInt(b.jobId)));
+  }
+
+  /**
+   * Answers with record `jobId` as Server-Sent Events: as `view` shows it (`event: status`), now and on every
+   * change, until `ended` says it is over or the client goes.
+   */
+  stream(response: ServerResponse, jobId: string, view: (record: T) => unknown, ended: (record: T) => boolean): void {
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const write = (record: T) => {
+      response.write(`event: status\ndata: ${JSON.stringify(view(record))}\n\n`);
+      if (ended(record)) {
+        this.off('change', onChange);
+        response.end();
+      }
+    };
+    const onChange = (record: T) => {
+      if (record.jobId === jobId) write(record);
+    };
+    this.on('change', onChange);
+    response.on('close', () => this.off('change', onChange));
+    write(this.records.get(jobId)!);
   }
 
   /** Writes `record` whole and tells the listeners. */

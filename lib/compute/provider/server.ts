@@ -180,23 +180,6 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
     return { status: 202, body: publicView(store.get(body.jobId)!) };
   }
 
-  function events(response: ServerResponse, job: JobRecord): void {
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const write = (r: JobRecord) => {
-      response.write(`event: status\ndata: ${JSON.stringify(publicView(r))}\n\n`);
-      if (FINAL_STATUSES.includes(r.status)) {
-        store.off('change', onChange);
-        response.end();
-      }
-    };
-    const onChange = (r: JobRecord) => {
-      if (r.jobId === job.jobId) write(r);
-    };
-    store.on('change', onChange);
-    response.on('close', () => store.off('change', onChange));
-    write(store.get(job.jobId)!);
-  }
-
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://node');
     const method = request.method ?? 'GET';
@@ -225,7 +208,7 @@ export async function startProviderServer(provider: ServedProvider): Promise<Pro
     if (method !== 'GET' || !id || !/^\d+$/.test(id)) throw new ProviderRequestError(404, 'not-found', `no route ${method} ${url.pathname}; see /api/v1/openapi.json`);
     const job = record(id);
     if (!sub) return send(response, 200, publicView(job));
-    if (sub === 'events') return events(response, job);
+    if (sub === 'events') return store.stream(response, job.jobId, publicView, (r) => FINAL_STATUSES.includes(r.status));
     if (sub === 'report') {
       await asBuyerOrOwner(request, id, job);
       return send(response, 200, jobReport(job));

@@ -90,7 +90,7 @@ export class FederatedApi {
     if (!id || !/^\d+$/.test(id)) throw new ProviderRequestError(404, 'not-found', `no route ${method} ${request.url}; see /api/v1/openapi.json`);
     const session = this.session(id);
     if (method === 'GET' && !sub) return send(response, 200, publicSessionView(session));
-    if (method === 'GET' && sub === 'events') return this.events(response, session);
+    if (method === 'GET' && sub === 'events') return this.ctx.sessions.stream(response, session.jobId, publicSessionView, (s) => s.status === 'finished' || s.status === 'failed' || s.status === 'closed');
     if (method === 'GET' && sub === 'results') {
       await this.signedIn(request, session.jobId, session.buyer);
       if (session.status !== 'finished') throw new ProviderRequestError(409, 'not-finished', `federated job ${id} is ${session.status}; its results come once it is finished`, 'finish the training (POST /api/v1/federated/<jobId>/finish)');
@@ -202,24 +202,6 @@ export class FederatedApi {
         this.busy.delete(session.jobId);
       }
     }
-  }
-
-  private events(response: ServerResponse, session: FederatedSession): void {
-    const { sessions } = this.ctx;
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const write = (s: FederatedSession) => {
-      response.write(`event: status\ndata: ${JSON.stringify(publicSessionView(s))}\n\n`);
-      if (s.status === 'finished' || s.status === 'failed' || s.status === 'closed') {
-        sessions.off('change', onChange);
-        response.end();
-      }
-    };
-    const onChange = (s: FederatedSession) => {
-      if (s.jobId === session.jobId) write(s);
-    };
-    sessions.on('change', onChange);
-    response.on('close', () => sessions.off('change', onChange));
-    write(session);
   }
 }
 
