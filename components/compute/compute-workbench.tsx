@@ -1,9 +1,10 @@
 'use client';
 /**
  * The compute page in the browser: the form for a new job or for federated training (?mode=federated), or the job
- * being followed, and the jobs this browser requested before (only here can their results be opened). The job
- * shown is in the URL (?job=N), so a reload comes back to it. A federated training lives in this page (it is the
- * aggregator), so once opened it stays mounted while another part is shown.
+ * being followed (a job of a federated training at its session), and the jobs this browser requested before (only
+ * here can their results be opened). The job shown is in the URL (?job=N), so a reload comes back to it. A
+ * federated training lives in this page (it is the aggregator), so once opened it stays mounted while another part
+ * is shown.
  */
 import { useEffect, useState } from 'react';
 import { localJobs, type LocalJob } from '@/lib/client/compute';
@@ -11,6 +12,7 @@ import { jobsOf } from '@/lib/compute/actions/request';
 import { formatDateTime } from '@/components/dataset/format';
 import { describeFailure } from '@/components/wallet/use-browser-wallet';
 import { useMarket } from '@/components/wallet/market-context';
+import { FederatedJobView, useFederatedRun } from './federated-job';
 import { FederatedTrainer } from './federated-training';
 import { JobForm } from './job-form';
 import { JobTracker } from './job-tracker';
@@ -60,7 +62,32 @@ function ModeSwitch({ mode, onChange }: { mode: Mode; onChange: (mode: Mode) => 
   );
 }
 
-function LocalJobs({ jobs, current, onShow }: { jobs: LocalJob[]; current: LocalJob | null; onShow: (job: LocalJob) => void }) {
+function LocalJobRow({ job, startBlock, shown, onShow }: { job: LocalJob; startBlock: string; shown: boolean; onShow: (job: LocalJob) => void }) {
+  const federated = useFederatedRun(job, startBlock);
+  const what = federated
+    ? `federated training · dataset #${job.job.datasetId} on provider #${job.job.providerId}`
+    : `${job.linked?.length ? 'datasets' : 'dataset'} ${jobsOf(job).map((j) => `#${j.job.datasetId}`).join(', ')}`;
+  return (
+    <li className="flex flex-wrap items-center justify-between gap-x-4 gap-y-2 py-3 text-sm">
+      <span className="min-w-0">
+        <span className="font-medium">Job #{job.jobId.toString()}</span>
+        <span className="text-muted">
+          {' '}
+          · {what} · {job.algorithm} · {formatDateTime(new Date(job.requestedAt))}
+        </span>
+      </span>
+      {shown ? (
+        <span className="text-xs font-medium text-muted">Shown above</span>
+      ) : (
+        <button type="button" onClick={() => onShow(job)} className={secondaryButton}>
+          Show<span className="sr-only"> job {job.jobId.toString()}</span>
+        </button>
+      )}
+    </li>
+  );
+}
+
+function LocalJobs({ jobs, startBlock, current, onShow }: { jobs: LocalJob[]; startBlock: string; current: LocalJob | null; onShow: (job: LocalJob) => void }) {
   return (
     <section aria-labelledby="local-jobs-title" className="rounded-xl border border-line bg-surface p-5 shadow-sm sm:p-6">
       <h2 id="local-jobs-title" className="text-lg font-semibold tracking-tight">
@@ -69,26 +96,25 @@ function LocalJobs({ jobs, current, onShow }: { jobs: LocalJob[]; current: Local
       <p className="mt-1 text-sm text-muted">Their result keys live in this browser’s storage: clearing the site’s data loses them, and no other browser can open these results.</p>
       <ul className="mt-4 divide-y divide-line">
         {jobs.map((job) => (
-          <li key={job.jobId.toString()} className="flex flex-wrap items-center justify-between gap-x-4 gap-y-2 py-3 text-sm">
-            <span className="min-w-0">
-              <span className="font-medium">Job #{job.jobId.toString()}</span>
-              <span className="text-muted">
-                {' '}
-                · {job.linked?.length ? 'datasets' : 'dataset'} {jobsOf(job).map((j) => `#${j.job.datasetId}`).join(', ')} · {job.algorithm} · {formatDateTime(new Date(job.requestedAt))}
-              </span>
-            </span>
-            {current?.jobId === job.jobId ? (
-              <span className="text-xs font-medium text-muted">Shown above</span>
-            ) : (
-              <button type="button" onClick={() => onShow(job)} className={secondaryButton}>
-                Show<span className="sr-only"> job {job.jobId.toString()}</span>
-              </button>
-            )}
-          </li>
+          <LocalJobRow key={job.jobId.toString()} job={job} startBlock={startBlock} shown={current?.jobId === job.jobId} onShow={onShow} />
         ))}
       </ul>
     </section>
   );
+}
+
+/** The job shown: a job of a federated training at its session, any other by its tracker; its run is read first to tell. */
+function ShownJob({ job, startBlock, onChanged, onNew }: { job: LocalJob; startBlock: string; onChanged: (job: LocalJob) => void; onNew: () => void }) {
+  const federated = useFederatedRun(job, startBlock);
+  if (federated === undefined) {
+    return (
+      <p role="status" className="text-sm text-muted">
+        Reading job #{job.jobId.toString()} on-chain…
+      </p>
+    );
+  }
+  if (federated) return <FederatedJobView job={job} run={federated} startBlock={startBlock} onNew={onNew} />;
+  return <JobTracker job={job} startBlock={startBlock} onChanged={onChanged} onNew={onNew} />;
 }
 
 export function ComputeWorkbench({ providers, datasets, startBlock, dataset, job: jobInUrl, mode: modeParam }: ComputeWorkbenchProps) {
@@ -157,7 +183,7 @@ export function ComputeWorkbench({ providers, datasets, startBlock, dataset, job
         </p>
       ) : null}
       {current ? (
-        <JobTracker key={current.jobId.toString()} job={current} startBlock={startBlock} onChanged={remember} onNew={() => show(null)} />
+        <ShownJob key={current.jobId.toString()} job={current} startBlock={startBlock} onChanged={remember} onNew={() => show(null)} />
       ) : (
         <ModeSwitch mode={mode} onChange={choose} />
       )}
@@ -167,7 +193,7 @@ export function ComputeWorkbench({ providers, datasets, startBlock, dataset, job
           <FederatedTrainer providers={providers} datasets={datasets} startBlock={startBlock} preselectedDataset={dataset} onJobsKept={reread} />
         </div>
       ) : null}
-      {jobs && jobs.length > 0 ? <LocalJobs jobs={jobs} current={current} onShow={show} /> : null}
+      {jobs && jobs.length > 0 ? <LocalJobs jobs={jobs} startBlock={startBlock} current={current} onShow={show} /> : null}
     </div>
   );
 }

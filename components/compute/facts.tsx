@@ -7,7 +7,8 @@ export function Facts({ facts, mono = false }: { facts: [string, ReactNode][]; m
       {facts.map(([label, value]) => (
         <div key={label} className="contents">
           <dt className="text-muted">{label}</dt>
-          <dd className={mono ? 'font-mono text-xs break-all sm:text-sm' : 'break-words'}>{value}</dd>
+          {/* Anywhere, not break-word: a long hash in a value must not widen the grid's column past the screen. */}
+          <dd className={mono ? 'font-mono text-xs break-all sm:text-sm' : 'wrap-anywhere'}>{value}</dd>
         </div>
       ))}
     </dl>

@@ -161,6 +161,8 @@ export function priceLines(quotes: readonly ParticipantQuote[], minutes: number,
 }
 
 const seconds = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+/** A wall time in seconds, to a tenth: "2.3 s". */
+export const wallTime = (ms: number): string => `${seconds.format(ms / 1000)} s`;
 const providers = (ids: readonly bigint[]) => `${ids.length === 1 ? 'provider' : 'providers'} ${ids.map((id) => `#${id}`).join(', ')}`;
 
 /** A completed round's cells: who took part, what each released, how long it took and who dropped out. */
@@ -169,7 +171,7 @@ export function roundCells(round: RoundOutcome): { round: string; participants: 
     round: `${round.round}${round.attempts > 1 ? ` (${round.attempts} attempts)` : ''}`,
     participants: providers(round.participants),
     bytes: `${round.bytesPerProvider.toLocaleString('en-US')} B each`,
-    wall: `${seconds.format(round.wallMs / 1000)} s`,
+    wall: wallTime(round.wallMs),
     dropped: round.dropped.length > 0 ? `${providers(round.dropped)} dropped out` : 'none',
   };
 }

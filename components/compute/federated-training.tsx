@@ -21,6 +21,7 @@ import { useMarket } from '@/components/wallet/market-context';
 import { Facts } from './facts';
 import { planText, roundCells, roundsChart } from './federated-choice';
 import { FederatedForm } from './federated-form';
+import { MODEL_OUTPUT } from './federated-status';
 import { PublishModel } from './publish-model';
 import type { DatasetList, ProviderOption } from './options';
 import { chip, primaryButton, secondaryButton } from './styles';
@@ -42,9 +43,6 @@ const NOW: Record<FederatedStep, string> = {
 };
 
 const weight = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
-
-/** The final model among each job's outputs, as every node writes it. */
-const MODEL_OUTPUT = 'model.json';
 
 function Rounds({ rounds, planned }: { rounds: RoundOutcome[]; planned: number }) {
   const chart = roundsChart(rounds);

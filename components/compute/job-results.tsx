@@ -221,11 +221,12 @@ function ReceiptFacts({ results, config }: { results: LinkedResults; config: Cli
   );
 }
 
-export function JobResultsView({ results, config, job }: { results: LinkedResults; config: ClientConfig; job: LocalJob }) {
+export function JobResultsView({ results, config, job, federated = false }: { results: LinkedResults; config: ClientConfig; job: LocalJob; federated?: boolean }) {
   const { receipt } = results.receipt;
   const [publishing, setPublishing] = useState<ReleasedFile | null>(null);
-  // A model derives only from a delivered job that declared AI training (the registry's JobNotTraining).
-  const trained = receipt.delivered && job.job.aiTraining;
+  // A model derives only from a delivered job that declared AI training (the registry's JobNotTraining). A federated
+  // model is published from its training, derived from every dataset: one job's results would name only its own.
+  const trained = !federated && receipt.delivered && job.job.aiTraining;
   return (
     <div className="space-y-6">
       <section aria-labelledby="outputs-title" className="space-y-3">

@@ -6,7 +6,7 @@
  * the page opened can be published as a model derived from its job (or from every job of a federated training),
  * over the publish port with those results.
  */
-import { followJob } from '../compute/actions/follow';
+import { followJob, followSession } from '../compute/actions/follow';
 import type { JobResults as Opened } from '../compute/actions/results';
 import { checkAlgorithm } from '../compute/algorithm';
 import { ComputeJobError, ResultsError } from '../compute/errors';
@@ -14,6 +14,7 @@ import type { ComputePort, RequestedJob } from '../compute/port';
 import type { DerivationPort } from '../lineage/derivation';
 import type { PublishPort } from '../market/port';
 import type { JobView } from '../compute/api';
+import type { PublicSessionView } from '../compute/provider/federated/session';
 import type { Job } from '../compute/settlement';
 import { generateResultKey, openResultsKey, type ResultFile, type ResultKey } from '../compute/results';
 import { formatAmount } from '../units';
@@ -89,8 +90,8 @@ export function computePort(wallet: BrowserWallet): ComputePort<ResultKey> {
   };
 }
 
-export interface JobWatcher {
-  status(view: JobView): void;
+export interface Watcher<V> {
+  status(view: V): void;
   /** The stream broke (the node restarting, the network): it reconnects by itself. */
   reconnecting(): void;
   /** The node refused the stream, or the job can no longer run: the reason. */
@@ -119,13 +120,23 @@ export function derivativePort(wallet: BrowserWallet, opened: readonly OpenedJob
   };
 }
 
-/** Follows the job at its node until it is final (lib/compute/actions/follow.ts), for an effect: returns a function that stops. */
-export function watchJob(wallet: Pick<BrowserWallet, 'publicClient'>, job: LocalJob, watcher: JobWatcher): () => void {
+/** Runs a follow flow for an effect, its failure told unless it was stopped: returns a function that stops it. */
+function watching(follow: (signal: AbortSignal) => Promise<unknown>, failed: (error: unknown) => void): () => void {
   const stop = new AbortController();
-  followJob(wallet, job, watcher, stop.signal).catch((error: unknown) => {
-    if (!stop.signal.aborted) watcher.failed(error);
+  follow(stop.signal).catch((error: unknown) => {
+    if (!stop.signal.aborted) failed(error);
   });
   return () => stop.abort();
+}
+
+/** Follows the job at its node until it is final (lib/compute/actions/follow.ts), for an effect: returns a function that stops. */
+export function watchJob(wallet: Pick<BrowserWallet, 'publicClient'>, job: LocalJob, watcher: Watcher<JobView>): () => void {
+  return watching((signal) => followJob(wallet, job, watcher, signal), watcher.failed);
+}
+
+/** Follows a federated job's session at its node until it ends, as {@link watchJob} a job. */
+export function watchSession(wallet: Pick<BrowserWallet, 'publicClient'>, job: LocalJob, watcher: Watcher<PublicSessionView>): () => void {
+  return watching((signal) => followSession(wallet, job, watcher, signal), watcher.failed);
 }
 
 /** A released file, decrypted in the page and checked against the manifest. */

@@ -29,6 +29,8 @@ describe('federated training across two hospitals from the compute page, on a ph
   let stack: CliRun;
   let browser: TestBrowser;
   let page: Page;
+  /** The final model the training page offered. */
+  let trained: number[];
 
   beforeAll(async () => {
     stack = await startStack(env);
@@ -106,6 +108,7 @@ describe('federated training across two hospitals from the compute page, on a ph
     const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
     expect(file.suggestedFilename()).toBe('federated-model.json');
     const model = JSON.parse(readFileSync(await file.path(), 'utf8')) as number[];
+    trained = model;
     expect(model).toHaveLength(5);
     expect(model.every(Number.isFinite)).toBe(true);
     // Trained: the weights moved from the zeros the first round started from.
@@ -137,6 +140,42 @@ describe('federated training across two hospitals from the compute page, on a ph
     await expect(parents.allInnerTexts()).resolves.toEqual([expect.stringMatching(/^Dataset #8: ICU vitals, hospital A\n.*trained in compute job \d+$/), expect.stringMatching(/^Dataset #9: ICU vitals, hospital B\n.*trained in compute job \d+$/)]);
     await fitsThePhone();
     await screenshot(page, 'federated-model-page-phone');
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it('lists the training’s jobs among those requested in this browser, and shows one as a federated job: settled, its rounds at its node, its results', async () => {
+    await page.goto(`${url}/compute`, { waitUntil: 'networkidle' });
+    const rows = page.locator('section[aria-labelledby="local-jobs-title"]').getByRole('listitem');
+    const hospitalA = rows.filter({ hasText: /· federated training · dataset #8 on provider #1 · local_logreg\.py ·/ });
+    await hospitalA.waitFor({ timeout: 30_000 });
+    await expect(rows.filter({ hasText: /· federated training · dataset #9 on provider #2 · local_logreg\.py ·/ }).count()).resolves.toBe(1);
+    await hospitalA.getByRole('button', { name: /^Show/ }).click();
+
+    const shown = page.locator('section[aria-labelledby="federated-job-title"]');
+    await shown.getByText('finished', { exact: true }).waitFor({ timeout: 30_000 });
+    const jobId = (await shown.getByRole('heading', { level: 2 }).innerText()).match(/^Job #(\d+) · federated training/)![1];
+    const section = 'section[aria-labelledby="federated-job-title"]';
+    // Every job of the run on-chain, this one among them: both settled when the training finished.
+    await expect(fact(section, 'Jobs of the run (2, a provider each)')).resolves.toMatch(
+      new RegExp(`^#\\d+ · dataset #8 on provider #1 \\(this job\\): settled: [\\d.]+ dUSD paid, [\\d.]+ dUSD back to you\n#\\d+ · dataset #9 on provider #2: settled: [\\d.]+ dUSD paid, [\\d.]+ dUSD back to you$`),
+    );
+    expect(page.url()).toBe(`${url}/compute?job=${jobId}`);
+    // Its session at its node: both rounds released, each attempt with its bytes and wall time, never a value.
+    await expect(fact(section, 'Updates released')).resolves.toBe('2 of 2 rounds');
+    const attempts = page.getByRole('region', { name: 'Rounds at its node' }).locator('tbody tr');
+    await expect(attempts.allInnerTexts()).resolves.toEqual([expect.stringMatching(/^1\treleased\t2 providers\t56 B\t\d+\.\d s$/), expect.stringMatching(/^2\treleased\t2 providers\t56 B\t\d+\.\d s$/)]);
+
+    // Its results, opened with the key this browser kept: the final model the training offered, and the round receipts.
+    await shown.getByRole('button', { name: 'Open the results' }).click();
+    const modelLink = shown.getByRole('link', { name: 'Download model.json' });
+    await outcome(page, modelLink, 60_000);
+    await expect(shown.getByRole('list', { name: 'Output files' }).getByRole('listitem').allInnerTexts()).resolves.toEqual([expect.stringMatching(/^model\.json/), expect.stringMatching(/^rounds\.json/)]);
+    const [file] = await Promise.all([page.waitForEvent('download'), modelLink.click()]);
+    expect(JSON.parse(readFileSync(await file.path(), 'utf8'))).toEqual(trained);
+    // One job's results would make the model derive from one hospital alone: it is published from its training.
+    await expect(shown.getByRole('button', { name: /^Publish this model/ }).count()).resolves.toBe(0);
+    await fitsThePhone();
+    await screenshot(page, 'federated-job-phone');
     expect(pageErrors(page)).toEqual([]);
   });
 });

@@ -112,6 +112,17 @@ export async function verifyRunReceipt(client: PublicClient<Transport, Chain>, m
   return covered.map((job) => ({ jobId: job.jobId, datasetId: job.job.datasetId, split: job.settlement!.split }));
 }
 
+/**
+ * The job of `run` that `jobId`'s node, results and receipt go by — the run's first job on the same provider (a job
+ * over several datasets is one run there; each job of a federated run is its provider's own) — and whether the run
+ * is federated: its jobs on different providers.
+ */
+export function nodeJobOf(run: readonly { jobId: bigint; job: Pick<Job, 'providerId'> }[], jobId: bigint): { jobId: bigint; federated: boolean } {
+  const own = run.find((job) => job.jobId === jobId)!;
+  const first = run.find((job) => job.job.providerId === own.job.providerId)!;
+  return { jobId: first.jobId, federated: run.some((job) => job.job.providerId !== own.job.providerId) };
+}
+
 function sumSplits(splits: readonly EscrowSplit[]): EscrowSplit {
   const sum = (key: keyof EscrowSplit) => splits.reduce((total, split) => total + split[key], 0n);
   return { ownerAmount: sum('ownerAmount'), providerAmount: sum('providerAmount'), marketFee: sum('marketFee'), buyerRefund: sum('buyerRefund') };

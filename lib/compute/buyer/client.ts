@@ -13,7 +13,7 @@ import { setAlgorithmApproval, setProvidersAllowed } from '../../market/actions/
 import { followJob } from '../actions/follow';
 import { assignProviders, requestFederated, trainFederated, type FederatedRun, type FederatedTraining, type RoundOutcome } from '../actions/federated';
 import { fetchTemplate, postAlgorithm, reclaimEscrow, requestJob } from '../actions/request';
-import { openJobResults, readRun, verifyRunReceipt, type JobResults, type RunJobOnChain } from '../actions/results';
+import { nodeJobOf, openJobResults, readRun, verifyRunReceipt, type JobResults, type RunJobOnChain } from '../actions/results';
 import { jobAuthorization, providerRequest } from '../auth';
 import { ComputeJobError, JobDatasetError, ProviderRequestError, ReceiptError } from '../errors';
 import type { ComputePort, LinkedJob } from '../port';
@@ -165,10 +165,7 @@ export class ComputeClient {
 
   /** {@link firstJob}, and whether the run is federated (its jobs on different providers). */
   private async nodeJob(jobId: bigint): Promise<{ jobId: bigint; federated: boolean }> {
-    const run = await this.run(jobId);
-    const own = run.find((job) => job.jobId === jobId)!;
-    const first = run.find((job) => job.job.providerId === own.job.providerId)!;
-    return { jobId: first.jobId, federated: run.some((job) => job.job.providerId !== own.job.providerId) };
+    return nodeJobOf(await this.run(jobId), jobId);
   }
 
   /**
