@@ -14,7 +14,7 @@ import { epsilonText } from '../compute/release-words';
 import type { JobView } from '../compute/api';
 import type { Receipt } from '../compute/receipt';
 import { fetchTemplates } from '../compute/actions/request';
-import type { EscrowSplit, RunJobOnChain } from '../compute/actions/results';
+import { nodeJobOf, type EscrowSplit, type RunJobOnChain } from '../compute/actions/results';
 import { MAX_RUN_DATASETS, type RunQuote } from '../compute/buyer/quote';
 import { datasetId, idList, parse, positiveId, printJson, wholeNumber, withMarket } from './market';
 import type { Market } from '../market';
@@ -174,8 +174,8 @@ export async function job(args: string[]): Promise<number> {
       return 0;
     }
     const run = await client.run(jid);
+    if (nodeJobOf(run, jid).federated) return federatedJob(market, client, jid, run, values.json);
     const onChain = run.find((j) => j.jobId === jid)!;
-    if (run.some((j) => j.job.providerId !== onChain.job.providerId)) return federatedJob(market, client, jid, run, values.json);
     const view = values.wait ? await client.follow(jid) : await client.status(jid).catch(() => undefined);
     if (values.out) {
       const results = await client.results(jid, path.resolve(values.out));
