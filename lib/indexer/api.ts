@@ -64,6 +64,7 @@ export interface DailyRow {
   computeVolume: Amount;
   listings: number;
   jobsRequested: number;
+  /** Minutes of the jobs settled that day, a run's minutes on one provider once. */
   computeMinutes: number;
 }
 
@@ -147,6 +148,7 @@ export interface ProviderRow {
   failed: number;
   cancelled: number;
   successRate: number | null;
+  /** Minutes billed by settled jobs and booked by closed ones, a run's minutes here once however many datasets it ran on. */
   computeMinutes: number;
   bookedMinutes: number;
   utilization: number | null;

@@ -157,6 +157,15 @@ export async function applyState(tx: Database, e: DecodedEvent): Promise<void> {
         .onConflictDoNothing();
       return;
     }
+    case 'computeMarket:JobsLinked': {
+      // After the run's JobRequested logs. The chain priced each provider's minutes on its first job of the run.
+      const first = num(a.firstJobId);
+      await tx.execute(sql`
+        update jobs j set run_id = ${first}, metered = not exists (
+          select 1 from jobs e where e.id >= ${first} and e.id < j.id and e.provider_id = j.provider_id)
+        where j.id >= ${first} and j.id < ${first + num(a.count)}`);
+      return;
+    }
     case 'computeMarket:JobAccepted':
       await tx.update(t.jobs).set({ status: 'accepted' }).where(eq(t.jobs.id, num(a.jobId)));
       return;

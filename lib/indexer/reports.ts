@@ -5,7 +5,9 @@
  * - volume: what buyers paid for licences plus compute spend (settled jobs' escrow − buyer_refund);
  * - a closed job: settled (delivered or not) or refunded; a cancelled job was withdrawn by its buyer before a
  *   provider took it, so it does not count against the provider;
- * - success rate: delivered / closed; utilization: minutes used / max_minutes booked, over closed jobs.
+ * - success rate: delivered / closed; utilization: minutes used / max_minutes booked, over closed jobs;
+ * - minutes (used and booked) count once per provider and run: a run's jobs on one provider are settled with the
+ *   same minutes, priced on its first one (jobs.metered), while its jobs, escrows and spend count per job.
  */
 import { sql } from 'drizzle-orm';
 import { LICENCE_PRESETS } from '../licence/presets';
@@ -76,7 +78,7 @@ async function daily(q: Query): Promise<DailyReport> {
       select ${dayOf(sql`j.requested_at`)} as at, count(*) as jobs from jobs j
       where j.requested_at >= ${start}::timestamptz and j.requested_at < ${end}::timestamptz ${q.jobWash()} group by 1),
     settled as (
-      select ${dayOf(sql`j.closed_at`)} as at, sum(j.minutes_used) as minutes, sum(j.escrow - coalesce(j.buyer_refund, 0)) as spend from jobs j
+      select ${dayOf(sql`j.closed_at`)} as at, sum(j.minutes_used) filter (where j.metered) as minutes, sum(j.escrow - coalesce(j.buyer_refund, 0)) as spend from jobs j
       where j.status = 'settled' and j.closed_at >= ${start}::timestamptz and j.closed_at < ${end}::timestamptz ${q.jobWash()} group by 1)
     select days.day, coalesce(sales.sales, 0)::int8 as licences, coalesce(sales.volume, 0)::text as licence_volume,
       coalesce(settled.spend, 0)::text as compute_volume, coalesce(listings.listings, 0)::int8 as listings,
@@ -199,8 +201,8 @@ async function providers(q: Query): Promise<ProvidersReport> {
       count(*) filter (where j.status = 'settled' and j.delivered)::int8 as delivered,
       count(*) filter (where (j.status = 'settled' and not coalesce(j.delivered, false)) or j.status = 'refunded')::int8 as failed,
       count(*) filter (where j.status = 'cancelled')::int8 as cancelled,
-      coalesce(sum(j.minutes_used) filter (where j.status = 'settled'), 0)::int8 as minutes,
-      coalesce(sum(j.max_minutes) filter (where j.status in ('settled', 'refunded')), 0)::int8 as booked,
+      coalesce(sum(j.minutes_used) filter (where j.status = 'settled' and j.metered), 0)::int8 as minutes,
+      coalesce(sum(j.max_minutes) filter (where j.status in ('settled', 'refunded') and j.metered), 0)::int8 as booked,
       coalesce(sum(j.provider_amount) filter (where j.status = 'settled'), 0)::text as earnings
     from providers p left join jobs j on j.provider_id = p.id ${q.jobWash()}
     group by p.id order by p.id`);

@@ -301,6 +301,13 @@ export const jobs = pgTable(
      */
     epsilon: bigint('epsilon', { mode: 'number' }).notNull().default(0),
     releaseBytes: bigint('release_bytes', { mode: 'number' }).notNull().default(0),
+    /** The run it was requested in (ComputeMarket.requestJob over several datasets): the run's first job; null for a job requested alone. */
+    runId: bigint('run_id', { mode: 'number' }),
+    /**
+     * Whether its minutes are its own: false when its provider has an earlier job of the same run, on which the chain
+     * priced and escrowed the run's minutes there; the node settles every job of the run with the same minutes.
+     */
+    metered: boolean('metered').notNull().default(true),
     status: text('status').notNull(),
     requestedAt: at('requested_at'),
     requestedBlock: blockNumber('requested_block'),

@@ -2,12 +2,12 @@
  * Compute jobs straight on ComputeMarket, as a provider node's buyers pay for them and as its node settles them,
  * for tests of what reads the chain afterwards (the indexer, the CLI's reports) without running a node.
  */
-import type { Hex, TransactionReceipt } from 'viem';
+import { parseEventLogs, type Hex, type TransactionReceipt } from 'viem';
 import { devAccount } from '@/lib/chain';
-import { quoteJob, requestJobArgs, type JobChoice } from '@/lib/compute/buyer/quote';
+import { jobInput, quoteJob, type JobChoice } from '@/lib/compute/buyer/quote';
 import { signJobResult, type Job } from '@/lib/compute/settlement';
 import { computeMarketAbi, contractsOf } from '@/lib/contracts';
-import { mined, onlyEvent } from './compute';
+import { mined } from './compute';
 import type { TestMarket } from './market';
 
 export interface RequestedJob {
@@ -16,17 +16,32 @@ export interface RequestedJob {
   escrow: bigint;
 }
 
+type Choice = Omit<JobChoice, 'environment' | 'aiTraining'> & Partial<JobChoice>;
+
 /** Dev account `who` pays a job into escrow at the quote; the choice's ε and bytes are reserved from the dataset's budgets. */
-export async function requestJobOnChain(chain: TestMarket, who: number, choice: Omit<JobChoice, 'environment' | 'aiTraining'> & Partial<JobChoice>): Promise<RequestedJob> {
+export async function requestJobOnChain(chain: TestMarket, who: number, choice: Choice): Promise<RequestedJob> {
+  const [requested] = await requestRunOnChain(chain, who, [choice]);
+  return requested!;
+}
+
+/**
+ * Dev account `who` pays one run of a job per choice (datasets in ascending order), each on the provider it names,
+ * for the first choice's minutes; returns the jobs in the run's order. Choices on several providers make a
+ * federated run; on one, the run's minutes are priced once, on its first job.
+ */
+export async function requestRunOnChain(chain: TestMarket, who: number, choices: readonly Choice[]): Promise<RequestedJob[]> {
   const { publicClient, deployments } = chain;
   const contracts = contractsOf(deployments);
   const wallet = chain.wallet(who);
-  const full: JobChoice = { environment: 0, aiTraining: false, ...choice };
-  const quote = await quoteJob(publicClient, deployments.contracts, full, wallet.account.address);
-  await mined(publicClient, wallet.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.computeMarket, quote.escrow] }));
-  const receipt = await mined(publicClient, wallet.writeContract({ ...contracts.computeMarket, functionName: 'requestJob', args: requestJobArgs(full, quote, `0x${'cd'.repeat(32)}`) }));
-  const { jobId, job, escrow } = onlyEvent(computeMarketAbi, receipt.logs, 'JobRequested');
-  return { jobId, job, escrow };
+  const full = choices.map((choice): JobChoice => ({ environment: 0, aiTraining: false, ...choice }));
+  const quotes = await Promise.all(full.map((choice) => quoteJob(publicClient, deployments.contracts, choice, wallet.account.address)));
+  // Each quote prices the minutes as if alone: their sum bounds what the run takes.
+  const maxPayment = quotes.reduce((sum, quote) => sum + quote.escrow, 0n);
+  const [first] = full;
+  await mined(publicClient, wallet.writeContract({ ...contracts.stablecoin, functionName: 'approve', args: [deployments.contracts.computeMarket, maxPayment] }));
+  const inputs = full.map((choice, i) => jobInput(choice, quotes[i]!));
+  const receipt = await mined(publicClient, wallet.writeContract({ ...contracts.computeMarket, functionName: 'requestJob', args: [inputs, `0x${'cd'.repeat(32)}`, first!.aiTraining, first!.maxMinutes, maxPayment] }));
+  return parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'JobRequested', strict: true }).map(({ args: { jobId, job, escrow } }) => ({ jobId, job, escrow }));
 }
 
 /**
