@@ -6,9 +6,8 @@
  * of the jobs still open after their deadline, or open this job's results (the final model and the round receipts
  * its node signed) with the key this browser kept.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { isAddressEqual } from 'viem';
-import { usePublicClient } from 'wagmi';
 import { amountOf, computePort, resultsInMemory, watchSession, type LocalJob } from '@/lib/client/compute';
 import { browserPort } from '@/lib/client/port';
 import { reclaimEscrow } from '@/lib/compute/actions/request';
@@ -17,12 +16,14 @@ import type { PublicSessionView } from '@/lib/compute/provider/federated/session
 import { JobStatus } from '@/lib/compute/settlement';
 import { TableScroller } from '@/components/dataset/section';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
-import { describeFailure, useBrowserWallet } from '@/components/wallet/use-browser-wallet';
+import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import { useChainRead } from '@/components/wallet/use-chain-read';
 import { Facts } from './facts';
 import { anyOpen, attemptCells, deadlineText, federatedRun, MODEL_OUTPUT, onChainText, refundable, sessionFacts } from './federated-status';
-import { JobResultsView, revokeLinks, withLinks, type LinkedResults } from './job-results';
-import { chip, primaryButton, secondaryButton } from './styles';
+import { JobResultsView, useOpenedResults } from './job-results';
+import { secondaryButton } from './styles';
+import { JobHeading, NodeAnswer, OpenResults } from './node-answer';
+import { useFollow } from './use-follow';
 
 /**
  * The run of `job` on-chain when it is a federated training, null when it is not, undefined while it is read. A run
@@ -73,10 +74,8 @@ function Attempts({ rounds }: { rounds: PublicSessionView['rounds'] }) {
 
 export function FederatedJobView({ job, run: read, startBlock, onNew }: { job: LocalJob; run: readonly RunJobOnChain[]; startBlock: string; onNew: () => void }) {
   const { market, address, wallet, state, run: act } = useBrowserWallet();
-  const [view, setView] = useState<PublicSessionView | null>(null);
-  const [reconnecting, setReconnecting] = useState(false);
-  const [refused, setRefused] = useState<unknown>(null);
-  const [results, setResults] = useState<LinkedResults | null>(null);
+  const { view, reconnecting, refused } = useFollow(watchSession, job);
+  const [results, setResults] = useOpenedResults();
   // The run again with the chain's clock, until every job of it is closed: the refund is the chain's to allow.
   const { data: live, refetch } = useChainRead(
     ['federated-run', job.computeMarket, job.jobId],
@@ -90,35 +89,16 @@ export function FederatedJobView({ job, run: read, startBlock, onNew }: { job: L
   const own = run.find((j) => j.jobId === job.jobId)!;
   const finished = view?.status === 'finished' || own.status === JobStatus.Settled;
 
-  const publicClient = usePublicClient();
-  useEffect(() => {
-    if (!publicClient) return;
-    return watchSession({ publicClient: publicClient as Parameters<typeof watchSession>[0]['publicClient'] }, job, {
-      status: (next) => {
-        setView(next);
-        setReconnecting(false);
-      },
-      reconnecting: () => setReconnecting(true),
-      failed: setRefused,
-    });
-  }, [job, publicClient]);
-
   // The session ends once its job settled or closed: the chain is read again now rather than at the next poll.
   useEffect(() => {
     if (view && view.status !== 'open' && view.status !== 'publishing') void refetch();
   }, [view, refetch]);
-
-  useEffect(() => {
-    if (!results) return;
-    return () => revokeLinks(results);
-  }, [results]);
 
   if (!market) return null;
   const config = market.config;
   const amount = (value: bigint) => amountOf(config, value);
   const isBuyer = address !== undefined && isAddressEqual(address, job.job.buyer);
   const overdue = live ? refundable(live.run, live.now) : [];
-  const refusal = refused ? describeFailure(refused) : null;
   const facts: [string, ReactNode][] = [
     [
       `Jobs of the run (${run.length}, a provider each)`,
@@ -139,15 +119,13 @@ export function FederatedJobView({ job, run: read, startBlock, onNew }: { job: L
 
   return (
     <section aria-labelledby="federated-job-title" className="space-y-6 rounded-xl border border-line bg-surface p-5 shadow-sm sm:p-6">
-      <div className="flex flex-wrap items-center justify-between gap-3">
-        <h2 id="federated-job-title" className="flex flex-wrap items-center gap-3 text-lg font-semibold tracking-tight">
-          Job #{job.jobId.toString()} · federated training
-          {view ? <span className={`${chip} ${view.status === 'finished' ? 'border-ok/40 text-ok' : view.status === 'open' || view.status === 'publishing' ? '' : 'border-warn/40 text-warn'}`}>{view.status}</span> : null}
-        </h2>
-        <button type="button" onClick={onNew} className={secondaryButton}>
-          Start another job
-        </button>
-      </div>
+      <JobHeading
+        id="federated-job-title"
+        title={`Job #${job.jobId} · federated training`}
+        {...(view ? { status: view.status } : {})}
+        tone={view?.status === 'finished' ? 'ok' : !view || view.status === 'open' || view.status === 'publishing' ? 'neutral' : 'warn'}
+        onNew={onNew}
+      />
 
       <Facts facts={facts} />
 
@@ -171,26 +149,19 @@ export function FederatedJobView({ job, run: read, startBlock, onNew }: { job: L
         <h3 id="federated-session-title" className="text-base font-semibold">
           At its node
         </h3>
-        {refusal ? (
-          <div role="alert" className="rounded-lg border border-warn/40 bg-warn-soft p-4 text-sm">
-            <p className="font-medium">The provider cannot report on this job: {refusal.message}</p>
-            {refusal.hint ? <p className="mt-1 text-muted">{refusal.hint}</p> : null}
-          </div>
-        ) : view === null ? (
-          <p role="status" className="text-sm text-muted">
-            Connecting to the provider…
-          </p>
-        ) : (
-          <div className="space-y-4" aria-live="polite">
-            <Facts facts={sessionFacts(view)} />
-            {reconnecting ? (
-              <p role="status" className="text-sm text-warn">
-                The provider stopped answering; reconnecting.
-              </p>
-            ) : null}
-            <Attempts rounds={view.rounds} />
-          </div>
-        )}
+        <NodeAnswer refused={refused} answered={view !== null}>
+          {view ? (
+            <div className="space-y-4" aria-live="polite">
+              <Facts facts={sessionFacts(view)} />
+              {reconnecting ? (
+                <p role="status" className="text-sm text-warn">
+                  The provider stopped answering; reconnecting.
+                </p>
+              ) : null}
+              <Attempts rounds={view.rounds} />
+            </div>
+          ) : null}
+        </NodeAnswer>
       </section>
 
       {finished ? (
@@ -206,28 +177,18 @@ export function FederatedJobView({ job, run: read, startBlock, onNew }: { job: L
               <JobResultsView results={results} config={config} job={job} federated />
             </>
           ) : (
-            <div className="space-y-3">
-              <p className="text-sm text-muted">
-                The final model and the round receipts this node signed, encrypted to the key this browser made for the training. Opening them asks your wallet to sign in to the provider; they are decrypted here and checked against the signed receipt and the chain.
-              </p>
-              {!isBuyer ? (
-                <p className="text-sm text-warn">
-                  Connect the account that paid for the training (<span className="font-mono break-all">{job.job.buyer}</span>) to open them.
-                </p>
-              ) : null}
-              <button
-                type="button"
-                disabled={!wallet || !isBuyer || state.status === 'working'}
-                onClick={() =>
-                  void act('Opening the results', (w) => openJobResults(computePort(w), job, resultsInMemory, BigInt(startBlock), { federated: true }), 'Results decrypted and receipt verified').then((opened) => {
-                    if (opened) setResults(withLinks(opened));
-                  })
-                }
-                className={primaryButton}
-              >
-                Open the results
-              </button>
-            </div>
+            <OpenResults
+              about="The final model and the round receipts this node signed, encrypted to the key this browser made for the training."
+              buyer={job.job.buyer}
+              paidFor="training"
+              isBuyer={isBuyer}
+              disabled={!wallet || state.status === 'working'}
+              onOpen={() =>
+                void act('Opening the results', (w) => openJobResults(computePort(w), job, resultsInMemory, BigInt(startBlock), { federated: true }), 'Results decrypted and receipt verified').then((opened) => {
+                  if (opened) setResults(opened);
+                })
+              }
+            />
           )}
         </section>
       ) : null}

@@ -36,6 +36,16 @@ export function revokeLinks(results: LinkedResults): void {
   for (const url of [...results.links.values(), results.receiptLink]) URL.revokeObjectURL(url);
 }
 
+/** Results the page opened, with their links (withLinks), freed once replaced or no longer shown. */
+export function useOpenedResults(): [LinkedResults | null, (opened: JobResults) => void] {
+  const [results, setResults] = useState<LinkedResults | null>(null);
+  useEffect(() => {
+    if (!results) return;
+    return () => revokeLinks(results);
+  }, [results]);
+  return [results, (opened) => setResults(withLinks(opened))];
+}
+
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
 function FileList({ files, links, label, onPublish }: { files: ReleasedFile[]; links: LinkedResults['links']; label: string; onPublish?: (file: ReleasedFile) => void }) {

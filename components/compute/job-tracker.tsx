@@ -8,7 +8,6 @@
 import Link from 'next/link';
 import { useEffect, useState, type ReactNode } from 'react';
 import { isAddressEqual } from 'viem';
-import { usePublicClient } from 'wagmi';
 import { algorithmFile, amountOf, computePort, resultsInMemory, watchJob, type LocalJob } from '@/lib/client/compute';
 import { browserPort } from '@/lib/client/port';
 import { readJobStatus } from '@/lib/compute/actions/follow';
@@ -18,11 +17,13 @@ import { FINAL_STATUSES, type JobPhase, type JobView } from '@/lib/compute/api';
 import { JobStatus } from '@/lib/compute/settlement';
 import { formatDateTime } from '@/components/dataset/format';
 import { TransactionStatus } from '@/components/wallet/transaction-status';
-import { describeFailure, useBrowserWallet } from '@/components/wallet/use-browser-wallet';
+import { useBrowserWallet } from '@/components/wallet/use-browser-wallet';
 import { useChainRead } from '@/components/wallet/use-chain-read';
 import { Facts } from './facts';
-import { describeFindings, JobResultsView, revokeLinks, withLinks, type LinkedResults } from './job-results';
-import { chip, primaryButton, secondaryButton } from './styles';
+import { describeFindings, JobResultsView, useOpenedResults } from './job-results';
+import { primaryButton, secondaryButton } from './styles';
+import { JobHeading, NodeAnswer, OpenResults } from './node-answer';
+import { useFollow } from './use-follow';
 
 /** What each phase at the node means, in the order a job goes through them (Ocean's lifecycle). */
 const PHASES: Record<JobPhase, string> = {
@@ -123,10 +124,8 @@ function SendAgain({ job, onChanged }: { job: LocalJob; onChanged: (job: LocalJo
 
 export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJob; startBlock: string; onChanged: (job: LocalJob) => void; onNew: () => void }) {
   const { market, address, wallet, state, run } = useBrowserWallet();
-  const [view, setView] = useState<JobView | null>(null);
-  const [reconnecting, setReconnecting] = useState(false);
-  const [refused, setRefused] = useState<unknown>(null);
-  const [results, setResults] = useState<LinkedResults | null>(null);
+  const { view, reconnecting, refused } = useFollow(watchJob, job, job.submitted);
+  const [results, setResults] = useOpenedResults();
   const final = view !== null && FINAL_STATUSES.includes(view.status);
   const { data: status, refetch: refetchStatus } = useChainRead(
     ['job-status', job.computeMarket, job.jobId],
@@ -135,28 +134,10 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
     (data) => (data === undefined || data <= JobStatus.Accepted ? 3_000 : false),
   );
 
-  const publicClient = usePublicClient();
-  useEffect(() => {
-    if (!job.submitted || !publicClient) return;
-    return watchJob({ publicClient: publicClient as Parameters<typeof watchJob>[0]['publicClient'] }, job, {
-      status: (next) => {
-        setView(next);
-        setReconnecting(false);
-      },
-      reconnecting: () => setReconnecting(true),
-      failed: setRefused,
-    });
-  }, [job, publicClient]);
-
   // The node reports a final status once the job has settled: read the chain again now rather than at the next poll.
   useEffect(() => {
     if (final) void refetchStatus();
   }, [final, refetchStatus]);
-
-  useEffect(() => {
-    if (!results) return;
-    return () => revokeLinks(results);
-  }, [results]);
 
   if (!market) return null;
   const config = market.config;
@@ -165,7 +146,6 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
   const cancellable = status === JobStatus.Requested && (!job.submitted || view?.status === 'queued');
   // Cancelled, or refunded after its deadline: nothing more will happen to it.
   const closedUnrun = status === JobStatus.Cancelled || status === JobStatus.Refunded;
-  const refusal = refused ? describeFailure(refused) : null;
   const jobs = jobsOf(job);
   const facts: [string, ReactNode][] = [
     [
@@ -188,15 +168,7 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
 
   return (
     <section aria-labelledby="job-title" className="space-y-6 rounded-xl border border-line bg-surface p-5 shadow-sm sm:p-6">
-      <div className="flex flex-wrap items-center justify-between gap-3">
-        <h2 id="job-title" className="flex flex-wrap items-center gap-3 text-lg font-semibold tracking-tight">
-          Job #{job.jobId.toString()}
-          {view ? <span className={`${chip} ${view.status === 'finished' ? 'border-ok/40 text-ok' : view.status === 'failed' ? 'border-warn/40 text-warn' : ''}`}>{view.status}</span> : null}
-        </h2>
-        <button type="button" onClick={onNew} className={secondaryButton}>
-          Start another job
-        </button>
-      </div>
+      <JobHeading id="job-title" title={`Job #${job.jobId}`} {...(view ? { status: view.status } : {})} tone={view?.status === 'finished' ? 'ok' : view?.status === 'failed' ? 'warn' : 'neutral'} onNew={onNew} />
 
       <Facts facts={facts} />
 
@@ -206,31 +178,26 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
         </p>
       ) : !job.submitted ? (
         <SendAgain job={job} onChanged={onChanged} />
-      ) : refusal ? (
-        <div role="alert" className="rounded-lg border border-warn/40 bg-warn-soft p-4 text-sm">
-          <p className="font-medium">The provider cannot report on this job: {refusal.message}</p>
-          {refusal.hint ? <p className="mt-1 text-muted">{refusal.hint}</p> : null}
-        </div>
-      ) : view === null ? (
-        <p role="status" className="text-sm text-muted">
-          Connecting to the provider…
-        </p>
       ) : (
-        <div className="space-y-4" aria-live="polite">
-          <Timeline view={view} />
-          {reconnecting && !final ? (
-            <p role="status" className="text-sm text-warn">
-              The provider stopped answering; reconnecting. Your escrow is safe: it settles when the job ends, or comes back after the deadline.
-            </p>
-          ) : null}
-          {view.status === 'failed' ? (
-            <div className="rounded-lg border border-warn/40 bg-warn-soft p-4 text-sm">
-              <p className="font-medium">The job failed{view.reasonText ? `: ${view.reasonText}` : '.'}</p>
-              {view.detail ? <p className="mt-1 text-muted">{view.detail}</p> : null}
-              {view.guard ? <p className="mt-1 text-muted">The output guard made {describeFindings(view.guard.findings, view.guard.kinds)}. Open the results to see where.</p> : null}
+        <NodeAnswer refused={refused} answered={view !== null}>
+          {view ? (
+            <div className="space-y-4" aria-live="polite">
+              <Timeline view={view} />
+              {reconnecting && !final ? (
+                <p role="status" className="text-sm text-warn">
+                  The provider stopped answering; reconnecting. Your escrow is safe: it settles when the job ends, or comes back after the deadline.
+                </p>
+              ) : null}
+              {view.status === 'failed' ? (
+                <div className="rounded-lg border border-warn/40 bg-warn-soft p-4 text-sm">
+                  <p className="font-medium">The job failed{view.reasonText ? `: ${view.reasonText}` : '.'}</p>
+                  {view.detail ? <p className="mt-1 text-muted">{view.detail}</p> : null}
+                  {view.guard ? <p className="mt-1 text-muted">The output guard made {describeFindings(view.guard.findings, view.guard.kinds)}. Open the results to see where.</p> : null}
+                </div>
+              ) : null}
             </div>
           ) : null}
-        </div>
+        </NodeAnswer>
       )}
 
       {cancellable ? (
@@ -253,28 +220,18 @@ export function JobTracker({ job, startBlock, onChanged, onNew }: { job: LocalJo
           {results ? (
             <JobResultsView results={results} config={config} job={job} />
           ) : (
-            <div className="space-y-3">
-              <p className="text-sm text-muted">
-                The provider encrypted them to the key this browser made for the job. Opening them asks your wallet to sign in to the provider; they are decrypted here and checked against the signed receipt and the chain.
-              </p>
-              {!isBuyer ? (
-                <p className="text-sm text-warn">
-                  Connect the account that paid for the job (<span className="font-mono break-all">{buyer}</span>) to open them.
-                </p>
-              ) : null}
-              <button
-                type="button"
-                disabled={!wallet || !isBuyer || state.status === 'working'}
-                onClick={() =>
-                  void run('Opening the results', (w) => openJobResults(computePort(w), job, resultsInMemory, BigInt(startBlock)), 'Results decrypted and receipt verified').then((opened) => {
-                    if (opened) setResults(withLinks(opened));
-                  })
-                }
-                className={primaryButton}
-              >
-                Open the results
-              </button>
-            </div>
+            <OpenResults
+              about="The provider encrypted them to the key this browser made for the job."
+              buyer={buyer}
+              paidFor="job"
+              isBuyer={isBuyer}
+              disabled={!wallet || state.status === 'working'}
+              onOpen={() =>
+                void run('Opening the results', (w) => openJobResults(computePort(w), job, resultsInMemory, BigInt(startBlock)), 'Results decrypted and receipt verified').then((opened) => {
+                  if (opened) setResults(opened);
+                })
+              }
+            />
           )}
         </div>
       ) : null}
